@@ -1,0 +1,50 @@
+# Kehu — set-up, demo and tests. `make demo` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-web clean
+
+$(BIN)/kehu $(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+## make demo: install, migrate ./var/kehu.sqlite3, create the demo company, serve on :8000
+demo: install
+	$(BIN)/kehu demo --serve
+
+serve: install
+	$(BIN)/kehu serve
+
+## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
+test: install browsers postgres
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: install
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install postgres
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browsers:
+	@bash scripts/ensure-chromium.sh
+
+postgres:
+	@bash scripts/ensure-postgres.sh "$(PG_URL)"
+
+messages: install
+	cd kehu && ../$(BIN)/kehu makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/kehu compilemessages
+
+bench-web: install
+	$(BIN)/kehu bench web
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

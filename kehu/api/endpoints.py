@@ -1,0 +1,1 @@
+# routers are added by kehu.api.endpoints

@@ -1,0 +1,273 @@
+"""Customer profiles (客户档案): individuals and organisations, contacts, tags, sharing."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kehu.org.models import Team, TimeStamped
+
+
+class CustomerType(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    ORGANIZATION = "organization", _("Organisation")
+
+
+class Region(models.TextChoices):
+    NORTHEAST = "northeast", _("Northeast (东北)")
+    NORTH = "north", _("North China (华北)")
+    EAST = "east", _("East China (华东)")
+    CENTRAL = "central", _("Central China (华中)")
+    SOUTH = "south", _("South China (华南)")
+    NORTHWEST = "northwest", _("Northwest (西北)")
+    SOUTHWEST = "southwest", _("Southwest (西南)")
+    OVERSEAS = "overseas", _("Overseas")
+
+
+class LifecycleStage(models.TextChoices):
+    RESERVE = "reserve", _("Reserve (储备客户)")
+    TARGET = "target", _("Target (目标客户)")
+    POTENTIAL = "potential", _("Potential (潜在客户)")
+    OPPORTUNITY = "opportunity", _("Opportunity (商机客户)")
+    CUSTOMER = "customer", _("Customer (成交客户)")
+    AFTER_SALES = "after_sales", _("After-sales")
+    DORMANT = "dormant", _("Dormant")
+    AT_RISK = "at_risk", _("At risk")
+    LOST = "lost", _("Lost (流失)")
+    WON_BACK = "won_back", _("Won back (挽回)")
+
+
+class RelationshipLevel(models.TextChoices):
+    BASIC = "basic", _("Basic (基本型)")
+    REACTIVE = "reactive", _("Reactive (反应型)")
+    ACCOUNTABLE = "accountable", _("Accountable (可靠型)")
+    PROACTIVE = "proactive", _("Proactive (主动型)")
+    PARTNERSHIP = "partnership", _("Partnership (伙伴型)")
+
+
+class Source(models.TextChoices):
+    PHONE = "phone", _("Phone (电话)")
+    WEB = "web", _("Web (网络)")
+    EXHIBITION = "exhibition", _("Trade fair (展会)")
+    REFERRAL = "referral", _("Referral")
+    VISIT = "visit", _("Sales visit")
+    OTHER = "other", _("Other")
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "micro", _("Micro (<10)")
+    SMALL = "small", _("Small (10–99)")
+    MEDIUM = "medium", _("Medium (100–999)")
+    LARGE = "large", _("Large (1000+)")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class Importance(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    KEY = "key", _("Key account")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStamped):
+    """One customer: an individual (个人客户) or an organisation (企业客户)."""
+
+    kind = models.CharField(_("type"), max_length=12, choices=CustomerType.choices, default=CustomerType.ORGANIZATION)
+    ref = models.CharField(_("customer code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    # Search keys, kept by customer services: lower-cased name, full pinyin
+    # without spaces, and pinyin initials, so that "zs" and "zhangsan" find 张三.
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    name_pinyin = models.CharField(max_length=400, editable=False, default="")
+    name_initials = models.CharField(max_length=100, editable=False, default="")
+
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    website = models.CharField(_("website"), max_length=200, blank=True, default="")
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+
+    # Geographic segmentation
+    region = models.CharField(_("region"), max_length=12, choices=Region.choices, blank=True, default="")
+    province = models.CharField(_("province"), max_length=30, blank=True, default="")
+    city = models.CharField(_("city"), max_length=50, blank=True, default="")
+    city_tier = models.PositiveSmallIntegerField(_("city tier"), null=True, blank=True)
+
+    # Organisations
+    industry = models.CharField(_("industry"), max_length=60, blank=True, default="")
+    size = models.CharField(_("company size"), max_length=10, choices=CompanySize.choices, blank=True, default="")
+    annual_budget = models.DecimalField(_("annual purchasing budget"), max_digits=16, decimal_places=2, null=True, blank=True)
+    share_of_wallet = models.DecimalField(
+        _("share of wallet (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("Our share of the customer's purchasing budget, 0–100."),
+    )
+    strategic_importance = models.CharField(_("strategic importance"), max_length=10, choices=Importance.choices, blank=True, default="")
+
+    # Individuals (demographic, psychographic)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
+    age_band = models.CharField(_("age band"), max_length=20, blank=True, default="")
+    occupation = models.CharField(_("occupation"), max_length=60, blank=True, default="")
+    income_band = models.CharField(_("income band"), max_length=30, blank=True, default="")
+    education = models.CharField(_("education"), max_length=30, blank=True, default="")
+    preferred_channel = models.CharField(_("preferred channel"), max_length=20, blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    lifestyle = models.CharField(_("lifestyle"), max_length=60, blank=True, default="")
+    personality = models.CharField(_("personality"), max_length=60, blank=True, default="")
+
+    # Behavioural
+    usage_rate = models.CharField(_("usage rate"), max_length=20, blank=True, default="")
+    benefit_sought = models.CharField(_("benefit sought"), max_length=60, blank=True, default="")
+    user_status = models.CharField(_("user status"), max_length=20, blank=True, default="")
+    loyalty_level = models.CharField(_("loyalty level"), max_length=20, blank=True, default="")
+    attitude = models.CharField(_("attitude"), max_length=20, blank=True, default="")
+
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="")
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.RESERVE)
+    relationship_level = models.CharField(_("relationship level"), max_length=12, choices=RelationshipLevel.choices, blank=True, default="")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="owned_customers",
+    )
+    # The owning team, kept equal to the owner's team by the services; the
+    # visibility policy filters on it with one indexed IN over a team subtree.
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="customers")
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+
+    preferences = models.TextField(_("preferences"), blank=True, default="")
+    remarks = models.TextField(_("remarks"), blank=True, default="")
+
+    consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
+    consent_data_processing = models.BooleanField(_("consents to data processing"), default=False)
+    consent_updated_at = models.DateTimeField(_("consent updated"), null=True, blank=True)
+
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="merged_from",
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="cust_name_id"),
+            models.Index(fields=["name_key"], name="cust_name_key", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_pinyin"], name="cust_name_pinyin", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="cust_name_initials", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["phone"], name="cust_phone", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["email"], name="cust_email", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["team", "name", "id"], name="cust_team_name"),
+            models.Index(fields=["owner", "name", "id"], name="cust_owner_name"),
+            models.Index(fields=["-created_at", "-id"], name="cust_created"),
+            models.Index(fields=["-updated_at", "-id"], name="cust_updated"),
+            models.Index(fields=["city", "name"], name="cust_city_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_of_wallet__isnull=True) | (Q(share_of_wallet__gte=0) & Q(share_of_wallet__lte=100)),
+                name="cust_share_of_wallet_0_100",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="cust_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_organization(self) -> bool:
+        return self.kind == CustomerType.ORGANIZATION
+
+
+class Anniversary(models.Model):
+    """A date to remember (company founding day, wedding anniversary, first order...)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="anniversaries")
+    label = models.CharField(_("occasion"), max_length=60)
+    date = models.DateField(_("date"))
+
+    class Meta:
+        verbose_name = _("anniversary")
+        verbose_name_plural = _("anniversaries")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.date:%m-%d}"
+
+
+class DecisionRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+
+
+class Contact(TimeStamped):
+    """A person at an organisation customer, with their place in the buying decision (决策链)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True, default="")
+    department = models.CharField(_("department"), max_length=100, blank=True, default="")
+    decision_role = models.CharField(_("role in the buying decision"), max_length=20, choices=DecisionRole.choices, blank=True, default="")
+    reports_to = models.ForeignKey(
+        "self", verbose_name=_("reports to"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="reports",
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["customer", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerShare(models.Model):
+    """An explicit share of one customer with a user or a whole team (共享)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.CASCADE, related_name="customer_shares")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="customer_shares")
+    can_edit = models.BooleanField(_("may edit"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("customer share")
+        verbose_name_plural = _("customer shares")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(team__isnull=True)) | (Q(user__isnull=True) & Q(team__isnull=False)),
+                name="share_user_xor_team",
+            ),
+            models.UniqueConstraint(fields=["customer", "user"], condition=Q(user__isnull=False), name="share_unique_user"),
+            models.UniqueConstraint(fields=["customer", "team"], condition=Q(team__isnull=False), name="share_unique_team"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "customer"], name="share_user_customer"),
+            models.Index(fields=["team", "customer"], name="share_team_customer"),
+        ]

@@ -1,0 +1,320 @@
+"""Writes to customers, contacts, tags and shares. Every write is atomic,
+validated with ``full_clean()`` and audited."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.audit.services import audit_record, diff, snapshot
+from kehu.customers.models import Contact, Customer, CustomerShare, Tag
+from kehu.customers.search import name_keys, normalise_phone
+from kehu.org.policies import policy_for
+
+CUSTOMER_FIELDS = {
+    f.name for f in Customer._meta.concrete_fields
+    if f.editable and f.name not in ("id", "created_at", "updated_at", "merged_into", "team")
+}
+CONTACT_FIELDS = {
+    f.name for f in Contact._meta.concrete_fields
+    if f.editable and f.name not in ("id", "created_at", "updated_at", "customer")
+}
+
+
+def _apply_keys(customer: Customer) -> None:
+    customer.name = (customer.name or "").strip()
+    customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(customer.name)
+    customer.phone = normalise_phone(customer.phone)
+    customer.email = (customer.email or "").strip().lower()
+    customer.team_id = customer.owner.team_id if customer.owner_id else None
+
+
+def next_customer_ref() -> str:
+    """A new customer code ``C`` + 8 digits, above every code in that form."""
+    last = (
+        Customer.objects.filter(ref__regex=r"^C[0-9]{8}$").order_by("-ref").values_list("ref", flat=True).first()
+    )
+    n = int(last[1:]) + 1 if last else 1
+    return f"C{n:08d}"
+
+
+def set_tags(customer: Customer, tag_names: Iterable[str]) -> None:
+    names = sorted({t.strip()[:50] for t in tag_names if t and t.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    tags = [existing.get(n) or Tag.objects.create(name=n) for n in names]
+    customer.tags.set(tags)
+
+
+def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None = None,
+                    check_permissions: bool = True) -> Customer:
+    """Create a customer. ``data`` holds model field names (``owner`` a User).
+
+    The owner defaults to the actor. Raises ``ValidationError`` with field
+    errors, or ``PermissionDenied`` when the actor may not create or may not
+    give the customer to that owner.
+    """
+    unknown = set(data) - CUSTOMER_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    data = dict(data)
+    if data.get("owner") is None and actor is not None and getattr(actor, "pk", None):
+        data["owner"] = actor
+    if check_permissions:
+        policy = policy_for(actor)
+        if not policy.can_create:
+            raise PermissionDenied(_("You may not create customers."))
+        if data.get("owner") is not None and not policy.can_assign_to(data["owner"]):
+            raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    if not data.get("ref"):
+        data["ref"] = next_customer_ref()
+    customer = Customer(**data)
+    _apply_keys(customer)
+    if customer.consent_marketing or customer.consent_data_processing:
+        customer.consent_updated_at = timezone.now()
+    with transaction.atomic():
+        customer.full_clean()
+        customer.save()
+        if tags is not None:
+            set_tags(customer, tags)
+        audit_record(actor=actor, action="create", instance=customer, customer_id=customer.pk,
+                     changes=snapshot(customer), summary=customer.name)
+    return customer
+
+
+def customer_update(*, actor, customer: Customer, data: dict[str, Any],
+                    tags: Iterable[str] | None = None) -> Customer:
+    policy = policy_for(actor)
+    if not policy.can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - CUSTOMER_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
+        if not policy.can_assign_to(data["owner"]):
+            raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    before = snapshot(customer)
+    old_tags = sorted(customer.tags.values_list("name", flat=True))
+    consent_before = (customer.consent_marketing, customer.consent_data_processing)
+    for key, value in data.items():
+        setattr(customer, key, value)
+    _apply_keys(customer)
+    if (customer.consent_marketing, customer.consent_data_processing) != consent_before:
+        customer.consent_updated_at = timezone.now()
+    with transaction.atomic():
+        customer.full_clean()
+        customer.save()
+        changes = diff(before, snapshot(customer))
+        if tags is not None:
+            set_tags(customer, tags)
+            new_tags = sorted(customer.tags.values_list("name", flat=True))
+            if new_tags != old_tags:
+                changes["tags"] = [old_tags, new_tags]
+        changes.pop("consent_updated_at", None)
+        if changes:
+            audit_record(actor=actor, action="update", instance=customer, customer_id=customer.pk,
+                         changes=changes, summary=customer.name)
+    return customer
+
+
+def customer_delete(*, actor, customer: Customer) -> None:
+    """Delete a customer with no orders. Customers with orders are kept:
+    their history is company data; mark them lost instead."""
+    from kehu.sales.models import Order
+
+    if not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    if Order.objects.filter(customer=customer).exists():
+        raise ValidationError(_("This customer has orders and cannot be deleted; set the lifecycle stage to lost instead."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=customer, customer_id=customer.pk,
+                     changes=snapshot(customer), summary=customer.name)
+        customer.delete()
+
+
+def customer_reassign_bulk(*, actor, from_owner, to_owner, customer_ids: Iterable[int] | None = None) -> int:
+    """Move customers (all of ``from_owner``'s, or the given ones) to ``to_owner``.
+
+    History — orders, interactions, audit — stays attached to the customer, so
+    nothing is lost when staff leave. Returns the number moved.
+    """
+    policy = policy_for(actor)
+    if not policy.can_assign_to(to_owner):
+        raise PermissionDenied(_("You may not assign customers to this user."))
+    qs = policy.changeable().filter(owner=from_owner)
+    if customer_ids is not None:
+        qs = qs.filter(pk__in=list(customer_ids))
+    with transaction.atomic():
+        ids = list(qs.values_list("pk", flat=True))
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            Customer.objects.filter(pk__in=chunk).update(
+                owner=to_owner, team_id=to_owner.team_id, updated_at=timezone.now()
+            )
+            from kehu.audit.models import AuditEvent
+
+            AuditEvent.objects.bulk_create([
+                AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action="reassign",
+                           entity="customer", entity_id=pk, customer_id=pk,
+                           summary=f"{from_owner} → {to_owner}",
+                           changes={"owner": [str(from_owner), str(to_owner)]})
+                for pk in chunk
+            ])
+    return len(ids)
+
+
+def customer_share(*, actor, customer: Customer, user=None, team=None, can_edit: bool = False) -> CustomerShare:
+    if not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    if (user is None) == (team is None):
+        raise ValidationError(_("Share with either a user or a team."))
+    with transaction.atomic():
+        share, _created = CustomerShare.objects.update_or_create(
+            customer=customer, user=user, team=team,
+            defaults={"can_edit": can_edit, "created_by": actor if getattr(actor, "pk", None) else None},
+        )
+        audit_record(actor=actor, action="share", instance=customer, customer_id=customer.pk,
+                     summary=str(user or team), changes={"shared_with": str(user or team), "can_edit": can_edit})
+    return share
+
+
+def customer_unshare(*, actor, share: CustomerShare) -> None:
+    if not policy_for(actor).can_change(share.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="unshare", instance=share.customer, customer_id=share.customer_id,
+                     summary=str(share.user or share.team))
+        share.delete()
+
+
+def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: str = "",
+                    exclude_id: int | None = None, limit: int = 10):
+    """Customers that look like the same one: same phone, same email, or same name and city.
+
+    Deliberately not scoped by visibility: a salesperson must learn that a
+    customer already exists (and who owns it) before creating it twice. Only
+    the name, code and owner are shown for customers they may not see.
+    """
+    q = Q()
+    phone = normalise_phone(phone)
+    if phone:
+        q |= Q(phone=phone)
+    if email:
+        q |= Q(email=email.strip().lower())
+    if name and city:
+        key = name_keys(name)[0]
+        q |= Q(name_key=key, city=city.strip())
+    if not q:
+        return Customer.objects.none()
+    qs = Customer.objects.filter(q, merged_into__isnull=True).select_related("owner")
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.order_by("id")[:limit]
+
+
+def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
+    """Merge ``drop`` into ``keep``: contacts, interactions, orders, shares, tags
+    and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
+    values; ``drop`` is deleted after an audit record of what it held."""
+    from kehu.audit.models import AuditEvent
+    from kehu.engagement.models import Interaction
+    from kehu.sales.models import Order
+
+    policy = policy_for(actor)
+    if keep.pk == drop.pk:
+        raise ValidationError(_("A customer cannot be merged with itself."))
+    if not (policy.can_change(keep) and policy.can_change(drop)):
+        raise PermissionDenied(_("You may not change this customer."))
+    with transaction.atomic():
+        before = snapshot(keep)
+        filled = {}
+        for field in CUSTOMER_FIELDS - {"ref", "owner", "kind", "name"}:
+            if getattr(keep, field) in ("", None) and getattr(drop, field) not in ("", None):
+                setattr(keep, field, getattr(drop, field))
+                filled[field] = getattr(drop, field)
+        if drop.remarks and drop.remarks not in keep.remarks:
+            keep.remarks = (keep.remarks + "\n" + drop.remarks).strip()
+        _apply_keys(keep)
+        keep.full_clean()
+        keep.save()
+        moved = {
+            "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
+            "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
+            "orders": Order.objects.filter(customer=drop).update(customer=keep),
+        }
+        for share in CustomerShare.objects.filter(customer=drop):
+            if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():
+                share.customer = keep
+                share.save()
+        keep.tags.add(*drop.tags.all())
+        AuditEvent.objects.filter(customer_id=drop.pk).update(customer_id=keep.pk)
+        audit_record(actor=actor, action="merge", instance=keep, customer_id=keep.pk,
+                     summary=f"{drop.ref} {drop.name} → {keep.ref} {keep.name}",
+                     changes={"merged": snapshot(drop), "moved": moved, **diff(before, snapshot(keep))})
+        drop.delete()
+    return keep
+
+
+# -- contacts -----------------------------------------------------------------
+
+def _check_reports_to(contact: Contact) -> None:
+    boss = contact.reports_to
+    seen = set()
+    while boss is not None:
+        if boss.customer_id != contact.customer_id:
+            raise ValidationError({"reports_to": _("The manager must work at the same customer.")})
+        if boss.pk == contact.pk or boss.pk in seen:
+            raise ValidationError({"reports_to": _("Reporting lines cannot go round in a circle.")})
+        seen.add(boss.pk)
+        boss = boss.reports_to
+
+
+def contact_create(*, actor, customer: Customer, data: dict[str, Any]) -> Contact:
+    if not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - CONTACT_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    contact = Contact(customer=customer, **data)
+    contact.phone = normalise_phone(contact.phone)
+    with transaction.atomic():
+        contact.full_clean()
+        _check_reports_to(contact)
+        contact.save()
+        audit_record(actor=actor, action="create", instance=contact, customer_id=customer.pk,
+                     changes=snapshot(contact), summary=contact.name)
+    return contact
+
+
+def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
+    if not policy_for(actor).can_change(contact.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - CONTACT_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    before = snapshot(contact)
+    for key, value in data.items():
+        setattr(contact, key, value)
+    contact.phone = normalise_phone(contact.phone)
+    with transaction.atomic():
+        contact.full_clean()
+        _check_reports_to(contact)
+        contact.save()
+        changes = diff(before, snapshot(contact))
+        if changes:
+            audit_record(actor=actor, action="update", instance=contact, customer_id=contact.customer_id,
+                         changes=changes, summary=contact.name)
+    return contact
+
+
+def contact_delete(*, actor, contact: Contact) -> None:
+    if not policy_for(actor).can_change(contact.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=contact, customer_id=contact.customer_id,
+                     changes=snapshot(contact), summary=contact.name)
+        contact.delete()

@@ -1,0 +1,55 @@
+"""Touch points with customers (客户接触) and their summaries (联系纪要)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.models import Contact, Customer
+from kehu.org.models import TimeStamped
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    VISIT = "visit", _("Visit")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat message")
+    MEETING = "meeting", _("Meeting")
+    SERVICE = "service", _("Service call")
+    COMPLAINT = "complaint", _("Complaint")
+    SURVEY = "survey", _("Survey answer")
+    LETTER = "letter", _("Letter")
+    WEBSITE = "website", _("Website")
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", _("We contacted them")
+    INBOUND = "inbound", _("They contacted us")
+
+
+class Interaction(TimeStamped):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="interactions")
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    occurred_at = models.DateTimeField(_("when"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    participants = models.CharField(_("participants"), max_length=300, blank=True, default="")
+    subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
+    summary = models.TextField(_("summary"))
+    next_step = models.CharField(_("next step"), max_length=300, blank=True, default="")
+    next_step_on = models.DateField(_("next step due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="inter_customer_time"),
+            models.Index(fields=["user", "-occurred_at"], name="inter_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"

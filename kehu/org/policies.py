@@ -1,0 +1,253 @@
+"""The one visibility policy (岗位/角色/共享).
+
+Every list, detail, create, update, delete, search, export, count, API call and
+report that touches customers — or records that belong to a customer
+(contacts, interactions, orders, payments, audit) — asks this module. Nothing
+else decides who may see or change a customer.
+
+Rules
+-----
+- administrators (and Django superusers): see and change everything;
+- analysts: see everything, change nothing;
+- members of head office (the root team) with a manager role: everything;
+- sales managers, service agents and marketing staff: the customers of their
+  team's whole subtree (head office → regions → sales teams), their own
+  customers, and customers shared with them; marketing reads but does not
+  change;
+- salespeople: their own customers and those shared with them;
+- a share with a team applies to that team's members and the members of its
+  subteams; a share changes nothing unless ``can_edit`` is set;
+- inactive or anonymous users: nothing.
+
+A record you may not see and one that does not exist give the same 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kehu.org.models import Role, Team
+
+ALL_READ_ROLES = {Role.ADMIN, Role.ANALYST}
+SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
+READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see or change: everything, nothing, or a set of rules."""
+
+    everything: bool = False
+    nothing: bool = False
+    owner_id: int | None = None
+    team_ids: tuple[int, ...] = ()
+    share_user_id: int | None = None
+    share_team_ids: tuple[int, ...] = ()
+    shares_must_allow_edit: bool = False
+
+    def q(self, prefix: str = "") -> Q:
+        """A ``Q`` over customers, or over rows linked to a customer by ``prefix``
+        (for example ``"customer__"`` for contacts, interactions and orders)."""
+        from kehu.customers.models import CustomerShare
+
+        if self.everything:
+            return Q()
+        if self.nothing:
+            return Q(pk__in=[])
+        q = Q()
+        if self.owner_id is not None:
+            q |= Q(**{f"{prefix}owner_id": self.owner_id})
+        if self.team_ids:
+            q |= Q(**{f"{prefix}team_id__in": self.team_ids})
+        share_filter = Q(user_id=self.share_user_id)
+        if self.share_team_ids:
+            share_filter |= Q(team_id__in=self.share_team_ids)
+        shares = CustomerShare.objects.filter(share_filter)
+        if self.shares_must_allow_edit:
+            shares = shares.filter(can_edit=True)
+        q |= Q(**{f"{prefix}pk__in": shares.values("customer_id")})
+        return q
+
+
+class CustomerPolicy:
+    """Visibility of customers for one acting user."""
+
+    def __init__(self, viewer):
+        self.viewer = viewer
+
+    # -- facts about the viewer ------------------------------------------
+    @property
+    def active(self) -> bool:
+        v = self.viewer
+        return bool(v is not None and getattr(v, "is_authenticated", False) and v.is_active)
+
+    @property
+    def role(self) -> str:
+        return getattr(self.viewer, "role", "")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.active and (self.viewer.is_superuser or self.role == Role.ADMIN)
+
+    @cached_property
+    def _team(self) -> Team | None:
+        if not self.active or not self.viewer.team_id:
+            return None
+        return Team.objects.only("id", "path", "parent_id").get(pk=self.viewer.team_id)
+
+    @cached_property
+    def _subtree_team_ids(self) -> tuple[int, ...]:
+        team = self._team
+        if team is None:
+            return ()
+        return tuple(Team.objects.filter(path__startswith=team.path).values_list("id", flat=True))
+
+    @cached_property
+    def _ancestor_team_ids(self) -> tuple[int, ...]:
+        team = self._team
+        if team is None:
+            return ()
+        return tuple(int(p) for p in team.path.strip("/").split("/") if p)
+
+    @property
+    def sees_everything(self) -> bool:
+        if not self.active:
+            return False
+        if self.is_admin or self.role in ALL_READ_ROLES:
+            return True
+        team = self._team
+        return self.role in SUBTREE_ROLES and team is not None and team.is_head_office
+
+    @property
+    def read_only(self) -> bool:
+        return self.active and not self.is_admin and self.role in READ_ONLY_ROLES
+
+    # -- scopes -------------------------------------------------------------
+    @cached_property
+    def view_scope(self) -> Scope:
+        if not self.active:
+            return Scope(nothing=True)
+        if self.sees_everything:
+            return Scope(everything=True)
+        team_ids = self._subtree_team_ids if self.role in SUBTREE_ROLES else ()
+        return Scope(
+            owner_id=self.viewer.pk,
+            team_ids=team_ids,
+            share_user_id=self.viewer.pk,
+            share_team_ids=self._ancestor_team_ids,
+        )
+
+    @cached_property
+    def change_scope(self) -> Scope:
+        if not self.active:
+            return Scope(nothing=True)
+        if self.is_admin:
+            return Scope(everything=True)
+        if self.role in READ_ONLY_ROLES:
+            return Scope(nothing=True)
+        if self.sees_everything:
+            return Scope(everything=True)
+        team_ids = self._subtree_team_ids if self.role in SUBTREE_ROLES else ()
+        return Scope(
+            owner_id=self.viewer.pk,
+            team_ids=team_ids,
+            share_user_id=self.viewer.pk,
+            share_team_ids=self._ancestor_team_ids,
+            shares_must_allow_edit=True,
+        )
+
+    # -- querysets ----------------------------------------------------------
+    def visible(self, qs: QuerySet | None = None, *, prefix: str = "") -> QuerySet:
+        """Filter ``qs`` (customers by default) to what the viewer may see."""
+        if qs is None:
+            from kehu.customers.models import Customer
+
+            qs = Customer.objects.all()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter(self.view_scope.q(prefix))
+
+    def changeable(self, qs: QuerySet | None = None, *, prefix: str = "") -> QuerySet:
+        if qs is None:
+            from kehu.customers.models import Customer
+
+            qs = Customer.objects.all()
+        if self.change_scope.everything:
+            return qs
+        return qs.filter(self.change_scope.q(prefix))
+
+    def can_view(self, customer) -> bool:
+        return self.visible().filter(pk=customer.pk).exists()
+
+    def can_change(self, customer) -> bool:
+        return self.changeable().filter(pk=customer.pk).exists()
+
+    @property
+    def can_create(self) -> bool:
+        """May the viewer create customers at all (they become the owner)?"""
+        return self.active and not self.read_only
+
+    def can_assign_to(self, owner) -> bool:
+        """May the viewer make ``owner`` the owner of a customer?"""
+        if not self.active or self.read_only or owner is None:
+            return False
+        if self.is_admin or self.sees_everything:
+            return True
+        if owner.pk == self.viewer.pk:
+            return True
+        if self.role in SUBTREE_ROLES:
+            return owner.team_id in self._subtree_team_ids
+        return False
+
+    def assignable_users(self):
+        from kehu.org.models import User
+
+        users = User.objects.filter(is_active=True)
+        if self.is_admin or self.sees_everything:
+            return users
+        if self.role in SUBTREE_ROLES and not self.read_only:
+            return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
+        return users.filter(pk=self.viewer.pk)
+
+    def visible_teams(self):
+        if self.sees_everything:
+            return Team.objects.all()
+        return Team.objects.filter(pk__in=self._subtree_team_ids)
+
+    # -- lookups that 404 -----------------------------------------------------
+    def get_visible(self, pk, qs: QuerySet | None = None):
+        try:
+            return self.visible(qs).get(pk=pk)
+        except (ValueError, TypeError):
+            raise Http404
+        except Exception as exc:  # DoesNotExist of any model
+            if exc.__class__.__name__ == "DoesNotExist":
+                raise Http404 from None
+            raise
+
+    def get_changeable(self, pk, qs: QuerySet | None = None):
+        """The customer for a write. Visible but not changeable → 403-like
+        :class:`PermissionDenied`; not visible → 404."""
+        from django.core.exceptions import PermissionDenied
+
+        customer = self.get_visible(pk, qs)
+        if not self.changeable().filter(pk=customer.pk).exists():
+            raise PermissionDenied
+        return customer
+
+
+def policy_for(viewer) -> CustomerPolicy:
+    """The policy for ``viewer``, cached on the user object for one request."""
+    cached = getattr(viewer, "_kehu_policy", None)
+    if cached is not None:
+        return cached
+    policy = CustomerPolicy(viewer)
+    try:
+        viewer._kehu_policy = policy
+    except AttributeError:
+        pass
+    return policy

@@ -1,0 +1,133 @@
+"""Products, orders and payments: the history customer value is computed from."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.models import Customer
+from kehu.org.models import TimeStamped
+
+MONEY = dict(max_digits=16, decimal_places=2)
+
+
+class ProductLine(TimeStamped):
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStamped):
+    ref = models.CharField(_("product code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    line = models.ForeignKey(ProductLine, verbose_name=_("product line"), null=True, blank=True, on_delete=models.PROTECT, related_name="products")
+    unit = models.CharField(_("unit"), max_length=20, blank=True, default="")
+    unit_price = models.DecimalField(_("list price"), default=Decimal("0"), **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), default=Decimal("0"), **MONEY)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="product_cost_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(TimeStamped):
+    """An order or transaction. Totals are kept by the order services from the lines."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders")
+    ref = models.CharField(_("order number"), max_length=60, unique=True)
+    order_date = models.DateField(_("order date"))
+    status = models.CharField(_("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.CONFIRMED)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), **MONEY)
+    cost = models.DecimalField(_("cost"), default=Decimal("0"), **MONEY)
+    payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
+    paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
+    salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    remarks = models.TextField(_("remarks"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-order_date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-order_date", "-id"], name="order_customer_date"),
+            models.Index(fields=["order_date"], name="order_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def gross_margin(self) -> Decimal:
+        return self.amount - self.cost
+
+    @property
+    def margin_rate(self) -> Decimal | None:
+        return (self.gross_margin / self.amount * 100) if self.amount else None
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines")
+    description = models.CharField(_("description"), max_length=200, blank=True, default="")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"))
+    unit_price = models.DecimalField(_("unit price"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), **MONEY)
+    cost = models.DecimalField(_("cost"), default=Decimal("0"), **MONEY)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["product"], name="orderline_product")]
+
+    @property
+    def gross_margin(self) -> Decimal:
+        return self.amount - self.cost
+
+
+class Payment(TimeStamped):
+    """Money received against an order (回款)."""
+
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="payments")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received_on = models.DateField(_("received on"))
+    method = models.CharField(_("method"), max_length=30, blank=True, default="")
+    reference = models.CharField(_("reference"), max_length=60, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]

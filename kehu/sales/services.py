@@ -1,0 +1,219 @@
+"""Writes to products, orders and payments. Order totals are recomputed from lines here."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from kehu.audit.services import audit_record, diff, snapshot
+from kehu.customers.models import Customer
+from kehu.org.models import Role
+from kehu.org.policies import policy_for
+from kehu.sales.models import Order, OrderLine, Payment, Product, ProductLine
+
+CENT = Decimal("0.01")
+
+
+def _may_manage_catalogue(actor) -> bool:
+    policy = policy_for(actor)
+    return policy.is_admin or (policy.active and policy.role == Role.SALES_MANAGER)
+
+
+def product_line_create(*, actor, code: str, name: str) -> ProductLine:
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    line = ProductLine(code=code.strip(), name=name.strip())
+    with transaction.atomic():
+        line.full_clean()
+        line.save()
+        audit_record(actor=actor, action="create", instance=line, changes=snapshot(line), summary=line.name)
+    return line
+
+
+PRODUCT_FIELDS = {"ref", "name", "line", "unit", "unit_price", "unit_cost", "active"}
+
+
+def product_create(*, actor, data: dict[str, Any]) -> Product:
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    unknown = set(data) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    product = Product(**data)
+    with transaction.atomic():
+        product.full_clean()
+        product.save()
+        audit_record(actor=actor, action="create", instance=product, changes=snapshot(product), summary=product.name)
+    return product
+
+
+def product_update(*, actor, product: Product, data: dict[str, Any]) -> Product:
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    unknown = set(data) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    before = snapshot(product)
+    for k, v in data.items():
+        setattr(product, k, v)
+    with transaction.atomic():
+        product.full_clean()
+        product.save()
+        changes = diff(before, snapshot(product))
+        if changes:
+            audit_record(actor=actor, action="update", instance=product, changes=changes, summary=product.name)
+    return product
+
+
+def product_delete(*, actor, product: Product) -> None:
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    if product.order_lines.exists():
+        raise ValidationError(_("This product has been ordered and cannot be deleted; mark it inactive instead."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=product, changes=snapshot(product), summary=product.name)
+        product.delete()
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not d.is_finite():
+        raise ValidationError({field: _("Enter a number.")})
+    return d
+
+
+def build_lines(lines: Iterable[dict[str, Any]]) -> list[OrderLine]:
+    """Order lines from dicts with ``product`` (optional), ``quantity``,
+    ``unit_price`` and/or ``amount``, and ``cost`` (total) or ``unit_cost``.
+
+    Missing prices come from the product; the line amount is quantity × unit
+    price unless given.
+    """
+    built = []
+    for i, raw in enumerate(lines, start=1):
+        product: Product | None = raw.get("product")
+        qty = _money(raw.get("quantity", 1) or 1, f"lines.{i}.quantity")
+        if qty <= 0:
+            raise ValidationError({f"lines.{i}.quantity": _("The quantity must be greater than zero.")})
+        if raw.get("unit_price") not in (None, ""):
+            unit_price = _money(raw["unit_price"], f"lines.{i}.unit_price")
+        elif raw.get("amount") not in (None, ""):
+            unit_price = (_money(raw["amount"], f"lines.{i}.amount") / qty).quantize(CENT)
+        elif product is not None:
+            unit_price = product.unit_price
+        else:
+            raise ValidationError({f"lines.{i}.unit_price": _("Give a unit price or an amount.")})
+        amount = (
+            _money(raw["amount"], f"lines.{i}.amount") if raw.get("amount") not in (None, "")
+            else (qty * unit_price).quantize(CENT)
+        )
+        if raw.get("cost") not in (None, ""):
+            cost = _money(raw["cost"], f"lines.{i}.cost")
+        elif raw.get("unit_cost") not in (None, ""):
+            cost = (qty * _money(raw["unit_cost"], f"lines.{i}.unit_cost")).quantize(CENT)
+        elif product is not None:
+            cost = (qty * product.unit_cost).quantize(CENT)
+        else:
+            cost = Decimal("0")
+        if amount < 0 or cost < 0:
+            raise ValidationError({f"lines.{i}.amount": _("Amounts cannot be negative.")})
+        built.append(OrderLine(product=product, description=raw.get("description", "")[:200],
+                               quantity=qty, unit_price=unit_price, amount=amount.quantize(CENT),
+                               cost=cost.quantize(CENT)))
+    if not built:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    return built
+
+
+ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "salesperson", "remarks"}
+
+
+def next_order_ref() -> str:
+    last = Order.objects.filter(ref__regex=r"^SO[0-9]{9}$").order_by("-ref").values_list("ref", flat=True).first()
+    n = int(last[2:]) + 1 if last else 1
+    return f"SO{n:09d}"
+
+
+def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iterable[dict[str, Any]],
+                 check_permissions: bool = True) -> Order:
+    if check_permissions and not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - ORDER_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    data = dict(data)
+    if not data.get("ref"):
+        data["ref"] = next_order_ref()
+    built = build_lines(lines)
+    order = Order(customer=customer, **data)
+    order.amount = sum((ln.amount for ln in built), Decimal("0"))
+    order.cost = sum((ln.cost for ln in built), Decimal("0"))
+    with transaction.atomic():
+        order.full_clean()
+        order.save()
+        for ln in built:
+            ln.order = order
+        OrderLine.objects.bulk_create(built)
+        audit_record(actor=actor, action="create", instance=order, customer_id=customer.pk,
+                     changes=snapshot(order), summary=f"{order.ref} {order.amount}")
+    return order
+
+
+def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None) -> Order:
+    if not policy_for(actor).can_change(order.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - ORDER_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    before = snapshot(order)
+    for k, v in data.items():
+        setattr(order, k, v)
+    with transaction.atomic():
+        if lines is not None:
+            built = build_lines(lines)
+            order.lines.all().delete()
+            for ln in built:
+                ln.order = order
+            OrderLine.objects.bulk_create(built)
+            order.amount = sum((ln.amount for ln in built), Decimal("0"))
+            order.cost = sum((ln.cost for ln in built), Decimal("0"))
+        order.full_clean()
+        order.save()
+        changes = diff(before, snapshot(order))
+        if changes:
+            audit_record(actor=actor, action="update", instance=order, customer_id=order.customer_id,
+                         changes=changes, summary=order.ref)
+    return order
+
+
+def order_delete(*, actor, order: Order) -> None:
+    if not policy_for(actor).can_change(order.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=order, customer_id=order.customer_id,
+                     changes=snapshot(order), summary=order.ref)
+        order.delete()
+
+
+def payment_record(*, actor, order: Order, amount, received_on, method: str = "", reference: str = "") -> Payment:
+    """Record money received (回款) and update the order's paid amount."""
+    if not policy_for(actor).can_change(order.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    payment = Payment(order=order, amount=_money(amount, "amount"), received_on=received_on,
+                      method=method, reference=reference)
+    with transaction.atomic():
+        payment.full_clean()
+        payment.save()
+        order.paid_amount = order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        order.save(update_fields=["paid_amount", "updated_at"])
+        audit_record(actor=actor, action="payment", instance=order, customer_id=order.customer_id,
+                     summary=f"{order.ref} +{payment.amount}", changes={"paid_amount": str(order.paid_amount)})
+    return payment

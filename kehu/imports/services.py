@@ -1,0 +1,875 @@
+"""Importing customers and orders from spreadsheets.
+
+Two passes over the file, both streaming:
+
+1. **Check.** Every row is parsed and validated in Python; rows are looked up
+   against the database in batches of :data:`BATCH` (existing codes, owners,
+   products, order numbers: a few queries per batch, never one per row). Only
+   what later rows need is kept: the codes and order numbers seen so far, the
+   line numbers of bad rows, hashes of phone/email/name+city for duplicate
+   warnings.
+2. **Write**, only when no row is bad or ``skip_bad`` is given: the file is
+   read again, bad rows are skipped, and everything is written in one
+   transaction with bulk inserts — on PostgreSQL with ``COPY`` into the tables
+   (ids taken from the table's sequence first), elsewhere with
+   ``bulk_create``. Search keys (name key, pinyin, initials), the normalised
+   phone, the lower-cased email and the owning team are computed exactly as
+   :mod:`kehu.customers.services` computes them.
+
+Rules
+-----
+- Customers: a code (``ref``) that already exists **updates** that customer:
+  every column present in the file with a non-empty cell replaces the stored
+  value (tags are replaced as a set); empty cells leave the field as it is. A
+  code that belongs to a customer the importing user may not change is a bad
+  row. ``owner`` must be a user the importer may assign customers to
+  (``policy_for(actor).can_assign_to``); the default owner is the importer.
+- Same phone, same email, or same name and city as another row of the file or
+  another customer in the database is a **warning**, not an error.
+- Orders: lines with the same ``order_ref`` form one order (same customer and
+  date on every line); an empty ``order_ref`` makes a one-line order with a
+  generated number. The order's amount and cost are the sums of its lines.
+  A customer code that is unknown creates that customer (named by
+  ``customer_name``, else by its code; owned by the importer). An existing
+  customer the importer may not change gives "customer not found". If one
+  line of an order is bad the whole order is bad.
+- Audit: one ``AuditEvent`` per created or updated customer and per created
+  order (action ``import``/``update``, carrying the import id), plus one
+  summary event for the import itself (entity ``importrun``), all inserted in
+  bulk. The :class:`~kehu.imports.models.ImportRun` row keeps the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.audit.models import AuditEvent
+from kehu.customers.models import Customer, Tag
+from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
+from kehu.imports.columns import CellError, HeaderMap, map_headers, parse_cell
+from kehu.imports.models import ImportKind, ImportRun, ImportStatus
+from kehu.imports.readers import Table, TableError, open_table
+from kehu.org.models import User
+from kehu.org.policies import policy_for
+from kehu.sales.models import Order, OrderLine, Product
+
+BATCH = 5000
+MAX_ISSUES = 10_000          # errors / warnings kept in the report (all are counted)
+CENT = Decimal("0.01")
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+class ImportUsageError(Exception):
+    """The file cannot be imported at all: unreadable, no header, required columns missing."""
+
+
+@dataclass
+class Issue:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.column}: " if self.column else ""
+        return _("line %(line)d: %(where)s%(message)s") % {"line": self.line, "where": where, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str = ""
+    format: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    headers: list = field(default_factory=list)
+    mapped: list = field(default_factory=list)     # (header as written, field)
+    unknown: list = field(default_factory=list)    # headers that feed nothing
+    repeated: list = field(default_factory=list)
+    rows_read: int = 0
+    created: int = 0                # customers created (customer import) / orders created (order import)
+    updated: int = 0                # customers updated
+    customers_created: int = 0      # order import: customers created for unknown codes
+    lines_created: int = 0          # order import: order lines
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    bad_lines: set = field(default_factory=set)
+    dry_run: bool = False
+    skip_bad: bool = False
+    written: bool = False
+    refused: bool = False
+    run_id: int | None = None
+
+    @property
+    def skipped(self) -> int:
+        return len(self.bad_lines)
+
+    @property
+    def good_rows(self) -> int:
+        return self.rows_read - self.skipped
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.bad_lines.add(line)
+        self.error_count += 1
+        if len(self.errors) < MAX_ISSUES:
+            self.errors.append(Issue(line, column, message))
+
+    def warning(self, line: int, column: str, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_ISSUES:
+            self.warnings.append(Issue(line, column, message))
+
+    def sorted_errors(self) -> list[Issue]:
+        return sorted(self.errors, key=lambda i: i.line)
+
+    def as_dict(self, limit: int = 1000) -> dict:
+        return {
+            "kind": self.kind, "filename": self.filename, "format": self.format, "encoding": self.encoding,
+            "delimiter": self.delimiter, "mapped": self.mapped, "unknown": self.unknown, "repeated": self.repeated,
+            "rows_read": self.rows_read, "created": self.created, "updated": self.updated,
+            "customers_created": self.customers_created, "lines_created": self.lines_created,
+            "skipped": self.skipped, "error_count": self.error_count, "warning_count": self.warning_count,
+            "errors": [[i.line, i.column, i.message] for i in self.sorted_errors()[:limit]],
+            "warnings": [[i.line, i.column, i.message] for i in sorted(self.warnings, key=lambda i: i.line)[:limit]],
+            "dry_run": self.dry_run, "skip_bad": self.skip_bad, "written": self.written, "refused": self.refused,
+        }
+
+
+# -- shared helpers ----------------------------------------------------------------
+
+@lru_cache(maxsize=200_000)
+def _keys(name: str) -> tuple[str, str, str]:
+    # Pinyin is the dear part of a customer row; names repeat a lot in real lists.
+    return name_keys(name)
+
+
+def name_key(name: str) -> str:
+    """``name_keys(name)[0]`` without the pinyin (used for duplicate checks)."""
+    return _NON_KEY.sub("", (name or "").strip().lower())[:200]
+
+
+def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
+    try:
+        table = open_table(source)
+    except TableError as exc:
+        raise ImportUsageError(str(exc)) from None
+    hmap = map_headers(table.headers, kind)
+    report = ImportReport(kind=kind, filename=Path(source).name, format=table.format, encoding=table.encoding,
+                          delimiter=table.delimiter, headers=[str(h) for h in table.headers],
+                          mapped=hmap.mapped, unknown=hmap.unknown, repeated=hmap.repeated)
+    if hmap.missing:
+        raise ImportUsageError(_("Required columns are missing: %(columns)s") % {"columns": ", ".join(hmap.missing)})
+    return table, hmap, report
+
+
+def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None) -> dict | None:
+    """One row as ``{field: value}`` for non-empty cells, or None when a cell is bad."""
+    row = {}
+    ok = True
+    n = len(values)
+    for index, column in hmap.columns:
+        raw = values[index] if index < n else None
+        if raw is None or (type(raw) is str and not raw.strip()):
+            if column.required:
+                ok = False
+                if report is not None:
+                    report.error(line, column.field, _("a value is required"))
+            continue
+        if column.kind == "text" and type(raw) is str:   # the common case, inlined
+            value = raw.strip()
+            if column.max_length and len(value) > column.max_length:
+                ok = False
+                if report is not None:
+                    report.error(line, column.field, _("longer than %(max)d characters") % {"max": column.max_length})
+                continue
+            row[column.field] = value
+            continue
+        try:
+            row[column.field] = parse_cell(column, raw)
+        except CellError as exc:
+            ok = False
+            if report is not None:
+                report.error(line, column.field, str(exc))
+    return row if ok else None
+
+
+def _good_rows(table: Table, hmap: HeaderMap, report: ImportReport) -> Iterator[tuple[int, dict]]:
+    """Second pass: the rows that passed the check, parsed again."""
+    bad = report.bad_lines
+    for line, values in table.rows():
+        if line in bad:
+            continue
+        row = _parse(values, hmap, line, None)
+        if row is not None:
+            yield line, row
+
+
+def _batches(items: Iterator, size: int = BATCH) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_defaults_cache: dict = {}
+
+
+def _defaults(model) -> dict:
+    if model not in _defaults_cache:
+        _defaults_cache[model] = {
+            f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key
+        }
+    return _defaults_cache[model]
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` (dicts of attname → value, defaults filled in here) and return their ids.
+
+    PostgreSQL: ids from the table's sequence, then ``COPY ... FROM STDIN``.
+    Other databases: ``bulk_create``.
+    """
+    if not rows:
+        return []
+    defaults = _defaults(model)
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        fields = list(model._meta.concrete_fields)
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            columns = ", ".join(qn(f.column) for f in fields)
+            json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+            raw = cursor.cursor
+            with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+                for pk, row in zip(ids, rows):
+                    values = []
+                    for f in fields:
+                        if f.primary_key:
+                            values.append(pk)
+                            continue
+                        v = row.get(f.attname, defaults[f.attname])
+                        if f.attname in json_fields:
+                            v = json.dumps(v, ensure_ascii=False)
+                        values.append(v)
+                    copy.write_row(values)
+        return ids
+    objs = [model(**{**defaults, **row}) for row in rows]
+    model.objects.bulk_create(objs, batch_size=1000)
+    if objs and objs[0].pk is None:  # a backend without RETURNING: look them up
+        raise RuntimeError("bulk_create did not return ids")
+    return [o.pk for o in objs]
+
+
+def _audit_rows(*, actor, action: str, entity: str, items: list[tuple[int, int | None, str, dict]], now) -> list[dict]:
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    return [
+        {"created_at": now, "actor_id": actor_id, "action": action, "entity": entity, "entity_id": pk,
+         "customer_id": customer_id, "summary": summary[:300], "changes": changes}
+        for pk, customer_id, summary, changes in items
+    ]
+
+
+def _tag_ids(names: set[str], cache: dict[str, int]) -> None:
+    missing = [n for n in names if n not in cache]
+    if not missing:
+        return
+    cache.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+    new = [Tag(name=n) for n in missing if n not in cache]
+    if new:
+        Tag.objects.bulk_create(new, ignore_conflicts=True)
+        cache.update(Tag.objects.filter(name__in=[t.name for t in new]).values_list("name", "pk"))
+
+
+def _start_run(*, run, actor, kind, report, skip_bad, dry_run) -> ImportRun | None:
+    if dry_run:
+        return run
+    if run is None:
+        run = ImportRun(user=actor if getattr(actor, "pk", None) else None, kind=kind, filename=report.filename)
+    run.skip_bad = skip_bad
+    return run
+
+
+def _finish_run(run: ImportRun | None, report: ImportReport, status: str) -> None:
+    if run is None:
+        return
+    run.status = status
+    run.rows_read = report.rows_read
+    run.created = report.created
+    run.updated = report.updated
+    run.skipped = report.skipped
+    run.error_count = report.error_count
+    run.warning_count = report.warning_count
+    run.report = report.as_dict()
+    run.save()
+    report.run_id = run.pk
+
+
+class _Owners:
+    """Usernames → users the actor may assign customers to, looked up once each."""
+
+    def __init__(self, actor):
+        self.policy = policy_for(actor)
+        self.cache: dict[str, User | str] = {}
+
+    def preload(self, usernames: set[str]) -> None:
+        missing = [u for u in usernames if u not in self.cache]
+        if not missing:
+            return
+        found = {u.username: u for u in User.objects.filter(username__in=missing)}
+        for name in missing:
+            user = found.get(name)
+            if user is None:
+                self.cache[name] = _("unknown user '%(user)s'") % {"user": name}
+            elif not user.is_active:
+                self.cache[name] = _("user '%(user)s' is not active") % {"user": name}
+            elif not self.policy.can_assign_to(user):
+                self.cache[name] = _("you may not assign customers to '%(user)s'") % {"user": name}
+            else:
+                self.cache[name] = user
+
+    def get(self, username: str) -> User | str:
+        if username not in self.cache:
+            self.preload({username})
+        return self.cache[username]
+
+
+# -- customers --------------------------------------------------------------------
+
+CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags"}
+
+
+def _customer_values(row: dict, owner, now) -> dict:
+    """Model attname → value for a new customer, keys computed as customers.services does."""
+    values = {}
+    for key, value in row.items():
+        if key in ("owner", "tags"):
+            continue
+        values[CUSTOMER_FIELD_MAP.get(key, key)] = value
+    name = values["name"].strip()
+    values["name"] = name
+    values["name_key"], values["name_pinyin"], values["name_initials"] = _keys(name)
+    values["phone"] = normalise_phone(values.get("phone", ""))
+    values["email"] = (values.get("email") or "").strip().lower()
+    values["owner_id"] = owner.pk if owner is not None else None
+    values["team_id"] = owner.team_id if owner is not None else None
+    values["created_at"] = values["updated_at"] = now
+    if values.get("consent_marketing") or values.get("consent_data_processing"):
+        values["consent_updated_at"] = now
+    return values
+
+
+def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport, policy, owners: _Owners,
+                          seen: dict, dup_keys: dict, existing_refs: dict) -> None:
+    """Database checks for one batch of parsed rows: codes, owners, duplicates."""
+    refs = [row["ref"] for _line, row in batch]
+    found = dict(Customer.objects.filter(ref__in=refs).values_list("ref", "pk"))
+    changeable = set()
+    if found:
+        changeable = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True))
+    owners.preload({row["owner"] for _line, row in batch if row.get("owner")})
+
+    phones, emails, names = set(), set(), set()
+    for line, row in batch:
+        ref = row["ref"]
+        if ref in found and ref not in changeable:
+            report.error(line, "ref", _("customer code '%(ref)s' is already in use") % {"ref": ref})
+            continue
+        if row.get("owner"):
+            owner = owners.get(row["owner"])
+            if isinstance(owner, str):
+                report.error(line, "owner", owner)
+                continue
+        if ref in found:
+            existing_refs[ref] = found[ref]
+        phone = normalise_phone(row.get("phone", ""))
+        email = (row.get("email") or "").lower()
+        key = name_key(row["name"])
+        city = row.get("city", "")
+        row["_dup"] = (phone, email, key, city)
+        # Within the file: remember a hash of each key and the first line that had it.
+        for label, value in (("phone", phone), ("email", email), ("name", (key, city) if city else None)):
+            if not value:
+                continue
+            h = hash((label, value))
+            first = dup_keys.get(h)
+            if first is None:
+                dup_keys[h] = (line, ref)
+            elif first[1] != ref:
+                report.warning(line, label, _("same %(what)s as line %(other)d (%(ref)s)")
+                               % {"what": _duplicate_label(label), "other": first[0], "ref": first[1]})
+        if phone:
+            phones.add(phone)
+        if email:
+            emails.add(email)
+        if city:
+            names.add(key)
+    q = Q()
+    if phones:
+        q |= Q(phone__in=phones)
+    if emails:
+        q |= Q(email__in=emails)
+    if names:
+        q |= Q(name_key__in=names)
+    if not q:
+        return
+    by_phone, by_email, by_name = {}, {}, {}
+    for ref, name, phone, email, key, city in Customer.objects.filter(q, merged_into__isnull=True).values_list(
+            "ref", "name", "phone", "email", "name_key", "city"):
+        if phone:
+            by_phone.setdefault(phone, []).append((ref, name))
+        if email:
+            by_email.setdefault(email, []).append((ref, name))
+        by_name.setdefault((key, city), []).append((ref, name))
+    for line, row in batch:
+        dup = row.pop("_dup", None)
+        if dup is None or line in report.bad_lines:
+            continue
+        phone, email, key, city = dup
+        for label, table, value in (("phone", by_phone, phone), ("email", by_email, email),
+                                    ("name", by_name, (key, city) if city else None)):
+            if not value:
+                continue
+            for other_ref, other_name in table.get(value, ()):
+                if other_ref != row["ref"]:
+                    report.warning(line, label, _("same %(what)s as existing customer %(ref)s %(name)s")
+                                   % {"what": _duplicate_label(label), "ref": other_ref, "name": other_name})
+                    break
+
+
+def _duplicate_label(label: str) -> str:
+    return {"phone": _("phone"), "email": _("email"), "name": _("name and city")}[label]
+
+
+def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
+                     progress: Progress | None = None, run: ImportRun | None = None) -> ImportReport:
+    """Import customers from the CSV or .xlsx file at ``source``. See the module docstring.
+
+    Raises :class:`ImportUsageError` for a file that cannot be imported at all
+    and ``PermissionDenied`` when the actor may not create customers.
+    """
+    policy = policy_for(actor)
+    if not policy.can_create:
+        raise PermissionDenied(_("You may not create customers."))
+    table, hmap, report = _open(source, ImportKind.CUSTOMERS)
+    report.dry_run, report.skip_bad = dry_run, skip_bad
+    owners = _Owners(actor)
+
+    # Pass 1: check.
+    seen: dict[str, int] = {}
+    dup_keys: dict[int, tuple[int, str]] = {}
+    existing_refs: dict[str, int] = {}
+    batch: list[tuple[int, dict]] = []
+    for line, values in table.rows():
+        report.rows_read += 1
+        row = _parse(values, hmap, line, report)
+        if row is not None:
+            ref = row["ref"]
+            first = seen.get(ref)
+            if first is not None:
+                report.error(line, "ref", _("customer code '%(ref)s' is also on line %(line)d") % {"ref": ref, "line": first})
+            else:
+                seen[ref] = line
+                batch.append((line, row))
+        if len(batch) >= BATCH:
+            _check_customer_batch(batch, report=report, policy=policy, owners=owners, seen=seen,
+                                  dup_keys=dup_keys, existing_refs=existing_refs)
+            batch = []
+            if progress:
+                progress("check", report.rows_read, None)
+    if batch:
+        _check_customer_batch(batch, report=report, policy=policy, owners=owners, seen=seen,
+                              dup_keys=dup_keys, existing_refs=existing_refs)
+    if progress:
+        progress("check", report.rows_read, None)
+    del seen, dup_keys
+    good_existing = len(existing_refs)
+    report.updated = good_existing
+    report.created = report.good_rows - good_existing
+
+    run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
+    if dry_run:
+        return report
+    if report.error_count and not skip_bad:
+        report.refused = True
+        report.created = report.updated = 0
+        _finish_run(run, report, ImportStatus.REFUSED)
+        return report
+
+    # Pass 2: write, in one transaction.
+    created = updated = 0
+    done = 0
+    tag_cache: dict[str, int] = {}
+    through = Customer.tags.through
+    now = timezone.now()
+    with transaction.atomic():
+        run.save()
+        for chunk in _batches(_good_rows(table, hmap, report)):
+            new_rows, new_tags, audit = [], [], []
+            updates = []
+            for line, row in chunk:
+                if row["ref"] in existing_refs:
+                    updates.append(row)
+                    continue
+                owner = owners.get(row["owner"]) if row.get("owner") else actor
+                owner = owner if getattr(owner, "pk", None) else None
+                new_rows.append(_customer_values(row, owner, now))
+                new_tags.append(row.get("tags"))
+            ids = _insert(Customer, new_rows)
+            wanted = {t for tags in new_tags if tags for t in tags}
+            _tag_ids(wanted, tag_cache)
+            links = [{"customer_id": pk, "tag_id": tag_cache[t]}
+                     for pk, tags in zip(ids, new_tags) if tags for t in tags]
+            if links:
+                through.objects.bulk_create([through(**link) for link in links], batch_size=5000)
+            for pk, values in zip(ids, new_rows):
+                audit.append((pk, pk, values["name"], {"import": run.pk, "ref": values["ref"]}))
+            created += len(ids)
+            rows = _audit_rows(actor=actor, action="import", entity="customer", items=audit, now=now)
+            if updates:
+                rows += _update_customers(updates, actor=actor, owners=owners, tag_cache=tag_cache, run=run, now=now)
+                updated += len(updates)
+            _insert(AuditEvent, rows)
+            done += len(chunk)
+            if progress:
+                progress("write", done, report.good_rows)
+        report.created, report.updated, report.written = created, updated, True
+        _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
+            (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
+             % {"created": created, "updated": updated, "file": report.filename},
+             {"created": created, "updated": updated, "skipped": report.skipped, "file": report.filename})]))
+        _finish_run(run, report, ImportStatus.DONE)
+    return report
+
+
+def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, run, now) -> list[dict]:
+    """Apply the non-empty cells of ``rows`` to their existing customers; audit rows for the changes."""
+    from kehu.audit.services import diff, snapshot
+
+    by_ref = {c.ref: c for c in Customer.objects.filter(ref__in=[r["ref"] for r in rows])}
+    fields: set[str] = set()
+    audit = []
+    tag_updates: dict[int, list[str]] = {}
+    old_tags: dict[int, list[str]] = {}
+    for row in rows:
+        customer = by_ref[row["ref"]]
+        before = snapshot(customer)
+        for key, value in row.items():
+            if key in ("ref", "tags", "_dup"):
+                continue
+            if key == "owner":
+                owner = owners.get(value)
+                customer.owner = owner
+                customer.team_id = owner.team_id
+                fields.update(("owner", "team"))
+                continue
+            attr = CUSTOMER_FIELD_MAP.get(key, key)
+            setattr(customer, attr, value)
+            fields.add(attr)
+        customer.name = customer.name.strip()
+        customer.name_key, customer.name_pinyin, customer.name_initials = _keys(customer.name)
+        customer.phone = normalise_phone(customer.phone)
+        customer.email = (customer.email or "").strip().lower()
+        fields.update(("name_key", "name_pinyin", "name_initials", "phone", "email"))
+        if ("consent_marketing" in row or "consent_data_processing" in row) and (
+                before["consent_marketing"], before["consent_data_processing"]) != (
+                customer.consent_marketing, customer.consent_data_processing):
+            customer.consent_updated_at = now
+            fields.add("consent_updated_at")
+        customer.updated_at = now
+        changes = diff(before, snapshot(customer))
+        changes.pop("consent_updated_at", None)
+        if "tags" in row:
+            tag_updates[customer.pk] = row["tags"]
+        if changes:
+            changes["import"] = run.pk
+            audit.append((customer.pk, customer.pk, customer.name, changes))
+    if fields:
+        Customer.objects.bulk_update(list(by_ref.values()), sorted(fields | {"updated_at"}), batch_size=500)
+    if tag_updates:
+        through = Customer.tags.through
+        for cid, name in through.objects.filter(customer_id__in=tag_updates).values_list("customer_id", "tag__name"):
+            old_tags.setdefault(cid, []).append(name)
+        _tag_ids({t for tags in tag_updates.values() for t in tags}, tag_cache)
+        through.objects.filter(customer_id__in=tag_updates).delete()
+        through.objects.bulk_create([through(customer_id=cid, tag_id=tag_cache[t])
+                                     for cid, tags in tag_updates.items() for t in tags])
+        changed = {cid for cid, tags in tag_updates.items() if sorted(old_tags.get(cid, [])) != sorted(tags)}
+        for item in audit:
+            if item[0] in changed:
+                item[3]["tags"] = [sorted(old_tags.get(item[0], [])), sorted(tag_updates[item[0]])]
+                changed.discard(item[0])
+        for cid in changed:
+            customer = next(c for c in by_ref.values() if c.pk == cid)
+            audit.append((cid, cid, customer.name, {"tags": [sorted(old_tags.get(cid, [])), sorted(tag_updates[cid])],
+                                                    "import": run.pk}))
+    return _audit_rows(actor=actor, action="update", entity="customer", items=audit, now=now)
+
+
+# -- orders ------------------------------------------------------------------------
+
+@dataclass
+class _OrderInfo:
+    first_line: int
+    customer_ref: str | None = None
+    order_date: object = None
+    lines: list = field(default_factory=list)
+
+
+def _check_order_batch(batch: list[tuple[int, dict]], *, report: ImportReport, policy, customers: dict,
+                       new_customers: dict, products: dict, existing_orders: set) -> None:
+    refs = {row["customer_ref"] for _l, row in batch} - customers.keys()
+    if refs:
+        found = dict(Customer.objects.filter(ref__in=refs).values_list("ref", "pk"))
+        ok = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True)) if found else set()
+        for ref in refs:
+            customers[ref] = found[ref] if ref in ok else (None if ref in found else 0)
+    wanted = {row["product_ref"] for _l, row in batch if row.get("product_ref")} - products.keys()
+    if wanted:
+        found_products = {p[0]: p for p in Product.objects.filter(ref__in=wanted).values_list("ref", "pk", "unit_cost")}
+        for ref in wanted:
+            products[ref] = found_products.get(ref)
+    order_refs = {row["order_ref"] for _l, row in batch if row.get("order_ref")}
+    if order_refs:
+        existing_orders.update(Order.objects.filter(ref__in=order_refs).values_list("ref", flat=True))
+    for line, row in batch:
+        ref = row["customer_ref"]
+        if customers.get(ref) is None:
+            # Exists but may not be changed by the importer: the same words as for a
+            # customer that does not exist anywhere.
+            report.error(line, "customer_ref", _("customer '%(ref)s' not found") % {"ref": ref})
+            continue
+        if row.get("product_ref") and products.get(row["product_ref"]) is None:
+            report.error(line, "product_ref", _("unknown product '%(ref)s'") % {"ref": row["product_ref"]})
+            continue
+        if row.get("order_ref") in existing_orders:
+            report.error(line, "order_ref", _("order '%(ref)s' already exists") % {"ref": row["order_ref"]})
+            continue
+        if customers[ref] == 0 and not new_customers.get(ref):
+            new_customers[ref] = row.get("customer_name") or ""
+
+
+def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
+                  progress: Progress | None = None, run: ImportRun | None = None) -> ImportReport:
+    """Import orders (one row per order line) from the CSV or .xlsx file at ``source``.
+
+    See the module docstring for the rules. Raises :class:`ImportUsageError`
+    or ``PermissionDenied`` (read-only users).
+    """
+    from kehu.imports.columns import cell_text
+
+    policy = policy_for(actor)
+    if not policy.can_create:
+        raise PermissionDenied(_("You may not change customers or orders."))
+    table, hmap, report = _open(source, ImportKind.ORDERS)
+    report.dry_run, report.skip_bad = dry_run, skip_bad
+
+    customers: dict[str, int | None] = {}   # ref → id (changeable), None (not allowed), 0 (unknown: create)
+    new_customers: dict[str, str] = {}       # unknown ref → name from the file
+    products: dict = {}
+    existing_orders: set[str] = set()
+    orders: dict[str, _OrderInfo] = {}
+    order_index = next((i for i, c in hmap.columns if c.field == "order_ref"), None)
+    batch: list[tuple[int, dict]] = []
+
+    def check(batch):
+        _check_order_batch(batch, report=report, policy=policy, customers=customers, new_customers=new_customers,
+                           products=products, existing_orders=existing_orders)
+
+    # Pass 1: check.
+    for line, values in table.rows():
+        report.rows_read += 1
+        row = _parse(values, hmap, line, report)
+        info = None
+        if order_index is not None and order_index < len(values):
+            order_ref = cell_text(values[order_index])
+            if order_ref:
+                info = orders.get(order_ref)
+                if info is None:
+                    info = orders[order_ref] = _OrderInfo(line)
+                info.lines.append(line)
+        if row is None:
+            continue
+        if info is not None:
+            if info.customer_ref is None:
+                info.first_line, info.customer_ref, info.order_date = line, row["customer_ref"], row["order_date"]
+            elif info.customer_ref != row["customer_ref"]:
+                report.error(line, "customer_ref", _("order '%(order)s' is for customer '%(ref)s' on line %(line)d")
+                             % {"order": row["order_ref"], "ref": info.customer_ref, "line": info.first_line})
+                continue
+            elif info.order_date != row["order_date"]:
+                report.error(line, "order_date", _("order '%(order)s' is dated %(date)s on line %(line)d")
+                             % {"order": row["order_ref"], "date": info.order_date, "line": info.first_line})
+                continue
+        batch.append((line, row))
+        if len(batch) >= BATCH:
+            check(batch)
+            batch = []
+            if progress:
+                progress("check", report.rows_read, None)
+    if batch:
+        check(batch)
+    if progress:
+        progress("check", report.rows_read, None)
+
+    # One bad line spoils its whole order.
+    for order_ref, info in orders.items():
+        bad = [ln for ln in info.lines if ln in report.bad_lines]
+        if bad:
+            for ln in info.lines:
+                if ln not in report.bad_lines:
+                    report.error(ln, "order_ref", _("order '%(order)s' has a bad line (line %(line)d)")
+                                 % {"order": order_ref, "line": bad[0]})
+    line_counts = {ref: len(info.lines) for ref, info in orders.items()}
+    del orders
+
+    run = _start_run(run=run, actor=actor, kind=ImportKind.ORDERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
+    if dry_run:
+        # Predict the counts with one more pass over the good rows.
+        good_orders: set[str] = set()
+        needed: set[str] = set()
+        for _line, row in _good_rows(table, hmap, report):
+            good_orders.add(row.get("order_ref") or f"#{_line}")
+            if customers.get(row["customer_ref"]) == 0:
+                needed.add(row["customer_ref"])
+        report.created, report.lines_created, report.customers_created = len(good_orders), report.good_rows, len(needed)
+        return report
+    if report.error_count and not skip_bad:
+        report.refused = True
+        _finish_run(run, report, ImportStatus.REFUSED)
+        return report
+
+    # Pass 2: write, in one transaction.
+    from kehu.sales.services import next_order_ref
+
+    now = timezone.now()
+    next_number = int(next_order_ref()[2:])
+    file_refs = set(line_counts)
+    pending: dict[str, dict] = {}
+    ready: list[dict] = []
+    to_create: dict[str, None] = {}     # unknown customer refs met in this chunk, in order
+
+    def generated_ref() -> str:
+        nonlocal next_number
+        while True:
+            ref = f"SO{next_number:09d}"
+            next_number += 1
+            if ref not in file_refs:
+                return ref
+
+    def flush():
+        if to_create:
+            refs = list(to_create)
+            values = [_customer_values({"ref": ref, "name": new_customers.get(ref) or ref, "type": "organization",
+                                        "lifecycle_stage": "customer"}, actor, now) for ref in refs]
+            ids = _insert(Customer, values)
+            customers.update(zip(refs, ids))
+            _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="customer", now=now, items=[
+                (pk, pk, v["name"], {"import": run.pk, "ref": v["ref"]}) for pk, v in zip(ids, values)]))
+            report.customers_created += len(ids)
+            to_create.clear()
+        if not ready:
+            return
+        for o in ready:
+            o["order"]["customer_id"] = customers[o["order"].pop("customer_ref")]
+        ids = _insert(Order, [o["order"] for o in ready])
+        line_rows = []
+        for pk, o in zip(ids, ready):
+            for ln in o["lines"]:
+                ln["order_id"] = pk
+                line_rows.append(ln)
+        _insert(OrderLine, line_rows)
+        _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="order", now=now, items=[
+            (pk, o["order"]["customer_id"], f"{o['order']['ref']} {o['order']['amount']}",
+             {"import": run.pk, "amount": str(o["order"]["amount"]), "lines": len(o["lines"])})
+            for pk, o in zip(ids, ready)]))
+        report.created += len(ids)
+        report.lines_created += len(line_rows)
+        ready.clear()
+
+    with transaction.atomic():
+        run.save()
+        done = ready_lines = 0
+        for _line, row in _good_rows(table, hmap, report):
+            customer_ref = row["customer_ref"]
+            if customers.get(customer_ref) == 0:
+                to_create[customer_ref] = None
+            qty = row.get("quantity") or Decimal("1")
+            amount = row["amount"]
+            product = products.get(row["product_ref"]) if row.get("product_ref") else None
+            if "cost" in row:
+                cost = row["cost"]
+            elif product is not None:
+                cost = (qty * product[2]).quantize(CENT)
+            else:
+                cost = Decimal("0")
+            line_values = {"product_id": product[1] if product else None, "description": row.get("description", ""),
+                           "quantity": qty, "unit_price": (amount / qty).quantize(CENT), "amount": amount,
+                           "cost": cost}
+            order_ref = row.get("order_ref") or generated_ref()
+            entry = pending.get(order_ref)
+            if entry is None:
+                entry = pending[order_ref] = {"order": {
+                    "customer_ref": customer_ref, "ref": order_ref, "order_date": row["order_date"],
+                    "status": row.get("status") or "confirmed", "currency": (row.get("currency") or "CNY").upper(),
+                    "amount": Decimal("0"), "cost": Decimal("0"), "payment_due_on": row.get("payment_due_on"),
+                    "remarks": row.get("remarks", ""), "created_at": now, "updated_at": now,
+                }, "lines": [], "expected": line_counts.get(order_ref, 1)}
+            order = entry["order"]
+            order["amount"] += amount
+            order["cost"] += cost
+            for key in ("payment_due_on", "remarks"):
+                if row.get(key) and not order.get(key):
+                    order[key] = row[key]
+            entry["lines"].append(line_values)
+            if len(entry["lines"]) >= entry["expected"]:
+                ready.append(pending.pop(order_ref))
+                ready_lines += entry["expected"]
+            done += 1
+            if ready_lines >= BATCH:
+                flush()
+                ready_lines = 0
+                if progress:
+                    progress("write", done, report.good_rows)
+        ready.extend(pending.values())  # only if the file changed between the passes
+        flush()
+        if progress:
+            progress("write", done, report.good_rows)
+        report.written = True
+        _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
+            (run.pk, None, _("%(orders)d orders (%(lines)d lines) imported from %(file)s, %(customers)d customers created")
+             % {"orders": report.created, "lines": report.lines_created, "file": report.filename,
+                "customers": report.customers_created},
+             {"orders": report.created, "lines": report.lines_created, "customers_created": report.customers_created,
+              "skipped": report.skipped, "file": report.filename})]))
+        _finish_run(run, report, ImportStatus.DONE)
+    return report
+
+
+def run_import(kind: str, **kwargs) -> ImportReport:
+    """``import_customers`` or ``import_orders`` by name."""
+    if kind == ImportKind.CUSTOMERS:
+        return import_customers(**kwargs)
+    if kind == ImportKind.ORDERS:
+        return import_orders(**kwargs)
+    raise ValueError(kind)

@@ -1,10 +1,38 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kehu.web.views import account
+from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
 
+# URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
+    path("", dashboard.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", account.set_language, name="set_language"),
+    path("me/", account.profile, name="profile"),
+    path("me/tokens/new/", account.token_create, name="token_create"),
+    path("me/tokens/<int:pk>/revoke/", account.token_revoke, name="token_revoke"),
+    # customers
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customers.customer_create, name="customer_create"),
+    path("customers/reassign/", customers.customer_reassign, name="customer_reassign"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/delete/", customers.customer_delete, name="customer_delete"),
+    path("customers/<int:pk>/merge/", customers.customer_merge, name="customer_merge"),
+    path("customers/<int:pk>/share/", customers.customer_share, name="customer_share"),
+    path("customers/<int:pk>/share/<int:share_pk>/delete/", customers.customer_unshare, name="customer_unshare"),
+    path("customers/<int:pk>/contacts/new/", contacts.contact_create, name="contact_create"),
+    path("customers/<int:pk>/interactions/new/", interactions.interaction_create, name="interaction_create"),
+    path("customers/<int:pk>/orders/new/", orders.order_create, name="order_create"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
+    # engagement and sales
+    path("interactions/", interactions.interaction_list, name="interaction_list"),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/payments/new/", orders.payment_create, name="payment_create"),
+    path("products/", products.product_list, name="product_list"),
+    path("products/new/", products.product_create, name="product_create"),
+    path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
 ]

@@ -1,0 +1,178 @@
+"""Customer, contact, share and reassign forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.models import Contact, Customer, CustomerType, LifecycleStage, Region
+from kehu.org.models import Team, User
+
+CLASSIFICATION_FIELDS = [
+    "region", "province", "city", "city_tier", "source", "lifecycle_stage", "relationship_level",
+]
+ORGANIZATION_FIELDS = ["industry", "size", "annual_budget", "share_of_wallet", "strategic_importance"]
+INDIVIDUAL_FIELDS = [
+    "gender", "age_band", "occupation", "income_band", "education", "preferred_channel", "birthday",
+    "lifestyle", "personality",
+]
+BEHAVIOUR_FIELDS = ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing"]
+BASIC_FIELDS = ["kind", "name", "ref", "owner", "phone", "email", "website", "address"]
+NOTE_FIELDS = ["preferences", "remarks"]
+
+CUSTOMER_FORM_FIELDS = (
+    BASIC_FIELDS + CLASSIFICATION_FIELDS + ORGANIZATION_FIELDS + INDIVIDUAL_FIELDS
+    + BEHAVIOUR_FIELDS + NOTE_FIELDS + CONSENT_FIELDS
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that only parses: the service builds, validates and saves
+    the instance. (A plain ModelForm would write the input onto the instance
+    before the service could take its "before" snapshot for the audit.)"""
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self, exclude=()) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields
+                if name in self.cleaned_data and name not in exclude}
+
+
+class CustomerForm(ServiceModelForm):
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=500,
+        help_text=_("Separate tags with commas."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = CUSTOMER_FORM_FIELDS
+        widgets = {
+            "birthday": DateInput(),
+            "preferences": forms.Textarea(attrs={"rows": 3}),
+            "remarks": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    sections = [
+        ("basic", _("Customer"), BASIC_FIELDS + ["tags"]),
+        ("classification", _("Classification"), CLASSIFICATION_FIELDS),
+        ("organization", _("Organisation"), ORGANIZATION_FIELDS),
+        ("individual", _("Individual"), INDIVIDUAL_FIELDS),
+        ("behaviour", _("Behaviour"), BEHAVIOUR_FIELDS),
+        ("notes", _("Preferences and remarks"), NOTE_FIELDS),
+        ("consent", _("Consent"), CONSENT_FIELDS),
+    ]
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = policy.assignable_users()
+        current_owner = self.instance.owner_id if self.instance.pk else None
+        if current_owner:
+            users = users | User.objects.filter(pk=current_owner)
+        self.fields["owner"].queryset = users.distinct().order_by("display_name", "username")
+        self.fields["owner"].required = False
+        if not self.instance.pk:
+            self.fields["ref"].required = False
+            self.fields["ref"].help_text = _("Leave empty for a new code.")
+            self.fields["owner"].initial = policy.viewer.pk
+            self.fields["owner"].empty_label = _("Me")
+        else:
+            self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+        self.fields["kind"].widget.attrs["data-kind-switch"] = "1"
+
+    def tag_list(self) -> list[str]:
+        raw = self.cleaned_data.get("tags", "")
+        return [t.strip() for t in raw.replace("，", ",").split(",") if t.strip()]
+
+    def grouped(self):
+        """``[(key, title, [bound fields])]`` for the template."""
+        return [(key, title, [self[name] for name in names]) for key, title, names in self.sections]
+
+
+class CreateCustomerForm(CustomerForm):
+    create_anyway = forms.BooleanField(
+        label=_("These are different customers: create anyway"), required=False,
+    )
+
+
+class ContactForm(ServiceModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "department", "decision_role", "reports_to", "phone", "email", "birthday", "remarks"]
+        widgets = {"birthday": DateInput(), "remarks": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Contact.objects.filter(customer=customer).order_by("name", "id")
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        self.fields["reports_to"].queryset = qs
+
+
+class ShareForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none(), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    can_edit = forms.BooleanField(label=_("May edit"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("display_name", "username")
+        self.fields["team"].queryset = Team.objects.order_by("path")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("user")) == bool(data.get("team")):
+            raise forms.ValidationError(_("Choose either a user or a team."))
+        return data
+
+
+class ReassignForm(forms.Form):
+    from_owner = forms.ModelChoiceField(label=_("From owner"), queryset=User.objects.none())
+    to_owner = forms.ModelChoiceField(label=_("To owner"), queryset=User.objects.none())
+    customer_ids = forms.CharField(
+        label=_("Only these customers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional: customer ids or codes separated by commas or spaces. Empty moves all of the owner's customers."),
+    )
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = policy.assignable_users().order_by("display_name", "username")
+        self.fields["from_owner"].queryset = User.objects.filter(pk__in=policy.assignable_users().values("pk")).order_by("display_name", "username")
+        self.fields["to_owner"].queryset = users
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_owner") and data.get("from_owner") == data.get("to_owner"):
+            raise forms.ValidationError(_("Choose two different owners."))
+        return data
+
+    def selected(self) -> tuple[list[int], list[str]] | None:
+        """Ids and codes typed in, or None for "all of them"."""
+        raw = (self.cleaned_data.get("customer_ids") or "").replace("，", ",").replace(",", " ").split()
+        if not raw:
+            return None
+        ids = [int(t) for t in raw if t.isdigit()]
+        refs = [t for t in raw if not t.isdigit()]
+        return ids, refs
+
+
+# Choices for the list filters
+KIND_CHOICES = [("", _("All types"))] + list(CustomerType.choices)
+STAGE_CHOICES = [("", _("All stages"))] + list(LifecycleStage.choices)
+REGION_CHOICES = [("", _("All regions"))] + list(Region.choices)

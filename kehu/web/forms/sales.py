@@ -1,0 +1,108 @@
+"""Orders, payments and products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.sales.models import Order, Product, ProductLine
+from kehu.web.forms.customers import DateInput, ServiceModelForm
+
+
+class OrderForm(ServiceModelForm):
+    class Meta:
+        model = Order
+        fields = ["order_date", "ref", "status", "payment_due_on", "remarks"]
+        widgets = {"order_date": DateInput(), "payment_due_on": DateInput(),
+                   "remarks": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ref"].required = False
+        self.fields["ref"].help_text = _("Leave empty for a new number.")
+        if not self.is_bound:
+            self.initial.setdefault("order_date", timezone.localdate())
+
+
+class OrderLineForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001"),
+                                  initial=Decimal("1"))
+    unit_price = forms.DecimalField(label=_("Unit price"), max_digits=16, decimal_places=2, min_value=0,
+                                    required=False, help_text=_("Empty: the product's list price."))
+    unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=16, decimal_places=2, min_value=0,
+                                   required=False, help_text=_("Empty: the product's cost."))
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["product"]
+        field.queryset = Product.objects.filter(active=True)
+        if products is not None:
+            field.choices = [("", field.empty_label)] + [(p.pk, f"{p.ref} · {p.name}") for p in products]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("product") and data.get("unit_price") is None and not self.errors:
+            raise forms.ValidationError(_("Choose a product or give a unit price."))
+        return data
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not any(f.has_changed() and not self._should_delete_form(f) for f in self.forms):
+            raise forms.ValidationError(_("An order needs at least one line."))
+
+    def lines(self) -> list[dict]:
+        out = []
+        for f in self.forms:
+            if not f.has_changed() or not f.cleaned_data:
+                continue
+            d = f.cleaned_data
+            line = {"product": d.get("product"), "description": d.get("description") or "",
+                    "quantity": d["quantity"]}
+            if d.get("unit_price") is not None:
+                line["unit_price"] = d["unit_price"]
+            if d.get("unit_cost") is not None:
+                line["unit_cost"] = d["unit_cost"]
+            out.append(line)
+        return out
+
+
+OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=4, max_num=200,
+                                         validate_max=True)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    method = forms.CharField(label=_("Method"), max_length=30, required=False,
+                             help_text=_("For example bank transfer, cash, WeChat Pay."))
+    reference = forms.CharField(label=_("Reference"), max_length=60, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("received_on", timezone.localdate())
+
+
+class ProductForm(ServiceModelForm):
+    class Meta:
+        model = Product
+        fields = ["ref", "name", "line", "unit", "unit_price", "unit_cost", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = ProductLine.objects.order_by("name")
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Order number"), required=False, max_length=60)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())

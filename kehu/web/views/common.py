@@ -1,0 +1,60 @@
+"""Helpers shared by the web views."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+
+from kehu.pagination import InvalidCursor, keyset_page
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's ``ValidationError`` on ``form``: field errors on their
+    fields, everything else at the top of the form."""
+    field_map = field_map or {}
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            name = field_map.get(field, field)
+            if name in form.fields:
+                for message in errors:
+                    form.add_error(name, message)
+            else:
+                for message in errors:
+                    form.add_error(None, message if field == NON_FIELD_ERRORS else f"{message}")
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def page_size(request, default: int = 25) -> int:
+    try:
+        n = int(request.GET.get("per", default))
+    except (TypeError, ValueError):
+        return default
+    return n if n in PAGE_SIZES else default
+
+
+def paginate(request, qs, ordering):
+    """A keyset page for ``request``'s ``cursor`` and ``per``; a broken or
+    stale cursor starts again at the first page instead of failing."""
+    per = page_size(request)
+    cursor = request.GET.get("cursor") or None
+    try:
+        return keyset_page(qs, ordering=ordering, cursor=cursor, page_size=per)
+    except (InvalidCursor, ValueError, TypeError):
+        return keyset_page(qs, ordering=ordering, cursor=None, page_size=per)
+
+
+def is_partial(request) -> bool:
+    """An htmx request for a fragment (not a history restore, which needs the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,469 @@
+"""Customers: the list, create/edit/delete/merge, the 360 page, sharing and reassigning."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kehu.audit.models import AuditEvent
+from kehu.customers import selectors
+from kehu.customers.models import Contact, Customer, CustomerShare
+from kehu.customers.services import (
+    customer_create as customer_create_service,
+    customer_delete as customer_delete_service,
+    customer_merge as customer_merge_service,
+    customer_reassign_bulk,
+    customer_share as customer_share_service,
+    customer_unshare as customer_unshare_service,
+    customer_update,
+    find_duplicates,
+)
+from kehu.engagement.models import Interaction
+from kehu.engagement.selectors import customer_timeline
+from kehu.org.models import Role, User
+from kehu.org.policies import policy_for
+from kehu.pagination import capped_count
+from kehu.sales.models import Order
+from kehu.web.forms.customers import (
+    KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
+)
+from kehu.web.forms.engagement import InteractionForm
+from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, is_partial, paginate
+
+RESULTS_TARGET = "customer-results"
+
+
+def filter_users(policy):
+    """Users a viewer may pick in filters: everyone for head office, else the
+    people they may assign to (their subtree, or themselves)."""
+    if policy.sees_everything:
+        return User.objects.filter(is_active=True).order_by("display_name", "username")
+    return policy.assignable_users().order_by("display_name", "username")
+
+
+# -- the list -------------------------------------------------------------------
+
+def _list_filters(request) -> selectors.CustomerFilters:
+    g = request.GET
+    return selectors.CustomerFilters(
+        q=g.get("q", "").strip()[:100],
+        kind=g.get("kind", "") if g.get("kind", "") in dict(KIND_CHOICES) else "",
+        stage=g.get("stage", "") if g.get("stage", "") in dict(STAGE_CHOICES) else "",
+        region=g.get("region", "") if g.get("region", "") in dict(REGION_CHOICES) else "",
+        owner_id=int_or_none(g.get("owner")),
+        team_id=int_or_none(g.get("team")),
+        tag=g.get("tag", "").strip()[:50],
+    )
+
+
+def _columns(sort: str) -> list[dict]:
+    """Table headers; sortable ones link to their ascending order, or to the
+    descending order when already sorted ascending by them."""
+    cols = [
+        ("ref", _("Code")), ("name", _("Name")), (None, _("Type")), (None, _("Stage")),
+        (None, _("City")), (None, _("Phone")), (None, _("Owner")), ("updated", _("Updated")),
+    ]
+    out = []
+    for i, (key, label) in enumerate(cols):
+        state = "asc" if sort == key else "desc" if key and sort == "-" + key else ""
+        out.append({"label": label, "next": ("-" + key if state == "asc" else key) if key else None,
+                    "state": state, "hide_sm": i >= 2})
+    return out
+
+
+@login_required
+def customer_list(request):
+    policy = policy_for(request.user)
+    filters = _list_filters(request)
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+    qs = selectors.customer_list(viewer=request.user, filters=filters)
+    page = paginate(request, qs, selectors.SORTS[sort])
+    count, more = capped_count(qs)
+    context = {
+        "nav_active": "customers",
+        "title": _("Customers"),
+        "page": page,
+        "count": count,
+        "count_more": more,
+        "filters": filters,
+        "sort": sort,
+        "per": page.page_size,
+        "page_sizes": PAGE_SIZES,
+        "filtered": any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id,
+                         filters.team_id, filters.tag]),
+        "can_create": policy.can_create,
+        "can_reassign": _may_reassign(policy),
+        "columns": _columns(sort),
+    }
+    if is_partial(request) and request.htmx.target == RESULTS_TARGET:
+        response = render(request, "web/customers/_results.html", context)
+    else:
+        context.update({
+            "kind_choices": KIND_CHOICES,
+            "stage_choices": STAGE_CHOICES,
+            "region_choices": REGION_CHOICES,
+            "owner_choices": filter_users(policy),
+            "team_choices": policy.visible_teams().order_by("path"),
+        })
+        response = render(request, "web/customers/list.html", context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+# -- create / edit / delete ------------------------------------------------------
+
+def _duplicates_for_display(policy, dups):
+    visible_ids = set(policy.visible().filter(pk__in=[d.pk for d in dups]).values_list("pk", flat=True))
+    return [{"customer": d, "visible": d.pk in visible_ids} for d in dups]
+
+
+@login_required
+def customer_create(request):
+    policy = policy_for(request.user)
+    if not policy.can_create:
+        raise PermissionDenied
+    duplicates = None
+    if request.method == "POST":
+        form = CreateCustomerForm(request.POST, policy=policy)
+        if form.is_valid():
+            data = form.service_data()
+            if not data.get("ref"):
+                data.pop("ref", None)
+            if not form.cleaned_data.get("create_anyway"):
+                dups = list(find_duplicates(name=data.get("name", ""), phone=data.get("phone", ""),
+                                            email=data.get("email", ""), city=data.get("city", "")))
+                if dups:
+                    duplicates = _duplicates_for_display(policy, dups)
+            if duplicates is None:
+                try:
+                    customer = customer_create_service(actor=request.user, data=data, tags=form.tag_list())
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+                    return redirect("customer_detail", pk=customer.pk)
+    else:
+        initial = {"kind": request.GET.get("kind", "organization")}
+        form = CreateCustomerForm(policy=policy, initial=initial)
+    return render(request, "web/customers/form.html", {
+        "nav_active": "customers", "title": _("New customer"), "form": form, "duplicates": duplicates,
+    })
+
+
+@login_required
+def customer_edit(request, pk):
+    policy = policy_for(request.user)
+    customer = policy.get_changeable(pk, Customer.objects.select_related("owner"))
+    if request.method == "POST":
+        form = CustomerForm(request.POST, instance=customer, policy=policy)
+        if form.is_valid():
+            try:
+                customer_update(actor=request.user, customer=customer, data=form.service_data(),
+                                tags=form.tag_list())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+                return redirect("customer_detail", pk=customer.pk)
+    else:
+        form = CustomerForm(instance=customer, policy=policy)
+    return render(request, "web/customers/form.html", {
+        "nav_active": "customers", "title": _("Edit %(name)s") % {"name": customer.name},
+        "form": form, "customer": customer,
+    })
+
+
+@login_required
+def customer_delete(request, pk):
+    policy = policy_for(request.user)
+    customer = policy.get_changeable(pk)
+    order_count = Order.objects.filter(customer=customer).count()
+    if request.method == "POST":
+        try:
+            customer_delete_service(actor=request.user, customer=customer)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("customer_detail", pk=customer.pk)
+        messages.success(request, _("Customer %(name)s deleted.") % {"name": customer.name})
+        return redirect("customer_list")
+    return render(request, "web/customers/delete.html", {
+        "nav_active": "customers", "title": _("Delete %(name)s") % {"name": customer.name},
+        "customer": customer, "order_count": order_count,
+        "contact_count": customer.contacts.count(), "interaction_count": customer.interactions.count(),
+    })
+
+
+# -- merge ------------------------------------------------------------------------
+
+MERGE_SKIP = {"ref", "owner", "kind", "name"}
+
+
+def _merge_summary(keep: Customer, drop: Customer) -> dict:
+    from kehu.customers.services import CUSTOMER_FIELDS
+
+    filled = []
+    for name in sorted(CUSTOMER_FIELDS - MERGE_SKIP):
+        if getattr(keep, name) in ("", None) and getattr(drop, name) not in ("", None):
+            field = Customer._meta.get_field(name)
+            filled.append((field.verbose_name, _display(drop, field)))
+    return {
+        "contacts": drop.contacts.count(),
+        "interactions": drop.interactions.count(),
+        "orders": Order.objects.filter(customer=drop).count(),
+        "shares": drop.shares.count(),
+        "tags": [t.name for t in drop.tags.all()],
+        "filled": filled,
+        "history": AuditEvent.objects.filter(customer_id=drop.pk).count(),
+    }
+
+
+@login_required
+def customer_merge(request, pk):
+    policy = policy_for(request.user)
+    keep = policy.get_changeable(pk, Customer.objects.select_related("owner"))
+    drop_id = request.POST.get("drop") if request.method == "POST" else request.GET.get("drop")
+    if drop_id:
+        drop = policy.get_changeable(drop_id, Customer.objects.select_related("owner"))
+        if drop.pk == keep.pk:
+            messages.error(request, _("A customer cannot be merged with itself."))
+            return redirect("customer_merge", pk=keep.pk)
+        if request.method == "POST":
+            try:
+                customer_merge_service(actor=request.user, keep=keep, drop=drop)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return redirect("customer_merge", pk=keep.pk)
+            messages.success(request, _("%(drop)s was merged into %(keep)s.") % {
+                "drop": f"{drop.ref} {drop.name}", "keep": f"{keep.ref} {keep.name}"})
+            return redirect("customer_detail", pk=keep.pk)
+        return render(request, "web/customers/merge_confirm.html", {
+            "nav_active": "customers", "title": _("Merge customers"),
+            "keep": keep, "drop": drop, "summary": _merge_summary(keep, drop),
+        })
+    q = request.GET.get("q", "").strip()[:100]
+    changeable = policy.changeable(Customer.objects.select_related("owner")).exclude(pk=keep.pk)
+    candidates = []
+    if q:
+        candidates = list(changeable.filter(selectors.search_q(q)).order_by("name", "id")[:20])
+    dups = find_duplicates(name=keep.name, phone=keep.phone, email=keep.email, city=keep.city, exclude_id=keep.pk)
+    suggested = list(changeable.filter(pk__in=[d.pk for d in dups]).order_by("name", "id"))
+    return render(request, "web/customers/merge.html", {
+        "nav_active": "customers", "title": _("Merge into %(name)s") % {"name": keep.name},
+        "keep": keep, "q": q, "candidates": candidates, "suggested": suggested,
+    })
+
+
+# -- the 360 page -------------------------------------------------------------------
+
+PROFILE_GROUPS = [
+    (gettext_lazy("Classification"), ["region", "province", "city", "city_tier", "source", "lifecycle_stage",
+                                      "relationship_level"]),
+    (gettext_lazy("Organisation"), ["industry", "size", "annual_budget", "share_of_wallet",
+                                    "strategic_importance"]),
+    (gettext_lazy("Individual"), ["gender", "age_band", "occupation", "income_band", "education",
+                                  "preferred_channel", "birthday", "lifestyle", "personality"]),
+    (gettext_lazy("Behaviour"), ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]),
+    (gettext_lazy("Contact details"), ["phone", "email", "website", "address"]),
+    (gettext_lazy("Preferences and remarks"), ["preferences", "remarks"]),
+]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "consent_updated_at"]
+
+
+def _display(obj, field):
+    value = getattr(obj, field.name)
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    if isinstance(field, models.BooleanField):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _profile_groups(customer: Customer):
+    groups = []
+    for title, names in PROFILE_GROUPS:
+        rows = []
+        for name in names:
+            value = getattr(customer, name)
+            if value in ("", None):
+                continue
+            field = Customer._meta.get_field(name)
+            rows.append({"name": name, "label": field.verbose_name, "value": _display(customer, field),
+                         "field": field})
+        if rows:
+            groups.append({"title": title, "rows": rows})
+    consent = []
+    for name in CONSENT_FIELDS:
+        field = Customer._meta.get_field(name)
+        consent.append({"name": name, "label": field.verbose_name, "value": _display(customer, field),
+                        "field": field})
+    groups.append({"title": gettext_lazy("Consent"), "rows": consent})
+    return groups
+
+
+AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order}
+ACTION_LABELS = {
+    "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
+    "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
+    "reassign": gettext_lazy("reassigned"), "payment": gettext_lazy("payment recorded"),
+}
+ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
+                 "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name}
+
+
+def _field_label(entity: str, name: str):
+    if name == "tags":
+        return _("Tags")
+    model = AUDIT_MODELS.get(entity)
+    if model is not None:
+        try:
+            return model._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            pass
+    return name.replace("_", " ")
+
+
+def audit_rows(events):
+    """Audit events as ``who, when, what, [(field, old, new)]`` for the history table."""
+    rows = []
+    for ev in events:
+        changes = []
+        if ev.action in ("update", "reassign") and isinstance(ev.changes, dict):
+            for name, value in ev.changes.items():
+                if isinstance(value, list) and len(value) == 2:
+                    changes.append({"label": _field_label(ev.entity, name), "old": value[0], "new": value[1]})
+        rows.append({
+            "event": ev,
+            "action": ACTION_LABELS.get(ev.action, ev.action),
+            "entity": ENTITY_LABELS.get(ev.entity, ev.entity),
+            "changes": changes,
+        })
+    return rows
+
+
+def timeline_context(customer):
+    return {"customer": customer, "timeline": customer_timeline(customer=customer, limit=30)}
+
+
+@login_required
+def customer_detail(request, pk):
+    policy = policy_for(request.user)
+    customer = selectors.customer_get(viewer=request.user, pk=pk)
+    can_change = policy.can_change(customer)
+    contacts = list(Contact.objects.filter(customer=customer).select_related("reports_to").order_by("name", "id"))
+    events = AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor").order_by("-created_at", "-id")[:50]
+    context = {
+        "nav_active": "customers",
+        "title": customer.name,
+        "customer": customer,
+        "can_change": can_change,
+        "profile_groups": _profile_groups(customer),
+        "tags": list(customer.tags.all()),
+        "anniversaries": list(customer.anniversaries.all()),
+        "contacts": contacts,
+        "totals": selectors.customer_totals(customer),
+        "orders": list(Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:20]),
+        "history": audit_rows(events),
+        "shares": list(customer.shares.select_related("user", "team").order_by("id")),
+        **timeline_context(customer),
+    }
+    if can_change:
+        context["interaction_form"] = InteractionForm(customer=customer, contacts=contacts)
+        context["share_form"] = ShareForm()
+    return render(request, "web/customers/detail.html", context)
+
+
+# -- sharing -------------------------------------------------------------------------
+
+@login_required
+def customer_share(request, pk):
+    policy = policy_for(request.user)
+    customer = policy.get_changeable(pk)
+    if request.method == "POST":
+        form = ShareForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                customer_share_service(actor=request.user, customer=customer, user=d.get("user"),
+                                       team=d.get("team"), can_edit=d["can_edit"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("%(name)s is now shared with %(whom)s.") % {
+                    "name": customer.name, "whom": str(d.get("user") or d.get("team"))})
+                return redirect(reverse("customer_detail", args=[customer.pk]) + "#shares")
+    else:
+        form = ShareForm()
+    return render(request, "web/customers/share.html", {
+        "nav_active": "customers", "title": _("Share %(name)s") % {"name": customer.name},
+        "customer": customer, "form": form,
+        "shares": list(customer.shares.select_related("user", "team").order_by("id")),
+    })
+
+
+@login_required
+@require_POST
+def customer_unshare(request, pk, share_pk):
+    policy = policy_for(request.user)
+    customer = policy.get_changeable(pk)
+    share = get_object_or_404(CustomerShare.objects.select_related("customer", "user", "team"),
+                              pk=share_pk, customer=customer)
+    customer_unshare_service(actor=request.user, share=share)
+    messages.success(request, _("%(name)s is no longer shared with %(whom)s.") % {
+        "name": customer.name, "whom": str(share.user or share.team)})
+    return redirect(reverse("customer_detail", args=[customer.pk]) + "#shares")
+
+
+# -- reassigning ------------------------------------------------------------------------
+
+def _may_reassign(policy) -> bool:
+    return policy.is_admin or (policy.active and policy.role == Role.SALES_MANAGER)
+
+
+@login_required
+def customer_reassign(request):
+    policy = policy_for(request.user)
+    if not _may_reassign(policy):
+        raise PermissionDenied
+    if request.method != "POST":
+        form = ReassignForm(policy=policy, initial={"from_owner": int_or_none(request.GET.get("from_owner"))})
+        return render(request, "web/customers/reassign.html", {
+            "nav_active": "customers", "title": _("Reassign customers"), "form": form})
+    form = ReassignForm(request.POST, policy=policy)
+    if not form.is_valid():
+        return render(request, "web/customers/reassign.html", {
+            "nav_active": "customers", "title": _("Reassign customers"), "form": form})
+    d = form.cleaned_data
+    selected = form.selected()
+    qs = policy.changeable().filter(owner=d["from_owner"])
+    ids = None
+    if selected is not None:
+        sel_ids, sel_refs = selected
+        ids = list(qs.filter(models.Q(pk__in=sel_ids) | models.Q(ref__in=sel_refs)).values_list("pk", flat=True))
+        qs = qs.filter(pk__in=ids)
+    if request.POST.get("confirm") == "1":
+        try:
+            moved = customer_reassign_bulk(actor=request.user, from_owner=d["from_owner"], to_owner=d["to_owner"],
+                                           customer_ids=ids)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(count)s customers moved from %(from)s to %(to)s.") % {
+                "count": moved, "from": d["from_owner"], "to": d["to_owner"]})
+            return redirect(reverse("customer_list") + f"?owner={d['to_owner'].pk}")
+    count = qs.count()
+    return render(request, "web/customers/reassign.html", {
+        "nav_active": "customers", "title": _("Reassign customers"), "form": form,
+        "confirming": form.is_valid(), "count": count, "preview": list(qs.order_by("name", "id")[:10]),
+    })

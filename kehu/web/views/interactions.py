@@ -1,0 +1,78 @@
+"""Interactions: the company-wide list and logging one from the 360 page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.customers.models import Contact
+from kehu.engagement.selectors import interaction_list as interaction_selector
+from kehu.engagement.services import interaction_log
+from kehu.org.policies import policy_for
+from kehu.web.forms.engagement import InteractionFilterForm, InteractionForm
+from kehu.web.views.common import add_service_errors, paginate
+from kehu.web.views.customers import filter_users, timeline_context
+
+
+@login_required
+def interaction_list(request):
+    policy = policy_for(request.user)
+    form = InteractionFilterForm(request.GET or None, users=filter_users(policy))
+    qs = interaction_selector(viewer=request.user)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d.get("channel"):
+            qs = qs.filter(channel=d["channel"])
+        if d.get("user"):
+            qs = qs.filter(user_id=d["user"])
+        tz = timezone.get_current_timezone()
+        if d.get("date_from"):
+            qs = qs.filter(occurred_at__gte=timezone.make_aware(dt.datetime.combine(d["date_from"], dt.time()), tz))
+        if d.get("date_to"):
+            end = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time())
+            qs = qs.filter(occurred_at__lt=timezone.make_aware(end, tz))
+    page = paginate(request, qs, ("-occurred_at", "-id"))
+    return render(request, "web/interactions/list.html", {
+        "nav_active": "interactions", "title": _("Interactions"), "form": form, "page": page,
+    })
+
+
+@login_required
+def interaction_create(request, pk):
+    """Log a touch point. With htmx the panel is swapped in place and the
+    timeline refreshed out of band; without JS a POST redirects to the 360 page."""
+    customer = policy_for(request.user).get_changeable(pk)
+    contacts = list(Contact.objects.filter(customer=customer).order_by("name", "id"))
+    partial = bool(getattr(request, "htmx", False))
+    saved = None
+    if request.method == "POST":
+        form = InteractionForm(request.POST, customer=customer, contacts=contacts)
+        if form.is_valid():
+            try:
+                saved = interaction_log(actor=request.user, customer=customer, data=form.service_data())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if not partial:
+                    messages.success(request, _("Interaction logged."))
+                    return redirect(reverse("customer_detail", args=[customer.pk]) + "#timeline")
+                form = InteractionForm(customer=customer, contacts=contacts)
+    else:
+        form = InteractionForm(customer=customer, contacts=contacts)
+    context = {"customer": customer, "interaction_form": form, "saved": saved}
+    if partial:
+        if saved is not None:
+            context.update(timeline_context(customer))
+            context["oob_timeline"] = True
+        return render(request, "web/customers/_interaction_panel.html", context)
+    return render(request, "web/interactions/form.html", {
+        **context, "nav_active": "customers",
+        "title": _("Log an interaction with %(customer)s") % {"customer": customer.name},
+    })

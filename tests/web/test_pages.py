@@ -1,0 +1,89 @@
+"""Every page renders for a permitted user, in English and in Simplified Chinese."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+LANGS = ["en", "zh-hans"]
+
+
+def page_urls(full):
+    c, o = full.customer, full.order
+    return [
+        reverse("home"),
+        reverse("profile"),
+        reverse("customer_list"),
+        reverse("customer_list") + "?q=zs&kind=individual&sort=-updated&per=50",
+        reverse("customer_create"),
+        reverse("customer_detail", args=[c.pk]),
+        reverse("customer_edit", args=[c.pk]),
+        reverse("customer_delete", args=[c.pk]),
+        reverse("customer_merge", args=[c.pk]),
+        reverse("customer_merge", args=[c.pk]) + "?q=北",
+        reverse("customer_share", args=[c.pk]),
+        reverse("contact_create", args=[c.pk]),
+        reverse("contact_edit", args=[full.buyer.pk]),
+        reverse("contact_delete", args=[full.buyer.pk]),
+        reverse("interaction_create", args=[c.pk]),
+        reverse("interaction_list"),
+        reverse("interaction_list") + "?channel=phone",
+        reverse("order_list"),
+        reverse("order_list") + f"?customer={c.pk}",
+        reverse("order_detail", args=[o.pk]),
+        reverse("order_create", args=[c.pk]),
+        reverse("payment_create", args=[o.pk]),
+        reverse("product_list"),
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_salesperson_pages_render(client, org, full, lang):
+    user = org.users.sales_n1
+    user.language = lang
+    user.save()
+    client.force_login(user)
+    for url in page_urls(full):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert f'lang="{lang}"' in response.content.decode(), url
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_manager_pages_render_with_cookie_language(client, org, full, lang):
+    client.cookies["kehu_language"] = lang
+    client.force_login(org.users.north_manager)
+    urls = [reverse("customer_reassign"), reverse("product_create"),
+            reverse("product_edit", args=[full.product.pk])] + page_urls(full)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert f'lang="{lang}"' in response.content.decode(), url
+
+
+def test_chinese_page_is_chinese(client, org, full):
+    org.users.sales_n1.language = "zh-hans"
+    org.users.sales_n1.save()
+    client.force_login(org.users.sales_n1)
+    html = client.get(reverse("customer_detail", args=[full.customer.pk])).content.decode()
+    # The model's choice labels carry Chinese in both languages; the page chrome is translated
+    # once the catalogue has the strings, so only check what is certain now.
+    assert "北方钢铁贸易有限公司" in html
+
+
+def test_login_required(client, customers):
+    for name in ("home", "profile", "customer_list", "interaction_list", "order_list", "product_list"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+def test_empty_states(client, org):
+    client.force_login(org.users.sales_e1)
+    html = client.get(reverse("home")).content.decode()
+    assert "You do not own any customers yet." in html
+    assert "No orders in the last 12 months." in html
+    html = client.get(reverse("customer_list")).content.decode()
+    assert "There are no customers yet." in html
+    assert reverse("customer_create") in html
+    assert "No interactions found." in client.get(reverse("interaction_list")).content.decode()
+    assert "No orders found." in client.get(reverse("order_list")).content.decode()

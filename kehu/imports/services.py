@@ -320,7 +320,7 @@ def _finish_run(run: ImportRun | None, report: ImportReport, status: str) -> Non
     run.skipped = report.skipped
     run.error_count = report.error_count
     run.warning_count = report.warning_count
-    run.report = report.as_dict()
+    run.report = {**(run.report or {}), **report.as_dict()}
     run.save()
     report.run_id = run.pk
 
@@ -473,6 +473,8 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
         raise PermissionDenied(_("You may not create customers."))
     table, hmap, report = _open(source, ImportKind.CUSTOMERS)
     report.dry_run, report.skip_bad = dry_run, skip_bad
+    if run is not None and run.filename:
+        report.filename = run.filename
     owners = _Owners(actor)
 
     # Pass 1: check.
@@ -683,6 +685,8 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         raise PermissionDenied(_("You may not change customers or orders."))
     table, hmap, report = _open(source, ImportKind.ORDERS)
     report.dry_run, report.skip_bad = dry_run, skip_bad
+    if run is not None and run.filename:
+        report.filename = run.filename
 
     customers: dict[str, int | None] = {}   # ref → id (changeable), None (not allowed), 0 (unknown: create)
     new_customers: dict[str, str] = {}       # unknown ref → name from the file

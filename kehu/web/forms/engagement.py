@@ -32,6 +32,7 @@ class InteractionForm(ServiceModelForm):
         else:
             self.fields["contact"].queryset = Contact.objects.filter(customer=customer).order_by("name", "id")
         if not self.is_bound:
+            self.initial.setdefault("channel", "phone")
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
 
 

@@ -322,16 +322,29 @@ ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._me
                  "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name}
 
 
-def _field_label(entity: str, name: str):
-    if name == "tags":
-        return _("Tags")
+def _audit_field(entity: str, name: str):
     model = AUDIT_MODELS.get(entity)
     if model is not None:
         try:
-            return model._meta.get_field(name).verbose_name
+            return model._meta.get_field(name)
         except FieldDoesNotExist:
             pass
-    return name.replace("_", " ")
+    return None
+
+
+def _field_label(entity: str, name: str):
+    if name == "tags":
+        return _("Tags")
+    field = _audit_field(entity, name)
+    return field.verbose_name if field is not None else name.replace("_", " ")
+
+
+def _audit_display(entity: str, name: str, value):
+    """A stored value as the user knows it: choice labels instead of codes."""
+    field = _audit_field(entity, name)
+    if field is not None and field.choices and isinstance(value, str):
+        return dict(field.flatchoices).get(value, value)
+    return value
 
 
 def audit_rows(events):
@@ -342,7 +355,9 @@ def audit_rows(events):
         if ev.action in ("update", "reassign") and isinstance(ev.changes, dict):
             for name, value in ev.changes.items():
                 if isinstance(value, list) and len(value) == 2:
-                    changes.append({"label": _field_label(ev.entity, name), "old": value[0], "new": value[1]})
+                    changes.append({"label": _field_label(ev.entity, name),
+                                    "old": _audit_display(ev.entity, name, value[0]),
+                                    "new": _audit_display(ev.entity, name, value[1])})
         rows.append({
             "event": ev,
             "action": ACTION_LABELS.get(ev.action, ev.action),
@@ -353,7 +368,13 @@ def audit_rows(events):
 
 
 def timeline_context(customer):
-    return {"customer": customer, "timeline": customer_timeline(customer=customer, limit=30)}
+    items = customer_timeline(customer=customer, limit=30)
+    for item in items:
+        if item["kind"] == "change":
+            ev = item["obj"]
+            item["action"] = ACTION_LABELS.get(ev.action, ev.action)
+            item["entity"] = ENTITY_LABELS.get(ev.entity, ev.entity)
+    return {"customer": customer, "timeline": items}
 
 
 @login_required

@@ -1,0 +1,116 @@
+"""Visibility (404 vs 403), escaping of user data, and CSRF."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kehu.customers.models import Customer
+from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def east(customers):
+    contact = ContactFactory(customer=customers.e1, name="East contact")
+    order = OrderFactory(customer=customers.e1)
+    return customers.e1, contact, order
+
+
+def test_salesperson_gets_404_on_another_teams_records(client_for, org, east):
+    customer, contact, order = east
+    client = client_for(org.users.sales_n1)
+    gets = [
+        reverse("customer_detail", args=[customer.pk]),
+        reverse("customer_edit", args=[customer.pk]),
+        reverse("customer_delete", args=[customer.pk]),
+        reverse("customer_merge", args=[customer.pk]),
+        reverse("customer_share", args=[customer.pk]),
+        reverse("contact_create", args=[customer.pk]),
+        reverse("interaction_create", args=[customer.pk]),
+        reverse("order_create", args=[customer.pk]),
+        reverse("contact_edit", args=[contact.pk]),
+        reverse("contact_delete", args=[contact.pk]),
+        reverse("order_detail", args=[order.pk]),
+        reverse("payment_create", args=[order.pk]),
+        reverse("order_list") + f"?customer={customer.pk}",
+        reverse("customer_detail", args=[999999]),
+    ]
+    for url in gets:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "This page does not exist, or you may not see it." in response.content.decode()
+    posts = gets[1:12]
+    for url in posts:
+        assert client.post(url, {"name": "hacked", "summary": "x", "channel": "phone"}).status_code == 404, url
+    assert Customer.objects.get(pk=customer.pk).name == "华东机械集团"
+
+
+def test_read_only_roles_get_403_on_changes(client_for, org, east):
+    customer, contact, order = east
+    for username in ("analyst", "north_marketing"):
+        client = client_for(getattr(org.users, username))
+        target = customer if username == "analyst" else Customer.objects.get(name="北方钢铁贸易有限公司")
+        assert client.get(reverse("customer_detail", args=[target.pk])).status_code == 200
+        urls = [
+            reverse("customer_edit", args=[target.pk]),
+            reverse("customer_delete", args=[target.pk]),
+            reverse("customer_merge", args=[target.pk]),
+            reverse("customer_share", args=[target.pk]),
+            reverse("contact_create", args=[target.pk]),
+            reverse("interaction_create", args=[target.pk]),
+            reverse("order_create", args=[target.pk]),
+            reverse("customer_create"),
+        ]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 403, (username, url)
+            assert "You may look at this record but not change it." in response.content.decode()
+            assert client.post(url, {"name": "changed"}).status_code == 403, (username, url)
+    client = client_for(org.users.analyst)
+    assert client.get(reverse("contact_edit", args=[contact.pk])).status_code == 403
+    assert client.get(reverse("payment_create", args=[order.pk])).status_code == 403
+    assert client.get(reverse("order_detail", args=[order.pk])).status_code == 200
+
+
+def test_script_in_a_name_renders_inert(client_for, org):
+    c = CustomerFactory(name=XSS, owner=org.users.sales_n1, tags=[XSS])
+    ContactFactory(customer=c, name=XSS, title=XSS)
+    InteractionFactory(customer=c, user=org.users.sales_n1, subject=XSS, summary=XSS)
+    OrderFactory(customer=c)
+    client = client_for(org.users.sales_n1)
+    urls = [reverse("customer_list"), reverse("customer_list") + "?q=%3Cscript", reverse("customer_detail", args=[c.pk]),
+            reverse("customer_edit", args=[c.pk]), reverse("interaction_list"), reverse("order_list"), reverse("home"),
+            reverse("customer_delete", args=[c.pk]), reverse("customer_merge", args=[c.pk])]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert XSS not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_csrf_is_enforced(org, customers):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.users.sales_n1)
+    c = customers.n1
+    data = {"channel": "phone", "direction": "outbound", "occurred_at": "2025-01-01T09:00", "summary": "No token"}
+    assert client.post(reverse("interaction_create", args=[c.pk]), data).status_code == 403
+    assert client.post(reverse("customer_delete", args=[c.pk])).status_code == 403
+    assert client.post(reverse("token_create"), {"name": "x"}).status_code == 403
+    assert Customer.objects.filter(pk=c.pk).exists()
+    # with the token from the page (form field, or the htmx header on <body>) it works
+    html = client.get(reverse("customer_detail", args=[c.pk])).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    header_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', html).group(1)
+    assert client.post(reverse("interaction_create", args=[c.pk]), {**data, "csrfmiddlewaretoken": token}).status_code == 302
+    response = client.post(reverse("interaction_create", args=[c.pk]), data, HTTP_X_CSRFTOKEN=header_token,
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Interaction logged." in response.content.decode()
+
+
+def test_search_input_is_escaped(client_for, org, customers):
+    html = client_for(org.users.sales_n1).get(reverse("customer_list"), {"q": '"><script>alert(1)</script>'}).content.decode()
+    assert '"><script>alert(1)</script>' not in html

@@ -101,6 +101,15 @@ def test_edit_customer_records_history(client_for, org, customers):
     assert "Tags:</span> ∅ → 重点" in html
 
 
+def test_edit_keeps_an_owner(client_for, org, customers):
+    c = customers.n1
+    data = form_data(name=c.name, ref=c.ref, owner="", lifecycle_stage="customer")
+    response = client_for(org.users.sales_n1).post(reverse("customer_edit", args=[c.pk]), data)
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    c.refresh_from_db()
+    assert c.owner == org.users.sales_n1
+
+
 def test_delete_customer(client_for, org, customers):
     client = client_for(org.users.sales_n1)
     c = customers.n1

@@ -86,7 +86,8 @@ class CustomerForm(ServiceModelForm):
         if current_owner:
             users = users | User.objects.filter(pk=current_owner)
         self.fields["owner"].queryset = users.distinct().order_by("display_name", "username")
-        self.fields["owner"].required = False
+        # New customers default to the acting user; an existing one always keeps an owner.
+        self.fields["owner"].required = bool(self.instance.pk)
         if not self.instance.pk:
             self.fields["ref"].required = False
             self.fields["ref"].help_text = _("Leave empty for a new code.")

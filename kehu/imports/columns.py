@@ -294,8 +294,10 @@ def parse_tags(value: object) -> list[str]:
     return sorted({t.strip()[:50] for t in _TAG_SPLIT.split(cell_text(value)) if t.strip()})
 
 
-def parse_cell(column: Column, value: object):
-    """The Python value of one non-empty cell for ``column``, or :class:`CellError`."""
+def parse_cell(column: Column, value: object, check: bool = True):
+    """The Python value of one non-empty cell for ``column``, or :class:`CellError`.
+
+    ``check=False`` skips the email check, for a second pass over rows already checked."""
     kind = column.kind
     if kind == "date":
         return parse_date(value)
@@ -322,7 +324,8 @@ def parse_cell(column: Column, value: object):
     if kind == "email":
         text = text.lower()
         try:
-            validate_email(text)
+            if check:
+                validate_email(text)
         except ValidationError:
             raise CellError(_("'%(value)s' is not an email address") % {"value": text}) from None
     if column.max_length and len(text) > column.max_length:

@@ -198,7 +198,7 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
             row[column.field] = value
             continue
         try:
-            row[column.field] = parse_cell(column, raw)
+            row[column.field] = parse_cell(column, raw, report is not None)
         except CellError as exc:
             ok = False
             if report is not None:
@@ -226,6 +226,21 @@ def _batches(items: Iterator, size: int = BATCH) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
+
+
+def _in(values) -> object:
+    """The right-hand side of an ``__in`` lookup for a big batch of values.
+
+    On PostgreSQL one array parameter (``IN (SELECT unnest(%s))``) instead of
+    thousands of placeholders, which the driver would otherwise parse one by
+    one; elsewhere the list itself.
+    """
+    values = list(values)
+    if connection.vendor == "postgresql":
+        from django.db.models.expressions import RawSQL
+
+        return RawSQL("SELECT unnest(%s::text[])", (values,))
+    return values
 
 
 _defaults_cache: dict = {}
@@ -259,20 +274,17 @@ def _insert(model, rows: list[dict]) -> list[int]:
             )
             ids = [r[0] for r in cursor.fetchall()]
             columns = ", ".join(qn(f.column) for f in fields)
-            json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+            plan = [(f.attname, defaults.get(f.attname), f.get_internal_type() == "JSONField", f.primary_key)
+                    for f in fields]
             raw = cursor.cursor
             with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+                write = copy.write_row
+                dumps = json.dumps
                 for pk, row in zip(ids, rows):
-                    values = []
-                    for f in fields:
-                        if f.primary_key:
-                            values.append(pk)
-                            continue
-                        v = row.get(f.attname, defaults[f.attname])
-                        if f.attname in json_fields:
-                            v = json.dumps(v, ensure_ascii=False)
-                        values.append(v)
-                    copy.write_row(values)
+                    get = row.get
+                    write([pk if is_pk else (dumps(get(name, default), ensure_ascii=False) if is_json
+                                             else get(name, default))
+                           for name, default, is_json, is_pk in plan])
         return ids
     objs = [model(**{**defaults, **row}) for row in rows]
     model.objects.bulk_create(objs, batch_size=1000)
@@ -383,12 +395,15 @@ def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport
                           seen: dict, dup_keys: dict, existing_refs: dict) -> None:
     """Database checks for one batch of parsed rows: codes, owners, duplicates."""
     refs = [row["ref"] for _line, row in batch]
-    found = dict(Customer.objects.filter(ref__in=refs).values_list("ref", "pk"))
+    found = dict(Customer.objects.filter(ref__in=_in(refs)).values_list("ref", "pk"))
     changeable = set()
     if found:
         changeable = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True))
     owners.preload({row["owner"] for _line, row in batch if row.get("owner")})
 
+    in_file = _("same %(what)s as line %(other)d (%(ref)s)")
+    in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
+    labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
     phones, emails, names = set(), set(), set()
     for line, row in batch:
         ref = row["ref"]
@@ -416,8 +431,7 @@ def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport
             if first is None:
                 dup_keys[h] = (line, ref)
             elif first[1] != ref:
-                report.warning(line, label, _("same %(what)s as line %(other)d (%(ref)s)")
-                               % {"what": _duplicate_label(label), "other": first[0], "ref": first[1]})
+                report.warning(line, label, in_file % {"what": labels[label], "other": first[0], "ref": first[1]})
         if phone:
             phones.add(phone)
         if email:
@@ -426,11 +440,11 @@ def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport
             names.add(key)
     q = Q()
     if phones:
-        q |= Q(phone__in=phones)
+        q |= Q(phone__in=_in(phones))
     if emails:
-        q |= Q(email__in=emails)
+        q |= Q(email__in=_in(emails))
     if names:
-        q |= Q(name_key__in=names)
+        q |= Q(name_key__in=_in(names))
     if not q:
         return
     by_phone, by_email, by_name = {}, {}, {}
@@ -452,13 +466,8 @@ def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport
                 continue
             for other_ref, other_name in table.get(value, ()):
                 if other_ref != row["ref"]:
-                    report.warning(line, label, _("same %(what)s as existing customer %(ref)s %(name)s")
-                                   % {"what": _duplicate_label(label), "ref": other_ref, "name": other_name})
+                    report.warning(line, label, in_db % {"what": labels[label], "ref": other_ref, "name": other_name})
                     break
-
-
-def _duplicate_label(label: str) -> str:
-    return {"phone": _("phone"), "email": _("email"), "name": _("name and city")}[label]
 
 
 def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
@@ -568,7 +577,7 @@ def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, ru
     """Apply the non-empty cells of ``rows`` to their existing customers; audit rows for the changes."""
     from kehu.audit.services import diff, snapshot
 
-    by_ref = {c.ref: c for c in Customer.objects.filter(ref__in=[r["ref"] for r in rows])}
+    by_ref = {c.ref: c for c in Customer.objects.filter(ref__in=_in(r["ref"] for r in rows))}
     fields: set[str] = set()
     audit = []
     tag_updates: dict[int, list[str]] = {}
@@ -642,18 +651,18 @@ def _check_order_batch(batch: list[tuple[int, dict]], *, report: ImportReport, p
                        new_customers: dict, products: dict, existing_orders: set) -> None:
     refs = {row["customer_ref"] for _l, row in batch} - customers.keys()
     if refs:
-        found = dict(Customer.objects.filter(ref__in=refs).values_list("ref", "pk"))
+        found = dict(Customer.objects.filter(ref__in=_in(refs)).values_list("ref", "pk"))
         ok = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True)) if found else set()
         for ref in refs:
             customers[ref] = found[ref] if ref in ok else (None if ref in found else 0)
     wanted = {row["product_ref"] for _l, row in batch if row.get("product_ref")} - products.keys()
     if wanted:
-        found_products = {p[0]: p for p in Product.objects.filter(ref__in=wanted).values_list("ref", "pk", "unit_cost")}
+        found_products = {p[0]: p for p in Product.objects.filter(ref__in=_in(wanted)).values_list("ref", "pk", "unit_cost")}
         for ref in wanted:
             products[ref] = found_products.get(ref)
     order_refs = {row["order_ref"] for _l, row in batch if row.get("order_ref")}
     if order_refs:
-        existing_orders.update(Order.objects.filter(ref__in=order_refs).values_list("ref", flat=True))
+        existing_orders.update(Order.objects.filter(ref__in=_in(order_refs)).values_list("ref", flat=True))
     for line, row in batch:
         ref = row["customer_ref"]
         if customers.get(ref) is None:

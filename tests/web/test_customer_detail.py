@@ -82,6 +82,7 @@ def test_log_interaction_with_htmx_refreshes_the_timeline(client_for, org, full)
     assert it.user == org.users.sales_n1 and it.contact == full.boss
     # Asia/Shanghai: 10:30 local is 02:30 UTC
     assert it.occurred_at.astimezone(dt.timezone.utc).hour == 2
+    assert "03/04/2025 10:30 a.m." in html  # shown in Asia/Shanghai again
     # the fresh form in the panel is empty again
     assert 'value="Factory visit"' not in html.split('<div id="timeline"')[0]
 

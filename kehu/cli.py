@@ -22,7 +22,6 @@ CLI_MODULES = [
     "kehu.imports.cli",
     "kehu.demo.cli",
     "kehu.bench.cli",
-    "kehu.web.cli",
 ]
 
 

@@ -1,0 +1,65 @@
+"""``kehu generate`` (bulk synthetic data) and ``kehu bench web|import``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _positive(text: str) -> int:
+    value = int(text.replace("_", "").replace(",", ""))
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _generate(args) -> int:
+    from kehu.bench.generate import generate, print_report
+
+    rep = generate(customers=args.customers, order_lines=args.orders, seed=args.seed,
+                   lines_per_order=args.lines_per_order, owners=args.owners, hub_orders=args.hub_orders,
+                   progress=not args.quiet and sys.stderr.isatty() or args.progress)
+    print_report(rep)
+    return 0
+
+
+def _bench_web(args) -> int:
+    from kehu.bench.web import run_web_bench
+
+    return run_web_bench(runs=args.runs, as_json=args.json, customer_id=args.customer)
+
+
+def _bench_import(args) -> int:
+    from kehu.bench.importing import run_import_bench
+
+    return run_import_bench(customers=args.customers, keep=args.keep, seed=args.seed, as_json=args.json)
+
+
+def register(sub) -> None:
+    g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
+    g.add_argument("--customers", type=_positive, required=True, help="number of customers")
+    g.add_argument("--orders", type=_positive, required=True, help="number of order LINES (orders ≈ lines / K)")
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--lines-per-order", dest="lines_per_order", type=int, default=3,
+                   help="average lines per order (K, default 3)")
+    g.add_argument("--owners", type=int, default=100,
+                   help="salespeople to create when there are none (default 100)")
+    g.add_argument("--hub-orders", dest="hub_orders", type=int, default=1000,
+                   help="orders of the one customer with a long history (default 1000)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--progress", action="store_true", help="a progress bar even when stderr is not a terminal")
+    g.set_defaults(func=_generate)
+
+    b = sub.add_parser("bench", help="benchmarks: web page latency, import speed")
+    bsub = b.add_subparsers(dest="bench_command", required=True)
+    w = bsub.add_parser("web", help="server-side latency of the main pages and the customer API")
+    w.add_argument("--runs", type=int, default=200, help="requests per scenario (default 200)")
+    w.add_argument("--json", action="store_true", help="print the figures as JSON")
+    w.add_argument("--customer", type=int, help="id of the customer for the 360 page "
+                   "(default: the customer with the most orders)")
+    w.set_defaults(func=_bench_web)
+    i = bsub.add_parser("import", help="time `kehu import customers` against PostgreSQL's COPY of the same file")
+    i.add_argument("--customers", type=_positive, default=1_000_000)
+    i.add_argument("--seed", type=int, default=1)
+    i.add_argument("--keep", action="store_true", help="keep the imported customers")
+    i.add_argument("--json", action="store_true", help="print the figures as JSON")
+    i.set_defaults(func=_bench_import)

@@ -1,0 +1,530 @@
+"""``kehu generate``: bulk synthetic customers, orders and order lines for benchmarks.
+
+``--orders`` counts order *lines*: ``kehu generate --customers 1000000 --orders
+10000000`` makes a million customers and ten million order lines (about 3.3
+million orders at the default three lines per order).
+
+How it stays fast:
+
+- customer names come from a pool built once (a few tens of thousands of
+  realistic Chinese person and company names) with their search keys computed
+  by :func:`kehu.customers.search.name_keys`, exactly as the customer services
+  compute them; nothing calls Faker per row;
+- ids are assigned here (continuing after the largest id in each table, the
+  sequences are reset afterwards), so orders and lines can be written without
+  reading anything back;
+- on PostgreSQL rows go through ``COPY ... FROM STDIN`` in large batches, one
+  transaction per batch, with every index and constraint in place, and the
+  tables are ``ANALYZE``d at the end; on SQLite rows go through ``executemany``
+  in large transactions.
+
+The data is deliberately simple beside the demo company's: no contacts,
+interactions or payment rows. Orders older than 90 days are marked fully paid.
+One customer gets ``--hub-orders`` orders (1,000 by default) so that the 360
+page can be measured on a customer with a long history; it is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kehu.demo import catalogue
+
+CUSTOMER_BATCH = 50_000
+ORDER_BATCH = 100_000
+NAME_POOL = 40_000
+YEARS = 3
+BENCH_PASSWORD = "bench1234"
+
+
+@dataclass
+class GenerateReport:
+    customers: int = 0
+    orders: int = 0
+    order_lines: int = 0
+    hub_customer_id: int | None = None
+    hub_customer_ref: str = ""
+    hub_orders: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _max_id(model) -> int:
+    from django.db.models import Max
+
+    return model.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _max_numbered_ref(model, prefix: str, digits: int) -> int:
+    last = (model.objects.filter(ref__regex=rf"^{prefix}[0-9]{{{digits}}}$")
+            .order_by("-ref").values_list("ref", flat=True).first())
+    return int(last[len(prefix):]) if last else 0
+
+
+class _Writer:
+    """Writes rows (tuples of int, str, bool or None) into a table by column names.
+
+    On PostgreSQL, :meth:`submit` hands a batch (several tables, one
+    transaction) to one of ``workers`` threads, each with its own connection,
+    so that two server processes load at once while this process makes the
+    next batch; ids are assigned before, so the data does not depend on which
+    thread commits first. On SQLite, batches are written in this thread.
+    """
+
+    def __init__(self, connection, workers: int = 2):
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+        self.workers = workers if self.postgres else 0
+        self._pool = None
+        self._pending: list = []
+        self._local = None
+
+    def _raw(self):
+        """This thread's own psycopg connection (PostgreSQL workers)."""
+        import threading
+
+        if self._local is None:
+            self._local = threading.local()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.connection.get_new_connection(self.connection.get_connection_params())
+            conn.autocommit = True
+            conn.execute("SET synchronous_commit = off")
+            self._local.conn = conn
+            self._conns.append(conn)
+        return conn
+
+    def _copy(self, conn, table: str, columns: list[str], rows) -> None:
+        qn = self.connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in columns)
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def _run_batch(self, parts) -> None:
+        conn = self._raw()
+        with conn.transaction():
+            for table, columns, rows in parts:
+                self._copy(conn, table, columns, rows)
+
+    def submit(self, parts: list[tuple[str, list[str], list]]) -> None:
+        """Write ``parts`` — (table, columns, rows) — in one transaction."""
+        if not self.workers:
+            from django.db import transaction
+
+            with transaction.atomic():
+                for table, columns, rows in parts:
+                    self.write(table, columns, rows)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._conns = []
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kehu-copy")
+        # Keep at most one batch queued per worker: bounded memory, and errors surface early.
+        while len(self._pending) >= 2 * self.workers:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(self._run_batch, parts))
+
+    def flush(self) -> None:
+        for fut in self._pending:
+            fut.result()
+        self._pending = []
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                for conn in self._conns:
+                    conn.close()
+                self._pool = None
+
+    def timestamp(self, d: dt.datetime) -> str:
+        # Django keeps UTC; SQLite stores naive text, PostgreSQL timestamptz.
+        text = d.strftime("%Y-%m-%d %H:%M:%S")
+        return text + "+00" if self.postgres else text
+
+    def write(self, table: str, columns: list[str], rows) -> None:
+        qn = self.connection.ops.quote_name
+        cols = ", ".join(qn(c) for c in columns)
+        if self.postgres:
+            raw = self.connection.connection  # the psycopg connection
+            with raw.cursor() as cur:
+                with cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self.connection.connection.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)
+
+
+def _defaults(model, provided: list[str], writer: _Writer) -> tuple[list[str], tuple]:
+    """Columns of ``model`` not in ``provided`` with the value Django would store by default."""
+    cols, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column in provided or f.primary_key:
+            continue
+        value = f.get_default()
+        if f.null and value in ("", None):
+            value = None
+        elif isinstance(value, bool) and not writer.postgres:
+            value = int(value)
+        elif value is not None and not isinstance(value, (int, str, bool)):
+            value = str(value)
+        cols.append(f.column)
+        values.append(value)
+    return cols, tuple(values)
+
+
+# -- organisation, products, names ---------------------------------------------
+
+def ensure_org(*, owners: int, rnd: random.Random) -> list[tuple[int, int]]:
+    """(user id, team id) of the salespeople who will own the customers.
+
+    Uses the existing salespeople; when there are none, creates a team tree
+    (head office → 2 regions → 2 sales teams each), ``owners`` salespeople, a
+    head-office sales director ``bench_director`` and an administrator
+    ``bench_admin``, all with the password ``bench1234``.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    from kehu.org.models import Role, Team, User
+    from kehu.org.services import team_create
+
+    existing = list(User.objects.filter(role=Role.SALESPERSON, is_active=True, team__isnull=False)
+                    .order_by("id").values_list("id", "team_id"))
+    if existing:
+        return existing
+    root = Team.objects.filter(parent__isnull=True).order_by("id").first()
+    if root is None:
+        root = team_create(name="Head office 总部")
+    leaves = list(Team.objects.filter(path__startswith=root.path).exclude(children__isnull=False))
+    if leaves == [root]:
+        leaves = []
+        for rname in ("North region 华北区", "East region 华东区"):
+            region = team_create(name=rname, parent=root)
+            for i in (1, 2):
+                leaves.append(team_create(name=f"{rname.split()[0]} sales {i}", parent=region))
+    password = make_password(BENCH_PASSWORD)
+    users = []
+    for i in range(owners):
+        team = leaves[i % len(leaves)]
+        users.append(User(username=f"bench_sales{i + 1:03d}", role=Role.SALESPERSON, team=team,
+                          display_name=f"销售{i + 1:03d}", password=password))
+    if not User.objects.filter(username="bench_director").exists():
+        users.append(User(username="bench_director", role=Role.SALES_MANAGER, team=root,
+                          display_name="销售总监", password=password))
+    if not User.objects.filter(username="bench_admin").exists():
+        users.append(User(username="bench_admin", role=Role.ADMIN, team=root, display_name="管理员",
+                          password=password, is_superuser=True, is_staff=True))
+    User.objects.bulk_create(users)
+    return list(User.objects.filter(role=Role.SALESPERSON, team__isnull=False)
+                .order_by("id").values_list("id", "team_id"))
+
+
+def ensure_products() -> list[tuple[int, int, int]]:
+    """(product id, list price in cents, unit cost in cents); creates the catalogue when empty."""
+    from decimal import Decimal
+
+    from kehu.sales.models import Product, ProductLine
+
+    if not Product.objects.exists():
+        n = 0
+        for code, name, items in catalogue.PRODUCT_LINES:
+            line, _ = ProductLine.objects.get_or_create(code=code, defaults={"name": name})
+            for pname, unit, price, ratio in items:
+                n += 1
+                Product.objects.create(ref=f"P{n:04d}", name=pname, line=line, unit=unit,
+                                       unit_price=Decimal(price), unit_cost=(Decimal(price) * Decimal(str(ratio))).quantize(Decimal("0.01")))
+    return [(pk, int(price * 100), int(cost * 100))
+            for pk, price, cost in Product.objects.order_by("id").values_list("id", "unit_price", "unit_cost")]
+
+
+def name_pool(rnd: random.Random, size: int) -> list[tuple[str, str, str, str, str]]:
+    """``size`` realistic names: (kind, name, name_key, name_pinyin, name_initials).
+
+    About 70% organisations, 30% individuals, a few English names.
+    """
+    from kehu.customers.search import name_keys
+
+    pool, seen = [], set()
+    cities = [c[2] for c in catalogue.CITIES]
+    tries = 0
+    while len(pool) < size and tries < size * 5:
+        tries += 1
+        r = rnd.random()
+        if r < 0.70:
+            kind = "organization"
+            name = (rnd.choice(cities) + rnd.choice(catalogue.COMPANY_BRANDS)
+                    + rnd.choice(catalogue.COMPANY_TRADES) + rnd.choice(catalogue.COMPANY_SUFFIXES))
+        elif r < 0.995:
+            kind = "individual"
+            given = rnd.choice(catalogue.GIVEN) + (rnd.choice(catalogue.GIVEN) if rnd.random() < 0.7 else "")
+            name = rnd.choice(catalogue.SURNAMES) + given
+        else:
+            kind = rnd.choice(["organization", "individual"])
+            name = rnd.choice(catalogue.ENGLISH_COMPANIES if kind == "organization" else catalogue.ENGLISH_PEOPLE)
+        if name in seen and tries < size * 4:
+            continue
+        seen.add(name)
+        pool.append((kind, name, *name_keys(name)))
+    return pool
+
+
+MOBILE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+                   "155", "156", "158", "159", "176", "177", "180", "181", "186", "187", "188", "189"]
+
+
+def season_weights(days: list[dt.date]) -> np.ndarray:
+    """Relative order volume per day: a Chinese New Year dip (late Jan–Feb), an
+    autumn peak (Sep–Nov), quiet weekends, and growth over the years."""
+    w = np.empty(len(days))
+    first = days[0]
+    for i, d in enumerate(days):
+        m = d.month
+        v = 1.0
+        if m == 2 or (m == 1 and d.day > 20):
+            v = 0.35
+        elif m in (9, 10, 11):
+            v = 1.35
+        elif m in (3, 4):
+            v = 1.1
+        if d.weekday() >= 5:
+            v *= 0.3
+        v *= 1.0 + 0.1 * (d - first).days / 365
+        w[i] = v
+    return w / w.sum()
+
+
+# -- the generator --------------------------------------------------------------
+
+def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order: int = 3,
+             owners: int = 100, hub_orders: int = 1000, progress: bool = True,
+             workers: int = 2, out=None) -> GenerateReport:
+    """Create ``customers`` customers and exactly ``order_lines`` order lines. See the module docstring."""
+    from django.db import connection
+
+    from kehu.customers.models import Customer
+    from kehu.sales.models import Order, OrderLine
+
+    out = out or sys.stdout
+    t0 = time.monotonic()
+    rep = GenerateReport()
+    rnd = random.Random(seed)
+    rng = np.random.default_rng(seed)
+    writer = _Writer(connection, workers=workers)
+    lines_per_order = max(1, lines_per_order)
+
+    if writer.postgres:
+        with connection.cursor() as cur:
+            # Losing the last batches in a crash is fine for generated data.
+            cur.execute("SET synchronous_commit = off")
+
+    owner_rows = ensure_org(owners=owners, rnd=rnd)
+    products = ensure_products()
+    rep.timings["setup"] = time.monotonic() - t0
+
+    t = time.monotonic()
+    pool = name_pool(rnd, min(max(customers, 1), NAME_POOL))
+    rep.timings["name pool"] = time.monotonic() - t
+
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    today = dt.date.today()
+    start = today - dt.timedelta(days=365 * YEARS)
+    days = [start + dt.timedelta(days=i) for i in range(1, (today - start).days + 1)]
+    day_text = [d.isoformat() for d in days]
+    due_text = [(d + dt.timedelta(days=30)).isoformat() for d in days]
+    day_p = season_weights(days)
+    now_text = writer.timestamp(now)
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=customers + order_lines, unit=" rows", unit_scale=True, file=sys.stderr,
+                   dynamic_ncols=True, desc="generating")
+
+    # -- customers
+    t = time.monotonic()
+    c_table = Customer._meta.db_table
+    c_cols = ["id", "created_at", "updated_at", "kind", "ref", "name", "name_key", "name_pinyin",
+              "name_initials", "phone", "email", "region", "province", "city", "city_tier", "industry",
+              "size", "gender", "age_band", "source", "lifecycle_stage", "relationship_level",
+              "strategic_importance", "owner_id", "team_id"]
+    rest_cols, rest_vals = _defaults(Customer, c_cols, writer)
+    c_cols_all = c_cols + rest_cols
+    first_cid = _max_id(Customer) + 1
+    ref_base = _max_numbered_ref(Customer, "C", 8)
+    if ref_base + customers > 99_999_999:
+        raise ValueError("customer codes C00000001..C99999999 would run out")
+    cities = catalogue.CITIES
+    city_w = [catalogue.REGION_WEIGHTS.get(c[0], 1) for c in cities]
+    sizes = ["micro", "small", "small", "medium", "medium", "large"]
+    sources = ["phone", "web", "exhibition", "referral", "visit", "other"]
+    stages = ["customer"] * 6 + ["after_sales", "dormant", "at_risk", "lost", "opportunity", "potential", "target", "reserve"]
+    levels = ["basic", "reactive", "accountable", "proactive", "partnership"]
+    age_bands = ["18-25", "26-35", "36-45", "46-55", "56+"]
+    industries = catalogue.INDUSTRIES
+    owner_of = np.empty(customers, dtype=np.int64)
+    n_owners = len(owner_rows)
+    created_days = rng.integers(365 * YEARS, 365 * YEARS + 700, size=customers)
+
+    for b0 in range(0, customers, CUSTOMER_BATCH):
+        b1 = min(customers, b0 + CUSTOMER_BATCH)
+        rows = []
+        city_pick = rnd.choices(range(len(cities)), weights=city_w, k=b1 - b0)
+        for i in range(b0, b1):
+            kind, name, key, pinyin, initials = pool[rnd.randrange(len(pool))]
+            oi = rnd.randrange(n_owners)
+            owner_of[i] = oi
+            uid, tid = owner_rows[oi]
+            region, province, city, tier = cities[city_pick[i - b0]]
+            org = kind == "organization"
+            created = writer.timestamp(now - dt.timedelta(days=int(created_days[i]), seconds=rnd.randrange(86400)))
+            phone = rnd.choice(MOBILE_PREFIXES) + f"{rnd.randrange(100_000_000):08d}"
+            rows.append((
+                first_cid + i, created, now_text, kind, f"C{ref_base + i + 1:08d}", name, key, pinyin, initials,
+                phone, f"c{ref_base + i + 1}@example.com" if rnd.random() < 0.3 else "",
+                region, province, city, tier,
+                rnd.choice(industries) if org else "", rnd.choice(sizes) if org else "",
+                "" if org else rnd.choice(("male", "female")), "" if org else rnd.choice(age_bands),
+                rnd.choice(sources), rnd.choice(stages), rnd.choice(levels),
+                rnd.choice(("low", "medium", "medium", "high")) if org else "",
+                uid, tid, *rest_vals,
+            ))
+        writer.submit([(c_table, c_cols_all, rows)])
+        rep.customers += len(rows)
+        if bar:
+            bar.update(len(rows))
+    writer.flush()  # orders refer to the customers: they must be committed first
+    rep.timings["customers"] = time.monotonic() - t
+
+    # -- orders and lines
+    t = time.monotonic()
+    o_table, l_table = Order._meta.db_table, OrderLine._meta.db_table
+    o_cols = ["id", "created_at", "updated_at", "customer_id", "ref", "order_date", "status", "currency",
+              "amount", "cost", "payment_due_on", "paid_amount", "salesperson_id", "remarks"]
+    l_cols = ["id", "order_id", "product_id", "description", "quantity", "unit_price", "amount", "cost"]
+    first_oid, first_lid = _max_id(Order) + 1, _max_id(OrderLine) + 1
+    oref_base = _max_numbered_ref(Order, "SO", 9)
+    n_products = len(products)
+    max_qty = 60
+    # Every (product, quantity) amount and cost, formatted once.
+    price_text = [_money(p[1]) for p in products]
+    amount_cents = [[p[1] * q for q in range(max_qty + 1)] for p in products]
+    cost_cents = [[p[2] * q for q in range(max_qty + 1)] for p in products]
+    amount_text = [[_money(c) for c in row] for row in amount_cents]
+    cost_text = [[_money(c) for c in row] for row in cost_cents]
+    # Popular products sell more: Zipf-like weights over the catalogue.
+    prod_p = 1.0 / np.arange(1, n_products + 1) ** 0.8
+    prod_p = rng.permutation(prod_p / prod_p.sum())
+
+    hub = min(hub_orders, max(0, order_lines // (2 * lines_per_order))) if customers else 0
+    buyers = max(1, int(customers * 0.8))  # a fifth of the customers never bought
+    lines_left = order_lines if customers else 0
+    oid, lid, oref = first_oid, first_lid, oref_base
+    hub_left = hub
+    recent = len(days) - 90
+
+    while lines_left > 0:
+        n_orders = ORDER_BATCH
+        # Customers: the hub first, then skewed towards low indexes (key accounts buy often).
+        u = rng.random(n_orders)
+        cust_idx = 1 + ((buyers - 1) * u ** 1.6).astype(np.int64) if buyers > 1 else np.zeros(n_orders, np.int64)
+        take_hub = min(hub_left, n_orders)
+        cust_idx[:take_hub] = 0
+        hub_left -= take_hub
+        day_idx = rng.choice(len(days), size=n_orders, p=day_p)
+        n_lines = rng.integers(1, 2 * lines_per_order, size=n_orders)  # mean = lines_per_order
+        total = int(n_lines.sum())
+        prod_idx = rng.choice(n_products, size=total, p=prod_p).tolist()
+        qty = rng.integers(1, max_qty + 1, size=total).tolist()
+        status_r = rng.random(n_orders).tolist()
+        o_rows, l_rows = [], []
+        k = 0
+        for j in range(n_orders):
+            if lines_left <= 0:
+                break
+            nl = min(int(n_lines[j]), lines_left)
+            lines_left -= nl
+            ci = int(cust_idx[j])
+            amount = cost = 0
+            for _ in range(nl):
+                p, q = prod_idx[k], qty[k]
+                k += 1
+                amount += amount_cents[p][q]
+                cost += cost_cents[p][q]
+                l_rows.append((lid, oid, products[p][0], "", q, price_text[p], amount_text[p][q], cost_text[p][q]))
+                lid += 1
+            di = int(day_idx[j])
+            s = status_r[j]
+            if di < recent:
+                status, paid = ("cancelled", 0) if s < 0.02 else ("delivered", amount if s < 0.97 else amount // 2)
+            else:
+                status, paid = ("open", 0) if s < 0.3 else ("confirmed", amount if s < 0.6 else 0)
+            oref += 1
+            o_rows.append((oid, now_text, now_text, first_cid + ci, f"SO{oref:09d}", day_text[di], status, "CNY",
+                           _money(amount), _money(cost), due_text[di], _money(paid),
+                           owner_rows[int(owner_of[ci])][0], ""))
+            oid += 1
+        writer.submit([(o_table, o_cols, o_rows), (l_table, l_cols, l_rows)])
+        rep.orders += len(o_rows)
+        rep.order_lines += len(l_rows)
+        if bar:
+            bar.update(len(l_rows))
+    writer.close()
+    rep.timings["orders"] = time.monotonic() - t
+    if bar:
+        bar.close()
+
+    if hub and customers:
+        rep.hub_customer_id = first_cid
+        rep.hub_customer_ref = f"C{ref_base + 1:08d}"
+        rep.hub_orders = hub
+
+    t = time.monotonic()
+    _reset_sequences([Customer, Order, OrderLine])
+    if writer.postgres:
+        with connection.cursor() as cur:
+            for table in (c_table, o_table, l_table):
+                cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        rep.timings["analyze"] = time.monotonic() - t
+    rep.seconds = time.monotonic() - t0
+    return rep
+
+
+def _reset_sequences(models) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    sql = connection.ops.sequence_reset_sql(no_style(), models)
+    if sql:
+        with connection.cursor() as cur:
+            for statement in sql:
+                cur.execute(statement)
+
+
+def print_report(rep: GenerateReport, out=None) -> None:
+    out = out or sys.stdout
+    print(f"created {rep.customers:,} customers, {rep.orders:,} orders, {rep.order_lines:,} order lines "
+          f"in {rep.seconds:.1f} s", file=out)
+    for name, secs in rep.timings.items():
+        print(f"  {name:<10} {secs:8.1f} s", file=out)
+    if rep.hub_customer_id:
+        print(f"customer with {rep.hub_orders:,} orders (for the 360 benchmark): "
+              f"id {rep.hub_customer_id}, code {rep.hub_customer_ref}", file=out)

@@ -1,0 +1,94 @@
+"""``kehu serve``: Kehu behind gunicorn, the production server.
+
+Several sync worker processes (one request at a time each, which suits
+SQLite's single writer as well as PostgreSQL) share one port; static files
+are served by WhiteNoise straight from the apps' ``static/`` folders
+(``WHITENOISE_USE_FINDERS``), so no ``collectstatic`` step is needed; the
+access log goes to standard output. The server refuses to start on a database
+with unapplied migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def default_workers() -> int:
+    """Two sync workers per core (at least two, at most sixteen)."""
+    return max(2, min(16, 2 * (os.cpu_count() or 1)))
+
+
+def pending_migrations(database: str = "default") -> list[str]:
+    """Names (``app.migration``) of the migrations not yet applied to ``database``."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[database])
+    targets = executor.loader.graph.leaf_nodes()
+    return [f"{m.app_label}.{m.name}" for m, backwards in executor.migration_plan(targets) if not backwards]
+
+
+def migration_problem(database: str = "default") -> str | None:
+    """A message saying why the server must not start, or None when the database is ready."""
+    try:
+        pending = pending_migrations(database)
+    except Exception as exc:  # cannot connect, no such database file, ...
+        return f"cannot read the database: {exc}".strip()
+    if not pending:
+        return None
+    shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
+    return (f"the database is not migrated: {len(pending)} migration(s) not applied ({shown}); "
+            f"run `kehu migrate` first")
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None, out=None) -> int:
+    """Run gunicorn in this process until it is stopped. Returns an exit code."""
+    out = out or sys.stdout
+    problem = migration_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+
+    from django.conf import settings
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    workers = workers or default_workers()
+    if host not in ("127.0.0.1", "localhost") and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        print(f"note: set KEHU_ALLOWED_HOSTS to the names clients use to reach {host}", file=sys.stderr)
+    # WhiteNoise warns when STATIC_ROOT is missing, although the finders serve everything.
+    try:
+        os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+    except OSError:
+        pass
+    # Workers are forked from this process: they must not share its database connections.
+    connections.close_all()
+
+    from kehu.wsgi import application
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "sync",
+        "threads": 1,
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "kehu",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+    }
+
+    class KehuApplication(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    print(f"Kehu is serving on http://{host}:{port}/ with {workers} workers (Ctrl+C stops it)", file=out, flush=True)
+    KehuApplication().run()
+    return 0

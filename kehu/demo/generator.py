@@ -45,6 +45,8 @@ COMPANY_NAME = "华信钢材贸易有限公司"
 COMPANY_NAME_EN = "Huaxin Steel Trading"
 ROOT_TEAM = "华信钢材 总部 Head office"
 DEMO_PASSWORD = "demo1234"
+# A demo username already taken by someone else gets this suffix (admin → admin.hx).
+CLASH_SUFFIX = ".hx"
 DEFAULT_CUSTOMERS = 3000
 YEARS = 3
 BATCH = 2000
@@ -144,17 +146,17 @@ def demo_root():
 
 
 def demo_logins() -> list[tuple[str, str, str, str]]:
-    """(username, password, role, team) of the demo users that exist."""
+    """(username, password, role, team) of the demo users, in the order of :data:`USERS`."""
     from kehu.org.models import Role, User
 
+    root = demo_root()
+    if root is None:
+        return []
     labels = dict(Role.choices)
-    users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS]).select_related("team")}
-    rows = []
-    for username, *_ in USERS:
-        u = users.get(username)
-        if u is not None:
-            rows.append((username, DEMO_PASSWORD, str(labels.get(u.role, u.role)), u.team.name if u.team else ""))
-    return rows
+    order = {u[0]: i for i, u in enumerate(USERS)}
+    users = User.objects.filter(team__path__startswith=root.path).select_related("team")
+    users = sorted(users, key=lambda u: (order.get(u.username.removesuffix(CLASH_SUFFIX), 99), u.username))
+    return [(u.username, DEMO_PASSWORD, str(labels.get(u.role, u.role)), u.team.name) for u in users]
 
 
 def demo_summary(created: bool) -> DemoSummary:
@@ -301,14 +303,17 @@ class _Builder:
         # One hash for every demo account: the password is printed for all to read anyway,
         # and hashing fourteen times would cost seconds.
         password = make_password(DEMO_PASSWORD)
+        taken = set(User.objects.filter(username__in=[u[0] for u in USERS]).values_list("username", flat=True))
         users = [
-            User(username=u, display_name=name, role=role, team=self.teams[team], password=password,
+            User(username=u + CLASH_SUFFIX if u in taken else u, display_name=name, role=role,
+                 team=self.teams[team], password=password,
                  is_superuser=role == "admin", is_staff=role == "admin",
                  email=f"{u}@huaxin-steel.example")
             for u, name, role, team in USERS
         ]
         User.objects.bulk_create(users)
-        self.users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
+        made = User.objects.filter(username__in=[u.username for u in users])
+        self.users = {u.username.removesuffix(CLASH_SUFFIX): u for u in made}
         self.admin = self.users["admin"]
         self.sales_by_team = {}
         for u in self.users.values():

@@ -19,17 +19,19 @@ def default_workers() -> int:
     return max(2, min(16, 2 * (os.cpu_count() or 1)))
 
 
-def pending_migrations(database: str = "default") -> list[str]:
-    """Names (``app.migration``) of the migrations not yet applied to ``database``."""
+def pending_migrations(database="default") -> list[str]:
+    """Names (``app.migration``) of the migrations not yet applied to ``database``
+    (an alias or a connection)."""
     from django.db import connections
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connections[database])
+    connection = connections[database] if isinstance(database, str) else database
+    executor = MigrationExecutor(connection)
     targets = executor.loader.graph.leaf_nodes()
     return [f"{m.app_label}.{m.name}" for m, backwards in executor.migration_plan(targets) if not backwards]
 
 
-def migration_problem(database: str = "default") -> str | None:
+def migration_problem(database="default") -> str | None:
     """A message saying why the server must not start, or None when the database is ready."""
     try:
         pending = pending_migrations(database)

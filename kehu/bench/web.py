@@ -1,0 +1,287 @@
+"""``kehu bench web``: server-side latency of the main pages and the customer API.
+
+Requests go through Django in this process (``django.test.Client``): URL
+routing, middleware, sessions, views, queries and templates are all measured;
+the network and the browser are not. Each scenario is requested a few times
+to warm up, then ``--runs`` times; p50, p95 and the maximum are reported
+against the 50 ms target.
+
+Two viewers: a head-office viewer (an administrator or head-office sales
+manager, who sees every customer) and a salesperson (who sees their own).
+Meant to run on PostgreSQL holding the data of
+``kehu generate --customers 1000000 --orders 10000000 --seed 1`` (see
+docs/benchmarks.md); it runs on any database with customers in it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+TARGET_MS = 50.0
+WARMUP = 3
+
+
+@dataclass
+class Result:
+    scenario: str
+    viewer: str
+    url: str = ""
+    n: int = 0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    max_ms: float | None = None
+    target_ms: float = TARGET_MS
+    status: str = "ok"   # ok, not available, error
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.p95_ms is None else self.p95_ms <= self.target_ms
+
+
+@dataclass
+class Scenario:
+    name: str
+    viewer: str
+    url: str | None = None
+    headers: dict = field(default_factory=dict)
+    unavailable: str = ""
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    k = max(0, math.ceil(p / 100 * len(ordered)) - 1)
+    return ordered[k]
+
+
+def _viewers():
+    """(head-office viewer, salesperson) for the benchmark."""
+    from django.db.models import Count, Q
+
+    from kehu.customers.models import Customer
+    from kehu.org.models import Role, User
+
+    hq = (User.objects.filter(is_active=True, username__in=["bench_director", "director"]).order_by("username").first()
+          or User.objects.filter(is_active=True, role=Role.SALES_MANAGER, team__parent__isnull=True).order_by("id").first()
+          or User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("id").first())
+    sales_id = (Customer.objects.filter(owner__role=Role.SALESPERSON, owner__is_active=True)
+                .values("owner_id").annotate(n=Count("id")).order_by("-n").values_list("owner_id", flat=True)[:1])
+    salesperson = User.objects.filter(pk__in=list(sales_id)).first()
+    return hq, salesperson
+
+
+def _hub_customer(customer_id: int | None):
+    """The customer for the 360 page: the one given, else the one with the most orders."""
+    from django.db.models import Count
+
+    from kehu.customers.models import Customer
+    from kehu.sales.models import Order
+
+    if customer_id:
+        return Customer.objects.filter(pk=customer_id).first()
+    row = (Order.objects.values("customer_id").annotate(n=Count("id")).order_by("-n", "customer_id")
+           .values_list("customer_id", flat=True)[:1])
+    ids = list(row)
+    return Customer.objects.filter(pk=ids[0]).first() if ids else Customer.objects.order_by("id").first()
+
+
+def urlconf_problem() -> str:
+    """Why the URL configuration does not load ("" when it does)."""
+    from django.urls import get_resolver
+
+    try:
+        get_resolver().url_patterns
+    except Exception as exc:  # another app's module that does not import (yet)
+        return f"the URL configuration does not load ({type(exc).__name__}: {exc})"[:200]
+    return ""
+
+
+def _url(name: str, *args) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _deep_cursor(viewer) -> str | None:
+    """A cursor to the middle of the viewer's customer list (the default name order)."""
+    from kehu.customers.selectors import DEFAULT_SORT, SORTS, customer_list
+    from kehu.pagination import encode_cursor
+
+    ordering = SORTS[DEFAULT_SORT]
+    qs = customer_list(viewer=viewer).order_by(*ordering)
+    total = qs.count()
+    if total < 2:
+        return None
+    values = qs.values_list(*[f.lstrip("-") for f in ordering])[total // 2]
+    return encode_cursor(list(values), "n")
+
+
+def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
+    from urllib.parse import quote
+
+    from django.urls import Resolver404, resolve
+
+    broken = urlconf_problem()
+    if broken:
+        return [Scenario(name, label, None, unavailable=broken)
+                for label in ("head office", "salesperson")
+                for name in ("customer list, first page", "customer list, deep keyset page", "search name prefix",
+                             "search phone prefix", "search pinyin initials", "customer 360", "API customer list")]
+    list_url = _url("customer_list")
+    detail_url = _url("customer_detail", hub.pk) if hub is not None else None
+    name_prefix = hub.name[:2] if hub is not None else "北京"
+    phone_prefix = (hub.phone[:5] if hub is not None and len(hub.phone) >= 5 else "13800")
+    initials = (hub.name_initials[:3] if hub is not None and hub.name_initials else "bj")
+    try:
+        resolve("/api/v1/customers")
+        api_url = "/api/v1/customers"
+    except Resolver404:
+        api_url = None
+
+    out = []
+    for label, viewer in (("head office", hq), ("salesperson", salesperson)):
+        if viewer is None:
+            continue
+        deep = _deep_cursor(viewer) if list_url else None
+        pages = [
+            ("customer list, first page", list_url),
+            ("customer list, deep keyset page", f"{list_url}?cursor={deep}" if list_url and deep else None),
+            (f"search name prefix '{name_prefix}'", f"{list_url}?q={quote(name_prefix)}" if list_url else None),
+            (f"search phone prefix '{phone_prefix}'", f"{list_url}?q={phone_prefix}" if list_url else None),
+            (f"search pinyin initials '{initials}'", f"{list_url}?q={initials}" if list_url else None),
+        ]
+        for name, url in pages:
+            out.append(Scenario(name, label, url, unavailable="" if url else "page customer_list not available"))
+        n_orders = hub.orders.count() if hub is not None else 0
+        out.append(Scenario(f"customer 360 ({n_orders:,} orders)", label, detail_url,
+                            unavailable="" if detail_url else "page customer_detail not available"))
+        token = tokens.get(label)
+        out.append(Scenario("API customer list", label, f"{api_url}?limit=50" if api_url else None,
+                            headers={"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {},
+                            unavailable="" if api_url else "API /api/v1/customers not available"))
+    return out
+
+
+def measure(client, scenario: Scenario, runs: int) -> Result:
+    res = Result(scenario.name, scenario.viewer, url=scenario.url or "")
+    if not scenario.url:
+        res.status, res.detail = "not available", scenario.unavailable
+        return res
+    times = []
+    try:
+        for i in range(WARMUP + runs):
+            t = time.perf_counter()
+            response = client.get(scenario.url, **scenario.headers)
+            elapsed = (time.perf_counter() - t) * 1000
+            if response.status_code != 200:
+                res.status = "error" if response.status_code != 404 else "not available"
+                res.detail = f"HTTP {response.status_code}"
+                return res
+            if i >= WARMUP:
+                times.append(elapsed)
+    except Exception as exc:  # a page that is still being built must not stop the others
+        res.status, res.detail = "error", f"{type(exc).__name__}: {exc}"[:200]
+        return res
+    res.n = len(times)
+    res.p50_ms = round(statistics.median(times), 1)
+    res.p95_ms = round(percentile(times, 95), 1)
+    res.max_ms = round(max(times), 1)
+    return res
+
+
+def print_results(results: list[Result], out=None) -> None:
+    from kehu.demo.cli import print_table
+
+    rows = []
+    for r in results:
+        if r.status == "ok":
+            rows.append((r.scenario, r.viewer, r.n, f"{r.p50_ms:.1f}", f"{r.p95_ms:.1f}", f"{r.max_ms:.1f}",
+                         f"{r.target_ms:.0f}", "pass" if r.passed else "FAIL"))
+        else:
+            rows.append((r.scenario, r.viewer, 0, "-", "-", "-", f"{r.target_ms:.0f}", f"{r.status}: {r.detail}"))
+    print_table(["scenario", "viewer", "n", "p50 ms", "p95 ms", "max ms", "target ms", "result"], rows, out=out)
+
+
+def database_description() -> dict:
+    from django.db import connection
+
+    from kehu.customers.models import Customer
+    from kehu.sales.models import Order, OrderLine
+
+    info = {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"])}
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW server_version")
+            info["version"] = cur.fetchone()[0]
+            # Planner estimates: exact counts of ten million rows take seconds.
+            for key, model in (("customers", Customer), ("orders", Order), ("order_lines", OrderLine)):
+                cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [model._meta.db_table])
+                row = cur.fetchone()
+                info[key] = int(row[0]) if row and row[0] >= 0 else model.objects.count()
+        else:
+            info["customers"] = Customer.objects.count()
+            info["orders"] = Order.objects.count()
+            info["order_lines"] = OrderLine.objects.count()
+    return info
+
+
+def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | None = None, out=None) -> int:
+    from django.test import Client
+
+    from kehu.org.models import ApiToken
+    from kehu.org.services import token_create
+
+    out = out or sys.stdout
+    from django.conf import settings
+
+    # WhiteNoise warns about a missing STATIC_ROOT although its finders serve everything.
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+    hq, salesperson = _viewers()
+    if hq is None:
+        print("error: no head-office user or administrator to measure as; run `kehu generate` or `kehu demo` first",
+              file=sys.stderr)
+        return 2
+    hub = _hub_customer(customer_id)
+    db = database_description()
+    if not as_json:
+        print(f"database: {db['vendor']} {db.get('version', '')} {db['name']}: about {db['customers']:,} customers, "
+              f"{db['orders']:,} orders, {db['order_lines']:,} order lines", file=out)
+        print(f"viewers: {hq.username} (head office), {salesperson.username if salesperson else '-'} (salesperson); "
+              f"360 page of customer {hub.pk if hub else '-'}; {runs} runs per scenario", file=out, flush=True)
+    tokens, token_ids = {}, []
+    for label, user in (("head office", hq), ("salesperson", salesperson)):
+        if user is not None:
+            token, raw = token_create(user=user, name="kehu bench web")
+            tokens[label] = raw
+            token_ids.append(token.pk)
+    results = []
+    try:
+        scenarios = build_scenarios(hq, salesperson, hub, tokens)
+        clients = {}
+        for label, user in (("head office", hq), ("salesperson", salesperson)):
+            if user is not None:
+                c = Client()
+                c.force_login(user)
+                clients[label] = c
+        for sc in scenarios:
+            results.append(measure(clients[sc.viewer], sc, runs))
+    finally:
+        ApiToken.objects.filter(pk__in=token_ids).delete()
+    if as_json:
+        print(json.dumps({"database": db, "runs": runs, "target_ms": TARGET_MS,
+                          "hub_customer_id": hub.pk if hub else None,
+                          "results": [dict(asdict(r), passed=r.passed) for r in results]},
+                         ensure_ascii=False, indent=2), file=out)
+    else:
+        print_results(results, out=out)
+    return 0

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-web clean
+.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import clean
 
 $(BIN)/kehu $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,24 @@ postgres:
 messages: install
 	cd kehu && ../$(BIN)/kehu makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/kehu compilemessages
 
+## benchmarks (docs/benchmarks.md): a separate PostgreSQL database with 1M customers / 10M order lines
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/kehu_bench
+export BENCH_URL
+
+bench-db: install
+	@bash scripts/ensure-postgres.sh "$(BENCH_URL)"
+	@psql "$${BENCH_URL%/*}/postgres" -tAc "select 1 from pg_database where datname = '$${BENCH_URL##*/}'" | grep -q 1 \
+		|| createdb --maintenance-db="$${BENCH_URL%/*}/postgres" "$${BENCH_URL##*/}"
+	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu migrate
+
+bench-generate: bench-db
+	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu generate --customers 1000000 --orders 10000000 --seed 1
+
 bench-web: install
-	$(BIN)/kehu bench web
+	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu bench web
+
+bench-import: install
+	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu bench import --customers 1000000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

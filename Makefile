@@ -24,7 +24,7 @@ serve: install
 	$(BIN)/kehu serve
 
 ## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
-test: install browsers postgres
+test: install browsers postgres datasets
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -33,6 +33,11 @@ test-sqlite: install
 
 test-postgres: install postgres
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make datasets: reference data for the analytics tests (CDNOW sample from the lifetimes wheel), fetched once
+.PHONY: datasets
+datasets:
+	@bash scripts/fetch-cdnow.sh
 
 browsers:
 	@bash scripts/ensure-chromium.sh

@@ -46,7 +46,6 @@ api = NinjaAPI(
     "(create a token on your profile page or with `kehu token create USERNAME`) or a browser session.",
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",
-    csrf=True,
 )
 
 

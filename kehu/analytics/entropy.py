@@ -81,6 +81,7 @@ def entropy_weights(x, normalise: str = "sum", cost=()) -> tuple[np.ndarray, np.
     e = np.where(np.isnan(p).all(axis=0), 1.0, e)  # a zero column carries no information
     e = np.clip(e, 0.0, 1.0)
     d = 1.0 - e
+    d[d < 1e-12] = 0.0  # a constant column's entropy is 1 up to rounding
     if d.sum() <= 0:
         raise ValueError("every indicator is constant across the rows: entropy weights are undefined")
     return d / d.sum(), e

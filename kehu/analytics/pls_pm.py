@@ -28,8 +28,8 @@ S = X'X/n, since every quantity is a linear function of it:
 * inner estimate Z_j = Σ_i e_ij Y_i;
 * new outer weights: mode A (reflective) w_j = X_j'Z_j / n (covariances);
   mode B (formative) w_j = (X_j'X_j)⁻¹ X_j'Z_j (multiple regression);
-* stop when Σ (|w_old| − |w_new|)² < ``tol`` over all normalised weights
-  (plspm's criterion), at most ``max_iter`` iterations.
+* stop when Σ (|w_old| − |w_new|)² < ``tol`` (plspm's criterion, here on
+  the normalised weights), at most ``max_iter`` iterations.
 
 Each construct is then oriented so that most of its items correlate
 positively with it (plspm's sign rule). Results:
@@ -40,7 +40,9 @@ positively with it (plspm's sign rule). Results:
   (Fornell et al. 1996): unstandardised weights w̃ = w / sd(x) (or w when
   not scaled) rescaled to sum 1 within the block, score = Σ w̃ x on the
   original item scale, index = (score − min)/(max − min) × 100 with the
-  scale's bounds ``scale_range`` (default 1–10, the ACSI items);
+  scale's bounds ``scale_range`` (default 1–10, the ACSI items); with a
+  negative weight (possible in mode B) this is not a convex combination and
+  may leave 0–100;
 * path coefficients: OLS of each endogenous construct on its predecessors,
   β = R_PP⁻¹ R_Pj on the construct correlations; R² = R_jP β; total effects
   (I − B)⁻¹ − I;

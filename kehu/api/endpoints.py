@@ -1,1 +1,12 @@
-# routers are added by kehu.api.endpoints
+"""Adds the v1 routers to :data:`kehu.api.router.api`."""
+
+from kehu.api import contacts, customers, interactions, me, orders, products
+from kehu.api.router import api
+
+api.add_router("/customers", customers.router)
+api.add_router("/contacts", contacts.router)
+api.add_router("/interactions", interactions.router)
+api.add_router("/products", products.router)
+api.add_router("/product-lines", products.lines_router)
+api.add_router("/orders", orders.router)
+api.add_router("/me", me.router)

@@ -8,18 +8,41 @@ Error envelope (every non-2xx answer)::
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from kehu.org.services import token_authenticate
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+class CsrfFailed(Exception):
+    """A session-authenticated unsafe request without a valid CSRF token."""
+
 
 class BearerToken(HttpBearer):
+    """``Authorization: Bearer kehu_...``. A token that is sent but not valid
+    (unknown, revoked, or its user inactive) is refused outright: the request
+    does not fall back to the session."""
+
+    def __call__(self, request):
+        header = request.headers.get(self.header, "")
+        scheme, _sep, token = header.strip().partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None  # no bearer token: try the session
+        user = self.authenticate(request, token.strip())
+        if user is None:
+            raise AuthenticationError()
+        return user
+
     def authenticate(self, request, token):
         user = token_authenticate(token)
         if user is not None:
@@ -28,22 +51,61 @@ class BearerToken(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The browser's session; CSRF is enforced for unsafe methods."""
+    """The browser's session; CSRF is enforced for unsafe methods.
+
+    Anonymous requests get a 401 (not a CSRF 403): the CSRF check only runs
+    once there is a logged-in session that a forged request could ride on.
+    """
 
     param_name = "sessionid"
 
-    def authenticate(self, request, key):
+    def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
-            return user
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
+            if check_csrf(request) is not None:
+                raise CsrfFailed()
+        return user
+
+    def authenticate(self, request, key):  # pragma: no cover - __call__ does the work
         return None
 
 
-api = NinjaAPI(
+class KehuNinjaAPI(NinjaAPI):
+    """NinjaAPI whose 405 answers carry the error envelope too (django-ninja
+    answers a wrong method on a known path with plain text)."""
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if hasattr(pattern, "callback"):
+                pattern.callback = _envelope_405(pattern.callback)
+        return patterns
+
+
+def _envelope_405(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allow = response["Allow"]
+            response = envelope(request, 405, "method_not_allowed", _("This method is not allowed here."))
+            response["Allow"] = allow
+        return response
+
+    wrapper.csrf_exempt = getattr(view, "csrf_exempt", False)
+    return wrapper
+
+
+api = KehuNinjaAPI(
     title="Kehu API",
     version="1",
     description="Kehu CRM API v1. Authenticate with `Authorization: Bearer TOKEN` "
-    "(create a token on your profile page or with `kehu token create USERNAME`) or a browser session.",
+    "(create a token on your profile page or with `kehu token create USERNAME`) or a browser session "
+    "(unsafe methods then need the `X-CSRFToken` header). Every error answer has the shape "
+    "`{\"error\": {\"code\": ..., \"message\": ..., \"fields\": {...}}}`; lists are paged with "
+    "`limit` and the opaque `cursor` of the previous page.",
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",
 )
@@ -57,15 +119,70 @@ def envelope(request, status: int, code: str, message: str, fields: dict | None 
 
 
 def _loc_name(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "filters")]
     return ".".join(parts) or "__all__"
+
+
+def _pydantic_message(err: dict) -> str:
+    """A translated message for a pydantic error; pydantic's own English text
+    is the fallback for the rare kinds not listed here."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("string_type", "string_sub_type"):
+        return _("Enter text.")
+    if kind == "string_too_long":
+        return _("Use at most %(max)s characters.") % {"max": ctx.get("max_length")}
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return _("This field cannot be blank.")
+    if kind == "string_too_short":
+        return _("Use at least %(min)s characters.") % {"min": ctx.get("min_length")}
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind in ("decimal_type", "decimal_parsing", "float_type", "float_parsing", "finite_number"):
+        return _("Enter a number.")
+    if kind in ("decimal_max_digits", "decimal_whole_digits"):
+        return _("This number is too large.")
+    if kind == "decimal_max_places":
+        return _("Use at most %(places)s decimal places.") % {"places": ctx.get("decimal_places")}
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next((ctx[k] for k in ("gt", "ge", "lt", "le") if k in ctx), "")
+        text = {
+            "greater_than": _("Enter a value greater than %(bound)s."),
+            "greater_than_equal": _("Enter a value of at least %(bound)s."),
+            "less_than": _("Enter a value less than %(bound)s."),
+            "less_than_equal": _("Enter a value of at most %(bound)s."),
+        }[kind]
+        return text % {"bound": bound}
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Enter true or false.")
+    if kind.startswith("date_") or kind == "date_type":
+        return _("Enter a valid date (YYYY-MM-DD).")
+    if kind.startswith("datetime_") or kind == "datetime_type":
+        return _("Enter a valid date and time (ISO 8601, for example 2025-03-01T09:30:00+08:00).")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "list_type":
+        return _("Enter a list.")
+    if kind == "too_short":
+        return _("Give at least %(min)s item(s).") % {"min": ctx.get("min_length")}
+    if kind == "too_long":
+        return _("Give at most %(max)s item(s).") % {"max": ctx.get("max_length")}
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("Send a JSON object.")
+    if kind in ("extra_forbidden",):
+        return _("Unknown field.")
+    if kind == "value_error" and "email" in str(err.get("msg", "")).lower():
+        return _("Enter a valid email address.")
+    return str(err.get("msg", ""))
 
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc):
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        fields.setdefault(_loc_name(err.get("loc", ())), []).append(err.get("msg", ""))
+        fields.setdefault(_loc_name(err.get("loc", ())), []).append(_pydantic_message(err))
     return envelope(request, 422, "validation_error", _("Some fields are not valid."), fields)
 
 
@@ -90,12 +207,30 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def on_unauthorized(request, exc):
-    return envelope(request, 401, "unauthorized", _("Log in or send a valid API token."))
+    response = envelope(request, 401, "unauthorized", _("Log in or send a valid API token."))
+    response["WWW-Authenticate"] = 'Bearer realm="kehu"'
+    return response
+
+
+@api.exception_handler(CsrfFailed)
+def on_csrf_failed(request, exc):
+    return envelope(request, 403, "csrf_failed",
+                    _("CSRF check failed: send the X-CSRFToken header with a session, or use an API token."))
+
+
+_HTTP_ERRORS = {
+    400: ("bad_request", lambda: _("The request body could not be read; send valid JSON.")),
+    405: ("method_not_allowed", lambda: _("This method is not allowed here.")),
+    429: ("throttled", lambda: _("Too many requests; try again later.")),
+}
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return envelope(request, exc.status_code, "error", str(exc))
+    # django-ninja raises HttpError with English text (for example for a body
+    # that is not JSON); answer with our code and a translated message.
+    code, message = _HTTP_ERRORS.get(exc.status_code, ("error", lambda: str(exc)))
+    return envelope(request, exc.status_code, code, message())
 
 
 def _register_routers() -> None:

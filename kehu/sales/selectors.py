@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from kehu.org.policies import policy_for
-from kehu.sales.models import Order, Product
+from kehu.sales.models import Order, Product, ProductLine
 
 
 def product_list(*, q: str = "", line_id: int | None = None, active: bool | None = None) -> QuerySet[Product]:
@@ -37,3 +37,8 @@ def order_get(*, viewer, pk) -> Order:
         return order_list(viewer=viewer).prefetch_related("lines__product", "payments").get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def product_line_list() -> QuerySet[ProductLine]:
+    """Product lines; like the catalogue, shared by the whole company."""
+    return ProductLine.objects.all()

@@ -1,0 +1,207 @@
+"""/customers: the customer profiles (客户档案)."""
+
+import datetime as dt
+from typing import Literal, Optional
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kehu.api.common import (
+    READ_ERRORS, WRITE_ERRORS, Money, Percent, api_field_names, blankable, not_found_field,
+    partial_schema, sent_fields,
+)
+from kehu.api.pagination import CursorPagination
+from kehu.customers.models import (
+    CompanySize, CustomerType, Gender, Importance, LifecycleStage, Region, RelationshipLevel, Source,
+)
+from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
+from kehu.customers.services import customer_create, customer_delete, customer_update
+from kehu.org.models import User
+
+router = Router(tags=["customers"])
+
+CustomerSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return str(obj)
+
+
+class CustomerOut(Schema):
+    id: int
+    ref: str = Field(description="Customer code (客户编号).")
+    kind: CustomerType
+    name: str
+    phone: str
+    email: str
+    website: str
+    address: str
+    region: blankable(Region)
+    province: str
+    city: str
+    city_tier: Optional[int]
+    industry: str
+    size: blankable(CompanySize)
+    annual_budget: Optional[Money]
+    share_of_wallet: Optional[Percent]
+    strategic_importance: blankable(Importance)
+    gender: blankable(Gender)
+    age_band: str
+    occupation: str
+    income_band: str
+    education: str
+    preferred_channel: str
+    birthday: Optional[dt.date]
+    lifestyle: str
+    personality: str
+    usage_rate: str
+    benefit_sought: str
+    user_status: str
+    loyalty_level: str
+    attitude: str
+    source: blankable(Source)
+    lifecycle_stage: LifecycleStage
+    relationship_level: blankable(RelationshipLevel)
+    owner: Optional[UserRef]
+    team_id: Optional[int]
+    tags: list[str]
+    preferences: str
+    remarks: str
+    consent_marketing: bool
+    consent_data_processing: bool
+    consent_updated_at: Optional[dt.datetime]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_tags(obj) -> list[str]:
+        return sorted(t.name for t in obj.tags.all())
+
+
+class CustomerIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    kind: CustomerType = CustomerType.ORGANIZATION
+    ref: str = Field("", max_length=40, description="Customer code; generated (C00000001, ...) when empty.")
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+    website: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    region: blankable(Region) = ""
+    province: str = Field("", max_length=30)
+    city: str = Field("", max_length=50)
+    city_tier: Optional[int] = Field(None, ge=1, le=9)
+    industry: str = Field("", max_length=60)
+    size: blankable(CompanySize) = ""
+    annual_budget: Optional[Money] = None
+    share_of_wallet: Optional[Percent] = None
+    strategic_importance: blankable(Importance) = ""
+    gender: blankable(Gender) = ""
+    age_band: str = Field("", max_length=20)
+    occupation: str = Field("", max_length=60)
+    income_band: str = Field("", max_length=30)
+    education: str = Field("", max_length=30)
+    preferred_channel: str = Field("", max_length=20)
+    birthday: Optional[dt.date] = None
+    lifestyle: str = Field("", max_length=60)
+    personality: str = Field("", max_length=60)
+    usage_rate: str = Field("", max_length=20)
+    benefit_sought: str = Field("", max_length=60)
+    user_status: str = Field("", max_length=20)
+    loyalty_level: str = Field("", max_length=20)
+    attitude: str = Field("", max_length=20)
+    source: blankable(Source) = ""
+    lifecycle_stage: LifecycleStage = LifecycleStage.RESERVE
+    relationship_level: blankable(RelationshipLevel) = ""
+    owner_id: Optional[int] = Field(None, description="The owner (负责人); defaults to the caller.")
+    tags: Optional[list[str]] = Field(None, description="Tag names; replaces the customer's tags.")
+    preferences: str = ""
+    remarks: str = ""
+    consent_marketing: bool = False
+    consent_data_processing: bool = False
+
+
+CustomerPatchIn = partial_schema(CustomerIn, "CustomerPatchIn")
+
+
+class CustomerFilterIn(Schema):
+    q: str = Field("", max_length=100, description="Prefix of the name, its pinyin or initials, phone or email; or the exact code.")
+    kind: Optional[CustomerType] = None
+    stage: Optional[LifecycleStage] = None
+    region: Optional[Region] = None
+    owner_id: Optional[int] = None
+    team_id: Optional[int] = None
+    tag: str = Field("", max_length=50)
+    city: str = Field("", max_length=50)
+    sort: CustomerSort = Field("name", description="Order of the list; `-` for descending.")
+
+
+def _owner(owner_id: int) -> User:
+    """The user named by ``owner_id``; whether the caller may assign
+    customers to them is the service's decision."""
+    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise not_found_field("owner_id")
+    return owner
+
+
+def _service_data(data: dict) -> tuple[dict, list[str] | None]:
+    tags = data.pop("tags", None)
+    if "owner_id" in data:
+        owner_id = data.pop("owner_id")
+        if owner_id is None:
+            raise ValidationError({"owner_id": [_("A customer must have an owner.")]})
+        data["owner"] = _owner(owner_id)
+    return data, tags
+
+
+@router.get("", response={200: list[CustomerOut], **READ_ERRORS}, url_name="customer-list",
+            summary="List customers")
+@paginate(CursorPagination)
+def list_customers(request, filters: Query[CustomerFilterIn]):
+    f = CustomerFilters(
+        q=filters.q, kind=filters.kind or "", stage=filters.stage or "", region=filters.region or "",
+        owner_id=filters.owner_id, team_id=filters.team_id, tag=filters.tag, city=filters.city,
+    )
+    qs = customer_list(viewer=request.auth, filters=f).prefetch_related("tags")
+    return qs.order_by(*SORTS[filters.sort])
+
+
+@router.post("", response={201: CustomerOut, **WRITE_ERRORS}, url_name="customer-create",
+             summary="Create a customer")
+def create_customer(request, payload: CustomerIn):
+    data, tags = _service_data(payload.model_dump(exclude_unset=True))
+    with api_field_names({"owner": "owner_id"}):
+        customer = customer_create(actor=request.auth, data=data, tags=tags)
+    return Status(201, customer)
+
+
+@router.get("/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, url_name="customer-detail",
+            summary="Get a customer")
+def get_customer(request, customer_id: int):
+    return customer_get(viewer=request.auth, pk=customer_id)
+
+
+@router.patch("/{int:customer_id}", response={200: CustomerOut, **WRITE_ERRORS}, url_name="customer-update",
+              summary="Change some fields of a customer")
+def update_customer(request, customer_id: int, payload: CustomerPatchIn):
+    customer = customer_get(viewer=request.auth, pk=customer_id)
+    data, tags = _service_data(sent_fields(payload))
+    with api_field_names({"owner": "owner_id"}):
+        return customer_update(actor=request.auth, customer=customer, data=data, tags=tags)
+
+
+@router.delete("/{int:customer_id}", response={204: None, **WRITE_ERRORS}, url_name="customer-delete",
+               summary="Delete a customer without orders")
+def delete_customer(request, customer_id: int):
+    customer = customer_get(viewer=request.auth, pk=customer_id)
+    customer_delete(actor=request.auth, customer=customer)
+    return Status(204, None)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
     "kehu.org",
     "kehu.audit",
     "kehu.customers",

@@ -34,16 +34,12 @@ CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 
 
-def _money_str(value: Decimal) -> str:
-    return str(value.quantize(CENT))
+def _money_str(value) -> str:
+    return str(Decimal(str(value)).quantize(CENT))
 
 
-def _quantity_str(value: Decimal) -> str:
-    return str(value.quantize(MILLI))
-
-
-def _decimal_str(value: Decimal) -> str:
-    return str(value)
+def _quantity_str(value) -> str:
+    return str(Decimal(str(value)).quantize(MILLI))
 
 
 # Money travels as a decimal string ("1234.50"): no float rounding on either side.
@@ -63,7 +59,7 @@ Quantity = Annotated[
 Percent = Annotated[
     Decimal,
     Field(max_digits=5, decimal_places=2, ge=0, le=100),
-    PlainSerializer(_decimal_str, return_type=str, when_used="always"),
+    PlainSerializer(_money_str, return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "format": "decimal", "examples": ["35.00"]}, mode="serialization"),
 ]
 

@@ -90,7 +90,7 @@ def create_interaction(request, payload: InteractionIn):
     data = _service_data(request, data)
     with api_field_names({"contact": "contact_id"}):
         interaction = interaction_log(actor=request.auth, customer=customer, data=data)
-    return Status(201, interaction)
+    return Status(201, interaction_get(viewer=request.auth, pk=interaction.pk))
 
 
 @router.get("/{int:interaction_id}", response={200: InteractionOut, **READ_ERRORS},
@@ -105,7 +105,8 @@ def update_interaction(request, interaction_id: int, payload: InteractionPatchIn
     interaction = interaction_get(viewer=request.auth, pk=interaction_id)
     data = _service_data(request, sent_fields(payload))
     with api_field_names({"contact": "contact_id"}):
-        return interaction_update(actor=request.auth, interaction=interaction, data=data)
+        interaction_update(actor=request.auth, interaction=interaction, data=data)
+    return interaction_get(viewer=request.auth, pk=interaction_id)
 
 
 @router.delete("/{int:interaction_id}", response={204: None, **WRITE_ERRORS}, url_name="interaction-delete",

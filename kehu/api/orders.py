@@ -1,6 +1,7 @@
 """/orders: orders with their lines and payments (回款)."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 from django.utils import timezone
@@ -76,7 +77,7 @@ class OrderOut(OrderSummaryOut):
 class OrderLineIn(Schema):
     product_id: Optional[int] = Field(None, description="Prices and cost default to the product's.")
     description: str = Field("", max_length=200)
-    quantity: Quantity = Field(1, gt=0)
+    quantity: Quantity = Field(Decimal("1"), gt=0)
     unit_price: Optional[Money] = Field(None, ge=0, description="Defaults to amount / quantity, or the list price.")
     amount: Optional[Money] = Field(None, ge=0, description="Defaults to quantity × unit price.")
     cost: Optional[Money] = Field(None, ge=0, description="Total cost of the line.")

@@ -5,6 +5,7 @@ services decide, and refuse others with 403).
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import Optional
 
 from django.http import Http404
@@ -54,8 +55,8 @@ class ProductIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     line_id: Optional[int] = None
     unit: str = Field("", max_length=20)
-    unit_price: Money = Field(0, ge=0)
-    unit_cost: Money = Field(0, ge=0)
+    unit_price: Money = Field(Decimal("0"), ge=0)
+    unit_cost: Money = Field(Decimal("0"), ge=0)
     active: bool = True
 
 

@@ -1,0 +1,168 @@
+"""The permission matrix: every endpoint × method × role.
+
+Outside the caller's visibility → 404 (the same answer as a record that does
+not exist); visible but not changeable → 403; otherwise the operation works.
+
+Visibility in the ``org`` fixture: ``n1`` belongs to sales_n1 (North sales 1,
+under North region), ``e1`` to sales_e1 (East sales 1, under East region).
+"""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from tests.api.conftest import assert_error
+from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+VISIBLE = {
+    "admin": {"n1", "e1"},
+    "hq_manager": {"n1", "e1"},
+    "analyst": {"n1", "e1"},
+    "north_manager": {"n1"},
+    "north_service": {"n1"},
+    "north_marketing": {"n1"},
+    "east_manager": {"e1"},
+    "sales_n1": {"n1"},
+    "sales_n1b": set(),
+    "sales_e1": {"e1"},
+}
+READ_ONLY = {"analyst", "north_marketing"}
+CATALOGUE_MANAGERS = {"admin", "hq_manager", "north_manager", "east_manager"}
+ROLES = sorted(VISIBLE)
+
+
+@pytest.fixture
+def world(org, customers):
+    def records(customer):
+        return SimpleNamespace(
+            customer=customer,
+            bare=CustomerFactory(name=f"{customer.name} (no orders)", owner=customer.owner),
+            contact=ContactFactory(customer=customer),
+            interaction=InteractionFactory(customer=customer),
+            order=OrderFactory(customer=customer),
+        )
+
+    return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
+
+
+# (name, call, status on success). ``t`` is the target's records.
+CUSTOMER_OPS = [
+    ("GET customer", lambda api, t: api.get(f"/customers/{t.customer.pk}"), 200),
+    ("PATCH customer", lambda api, t: api.patch(f"/customers/{t.customer.pk}", {"city": "成都"}), 200),
+    ("DELETE customer", lambda api, t: api.delete(f"/customers/{t.bare.pk}"), 204),
+    ("POST contact", lambda api, t: api.post("/contacts", {"customer_id": t.customer.pk, "name": "新联系人"}), 201),
+    ("GET contact", lambda api, t: api.get(f"/contacts/{t.contact.pk}"), 200),
+    ("PATCH contact", lambda api, t: api.patch(f"/contacts/{t.contact.pk}", {"title": "CFO"}), 200),
+    ("DELETE contact", lambda api, t: api.delete(f"/contacts/{t.contact.pk}"), 204),
+    ("POST interaction", lambda api, t: api.post("/interactions", {"customer_id": t.customer.pk, "channel": "phone",
+                                                                   "summary": "Called"}), 201),
+    ("GET interaction", lambda api, t: api.get(f"/interactions/{t.interaction.pk}"), 200),
+    ("PATCH interaction", lambda api, t: api.patch(f"/interactions/{t.interaction.pk}", {"subject": "S"}), 200),
+    ("DELETE interaction", lambda api, t: api.delete(f"/interactions/{t.interaction.pk}"), 204),
+    ("POST order", lambda api, t: api.post("/orders", {"customer_id": t.customer.pk, "order_date": "2025-06-01",
+                                                       "lines": [{"quantity": 1, "unit_price": "9.90"}]}), 201),
+    ("GET order", lambda api, t: api.get(f"/orders/{t.order.pk}"), 200),
+    ("PATCH order", lambda api, t: api.patch(f"/orders/{t.order.pk}", {"status": "delivered"}), 200),
+    ("DELETE order", lambda api, t: api.delete(f"/orders/{t.order.pk}"), 204),
+    ("GET payments", lambda api, t: api.get(f"/orders/{t.order.pk}/payments"), 200),
+    ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
+                                             {"amount": "10", "received_on": str(dt.date.today())}), 201),
+]
+READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("op", CUSTOMER_OPS, ids=[o[0] for o in CUSTOMER_OPS])
+def test_customer_records(org, world, api_as, role, target, op):
+    name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), getattr(world, target))
+    if target not in VISIBLE[role]:
+        assert_error(r, 404, "not_found")
+    elif name not in READS and role in READ_ONLY:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+LISTS = [
+    ("/customers", lambda t: t.customer.pk),
+    ("/contacts", lambda t: t.contact.pk),
+    ("/interactions", lambda t: t.interaction.pk),
+    ("/orders", lambda t: t.order.pk),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path,key", LISTS, ids=[p for p, _k in LISTS])
+def test_lists_show_exactly_what_is_visible(org, world, api_as, role, path, key):
+    r = api_as(getattr(org.users, role)).get(path, {"limit": 200})
+    assert r.status_code == 200
+    got = {x["id"] for x in r.json()["items"]}
+    for target in ("n1", "e1"):
+        assert (key(getattr(world, target)) in got) == (target in VISIBLE[role]), (role, target)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_create_customer(org, api_as, role):
+    r = api_as(getattr(org.users, role)).post("/customers", {"name": f"{role}'s new customer"})
+    if role in READ_ONLY:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == 201 and r.json()["owner"]["username"] == role
+
+
+CATALOGUE_OPS = [
+    ("GET products", lambda api, w: api.get("/products"), 200, False),
+    ("GET product", lambda api, w: api.get(f"/products/{w.product.pk}"), 200, False),
+    ("POST product", lambda api, w: api.post("/products", {"ref": "NEW-1", "name": "New"}), 201, True),
+    ("PATCH product", lambda api, w: api.patch(f"/products/{w.product.pk}", {"unit": "kg"}), 200, True),
+    ("DELETE product", lambda api, w: api.delete(f"/products/{w.product.pk}"), 204, True),
+    ("GET product lines", lambda api, w: api.get("/product-lines"), 200, False),
+    ("GET product line", lambda api, w: api.get(f"/product-lines/{w.product.line_id}"), 200, False),
+    ("POST product line", lambda api, w: api.post("/product-lines", {"code": "NEW", "name": "New"}), 201, True),
+    ("GET me", lambda api, w: api.get("/me"), 200, False),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", CATALOGUE_OPS, ids=[o[0] for o in CATALOGUE_OPS])
+def test_catalogue(org, world, api_as, role, op):
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), world)
+    if write and role not in CATALOGUE_MANAGERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
+    from kehu.customers.services import customer_share
+
+    api = api_as(org.users.sales_n1b)
+    path = f"/customers/{world.n1.customer.pk}"
+    assert_error(api.get(path), 404)
+    customer_share(actor=org.users.admin, customer=world.n1.customer, user=org.users.sales_n1b)
+    assert api.get(path).status_code == 200
+    assert_error(api.patch(path, {"city": "X"}), 403, "forbidden")
+    customer_share(actor=org.users.admin, customer=world.n1.customer, user=org.users.sales_n1b, can_edit=True)
+    assert api.patch(path, {"city": "X"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/customers/999999", "/contacts/999999", "/interactions/999999",
+                                  "/orders/999999", "/orders/999999/payments", "/products/999999",
+                                  "/product-lines/999999"])
+def test_missing_records_are_404(org, api_as, path):
+    assert_error(api_as(org.users.admin).get(path), 404, "not_found")
+    assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")
+
+
+def test_invisible_and_missing_give_identical_answers(org, world, api_as):
+    api = api_as(org.users.sales_n1)
+    hidden = api.get(f"/customers/{world.e1.customer.pk}")
+    missing = api.get("/customers/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()

@@ -13,11 +13,11 @@ from kehu.api.common import (
     READ_ERRORS, WRITE_ERRORS, Money, Percent, api_field_names, blankable, not_found_field,
     partial_schema, sent_fields,
 )
-from kehu.api.pagination import CursorPagination
+from kehu.api.pagination import CursorPagination, Tiered
 from kehu.customers.models import (
     CompanySize, CustomerType, Gender, Importance, LifecycleStage, Region, RelationshipLevel, Source,
 )
-from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_list
+from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_listing
 from kehu.customers.services import customer_create, customer_delete, customer_update
 from kehu.org.models import User
 
@@ -141,7 +141,10 @@ class CustomerFilterIn(Schema):
     team_id: Optional[int] = None
     tag: str = Field("", max_length=50)
     city: str = Field("", max_length=50)
-    sort: CustomerSort = Field("name", description="Order of the list; `-` for descending.")
+    sort: CustomerSort = Field("name", description=(
+        "Order of the list; `-` for descending. `name` lists by pinyin. A search (`q`) in the default order lists "
+        "the best matches first: the exact code, then pinyin initials, full pinyin and name prefixes (or phone, "
+        "or e-mail prefixes), each group in its own key's order."))
 
 
 def _owner(owner_id: int) -> User:
@@ -171,8 +174,8 @@ def list_customers(request, filters: Query[CustomerFilterIn]):
         q=filters.q, kind=filters.kind or "", stage=filters.stage or "", region=filters.region or "",
         owner_id=filters.owner_id, team_id=filters.team_id, tag=filters.tag, city=filters.city,
     )
-    qs = customer_list(viewer=request.auth, filters=f).prefetch_related("tags")
-    return qs.order_by(*SORTS[filters.sort])
+    listing = customer_listing(viewer=request.auth, filters=f, sort=filters.sort)
+    return Tiered(listing.base.prefetch_related("tags"), listing.tiers)
 
 
 @router.post("", response={201: CustomerOut, **WRITE_ERRORS}, url_name="customer-create",

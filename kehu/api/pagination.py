@@ -4,8 +4,9 @@
 answer). The answer is ``{"items": [...], "next_cursor": ..., "prev_cursor": ...}``.
 
 The view returns its queryset already ordered (``.order_by(...)``) by
-concrete, non-null columns; ``id`` is appended as a tie-breaker when the
-ordering does not end in it. One query fetches ``limit + 1`` rows starting
+concrete, non-null columns (``id`` is appended as a tie-breaker when the
+ordering does not end in it), or a :class:`Tiered` queryset to be listed
+tier by tier (searches). One query fetches ``limit + 1`` rows starting
 after the cursor's key, so a page deep in a million rows costs what the
 first page costs, and there is never a ``COUNT(*)``.
 """
@@ -13,17 +14,18 @@ first page costs, and there is never a ``COUNT(*)``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, List, Optional
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
-from kehu.pagination import InvalidCursor, decode_cursor, keyset_page
+from kehu.pagination import InvalidCursor, Tier, decode_tiered_cursor, tiered_keyset_page
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -74,16 +76,29 @@ def _value_fits(field: models.Field, value: Any) -> bool:
     return False
 
 
-def _check_cursor(queryset: QuerySet, ordering: list[str], cursor: str) -> None:
+def _check_cursor(queryset: QuerySet, tiers: list[Tier], cursor: str) -> None:
     try:
-        values, _direction = decode_cursor(cursor)
+        values, _direction, tier = decode_tiered_cursor(cursor)
     except InvalidCursor:
         raise _invalid_cursor() from None
+    if tier >= len(tiers):
+        raise _invalid_cursor()
+    ordering = tiers[tier].ordering
     if len(values) != len(ordering):
         raise _invalid_cursor()
     for name, value in zip(ordering, values):
         if not _value_fits(queryset.model._meta.get_field(name.lstrip("-")), value):
             raise _invalid_cursor()
+
+
+@dataclass
+class Tiered:
+    """What a list endpoint returns to be paged tier by tier (a search:
+    :func:`kehu.customers.selectors.customer_listing`) instead of in its
+    queryset's ordering. Every tier's ordering ends in ``id``."""
+
+    queryset: QuerySet
+    tiers: list[Tier]
 
 
 class CursorPagination(PaginationBase):
@@ -103,10 +118,13 @@ class CursorPagination(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(self, queryset: QuerySet, pagination: Input, request, **params: Any) -> Any:
-        ordering = _ordering(queryset)
+    def paginate_queryset(self, queryset, pagination: Input, request, **params: Any) -> Any:
+        if isinstance(queryset, Tiered):
+            queryset, tiers = queryset.queryset, queryset.tiers
+        else:
+            tiers = [Tier(Q(), tuple(_ordering(queryset)))]
         if pagination.cursor:
-            _check_cursor(queryset, ordering, pagination.cursor)
-        page = keyset_page(queryset, ordering=ordering, cursor=pagination.cursor or None,
-                           page_size=pagination.limit)
+            _check_cursor(queryset, tiers, pagination.cursor)
+        page = tiered_keyset_page(queryset, tiers=tiers, cursor=pagination.cursor or None,
+                                  page_size=pagination.limit)
         return {"items": page.items, "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kehu.customers.fields import ByteOrderCharField, ByteOrderEmailField
 from kehu.org.models import Team, TimeStamped
 
 
@@ -96,12 +97,14 @@ class Customer(TimeStamped):
     name = models.CharField(_("name"), max_length=200)
     # Search keys, kept by customer services: lower-cased name, full pinyin
     # without spaces, and pinyin initials, so that "zs" and "zhangsan" find 张三.
-    name_key = models.CharField(max_length=200, editable=False, default="")
-    name_pinyin = models.CharField(max_length=400, editable=False, default="")
-    name_initials = models.CharField(max_length=100, editable=False, default="")
+    # Listed by name means listed by pinyin (the order of a Chinese address
+    # book; latin names sort by their lower-cased letters among them).
+    name_key = ByteOrderCharField(max_length=200, editable=False, default="")
+    name_pinyin = ByteOrderCharField(max_length=400, editable=False, default="")
+    name_initials = ByteOrderCharField(max_length=100, editable=False, default="")
 
-    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
-    email = models.EmailField(_("email"), blank=True, default="")
+    phone = ByteOrderCharField(_("phone"), max_length=30, blank=True, default="")
+    email = ByteOrderEmailField(_("email"), blank=True, default="")
     website = models.CharField(_("website"), max_length=200, blank=True, default="")
     address = models.CharField(_("address"), max_length=300, blank=True, default="")
 
@@ -167,19 +170,21 @@ class Customer(TimeStamped):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["name", "id"]
+        ordering = ["name_pinyin", "id"]
+        # Each search key has one index that serves both the prefix match and
+        # the order of its search tier (kehu.customers.selectors.search_tiers);
+        # the list pages by (name_pinyin, id) within a team, an owner or a city.
         indexes = [
-            models.Index(fields=["name", "id"], name="cust_name_id"),
-            models.Index(fields=["name_key"], name="cust_name_key", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_pinyin"], name="cust_name_pinyin", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_initials"], name="cust_name_initials", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["phone"], name="cust_phone", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["email"], name="cust_email", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["team", "name", "id"], name="cust_team_name"),
-            models.Index(fields=["owner", "name", "id"], name="cust_owner_name"),
+            models.Index(fields=["name_pinyin", "id"], name="cust_pinyin_id"),
+            models.Index(fields=["name_key", "id"], name="cust_key_id"),
+            models.Index(fields=["name_initials", "name_pinyin", "id"], name="cust_initials_pinyin"),
+            models.Index(fields=["phone", "id"], name="cust_phone_id"),
+            models.Index(fields=["email", "id"], name="cust_email_id"),
+            models.Index(fields=["team", "name_pinyin", "id"], name="cust_team_pinyin"),
+            models.Index(fields=["owner", "name_pinyin", "id"], name="cust_owner_pinyin"),
             models.Index(fields=["-created_at", "-id"], name="cust_created"),
             models.Index(fields=["-updated_at", "-id"], name="cust_updated"),
-            models.Index(fields=["city", "name"], name="cust_city_name"),
+            models.Index(fields=["city", "name_pinyin", "id"], name="cust_city_pinyin"),
         ]
         constraints = [
             models.CheckConstraint(

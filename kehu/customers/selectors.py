@@ -9,10 +9,12 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from kehu.customers.models import Contact, Customer
 from kehu.customers.search import name_keys, normalise_phone, search_term_kind
 from kehu.org.policies import policy_for
+from kehu.pagination import Tier
 
+# "name" lists by pinyin (name_pinyin): the order of a Chinese address book.
 SORTS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
+    "name": ("name_pinyin", "id"),
+    "-name": ("-name_pinyin", "-id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
     "updated": ("updated_at", "id"),
@@ -37,35 +39,58 @@ class CustomerFilters:
     extra: dict = field(default_factory=dict)
 
 
-def search_q(term: str) -> Q:
-    """Indexed prefix search on name, pinyin, initials, phone or email.
-
-    ``zs`` / ``zhangsan`` / ``张`` find 张三; ``138`` finds phones starting 138;
-    ``li@`` finds emails starting so; the customer code matches exactly.
-    """
+def _search_parts(term: str) -> list[tuple[Q, tuple[str, ...]]]:
+    """What a search for ``term`` matches, part by part, each with the order of its index."""
     term = term.strip()
     if not term:
-        return Q()
+        return []
+    parts = [(Q(ref__in=sorted({term, term.upper()})), ("ref", "id"))]
     kind = search_term_kind(term)
     if kind == "phone":
-        digits = normalise_phone(term)
-        return Q(phone__startswith=digits) | Q(ref=term)
-    if kind == "email":
-        return Q(email__startswith=term.lower())
-    key, pinyin, _initials = name_keys(term)
-    q = Q(name_key__startswith=key) | Q(ref=term) | Q(ref=term.upper())
-    if kind == "latin":
-        compact = key.replace(" ", "")
-        q |= Q(name_pinyin__startswith=compact) | Q(name_initials__startswith=compact)
+        parts.append((Q(phone__startswith=normalise_phone(term)), ("phone", "id")))
+    elif kind == "email":
+        parts.append((Q(email__startswith=term.lower()), ("email", "id")))
+    else:
+        key = name_keys(term)[0]
+        if key and kind == "latin":
+            parts.append((Q(name_initials__startswith=key), ("name_initials", "name_pinyin", "id")))
+            parts.append((Q(name_pinyin__startswith=key), ("name_pinyin", "id")))
+        if key:
+            parts.append((Q(name_key__startswith=key), ("name_key", "id")))
+    return parts
+
+
+def search_tiers(term: str) -> list[Tier]:
+    """The tiers of a search (see :class:`kehu.pagination.Tier`), best first.
+
+    - the exact customer code (as typed and upper-cased);
+    - a phone-like term: phones starting with its digits;
+    - an e-mail-like term: e-mails starting with it;
+    - a latin term: pinyin initials (``zs`` → 张三), then full pinyin
+      (``zhangsan``), then the lower-cased name (latin names);
+    - any term with letters: the name key (``张`` → 张三).
+
+    Each tier is a prefix range of one index, in that index's order, and
+    excludes what earlier tiers found, so every page is a short range scan
+    however many customers match.
+    """
+    tiers, seen = [], None
+    for q, ordering in _search_parts(term):
+        tiers.append(Tier(q if seen is None else q & ~seen, ordering))
+        seen = q if seen is None else seen | q
+    return tiers
+
+
+def search_q(term: str) -> Q:
+    """Every customer a search for ``term`` finds, as one ``Q`` (for counts,
+    exports and the orders other than the tiers' own)."""
+    q = Q()
+    for part, _ordering in _search_parts(term):
+        q |= part
     return q
 
 
-def customer_list(*, viewer, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
-    """Customers the viewer may see, filtered. Unordered: the caller pages it."""
-    f = filters or CustomerFilters()
-    qs = policy_for(viewer).visible(Customer.objects.all())
-    if f.q:
-        qs = qs.filter(search_q(f.q))
+def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.stage:
@@ -83,6 +108,36 @@ def customer_list(*, viewer, filters: CustomerFilters | None = None) -> QuerySet
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
     return qs.select_related("owner")
+
+
+def customer_list(*, viewer, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
+    """Customers the viewer may see, filtered. Unordered: the caller pages it."""
+    f = filters or CustomerFilters()
+    qs = _filtered(policy_for(viewer).visible(Customer.objects.all()), f)
+    return qs.filter(search_q(f.q)) if f.q else qs
+
+
+@dataclass
+class CustomerListing:
+    """A customer list to page: ``matches`` (every customer shown, for counts)
+    and the ``tiers`` to page ``base`` by (:func:`kehu.pagination.tiered_keyset_page`)."""
+
+    matches: QuerySet
+    base: QuerySet
+    tiers: list[Tier]
+
+
+def customer_listing(*, viewer, filters: CustomerFilters | None = None, sort: str = DEFAULT_SORT) -> CustomerListing:
+    """The customer list in ``sort`` order; a search in the default order is
+    listed by its tiers (best matches first, see :func:`search_tiers`)."""
+    f = filters or CustomerFilters()
+    base = _filtered(policy_for(viewer).visible(Customer.objects.all()), f)
+    if not f.q:
+        return CustomerListing(matches=base, base=base, tiers=[Tier(Q(), SORTS[sort])])
+    matches = base.filter(search_q(f.q))
+    if sort == DEFAULT_SORT:
+        return CustomerListing(matches=matches, base=base, tiers=search_tiers(f.q))
+    return CustomerListing(matches=matches, base=matches, tiers=[Tier(Q(), SORTS[sort])])
 
 
 def customer_get(*, viewer, pk) -> Customer:

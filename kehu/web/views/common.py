@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from kehu.pagination import InvalidCursor, keyset_page
+from django.db.models import Q
+
+from kehu.pagination import InvalidCursor, Tier, tiered_keyset_page
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -36,15 +38,18 @@ def page_size(request, default: int = 25) -> int:
     return n if n in PAGE_SIZES else default
 
 
-def paginate(request, qs, ordering):
-    """A keyset page for ``request``'s ``cursor`` and ``per``; a broken or
-    stale cursor starts again at the first page instead of failing."""
+def paginate(request, qs, ordering=None, *, tiers=None):
+    """A keyset page for ``request``'s ``cursor`` and ``per``, of ``qs`` in
+    ``ordering`` or tier by tier; a broken or stale cursor starts again at the
+    first page instead of failing."""
     per = page_size(request)
     cursor = request.GET.get("cursor") or None
+    if tiers is None:
+        tiers = [Tier(Q(), tuple(ordering))]
     try:
-        return keyset_page(qs, ordering=ordering, cursor=cursor, page_size=per)
+        return tiered_keyset_page(qs, tiers=tiers, cursor=cursor, page_size=per)
     except (InvalidCursor, ValueError, TypeError):
-        return keyset_page(qs, ordering=ordering, cursor=None, page_size=per)
+        return tiered_keyset_page(qs, tiers=tiers, cursor=None, page_size=per)
 
 
 def is_partial(request) -> bool:

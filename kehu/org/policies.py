@@ -24,7 +24,7 @@ A record you may not see and one that does not exist give the same 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.db.models import Q, QuerySet
@@ -32,6 +32,7 @@ from django.http import Http404
 
 from kehu.org.models import Role, Team
 
+SHARED_IDS_MAX = 1000
 ALL_READ_ROLES = {Role.ADMIN, Role.ANALYST}
 SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
 READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
@@ -48,12 +49,13 @@ class Scope:
     share_user_id: int | None = None
     share_team_ids: tuple[int, ...] = ()
     shares_must_allow_edit: bool = False
+    # The shared customers' ids when there are few (the usual case); None
+    # means "too many to list": the shares are then read by a subquery.
+    shared_ids: tuple[int, ...] | None = None
 
     def q(self, prefix: str = "") -> Q:
         """A ``Q`` over customers, or over rows linked to a customer by ``prefix``
         (for example ``"customer__"`` for contacts, interactions and orders)."""
-        from kehu.customers.models import CustomerShare
-
         if self.everything:
             return Q()
         if self.nothing:
@@ -63,14 +65,25 @@ class Scope:
             q |= Q(**{f"{prefix}owner_id": self.owner_id})
         if self.team_ids:
             q |= Q(**{f"{prefix}team_id__in": self.team_ids})
+        if self.shared_ids is None:
+            q |= Q(**{f"{prefix}pk__in": self.shares().values("customer_id")})
+        elif self.shared_ids:
+            q |= Q(**{f"{prefix}pk__in": self.shared_ids})
+        if not q:
+            return Q(pk__in=[])
+        return q
+
+    def shares(self):
+        """The shares that widen this scope."""
+        from kehu.customers.models import CustomerShare
+
         share_filter = Q(user_id=self.share_user_id)
         if self.share_team_ids:
             share_filter |= Q(team_id__in=self.share_team_ids)
         shares = CustomerShare.objects.filter(share_filter)
         if self.shares_must_allow_edit:
             shares = shares.filter(can_edit=True)
-        q |= Q(**{f"{prefix}pk__in": shares.values("customer_id")})
-        return q
+        return shares
 
 
 class CustomerPolicy:
@@ -113,6 +126,26 @@ class CustomerPolicy:
             return ()
         return tuple(int(p) for p in team.path.strip("/").split("/") if p)
 
+    @cached_property
+    def _share_rows(self) -> list[tuple[int, bool]] | None:
+        """``(customer id, can edit)`` of the shares with the viewer or their
+        teams, or None when there are more than :data:`SHARED_IDS_MAX`.
+
+        Listing them lets a scope say ``owner_id = 7 OR id IN (…a few ids…)``,
+        which PostgreSQL answers by combining two index scans; with a subquery
+        inside the ``OR`` it reads the whole customer table (0.3 s at a
+        million customers). One query serves the view and the change scope.
+        """
+        scope = Scope(share_user_id=self.viewer.pk, share_team_ids=self._ancestor_team_ids)
+        rows = list(scope.shares().values_list("customer_id", "can_edit")[: SHARED_IDS_MAX + 1])
+        return None if len(rows) > SHARED_IDS_MAX else rows
+
+    def _shared_ids(self, *, edit: bool) -> tuple[int, ...] | None:
+        rows = self._share_rows
+        if rows is None:
+            return None
+        return tuple(sorted({cid for cid, can_edit in rows if can_edit or not edit}))
+
     @property
     def sees_everything(self) -> bool:
         if not self.active:
@@ -139,6 +172,7 @@ class CustomerPolicy:
             team_ids=team_ids,
             share_user_id=self.viewer.pk,
             share_team_ids=self._ancestor_team_ids,
+            shared_ids=self._shared_ids(edit=False),
         )
 
     @cached_property
@@ -158,6 +192,7 @@ class CustomerPolicy:
             share_user_id=self.viewer.pk,
             share_team_ids=self._ancestor_team_ids,
             shares_must_allow_edit=True,
+            shared_ids=self._shared_ids(edit=True),
         )
 
     # -- querysets ----------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("me/tokens/<int:pk>/revoke/", account.token_revoke, name="token_revoke"),
     # customers
     path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/count/", customers.customer_count, name="customer_count"),
     path("customers/new/", customers.customer_create, name="customer_create"),
     path("customers/reassign/", customers.customer_reassign, name="customer_reassign"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),

@@ -86,21 +86,32 @@ def customer_list(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SORT)
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
-    qs = selectors.customer_list(viewer=request.user, filters=filters)
-    page = paginate(request, qs, selectors.SORTS[sort])
-    count, more = capped_count(qs)
+    listing = selectors.customer_listing(viewer=request.user, filters=filters, sort=sort)
+    page = paginate(request, listing.base, tiers=listing.tiers)
+    filtered = any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id, filters.team_id,
+                    filters.tag])
+    # A one-page answer counts itself. Counting the viewer's whole list is an
+    # index-only scan; counting a search or filter may have to visit every
+    # match (a salesperson's 10,000 customers), so the page does not wait for
+    # it: htmx asks customer_count once the page is shown.
+    count, more, count_lazy = len(page.items), False, False
+    if page.has_next or page.has_prev:
+        if filtered:
+            count_lazy = True
+        else:
+            count, more = capped_count(listing.matches)
     context = {
         "nav_active": "customers",
         "title": _("Customers"),
         "page": page,
         "count": count,
         "count_more": more,
+        "count_lazy": count_lazy,
         "filters": filters,
         "sort": sort,
         "per": page.page_size,
         "page_sizes": PAGE_SIZES,
-        "filtered": any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id,
-                         filters.team_id, filters.tag]),
+        "filtered": filtered,
         "can_create": policy.can_create,
         "can_reassign": _may_reassign(policy),
         "columns": _columns(sort),
@@ -118,6 +129,15 @@ def customer_list(request):
         response = render(request, "web/customers/list.html", context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
+
+
+@login_required
+def customer_count(request):
+    """How many customers the list with these filters holds (capped), for the
+    list page to load after it is shown."""
+    listing = selectors.customer_listing(viewer=request.user, filters=_list_filters(request))
+    count, more = capped_count(listing.matches)
+    return render(request, "web/customers/_count.html", {"count": count, "count_more": more})
 
 
 # -- create / edit / delete ------------------------------------------------------
@@ -256,9 +276,9 @@ def customer_merge(request, pk):
     changeable = policy.changeable(Customer.objects.select_related("owner")).exclude(pk=keep.pk)
     candidates = []
     if q:
-        candidates = list(changeable.filter(selectors.search_q(q)).order_by("name", "id")[:20])
+        candidates = list(changeable.filter(selectors.search_q(q)).order_by(*selectors.SORTS["name"])[:20])
     dups = find_duplicates(name=keep.name, phone=keep.phone, email=keep.email, city=keep.city, exclude_id=keep.pk)
-    suggested = list(changeable.filter(pk__in=[d.pk for d in dups]).order_by("name", "id"))
+    suggested = list(changeable.filter(pk__in=[d.pk for d in dups]).order_by(*selectors.SORTS["name"]))
     return render(request, "web/customers/merge.html", {
         "nav_active": "customers", "title": _("Merge into %(name)s") % {"name": keep.name},
         "keep": keep, "q": q, "candidates": candidates, "suggested": suggested,
@@ -486,5 +506,5 @@ def customer_reassign(request):
     count = qs.count()
     return render(request, "web/customers/reassign.html", {
         "nav_active": "customers", "title": _("Reassign customers"), "form": form,
-        "confirming": form.is_valid(), "count": count, "preview": list(qs.order_by("name", "id")[:10]),
+        "confirming": form.is_valid(), "count": count, "preview": list(qs.order_by(*selectors.SORTS["name"])[:10]),
     })

@@ -45,8 +45,9 @@ browsers:
 postgres:
 	@bash scripts/ensure-postgres.sh "$(PG_URL)"
 
+## make messages: extract and compile the catalogues: kehu/locale, and kehu/<app>/locale for each app that has one
 messages: install
-	cd kehu && ../$(BIN)/kehu makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/kehu compilemessages
+	$(BIN)/python scripts/messages.py
 
 ## benchmarks (docs/benchmarks.md): a separate PostgreSQL database with 1M customers / 10M order lines
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/kehu_bench

@@ -8,6 +8,13 @@ Django's management commands, so ``kehu migrate``, ``kehu createsuperuser`` and
 Each Kehu app may add subcommands in a ``cli.py`` module with a
 ``register(subparsers)`` function; every parser sets ``func`` to a callable
 taking the parsed arguments and returning an exit code.
+
+Messages are printed in the language of the environment, the way GNU tools
+choose theirs: ``KEHU_LANGUAGE`` if set, else the first of ``LANGUAGE``,
+``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set (``zh_CN.UTF-8`` →
+Simplified Chinese); the ``C``/``POSIX`` locale, no locale at all or a language
+Kehu does not have gives English. The web's default (zh-hans) does not apply:
+scripts that parse the output must not change language under them.
 """
 
 from __future__ import annotations
@@ -32,10 +39,38 @@ def setup_django() -> None:
     django.setup()
 
 
+LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(environ=None) -> str:
+    """The language code for the command's messages (see the module docstring)."""
+    from django.utils import translation
+
+    environ = os.environ if environ is None else environ
+    wanted = environ.get("KEHU_LANGUAGE", "").strip()
+    if not wanted:
+        for name in LOCALE_VARIABLES:
+            value = environ.get(name, "").strip()
+            if value:
+                # LANGUAGE may list several ("zh_CN:en"); the first one decides.
+                wanted = value.split(":")[0]
+                break
+    # "zh_CN.UTF-8@euro" → "zh_CN"
+    wanted = wanted.split(".")[0].split("@")[0]
+    if not wanted or wanted in ("C", "POSIX"):
+        return "en"
+    try:
+        return translation.get_supported_language_variant(translation.to_language(wanted))
+    except LookupError:
+        return "en"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from django.utils.translation import gettext as _
+
     parser = argparse.ArgumentParser(
         prog="kehu",
-        description="Kehu (客户) CRM. Any Django management command also works: kehu migrate, kehu shell, ...",
+        description=_("Kehu (客户) CRM. Any Django management command also works: kehu migrate, kehu shell, ..."),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in CLI_MODULES:
@@ -51,8 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from django.utils import translation
+
     argv = list(sys.argv[1:] if argv is None else argv)
     setup_django()
+    with translation.override(cli_language()):
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
+    from django.utils.translation import gettext as _
+
     parser = build_parser()
     own = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
     if argv and not argv[0].startswith("-") and argv[0] not in own:
@@ -67,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
 
 

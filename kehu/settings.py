@@ -138,7 +138,10 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# The core catalogue; apps that keep their own (kehu/<app>/locale) are found
+# by Django as installed apps (docs/architecture.md, Internationalisation).
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["kehu.formats"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

@@ -91,6 +91,9 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(settings):
-    """Tests read English unless they switch; the product defaults to zh-hans."""
-    settings.LANGUAGE_CODE = os.environ.get("KEHU_TEST_LANGUAGE", "en")
+def _english_by_default(settings, monkeypatch):
+    """Tests read English unless they switch; the product defaults to zh-hans,
+    and the ``kehu`` command speaks the language of the shell's locale."""
+    language = os.environ.get("KEHU_TEST_LANGUAGE", "en")
+    settings.LANGUAGE_CODE = language
+    monkeypatch.setenv("KEHU_LANGUAGE", language)

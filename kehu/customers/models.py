@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.fields import ByteOrderCharField, ByteOrderEmailField
 from kehu.org.models import Team, TimeStamped
@@ -221,7 +222,7 @@ class Anniversary(models.Model):
 class DecisionRole(models.TextChoices):
     DECISION_MAKER = "decision_maker", _("Decision maker")
     INFLUENCER = "influencer", _("Influencer")
-    USER = "user", _("User")
+    USER = "user", pgettext_lazy("decision role", "User")
     GATEKEEPER = "gatekeeper", _("Gatekeeper")
 
 
@@ -229,7 +230,7 @@ class Contact(TimeStamped):
     """A person at an organisation customer, with their place in the buying decision (决策链)."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     title = models.CharField(_("title"), max_length=100, blank=True, default="")
     department = models.CharField(_("department"), max_length=100, blank=True, default="")
     decision_role = models.CharField(_("role in the buying decision"), max_length=20, choices=DecisionRole.choices, blank=True, default="")

@@ -6,6 +6,8 @@ import sys
 import time
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -33,29 +35,33 @@ def _demo(args) -> int:
 
     out = sys.stdout
     t0 = time.monotonic()
-    print("Migrating the database...", file=out, flush=True)
+    print(_("Migrating the database..."), file=out, flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     if args.reset:
-        print("Removing the demo company (--reset)...", file=out, flush=True)
-    print(f"Preparing the demo company {COMPANY_NAME} / {COMPANY_NAME_EN}...", file=out, flush=True)
+        print(_("Removing the demo company (--reset)..."), file=out, flush=True)
+    print(_("Preparing the demo company %(name)s / %(name_en)s...") % {"name": COMPANY_NAME, "name_en": COMPANY_NAME_EN},
+          file=out, flush=True)
     summary = demo_ensure(seed=args.seed, customers=args.customers, reset=args.reset)
     took = time.monotonic() - t0
     if summary.created:
-        print(f"Created the demo company in {took:.1f} s:", file=out)
+        print(_("Created the demo company in %(seconds).1f s:") % {"seconds": took}, file=out)
     else:
-        print("The demo company already exists; reusing it (use --reset to recreate it):", file=out)
-    print(f"  {summary.customers:,} customers, {summary.contacts:,} contacts, {summary.orders:,} orders "
-          f"({summary.order_lines:,} lines, revenue CNY {summary.revenue:,.2f}), "
-          f"{summary.payments:,} payments, {summary.interactions:,} interactions", file=out)
+        print(_("The demo company already exists; reusing it (use --reset to recreate it):"), file=out)
+    print("  " + _("%(customers)s customers, %(contacts)s contacts, %(orders)s orders (%(lines)s lines, "
+                   "revenue CNY %(revenue)s), %(payments)s payments, %(interactions)s interactions") % {
+        "customers": f"{summary.customers:,}", "contacts": f"{summary.contacts:,}",
+        "orders": f"{summary.orders:,}", "lines": f"{summary.order_lines:,}",
+        "revenue": f"{summary.revenue:,.2f}", "payments": f"{summary.payments:,}",
+        "interactions": f"{summary.interactions:,}"}, file=out)
     print("", file=out)
-    print("Demo logins:", file=out)
-    print_table(["username", "password", "role", "team"], summary.logins, out=out)
+    print(_("Demo logins:"), file=out)
+    print_table([_("username"), _("password"), _("role"), _("team")], summary.logins, out=out)
     print("", file=out, flush=True)
     if args.serve:
         from kehu.demo.server import serve
 
         return serve(host=args.host, port=args.port, workers=args.workers)
-    print("Start the server with `kehu serve` (or run `kehu demo --serve`).", file=out)
+    print(_("Start the server with `kehu serve` (or run `kehu demo --serve`)."), file=out)
     return 0
 
 
@@ -68,19 +74,19 @@ def _serve(args) -> int:
 def register(sub) -> None:
     from kehu.demo.generator import DEFAULT_CUSTOMERS
 
-    d = sub.add_parser("demo", help="migrate, create the demo company once, print its logins; --serve serves it")
-    d.add_argument("--serve", action="store_true", help="then serve it like `kehu serve`")
+    d = sub.add_parser("demo", help=_("migrate, create the demo company once, print its logins; --serve serves it"))
+    d.add_argument("--serve", action="store_true", help=_("then serve it like `kehu serve`"))
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=8000)
-    d.add_argument("--workers", type=int, help="server worker processes (default: 2 per core)")
-    d.add_argument("--seed", type=int, default=7, help="random seed of the demo data (default 7)")
+    d.add_argument("--workers", type=int, help=_("server worker processes (default: 2 per core)"))
+    d.add_argument("--seed", type=int, default=7, help=_("random seed of the demo data (default 7)"))
     d.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
-                   help=f"number of customers (default {DEFAULT_CUSTOMERS})")
-    d.add_argument("--reset", action="store_true", help="drop the demo company's data and create it again")
+                   help=_("number of customers (default %(count)s)") % {"count": DEFAULT_CUSTOMERS})
+    d.add_argument("--reset", action="store_true", help=_("drop the demo company's data and create it again"))
     d.set_defaults(func=_demo)
 
-    s = sub.add_parser("serve", help="serve Kehu with gunicorn (production server)")
+    s = sub.add_parser("serve", help=_("serve Kehu with gunicorn (production server)"))
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, help="worker processes (default: 2 per core)")
+    s.add_argument("--workers", type=int, help=_("worker processes (default: 2 per core)"))
     s.set_defaults(func=_serve)

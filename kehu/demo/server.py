@@ -13,6 +13,9 @@ from __future__ import annotations
 import os
 import sys
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 
 def default_workers() -> int:
     """Two sync workers per core (at least two, at most sixteen)."""
@@ -36,12 +39,17 @@ def migration_problem(database="default") -> str | None:
     try:
         pending = pending_migrations(database)
     except Exception as exc:  # cannot connect, no such database file, ...
-        return f"cannot read the database: {exc}".strip()
+        return (_("cannot read the database: %(error)s") % {"error": exc}).strip()
     if not pending:
         return None
-    shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
-    return (f"the database is not migrated: {len(pending)} migration(s) not applied ({shown}); "
-            f"run `kehu migrate` first")
+    shown = ", ".join(pending[:5])
+    if len(pending) > 5:
+        shown = _("%(names)s and %(count)s more") % {"names": shown, "count": len(pending) - 5}
+    return ngettext(
+        "the database is not migrated: %(count)s migration not applied (%(names)s); run `kehu migrate` first",
+        "the database is not migrated: %(count)s migrations not applied (%(names)s); run `kehu migrate` first",
+        len(pending),
+    ) % {"count": len(pending), "names": shown}
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None, out=None) -> int:
@@ -49,7 +57,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
     out = out or sys.stdout
     problem = migration_problem()
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: %(error)s") % {"error": problem}, file=sys.stderr)
         return 2
 
     from django.conf import settings
@@ -58,7 +66,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     workers = workers or default_workers()
     if host not in ("127.0.0.1", "localhost") and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
-        print(f"note: set KEHU_ALLOWED_HOSTS to the names clients use to reach {host}", file=sys.stderr)
+        print(_("note: set KEHU_ALLOWED_HOSTS to the names clients use to reach %(host)s") % {"host": host},
+              file=sys.stderr)
     # WhiteNoise warns when STATIC_ROOT is missing, although the finders serve everything.
     try:
         os.makedirs(settings.STATIC_ROOT, exist_ok=True)
@@ -91,6 +100,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
         def load(self):
             return application
 
-    print(f"Kehu is serving on http://{host}:{port}/ with {workers} workers (Ctrl+C stops it)", file=out, flush=True)
+    print(_("Kehu is serving on %(url)s with %(workers)s workers (Ctrl+C stops it)") % {
+        "url": f"http://{host}:{port}/", "workers": workers}, file=out, flush=True)
     KehuApplication().run()
     return 0

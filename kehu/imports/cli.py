@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sys
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 MAX_PRINTED = 200
 
 
@@ -20,13 +23,13 @@ def _actor(username: str | None):
     if username:
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
-            print(f"error: no active user named {username!r}", file=sys.stderr)
+            print(_("error: no active user named %(username)r") % {"username": username}, file=sys.stderr)
         return user
     user = (User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role=Role.ADMIN))
             .order_by("id").first())
     if user is None:
-        print("error: no active administrator to import as; create one with "
-              "`kehu createuser NAME --role admin` or pass --as USERNAME", file=sys.stderr)
+        print(_("error: no active administrator to import as; create one with "
+                "`kehu createuser NAME --role admin` or pass --as USERNAME"), file=sys.stderr)
     return user
 
 
@@ -46,8 +49,8 @@ class _Bar:
         if phase != self.phase:
             self.close()
             self.phase = phase
-            desc = {"check": "checking", "write": "writing"}.get(phase, phase)
-            self.bar = tqdm(total=total, desc=desc, unit=" rows", unit_scale=True, file=sys.stderr,
+            desc = {"check": _("checking"), "write": _("writing")}.get(phase, phase)
+            self.bar = tqdm(total=total, desc=desc, unit=" " + _("rows"), unit_scale=True, file=sys.stderr,
                             dynamic_ncols=True, leave=True)
         self.bar.update(done - self.bar.n)
 
@@ -61,7 +64,7 @@ def _print_issues(issues, total: int, prefix: str = "") -> None:
     for issue in issues[:MAX_PRINTED]:
         print(f"{prefix}{issue}", file=sys.stderr)
     if total > MAX_PRINTED:
-        print(f"{prefix}... and {total - MAX_PRINTED} more", file=sys.stderr)
+        print(prefix + _("... and %(count)d more") % {"count": total - MAX_PRINTED}, file=sys.stderr)
 
 
 def _import(args) -> int:
@@ -78,34 +81,45 @@ def _import(args) -> int:
                             dry_run=args.dry_run, progress=bar)
     except ImportUsageError as exc:
         bar.close()
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
         return 2
     except PermissionDenied as exc:
         bar.close()
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
         return 2
     bar.close()
     if report.unknown:
-        print(f"note: columns ignored: {', '.join(report.unknown)}", file=sys.stderr)
-    _print_issues(sorted(report.warnings, key=lambda i: i.line), report.warning_count, prefix="warning: ")
+        print(_("note: columns ignored: %(columns)s") % {"columns": ", ".join(report.unknown)}, file=sys.stderr)
+    _print_issues(sorted(report.warnings, key=lambda i: i.line), report.warning_count, prefix=_("warning: "))
     _print_issues(report.sorted_errors(), report.error_count)
     where = f"{report.filename} ({report.format}{', ' + report.encoding if report.encoding else ''})"
+    parts = {
+        "file": where,
+        "rows": ngettext("%(count)s row", "%(count)s rows", report.rows_read) % {"count": report.rows_read},
+        "bad": ngettext("%(count)s bad row", "%(count)s bad rows", report.skipped) % {"count": report.skipped},
+        "warnings": ngettext("%(count)s warning", "%(count)s warnings", report.warning_count) % {
+            "count": report.warning_count},
+    }
     if report.refused:
-        print(f"refused: {report.skipped} bad rows of {report.rows_read} in {where}; nothing written. "
-              "Fix them, or use --skip-bad to import the good rows.", file=sys.stderr)
+        print(_("refused: %(bad)s of %(rows)s in %(file)s; nothing written. "
+                "Fix them, or use --skip-bad to import the good rows.") % parts, file=sys.stderr)
         return 1
     if args.kind == "customers":
-        counts = f"{report.created} created, {report.updated} updated"
+        parts["counts"] = _("%(created)s created, %(updated)s updated") % {
+            "created": report.created, "updated": report.updated}
     else:
-        counts = (f"{report.created} orders ({report.lines_created} lines) created, "
-                  f"{report.customers_created} new customers")
-    verb = "would be" if report.dry_run else "done:"
+        parts["counts"] = _("%(orders)s (%(lines)s) created, %(customers)s") % {
+            "orders": ngettext("%(count)s order", "%(count)s orders", report.created) % {"count": report.created},
+            "lines": ngettext("%(count)s line", "%(count)s lines", report.lines_created) % {
+                "count": report.lines_created},
+            "customers": ngettext("%(count)s new customer", "%(count)s new customers", report.customers_created) % {
+                "count": report.customers_created},
+        }
     if report.dry_run:
-        print(f"dry run, nothing written: {report.rows_read} rows read from {where}; {counts} {verb} made; "
-              f"{report.skipped} bad rows, {report.warning_count} warnings")
+        print(_("dry run, nothing written: %(rows)s read from %(file)s; %(counts)s would be made; "
+                "%(bad)s, %(warnings)s") % parts)
         return 1 if report.error_count and not args.skip_bad else 0
-    print(f"imported {where}: {report.rows_read} rows read; {counts}; {report.skipped} bad rows skipped; "
-          f"{report.warning_count} warnings")
+    print(_("imported %(file)s: %(rows)s read; %(counts)s; %(bad)s skipped; %(warnings)s") % parts)
     return 0
 
 
@@ -115,7 +129,7 @@ def _export(args) -> int:
 
     suffix = str(args.file).lower().rsplit(".", 1)[-1] if "." in str(args.file) else ""
     if suffix not in ("csv", "xlsx"):
-        print("error: the file name must end in .csv or .xlsx", file=sys.stderr)
+        print(_("error: the file name must end in .csv or .xlsx"), file=sys.stderr)
         return 2
     actor = _actor(args.as_user)
     if actor is None:
@@ -128,40 +142,45 @@ def _export(args) -> int:
         else:
             n = export_to_file("orders", args.file, viewer=actor, date_from=args.date_from, date_to=args.date_to)
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
         return 2
-    print(f"exported {n} {'customers' if args.kind == 'customers' else 'order lines'} to {args.file}")
+    if args.kind == "customers":
+        text = ngettext("exported %(count)s customer to %(file)s", "exported %(count)s customers to %(file)s", n)
+    else:
+        text = ngettext("exported %(count)s order line to %(file)s", "exported %(count)s order lines to %(file)s", n)
+    print(text % {"count": n, "file": args.file})
     return 0
 
 
 def register(sub) -> None:
-    imp = sub.add_parser("import", help="import customers or orders from a .csv or .xlsx file")
+    imp = sub.add_parser("import", help=_("import customers or orders from a .csv or .xlsx file"))
     isub = imp.add_subparsers(dest="kind", required=True, metavar="{customers,orders}")
-    for kind, text in (("customers", "customers (ref, name, type, phone, ...)"),
-                       ("orders", "orders, one row per line (customer_ref, order_date, amount, ...)")):
-        p = isub.add_parser(kind, help=f"import {text}; see docs/import.md")
-        p.add_argument("file", help="a .csv (UTF-8 or GBK) or .xlsx file")
-        p.add_argument("--skip-bad", action="store_true", help="write the good rows and list the bad ones")
-        p.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+    for kind, text in (("customers", _("import customers (ref, name, type, phone, ...); see docs/import.md")),
+                       ("orders", _("import orders, one row per line (customer_ref, order_date, amount, ...); "
+                                    "see docs/import.md"))):
+        p = isub.add_parser(kind, help=text)
+        p.add_argument("file", help=_("a .csv (UTF-8 or GBK) or .xlsx file"))
+        p.add_argument("--skip-bad", action="store_true", help=_("write the good rows and list the bad ones"))
+        p.add_argument("--dry-run", action="store_true", help=_("check the file, write nothing"))
         p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                       help="import as this user (default: the first active administrator)")
-        p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+                       help=_("import as this user (default: the first active administrator)"))
+        p.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
         p.set_defaults(func=_import)
 
-    exp = sub.add_parser("export", help="export customers or orders to a .csv or .xlsx file")
+    exp = sub.add_parser("export", help=_("export customers or orders to a .csv or .xlsx file"))
     esub = exp.add_subparsers(dest="kind", required=True, metavar="{customers,orders}")
-    c = esub.add_parser("customers", help="export the customers the user may see")
-    o = esub.add_parser("orders", help="export the order lines the user may see")
+    c = esub.add_parser("customers", help=_("export the customers the user may see"))
+    o = esub.add_parser("orders", help=_("export the order lines the user may see"))
     for p in (c, o):
-        p.add_argument("file", help="FILE.csv or FILE.xlsx")
+        p.add_argument("file", help=_("FILE.csv or FILE.xlsx"))
         p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                       help="export as this user (default: the first active administrator)")
+                       help=_("export as this user (default: the first active administrator)"))
         p.set_defaults(func=_export)
-    c.add_argument("--q", help="search text, as in the customer list")
-    c.add_argument("--type", help="individual or organization")
-    c.add_argument("--stage", help="lifecycle stage")
+    c.add_argument("--q", help=_("search text, as in the customer list"))
+    c.add_argument("--type", help=_("individual or organization"))
+    c.add_argument("--stage", help=_("lifecycle stage"))
     c.add_argument("--region")
     c.add_argument("--tag")
     c.add_argument("--city")
-    o.add_argument("--from", dest="date_from", help="first order date, YYYY-MM-DD")
-    o.add_argument("--to", dest="date_to", help="last order date, YYYY-MM-DD")
+    o.add_argument("--from", dest="date_from", help=_("first order date, YYYY-MM-DD"))
+    o.add_argument("--to", dest="date_to", help=_("last order date, YYYY-MM-DD"))

@@ -22,6 +22,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.customers.selectors import CustomerFilters
@@ -176,8 +177,10 @@ def confirm(request, pk):
     run.report = {**run.report, **preview_keys, "filename": run.filename}
     if report.refused:
         run.save(update_fields=["report", "updated_at"])
-        messages.error(request, _("Nothing was imported: %(count)d rows are bad. Fix the file, or tick "
-                                  "“skip bad rows” to import the good rows.") % {"count": report.skipped})
+        messages.error(request, ngettext(
+            "Nothing was imported: %(count)d row is bad. Fix the file, or tick “skip bad rows” to import the good rows.",
+            "Nothing was imported: %(count)d rows are bad. Fix the file, or tick “skip bad rows” to import the good rows.",
+            report.skipped) % {"count": report.skipped})
         return redirect("import_preview", pk=run.pk)
     _discard_file(run)
     run.save(update_fields=["report", "stored_name", "updated_at"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 
+from django.utils.translation import gettext as _
+
 
 def _createuser(args) -> int:
     from django.core.exceptions import ValidationError
@@ -16,20 +18,20 @@ def _createuser(args) -> int:
     if args.team:
         team = Team.objects.filter(name=args.team).first()
         if team is None:
-            print(f"error: no team named {args.team!r}", file=sys.stderr)
+            print(_("error: no team named %(team)r") % {"team": args.team}, file=sys.stderr)
             return 2
     password = args.password
     if password is None and sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
+        password = getpass.getpass(_("Password: "))
     try:
         user = user_create(username=args.username, password=password, role=args.role, team=team,
                            display_name=args.name or "", email=args.email or "",
                            is_superuser=args.role == "admin")
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
-            print(f"error: {field}: {' '.join(errors)}", file=sys.stderr)
+            print(_("error: %(field)s: %(errors)s") % {"field": field, "errors": " ".join(errors)}, file=sys.stderr)
         return 2
-    print(f"created user {user.username} ({user.role})")
+    print(_("created user %(username)s (%(role)s)") % {"username": user.username, "role": user.role})
     return 0
 
 
@@ -39,7 +41,7 @@ def _token_create(args) -> int:
 
     user = User.objects.filter(username=args.username).first()
     if user is None:
-        print(f"error: no user named {args.username!r}", file=sys.stderr)
+        print(_("error: no user named %(username)r") % {"username": args.username}, file=sys.stderr)
         return 2
     _token, raw = token_create(user=user, name=args.name or "cli")
     print(raw)
@@ -49,18 +51,18 @@ def _token_create(args) -> int:
 def register(sub) -> None:
     from kehu.org.models import Role
 
-    p = sub.add_parser("createuser", help="create a user with a role and team")
+    p = sub.add_parser("createuser", help=_("create a user with a role and team"))
     p.add_argument("username")
     p.add_argument("--role", default="salesperson", choices=list(Role.values))
-    p.add_argument("--team", help="team name")
-    p.add_argument("--password", help="password (asked for when omitted on a terminal)")
-    p.add_argument("--name", help="display name")
+    p.add_argument("--team", help=_("team name"))
+    p.add_argument("--password", help=_("password (asked for when omitted on a terminal)"))
+    p.add_argument("--name", help=_("display name"))
     p.add_argument("--email")
     p.set_defaults(func=_createuser)
 
-    t = sub.add_parser("token", help="API tokens")
+    t = sub.add_parser("token", help=_("API tokens"))
     tsub = t.add_subparsers(dest="token_command", required=True)
-    c = tsub.add_parser("create", help="create an API token for USERNAME and print it")
+    c = tsub.add_parser("create", help=_("create an API token for USERNAME and print it"))
     c.add_argument("username")
-    c.add_argument("--name", help="a label for the token")
+    c.add_argument("--name", help=_("a label for the token"))
     c.set_defaults(func=_token_create)

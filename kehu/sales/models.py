@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
@@ -35,7 +36,7 @@ class Product(TimeStamped):
     unit = models.CharField(_("unit"), max_length=20, blank=True, default="")
     unit_price = models.DecimalField(_("list price"), default=Decimal("0"), **MONEY)
     unit_cost = models.DecimalField(_("unit cost"), default=Decimal("0"), **MONEY)
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
 
     class Meta:
         verbose_name = _("product")

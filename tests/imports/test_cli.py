@@ -58,7 +58,7 @@ def test_no_administrator(db, tmp_path, capsys):
 def test_export_then_import_via_cli(org, customers, tmp_path, capsys):
     out = tmp_path / "mine.xlsx"
     assert main(["export", "customers", str(out), "--as", "sales_n1"]) == 0
-    assert "exported 1 customers" in capsys.readouterr().out
+    assert "exported 1 customer to" in capsys.readouterr().out
     assert main(["export", "orders", str(tmp_path / "o.csv")]) == 0
     Customer.objects.filter(pk=customers.n1.pk).delete()
     assert main(["import", "customers", str(out), "-q"]) == 0

@@ -199,7 +199,8 @@ def test_reassign_only_selected(client_for, org, customers):
     data = {"from_owner": org.users.sales_n1.pk, "to_owner": org.users.sales_n1b.pk,
             "customer_ids": f"{extra.ref}, {customers.e1.pk}"}
     assert "1 customer will move" in client.post(reverse("customer_reassign"), data).content.decode()
-    client.post(reverse("customer_reassign"), {**data, "confirm": "1"})
+    response = client.post(reverse("customer_reassign"), {**data, "confirm": "1"}, follow=True)
+    assert "1 customer moved from" in response.content.decode()
     assert Customer.objects.get(pk=extra.pk).owner == org.users.sales_n1b
     assert Customer.objects.get(pk=customers.n1.pk).owner == org.users.sales_n1
 

@@ -66,9 +66,18 @@ def test_chinese_page_is_chinese(client, org, full):
     org.users.sales_n1.save()
     client.force_login(org.users.sales_n1)
     html = client.get(reverse("customer_detail", args=[full.customer.pk])).content.decode()
-    # The model's choice labels carry Chinese in both languages; the page chrome is translated
-    # once the catalogue has the strings, so only check what is certain now.
+    assert 'lang="zh-hans"' in html
     assert "北方钢铁贸易有限公司" in html
+    # The chrome of the 360 page, in the users' own terms.
+    for phrase in ("工作台", "客户档案", "联系人", "添加联系人", "记录联系纪要", "时间线", "变更历史", "负责人", "团队",
+                   "新建订单", "共享", "合并", "销售额", "毛利", "已回款", "未回款", "最近订单", "重要日期", "共享对象"):
+        assert phrase in html, phrase
+    # Choice labels are plain Chinese: no English, no "(成交客户)" in brackets.
+    for phrase in ("企业客户", "成交客户", "华北", "决策人", "影响者", "直属上级：王总", "电话", "已确认"):
+        assert phrase in html, phrase
+    for english in ("Timeline", "Change history", "Log an interaction", "Contacts", "Gross margin", "Outstanding",
+                    "Decision maker", "North China", "(成交客户)", "Customer (", "Organisation"):
+        assert english not in html, english
 
 
 def test_login_required(client, customers):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kehu.audit.models import AuditEvent
@@ -500,8 +500,10 @@ def customer_reassign(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(count)s customers moved from %(from)s to %(to)s.") % {
-                "count": moved, "from": d["from_owner"], "to": d["to_owner"]})
+            messages.success(request, ngettext(
+                "%(count)s customer moved from %(from)s to %(to)s.",
+                "%(count)s customers moved from %(from)s to %(to)s.", moved,
+            ) % {"count": moved, "from": d["from_owner"], "to": d["to_owner"]})
             return redirect(reverse("customer_list") + f"?owner={d['to_owner'].pk}")
     count = qs.count()
     return render(request, "web/customers/reassign.html", {

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kehu.engagement",
     "kehu.sales",
     "kehu.imports",
+    "kehu.insights",
     "kehu.web",
     "kehu.demo",
 ]

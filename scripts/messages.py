@@ -84,6 +84,31 @@ def _cwd(path: Path):
 
 
 _POT_DATE = re.compile(r'^"POT-Creation-Date: [^"]*\\n"\n', re.MULTILINE)
+# The template header makemessages writes into a new catalogue (fuzzy, no language).
+_TEMPLATE_HEADER = re.compile(r'\A(?:#[^\n]*\n)*#, fuzzy\nmsgid ""\nmsgstr ""\n(?:"[^\n]*\n)*?"Plural-Forms: [^\n]*\n')
+_LANGUAGE_TEAMS = {"zh_Hans": "Chinese (Simplified)", "en": "English"}
+_PLURAL_FORMS = {"zh_Hans": "nplurals=1; plural=0;", "en": "nplurals=2; plural=(n != 1);"}
+
+
+def kehu_header(language: str, name: str) -> str:
+    """The header of a Kehu catalogue (what a new one gets instead of the template's)."""
+    return (
+        f"# Kehu (客户) — {_LANGUAGE_TEAMS[language]} catalogue of {name}.\n"
+        "# This file is distributed under the same license as the kehu package (AGPL-3.0-or-later).\n"
+        "# Regenerate with `make messages` (scripts/messages.py).\n"
+        "#\n"
+        'msgid ""\n'
+        'msgstr ""\n'
+        '"Project-Id-Version: kehu\\n"\n'
+        '"Report-Msgid-Bugs-To: \\n"\n'
+        '"Last-Translator: Kehu developers\\n"\n'
+        f'"Language-Team: {_LANGUAGE_TEAMS[language]}\\n"\n'
+        f'"Language: {language}\\n"\n'
+        '"MIME-Version: 1.0\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Content-Transfer-Encoding: 8bit\\n"\n'
+        f'"Plural-Forms: {_PLURAL_FORMS[language]}\\n"\n'
+    )
 
 
 def make(root: Path = ROOT, *, compile_mo: bool = True) -> list[Path]:
@@ -100,7 +125,11 @@ def make(root: Path = ROOT, *, compile_mo: bool = True) -> list[Path]:
             call_command(_makemessages(leave_out), locale=list(LANGUAGES), **MAKEMESSAGES_OPTIONS)
     files = po_files(root)
     for po in files:
-        po.write_text(_POT_DATE.sub("", po.read_text(encoding="utf-8")), encoding="utf-8")
+        text = _POT_DATE.sub("", po.read_text(encoding="utf-8"))
+        language = po.parent.parent.name
+        name = "kehu" if po.parents[3] == root else f"kehu.{po.parents[3].name}"
+        text = _TEMPLATE_HEADER.sub(lambda m: kehu_header(language, name), text, count=1)
+        po.write_text(text, encoding="utf-8")
         if compile_mo:
             subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
     return files

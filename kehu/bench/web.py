@@ -126,6 +126,15 @@ def _deep_cursor(viewer) -> str | None:
     return encode_cursor(list(values), "n")
 
 
+def _search_next_cursor(viewer, term: str) -> str | None:
+    """The cursor of the second page of a search, as the list page would link it."""
+    from kehu.customers.selectors import CustomerFilters, customer_listing
+    from kehu.pagination import tiered_keyset_page
+
+    listing = customer_listing(viewer=viewer, filters=CustomerFilters(q=term))
+    return tiered_keyset_page(listing.base, tiers=listing.tiers, cursor=None, page_size=25).next_cursor
+
+
 def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
     from urllib.parse import quote
 
@@ -136,7 +145,9 @@ def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
         return [Scenario(name, label, None, unavailable=broken)
                 for label in ("head office", "salesperson")
                 for name in ("customer list, first page", "customer list, deep keyset page", "search name prefix",
-                             "search phone prefix", "search pinyin initials", "customer 360", "API customer list")]
+                             "search name prefix, next page", "search phone prefix", "search pinyin initials",
+                             "search one letter", "match count (after the page)", "customer 360",
+                             "API customer list", "API search")]
     list_url = _url("customer_list")
     detail_url = _url("customer_detail", hub.pk) if hub is not None else None
     name_prefix = hub.name[:2] if hub is not None else "北京"
@@ -153,22 +164,35 @@ def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
         if viewer is None:
             continue
         deep = _deep_cursor(viewer) if list_url else None
+        second = _search_next_cursor(viewer, name_prefix) if list_url else None
+        count_url = _url("customer_count")
         pages = [
             ("customer list, first page", list_url),
             ("customer list, deep keyset page", f"{list_url}?cursor={deep}" if list_url and deep else None),
             (f"search name prefix '{name_prefix}'", f"{list_url}?q={quote(name_prefix)}" if list_url else None),
+            (f"search name prefix '{name_prefix}', page 2",
+             f"{list_url}?q={quote(name_prefix)}&cursor={second}" if list_url and second else None),
             (f"search phone prefix '{phone_prefix}'", f"{list_url}?q={phone_prefix}" if list_url else None),
             (f"search pinyin initials '{initials}'", f"{list_url}?q={initials}" if list_url else None),
+            (f"search one letter '{initials[0]}'", f"{list_url}?q={initials[0]}" if list_url else None),
+            # the list page loads a search's count after it is shown (htmx)
+            (f"match count of '{name_prefix}' (after the page)",
+             f"{count_url}?q={quote(name_prefix)}" if count_url else None),
         ]
         for name, url in pages:
-            out.append(Scenario(name, label, url, unavailable="" if url else "page customer_list not available"))
+            reason = "" if url else "page customer_list not available"
+            if list_url and not url and name.endswith("page 2"):
+                reason = "the search has a single page"
+            out.append(Scenario(name, label, url, unavailable=reason))
         n_orders = hub.orders.count() if hub is not None else 0
         out.append(Scenario(f"customer 360 ({n_orders:,} orders)", label, detail_url,
                             unavailable="" if detail_url else "page customer_detail not available"))
         token = tokens.get(label)
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         out.append(Scenario("API customer list", label, f"{api_url}?limit=50" if api_url else None,
-                            headers={"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {},
-                            unavailable="" if api_url else "API /api/v1/customers not available"))
+                            headers=headers, unavailable="" if api_url else "API /api/v1/customers not available"))
+        out.append(Scenario(f"API search '{initials}'", label, f"{api_url}?limit=50&q={initials}" if api_url else None,
+                            headers=headers, unavailable="" if api_url else "API /api/v1/customers not available"))
     return out
 
 

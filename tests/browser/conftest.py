@@ -4,9 +4,14 @@ driven by Playwright for Python. Playwright never downloads a browser here."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("KEHU_CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
@@ -33,21 +38,110 @@ def browser():
         b.close()
 
 
+class Guard:
+    """What a page did that a journey must never do: reach beyond the live
+    server, or log a JavaScript error. A test that expects an error (a 404
+    page logs "Failed to load resource") says so with :meth:`allow`."""
+
+    def __init__(self):
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.allowed: list[re.Pattern] = []
+        self.pages: list = []
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, page) -> None:
+        self.pages.append(page)
+        page.on("console", lambda msg: msg.type == "error" and self._error(
+            f"console: {msg.text} ({msg.location.get('url', '')})"))
+        page.on("pageerror", lambda exc: self._error(f"uncaught: {exc}"))
+
+    def _error(self, text: str) -> None:
+        if not any(p.search(text) for p in self.allowed):
+            self.errors.append(text)
+
+    def check(self) -> None:
+        """Raise for what happened since the last check (each problem is reported once)."""
+        for page in self.pages:
+            if not page.is_closed():
+                # A round trip to each page lets events still in flight (a request
+                # a script just started) reach the handlers before we look.
+                try:
+                    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 50))")
+                except PlaywrightError:  # the page was navigating away: nothing to wait for
+                    pass
+        blocked, errors = self.blocked[:], self.errors[:]
+        self.blocked.clear()
+        self.errors.clear()
+        assert not blocked, f"requests that tried to leave the live server: {blocked}"
+        assert not errors, f"JavaScript errors: {errors}"
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15000)
-    # Only the live server may be reached: the product must work on a closed network.
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
-                  or route.request.url.startswith("data:") else route.abort())
-    p = context.new_page()
-    yield p
-    context.close()
+def guard():
+    return Guard()
 
 
-def log_in(page, username, password="kehu-pass-123"):
+@pytest.fixture
+def new_page(browser, live_server, guard):
+    """``new_page(**context_options)``: a page in a fresh browser context
+    (own cookies) on the live server, e.g. ``new_page(viewport={...})``."""
+    contexts = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(live_server.url + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            guard.blocked.append(url)
+            route.abort()
+
+    def _new_page(**options):
+        options = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        context.set_default_timeout(15000)
+        # Only the live server may be reached: the product must work on a closed network.
+        context.route("**/*", route)
+        p = context.new_page()
+        guard.watch(p)
+        return p
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+    # Anything that arrived after the test body (late requests, errors) still fails the run.
+    guard.check()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail the test itself (not only its teardown) when its page broke the rules."""
+    result = yield
+    guard = item.funcargs.get("guard") if hasattr(item, "funcargs") else None
+    if guard is not None:
+        guard.check()
+    return result
+
+
+def log_in(page, username, password=PASSWORD):
+    """Log in through the form and wait until the app has let us in."""
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def search(page, term):
+    """Type into the customer search box and wait until htmx has put the results in."""
+    page.wait_for_load_state("domcontentloaded")  # htmx binds the box when the DOM is ready
+    page.get_by_role("searchbox").fill(term)
+    expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(term) + r"(&|$)"))

@@ -19,3 +19,19 @@ function kehuKindSwitch(root) {
   apply();
 }
 document.addEventListener("DOMContentLoaded", function () { kehuKindSwitch(document); });
+
+// Back and Forward bring back htmx's snapshot of the page, in which a filter
+// form's fields hold what the page was first rendered with, not what the
+// restored URL asked for: the list showed the results for "zs" under an empty
+// search box, and the next filter change dropped "zs". Put the URL's values back.
+document.addEventListener("htmx:historyRestore", function () {
+  var params = new URLSearchParams(window.location.search);
+  document.querySelectorAll("form[hx-push-url=true]").forEach(function (form) {
+    form.reset();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || !params.has(el.name)) { return; }
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = params.getAll(el.name).indexOf(el.value) >= 0; }
+      else { el.value = params.get(el.name); }
+    });
+  });
+});

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kehu.sales",
     "kehu.imports",
     "kehu.insights",
+    "kehu.surveys",
     "kehu.web",
     "kehu.demo",
 ]

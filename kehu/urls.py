@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
+    path("surveys/", include("kehu.surveys.urls")),
     path("", include("kehu.web.urls")),
 ]
 

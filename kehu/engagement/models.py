@@ -53,3 +53,50 @@ class Interaction(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TaskSource(models.TextChoices):
+    MANUAL = "manual", _("Added by hand")
+    SURVEY = "survey", _("Survey answer")
+    CHURN = "churn", _("Churn warning")
+    COMPLAINT = "complaint", _("Complaint")
+    CARE = "care", _("Care reminder")
+
+
+class Task(TimeStamped):
+    """Something a person must do, usually about one customer: call back a
+    detractor, answer a complaint, visit an account at risk. ``source`` and
+    ``source_ref`` (e.g. ``{"response": 123}``) say what set it off."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="tasks")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="tasks")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("task"), max_length=200)
+    description = models.TextField(_("details"), blank=True, default="")
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    source = models.CharField(_("source"), max_length=10, choices=TaskSource.choices, default=TaskSource.MANUAL)
+    source_ref = models.JSONField(_("source reference"), default=dict, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["status", "due_on", "id"]
+        indexes = [
+            models.Index(fields=["assigned_to", "status", "due_on"], name="task_assignee_status_due"),
+            models.Index(fields=["customer", "status"], name="task_customer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

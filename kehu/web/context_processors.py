@@ -14,6 +14,8 @@ def navigation(request):
         ("interactions", _("Interactions"), "interaction_list"),
         ("orders", _("Orders"), "order_list"),
         ("products", _("Products"), "product_list"),
+        ("tasks", _("Tasks"), "task_list"),
+        ("surveys", _("Surveys"), "survey_list"),
         ("import", _("Import"), "import_start"),
     ]
     nav = []

@@ -1,0 +1,7 @@
+"""URLs of the survey pages (under /surveys/). Each part of the workflow keeps
+its own URL module, included here: definitions (the designer), distribution
+(waves, sampling, invitations, phone entry), analysis (results, report)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -3,6 +3,8 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from kehu.org.policies import policy_for
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -18,6 +20,9 @@ def navigation(request):
         ("surveys", _("Surveys"), "survey_list"),
         ("import", _("Import"), "import_start"),
     ]
+    if not policy_for(user).can_create:
+        # read-only roles (analysts, marketing) may not import
+        items = [item for item in items if item[0] != "import"]
     nav = []
     for key, label, name in items:
         try:

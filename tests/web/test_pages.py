@@ -96,3 +96,12 @@ def test_empty_states(client, org):
     assert reverse("customer_create") in html
     assert "No interactions found." in client.get(reverse("interaction_list")).content.decode()
     assert "No orders found." in client.get(reverse("order_list")).content.decode()
+
+
+def test_navigation_offers_import_only_to_those_who_may_import(client, org):
+    from django.urls import reverse as _reverse
+
+    for username, offered in (("sales_n1", True), ("admin", True), ("analyst", False), ("north_marketing", False)):
+        client.force_login(getattr(org.users, username))
+        html = client.get(_reverse("home")).content.decode()
+        assert (f'href="{_reverse("import_start")}"' in html) is offered, username

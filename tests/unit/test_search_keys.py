@@ -1,7 +1,8 @@
 """The fast name keys (translation table) equal the lazy_pinyin keys for every name.
 
 ``reference_keys`` is ``name_keys`` as it was before the fast path: always
-lazy_pinyin. No database.
+lazy_pinyin (``search._slow_pinyin`` is that code, kept as the fallback). No
+database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pypinyin import lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT, RE_HANS
 
 from kehu.customers import search
@@ -20,19 +20,13 @@ from kehu.customers.search import _NON_KEY, name_keys
 
 
 def reference_keys(name: str) -> tuple[str, str, str]:
+    """name_keys before the fast path: lazy_pinyin for every name with a Han character."""
     text = (name or "").strip()
     key = _NON_KEY.sub("", text.lower())
     if not re.search(r"[\u3400-\u9fff]", text):
         words = [w for w in re.split(r"[\s\-_.·,()]+", text.lower()) if w]
         return key[:200], key[:400], "".join(w[0] for w in words)[:100]
-    syllables = lazy_pinyin(text, errors="default")
-    full = _NON_KEY.sub("", "".join(syllables).lower())
-    initials = []
-    for chunk in syllables:
-        chunk = _NON_KEY.sub("", chunk.lower())
-        if chunk:
-            initials.append(chunk[0])
-    return key[:200], full[:400], "".join(initials)[:100]
+    return (key[:200], *search._slow_pinyin(text))
 
 
 def known_han() -> list[str]:

@@ -1,20 +1,24 @@
 """Importing customers and orders from spreadsheets.
 
-Two passes over the file, both streaming:
+Two passes, both streaming:
 
 1. **Check.** Every row is parsed and validated in Python; rows are looked up
    against the database in batches of :data:`BATCH` (existing codes, owners,
-   products, order numbers: a few queries per batch, never one per row). Only
-   what later rows need is kept: the codes and order numbers seen so far, the
-   line numbers of bad rows, hashes of phone/email/name+city for duplicate
-   warnings.
-2. **Write**, only when no row is bad or ``skip_bad`` is given: the file is
-   read again, bad rows are skipped, and everything is written in one
-   transaction with bulk inserts — on PostgreSQL with ``COPY`` into the tables
-   (ids taken from the table's sequence first), elsewhere with
-   ``bulk_create``. Search keys (name key, pinyin, initials), the normalised
-   phone, the lower-cased email and the owning team are computed exactly as
-   :mod:`kehu.customers.services` computes them.
+   products, order numbers: a few queries per batch, never one per row).
+   Customers: every good row goes, in its final shape, to a temporary staging
+   table (:mod:`kehu.imports.staging`), and the duplicate warnings come from
+   set-based queries over it once the file is read. Orders keep only what
+   later rows need (codes and order numbers seen so far, bad line numbers).
+2. **Write**, only when no row is bad or ``skip_bad`` is given, in one
+   transaction. Customers: new ones with one ``INSERT … SELECT`` from the
+   staging table (their audit events and tags with it); updates of existing
+   codes read the file again for those rows. Orders: the file is read again,
+   bad rows are skipped, and everything is written with bulk inserts — on
+   PostgreSQL with ``COPY`` into the tables (ids taken from the table's
+   sequence first), elsewhere with ``bulk_create``. Search keys (name key,
+   pinyin, initials), the normalised phone, the lower-cased email and the
+   owning team are computed exactly as :mod:`kehu.customers.services`
+   computes them.
 
 Rules
 -----

@@ -1,20 +1,24 @@
 """Importing customers and orders from spreadsheets.
 
-Two passes over the file, both streaming:
+Two passes, both streaming:
 
 1. **Check.** Every row is parsed and validated in Python; rows are looked up
    against the database in batches of :data:`BATCH` (existing codes, owners,
-   products, order numbers: a few queries per batch, never one per row). Only
-   what later rows need is kept: the codes and order numbers seen so far, the
-   line numbers of bad rows, hashes of phone/email/name+city for duplicate
-   warnings.
-2. **Write**, only when no row is bad or ``skip_bad`` is given: the file is
-   read again, bad rows are skipped, and everything is written in one
-   transaction with bulk inserts — on PostgreSQL with ``COPY`` into the tables
-   (ids taken from the table's sequence first), elsewhere with
-   ``bulk_create``. Search keys (name key, pinyin, initials), the normalised
-   phone, the lower-cased email and the owning team are computed exactly as
-   :mod:`kehu.customers.services` computes them.
+   products, order numbers: a few queries per batch, never one per row).
+   Customers: every good row goes, in its final shape, to a temporary staging
+   table (:mod:`kehu.imports.staging`), and the duplicate warnings come from
+   set-based queries over it once the file is read. Orders keep only what
+   later rows need (codes and order numbers seen so far, bad line numbers).
+2. **Write**, only when no row is bad or ``skip_bad`` is given, in one
+   transaction. Customers: new ones with one ``INSERT … SELECT`` from the
+   staging table (their audit events and tags with it); updates of existing
+   codes read the file again for those rows. Orders: the file is read again,
+   bad rows are skipped, and everything is written with bulk inserts — on
+   PostgreSQL with ``COPY`` into the tables (ids taken from the table's
+   sequence first), elsewhere with ``bulk_create``. Search keys (name key,
+   pinyin, initials), the normalised phone, the lower-cased email and the
+   owning team are computed exactly as :mod:`kehu.customers.services`
+   computes them.
 
 Rules
 -----
@@ -49,8 +53,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +63,7 @@ from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
 from kehu.imports.columns import CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, open_table
+from kehu.imports.staging import CustomerStage
 from kehu.org.models import User
 from kehu.org.policies import policy_for
 from kehu.sales.models import Order, OrderLine, Product
@@ -373,7 +377,7 @@ CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags"}
 
 def _customer_values(row: dict, owner, now) -> dict:
     """Model attname → value for a new customer, keys computed as customers.services does."""
-    values = {}
+    values = dict(_defaults(Customer))
     for key, value in row.items():
         if key in ("owner", "tags"):
             continue
@@ -392,82 +396,47 @@ def _customer_values(row: dict, owner, now) -> dict:
 
 
 def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport, policy, owners: _Owners,
-                          seen: dict, dup_keys: dict, existing_refs: dict) -> None:
-    """Database checks for one batch of parsed rows: codes, owners, duplicates."""
+                          actor, stage: CustomerStage, existing_refs: dict, now) -> None:
+    """Database checks for one batch of parsed rows (codes, owners); the good rows go to the stage."""
     refs = [row["ref"] for _line, row in batch]
-    found = dict(Customer.objects.filter(ref__in=_in(refs)).values_list("ref", "pk"))
+    found = dict(Customer.objects.filter(ref__in=_in(refs)).order_by().values_list("ref", "pk"))
     changeable = set()
     if found:
-        changeable = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True))
+        changeable = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).order_by()
+                         .values_list("ref", flat=True))
     owners.preload({row["owner"] for _line, row in batch if row.get("owner")})
 
-    in_file = _("same %(what)s as line %(other)d (%(ref)s)")
-    in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
-    labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
-    phones, emails, names = set(), set(), set()
+    staged, tags = [], []
     for line, row in batch:
         ref = row["ref"]
         if ref in found and ref not in changeable:
             report.error(line, "ref", _("customer code '%(ref)s' is already in use") % {"ref": ref})
             continue
+        owner = actor
         if row.get("owner"):
             owner = owners.get(row["owner"])
             if isinstance(owner, str):
                 report.error(line, "owner", owner)
                 continue
-        if ref in found:
+        existing = ref in found
+        if existing:
             existing_refs[ref] = found[ref]
-        phone = normalise_phone(row.get("phone", ""))
-        email = (row.get("email") or "").lower()
-        key = name_key(row["name"])
-        city = row.get("city", "")
-        row["_dup"] = (phone, email, key, city)
-        # Within the file: remember a hash of each key and the first line that had it.
-        for label, value in (("phone", phone), ("email", email), ("name", (key, city) if city else None)):
-            if not value:
-                continue
-            h = hash((label, value))
-            first = dup_keys.get(h)
-            if first is None:
-                dup_keys[h] = (line, ref)
-            elif first[1] != ref:
-                report.warning(line, label, in_file % {"what": labels[label], "other": first[0], "ref": first[1]})
-        if phone:
-            phones.add(phone)
-        if email:
-            emails.add(email)
-        if city:
-            names.add(key)
-    q = Q()
-    if phones:
-        q |= Q(phone__in=_in(phones))
-    if emails:
-        q |= Q(email__in=_in(emails))
-    if names:
-        q |= Q(name_key__in=_in(names))
-    if not q:
-        return
-    by_phone, by_email, by_name = {}, {}, {}
-    for ref, name, phone, email, key, city in Customer.objects.filter(q, merged_into__isnull=True).values_list(
-            "ref", "name", "phone", "email", "name_key", "city"):
-        if phone:
-            by_phone.setdefault(phone, []).append((ref, name))
-        if email:
-            by_email.setdefault(email, []).append((ref, name))
-        by_name.setdefault((key, city), []).append((ref, name))
-    for line, row in batch:
-        dup = row.pop("_dup", None)
-        if dup is None or line in report.bad_lines:
-            continue
-        phone, email, key, city = dup
-        for label, table, value in (("phone", by_phone, phone), ("email", by_email, email),
-                                    ("name", by_name, (key, city) if city else None)):
-            if not value:
-                continue
-            for other_ref, other_name in table.get(value, ()):
-                if other_ref != row["ref"]:
-                    report.warning(line, label, in_db % {"what": labels[label], "ref": other_ref, "name": other_name})
-                    break
+        staged.append((line, existing, _customer_values(row, owner if getattr(owner, "pk", None) else None, now)))
+        for tag in row.get("tags") or ():
+            tags.append((line, tag))
+    stage.add(staged, tags)
+
+
+def _duplicate_warnings(stage: CustomerStage, report: ImportReport) -> None:
+    """Warnings for the same phone, email or name and city as an earlier row or an existing customer."""
+    in_file = _("same %(what)s as line %(other)d (%(ref)s)")
+    in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
+    labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
+    for line, kind, label, first_line, ref, name in stage.duplicates():
+        if kind == 0:
+            report.warning(line, label, in_file % {"what": labels[label], "other": first_line, "ref": ref})
+        else:
+            report.warning(line, label, in_db % {"what": labels[label], "ref": ref, "name": name})
 
 
 def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
@@ -485,12 +454,73 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
     if run is not None and run.filename:
         report.filename = run.filename
     owners = _Owners(actor)
+    now = timezone.now()
+    stage = CustomerStage(connection, {CUSTOMER_FIELD_MAP.get(c.field, c.field) for _i, c in hmap.columns})
+    stage.create()
+    try:
+        return _import_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy, owners=owners,
+                                 stage=stage, now=now, skip_bad=skip_bad, dry_run=dry_run, progress=progress, run=run)
+    finally:
+        try:
+            stage.drop()
+        except DatabaseError:
+            pass    # the transaction is broken; the temporary tables go with the connection
 
-    # Pass 1: check.
+
+def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now, skip_bad, dry_run, progress,
+                      run) -> ImportReport:
+    existing_refs = _check_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy,
+                                     owners=owners, stage=stage, now=now, progress=progress)
+    run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
+    if dry_run:
+        return report
+    if report.error_count and not skip_bad:
+        report.refused = True
+        report.created = report.updated = 0
+        _finish_run(run, report, ImportStatus.REFUSED)
+        return report
+
+    # Pass 2: write, in one transaction. New customers straight from the stage (one
+    # INSERT … SELECT, their audit events and tags with it); updates of existing codes
+    # read the file again for their rows (only when there are any).
+    good = report.good_rows
+    with transaction.atomic():
+        run.save()
+        created = stage.insert_new(now=now, actor_id=actor.pk if getattr(actor, "pk", None) else None,
+                                   run_id=run.pk)
+        if progress:
+            progress("write", created, good)
+        updated = 0
+        if existing_refs:
+            tag_cache: dict[str, int] = {}
+            rows = (row for _line, row in _good_rows(table, hmap, report) if row["ref"] in existing_refs)
+            for chunk in _batches(rows):
+                _insert(AuditEvent, _update_customers(chunk, actor=actor, owners=owners, tag_cache=tag_cache,
+                                                      run=run, now=now))
+                updated += len(chunk)
+                if progress:
+                    progress("write", created + updated, good)
+        report.created, report.updated, report.written = created, updated, True
+        _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
+            (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
+             % {"created": created, "updated": updated, "file": report.filename},
+             {"created": created, "updated": updated, "skipped": report.skipped, "file": report.filename})]))
+        _finish_run(run, report, ImportStatus.DONE)
+    return report
+
+
+def _check_customers(*, actor, table, hmap, report, policy, owners, stage, now, progress) -> dict[str, int]:
+    """Pass 1: check every row; the good ones go to the staging table in their final shape.
+    Then the duplicate warnings and the counts. Returns the existing codes the file updates
+    (code → id)."""
     seen: dict[str, int] = {}
-    dup_keys: dict[int, tuple[int, str]] = {}
     existing_refs: dict[str, int] = {}
     batch: list[tuple[int, dict]] = []
+
+    def check(batch):
+        _check_customer_batch(batch, report=report, policy=policy, owners=owners, actor=actor, stage=stage,
+                              existing_refs=existing_refs, now=now)
+
     for line, values in table.rows():
         report.rows_read += 1
         row = _parse(values, hmap, line, report)
@@ -503,74 +533,22 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
                 seen[ref] = line
                 batch.append((line, row))
         if len(batch) >= BATCH:
-            _check_customer_batch(batch, report=report, policy=policy, owners=owners, seen=seen,
-                                  dup_keys=dup_keys, existing_refs=existing_refs)
+            check(batch)
             batch = []
             if progress:
                 progress("check", report.rows_read, None)
     if batch:
-        _check_customer_batch(batch, report=report, policy=policy, owners=owners, seen=seen,
-                              dup_keys=dup_keys, existing_refs=existing_refs)
+        check(batch)
+    del seen
+    if connection.vendor == "postgresql":
+        stage.analyze()
+    with transaction.atomic():     # a transaction for the SET LOCAL of the duplicate query
+        _duplicate_warnings(stage, report)
     if progress:
         progress("check", report.rows_read, None)
-    del seen, dup_keys
-    good_existing = len(existing_refs)
-    report.updated = good_existing
-    report.created = report.good_rows - good_existing
-
-    run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
-    if dry_run:
-        return report
-    if report.error_count and not skip_bad:
-        report.refused = True
-        report.created = report.updated = 0
-        _finish_run(run, report, ImportStatus.REFUSED)
-        return report
-
-    # Pass 2: write, in one transaction.
-    created = updated = 0
-    done = 0
-    tag_cache: dict[str, int] = {}
-    through = Customer.tags.through
-    now = timezone.now()
-    with transaction.atomic():
-        run.save()
-        for chunk in _batches(_good_rows(table, hmap, report)):
-            new_rows, new_tags, audit = [], [], []
-            updates = []
-            for line, row in chunk:
-                if row["ref"] in existing_refs:
-                    updates.append(row)
-                    continue
-                owner = owners.get(row["owner"]) if row.get("owner") else actor
-                owner = owner if getattr(owner, "pk", None) else None
-                new_rows.append(_customer_values(row, owner, now))
-                new_tags.append(row.get("tags"))
-            ids = _insert(Customer, new_rows)
-            wanted = {t for tags in new_tags if tags for t in tags}
-            _tag_ids(wanted, tag_cache)
-            links = [{"customer_id": pk, "tag_id": tag_cache[t]}
-                     for pk, tags in zip(ids, new_tags) if tags for t in tags]
-            if links:
-                through.objects.bulk_create([through(**link) for link in links], batch_size=5000)
-            for pk, values in zip(ids, new_rows):
-                audit.append((pk, pk, values["name"], {"import": run.pk, "ref": values["ref"]}))
-            created += len(ids)
-            rows = _audit_rows(actor=actor, action="import", entity="customer", items=audit, now=now)
-            if updates:
-                rows += _update_customers(updates, actor=actor, owners=owners, tag_cache=tag_cache, run=run, now=now)
-                updated += len(updates)
-            _insert(AuditEvent, rows)
-            done += len(chunk)
-            if progress:
-                progress("write", done, report.good_rows)
-        report.created, report.updated, report.written = created, updated, True
-        _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
-            (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
-             % {"created": created, "updated": updated, "file": report.filename},
-             {"created": created, "updated": updated, "skipped": report.skipped, "file": report.filename})]))
-        _finish_run(run, report, ImportStatus.DONE)
-    return report
+    report.updated = len(existing_refs)
+    report.created = report.good_rows - report.updated
+    return existing_refs
 
 
 def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, run, now) -> list[dict]:

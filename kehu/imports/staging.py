@@ -1,0 +1,257 @@
+"""The customer import's staging table: set-based duplicate checks and writes.
+
+The check pass of :func:`kehu.imports.services.import_customers` appends
+every good row — already in its final shape: search keys, normalised phone,
+lower-case email, owner and team — to a temporary table of the importing
+connection (``COPY`` on PostgreSQL, ``executemany`` elsewhere). Then:
+
+- :meth:`CustomerStage.duplicates` finds the duplicate warnings with six
+  joins / window queries over the whole file at once — same phone, email or
+  name and city as an earlier row of the file, or as a customer already in
+  the database — instead of one lookup per row or per batch;
+- :meth:`CustomerStage.insert_new` writes the new customers, their tags and
+  their audit events with ``INSERT … SELECT`` from the staging table, so no
+  row goes through Python a second time.
+
+Only the staged columns that the file can fill (plus the computed ones) exist
+in the staging table; the other columns get their model default in the
+``INSERT``. The staging tables are dropped by :meth:`CustomerStage.drop`;
+being temporary, they also disappear with the connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Iterator
+
+from kehu.audit.models import AuditEvent
+from kehu.customers.models import Customer, Tag
+
+STAGE = "kehu_import_customer_stage"
+STAGE_TAGS = "kehu_import_customer_stage_tags"
+
+# Always staged: the row's identity, what the duplicate checks compare, what is computed.
+ALWAYS = ("kind", "ref", "name", "name_key", "name_pinyin", "name_initials", "phone", "email", "city",
+          "owner_id", "team_id")
+# Never staged: the id comes from the sequence, timestamps from the import.
+NEVER = ("id", "created_at", "updated_at", "consent_updated_at", "merged_into_id")
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+# Duplicate kinds, in the order their warnings are reported for one line.
+LABELS = ("phone", "email", "name")
+
+
+def _copy_value(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    kind = type(value)
+    if kind is str:
+        return value.translate(_ESCAPE)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int or kind is Decimal:
+        return str(value)
+    if kind is dt.date:
+        return value.isoformat()
+    return str(value).translate(_ESCAPE)
+
+
+def _plain_value(value):
+    """One value for sqlite3 (no adapters needed)."""
+    kind = type(value)
+    if kind is Decimal:
+        return str(value)
+    if kind is dt.date:
+        return value.isoformat()
+    return value
+
+
+class CustomerStage:
+    """The staging table for one customer import on ``connection``."""
+
+    def __init__(self, connection, attnames: set[str]):
+        self.connection = connection
+        self.postgres = connection.vendor == "postgresql"
+        fields = [f for f in Customer._meta.concrete_fields if f.attname not in NEVER]
+        wanted = set(ALWAYS) | set(attnames)
+        #: staged model fields, in table order
+        self.fields = [f for f in fields if f.attname in wanted]
+        #: the others, filled with their model default by :meth:`insert_new`
+        self.constant = [f for f in fields if f.attname not in wanted]
+        self.columns = [f.attname for f in self.fields]
+        self.staged = 0
+
+    # -- building -------------------------------------------------------------------
+    def create(self) -> None:
+        qn = self.connection.ops.quote_name
+        cols = ", ".join(f"{qn(f.column)} {f.db_type(self.connection)}" for f in self.fields)
+        boolean = "boolean" if self.postgres else "bool"
+        with self.connection.cursor() as cursor:
+            self._drop(cursor)
+            cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} (line integer NOT NULL, existing {boolean} NOT NULL, {cols})")
+            cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TAGS} (line integer NOT NULL, name varchar(50) NOT NULL)")
+            # The writes take the stage batch by batch (lines a..b).
+            cursor.execute(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
+            cursor.execute(f"CREATE INDEX {STAGE_TAGS}_line ON {STAGE_TAGS} (line)")
+
+    def add(self, rows: list[tuple[int, bool, dict]], tags: list[tuple[int, str]]) -> None:
+        """Append good rows: ``(line, existing, {attname: value})`` and ``(line, tag name)`` pairs."""
+        if not rows:
+            return
+        columns = self.columns
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                value = _copy_value
+                text = "".join(
+                    f"{line}\t{'t' if existing else 'f'}\t" + "\t".join([value(values[c]) for c in columns]) + "\n"
+                    for line, existing, values in rows)
+                raw = cursor.cursor
+                with raw.copy(f"COPY {STAGE} FROM STDIN") as copy:
+                    copy.write(text)
+                if tags:
+                    with raw.copy(f"COPY {STAGE_TAGS} FROM STDIN") as copy:
+                        copy.write("".join(f"{line}\t{name.translate(_ESCAPE)}\n" for line, name in tags))
+            else:
+                marks = ", ".join(["%s"] * (len(columns) + 2))
+                cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", [
+                    [line, existing, *[_plain_value(values[c]) for c in columns]] for line, existing, values in rows])
+                if tags:
+                    cursor.executemany(f"INSERT INTO {STAGE_TAGS} VALUES (%s, %s)", tags)
+        self.staged += len(rows)
+
+    def analyze(self) -> None:
+        """Statistics for the planner: temporary tables are never analysed by autovacuum."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {STAGE}")
+            cursor.execute(f"ANALYZE {STAGE_TAGS}")
+
+    # -- checks ---------------------------------------------------------------------
+    def duplicates(self) -> Iterator[tuple[int, int, str, int | None, str, str]]:
+        """Duplicate warnings, ordered by line: ``(line, 0 = in the file | 1 = in the database, label,
+        first line, ref, name)``.
+
+        In the file: the earliest staged row with the same phone, the same
+        email, or the same name key and (non-empty) city. In the database:
+        the first customer in the customer list's order (name, id), not
+        merged into another, whose code differs from the row's, with that
+        phone, email, or name key and city.
+        """
+        cust = Customer._meta.db_table
+        keys = {"phone": ("phone",), "email": ("email",), "name": ("name_key", "city")}
+        guard = {"phone": "phone <> ''", "email": "email <> ''", "name": "city <> ''"}
+        parts, ctes = [], []
+        # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
+        # join instead of merging the window over it into a plan over every customer.
+        materialized = "MATERIALIZED " if self.postgres else ""
+        for order, label in enumerate(LABELS):
+            cols = ", ".join(keys[label])
+            parts.append(
+                f"SELECT line, 0 AS kind, {order} AS label, first_line, first_ref AS ref, '' AS name FROM ("
+                f" SELECT line, FIRST_VALUE(line) OVER w AS first_line, FIRST_VALUE(ref) OVER w AS first_ref"
+                f" FROM {STAGE} WHERE {guard[label]} WINDOW w AS (PARTITION BY {cols} ORDER BY line)"
+                f") f{order} WHERE line <> first_line")
+            on = " AND ".join(f"c.{k} = s.{k}" for k in keys[label])
+            parts.append(
+                f"SELECT line, 1 AS kind, {order} AS label, NULL AS first_line, ref, name FROM ("
+                f" SELECT m.line AS line, m.ref AS ref, m.name AS name,"
+                f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.name, m.id) AS n FROM m{order} m"
+                f") d{order} WHERE n = 1")
+            ctes.append(
+                f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
+                f" FROM {STAGE} s JOIN {cust} c ON {on}"
+                f" WHERE s.{guard[label]} AND c.{guard[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
+        sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3"
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                # Sorts and hashes of a million rows: in memory, for this transaction only.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL jit = off")   # its estimates are far off; compiling costs seconds
+            cursor.execute(sql)
+            while chunk := cursor.fetchmany(10_000):
+                for line, kind, label, first_line, ref, name in chunk:
+                    yield line, kind, LABELS[label], first_line, ref, name
+
+    # -- writing --------------------------------------------------------------------
+    def insert_sql(self, stamp, lines: tuple[int, int]) -> tuple[str, list]:
+        """``INSERT INTO customers … SELECT … FROM stage`` for the new rows of ``lines``, in line order."""
+        conn = self.connection
+        qn = conn.ops.quote_name
+        targets = ["created_at", "updated_at", "consent_updated_at"] + [f.column for f in self.fields]
+        consent = " OR ".join(f"s.{c}" for c in ("consent_marketing", "consent_data_processing") if c in self.columns)
+        select = ["%s", "%s", f"CASE WHEN {consent} THEN %s END" if consent else "NULL"]
+        select += [f"s.{qn(f.column)}" for f in self.fields]
+        params: list = [stamp, stamp] + ([stamp] if consent else [])
+        for f in self.constant:
+            default = f.get_default()
+            if default is None:
+                continue            # NULL: the column is simply left out
+            targets.append(f.column)
+            select.append(f"CAST(%s AS {f.db_type(conn)})")
+            params.append(default)
+        sql = (f"INSERT INTO {Customer._meta.db_table} ({', '.join(qn(c) for c in targets)}) "
+               f"SELECT {', '.join(select)} FROM {STAGE} s "
+               f"WHERE s.line BETWEEN %s AND %s AND NOT s.existing ORDER BY s.line")
+        return sql, params + list(lines)
+
+    def insert_new(self, *, now, actor_id: int | None, run_id: int, lines: tuple[int, int] = (0, 2**31 - 1)) -> int:
+        """Write the staged new customers of lines ``lines[0]..lines[1]`` (in line order),
+        their tags and their audit events (action ``import``, ``{"import": run id, "ref":
+        code}``). Returns how many customers were created."""
+        conn = self.connection
+        qn = conn.ops.quote_name
+        cust = Customer._meta.db_table
+        audit = AuditEvent._meta.db_table
+        through = Customer.tags.through._meta
+        tag = Tag._meta.db_table
+        stamp = conn.ops.adapt_datetimefield_value(now)
+        insert, params = self.insert_sql(stamp, lines)
+        audit_cols = "created_at, actor_id, action, entity, entity_id, customer_id, summary, changes"
+        in_range = "s.line BETWEEN %s AND %s AND NOT s.existing"
+        statements = []
+        if self.postgres:
+            # One statement: the audit rows come from the RETURNING of the insert.
+            statements.append((
+                f"WITH new AS ({insert} RETURNING id, ref, name) "
+                f"INSERT INTO {audit} ({audit_cols}) "
+                f"SELECT %s, %s, 'import', 'customer', id, id, SUBSTR(name, 1, 300), "
+                f"jsonb_build_object('import', %s::integer, 'ref', ref) FROM new",
+                params + [stamp, actor_id, run_id]))
+        else:
+            statements.append((insert, params))
+            statements.append((
+                f"INSERT INTO {audit} ({audit_cols}) "
+                f"SELECT %s, %s, 'import', 'customer', c.id, c.id, SUBSTR(c.name, 1, 300), "
+                f"json_object('import', %s, 'ref', c.ref) "
+                f"FROM {STAGE} s JOIN {cust} c ON c.ref = s.ref WHERE {in_range} ORDER BY s.line",
+                [stamp, actor_id, run_id, *lines]))
+        # Tags of the new customers: missing tag names first, then the links.
+        statements.append((
+            f"INSERT INTO {tag} (name) SELECT DISTINCT t.name FROM {STAGE_TAGS} t "
+            f"JOIN {STAGE} s ON s.line = t.line WHERE {in_range} "
+            f"AND NOT EXISTS (SELECT 1 FROM {tag} g WHERE g.name = t.name) ON CONFLICT DO NOTHING", list(lines)))
+        statements.append((
+            f"INSERT INTO {through.db_table} ({qn(through.get_field('customer').column)}, "
+            f"{qn(through.get_field('tag').column)}) "
+            f"SELECT c.id, g.id FROM {STAGE_TAGS} t JOIN {STAGE} s ON s.line = t.line "
+            f"JOIN {cust} c ON c.ref = s.ref JOIN {tag} g ON g.name = t.name "
+            f"WHERE {in_range} ORDER BY s.line, t.name", list(lines)))
+        with conn.cursor() as cursor:
+            created = None
+            for sql, args in statements:
+                cursor.execute(sql, args)
+                if created is None:
+                    created = cursor.rowcount
+        return created
+
+    # -- cleaning up -----------------------------------------------------------------
+    def _drop(self, cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TAGS}")
+
+    def drop(self) -> None:
+        with self.connection.cursor() as cursor:
+            self._drop(cursor)
+

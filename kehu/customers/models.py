@@ -94,7 +94,10 @@ class Customer(TimeStamped):
     """One customer: an individual (个人客户) or an organisation (企业客户)."""
 
     kind = models.CharField(_("type"), max_length=12, choices=CustomerType.choices, default=CustomerType.ORGANIZATION)
-    ref = models.CharField(_("customer code"), max_length=40, unique=True)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL Django
+    # would add a second, varchar_pattern_ops index for LIKE, and codes are
+    # only ever matched exactly. Every index costs the import its upkeep.
+    ref = models.CharField(_("customer code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     # Search keys, kept by customer services: lower-cased name, full pinyin
     # without spaces, and pinyin initials, so that "zs" and "zhangsan" find 张三.
@@ -147,13 +150,16 @@ class Customer(TimeStamped):
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.RESERVE)
     relationship_level = models.CharField(_("relationship level"), max_length=12, choices=RelationshipLevel.choices, blank=True, default="")
 
+    # owner and team need no index of their own: cust_owner_pinyin and
+    # cust_team_pinyin start with them.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="owned_customers",
+        on_delete=models.PROTECT, related_name="owned_customers", db_index=False,
     )
     # The owning team, kept equal to the owner's team by the services; the
     # visibility policy filters on it with one indexed IN over a team subtree.
-    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="customers")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="customers", db_index=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
 
     preferences = models.TextField(_("preferences"), blank=True, default="")
@@ -165,7 +171,7 @@ class Customer(TimeStamped):
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="merged_from",
+        on_delete=models.SET_NULL, related_name="merged_from", db_index=False,
     )
 
     class Meta:
@@ -180,7 +186,11 @@ class Customer(TimeStamped):
             models.Index(fields=["name_key", "id"], name="cust_key_id"),
             models.Index(fields=["name_initials", "name_pinyin", "id"], name="cust_initials_pinyin"),
             models.Index(fields=["phone", "id"], name="cust_phone_id"),
-            models.Index(fields=["email", "id"], name="cust_email_id"),
+            # Partial indexes hold only the rows they serve, and rows outside
+            # them cost an insert nothing: many customers have no e-mail, few
+            # were merged away.
+            models.Index(fields=["email", "id"], name="cust_email_id", condition=Q(email__gt="")),
+            models.Index(fields=["merged_into"], name="cust_merged_into", condition=Q(merged_into__isnull=False)),
             models.Index(fields=["team", "name_pinyin", "id"], name="cust_team_pinyin"),
             models.Index(fields=["owner", "name_pinyin", "id"], name="cust_owner_pinyin"),
             models.Index(fields=["-created_at", "-id"], name="cust_created"),
@@ -188,6 +198,7 @@ class Customer(TimeStamped):
             models.Index(fields=["city", "name_pinyin", "id"], name="cust_city_pinyin"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["ref"], name="cust_ref_unique"),
             models.CheckConstraint(
                 condition=Q(share_of_wallet__isnull=True) | (Q(share_of_wallet__gte=0) & Q(share_of_wallet__lte=100)),
                 name="cust_share_of_wallet_0_100",

@@ -49,7 +49,8 @@ def _search_parts(term: str) -> list[tuple[Q, tuple[str, ...]]]:
     if kind == "phone":
         parts.append((Q(phone__startswith=normalise_phone(term)), ("phone", "id")))
     elif kind == "email":
-        parts.append((Q(email__startswith=term.lower()), ("email", "id")))
+        # email > '' lets PostgreSQL use the partial index cust_email_id
+        parts.append((Q(email__startswith=term.lower(), email__gt=""), ("email", "id")))
     else:
         key = name_keys(term)[0]
         if key and kind == "latin":

@@ -190,8 +190,10 @@ def indicators(survey: Survey) -> QuerySet:
     return survey.indicators.select_related("parent").order_by("level", "position", "id")
 
 
-def leaf_indicators(survey: Survey) -> QuerySet:
-    return survey.indicators.filter(children__isnull=True).order_by("level", "position", "id")
+def leaf_indicators(survey: Survey) -> list[Indicator]:
+    """The indicators at the bottom of the hierarchy, in the tree's order."""
+    tree = indicator_tree(survey)
+    return [n.indicator for n in tree.walk() if n.is_leaf and n is not tree] if tree is not None else []
 
 
 def csi_tree(survey: Survey, *, language: str | None = None) -> Node | None:
@@ -326,7 +328,9 @@ def leaf_score_matrix(*, survey: Survey, wave: Wave, complete_only: bool = True)
     from kehu.surveys.models import ResponseStatus
 
     items = leaf_items(survey)
-    codes = [c for c in (i.code for i in leaf_indicators(survey)) if c in items]
+    tree = indicator_tree(survey)
+    leaves = [n.indicator.code for n in tree.walk() if n.is_leaf] if tree is not None else []
+    codes = [c for c in leaves if c in items]
     responses = Response.objects.filter(wave=wave)
     if complete_only:
         responses = responses.filter(status=ResponseStatus.COMPLETE)

@@ -23,3 +23,20 @@ def localized(value, language=None):
 @register.filter(name="missing_languages")
 def missing_languages_filter(value):
     return [texts.language_name(code) for code in texts.missing_languages(value)]
+
+
+@register.filter
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}``: a dictionary lookup with a variable key."""
+    try:
+        return mapping.get(key, [])
+    except AttributeError:
+        return []
+
+
+@register.filter
+def as_json(value):
+    """JSON for an HTML attribute (autoescaping keeps the quotes safe)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -301,3 +301,28 @@ def test_model_page_adds_and_removes_paths(client, org, acsi):
     r = client.post(reverse("survey_construct_create", args=[acsi.pk]),
                     {"code": "IMG", "mode": "A", "name_zh": "形象", "name_en": "Image"})
     assert r.status_code == 302 and acsi.constructs.filter(code="IMG").exists()
+
+
+def test_saaty_drinks_through_the_page(client, org):
+    """Saaty (2008) drinks matrix entered on the AHP page: priorities .177 .019
+    .042 .116 .190 .129 .327 and CR ≈ .022 (tests/surveys/test_weights.py)."""
+    from tests.surveys.test_weights import DRINKS, DRINKS_MATRIX, SAATY_PRIORITIES
+    from kehu.surveys.services.definitions import indicator_create, survey_create
+
+    admin = org.users.admin
+    survey = survey_create(actor=admin, code="drinks", title={"en": "Drinks"})
+    root = indicator_create(actor=admin, survey=survey, parent=None, code="all", name={"en": "All"})
+    for code, en, zh in DRINKS:
+        indicator_create(actor=admin, survey=survey, parent=root, code=code, name={"en": en, "zh-hans": zh})
+    upper = {f"a-{i}-{j}": str(DRINKS_MATRIX[i][j]) for i in range(7) for j in range(i + 1, 7)}
+    client.force_login(org.users.north_marketing)
+    html = client.post(reverse("survey_ahp_check", args=[survey.pk, root.pk]), upper).content.decode()
+    assert re.search(r'data-testid="ahp-cr">0\.022<', html)
+    for (code, _en, _zh), p in zip(DRINKS, SAATY_PRIORITIES):
+        assert re.search(rf'data-testid="ahp-weight-{code}">{p:.3f}<', html), code
+    r = client.post(reverse("survey_ahp", args=[survey.pk, root.pk]), upper)
+    assert r.status_code == 302
+    html = client.get(reverse("survey_indicators", args=[survey.pk])).content.decode()
+    assert "CR = 0.022" in html and 'aria-label="Weight of Water"' in html and 'value="0.3268"' in html
+    html = client.get(reverse("survey_ahp", args=[survey.pk, root.pk])).content.decode()
+    assert '<span id="r-2-1">3</span>' in html  # tea vs wine came back

@@ -360,11 +360,17 @@ def indicator_delete(request, pk, ind):
 def indicator_move(request, pk, ind):
     survey = _designable(request, pk)
     indicator = _indicator(survey, ind)
+    return _move(request, svc.indicator_move, indicator=indicator,
+                 to=reverse("survey_indicators", args=[survey.pk]) + f"#ind-{indicator.pk}")
+
+
+def _move(request, service, *, to: str, **target):
+    """Move one row up (``up`` posted) or down with ``service``, then back to ``to``."""
     try:
-        svc.indicator_move(actor=request.user, indicator=indicator, offset=-1 if request.POST.get("up") else 1)
+        service(actor=request.user, offset=-1 if request.POST.get("up") else 1, **target)
     except ValidationError as exc:
         _error_messages(request, exc)
-    return redirect(reverse("survey_indicators", args=[survey.pk]) + f"#ind-{indicator.pk}")
+    return redirect(to)
 
 
 @login_required
@@ -592,11 +598,8 @@ def question_delete(request, pk, q):
 def question_move(request, pk, q):
     survey = _designable(request, pk)
     question = _question(survey, q)
-    try:
-        svc.question_move(actor=request.user, question=question, offset=-1 if request.POST.get("up") else 1)
-    except ValidationError as exc:
-        _error_messages(request, exc)
-    return redirect(reverse("survey_questions", args=[survey.pk]) + f"#q-{question.pk}")
+    return _move(request, svc.question_move, question=question,
+                 to=reverse("survey_questions", args=[survey.pk]) + f"#q-{question.pk}")
 
 
 # --------------------------------------------------------------------------

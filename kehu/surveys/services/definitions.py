@@ -302,12 +302,18 @@ def _siblings(survey: Survey, parent: Indicator | None):
     return Indicator.objects.filter(survey=survey, parent=parent).order_by("position", "id")
 
 
-def _clean_indicator_code(survey: Survey, code, *, exclude_pk=None) -> str:
+def _clean_part_code(model, survey: Survey, code, *, exclude_pk=None) -> str:
+    """The stripped code of an indicator or construct, checked for form and
+    uniqueness within ``survey``."""
     code = (code or "").strip()
     if not defs.CODE_RE.match(code):
-        raise ValidationError({"code": [_("A letter, then letters, digits, _ . or - (at most 40), e.g. supply.")]})
-    if Indicator.objects.filter(survey=survey, code=code).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"code": [_("This survey already has an indicator %(code)s.") % {"code": code}]})
+        example = "supply" if model is Indicator else "SAT"
+        raise ValidationError({"code": [_("A letter, then letters, digits, _ . or - (at most 40), e.g. %(example)s.")
+                                        % {"example": example}]})
+    if model.objects.filter(survey=survey, code=code).exclude(pk=exclude_pk).exists():
+        message = (_("This survey already has an indicator %(code)s.") if model is Indicator
+                   else _("This survey already has a construct %(code)s."))
+        raise ValidationError({"code": [message % {"code": code}]})
     return code
 
 
@@ -321,7 +327,7 @@ def indicator_create(*, actor, survey: Survey, parent: Indicator | None, code: s
     _require_editable(survey)
     if parent is not None and parent.survey_id != survey.pk:
         raise ValidationError({"parent": [_("This indicator belongs to another survey.")]})
-    code = _clean_indicator_code(survey, code)
+    code = _clean_part_code(Indicator, survey, code)
     name = texts.clean(name, field="name", max_length=200)
     if parent is None:
         if survey.indicators.filter(parent__isnull=True).exists():
@@ -388,7 +394,7 @@ def indicator_update(*, actor, indicator: Indicator, code: str | None = None, na
     _require_editable(indicator.survey)
     before = snapshot(indicator)
     if code is not None:
-        indicator.code = _clean_indicator_code(indicator.survey, code, exclude_pk=indicator.pk)
+        indicator.code = _clean_part_code(Indicator, indicator.survey, code, exclude_pk=indicator.pk)
     if name is not None:
         indicator.name = texts.clean(name, field="name", max_length=200)
     with transaction.atomic():
@@ -903,19 +909,10 @@ def question_move(*, actor, question: Question, offset: int) -> None:
 # Constructs and paths
 # --------------------------------------------------------------------------
 
-def _clean_construct_code(survey, code, *, exclude_pk=None) -> str:
-    code = (code or "").strip()
-    if not defs.CODE_RE.match(code):
-        raise ValidationError({"code": [_("A letter, then letters, digits, _ . or - (at most 40), e.g. SAT.")]})
-    if Construct.objects.filter(survey=survey, code=code).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"code": [_("This survey already has a construct %(code)s.") % {"code": code}]})
-    return code
-
-
 def construct_create(*, actor, survey: Survey, code: str, name, mode: str = ConstructMode.REFLECTIVE) -> Construct:
     _require_designer(actor)
     _require_editable(survey)
-    code = _clean_construct_code(survey, code)
+    code = _clean_part_code(Construct, survey, code)
     name = texts.clean(name, field="name", max_length=200)
     if mode not in ConstructMode.values:
         raise ValidationError({"mode": [_("Choose A (reflective) or B (formative).")]})
@@ -935,7 +932,7 @@ def construct_update(*, actor, construct: Construct, code: str | None = None, na
     _require_editable(construct.survey)
     before = snapshot(construct)
     if code is not None:
-        construct.code = _clean_construct_code(construct.survey, code, exclude_pk=construct.pk)
+        construct.code = _clean_part_code(Construct, construct.survey, code, exclude_pk=construct.pk)
     if name is not None:
         construct.name = texts.clean(name, field="name", max_length=200)
     if mode is not None:

@@ -105,9 +105,17 @@ def survey_create(request):
         request, None, "", title=_("New survey"), form=form, templates=templates))
 
 
-def _read_upload(form) -> dict:
+def _apply_upload(form, apply):
+    """``(what apply returned, [])`` for the uploaded definition, or ``(None,
+    problems of the file)``; a service's refusal goes onto ``form``."""
     upload = form.cleaned_data["file"]
-    return defs.load_text(upload.read(), filename=upload.name)
+    try:
+        return apply(defs.load_text(upload.read(), filename=upload.name)), []
+    except defs.DefinitionError as exc:
+        return None, exc.messages()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None, []
 
 
 @login_required
@@ -117,16 +125,10 @@ def survey_import(request):
     form = DefinitionFileForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            definition = _read_upload(form)
-            survey = svc.survey_create_from_definition(
-                actor=request.user, definition=definition, code=form.cleaned_data.get("code") or None,
-                source=f"file:{form.cleaned_data['file'].name}")
-        except defs.DefinitionError as exc:
-            problems = exc.messages()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        survey, problems = _apply_upload(form, lambda definition: svc.survey_create_from_definition(
+            actor=request.user, definition=definition, code=form.cleaned_data.get("code") or None,
+            source=f"file:{form.cleaned_data['file'].name}"))
+        if survey is not None:
             messages.success(request, _("Survey %(code)s loaded from %(file)s as a draft.") % {
                 "code": survey.code, "file": form.cleaned_data["file"].name})
             return redirect("survey_detail", pk=survey.pk)
@@ -248,13 +250,9 @@ def survey_load(request, pk):
     form = DefinitionFileForm(request.POST or None, request.FILES or None, with_code=False)
     problems: list[str] = []
     if request.method == "POST" and not blocked and form.is_valid():
-        try:
-            svc.survey_replace_definition(actor=request.user, survey=survey, definition=_read_upload(form))
-        except defs.DefinitionError as exc:
-            problems = exc.messages()
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        replaced, problems = _apply_upload(form, lambda definition: svc.survey_replace_definition(
+            actor=request.user, survey=survey, definition=definition))
+        if replaced is not None:
             messages.success(request, _("The definition of %(code)s was replaced by %(file)s.") % {
                 "code": survey.code, "file": form.cleaned_data["file"].name})
             return redirect("survey_detail", pk=survey.pk)

@@ -326,3 +326,16 @@ def test_saaty_drinks_through_the_page(client, org):
     assert "CR = 0.022" in html and 'aria-label="Weight of Water"' in html and 'value="0.3268"' in html
     html = client.get(reverse("survey_ahp", args=[survey.pk, root.pk])).content.decode()
     assert '<span id="r-2-1">3</span>' in html  # tea vs wine came back
+
+
+def test_the_list_costs_the_same_for_more_surveys(client, org, django_assert_max_num_queries):
+    client.force_login(org.users.analyst)
+    for name in ("nps", "acsi", "employee"):
+        survey_create_from_template(actor=org.users.admin, template=name, code=name)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("survey_list")).status_code == 200
+    for name in ("servqual", "ecsi", "natural-gas"):
+        survey_create_from_template(actor=org.users.admin, template=name, code=name)
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("survey_list")).content.decode()
+    assert html.count('class="badge status-draft"') == 6

@@ -372,7 +372,7 @@ def survey_definition(survey: Survey) -> dict:
 
     def node(ind: Indicator, root: bool = False) -> dict:
         kids = children.get(ind.pk, [])
-        out = {"code": ind.code, "name": dict(ind.name), "weight": 1.0 if root else ind.weight}
+        out = {"code": ind.code, "name": texts.ordered(ind.name), "weight": 1.0 if root else ind.weight}
         if kids:
             out["children"] = [node(k) for k in kids]
             out["child_weights"] = ind.child_weight_method
@@ -396,27 +396,27 @@ def survey_definition(survey: Survey) -> dict:
         "kehu_survey": FORMAT_VERSION,
         "code": s.code,
         "kind": s.kind,
-        "title": dict(s.title),
-        "description": dict(s.description),
-        "intro": dict(s.intro),
-        "thanks": dict(s.thanks),
+        "title": texts.ordered(s.title),
+        "description": texts.ordered(s.description),
+        "intro": texts.ordered(s.intro),
+        "thanks": texts.ordered(s.thanks),
         "template": s.template,
         "settings": {
-            "likert_scores": dict(s.likert_scores or {}),
+            "likert_scores": {k: (s.likert_scores or {})[k] for k in sorted(s.likert_scores or {}, reverse=True)},
             "satisfied_from": s.satisfied_from,
             "follow_up_below": s.follow_up_below,
             "follow_up_detractors": s.follow_up_detractors,
             "resurvey_days": s.resurvey_days,
         },
         "indicators": node(roots[0], root=True) if roots else None,
-        "constructs": [{"code": c.code, "name": dict(c.name), "mode": c.mode} for c in s.constructs.all()],
+        "constructs": [{"code": c.code, "name": texts.ordered(c.name), "mode": c.mode} for c in s.constructs.all()],
         "paths": [[p.source.code, p.target.code] for p in s.paths.all()],
         "questions": [{
-            "code": q.code, "kind": q.kind, "text": dict(q.text), "help": dict(q.help or {}),
+            "code": q.code, "kind": q.kind, "text": texts.ordered(q.text), "help": texts.ordered(q.help),
             "required": q.required, "reverse": q.reverse,
-            "options": [{"value": o["value"], "label": dict(o["label"])} for o in q.options or []],
+            "options": [{"value": o["value"], "label": texts.ordered(o["label"])} for o in q.options or []],
             "indicator": q.indicator.code if q.indicator else "",
             "construct": q.construct.code if q.construct else "",
-            "show_if": dict(q.condition or {}),
+            "show_if": {k: q.condition[k] for k in ("question", "op", "value") if k in (q.condition or {})},
         } for q in s.questions.all()],
     }

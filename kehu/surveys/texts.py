@@ -80,6 +80,15 @@ def make(zh: str = "", en: str = "") -> dict[str, str]:
     return value
 
 
+def ordered(value) -> dict[str, str]:
+    """``value`` with its languages in :data:`LANGUAGES` order (PostgreSQL's
+    jsonb keeps keys in its own order), for exports that must read the same
+    whatever the database."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {code: value[code] for code in LANGUAGES if code in value}
+
+
 def missing_languages(value) -> list[str]:
     """The languages (codes, in :data:`LANGUAGES` order) that ``value`` has no text in."""
     if isinstance(value, str):

@@ -89,3 +89,8 @@ def test_template_filters():
     with translation.override("zh-hans"):
         out = t.render(Context({"v": BOTH, "w": {"zh-hans": "甲"}}))
     assert out == f"{BOTH['zh-hans']}|{BOTH['en']}|英语"
+
+
+def test_ordered_puts_chinese_first_whatever_the_database_did():
+    assert list(texts.ordered({"en": "A", "zh-hans": "甲"})) == ["zh-hans", "en"]
+    assert texts.ordered(None) == {}

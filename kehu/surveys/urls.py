@@ -2,6 +2,8 @@
 its own URL module, included here: definitions (the designer), distribution
 (waves, sampling, invitations, phone entry), analysis (results, report)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("kehu.surveys.urls_design")),
+]

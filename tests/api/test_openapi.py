@@ -23,6 +23,23 @@ EXPECTED = {
     "/api/v1/orders/{order_id}": {"get", "patch", "delete"},
     "/api/v1/orders/{order_id}/payments": {"get", "post"},
     "/api/v1/me": {"get"},
+    "/api/v1/surveys": {"get", "post"},
+    "/api/v1/surveys/import": {"post"},
+    "/api/v1/surveys/{survey_id}": {"get", "patch", "delete"},
+    "/api/v1/surveys/{survey_id}/copy": {"post"},
+    "/api/v1/surveys/{survey_id}/definition": {"get", "put"},
+    "/api/v1/surveys/{survey_id}/indicators": {"get", "post"},
+    "/api/v1/surveys/{survey_id}/indicators/{indicator_id}": {"patch", "delete"},
+    "/api/v1/surveys/{survey_id}/indicators/{indicator_id}/weights": {"put"},
+    "/api/v1/surveys/{survey_id}/indicators/{indicator_id}/ahp-check": {"post"},
+    "/api/v1/surveys/{survey_id}/questions": {"get", "post"},
+    "/api/v1/surveys/{survey_id}/questions/{question_id}": {"get", "patch", "delete"},
+    "/api/v1/surveys/{survey_id}/questions/{question_id}/move": {"post"},
+    "/api/v1/surveys/{survey_id}/constructs": {"get", "post"},
+    "/api/v1/surveys/{survey_id}/constructs/{construct_id}": {"patch", "delete"},
+    "/api/v1/surveys/{survey_id}/paths": {"get", "post"},
+    "/api/v1/surveys/{survey_id}/paths/{path_id}": {"delete"},
+    "/api/v1/survey-templates": {"get"},
 }
 
 
@@ -52,7 +69,9 @@ def test_security_schemes_are_bearer_and_session(schema):
 
 def test_lists_are_cursor_paged_and_errors_documented(schema):
     for path in ("/api/v1/customers", "/api/v1/contacts", "/api/v1/interactions", "/api/v1/products",
-                 "/api/v1/product-lines", "/api/v1/orders", "/api/v1/orders/{order_id}/payments"):
+                 "/api/v1/product-lines", "/api/v1/orders", "/api/v1/orders/{order_id}/payments",
+                 "/api/v1/surveys", "/api/v1/surveys/{survey_id}/indicators", "/api/v1/surveys/{survey_id}/questions",
+                 "/api/v1/surveys/{survey_id}/constructs", "/api/v1/surveys/{survey_id}/paths"):
         op = schema["paths"][path]["get"]
         params = {p["name"] for p in op["parameters"]}
         assert {"limit", "cursor"} <= params, path

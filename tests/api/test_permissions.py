@@ -166,3 +166,83 @@ def test_invisible_and_missing_give_identical_answers(org, world, api_as):
     missing = api.get("/customers/999999")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
+
+
+# Survey definitions: every active user reads; administrators, marketing and
+# head-office managers (hq_manager) design (kehu/surveys/selectors.py).
+SURVEY_DESIGNERS = {"admin", "hq_manager", "north_marketing"}
+
+
+@pytest.fixture
+def survey_world(org):
+    from kehu.surveys.services.definitions import survey_create_from_template
+
+    gas = survey_create_from_template(actor=org.users.admin, template="natural-gas", code="gas")
+    acsi = survey_create_from_template(actor=org.users.admin, template="acsi", code="acsi")
+    return SimpleNamespace(
+        gas=gas, acsi=acsi, supply=gas.indicators.get(code="supply"), q10=gas.questions.get(code="Q10"),
+        q11=gas.questions.get(code="Q11"), construct=acsi.constructs.get(code="CC"),
+        path=acsi.paths.get(source__code="CC", target__code="CL"),
+    )
+
+
+SURVEY_OPS = [
+    ("GET surveys", lambda api, w: api.get("/surveys"), 200, False),
+    ("GET survey", lambda api, w: api.get(f"/surveys/{w.gas.pk}"), 200, False),
+    ("GET definition", lambda api, w: api.get(f"/surveys/{w.gas.pk}/definition"), 200, False),
+    ("GET indicators", lambda api, w: api.get(f"/surveys/{w.gas.pk}/indicators"), 200, False),
+    ("GET questions", lambda api, w: api.get(f"/surveys/{w.gas.pk}/questions"), 200, False),
+    ("GET question", lambda api, w: api.get(f"/surveys/{w.gas.pk}/questions/{w.q10.pk}"), 200, False),
+    ("GET constructs", lambda api, w: api.get(f"/surveys/{w.acsi.pk}/constructs"), 200, False),
+    ("GET paths", lambda api, w: api.get(f"/surveys/{w.acsi.pk}/paths"), 200, False),
+    ("GET templates", lambda api, w: api.get("/survey-templates"), 200, False),
+    ("POST ahp-check", lambda api, w: api.post(f"/surveys/{w.gas.pk}/indicators/{w.supply.pk}/ahp-check",
+                                              {"matrix": [[1, 2], ["1/2", 1]]}), 200, False),
+    ("POST survey", lambda api, w: api.post("/surveys", {"code": "new", "template": "nps"}), 201, True),
+    ("POST import", lambda api, w: api.post("/surveys/import", {"definition": {"code": "imp", "title": {"en": "I"}}}),
+     201, True),
+    ("PATCH survey", lambda api, w: api.patch(f"/surveys/{w.gas.pk}", {"resurvey_days": 30}), 200, True),
+    ("DELETE survey", lambda api, w: api.delete(f"/surveys/{w.acsi.pk}"), 204, True),
+    ("POST copy", lambda api, w: api.post(f"/surveys/{w.gas.pk}/copy", {"code": "gas-copy"}), 201, True),
+    ("PUT definition", lambda api, w: api.put(f"/surveys/{w.acsi.pk}/definition",
+                                              {"definition": {"code": "acsi", "title": {"en": "A"}}}), 200, True),
+    ("POST indicator", lambda api, w: api.post(f"/surveys/{w.gas.pk}/indicators",
+                                               {"parent_id": w.supply.pk, "code": "odour", "name": {"en": "Odour"}}),
+     201, True),
+    ("PATCH indicator", lambda api, w: api.patch(f"/surveys/{w.gas.pk}/indicators/{w.supply.pk}",
+                                                 {"name": {"en": "Supply"}}), 200, True),
+    ("DELETE indicator", lambda api, w: api.delete(f"/surveys/{w.gas.pk}/indicators/{w.supply.pk}"), 204, True),
+    ("PUT weights", lambda api, w: api.put(f"/surveys/{w.gas.pk}/indicators/{w.supply.pk}/weights",
+                                           {"method": "equal"}), 200, True),
+    ("POST question", lambda api, w: api.post(f"/surveys/{w.gas.pk}/questions",
+                                              {"code": "Q99", "kind": "text", "text": {"en": "Else?"}}), 201, True),
+    ("PATCH question", lambda api, w: api.patch(f"/surveys/{w.gas.pk}/questions/{w.q10.pk}",
+                                                {"required": False}), 200, True),
+    ("DELETE question", lambda api, w: api.delete(f"/surveys/{w.gas.pk}/questions/{w.q11.pk}"), 204, True),
+    ("POST move", lambda api, w: api.post(f"/surveys/{w.gas.pk}/questions/{w.q11.pk}/move", {"offset": -1}), 200,
+     True),
+    ("POST construct", lambda api, w: api.post(f"/surveys/{w.acsi.pk}/constructs",
+                                               {"code": "IMG", "name": {"en": "Image"}}), 201, True),
+    ("PATCH construct", lambda api, w: api.patch(f"/surveys/{w.acsi.pk}/constructs/{w.construct.pk}",
+                                                 {"mode": "B"}), 200, True),
+    ("DELETE construct", lambda api, w: api.delete(f"/surveys/{w.acsi.pk}/constructs/{w.construct.pk}"), 204, True),
+    ("POST path", lambda api, w: api.post(f"/surveys/{w.acsi.pk}/paths", {"source": "CE", "target": "CL"}), 201,
+     True),
+    ("DELETE path", lambda api, w: api.delete(f"/surveys/{w.acsi.pk}/paths/{w.path.pk}"), 204, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SURVEY_OPS, ids=[o[0] for o in SURVEY_OPS])
+def test_survey_definitions(org, survey_world, api_as, role, op):
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), survey_world)
+    if write and role not in SURVEY_DESIGNERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+@pytest.mark.parametrize("path", ["/surveys/999999", "/surveys/999999/questions", "/surveys/999999/definition"])
+def test_missing_surveys_are_404(org, api_as, path):
+    assert_error(api_as(org.users.admin).get(path), 404, "not_found")

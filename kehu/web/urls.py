@@ -30,6 +30,8 @@ urlpatterns = [
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     # engagement and sales
     path("interactions/", interactions.interaction_list, name="interaction_list"),
+    path("interactions/<int:pk>/edit/", interactions.interaction_edit, name="interaction_edit"),
+    path("interactions/<int:pk>/delete/", interactions.interaction_delete, name="interaction_delete"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/payments/new/", orders.payment_create, name="payment_create"),

@@ -28,6 +28,8 @@ def page_urls(full):
         reverse("interaction_create", args=[c.pk]),
         reverse("interaction_list"),
         reverse("interaction_list") + "?channel=phone",
+        reverse("interaction_edit", args=[full.interaction.pk]),
+        reverse("interaction_delete", args=[full.interaction.pk]),
         reverse("order_list"),
         reverse("order_list") + f"?customer={c.pk}",
         reverse("order_detail", args=[o.pk]),

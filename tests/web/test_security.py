@@ -7,6 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kehu.customers.models import Customer
+from kehu.customers.services import customer_share
+from kehu.engagement.models import Interaction
 from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,50 @@ def test_read_only_roles_get_403_on_changes(client_for, org, east):
     assert client.get(reverse("contact_edit", args=[contact.pk])).status_code == 403
     assert client.get(reverse("payment_create", args=[order.pk])).status_code == 403
     assert client.get(reverse("order_detail", args=[order.pk])).status_code == 200
+
+
+@pytest.fixture
+def east_records(east):
+    """Records of the East customer that the pages change and delete."""
+    customer, _contact, order = east
+    return {
+        "interaction": InteractionFactory(customer=customer, subject="East call"),
+        "order": order,
+    }
+
+
+def change_urls(records):
+    return [
+        reverse("interaction_edit", args=[records["interaction"].pk]),
+        reverse("interaction_delete", args=[records["interaction"].pk]),
+    ]
+
+
+def assert_unchanged(records):
+    assert Interaction.objects.get(pk=records["interaction"].pk).subject == "East call"
+
+
+def test_changing_another_teams_records_is_404(client_for, org, east_records):
+    client = client_for(org.users.sales_n1)
+    for url in change_urls(east_records):
+        for response in (client.get(url), client.post(url, {"summary": "hacked", "channel": "phone"})):
+            assert response.status_code == 404, url
+            assert "This page does not exist, or you may not see it." in response.content.decode()
+    assert_unchanged(east_records)
+
+
+def test_looking_is_not_changing(client_for, org, east, east_records):
+    """The analyst (a read-only role) and a salesperson with a read-only share
+    may see the records but get 403 on every change page."""
+    customer_share(actor=org.users.admin, customer=east[0], user=org.users.sales_n1, can_edit=False)
+    for user in (org.users.analyst, org.users.sales_n1):
+        client = client_for(user)
+        for url in change_urls(east_records):
+            response = client.get(url)
+            assert response.status_code == 403, (user, url)
+            assert "You may look at this record but not change it." in response.content.decode()
+            assert client.post(url, {"summary": "changed", "channel": "phone"}).status_code == 403, (user, url)
+    assert_unchanged(east_records)
 
 
 def test_script_in_a_name_renders_inert(client_for, org):

@@ -53,6 +53,11 @@ class ServiceModelForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields
                 if name in self.cleaned_data and name not in exclude}
 
+    def changed_service_data(self, exclude=()) -> dict:
+        """Only what the user changed, so that an edit's audit record says what
+        was changed rather than what the form rounded (a time's seconds)."""
+        return {name: value for name, value in self.service_data(exclude).items() if name in self.changed_data}
+
 
 class CustomerForm(ServiceModelForm):
     tags = forms.CharField(

@@ -167,13 +167,23 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     return order
 
 
+def _line_text(line: OrderLine) -> str:
+    """An order line as the change history shows it: ``P001 Steel coil × 3 = 300.00``."""
+    what = " ".join(x for x in (line.product.ref if line.product_id else "", line.description) if x) or "—"
+    return f"{what} × {format(line.quantity.normalize(), 'f')} = {line.amount.quantize(CENT)}"
+
+
 def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None) -> Order:
+    """Change an order; ``lines``, when given, replace all its lines and the
+    totals follow. Payments stay. The audit record lists the lines before and
+    after when they changed."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
     unknown = set(data) - ORDER_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     before = snapshot(order)
+    lines_before = [_line_text(ln) for ln in order.lines.select_related("product")] if lines is not None else None
     for k, v in data.items():
         setattr(order, k, v)
     with transaction.atomic():
@@ -188,6 +198,10 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
         order.full_clean()
         order.save()
         changes = diff(before, snapshot(order))
+        if lines is not None:
+            lines_after = [_line_text(ln) for ln in built]
+            if lines_after != lines_before:
+                changes["lines"] = [lines_before, lines_after]
         if changes:
             audit_record(actor=actor, action="update", instance=order, customer_id=order.customer_id,
                          changes=changes, summary=order.ref)
@@ -195,8 +209,12 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
 
 
 def order_delete(*, actor, order: Order) -> None:
+    """Delete an order with its lines. An order with payments is refused:
+    money received is company history; cancel the order instead."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
+    if order.payments.exists():
+        raise ValidationError(_("This order has payments and cannot be deleted; cancel it instead."))
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=order, customer_id=order.customer_id,
                      changes=snapshot(order), summary=order.ref)

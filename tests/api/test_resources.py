@@ -205,8 +205,15 @@ def test_order_crud_with_lines_and_payments(org, customers, api_as):
     assert r.json()["status"] == "delivered" and r.json()["amount"] == "20.00" and len(r.json()["lines"]) == 1
     r = api.patch(f"/orders/{order['id']}", {"remarks": "keep lines"})
     assert r.status_code == 200 and len(r.json()["lines"]) == 1 and r.json()["remarks"] == "keep lines"
-    assert api.delete(f"/orders/{order['id']}").status_code == 204
-    assert not Order.objects.filter(pk=order["id"]).exists()
+    # money was received: the order is kept; cancelling it is the way out
+    err = assert_error(api.delete(f"/orders/{order['id']}"), 422, "validation_error")
+    assert err["fields"] == {"__all__": ["This order has payments and cannot be deleted; cancel it instead."]}
+    assert api.patch(f"/orders/{order['id']}", {"status": "cancelled"}).json()["status"] == "cancelled"
+    assert Order.objects.filter(pk=order["id"]).exists()
+    bare = api.post("/orders", {"customer_id": customers.n1.pk, "order_date": "2025-04-02",
+                                "lines": [{"quantity": 1, "unit_price": "5"}]}).json()
+    assert api.delete(f"/orders/{bare['id']}").status_code == 204
+    assert not Order.objects.filter(pk=bare["id"]).exists()
 
 
 def test_order_validation(org, customers, api_as):

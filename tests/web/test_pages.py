@@ -35,6 +35,9 @@ def page_urls(full):
         reverse("order_detail", args=[o.pk]),
         reverse("order_create", args=[c.pk]),
         reverse("payment_create", args=[o.pk]),
+        reverse("order_edit", args=[o.pk]),
+        reverse("order_cancel", args=[o.pk]),
+        reverse("order_delete", args=[o.pk]),
         reverse("product_list"),
     ]
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from kehu.customers.models import Customer
 from kehu.customers.services import customer_share
 from kehu.engagement.models import Interaction
+from kehu.sales.models import Order
 from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,11 +94,15 @@ def change_urls(records):
     return [
         reverse("interaction_edit", args=[records["interaction"].pk]),
         reverse("interaction_delete", args=[records["interaction"].pk]),
+        reverse("order_edit", args=[records["order"].pk]),
+        reverse("order_cancel", args=[records["order"].pk]),
+        reverse("order_delete", args=[records["order"].pk]),
     ]
 
 
 def assert_unchanged(records):
     assert Interaction.objects.get(pk=records["interaction"].pk).subject == "East call"
+    assert Order.objects.get(pk=records["order"].pk).status == "confirmed"
 
 
 def test_changing_another_teams_records_is_404(client_for, org, east_records):

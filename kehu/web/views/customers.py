@@ -346,15 +346,18 @@ def _audit_field(entity: str, name: str):
     model = AUDIT_MODELS.get(entity)
     if model is not None:
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            return None
+        return field if field.concrete else None  # not a reverse relation such as an order's lines
     return None
 
 
 def _field_label(entity: str, name: str):
     if name == "tags":
         return _("Tags")
+    if entity == "order" and name == "lines":
+        return _("Lines")
     field = _audit_field(entity, name)
     return field.verbose_name if field is not None else name.replace("_", " ")
 

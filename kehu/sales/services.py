@@ -25,13 +25,34 @@ def _may_manage_catalogue(actor) -> bool:
 
 
 def product_line_create(*, actor, code: str, name: str) -> ProductLine:
+    """Add a product line. Codes are unique whatever their case: ``plate``
+    and ``PLATE`` would name the same line in an import."""
     if not _may_manage_catalogue(actor):
         raise PermissionDenied(_("Only administrators and sales managers manage products."))
     line = ProductLine(code=code.strip(), name=name.strip())
     with transaction.atomic():
+        if line.code and ProductLine.objects.filter(code__iexact=line.code).exists():
+            raise ValidationError({"code": _("A product line with the code %(code)s already exists.") % {
+                "code": line.code}})
         line.full_clean()
         line.save()
         audit_record(actor=actor, action="create", instance=line, changes=snapshot(line), summary=line.name)
+    return line
+
+
+def product_line_rename(*, actor, line: ProductLine, name: str) -> ProductLine:
+    """Give a product line a new name. Its code stays: it is how imports and
+    other systems name the line."""
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    before = snapshot(line)
+    line.name = name.strip()
+    with transaction.atomic():
+        line.full_clean()
+        line.save()
+        changes = diff(before, snapshot(line))
+        if changes:
+            audit_record(actor=actor, action="update", instance=line, changes=changes, summary=line.name)
     return line
 
 

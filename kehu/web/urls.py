@@ -41,4 +41,7 @@ urlpatterns = [
     path("products/", products.product_list, name="product_list"),
     path("products/new/", products.product_create, name="product_create"),
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("products/lines/", products.product_line_list, name="product_line_list"),
+    path("products/lines/new/", products.product_line_create, name="product_line_create"),
+    path("products/lines/<int:pk>/edit/", products.product_line_edit, name="product_line_edit"),
 ]

@@ -18,7 +18,7 @@ EXPECTED = {
     "/api/v1/products": {"get", "post"},
     "/api/v1/products/{product_id}": {"get", "patch", "delete"},
     "/api/v1/product-lines": {"get", "post"},
-    "/api/v1/product-lines/{line_id}": {"get"},
+    "/api/v1/product-lines/{line_id}": {"get", "patch"},
     "/api/v1/orders": {"get", "post"},
     "/api/v1/orders/{order_id}": {"get", "patch", "delete"},
     "/api/v1/orders/{order_id}/payments": {"get", "post"},

@@ -124,6 +124,8 @@ CATALOGUE_OPS = [
     ("GET product lines", lambda api, w: api.get("/product-lines"), 200, False),
     ("GET product line", lambda api, w: api.get(f"/product-lines/{w.product.line_id}"), 200, False),
     ("POST product line", lambda api, w: api.post("/product-lines", {"code": "NEW", "name": "New"}), 201, True),
+    ("PATCH product line", lambda api, w: api.patch(f"/product-lines/{w.product.line_id}", {"name": "Renamed"}),
+     200, True),
     ("GET me", lambda api, w: api.get("/me"), 200, False),
 ]
 

@@ -127,6 +127,13 @@ def test_product_crud_by_manager(org, api_as):
     line = r.json()
     assert api.get(f"/product-lines/{line['id']}").json()["code"] == "COIL"
     assert_error(api.post("/product-lines", {"code": "COIL", "name": "Again"}), 422)
+    err = assert_error(api.post("/product-lines", {"code": "coil", "name": "Again"}), 422)
+    assert err["fields"] == {"code": ["A product line with the code coil already exists."]}
+    r = api.patch(f"/product-lines/{line['id']}", {"name": "Coils and strip", "code": "IGNORED"})
+    assert r.status_code == 200, r.content
+    assert r.json()["name"] == "Coils and strip" and r.json()["code"] == "COIL"
+    assert assert_error(api.patch(f"/product-lines/{line['id']}", {"name": ""}), 422)["fields"] == {
+        "name": ["This field cannot be blank."]}
     r = api.post("/products", {"ref": "HR-001", "name": "Hot rolled coil", "line_id": line["id"], "unit": "t",
                                "unit_price": "4200.00", "unit_cost": 3900})
     assert r.status_code == 201, r.content

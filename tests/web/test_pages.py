@@ -39,6 +39,7 @@ def page_urls(full):
         reverse("order_cancel", args=[o.pk]),
         reverse("order_delete", args=[o.pk]),
         reverse("product_list"),
+        reverse("product_line_list"),
     ]
 
 
@@ -59,7 +60,8 @@ def test_manager_pages_render_with_cookie_language(client, org, full, lang):
     client.cookies["kehu_language"] = lang
     client.force_login(org.users.north_manager)
     urls = [reverse("customer_reassign"), reverse("product_create"),
-            reverse("product_edit", args=[full.product.pk])] + page_urls(full)
+            reverse("product_edit", args=[full.product.pk]), reverse("product_line_create"),
+            reverse("product_line_edit", args=[full.product.line_id])] + page_urls(full)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

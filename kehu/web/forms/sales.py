@@ -135,6 +135,21 @@ class ProductForm(ServiceModelForm):
         self.fields["line"].queryset = ProductLine.objects.order_by("name")
 
 
+class ProductLineForm(ServiceModelForm):
+    class Meta:
+        model = ProductLine
+        fields = ["code", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Renaming only: the code is how imports and other systems name the line.
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("The code cannot be changed.")
+        else:
+            self.fields["code"].help_text = _("A short unique code, for example PLATE.")
+
+
 class OrderFilterForm(forms.Form):
     q = forms.CharField(label=_("Order number"), required=False, max_length=60)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
+from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
@@ -26,6 +26,9 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", contacts.contact_create, name="contact_create"),
     path("customers/<int:pk>/interactions/new/", interactions.interaction_create, name="interaction_create"),
     path("customers/<int:pk>/orders/new/", orders.order_create, name="order_create"),
+    path("customers/<int:pk>/anniversaries/new/", anniversaries.anniversary_create, name="anniversary_create"),
+    path("anniversaries/<int:pk>/edit/", anniversaries.anniversary_edit, name="anniversary_edit"),
+    path("anniversaries/<int:pk>/delete/", anniversaries.anniversary_delete, name="anniversary_delete"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     # engagement and sales

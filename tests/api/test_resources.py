@@ -1,4 +1,4 @@
-"""CRUD and filters for contacts, interactions, products, product lines, orders and payments."""
+"""CRUD and filters for contacts, anniversaries, interactions, products, product lines, orders and payments."""
 
 import datetime as dt
 from decimal import Decimal
@@ -61,6 +61,48 @@ def test_contact_filter_by_customer(org, customers, api_as):
     assert item_ids(api.get("/contacts", {"customer_id": customers.n1.pk})) == [a.pk, b.pk]
     assert item_ids(api.get("/contacts")) == [a.pk, b.pk, c.pk]
     assert item_ids(api_as(org.users.sales_e1).get("/contacts")) == [c.pk]
+
+
+# -- anniversaries ------------------------------------------------------------
+
+def test_anniversary_crud(org, customers, api_as):
+    from kehu.audit.models import AuditEvent
+
+    api = api_as(org.users.sales_n1)
+    base = f"/customers/{customers.n1.pk}/anniversaries"
+    assert api.get(f"/customers/{customers.n1.pk}").json()["anniversaries"] == []
+    r = api.post(base, {"label": "公司成立日", "date": "2005-06-01"})
+    assert r.status_code == 201, r.content
+    founded = r.json()
+    assert founded == {"id": founded["id"], "customer_id": customers.n1.pk, "label": "公司成立日", "date": "2005-06-01"}
+    first = api.post(base, {"label": "首次下单日", "date": "2003-01-15"}).json()
+    assert item_ids(api.get(base)) == [first["id"], founded["id"]]  # by date
+    detail = api.get(f"/customers/{customers.n1.pk}").json()
+    assert [a["label"] for a in detail["anniversaries"]] == ["首次下单日", "公司成立日"]
+    assert "anniversaries" not in api.get("/customers").json()["items"][0]  # the list stays lean
+    assert api.get(f"{base}/{founded['id']}").json()["date"] == "2005-06-01"
+    r = api.patch(f"{base}/{founded['id']}", {"date": "2005-06-02"})
+    assert r.status_code == 200 and r.json() == {**founded, "date": "2005-06-02"}
+    assert AuditEvent.objects.get(entity="anniversary", entity_id=founded["id"], action="update").changes == {
+        "date": ["2005-06-01", "2005-06-02"]}
+    assert api.delete(f"{base}/{first['id']}").status_code == 204
+    assert item_ids(api.get(base)) == [founded["id"]]
+    # an anniversary is reached through its own customer only
+    assert_error(api.get(f"/customers/{customers.n1b.pk}/anniversaries/{founded['id']}"), 404, "not_found")
+
+
+def test_anniversary_validation(org, customers, api_as):
+    api = api_as(org.users.sales_n1)
+    base = f"/customers/{customers.n1.pk}/anniversaries"
+    err = assert_error(api.post(base, {"label": "", "date": "2005-02-30"}), 422, "validation_error")
+    assert set(err["fields"]) == {"label", "date"}
+    err = assert_error(api.post(base, {"label": "x" * 61}), 422)
+    assert err["fields"] == {"label": ["Use at most 60 characters."], "date": ["This field is required."]}
+    err = assert_error(api.post(base, {"label": "   ", "date": "2005-02-01"}), 422)
+    assert err["fields"] == {"label": ["This field cannot be blank."]}
+    founded = api.post(base, {"label": "Founded", "date": "2005-06-01"}).json()
+    err = assert_error(api.patch(f"{base}/{founded['id']}", {"date": None}), 422)
+    assert err["fields"] == {"date": ["This field cannot be null."]}
 
 
 # -- interactions -------------------------------------------------------------

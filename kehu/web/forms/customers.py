@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from kehu.customers.models import Contact, Customer, CustomerType, LifecycleStage, Region
+from kehu.customers.models import Anniversary, Contact, Customer, CustomerType, LifecycleStage, Region
 from kehu.org.models import Team, User
 
 CLASSIFICATION_FIELDS = [
@@ -129,6 +130,27 @@ class ContactForm(ServiceModelForm):
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = qs
+
+
+# The occasion is free text; these are offered as it is typed (a <datalist>).
+ANNIVERSARY_SUGGESTIONS = [
+    pgettext_lazy("anniversary", "Company founding day"), pgettext_lazy("anniversary", "Wedding anniversary"),
+    pgettext_lazy("anniversary", "First order"), pgettext_lazy("anniversary", "Contract signed"),
+    pgettext_lazy("anniversary", "Became a key account"),
+]
+
+
+class AnniversaryForm(ServiceModelForm):
+    """A date to remember (纪念日); the occasion is free text, with common ones suggested."""
+
+    class Meta:
+        model = Anniversary
+        fields = ["label", "date"]
+        widgets = {"label": forms.TextInput(attrs={"list": "anniversary-suggestions", "autocomplete": "off"}),
+                   "date": DateInput()}
+        help_texts = {"label": _("For example company founding day, wedding anniversary, first order.")}
+
+    suggestions = ANNIVERSARY_SUGGESTIONS
 
 
 class ShareForm(forms.Form):

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.audit.models import AuditEvent
 from kehu.customers import selectors
-from kehu.customers.models import Contact, Customer, CustomerShare
+from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare
 from kehu.customers.services import (
     customer_create as customer_create_service,
     customer_delete as customer_delete_service,
@@ -332,14 +332,16 @@ def _profile_groups(customer: Customer):
     return groups
 
 
-AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order}
+AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order,
+                "anniversary": Anniversary}
 ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
     "reassign": gettext_lazy("reassigned"), "payment": gettext_lazy("payment recorded"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
-                 "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name}
+                 "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
+                 "anniversary": Anniversary._meta.verbose_name}
 
 
 def _audit_field(entity: str, name: str):

@@ -218,8 +218,8 @@ def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: s
 
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
-    """Merge ``drop`` into ``keep``: contacts, interactions, orders, shares, tags
-    and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
+    """Merge ``drop`` into ``keep``: contacts, anniversaries, interactions,
+    orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
     values; ``drop`` is deleted after an audit record of what it held."""
     from kehu.audit.models import AuditEvent
     from kehu.engagement.models import Interaction
@@ -246,6 +246,7 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
             "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
             "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
             "orders": Order.objects.filter(customer=drop).update(customer=keep),
+            "anniversaries": Anniversary.objects.filter(customer=drop).update(customer=keep),
         }
         for share in CustomerShare.objects.filter(customer=drop):
             if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():

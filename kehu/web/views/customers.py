@@ -241,6 +241,7 @@ def _merge_summary(keep: Customer, drop: Customer) -> dict:
         "contacts": drop.contacts.count(),
         "interactions": drop.interactions.count(),
         "orders": Order.objects.filter(customer=drop).count(),
+        "anniversaries": drop.anniversaries.count(),
         "shares": drop.shares.count(),
         "tags": [t.name for t in drop.tags.all()],
         "filled": filled,

@@ -63,6 +63,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Remove")
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Remove")
 
     def _counts(self, i, form) -> bool:
         if self.can_delete and self._should_delete_form(form):

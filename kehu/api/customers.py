@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kehu.api.anniversaries import AnniversaryOut
 from kehu.api.common import (
     READ_ERRORS, WRITE_ERRORS, Money, Percent, api_field_names, blankable, not_found_field,
     partial_schema, sent_fields,
@@ -85,6 +86,17 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_tags(obj) -> list[str]:
         return sorted(t.name for t in obj.tags.all())
+
+
+class CustomerDetailOut(CustomerOut):
+    """One customer with what the list leaves out: its anniversaries."""
+
+    anniversaries: list[AnniversaryOut] = Field(description="Dates to remember, by date; change them under "
+                                                            "/customers/{customer_id}/anniversaries.")
+
+    @staticmethod
+    def resolve_anniversaries(obj):
+        return list(obj.anniversaries.order_by("date", "id"))
 
 
 class CustomerIn(Schema):
@@ -178,7 +190,7 @@ def list_customers(request, filters: Query[CustomerFilterIn]):
     return Tiered(listing.base.prefetch_related("tags"), listing.tiers)
 
 
-@router.post("", response={201: CustomerOut, **WRITE_ERRORS}, url_name="customer-create",
+@router.post("", response={201: CustomerDetailOut, **WRITE_ERRORS}, url_name="customer-create",
              summary="Create a customer")
 def create_customer(request, payload: CustomerIn):
     data, tags = _service_data(payload.model_dump(exclude_unset=True))
@@ -187,13 +199,13 @@ def create_customer(request, payload: CustomerIn):
     return Status(201, customer)
 
 
-@router.get("/{int:customer_id}", response={200: CustomerOut, **READ_ERRORS}, url_name="customer-detail",
+@router.get("/{int:customer_id}", response={200: CustomerDetailOut, **READ_ERRORS}, url_name="customer-detail",
             summary="Get a customer")
 def get_customer(request, customer_id: int):
     return customer_get(viewer=request.auth, pk=customer_id)
 
 
-@router.patch("/{int:customer_id}", response={200: CustomerOut, **WRITE_ERRORS}, url_name="customer-update",
+@router.patch("/{int:customer_id}", response={200: CustomerDetailOut, **WRITE_ERRORS}, url_name="customer-update",
               summary="Change some fields of a customer")
 def update_customer(request, customer_id: int, payload: CustomerPatchIn):
     customer = customer_get(viewer=request.auth, pk=customer_id)

@@ -1,10 +1,11 @@
 """Adds the v1 routers to :data:`kehu.api.router.api`."""
 
-from kehu.api import contacts, customers, interactions, me, orders, products
+from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products
 from kehu.api.router import api
 from kehu.surveys import api_definitions as survey_definitions
 
 api.add_router("/customers", customers.router)
+api.add_router("/customers", anniversaries.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/interactions", interactions.router)
 api.add_router("/products", products.router)

@@ -18,7 +18,9 @@ from kehu.api.common import (
 )
 from kehu.api.pagination import CursorPagination
 from kehu.sales.selectors import product_line_list, product_list
-from kehu.sales.services import product_create, product_delete, product_line_create, product_update
+from kehu.sales.services import (
+    product_create, product_delete, product_line_create, product_line_rename, product_update,
+)
 
 router = Router(tags=["products"])
 lines_router = Router(tags=["product lines"])
@@ -34,6 +36,10 @@ class ProductLineOut(Schema):
 
 class ProductLineIn(Schema):
     code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ProductLineRenameIn(Schema):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -74,6 +80,13 @@ def _get_product(product_id: int):
     if product is None:
         raise Http404
     return product
+
+
+def _get_product_line(line_id: int):
+    line = product_line_list().filter(pk=line_id).first()
+    if line is None:
+        raise Http404
+    return line
 
 
 def _service_data(data: dict) -> dict:
@@ -139,7 +152,10 @@ def create_product_line(request, payload: ProductLineIn):
 @lines_router.get("/{int:line_id}", response={200: ProductLineOut, **READ_ERRORS}, url_name="product-line-detail",
                   summary="Get a product line")
 def get_product_line(request, line_id: int):
-    line = product_line_list().filter(pk=line_id).first()
-    if line is None:
-        raise Http404
-    return line
+    return _get_product_line(line_id)
+
+
+@lines_router.patch("/{int:line_id}", response={200: ProductLineOut, **WRITE_ERRORS}, url_name="product-line-update",
+                    summary="Rename a product line (its code stays)")
+def rename_product_line(request, line_id: int, payload: ProductLineRenameIn):
+    return product_line_rename(actor=request.auth, line=_get_product_line(line_id), name=payload.name)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from kehu.customers.models import Contact, Customer
+from kehu.customers.models import Anniversary, Contact, Customer
 from kehu.customers.search import name_keys, normalise_phone, search_term_kind
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier
@@ -175,11 +175,27 @@ def contact_list(*, viewer, customer_id: int | None = None) -> QuerySet[Contact]
     return qs.select_related("customer", "reports_to")
 
 
-def contact_get(*, viewer, pk) -> Contact:
-    """One contact of a visible customer, or 404."""
+def _one_or_404(qs: QuerySet, pk):
     from django.http import Http404
 
     try:
-        return contact_list(viewer=viewer).get(pk=pk)
-    except (Contact.DoesNotExist, ValueError, TypeError):
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def contact_get(*, viewer, pk) -> Contact:
+    """One contact of a visible customer, or 404."""
+    return _one_or_404(contact_list(viewer=viewer), pk)
+
+
+def anniversary_list(*, viewer, customer_id: int | None = None) -> QuerySet[Anniversary]:
+    qs = policy_for(viewer).visible(Anniversary.objects.all(), prefix="customer__")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return qs.select_related("customer")
+
+
+def anniversary_get(*, viewer, pk, customer_id: int | None = None) -> Anniversary:
+    """One anniversary of a visible customer (of ``customer_id`` when given), or 404."""
+    return _one_or_404(anniversary_list(viewer=viewer, customer_id=customer_id), pk)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.audit.services import audit_record, diff, snapshot
-from kehu.customers.models import Contact, Customer, CustomerShare, Tag
+from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare, Tag
 from kehu.customers.search import name_keys, normalise_phone
 from kehu.org.policies import policy_for
 
@@ -20,6 +20,7 @@ CUSTOMER_FIELDS = {
     f.name for f in Customer._meta.concrete_fields
     if f.editable and f.name not in ("id", "created_at", "updated_at", "merged_into", "team")
 }
+ANNIVERSARY_FIELDS = {"label", "date"}
 CONTACT_FIELDS = {
     f.name for f in Contact._meta.concrete_fields
     if f.editable and f.name not in ("id", "created_at", "updated_at", "customer")
@@ -217,8 +218,8 @@ def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: s
 
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
-    """Merge ``drop`` into ``keep``: contacts, interactions, orders, shares, tags
-    and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
+    """Merge ``drop`` into ``keep``: contacts, anniversaries, interactions,
+    orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
     values; ``drop`` is deleted after an audit record of what it held."""
     from kehu.audit.models import AuditEvent
     from kehu.engagement.models import Interaction
@@ -245,6 +246,7 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
             "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
             "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
             "orders": Order.objects.filter(customer=drop).update(customer=keep),
+            "anniversaries": Anniversary.objects.filter(customer=drop).update(customer=keep),
         }
         for share in CustomerShare.objects.filter(customer=drop):
             if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():
@@ -318,3 +320,56 @@ def contact_delete(*, actor, contact: Contact) -> None:
         audit_record(actor=actor, action="delete", instance=contact, customer_id=contact.customer_id,
                      changes=snapshot(contact), summary=contact.name)
         contact.delete()
+
+
+# -- anniversaries ------------------------------------------------------------------
+
+def _anniversary_name(anniversary: Anniversary) -> str:
+    return f"{anniversary.label} {anniversary.date.isoformat() if anniversary.date else ''}".strip()
+
+
+def anniversary_create(*, actor, customer: Customer, data: dict[str, Any]) -> Anniversary:
+    """Add a date to remember (纪念日) to a customer: its founding day, a
+    wedding anniversary, the first order..."""
+    if not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - ANNIVERSARY_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    anniversary = Anniversary(customer=customer, **data)
+    anniversary.label = (anniversary.label or "").strip()
+    with transaction.atomic():
+        anniversary.full_clean()
+        anniversary.save()
+        audit_record(actor=actor, action="create", instance=anniversary, customer_id=customer.pk,
+                     changes=snapshot(anniversary), summary=_anniversary_name(anniversary))
+    return anniversary
+
+
+def anniversary_update(*, actor, anniversary: Anniversary, data: dict[str, Any]) -> Anniversary:
+    if not policy_for(actor).can_change(anniversary.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - ANNIVERSARY_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    before = snapshot(anniversary)
+    for key, value in data.items():
+        setattr(anniversary, key, value)
+    anniversary.label = (anniversary.label or "").strip()
+    with transaction.atomic():
+        anniversary.full_clean()
+        anniversary.save()
+        changes = diff(before, snapshot(anniversary))
+        if changes:
+            audit_record(actor=actor, action="update", instance=anniversary, customer_id=anniversary.customer_id,
+                         changes=changes, summary=_anniversary_name(anniversary))
+    return anniversary
+
+
+def anniversary_delete(*, actor, anniversary: Anniversary) -> None:
+    if not policy_for(actor).can_change(anniversary.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=anniversary, customer_id=anniversary.customer_id,
+                     changes=snapshot(anniversary), summary=_anniversary_name(anniversary))
+        anniversary.delete()

@@ -42,8 +42,8 @@ def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
         at = timezone.make_aware(datetime.combine(order.order_date, time(12, 0)), tz)
         items.append({"kind": "order", "at": at, "obj": order})
     for ev in AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")[:limit]:
-        if ev.entity == "interaction":
-            continue  # the interaction itself is on the timeline
+        if ev.entity == "interaction" and ev.action != "delete":
+            continue  # the interaction itself is on the timeline (until it is deleted)
         items.append({"kind": "change", "at": ev.created_at, "obj": ev})
     items.sort(key=lambda x: x["at"], reverse=True)
     return items[:limit]

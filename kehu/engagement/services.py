@@ -20,6 +20,15 @@ INTERACTION_FIELDS = {
 }
 
 
+def _audit_name(interaction: Interaction) -> str:
+    """How the change history names an interaction: its subject, else its
+    channel and day (a deleted one is no longer on the timeline to look at)."""
+    if interaction.subject:
+        return interaction.subject
+    when = timezone.localtime(interaction.occurred_at).date().isoformat() if interaction.occurred_at else ""
+    return f"{interaction.get_channel_display()} {when}".strip()
+
+
 def interaction_log(*, actor, customer: Customer, data: dict[str, Any], check_permissions: bool = True) -> Interaction:
     """Record a call, visit, email, message or meeting with its summary (联系纪要)."""
     if check_permissions and not policy_for(actor).can_change(customer):
@@ -37,11 +46,15 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any], check_pe
         interaction.full_clean()
         interaction.save()
         audit_record(actor=actor, action="create", instance=interaction, customer_id=customer.pk,
-                     summary=interaction.subject or interaction.get_channel_display())
+                     summary=_audit_name(interaction))
     return interaction
 
 
 def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+    """Change an interaction. Anyone who may change its customer may, not
+    only who logged it: the owner and their manager answer for the customer's
+    record, and the author may have left. The author (``user``) stays; the
+    change history says who changed what."""
     if not policy_for(actor).can_change(interaction.customer):
         raise PermissionDenied(_("You may not change this customer."))
     unknown = set(data) - INTERACTION_FIELDS
@@ -58,14 +71,16 @@ def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any])
         changes = diff(before, snapshot(interaction))
         if changes:
             audit_record(actor=actor, action="update", instance=interaction,
-                         customer_id=interaction.customer_id, changes=changes)
+                         customer_id=interaction.customer_id, changes=changes, summary=_audit_name(interaction))
     return interaction
 
 
 def interaction_delete(*, actor, interaction: Interaction) -> None:
+    """Delete an interaction (the same people as :func:`interaction_update`);
+    the change history keeps what it said."""
     if not policy_for(actor).can_change(interaction.customer):
         raise PermissionDenied(_("You may not change this customer."))
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=interaction, customer_id=interaction.customer_id,
-                     changes=snapshot(interaction))
+                     changes=snapshot(interaction), summary=_audit_name(interaction))
         interaction.delete()

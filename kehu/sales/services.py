@@ -25,13 +25,34 @@ def _may_manage_catalogue(actor) -> bool:
 
 
 def product_line_create(*, actor, code: str, name: str) -> ProductLine:
+    """Add a product line. Codes are unique whatever their case: ``plate``
+    and ``PLATE`` would name the same line in an import."""
     if not _may_manage_catalogue(actor):
         raise PermissionDenied(_("Only administrators and sales managers manage products."))
     line = ProductLine(code=code.strip(), name=name.strip())
     with transaction.atomic():
+        if line.code and ProductLine.objects.filter(code__iexact=line.code).exists():
+            raise ValidationError({"code": _("A product line with the code %(code)s already exists.") % {
+                "code": line.code}})
         line.full_clean()
         line.save()
         audit_record(actor=actor, action="create", instance=line, changes=snapshot(line), summary=line.name)
+    return line
+
+
+def product_line_rename(*, actor, line: ProductLine, name: str) -> ProductLine:
+    """Give a product line a new name. Its code stays: it is how imports and
+    other systems name the line."""
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    before = snapshot(line)
+    line.name = name.strip()
+    with transaction.atomic():
+        line.full_clean()
+        line.save()
+        changes = diff(before, snapshot(line))
+        if changes:
+            audit_record(actor=actor, action="update", instance=line, changes=changes, summary=line.name)
     return line
 
 
@@ -167,13 +188,23 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     return order
 
 
+def _line_text(line: OrderLine) -> str:
+    """An order line as the change history shows it: ``P001 Steel coil × 3 = 300.00``."""
+    what = " ".join(x for x in (line.product.ref if line.product_id else "", line.description) if x) or "—"
+    return f"{what} × {format(line.quantity.normalize(), 'f')} = {line.amount.quantize(CENT)}"
+
+
 def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None) -> Order:
+    """Change an order; ``lines``, when given, replace all its lines and the
+    totals follow. Payments stay. The audit record lists the lines before and
+    after when they changed."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
     unknown = set(data) - ORDER_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     before = snapshot(order)
+    lines_before = [_line_text(ln) for ln in order.lines.select_related("product")] if lines is not None else None
     for k, v in data.items():
         setattr(order, k, v)
     with transaction.atomic():
@@ -188,6 +219,10 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
         order.full_clean()
         order.save()
         changes = diff(before, snapshot(order))
+        if lines is not None:
+            lines_after = [_line_text(ln) for ln in built]
+            if lines_after != lines_before:
+                changes["lines"] = [lines_before, lines_after]
         if changes:
             audit_record(actor=actor, action="update", instance=order, customer_id=order.customer_id,
                          changes=changes, summary=order.ref)
@@ -195,8 +230,12 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
 
 
 def order_delete(*, actor, order: Order) -> None:
+    """Delete an order with its lines. An order with payments is refused:
+    money received is company history; cancel the order instead."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
+    if order.payments.exists():
+        raise ValidationError(_("This order has payments and cannot be deleted; cancel it instead."))
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=order, customer_id=order.customer_id,
                      changes=snapshot(order), summary=order.ref)

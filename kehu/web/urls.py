@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
+from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
@@ -26,14 +26,25 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", contacts.contact_create, name="contact_create"),
     path("customers/<int:pk>/interactions/new/", interactions.interaction_create, name="interaction_create"),
     path("customers/<int:pk>/orders/new/", orders.order_create, name="order_create"),
+    path("customers/<int:pk>/anniversaries/new/", anniversaries.anniversary_create, name="anniversary_create"),
+    path("anniversaries/<int:pk>/edit/", anniversaries.anniversary_edit, name="anniversary_edit"),
+    path("anniversaries/<int:pk>/delete/", anniversaries.anniversary_delete, name="anniversary_delete"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     # engagement and sales
     path("interactions/", interactions.interaction_list, name="interaction_list"),
+    path("interactions/<int:pk>/edit/", interactions.interaction_edit, name="interaction_edit"),
+    path("interactions/<int:pk>/delete/", interactions.interaction_delete, name="interaction_delete"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", orders.order_edit, name="order_edit"),
+    path("orders/<int:pk>/cancel/", orders.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/delete/", orders.order_delete, name="order_delete"),
     path("orders/<int:pk>/payments/new/", orders.payment_create, name="payment_create"),
     path("products/", products.product_list, name="product_list"),
     path("products/new/", products.product_create, name="product_create"),
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    path("products/lines/", products.product_line_list, name="product_line_list"),
+    path("products/lines/new/", products.product_line_create, name="product_line_create"),
+    path("products/lines/<int:pk>/edit/", products.product_line_edit, name="product_line_edit"),
 ]

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "/api/v1/customers": {"get", "post"},
     "/api/v1/customers/{customer_id}": {"get", "patch", "delete"},
+    "/api/v1/customers/{customer_id}/anniversaries": {"get", "post"},
+    "/api/v1/customers/{customer_id}/anniversaries/{anniversary_id}": {"get", "patch", "delete"},
     "/api/v1/contacts": {"get", "post"},
     "/api/v1/contacts/{contact_id}": {"get", "patch", "delete"},
     "/api/v1/interactions": {"get", "post"},
@@ -18,7 +20,7 @@ EXPECTED = {
     "/api/v1/products": {"get", "post"},
     "/api/v1/products/{product_id}": {"get", "patch", "delete"},
     "/api/v1/product-lines": {"get", "post"},
-    "/api/v1/product-lines/{line_id}": {"get"},
+    "/api/v1/product-lines/{line_id}": {"get", "patch"},
     "/api/v1/orders": {"get", "post"},
     "/api/v1/orders/{order_id}": {"get", "patch", "delete"},
     "/api/v1/orders/{order_id}/payments": {"get", "post"},
@@ -70,6 +72,7 @@ def test_security_schemes_are_bearer_and_session(schema):
 def test_lists_are_cursor_paged_and_errors_documented(schema):
     for path in ("/api/v1/customers", "/api/v1/contacts", "/api/v1/interactions", "/api/v1/products",
                  "/api/v1/product-lines", "/api/v1/orders", "/api/v1/orders/{order_id}/payments",
+                 "/api/v1/customers/{customer_id}/anniversaries",
                  "/api/v1/surveys", "/api/v1/surveys/{survey_id}/indicators", "/api/v1/surveys/{survey_id}/questions",
                  "/api/v1/surveys/{survey_id}/constructs", "/api/v1/surveys/{survey_id}/paths"):
         op = schema["paths"][path]["get"]
@@ -103,3 +106,11 @@ def test_docs_page_uses_local_assets_only():
         assert asset.startswith("/static/"), asset
         assert Client().get(asset).status_code == 200, asset
     assert "cdn" not in html.lower()
+
+
+def test_customer_detail_lists_its_anniversaries(schema):
+    comps = schema["components"]["schemas"]
+    detail = schema["paths"]["/api/v1/customers/{customer_id}"]["get"]["responses"]["200"]
+    ref = detail["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert "anniversaries" in comps[ref]["properties"]
+    assert "anniversaries" not in comps["CustomerOut"]["properties"]

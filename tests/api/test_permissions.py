@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from kehu.customers.models import Anniversary
 from tests.api.conftest import assert_error
 from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory
 
@@ -43,6 +44,7 @@ def world(org, customers):
             contact=ContactFactory(customer=customer),
             interaction=InteractionFactory(customer=customer),
             order=OrderFactory(customer=customer),
+            anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -53,6 +55,14 @@ CUSTOMER_OPS = [
     ("GET customer", lambda api, t: api.get(f"/customers/{t.customer.pk}"), 200),
     ("PATCH customer", lambda api, t: api.patch(f"/customers/{t.customer.pk}", {"city": "成都"}), 200),
     ("DELETE customer", lambda api, t: api.delete(f"/customers/{t.bare.pk}"), 204),
+    ("GET anniversaries", lambda api, t: api.get(f"/customers/{t.customer.pk}/anniversaries"), 200),
+    ("POST anniversary", lambda api, t: api.post(f"/customers/{t.customer.pk}/anniversaries",
+                                                 {"label": "First order", "date": "2010-03-01"}), 201),
+    ("GET anniversary", lambda api, t: api.get(f"/customers/{t.customer.pk}/anniversaries/{t.anniversary.pk}"), 200),
+    ("PATCH anniversary", lambda api, t: api.patch(f"/customers/{t.customer.pk}/anniversaries/{t.anniversary.pk}",
+                                                   {"label": "Founding day"}), 200),
+    ("DELETE anniversary", lambda api, t: api.delete(f"/customers/{t.customer.pk}/anniversaries/{t.anniversary.pk}"),
+     204),
     ("POST contact", lambda api, t: api.post("/contacts", {"customer_id": t.customer.pk, "name": "新联系人"}), 201),
     ("GET contact", lambda api, t: api.get(f"/contacts/{t.contact.pk}"), 200),
     ("PATCH contact", lambda api, t: api.patch(f"/contacts/{t.contact.pk}", {"title": "CFO"}), 200),
@@ -71,7 +81,8 @@ CUSTOMER_OPS = [
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
 ]
-READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments"}
+READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
+         "GET anniversary"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -124,6 +135,8 @@ CATALOGUE_OPS = [
     ("GET product lines", lambda api, w: api.get("/product-lines"), 200, False),
     ("GET product line", lambda api, w: api.get(f"/product-lines/{w.product.line_id}"), 200, False),
     ("POST product line", lambda api, w: api.post("/product-lines", {"code": "NEW", "name": "New"}), 201, True),
+    ("PATCH product line", lambda api, w: api.patch(f"/product-lines/{w.product.line_id}", {"name": "Renamed"}),
+     200, True),
     ("GET me", lambda api, w: api.get("/me"), 200, False),
 ]
 
@@ -152,9 +165,9 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
     assert api.patch(path, {"city": "X"}).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/customers/999999", "/contacts/999999", "/interactions/999999",
-                                  "/orders/999999", "/orders/999999/payments", "/products/999999",
-                                  "/product-lines/999999"])
+@pytest.mark.parametrize("path", ["/customers/999999", "/customers/999999/anniversaries", "/contacts/999999",
+                                  "/interactions/999999", "/orders/999999", "/orders/999999/payments",
+                                  "/products/999999", "/product-lines/999999"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

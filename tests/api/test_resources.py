@@ -1,4 +1,4 @@
-"""CRUD and filters for contacts, interactions, products, product lines, orders and payments."""
+"""CRUD and filters for contacts, anniversaries, interactions, products, product lines, orders and payments."""
 
 import datetime as dt
 from decimal import Decimal
@@ -61,6 +61,48 @@ def test_contact_filter_by_customer(org, customers, api_as):
     assert item_ids(api.get("/contacts", {"customer_id": customers.n1.pk})) == [a.pk, b.pk]
     assert item_ids(api.get("/contacts")) == [a.pk, b.pk, c.pk]
     assert item_ids(api_as(org.users.sales_e1).get("/contacts")) == [c.pk]
+
+
+# -- anniversaries ------------------------------------------------------------
+
+def test_anniversary_crud(org, customers, api_as):
+    from kehu.audit.models import AuditEvent
+
+    api = api_as(org.users.sales_n1)
+    base = f"/customers/{customers.n1.pk}/anniversaries"
+    assert api.get(f"/customers/{customers.n1.pk}").json()["anniversaries"] == []
+    r = api.post(base, {"label": "公司成立日", "date": "2005-06-01"})
+    assert r.status_code == 201, r.content
+    founded = r.json()
+    assert founded == {"id": founded["id"], "customer_id": customers.n1.pk, "label": "公司成立日", "date": "2005-06-01"}
+    first = api.post(base, {"label": "首次下单日", "date": "2003-01-15"}).json()
+    assert item_ids(api.get(base)) == [first["id"], founded["id"]]  # by date
+    detail = api.get(f"/customers/{customers.n1.pk}").json()
+    assert [a["label"] for a in detail["anniversaries"]] == ["首次下单日", "公司成立日"]
+    assert "anniversaries" not in api.get("/customers").json()["items"][0]  # the list stays lean
+    assert api.get(f"{base}/{founded['id']}").json()["date"] == "2005-06-01"
+    r = api.patch(f"{base}/{founded['id']}", {"date": "2005-06-02"})
+    assert r.status_code == 200 and r.json() == {**founded, "date": "2005-06-02"}
+    assert AuditEvent.objects.get(entity="anniversary", entity_id=founded["id"], action="update").changes == {
+        "date": ["2005-06-01", "2005-06-02"]}
+    assert api.delete(f"{base}/{first['id']}").status_code == 204
+    assert item_ids(api.get(base)) == [founded["id"]]
+    # an anniversary is reached through its own customer only
+    assert_error(api.get(f"/customers/{customers.n1b.pk}/anniversaries/{founded['id']}"), 404, "not_found")
+
+
+def test_anniversary_validation(org, customers, api_as):
+    api = api_as(org.users.sales_n1)
+    base = f"/customers/{customers.n1.pk}/anniversaries"
+    err = assert_error(api.post(base, {"label": "", "date": "2005-02-30"}), 422, "validation_error")
+    assert set(err["fields"]) == {"label", "date"}
+    err = assert_error(api.post(base, {"label": "x" * 61}), 422)
+    assert err["fields"] == {"label": ["Use at most 60 characters."], "date": ["This field is required."]}
+    err = assert_error(api.post(base, {"label": "   ", "date": "2005-02-01"}), 422)
+    assert err["fields"] == {"label": ["This field cannot be blank."]}
+    founded = api.post(base, {"label": "Founded", "date": "2005-06-01"}).json()
+    err = assert_error(api.patch(f"{base}/{founded['id']}", {"date": None}), 422)
+    assert err["fields"] == {"date": ["This field cannot be null."]}
 
 
 # -- interactions -------------------------------------------------------------
@@ -127,6 +169,13 @@ def test_product_crud_by_manager(org, api_as):
     line = r.json()
     assert api.get(f"/product-lines/{line['id']}").json()["code"] == "COIL"
     assert_error(api.post("/product-lines", {"code": "COIL", "name": "Again"}), 422)
+    err = assert_error(api.post("/product-lines", {"code": "coil", "name": "Again"}), 422)
+    assert err["fields"] == {"code": ["A product line with the code coil already exists."]}
+    r = api.patch(f"/product-lines/{line['id']}", {"name": "Coils and strip", "code": "IGNORED"})
+    assert r.status_code == 200, r.content
+    assert r.json()["name"] == "Coils and strip" and r.json()["code"] == "COIL"
+    assert assert_error(api.patch(f"/product-lines/{line['id']}", {"name": ""}), 422)["fields"] == {
+        "name": ["This field cannot be blank."]}
     r = api.post("/products", {"ref": "HR-001", "name": "Hot rolled coil", "line_id": line["id"], "unit": "t",
                                "unit_price": "4200.00", "unit_cost": 3900})
     assert r.status_code == 201, r.content
@@ -205,8 +254,15 @@ def test_order_crud_with_lines_and_payments(org, customers, api_as):
     assert r.json()["status"] == "delivered" and r.json()["amount"] == "20.00" and len(r.json()["lines"]) == 1
     r = api.patch(f"/orders/{order['id']}", {"remarks": "keep lines"})
     assert r.status_code == 200 and len(r.json()["lines"]) == 1 and r.json()["remarks"] == "keep lines"
-    assert api.delete(f"/orders/{order['id']}").status_code == 204
-    assert not Order.objects.filter(pk=order["id"]).exists()
+    # money was received: the order is kept; cancelling it is the way out
+    err = assert_error(api.delete(f"/orders/{order['id']}"), 422, "validation_error")
+    assert err["fields"] == {"__all__": ["This order has payments and cannot be deleted; cancel it instead."]}
+    assert api.patch(f"/orders/{order['id']}", {"status": "cancelled"}).json()["status"] == "cancelled"
+    assert Order.objects.filter(pk=order["id"]).exists()
+    bare = api.post("/orders", {"customer_id": customers.n1.pk, "order_date": "2025-04-02",
+                                "lines": [{"quantity": 1, "unit_price": "5"}]}).json()
+    assert api.delete(f"/orders/{bare['id']}").status_code == 204
+    assert not Order.objects.filter(pk=bare["id"]).exists()
 
 
 def test_order_validation(org, customers, api_as):

@@ -1,10 +1,13 @@
 """Create, edit, delete, merge, share and reassign customers through the pages."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Contact, Customer, CustomerShare
+from kehu.customers.services import anniversary_create
 from tests.factories import ContactFactory, CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +137,8 @@ def test_merge_flow(client_for, org, customers):
     drop = CustomerFactory(name="北方钢铁", owner=org.users.sales_n1, phone=keep.phone, industry="钢铁", tags=["老客户"])
     ContactFactory(customer=drop, name="赵经理")
     OrderFactory(customer=drop)
+    anniversary = anniversary_create(actor=org.users.sales_n1, customer=drop,
+                                     data={"label": "公司成立日", "date": dt.date(2001, 5, 1)})
     client = client_for(org.users.sales_n1)
     html = client.get(reverse("customer_merge", args=[keep.pk])).content.decode()
     assert "Likely duplicates" in html and f"?drop={drop.pk}" in html
@@ -144,10 +149,13 @@ def test_merge_flow(client_for, org, customers):
     assert "No customer you may change matches." in html
     html = client.get(reverse("customer_merge", args=[keep.pk]), {"drop": drop.pk}).content.decode()
     assert "1 contact moves" in html and "1 order moves" in html and "老客户" in html and "钢铁" in html
+    assert "1 anniversary moves" in html
     response = client.post(reverse("customer_merge", args=[keep.pk]), {"drop": drop.pk})
     assert response.status_code == 302
     assert not Customer.objects.filter(pk=drop.pk).exists()
     assert Contact.objects.get(name="赵经理").customer_id == keep.pk
+    anniversary.refresh_from_db()
+    assert anniversary.customer_id == keep.pk  # not lost with the duplicate
     keep.refresh_from_db()
     assert keep.industry == "钢铁"
 

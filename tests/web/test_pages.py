@@ -25,15 +25,24 @@ def page_urls(full):
         reverse("contact_create", args=[c.pk]),
         reverse("contact_edit", args=[full.buyer.pk]),
         reverse("contact_delete", args=[full.buyer.pk]),
+        reverse("anniversary_create", args=[c.pk]),
+        reverse("anniversary_edit", args=[full.customer.anniversaries.get().pk]),
+        reverse("anniversary_delete", args=[full.customer.anniversaries.get().pk]),
         reverse("interaction_create", args=[c.pk]),
         reverse("interaction_list"),
         reverse("interaction_list") + "?channel=phone",
+        reverse("interaction_edit", args=[full.interaction.pk]),
+        reverse("interaction_delete", args=[full.interaction.pk]),
         reverse("order_list"),
         reverse("order_list") + f"?customer={c.pk}",
         reverse("order_detail", args=[o.pk]),
         reverse("order_create", args=[c.pk]),
         reverse("payment_create", args=[o.pk]),
+        reverse("order_edit", args=[o.pk]),
+        reverse("order_cancel", args=[o.pk]),
+        reverse("order_delete", args=[o.pk]),
         reverse("product_list"),
+        reverse("product_line_list"),
     ]
 
 
@@ -54,7 +63,8 @@ def test_manager_pages_render_with_cookie_language(client, org, full, lang):
     client.cookies["kehu_language"] = lang
     client.force_login(org.users.north_manager)
     urls = [reverse("customer_reassign"), reverse("product_create"),
-            reverse("product_edit", args=[full.product.pk])] + page_urls(full)
+            reverse("product_edit", args=[full.product.pk]), reverse("product_line_create"),
+            reverse("product_line_edit", args=[full.product.line_id])] + page_urls(full)
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

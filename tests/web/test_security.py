@@ -1,12 +1,16 @@
 """Visibility (404 vs 403), escaping of user data, and CSRF."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kehu.customers.models import Customer
+from kehu.customers.models import Anniversary, Customer
+from kehu.customers.services import customer_share
+from kehu.engagement.models import Interaction
+from kehu.sales.models import Order
 from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +79,74 @@ def test_read_only_roles_get_403_on_changes(client_for, org, east):
     assert client.get(reverse("contact_edit", args=[contact.pk])).status_code == 403
     assert client.get(reverse("payment_create", args=[order.pk])).status_code == 403
     assert client.get(reverse("order_detail", args=[order.pk])).status_code == 200
+
+
+@pytest.fixture
+def east_records(east):
+    """Records of the East customer that the pages change and delete."""
+    customer, _contact, order = east
+    return {
+        "customer": customer,
+        "interaction": InteractionFactory(customer=customer, subject="East call"),
+        "order": order,
+        "anniversary": Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
+    }
+
+
+def change_urls(records):
+    return [
+        reverse("interaction_edit", args=[records["interaction"].pk]),
+        reverse("interaction_delete", args=[records["interaction"].pk]),
+        reverse("order_edit", args=[records["order"].pk]),
+        reverse("order_cancel", args=[records["order"].pk]),
+        reverse("order_delete", args=[records["order"].pk]),
+        reverse("anniversary_create", args=[records["customer"].pk]),
+        reverse("anniversary_edit", args=[records["anniversary"].pk]),
+        reverse("anniversary_delete", args=[records["anniversary"].pk]),
+    ]
+
+
+def assert_unchanged(records):
+    assert Interaction.objects.get(pk=records["interaction"].pk).subject == "East call"
+    assert Order.objects.get(pk=records["order"].pk).status == "confirmed"
+    assert list(Anniversary.objects.filter(customer=records["customer"]).values_list("label", flat=True)) == ["Founded"]
+
+
+def test_changing_another_teams_records_is_404(client_for, org, east_records):
+    client = client_for(org.users.sales_n1)
+    for url in change_urls(east_records):
+        data = {"summary": "hacked", "channel": "phone", "label": "hacked", "date": "2020-01-01"}
+        for response in (client.get(url), client.post(url, data)):
+            assert response.status_code == 404, url
+            assert "This page does not exist, or you may not see it." in response.content.decode()
+    assert_unchanged(east_records)
+
+
+def test_looking_is_not_changing(client_for, org, east, east_records):
+    """The analyst (a read-only role) and a salesperson with a read-only share
+    may see the records but get 403 on every change page."""
+    customer_share(actor=org.users.admin, customer=east[0], user=org.users.sales_n1, can_edit=False)
+    for user in (org.users.analyst, org.users.sales_n1):
+        client = client_for(user)
+        for url in change_urls(east_records):
+            response = client.get(url)
+            assert response.status_code == 403, (user, url)
+            assert "You may look at this record but not change it." in response.content.decode()
+            data = {"summary": "changed", "channel": "phone", "label": "changed", "date": "2020-01-01"}
+            assert client.post(url, data).status_code == 403, (user, url)
+    assert_unchanged(east_records)
+
+
+def test_marketing_may_not_change_its_regions_records(client_for, org, full):
+    records = {"customer": full.customer, "interaction": full.interaction, "order": full.order,
+               "anniversary": full.customer.anniversaries.get()}
+    client = client_for(org.users.north_marketing)
+    assert client.get(reverse("customer_detail", args=[full.customer.pk])).status_code == 200
+    for url in change_urls(records):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"summary": "changed", "label": "changed", "date": "2020-01-01"}).status_code == 403
+    full.interaction.refresh_from_db()
+    assert full.interaction.subject == "Quarterly call" and full.customer.anniversaries.get().label == "Founded"
 
 
 def test_script_in_a_name_renders_inert(client_for, org):

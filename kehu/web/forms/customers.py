@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from kehu.customers.models import Contact, Customer, CustomerType, LifecycleStage, Region
+from kehu.customers.models import Anniversary, Contact, Customer, CustomerType, LifecycleStage, Region
 from kehu.org.models import Team, User
 
 CLASSIFICATION_FIELDS = [
@@ -52,6 +53,11 @@ class ServiceModelForm(forms.ModelForm):
     def service_data(self, exclude=()) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields
                 if name in self.cleaned_data and name not in exclude}
+
+    def changed_service_data(self, exclude=()) -> dict:
+        """Only what the user changed, so that an edit's audit record says what
+        was changed rather than what the form rounded (a time's seconds)."""
+        return {name: value for name, value in self.service_data(exclude).items() if name in self.changed_data}
 
 
 class CustomerForm(ServiceModelForm):
@@ -124,6 +130,27 @@ class ContactForm(ServiceModelForm):
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = qs
+
+
+# The occasion is free text; these are offered as it is typed (a <datalist>).
+ANNIVERSARY_SUGGESTIONS = [
+    pgettext_lazy("anniversary", "Company founding day"), pgettext_lazy("anniversary", "Wedding anniversary"),
+    pgettext_lazy("anniversary", "First order"), pgettext_lazy("anniversary", "Contract signed"),
+    pgettext_lazy("anniversary", "Became a key account"),
+]
+
+
+class AnniversaryForm(ServiceModelForm):
+    """A date to remember (纪念日); the occasion is free text, with common ones suggested."""
+
+    class Meta:
+        model = Anniversary
+        fields = ["label", "date"]
+        widgets = {"label": forms.TextInput(attrs={"list": "anniversary-suggestions", "autocomplete": "off"}),
+                   "date": DateInput()}
+        help_texts = {"label": _("For example company founding day, wedding anniversary, first order.")}
+
+    suggestions = ANNIVERSARY_SUGGESTIONS
 
 
 class ShareForm(forms.Form):

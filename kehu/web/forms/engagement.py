@@ -31,6 +31,9 @@ class InteractionForm(ServiceModelForm):
             field.choices = [("", field.empty_label)] + [(c.pk, c.name) for c in contacts]
         else:
             self.fields["contact"].queryset = Contact.objects.filter(customer=customer).order_by("name", "id")
+        if self.instance.pk and self.instance.occurred_at:
+            # The form shows minutes: compare and save against minutes too.
+            self.initial["occurred_at"] = self.instance.occurred_at.replace(second=0, microsecond=0)
         if not self.is_bound:
             self.initial.setdefault("channel", "phone")
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +22,9 @@ class OrderForm(ServiceModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ref"].required = False
-        self.fields["ref"].help_text = _("Leave empty for a new number.")
+        if self.instance.pk is None:
+            self.fields["ref"].required = False
+            self.fields["ref"].help_text = _("Leave empty for a new number.")
         if not self.is_bound:
             self.initial.setdefault("order_date", timezone.localdate())
 
@@ -37,10 +39,12 @@ class OrderLineForm(forms.Form):
     unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=16, decimal_places=2, min_value=0,
                                    required=False, help_text=_("Empty: the product's cost."))
 
-    def __init__(self, *args, products=None, **kwargs):
+    def __init__(self, *args, products=None, kept_product_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["product"]
-        field.queryset = Product.objects.filter(active=True)
+        # Inactive products are not offered, but an order being changed keeps
+        # the ones it already has.
+        field.queryset = Product.objects.filter(Q(active=True) | Q(pk__in=list(kept_product_ids)))
         if products is not None:
             field.choices = [("", field.empty_label)] + [(p.pk, f"{p.ref} · {p.name}") for p in products]
 
@@ -52,31 +56,61 @@ class OrderLineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    """The lines of an order. A new row counts when it is filled in; a row of
+    an order being changed counts unless its Remove box is ticked."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove")
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Remove")
+
+    def _counts(self, i, form) -> bool:
+        if self.can_delete and self._should_delete_form(form):
+            return False
+        return i < self.initial_form_count() or form.has_changed()
+
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        if not any(f.has_changed() and not self._should_delete_form(f) for f in self.forms):
+        if not any(self._counts(i, f) for i, f in enumerate(self.forms)):
             raise forms.ValidationError(_("An order needs at least one line."))
 
-    def lines(self) -> list[dict]:
+    def lines(self, kept=()) -> list[dict]:
+        """The lines for the order services. ``kept``: the order's current
+        lines, one per initial row; a row left as it was keeps its amount and
+        cost to the cent (its unit cost on the form is rounded)."""
         out = []
-        for f in self.forms:
-            if not f.has_changed() or not f.cleaned_data:
+        for i, f in enumerate(self.forms):
+            if not self._counts(i, f) or not f.cleaned_data:
                 continue
             d = f.cleaned_data
             line = {"product": d.get("product"), "description": d.get("description") or "",
                     "quantity": d["quantity"]}
             if d.get("unit_price") is not None:
                 line["unit_price"] = d["unit_price"]
-            if d.get("unit_cost") is not None:
+            if i < len(kept) and not f.has_changed():
+                line.update(amount=kept[i].amount, cost=kept[i].cost)
+            elif d.get("unit_cost") is not None:
                 line["unit_cost"] = d["unit_cost"]
             out.append(line)
         return out
 
 
+def line_initial(lines) -> list[dict]:
+    """Form rows for an order's current lines."""
+    return [{"product": ln.product_id, "description": ln.description, "quantity": ln.quantity,
+             "unit_price": ln.unit_price,
+             "unit_cost": (ln.cost / ln.quantity).quantize(Decimal("0.01")) if ln.quantity else ln.cost}
+            for ln in lines]
+
+
 OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=4, max_num=200,
                                          validate_max=True)
+# Changing an order: its lines (as many as the API allows) with a Remove box, and two empty rows.
+OrderLineEditFormSet = forms.formset_factory(OrderLineForm, formset=BaseLineFormSet, extra=2, max_num=1000,
+                                             validate_max=True, can_delete=True)
 
 
 class PaymentForm(forms.Form):
@@ -100,6 +134,21 @@ class ProductForm(ServiceModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = ProductLine.objects.order_by("name")
+
+
+class ProductLineForm(ServiceModelForm):
+    class Meta:
+        model = ProductLine
+        fields = ["code", "name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Renaming only: the code is how imports and other systems name the line.
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("The code cannot be changed.")
+        else:
+            self.fields["code"].help_text = _("A short unique code, for example PLATE.")
 
 
 class OrderFilterForm(forms.Form):

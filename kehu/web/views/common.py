@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from django.db.models import Q
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from kehu.pagination import InvalidCursor, Tier, tiered_keyset_page
 
@@ -63,3 +64,26 @@ def int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def next_url(request, default: str) -> str:
+    """Where to go after a change: the ``next`` the page was opened with (a
+    list with its filters, the 360 page's timeline), if it is on this site."""
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+def changeable_customer_ids(policy, customer_ids) -> set[int]:
+    """Which of ``customer_ids`` the viewer may change, in one query (none for
+    read-only roles), so a list can offer Edit and Delete row by row."""
+    from kehu.customers.models import Customer
+
+    ids = set(customer_ids)
+    if not ids or policy.change_scope.nothing:
+        return set()
+    if policy.change_scope.everything:
+        return ids
+    return set(policy.changeable(Customer.objects.filter(pk__in=ids)).values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.audit.models import AuditEvent
 from kehu.customers import selectors
-from kehu.customers.models import Contact, Customer, CustomerShare
+from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare
 from kehu.customers.services import (
     customer_create as customer_create_service,
     customer_delete as customer_delete_service,
@@ -241,6 +241,7 @@ def _merge_summary(keep: Customer, drop: Customer) -> dict:
         "contacts": drop.contacts.count(),
         "interactions": drop.interactions.count(),
         "orders": Order.objects.filter(customer=drop).count(),
+        "anniversaries": drop.anniversaries.count(),
         "shares": drop.shares.count(),
         "tags": [t.name for t in drop.tags.all()],
         "filled": filled,
@@ -332,29 +333,34 @@ def _profile_groups(customer: Customer):
     return groups
 
 
-AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order}
+AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order,
+                "anniversary": Anniversary}
 ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
     "reassign": gettext_lazy("reassigned"), "payment": gettext_lazy("payment recorded"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
-                 "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name}
+                 "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
+                 "anniversary": Anniversary._meta.verbose_name}
 
 
 def _audit_field(entity: str, name: str):
     model = AUDIT_MODELS.get(entity)
     if model is not None:
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            return None
+        return field if field.concrete else None  # not a reverse relation such as an order's lines
     return None
 
 
 def _field_label(entity: str, name: str):
     if name == "tags":
         return _("Tags")
+    if entity == "order" and name == "lines":
+        return _("Lines")
     field = _audit_field(entity, name)
     return field.verbose_name if field is not None else name.replace("_", " ")
 

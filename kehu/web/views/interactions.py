@@ -1,4 +1,5 @@
-"""Interactions: the company-wide list and logging one from the 360 page."""
+"""Interactions: the company-wide list, logging one from the 360 page, and
+changing or deleting one (from the timeline or the list)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,19 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.customers.models import Contact
-from kehu.engagement.selectors import interaction_list as interaction_selector
-from kehu.engagement.services import interaction_log
+from kehu.engagement.selectors import interaction_get, interaction_list as interaction_selector
+from kehu.engagement.services import interaction_delete as interaction_delete_service
+from kehu.engagement.services import interaction_log, interaction_update
 from kehu.org.policies import policy_for
 from kehu.web.forms.engagement import InteractionFilterForm, InteractionForm
-from kehu.web.views.common import add_service_errors, paginate
+from kehu.web.views.common import add_service_errors, changeable_customer_ids, next_url, paginate
 from kehu.web.views.customers import filter_users, timeline_context
 
 
@@ -41,6 +43,7 @@ def interaction_list(request):
     page = paginate(request, qs, ("-occurred_at", "-id"))
     return render(request, "web/interactions/list.html", {
         "nav_active": "interactions", "title": _("Interactions"), "form": form, "page": page,
+        "changeable": changeable_customer_ids(policy, {it.customer_id for it in page.items}),
     })
 
 
@@ -70,9 +73,57 @@ def interaction_create(request, pk):
     if partial:
         if saved is not None:
             context.update(timeline_context(customer))
-            context["oob_timeline"] = True
+            context.update(oob_timeline=True, can_change=True)
         return render(request, "web/customers/_interaction_panel.html", context)
     return render(request, "web/interactions/form.html", {
         **context, "nav_active": "customers",
         "title": _("Log an interaction with %(customer)s") % {"customer": customer.name},
+    })
+
+
+def _changeable_interaction(request, pk):
+    """An interaction whose customer the user may change: 404 when they may
+    not see it, 403 when they may only look."""
+    interaction = interaction_get(viewer=request.user, pk=pk)
+    if not policy_for(request.user).can_change(interaction.customer):
+        raise PermissionDenied
+    return interaction
+
+
+def _back(request, interaction):
+    return next_url(request, reverse("customer_detail", args=[interaction.customer_id]) + "#timeline")
+
+
+@login_required
+def interaction_edit(request, pk):
+    interaction = _changeable_interaction(request, pk)
+    customer = interaction.customer
+    back = _back(request, interaction)
+    form = InteractionForm(request.POST or None, instance=interaction, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interaction_update(actor=request.user, interaction=interaction, data=form.changed_service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Interaction saved."))
+            return redirect(back)
+    return render(request, "web/interactions/edit.html", {
+        "nav_active": "interactions", "title": _("Edit an interaction with %(customer)s") % {"customer": customer.name},
+        "form": form, "interaction": interaction, "customer": customer, "back": back,
+    })
+
+
+@login_required
+def interaction_delete(request, pk):
+    interaction = _changeable_interaction(request, pk)
+    back = _back(request, interaction)
+    if request.method == "POST":
+        interaction_delete_service(actor=request.user, interaction=interaction)
+        messages.success(request, _("Interaction deleted."))
+        return redirect(back)
+    return render(request, "web/interactions/delete.html", {
+        "nav_active": "interactions", "title": _("Delete an interaction with %(customer)s") % {
+            "customer": interaction.customer.name},
+        "interaction": interaction, "customer": interaction.customer, "back": back,
     })

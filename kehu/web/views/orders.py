@@ -1,4 +1,4 @@
-"""Orders and payments (回款)."""
+"""Orders and payments (回款): create, change, cancel and delete orders; record payments."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
-from kehu.sales.models import Product
+from kehu.sales.models import OrderStatus, Product
 from kehu.sales.selectors import order_get, order_list as order_selector
 from kehu.sales.services import order_create as order_create_service
-from kehu.sales.services import payment_record
-from kehu.web.forms.sales import OrderFilterForm, OrderForm, OrderLineFormSet, PaymentForm
+from kehu.sales.services import order_delete as order_delete_service
+from kehu.sales.services import order_update, payment_record
+from kehu.web.forms.sales import (
+    OrderFilterForm, OrderForm, OrderLineEditFormSet, OrderLineFormSet, PaymentForm, line_initial,
+)
 from kehu.web.views.common import add_service_errors, int_or_none, paginate
 
 
@@ -52,11 +56,18 @@ def order_detail(request, pk):
     })
 
 
-@login_required
-def payment_create(request, pk):
+def _changeable_order(request, pk):
+    """An order of a customer the user may change: 404 when they may not see
+    it, 403 when they may only look."""
     order = order_get(viewer=request.user, pk=pk)
     if not policy_for(request.user).can_change(order.customer):
         raise PermissionDenied
+    return order
+
+
+@login_required
+def payment_create(request, pk):
+    order = _changeable_order(request, pk)
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -74,11 +85,20 @@ def payment_create(request, pk):
     })
 
 
+def _offered_products(kept_ids=frozenset()) -> list[Product]:
+    """The products a line may name: the active ones, and those an order
+    being changed already has (active or not)."""
+    products = list(Product.objects.filter(active=True).order_by("name", "id")[:1000])
+    missing = set(kept_ids) - {p.pk for p in products}
+    if missing:
+        products += list(Product.objects.filter(pk__in=missing).order_by("name", "id"))
+    return products
+
+
 @login_required
 def order_create(request, pk):
     customer = policy_for(request.user).get_changeable(pk, Customer.objects.select_related("owner"))
-    products = list(Product.objects.filter(active=True).order_by("name", "id")[:1000])
-    form_kwargs = {"products": products}
+    form_kwargs = {"products": _offered_products()}
     if request.method == "POST":
         form = OrderForm(request.POST)
         formset = OrderLineFormSet(request.POST, prefix="lines", form_kwargs=form_kwargs)
@@ -101,4 +121,71 @@ def order_create(request, pk):
     return render(request, "web/orders/form.html", {
         "nav_active": "orders", "title": _("New order for %(customer)s") % {"customer": customer.name},
         "customer": customer, "form": form, "formset": formset,
+    })
+
+
+@login_required
+def order_edit(request, pk):
+    """Change an order's header and lines on the form it was created with.
+    Lines are only rewritten when a row changed; untouched rows keep their
+    amounts to the cent."""
+    order = _changeable_order(request, pk)
+    current = list(order.lines.all())
+    kept_ids = {ln.product_id for ln in current if ln.product_id}
+    form_kwargs = {"products": _offered_products(kept_ids), "kept_product_ids": kept_ids}
+    initial = line_initial(current)
+    if request.method == "POST":
+        form = OrderForm(request.POST, instance=order)
+        formset = OrderLineEditFormSet(request.POST, prefix="lines", initial=initial, form_kwargs=form_kwargs)
+        if form.is_valid() and formset.is_valid():
+            lines = formset.lines(kept=current) if formset.has_changed() else None
+            try:
+                order_update(actor=request.user, order=order, data=form.changed_service_data(), lines=lines)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Order %(ref)s saved.") % {"ref": order.ref})
+                return redirect("order_detail", pk=order.pk)
+    else:
+        form = OrderForm(instance=order)
+        formset = OrderLineEditFormSet(prefix="lines", initial=initial, form_kwargs=form_kwargs)
+    return render(request, "web/orders/form.html", {
+        "nav_active": "orders", "title": _("Edit order %(ref)s") % {"ref": order.ref},
+        "customer": order.customer, "order": order, "form": form, "formset": formset,
+    })
+
+
+@login_required
+def order_cancel(request, pk):
+    """Cancel an order after a confirmation: it stays, out of the totals."""
+    order = _changeable_order(request, pk)
+    if order.status == OrderStatus.CANCELLED:
+        messages.info(request, _("Order %(ref)s is already cancelled.") % {"ref": order.ref})
+        return redirect("order_detail", pk=order.pk)
+    if request.method == "POST":
+        order_update(actor=request.user, order=order, data={"status": OrderStatus.CANCELLED})
+        messages.success(request, _("Order %(ref)s cancelled.") % {"ref": order.ref})
+        return redirect("order_detail", pk=order.pk)
+    return render(request, "web/orders/cancel.html", {
+        "nav_active": "orders", "title": _("Cancel order %(ref)s") % {"ref": order.ref}, "order": order,
+    })
+
+
+@login_required
+def order_delete(request, pk):
+    """Delete an order after a confirmation; one with payments cannot be
+    deleted (the page says so and offers to cancel it)."""
+    order = _changeable_order(request, pk)
+    if request.method == "POST":
+        try:
+            order_delete_service(actor=request.user, order=order)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("order_detail", pk=order.pk)
+        messages.success(request, _("Order %(ref)s deleted.") % {"ref": order.ref})
+        return redirect(reverse("customer_detail", args=[order.customer_id]) + "#orders")
+    return render(request, "web/orders/delete.html", {
+        "nav_active": "orders", "title": _("Delete order %(ref)s") % {"ref": order.ref}, "order": order,
+        "payment_count": len(order.payments.all()), "line_count": len(order.lines.all()),
     })

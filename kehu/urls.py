@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
+    path("value/", include("kehu.insights.urls")),
     path("", include("kehu.web.urls")),
 ]
 

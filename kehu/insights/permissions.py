@@ -11,8 +11,8 @@ cover the analyses themselves:
   office. An analysis changes no customer: it reads the orders and stores
   scores, so analysts, who change nothing else, may run one;
 - the value settings (tiers and their customer policies, scorecard,
-  thresholds) decide how every customer is treated: administrators and
-  head-office managers only;
+  thresholds) decide how every customer is treated: administrators only
+  (the rule of ``kehu.insights.services.value_settings_update``);
 - saved segments: anyone but analysts (who change nothing) may save one;
   its creator, administrators and head-office managers may change or delete
   it. A segment's members are always seen through the viewer's own
@@ -43,8 +43,7 @@ def can_start_run(user) -> bool:
 
 
 def can_change_settings(user) -> bool:
-    policy = policy_for(user)
-    return policy.active and (policy.is_admin or _head_office_manager(user))
+    return policy_for(user).is_admin
 
 
 def can_create_segment(user) -> bool:

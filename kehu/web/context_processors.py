@@ -1,7 +1,15 @@
 """Navigation for every page: the sections a user may open."""
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+
+
+def _app_label(label: str):
+    try:
+        return apps.get_app_config(label).verbose_name
+    except LookupError:
+        return None
 
 
 def navigation(request):
@@ -14,10 +22,14 @@ def navigation(request):
         ("interactions", _("Interactions"), "interaction_list"),
         ("orders", _("Orders"), "order_list"),
         ("products", _("Products"), "product_list"),
+        # an app's section is labelled with the app's own (translated) name
+        ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),
     ]
     nav = []
     for key, label, name in items:
+        if label is None:
+            continue
         try:
             nav.append({"key": key, "label": label, "url": reverse(name)})
         except NoReverseMatch:

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from kehu.web import charts
 from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
 
 # URL names are a contract: other apps, the API docs and tests link to them.
@@ -36,4 +37,6 @@ urlpatterns = [
     path("products/", products.product_list, name="product_list"),
     path("products/new/", products.product_create, name="product_create"),
     path("products/<int:pk>/edit/", products.product_edit, name="product_edit"),
+    # vega, vega-lite and vega-embed for the charts, served from here (kehu/web/charts.py)
+    path("charts/vega-<str:version>.js", charts.bundle_view, name="vega_bundle"),
 ]

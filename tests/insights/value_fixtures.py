@@ -36,9 +36,23 @@ REASONS = [{"signal": "p_alive", "contribution": 0.3, "value": 0.25},
 def value(org, customers):
     u = org.users
     today = timezone.localdate()
-    before = AnalysisRunFactory(as_of=today - dt.timedelta(days=90), results={"customers": 4})
-    run = AnalysisRunFactory(as_of=today, results={
-        "customers": 5, "bgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426, "loglik": -9582.4},
+    before = AnalysisRunFactory(as_of=today - dt.timedelta(days=90), customers=4, results={"customers": 4})
+    run = AnalysisRunFactory(as_of=today, customers=5, results={
+        "counts": {"customers": 5},
+        "model": {"name": "bgnbd", "params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+                  "log_likelihood": -9582.4, "customers": 5, "converged": True, "fitted_on": "all"},
+        "churn": {"threshold": 0.5, "backtest": {"threshold": 0.5, "precision": 0.61, "recall": 0.74, "f1": 0.67,
+                                                 "tp": 37, "fp": 24, "fn": 13, "tn": 126, "n": 200,
+                                                 "churn_rate": 0.25, "as_of": "2025-06-01",
+                                                 "period_end": "2025-08-30"}},
+        "holdout": {"calibration_end": "2025-06-01", "holdout_end": "2025-08-30", "expected_total": 80.5,
+                    "actual_total": 77,
+                    "by_frequency": [{"frequency": "0", "customers": 120, "expected": 0.2, "actual": 0.18},
+                                     {"frequency": "1", "customers": 50, "expected": 0.6, "actual": 0.7},
+                                     {"frequency": "7+", "customers": 0, "expected": None, "actual": None}],
+                    "tracking": {"end": ["2025-05-01", "2025-06-01", "2025-07-01"], "expected": [10.0, 11.5, 9.0],
+                                 "actual": [9, 12, 8], "calibration_end": "2025-06-01"}},
+        "warnings": ["Not enough history before the backtest date: no churn backtest."],
     })
     n1_risky = CustomerFactory(name="风险客户", owner=u.sales_n1, region="north", city="北京")
     n1_due = CustomerFactory(name="Due Trading Ltd", owner=u.sales_n1, region="north", city="天津")

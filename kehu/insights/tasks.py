@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 from huey import crontab
 
@@ -22,12 +22,19 @@ from kehu.jobs import huey
 logger = logging.getLogger(__name__)
 
 
+def _fresh_connections() -> None:
+    """Drop stale database connections between jobs, as Django does between
+    requests; not inside a transaction (a job run at once within one)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 @huey.task()
 def execute_run(run_id: int) -> str | None:
     from kehu.insights.models import AnalysisRun
     from kehu.insights.services import run_execute
 
-    close_old_connections()
+    _fresh_connections()
     try:
         run = AnalysisRun.objects.filter(pk=run_id).first()
         if run is None:
@@ -35,7 +42,7 @@ def execute_run(run_id: int) -> str | None:
             return None
         return run_execute(run).status
     finally:
-        close_old_connections()
+        _fresh_connections()
 
 
 def nightly_due(now=None) -> bool:
@@ -66,9 +73,9 @@ def nightly_run(now=None):
 
 @huey.periodic_task(crontab(minute="0"))
 def nightly_analysis():
-    close_old_connections()
+    _fresh_connections()
     try:
         run = nightly_run()
         return None if run is None else run.status
     finally:
-        close_old_connections()
+        _fresh_connections()

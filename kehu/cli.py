@@ -29,6 +29,7 @@ CLI_MODULES = [
     "kehu.imports.cli",
     "kehu.demo.cli",
     "kehu.bench.cli",
+    "kehu.insights.cli",
 ]
 
 

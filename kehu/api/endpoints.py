@@ -2,6 +2,7 @@
 
 from kehu.api import contacts, customers, interactions, me, orders, products
 from kehu.api.router import api
+from kehu.insights import api as insights_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/contacts", contacts.router)
@@ -10,3 +11,4 @@ api.add_router("/products", products.router)
 api.add_router("/product-lines", products.lines_router)
 api.add_router("/orders", orders.router)
 api.add_router("/me", me.router)
+api.add_router("/value", insights_api.router)

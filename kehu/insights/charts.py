@@ -52,8 +52,10 @@ def group_bars(rows: list[dict], *, category_title: str, value_title: str, money
     fmt = "$,.0f" if money else ",.0f"
     category = alt.Y("label:N", title=category_title, sort=order) if horizontal else \
         alt.X("label:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0))
-    measure = alt.X("value:Q", title=value_title, axis=alt.Axis(format="~s")) if horizontal else \
-        alt.Y("value:Q", title=value_title, axis=alt.Axis(format="~s"))
+    # counts are whole numbers: no 0.5 customer ticks
+    axis = alt.Axis(format="~s") if money else alt.Axis(format="~s", tickMinStep=1)
+    measure = alt.X("value:Q", title=value_title, axis=axis) if horizontal else \
+        alt.Y("value:Q", title=value_title, axis=axis)
     encoding = {"y" if horizontal else "x": category, "x" if horizontal else "y": measure,
                 "tooltip": [alt.Tooltip("label:N", title=category_title),
                             alt.Tooltip("value:Q", title=value_title, format=fmt)]
@@ -75,7 +77,7 @@ def histogram(rows: list[dict], *, x_title: str, y_title: str, height: int = 240
     order = [str(r["label"]) for r in rows]
     chart = alt.Chart(_data(rows)).mark_bar().encode(
         x=alt.X("label:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=-35)),
-        y=alt.Y("customers:Q", title=y_title),
+        y=alt.Y("customers:Q", title=y_title, axis=alt.Axis(tickMinStep=1, format="~s")),
         tooltip=[alt.Tooltip("label:N", title=x_title), alt.Tooltip("customers:Q", title=y_title, format=",")],
     )
     return chart_spec(chart, height=height)
@@ -90,7 +92,8 @@ def heatmap(rows: list[dict], *, x_title: str, y_title: str, value_title: str, x
         y=alt.Y("y:N", title=y_title, sort=y_order),
     )
     rect_enc = {
-        "color": alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="blues")),
+        # the numbers are printed in the cells: no legend
+        "color": alt.Color("value:Q", title=value_title, scale=alt.Scale(scheme="blues"), legend=None),
         "tooltip": [alt.Tooltip("y:N", title=y_title), alt.Tooltip("x:N", title=x_title),
                     alt.Tooltip("value:Q", title=value_title, format=",")],
     }
@@ -102,7 +105,7 @@ def heatmap(rows: list[dict], *, x_title: str, y_title: str, value_title: str, x
         text=alt.Text("value:Q", format=","),
         color=alt.condition(alt.datum.value > dark, alt.value("white"), alt.value("#1b2733")),
     )
-    return chart_spec(alt.layer(rect, text), height=height or max(160, 36 * len(y_order)))
+    return chart_spec(alt.layer(rect, text), height=height or max(180, 48 * len(y_order) + 40))
 
 
 def expected_vs_actual(rows: list[dict], *, x_title: str, y_title: str, expected: str, actual: str,

@@ -191,3 +191,50 @@ def test_query_counts_do_not_grow_with_the_rows(client, org, value, django_asser
         assert len(ctx.captured_queries) <= counts[url], url  # a tier may fill the page alone
     assert counts[reverse("value_overview")] <= 16
     assert counts[reverse("value_scores")] <= 16
+
+
+def test_start_a_run_from_the_page_and_follow_it(client, org, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from kehu.insights.models import AnalysisRun
+    from tests.insights.factories import order_history
+
+    order_history(org.users.sales_n1, customers=40, seed=3, start=dt.date(2023, 1, 1), days=600)
+    client.force_login(org.users.analyst)
+    r = client.post(reverse("value_run_create"), {"as_of": "2999-01-01", "time_unit": "week", "model": "bgnbd"})
+    assert "The as-of date cannot be in the future." in r.content.decode()
+    r = client.post(reverse("value_run_create"), {"as_of": "2024-08-31", "calibration_end": "2024-09-30",
+                                                  "time_unit": "week", "model": "bgnbd"})
+    assert "The calibration must end before the as-of date." in r.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("value_run_create"), {"as_of": "2024-08-31", "calibration_end": "2024-05-31",
+                                                      "time_unit": "week", "model": "bgnbd"})
+    run = AnalysisRun.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("value_run_detail", args=[run.pk])
+    assert run.status == "succeeded" and run.trigger == "web" and run.requested_by == org.users.analyst
+    html = client.get(r["Location"]).content.decode()
+    assert "Fitted models" in html and "Holdout check" in html and "How good is the churn warning?" in html
+    assert 'data-status="succeeded"' in html and "hx-trigger" not in html
+    # the overview now shows the run's figures
+    html = client.get(reverse("value_overview")).content.decode()
+    assert "The top 20% of customers make" in html and "Key account: dedicated staff" in html
+
+
+def test_progress_box_polls_while_running_and_refreshes_when_done(client, org):
+    from tests.insights.score_factories import AnalysisRunFactory
+
+    run = AnalysisRunFactory(status="running", progress=45, stage="Fitting the purchase and spend models")
+    client.force_login(org.users.sales_n1)
+    html = client.get(reverse("value_run_progress", args=[run.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 2s"' in html and 'value="45"' in html and "Fitting the purchase" in html
+    org.users.sales_n1.language = "zh-hans"
+    org.users.sales_n1.save()
+    html = client.get(reverse("value_run_progress", args=[run.pk])).content.decode()
+    assert "拟合" in html or "模型" in html
+    run.status, run.progress = "succeeded", 100
+    run.save()
+    r = client.get(reverse("value_run_progress", args=[run.pk]), HTTP_HX_REQUEST="true")
+    assert r["HX-Refresh"] == "true"
+    failed = AnalysisRunFactory(status="failed", error="There are no orders up to the as-of date: nothing to analyse.")
+    html = client.get(reverse("value_run_detail", args=[failed.pk])).content.decode()
+    assert "没有" in html  # the stored English message, shown in the user's language

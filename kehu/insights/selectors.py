@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Avg, Case, Count, F, FilteredRelation, FloatField, IntegerField, Max, Q, QuerySet, Sum, Value, When,
 )
@@ -236,54 +236,52 @@ class GroupFigure:
     customer_share: float | None = None
 
 
-def _groups(field: str, choices) -> list[tuple[str, str]]:
-    return [(value, label) for value, label in choices] + [("", "")]
-
-
 def value_figures(qs: QuerySet[CustomerScore], *, threshold: float) -> dict:
-    """Totals and the figures per tier, ABC class and RFM group of ``qs``, in one query."""
+    """Totals and the figures per tier, ABC class and RFM group of ``qs``.
+
+    One ``GROUP BY tier, abc_class, rfm_group`` (at most 5 × 4 × 9 groups)
+    reads the scores once; the totals and each grouping are summed up from
+    its rows here.
+    """
     groups = {"tier": ValueTier.choices, "abc_class": AbcClass.choices, "rfm_group": RfmGroup.choices}
-    aggs = {
-        "a_n": Count("id"), "a_revenue": Sum("revenue"), "a_gross_margin": Sum("gross_margin"),
-        "a_clv": Sum("clv"), "a_clv_n": Count("clv"), "a_clv_max": Max("clv"), "a_p_alive": Avg("p_alive"),
-        "a_expected_purchases": Sum("expected_purchases"), "a_historical_clv": Sum("historical_clv"),
-        "a_flagged": Count("id", filter=Q(churn_risk__gte=threshold)),
-        "a_at_risk": Sum("revenue_at_risk", filter=Q(churn_risk__gte=threshold)),
-        "a_flagged_revenue": Sum("revenue", filter=Q(churn_risk__gte=threshold)),
-    }
-    keys = []
-    for field, choices in groups.items():
-        for value, _label in _groups(field, choices):
-            i = len(keys)
-            keys.append((field, value))
-            aggs[f"g{i}n"] = Count("id", filter=Q(**{field: value}))
-            aggs[f"g{i}r"] = Sum("revenue", filter=Q(**{field: value}))
-            if field == "tier":
-                aggs[f"g{i}c"] = Sum("clv", filter=Q(**{field: value}))
-    row = {k[2:] if k.startswith("a_") else k: v for k, v in qs.order_by().aggregate(**aggs).items()}
-    total_revenue = row["revenue"] or Decimal(0)
-    n = row["n"] or 0
+    warned = Q(churn_risk__gte=threshold)
+    rows = list(qs.order_by().values("tier", "abc_class", "rfm_group").annotate(
+        a_n=Count("id"), a_revenue=Sum("revenue"), a_gross_margin=Sum("gross_margin"), a_clv=Sum("clv"),
+        a_clv_n=Count("clv"), a_clv_max=Max("clv"), a_p_alive_sum=Sum("p_alive"), a_p_alive_n=Count("p_alive"),
+        a_expected=Sum("expected_purchases"), a_historical=Sum("historical_clv"),
+        a_flagged=Count("id", filter=warned), a_at_risk=Sum("revenue_at_risk", filter=warned),
+        a_flagged_revenue=Sum("revenue", filter=warned)))
+
+    def total(key, subset=rows):
+        values = [r[key] for r in subset if r[key] is not None]
+        return sum(values, Decimal(0) if values and isinstance(values[0], Decimal) else 0) if values else None
+
+    n = total("a_n") or 0
+    total_revenue = Decimal(total("a_revenue") or 0)
+    p_alive_n = total("a_p_alive_n") or 0
+    clv_max = [r["a_clv_max"] for r in rows if r["a_clv_max"] is not None]
     out = {
-        "customers": n, "revenue": total_revenue, "gross_margin": row["gross_margin"] or Decimal(0),
-        "clv": row["clv"], "clv_customers": row["clv_n"], "clv_max": row["clv_max"],
-        "p_alive": row["p_alive"], "expected_purchases": row["expected_purchases"],
-        "historical_clv": row["historical_clv"], "flagged": row["flagged"],
-        "at_risk": row["at_risk"] or Decimal(0), "flagged_revenue": row["flagged_revenue"] or Decimal(0),
+        "customers": n, "revenue": total_revenue, "gross_margin": Decimal(total("a_gross_margin") or 0),
+        "clv": total("a_clv"), "clv_customers": total("a_clv_n") or 0, "clv_max": max(clv_max) if clv_max else None,
+        "p_alive": (total("a_p_alive_sum") / p_alive_n) if p_alive_n else None,
+        "expected_purchases": total("a_expected"), "historical_clv": total("a_historical"),
+        "flagged": total("a_flagged") or 0, "at_risk": Decimal(total("a_at_risk") or 0),
+        "flagged_revenue": Decimal(total("a_flagged_revenue") or 0),
     }
-    labels = {field: dict(choices) for field, choices in groups.items()}
-    for field in groups:
+    for field, choices in groups.items():
         out[field] = []
-    for i, (field, value) in enumerate(keys):
-        count = row[f"g{i}n"] or 0
-        revenue = row[f"g{i}r"] or Decimal(0)
-        if value == "" and not count:
-            continue
-        out[field].append(GroupFigure(
-            key=value, label=labels[field].get(value, ""), customers=count, revenue=revenue,
-            clv=row.get(f"g{i}c"),
-            share=float(revenue / total_revenue) if total_revenue > 0 else None,
-            customer_share=count / n if n else None,
-        ))
+        for value, label in list(choices) + [("", "")]:
+            subset = [r for r in rows if (r[field] or "") == value]
+            count = total("a_n", subset) or 0
+            if value == "" and not count:
+                continue
+            revenue = Decimal(total("a_revenue", subset) or 0)
+            out[field].append(GroupFigure(
+                key=value, label=label, customers=count, revenue=revenue,
+                clv=total("a_clv", subset) if field == "tier" else None,
+                share=float(revenue / total_revenue) if total_revenue > 0 else None,
+                customer_share=count / n if n else None,
+            ))
     return out
 
 
@@ -313,27 +311,35 @@ def pareto_summary(qs: QuerySet[CustomerScore], *, basis: str = "revenue") -> Pa
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # the viewer sees nobody
         return None
+    # One ordering serves the ranks, the running sum and the Gini weights:
+    # with rd the rank from the largest, the ascending rank is n + 1 - rd, so
+    # (2i - n - 1) = (n + 1 - 2 rd). Ties get any order among themselves,
+    # which changes none of the sums.
     query = f"""
         SELECT bucket, COUNT(*), SUM(v), MAX(rd), SUM(g), MIN(v), SUM(top), MAX(n), MIN(reach)
         FROM (
             SELECT v, rd, n, (100 * rd + n - 1) / n AS bucket,
-                   (2 * ra - n - 1) * v AS g,
+                   (n + 1 - 2 * rd) * v AS g,
                    CASE WHEN 5 * rd <= n + 4 THEN v ELSE 0 END AS top,
                    CASE WHEN cum >= %s * tot THEN rd END AS reach
             FROM (
                 SELECT s.pv AS v,
-                       ROW_NUMBER() OVER (ORDER BY s.pv DESC, s.pi) AS rd,
-                       ROW_NUMBER() OVER (ORDER BY s.pv ASC, s.pi DESC) AS ra,
+                       ROW_NUMBER() OVER w AS rd,
+                       SUM(s.pv) OVER w AS cum,
                        COUNT(*) OVER () AS n,
-                       SUM(s.pv) OVER (ORDER BY s.pv DESC, s.pi ROWS UNBOUNDED PRECEDING) AS cum,
                        SUM(s.pv) OVER () AS tot
                 FROM ({sql}) s
-            ) w
+                WINDOW w AS (ORDER BY s.pv DESC, s.pi ROWS UNBOUNDED PRECEDING)
+            ) o
         ) b
         GROUP BY bucket ORDER BY bucket
     """
     params = (0.8 - 1e-12, *params)
-    with connections[qs.db].cursor() as cursor:
+    connection = connections[qs.db]
+    with transaction.atomic(using=qs.db), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # a million (value, id) pairs sort in memory instead of on disk
+            cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(query, params)
         rows = cursor.fetchall()
     if not rows:
@@ -457,3 +463,67 @@ def call_list(*, viewer, run: AnalysisRun | None, today: dt.date) -> tuple[Query
                                      prefix="customer__")
           .filter(warned | due).select_related("customer"))
     return qs, [Tier(warned, ("-churn_risk", "id")), Tier(due & ~warned, ("next_order_date", "id"))]
+
+
+# -- figures for a page, cached ------------------------------------------------------------
+
+FIGURE_CACHE_SECONDS = 15 * 60
+STORED_BASIS = {"revenue": "revenue", "gross_margin": "margin"}
+
+
+def _cache_key(kind: str, viewer, run: AnalysisRun, filters: ValueFilters, extra: str = "") -> str:
+    import hashlib
+
+    scope = repr(policy_for(viewer).view_scope)
+    raw = f"{kind}|{run.pk}|{run.created_at}|{run.finished_at}|{scope}|{filters!r}|{extra}"
+    return "kehu:value:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def stored_pareto(run: AnalysisRun, basis: str) -> ParetoSummary | None:
+    """The run's own company-wide Pareto figures (computed by the engine over
+    every customer), when they are on ``basis``."""
+    p = (run.results or {}).get("pareto")
+    if not isinstance(p, dict) or p.get("basis") != STORED_BASIS.get(basis):
+        return None
+    curve = p.get("curve") or {}
+    xs, ys = curve.get("customer_share") or [], curve.get("value_share") or []
+    n = ((run.results or {}).get("counts") or {}).get("customers") or run.customers
+    if len(xs) != len(ys) or len(xs) < 2 or not n:
+        return None
+    total = ((run.results or {}).get("totals") or {}).get("revenue" if basis == "revenue" else "gross_margin") or 0
+    return ParetoSummary(customers=int(n), total=float(total), points=[(float(x), float(y)) for x, y in zip(xs, ys)],
+                         top20_share=p.get("top_share"), gini=p.get("gini"), share_for_80=p.get("share_for_80"))
+
+
+def pareto_for(*, viewer, run: AnalysisRun, filters: ValueFilters, qs: QuerySet[CustomerScore],
+               basis: str = "revenue") -> ParetoSummary | None:
+    """The Pareto figures a page shows: the run's stored company-wide ones
+    for a viewer who sees every customer with no filter, else computed over
+    ``qs`` and kept for a quarter of an hour (a finished run never changes;
+    the key holds the viewer's scope, so nobody reads another's figures)."""
+    from django.core.cache import cache
+
+    if policy_for(viewer).sees_everything and not filters.active:
+        stored = stored_pareto(run, basis)
+        if stored is not None:
+            return stored
+    key = _cache_key("pareto", viewer, run, filters, basis)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit or None
+    summary = pareto_summary(qs, basis=basis)
+    cache.set(key, summary or False, FIGURE_CACHE_SECONDS)
+    return summary
+
+
+def clv_histogram_for(*, viewer, run: AnalysisRun, filters: ValueFilters, qs: QuerySet[CustomerScore],
+                      maximum) -> list[HistogramBin]:
+    """:func:`clv_histogram`, kept like :func:`pareto_for`."""
+    from django.core.cache import cache
+
+    key = _cache_key("clv", viewer, run, filters, str(maximum))
+    hit = cache.get(key)
+    if hit is None:
+        hit = clv_histogram(qs, maximum=maximum)
+        cache.set(key, hit, FIGURE_CACHE_SECONDS)
+    return hit

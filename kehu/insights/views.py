@@ -192,8 +192,9 @@ def overview(request):
     figures = selectors.value_figures(qs, threshold=threshold)
     basis = request.GET.get("basis", "revenue")
     basis = basis if basis in PARETO_BASES else "revenue"
-    pareto = selectors.pareto_summary(qs, basis=basis)
-    bins = selectors.clv_histogram(qs, maximum=figures["clv_max"])
+    pareto = selectors.pareto_for(viewer=request.user, run=run, filters=filters, qs=qs, basis=basis)
+    bins = selectors.clv_histogram_for(viewer=request.user, run=run, filters=filters, qs=qs,
+                                       maximum=figures["clv_max"])
     policies = _tier_policies(run)
     tiers = [{"figure": g, "policy": policies.get(g.key, "")} for g in figures["tier"] if g.key]
     basis_label = _("revenue") if basis == "revenue" else _("gross margin")

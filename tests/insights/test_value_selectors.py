@@ -179,5 +179,34 @@ def test_figures_take_a_fixed_number_of_queries(org, value, django_assert_max_nu
         selectors.pareto_summary(qs)
         selectors.clv_histogram(qs, maximum=figures["clv_max"])
         selectors.rf_heatmap(qs)
-    # policy lookups (team, shares) once, then one query per figure
-    assert len(ctx.captured_queries) <= 6, [q["sql"] for q in ctx.captured_queries]
+    # policy lookups (team, shares) once, then one query per figure (+ work_mem for the sort on PostgreSQL)
+    assert len(ctx.captured_queries) <= 7, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_page_figures_use_the_runs_own_curve_for_head_office_and_compute_the_rest(org, value):
+    from django.core.cache import cache
+
+    cache.clear()
+    value.run.results = {**value.run.results, "pareto": {
+        "basis": "revenue", "top_share": 0.6667, "share_for_80": 0.4, "gini": 0.52,
+        "curve": {"customer_share": [0, 0.5, 1], "value_share": [0, 0.9, 1]}}, "totals": {"revenue": 75000}}
+    value.run.save()
+    admin_qs = selectors.score_queryset(viewer=org.users.admin, run=value.run)
+    stored = selectors.pareto_for(viewer=org.users.admin, run=value.run, filters=ValueFilters(), qs=admin_qs)
+    assert stored.gini == 0.52 and stored.points[1] == (0.5, 0.9) and stored.customers == 5
+    # a filter, another basis or a narrower viewer: computed over what is seen
+    north = ValueFilters(region="north")
+    computed = selectors.pareto_for(viewer=org.users.admin, run=value.run, filters=north,
+                                    qs=selectors.score_queryset(viewer=org.users.admin, run=value.run, filters=north))
+    assert computed.customers == 4
+    mine = selectors.pareto_for(viewer=org.users.sales_n1, run=value.run, filters=ValueFilters(),
+                                qs=selectors.score_queryset(viewer=org.users.sales_n1, run=value.run))
+    assert mine.customers == 3 and mine.top20_share == pytest.approx(50000 / 65000)
+    # kept per viewer scope: another salesperson's figures are their own
+    other = selectors.pareto_for(viewer=org.users.sales_e1, run=value.run, filters=ValueFilters(),
+                                 qs=selectors.score_queryset(viewer=org.users.sales_e1, run=value.run))
+    assert other.customers == 1
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.pareto_for(viewer=org.users.sales_n1, run=value.run, filters=ValueFilters(),
+                                     qs=selectors.score_queryset(viewer=org.users.sales_n1, run=value.run))
+    assert again.customers == 3 and not any("ROW_NUMBER" in q["sql"] for q in ctx.captured_queries)

@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kehu.api.common import READ_ERRORS, WRITE_ERRORS, Money, api_field_names, partial_schema, sent_fields
+from kehu.api.customers import UserRef
 from kehu.api.pagination import CursorPagination, Tiered
 from kehu.customers.models import Region
 from kehu.insights import selectors
@@ -40,16 +41,6 @@ ScoreSort = Literal[tuple(selectors.SCORE_SORTS)]  # type: ignore[valid-type]
 
 def _blank(choices) -> Any:
     return Literal[tuple(choices.values) + ("",)]
-
-
-class UserRef(Schema):
-    id: int
-    username: str
-    name: str
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return str(obj)
 
 
 # -- runs ------------------------------------------------------------------------------

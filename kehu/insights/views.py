@@ -152,6 +152,15 @@ def _no_run(request, active: str, title: str):
     return render(request, "insights/no_run.html", context)
 
 
+def _section(request, tab: str, title: str):
+    """``(run, filters, None)`` for a page of figures, or ``(None, None, the
+    page explaining that no analysis has finished yet)``."""
+    run = selectors.scored_run(request.GET.get("run"))
+    if run is None:
+        return None, None, _no_run(request, tab, title)
+    return run, parse_filters(request), None
+
+
 def _tier_policies(run) -> dict[str, str]:
     """Each tier's customer policy as the run used it, in the user's language."""
     from kehu.insights.config import tier_policy
@@ -183,10 +192,9 @@ def _band_label(low: float, high: float) -> str:
 @login_required
 def overview(request):
     title = _("Customer value")
-    run = selectors.scored_run(request.GET.get("run"))
-    if run is None:
-        return _no_run(request, "overview", title)
-    filters = parse_filters(request)
+    run, filters, empty = _section(request, "overview", title)
+    if empty:
+        return empty
     qs = scores_for(request, run, filters)
     threshold = selectors.churn_threshold(run)
     figures = selectors.value_figures(qs, threshold=threshold)
@@ -228,10 +236,9 @@ def overview(request):
 @login_required
 def rfm(request):
     title = _("RFM analysis")
-    run = selectors.scored_run(request.GET.get("run"))
-    if run is None:
-        return _no_run(request, "rfm", title)
-    filters = parse_filters(request)
+    run, filters, empty = _section(request, "rfm", title)
+    if empty:
+        return empty
     qs = scores_for(request, run, filters)
     figures = selectors.value_figures(qs, threshold=selectors.churn_threshold(run))
     heat = selectors.rf_heatmap(qs)
@@ -273,10 +280,9 @@ def _paged_scores(request, qs, tiers):
 @login_required
 def scores(request):
     title = _("Customer scores")
-    run = selectors.scored_run(request.GET.get("run"))
-    if run is None:
-        return _no_run(request, "customers", title)
-    filters = parse_filters(request)
+    run, filters, empty = _section(request, "customers", title)
+    if empty:
+        return empty
     sort = request.GET.get("sort", selectors.DEFAULT_SCORE_SORT)
     sort = sort if sort in selectors.SCORE_SORTS else selectors.DEFAULT_SCORE_SORT
     qs = scores_for(request, run, filters).select_related("customer", "customer__owner")
@@ -297,10 +303,9 @@ def scores(request):
 @login_required
 def churn(request):
     title = _("Churn warnings")
-    run = selectors.scored_run(request.GET.get("run"))
-    if run is None:
-        return _no_run(request, "churn", title)
-    filters = parse_filters(request)
+    run, filters, empty = _section(request, "churn", title)
+    if empty:
+        return empty
     sort = request.GET.get("sort", "churn")
     sort = sort if sort in selectors.CHURN_SORTS else "churn"
     qs = scores_for(request, run, filters, churn=True).select_related("customer", "customer__owner")

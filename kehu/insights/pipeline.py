@@ -92,8 +92,15 @@ class Analysis:
 
     customer_id: np.ndarray
     columns: dict = field(default_factory=dict)  # CustomerScore field name -> array
-    churn_reasons: list | np.ndarray | None = None  # JSON text per customer
+    # signal -> (contribution to the churn risk, the signal's value), NaN where unavailable
+    churn_signals: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
+
+    def churn_reasons_json(self) -> np.ndarray:
+        """``CustomerScore.churn_reasons`` of every customer as JSON text."""
+        contributions = {k: c for k, (c, _v) in self.churn_signals.items()}
+        values = {k: v for k, (_c, v) in self.churn_signals.items()}
+        return _json_reasons(contributions, values, len(self.customer_id))
 
 
 class _Timer:
@@ -194,7 +201,7 @@ def _discounted_purchases(fit: _Fit, x, t_x, T, *, months: int, monthly_rate: fl
     return pa[inv], cum[inv], disc[inv]
 
 
-def _json_reasons(risk, contributions: dict, values: dict) -> np.ndarray:
+def _json_reasons(contributions: dict, values: dict, n: int) -> np.ndarray:
     """The churn reasons of every customer as JSON text, largest contribution first.
 
     Built column-wise with NumPy string operations: one fragment per signal
@@ -202,7 +209,6 @@ def _json_reasons(risk, contributions: dict, values: dict) -> np.ndarray:
     the fragments placed in each customer's order of contribution.
     """
     names = list(contributions)
-    n = len(risk)
     if not names:
         return np.full(n, "[]", dtype=object)
     C = np.stack([np.nan_to_num(contributions[k], nan=-1.0) for k in names], axis=1)
@@ -419,7 +425,7 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     risk, values = _churn(None, x=x, t_x=t_x, T=T, gap=gap, since_last=since_last,
                           cur=s.rev_cur / 100.0, prev=s.rev_prev / 100.0, satisfaction=satisfaction,
                           complaints=complaints, cfg=cfg, p_alive=p_alive)
-    reasons = _json_reasons(risk.score, risk.contributions, values)
+    churn_signals = {k: (risk.contributions[k], np.asarray(values[k], float)) for k in risk.contributions}
     rev_recent = s.rev_recent / 100.0
     at_risk = np.nan_to_num(risk.score) * rev_recent
     flagged = risk.score >= ch["threshold"]
@@ -551,5 +557,5 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     }
     timer.lap("results")
     results["timings"] = timer.timings
-    return Analysis(customer_id=s.customer_id, columns=columns, churn_reasons=reasons,
+    return Analysis(customer_id=s.customer_id, columns=columns, churn_signals=churn_signals,
                     results=_finite(results))

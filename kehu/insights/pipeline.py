@@ -268,10 +268,10 @@ def _holdout(fit: _Fit, *, xc, tc, Tc, hold_days, duration, first_days, tracking
         "expected_total": float(expected.sum()),
         "by_frequency": by_freq,
     }
-    # Tracking: repeat purchases per step (7 days, widened to at most
+    # Tracking (when the series was read): repeat purchases per step (7 days, widened to at most
     # MAX_TRACKING_POINTS steps), actual (from TRACKING_SQL) and expected
     # (sum over first-purchase cohorts of n_c E[X(t - t_c)]).
-    if len(first_days):
+    if len(first_days) and tracking is not None:
         start = int(first_days.min())
         span = hold_day - start
         step = max(7, int(math.ceil(span / MAX_TRACKING_POINTS)))
@@ -459,7 +459,7 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
         holdout = _holdout(
             split_fit, xc=xc[m], tc=tc[m], Tc=Tc[m], hold_days=s.hold_days[m].astype(float),
             duration=(hold_day - split_day) / mult, first_days=first[m],
-            tracking=tracking if tracking is not None else (np.empty(0, np.int64), np.empty(0, np.int64)),
+            tracking=tracking,
             split_day=split_day, hold_day=hold_day, mult=mult)
         holdout.update({"calibration_end": window.split.isoformat(), "holdout_end": window.holdout_end.isoformat(),
                         "explicit": explicit_split})

@@ -233,11 +233,20 @@ def _json_reasons(contributions: dict, values: dict, n: int) -> np.ndarray:
 
 def _churn(fit: _Fit | None, *, x, t_x, T, gap, since_last, cur, prev, satisfaction, complaints, cfg,
            p_alive=None):
-    """Churn risk and its inputs; ``p_alive`` given or computed from ``fit``."""
+    """Churn risk and its inputs; ``p_alive`` given or computed from ``fit``.
+
+    The overdue signal compares the time since the last purchase with the
+    customer's own mean gap; a customer with one purchase day has no rhythm
+    of their own yet and is compared with the typical customer's (the median
+    of the customers' gaps) — otherwise one-time buyers who never came back,
+    to whom BG/NBD gives P(alive) = 1, would never be warned about.
+    """
     ch = cfg["churn"]
     if p_alive is None and fit is not None:
         p_alive = fit.p_alive(x, t_x, T)
-    overdue = _safe_div(since_last, gap)
+    known = np.isfinite(gap) & (gap > 0)
+    typical = float(np.median(gap[known])) if known.any() else np.nan
+    overdue = _safe_div(since_last, np.where(known, gap, typical))
     drop = np.where(prev > 0, np.clip(_safe_div(prev - cur, prev), 0.0, 1.0), np.nan)
     risk = churn_risk(p_alive=p_alive, overdue_ratio=overdue, drop=drop, satisfaction=satisfaction,
                       open_complaints=complaints, weights=ch["weights"], full_overdue=ch["full_overdue"])

@@ -45,3 +45,37 @@ def discover() -> None:
     """Import every app's tasks so the consumer registers them."""
     for name in TASK_MODULES:
         importlib.import_module(name)
+
+
+def serve_with_worker() -> bool:
+    """Should ``kehu serve`` start a worker beside the web server?
+
+    Yes, unless ``KEHU_SERVE_WORKER=0`` (workers run elsewhere, e.g. on Redis)
+    or jobs run at once (``KEHU_HUEY=immediate``).
+    """
+    if os.environ.get("KEHU_SERVE_WORKER", "1").strip().lower() in ("0", "no", "false", "off"):
+        return False
+    return not getattr(huey, "immediate", False)
+
+
+def start_worker_process():
+    """Start ``kehu worker`` as a child process (same environment); returns the Popen."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "kehu.cli", "worker"])
+
+
+def stop_worker_process(process, timeout: float = 15.0) -> None:
+    """Stop the worker gracefully (SIGINT lets the running job finish), else kill it."""
+    import signal
+    import subprocess
+
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

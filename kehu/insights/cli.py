@@ -187,3 +187,23 @@ def register(sub) -> None:
     w.add_argument("--workers", type=int, default=1, help=_("worker threads (default 1)"))
     w.add_argument("--no-periodic", action="store_true", help=_("do not run the schedules"))
     w.set_defaults(func=_worker)
+
+
+def demo_analysis(*, force: bool, out=None):
+    """The demo's first value analysis (so the Customer value pages have data):
+    run when ``force`` (a new demo company) or when no analysis has finished yet."""
+    from kehu.insights.models import AnalysisRun, RunStatus, RunTrigger
+    from kehu.insights.services import run_create, run_execute
+
+    out = out or sys.stdout
+    if not force and AnalysisRun.objects.filter(status=RunStatus.SUCCEEDED).exists():
+        return None
+    print(_("Analysing customer value (RFM, ABC, lifetime value, churn)..."), file=out, flush=True)
+    run = run_execute(run_create(actor=None, trigger=RunTrigger.CLI))
+    if run.status == RunStatus.SUCCEEDED:
+        print("  " + _("%(customers)s customers scored in %(seconds).1f s") % {
+            "customers": f"{run.customers:,}", "seconds": run.results.get("timings", {}).get("total", 0.0)},
+            file=out)
+    else:
+        print(_("note: the customer value analysis failed: %(message)s") % {"message": _(run.error)}, file=out)
+    return run

@@ -92,8 +92,15 @@ class Analysis:
 
     customer_id: np.ndarray
     columns: dict = field(default_factory=dict)  # CustomerScore field name -> array
-    churn_reasons: list | np.ndarray | None = None  # JSON text per customer
+    # signal -> (contribution to the churn risk, the signal's value), NaN where unavailable
+    churn_signals: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
+
+    def churn_reasons_json(self) -> np.ndarray:
+        """``CustomerScore.churn_reasons`` of every customer as JSON text."""
+        contributions = {k: c for k, (c, _v) in self.churn_signals.items()}
+        values = {k: v for k, (_c, v) in self.churn_signals.items()}
+        return _json_reasons(contributions, values, len(self.customer_id))
 
 
 class _Timer:
@@ -194,7 +201,7 @@ def _discounted_purchases(fit: _Fit, x, t_x, T, *, months: int, monthly_rate: fl
     return pa[inv], cum[inv], disc[inv]
 
 
-def _json_reasons(risk, contributions: dict, values: dict) -> np.ndarray:
+def _json_reasons(contributions: dict, values: dict, n: int) -> np.ndarray:
     """The churn reasons of every customer as JSON text, largest contribution first.
 
     Built column-wise with NumPy string operations: one fragment per signal
@@ -202,7 +209,6 @@ def _json_reasons(risk, contributions: dict, values: dict) -> np.ndarray:
     the fragments placed in each customer's order of contribution.
     """
     names = list(contributions)
-    n = len(risk)
     if not names:
         return np.full(n, "[]", dtype=object)
     C = np.stack([np.nan_to_num(contributions[k], nan=-1.0) for k in names], axis=1)
@@ -227,11 +233,20 @@ def _json_reasons(risk, contributions: dict, values: dict) -> np.ndarray:
 
 def _churn(fit: _Fit | None, *, x, t_x, T, gap, since_last, cur, prev, satisfaction, complaints, cfg,
            p_alive=None):
-    """Churn risk and its inputs; ``p_alive`` given or computed from ``fit``."""
+    """Churn risk and its inputs; ``p_alive`` given or computed from ``fit``.
+
+    The overdue signal compares the time since the last purchase with the
+    customer's own mean gap; a customer with one purchase day has no rhythm
+    of their own yet and is compared with the typical customer's (the median
+    of the customers' gaps) — otherwise one-time buyers who never came back,
+    to whom BG/NBD gives P(alive) = 1, would never be warned about.
+    """
     ch = cfg["churn"]
     if p_alive is None and fit is not None:
         p_alive = fit.p_alive(x, t_x, T)
-    overdue = _safe_div(since_last, gap)
+    known = np.isfinite(gap) & (gap > 0)
+    typical = float(np.median(gap[known])) if known.any() else np.nan
+    overdue = _safe_div(since_last, np.where(known, gap, typical))
     drop = np.where(prev > 0, np.clip(_safe_div(prev - cur, prev), 0.0, 1.0), np.nan)
     risk = churn_risk(p_alive=p_alive, overdue_ratio=overdue, drop=drop, satisfaction=satisfaction,
                       open_complaints=complaints, weights=ch["weights"], full_overdue=ch["full_overdue"])
@@ -262,10 +277,10 @@ def _holdout(fit: _Fit, *, xc, tc, Tc, hold_days, duration, first_days, tracking
         "expected_total": float(expected.sum()),
         "by_frequency": by_freq,
     }
-    # Tracking: repeat purchases per step (7 days, widened to at most
+    # Tracking (when the series was read): repeat purchases per step (7 days, widened to at most
     # MAX_TRACKING_POINTS steps), actual (from TRACKING_SQL) and expected
     # (sum over first-purchase cohorts of n_c E[X(t - t_c)]).
-    if len(first_days):
+    if len(first_days) and tracking is not None:
         start = int(first_days.min())
         span = hold_day - start
         step = max(7, int(math.ceil(span / MAX_TRACKING_POINTS)))
@@ -419,7 +434,7 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     risk, values = _churn(None, x=x, t_x=t_x, T=T, gap=gap, since_last=since_last,
                           cur=s.rev_cur / 100.0, prev=s.rev_prev / 100.0, satisfaction=satisfaction,
                           complaints=complaints, cfg=cfg, p_alive=p_alive)
-    reasons = _json_reasons(risk.score, risk.contributions, values)
+    churn_signals = {k: (risk.contributions[k], np.asarray(values[k], float)) for k in risk.contributions}
     rev_recent = s.rev_recent / 100.0
     at_risk = np.nan_to_num(risk.score) * rev_recent
     flagged = risk.score >= ch["threshold"]
@@ -453,7 +468,7 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
         holdout = _holdout(
             split_fit, xc=xc[m], tc=tc[m], Tc=Tc[m], hold_days=s.hold_days[m].astype(float),
             duration=(hold_day - split_day) / mult, first_days=first[m],
-            tracking=tracking if tracking is not None else (np.empty(0, np.int64), np.empty(0, np.int64)),
+            tracking=tracking,
             split_day=split_day, hold_day=hold_day, mult=mult)
         holdout.update({"calibration_end": window.split.isoformat(), "holdout_end": window.holdout_end.isoformat(),
                         "explicit": explicit_split})
@@ -551,5 +566,5 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     }
     timer.lap("results")
     results["timings"] = timer.timings
-    return Analysis(customer_id=s.customer_id, columns=columns, churn_reasons=reasons,
+    return Analysis(customer_id=s.customer_id, columns=columns, churn_signals=churn_signals,
                     results=_finite(results))

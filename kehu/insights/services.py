@@ -198,35 +198,19 @@ def _window(run: AnalysisRun) -> tuple[SummaryWindow, bool]:
                          period_days=churn["period_days"], revenue_days=churn["revenue_days"]), explicit
 
 
-def _owner_summary(customer_ids, analysis, threshold: float, limit: int = 50) -> list[dict]:
-    """Flagged customers and their revenue at risk per owner (who must act), largest first."""
-    from django.db import connection
+def _owner_summary(run: AnalysisRun, threshold: float, limit: int = 50) -> list[dict]:
+    """Churn warnings and their revenue at risk per owner (who must act), largest first,
+    read from the run's stored scores."""
+    from django.db.models import Count, Sum
 
-    from kehu.customers.models import Customer
-    from kehu.org.models import User
+    from kehu.insights.models import CustomerScore
 
-    risk = np.asarray(analysis.columns["churn_risk"], float)
-    flagged = np.nan_to_num(risk) >= threshold
-    if not flagged.any():
-        return []
-    table = Customer._meta.db_table
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT id, owner_id FROM {connection.ops.quote_name(table)}")
-        pairs = np.array([(i, o if o is not None else 0) for i, o in cur.fetchall()], dtype=np.int64)
-    if not len(pairs):
-        return []
-    pairs = pairs[np.argsort(pairs[:, 0])]
-    pos = np.searchsorted(pairs[:, 0], customer_ids)
-    pos = np.clip(pos, 0, len(pairs) - 1)
-    owners = np.where(pairs[pos, 0] == customer_ids, pairs[pos, 1], 0)[flagged]
-    at_risk = np.nan_to_num(np.asarray(analysis.columns["revenue_at_risk"], float))[flagged]
-    uniq, inv = np.unique(owners, return_inverse=True)
-    counts = np.bincount(inv)
-    money = np.bincount(inv, weights=at_risk)
-    order = np.argsort(-money, kind="stable")[:limit]
-    names = dict(User.objects.filter(pk__in=[int(u) for u in uniq[order] if u]).values_list("pk", "username"))
-    return [{"owner_id": int(uniq[i]) or None, "username": names.get(int(uniq[i]), ""),
-             "flagged": int(counts[i]), "revenue_at_risk": round(float(money[i]), 2)} for i in order]
+    rows = (CustomerScore.objects.filter(run=run, churn_risk__gte=threshold)
+            .values("customer__owner_id", "customer__owner__username")
+            .annotate(flagged=Count("id"), at_risk=Sum("revenue_at_risk"))
+            .order_by("-at_risk", "customer__owner_id")[:limit])
+    return [{"owner_id": r["customer__owner_id"], "username": r["customer__owner__username"] or "",
+             "flagged": r["flagged"], "revenue_at_risk": float(r["at_risk"] or 0)} for r in rows]
 
 
 def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
@@ -262,7 +246,9 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
         t_summary = time.perf_counter() - t
         if len(summary) == 0:
             raise RunFailed(NO_ORDERS)
-        tracking = run_tracking(window)
+        # The tracking series costs a second pass over the orders: it is
+        # made for explicit validation runs (a calibration end was given).
+        tracking = run_tracking(window) if explicit else None
         t_tracking = time.perf_counter() - t - t_summary
         report(35, STAGES["segments"])
         ids = summary.customer_id
@@ -274,17 +260,19 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
             complaints=signals.collect("open_complaints", ids, run.as_of),
             progress=report)
         results = analysis.results
-        results["churn"]["by_owner"] = _owner_summary(ids, analysis, run.parameters["churn"]["threshold"])
         from kehu.customers.models import Customer
 
         results["counts"]["customers_without_orders"] = max(0, Customer.objects.count() - len(summary))
         report(85, STAGES["storing"])
         t = time.perf_counter()
         with transaction.atomic():
-            n = write_scores(run, analysis)
+            store_steps: dict = {}
+            n = write_scores(run, analysis, timings=store_steps)
             t_store = time.perf_counter() - t
+            results["churn"]["by_owner"] = _owner_summary(run, run.parameters["churn"]["threshold"])
             results["timings"] = {"summary_sql": round(t_summary, 4), "tracking_sql": round(t_tracking, 4),
-                                  **results["timings"], "store": round(t_store, 4),
+                                  **results["timings"], "store": round(t_store, 4), **store_steps,
+                                  "owners": round(time.perf_counter() - t - t_store, 4),
                                   "total": round(time.perf_counter() - t0, 4)}
             AnalysisRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.SUCCEEDED, progress=100, stage=STAGES["done"], results=results,

@@ -101,9 +101,14 @@ def test_run_execute_scores_every_customer_with_orders(history, org):
     bt = res["churn"]["backtest"]
     assert bt["as_of"] == "2024-08-02" and bt["threshold"] == 0.5 and bt["n"] > 0  # as_of - 90 days
     assert res["holdout"]["explicit"] is False and res["holdout"]["by_frequency"]
+    assert "tracking" not in res["holdout"]  # a second pass over the orders: validation runs only
     assert {"summary_sql", "fit", "store", "total"} <= set(res["timings"])
-    by_owner = res["churn"]["by_owner"]
-    assert not by_owner or by_owner[0]["username"] == "sales_n1"
+    flagged = [s for s in scores.values() if s.churn_risk >= 0.5]
+    assert res["churn"]["flagged"] == len(flagged)
+    if flagged:  # every customer of the history belongs to sales_n1, who must act
+        assert res["churn"]["by_owner"] == [{
+            "owner_id": org.users.sales_n1.pk, "username": "sales_n1", "flagged": len(flagged),
+            "revenue_at_risk": pytest.approx(float(sum(s.revenue_at_risk for s in flagged)))}]
     json.dumps(res, allow_nan=False)  # plain JSON, no NaN
 
 
@@ -115,6 +120,7 @@ def test_pareto_nbd_with_an_explicit_holdout(history, org):
     res = run.results
     assert set(res["model"]["params"]) == {"r", "alpha", "s", "beta"} and res["model"]["fitted_on"] == "calibration"
     assert res["holdout"]["explicit"] and res["holdout"]["calibration_end"] == "2024-04-30"
+    assert sum(res["holdout"]["tracking"]["actual"]) > 0
     assert res["churn"]["backtest"]["as_of"] == "2024-04-30"
 
 

@@ -30,6 +30,7 @@ CLI_MODULES = [
     "kehu.demo.cli",
     "kehu.bench.cli",
     "kehu.surveys.cli",
+    "kehu.insights.cli",
 ]
 
 

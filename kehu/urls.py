@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
     path("surveys/", include("kehu.surveys.urls")),
+    path("value/", include("kehu.insights.urls")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -27,6 +27,10 @@ def pytest_configure(config):
 
     # Hashing the test users' passwords with PBKDF2 would dominate the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run at once, in the test's process (no worker).
+    from kehu import jobs
+
+    jobs.huey.immediate = True
     # The suite must never reach the internet: only loopback connections.
     real_connect = socket.socket.connect
 

@@ -69,6 +69,8 @@ def _value_fits(field: models.Field, value: Any) -> bool:
         return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     if isinstance(field, models.DecimalField):
         return isinstance(value, Decimal) and value.is_finite()
+    if isinstance(field, models.FloatField):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < float("inf")
     if isinstance(field, (models.CharField, models.TextField)):
         return isinstance(value, str) and "\x00" not in value
     if isinstance(field, models.BooleanField):

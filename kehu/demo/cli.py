@@ -53,6 +53,9 @@ def _demo(args) -> int:
         "orders": f"{summary.orders:,}", "lines": f"{summary.order_lines:,}",
         "revenue": f"{summary.revenue:,.2f}", "payments": f"{summary.payments:,}",
         "interactions": f"{summary.interactions:,}"}, file=out)
+    from kehu.insights.cli import demo_analysis
+
+    demo_analysis(force=summary.created, out=out)
     print("", file=out)
     print(_("Demo logins:"), file=out)
     print_table([_("username"), _("password"), _("role"), _("team")], summary.logins, out=out)

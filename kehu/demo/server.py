@@ -5,7 +5,9 @@ SQLite's single writer as well as PostgreSQL) share one port; static files
 are served by WhiteNoise straight from the apps' ``static/`` folders
 (``WHITENOISE_USE_FINDERS``), so no ``collectstatic`` step is needed; the
 access log goes to standard output. The server refuses to start on a database
-with unapplied migrations.
+with unapplied migrations. A background worker (``kehu worker``, Huey) runs
+beside it as a child process, so that jobs started in the browser execute;
+``KEHU_SERVE_WORKER=0`` leaves it out (workers run elsewhere).
 """
 
 from __future__ import annotations
@@ -102,5 +104,13 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     print(_("Kehu is serving on %(url)s with %(workers)s workers (Ctrl+C stops it)") % {
         "url": f"http://{host}:{port}/", "workers": workers}, file=out, flush=True)
-    KehuApplication().run()
+    # Background jobs (an analysis started in the browser, the nightly run)
+    # need a consumer: one runs beside the web server unless KEHU_SERVE_WORKER=0.
+    from kehu import jobs
+
+    worker = jobs.start_worker_process() if jobs.serve_with_worker() else None
+    try:
+        KehuApplication().run()
+    finally:
+        jobs.stop_worker_process(worker)
     return 0

@@ -148,9 +148,14 @@ class AnalysisRun(TimeStamped):
 class CustomerScore(models.Model):
     """One customer's figures in one run. Money in the company currency."""
 
-    run = models.ForeignKey(AnalysisRun, verbose_name=_("analysis"), on_delete=models.CASCADE, related_name="scores")
+    # No single-column indexes: (run, customer) and (customer, run) below serve
+    # both foreign keys, and every index costs time when a run stores a
+    # million rows. On PostgreSQL the table is partitioned by run
+    # (migration 0003, kehu.insights.score_writer).
+    run = models.ForeignKey(AnalysisRun, verbose_name=_("analysis"), on_delete=models.CASCADE, related_name="scores",
+                            db_index=False)
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="value_scores")
+                                 related_name="value_scores", db_index=False)
 
     # Summary of the orders up to the run's as-of date
     first_order = models.DateField(_("first order"), null=True, blank=True)

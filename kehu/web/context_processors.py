@@ -1,9 +1,17 @@
 """Navigation for every page: the sections a user may open."""
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from kehu.org.policies import policy_for
+
+
+def _app_label(label: str):
+    try:
+        return apps.get_app_config(label).verbose_name
+    except LookupError:
+        return None
 
 
 def navigation(request):
@@ -18,6 +26,8 @@ def navigation(request):
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
         ("surveys", _("Surveys"), "survey_list"),
+        # an app's section is labelled with the app's own (translated) name
+        ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),
     ]
     if not policy_for(user).can_create:
@@ -25,6 +35,8 @@ def navigation(request):
         items = [item for item in items if item[0] != "import"]
     nav = []
     for key, label, name in items:
+        if label is None:
+            continue
         try:
             nav.append({"key": key, "label": label, "url": reverse(name)})
         except NoReverseMatch:

@@ -2,6 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products
+from kehu.web import charts
+from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
@@ -47,4 +49,6 @@ urlpatterns = [
     path("products/lines/", products.product_line_list, name="product_line_list"),
     path("products/lines/new/", products.product_line_create, name="product_line_create"),
     path("products/lines/<int:pk>/edit/", products.product_line_edit, name="product_line_edit"),
+    # vega, vega-lite and vega-embed for the charts, served from here (kehu/web/charts.py)
+    path("charts/vega-<str:version>.js", charts.bundle_view, name="vega_bundle"),
 ]

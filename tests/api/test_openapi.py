@@ -42,6 +42,14 @@ EXPECTED = {
     "/api/v1/surveys/{survey_id}/paths": {"get", "post"},
     "/api/v1/surveys/{survey_id}/paths/{path_id}": {"delete"},
     "/api/v1/survey-templates": {"get"},
+    "/api/v1/value/runs": {"get", "post"},
+    "/api/v1/value/runs/{run_id}": {"get"},
+    "/api/v1/value/runs/{run_id}/progress": {"get"},
+    "/api/v1/value/scores": {"get"},
+    "/api/v1/value/scores/customers/{customer_id}": {"get"},
+    "/api/v1/value/segments": {"get", "post"},
+    "/api/v1/value/segments/{segment_id}": {"get", "patch", "delete"},
+    "/api/v1/value/segments/{segment_id}/members": {"get"},
 }
 
 
@@ -74,7 +82,9 @@ def test_lists_are_cursor_paged_and_errors_documented(schema):
                  "/api/v1/product-lines", "/api/v1/orders", "/api/v1/orders/{order_id}/payments",
                  "/api/v1/customers/{customer_id}/anniversaries",
                  "/api/v1/surveys", "/api/v1/surveys/{survey_id}/indicators", "/api/v1/surveys/{survey_id}/questions",
-                 "/api/v1/surveys/{survey_id}/constructs", "/api/v1/surveys/{survey_id}/paths"):
+                 "/api/v1/surveys/{survey_id}/constructs", "/api/v1/surveys/{survey_id}/paths",
+                 "/api/v1/value/runs", "/api/v1/value/scores", "/api/v1/value/segments",
+                 "/api/v1/value/segments/{segment_id}/members"):
         op = schema["paths"][path]["get"]
         params = {p["name"] for p in op["parameters"]}
         assert {"limit", "cursor"} <= params, path
@@ -84,6 +94,9 @@ def test_lists_are_cursor_paged_and_errors_documented(schema):
         assert "422" in op["responses"] and "401" in op["responses"]
     customer_params = {p["name"] for p in schema["paths"]["/api/v1/customers"]["get"]["parameters"]}
     assert {"q", "kind", "stage", "region", "owner_id", "team_id", "tag", "city", "sort"} <= customer_params
+    score_params = {p["name"] for p in schema["paths"]["/api/v1/value/scores"]["get"]["parameters"]}
+    assert {"run_id", "team_id", "region", "product_line_id", "tier", "churn_warning", "sort"} <= score_params
+    assert "202" in schema["paths"]["/api/v1/value/runs"]["post"]["responses"]
 
 
 def test_money_is_a_decimal_string_and_enums_are_listed(schema):

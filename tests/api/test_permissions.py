@@ -259,3 +259,63 @@ def test_survey_definitions(org, survey_world, api_as, role, op):
 @pytest.mark.parametrize("path", ["/surveys/999999", "/surveys/999999/questions", "/surveys/999999/definition"])
 def test_missing_surveys_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
+# -- Customer value (/value) -------------------------------------------------------------
+
+START_RUNS = {"admin", "hq_manager", "analyst"}
+SAVE_SEGMENTS = set(ROLES) - {"analyst"}
+
+
+@pytest.fixture
+def scored(org, customers):
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory, SegmentFactory
+
+    run = AnalysisRunFactory(results={"model": {"name": "bgnbd", "params": {"r": 0.2}}})
+    for c in (customers.n1, customers.e1):
+        CustomerScoreFactory(run=run, customer=c, tier="gold")
+    segment = SegmentFactory(name="Gold", kind="run_group", rule={"field": "tier", "value": "gold"},
+                             created_by=org.users.admin)
+    return SimpleNamespace(run=run, segment=segment, customers=customers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_value_scores_show_exactly_what_is_visible(org, scored, api_as, role):
+    api = api_as(getattr(org.users, role))
+    ids = {s["customer"]["id"] for s in api.get("/value/scores", {"limit": 200}).json()["items"]}
+    members = {m["id"] for m in api.get(f"/value/segments/{scored.segment.pk}/members", {"limit": 200}).json()["items"]}
+    for target in ("n1", "e1"):
+        customer = getattr(scored.customers, target)
+        visible = target in VISIBLE[role]
+        assert (customer.pk in ids) == visible, (role, target)
+        assert (customer.pk in members) == visible, (role, target)
+        r = api.get(f"/value/scores/customers/{customer.pk}")
+        if visible:
+            assert r.status_code == 200 and len(r.json()) == 1
+        else:
+            assert_error(r, 404, "not_found")
+    run = api.get(f"/value/runs/{scored.run.pk}").json()
+    assert (run["results"] is not None) == (VISIBLE[role] == {"n1", "e1"}), role
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_value_writes_per_role(org, scored, api_as, role):
+    api = api_as(getattr(org.users, role))
+    r = api.post("/value/runs", {})
+    if role in START_RUNS:
+        assert r.status_code == 202, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+    r = api.post("/value/segments", {"name": f"{role}'s segment", "rule": {"customer": {"region": "north"}}})
+    if role not in SAVE_SEGMENTS:
+        assert_error(r, 403, "forbidden")
+        assert_error(api.patch(f"/value/segments/{scored.segment.pk}", {"description": "x"}), 403, "forbidden")
+        return
+    assert r.status_code == 201, r.content
+    own = r.json()["id"]
+    assert api.patch(f"/value/segments/{own}", {"description": "mine"}).status_code == 200
+    # someone else's segment: its author, administrators and head office only
+    r = api.patch(f"/value/segments/{scored.segment.pk}", {"description": "changed"})
+    if role in ("admin", "hq_manager"):
+        assert r.status_code == 200
+    else:
+        assert_error(r, 403, "forbidden")
+    assert api.delete(f"/value/segments/{own}").status_code == 204

@@ -186,3 +186,51 @@ def test_csrf_is_enforced(org, customers):
 def test_search_input_is_escaped(client_for, org, customers):
     html = client_for(org.users.sales_n1).get(reverse("customer_list"), {"q": '"><script>alert(1)</script>'}).content.decode()
     assert '"><script>alert(1)</script>' not in html
+
+
+# -- Customer value (kehu/insights) --------------------------------------------------------
+
+VALUE_PAGES = ["value_overview", "value_rfm", "value_scores", "value_churn", "value_migration", "value_calls",
+               "value_runs", "segment_list"]
+# role → (may start an analysis, may change the value settings, may save segments)
+VALUE_RIGHTS = {
+    "admin": (True, True, True), "hq_manager": (True, False, True), "analyst": (True, False, False),
+    "north_manager": (False, False, True), "north_marketing": (False, False, True),
+    "sales_n1": (False, False, True),
+}
+
+
+def test_value_pages_need_a_login(client):
+    for name in VALUE_PAGES + ["value_run_create", "value_settings", "segment_create"]:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+@pytest.mark.parametrize("role", sorted(VALUE_RIGHTS))
+def test_value_rights_per_role(client_for, org, role):
+    start, settings_, segments = VALUE_RIGHTS[role]
+    client = client_for(getattr(org.users, role))
+    for name in VALUE_PAGES:
+        assert client.get(reverse(name)).status_code == 200, (role, name)
+    for name, allowed in (("value_run_create", start), ("value_settings", settings_), ("segment_create", segments)):
+        assert client.get(reverse(name)).status_code == (200 if allowed else 403), (role, name)
+        if not allowed:
+            assert client.post(reverse(name), {"name": "x", "as_of": "2025-01-01"}).status_code == 403, (role, name)
+
+
+def test_value_lists_never_show_another_teams_customers(client_for, org, customers):
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
+
+    run = AnalysisRunFactory()
+    for c in (customers.n1, customers.n1b, customers.e1):
+        CustomerScoreFactory(run=run, customer=c, churn_risk=0.9, tier="gold")
+    client = client_for(org.users.sales_n1)
+    for name in VALUE_PAGES:
+        html = client.get(reverse(name)).content.decode()
+        assert "华东机械集团" not in html and "张三" not in html, name
+    for name in ("value_scores_export", "value_churn_export"):
+        body = b"".join(client.get(reverse(name) + "?format=csv").streaming_content).decode()
+        assert "北方钢铁贸易有限公司" in body and "华东机械集团" not in body and "张三" not in body, name
+    html = client.get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
+    assert 'data-testid="value-panel"' in html
+    assert client.get(reverse("customer_detail", args=[customers.e1.pk])).status_code == 404

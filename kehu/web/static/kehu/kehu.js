@@ -35,3 +35,19 @@ document.addEventListener("htmx:historyRestore", function () {
     });
   });
 });
+// Sections of a form shown for one choice of a radio group: <fieldset data-kind="rule"> is shown
+// while the checked input[name=kind] has the value "rule". Without JS every section stays visible.
+function kehuKindSections(root) {
+  var radios = (root || document).querySelectorAll("input[type=radio][name=kind]");
+  if (!radios.length) { return; }
+  var apply = function () {
+    var checked = (root || document).querySelector("input[type=radio][name=kind]:checked");
+    var value = checked ? checked.value : "";
+    Array.prototype.forEach.call((root || document).querySelectorAll("fieldset[data-kind]"), function (fs) {
+      fs.hidden = fs.getAttribute("data-kind") !== value;
+    });
+  };
+  Array.prototype.forEach.call(radios, function (r) { r.addEventListener("change", apply); });
+  apply();
+}
+document.addEventListener("DOMContentLoaded", function () { kehuKindSections(document); });

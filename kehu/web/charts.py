@@ -1,0 +1,179 @@
+"""Charts: one Vega-Lite spec, drawn in the browser or rendered to SVG/PNG.
+
+Charts are built with Vega-Altair (``import altair as alt``) from figures
+the selectors computed, and turned into a plain Vega-Lite spec (a dict) by
+:func:`chart_spec`, which adds the house look (fonts that have Chinese
+glyphs, colours, sizes). The same spec then
+
+- draws in the page: ``{% load kehu_charts %}``, ``{% vega_scripts %}``
+  once in ``{% block head %}``, and ``{% vega_chart spec label %}`` where
+  the chart goes. The browser loads vega, vega-lite and vega-embed from
+  :func:`bundle_view`, a bundle made by ``vl_convert.javascript_bundle()``
+  from the installed ``vl-convert-python`` package and served from this
+  server (never a CDN), gzip-compressed, at a URL that carries the package
+  version so browsers keep it for a year. Numbers and dates are formatted
+  with the locale of the page's language (``¥`` and ``2025年3月1日`` in
+  Chinese);
+- renders on the server, offline, for reports and e-mails:
+  :func:`render_svg` and :func:`render_png` (vl-convert embeds Vega in Rust
+  and uses the system fonts, Noto CJK for Chinese).
+
+Every chart on a page needs an accessible fallback: the caller shows the
+same figures as a table (screen readers, no JavaScript, printing), and
+``label`` is read out for the chart itself.
+
+The bundle is built once per vl-convert version (a few seconds) and kept in
+``var/cache/`` so later processes serve it straight away; ``kehu`` may warm
+it with :func:`bundle_bytes`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+FONT = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
+        '"Helvetica Neue", Arial, sans-serif')
+PALETTE = ["#2f6fa8", "#e39b2f", "#4d9a6a", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c"]
+# The value tiers' colours: gold, silver, bronze, do-not-serve.
+TIER_COLOURS = {"gold": "#d4a017", "silver": "#9aa5b1", "bronze": "#b06d3b", "do_not_serve": "#5f6368"}
+
+_lock = threading.Lock()
+
+
+def vl_convert_version() -> str:
+    import vl_convert
+
+    return getattr(vl_convert, "__version__", "") or vl_convert.get_vega_version()
+
+
+def _locale_name(language: str | None = None) -> str:
+    language = (language or get_language() or "en").lower()
+    return "zh-CN" if language.startswith("zh") else "en-US"
+
+
+@lru_cache(maxsize=4)
+def format_locales(language: str) -> dict[str, Any]:
+    """d3 number and time locales of ``language`` (zh-hans → zh-CN), from vl-convert."""
+    import vl_convert
+
+    name = _locale_name(language)
+    return {"formatLocale": vl_convert.get_format_locale(name),
+            "timeFormatLocale": vl_convert.get_time_format_locale(name)}
+
+
+def chart_spec(chart, *, width: int | str = "container", height: int = 260) -> dict:
+    """The Vega-Lite spec of an Altair ``chart`` with the house look.
+
+    ``width="container"`` fills the chart's box in the page; server-side
+    rendering needs a number (:func:`render_svg` sets one when missing).
+    """
+    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    spec.pop("$schema", None)  # an identifier only; nothing is ever fetched from it
+    spec.setdefault("width", width)
+    spec.setdefault("height", height)
+    spec.setdefault("autosize", {"type": "fit", "contains": "padding"})
+    config = spec.setdefault("config", {})
+    config.setdefault("font", FONT)
+    config.setdefault("view", {}).update({"stroke": None})
+    config.setdefault("range", {}).setdefault("category", PALETTE)
+    config.setdefault("axis", {}).update({"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
+                                          "gridColor": "#e8ebef", "domainColor": "#b9c0c8"})
+    config.setdefault("legend", {}).update({"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"})
+    config.setdefault("bar", {}).setdefault("color", PALETTE[0])
+    config.setdefault("line", {}).setdefault("color", PALETTE[0])
+    return spec
+
+
+def embed_payload(spec: dict, language: str | None = None) -> str:
+    """The JSON a page embeds for ``kehu/charts.js``: the spec and vega-embed's options."""
+    options = {"actions": False, "renderer": "svg", **format_locales(language or get_language() or "en")}
+    return json.dumps({"spec": spec, "options": options}, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+
+
+def _server_spec(spec: dict, width: int) -> dict:
+    spec = json.loads(json.dumps(spec, default=str))
+    if spec.get("width") == "container":
+        spec["width"] = width
+    return spec
+
+
+def render_svg(spec: dict, *, language: str | None = None, width: int = 640) -> str:
+    """The chart as SVG text, rendered on the server (no browser, no network)."""
+    import vl_convert
+
+    name = _locale_name(language)
+    return vl_convert.vegalite_to_svg(_server_spec(spec, width), format_locale=name, time_format_locale=name)
+
+
+def render_png(spec: dict, *, language: str | None = None, width: int = 640, scale: float = 2.0) -> bytes:
+    """The chart as a PNG image (``scale`` 2 for print and high-density screens)."""
+    import vl_convert
+
+    name = _locale_name(language)
+    return vl_convert.vegalite_to_png(_server_spec(spec, width), scale=scale, format_locale=name,
+                                      time_format_locale=name)
+
+
+# -- the JavaScript bundle ----------------------------------------------------------
+
+def bundle_version() -> str:
+    """Short id of the bundle in use: part of its URL, so a new vl-convert is a new URL."""
+    return hashlib.sha1(vl_convert_version().encode()).hexdigest()[:10]
+
+
+@lru_cache(maxsize=1)
+def bundle_bytes() -> tuple[bytes, bytes]:
+    """``(javascript, gzip of it)``: vega, vega-lite and vega-embed as one
+    script that sets ``window.vegaEmbed``; made once per vl-convert version
+    and kept in ``var/cache``."""
+    with _lock:
+        cache_dir = settings.VAR_DIR / "cache"
+        path = cache_dir / f"vega-bundle-{bundle_version()}.js"
+        js = None
+        try:
+            if path.exists():
+                js = path.read_bytes()
+        except OSError:
+            js = None
+        if not js:
+            import vl_convert
+
+            js = vl_convert.javascript_bundle().encode("utf-8")
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(js)
+                tmp.replace(path)
+            except OSError:
+                pass  # a read-only home: serve from memory
+        return js, gzip.compress(js, compresslevel=6, mtime=0)
+
+
+@require_GET
+@cache_control(public=True, max_age=31536000, immutable=True)
+def bundle_view(request, version: str):
+    """Serve the chart bundle (the URL carries :func:`bundle_version`)."""
+    etag = f'"{bundle_version()}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified()
+    js, gz = bundle_bytes()
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(gz, content_type="text/javascript; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(js, content_type="text/javascript; charset=utf-8")
+    response["ETag"] = etag
+    response["Vary"] = "Accept-Encoding"
+    return response

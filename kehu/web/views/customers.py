@@ -427,7 +427,6 @@ def customer_detail(request, pk):
     }
     if can_change:
         context["interaction_form"] = InteractionForm(customer=customer, contacts=contacts)
-        context["share_form"] = ShareForm()
     return render(request, "web/customers/detail.html", context)
 
 

@@ -17,14 +17,14 @@ $(BIN)/kehu $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## make demo: install, migrate ./var/kehu.sqlite3, create the demo company, serve on :8000
-demo: install
+demo: install pdf-libs
 	$(BIN)/kehu demo --serve
 
 serve: install
 	$(BIN)/kehu serve
 
 ## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
-test: install browsers postgres datasets
+test: install browsers pdf-libs postgres datasets
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -41,6 +41,11 @@ datasets:
 
 browsers:
 	@bash scripts/ensure-chromium.sh
+
+## make pdf-libs: Pango for WeasyPrint and the Noto CJK fonts (the CSI report's PDF)
+.PHONY: pdf-libs
+pdf-libs:
+	@bash scripts/ensure-pdf-libs.sh
 
 postgres:
 	@bash scripts/ensure-postgres.sh "$(PG_URL)"

@@ -2,6 +2,7 @@
 
 from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products
 from kehu.api.router import api
+from kehu.surveys import api_analysis as survey_analysis
 from kehu.surveys import api_definitions as survey_definitions
 from kehu.insights import api as insights_api
 
@@ -15,4 +16,5 @@ api.add_router("/orders", orders.router)
 api.add_router("/me", me.router)
 api.add_router("/surveys", survey_definitions.router)
 api.add_router("/survey-templates", survey_definitions.templates_router)
+api.add_router("/surveys", survey_analysis.router)
 api.add_router("/value", insights_api.router)

@@ -34,6 +34,13 @@ def _bench_import(args) -> int:
     return run_import_bench(customers=args.customers, keep=args.keep, seed=args.seed, as_json=args.json)
 
 
+def _bench_surveys(args) -> int:
+    from kehu.bench.surveys import run_surveys_bench
+
+    return run_surveys_bench(responses=args.responses, pls_rows=args.pls_rows, bootstrap=args.bootstrap,
+                             compare_rows=args.compare_rows, as_json=args.json, skip_plspm=args.skip_plspm)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
     g.add_argument("--customers", type=_positive, required=True, help="number of customers")
@@ -49,7 +56,7 @@ def register(sub) -> None:
     g.add_argument("--progress", action="store_true", help="a progress bar even when stderr is not a terminal")
     g.set_defaults(func=_generate)
 
-    b = sub.add_parser("bench", help="benchmarks: web page latency, import speed")
+    b = sub.add_parser("bench", help="benchmarks: web page latency, import speed, survey analytics")
     bsub = b.add_subparsers(dest="bench_command", required=True)
     w = bsub.add_parser("web", help="server-side latency of the main pages and the customer API")
     w.add_argument("--runs", type=int, default=200, help="requests per scenario (default 200)")
@@ -63,3 +70,15 @@ def register(sub) -> None:
     i.add_argument("--keep", action="store_true", help="keep the imported customers")
     i.add_argument("--json", action="store_true", help="print the figures as JSON")
     i.set_defaults(func=_bench_import)
+    s = bsub.add_parser("surveys", help="weighted CSI over a million responses, the ECSI PLS model with bootstrap, "
+                        "and the plain PLS fit against the plspm package")
+    s.add_argument("--responses", type=_positive, default=1_000_000, help="responses for the weighted CSI")
+    s.add_argument("--pls-rows", dest="pls_rows", type=_positive, default=10_000,
+                   help="responses for the ECSI model with bootstrap (default 10,000)")
+    s.add_argument("--bootstrap", type=_positive, default=500, help="bootstrap resamples (default 500)")
+    s.add_argument("--compare-rows", dest="compare_rows", type=_positive, default=250,
+                   help="responses for the comparison with plspm (default 250)")
+    s.add_argument("--skip-plspm", dest="skip_plspm", action="store_true",
+                   help="leave out the comparison with plspm (no virtual environment made)")
+    s.add_argument("--json", action="store_true", help="print the figures as JSON")
+    s.set_defaults(func=_bench_surveys)

@@ -197,6 +197,9 @@ def demo_delete() -> bool:
     if root is None:
         return False
     with transaction.atomic():
+        from kehu.demo.surveys import delete_surveys
+
+        delete_surveys()
         teams = Team.objects.filter(path__startswith=root.path)
         users = User.objects.filter(team__in=teams)
         customers = Customer.objects.filter(team__in=teams) | Customer.objects.filter(owner__in=users)
@@ -715,6 +718,13 @@ class _Builder:
             for c in self.customers
         ], batch_size=BATCH)
 
+    def build_surveys(self):
+        """Two satisfaction surveys with two closed waves each (kehu/demo/surveys.py)."""
+        from kehu.demo.surveys import build_surveys
+
+        build_surveys(admin=self.admin, customers=self.customers, today=self.today,
+                      seed=self.rnd.randrange(10**6), marketing=self.users.get("marketing"))
+
 
 def city_en(city: str) -> str:
     from pypinyin import lazy_pinyin
@@ -736,6 +746,7 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_interactions()
         b.build_shares()
         b.build_audit()
+        b.build_surveys()
     return demo_summary(created=True)
 
 

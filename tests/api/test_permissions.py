@@ -319,3 +319,50 @@ def test_value_writes_per_role(org, scored, api_as, role):
     else:
         assert_error(r, 403, "forbidden")
     assert api.delete(f"/value/segments/{own}").status_code == 204
+
+
+# Survey results: every active user reads them, scoped to the customers they
+# see (a salesperson's results count only their own customers' answers);
+# benchmarks are read by all and changed by the survey designers.
+@pytest.fixture
+def results_world(org, customers):
+    from kehu.surveys.models import Benchmark, Wave
+    from kehu.surveys.services.definitions import survey_create_from_template
+    from tests.surveys.factories import respond
+    from tests.surveys.test_csi_natural_gas import ANSWERS
+
+    gas = survey_create_from_template(actor=org.users.admin, template="natural-gas", code="gas")
+    wave = Wave.objects.create(survey=gas, name="2026 H1")
+    respond(wave, ANSWERS[0], customer=customers.n1, nps=10)
+    respond(wave, ANSWERS[1], customer=customers.e1, nps=3)
+    bench = Benchmark.objects.create(survey=gas, name="Industry best", value=85)
+    return SimpleNamespace(gas=gas, wave=wave, bench=bench)
+
+
+RESULT_OPS = [
+    ("GET results", lambda api, w: api.get(f"/surveys/{w.gas.pk}/results"), 200, False),
+    ("GET benchmarks", lambda api, w: api.get(f"/surveys/{w.gas.pk}/benchmarks"), 200, False),
+    ("GET benchmark", lambda api, w: api.get(f"/surveys/{w.gas.pk}/benchmarks/{w.bench.pk}"), 200, False),
+    ("POST benchmark", lambda api, w: api.post(f"/surveys/{w.gas.pk}/benchmarks", {"name": "B", "value": 70}), 201,
+     True),
+    ("PATCH benchmark", lambda api, w: api.patch(f"/surveys/{w.gas.pk}/benchmarks/{w.bench.pk}", {"value": 90}), 200,
+     True),
+    ("DELETE benchmark", lambda api, w: api.delete(f"/surveys/{w.gas.pk}/benchmarks/{w.bench.pk}"), 204, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", RESULT_OPS, ids=[o[0] for o in RESULT_OPS])
+def test_survey_results_and_benchmarks(org, results_world, api_as, role, op):
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), results_world)
+    if write and role not in SURVEY_DESIGNERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_survey_results_count_only_visible_customers(org, results_world, api_as, role):
+    data = api_as(getattr(org.users, role)).get(f"/surveys/{results_world.gas.pk}/results").json()
+    assert data["n"] == len(VISIBLE[role])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from kehu.customers.models import Contact, Customer
@@ -96,6 +98,12 @@ class Task(TimeStamped):
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_on"], name="task_assignee_status_due"),
             models.Index(fields=["customer", "status"], name="task_customer_status"),
+        ]
+        constraints = [
+            # A survey response sets off at most one follow-up task, however
+            # often its signal is sent (a re-sent or retried submission).
+            models.UniqueConstraint(KT("source_ref__response"), condition=Q(source="survey"),
+                                    name="task_one_per_survey_response"),
         ]
 
     def __str__(self) -> str:

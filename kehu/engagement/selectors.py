@@ -47,3 +47,150 @@ def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
         items.append({"kind": "change", "at": ev.created_at, "obj": ev})
     items.sort(key=lambda x: x["at"], reverse=True)
     return items[:limit]
+
+
+# -- tasks ------------------------------------------------------------------------
+
+TASK_SCOPES = ("mine", "team", "all")
+TASK_DUE_FILTERS = ("overdue", "today", "week", "none")
+
+
+def _task_visibility_q(policy):
+    """Which tasks a viewer may see, as one ``Q``: a task about a customer
+    when they may see the customer (the one policy decides); a task about no
+    customer when it is theirs (assigned or created), when they see
+    everything, or when its assignee is in their team subtree (managers)."""
+    from django.db.models import Q
+
+    if not policy.active:
+        return Q(pk__in=[])
+    viewer = policy.viewer
+    about_customer = Q(customer__isnull=False)
+    if not policy.view_scope.everything:
+        about_customer &= policy.view_scope.q("customer__")
+    personal = Q(assigned_to=viewer) | Q(created_by=viewer)
+    if policy.sees_everything:
+        personal = Q()
+    elif policy.role in _subtree_roles() and policy._subtree_team_ids:
+        personal |= Q(assigned_to__team_id__in=policy._subtree_team_ids)
+    return about_customer | (Q(customer__isnull=True) & personal)
+
+
+def _subtree_roles():
+    from kehu.org.policies import SUBTREE_ROLES
+
+    return SUBTREE_ROLES
+
+
+def may_see_team_tasks(viewer) -> bool:
+    """Managers (and everyone who sees a team subtree or everything) may list
+    their team's tasks, not only their own."""
+    policy = policy_for(viewer)
+    return policy.active and (policy.sees_everything or policy.role in _subtree_roles())
+
+
+def task_visible(*, viewer):
+    """Every task ``viewer`` may see (see :func:`_task_visibility_q`)."""
+    from kehu.engagement.models import Task
+
+    policy = policy_for(viewer)
+    return Task.objects.filter(_task_visibility_q(policy))
+
+
+def task_list(*, viewer, scope: str = "mine", status: str = "open", source: str = "", due: str = "",
+              customer_id: int | None = None, assigned_to_id: int | None = None, today=None):
+    """Tasks for the tasks page and the API, visibility-scoped.
+
+    ``scope``: ``mine`` (assigned to the viewer, the default), ``team``
+    (assigned to anyone in the viewer's team subtree, or unassigned, for
+    managers), ``all`` (every task the viewer may see). ``status``: a
+    :class:`TaskStatus` value or ``""``/``"all"`` for every status.
+    ``due``: ``overdue`` (open and due before today), ``today``, ``week``
+    (the next seven days), ``none`` (no due date). Unordered."""
+    import datetime as dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from kehu.engagement.models import TaskSource, TaskStatus
+
+    policy = policy_for(viewer)
+    qs = task_visible(viewer=viewer)
+    if scope == "team" and may_see_team_tasks(viewer):
+        if not policy.sees_everything:
+            qs = qs.filter(Q(assigned_to__team_id__in=policy._subtree_team_ids) | Q(assigned_to=viewer)
+                           | Q(assigned_to__isnull=True))
+    elif scope == "all":
+        pass
+    else:
+        qs = qs.filter(assigned_to=viewer)
+    if status in TaskStatus.values:
+        qs = qs.filter(status=status)
+    if source in TaskSource.values:
+        qs = qs.filter(source=source)
+    today = today or timezone.localdate()
+    if due == "overdue":
+        qs = qs.filter(status=TaskStatus.OPEN, due_on__lt=today)
+    elif due == "today":
+        qs = qs.filter(due_on=today)
+    elif due == "week":
+        qs = qs.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=7))
+    elif due == "none":
+        qs = qs.filter(due_on__isnull=True)
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if assigned_to_id is not None:
+        qs = qs.filter(assigned_to_id=assigned_to_id)
+    return qs.select_related("customer", "assigned_to", "created_by")
+
+
+def task_get(*, viewer, pk):
+    """One task the viewer may see; 404 otherwise (the same answer as a task
+    that does not exist)."""
+    from kehu.engagement.models import Task
+
+    try:
+        return task_visible(viewer=viewer).select_related("customer", "assigned_to", "created_by").get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def task_may_change(*, viewer, task) -> bool:
+    """Who may complete, cancel or change a (visible) task: its assignee, or
+    whoever may change its customer (the owner's manager); for a task about
+    no customer, its assignee, its creator, and managers who see the
+    assignee's team. Read-only roles never."""
+    policy = policy_for(viewer)
+    if not policy.active or policy.read_only:
+        return False
+    if task.assigned_to_id == viewer.pk:
+        return True
+    if task.customer_id is not None:
+        return policy.can_change(task.customer)
+    if task.created_by_id == viewer.pk or policy.is_admin or policy.sees_everything:
+        return True
+    return (policy.role in _subtree_roles() and task.assigned_to is not None
+            and task.assigned_to.team_id in policy._subtree_team_ids)
+
+
+def open_task_count(*, viewer, today=None) -> tuple[int, int]:
+    """``(open tasks assigned to the viewer, of which overdue)`` for the dashboard."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from kehu.engagement.models import TaskStatus
+
+    today = today or timezone.localdate()
+    row = task_visible(viewer=viewer).filter(assigned_to=viewer, status=TaskStatus.OPEN).aggregate(
+        n=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    return row["n"], row["overdue"]
+
+
+def customer_open_tasks(*, customer, limit: int = 20) -> list:
+    """The open tasks about one (already visible) customer, soonest due first."""
+    from django.db.models import F
+
+    from kehu.engagement.models import Task, TaskStatus
+
+    return list(Task.objects.filter(customer=customer, status=TaskStatus.OPEN).select_related("assigned_to")
+                .order_by(F("due_on").asc(nulls_last=True), "id")[:limit])

@@ -84,3 +84,158 @@ def interaction_delete(*, actor, interaction: Interaction) -> None:
         audit_record(actor=actor, action="delete", instance=interaction, customer_id=interaction.customer_id,
                      changes=snapshot(interaction), summary=_audit_name(interaction))
         interaction.delete()
+
+
+# -- tasks ------------------------------------------------------------------------
+
+TASK_FIELDS = {"title", "description", "due_on", "assigned_to"}
+
+
+def _check_assignee(customer: Customer | None, assignee, actor) -> None:
+    """A task's assignee must be active and, for a task about a customer,
+    able to see that customer — else the task would be invisible to them."""
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise ValidationError({"assigned_to": _("This user is no longer active.")})
+    if customer is not None and not policy_for(assignee).can_view(customer):
+        raise ValidationError({"assigned_to": _(
+            "%(user)s may not see this customer; share the customer with them first.") % {"user": assignee}})
+    if assignee.pk != getattr(actor, "pk", None) and actor is not None and not policy_for(actor).can_assign_to(
+            assignee):
+        raise ValidationError({"assigned_to": _("You may not give tasks to %(user)s.") % {"user": assignee}})
+
+
+def task_create(*, actor, customer: Customer | None, data: dict[str, Any]):
+    """A task added by hand (source ``manual``): about a customer the actor
+    may change, or a personal one without a customer. Assigned to the actor
+    unless ``assigned_to`` says otherwise (someone the actor may assign to)."""
+    from kehu.engagement.models import Task, TaskSource
+
+    policy = policy_for(actor)
+    if not policy.active or policy.read_only:
+        raise PermissionDenied(_("You may not add tasks."))
+    if customer is not None and not policy.can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    unknown = set(data) - TASK_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    data = dict(data)
+    assignee = data.pop("assigned_to", None) or actor
+    _check_assignee(customer, assignee, actor)
+    task = Task(customer=customer, assigned_to=assignee, created_by=actor, source=TaskSource.MANUAL, **data)
+    with transaction.atomic():
+        task.full_clean()
+        task.save()
+        audit_record(actor=actor, action="create", instance=task, customer_id=task.customer_id, summary=task.title)
+    return task
+
+
+def task_create_from_source(*, customer: Customer | None, assigned_to, source: str, source_ref: dict,
+                            title: str, description: str = "", due_on=None, created_by=None):
+    """A task set off by something in Kehu (a survey answer, a churn warning,
+    a complaint): no permission check (the system acts), idempotent — a
+    second call for the same ``source`` and ``source_ref`` returns the task
+    the first made, ``(task, created)``."""
+    from django.db import IntegrityError
+
+    from kehu.engagement.models import Task
+
+    same = Task.objects.filter(source=source, **{f"source_ref__{k}": v for k, v in source_ref.items()})
+    existing = same.first()
+    if existing is not None:
+        return existing, False
+    task = Task(customer=customer, assigned_to=assigned_to, created_by=created_by, source=source,
+                source_ref=source_ref, title=title[:200], description=description, due_on=due_on)
+    task.full_clean()
+    try:
+        with transaction.atomic():
+            task.save()
+            audit_record(actor=None, action="create", instance=task, customer_id=task.customer_id,
+                         summary=task.title)
+    except IntegrityError:
+        # Another submission made it between our check and our insert.
+        return same.get(), False
+    return task, True
+
+
+def _require_task_change(actor, task) -> None:
+    from kehu.engagement.selectors import task_may_change
+
+    if not task_may_change(viewer=actor, task=task):
+        raise PermissionDenied(_("You may not change this task."))
+
+
+def _require_open(task) -> None:
+    from kehu.engagement.models import TaskStatus
+
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(_("This task is already closed."))
+
+
+def task_update(*, actor, task, data: dict[str, Any]):
+    """Change an open task's title, details, due date or assignee."""
+    _require_task_change(actor, task)
+    _require_open(task)
+    unknown = set(data) - TASK_FIELDS
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    if "assigned_to" in data and data["assigned_to"] is not None and data["assigned_to"] != task.assigned_to:
+        _check_assignee(task.customer, data["assigned_to"], actor)
+    before = snapshot(task)
+    for k, v in data.items():
+        setattr(task, k, v)
+    with transaction.atomic():
+        task.full_clean()
+        task.save()
+        changes = diff(before, snapshot(task))
+        if changes:
+            audit_record(actor=actor, action="update", instance=task, customer_id=task.customer_id,
+                         changes=changes, summary=task.title)
+    return task
+
+
+def task_complete(*, actor, task, outcome: str, log_interaction: bool = False, channel: str = "phone"):
+    """Close a task as done with what came of it. With ``log_interaction``
+    the outcome is also logged as an interaction (联系纪要) with the task's
+    customer, on ``channel``, so it appears on the customer's timeline."""
+    from kehu.engagement.models import Channel, TaskStatus
+
+    _require_task_change(actor, task)
+    _require_open(task)
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Say what came of it.")})
+    if log_interaction and task.customer_id is None:
+        raise ValidationError({"log_interaction": _("This task is not about a customer.")})
+    if log_interaction and channel not in Channel.values:
+        raise ValidationError({"channel": _("Choose a channel.")})
+    with transaction.atomic():
+        task.status = TaskStatus.DONE
+        task.outcome = outcome
+        task.completed_at = timezone.now()
+        task.full_clean()
+        task.save()
+        audit_record(actor=actor, action="complete", instance=task, customer_id=task.customer_id,
+                     summary=task.title)
+        if log_interaction:
+            interaction_log(actor=actor, customer=task.customer, check_permissions=False, data={
+                "channel": channel, "subject": task.title[:200], "summary": outcome})
+    return task
+
+
+def task_cancel(*, actor, task, reason: str = ""):
+    """Close a task that no longer needs doing; ``reason`` is kept as its outcome."""
+    from kehu.engagement.models import TaskStatus
+
+    _require_task_change(actor, task)
+    _require_open(task)
+    with transaction.atomic():
+        task.status = TaskStatus.CANCELLED
+        task.outcome = (reason or "").strip()
+        task.completed_at = timezone.now()
+        task.full_clean()
+        task.save()
+        audit_record(actor=actor, action="cancel", instance=task, customer_id=task.customer_id,
+                     summary=task.title)
+    return task

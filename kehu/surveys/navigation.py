@@ -17,6 +17,7 @@ SURVEY_TABS: list[tuple[str, object, str]] = [
     ("results", _("Results"), "survey_results"),
     ("model_results", _("Model results"), "survey_model_results"),
     ("benchmarks", _("Benchmarks"), "survey_benchmarks"),
+    ("actions", _("Improvement actions"), "survey_actions"),
     ("report", _("Report"), "survey_report"),
 ]
 

@@ -7,4 +7,5 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("kehu.surveys.urls_design")),
     path("", include("kehu.surveys.urls_analysis")),
+    path("", include("kehu.surveys.urls_loop")),
 ]

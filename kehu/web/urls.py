@@ -1,9 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products
 from kehu.web import charts
-from kehu.web.views import account, contacts, customers, dashboard, interactions, orders, products
+from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products, tasks
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
@@ -37,6 +36,12 @@ urlpatterns = [
     path("interactions/", interactions.interaction_list, name="interaction_list"),
     path("interactions/<int:pk>/edit/", interactions.interaction_edit, name="interaction_edit"),
     path("interactions/<int:pk>/delete/", interactions.interaction_delete, name="interaction_delete"),
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/edit/", tasks.task_edit_view, name="task_edit"),
+    path("tasks/<int:pk>/complete/", tasks.task_complete_view, name="task_complete"),
+    path("tasks/<int:pk>/cancel/", tasks.task_cancel_view, name="task_cancel"),
+    path("customers/<int:customer_pk>/tasks/new/", tasks.task_create_view, name="task_create"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", orders.order_edit, name="order_edit"),

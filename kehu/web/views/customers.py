@@ -8,6 +8,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,8 +27,8 @@ from kehu.customers.services import (
     customer_update,
     find_duplicates,
 )
-from kehu.engagement.models import Interaction
-from kehu.engagement.selectors import customer_timeline
+from kehu.engagement.models import Interaction, Task
+from kehu.engagement.selectors import customer_open_tasks, customer_timeline
 from kehu.org.models import Role, User
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
@@ -334,15 +335,16 @@ def _profile_groups(customer: Customer):
 
 
 AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order,
-                "anniversary": Anniversary}
+                "anniversary": Anniversary, "task": Task}
 ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
     "reassign": gettext_lazy("reassigned"), "payment": gettext_lazy("payment recorded"),
+    "complete": gettext_lazy("completed"), "cancel": gettext_lazy("cancelled"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
                  "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
-                 "anniversary": Anniversary._meta.verbose_name}
+                 "anniversary": Anniversary._meta.verbose_name, "task": Task._meta.verbose_name}
 
 
 def _audit_field(entity: str, name: str):
@@ -423,6 +425,8 @@ def customer_detail(request, pk):
         "orders": list(Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:20]),
         "history": audit_rows(events),
         "shares": list(customer.shares.select_related("user", "team").order_by("id")),
+        "open_tasks": customer_open_tasks(customer=customer),
+        "today": timezone.localdate(),
         **timeline_context(customer),
     }
     if can_change:

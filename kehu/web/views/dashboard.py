@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from kehu.customers.models import Customer
 from kehu.engagement.models import Interaction
+from kehu.engagement.selectors import open_task_count
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
 from kehu.sales.models import Order, OrderStatus
@@ -60,7 +61,10 @@ def home(request):
     names = Customer.objects.in_bulk([r["customer_id"] for r in top_rows])
     top = [{"customer": names[r["customer_id"]], "revenue": r["revenue"]} for r in top_rows if r["customer_id"] in names]
 
+    task_count, task_overdue = open_task_count(viewer=user, today=today)
+
     return render(request, "web/dashboard.html", {
+        "task_count": task_count, "task_overdue": task_overdue,
         "nav_active": "home",
         "title": _("Dashboard"),
         "visible_count": visible_count, "visible_more": visible_more,

@@ -1,0 +1,150 @@
+"""Closing the loop: what a submitted response sets off (attitude, follow-up
+task), tested by sending ``response_submitted`` with factory-made responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kehu.engagement.models import Task, TaskSource, TaskStatus
+from kehu.surveys.attitude import response_attitude
+from kehu.surveys.models import CustomerAttitude
+from kehu.surveys.services.definitions import survey_create_from_template
+from kehu.surveys.services.loop import team_manager, working_day_due
+from tests.factories import CustomerFactory
+from tests.surveys.loop_factories import ResponseFactory, WaveFactory, submit
+
+pytestmark = pytest.mark.django_db
+TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture
+def nps(org):
+    return survey_create_from_template(actor=org.users.admin, template="nps", code="nps-loop")
+
+
+@pytest.fixture
+def wave(nps):
+    return WaveFactory(survey=nps, name="2026 Q4")
+
+
+def detractor(wave, customer, score=3, **kw):
+    return ResponseFactory(wave=wave, customer=customer, nps=score, index=None,
+                           answers={"NPS": score, "AREA": "service", "FIX": "送货太慢，电话没人接"}, **kw)
+
+
+def test_a_detractor_creates_one_task_for_the_owner(org, customers, wave, mailoutbox,
+                                                     django_capture_on_commit_callbacks):
+    owner = org.users.sales_n1
+    owner.email = "n1@example.com"
+    owner.save()
+    response = detractor(wave, customers.n1)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(response)
+    task = Task.objects.get()
+    assert task.assigned_to == owner and task.customer == customers.n1 and task.status == TaskStatus.OPEN
+    assert task.source == TaskSource.SURVEY and task.source_ref["response"] == response.pk
+    assert task.source_ref["reasons"] == ["detractor"]
+    assert task.due_on == working_day_due(response.submitted_at)
+    assert customers.n1.name in task.title and "3 of 10" in task.description
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["n1@example.com"]
+    assert task.title in mailoutbox[0].subject and f"/tasks/{task.pk}/" in mailoutbox[0].body
+    # the same response sent again (a retried submission) makes no second task, no second mail
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(response)
+    assert Task.objects.count() == 1 and len(mailoutbox) == 1
+
+
+def test_a_satisfied_promoter_creates_no_task_and_sets_the_attitude(org, customers, wave):
+    response = ResponseFactory(wave=wave, customer=customers.n1, nps=9, index=None, answers={"NPS": 9})
+    submit(response)
+    assert not Task.objects.exists()
+    attitude = CustomerAttitude.objects.get(customer=customers.n1)
+    assert attitude.score == 90 and attitude.response == response
+    assert attitude.measured_at == response.submitted_at
+
+
+def test_detractors_are_not_followed_up_when_the_survey_says_so(org, customers, wave, nps):
+    nps.follow_up_detractors = False
+    nps.save()
+    submit(detractor(wave, customers.n1))
+    assert not Task.objects.exists()
+    assert CustomerAttitude.objects.get(customer=customers.n1).score == 30
+
+
+def test_a_low_index_creates_a_task_and_the_index_is_the_attitude(org, customers, gas):
+    wave = WaveFactory(survey=gas)
+    low = ResponseFactory(wave=wave, customer=customers.e1, index=44.0, answers={"Q1": 2, "Q2": 3})
+    submit(low)
+    task = Task.objects.get()
+    assert task.assigned_to == org.users.sales_e1 and task.source_ref["reasons"] == ["low_index"]
+    assert "44 of 100" in task.description
+    # the natural-gas survey asks no loyalty question: the attitude is the index
+    assert CustomerAttitude.objects.get(customer=customers.e1).score == 44.0
+    ok = ResponseFactory(wave=wave, customer=customers.n1, index=gas.follow_up_below, answers={"Q1": 4})
+    submit(ok)
+    assert Task.objects.count() == 1  # at the threshold is not below it
+
+
+def test_the_attitude_is_the_mean_of_the_loyalty_items(org, customers):
+    acsi = survey_create_from_template(actor=org.users.admin, template="acsi", code="acsi-loop")
+    wave = WaveFactory(survey=acsi)
+    # loyalty items CL1..CL3 on 1–10: (x − 1)/9·100; SAT1 is not a loyalty item
+    r = ResponseFactory(wave=wave, customer=customers.n1, index=70.0, answers={"CL1": 10, "CL2": 1, "CL3": 7.75,
+                                                                               "SAT1": 2})
+    assert response_attitude(r) == pytest.approx((100 + 0 + 75) / 3)
+    submit(r)
+    assert CustomerAttitude.objects.get(customer=customers.n1).score == pytest.approx(58.33, abs=0.01)
+
+
+def test_an_older_response_does_not_overwrite_a_newer_attitude(org, customers, wave):
+    submit(ResponseFactory(wave=wave, customer=customers.n1, nps=10, answers={"NPS": 10}))
+    old = ResponseFactory(wave=wave, customer=customers.n1, nps=8, answers={"NPS": 8},
+                          submitted_at=timezone.now() - dt.timedelta(days=30))
+    submit(old)
+    assert CustomerAttitude.objects.get(customer=customers.n1).score == 100
+
+
+def test_without_an_active_owner_the_team_manager_follows_up(org, customers, wave):
+    owner = org.users.sales_n1
+    owner.is_active = False
+    owner.save()
+    # North sales 1 has no manager of its own: the north region's manager answers for it
+    assert team_manager(owner) == org.users.north_manager
+    submit(detractor(wave, customers.n1))
+    assert Task.objects.get().assigned_to == org.users.north_manager
+
+
+def test_a_customer_without_owner_or_team_falls_back_to_the_survey_creator(org, wave):
+    orphan = CustomerFactory(name="无人负责的客户", owner=None)
+    submit(detractor(wave, orphan))
+    assert Task.objects.get().assigned_to == org.users.admin  # who created the survey
+
+
+def test_the_task_is_written_in_the_owner_language(org, customers, wave):
+    owner = org.users.sales_e1
+    owner.language = "zh-hans"
+    owner.save()
+    submit(detractor(wave, customers.e1, score=2))
+    task = Task.objects.get()
+    assert task.title == f"跟进{customers.e1.name}的调查答卷"
+    assert "2" in task.description and "贬损者" in task.description
+
+
+def test_responses_without_customer_or_incomplete_set_off_nothing(org, customers, wave):
+    submit(ResponseFactory(wave=wave, customer=None, nps=0, answers={"NPS": 0}))
+    submit(ResponseFactory(wave=wave, customer=customers.n1, nps=0, status="partial", answers={"NPS": 0}))
+    assert not Task.objects.exists() and not CustomerAttitude.objects.exists()
+
+
+@pytest.mark.parametrize("local,due", [
+    (dt.datetime(2026, 11, 23, 9, 0), dt.date(2026, 11, 23)),    # Monday morning: today
+    (dt.datetime(2026, 11, 23, 16, 0), dt.date(2026, 11, 24)),   # Monday after 15:00: Tuesday
+    (dt.datetime(2026, 11, 27, 18, 0), dt.date(2026, 11, 30)),   # Friday evening: Monday
+    (dt.datetime(2026, 11, 28, 10, 0), dt.date(2026, 11, 30)),   # Saturday: Monday
+])
+def test_follow_ups_are_due_the_same_or_next_working_day(local, due, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    assert working_day_due(local.replace(tzinfo=TZ)) == due

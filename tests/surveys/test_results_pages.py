@@ -130,3 +130,16 @@ def test_report_page(client_for, org, gas_two_waves):
                     "Benchmarks", "Improvement actions", "Download the PDF"):
         assert section in body, section
     assert "data:image/svg+xml;base64," in body
+
+
+@pytest.mark.parametrize("template", ["nps", "employee", "servqual", "ecsi", "complaint-return-visit"])
+def test_every_template_has_a_results_page_and_report(client_for, org, template):
+    survey = survey_create_from_template(actor=org.users.admin, template=template, code=f"t-{template}")
+    fill_wave(wave=WaveFactory(survey=survey), n=40, seed=7)
+    client = client_for(org.users.admin)
+    for name in ("survey_results", "survey_model_results", "survey_report"):
+        r = client.get(reverse(name, args=[survey.pk]))
+        assert r.status_code == 200, (name, r.status_code)
+        assert "None%" not in r.content.decode()
+    if template == "nps":
+        assert "Net Promoter Score" in client.get(reverse("survey_results", args=[survey.pk])).content.decode()

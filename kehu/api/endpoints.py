@@ -1,9 +1,10 @@
 """Adds the v1 routers to :data:`kehu.api.router.api`."""
 
-from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products
+from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products, tasks
 from kehu.api.router import api
 from kehu.surveys import api_analysis as survey_analysis
 from kehu.surveys import api_definitions as survey_definitions
+from kehu.surveys import api_loop as survey_loop
 from kehu.insights import api as insights_api
 
 api.add_router("/customers", customers.router)
@@ -14,7 +15,9 @@ api.add_router("/products", products.router)
 api.add_router("/product-lines", products.lines_router)
 api.add_router("/orders", orders.router)
 api.add_router("/me", me.router)
+api.add_router("/tasks", tasks.router)
 api.add_router("/surveys", survey_definitions.router)
 api.add_router("/survey-templates", survey_definitions.templates_router)
 api.add_router("/surveys", survey_analysis.router)
+api.add_router("/surveys", survey_loop.router)
 api.add_router("/value", insights_api.router)

@@ -99,6 +99,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
         if not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
     before = snapshot(customer)
+    old_owner_id = customer.owner_id
     old_tags = sorted(customer.tags.values_list("name", flat=True))
     consent_before = (customer.consent_marketing, customer.consent_data_processing)
     for key, value in data.items():
@@ -119,6 +120,10 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
         if changes:
             audit_record(actor=actor, action="update", instance=customer, customer_id=customer.pk,
                          changes=changes, summary=customer.name)
+        if customer.owner_id != old_owner_id:
+            from kehu.engagement.services import tasks_follow_owner
+
+            tasks_follow_owner(customer_ids=[customer.pk], from_owner_id=old_owner_id, to_owner=customer.owner)
     return customer
 
 
@@ -165,6 +170,9 @@ def customer_reassign_bulk(*, actor, from_owner, to_owner, customer_ids: Iterabl
                            changes={"owner": [str(from_owner), str(to_owner)]})
                 for pk in chunk
             ])
+        from kehu.engagement.services import tasks_follow_owner
+
+        tasks_follow_owner(customer_ids=ids, from_owner_id=from_owner.pk, to_owner=to_owner)
     return len(ids)
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
@@ -58,7 +59,7 @@ class Interaction(TimeStamped):
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task", "Open")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 

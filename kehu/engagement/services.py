@@ -239,3 +239,20 @@ def task_cancel(*, actor, task, reason: str = ""):
         audit_record(actor=actor, action="cancel", instance=task, customer_id=task.customer_id,
                      summary=task.title)
     return task
+
+
+def tasks_follow_owner(*, customer_ids, from_owner_id, to_owner) -> int:
+    """When customers change owner, their open tasks that were the old
+    owner's go with them to the new owner (who can see them; the old owner
+    may no longer). Called by the customer services; returns how many moved."""
+    from kehu.engagement.models import Task, TaskStatus
+
+    ids = list(customer_ids)
+    if not ids or from_owner_id is None or to_owner is None or from_owner_id == to_owner.pk:
+        return 0
+    moved = 0
+    for start in range(0, len(ids), 1000):
+        moved += Task.objects.filter(customer_id__in=ids[start:start + 1000], status=TaskStatus.OPEN,
+                                     assigned_to_id=from_owner_id).update(assigned_to=to_owner,
+                                                                          updated_at=timezone.now())
+    return moved

@@ -13,6 +13,7 @@ SUBCOMMAND_MODULES = [
     "kehu.surveys.cli_definitions",
     "kehu.surveys.cli_distribution",
     "kehu.surveys.cli_analysis",
+    "kehu.surveys.cli_loop",
 ]
 
 

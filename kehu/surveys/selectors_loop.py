@@ -280,3 +280,16 @@ def survey_movements(survey: Survey, actions) -> list[Movement]:
 def indicator_wave_score(*, survey: Survey, wave: Wave, indicator: Indicator) -> float | None:
     """The indicator's CSI (0–100) in one wave, None when nobody answered under it."""
     return WaveScores(survey).indicator(wave, indicator.code)[0]
+
+
+def task_answers(task, viewer) -> dict:
+    """The survey answers behind a follow-up task (source ``survey``):
+    ``{"response", "answers"}``, ``{"response_missing": True}`` when the
+    response is gone, ``{}`` for other tasks."""
+    if task.source != "survey" or not (task.source_ref or {}).get("response"):
+        return {}
+    try:
+        response = response_get(viewer=viewer, pk=task.source_ref["response"])
+    except Http404:
+        return {"response_missing": True}
+    return {"response": response, "answers": response_answers(response)}

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from kehu.customers.models import Anniversary
+from kehu.engagement.services import task_create
 from tests.api.conftest import assert_error
 from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory
 
@@ -45,6 +46,7 @@ def world(org, customers):
             interaction=InteractionFactory(customer=customer),
             order=OrderFactory(customer=customer),
             anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
+            task=task_create(actor=customer.owner, customer=customer, data={"title": "Call back"}),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -78,11 +80,16 @@ CUSTOMER_OPS = [
     ("PATCH order", lambda api, t: api.patch(f"/orders/{t.order.pk}", {"status": "delivered"}), 200),
     ("DELETE order", lambda api, t: api.delete(f"/orders/{t.order.pk}"), 204),
     ("GET payments", lambda api, t: api.get(f"/orders/{t.order.pk}/payments"), 200),
+    ("POST task", lambda api, t: api.post("/tasks", {"customer_id": t.customer.pk, "title": "Visit"}), 201),
+    ("GET task", lambda api, t: api.get(f"/tasks/{t.task.pk}"), 200),
+    ("PATCH task", lambda api, t: api.patch(f"/tasks/{t.task.pk}", {"due_on": "2026-12-01"}), 200),
+    ("complete task", lambda api, t: api.post(f"/tasks/{t.task.pk}/complete", {"outcome": "Called"}), 200),
+    ("cancel task", lambda api, t: api.post(f"/tasks/{t.task.pk}/cancel", {}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
 ]
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
-         "GET anniversary"}
+         "GET anniversary", "GET task"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -104,13 +111,16 @@ LISTS = [
     ("/contacts", lambda t: t.contact.pk),
     ("/interactions", lambda t: t.interaction.pk),
     ("/orders", lambda t: t.order.pk),
+    ("/tasks?scope=all", lambda t: t.task.pk),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path,key", LISTS, ids=[p for p, _k in LISTS])
 def test_lists_show_exactly_what_is_visible(org, world, api_as, role, path, key):
-    r = api_as(getattr(org.users, role)).get(path, {"limit": 200})
+    path, _sep, query = path.partition("?")
+    params = dict(p.split("=") for p in query.split("&") if p)
+    r = api_as(getattr(org.users, role)).get(path, {"limit": 200, **params})
     assert r.status_code == 200
     got = {x["id"] for x in r.json()["items"]}
     for target in ("n1", "e1"):

@@ -126,3 +126,19 @@ def test_action_pages_in_chinese(client_for, org, gas, action):
     html = client.get(reverse("survey_actions", args=[gas.pk])).content.decode()
     assert "改进措施" in html and "显著改善" in html
 
+
+
+def test_survey_actions_command(action, capsys):
+    import json
+
+    from kehu.cli import main
+
+    assert main(["survey", "actions", "gas"]) == 0
+    out = capsys.readouterr().out
+    assert "抢修两小时内响应" in out and "baseline 50.0" in out and "+30.0" in out and "→ up" in out
+    assert main(["survey", "actions", "gas", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    [row] = data["actions"]
+    assert row["baseline"] == 50 and row["waves"][0]["score"] == 80 and row["verdict"] == "up"
+    assert row["waves"][0]["significant"] is True
+    assert main(["survey", "actions", "nope"]) == 2

@@ -186,3 +186,20 @@ def test_an_overdue_improvement_action_is_listed_on_its_owner_s_tasks(client_for
     html = client_for(org.users.sales_n1).get(reverse("task_list")).content.decode()
     assert "My overdue improvement actions" in html and action.title in html
     assert action.title not in client_for(org.users.sales_e1).get(reverse("task_list")).content.decode()
+
+
+def test_open_tasks_follow_the_customer_to_its_new_owner(org, customers, tasks):
+    from kehu.customers.services import customer_reassign_bulk, customer_update
+
+    follow_up, overdue, east = tasks
+    overdue.status = TaskStatus.DONE
+    overdue.save()
+    customer_reassign_bulk(actor=org.users.north_manager, from_owner=org.users.sales_n1,
+                           to_owner=org.users.sales_n1b)
+    follow_up.refresh_from_db()
+    overdue.refresh_from_db()
+    assert follow_up.assigned_to == org.users.sales_n1b  # open: moved
+    assert overdue.assigned_to == org.users.sales_n1  # done: stays in the old owner's record
+    customer_update(actor=org.users.east_manager, customer=customers.e1, data={"owner": org.users.east_manager})
+    east.refresh_from_db()
+    assert east.assigned_to == org.users.east_manager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.engagement.models import Channel, TaskSource, TaskStatus
 from kehu.web.forms.customers import DateInput
@@ -44,7 +45,7 @@ class TaskCancelForm(forms.Form):
 
 
 SCOPE_CHOICES = [("mine", _("My tasks")), ("team", _("My team's tasks")), ("all", _("All tasks I can see"))]
-STATUS_CHOICES = [("open", _("Open")), ("done", _("Done")), ("cancelled", _("Cancelled")), ("all", _("Any status"))]
+STATUS_CHOICES = [("open", pgettext_lazy("task", "Open")), ("done", _("Done")), ("cancelled", _("Cancelled")), ("all", _("Any status"))]
 DUE_CHOICES = [("", _("Any due date")), ("overdue", _("Overdue")), ("today", _("Due today")),
                ("week", _("Due in the next 7 days")), ("none", _("No due date"))]
 SORT_CHOICES = [("due", _("Due date, soonest first")), ("-due", _("Due date, latest first")),

@@ -56,17 +56,9 @@ def task_list(request):
 
 def _answers_context(task, viewer) -> dict:
     """The survey answers of a follow-up task (source ``survey``)."""
-    if task.source != TaskSource.SURVEY or not task.source_ref.get("response"):
-        return {}
-    from django.http import Http404
+    from kehu.surveys.selectors_loop import task_answers
 
-    from kehu.surveys.selectors_loop import response_answers, response_get
-
-    try:
-        response = response_get(viewer=viewer, pk=task.source_ref["response"])
-    except Http404:
-        return {"response_missing": True}
-    return {"response": response, "answers": response_answers(response)}
+    return task_answers(task, viewer)
 
 
 @login_required

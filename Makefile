@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import clean
+.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import bench-analytics clean
 
 $(BIN)/kehu $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-web: install
 
 bench-import: install
 	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu bench import --customers 1000000
+
+## make bench-analytics: a whole value analysis against lifetimes on the same data (makes var/bench-venvs/lifetimes)
+bench-analytics: install
+	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu bench analytics
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""``kehu generate`` (bulk synthetic data) and ``kehu bench web|import``."""
+"""``kehu generate`` (bulk synthetic data) and ``kehu bench web|import|analytics``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,27 @@ def _bench_surveys(args) -> int:
                              compare_rows=args.compare_rows, as_json=args.json, skip_plspm=args.skip_plspm)
 
 
+def _bench_analytics(args) -> int:
+    from pathlib import Path
+
+    from kehu.bench.analytics import BenchError, run_analytics_bench
+
+    try:
+        run_analytics_bench(reference=not args.no_reference, venv=Path(args.venv) if args.venv else None,
+                            cap=args.cap, pareto_customers=args.pareto_customers, time_unit=args.time_unit,
+                            as_of=args.as_of, keep=args.keep, as_json=args.json)
+    except BenchError as exc:
+        print(f"kehu bench analytics: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
     g.add_argument("--customers", type=_positive, required=True, help="number of customers")
@@ -56,7 +77,7 @@ def register(sub) -> None:
     g.add_argument("--progress", action="store_true", help="a progress bar even when stderr is not a terminal")
     g.set_defaults(func=_generate)
 
-    b = sub.add_parser("bench", help="benchmarks: web page latency, import speed, survey analytics")
+    b = sub.add_parser("bench", help="benchmarks: web page latency, import speed, value and survey analytics")
     bsub = b.add_subparsers(dest="bench_command", required=True)
     w = bsub.add_parser("web", help="server-side latency of the main pages and the customer API")
     w.add_argument("--runs", type=int, default=200, help="requests per scenario (default 200)")
@@ -82,3 +103,18 @@ def register(sub) -> None:
                    help="leave out the comparison with plspm (no virtual environment made)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=_bench_surveys)
+    a = bsub.add_parser("analytics", help="a whole value analysis, and lifetimes (BG/NBD, Gamma-Gamma, "
+                        "Pareto/NBD) on the same data")
+    a.add_argument("--no-reference", dest="no_reference", action="store_true",
+                   help="measure Kehu alone (no lifetimes environment)")
+    a.add_argument("--venv", help="the lifetimes environment (default var/bench-venvs/lifetimes, made when missing)")
+    a.add_argument("--cap", type=float, default=600.0,
+                   help="seconds lifetimes' Pareto/NBD fit may take (default 600; its BG/NBD run gets 6x)")
+    a.add_argument("--pareto-customers", dest="pareto_customers", type=_positive, default=350_000,
+                   help="customers for the Pareto/NBD fit (default 350,000)")
+    a.add_argument("--time-unit", dest="time_unit", choices=["day", "week"],
+                   help="time unit of the models (default: the value settings')")
+    a.add_argument("--as-of", dest="as_of", type=_date, help="as-of date (default today)")
+    a.add_argument("--keep", action="store_true", help="keep the benchmark's analysis run and its scores")
+    a.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a.set_defaults(func=_bench_analytics)

@@ -218,6 +218,8 @@ class CustomerScore(models.Model):
         indexes = [
             models.Index(fields=["customer", "run"], name="score_customer_run"),
             models.Index(fields=["run", "-churn_risk", "id"], name="score_run_churn"),
+            # the churn list by revenue at risk (1.1 s at a million scores without it)
+            models.Index(fields=["run", "-revenue_at_risk", "id"], name="score_run_at_risk"),
             models.Index(fields=["run", "-clv", "id"], name="score_run_clv"),
             models.Index(fields=["run", "tier", "id"], name="score_run_tier"),
             models.Index(fields=["run", "rfm_group", "id"], name="score_run_rfm"),

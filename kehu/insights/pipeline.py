@@ -395,8 +395,11 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
         gg_x, gg_m = xc[cal_fit_mask], mc[cal_fit_mask]
     else:
         main_fit = fit_on(all_fit_mask, x, t_x, T)
+        timer.lap("fit")
+        # the second fit, as of the backtest date, for the churn backtest and the holdout diagnostics
         split_fit = fit_on(cal_fit_mask, xc, tc, Tc)
         gg_x, gg_m = x[all_fit_mask], monetary[all_fit_mask]
+        timer.lap("fit_backtest")
     timer.lap("fit")
     gg = None
     try:

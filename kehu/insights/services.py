@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kehu.audit.services import audit_record
-from kehu.insights import signals
+from kehu.insights import permissions, signals
 from kehu.insights.config import validate_config, value_settings
 from kehu.insights.models import AnalysisRun, RunStatus, RunTrigger, TimeUnit, TransactionModel, ValueSettings
 from kehu.insights.pipeline import STAGES, analyse
 from kehu.insights.score_writer import delete_scores, write_scores
 from kehu.insights.summary_sql import SummaryWindow, run_summary, run_tracking
-from kehu.org.models import Role
 from kehu.org.policies import policy_for
 
 logger = logging.getLogger(__name__)
@@ -81,11 +80,11 @@ NO_ORDERS = gettext_noop("There are no orders up to the as-of date: nothing to a
 
 
 def can_start_run(user) -> bool:
-    """Administrators, analysts and managers start value analyses; ``None`` is the system."""
-    if user is None:
-        return True
-    policy = policy_for(user)
-    return policy.active and (policy.is_admin or policy.role in (Role.ANALYST, Role.SALES_MANAGER))
+    """Who may start (or start again) a value analysis: the one rule, in
+    ``kehu.insights.permissions.can_start_run`` (administrators, analysts and
+    head-office managers), which the pages and the API also use; ``None`` is
+    the system (``kehu analyze``, the nightly schedule)."""
+    return user is None or permissions.can_start_run(user)
 
 
 def _check_dates(*, as_of, calibration_end, holdout_end, today) -> dict:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("churn/", views.churn, name="value_churn"),
     path("churn/export/", views.churn_export, name="value_churn_export"),
     path("migration/", views.migration, name="value_migration"),
+    path("migration/export/", views.migration_export, name="value_migration_export"),
     path("calls/", views.calls, name="value_calls"),
     path("runs/", views.run_index, name="value_runs"),
     path("runs/new/", views.run_create, name="value_run_create"),

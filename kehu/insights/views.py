@@ -337,12 +337,8 @@ def calls(request):
 
 # -- migration -----------------------------------------------------------------------------
 
-@login_required
-def migration(request):
-    title = _("Segment migration")
-    run_to = selectors.scored_run(request.GET.get("run"))
-    if run_to is None:
-        return _no_run(request, "migration", title)
+def _migration_runs(request, run_to):
+    """(the earlier run to compare with, the field): ``from`` or the latest earlier finished run."""
     earlier = selectors.finished_runs().filter(as_of__lte=run_to.as_of).exclude(pk=run_to.pk)
     run_from = None
     from_id = int_or_none(request.GET.get("from"))
@@ -350,7 +346,23 @@ def migration(request):
         run_from = selectors.finished_runs().filter(pk=from_id).exclude(pk=run_to.pk).first()
     run_from = run_from or earlier.first()
     field = request.GET.get("field", "tier")
-    field = field if field in MIGRATION_FIELDS else "tier"
+    return run_from, field if field in MIGRATION_FIELDS else "tier"
+
+
+def _migration_groups(matrix, field):
+    labels = list(FIELD_CHOICES[field]) + [("", _("None"))]
+    present_from = [(k, l) for k, l in labels if any(key[0] == k for key in matrix)]
+    present_to = [(k, l) for k, l in labels if any(key[1] == k for key in matrix)]
+    return present_from, present_to
+
+
+@login_required
+def migration(request):
+    title = _("Segment migration")
+    run_to = selectors.scored_run(request.GET.get("run"))
+    if run_to is None:
+        return _no_run(request, "migration", title)
+    run_from, field = _migration_runs(request, run_to)
     filters = parse_filters(request)
     context = base_context(request, "migration", run=run_to, filters=filters, title=title)
     context.update({"run_from": run_from, "field": field, "field_label": FIELD_LABELS[field],
@@ -360,9 +372,7 @@ def migration(request):
         return render(request, "insights/migration.html", context)
     matrix = selectors.migration_matrix(viewer=request.user, run_from=run_from, run_to=run_to, field=field,
                                         filters=_blank_groups(filters.without_groups()))
-    labels = list(FIELD_CHOICES[field]) + [("", _("None"))]
-    present_from = [(k, l) for k, l in labels if any(key[0] == k for key in matrix)]
-    present_to = [(k, l) for k, l in labels if any(key[1] == k for key in matrix)]
+    present_from, present_to = _migration_groups(matrix, field)
     base_filters = filters.without_groups()
     rows, cells = [], []
     for fk, fl in present_from:
@@ -377,6 +387,7 @@ def migration(request):
             cells.append({"x": str(tl), "y": str(fl), "value": n, "href": href})
         rows.append(row)
     context.update({
+        "export_query": filter_query(base_filters, run_to, **{"from": run_from.pk, "field": field}),
         "columns": [str(l) for _k, l in present_to], "rows": rows, "total": sum(matrix.values()),
         "moved": sum(n for (a, b), n in matrix.items() if a != b),
         "chart": charts.heatmap(cells, x_title=_("In analysis #%(id)s") % {"id": run_to.pk},
@@ -604,6 +615,35 @@ def churn_export(request):
     qs = scores_for(request, run, parse_filters(request), churn=True)
     return export_response(score_rows(_ordered(qs, tiers)), name=f"churn-warnings-{run.pk}", fmt=fmt,
                            sheet=_("Churn warnings"))
+
+
+@login_required
+def migration_export(request):
+    """The migration matrix of the page (same runs, field and filters) as CSV or Excel:
+    one row per group before, one column per group now, with totals."""
+    from kehu.insights.exports import export_response
+
+    fmt = _format(request)
+    run_to = selectors.scored_run(request.GET.get("run"))
+    if run_to is None:
+        raise Http404
+    run_from, field = _migration_runs(request, run_to)
+    if run_from is None:
+        raise Http404
+    filters = parse_filters(request).without_groups()
+    matrix = selectors.migration_matrix(viewer=request.user, run_from=run_from, run_to=run_to, field=field,
+                                        filters=_blank_groups(filters))
+    present_from, present_to = _migration_groups(matrix, field)
+    corner = _("%(field)s: analysis #%(a)s ↓ / analysis #%(b)s →") % {
+        "field": FIELD_LABELS[field], "a": run_from.pk, "b": run_to.pk}
+    rows = [[corner] + [str(l) for _k, l in present_to] + [_("Total")]]
+    for fk, fl in present_from:
+        counts = [matrix.get((fk, tk), 0) for tk, _tl in present_to]
+        rows.append([str(fl)] + counts + [sum(counts)])
+    totals = [sum(matrix.get((fk, tk), 0) for fk, _fl in present_from) for tk, _tl in present_to]
+    rows.append([_("Total")] + totals + [sum(totals)])
+    return export_response(rows, name=f"segment-migration-{run_from.pk}-{run_to.pk}-{field}", fmt=fmt,
+                           sheet=_("Segment migration"))
 
 
 @login_required

@@ -212,3 +212,20 @@ def test_nightly_schedule_is_registered_and_runs_once_at_its_hour(history, org):
     assert nightly_run(at_three + dt.timedelta(minutes=30)) is None  # once a day
     value_settings_update(actor=org.users.admin, config={"schedule": {"enabled": False, "hour": 3}})
     assert nightly_run(at_three + dt.timedelta(days=1)) is None
+
+
+@pytest.mark.django_db
+def test_one_rule_for_who_starts_an_analysis(org):
+    """The service, the pages and the API share kehu.insights.permissions.can_start_run:
+    a regional manager, whom the pages and the API refuse, is refused by the service too."""
+    from kehu.insights import permissions, services
+
+    users = org.users
+    for user in (users.admin, users.analyst, users.hq_manager, users.north_manager, users.east_manager,
+                 users.sales_n1, users.north_marketing):
+        assert services.can_start_run(user) == permissions.can_start_run(user), user.username
+    assert services.can_start_run(None)
+    assert not permissions.can_start_run(users.north_manager)
+    with pytest.raises(PermissionDenied):
+        run_create(actor=users.north_manager, as_of=AS_OF)
+    assert run_create(actor=users.hq_manager, as_of=AS_OF).status == RunStatus.QUEUED

@@ -82,6 +82,11 @@ def test_rows_round_trip(org):
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM pg_inherits WHERE inhrelid = %s::regclass", [partition_name(run.pk)])
             assert cur.fetchone()[0] == 1  # attached as the run's partition
+            cur.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass",
+                        [partition_name(run.pk)])
+            defs = [row[0] for row in cur.fetchall()]
+            # the parent's indexes, built on the partition: among them the churn list by revenue at risk
+            assert any("run_id, revenue_at_risk DESC, id" in d for d in defs), defs
     delete_scores([run.pk])
     assert not CustomerScore.objects.filter(run=run).exists()
     if connection.vendor == "postgresql":

@@ -83,3 +83,31 @@ def test_bad_format_and_no_run_are_404(client, org, value):
 def test_exports_without_a_run_are_404(client, org):
     client.force_login(org.users.admin)
     assert client.get(reverse("value_scores_export") + "?format=csv").status_code == 404
+
+
+def test_migration_export_is_the_page_matrix_in_csv_and_excel(client, org, value):
+    client.force_login(org.users.sales_n1)
+    page = client.get(reverse("value_migration") + "?field=tier").content.decode()
+    assert "changed group" in page, page[-3000:]
+    assert reverse("value_migration_export") in page
+    r = client.get(reverse("value_migration_export") + f"?run={value.run.pk}&from={value.before.pk}"
+                   "&field=tier&format=csv")
+    assert r.status_code == 200 and f"segment-migration-{value.before.pk}-{value.run.pk}-tier" in r[
+        "Content-Disposition"]
+    rows = _csv(r)
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header[0].startswith("Value tier") and header[-1] == "Total"
+    cells = {(row[0], col): int(row[i]) for row in body for i, col in enumerate(header[1:-1], start=1)}
+    # silver→gold, gold→silver, new→bronze: what the page shows
+    assert cells[("Silver (银牌)", "Gold (金牌)")] == 1 and cells[("Gold (金牌)", "Silver (银牌)")] == 1
+    assert cells[("None", "Bronze (铜牌)")] == 1
+    assert total[0] == "Total" and int(total[-1]) == 3
+    x = _xlsx(client.get(reverse("value_migration_export") + f"?run={value.run.pk}&field=tier&format=xlsx"))
+    assert x[-1][0] == "Total" and x[-1][-1] == 3
+    assert client.get(reverse("value_migration_export") + "?format=pdf").status_code == 404
+
+
+def test_migration_export_needs_an_earlier_run(client, org, value):
+    client.force_login(org.users.admin)
+    r = client.get(reverse("value_migration_export") + f"?run={value.before.pk}&field=tier&format=csv")
+    assert r.status_code == 404

@@ -6,4 +6,5 @@ from django.urls import include, path
 
 urlpatterns: list = [
     path("", include("kehu.surveys.urls_design")),
+    path("", include("kehu.surveys.urls_distribution")),
 ]

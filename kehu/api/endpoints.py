@@ -3,6 +3,7 @@
 from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products
 from kehu.api.router import api
 from kehu.surveys import api_definitions as survey_definitions
+from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
 
 api.add_router("/customers", customers.router)
@@ -15,4 +16,8 @@ api.add_router("/orders", orders.router)
 api.add_router("/me", me.router)
 api.add_router("/surveys", survey_definitions.router)
 api.add_router("/survey-templates", survey_definitions.templates_router)
+api.add_router("/surveys", survey_distribution.survey_router)
+api.add_router("/waves", survey_distribution.router)
+api.add_router("/invitations", survey_distribution.invitations_router)
+api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)

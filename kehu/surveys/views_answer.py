@@ -24,6 +24,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
+from html import escape as _html_escape
+from django.utils.safestring import mark_safe
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -34,6 +36,10 @@ from kehu.surveys import texts
 from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus
 from kehu.surveys.services import distribution as svc
 from kehu.surveys.views_design import _likert_labels
+
+def escape(value) -> str:
+    return _html_escape(str(value), quote=True)
+
 
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -107,6 +113,43 @@ def _invitation(token: str) -> Invitation | None:
             .filter(token=token).first())
 
 
+def _inputs_html(q, scale, options, selected: set, text_value: str, label: str) -> str:
+    """The answer controls of one question as HTML, built here rather than in
+    the template: the answer page renders them on every request, and a
+    template loop over a hundred radio buttons costs most of the page's time.
+    Every value and label is escaped."""
+    code = escape(q.code)
+    if q.kind in ("likert5", "nps", "scale10"):
+        kind = "likert" if q.kind == "likert5" else "numeric"
+        parts = [f'<div class="q-scale {kind}">']
+        for value, text in scale:
+            v = escape(str(value))
+            checked = " checked" if str(value) in selected else ""
+            parts.append(f'<label><input type="radio" name="{code}" value="{v}"{checked}><span>{escape(text)}</span>'
+                         f'</label>')
+        parts.append("</div>")
+        if q.kind == "nps":
+            ends = (_("Not at all likely"), _("Extremely likely"))
+        elif q.kind == "scale10":
+            ends = (_("Lowest"), _("Highest"))
+        else:
+            ends = None
+        if ends:
+            parts.append(f'<div class="q-ends small"><span>{escape(ends[0])}</span><span>{escape(ends[1])}</span></div>')
+        return mark_safe("".join(parts))
+    if q.kind in ("single", "multiple"):
+        kind = "radio" if q.kind == "single" else "checkbox"
+        parts = ['<div class="q-options">']
+        for value, text in options:
+            checked = " checked" if str(value) in selected else ""
+            parts.append(f'<label><input type="{kind}" name="{code}" value="{escape(str(value))}"{checked}> '
+                         f'{escape(text)}</label>')
+        parts.append("</div>")
+        return mark_safe("".join(parts))
+    return mark_safe(f'<textarea name="{code}" rows="3" maxlength="4000" aria-label="{escape(label)}">'
+                     f'{escape(text_value)}</textarea>')
+
+
 def questionnaire_items(spec, language: str, answers: dict, errors: dict) -> list[dict]:
     """The questionnaire's items for ``surveys/_questionnaire.html`` with the
     saved ``answers`` filled in and ``errors`` beside their questions."""
@@ -124,11 +167,12 @@ def questionnaire_items(spec, language: str, answers: dict, errors: dict) -> lis
             scale = []
         value = answers.get(q.code)
         selected = {str(v) for v in value} if isinstance(value, list) else ({str(value)} if value is not None else set())
+        text = texts.pick(q.text, language)
+        options = [(o["value"], texts.pick(o["label"], language)) for o in q.options or []]
+        text_value = value if q.kind == "text" and isinstance(value, str) else ""
         items.append({
-            "q": q, "text": texts.pick(q.text, language), "help": texts.pick(q.help, language),
-            "options": [(o["value"], texts.pick(o["label"], language)) for o in q.options or []],
-            "scale": scale, "condition": q.condition or {}, "selected": selected,
-            "text_value": value if q.kind == "text" and isinstance(value, str) else "",
+            "q": q, "text": text, "help": texts.pick(q.help, language), "condition": q.condition or {},
+            "inputs": _inputs_html(q, scale, options, selected, text_value, text),
             "error": errors.get(q.code, ""),
         })
     return items
@@ -159,7 +203,9 @@ def answer(request, token: str):
     invitation = _invitation(token)
     if invitation is None:
         return _not_found(request)
-    response = Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language").first()
+    # A POST needs no look-up of the response first: recording it finds a completed one.
+    response = (Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language").first()
+                if request.method == "GET" or invitation.status == InvitationStatus.COMPLETED else None)
     language = _language(request, invitation, response)
     survey = invitation.wave.survey
     title = texts.pick(survey.title, language) or survey.code

@@ -596,10 +596,10 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
             raise ValidationError({code: [msg] for code, msg in missing.items()})
     now = timezone.now()
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().filter(pk=invitation.pk).values_list("status", flat=True)
-        if not locked:
-            raise WaveNotOpen
-        response = Response.objects.filter(invitation_id=invitation.pk).first()
+        # The response row is locked while its answers are replaced, so an autosave
+        # and a submission of the same link never interleave; two first saves at
+        # once collide on the one-response-per-invitation constraint instead.
+        response = Response.objects.select_for_update().filter(invitation_id=invitation.pk).first()
         fresh = response is None
         if response is not None and response.status == ResponseStatus.COMPLETE:
             raise AlreadyCompleted
@@ -617,9 +617,8 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
         else:
             response.status = ResponseStatus.PARTIAL
         try:
-            with transaction.atomic():
-                response.save()
-        except IntegrityError:  # another request created it a moment ago
+            response.save()
+        except IntegrityError:  # another request created it a moment ago: this one is rolled back
             raise AlreadyCompleted from None
         _store_answers(response, spec, kept, fresh=fresh)
         status = InvitationStatus.COMPLETED if submit else InvitationStatus.PARTIAL

@@ -10,6 +10,11 @@ Environment variables (all optional):
 - ``KEHU_ALLOWED_HOSTS`` comma separated, default ``127.0.0.1,localhost``
 - ``KEHU_TIME_ZONE`` default ``Asia/Shanghai``
 - ``KEHU_HUEY``      ``redis://...`` to use Redis for background jobs
+- ``KEHU_CACHE``     ``redis://...`` to share the cache between processes (default: per process)
+- ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
+- ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
+  ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
+- ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 """
 
 from __future__ import annotations
@@ -170,6 +175,29 @@ EMAIL_BACKEND = os.environ.get("KEHU_EMAIL_BACKEND", "django.core.mail.backends.
 DEFAULT_CURRENCY = "CNY"
 
 HUEY_URL = os.environ.get("KEHU_HUEY", "")
+
+# The cache: memory of each process by default; KEHU_CACHE=redis://127.0.0.1:6379/1
+# shares it between the server's processes (the answer page's rate limits are then exact).
+_CACHE_URL = os.environ.get("KEHU_CACHE", "").strip()
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}
+    )
+}
+
+# Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
+# the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).
+KEHU_PUBLIC_URL = os.environ.get("KEHU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("KEHU_FROM_EMAIL", "Kehu <noreply@localhost>")
+EMAIL_HOST = os.environ.get("KEHU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KEHU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KEHU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
+KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
+KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,16 @@
 from django.urls import include, path
 
 from kehu.api.router import api
+from kehu.surveys import views_answer
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
     path("surveys/", include("kehu.surveys.urls")),
+    # The public answer page of a personal survey link (no login).
+    path("s/<str:token>/", views_answer.answer, name="survey_answer"),
+    path("s/<str:token>/autosave/", views_answer.autosave, name="survey_answer_autosave"),
     path("value/", include("kehu.insights.urls")),
     path("", include("kehu.web.urls")),
 ]

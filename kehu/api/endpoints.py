@@ -5,6 +5,7 @@ from kehu.api.router import api
 from kehu.surveys import api_analysis as survey_analysis
 from kehu.surveys import api_definitions as survey_definitions
 from kehu.surveys import api_loop as survey_loop
+from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
 
 api.add_router("/customers", customers.router)
@@ -20,4 +21,8 @@ api.add_router("/surveys", survey_definitions.router)
 api.add_router("/survey-templates", survey_definitions.templates_router)
 api.add_router("/surveys", survey_analysis.router)
 api.add_router("/surveys", survey_loop.router)
+api.add_router("/surveys", survey_distribution.survey_router)
+api.add_router("/waves", survey_distribution.router)
+api.add_router("/invitations", survey_distribution.invitations_router)
+api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)

@@ -62,6 +62,14 @@ def _date(text: str):
     return dt.date.fromisoformat(text)
 
 
+def _bench_answer_page(args) -> int:
+    from kehu.bench.answer_page import run_answer_page_bench
+
+    return run_answer_page_bench(invitations=args.invitations, concurrency=args.concurrency, clients=args.clients,
+                                 workers=args.workers, database_url=args.database_url, database=args.database,
+                                 keep=args.keep, as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
     g.add_argument("--customers", type=_positive, required=True, help="number of customers")
@@ -118,3 +126,17 @@ def register(sub) -> None:
     a.add_argument("--keep", action="store_true", help="keep the benchmark's analysis run and its scores")
     a.add_argument("--json", action="store_true", help="print the figures as JSON")
     a.set_defaults(func=_bench_analytics)
+    a = bsub.add_parser("answer-page", help="questionnaires submitted per second through the public answer page "
+                                            "(kehu serve on a scratch PostgreSQL database)")
+    a.add_argument("--invitations", type=_positive, default=5000, help="respondents, each submits once (default 5000)")
+    a.add_argument("--concurrency", type=int, default=16, help="requests in flight (default 16)")
+    a.add_argument("--clients", type=int, default=2, help="load-generating processes (default 2)")
+    a.add_argument("--workers", type=int, help="gunicorn workers (default: kehu serve's, 2 per core)")
+    a.add_argument("--database-url", dest="database_url",
+                   help="any database URL of the PostgreSQL server to use (default: KEHU_BENCH_PG or "
+                        "postgres://postgres@127.0.0.1:5432/postgres)")
+    a.add_argument("--database", default="kehu_bench_answers", help="the scratch database's name (dropped and "
+                                                                     "created again; default kehu_bench_answers)")
+    a.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    a.add_argument("--json", action="store_true", help="print the figures as JSON")
+    a.set_defaults(func=_bench_answer_page)

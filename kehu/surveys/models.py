@@ -290,6 +290,8 @@ class Invitation(TimeStamped):
     channel = models.CharField(_("channel"), max_length=10, choices=InvitationChannel.choices,
                                default=InvitationChannel.EMAIL)
     email = models.EmailField(_("email"), blank=True, default="")
+    # The language the invitation is written in first (the answer page starts in it).
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
     stratum = models.CharField(_("stratum"), max_length=60, blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=InvitationStatus.choices,
                               default=InvitationStatus.PENDING)

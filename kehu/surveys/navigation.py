@@ -14,6 +14,7 @@ SURVEY_TABS: list[tuple[str, object, str]] = [
     ("indicators", _("Indicators and weights"), "survey_indicators"),
     ("model", _("Structural model"), "survey_model"),
     ("preview", _("Preview"), "survey_preview"),
+    ("waves", _("Waves and answers"), "survey_waves"),
     ("results", _("Results"), "survey_results"),
     ("model_results", _("Model results"), "survey_model_results"),
     ("benchmarks", _("Benchmarks"), "survey_benchmarks"),

@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("", include("kehu.surveys.urls_design")),
     path("", include("kehu.surveys.urls_analysis")),
     path("", include("kehu.surveys.urls_loop")),
+    path("", include("kehu.surveys.urls_distribution")),
 ]

@@ -376,3 +376,93 @@ def test_survey_results_and_benchmarks(org, results_world, api_as, role, op):
 def test_survey_results_count_only_visible_customers(org, results_world, api_as, role):
     data = api_as(getattr(org.users, role)).get(f"/surveys/{results_world.gas.pk}/results").json()
     assert data["n"] == len(VISIBLE[role])
+
+
+# -- Survey waves, invitations and responses ----------------------------------------------
+# Waves are read by everyone active and run by the designers; invitations and responses
+# follow customer visibility; recording a response is for service agents, sales managers
+# and administrators (kehu/surveys/services/distribution.py).
+PHONERS = {"admin", "hq_manager", "north_manager", "north_service", "east_manager"}
+
+
+@pytest.fixture
+def wave_world(org, customers):
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template, survey_set_status
+
+    gas = survey_create_from_template(actor=org.users.admin, template="natural-gas", code="gas")
+    survey_set_status(actor=org.users.admin, survey=gas, status="active")
+    wave = dist.wave_create(actor=org.users.admin, survey=gas, name="W")
+    dist.wave_open(actor=org.users.admin, wave=wave)
+    answers = {"Q1": 5, "Q2": 4, "Q3": "no", "Q7": 3, "Q8": 5, "Q9": 4, "Q10": 4}
+
+    def records(customer):
+        inv = dist.phone_invitation(actor=org.users.admin, wave=wave, customer=customer)
+        response = dist.phone_response(actor=org.users.admin, invitation=inv, answers=answers)
+        return SimpleNamespace(customer=customer, invitation=inv, response=response,
+                               fresh=CustomerFactory(name=f"{customer.name} (not asked)", owner=customer.owner))
+
+    return SimpleNamespace(survey=gas, wave=wave, n1=records(customers.n1), e1=records(customers.e1),
+                           answers=answers)
+
+
+WAVE_CUSTOMER_OPS = [
+    ("GET invitation", lambda api, w, t: api.get(f"/invitations/{t.invitation.pk}"), 200),
+    ("GET response", lambda api, w, t: api.get(f"/responses/{t.response.pk}"), 200),
+    ("POST response", lambda api, w, t: api.post(f"/waves/{w.wave.pk}/responses",
+                                                 {"customer_id": t.fresh.pk, "answers": w.answers}), 201),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("op", WAVE_CUSTOMER_OPS, ids=[o[0] for o in WAVE_CUSTOMER_OPS])
+def test_wave_customer_records(org, wave_world, api_as, role, target, op):
+    name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), wave_world, getattr(wave_world, target))
+    if target not in VISIBLE[role]:
+        assert_error(r, 404, "not_found")
+    elif name.startswith("POST") and role not in PHONERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["invitations", "responses"])
+def test_wave_lists_show_exactly_what_is_visible(org, wave_world, api_as, role, kind):
+    r = api_as(getattr(org.users, role)).get(f"/waves/{wave_world.wave.pk}/{kind}", {"limit": 200})
+    assert r.status_code == 200
+    got = {x["customer_id"] for x in r.json()["items"]}
+    for target in ("n1", "e1"):
+        assert (getattr(wave_world, target).customer.pk in got) == (target in VISIBLE[role]), (role, target)
+
+
+WAVE_OPS = [
+    ("GET waves", lambda api, w: api.get(f"/surveys/{w.survey.pk}/waves"), 200, False),
+    ("GET wave", lambda api, w: api.get(f"/waves/{w.wave.pk}"), 200, False),
+    ("POST wave", lambda api, w: api.post(f"/surveys/{w.survey.pk}/waves", {"name": "New"}), 201, True),
+    ("PATCH wave", lambda api, w: api.patch(f"/waves/{w.wave.pk}", {"max_reminders": 1}), 200, True),
+    ("POST close", lambda api, w: api.post(f"/waves/{w.wave.pk}/close"), 200, True),
+    ("POST open", lambda api, w: api.post(f"/waves/{w.wave.pk}/open"), 200, True),
+    ("POST sample", lambda api, w: api.post(f"/waves/{w.wave.pk}/sample", {"size": 1, "seed": 1}), 200, True),
+    ("POST invitations", lambda api, w: api.post(f"/waves/{w.wave.pk}/invitations", {"size": 1, "seed": 1}), 201,
+     True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", WAVE_OPS, ids=[o[0] for o in WAVE_OPS])
+def test_waves(org, wave_world, api_as, role, op):
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), wave_world)
+    if write and role not in SURVEY_DESIGNERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+@pytest.mark.parametrize("path", ["/waves/999999", "/invitations/999999", "/responses/999999",
+                                  "/waves/999999/invitations"])
+def test_missing_wave_records_are_404(org, api_as, path):
+    assert_error(api_as(org.users.admin).get(path), 404, "not_found")

@@ -318,6 +318,9 @@ def churn(request):
     context.update({
         "page": page, "rows": rows, "totals": totals, "sort": sort, "per": page.page_size,
         "threshold": selectors.churn_threshold(run), "export_query": filter_query(filters, run, sort=sort),
+        # the warning's quality on the run's backtest: a company-wide figure, for head office
+        "backtest": ((run.results or {}).get("churn") or {}).get("backtest")
+        if sees_company_figures(request.user) else None,
     })
     return render(request, "insights/churn.html", context)
 

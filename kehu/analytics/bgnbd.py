@@ -165,6 +165,19 @@ def bgnbd_probability_alive(x, t_x, T, params):
     return np.where(pos, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700))), 1.0)
 
 
+def bgnbd_expected_purchases_if_alive(t, x, T, params):
+    """E[Y(t) | x, T, alive]: the numerator of eq. 10, which depends on (x, T) only —
+    ``bgnbd_conditional_expected_purchases`` is this times P(alive | x, t_x, T).
+
+    (a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))].
+    """
+    r, alpha, a, b = params
+    t, x, T = (np.asarray(v, float) for v in (t, x, T))
+    hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+    first = (a + b + x - 1) / (a - 1)
+    return first * (1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp)
+
+
 def bgnbd_conditional_expected_purchases(t, x, t_x, T, params):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FHL (2005) eq. 10.
 
@@ -175,12 +188,9 @@ def bgnbd_conditional_expected_purchases(t, x, t_x, T, params):
     r, alpha, a, b = params
     t, x, t_x, T = (np.asarray(v, float) for v in (t, x, t_x, T))
     pos = x > 0
-    hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
-    first = (a + b + x - 1) / (a - 1)
-    second = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
     bx1 = np.where(pos, b + x - 1, 1.0)
     denom = 1 + np.where(pos, a / bx1 * np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + t_x))), 0.0)
-    return first * second / denom
+    return bgnbd_expected_purchases_if_alive(t, x, T, params) / denom
 
 
 def bgnbd_expected_purchases(t, params):

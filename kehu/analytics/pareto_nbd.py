@@ -44,6 +44,7 @@ __all__ = [
     "pareto_nbd_negative_log_likelihood",
     "pareto_nbd_probability_alive",
     "pareto_nbd_conditional_expected_purchases",
+    "pareto_nbd_expected_purchases_if_alive",
     "pareto_nbd_expected_purchases",
     "pareto_nbd_simulate",
 ]
@@ -142,6 +143,14 @@ def _survival_integral(s, beta, T, t):
     if abs(s - 1) < 1e-10:
         return -lr
     return -np.expm1((s - 1) * lr) / (s - 1)
+
+
+def pareto_nbd_expected_purchases_if_alive(t, x, T, params):
+    """E[Y(t) | x, T, alive] = (r+x)(beta+T) / ((alpha+T)(s-1)) * [1 - ((beta+T)/(beta+T+t))^(s-1)]:
+    ``pareto_nbd_conditional_expected_purchases`` is this times P(alive | x, t_x, T)."""
+    r, alpha, s, beta = params
+    t, x, T = (np.asarray(v, float) for v in (t, x, T))
+    return (r + x) * (beta + T) / (alpha + T) * _survival_integral(s, beta, T, t)
 
 
 def pareto_nbd_conditional_expected_purchases(t, x, t_x, T, params):

@@ -47,13 +47,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext_noop
 
-from kehu.analytics.bgnbd import BGNBD, bgnbd_expected_purchases
+from kehu.analytics.bgnbd import BGNBD, bgnbd_expected_purchases, bgnbd_expected_purchases_if_alive
 from kehu.analytics.churn import backtest, churn_risk
 from kehu.analytics.clv import UNITS_PER_MONTH
 from kehu.analytics.gamma_gamma import GammaGamma
 from kehu.analytics.loyalty import dick_basu, reinartz_kumar
 from kehu.analytics.pareto import ABC, share_for_value
-from kehu.analytics.pareto_nbd import ParetoNBD, pareto_nbd_expected_purchases
+from kehu.analytics.pareto_nbd import ParetoNBD, pareto_nbd_expected_purchases, pareto_nbd_expected_purchases_if_alive
 from kehu.analytics.rfm import RFM, RFM_GROUPS
 from kehu.analytics.tiers import ScoreComponent, Scorecard, TierRule, ValueTiers
 from kehu.insights.summary_sql import EPOCH, OrderSummary, SummaryWindow
@@ -161,6 +161,12 @@ class _Fit:
     def expected(self, t, x, t_x, T):
         return self.est.conditional_expected_purchases(t, x, t_x, T)
 
+    def expected_if_alive(self, t, x, T):
+        """Expected purchases in (T, T+t] of a customer still alive: depends on (x, T) only."""
+        if self.name == "bgnbd":
+            return bgnbd_expected_purchases_if_alive(t, x, T, self.params)
+        return pareto_nbd_expected_purchases_if_alive(t, x, T, self.params)
+
     def expected_new(self, t):
         if self.name == "bgnbd":
             return bgnbd_expected_purchases(t, self.params)
@@ -180,25 +186,44 @@ def _fit_model(name: str, x, t_x, T) -> _Fit:
     return _Fit(name, est.fit(x, t_x, T))
 
 
-def _unique_rows(x, t_x, T):
-    """Distinct (x, t_x, T) rows and the inverse index, so per-row formulas run once per distinct row."""
-    key = np.stack([x, t_x, T], axis=1)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    return uniq[:, 0], uniq[:, 1], uniq[:, 2], inv.ravel()
+def _unique_rows(*columns):
+    """Distinct rows of the columns and the inverse index, so per-row formulas run once per
+    distinct row. Each column is coded by ``np.unique``, the codes combined into one int64
+    key (``np.unique(axis=0)`` sorts rows as structured values and is many times slower)."""
+    key = np.zeros(len(columns[0]), np.int64)
+    uniques = []
+    for c in columns:
+        u, code = np.unique(c, return_inverse=True)
+        uniques.append(u)
+        key = key * len(u) + code.ravel()
+    ukey, inv = np.unique(key, return_inverse=True)
+    out = []
+    for u in reversed(uniques):
+        out.append(u[ukey % len(u)])
+        ukey = ukey // len(u)
+    return (*out[::-1], inv.ravel())
 
 
 def _discounted_purchases(fit: _Fit, x, t_x, T, *, months: int, monthly_rate: float, units_per_month: float):
-    """(P(alive), E[purchases over the horizon], sum_k (E_k - E_{k-1}) / (1+d)^k) per distinct row."""
+    """(P(alive), E[purchases over the horizon], sum_k (E_k - E_{k-1}) / (1+d)^k) per customer.
+
+    E[Y(t) | x, t_x, T] = E[Y(t) | x, T, alive] x P(alive | x, t_x, T) for both models, so the
+    expensive part (a hypergeometric function for BG/NBD) is evaluated once per distinct
+    (x, T) pair and month — far fewer than the distinct (x, t_x, T) rows — and P(alive) once
+    per distinct row.
+    """
     ux, ut, uT, inv = _unique_rows(x, t_x, T)
     pa = fit.p_alive(ux, ut, uT)
-    disc = np.zeros(len(ux))
-    prev = np.zeros(len(ux))
+    px, pT, pinv = _unique_rows(x, T)
+    disc = np.zeros(len(px))
+    prev = np.zeros(len(px))
     cum = prev
     for k in range(1, months + 1):
-        cum = fit.expected(k * units_per_month, ux, ut, uT)
+        cum = fit.expected_if_alive(k * units_per_month, px, pT)
         disc += (cum - prev) / (1 + monthly_rate) ** k
         prev = cum
-    return pa[inv], cum[inv], disc[inv]
+    p = pa[inv]
+    return p, cum[pinv] * p, disc[pinv] * p
 
 
 def _json_reasons(contributions: dict, values: dict, n: int) -> np.ndarray:

@@ -6,6 +6,7 @@ from kehu.insights import views
 urlpatterns = [
     path("", views.overview, name="value_overview"),
     path("rfm/", views.rfm, name="value_rfm"),
+    path("groups/export/", views.groups_export, name="value_groups_export"),
     path("scores/", views.scores, name="value_scores"),
     path("scores/export/", views.scores_export, name="value_scores_export"),
     path("churn/", views.churn, name="value_churn"),

@@ -318,6 +318,9 @@ def churn(request):
     context.update({
         "page": page, "rows": rows, "totals": totals, "sort": sort, "per": page.page_size,
         "threshold": selectors.churn_threshold(run), "export_query": filter_query(filters, run, sort=sort),
+        # the warning's quality on the run's backtest: a company-wide figure, for head office
+        "backtest": ((run.results or {}).get("churn") or {}).get("backtest")
+        if sees_company_figures(request.user) else None,
     })
     return render(request, "insights/churn.html", context)
 
@@ -615,6 +618,37 @@ def churn_export(request):
     qs = scores_for(request, run, parse_filters(request), churn=True)
     return export_response(score_rows(_ordered(qs, tiers)), name=f"churn-warnings-{run.pk}", fmt=fmt,
                            sheet=_("Churn warnings"))
+
+
+@login_required
+def groups_export(request):
+    """The figures of the overview and RFM pages (same run and filters) as CSV or Excel:
+    customers and revenue per value tier, ABC class and RFM group, and per R x F score."""
+    from kehu.insights.exports import export_response
+
+    fmt = _format(request)
+    run = selectors.scored_run(request.GET.get("run"))
+    if run is None:
+        raise Http404
+    qs = scores_for(request, run, parse_filters(request))
+    figures = selectors.value_figures(qs, threshold=selectors.churn_threshold(run))
+    rows = [[_("Grouping"), _("Group"), _("Customers"), _("Share of customers"), _("Revenue"),
+             _("Share of revenue"), _("Predicted lifetime value")]]
+
+    def share(v):
+        return None if v is None else round(v, 4)
+
+    for field, grouping in (("tier", _("Value tier")), ("abc_class", _("ABC class")), ("rfm_group", _("RFM group"))):
+        for g in figures[field]:
+            rows.append([grouping, str(g.label) if g.key else _("None"), g.customers, share(g.customer_share),
+                         g.revenue, share(g.share), g.clv])
+    total_revenue = figures["revenue"]
+    for (r, f), cell in sorted(selectors.rf_heatmap(qs).items(), reverse=True):
+        rows.append([_("R score x F score"), f"R{r} F{f}", cell["customers"],
+                     share(cell["customers"] / figures["customers"]) if figures["customers"] else None,
+                     cell["revenue"], share(float(cell["revenue"] / total_revenue)) if total_revenue > 0 else None,
+                     None])
+    return export_response(rows, name=f"customer-value-groups-{run.pk}", fmt=fmt, sheet=_("Customer value"))
 
 
 @login_required

@@ -111,3 +111,19 @@ def test_migration_export_needs_an_earlier_run(client, org, value):
     client.force_login(org.users.admin)
     r = client.get(reverse("value_migration_export") + f"?run={value.before.pk}&field=tier&format=csv")
     assert r.status_code == 404
+
+
+def test_group_figures_export_from_the_overview_and_rfm_pages(client, org, value):
+    client.force_login(org.users.sales_n1)
+    for name in ("value_overview", "value_rfm"):
+        assert reverse("value_groups_export") in client.get(reverse(name)).content.decode()
+    rows = _csv(client.get(reverse("value_groups_export") + "?format=csv"))
+    header, data = rows[0], rows[1:]
+    assert header[:3] == ["Grouping", "Group", "Customers"]
+    tiers = {row[1]: row for row in data if row[0] == "Value tier"}
+    # the salesperson's three customers only (visibility), and the totals add up
+    assert sum(int(row[2]) for row in tiers.values()) == 3
+    assert sum(int(row[2]) for row in data if row[0] == "R score x F score") == 3
+    assert "Gold (金牌)" in tiers
+    x = _xlsx(client.get(reverse("value_groups_export") + "?format=xlsx&region=east"))
+    assert x[0][0] == "Grouping" and all(row[2] == 0 for row in x[1:])  # none of the viewer's in the east

@@ -238,3 +238,12 @@ def test_progress_box_polls_while_running_and_refreshes_when_done(client, org):
     failed = AnalysisRunFactory(status="failed", error="There are no orders up to the as-of date: nothing to analyse.")
     html = client.get(reverse("value_run_detail", args=[failed.pk])).content.decode()
     assert "没有" in html  # the stored English message, shown in the user's language
+
+
+def test_churn_page_shows_the_backtest_precision_and_recall_to_head_office(client, org, value):
+    client.force_login(org.users.analyst)
+    html = client.get(reverse("value_churn")).content.decode()
+    assert 'data-testid="churn-backtest"' in html and "61%" in html and "74%" in html
+    assert reverse("value_run_detail", args=[value.run.pk]) + "#backtest" in html
+    client.force_login(org.users.sales_n1)  # a company-wide figure: not for a salesperson
+    assert 'data-testid="churn-backtest"' not in client.get(reverse("value_churn")).content.decode()

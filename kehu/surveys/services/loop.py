@@ -57,16 +57,17 @@ def attitude_record(*, response: Response) -> CustomerAttitude | None:
     if score is None:
         return None
     measured_at = response.submitted_at or timezone.now()
-    current = CustomerAttitude.objects.select_for_update().filter(customer_id=response.customer_id).first()
-    if current is not None and current.measured_at > measured_at:
-        return current
-    if current is None:
-        current = CustomerAttitude(customer_id=response.customer_id)
-    current.score = round(score, 2)
-    current.measured_at = measured_at
-    current.response = response
-    current.full_clean(validate_unique=False)
-    current.save()
+    with transaction.atomic():
+        current = CustomerAttitude.objects.select_for_update().filter(customer_id=response.customer_id).first()
+        if current is not None and current.measured_at > measured_at:
+            return current
+        if current is None:
+            current = CustomerAttitude(customer_id=response.customer_id)
+        current.score = round(score, 2)
+        current.measured_at = measured_at
+        current.response = response
+        current.full_clean(validate_unique=False)
+        current.save()
     return current
 
 

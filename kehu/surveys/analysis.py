@@ -50,7 +50,7 @@ from collections import Counter
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext as _
 
 from kehu.analytics import significance
@@ -608,7 +608,7 @@ def _headline(data: WaveData, survey: Survey, *, bootstrap: int, language: str |
 # Everything
 # --------------------------------------------------------------------------
 
-def _state(survey: Survey, wave: Wave, qs) -> str:
+def _state(survey: Survey, wave: Wave, qs, every_wave) -> str:
     """A fingerprint of what the results depend on, for the cache key."""
     agg = qs.aggregate(n=Count("id"), last=Max("updated_at"))
     parts = [survey.updated_at.isoformat() if survey.updated_at else "", str(agg["n"]), str(agg["last"])]
@@ -619,9 +619,9 @@ def _state(survey: Survey, wave: Wave, qs) -> str:
     parts += [f"{b}:{v}:{u}" for b, v, u in Benchmark.objects.filter(survey=survey).values_list("id", "value",
                                                                                              "updated_at")]
     parts += [f"{a}:{u}" for a, u in ImprovementAction.objects.filter(survey=survey).values_list("id", "updated_at")]
-    other = Response.objects.filter(wave__survey=survey, status=ResponseStatus.COMPLETE).aggregate(
-        n=Count("id"), last=Max("updated_at"))
-    parts += [str(other["n"]), str(other["last"])]
+    # the trend reads the other waves as the viewer sees them (a reassigned customer changes that)
+    other = every_wave.aggregate(n=Count("id"), last=Max("updated_at"), ids=Sum("id"))
+    parts += [str(other["n"]), str(other["last"]), str(other["ids"])]
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -644,7 +644,8 @@ def survey_results(*, viewer, survey: Survey, wave: Wave | None = None, language
     qs = visible_responses(viewer=viewer, survey=survey, wave=wave)
     key = None
     if use_cache:
-        key = f"kehu:survey-results:v1:{wave.pk}:{base['scope']}:{language}:{bootstrap}:{_state(survey, wave, qs)}"
+        state = _state(survey, wave, qs, visible_responses(viewer=viewer, survey=survey))
+        key = f"kehu:survey-results:v1:{wave.pk}:{base['scope']}:{language}:{bootstrap}:{state}"
         hit = cache.get(key)
         if hit is not None:
             return hit

@@ -99,16 +99,18 @@ def simulate_answers(survey: Survey, n: int, *, seed: int = 0, shift: float = 0.
     constructs = list(survey.constructs.order_by("position", "id").values_list("code", flat=True))
     paths = [(p.source.code, p.target.code) for p in survey.paths.select_related("source", "target")]
     if constructs and paths:
+        def complaints(code: str) -> bool:
+            return code.lower().startswith(("cc", "cusco", "complain"))
+
         for c in _topological(constructs, paths):
             preds = [f for f, t in paths if t == c]
             if not preds:
                 eta = 0.7 * z + 0.71 * rng.standard_normal(n)
             else:
                 beta = 0.45 / math.sqrt(len(preds))
-                eta = sum(beta * latent[f] for f in preds)
+                # complaints fall as satisfaction rises, and loyalty falls as complaints rise
+                eta = sum((-beta if complaints(f) or complaints(c) else beta) * latent[f] for f in preds)
                 eta = eta + math.sqrt(max(0.15, 1 - np.var(eta))) * rng.standard_normal(n)
-                if c.lower().startswith(("cc", "cusco", "complain")):
-                    eta = -eta
             latent[c] = eta
     offsets: dict[str, float] = {}
     for q in questions:
@@ -121,7 +123,10 @@ def simulate_answers(survey: Survey, n: int, *, seed: int = 0, shift: float = 0.
             continue
         if q.construct_id and q.construct.code in latent:
             base = 0.8 * latent[q.construct.code] + 0.6 * rng.standard_normal(n)
-            base = base + 0.3 + shift * 0.5
+            if q.construct.code.lower().startswith(("cc", "cusco", "complain")):
+                base = base - 1.2 - shift * 0.5  # most customers complain little
+            else:
+                base = base + 0.3 + shift * 0.5
         elif q.indicator_id:
             base = leaf_latent[q.indicator.code] + 0.3 * rng.standard_normal(n)
         else:

@@ -142,3 +142,11 @@ def test_keywords_segment_chinese_and_drop_stop_words():
     assert words["维修"] == 2
     assert "我们" not in words and "非常" not in words and "the" not in words
     assert words["repair"] == 1  # once per answer
+
+
+def test_cached_results_follow_a_reassigned_customer(org, gas, gas_wave, customers):
+    from kehu.customers.models import Customer
+
+    assert survey_results(viewer=org.users.sales_n1b, survey=gas, wave=gas_wave)["n"] == 0
+    Customer.objects.filter(pk=customers.n1.pk).update(owner=org.users.sales_n1b)
+    assert survey_results(viewer=org.users.sales_n1b, survey=gas, wave=gas_wave)["n"] == 1

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from kehu.surveys.models import Benchmark
 from kehu.surveys.services.definitions import survey_create_from_template
@@ -24,11 +23,6 @@ def gas_two_waves(org, gas):
     fill_wave(wave=w2, n=24, seed=2, customers=north + east, shift=0.4)
     BenchmarkFactory(survey=gas, name="行业最佳 Industry best", value=88)
     return gas, w1, w2
-
-
-def _get(client, url, language="en"):
-    with translation.override(language):
-        return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
 
 
 @pytest.mark.parametrize("language, words", [("en", ["Satisfaction rate", "Index per indicator", "Breakdown",
@@ -50,7 +44,6 @@ def test_results_of_a_salesperson_cover_their_customers(client_for, org, gas_two
     gas, w1, w2 = gas_two_waves
     body = client_for(org.users.sales_n1).get(reverse("survey_results", args=[gas.pk])).content.decode()
     assert "only the customers you look after" in body
-    assert "12 of 12" not in body or True
     r = client_for(org.users.sales_n1).get(reverse("survey_results", args=[gas.pk]), {"by": "owner"})
     assert "sales_e1" not in r.content.decode()
 

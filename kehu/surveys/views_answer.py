@@ -178,21 +178,51 @@ def questionnaire_items(spec, language: str, answers: dict, errors: dict) -> lis
     return items
 
 
+CSRF_PLACEHOLDER = "@@kehu-csrf@@"
+_BODIES: dict = {}
+
+
+def _questionnaire_body(survey, spec, language: str, answers: dict, errors: dict, form_error: str) -> str:
+    """The questionnaire's HTML with a placeholder for the CSRF token. A blank
+    questionnaire (the first visit, by far the most frequent page) is the
+    same for every respondent of the survey, so it is rendered once per
+    language and kept for ``answers.SPEC_SECONDS``. Links in it are relative
+    to the personal link, so no token is in it."""
+    blank = not answers and not errors and not form_error
+    key = (survey.pk, survey.created_at, survey.updated_at, language)
+    now = time.monotonic()
+    if blank:
+        hit = _BODIES.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    from django.template.loader import render_to_string
+
+    ctx = {"survey": survey, "items": questionnaire_items(spec, language, answers, errors),
+           "title": texts.pick(survey.title, language) or survey.code, "intro": texts.pick(survey.intro, language),
+           "action": "", "autosave_url": "autosave/", "can_save": True, "form_error": form_error,
+           "preview": False, "language": language, "csrf_token": CSRF_PLACEHOLDER}
+    body = render_to_string("surveys/_questionnaire.html", ctx)
+    if blank:
+        if len(_BODIES) > 200:
+            _BODIES.clear()
+        _BODIES[key] = (now + answers_mod.SPEC_SECONDS, body)
+    return body
+
+
 def _form_page(request, invitation, response, language, *, answers=None, errors=None, form_error="",
                status=200, saved=False):
+    from django.middleware.csrf import get_token
+
     survey = invitation.wave.survey
     spec = answers_mod.survey_spec(survey)
     if answers is None:
         answers = answers_mod.answers_of(response) if response is not None else {}
     with translation.override(language):
-        ctx = {
-            "survey": survey, "items": questionnaire_items(spec, language, answers, errors or {}),
-            "title": texts.pick(survey.title, language) or survey.code, "intro": texts.pick(survey.intro, language),
-            "action": request.path, "autosave_url": f"{request.path}autosave/", "can_save": True,
-            "form_error": form_error, "preview": False, "saved": saved, "token_path": request.path,
-            "closes_on": invitation.wave.closes_on,
-        }
-        return _page(request, "surveys/answer/form.html", language, status=status, **ctx)
+        body = _questionnaire_body(survey, spec, language, answers, errors or {}, form_error)
+        body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+        title = texts.pick(survey.title, language) or survey.code
+        return _page(request, "surveys/answer/form.html", language, status=status, body=body, title=title,
+                     closes_on=invitation.wave.closes_on)
 
 
 @never_cache

@@ -632,11 +632,10 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
 
 def invitation_opened(invitation: Invitation) -> None:
     """The link was opened: remember when, first time only."""
-    if invitation.opened_at is None or invitation.status in (InvitationStatus.PENDING, InvitationStatus.SENT):
+    if invitation.status in (InvitationStatus.PENDING, InvitationStatus.SENT):
         now = timezone.now()
         Invitation.objects.filter(pk=invitation.pk, status__in=[InvitationStatus.PENDING, InvitationStatus.SENT]).update(
-            status=InvitationStatus.OPENED, opened_at=now, updated_at=now)
-        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+            status=InvitationStatus.OPENED, opened_at=invitation.opened_at or now, updated_at=now)
 
 
 def phone_invitation(*, actor, wave: Wave, customer: Customer) -> Invitation:

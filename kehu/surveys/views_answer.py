@@ -83,7 +83,7 @@ def _page(request, template: str, language: str, status: int = 200, **ctx) -> Ht
         ctx["languages"] = [(code, texts.language_name(code)) for code in texts.LANGUAGES]
         resp = render(request, template, ctx, status=status)
     resp["Cache-Control"] = "no-store"
-    resp["Referrer-Policy"] = "no-referrer"
+    resp["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; "no-referrer" would send Origin: null, which CSRF refuses
     resp["X-Robots-Tag"] = "noindex"
     return resp
 

@@ -104,13 +104,14 @@ def _too_many(request) -> HttpResponse:
 def _invitation(token: str) -> Invitation | None:
     if not 20 <= len(token) <= 64 or not TOKEN_CHARS.issuperset(token):
         return None
-    return (Invitation.objects.select_related("wave__survey")
+    rows = (Invitation.objects.select_related("wave__survey")
             .only("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status",
                   "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
                   "wave__survey__title", "wave__survey__intro", "wave__survey__thanks", "wave__survey__created_at",
                   "wave__survey__updated_at", "wave__survey__likert_scores", "wave__survey__satisfied_from",
                   "wave__survey__kind")
-            .filter(token=token).first())
+            .filter(token=token).order_by()[:1])
+    return next(iter(rows), None)
 
 
 def _inputs_html(q, scale, options, selected: set, text_value: str, label: str) -> str:
@@ -234,7 +235,8 @@ def answer(request, token: str):
     if invitation is None:
         return _not_found(request)
     # A POST needs no look-up of the response first: recording it finds a completed one.
-    response = (Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language").first()
+    response = (next(iter(Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language")
+                          .order_by()[:1]), None)
                 if request.method == "GET" or invitation.status == InvitationStatus.COMPLETED else None)
     language = _language(request, invitation, response)
     survey = invitation.wave.survey

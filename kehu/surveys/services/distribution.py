@@ -599,7 +599,10 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
         # The response row is locked while its answers are replaced, so an autosave
         # and a submission of the same link never interleave; two first saves at
         # once collide on the one-response-per-invitation constraint instead.
-        response = Response.objects.select_for_update().filter(invitation_id=invitation.pk).first()
+        # No ORDER BY: the models' default orderings join the wave and survey, and FOR UPDATE
+        # would then lock those rows too, making every submission of a wave wait for the others.
+        response = next(iter(Response.objects.select_for_update().filter(invitation_id=invitation.pk)
+                             .order_by()[:1]), None)
         fresh = response is None
         if response is not None and response.status == ResponseStatus.COMPLETE:
             raise AlreadyCompleted

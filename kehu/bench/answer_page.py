@@ -228,6 +228,29 @@ def _run_phase(port: int, tokens: list[str], *, concurrency: int, clients: int, 
             "p99_ms": round(_percentile(latencies, 99) * 1000, 1), "sessions": found}
 
 
+def _cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by ``root_pid`` and its children
+    (the gunicorn master and workers), from /proc; 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        if pid == root_pid or ppid == root_pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _wait_for(port: int, process, timeout: float = 60.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -270,11 +293,18 @@ def run_answer_page_bench(*, invitations: int = 5000, concurrency: int = 16, cli
         _wait_for(port, server)
         # Warm every worker up (imports, templates, the survey's questions) before measuring.
         drive(port, [tokens[0]] * 8, 4, "get")
+        cpu0 = _cpu_seconds(server.pid)
         loads = _run_phase(port, tokens, concurrency=concurrency, clients=clients, phase="get")
+        cpu1 = _cpu_seconds(server.pid)
         sessions = loads.pop("sessions")
         good = [t for t in tokens if sessions.get(t, ("", ""))[1]]
         submits = _run_phase(port, good, concurrency=concurrency, clients=clients, phase="post", sessions=sessions)
+        cpu2 = _cpu_seconds(server.pid)
         submits.pop("sessions")
+        # The web server's own CPU per request (not PostgreSQL's, not the clients'): what
+        # bounds the rate on a machine that does nothing else.
+        loads["server_cpu_ms"] = round((cpu1 - cpu0) / max(1, loads["requests"]) * 1000, 2)
+        submits["server_cpu_ms"] = round((cpu2 - cpu1) / max(1, submits["requests"]) * 1000, 2)
         db = json.loads(subprocess.run(
             [sys.executable, "-c", "import json; from kehu.bench.answer_page import count_complete; "
                                    "print(json.dumps(count_complete()))"],
@@ -304,7 +334,7 @@ def run_answer_page_bench(*, invitations: int = 5000, concurrency: int = 16, cli
               f"{concurrency} concurrent clients in {clients} processes, {result['cores']} cores", file=out)
         for label, r in (("page loads (GET)", loads), ("submissions (POST)", submits)):
             print(f"  {label:20s} {r['per_second']:8.1f}/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  "
-                  f"p99 {r['p99_ms']:.1f} ms  errors {r['errors']}{' ' + str(r['error_statuses']) if r['error_statuses'] else ''}",
+                  f"p99 {r['p99_ms']:.1f} ms  server CPU {r['server_cpu_ms']:.1f} ms/request  errors {r['errors']}{' ' + str(r['error_statuses']) if r['error_statuses'] else ''}",
                   file=out)
         print(f"  stored: {db['complete']} complete responses, {db['scored']} scored", file=out)
     return 0 if result["ok"] else 1

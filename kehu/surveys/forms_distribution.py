@@ -104,6 +104,8 @@ class SampleForm(forms.Form):
         from kehu.insights.models import Segment
 
         self.fields["strata_segments"].choices = [(str(s.pk), s.name) for s in Segment.objects.order_by("name")]
+        for name in ("confidence", "margin", "proportion"):  # the live calculator reads these
+            self.fields[name].widget.attrs["class"] = "calc-input"
 
     def design(self):
         from kehu.surveys.services.distribution import SampleDesign

@@ -83,7 +83,7 @@ def _page(request, template: str, language: str, status: int = 200, **ctx) -> Ht
         ctx["languages"] = [(code, texts.language_name(code)) for code in texts.LANGUAGES]
         resp = render(request, template, ctx, status=status)
     resp["Cache-Control"] = "no-store"
-    resp["Referrer-Policy"] = "no-referrer"
+    resp["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer; "no-referrer" would send Origin: null, which CSRF refuses
     resp["X-Robots-Tag"] = "noindex"
     return resp
 
@@ -104,13 +104,14 @@ def _too_many(request) -> HttpResponse:
 def _invitation(token: str) -> Invitation | None:
     if not 20 <= len(token) <= 64 or not TOKEN_CHARS.issuperset(token):
         return None
-    return (Invitation.objects.select_related("wave__survey")
+    rows = (Invitation.objects.select_related("wave__survey")
             .only("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status",
                   "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
                   "wave__survey__title", "wave__survey__intro", "wave__survey__thanks", "wave__survey__created_at",
                   "wave__survey__updated_at", "wave__survey__likert_scores", "wave__survey__satisfied_from",
                   "wave__survey__kind")
-            .filter(token=token).first())
+            .filter(token=token).order_by()[:1])
+    return next(iter(rows), None)
 
 
 def _inputs_html(q, scale, options, selected: set, text_value: str, label: str) -> str:
@@ -178,21 +179,51 @@ def questionnaire_items(spec, language: str, answers: dict, errors: dict) -> lis
     return items
 
 
+CSRF_PLACEHOLDER = "@@kehu-csrf@@"
+_BODIES: dict = {}
+
+
+def _questionnaire_body(survey, spec, language: str, answers: dict, errors: dict, form_error: str) -> str:
+    """The questionnaire's HTML with a placeholder for the CSRF token. A blank
+    questionnaire (the first visit, by far the most frequent page) is the
+    same for every respondent of the survey, so it is rendered once per
+    language and kept for ``answers.SPEC_SECONDS``. Links in it are relative
+    to the personal link, so no token is in it."""
+    blank = not answers and not errors and not form_error
+    key = (survey.pk, survey.created_at, survey.updated_at, language)
+    now = time.monotonic()
+    if blank:
+        hit = _BODIES.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    from django.template.loader import render_to_string
+
+    ctx = {"survey": survey, "items": questionnaire_items(spec, language, answers, errors),
+           "title": texts.pick(survey.title, language) or survey.code, "intro": texts.pick(survey.intro, language),
+           "action": "", "autosave_url": "autosave/", "can_save": True, "form_error": form_error,
+           "preview": False, "language": language, "csrf_token": CSRF_PLACEHOLDER}
+    body = render_to_string("surveys/_questionnaire.html", ctx)
+    if blank:
+        if len(_BODIES) > 200:
+            _BODIES.clear()
+        _BODIES[key] = (now + answers_mod.SPEC_SECONDS, body)
+    return body
+
+
 def _form_page(request, invitation, response, language, *, answers=None, errors=None, form_error="",
                status=200, saved=False):
+    from django.middleware.csrf import get_token
+
     survey = invitation.wave.survey
     spec = answers_mod.survey_spec(survey)
     if answers is None:
         answers = answers_mod.answers_of(response) if response is not None else {}
     with translation.override(language):
-        ctx = {
-            "survey": survey, "items": questionnaire_items(spec, language, answers, errors or {}),
-            "title": texts.pick(survey.title, language) or survey.code, "intro": texts.pick(survey.intro, language),
-            "action": request.path, "autosave_url": f"{request.path}autosave/", "can_save": True,
-            "form_error": form_error, "preview": False, "saved": saved, "token_path": request.path,
-            "closes_on": invitation.wave.closes_on,
-        }
-        return _page(request, "surveys/answer/form.html", language, status=status, **ctx)
+        body = _questionnaire_body(survey, spec, language, answers, errors or {}, form_error)
+        body = mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))
+        title = texts.pick(survey.title, language) or survey.code
+        return _page(request, "surveys/answer/form.html", language, status=status, body=body, title=title,
+                     closes_on=invitation.wave.closes_on)
 
 
 @never_cache
@@ -204,7 +235,8 @@ def answer(request, token: str):
     if invitation is None:
         return _not_found(request)
     # A POST needs no look-up of the response first: recording it finds a completed one.
-    response = (Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language").first()
+    response = (next(iter(Response.objects.filter(invitation_id=invitation.pk).only("id", "status", "language")
+                          .order_by()[:1]), None)
                 if request.method == "GET" or invitation.status == InvitationStatus.COMPLETED else None)
     language = _language(request, invitation, response)
     survey = invitation.wave.survey

@@ -414,7 +414,7 @@ def phone_entry(request, pk, w, inv):
     language = request.GET.get("lang") or request.POST.get("lang") or translation.get_language()
     if language not in texts.LANGUAGES:
         language = texts.LANGUAGES[0]
-    response = Response.objects.filter(invitation=invitation).first()
+    response = Response.objects.filter(invitation=invitation).order_by().first()
     if response is not None and response.status == ResponseStatus.COMPLETE:
         messages.info(request, _("This customer's answers are already recorded."))
         return redirect("survey_phone_pick", pk=wave.survey_id, w=wave.pk)

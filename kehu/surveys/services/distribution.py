@@ -599,7 +599,10 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
         # The response row is locked while its answers are replaced, so an autosave
         # and a submission of the same link never interleave; two first saves at
         # once collide on the one-response-per-invitation constraint instead.
-        response = Response.objects.select_for_update().filter(invitation_id=invitation.pk).first()
+        # No ORDER BY: the models' default orderings join the wave and survey, and FOR UPDATE
+        # would then lock those rows too, making every submission of a wave wait for the others.
+        response = next(iter(Response.objects.select_for_update().filter(invitation_id=invitation.pk)
+                             .order_by()[:1]), None)
         fresh = response is None
         if response is not None and response.status == ResponseStatus.COMPLETE:
             raise AlreadyCompleted
@@ -632,11 +635,10 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
 
 def invitation_opened(invitation: Invitation) -> None:
     """The link was opened: remember when, first time only."""
-    if invitation.opened_at is None or invitation.status in (InvitationStatus.PENDING, InvitationStatus.SENT):
+    if invitation.status in (InvitationStatus.PENDING, InvitationStatus.SENT):
         now = timezone.now()
         Invitation.objects.filter(pk=invitation.pk, status__in=[InvitationStatus.PENDING, InvitationStatus.SENT]).update(
-            status=InvitationStatus.OPENED, opened_at=now, updated_at=now)
-        Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
+            status=InvitationStatus.OPENED, opened_at=invitation.opened_at or now, updated_at=now)
 
 
 def phone_invitation(*, actor, wave: Wave, customer: Customer) -> Invitation:

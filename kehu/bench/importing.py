@@ -234,6 +234,12 @@ def run_import_bench(*, customers: int = 1_000_000, keep: bool = False, seed: in
                 _drop_scratch()
             if not keep:
                 result["removed"] = _remove_imported()
+                if connection.vendor == "postgresql" and result["removed"]:
+                    # leave the database as fast as it was found: a million dead rows
+                    # otherwise mislead the planner until autovacuum comes round
+                    with connection.cursor() as cur:
+                        cur.execute("VACUUM ANALYZE customers_customer")
+                        cur.execute("VACUUM ANALYZE audit_auditevent")
     if result["import_seconds"] and result["copy_seconds"]:
         result["ratio"] = round(result["import_seconds"] / result["copy_seconds"], 2)
         result["shaped_ratio"] = round(result["import_seconds"] / result["shaped_copy_seconds"], 2)

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_360_page_shows_everything(client_for, org, full):
     c = full.customer
-    html = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[c.pk])).content.decode()
+    client = client_for(org.users.sales_n1)
+    html = client.get(reverse("customer_detail", args=[c.pk])).content.decode()
     # contacts with decision role and reporting line
     assert "王总" in html and "Decision maker" in html and "Reports to 王总" in html
     # totals: 3 × ¥100.00 at cost 70.00, ¥100.00 paid
@@ -29,7 +30,11 @@ def test_360_page_shows_everything(client_for, org, full):
     # actions for someone who may change it
     for name in ("customer_edit", "customer_delete", "customer_merge", "customer_share", "contact_create"):
         assert reverse(name, args=[c.pk]) in html
-    assert 'hx-post="%s"' % reverse("interaction_create", args=[c.pk]) in html
+    # the "Log an interaction" form arrives right after the page (htmx), with a link without JavaScript
+    url = reverse("interaction_create", args=[c.pk])
+    assert f'hx-get="{url}" hx-trigger="load"' in html and f'href="{url}"' in html
+    panel = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'hx-post="{url}"' in panel and 'name="summary"' in panel
 
 
 def test_360_page_read_only_has_no_change_buttons(client_for, org, full):

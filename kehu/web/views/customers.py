@@ -36,7 +36,6 @@ from kehu.sales.models import Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
-from kehu.web.forms.engagement import InteractionForm
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, is_partial, paginate
 
 RESULTS_TARGET = "customer-results"
@@ -429,8 +428,6 @@ def customer_detail(request, pk):
         "today": timezone.localdate(),
         **timeline_context(customer),
     }
-    if can_change:
-        context["interaction_form"] = InteractionForm(customer=customer, contacts=contacts)
     return render(request, "web/customers/detail.html", context)
 
 

@@ -35,6 +35,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 ANSWERS = "Q1=5&Q2=4&Q3=yes&Q4=5&Q5=4&Q6=5&Q7=3&Q8=5&Q9=4&Q10=4&Q11=%E5%BE%88%E5%A5%BD&action=submit"
+# About one respondent in five is dissatisfied: an index below the survey's
+# follow-up threshold (60), so the submission also creates a follow-up task
+# for the customer's owner, as it would in a real wave.
+LOW_ANSWERS = "Q1=2&Q2=1&Q3=yes&Q4=2&Q5=2&Q6=1&Q7=2&Q8=2&Q9=1&Q10=2&Q11=%E5%A4%AA%E6%85%A2&action=submit"
+LOW_SHARE = 0.2
+
+
+def is_low(token: str) -> bool:
+    """Whether ``token``'s respondent submits the dissatisfied answers
+    (decided by the token, so the same run always has the same mix)."""
+    import hashlib
+
+    return hashlib.blake2s(token.encode(), digest_size=2).digest()[0] < int(256 * LOW_SHARE)
 DONE_MARK = b'data-testid="answer-done"'
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -107,11 +120,15 @@ def count_complete() -> dict:
     from kehu.cli import setup_django
 
     setup_django()
-    from kehu.surveys.models import Response
+    from kehu.engagement.models import Task
+    from kehu.surveys.models import CustomerAttitude, Response
 
     qs = Response.objects.all()
     return {"responses": qs.count(), "complete": qs.filter(status="complete").count(),
-            "scored": qs.filter(status="complete", index__isnull=False).count()}
+            "scored": qs.filter(status="complete", index__isnull=False).count(),
+            "low": qs.filter(status="complete", index__lt=60).count(),
+            "tasks": Task.objects.filter(source="survey").count(),
+            "attitudes": CustomerAttitude.objects.count()}
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -145,7 +162,7 @@ def _get(port: int, token: str):
 def _post(port: int, token: str, cookie: str, csrf: str):
     import http.client
 
-    body = f"csrfmiddlewaretoken={csrf}&{ANSWERS}"
+    body = f"csrfmiddlewaretoken={csrf}&{LOW_ANSWERS if is_low(token) else ANSWERS}"
     start = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -326,7 +343,8 @@ def run_answer_page_bench(*, invitations: int = 5000, concurrency: int = 16, cli
     result = {"invitations": invitations, "workers": workers or default_workers(), "concurrency": concurrency,
               "clients": clients, "cores": os.cpu_count(), "seed_seconds": round(seeded, 1),
               "page_loads": loads, "submissions": submits, "database": db,
-              "ok": submits["errors"] == 0 and loads["errors"] == 0 and db["scored"] == len(good) == invitations}
+              "ok": submits["errors"] == 0 and loads["errors"] == 0 and db["scored"] == len(good) == invitations
+              and db["tasks"] == db["low"] and db["attitudes"] == invitations}
     if as_json:
         print(json.dumps(result, indent=2), file=out)
     else:
@@ -336,5 +354,6 @@ def run_answer_page_bench(*, invitations: int = 5000, concurrency: int = 16, cli
             print(f"  {label:20s} {r['per_second']:8.1f}/s  p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  "
                   f"p99 {r['p99_ms']:.1f} ms  server CPU {r['server_cpu_ms']:.1f} ms/request  errors {r['errors']}{' ' + str(r['error_statuses']) if r['error_statuses'] else ''}",
                   file=out)
-        print(f"  stored: {db['complete']} complete responses, {db['scored']} scored", file=out)
+        print(f"  stored: {db['complete']} complete responses, {db['scored']} scored, {db['attitudes']} attitudes; "
+              f"{db['low']} below the follow-up threshold, {db['tasks']} follow-up tasks", file=out)
     return 0 if result["ok"] else 1

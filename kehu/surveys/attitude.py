@@ -73,3 +73,33 @@ def response_attitudes(response_ids) -> dict[int, float]:
 def response_attitude(response: Response) -> float | None:
     """The attitude of one response, or None when it measures none."""
     return response_attitudes([response.pk]).get(response.pk)
+
+
+def answers_attitude(questions, answers, *, likert_scores=None, index=None) -> float | None:
+    """The attitude of answers already in memory (the same rule as
+    :func:`response_attitudes`, without a query): ``questions`` are the
+    survey's questions with their construct loaded, ``answers`` question code
+    → value as the answer page stores them, ``index`` the response's index."""
+    total, count = 0.0, 0
+    for q in questions:
+        value = answers.get(q.code)
+        if value is None or isinstance(value, (list, str)):
+            continue
+        construct = q.construct.code if q.construct_id else None
+        if not is_loyalty_item(q.kind, construct):
+            continue
+        try:
+            score = question_score(q.kind, value, reverse=q.reverse, likert_scores=likert_scores or None)
+        except (ValueError, KeyError):
+            continue
+        if score is None:
+            continue
+        total += score
+        count += 1
+    if count:
+        value = total / count
+    elif index is not None:
+        value = float(index)
+    else:
+        return None
+    return min(100.0, max(0.0, value))

@@ -105,11 +105,11 @@ def _invitation(token: str) -> Invitation | None:
     if not 20 <= len(token) <= 64 or not TOKEN_CHARS.issuperset(token):
         return None
     rows = (Invitation.objects.select_related("wave__survey")
-            .only("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status",
+            .only("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status", "wave__name",
                   "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
                   "wave__survey__title", "wave__survey__intro", "wave__survey__thanks", "wave__survey__created_at",
                   "wave__survey__updated_at", "wave__survey__likert_scores", "wave__survey__satisfied_from",
-                  "wave__survey__kind")
+                  "wave__survey__kind", "wave__survey__follow_up_detractors", "wave__survey__follow_up_below")
             .filter(token=token).order_by()[:1])
     return next(iter(rows), None)
 

@@ -148,3 +148,45 @@ def test_responses_without_customer_or_incomplete_set_off_nothing(org, customers
 def test_follow_ups_are_due_the_same_or_next_working_day(local, due, settings):
     settings.TIME_ZONE = "Asia/Shanghai"
     assert working_day_due(local.replace(tzinfo=TZ)) == due
+
+
+@pytest.mark.parametrize("template", ["acsi", "natural-gas", "nps"])
+def test_a_submission_computes_the_attitude_in_memory_as_from_the_stored_answers(org, customers, template):
+    """The answer page passes the answers it holds to the receiver (no read
+    back); the attitude must be what the stored answers give: the loyalty
+    items' mean (acsi, nps), else the index (natural gas)."""
+    from kehu.surveys import selectors
+    from kehu.surveys.definitions import SCALES
+    from kehu.surveys.models import Invitation
+    from kehu.surveys.services.distribution import response_record
+
+    survey = survey_create_from_template(actor=org.users.admin, template=template, code=f"{template}-mem")
+    wave = WaveFactory(survey=survey, status="open")
+    invitation = Invitation.objects.create(wave=wave, customer=customers.n1, token="t" * 43)
+    answers = {}
+    for k, q in enumerate(selectors.questions(survey)):
+        if q.kind in SCALES:
+            lo, hi = SCALES[q.kind]
+            answers[q.code] = lo + (3 * k + 1) % (hi - lo + 1)
+        elif q.kind in ("single", "multiple") and q.options:
+            value = q.options[0]["value"]
+            answers[q.code] = [value] if q.kind == "multiple" else value
+        else:
+            answers[q.code] = "好"
+    response = response_record(invitation=invitation, answers=answers, submit=True, check_open=False)
+    expected = response_attitude(response)
+    assert expected is not None
+    stored = CustomerAttitude.objects.get(customer=customers.n1)
+    assert stored.score == pytest.approx(round(expected, 2))
+    assert stored.response_id == response.pk and stored.measured_at == response.submitted_at
+
+
+def test_a_later_submission_replaces_the_attitude_in_one_upsert(org, customers, wave):
+    first = ResponseFactory(wave=wave, customer=customers.n1, nps=2, answers={"NPS": 2},
+                            submitted_at=timezone.now() - dt.timedelta(days=1))
+    submit(first)
+    later = ResponseFactory(wave=wave, customer=customers.n1, nps=9, answers={"NPS": 9})
+    submit(later)
+    attitude = CustomerAttitude.objects.get(customer=customers.n1)
+    assert (attitude.score, attitude.response_id) == (90, later.pk)
+    assert CustomerAttitude.objects.count() == 1

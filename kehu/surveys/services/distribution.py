@@ -629,7 +629,7 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
                                                            opened_at=invitation.opened_at or now)
         invitation.status = status
         if submit:
-            response_submitted.send(sender=Response, response=response)
+            response_submitted.send(sender=Response, response=response, questions=spec.questions, answers=kept)
     return response
 
 

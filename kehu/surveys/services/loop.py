@@ -23,7 +23,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from kehu.engagement.services import task_create_from_source
 from kehu.org.models import Role, Team, User
 from kehu.org.policies import policy_for
 from kehu.surveys import texts
-from kehu.surveys.attitude import response_attitude
+from kehu.surveys.attitude import answers_attitude, response_attitude
 from kehu.surveys.models import CustomerAttitude, Response, ResponseStatus
 
 log = logging.getLogger(__name__)
@@ -47,28 +47,47 @@ DETRACTOR_MAX = 6
 
 # -- attitude -------------------------------------------------------------------------
 
-def attitude_record(*, response: Response) -> CustomerAttitude | None:
+def attitude_record(*, response: Response, questions=None, answers=None) -> float | None:
     """Set the customer's attitude from ``response`` (see
     :mod:`kehu.surveys.attitude`). A response older than the one that set
-    the present attitude (answers imported late) leaves it alone."""
+    the present attitude (answers imported late) leaves it alone. Returns
+    the response's attitude (None when it measures none).
+
+    ``questions`` and ``answers`` (question code → value), when the sender
+    has them in memory, spare reading the stored answers back. The attitude
+    is written by one upsert (``INSERT … ON CONFLICT (customer_id) DO UPDATE
+    … WHERE measured_at <=``), atomic on PostgreSQL and SQLite alike: two
+    submissions of one customer at once leave the later measurement."""
     if response.customer_id is None:
         return None
-    score = response_attitude(response)
+    if questions is not None and answers is not None:
+        score = answers_attitude(questions, answers, likert_scores=response.wave.survey.likert_scores,
+                                 index=response.index)
+    else:
+        score = response_attitude(response)
     if score is None:
         return None
     measured_at = response.submitted_at or timezone.now()
-    with transaction.atomic():
-        current = CustomerAttitude.objects.select_for_update().filter(customer_id=response.customer_id).first()
-        if current is not None and current.measured_at > measured_at:
-            return current
-        if current is None:
-            current = CustomerAttitude(customer_id=response.customer_id)
-        current.score = round(score, 2)
-        current.measured_at = measured_at
-        current.response = response
-        current.full_clean(validate_unique=False)
-        current.save()
-    return current
+    _attitude_upsert(customer_id=response.customer_id, score=round(score, 2), measured_at=measured_at,
+                     response_id=response.pk)
+    return score
+
+
+def _attitude_upsert(*, customer_id: int, score: float, measured_at, response_id: int) -> None:
+    if not 0 <= score <= 100:  # the table's check constraint says the same
+        raise ValueError(f"attitude {score} is outside 0–100")
+    meta = CustomerAttitude._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    value = connection.ops.adapt_datetimefield_value(measured_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({qn('customer_id')}, {qn('score')}, {qn('measured_at')}, {qn('response_id')}) "
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({qn('customer_id')}) DO UPDATE SET "
+            f"{qn('score')} = excluded.{qn('score')}, {qn('measured_at')} = excluded.{qn('measured_at')}, "
+            f"{qn('response_id')} = excluded.{qn('response_id')} "
+            f"WHERE {table}.{qn('measured_at')} <= excluded.{qn('measured_at')}",
+            [customer_id, score, value, response_id])
 
 
 # -- follow-up tasks --------------------------------------------------------------------
@@ -118,20 +137,28 @@ def team_manager(user) -> User | None:
     return None
 
 
+def _assignee_candidates(response: Response):
+    """The customer's owner, the owner's team manager (or, for a customer
+    without owner, its team's manager), then the survey's creator — looked
+    up one at a time, so the usual case (the owner) costs no more queries."""
+    customer = response.customer
+    owner = customer.owner
+    yield owner
+    if owner is not None:
+        yield team_manager(owner)
+    elif customer.team_id:
+        # a customer without an owner still belongs to a team
+        yield team_manager(User(team_id=customer.team_id))
+    yield response.wave.survey.created_by
+
+
 def follow_up_assignee(response: Response) -> User | None:
     """Who follows up: the customer's owner; when there is none (or they have
     left), the owner's team manager; else the survey's creator — the first of
     them who is active and may see the customer. None when nobody qualifies
     (the task is then unassigned and managers find it on their team's list)."""
     customer = response.customer
-    owner = customer.owner
-    candidates = [owner]
-    candidates.append(team_manager(owner) if owner is not None else None)
-    if owner is None and customer.team_id:
-        # a customer without an owner still belongs to a team
-        candidates.append(team_manager(User(team_id=customer.team_id)))
-    candidates.append(response.wave.survey.created_by)
-    for user in candidates:
+    for user in _assignee_candidates(response):
         if user is not None and user.is_active and policy_for(user).can_view(customer):
             return user
     return None
@@ -163,6 +190,11 @@ def follow_up_create(*, response: Response):
     reasons = needs_follow_up(response)
     if not reasons:
         return None, False
+    if "customer" not in response._state.fields_cache:
+        from kehu.customers.models import Customer
+
+        # the customer and its owner in one query (both are needed below)
+        response.customer = Customer.objects.select_related("owner").get(pk=response.customer_id)
     assignee = follow_up_assignee(response)
     language = (assignee.language if assignee is not None and assignee.language else settings.LANGUAGE_CODE)
     title, description = _task_texts(response, reasons, language)
@@ -203,12 +235,14 @@ def _notify(task_id: int) -> None:
 
 # -- the receiver -------------------------------------------------------------------------
 
-def on_response_submitted(sender, response: Response, **kwargs) -> None:
+def on_response_submitted(sender, response: Response, questions=None, answers=None, **kwargs) -> None:
     """Receiver of ``response_submitted``: attitude, then the follow-up task.
-    Employee surveys (no customer) and incomplete responses set off nothing."""
+    Employee surveys (no customer) and incomplete responses set off nothing.
+    ``questions`` and ``answers``, when sent, are the response's questions
+    and answers in memory."""
     if response.customer_id is None or response.status != ResponseStatus.COMPLETE:
         return
-    attitude_record(response=response)
+    attitude_record(response=response, questions=questions, answers=answers)
     follow_up_create(response=response)
 
 

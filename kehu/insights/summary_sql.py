@@ -73,6 +73,7 @@ __all__ = [
     "tracking_sql",
     "summary_from_rows",
     "run_summary",
+    "summary_from_binary_copy",
     "run_tracking",
     "run_summary_spark",
     "run_tracking_spark",
@@ -292,12 +293,85 @@ def _fetch(connection, sql: str) -> list[tuple]:
         return cur.fetchall()
 
 
+def _binary_summary_dtype() -> np.dtype:
+    fields_ = [("n", ">i2")]
+    for name in SUMMARY_COLUMNS:
+        fields_ += [(f"{name}_len", ">i4"), (name, ">i8")]
+    return np.dtype(fields_)
+
+
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00"
+
+
+def summary_from_binary_copy(data: bytes) -> OrderSummary | None:
+    """Arrays from PostgreSQL's binary ``COPY`` of the summary with every
+    column cast to ``bigint`` and no NULL (:func:`_binary_copy_sql`): each row
+    is then a fixed 266 bytes, read by NumPy in one go instead of building
+    17 million Python integers. None when the data is not in that shape."""
+    if not data.startswith(_BINARY_HEADER) or len(data) < 21:
+        return None
+    ext = int.from_bytes(data[15:19], "big")
+    body = data[19 + ext:]
+    if body[-2:] != b"\xff\xff":
+        return None
+    body = body[:-2]
+    dtype = _binary_summary_dtype()
+    if len(body) % dtype.itemsize:
+        return None
+    rows = np.frombuffer(body, dtype=dtype)
+    if len(rows) and ((rows["n"] != len(SUMMARY_COLUMNS)).any()
+                      or any((rows[f"{c}_len"] != 8).any() for c in SUMMARY_COLUMNS)):
+        return None
+    cols = {name: rows[name].astype(np.int64) for name in SUMMARY_COLUMNS}
+    order = np.argsort(cols["customer_id"], kind="stable")
+    return OrderSummary(**{k: v[order] for k, v in cols.items()})
+
+
+def _binary_copy_sql(sql: str) -> str:
+    cols = ", ".join(
+        f"COALESCE(q.{c}, -1)::bigint" if c in _NULLABLE else f"q.{c}::bigint" for c in SUMMARY_COLUMNS)
+    return f"COPY (SELECT {cols} FROM ({sql}) q) TO STDOUT (FORMAT binary)"
+
+
+# Settings for the summary query on PostgreSQL, reset after it. The planner
+# guesses far too few (customer, day) groups (a seventh of them on the
+# benchmark's data) and picks a hash aggregate that spills to disk, then an
+# external sort by customer for the window; sorting once by (customer, day),
+# in parallel and in memory, feeds the day groups, the window and the customer
+# groups in order: 1M customers / 3.3M orders went from 8.3 s to 5.0 s.
+SUMMARY_SETTINGS = {"jit": "off", "enable_hashagg": "off", "work_mem": "128MB"}
+
+
+def _fetch_summary_postgres(connection, sql: str) -> OrderSummary:
+    with connection.cursor() as cur:
+        for name, value in SUMMARY_SETTINGS.items():
+            cur.execute(f"SET {name} = '{value}'")
+        try:
+            chunks = []
+            with cur.cursor.copy(_binary_copy_sql(sql)) as copy:
+                for chunk in copy:
+                    chunks.append(bytes(chunk))
+        finally:
+            for name in SUMMARY_SETTINGS:
+                cur.execute(f"RESET {name}")
+    summary = summary_from_binary_copy(b"".join(chunks))
+    if summary is None:  # a NULL where none was expected: the general (slower) path
+        return summary_from_rows(_fetch(connection, sql))
+    return summary
+
+
 def run_summary(window: SummaryWindow, *, using: str = "default") -> OrderSummary:
-    """Run the summary in the Django database ``using`` and return its arrays."""
+    """Run the summary in the Django database ``using`` and return its arrays.
+    On PostgreSQL the rows come back as one binary ``COPY`` read straight into
+    NumPy (a million customers: about 1 s instead of 7 s of fetching and
+    converting Python tuples); elsewhere as ordinary rows."""
     from django.db import connections
 
     connection = connections[using]
-    return summary_from_rows(_fetch(connection, summary_sql(window, dialect=_engine_dialect(connection))))
+    sql = summary_sql(window, dialect=_engine_dialect(connection))
+    if connection.vendor == "postgresql":
+        return _fetch_summary_postgres(connection, sql)
+    return summary_from_rows(_fetch(connection, sql))
 
 
 def _tracking_arrays(rows) -> tuple[np.ndarray, np.ndarray]:

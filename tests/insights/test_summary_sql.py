@@ -163,3 +163,41 @@ def test_spark_gives_the_identical_rows(history, spark):
     d1, c1 = run_tracking(WINDOW)
     d2, c2 = run_tracking_spark(spark, WINDOW, orders_table="kehu_orders")
     assert d1.tolist() == d2.tolist() and c1.tolist() == c2.tolist()
+
+
+@pytest.mark.django_db
+def test_postgres_binary_copy_gives_the_same_arrays_as_rows(history):
+    """On PostgreSQL the summary comes back as a binary COPY read by NumPy;
+    it must equal the ordinary rows of the same query, NULLs (no
+    calibration) included."""
+    from dataclasses import fields
+
+    from django.db import connection
+
+    from kehu.insights.summary_sql import _fetch, summary_from_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the binary COPY is PostgreSQL's")
+    first = Order.objects.order_by("order_date").values_list("order_date", flat=True).first()
+    window = SummaryWindow(as_of=WINDOW.as_of, split=first + dt.timedelta(days=20),
+                           holdout_end=WINDOW.holdout_end)   # early: many customers start after it
+    fast = run_summary(window)
+    slow = summary_from_rows(_fetch(connection, summary_sql(window, dialect="postgres")))
+    assert (slow.cal_last_day == -1).any()
+    for f in fields(slow):
+        np.testing.assert_array_equal(getattr(fast, f.name), getattr(slow, f.name), err_msg=f.name)
+
+
+def test_binary_copy_reader_refuses_what_it_cannot_read():
+    from kehu.insights.summary_sql import SUMMARY_COLUMNS, summary_from_binary_copy
+
+    header = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+    assert summary_from_binary_copy(b"not a copy") is None
+    assert len(summary_from_binary_copy(header + b"\xff\xff")) == 0
+    n = len(SUMMARY_COLUMNS)
+    row = n.to_bytes(2, "big") + b"".join((8).to_bytes(4, "big") + (k).to_bytes(8, "big") for k in range(n))
+    s = summary_from_binary_copy(header + row + b"\xff\xff")
+    assert len(s) == 1 and int(s.customer_id[0]) == 0 and int(s.rev_recent[0]) == n - 1
+    # a NULL (length -1) breaks the fixed shape: the caller falls back to rows
+    null = row[:2] + (-1).to_bytes(4, "big", signed=True) + row[14:]
+    assert summary_from_binary_copy(header + null + b"\xff\xff") is None

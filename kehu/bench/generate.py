@@ -41,6 +41,7 @@ ORDER_BATCH = 100_000
 NAME_POOL = 40_000
 YEARS = 3
 BENCH_PASSWORD = "bench1234"
+BASE_QTY = 60   # quantities per line: 1..BASE_QTY, times the customer's spend factor
 
 
 @dataclass
@@ -51,6 +52,7 @@ class GenerateReport:
     hub_customer_id: int | None = None
     hub_customer_ref: str = ""
     hub_orders: int = 0
+    alpha_per_day: float = 0.0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -311,6 +313,78 @@ def season_weights(days: list[dt.date]) -> np.ndarray:
     return w / w.sum()
 
 
+# -- buying behaviour ---------------------------------------------------------------
+
+# The population's buying process (BG/NBD, Fader, Hardie & Lee 2005), per day:
+# purchase rate λ ~ Gamma(r, scale 1/α) while alive, dropout probability after
+# each purchase p ~ Beta(a, b). α is scaled so that the population makes the
+# number of orders asked for; r, a and b keep these values. Spend: each
+# customer's quantities are scaled by m ~ Gamma(SPEND_SHAPE, 1/SPEND_SHAPE)
+# (mean 1), so customers differ in what they spend per order (Gamma-Gamma's
+# heterogeneity), and within a customer orders vary by product and quantity.
+BEHAVIOUR = {"r": 0.6, "a": 0.8, "b": 3.0}
+SPEND_SHAPE = 3.0
+
+
+@dataclass
+class PurchaseEvents:
+    """Simulated purchase days: ``customer[k]`` (index among the buyers) bought
+    on day index ``day[k]``; shuffled. ``alpha`` is the per-day α used."""
+
+    customer: np.ndarray
+    day: np.ndarray
+    alpha: float
+
+
+def _simulate(rng: np.random.Generator, n: int, n_days: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    r, a, b = BEHAVIOUR["r"], BEHAVIOUR["a"], BEHAVIOUR["b"]
+    birth = rng.random(n) * n_days                        # the first purchase, uniform over the window
+    lam = rng.gamma(r, 1.0 / alpha, size=n)
+    p = rng.beta(a, b, size=n)
+    # Purchases made before dropping out, the first included: geometric in p.
+    alive_for = rng.geometric(np.clip(p, 1e-12, 1.0)) - 1  # repeat purchases allowed
+    span = n_days - birth
+    # Repeat purchases of a Poisson process over the span: N of them, at uniform
+    # times; the customer drops out after the first `alive_for` of them.
+    n_events = rng.poisson(lam * span)
+    keep = np.minimum(n_events, alive_for)
+    owner = np.repeat(np.arange(n), n_events)
+    at = birth[owner] + rng.random(len(owner)) * span[owner]
+    order = np.lexsort((at, owner))
+    owner, at = owner[order], at[order]
+    starts = np.cumsum(n_events) - n_events
+    rank = np.arange(len(owner)) - np.repeat(starts, n_events)
+    kept = rank < np.repeat(keep, n_events)
+    cust = np.concatenate([np.arange(n), owner[kept]])
+    day = np.concatenate([birth, at[kept]]).astype(np.int64)
+    return cust, np.minimum(day, n_days - 1)
+
+
+def purchase_events(rng: np.random.Generator, *, buyers: int, n_days: int, orders: int) -> PurchaseEvents:
+    """About ``orders`` purchase days of ``buyers`` customers over ``n_days``
+    days drawn from the BG/NBD process of :data:`BEHAVIOUR` (α found by a few
+    rounds of rescaling; at least ``orders`` events are returned)."""
+    if buyers <= 0 or orders <= 0:
+        return PurchaseEvents(np.empty(0, np.int64), np.empty(0, np.int64), 0.0)
+    alpha = 30.0
+    state = rng.bit_generator.state
+    for _round in range(12):
+        rng.bit_generator.state = state          # the same draws each round: only α moves
+        cust, day = _simulate(rng, buyers, n_days, alpha)
+        ratio = len(cust) / orders
+        if 1.0 <= ratio <= 1.05:
+            break
+        # more orders wanted: a faster rate (smaller α); dropout makes the answer sublinear
+        repeats_now = max(1, len(cust) - buyers)
+        repeats_wanted = max(1, int(orders * 1.02) - buyers)
+        alpha *= repeats_now / repeats_wanted
+    if len(cust) < orders:   # the last round fell short: top up with repeats of random events
+        extra = rng.integers(0, len(cust), size=orders - len(cust))
+        cust, day = np.concatenate([cust, cust[extra]]), np.concatenate([day, day[extra]])
+    perm = rng.permutation(len(cust))
+    return PurchaseEvents(cust[perm], day[perm], alpha)
+
+
 # -- the generator --------------------------------------------------------------
 
 def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order: int = 3,
@@ -423,7 +497,7 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
     first_oid, first_lid = _max_id(Order) + 1, _max_id(OrderLine) + 1
     oref_base = _max_numbered_ref(Order, "SO", 9)
     n_products = len(products)
-    max_qty = 60
+    max_qty = 4 * BASE_QTY   # a big spender's quantities, capped
     # Every (product, quantity) amount and cost, formatted once.
     price_text = [_money(p[1]) for p in products]
     amount_cents = [[p[1] * q for q in range(max_qty + 1)] for p in products]
@@ -438,22 +512,48 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
     buyers = max(1, int(customers * 0.8))  # a fifth of the customers never bought
     lines_left = order_lines if customers else 0
     oid, lid, oref = first_oid, first_lid, oref_base
-    hub_left = hub
     recent = len(days) - 90
+
+    # Who buys when: the hub customer's orders on seasonal days, then the other
+    # buyers' purchase days from the BG/NBD process (a few per cent more than
+    # needed; the loop stops when the lines are all made).
+    t_sim = time.monotonic()
+    wanted = max(0, -(-order_lines // lines_per_order) - hub)
+    events = purchase_events(rng, buyers=buyers - 1, n_days=len(days), orders=int(wanted * 1.03) + 1) \
+        if buyers > 1 else PurchaseEvents(np.empty(0, np.int64), np.empty(0, np.int64), 0.0)
+    if hub and len(events.customer):
+        # the hub stays the customer with the most orders (the 360 benchmark's pick)
+        order = np.argsort(events.customer, kind="stable")
+        sorted_c = events.customer[order]
+        starts = np.searchsorted(sorted_c, sorted_c, side="left")
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order)) - starts
+        keep = rank < hub - 1
+        events = PurchaseEvents(events.customer[keep], events.day[keep], events.alpha)
+    ev_cust = np.concatenate([np.zeros(hub, np.int64), events.customer + 1])
+    ev_day = np.concatenate([rng.choice(len(days), size=hub, p=day_p), events.day])
+    if len(ev_cust) == 0:
+        ev_cust, ev_day = np.zeros(1, np.int64), rng.choice(len(days), size=1, p=day_p)
+    rep.alpha_per_day = events.alpha
+    rep.timings["behaviour"] = time.monotonic() - t_sim
+    spend = rng.gamma(SPEND_SHAPE, 1.0 / SPEND_SHAPE, size=max(customers, 1))
+    spend[0] = 1.0
+    ev_pos = 0
 
     while lines_left > 0:
         n_orders = ORDER_BATCH
-        # Customers: the hub first, then skewed towards low indexes (key accounts buy often).
-        u = rng.random(n_orders)
-        cust_idx = 1 + ((buyers - 1) * u ** 1.6).astype(np.int64) if buyers > 1 else np.zeros(n_orders, np.int64)
-        take_hub = min(hub_left, n_orders)
-        cust_idx[:take_hub] = 0
-        hub_left -= take_hub
-        day_idx = rng.choice(len(days), size=n_orders, p=day_p)
+        take = np.arange(ev_pos, ev_pos + n_orders)
+        if take[-1] >= len(ev_cust):   # the events ran out (small runs): reuse the buyers' ones, not the hub's
+            rest = max(1, len(ev_cust) - hub)
+            take = np.where(take < len(ev_cust), take, min(hub, len(ev_cust) - 1) + (take - hub) % rest)
+        ev_pos += n_orders
+        cust_idx, day_idx = ev_cust[take], ev_day[take]
         n_lines = rng.integers(1, 2 * lines_per_order, size=n_orders)  # mean = lines_per_order
         total = int(n_lines.sum())
         prod_idx = rng.choice(n_products, size=total, p=prod_p).tolist()
-        qty = rng.integers(1, max_qty + 1, size=total).tolist()
+        line_spend = np.repeat(spend[cust_idx], n_lines)
+        qty = np.clip(np.rint(rng.integers(1, BASE_QTY + 1, size=total) * line_spend), 1, max_qty) \
+            .astype(np.int64).tolist()
         status_r = rng.random(n_orders).tolist()
         o_rows, l_rows = [], []
         k = 0

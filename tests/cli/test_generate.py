@@ -77,3 +77,20 @@ def test_same_seed_same_data():
              Order.objects.aggregate(s=Sum("amount"))["s"])
     assert again == first
     assert isinstance(first[1], Decimal) or connection.vendor == "sqlite"
+
+
+def test_purchase_events_follow_a_buying_process_with_dropout():
+    """The generator's buyers follow BG/NBD (kehu.bench.generate.BEHAVIOUR):
+    about the number of orders asked for, customers who differ in how often
+    they buy, and many who bought once and never again."""
+    import numpy as np
+
+    from kehu.bench.generate import purchase_events
+
+    ev = purchase_events(np.random.default_rng(3), buyers=5000, n_days=1095, orders=20000)
+    assert 20000 <= len(ev.customer) <= 21000
+    counts = np.bincount(ev.customer, minlength=5000)
+    assert counts.min() >= 1                      # every buyer made the first purchase
+    assert 0.2 < (counts == 1).mean() < 0.6       # many never came back
+    assert counts.max() > 5 * counts.mean()       # and a few buy very often
+    assert ((ev.day >= 0) & (ev.day < 1095)).all()

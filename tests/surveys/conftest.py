@@ -9,8 +9,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from kehu.surveys.models import Answer, Response, ResponseStatus, Wave
+from kehu.surveys.models import Response, ResponseStatus, Wave
 from kehu.surveys.services.definitions import survey_create_from_template
+from tests.surveys.factories import add_answers
 
 _waves = itertools.count(1)
 
@@ -36,14 +37,5 @@ def add_responses(survey, rows: list[dict], *, wave: Wave | None = None, status=
     questions = {q.code: q for q in survey.questions.all()}
     for row in rows:
         response = Response.objects.create(wave=wave, status=status, submitted_at=timezone.now())
-        for code, value in row.items():
-            q = questions[code]
-            if isinstance(value, (int, float)):
-                Answer.objects.create(response=response, question=q, number=value)
-            elif isinstance(value, list):
-                Answer.objects.create(response=response, question=q, choices=value)
-            elif q.kind == "single":
-                Answer.objects.create(response=response, question=q, choices=[value])
-            else:
-                Answer.objects.create(response=response, question=q, text=value)
+        add_answers(response, row, questions)
     return wave

@@ -46,8 +46,17 @@ class ImprovementActionFactory(factory.django.DjangoModelFactory):
 def respond(wave: Wave, answers: dict, *, customer=None, nps: int | None = None,
             status=ResponseStatus.COMPLETE) -> Response:
     """One response of ``customer`` in ``wave`` with ``{question code: answer}``."""
-    questions = {q.code: q for q in wave.survey.questions.all()}
     response = ResponseFactory(wave=wave, customer=customer, status=status, nps=nps)
+    add_answers(response, answers)
+    return response
+
+
+def add_answers(response: Response, answers: dict, questions: dict | None = None) -> None:
+    """Store ``{question code: answer}`` on ``response``: numbers for scored
+    items, a value or list of values for choices, a string for text.
+    ``questions`` (code → Question) spares the look-up when making many."""
+    if questions is None:
+        questions = {q.code: q for q in response.wave.survey.questions.all()}
     for code, value in answers.items():
         q = questions[code]
         if isinstance(value, (int, float)):
@@ -58,4 +67,3 @@ def respond(wave: Wave, answers: dict, *, customer=None, nps: int | None = None,
             Answer.objects.create(response=response, question=q, choices=[value])
         else:
             Answer.objects.create(response=response, question=q, text=value)
-    return response

@@ -7,7 +7,8 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from kehu.surveys.models import Answer, Response, ResponseStatus, Wave
+from kehu.surveys.models import Response, ResponseStatus, Wave
+from tests.surveys.factories import add_answers
 
 
 class WaveFactory(factory.django.DjangoModelFactory):
@@ -33,17 +34,7 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     def answers(obj, create, extracted, **kwargs):
         if not create or not extracted:
             return
-        questions = {q.code: q for q in obj.wave.survey.questions.all()}
-        for code, value in extracted.items():
-            q = questions[code]
-            if isinstance(value, (int, float)):
-                Answer.objects.create(response=obj, question=q, number=value)
-            elif isinstance(value, list):
-                Answer.objects.create(response=obj, question=q, choices=value)
-            elif q.kind == "single":
-                Answer.objects.create(response=obj, question=q, choices=[value])
-            else:
-                Answer.objects.create(response=obj, question=q, text=value)
+        add_answers(obj, extracted)
 
 
 def submit(response):

@@ -120,13 +120,15 @@ def count_complete() -> dict:
     from kehu.cli import setup_django
 
     setup_django()
+    from django.db.models import F
+
     from kehu.engagement.models import Task
     from kehu.surveys.models import CustomerAttitude, Response
 
     qs = Response.objects.all()
     return {"responses": qs.count(), "complete": qs.filter(status="complete").count(),
             "scored": qs.filter(status="complete", index__isnull=False).count(),
-            "low": qs.filter(status="complete", index__lt=60).count(),
+            "low": qs.filter(status="complete", index__lt=F("wave__survey__follow_up_below")).count(),
             "tasks": Task.objects.filter(source="survey").count(),
             "attitudes": CustomerAttitude.objects.count()}
 

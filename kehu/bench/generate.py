@@ -629,6 +629,10 @@ def print_report(rep: GenerateReport, out=None) -> None:
           f"in {rep.seconds:.1f} s", file=out)
     for name, secs in rep.timings.items():
         print(f"  {name:<10} {secs:8.1f} s", file=out)
+    if rep.alpha_per_day:
+        print(f"buying process: BG/NBD r = {BEHAVIOUR['r']}, α = {rep.alpha_per_day:.1f} days, "
+              f"a = {BEHAVIOUR['a']}, b = {BEHAVIOUR['b']}; spend factor Gamma({SPEND_SHAPE:g}, 1/{SPEND_SHAPE:g})",
+              file=out)
     if rep.hub_customer_id:
         print(f"customer with {rep.hub_orders:,} orders (for the 360 benchmark): "
               f"id {rep.hub_customer_id}, code {rep.hub_customer_ref}", file=out)

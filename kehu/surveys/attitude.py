@@ -39,6 +39,18 @@ def is_loyalty_item(kind: str, construct_code: str | None) -> bool:
     return kind == QuestionKind.NPS or (construct_code or "").upper() in LOYALTY_CONSTRUCTS
 
 
+def loyalty_score(kind: str, construct_code: str | None, number, *, reverse: bool = False,
+                  likert_scores=None) -> float | None:
+    """One answer's score on 0–100 when it is a loyalty item, else None (also
+    for an answer outside its scale, which is not evidence of anything)."""
+    if not is_loyalty_item(kind, construct_code):
+        return None
+    try:
+        return question_score(kind, number, reverse=reverse, likert_scores=likert_scores or None)
+    except (ValueError, KeyError):
+        return None
+
+
 def response_attitudes(response_ids) -> dict[int, float]:
     """Attitude of each response (see the module docstring), by response id;
     responses with neither loyalty items nor an index are left out. Two
@@ -52,16 +64,10 @@ def response_attitudes(response_ids) -> dict[int, float]:
             .values_list("response_id", "number", "question__kind", "question__reverse",
                          "question__construct__code", "response__wave__survey__likert_scores"))
     for rid, number, kind, reverse, construct, likert in rows.iterator(chunk_size=5000):
-        if not is_loyalty_item(kind, construct):
-            continue
-        try:
-            score = question_score(kind, number, reverse=reverse, likert_scores=likert or None)
-        except (ValueError, KeyError):
-            continue  # an answer outside its scale is not evidence of anything
-        if score is None:
-            continue
-        sums[rid] += score
-        counts[rid] += 1
+        score = loyalty_score(kind, construct, number, reverse=reverse, likert_scores=likert)
+        if score is not None:
+            sums[rid] += score
+            counts[rid] += 1
     out = {rid: sums[rid] / counts[rid] for rid in counts}
     missing = [rid for rid in ids if rid not in out]
     if missing:
@@ -80,24 +86,17 @@ def answers_attitude(questions, answers, *, likert_scores=None, index=None) -> f
     :func:`response_attitudes`, without a query): ``questions`` are the
     survey's questions with their construct loaded, ``answers`` question code
     → value as the answer page stores them, ``index`` the response's index."""
-    total, count = 0.0, 0
+    scores = []
     for q in questions:
         value = answers.get(q.code)
         if value is None or isinstance(value, (list, str)):
-            continue
-        construct = q.construct.code if q.construct_id else None
-        if not is_loyalty_item(q.kind, construct):
-            continue
-        try:
-            score = question_score(q.kind, value, reverse=q.reverse, likert_scores=likert_scores or None)
-        except (ValueError, KeyError):
-            continue
-        if score is None:
-            continue
-        total += score
-        count += 1
-    if count:
-        value = total / count
+            continue  # choices and text are never loyalty items
+        score = loyalty_score(q.kind, q.construct.code if q.construct_id else None, value, reverse=q.reverse,
+                              likert_scores=likert_scores)
+        if score is not None:
+            scores.append(score)
+    if scores:
+        value = sum(scores) / len(scores)
     elif index is not None:
         value = float(index)
     else:

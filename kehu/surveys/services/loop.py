@@ -74,11 +74,9 @@ def attitude_record(*, response: Response, questions=None, answers=None) -> floa
 
 
 def _attitude_upsert(*, customer_id: int, score: float, measured_at, response_id: int) -> None:
-    if not 0 <= score <= 100:  # the table's check constraint says the same
-        raise ValueError(f"attitude {score} is outside 0–100")
-    meta = CustomerAttitude._meta
+    # score is within 0–100 (kehu.surveys.attitude clamps it; the table's check constraint holds it too)
     qn = connection.ops.quote_name
-    table = qn(meta.db_table)
+    table = qn(CustomerAttitude._meta.db_table)
     value = connection.ops.adapt_datetimefield_value(measured_at)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -190,7 +188,7 @@ def follow_up_create(*, response: Response):
     reasons = needs_follow_up(response)
     if not reasons:
         return None, False
-    if "customer" not in response._state.fields_cache:
+    if not Response._meta.get_field("customer").is_cached(response):
         from kehu.customers.models import Customer
 
         # the customer and its owner in one query (both are needed below)

@@ -345,9 +345,26 @@ class HeaderMap:
     missing: list[str] = field(default_factory=list)                 # required fields without a column
     repeated: list[str] = field(default_factory=list)                # headers that map to a field already taken
 
+    #: parsed values of the cells seen so far, per column of a kind whose cells repeat (see
+    #: :data:`MEMO_KINDS`): cell → value, at most :data:`MEMO_SIZE` cells per column
+    memo: dict = field(default_factory=dict, repr=False)
+
     @property
     def fields(self) -> set[str]:
         return {c.field for _i, c in self.columns}
+
+    def cell_memo(self, column: Column) -> dict | None:
+        """The memo of ``column`` (created here), or None for a kind that is not memoised."""
+        if column.kind not in MEMO_KINDS:
+            return None
+        return self.memo.setdefault(column.field, {})
+
+
+# Kinds whose parsing depends on the cell alone and whose values repeat down a file (a
+# handful of choices, dates of orders, owners, tiers): parsed once per distinct cell. Not
+# text (inlined), email (checked), money (rarely repeats), tags (a list, mutable).
+MEMO_KINDS = frozenset({"choice", "int", "decimal", "bool", "date", "user"})
+MEMO_SIZE = 4096
 
 
 def map_headers(headers: list[object], kind: str) -> HeaderMap:

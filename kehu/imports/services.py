@@ -60,7 +60,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
-from kehu.imports.columns import CellError, HeaderMap, map_headers, parse_cell
+from kehu.imports.columns import MEMO_SIZE, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, open_table
 from kehu.imports.staging import CustomerStage
@@ -71,7 +71,10 @@ from kehu.sales.models import Order, OrderLine, Product
 BATCH = 5000
 MAX_ISSUES = 10_000          # errors / warnings kept in the report (all are counted)
 CENT = Decimal("0.01")
+_MISSING = object()
 
+# (stage, rows done, rows in all or None). Called between batches while the customer stage is
+# streaming into the database: it must not use the database connection.
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -180,7 +183,10 @@ def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
 
 
 def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None) -> dict | None:
-    """One row as ``{field: value}`` for non-empty cells, or None when a cell is bad."""
+    """One row as ``{field: value}`` for non-empty cells, or None when a cell is bad.
+
+    Cells of the kinds in :data:`~kehu.imports.columns.MEMO_KINDS` are parsed once per
+    distinct cell (``hmap.memo``); a bad cell is never memoised, so every bad row is reported."""
     row = {}
     ok = True
     n = len(values)
@@ -201,12 +207,22 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
                 continue
             row[column.field] = value
             continue
+        memo = hmap.cell_memo(column)
+        if memo is not None:        # only text cells are memoised (in a dict, True == 1 == 1.0)
+            value = memo.get(raw, _MISSING)
+            if value is not _MISSING:
+                row[column.field] = value
+                continue
         try:
-            row[column.field] = parse_cell(column, raw, report is not None)
+            value = parse_cell(column, raw, report is not None)
         except CellError as exc:
             ok = False
             if report is not None:
                 report.error(line, column.field, str(exc))
+            continue
+        row[column.field] = value
+        if memo is not None and type(raw) is str and len(memo) < MEMO_SIZE:
+            memo[raw] = value
     return row if ok else None
 
 
@@ -232,8 +248,9 @@ def _batches(items: Iterator, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
-def _in(values) -> object:
-    """The right-hand side of an ``__in`` lookup for a big batch of values.
+def _in(values, kind: str = "text") -> object:
+    """The right-hand side of an ``__in`` lookup for a big batch of values (``kind``: their
+    PostgreSQL type, ``text`` or ``bigint``).
 
     On PostgreSQL one array parameter (``IN (SELECT unnest(%s))``) instead of
     thousands of placeholders, which the driver would otherwise parse one by
@@ -243,7 +260,7 @@ def _in(values) -> object:
     if connection.vendor == "postgresql":
         from django.db.models.expressions import RawSQL
 
-        return RawSQL("SELECT unnest(%s::text[])", (values,))
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", (values,))
     return values
 
 
@@ -395,36 +412,49 @@ def _customer_values(row: dict, owner, now) -> dict:
     return values
 
 
-def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport, policy, owners: _Owners,
-                          actor, stage: CustomerStage, existing_refs: dict, now) -> None:
-    """Database checks for one batch of parsed rows (codes, owners); the good rows go to the stage."""
-    refs = [row["ref"] for _line, row in batch]
-    found = dict(Customer.objects.filter(ref__in=_in(refs)).order_by().values_list("ref", "pk"))
-    changeable = set()
-    if found:
-        changeable = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).order_by()
-                         .values_list("ref", flat=True))
-    owners.preload({row["owner"] for _line, row in batch if row.get("owner")})
+def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport, owners: _Owners,
+                          actor, stage: CustomerStage, now) -> None:
+    """Owners for one batch of parsed rows; the good rows go to the stage (their codes are
+    checked against the database once the whole file is staged: :func:`_check_codes`)."""
+    missing = {row["owner"] for _line, row in batch if row.get("owner")} - owners.cache.keys()
+    if missing:
+        stage.pause()           # the connection is streaming the stage: a query must wait its turn
+        owners.preload(missing)
 
     staged, tags = [], []
     for line, row in batch:
-        ref = row["ref"]
-        if ref in found and ref not in changeable:
-            report.error(line, "ref", _("customer code '%(ref)s' is already in use") % {"ref": ref})
-            continue
         owner = actor
         if row.get("owner"):
             owner = owners.get(row["owner"])
             if isinstance(owner, str):
                 report.error(line, "owner", owner)
                 continue
-        existing = ref in found
-        if existing:
-            existing_refs[ref] = found[ref]
-        staged.append((line, existing, _customer_values(row, owner if getattr(owner, "pk", None) else None, now)))
+        staged.append((line, False, _customer_values(row, owner if getattr(owner, "pk", None) else None, now)))
         for tag in row.get("tags") or ():
             tags.append((line, tag))
     stage.add(staged, tags)
+
+
+def _check_codes(stage: CustomerStage, *, report: ImportReport, policy) -> dict[str, int]:
+    """The staged codes that are customers already: those the importer may change are updates
+    (code → id, returned), the others bad rows ("already in use"), taken out of the stage."""
+    found = stage.matches()
+    if not found:
+        return {}
+    changeable = set(policy.changeable(Customer.objects.filter(pk__in=_in([pk for _l, _r, pk in found], "bigint")))
+                     .order_by().values_list("pk", flat=True))
+    existing: dict[str, int] = {}
+    updates, bad = [], []
+    for line, ref, pk in found:
+        if pk in changeable:
+            existing[ref] = pk
+            updates.append(line)
+        else:
+            report.error(line, "ref", _("customer code '%(ref)s' is already in use") % {"ref": ref})
+            bad.append(line)
+    stage.remove(bad)
+    stage.mark_existing(updates)
+    return existing
 
 
 def _duplicate_warnings(stage: CustomerStage, report: ImportReport) -> None:
@@ -514,12 +544,10 @@ def _check_customers(*, actor, table, hmap, report, policy, owners, stage, now, 
     Then the duplicate warnings and the counts. Returns the existing codes the file updates
     (code → id)."""
     seen: dict[str, int] = {}
-    existing_refs: dict[str, int] = {}
     batch: list[tuple[int, dict]] = []
 
     def check(batch):
-        _check_customer_batch(batch, report=report, policy=policy, owners=owners, actor=actor, stage=stage,
-                              existing_refs=existing_refs, now=now)
+        _check_customer_batch(batch, report=report, owners=owners, actor=actor, stage=stage, now=now)
 
     for line, values in table.rows():
         report.rows_read += 1
@@ -539,7 +567,9 @@ def _check_customers(*, actor, table, hmap, report, policy, owners, stage, now, 
                 progress("check", report.rows_read, None)
     if batch:
         check(batch)
+    stage.finish()
     del seen
+    existing_refs = _check_codes(stage, report=report, policy=policy)
     if connection.vendor == "postgresql":
         stage.analyze()
     with transaction.atomic():     # a transaction for the SET LOCAL of the duplicate query

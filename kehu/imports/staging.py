@@ -3,7 +3,14 @@
 The check pass of :func:`kehu.imports.services.import_customers` appends
 every good row — already in its final shape: search keys, normalised phone,
 lower-case email, owner and team — to a temporary table of the importing
-connection (``COPY`` on PostgreSQL, ``executemany`` elsewhere). Then:
+connection (``executemany`` on SQLite). On PostgreSQL the rows go down one
+``COPY`` that stays open while the file is read: the server stores batch *n*
+while Python parses batch *n + 1*, on the other core, instead of the two
+taking turns. Any other query on the connection first ends that ``COPY``
+(:meth:`CustomerStage.pause`; the next :meth:`CustomerStage.add` opens a new
+one), and the rows' codes are checked against the database once the file is
+read (:meth:`CustomerStage.matches`), set-based, rather than batch by batch.
+Then:
 
 - :meth:`CustomerStage.duplicates` finds the duplicate warnings with six
   joins / window queries over the whole file at once — same phone, email or
@@ -22,6 +29,7 @@ being temporary, they also disappear with the connection.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import ExitStack
 from decimal import Decimal
 from typing import Iterator
 
@@ -83,6 +91,9 @@ class CustomerStage:
         self.constant = [f for f in fields if f.attname not in wanted]
         self.columns = [f.attname for f in self.fields]
         self.staged = 0
+        self._copy = None           # PostgreSQL: the open COPY into the stage, and what closes it
+        self._copy_exit: ExitStack | None = None
+        self._tags: list[str] = []  # PostgreSQL: tag rows, sent in one COPY by finish()
 
     # -- building -------------------------------------------------------------------
     def create(self) -> None:
@@ -98,29 +109,58 @@ class CustomerStage:
             cursor.execute(f"CREATE INDEX {STAGE_TAGS}_line ON {STAGE_TAGS} (line)")
 
     def add(self, rows: list[tuple[int, bool, dict]], tags: list[tuple[int, str]]) -> None:
-        """Append good rows: ``(line, existing, {attname: value})`` and ``(line, tag name)`` pairs."""
+        """Append good rows: ``(line, existing, {attname: value})`` and ``(line, tag name)`` pairs.
+
+        On PostgreSQL the rows go down the open ``COPY`` (opened here when needed) and the
+        tags wait for :meth:`finish`; call :meth:`pause` before any other query."""
         if not rows:
             return
         columns = self.columns
-        with self.connection.cursor() as cursor:
-            if self.postgres:
-                value = _copy_value
-                text = "".join(
-                    f"{line}\t{'t' if existing else 'f'}\t" + "\t".join([value(values[c]) for c in columns]) + "\n"
-                    for line, existing, values in rows)
-                raw = cursor.cursor
-                with raw.copy(f"COPY {STAGE} FROM STDIN") as copy:
-                    copy.write(text)
-                if tags:
-                    with raw.copy(f"COPY {STAGE_TAGS} FROM STDIN") as copy:
-                        copy.write("".join(f"{line}\t{name.translate(_ESCAPE)}\n" for line, name in tags))
-            else:
+        if self.postgres:
+            value = _copy_value
+            if self._copy is None:
+                self._copy_exit = ExitStack()
+                cursor = self._copy_exit.enter_context(self.connection.cursor())
+                self._copy = self._copy_exit.enter_context(cursor.cursor.copy(f"COPY {STAGE} FROM STDIN"))
+            self._copy.write("".join(
+                f"{line}\t{'t' if existing else 'f'}\t" + "\t".join([value(values[c]) for c in columns]) + "\n"
+                for line, existing, values in rows))
+            self._tags.extend(f"{line}\t{name.translate(_ESCAPE)}\n" for line, name in tags)
+        else:
+            with self.connection.cursor() as cursor:
                 marks = ", ".join(["%s"] * (len(columns) + 2))
                 cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", [
                     [line, existing, *[_plain_value(values[c]) for c in columns]] for line, existing, values in rows])
                 if tags:
                     cursor.executemany(f"INSERT INTO {STAGE_TAGS} VALUES (%s, %s)", tags)
         self.staged += len(rows)
+
+    def pause(self) -> None:
+        """End the open ``COPY`` (waiting for the server to store what it was sent), so that
+        the connection can run other queries. The next :meth:`add` opens a new one."""
+        if self._copy is not None:
+            stack, self._copy, self._copy_exit = self._copy_exit, None, None
+            stack.close()
+
+    def finish(self) -> None:
+        """Every row is added: end the ``COPY`` and store the tags."""
+        self.pause()
+        if self._tags:
+            with self.connection.cursor() as cursor:
+                with cursor.cursor.copy(f"COPY {STAGE_TAGS} FROM STDIN") as copy:
+                    copy.write("".join(self._tags))
+            self._tags = []
+
+    def _abandon(self) -> None:
+        """Give up an open ``COPY`` (an error elsewhere): the server is told it failed."""
+        if self._copy is not None:
+            stack, self._copy, self._copy_exit = self._copy_exit, None, None
+            error = RuntimeError("customer import abandoned")
+            try:
+                stack.__exit__(RuntimeError, error, None)
+            except Exception:  # noqa: BLE001 - the COPY's own error on the way out is no news
+                pass
+        self._tags = []
 
     def analyze(self) -> None:
         """Statistics for the planner: temporary tables are never analysed by autovacuum."""
@@ -129,6 +169,35 @@ class CustomerStage:
             cursor.execute(f"ANALYZE {STAGE_TAGS}")
 
     # -- checks ---------------------------------------------------------------------
+    def matches(self) -> list[tuple[int, str, int]]:
+        """``(line, code, customer id)`` of the staged rows whose code is already a customer's."""
+        cust = Customer._meta.db_table
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT s.line, s.ref, c.id FROM {STAGE} s JOIN {cust} c ON c.ref = s.ref ORDER BY s.line")
+            return cursor.fetchall()
+
+    def _lines(self, template: str, lines: list[int]) -> None:
+        """Run ``template`` with ``{in_lines}`` standing for "line is one of ``lines``"."""
+        with self.connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(template.format(in_lines="= ANY(%s)"), [lines])
+                return
+            for start in range(0, len(lines), 500):
+                chunk = lines[start:start + 500]
+                cursor.execute(template.format(in_lines=f"IN ({', '.join(['%s'] * len(chunk))})"), chunk)
+
+    def mark_existing(self, lines: list[int]) -> None:
+        """These staged lines update customers that exist (the others are new)."""
+        if lines:
+            self._lines(f"UPDATE {STAGE} SET existing = TRUE WHERE line {{in_lines}}", lines)
+
+    def remove(self, lines: list[int]) -> None:
+        """Take these lines (found bad after staging) out of the stage, tags included."""
+        if lines:
+            self._lines(f"DELETE FROM {STAGE} WHERE line {{in_lines}}", lines)
+            self._lines(f"DELETE FROM {STAGE_TAGS} WHERE line {{in_lines}}", lines)
+            self.staged -= len(lines)
+
     def duplicates(self) -> Iterator[tuple[int, int, str, int | None, str, str]]:
         """Duplicate warnings, ordered by line: ``(line, 0 = in the file | 1 = in the database, label,
         first line, ref, name)``.
@@ -244,6 +313,10 @@ class CustomerStage:
             f"JOIN {cust} c ON c.ref = s.ref JOIN {tag} g ON g.name = t.name "
             f"WHERE {in_range} ORDER BY s.line, t.name", list(lines)))
         with conn.cursor() as cursor:
+            if self.postgres:
+                # The foreign keys (owner, team, the audit rows' actor) checked as the rows go in
+                # rather than queued for the commit: a million queued checks cost more.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             created = None
             for sql, args in statements:
                 cursor.execute(sql, args)
@@ -257,6 +330,7 @@ class CustomerStage:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TAGS}")
 
     def drop(self) -> None:
+        self._abandon()
         with self.connection.cursor() as cursor:
             self._drop(cursor)
 

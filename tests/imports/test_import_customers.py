@@ -168,3 +168,13 @@ def test_round_trip(org, customers, tmp_path):
         assert after.keys() == before.keys()
         for ref in before:
             assert after[ref] == before[ref], ref
+
+
+def test_repeated_cells_are_parsed_once_and_bad_ones_reported_every_time(org, tmp_path):
+    """Choice, number and owner cells are memoised per distinct cell (hmap.memo); a bad cell is
+    not, so each line with it is reported."""
+    path = write_csv(tmp_path / "c.csv", [["ref", "name", "type", "city_tier", "owner"],
+                                          ["A1", "One", "个人", "2", "admin"], ["A2", "Two", "个人", "2", "admin"],
+                                          ["A3", "Three", "???", "x", "admin"], ["A4", "Four", "???", "2", "admin"]])
+    report = import_customers(actor=org.users.admin, source=path, dry_run=True)
+    assert sorted((e.line, e.column) for e in report.errors) == [(4, "city_tier"), (4, "type"), (5, "type")]

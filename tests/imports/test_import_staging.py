@@ -106,3 +106,33 @@ def test_refused_import_leaves_no_staging_behind(org, tmp_path):
     with connection.cursor() as cursor:   # the temporary tables are gone: creating them again works
         cursor.execute("CREATE TEMPORARY TABLE kehu_import_customer_stage (x integer)")
         cursor.execute("DROP TABLE kehu_import_customer_stage")
+
+
+def test_streamed_stage_checks_codes_after_the_file(org, customers, tmp_path, monkeypatch):
+    """Small batches, so owners turn up mid-stream (the stage's COPY is paused for their lookup):
+    a code of a customer the importer may not change is a bad row that leaves the stage (no
+    duplicate warning points at it, nothing of it is written); a code it may change is an
+    update; the tags of every batch arrive."""
+    from kehu.imports import services
+
+    monkeypatch.setattr(services, "BATCH", 2)
+    path = write_csv(tmp_path / "c.csv", [
+        ["ref", "name", "type", "phone", "owner", "tags"],
+        [customers.e1.ref, "Hijack", "企业", "13900000001", "", "x"],      # line 2: another team's customer
+        ["S1", "甲", "个人", "13900000001", "sales_n1", "a"],                # same phone as the bad line 2
+        ["S2", "乙", "个人", "", "sales_n1b", "b"],                          # a second owner, next batch
+        [customers.n1.ref, "北方钢铁", "企业", "", "", "c"],                 # an update
+        ["S3", "丙", "个人", "13900000001", "sales_e1", ""],                 # owner of another team: bad
+        ["S4", "丁", "个人", "", "sales_n1", "d、e"],
+    ])
+    report = import_customers(actor=org.users.north_manager, source=path, skip_bad=True)
+    assert sorted((e.line, e.column) for e in report.errors) == [(2, "ref"), (6, "owner")]
+    assert not report.warnings
+    assert (report.created, report.updated, report.skipped) == (3, 1, 2)
+    assert sorted(Customer.objects.filter(ref__startswith="S").values_list("ref", "owner__username")) == [
+        ("S1", "sales_n1"), ("S2", "sales_n1b"), ("S4", "sales_n1")]
+    assert {ref: sorted(Customer.objects.get(ref=ref).tags.values_list("name", flat=True))
+            for ref in ("S1", "S2", "S4", customers.n1.ref)} == {
+        "S1": ["a"], "S2": ["b"], "S4": ["d", "e"], customers.n1.ref: ["c"]}
+    customers.e1.refresh_from_db()
+    assert customers.e1.name == "华东机械集团" and not customers.e1.tags.exists()

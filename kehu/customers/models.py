@@ -173,6 +173,14 @@ class Customer(TimeStamped):
         "self", verbose_name=_("merged into"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="merged_from", db_index=False,
     )
+    # The import that created the customer: its creation's audit record (who, when, which
+    # file) is the import's, shown on the customer's history from here
+    # (kehu.audit.selectors.customer_history) instead of one audit row per imported customer.
+    # No constraint and no index: imports are never deleted, and nothing looks customers up by it.
+    import_run = models.ForeignKey(
+        "imports.ImportRun", verbose_name=_("created by import"), null=True, blank=True, editable=False,
+        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+    )
 
     class Meta:
         verbose_name = _("customer")

@@ -199,3 +199,38 @@ def anniversary_list(*, viewer, customer_id: int | None = None) -> QuerySet[Anni
 def anniversary_get(*, viewer, pk, customer_id: int | None = None) -> Anniversary:
     """One anniversary of a visible customer (of ``customer_id`` when given), or 404."""
     return _one_or_404(anniversary_list(viewer=viewer, customer_id=customer_id), pk)
+
+
+def import_event(customer: Customer):
+    """The audit record of the customer's creation by an import, made from the import
+    (``Customer.import_run``): an unsaved ``AuditEvent`` (id 0), or None when no import
+    created it. An import writes no audit row per customer it creates: its own event says
+    who imported which file, the customer row says which import made it."""
+    from kehu.audit.models import AuditEvent
+    from kehu.imports.models import ImportRun
+
+    if not customer.import_run_id:
+        return None
+    cached = customer.__dict__.get("_import_event")       # the 360 page asks twice (history, timeline)
+    if cached is not None:
+        return cached
+    run = ImportRun.objects.select_related("user").filter(pk=customer.import_run_id).first()
+    customer._import_event = AuditEvent(id=0, created_at=customer.created_at, actor=run.user if run else None, action="import",
+                      entity="customer", entity_id=customer.pk, customer_id=customer.pk,
+                      summary=(run.filename if run else "")[:300],
+                      changes={"import": customer.import_run_id, "ref": customer.ref})
+    return customer._import_event
+
+
+def customer_history(customer: Customer, *, limit: int = 50) -> list:
+    """The customer's audit events, newest first: the stored ones and, when an import created
+    the customer, the record of that (:func:`import_event`)."""
+    from kehu.audit.models import AuditEvent
+
+    events = list(AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")
+                  .order_by("-created_at", "-id")[:limit])
+    created = import_event(customer)
+    if created is not None and (len(events) < limit or events[-1].created_at <= created.created_at):
+        events.append(created)
+        events.sort(key=lambda ev: (ev.created_at, ev.id), reverse=True)
+    return events[:limit]

@@ -230,6 +230,7 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
     orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
     values; ``drop`` is deleted after an audit record of what it held."""
     from kehu.audit.models import AuditEvent
+    from kehu.customers.selectors import import_event
     from kehu.engagement.models import Interaction
     from kehu.sales.models import Order
 
@@ -261,6 +262,11 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
                 share.customer = keep
                 share.save()
         keep.tags.add(*drop.tags.all())
+        created = import_event(drop)       # drop's creation by an import: kept as a stored event
+        if created is not None:
+            created.id = None
+            created.save()
+            AuditEvent.objects.filter(pk=created.pk).update(created_at=drop.created_at)   # not auto_now_add's
         AuditEvent.objects.filter(customer_id=drop.pk).update(customer_id=keep.pk)
         audit_record(actor=actor, action="merge", instance=keep, customer_id=keep.pk,
                      summary=f"{drop.ref} {drop.name} → {keep.ref} {keep.name}",

@@ -31,7 +31,7 @@ def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
 
     from django.utils import timezone
 
-    from kehu.audit.models import AuditEvent
+    from kehu.customers.selectors import customer_history
     from kehu.sales.models import Order
 
     items: list[dict] = []
@@ -41,7 +41,7 @@ def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
     for order in Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:limit]:
         at = timezone.make_aware(datetime.combine(order.order_date, time(12, 0)), tz)
         items.append({"kind": "order", "at": at, "obj": order})
-    for ev in AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")[:limit]:
+    for ev in customer_history(customer, limit=limit):
         if ev.entity == "interaction" and ev.action != "delete":
             continue  # the interaction itself is on the timeline (until it is deleted)
         items.append({"kind": "change", "at": ev.created_at, "obj": ev})

@@ -37,10 +37,13 @@ Rules
   ``customer_name``, else by its code; owned by the importer). An existing
   customer the importer may not change gives "customer not found". If one
   line of an order is bad the whole order is bad.
-- Audit: one ``AuditEvent`` per created or updated customer and per created
-  order (action ``import``/``update``, carrying the import id), plus one
-  summary event for the import itself (entity ``importrun``), all inserted in
-  bulk. The :class:`~kehu.imports.models.ImportRun` row keeps the report.
+- Audit: one summary event for the import itself (entity ``importrun``: who,
+  when, which file, how many), and one ``AuditEvent`` per updated customer
+  and per created order (action ``update``/``import``, carrying the import
+  id), inserted in bulk. A customer the import creates carries the import in
+  ``Customer.import_run`` instead of an audit row of its own; its history
+  shows that record (:func:`kehu.customers.selectors.customer_history`).
+  The :class:`~kehu.imports.models.ImportRun` row keeps the report.
 """
 
 from __future__ import annotations
@@ -516,8 +519,7 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
     good = report.good_rows
     with transaction.atomic():
         run.save()
-        created = stage.insert_new(now=now, actor_id=actor.pk if getattr(actor, "pk", None) else None,
-                                   run_id=run.pk)
+        created = stage.insert_new(now=now, run_id=run.pk)
         if progress:
             progress("write", created, good)
         updated = 0
@@ -803,10 +805,10 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
             refs = list(to_create)
             values = [_customer_values({"ref": ref, "name": new_customers.get(ref) or ref, "type": "organization",
                                         "lifecycle_stage": "customer"}, actor, now) for ref in refs]
+            for v in values:
+                v["import_run_id"] = run.pk     # the record of their creation (no audit row each)
             ids = _insert(Customer, values)
             customers.update(zip(refs, ids))
-            _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="customer", now=now, items=[
-                (pk, pk, v["name"], {"import": run.pk, "ref": v["ref"]}) for pk, v in zip(ids, values)]))
             report.customers_created += len(ids)
             to_create.clear()
         if not ready:

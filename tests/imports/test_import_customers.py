@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
+from kehu.customers.selectors import customer_history
 from kehu.imports.models import ImportRun
 from kehu.imports.services import ImportUsageError, import_customers
 
@@ -29,8 +30,11 @@ def test_gbk_file_with_chinese_headers(org, tmp_path):
     assert sorted(c.tags.values_list("name", flat=True)) == ["vip", "重点"]
     other = Customer.objects.get(ref="K002")
     assert other.owner == org.users.admin and other.team == org.teams.hq and other.kind == "organization"
-    assert AuditEvent.objects.filter(entity="customer", action="import", customer_id=c.pk).count() == 1
     run = ImportRun.objects.get()
+    # no audit row per imported customer: the customer carries its import, its history shows it
+    assert not AuditEvent.objects.filter(entity="customer", customer_id=c.pk).exists()
+    assert c.import_run == run and [(e.action, e.actor, e.summary) for e in customer_history(c)] == [
+        ("import", org.users.admin, run.filename)]
     assert run.status == "done" and run.created == 2
     assert AuditEvent.objects.filter(entity="importrun", entity_id=run.pk).exists()
 
@@ -144,7 +148,7 @@ def test_round_trip(org, customers, tmp_path):
         "consent_marketing": True, "remarks": "多行\n备注, with comma", "lifecycle_stage": "at_risk",
         "source": "exhibition", "size": "large", "city_tier": 1}, tags=["钢铁", "vip"])
     fields = [f.attname for f in Customer._meta.concrete_fields
-              if f.attname not in ("id", "created_at", "updated_at", "consent_updated_at")]
+              if f.attname not in ("id", "created_at", "updated_at", "consent_updated_at", "import_run_id")]
 
     def state():
         return {c.ref: ({f: getattr(c, f) for f in fields}, sorted(c.tags.values_list("name", flat=True)))

@@ -5,6 +5,7 @@ import random
 
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer
+from kehu.customers.selectors import customer_history
 from kehu.customers.search import name_keys, normalise_phone
 from kehu.imports.models import ImportRun
 from kehu.imports.services import import_customers
@@ -84,10 +85,11 @@ def test_new_customers_get_audit_events_tags_and_consent(org, customers, tmp_pat
     assert n1.created_at == n2.created_at == n1.updated_at
     assert sorted(n1.tags.values_list("name", flat=True)) == ["vip", "重点"] and not n2.tags.exists()
     assert n1.id < n2.id
-    for c in (n1, n2):
-        event = AuditEvent.objects.get(entity="customer", entity_id=c.pk)
-        assert (event.action, event.customer_id, event.actor, event.summary) == ("import", c.pk, org.users.admin, c.name)
-        assert event.changes == {"import": run.pk, "ref": c.ref}
+    for c in (n1, n2):        # their creation: the import's record, not an audit row each
+        assert c.import_run_id == run.pk and not AuditEvent.objects.filter(entity="customer", entity_id=c.pk).exists()
+        (event,) = customer_history(c)
+        assert (event.action, event.customer_id, event.actor, event.summary) == ("import", c.pk, org.users.admin, "c.csv")
+        assert event.changes == {"import": run.pk, "ref": c.ref} and event.created_at == c.created_at
     update = AuditEvent.objects.get(entity="customer", action="update", customer_id=customers.n1.pk)
     assert update.changes["import"] == run.pk and update.changes["tags"] == [[], ["key"]]
     assert AuditEvent.objects.filter(entity="importrun", entity_id=run.pk).count() == 1

@@ -221,3 +221,30 @@ def test_reassign_choices_and_permissions(client_for, org, customers):
     assert "Select a valid choice" in response.content.decode()
     for name in ("sales_n1", "analyst", "north_marketing"):
         assert client_for(getattr(org.users, name)).get(reverse("customer_reassign")).status_code == 403
+
+
+def test_an_imported_customer_shows_its_import_and_keeps_it_through_a_merge(client_for, org, customers, tmp_path):
+    """A customer made by an import has no audit row of its own: its history and timeline show
+    the import's record (who, when, which file); merged away, that record is stored on the
+    customer it was merged into."""
+    from kehu.audit.models import AuditEvent
+    from kehu.imports.services import import_customers
+    from tests.imports.conftest import write_csv
+
+    path = write_csv(tmp_path / "客户.csv", [["ref", "name", "type", "owner"], ["IMP1", "北方钢铁", "企业", "sales_n1"]])
+    assert import_customers(actor=org.users.north_manager, source=path).created == 1
+    drop = Customer.objects.get(ref="IMP1")
+    client = client_for(org.users.sales_n1)
+    for lang, word in (("zh-hans", "客户 导入"), ("en", "Customer imported")):
+        org.users.sales_n1.language = lang
+        org.users.sales_n1.save()
+        html = client.get(reverse("customer_detail", args=[drop.pk])).content.decode()
+        history = html[html.index('id="history"'):]
+        assert word in history and "客户.csv" in history and "north_manager" in history
+    html = client.get(reverse("customer_merge", args=[customers.n1.pk]), {"drop": drop.pk}).content.decode()
+    assert client.post(reverse("customer_merge", args=[customers.n1.pk]), {"drop": drop.pk}).status_code == 302
+    kept = AuditEvent.objects.get(customer_id=customers.n1.pk, action="import")
+    assert (kept.entity_id, kept.actor, kept.summary, kept.created_at) == (
+        drop.pk, org.users.north_manager, "客户.csv", drop.created_at)
+    html = client.get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
+    assert "客户.csv" in html[html.index('id="history"'):]

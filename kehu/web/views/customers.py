@@ -245,7 +245,7 @@ def _merge_summary(keep: Customer, drop: Customer) -> dict:
         "shares": drop.shares.count(),
         "tags": [t.name for t in drop.tags.all()],
         "filled": filled,
-        "history": AuditEvent.objects.filter(customer_id=drop.pk).count(),
+        "history": AuditEvent.objects.filter(customer_id=drop.pk).count() + (1 if drop.import_run_id else 0),
     }
 
 
@@ -340,6 +340,7 @@ ACTION_LABELS = {
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
     "reassign": gettext_lazy("reassigned"), "payment": gettext_lazy("payment recorded"),
     "complete": gettext_lazy("completed"), "cancel": gettext_lazy("cancelled"),
+    "import": gettext_lazy("imported"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
                  "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
@@ -410,7 +411,7 @@ def customer_detail(request, pk):
     customer = selectors.customer_get(viewer=request.user, pk=pk)
     can_change = policy.can_change(customer)
     contacts = list(Contact.objects.filter(customer=customer).select_related("reports_to").order_by("name", "id"))
-    events = AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor").order_by("-created_at", "-id")[:50]
+    events = selectors.customer_history(customer, limit=50)
     context = {
         "nav_active": "customers",
         "title": customer.name,

@@ -210,6 +210,7 @@ class CustomerStage:
         cust = Customer._meta.db_table
         keys = {"phone": ("phone",), "email": ("email",), "name": ("name_key", "city")}
         guard = {"phone": "phone <> ''", "email": "email <> ''", "name": "city <> ''"}
+        guard_db = {**guard, "email": "email > ''"}
         parts, ctes = [], []
         # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
         # join instead of merging the window over it into a plan over every customer.
@@ -227,10 +228,11 @@ class CustomerStage:
                 f" SELECT m.line AS line, m.ref AS ref, m.name AS name,"
                 f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.name, m.id) AS n FROM m{order} m"
                 f") d{order} WHERE n = 1")
+            # (email > '' on the customer table: the partial index on email serves a small file)
             ctes.append(
                 f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
                 f" FROM {STAGE} s JOIN {cust} c ON {on}"
-                f" WHERE s.{guard[label]} AND c.{guard[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
+                f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
         sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3"
         with self.connection.cursor() as cursor:
             if self.postgres:
@@ -300,6 +302,8 @@ class CustomerStage:
                 # The foreign keys (owner, team) checked as the rows go in
                 # rather than queued for the commit: a million queued checks cost more.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                # The sort into pinyin order in memory, not in temporary files (this transaction only).
+                cursor.execute("SET LOCAL work_mem = '256MB'")
             created = None
             for sql, args in statements:
                 cursor.execute(sql, args)

@@ -465,11 +465,13 @@ def _duplicate_warnings(stage: CustomerStage, report: ImportReport) -> None:
     in_file = _("same %(what)s as line %(other)d (%(ref)s)")
     in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
     labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
-    for line, kind, label, first_line, ref, name in stage.duplicates():
+    total, first = stage.duplicates(limit=max(MAX_ISSUES - len(report.warnings), 1))
+    for line, kind, label, first_line, ref, name in first:
         if kind == 0:
             report.warning(line, label, in_file % {"what": labels[label], "other": first_line, "ref": ref})
         else:
             report.warning(line, label, in_db % {"what": labels[label], "ref": ref, "name": name})
+    report.warning_count += total - len(first)      # the others are counted, as report.warning would
 
 
 def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import ExitStack
 from decimal import Decimal
-from typing import Iterator
 
 from kehu.customers.models import Customer, Tag
 
@@ -121,8 +120,12 @@ class CustomerStage:
                 self._copy_exit = ExitStack()
                 cursor = self._copy_exit.enter_context(self.connection.cursor())
                 self._copy = self._copy_exit.enter_context(cursor.cursor.copy(f"COPY {STAGE} FROM STDIN"))
+            esc = _ESCAPE
+            # str values (nearly all) escaped inline: no call per value
             self._copy.write("".join(
-                f"{line}\t{'t' if existing else 'f'}\t" + "\t".join([value(values[c]) for c in columns]) + "\n"
+                f"{line}\t{'t' if existing else 'f'}\t"
+                + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in map(values.__getitem__, columns)])
+                + "\n"
                 for line, existing, values in rows))
             self._tags.extend(f"{line}\t{name.translate(_ESCAPE)}\n" for line, name in tags)
         else:
@@ -197,9 +200,11 @@ class CustomerStage:
             self._lines(f"DELETE FROM {STAGE_TAGS} WHERE line {{in_lines}}", lines)
             self.staged -= len(lines)
 
-    def duplicates(self) -> Iterator[tuple[int, int, str, int | None, str, str]]:
-        """Duplicate warnings, ordered by line: ``(line, 0 = in the file | 1 = in the database, label,
-        first line, ref, name)``.
+    def duplicates(self, limit: int) -> tuple[int, list[tuple[int, int, str, int | None, str, str]]]:
+        """How many duplicate warnings there are, and the first ``limit`` of them, ordered by line:
+        ``(line, 0 = in the file | 1 = in the database, label, first line, ref, name)`` (a big file
+        into a big table can have a million; the report keeps the first ones and counts the rest,
+        so only those cross the wire).
 
         In the file: the earliest staged row with the same phone, the same
         email, or the same name key and (non-empty) city. In the database:
@@ -233,16 +238,18 @@ class CustomerStage:
                 f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
                 f" FROM {STAGE} s JOIN {cust} c ON {on}"
                 f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
-        sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3"
+        sql = ("WITH " + ", ".join(ctes) + " SELECT u.*, COUNT(*) OVER () AS total FROM ("
+               + " UNION ALL ".join(parts) + ") u ORDER BY 1, 2, 3 LIMIT %s")
         with self.connection.cursor() as cursor:
             if self.postgres:
                 # Sorts and hashes of a million rows: in memory, for this transaction only.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
                 cursor.execute("SET LOCAL jit = off")   # its estimates are far off; compiling costs seconds
-            cursor.execute(sql)
-            while chunk := cursor.fetchmany(10_000):
-                for line, kind, label, first_line, ref, name in chunk:
-                    yield line, kind, LABELS[label], first_line, ref, name
+            cursor.execute(sql, [limit])
+            rows = cursor.fetchall()
+        total = rows[0][6] if rows else 0
+        return total, [(line, kind, LABELS[label], first_line, ref, name)
+                       for line, kind, label, first_line, ref, name, _total in rows]
 
     # -- writing --------------------------------------------------------------------
     def insert_sql(self, stamp, lines: tuple[int, int], run_id: int | None = None) -> tuple[str, list]:

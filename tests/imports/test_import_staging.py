@@ -138,3 +138,14 @@ def test_streamed_stage_checks_codes_after_the_file(org, customers, tmp_path, mo
         "S1": ["a"], "S2": ["b"], "S4": ["d", "e"], customers.n1.ref: ["c"]}
     customers.e1.refresh_from_db()
     assert customers.e1.name == "华东机械集团" and not customers.e1.tags.exists()
+
+
+def test_only_the_first_warnings_are_kept_and_all_counted(org, tmp_path, monkeypatch):
+    from kehu.imports import services
+
+    monkeypatch.setattr(services, "MAX_ISSUES", 3)
+    path = write_csv(tmp_path / "c.csv", [["ref", "name", "type", "phone"]]
+                     + [[f"W{i}", f"Name {i}", "个人", "13900000009"] for i in range(6)])
+    report = import_customers(actor=org.users.admin, source=path, dry_run=True)
+    assert report.warning_count == 5 and [w.line for w in report.warnings] == [3, 4, 5]
+    assert report.as_dict()["warning_count"] == 5

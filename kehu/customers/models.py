@@ -175,7 +175,7 @@ class Customer(TimeStamped):
     )
     # The import that created the customer: its creation's audit record (who, when, which
     # file) is the import's, shown on the customer's history from here
-    # (kehu.audit.selectors.customer_history) instead of one audit row per imported customer.
+    # (kehu.customers.selectors.customer_history) instead of one audit row per imported customer.
     # No constraint and no index: imports are never deleted, and nothing looks customers up by it.
     import_run = models.ForeignKey(
         "imports.ImportRun", verbose_name=_("created by import"), null=True, blank=True, editable=False,

@@ -211,14 +211,12 @@ def import_event(customer: Customer):
 
     if not customer.import_run_id:
         return None
-    cached = customer.__dict__.get("_import_event")       # the 360 page asks twice (history, timeline)
-    if cached is not None:
-        return cached
-    run = ImportRun.objects.select_related("user").filter(pk=customer.import_run_id).first()
-    customer._import_event = AuditEvent(id=0, created_at=customer.created_at, actor=run.user if run else None, action="import",
-                      entity="customer", entity_id=customer.pk, customer_id=customer.pk,
-                      summary=(run.filename if run else "")[:300],
-                      changes={"import": customer.import_run_id, "ref": customer.ref})
+    if "_import_event" not in customer.__dict__:      # the 360 page asks twice (history, timeline)
+        run = ImportRun.objects.select_related("user").filter(pk=customer.import_run_id).first()
+        customer._import_event = AuditEvent(
+            id=0, created_at=customer.created_at, actor=run.user if run else None, action="import",
+            entity="customer", entity_id=customer.pk, customer_id=customer.pk,
+            summary=(run.filename if run else "")[:300], changes={"import": customer.import_run_id, "ref": customer.ref})
     return customer._import_event
 
 
@@ -230,7 +228,7 @@ def customer_history(customer: Customer, *, limit: int = 50) -> list:
     events = list(AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")
                   .order_by("-created_at", "-id")[:limit])
     created = import_event(customer)
-    if created is not None and (len(events) < limit or events[-1].created_at <= created.created_at):
+    if created is not None:
         events.append(created)
         events.sort(key=lambda ev: (ev.created_at, ev.id), reverse=True)
     return events[:limit]

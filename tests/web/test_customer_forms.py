@@ -228,6 +228,7 @@ def test_an_imported_customer_shows_its_import_and_keeps_it_through_a_merge(clie
     the import's record (who, when, which file); merged away, that record is stored on the
     customer it was merged into."""
     from kehu.audit.models import AuditEvent
+    from kehu.engagement.selectors import customer_timeline
     from kehu.imports.services import import_customers
     from tests.imports.conftest import write_csv
 
@@ -241,7 +242,10 @@ def test_an_imported_customer_shows_its_import_and_keeps_it_through_a_merge(clie
         html = client.get(reverse("customer_detail", args=[drop.pk])).content.decode()
         history = html[html.index('id="history"'):]
         assert word in history and "客户.csv" in history and "north_manager" in history
+    assert [(i["obj"].action, i["obj"].summary) for i in customer_timeline(customer=drop) if i["kind"] == "change"] == [
+        ("import", "客户.csv")]
     html = client.get(reverse("customer_merge", args=[customers.n1.pk]), {"drop": drop.pk}).content.decode()
+    assert "1 history entry moves" in html       # the import's record counts as history
     assert client.post(reverse("customer_merge", args=[customers.n1.pk]), {"drop": drop.pk}).status_code == 302
     kept = AuditEvent.objects.get(customer_id=customers.n1.pk, action="import")
     assert (kept.entity_id, kept.actor, kept.summary, kept.created_at) == (

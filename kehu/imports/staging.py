@@ -282,8 +282,8 @@ class CustomerStage:
         """Write the staged new customers of lines ``lines[0]..lines[1]`` (in pinyin order),
         marked as created by import ``run_id``, and their tags. Returns how many customers
         were created. No audit row per customer: the import's own event and the customers'
-        ``import_run`` are the record (``kehu.customers.selectors.customer_history``) — a
-        million audit rows with their five indexes took a third of the time of the write."""
+        ``import_run`` are the record (``kehu.customers.selectors.customer_history``) — audit
+        rows with their five indexes took about a quarter of the time of the write."""
         conn = self.connection
         qn = conn.ops.quote_name
         cust = Customer._meta.db_table

@@ -362,17 +362,37 @@ def _finish_run(run: ImportRun | None, report: ImportReport, status: str) -> Non
 
 
 class _Owners:
-    """Usernames → users the actor may assign customers to, looked up once each."""
+    """Usernames → users the actor may assign customers to, looked up once each.
+
+    ``before_query`` runs before each lookup (the customer import ends its streaming ``COPY``
+    there). After :meth:`load_all` every user is known and a name not found is unknown without
+    asking the database — what a parse worker process, which must not use the connection, needs."""
 
     def __init__(self, actor):
         self.policy = policy_for(actor)
         self.cache: dict[str, User | str] = {}
+        self.before_query: Callable[[], None] | None = None
+        self.complete = False
+
+    def load_all(self) -> None:
+        if self.before_query:
+            self.before_query()
+        self.complete = True
+        users = {u.username: u for u in User.objects.exclude(username__in=list(self.cache))}
+        self._fill(list(users), users)
 
     def preload(self, usernames: set[str]) -> None:
         missing = [u for u in usernames if u not in self.cache]
         if not missing:
             return
-        found = {u.username: u for u in User.objects.filter(username__in=missing)}
+        if self.complete:
+            self._fill(missing, {})
+            return
+        if self.before_query:
+            self.before_query()
+        self._fill(missing, {u.username: u for u in User.objects.filter(username__in=missing)})
+
+    def _fill(self, missing: list[str], found: dict[str, User]) -> None:
         for name in missing:
             user = found.get(name)
             if user is None:
@@ -415,27 +435,149 @@ def _customer_values(row: dict, owner, now) -> dict:
     return values
 
 
-def _check_customer_batch(batch: list[tuple[int, dict]], *, report: ImportReport, owners: _Owners,
-                          actor, stage: CustomerStage, now) -> None:
-    """Owners for one batch of parsed rows; the good rows go to the stage (their codes are
-    checked against the database once the whole file is staged: :func:`_check_codes`)."""
-    missing = {row["owner"] for _line, row in batch if row.get("owner")} - owners.cache.keys()
-    if missing:
-        stage.pause()           # the connection is streaming the stage: a query must wait its turn
-        owners.preload(missing)
+class _ErrorLog:
+    """Bad cells of one batch, as ``(line, column, message)``: what :func:`_parse` reports in a
+    parse worker process, replayed into the report by the main process in file order."""
 
-    staged, tags = [], []
-    for line, row in batch:
-        owner = actor
+    def __init__(self):
+        self.errors: list[tuple[int, str, str]] = []
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.errors.append((line, column, message))
+
+
+@dataclass
+class _CustomerCheck:
+    """What checking a batch of customer rows needs besides the rows (a parse worker process
+    inherits it when it is forked)."""
+
+    hmap: HeaderMap
+    owners: _Owners
+    actor: object
+    stage: CustomerStage
+    now: object
+    copy_lines: _CopyLines | None = None     # PostgreSQL
+
+
+_COMPUTED = frozenset({"name", "name_key", "name_pinyin", "name_initials", "phone", "email", "owner_id", "team_id"})
+
+
+class _CopyLines:
+    """Stage entries (PostgreSQL ``COPY`` text lines) straight from parsed rows: the same values
+    as :func:`_customer_values` gives, for the staged columns only and without building the dict
+    of every field first (less than half the time a row; a million rows go through here)."""
+
+    def __init__(self, stage: CustomerStage):
+        from kehu.imports.staging import _ESCAPE, _copy_value
+
+        defaults = _defaults(Customer)
+        source = {v: k for k, v in CUSTOMER_FIELD_MAP.items()}      # attname → the file's field
+        self.plan = [(c in _COMPUTED, c if c in _COMPUTED else source.get(c, c), defaults.get(c))
+                     for c in stage.columns]
+        self.escape, self.value = _ESCAPE, _copy_value
+
+    def __call__(self, rows: list[tuple[int, dict, object]]) -> list[str]:
+        """``rows``: ``(line, parsed row, owner or None)``."""
+        esc, value, plan = self.escape, self.value, self.plan
+        out = []
+        for line, row, owner in rows:
+            name = row["name"].strip()
+            key, pinyin, initials = _keys(name)
+            email = row.get("email")
+            computed = {
+                "name": name, "name_key": key, "name_pinyin": pinyin, "name_initials": initials,
+                "phone": normalise_phone(row.get("phone", "")), "email": email.strip().lower() if email else "",
+                "owner_id": owner.pk if owner is not None else None,
+                "team_id": owner.team_id if owner is not None else None,
+            }
+            get = row.get
+            cells = [computed[c] if is_computed else get(c, default) for is_computed, c, default in plan]
+            out.append(f"{line}\tf\t"
+                       + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in cells]) + "\n")
+        return out
+
+
+@dataclass
+class _CheckedRows:
+    """One batch of customer rows, checked (:func:`_check_customer_rows`), column by column:
+    the parsed rows' lines, codes and stage entries (None where the owner is bad) in file order,
+    with the few bad owners and the tags by line."""
+
+    read: int
+    errors: list[tuple[int, str, str]]
+    lines: list[int]
+    refs: list[str]
+    entries: list
+    owner_errors: dict[int, str]
+    tags: dict[int, list[str]]
+
+
+def _check_customer_rows(batch: list[tuple[int, list]], ctx: _CustomerCheck) -> _CheckedRows:
+    """Parse a batch of raw rows ``(line, cells)``, resolve their owners and make their stage
+    entries (ready for :meth:`CustomerStage.add_entries`). Reports nothing and (once the
+    owners are all loaded) asks the database nothing: :func:`_merge_customer_rows` reports and
+    stages, in file order, so the batches may be checked in other processes."""
+    log = _ErrorLog()
+    parsed = []
+    hmap = ctx.hmap
+    for line, values in batch:
+        row = _parse(values, hmap, line, log)
+        if row is not None:
+            parsed.append((line, row))
+    owners = ctx.owners
+    missing = {row["owner"] for _line, row in parsed if row.get("owner")} - owners.cache.keys()
+    if missing:
+        owners.preload(missing)
+    good, owner_errors, tags = [], {}, {}
+    for line, row in parsed:
+        owner = ctx.actor
         if row.get("owner"):
             owner = owners.get(row["owner"])
             if isinstance(owner, str):
-                report.error(line, "owner", owner)
+                owner_errors[line] = owner
                 continue
-        staged.append((line, False, _customer_values(row, owner if getattr(owner, "pk", None) else None, now)))
-        for tag in row.get("tags") or ():
-            tags.append((line, tag))
-    stage.add(staged, tags)
+        good.append((line, row, owner if getattr(owner, "pk", None) else None))
+        if row.get("tags"):
+            tags[line] = row["tags"]
+    if ctx.copy_lines is not None:
+        made = ctx.copy_lines(good)
+    else:
+        made = ctx.stage.entries([(line, _customer_values(row, owner, ctx.now)) for line, row, owner in good])
+    if owner_errors:
+        by_line = dict(zip([line for line, _row, _owner in good], made))
+        entries = [by_line.get(line) for line, _row in parsed]
+    else:
+        entries = made
+    return _CheckedRows(len(batch), log.errors, [line for line, _row in parsed], [row["ref"] for _line, row in parsed],
+                        entries, owner_errors, tags)
+
+
+def _merge_customer_rows(checked: _CheckedRows, *, report: ImportReport, seen: dict[str, int],
+                         stage: CustomerStage) -> None:
+    """Report a checked batch and stage its good rows. A code already seen on an earlier line
+    makes the row bad (and is checked before its owner, as the row's first fault)."""
+    report.rows_read += checked.read
+    for line, column, message in checked.errors:
+        report.error(line, column, message)
+    lines, refs = checked.lines, checked.refs
+    if not checked.owner_errors and seen.keys().isdisjoint(refs) and len(set(refs)) == len(refs):
+        # the usual batch: every parsed row is good, checked in bulk
+        seen.update(zip(refs, lines))
+        stage.add_entries(checked.entries, [(line, tag) for line, names in checked.tags.items() for tag in names])
+        return
+    entries, tags = [], []
+    for line, ref, entry in zip(lines, refs, checked.entries):
+        first = seen.get(ref)
+        if first is not None:
+            report.error(line, "ref", _("customer code '%(ref)s' is also on line %(line)d") % {"ref": ref, "line": first})
+            continue
+        seen[ref] = line
+        if entry is None:
+            report.error(line, "owner", checked.owner_errors[line])
+            continue
+        entries.append(entry)
+        tags.extend((line, tag) for tag in checked.tags.get(line, ()))
+    stage.add_entries(entries, tags)
 
 
 def _check_codes(stage: CustomerStage, *, report: ImportReport, policy) -> dict[str, int]:
@@ -543,34 +685,81 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
     return report
 
 
+#: A CSV file at least this big is parsed by worker processes (PostgreSQL, two cores or more).
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+#: How many (at most; fewer on a machine with fewer cores).
+PARALLEL_WORKERS = 2
+
+_worker_ctx: _CustomerCheck | None = None     # a forked parse worker's copy of the check's context
+
+
+def _parse_workers(table: Table) -> int:
+    """How many worker processes parse this file: none for a small file, a spreadsheet, SQLite,
+    one core, or a platform without ``fork`` (the workers inherit the parsed header, the owners
+    and the memoised cells instead of having them sent)."""
+    import multiprocessing
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if (table.format != "csv" or table.total_bytes < PARALLEL_MIN_BYTES or connection.vendor != "postgresql"
+            or cores < 2 or "fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):      # a daemon process may not have children
+        return 0
+    return max(1, min(PARALLEL_WORKERS, cores))
+
+
+def _check_in_worker(batch: list[tuple[int, list]]) -> _CheckedRows:
+    return _check_customer_rows(batch, _worker_ctx)
+
+
+def _checked_in_workers(table: Table, ctx: _CustomerCheck, workers: int) -> Iterator[_CheckedRows]:
+    """The file's batches checked by ``workers`` forked processes, yielded in file order.
+
+    This process reads the file and hands out the raw batches; at most a few batches per
+    worker are in flight, so memory stays flat however long the file. The workers only parse
+    (cells, search keys, owners from the list loaded before the fork, the stage's COPY text):
+    they never use the database connection they inherit, and end with ``os._exit`` (by
+    :mod:`multiprocessing`), so they never close it either."""
+    import multiprocessing
+    from collections import deque
+
+    global _worker_ctx
+    _worker_ctx = ctx
+    name_keys("客户 Kehu")     # the pinyin tables built once, here, rather than in every worker
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque = deque()
+            for batch in _batches(table.rows()):
+                pending.append(pool.apply_async(_check_in_worker, (batch,)))
+                if len(pending) > 2 * workers:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _worker_ctx = None
+
+
 def _check_customers(*, actor, table, hmap, report, policy, owners, stage, now, progress) -> dict[str, int]:
     """Pass 1: check every row; the good ones go to the staging table in their final shape.
     Then the duplicate warnings and the counts. Returns the existing codes the file updates
     (code → id)."""
     seen: dict[str, int] = {}
-    batch: list[tuple[int, dict]] = []
-
-    def check(batch):
-        _check_customer_batch(batch, report=report, owners=owners, actor=actor, stage=stage, now=now)
-
-    for line, values in table.rows():
-        report.rows_read += 1
-        row = _parse(values, hmap, line, report)
-        if row is not None:
-            ref = row["ref"]
-            first = seen.get(ref)
-            if first is not None:
-                report.error(line, "ref", _("customer code '%(ref)s' is also on line %(line)d") % {"ref": ref, "line": first})
-            else:
-                seen[ref] = line
-                batch.append((line, row))
-        if len(batch) >= BATCH:
-            check(batch)
-            batch = []
+    ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, now=now,
+                         copy_lines=_CopyLines(stage) if stage.postgres else None)
+    owners.before_query = stage.pause   # the connection is streaming the stage: a query waits its turn
+    workers = _parse_workers(table)
+    if workers:
+        owners.load_all()
+        checked_batches = _checked_in_workers(table, ctx, workers)
+    else:
+        checked_batches = (_check_customer_rows(batch, ctx) for batch in _batches(table.rows()))
+    try:
+        for checked in checked_batches:
+            _merge_customer_rows(checked, report=report, seen=seen, stage=stage)
             if progress:
                 progress("check", report.rows_read, None)
-    if batch:
-        check(batch)
+    finally:
+        checked_batches.close()     # the worker processes end here, whatever happened
     stage.finish()
     del seen
     existing_refs = _check_codes(stage, report=report, policy=policy)

@@ -75,6 +75,28 @@ def _plain_value(value):
     return value
 
 
+def _may_set(cursor, name: str) -> bool:
+    """Whether this session's role may ``SET`` the PostgreSQL parameter ``name``: a superuser, or
+    (PostgreSQL 15 and later) a role granted ``SET ON PARAMETER name``."""
+    cursor.execute("SELECT current_setting('server_version_num')::int >= 150000")
+    if cursor.fetchone()[0]:
+        cursor.execute("SELECT has_parameter_privilege(%s, 'SET')", [name])
+    else:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _compress_wal(cursor) -> None:
+    """Compress the full-page images this transaction writes to the WAL (lz4 where the server
+    has it). The write touches index pages all over a table bigger than the buffer cache, and
+    the first change to a page after each checkpoint logs the whole page: a million customers
+    wrote 2.5 GB of WAL, 1.7 GB compressed, and went in about 15 % faster."""
+    cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'wal_compression'")
+    row = cursor.fetchone()
+    cursor.execute("SET LOCAL wal_compression = " + ("lz4" if row and row[0] else "on"))
+
+
 class CustomerStage:
     """The staging table for one customer import on ``connection``."""
 
@@ -106,36 +128,42 @@ class CustomerStage:
             cursor.execute(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
             cursor.execute(f"CREATE INDEX {STAGE_TAGS}_line ON {STAGE_TAGS} (line)")
 
-    def add(self, rows: list[tuple[int, bool, dict]], tags: list[tuple[int, str]]) -> None:
-        """Append good rows: ``(line, existing, {attname: value})`` and ``(line, tag name)`` pairs.
-
-        On PostgreSQL the rows go down the open ``COPY`` (opened here when needed) and the
-        tags wait for :meth:`finish`; call :meth:`pause` before any other query."""
-        if not rows:
-            return
+    def entries(self, rows: list[tuple[int, dict]]) -> list:
+        """The stage's form of new rows ``(line, {attname: value})``, one entry per row, for
+        :meth:`add_entries`: on PostgreSQL a line of ``COPY`` text, elsewhere a parameter list.
+        Uses nothing but the rows (a parse worker process makes them)."""
         columns = self.columns
         if self.postgres:
             value = _copy_value
+            esc = _ESCAPE
+            # str values (nearly all) escaped inline: no call per value
+            return [f"{line}\tf\t"
+                    + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in map(values.__getitem__, columns)])
+                    + "\n"
+                    for line, values in rows]
+        return [[line, False, *[_plain_value(values[c]) for c in columns]] for line, values in rows]
+
+    def add_entries(self, entries: list, tags: list[tuple[int, str]]) -> None:
+        """Append good rows made by :meth:`entries`, and their ``(line, tag name)`` pairs.
+
+        On PostgreSQL the rows go down the open ``COPY`` (opened here when needed) and the
+        tags wait for :meth:`finish`; call :meth:`pause` before any other query."""
+        if not entries:
+            return
+        if self.postgres:
             if self._copy is None:
                 self._copy_exit = ExitStack()
                 cursor = self._copy_exit.enter_context(self.connection.cursor())
                 self._copy = self._copy_exit.enter_context(cursor.cursor.copy(f"COPY {STAGE} FROM STDIN"))
-            esc = _ESCAPE
-            # str values (nearly all) escaped inline: no call per value
-            self._copy.write("".join(
-                f"{line}\t{'t' if existing else 'f'}\t"
-                + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in map(values.__getitem__, columns)])
-                + "\n"
-                for line, existing, values in rows))
+            self._copy.write("".join(entries))
             self._tags.extend(f"{line}\t{name.translate(_ESCAPE)}\n" for line, name in tags)
         else:
             with self.connection.cursor() as cursor:
-                marks = ", ".join(["%s"] * (len(columns) + 2))
-                cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", [
-                    [line, existing, *[_plain_value(values[c]) for c in columns]] for line, existing, values in rows])
+                marks = ", ".join(["%s"] * (len(self.columns) + 2))
+                cursor.executemany(f"INSERT INTO {STAGE} VALUES ({marks})", entries)
                 if tags:
                     cursor.executemany(f"INSERT INTO {STAGE_TAGS} VALUES (%s, %s)", tags)
-        self.staged += len(rows)
+        self.staged += len(entries)
 
     def pause(self) -> None:
         """End the open ``COPY`` (waiting for the server to store what it was sent), so that
@@ -305,18 +333,53 @@ class CustomerStage:
             f"JOIN {cust} c ON c.ref = s.ref JOIN {tag} g ON g.name = t.name "
             f"WHERE {in_range} ORDER BY s.line, t.name", list(lines)))
         with conn.cursor() as cursor:
+            checked_once = False
             if self.postgres:
                 # The foreign keys (owner, team) checked as the rows go in
                 # rather than queued for the commit: a million queued checks cost more.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # The sort into pinyin order in memory, not in temporary files (this transaction only).
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                if _may_set(cursor, "wal_compression"):
+                    _compress_wal(cursor)
+                checked_once = _may_set(cursor, "session_replication_role") and self._lock_references(
+                    cursor, in_range, list(lines))
+                if checked_once:
+                    cursor.execute("SET LOCAL session_replication_role = replica")
             created = None
             for sql, args in statements:
                 cursor.execute(sql, args)
                 if created is None:
                     created = cursor.rowcount
+                    if checked_once:
+                        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
         return created
+
+    def _lock_references(self, cursor, in_range: str, lines: list) -> bool:
+        """Check the staged rows' foreign keys (owner, team) once per distinct value, the way
+        PostgreSQL's own check does it per row: each referenced row must exist, and is locked
+        ``FOR KEY SHARE`` until the commit so that nobody deletes it meanwhile. True when every
+        one is there — the caller may then insert without the per-row checks, which cost about
+        9 s for a million customers (two lookups a row). False (a user or team went away since
+        the file was checked): the caller keeps the per-row checks, which report the error."""
+        qn = self.connection.ops.quote_name
+        keys = [f for f in self.fields if f.is_relation and f.db_constraint]
+        if not keys:
+            return True
+        cursor.execute(f"SELECT DISTINCT {', '.join(f's.{qn(f.column)}' for f in keys)} FROM {STAGE} s "
+                       f"WHERE {in_range}", lines)
+        combos = cursor.fetchall()
+        for i, field in enumerate(keys):
+            wanted = sorted({row[i] for row in combos if row[i] is not None})
+            if not wanted:
+                continue
+            target = field.target_field
+            table, column = qn(target.model._meta.db_table), qn(target.column)
+            cursor.execute(f"SELECT t.{column} FROM {table} t WHERE t.{column} = ANY(%s) FOR KEY SHARE OF t",
+                           [wanted])
+            if len(cursor.fetchall()) != len(wanted):
+                return False
+        return True
 
     # -- cleaning up -----------------------------------------------------------------
     def _drop(self, cursor) -> None:

@@ -241,7 +241,7 @@ def run_import_bench(*, customers: int = 1_000_000, keep: bool = False, seed: in
                         cur.execute("VACUUM ANALYZE customers_customer")
                         cur.execute("VACUUM ANALYZE audit_auditevent")
                         # and the indexes as compact as before: a million entries inserted and
-                        # deleted leave them half empty (1.1 GB grew to 1.8 GB in eight runs),
+                        # deleted leave them half empty (746 MB grew to 1.8 GB in eight runs),
                         # which made each later run slower than the one before
                         cur.execute("REINDEX TABLE customers_customer")
     if result["import_seconds"] and result["copy_seconds"]:

@@ -415,6 +415,18 @@ class _Owners:
 CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags"}
 
 
+def _computed_values(row: dict, owner) -> dict:
+    """The fields of a new customer that are computed, not copied, from its parsed row: the
+    stripped name and its search keys, the normalised phone, the lower-case email, the owner and
+    the owner's team — as customers.services computes them."""
+    name = row["name"].strip()
+    key, pinyin, initials = _keys(name)
+    return {"name": name, "name_key": key, "name_pinyin": pinyin, "name_initials": initials,
+            "phone": normalise_phone(row.get("phone")), "email": (row.get("email") or "").strip().lower(),
+            "owner_id": owner.pk if owner is not None else None,
+            "team_id": owner.team_id if owner is not None else None}
+
+
 def _customer_values(row: dict, owner, now) -> dict:
     """Model attname → value for a new customer, keys computed as customers.services does."""
     values = dict(_defaults(Customer))
@@ -422,13 +434,7 @@ def _customer_values(row: dict, owner, now) -> dict:
         if key in ("owner", "tags"):
             continue
         values[CUSTOMER_FIELD_MAP.get(key, key)] = value
-    name = values["name"].strip()
-    values["name"] = name
-    values["name_key"], values["name_pinyin"], values["name_initials"] = _keys(name)
-    values["phone"] = normalise_phone(values.get("phone", ""))
-    values["email"] = (values.get("email") or "").strip().lower()
-    values["owner_id"] = owner.pk if owner is not None else None
-    values["team_id"] = owner.team_id if owner is not None else None
+    values.update(_computed_values(row, owner))
     values["created_at"] = values["updated_at"] = now
     if values.get("consent_marketing") or values.get("consent_data_processing"):
         values["consent_updated_at"] = now
@@ -455,46 +461,29 @@ class _CustomerCheck:
     owners: _Owners
     actor: object
     stage: CustomerStage
-    now: object
-    copy_lines: _CopyLines | None = None     # PostgreSQL
+    cells: _StageCells
 
 
-_COMPUTED = frozenset({"name", "name_key", "name_pinyin", "name_initials", "phone", "email", "owner_id", "team_id"})
-
-
-class _CopyLines:
-    """Stage entries (PostgreSQL ``COPY`` text lines) straight from parsed rows: the same values
-    as :func:`_customer_values` gives, for the staged columns only and without building the dict
-    of every field first (less than half the time a row; a million rows go through here)."""
+class _StageCells:
+    """The staged columns' values of new customers, straight from their parsed rows: what
+    :func:`_customer_values` gives for those columns, without first building the dict of every
+    field (a million rows go through here)."""
 
     def __init__(self, stage: CustomerStage):
-        from kehu.imports.staging import _ESCAPE, _copy_value
-
         defaults = _defaults(Customer)
         source = {v: k for k, v in CUSTOMER_FIELD_MAP.items()}      # attname → the file's field
-        self.plan = [(c in _COMPUTED, c if c in _COMPUTED else source.get(c, c), defaults.get(c))
+        computed = set(_computed_values({"name": ""}, None))
+        self.plan = [(c in computed, c if c in computed else source.get(c, c), defaults.get(c))
                      for c in stage.columns]
-        self.escape, self.value = _ESCAPE, _copy_value
 
-    def __call__(self, rows: list[tuple[int, dict, object]]) -> list[str]:
-        """``rows``: ``(line, parsed row, owner or None)``."""
-        esc, value, plan = self.escape, self.value, self.plan
-        out = []
+    def __call__(self, rows: list[tuple[int, dict, object]]) -> Iterator[tuple[int, list]]:
+        """``rows``: ``(line, parsed row, owner or None)`` → ``(line, cells in the stage's order)``,
+        one at a time (a batch of them alive at once costs the garbage collector seconds)."""
+        plan = self.plan
         for line, row, owner in rows:
-            name = row["name"].strip()
-            key, pinyin, initials = _keys(name)
-            email = row.get("email")
-            computed = {
-                "name": name, "name_key": key, "name_pinyin": pinyin, "name_initials": initials,
-                "phone": normalise_phone(row.get("phone", "")), "email": email.strip().lower() if email else "",
-                "owner_id": owner.pk if owner is not None else None,
-                "team_id": owner.team_id if owner is not None else None,
-            }
+            computed = _computed_values(row, owner)
             get = row.get
-            cells = [computed[c] if is_computed else get(c, default) for is_computed, c, default in plan]
-            out.append(f"{line}\tf\t"
-                       + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in cells]) + "\n")
-        return out
+            yield line, [computed[c] if is_computed else get(c, default) for is_computed, c, default in plan]
 
 
 @dataclass
@@ -539,10 +528,7 @@ def _check_customer_rows(batch: list[tuple[int, list]], ctx: _CustomerCheck) -> 
         good.append((line, row, owner if getattr(owner, "pk", None) else None))
         if row.get("tags"):
             tags[line] = row["tags"]
-    if ctx.copy_lines is not None:
-        made = ctx.copy_lines(good)
-    else:
-        made = ctx.stage.entries([(line, _customer_values(row, owner, ctx.now)) for line, row, owner in good])
+    made = ctx.stage.entries(ctx.cells(good))
     if owner_errors:
         by_line = dict(zip([line for line, _row, _owner in good], made))
         entries = [by_line.get(line) for line, _row in parsed]
@@ -647,7 +633,7 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
 def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now, skip_bad, dry_run, progress,
                       run) -> ImportReport:
     existing_refs = _check_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy,
-                                     owners=owners, stage=stage, now=now, progress=progress)
+                                     owners=owners, stage=stage, progress=progress)
     run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
     if dry_run:
         return report
@@ -705,7 +691,7 @@ def _parse_workers(table: Table) -> int:
             or cores < 2 or "fork" not in multiprocessing.get_all_start_methods()
             or multiprocessing.current_process().daemon):      # a daemon process may not have children
         return 0
-    return max(1, min(PARALLEL_WORKERS, cores))
+    return min(PARALLEL_WORKERS, cores)
 
 
 def _check_in_worker(batch: list[tuple[int, list]]) -> _CheckedRows:
@@ -739,13 +725,12 @@ def _checked_in_workers(table: Table, ctx: _CustomerCheck, workers: int) -> Iter
         _worker_ctx = None
 
 
-def _check_customers(*, actor, table, hmap, report, policy, owners, stage, now, progress) -> dict[str, int]:
+def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progress) -> dict[str, int]:
     """Pass 1: check every row; the good ones go to the staging table in their final shape.
     Then the duplicate warnings and the counts. Returns the existing codes the file updates
     (code → id)."""
     seen: dict[str, int] = {}
-    ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, now=now,
-                         copy_lines=_CopyLines(stage) if stage.postgres else None)
+    ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, cells=_StageCells(stage))
     owners.before_query = stage.pause   # the connection is streaming the stage: a query waits its turn
     workers = _parse_workers(table)
     if workers:

@@ -29,6 +29,7 @@ being temporary, they also disappear with the connection.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from contextlib import ExitStack
 from decimal import Decimal
 
@@ -128,20 +129,17 @@ class CustomerStage:
             cursor.execute(f"CREATE INDEX {STAGE}_line ON {STAGE} (line)")
             cursor.execute(f"CREATE INDEX {STAGE_TAGS}_line ON {STAGE_TAGS} (line)")
 
-    def entries(self, rows: list[tuple[int, dict]]) -> list:
-        """The stage's form of new rows ``(line, {attname: value})``, one entry per row, for
-        :meth:`add_entries`: on PostgreSQL a line of ``COPY`` text, elsewhere a parameter list.
-        Uses nothing but the rows (a parse worker process makes them)."""
-        columns = self.columns
+    def entries(self, rows: Iterable[tuple[int, list]]) -> list:
+        """The stage's form of new rows ``(line, values in the order of :attr:`columns`)``, one
+        entry per row, for :meth:`add_entries`: on PostgreSQL a line of ``COPY`` text, elsewhere
+        a parameter list. Uses nothing but the rows (a parse worker process makes them)."""
         if self.postgres:
             value = _copy_value
             esc = _ESCAPE
             # str values (nearly all) escaped inline: no call per value
-            return [f"{line}\tf\t"
-                    + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in map(values.__getitem__, columns)])
-                    + "\n"
-                    for line, values in rows]
-        return [[line, False, *[_plain_value(values[c]) for c in columns]] for line, values in rows]
+            return [f"{line}\tf\t" + "\t".join([v.translate(esc) if type(v) is str else value(v) for v in cells]) + "\n"
+                    for line, cells in rows]
+        return [[line, False, *[_plain_value(v) for v in cells]] for line, cells in rows]
 
     def add_entries(self, entries: list, tags: list[tuple[int, str]]) -> None:
         """Append good rows made by :meth:`entries`, and their ``(line, tag name)`` pairs.

@@ -11,7 +11,7 @@ from kehu.imports import services
 from kehu.imports.readers import open_table
 from kehu.imports.services import import_customers
 
-from .conftest import write_csv
+from .conftest import write_csv, write_xlsx
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="a PostgreSQL-only path")
 
@@ -81,17 +81,25 @@ def test_parse_workers_give_the_same_report_and_customers(org, customers, tmp_pa
 
 def test_no_parse_workers_for_sqlite_or_spreadsheets(tmp_path, monkeypatch):
     monkeypatch.setattr(services, "PARALLEL_MIN_BYTES", 0)
-    path = write_csv(tmp_path / "c.csv", [["ref", "name", "type"], ["A1", "One", "个人"]])
+    rows = [["ref", "name", "type"], ["A1", "One", "个人"]]
     expected = 2 if connection.vendor == "postgresql" else 0
-    assert services._parse_workers(open_table(path)) == expected
+    assert services._parse_workers(open_table(write_csv(tmp_path / "c.csv", rows))) == expected
+    assert services._parse_workers(open_table(write_xlsx(tmp_path / "c.xlsx", rows))) == 0
 
 
 @postgres_only
-def test_the_write_checks_owners_once_and_restores_the_session(org, tmp_path):
+def test_the_write_checks_owners_once_and_restores_the_session(org, tmp_path, monkeypatch):
+    from kehu.imports import staging
+
     path = write_csv(tmp_path / "c.csv", [["ref", "name", "type", "owner"], ["Q1", "甲", "个人", "sales_n1"],
                                           ["Q2", "乙", "个人", ""]])
+    real = staging.CustomerStage._lock_references
+    checked = []
+    monkeypatch.setattr(staging.CustomerStage, "_lock_references",
+                        lambda self, *args: checked.append(real(self, *args)) or checked[-1])
     report = import_customers(actor=org.users.admin, source=path)
     assert report.created == 2
+    assert checked == [True]        # the test database's role is a superuser: the once-per-value path
     assert Customer.objects.get(ref="Q1").owner == org.users.sales_n1
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")

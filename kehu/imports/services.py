@@ -66,7 +66,7 @@ from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
 from kehu.imports.columns import MEMO_SIZE, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, open_table
-from kehu.imports.staging import CustomerStage
+from kehu.imports.staging import CustomerStage, DuplicateSearch
 from kehu.org.models import User
 from kehu.org.policies import policy_for
 from kehu.sales.models import Order, OrderLine, Product
@@ -588,12 +588,13 @@ def _check_codes(stage: CustomerStage, *, report: ImportReport, policy) -> dict[
     return existing
 
 
-def _duplicate_warnings(stage: CustomerStage, report: ImportReport) -> None:
-    """Warnings for the same phone, email or name and city as an earlier row or an existing customer."""
+def _duplicate_warnings(search: DuplicateSearch, report: ImportReport) -> None:
+    """Warnings for the same phone, email or name and city as an earlier row or an existing
+    customer, from ``search`` (:meth:`CustomerStage.start_duplicates`)."""
     in_file = _("same %(what)s as line %(other)d (%(ref)s)")
     in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
     labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
-    total, first = stage.duplicates(limit=max(MAX_ISSUES - len(report.warnings), 1))
+    total, first = search.result()
     for line, kind, label, first_line, ref, name in first:
         if kind == 0:
             report.warning(line, label, in_file % {"what": labels[label], "other": first_line, "ref": ref})
@@ -634,10 +635,26 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
                       run) -> ImportReport:
     existing_refs = _check_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy,
                                      owners=owners, stage=stage, progress=progress)
+    # The duplicate warnings: for a big file found on a second connection while this one writes.
+    limit = max(MAX_ISSUES - len(report.warnings), 1)
+    writing = not dry_run and (skip_bad or not report.error_count)
+    search = stage.start_duplicates(limit) if writing else DuplicateSearch(stage.duplicates(limit))
+    try:
+        return _write_customers(actor=actor, table=table, hmap=hmap, report=report, owners=owners, stage=stage,
+                                now=now, skip_bad=skip_bad, dry_run=dry_run, progress=progress, run=run,
+                                existing_refs=existing_refs, search=search)
+    finally:
+        search.close()
+
+
+def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad, dry_run, progress, run,
+                     existing_refs, search) -> ImportReport:
     run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
     if dry_run:
+        _duplicate_warnings(search, report)
         return report
     if report.error_count and not skip_bad:
+        _duplicate_warnings(search, report)
         report.refused = True
         report.created = report.updated = 0
         _finish_run(run, report, ImportStatus.REFUSED)
@@ -663,6 +680,7 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
                 if progress:
                     progress("write", created + updated, good)
         report.created, report.updated, report.written = created, updated, True
+        _duplicate_warnings(search, report)   # before the commit: a failed search writes nothing
         _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
             (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
              % {"created": created, "updated": updated, "file": report.filename},
@@ -727,8 +745,8 @@ def _checked_in_workers(table: Table, ctx: _CustomerCheck, workers: int) -> Iter
 
 def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progress) -> dict[str, int]:
     """Pass 1: check every row; the good ones go to the staging table in their final shape.
-    Then the duplicate warnings and the counts. Returns the existing codes the file updates
-    (code → id)."""
+    Then the codes and the counts; the duplicate warnings follow (:meth:`CustomerStage.start_duplicates`).
+    Returns the existing codes the file updates (code → id)."""
     seen: dict[str, int] = {}
     ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, cells=_StageCells(stage))
     owners.before_query = stage.pause   # the connection is streaming the stage: a query waits its turn
@@ -750,8 +768,6 @@ def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progr
     existing_refs = _check_codes(stage, report=report, policy=policy)
     if connection.vendor == "postgresql":
         stage.analyze()
-    with transaction.atomic():     # a transaction for the SET LOCAL of the duplicate query
-        _duplicate_warnings(stage, report)
     if progress:
         progress("check", report.rows_read, None)
     report.updated = len(existing_refs)

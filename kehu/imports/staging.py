@@ -15,7 +15,9 @@ Then:
 - :meth:`CustomerStage.duplicates` finds the duplicate warnings with six
   joins / window queries over the whole file at once — same phone, email or
   name and city as an earlier row of the file, or as a customer already in
-  the database — instead of one lookup per row or per batch;
+  the database — instead of one lookup per row or per batch; for a big file
+  :meth:`CustomerStage.start_duplicates` runs that query on a second
+  connection while the first one writes;
 - :meth:`CustomerStage.insert_new` writes the new customers (each marked
   with the import that created it) and their tags with ``INSERT … SELECT``
   from the staging table, so no row goes through Python a second time.
@@ -29,9 +31,13 @@ being temporary, they also disappear with the connection.
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from collections.abc import Iterable
 from contextlib import ExitStack
 from decimal import Decimal
+
+from django.db import connections, transaction
 
 from kehu.customers.models import Customer, Tag
 
@@ -96,6 +102,190 @@ def _compress_wal(cursor) -> None:
     cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'wal_compression'")
     row = cursor.fetchone()
     cursor.execute("SET LOCAL wal_compression = " + ("lz4" if row and row[0] else "on"))
+
+
+#: A stage of at least this many rows has its duplicates found on a second connection.
+SIDE_MIN_ROWS = 100_000
+#: What the duplicate query reads from the stage.
+KEY_COLUMNS = ("line", "ref", "phone", "email", "name_key", "city")
+
+
+def _find_duplicates(cursor, limit: int, *, postgres: bool) -> tuple[int, list]:
+    """Run the duplicate query of :meth:`CustomerStage.duplicates` on ``cursor``, whose
+    connection has the stage (or its :data:`KEY_COLUMNS`) as ``STAGE``, in a transaction."""
+    cust = Customer._meta.db_table
+    keys = {"phone": ("phone",), "email": ("email",), "name": ("name_key", "city")}
+    guard = {"phone": "phone <> ''", "email": "email <> ''", "name": "city <> ''"}
+    guard_db = {**guard, "email": "email > ''"}
+    parts, ctes = [], []
+    # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
+    # join instead of merging the window over it into a plan over every customer.
+    materialized = "MATERIALIZED " if postgres else ""
+    for order, label in enumerate(LABELS):
+        cols = ", ".join(keys[label])
+        parts.append(
+            f"SELECT line, 0 AS kind, {order} AS label, first_line, first_ref AS ref, '' AS name FROM ("
+            f" SELECT line, FIRST_VALUE(line) OVER w AS first_line, FIRST_VALUE(ref) OVER w AS first_ref"
+            f" FROM {STAGE} WHERE {guard[label]} WINDOW w AS (PARTITION BY {cols} ORDER BY line)"
+            f") f{order} WHERE line <> first_line")
+        on = " AND ".join(f"c.{k} = s.{k}" for k in keys[label])
+        parts.append(
+            f"SELECT line, 1 AS kind, {order} AS label, NULL AS first_line, ref, name FROM ("
+            f" SELECT m.line AS line, m.ref AS ref, m.name AS name,"
+            f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.name, m.id) AS n FROM m{order} m"
+            f") d{order} WHERE n = 1")
+        # (email > '' on the customer table: the partial index on email serves a small file)
+        ctes.append(
+            f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
+            f" FROM {STAGE} s JOIN {cust} c ON {on}"
+            f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
+    sql = ("WITH " + ", ".join(ctes) + " SELECT u.*, COUNT(*) OVER () AS total FROM ("
+           + " UNION ALL ".join(parts) + ") u ORDER BY 1, 2, 3 LIMIT %s")
+    if postgres:
+        # Sorts and hashes of a million rows: in memory, for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")   # its estimates are far off; compiling costs seconds
+    cursor.execute(sql, [limit])
+    rows = cursor.fetchall()
+    total = rows[0][6] if rows else 0
+    return total, [(line, kind, LABELS[label], first_line, ref, name)
+                   for line, kind, label, first_line, ref, name, _total in rows]
+
+
+class DuplicateSearch:
+    """The outcome of :meth:`CustomerStage.start_duplicates`: :meth:`result` gives what
+    :meth:`CustomerStage.duplicates` gives; :meth:`close` ends the search if still running."""
+
+    def __init__(self, found=None):
+        self._found = found
+
+    def result(self) -> tuple[int, list]:
+        return self._found
+
+    def close(self) -> None:
+        pass
+
+
+class _SideDuplicates(DuplicateSearch):
+    """The duplicate query on a second connection, in a thread.
+
+    This thread sends the :data:`KEY_COLUMNS` of the stage (a temporary table, which only its
+    own connection sees) out with ``COPY … TO STDOUT``; the other thread opens its own
+    connection, ``COPY``-s them into a temporary table of the same name there and runs the
+    same query on it. The chunks go through a short queue, so memory stays flat. The second
+    connection only reads, sees the customers as committed (the importing connection is
+    outside any transaction when the search starts, and its own write stays invisible until
+    it commits) and is closed when the search ends. When it cannot connect (no free
+    connection, say), the search runs on the importing connection before anything is
+    written, as for a small file."""
+
+    def __init__(self, stage: CustomerStage, limit: int):
+        super().__init__()
+        self.stage, self.limit = stage, limit
+        self._error: BaseException | None = None
+        self._side = None
+        self._connected = threading.Event()
+        self._stop = threading.Event()
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        # the connection's own wrapper (not the thread-local proxy), to clone in the thread
+        wrapper = connections[stage.connection.alias]
+        self._thread = threading.Thread(target=self._search, args=(type(wrapper), dict(wrapper.settings_dict),
+                                                                  wrapper.alias, stage.key_columns_sql()),
+                                        name="kehu-import-duplicates", daemon=True)
+        self._thread.start()
+        self._connected.wait()
+        if self._error is not None:         # no second connection: search here and now
+            self._thread.join()
+            self._error = None
+            self._found = stage.duplicates(limit)
+            return
+        try:
+            self._send()
+        except BaseException:
+            self.close()
+            raise
+
+    def _send(self) -> None:
+        cols = ", ".join(self.stage.connection.ops.quote_name(c) for c in KEY_COLUMNS)
+        chunk, size, wanted = [], 0, True
+        with self.stage.connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY (SELECT {cols} FROM {STAGE}) TO STDOUT") as copy:
+                for data in copy:
+                    if not wanted:
+                        continue            # the search failed: read to the end, send nothing
+                    chunk.append(bytes(data))
+                    size += len(data)
+                    if size >= 1 << 20:
+                        wanted = self._put(b"".join(chunk))
+                        chunk, size = [], 0
+        if wanted and chunk:
+            wanted = self._put(b"".join(chunk))
+        if wanted:
+            self._put(None)
+
+    def _put(self, item) -> bool:
+        """Queue ``item`` for the search; False when the search has ended (an error)."""
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _search(self, wrapper_class, settings_dict: dict, alias: str, create_sql: str) -> None:
+        try:
+            try:
+                self._side = self._connect(wrapper_class, settings_dict, alias)
+            finally:
+                self._connected.set()
+            with self._side.cursor() as cursor:
+                cursor.execute(create_sql)
+                with cursor.cursor.copy(f"COPY {STAGE} FROM STDIN") as copy:
+                    while (data := self._queue.get()) is not None and not self._stop.is_set():
+                        copy.write(data)
+                if self._stop.is_set():
+                    return
+                cursor.execute(f"ANALYZE {STAGE}")
+                self._side.set_autocommit(False)
+                try:
+                    self._found = _find_duplicates(cursor, self.limit, postgres=True)
+                finally:
+                    self._side.rollback()
+        except BaseException as exc:  # noqa: BLE001 - handed to the importing thread by result()
+            self._error = exc
+        finally:
+            if self._side is not None:
+                self._side.close()
+
+    @staticmethod
+    def _connect(wrapper_class, settings_dict: dict, alias: str):
+        """A connection of this thread's own to the importing connection's database."""
+        side = wrapper_class(settings_dict, alias=alias)
+        side.ensure_connection()
+        return side
+
+    def result(self) -> tuple[int, list]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._found
+
+    def close(self) -> None:
+        """Stop the search (the import failed): cancel its query and wait for the thread."""
+        self._stop.set()
+        while self._thread.is_alive():
+            raw = getattr(self._side, "connection", None)
+            if raw is not None:
+                try:
+                    getattr(raw, "cancel_safe", raw.cancel)()
+                except Exception:  # noqa: BLE001 - it may have just finished
+                    pass
+            try:                    # unblock a search still waiting for rows
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+            self._thread.join(timeout=0.5)
 
 
 class CustomerStage:
@@ -238,44 +428,27 @@ class CustomerStage:
         merged into another, whose code differs from the row's, with that
         phone, email, or name key and city.
         """
-        cust = Customer._meta.db_table
-        keys = {"phone": ("phone",), "email": ("email",), "name": ("name_key", "city")}
-        guard = {"phone": "phone <> ''", "email": "email <> ''", "name": "city <> ''"}
-        guard_db = {**guard, "email": "email > ''"}
-        parts, ctes = [], []
-        # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
-        # join instead of merging the window over it into a plan over every customer.
-        materialized = "MATERIALIZED " if self.postgres else ""
-        for order, label in enumerate(LABELS):
-            cols = ", ".join(keys[label])
-            parts.append(
-                f"SELECT line, 0 AS kind, {order} AS label, first_line, first_ref AS ref, '' AS name FROM ("
-                f" SELECT line, FIRST_VALUE(line) OVER w AS first_line, FIRST_VALUE(ref) OVER w AS first_ref"
-                f" FROM {STAGE} WHERE {guard[label]} WINDOW w AS (PARTITION BY {cols} ORDER BY line)"
-                f") f{order} WHERE line <> first_line")
-            on = " AND ".join(f"c.{k} = s.{k}" for k in keys[label])
-            parts.append(
-                f"SELECT line, 1 AS kind, {order} AS label, NULL AS first_line, ref, name FROM ("
-                f" SELECT m.line AS line, m.ref AS ref, m.name AS name,"
-                f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.name, m.id) AS n FROM m{order} m"
-                f") d{order} WHERE n = 1")
-            # (email > '' on the customer table: the partial index on email serves a small file)
-            ctes.append(
-                f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
-                f" FROM {STAGE} s JOIN {cust} c ON {on}"
-                f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
-        sql = ("WITH " + ", ".join(ctes) + " SELECT u.*, COUNT(*) OVER () AS total FROM ("
-               + " UNION ALL ".join(parts) + ") u ORDER BY 1, 2, 3 LIMIT %s")
-        with self.connection.cursor() as cursor:
-            if self.postgres:
-                # Sorts and hashes of a million rows: in memory, for this transaction only.
-                cursor.execute("SET LOCAL work_mem = '64MB'")
-                cursor.execute("SET LOCAL jit = off")   # its estimates are far off; compiling costs seconds
-            cursor.execute(sql, [limit])
-            rows = cursor.fetchall()
-        total = rows[0][6] if rows else 0
-        return total, [(line, kind, LABELS[label], first_line, ref, name)
-                       for line, kind, label, first_line, ref, name, _total in rows]
+        with transaction.atomic(using=self.connection.alias):   # for the SET LOCAL of the query
+            with self.connection.cursor() as cursor:
+                return _find_duplicates(cursor, limit, postgres=self.postgres)
+
+    def start_duplicates(self, limit: int) -> "DuplicateSearch":
+        """:meth:`duplicates`, found meanwhile on a second connection where that pays: on
+        PostgreSQL, for a big stage, with the importing connection outside any transaction (so
+        that the second one sees the same customers). The caller goes on with the write, which
+        keeps one core busy, while the other core runs the duplicate query — about 9 s of a
+        million-row import — and takes :meth:`DuplicateSearch.result` before it commits.
+        Elsewhere the search is done here, before returning."""
+        if self.postgres and self.staged >= SIDE_MIN_ROWS and not self.connection.in_atomic_block:
+            return _SideDuplicates(self, limit)
+        return DuplicateSearch(self.duplicates(limit))
+
+    def key_columns_sql(self) -> str:
+        """``CREATE TEMPORARY TABLE`` for a copy of the columns the duplicate query reads."""
+        qn = self.connection.ops.quote_name
+        types = {f.attname: f.db_type(self.connection) for f in self.fields}
+        cols = ", ".join(f"{qn(c)} {types[c]}" for c in KEY_COLUMNS[1:])
+        return f"CREATE TEMPORARY TABLE {STAGE} (line integer NOT NULL, {cols})"
 
     # -- writing --------------------------------------------------------------------
     def insert_sql(self, stamp, lines: tuple[int, int], run_id: int | None = None) -> tuple[str, list]:

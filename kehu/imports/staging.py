@@ -432,7 +432,7 @@ class CustomerStage:
             with self.connection.cursor() as cursor:
                 return _find_duplicates(cursor, limit, postgres=self.postgres)
 
-    def start_duplicates(self, limit: int) -> "DuplicateSearch":
+    def start_duplicates(self, limit: int) -> DuplicateSearch:
         """:meth:`duplicates`, found meanwhile on a second connection where that pays: on
         PostgreSQL, for a big stage, with the importing connection outside any transaction (so
         that the second one sees the same customers). The caller goes on with the write, which

@@ -4,6 +4,7 @@ second connection closed afterwards, a failed search writes nothing, and no seco
 to be had means the search runs on the importing connection."""
 
 import threading
+import time
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -32,10 +33,17 @@ def _warnings(report):
     return sorted((w.line, w.column, w.message) for w in report.warnings)
 
 
-def _sessions() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+def _sessions(expected: int | None = None) -> int:
+    """The database's sessions; with ``expected``, waits (up to 10 s) for the count to come back to
+    it: a closed connection's server process leaves ``pg_stat_activity`` a moment after the close."""
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            count = cursor.fetchone()[0]
+        if expected is None or count == expected:
+            return count
+        time.sleep(0.1)
+    return count
 
 
 def _spy_searches(monkeypatch) -> list:
@@ -65,7 +73,7 @@ def test_the_second_connection_finds_the_same_warnings(org, customers, tmp_path,
     assert report.created == 40 and report.written
     assert _warnings(report) == _warnings(here)
     assert report.warning_count == here.warning_count
-    assert _sessions() == sessions                      # the second connection is closed
+    assert _sessions(sessions) == sessions              # the second connection is closed
     assert not [t for t in threading.enumerate() if t.name == "kehu-import-duplicates"]
 
 
@@ -109,7 +117,9 @@ def test_without_a_second_connection_the_search_runs_here(org, customers, tmp_pa
         raise OperationalError("FATAL: sorry, too many clients already")
 
     monkeypatch.setattr(staging._SideDuplicates, "_connect", staticmethod(refused))
+    started = _spy_searches(monkeypatch)
     report = import_customers(actor=org.users.admin, source=path)
+    assert started == ["_SideDuplicates"]       # tried, refused, then searched on the first connection
     assert report.created == 40
     assert _warnings(report) == _warnings(here)
 
@@ -123,8 +133,10 @@ def test_a_failed_write_stops_the_search(org, customers, tmp_path, monkeypatch):
         raise OperationalError("the disk is full")
 
     monkeypatch.setattr(CustomerStage, "insert_new", broken)
+    started = _spy_searches(monkeypatch)
     with pytest.raises(OperationalError, match="the disk is full"):
         import_customers(actor=org.users.admin, source=path)
+    assert started == ["_SideDuplicates"]
     assert not Customer.objects.filter(ref__startswith="S").exists()
-    assert _sessions() == sessions
+    assert _sessions(sessions) == sessions
     assert not [t for t in threading.enumerate() if t.name == "kehu-import-duplicates"]

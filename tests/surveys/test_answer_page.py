@@ -103,7 +103,10 @@ def test_autosave(invitations):
 
 def test_unknown_and_malformed_tokens_are_a_plain_404(invitations):
     client = Client()
-    for token in ["x" * 43, invitations[0].token[:-1] + ("A" if invitations[0].token[-1] != "A" else "B"),
+    real = invitations[0].token
+    # only the whole token opens the page: no prefix, suffix, part or case change of it
+    for token in ["x" * 43, real[:-1] + ("A" if real[-1] != "A" else "B"), real[:-1], real[:20], real[1:],
+                  real + "A", real.swapcase() if real.swapcase() != real else real[::-1],
                   "short", "a" * 200, "%3Cscript%3E"]:
         response = client.get(f"/s/{token}/")
         assert response.status_code == 404, token

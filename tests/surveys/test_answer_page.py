@@ -126,6 +126,24 @@ def test_closed_and_planned_waves(invitations, org):
     assert 'data-testid="answer-closed"' in html and "closed" in html and "<form" not in html
 
 
+def test_an_open_wave_past_its_closing_date_takes_no_answers(invitations):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    inv = invitations[0]
+    today = timezone.localdate()
+    type(inv.wave).objects.filter(pk=inv.wave.pk).update(opens_on=today - dt.timedelta(days=9),
+                                                         closes_on=today)
+    _response, html = _open(Client(), inv.token, lang="en")
+    assert "<form" in html  # the closing day itself still counts
+    type(inv.wave).objects.filter(pk=inv.wave.pk).update(closes_on=today - dt.timedelta(days=1))
+    _response, html = _open(Client(), inv.token, lang="en")
+    assert 'data-testid="answer-closed"' in html and "<form" not in html
+    assert Client().post(f"/s/{inv.token}/", GOOD).status_code == 410
+    assert not Response.objects.filter(invitation=inv).exists()
+
+
 def test_csrf_is_required(invitations):
     inv = invitations[0]
     client = Client(enforce_csrf_checks=True)

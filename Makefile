@@ -32,8 +32,8 @@ serve: install
 
 ## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
 # The two databases' runs go side by side (one core each); -O keeps each run's output together.
-test: install-test browsers pdf-libs postgres datasets
-	$(MAKE) -O -j2 test-sqlite test-postgres
+test: install-test browsers pdf-libs postgres datasets bench-reference
+	KEHU_REQUIRE_REFERENCE=1 $(MAKE) -O -j2 test-sqlite test-postgres
 
 test-sqlite: install-test
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -45,6 +45,11 @@ test-postgres: install-test postgres
 .PHONY: datasets
 datasets:
 	@bash scripts/fetch-cdnow.sh
+
+## make bench-reference: the lifetimes environment the value models are compared with (var/bench-venvs/lifetimes)
+.PHONY: bench-reference
+bench-reference: install
+	@$(BIN)/python -c "from pathlib import Path; from kehu.bench.analytics import ensure_reference_venv; ensure_reference_venv(Path('var/bench-venvs/lifetimes'))"
 
 browsers:
 	@bash scripts/ensure-chromium.sh

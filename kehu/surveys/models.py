@@ -76,6 +76,9 @@ class Survey(TimeStamped):
     resurvey_days = models.PositiveIntegerField(
         _("do not survey a customer again within (days)"), default=90,
     )
+    # The structural model's options as the survey file gives them (its ``model:``
+    # mapping; kehu.surveys.definitions.MODEL_DEFAULTS for the rest).
+    model_options = models.JSONField(_("structural model options"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
 

@@ -136,6 +136,8 @@ class Customer(TimeStamped):
     education = models.CharField(_("education"), max_length=30, blank=True, default="")
     preferred_channel = models.CharField(_("preferred channel"), max_length=20, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # 身份证号 or passport number; masked for viewers without the right (kehu.privacy.masking).
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True, default="")
     lifestyle = models.CharField(_("lifestyle"), max_length=60, blank=True, default="")
     personality = models.CharField(_("personality"), max_length=60, blank=True, default="")
 

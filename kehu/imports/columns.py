@@ -92,6 +92,7 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("education", max_length=_max("education"), aliases=("学历", "教育程度")),
     Column("preferred_channel", max_length=_max("preferred_channel"), aliases=("channel", "偏好渠道", "首选渠道")),
     Column("birthday", kind="date", aliases=("birth date", "date of birth", "生日", "出生日期")),
+    Column("id_number", max_length=_max("id_number"), aliases=("id number", "id no", "身份证号", "身份证号码", "证件号码")),
     Column("lifestyle", max_length=_max("lifestyle"), aliases=("生活方式",)),
     Column("personality", max_length=_max("personality"), aliases=("个性", "性格")),
     Column("usage_rate", max_length=_max("usage_rate"), aliases=("使用率",)),

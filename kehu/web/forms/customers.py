@@ -14,7 +14,7 @@ CLASSIFICATION_FIELDS = [
 ]
 ORGANIZATION_FIELDS = ["industry", "size", "annual_budget", "share_of_wallet", "strategic_importance"]
 INDIVIDUAL_FIELDS = [
-    "gender", "age_band", "occupation", "income_band", "education", "preferred_channel", "birthday",
+    "gender", "age_band", "occupation", "income_band", "education", "preferred_channel", "birthday", "id_number",
     "lifestyle", "personality",
 ]
 BEHAVIOUR_FIELDS = ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]

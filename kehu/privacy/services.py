@@ -255,7 +255,8 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
     """Apply the retention rules (see docs/operations.md, "Retention of personal data"):
 
     - interactions that occurred before ``KEHU_RETAIN_INTERACTIONS_DAYS`` ago are
-      deleted (their summaries are notes about people);
+      deleted (their summaries are notes about people), and the texts of their
+      audit records cleared;
     - survey responses submitted (or, never submitted, started) before
       ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS`` ago are anonymised: free-text
       answers cleared and the link to the person (customer, invitation)
@@ -276,7 +277,13 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
     if dry_run or not (result.interactions or result.responses):
         return result
     with transaction.atomic():
-        inter_qs.delete()
+        if result.interactions:
+            # The audit copies of a purged interaction hold its texts too.
+            ids = list(inter_qs.values_list("pk", flat=True))
+            for start in range(0, len(ids), 2000):
+                AuditEvent.objects.filter(entity="interaction", entity_id__in=ids[start:start + 2000]).update(
+                    changes={}, summary="")
+            inter_qs.delete()
         for start in range(0, len(response_ids), 2000):
             chunk = response_ids[start:start + 2000]
             Answer.objects.filter(response_id__in=chunk).exclude(text="").update(text="")

@@ -106,6 +106,8 @@ def old_and_new(org, gas):
     c = CustomerFactory(name="留存", owner=org.users.sales_n1)
     now = timezone.now()
     old_i = InteractionFactory(customer=c, occurred_at=now - dt.timedelta(days=400), summary="旧纪要")
+    AuditEvent.objects.create(action="create", entity="interaction", entity_id=old_i.pk, customer_id=c.pk,
+                              summary="旧纪要", changes={"summary": "旧纪要"})
     new_i = InteractionFactory(customer=c, occurred_at=now - dt.timedelta(days=10), summary="新纪要")
     wave = Wave.objects.create(survey=gas, name="R")
     text_q = gas.questions.filter(kind="text").first()
@@ -141,6 +143,7 @@ def test_purge_deletes_old_interactions_and_anonymises_old_answers(org, old_and_
     assert not old.answers.exclude(text="").exists()
     new = Response.objects.get(pk=responses["new"].pk)
     assert new.customer_id is not None and new.answers.exclude(text="").exists()
+    assert AuditEvent.objects.get(entity="interaction", entity_id=old_i.pk).changes == {}
     ev = AuditEvent.objects.get(action="privacy.purge")
     assert ev.changes["interactions"] == 1 and ev.changes["responses"] == 1
     assert retention_purge().responses == 0  # done once

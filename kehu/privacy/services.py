@@ -193,6 +193,8 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
         customer.consent_marketing = customer.consent_data_processing = False
         customer.consent_updated_at = now
         customer.save()
+        contact_names = sorted({n for n in Contact.objects.filter(customer=customer).values_list("name", flat=True)
+                                if n}, key=len, reverse=True)
         result.contacts = Contact.objects.filter(customer=customer).count()
         Contact.objects.filter(customer=customer).update(reports_to=None)
         Contact.objects.filter(customer=customer).delete()
@@ -209,6 +211,8 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
             ev.changes = _scrub(ev.changes) if isinstance(ev.changes, dict) else ev.changes
             if old_name and old_name in ev.summary:
                 ev.summary = ev.summary.replace(old_name, customer.ref)
+            for name in contact_names:
+                ev.summary = ev.summary.replace(name, ERASED)
         AuditEvent.objects.bulk_update(events, ["changes", "summary"], batch_size=500)
         result.audit_events = len(events)
         audit_record(actor=actor, action="privacy.erase", instance=customer, customer_id=customer.pk,

@@ -20,7 +20,7 @@ from kehu.engagement.models import Interaction
 from kehu.privacy.services import customer_erase, personal_data_export
 from kehu.sales.models import Order
 from kehu.surveys.models import Answer, Response, ResponseStatus, Wave
-from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory
+from tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,10 @@ def person(org, gas):
     c = CustomerFactory(name="李四", kind="individual", owner=org.users.sales_n1, phone="13812345678",
                         email="lisi@example.com", address="北京市海淀区1号", remarks="喜欢绿茶", id_number="110101199001011234")
     customer_update(actor=org.users.sales_n1, customer=c, data={"consent_marketing": True})
-    ContactFactory(customer=c, name="李四的助理", phone="13700000000", email="assistant@example.com")
+    from kehu.customers.services import contact_create
+
+    contact_create(actor=org.users.sales_n1, customer=c, data={"name": "王助理", "phone": "13700000000",
+                                                                "email": "assistant@example.com"})
     InteractionFactory(customer=c, summary="谈到了他的家庭情况")
     OrderFactory(customer=c)
     wave = Wave.objects.create(survey=gas, name="W")
@@ -117,6 +120,7 @@ def test_erase_removes_identifying_data_and_keeps_orders(org, person):
     assert Response.objects.get(customer=person).index == 80
     for ev in AuditEvent.objects.filter(customer_id=person.pk).exclude(action="privacy.erase"):
         assert "李四" not in json.dumps(ev.changes, ensure_ascii=False) + ev.summary
+        assert "王助理" not in json.dumps(ev.changes, ensure_ascii=False) + ev.summary
         assert "13812345678" not in json.dumps(ev.changes)
     ev = AuditEvent.objects.get(action="privacy.erase")
     assert (ev.actor, ev.customer_id, ev.changes["reason"]) == (org.users.admin, person.pk, "本人书面申请 2026-12-01")

@@ -172,3 +172,17 @@ def test_kehu_privacy_erase(org, person, monkeypatch, capsys):
     assert Customer.objects.get(pk=person.pk).phone == ""
     assert AuditEvent.objects.filter(action="privacy.erase", actor=org.users.admin).exists()
     assert kehu_main(["privacy", "erase", person.ref, "--reason", "x", "--yes", "--as", "sales_n1"]) == 1
+
+
+def test_the_pages_in_chinese(org, person, client):
+    user = org.users.admin
+    user.language = "zh-hans"
+    user.save()
+    client.force_login(user)
+    detail = client.get(reverse("customer_detail", args=[person.pk])).content.decode()
+    assert "个人信息" in detail and "导出该客户的全部数据" in detail and "删除个人信息…" in detail
+    assert "证件号码" in detail
+    erase = client.get(reverse("privacy_erase", args=[person.pk])).content.decode()
+    assert "此操作不可撤销" in erase and "永久删除" in erase
+    files = _zip(client.post(reverse("privacy_export", args=[person.pk])).content)
+    assert "关于 李四" in files["index.html"] and "变更历史" in files["index.html"]

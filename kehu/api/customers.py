@@ -81,6 +81,8 @@ class CustomerOut(Schema):
     remarks: str
     consent_marketing: bool
     consent_data_processing: bool
+    opt_out_email: bool = Field(description="Opted out of e-mail: nothing is e-mailed to the customer.")
+    opt_out_sms: bool = Field(description="Opted out of SMS: no text message is sent to the customer.")
     consent_updated_at: Optional[dt.datetime]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -155,6 +157,8 @@ class CustomerIn(Schema):
     remarks: str = ""
     consent_marketing: bool = False
     consent_data_processing: bool = False
+    opt_out_email: bool = False
+    opt_out_sms: bool = False
 
 
 CustomerPatchIn = partial_schema(CustomerIn, "CustomerPatchIn")

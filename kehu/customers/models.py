@@ -170,6 +170,10 @@ class Customer(TimeStamped):
     consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
     consent_data_processing = models.BooleanField(_("consents to data processing"), default=False)
     consent_updated_at = models.DateTimeField(_("consent updated"), null=True, blank=True)
+    # Opt-outs per channel (退订): nothing is sent on a channel the customer opted out of,
+    # whatever the consents say (kehu.privacy.consent).
+    opt_out_email = models.BooleanField(_("opted out of e-mail"), default=False)
+    opt_out_sms = models.BooleanField(_("opted out of SMS"), default=False)
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True,

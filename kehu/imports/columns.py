@@ -110,6 +110,8 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("remarks", kind="text", aliases=("notes", "note", "comment", "备注", "说明")),
     Column("consent_marketing", kind="bool", aliases=("marketing consent", "同意营销", "营销许可")),
     Column("consent_data_processing", kind="bool", aliases=("data processing consent", "同意数据处理", "数据处理许可")),
+    Column("opt_out_email", kind="bool", aliases=("email opt-out", "退订邮件", "拒收邮件")),
+    Column("opt_out_sms", kind="bool", aliases=("sms opt-out", "退订短信", "拒收短信")),
 )
 
 ORDER_COLUMNS: tuple[Column, ...] = (

@@ -15,9 +15,9 @@ Rules (the consent fields of :class:`kehu.customers.models.Customer`):
 - a customer who never consented is held back as ``no_consent``; one whose
   consent was given and later withdrawn (``consent_updated_at`` set, the
   consent now off: the customer's history shows when) as ``withdrawn``;
-- consent is recorded per customer, not per channel: e-mail, SMS and any
-  later channel follow the same two fields. ``channel`` is part of the
-  signature so that per-channel opt-outs can be added here alone.
+- the consents are per customer; on top of them a customer may opt out of
+  a channel (``opt_out_email``, ``opt_out_sms``, 退订): nothing is sent on
+  that channel, whatever the consents say (``opted_out``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,14 @@ MARKETING = "marketing"
 CHANNELS = ("email", "sms")
 NO_CONSENT = "no_consent"
 WITHDRAWN = "withdrawn"
+OPTED_OUT = "opted_out"
+OPT_OUT_FIELDS = {"email": "opt_out_email", "sms": "opt_out_sms"}
 BATCH = 2000
 
 
-def _reason(*, marketing: bool, processing: bool, updated_at, purpose: str) -> str:
+def _reason(*, marketing: bool, processing: bool, updated_at, purpose: str, opted_out: bool = False) -> str:
+    if opted_out:
+        return OPTED_OUT
     ok = processing and (marketing or purpose != MARKETING)
     if ok:
         return ""
@@ -46,7 +50,8 @@ def hold_reason(customer: Customer, *, channel: str, purpose: str = SERVICE) -> 
     if channel not in CHANNELS:
         raise ValueError(channel)
     return _reason(marketing=customer.consent_marketing, processing=customer.consent_data_processing,
-                   updated_at=customer.consent_updated_at, purpose=purpose)
+                   updated_at=customer.consent_updated_at, purpose=purpose,
+                   opted_out=getattr(customer, OPT_OUT_FIELDS[channel]))
 
 
 def hold_reasons(customer_ids: Iterable[int], *, channel: str, purpose: str = SERVICE) -> dict[int, str]:
@@ -57,9 +62,10 @@ def hold_reasons(customer_ids: Iterable[int], *, channel: str, purpose: str = SE
     out: dict[int, str] = {}
     for start in range(0, len(ids), BATCH):
         rows = Customer.objects.filter(pk__in=ids[start:start + BATCH]).values_list(
-            "pk", "consent_marketing", "consent_data_processing", "consent_updated_at")
-        for pk, marketing, processing, updated_at in rows:
-            reason = _reason(marketing=marketing, processing=processing, updated_at=updated_at, purpose=purpose)
+            "pk", "consent_marketing", "consent_data_processing", "consent_updated_at", OPT_OUT_FIELDS[channel])
+        for pk, marketing, processing, updated_at, opted_out in rows:
+            reason = _reason(marketing=marketing, processing=processing, updated_at=updated_at, purpose=purpose,
+                             opted_out=opted_out)
             if reason:
                 out[pk] = reason
     return out

@@ -102,11 +102,13 @@ def personal_data(customer: Customer) -> dict[str, Any]:
     data["consent"] = {
         "marketing": customer.consent_marketing,
         "data_processing": customer.consent_data_processing,
+        "opted_out_of_email": customer.opt_out_email,
+        "opted_out_of_sms": customer.opt_out_sms,
         "updated_at": _plain(customer.consent_updated_at),
         "history": [{"at": _plain(ev.created_at), "by": str(ev.actor) if ev.actor_id else None,
-                     "changes": {k: v for k, v in ev.changes.items() if k.startswith("consent_")}}
+                     "changes": {k: v for k, v in ev.changes.items() if k.startswith(("consent_", "opt_out_"))}}
                     for ev in events if isinstance(ev.changes, dict)
-                    and any(k.startswith("consent_") for k in ev.changes)],
+                    and any(k.startswith(("consent_", "opt_out_")) for k in ev.changes)],
     }
     data["audit"] = [{"at": _plain(ev.created_at), "by": str(ev.actor) if ev.actor_id else None,
                       "action": ev.action, "record": ev.entity, "summary": ev.summary, "changes": ev.changes}

@@ -279,6 +279,7 @@ class HoldReason(models.TextChoices):
 
     NO_CONSENT = "no_consent", _("The customer has not consented to be contacted")
     WITHDRAWN = "withdrawn", _("The customer withdrew their consent")
+    OPTED_OUT = "opted_out", _("The customer opted out of this channel")
 
 
 class Invitation(TimeStamped):

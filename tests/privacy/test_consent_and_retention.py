@@ -165,3 +165,13 @@ def test_the_nightly_task(org, old_and_new, settings):
     settings.KEHU_RETAIN_INTERACTIONS_DAYS = 30
     purge_expired.call_local()
     assert Interaction.objects.count() == 1
+
+
+def test_an_opt_out_of_e_mail_holds_back_whatever_the_consents(org, wave):
+    w, people = wave
+    customer_update(actor=org.users.sales_n1, customer=people[0], data={"opt_out_email": True})
+    counts = svc.invitations_send(actor=org.users.admin, wave=w)
+    assert counts["sent"] == 1 and [m.to[0] for m in mail.outbox] == ["p1@example.com"]
+    assert w.invitations.get(customer=people[0]).held_reason == "opted_out"
+    assert hold_reason(Customer(consent_data_processing=True, opt_out_sms=True), channel="sms") == "opted_out"
+    assert hold_reason(Customer(consent_data_processing=True, opt_out_sms=True), channel="email") == ""

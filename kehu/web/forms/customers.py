@@ -18,7 +18,7 @@ INDIVIDUAL_FIELDS = [
     "lifestyle", "personality",
 ]
 BEHAVIOUR_FIELDS = ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]
-CONSENT_FIELDS = ["consent_marketing", "consent_data_processing"]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "opt_out_email", "opt_out_sms"]
 BASIC_FIELDS = ["kind", "name", "ref", "owner", "phone", "email", "website", "address"]
 NOTE_FIELDS = ["preferences", "remarks"]
 

@@ -303,7 +303,8 @@ PROFILE_GROUPS = [
     (gettext_lazy("Contact details"), ["phone", "email", "website", "address"]),
     (gettext_lazy("Preferences and remarks"), ["preferences", "remarks"]),
 ]
-CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "consent_updated_at"]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "opt_out_email", "opt_out_sms",
+                  "consent_updated_at"]
 
 
 def _display(obj, field):

@@ -136,6 +136,8 @@ class Customer(TimeStamped):
     education = models.CharField(_("education"), max_length=30, blank=True, default="")
     preferred_channel = models.CharField(_("preferred channel"), max_length=20, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # 身份证号 or passport number; masked for viewers without the right (kehu.privacy.masking).
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True, default="")
     lifestyle = models.CharField(_("lifestyle"), max_length=60, blank=True, default="")
     personality = models.CharField(_("personality"), max_length=60, blank=True, default="")
 
@@ -168,6 +170,10 @@ class Customer(TimeStamped):
     consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
     consent_data_processing = models.BooleanField(_("consents to data processing"), default=False)
     consent_updated_at = models.DateTimeField(_("consent updated"), null=True, blank=True)
+    # Opt-outs per channel (退订): nothing is sent on a channel the customer opted out of,
+    # whatever the consents say (kehu.privacy.consent).
+    opt_out_email = models.BooleanField(_("opted out of e-mail"), default=False)
+    opt_out_sms = models.BooleanField(_("opted out of SMS"), default=False)
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True,

@@ -36,6 +36,7 @@ from kehu.insights.segments import (
 from kehu.insights.selectors import MIGRATION_FIELDS, PARETO_BASES, ValueFilters
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
+from kehu.privacy.masking import mask_customers
 from kehu.sales.models import ProductLine
 from kehu.web.templatetags.kehu_web import money, number
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, paginate
@@ -332,6 +333,7 @@ def calls(request):
     today = timezone.localdate()
     qs, tiers = selectors.call_list(viewer=request.user, run=run, today=today)
     page = paginate(request, qs, tiers=tiers)
+    mask_customers(viewer=request.user, customers=[s.customer for s in page.items])
     rows = [{"score": s, "reason": call_reason(s, run, today)} for s in page.items]
     context = base_context(request, "calls", run=run, title=title)
     context.update({"page": page, "rows": rows, "week_end": selectors.week_end(today), "today": today})

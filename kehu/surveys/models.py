@@ -274,6 +274,15 @@ class InvitationStatus(models.TextChoices):
     COMPLETED = "completed", _("Answered")
     DECLINED = "declined", _("Declined")
     FAILED = "failed", _("Could not be delivered")
+    HELD = "held", _("Held back (no consent)")
+
+
+class HoldReason(models.TextChoices):
+    """Why an invitation or reminder was not sent (kehu.privacy.consent)."""
+
+    NO_CONSENT = "no_consent", _("The customer has not consented to be contacted")
+    WITHDRAWN = "withdrawn", _("The customer withdrew their consent")
+    OPTED_OUT = "opted_out", _("The customer opted out of this channel")
 
 
 class Invitation(TimeStamped):
@@ -302,6 +311,10 @@ class Invitation(TimeStamped):
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    # Why the last invitation or reminder to this customer was held back (empty: not held).
+    held_reason = models.CharField(_("held back because"), max_length=12, choices=HoldReason.choices,
+                                   blank=True, default="")
+    held_at = models.DateTimeField(_("held back"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0002_invitation_language'),
+        ('surveys', '0003_invitation_held_back_for_consent'),
     ]
 
     operations = [

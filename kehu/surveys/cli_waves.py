@@ -212,6 +212,11 @@ def _send_invitations(actor, wave) -> int:
     except (ValidationError, PermissionDenied) as exc:
         return _refused(exc)
     print(ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", counts["sent"]) % {"n": counts["sent"]})
+    if counts.get("held"):
+        print(ngettext("%(n)d invitation held back: the customer has not consented to e-mail (the next send tries "
+                       "again).",
+                       "%(n)d invitations held back: the customers have not consented to e-mail (the next send tries "
+                       "again).", counts["held"]) % {"n": counts["held"]})
     if counts.get("without_email"):
         print(ngettext("%(n)d invitation has no e-mail address (give its link or call).",
                        "%(n)d invitations have no e-mail address (give their links or call).",

@@ -30,24 +30,29 @@ def run(capsys, *args):
 def test_a_wave_from_creation_to_closing(org, gas, capsys, mailoutbox):
     survey_set_status(actor=org.users.admin, survey=gas, status="active")
     for k in range(6):
-        CustomerFactory(name=f"燃气用户{k}", owner=org.users.sales_n1, region="north", email=f"u{k}@example.com")
+        # two of them have not consented: the consent gate holds their invitations back
+        CustomerFactory(name=f"燃气用户{k}", owner=org.users.sales_n1, region="north", email=f"u{k}@example.com",
+                        consent_data_processing=k % 3 != 0)
     CustomerFactory(name="华东用户", owner=org.users.sales_e1, region="east", email="east@example.com")
-    code, out, err = run(capsys, "wave", "create", "gas", "2026 Q4", "--filter", "region=north", "--sample", "4",
+    code, out, err = run(capsys, "wave", "create", "gas", "2026 Q4", "--filter", "region=north", "--sample", "5",
                          "--seed", "7", "--closes", "2099-12-31")
     assert code == 0, err
     wave = Wave.objects.get(survey=gas, name="2026 Q4")
     assert wave.status == WaveStatus.PLANNED and wave.sample_design["seed"] == 7
-    assert wave.invitations.count() == 4 and "4 customers invited of 6 eligible" in out
+    assert wave.invitations.count() == 5 and "5 customers invited of 6 eligible" in out
     assert not wave.invitations.filter(customer__region="east").exists()
 
     code, out, err = run(capsys, "wave", "open", "gas", "2026 Q4", "--send")
     assert code == 0, err
     wave.refresh_from_db()
-    assert wave.status == WaveStatus.OPEN and "4 invitations sent" in out and len(mailoutbox) == 4
+    consenting = wave.invitations.filter(customer__consent_data_processing=True).count()
+    assert consenting in (3, 4)  # five of six sampled: at least one of the two without consent
+    assert wave.status == WaveStatus.OPEN and f"{consenting} invitations sent" in out and len(mailoutbox) == consenting
+    assert f"{5 - consenting} invitation" in out and "held back" in out
 
     code, out, _ = run(capsys, "wave", "list", "gas", "--json")
     rows = json.loads(out)
-    assert [(r["name"], r["status"], r["invitations"], r["responses"]) for r in rows] == [("2026 Q4", "open", 4, 0)]
+    assert [(r["name"], r["status"], r["invitations"], r["responses"]) for r in rows] == [("2026 Q4", "open", 5, 0)]
 
     code, out, err = run(capsys, "wave", "close", "gas", str(wave.pk))
     assert code == 0, err

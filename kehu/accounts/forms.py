@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"), max_length=20, strip=True,
+        label=pgettext_lazy("one-time code", "Code"), max_length=20, strip=True,
         help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -28,7 +29,7 @@ class TotpDisableForm(forms.Form):
 
 class UnlockForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150, required=False)
-    address = forms.GenericIPAddressField(label=_("Address"), required=False)
+    address = forms.GenericIPAddressField(label=pgettext_lazy("network", "Address"), required=False)
 
     def clean(self):
         data = super().clean()

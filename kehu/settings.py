@@ -226,7 +226,7 @@ KEHU_TRUSTED_PROXIES = [
 ]
 AXES_ENABLED = True
 AXES_HANDLER = "kehu.accounts.throttle.KehuAxesHandler"
-AXES_FAILURE_LIMIT = KEHU_LOGIN_FAILURES_PER_ACCOUNT
+AXES_FAILURE_LIMIT = "kehu.accounts.throttle.failure_limit"  # each parameter against its own limit
 AXES_LOCKOUT_PARAMETERS = "kehu.accounts.throttle.lockout_parameters"
 AXES_COOLOFF_TIME = timedelta(minutes=KEHU_LOGIN_LOCKOUT_MINUTES)
 AXES_CLIENT_IP_CALLABLE = "kehu.accounts.throttle.client_address"

@@ -67,13 +67,22 @@ def client_address(request) -> str | None:
     return remote
 
 
+# Axes compares one failure count with one limit (AXES_FAILURE_LIMIT); the handler
+# reports each parameter's count as a share of its own limit, in thousandths.
+SCALE = 1000
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    """``AXES_FAILURE_LIMIT``: the scaled limit (see :class:`KehuAxesHandler`)."""
+    return SCALE
+
+
 class KehuAxesHandler(AxesDatabaseHandler):
     """Axes' database handler with a limit of its own for each lockout parameter.
 
-    Axes compares one failure count with one limit; this handler reports the
-    count of the parameter nearest to its own limit, scaled to the account
-    limit: ``floor(count × account_limit / limit)`` reaches ``account_limit``
-    exactly when ``count`` reaches ``limit``.
+    ``get_failures`` reports the parameter nearest to its own limit as
+    ``floor(count × SCALE / limit)``, which reaches ``SCALE`` exactly when
+    ``count`` reaches ``limit``; a limit of 0 never locks.
     """
 
     def _counts(self, request, credentials=None) -> list[tuple[str, int, object]]:
@@ -85,13 +94,11 @@ class KehuAxesHandler(AxesDatabaseHandler):
         return rows
 
     def get_failures(self, request, credentials=None) -> int:
-        account_limit = settings.KEHU_LOGIN_FAILURES_PER_ACCOUNT
         worst = 0
         for parameter, count, _last in self._counts(request, credentials):
             limit = _limit(parameter)
-            if limit <= 0:
-                continue
-            worst = max(worst, count * account_limit // limit)
+            if limit > 0:
+                worst = max(worst, count * SCALE // limit)
         return worst
 
     def locked_until(self, request, credentials=None):

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 def _limits(settings):
     settings.KEHU_LOGIN_FAILURES_PER_ACCOUNT = 5
     settings.KEHU_LOGIN_FAILURES_PER_ADDRESS = 8
-    settings.AXES_FAILURE_LIMIT = 5
 
 
 def _login(client, username, password, address="10.0.0.1"):
@@ -170,3 +169,11 @@ def test_kehu_unlock_command(org, capsys):
     assert main(["unlock", "--address", "10.6.0.1"]) == 0
     assert not AccessAttempt.objects.filter(ip_address="10.6.0.1").exists()
     assert main(["unlock"]) == 2
+
+
+def test_a_limit_of_zero_never_locks(org, settings):
+    settings.KEHU_LOGIN_FAILURES_PER_ACCOUNT = 0
+    settings.KEHU_LOGIN_FAILURES_PER_ADDRESS = 0
+    for _i in range(12):
+        assert _login(Client(), "sales_n1", "wrong-password").status_code == 200
+    assert _login(Client(), "sales_n1", PASSWORD).status_code == 302

@@ -96,7 +96,7 @@ def test_recovery_code_works_once(org, admin_with_totp):
 
 
 def test_wrong_codes_count_as_failed_logins(org, admin_with_totp, settings):
-    settings.KEHU_LOGIN_FAILURES_PER_ACCOUNT = settings.AXES_FAILURE_LIMIT = 3
+    settings.KEHU_LOGIN_FAILURES_PER_ACCOUNT = 3
     secret, _codes = admin_with_totp
     client = Client()
     _password_step(client)

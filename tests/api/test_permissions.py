@@ -466,3 +466,29 @@ def test_waves(org, wave_world, api_as, role, op):
                                   "/waves/999999/invitations"])
 def test_missing_wave_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
+
+
+# -- Security (kehu/accounts): lockouts, unlock and the sign-in record are for administrators only ------
+
+SECURITY_OPS = [
+    ("GET lockouts", lambda api: api.get("/security/lockouts"), 200),
+    ("GET sign-ins", lambda api: api.get("/security/sign-ins"), 200),
+    ("POST unlock", lambda api: api.post("/security/unlock", {"username": "sales_n1"}), 200),
+]
+SECURITY_ADMINS = {"admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SECURITY_OPS, ids=[o[0] for o in SECURITY_OPS])
+def test_security(org, api_as, role, op):
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)))
+    if role in SECURITY_ADMINS:
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+
+
+def test_security_needs_authentication(org, anon):
+    for _name, call, _ok in SECURITY_OPS:
+        assert_error(call(anon), 401, "unauthorized")

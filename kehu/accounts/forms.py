@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -36,3 +38,14 @@ class UnlockForm(forms.Form):
         if not data.get("username") and not data.get("address"):
             raise forms.ValidationError(_("Give a username or an address to unlock."))
         return data
+
+
+class KehuPasswordResetForm(PasswordResetForm):
+    """Django's reset form; the e-mail is written in the user's own language when they saved one."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        language = getattr(context.get("user"), "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, from_email, to_email,
+                              html_email_template_name)

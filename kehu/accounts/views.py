@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.accounts import selectors, services
-from kehu.accounts.forms import CodeForm, TotpConfirmForm, TotpDisableForm, UnlockForm
+from kehu.accounts.forms import CodeForm, KehuPasswordResetForm, TotpConfirmForm, TotpDisableForm, UnlockForm
 from kehu.accounts.throttle import lockout_response
 from kehu.org.policies import policy_for
 
@@ -99,6 +99,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
+    form_class = KehuPasswordResetForm
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")

@@ -136,3 +136,11 @@ def test_reset_email_in_chinese(org):
     client.cookies["kehu_language"] = "zh-hans"
     client.post(reverse("password_reset"), {"email": "sales_n1@example.com"})
     assert "重置" in mail.outbox[0].subject and "重置" in mail.outbox[0].body
+
+
+def test_reset_email_in_the_users_saved_language(org):
+    user = org.users.sales_n1
+    user.email, user.language = "sales_n1@example.com", "zh-hans"
+    user.save()
+    Client().post(reverse("password_reset"), {"email": "sales_n1@example.com"})  # an English page
+    assert "重置" in mail.outbox[0].subject

@@ -19,6 +19,7 @@ with ``kehu unlock USERNAME`` / ``kehu unlock --address IP``.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -63,8 +64,18 @@ def client_address(request) -> str | None:
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
     for address in reversed(forwarded):
         if address not in trusted:
-            return address
+            # What the proxy appended is an address; anything else (a proxy that passes the
+            # client's header on unchanged) is not trusted, and would not fit the database.
+            return address if _is_ip(address) else remote
     return remote
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 # Axes compares one failure count with one limit (AXES_FAILURE_LIMIT); the handler

@@ -177,3 +177,11 @@ def test_a_limit_of_zero_never_locks(org, settings):
     for _i in range(12):
         assert _login(Client(), "sales_n1", "wrong-password").status_code == 200
     assert _login(Client(), "sales_n1", PASSWORD).status_code == 302
+
+
+def test_a_forwarded_value_that_is_no_address_is_ignored(org, settings):
+    settings.KEHU_TRUSTED_PROXIES = ["10.9.9.9"]
+    r = Client().post(reverse("login"), {"username": "sales_n1", "password": "nope-nope"}, REMOTE_ADDR="10.9.9.9",
+                      HTTP_X_FORWARDED_FOR="1.2.3.4, not-an-address")
+    assert r.status_code == 200
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.9.9.9"]

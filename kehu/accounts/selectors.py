@@ -64,6 +64,7 @@ def sign_in_list(*, viewer, limit: int = 100, username: str = "") -> list[SignIn
     _require_admin(viewer)
     ok = AccessLog.objects.order_by("-attempt_time")
     failed = AccessFailureLog.objects.order_by("-attempt_time")
+    username = username.replace("\x00", "")  # PostgreSQL refuses NUL in text; no username has one
     if username:
         ok, failed = ok.filter(username=username), failed.filter(username=username)
     events = [SignIn(r.attempt_time, r.username or "", r.ip_address or "", True, False, r.path_info, r.user_agent)

@@ -40,6 +40,8 @@ def login_unlock(*, actor, username: str = "", address: str = "") -> int:
     username, address = (username or "").strip(), (address or "").strip()
     if not username and not address:
         raise ValidationError({"username": _("Give a username or an address to unlock.")})
+    if "\x00" in username + address:  # PostgreSQL refuses NUL in text
+        raise ValidationError({"username" if "\x00" in username else "address": _("Null characters are not allowed.")})
     removed = 0
     with transaction.atomic():
         if username:

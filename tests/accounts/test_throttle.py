@@ -185,3 +185,12 @@ def test_a_forwarded_value_that_is_no_address_is_ignored(org, settings):
                       HTTP_X_FORWARDED_FOR="1.2.3.4, not-an-address")
     assert r.status_code == 200
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.9.9.9"]
+
+
+def test_nul_bytes_are_refused_not_a_server_error(org, api_as):
+    admin = api_as(org.users.admin)
+    assert_error(admin.post("/security/unlock", {"username": "sales\x00n1"}), 422, "validation_error")
+    assert admin.get("/security/sign-ins", {"username": "a\x00b"}).status_code == 200
+    client = Client()
+    client.force_login(org.users.admin)
+    assert client.get(reverse("security"), {"username": "a\x00b"}).status_code == 200

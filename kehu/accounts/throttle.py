@@ -6,6 +6,7 @@ What is counted, and locked (settings: ``KEHU_LOGIN_FAILURES_PER_ACCOUNT``,
 - a failed browser login (wrong password, or a wrong second-factor code)
   counts against the account (the username typed) and against the address;
 - a bad API token counts against the address only (a token names no account);
+  a valid token is never refused or slowed (it cannot be guessed);
 - an account is locked once it has ``PER_ACCOUNT`` failures, an address once
   it has ``PER_ADDRESS`` failures (logins and tokens together), each within
   ``LOCKOUT_MINUTES`` of the last failure. Tries during a lockout do not
@@ -172,24 +173,18 @@ class TokenThrottled(Exception):
         self.retry_after = retry_after
 
 
-def token_check_allowed(request) -> None:
-    """Raise :class:`TokenThrottled` when the address may not try a token now."""
+def token_failed(request) -> None:
+    """Count a bad token against the caller's address (recorded in axes' failure log);
+    raise :class:`TokenThrottled` when the address is locked out (then nothing more is
+    counted: the lockout is not extended)."""
     if not settings.AXES_ENABLED:
         return
     credentials = dict(TOKEN_CREDENTIALS)
     if AxesProxyHandler.is_allowed(request, credentials):
-        return
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        # This answer is the API's own (429 below), not the login page's.
+        request.axes_locked_out = False
+        if AxesProxyHandler.is_allowed(request, credentials):
+            return
     message, seconds = wait_message(_handler().locked_until(request, credentials))
     raise TokenThrottled(message, seconds)
-
-
-def token_failed(request) -> None:
-    """Count a bad token against the caller's address (recorded in axes' failure log)."""
-    if not settings.AXES_ENABLED:
-        return
-    user_login_failed.send(sender=__name__, credentials=dict(TOKEN_CREDENTIALS), request=request)
-    # The failure that reaches the limit is already answered with the lockout.
-    request.axes_locked_out = False
-    if not AxesProxyHandler.is_allowed(request, dict(TOKEN_CREDENTIALS)):
-        message, seconds = wait_message(_handler().locked_until(request, dict(TOKEN_CREDENTIALS)))
-        raise TokenThrottled(message, seconds)

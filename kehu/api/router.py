@@ -19,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from kehu.accounts.throttle import TokenThrottled, token_check_allowed, token_failed
+from kehu.accounts.throttle import TokenThrottled, token_failed
 from kehu.org.services import token_authenticate
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
@@ -39,10 +39,10 @@ class BearerToken(HttpBearer):
         scheme, _sep, token = header.strip().partition(" ")
         if scheme.lower() != self.openapi_scheme:
             return None  # no bearer token: try the session
-        # Bad tokens are counted by address and locked out like failed logins (kehu/accounts/throttle.py).
-        token_check_allowed(request)
         user = self.authenticate(request, token.strip())
         if user is None:
+            # Bad tokens are counted by address and locked out like failed logins
+            # (kehu/accounts/throttle.py); a valid token is never slowed: it cannot be guessed.
             token_failed(request)
             raise AuthenticationError()
         return user

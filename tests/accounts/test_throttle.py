@@ -195,3 +195,18 @@ def test_nul_bytes_are_refused_not_a_server_error(org, api_as):
     client = Client()
     client.force_login(org.users.admin)
     assert client.get(reverse("security"), {"username": "a\x00b"}).status_code == 200
+
+
+def test_security_page_in_chinese(org):
+    for _i in range(5):
+        _login(Client(), "sales_n1", "wrong-password")
+    admin = org.users.admin
+    admin.language = "zh-hans"
+    admin.save()
+    client = Client()
+    client.force_login(admin)
+    html = client.get(reverse("security")).content.decode()
+    for phrase in ("登录记录与锁定", "当前锁定", "解锁", "最近登录", "失败，已锁定", "登录页"):
+        assert phrase in html, phrase
+    for english in ("Locked now", "Latest sign-ins", "Unlock"):
+        assert english not in html, english

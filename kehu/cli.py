@@ -26,6 +26,7 @@ import sys
 
 CLI_MODULES = [
     "kehu.org.cli",
+    "kehu.accounts.cli",
     "kehu.imports.cli",
     "kehu.demo.cli",
     "kehu.bench.cli",

@@ -8,6 +8,7 @@ from kehu.surveys import api_loop as survey_loop
 from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
 from kehu.privacy import api as privacy_api
+from kehu.accounts import api as accounts_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -28,3 +29,4 @@ api.add_router("/invitations", survey_distribution.invitations_router)
 api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)
 api.add_router("/customers", privacy_api.router)
+api.add_router("/security", accounts_api.router)

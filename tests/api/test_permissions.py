@@ -507,3 +507,29 @@ def test_personal_data_masked_exactly_for_those_who_may_not_change(org, world, a
         customer = getattr(world, target).customer
         expected = customer.phone if role not in READ_ONLY else customer.phone[:3] + "****" + customer.phone[-4:]
         assert items[customer.pk]["phone"] == expected, (role, target)
+
+
+# -- Security (kehu/accounts): lockouts, unlock and the sign-in record are for administrators only ------
+
+SECURITY_OPS = [
+    ("GET lockouts", lambda api: api.get("/security/lockouts"), 200),
+    ("GET sign-ins", lambda api: api.get("/security/sign-ins"), 200),
+    ("POST unlock", lambda api: api.post("/security/unlock", {"username": "sales_n1"}), 200),
+]
+SECURITY_ADMINS = {"admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SECURITY_OPS, ids=[o[0] for o in SECURITY_OPS])
+def test_security(org, api_as, role, op):
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)))
+    if role in SECURITY_ADMINS:
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+
+
+def test_security_needs_authentication(org, anon):
+    for _name, call, _ok in SECURITY_OPS:
+        assert_error(call(anon), 401, "unauthorized")

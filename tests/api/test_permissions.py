@@ -466,3 +466,17 @@ def test_waves(org, wave_world, api_as, role, op):
                                   "/waves/999999/invitations"])
 def test_missing_wave_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
+
+
+# The company-wide audit log (exports and changes): administrators only, 403 for everyone else.
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_log(org, api_as, role):
+    from kehu.exports.audit import export_audit_start
+
+    export_audit_start(actor=org.users.sales_n1, export="customers", fmt="csv", via="web")
+    response = api_as(getattr(org.users, role)).get("/audit-events", {"action": "export"})
+    if role == "admin":
+        assert response.status_code == 200
+        assert [e["entity"] for e in response.json()["items"]] == ["customers"]
+    else:
+        assert_error(response, 403, "forbidden")

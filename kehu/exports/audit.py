@@ -48,11 +48,12 @@ def export_audit_start(*, actor, export: str, fmt: str, via: str, filters: dict 
     )
 
 
-def export_audit_finish(event: AuditEvent, *, rows: int, complete: bool = True) -> None:
-    """Store how many data rows the export wrote."""
+def export_audit_finish(event: AuditEvent, *, rows: int | None, complete: bool = True) -> None:
+    """Store how many data rows the export wrote (None for a report, which has no rows)."""
     changes = dict(event.changes, rows=rows, complete=complete)
     event.changes = changes
-    event.summary = f"{changes['export']} ({changes['format']}, {changes['via']}): {rows}"[:300]
+    event.summary = f"{changes['export']} ({changes['format']}, {changes['via']})" + (
+        f": {rows}" if rows is not None else "")
     AuditEvent.objects.filter(pk=event.pk).update(changes=changes, summary=event.summary)
 
 

@@ -19,6 +19,7 @@ class Export:
     label: object
     url_name: str = ""  # the page's download, when there is one
     command: str = ""  # the ``kehu`` command, when there is one
+    table: bool = True  # a CSV/.xlsx table (False: a PDF report, audited but not a spreadsheet)
 
 
 EXPORTS: dict[str, Export] = {e.key: e for e in (
@@ -31,6 +32,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("value_migration", _("Segment migration"), url_name="value_migration_export"),
     Export("segment", pgettext_lazy("export", "Segment members"), url_name="segment_export"),
     Export("survey_results", _("Survey results"), url_name="survey_results_export"),
+    Export("survey_report", _("CSI report"), url_name="survey_report_pdf", command="kehu survey report --pdf",
+           table=False),
 )}
 
 #: Downloads that are not exports of customer data: a survey's own definition

@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.exports.audit import export_audit_finish, export_audit_start
 from kehu.exports.http import export_tables_response
 from kehu.surveys import analysis, charts, selectors, texts
 from kehu.surveys.models import Benchmark, Survey
@@ -269,7 +270,10 @@ def report_download(request, pk):
 
     survey = _survey(request, pk)
     wave = _wave(request, survey)
+    event = export_audit_start(actor=request.user, export="survey_report", fmt="pdf", via="web",
+                               filters={k: v for k, v in request.GET.items()}, object_id=survey.pk)
     pdf = report_pdf(viewer=request.user, survey=survey, wave=wave, language=translation.get_language())
+    export_audit_finish(event, rows=None)
     name = f"{survey.code}-{wave.name if wave else 'report'}".replace(" ", "_")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.pdf")

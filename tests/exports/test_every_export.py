@@ -39,6 +39,7 @@ URLS = {
     "survey_results": (lambda w: reverse("survey_results_export", args=[w.survey.pk]), True),
 }
 ONE_TABLE = set(URLS) - {"survey_results"}
+TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
 
 
 def _url(base: str, fmt: str) -> str:
@@ -90,11 +91,12 @@ def check_xlsx(data: bytes, *, payloads: bool) -> list[list]:
 
 
 def test_every_export_of_the_registry_is_tested_here():
-    assert set(URLS) == set(EXPORTS)
+    assert set(URLS) == set(TABLES)
+    assert {key for key, e in EXPORTS.items() if not e.table} == {"survey_report"}  # tested below
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-@pytest.mark.parametrize("key", sorted(EXPORTS))
+@pytest.mark.parametrize("key", TABLES)
 def test_page_export_neutralises_formulas_and_is_audited(client_for, org, poisoned, key, fmt):
     url, payloads = URLS[key]
     response = client_for(org.users.admin).get(_url(url(poisoned), fmt))
@@ -156,9 +158,10 @@ def test_an_exported_file_imports_back_unchanged(org, poisoned, tmp_path, suffix
 def test_every_download_url_is_a_registered_export():
     """A new URL whose name says "export" must join the registry (and so this
     file's tests) or be listed as not a data export."""
-    names = {name for name in get_resolver().reverse_dict if isinstance(name, str) and "export" in name}
+    every_name = {name for name in get_resolver().reverse_dict if isinstance(name, str)}
+    names = {name for name in every_name if "export" in name}
     registered = {e.url_name for e in EXPORTS.values()}
-    assert names - NOT_DATA_EXPORTS == registered
+    assert names - NOT_DATA_EXPORTS <= registered <= every_name
 
 
 def test_only_the_shared_writers_write_spreadsheets():
@@ -170,3 +173,17 @@ def test_only_the_shared_writers_write_spreadsheets():
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
                  if p not in allowed and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_the_csi_report_is_audited_from_the_page_and_the_command(client_for, org, poisoned, tmp_path):
+    survey = poisoned.survey
+    response = client_for(org.users.north_manager).get(reverse("survey_report_pdf", args=[survey.pk]),
+                                                       {"wave": poisoned.waves[1].pk})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    event = AuditEvent.objects.get(action="export")
+    assert event.actor == org.users.north_manager and event.entity == "survey_report" and event.entity_id == survey.pk
+    assert event.changes["format"] == "pdf" and event.changes["via"] == "web" and event.changes["complete"] is True
+    assert event.changes["filters"] == {"wave": str(poisoned.waves[1].pk)} and event.changes["rows"] is None
+    assert main(["survey", "report", survey.code, "--pdf", str(tmp_path / "r.pdf"), "--as", "admin"]) == 0
+    event = AuditEvent.objects.filter(action="export").exclude(pk=event.pk).get()
+    assert event.actor == org.users.admin and event.changes["via"] == "cli" and event.changes["complete"] is True

@@ -32,6 +32,7 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_TRIGGERS = "=+-@\t\r"
+_FIRST = frozenset(FORMULA_TRIGGERS + "'")  # a cheap test before the pattern
 _NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
 _QUOTED = re.compile(r"'+[=+\-@\t\r]")
 # Characters an .xlsx file cannot hold at all (XML 1.0 forbids them).
@@ -40,7 +41,7 @@ _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 def neutralise(text: str) -> str:
     """``text`` as a CSV cell: with a leading ``'`` when a spreadsheet would run it as a formula."""
-    return "'" + text if _NEEDS_QUOTE.match(text) else text
+    return "'" + text if text[:1] in _FIRST and _NEEDS_QUOTE.match(text) else text
 
 
 def restore(text: str) -> str:
@@ -50,6 +51,8 @@ def restore(text: str) -> str:
 
 def csv_cell(value) -> str:
     """One value as CSV text: numbers and dates as they are, text neutralised."""
+    if type(value) is str:
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -75,7 +78,9 @@ def csv_chunks(rows: Iterable[list], *, bom: bool = True) -> Iterator[str]:
     iterator = iter(rows)
     try:
         for row in iterator:
-            buffer.append(writer.writerow([csv_cell(v) for v in row]))
+            # plain text (most cells) goes straight through; the rest via csv_cell
+            buffer.append(writer.writerow([v if type(v) is str and v[:1] not in _FIRST else csv_cell(v)
+                                           for v in row]))
             if len(buffer) >= 500:
                 yield "".join(buffer)
                 buffer = []

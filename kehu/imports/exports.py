@@ -101,7 +101,7 @@ def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None =
         raise ValueError(suffix)
     if kind == "customers":
         rows = customer_rows(viewer=viewer, filters=filters)
-        audit_filters = {k: v for k, v in vars(filters).items()} if filters is not None else {}
+        audit_filters = dict(vars(filters)) if filters is not None else {}
     else:
         rows = order_rows(viewer=viewer, **order_filters)
         audit_filters = dict(order_filters)

@@ -2,6 +2,7 @@
 
 from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products, tasks
 from kehu.api.router import api
+from kehu.audit import api as audit_api
 from kehu.surveys import api_analysis as survey_analysis
 from kehu.surveys import api_definitions as survey_definitions
 from kehu.surveys import api_loop as survey_loop
@@ -30,3 +31,4 @@ api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)
 api.add_router("/customers", privacy_api.router)
 api.add_router("/security", accounts_api.router)
+api.add_router("/audit-events", audit_api.router)

@@ -17,7 +17,10 @@ Rules
 - salespeople: their own customers and those shared with them;
 - a share with a team applies to that team's members and the members of its
   subteams; a share changes nothing unless ``can_edit`` is set;
-- inactive or anonymous users: nothing.
+- inactive or anonymous users: nothing;
+- the company-wide audit log (every audit event, exports included) is read
+  by administrators only; the audit entries of one customer are read on that
+  customer's page by whoever may see the customer.
 
 A record you may not see and one that does not exist give the same 404.
 
@@ -124,6 +127,11 @@ class CustomerPolicy:
     @property
     def is_admin(self) -> bool:
         return self.active and (self.viewer.is_superuser or self.role == Role.ADMIN)
+
+    @property
+    def may_read_audit_log(self) -> bool:
+        """The company-wide audit log: administrators only."""
+        return self.is_admin
 
     @cached_property
     def _team(self) -> Team | None:

@@ -533,3 +533,16 @@ def test_security(org, api_as, role, op):
 def test_security_needs_authentication(org, anon):
     for _name, call, _ok in SECURITY_OPS:
         assert_error(call(anon), 401, "unauthorized")
+
+# The company-wide audit log (exports and changes): administrators only, 403 for everyone else.
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_log(org, api_as, role):
+    from kehu.exports.audit import export_audit_start
+
+    export_audit_start(actor=org.users.sales_n1, export="customers", fmt="csv", via="web")
+    response = api_as(getattr(org.users, role)).get("/audit-events", {"action": "export"})
+    if role == "admin":
+        assert response.status_code == 200
+        assert [e["entity"] for e in response.json()["items"]] == ["customers"]
+    else:
+        assert_error(response, 403, "forbidden")

@@ -266,3 +266,23 @@ def test_sign_in_pages_per_role(client_for, org, role):
     assert client.post(reverse("security_unlock"), {"username": "x"}).status_code == (302 if role == "admin" else 403)
     nav = client.get(reverse("home")).content.decode()
     assert (f'href="{reverse("security")}"' in nav) is (role == "admin"), role
+
+
+AUDIT_ROLES = ["admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing",
+               "east_manager", "sales_n1", "sales_n1b", "sales_e1"]
+
+
+@pytest.mark.parametrize("role", AUDIT_ROLES)
+def test_audit_log_page_per_role(client_for, org, customers, role):
+    """The company-wide audit log (exports and changes): administrators only, 403 for everyone else."""
+    from kehu.exports.audit import export_audit_start
+
+    export_audit_start(actor=org.users.sales_e1, export="customers", fmt="csv", via="web", filters={"q": XSS})
+    client = client_for(getattr(org.users, role))
+    response = client.get(reverse("audit_log"))
+    if role == "admin":
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "sales_e1" in body and XSS not in body and "&lt;script&gt;" in body
+    else:
+        assert response.status_code == 403

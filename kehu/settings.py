@@ -15,6 +15,8 @@ Environment variables (all optional):
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
+- ``KEHU_DUPLICATE_NOTICES_PER_HOUR``: how many customers outside their scope a user may be told
+  about by duplicate checks in an hour (default 100; 0 = no limit; kehu/customers/duplicates.py)
 """
 
 from __future__ import annotations
@@ -198,6 +200,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
+# Duplicate checks (create form, customer import): customers outside the user's scope they may be
+# told about in an hour, counted in the cache (kehu.customers.duplicates; 0 = no limit).
+KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
 
 LOGGING = {
     "version": 1,

@@ -200,29 +200,47 @@ def customer_unshare(*, actor, share: CustomerShare) -> None:
         share.delete()
 
 
-def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: str = "",
-                    exclude_id: int | None = None, limit: int = 10):
-    """Customers that look like the same one: same phone, same email, or same name and city.
-
-    Deliberately not scoped by visibility: a salesperson must learn that a
-    customer already exists (and who owns it) before creating it twice. Only
-    the name, code and owner are shown for customers they may not see.
-    """
+def duplicate_q(*, name: str = "", phone: str = "", email: str = "", city: str = "") -> Q | None:
+    """Customers that look like the same one: same phone, same email, or same name and city
+    (None when there is nothing to compare)."""
     q = Q()
     phone = normalise_phone(phone)
     if phone:
         q |= Q(phone=phone)
-    if email:
+    if email and email.strip():
         q |= Q(email=email.strip().lower())
-    if name and city:
+    if name and city and city.strip():
         key = name_keys(name)[0]
         q |= Q(name_key=key, city=city.strip())
-    if not q:
-        return Customer.objects.none()
+    return q or None
+
+
+def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "", city: str = "",
+                    exclude_id: int | None = None, limit: int = 10) -> list[dict]:
+    """The duplicate check of a single create: ``[{"customer": …, "visible": bool}]``, the
+    customers that look like the same one (:func:`duplicate_q`), visible ones first.
+
+    Not only those ``viewer`` may see: a salesperson must learn that a customer already exists
+    (and who owns it) before creating it twice, so customers outside their scope are shown too,
+    with name, code and owner only (docs/user-guide.md, "Duplicate warnings"). Each of those is
+    one notice of the viewer's hourly allowance (:mod:`kehu.customers.duplicates`); raises
+    :class:`~kehu.customers.duplicates.DuplicateNoticeLimit` when it is used up.
+    """
+    from kehu.customers.duplicates import require_notices
+
+    q = duplicate_q(name=name, phone=phone, email=email, city=city)
+    if q is None:
+        return []
+    policy = policy_for(viewer)
     qs = Customer.objects.filter(q, merged_into__isnull=True).select_related("owner")
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    return qs.order_by("id")[:limit]
+    visible = list(policy.visible(qs).order_by("id")[:limit])
+    hidden = [] if policy.view_scope.everything or len(visible) >= limit else list(
+        qs.exclude(pk__in=policy.visible(qs).values("pk")).order_by("id")[:limit - len(visible)])
+    if hidden:
+        require_notices(viewer, len(hidden))
+    return [{"customer": c, "visible": True} for c in visible] + [{"customer": c, "visible": False} for c in hidden]
 
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:

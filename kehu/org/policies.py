@@ -215,6 +215,15 @@ class CustomerPolicy:
             return qs
         return qs.filter(self.change_scope.q(prefix))
 
+    def visible_ids_sql(self, connection) -> tuple[str, list] | None:
+        """``SELECT id FROM customers WHERE …`` — the ids of the customers the viewer may see —
+        as SQL and parameters for ``connection``, for raw SQL that must tell the visible
+        customers from the others (the import's duplicate query); None when the viewer sees
+        every customer. The same scope as :meth:`visible`, compiled, not restated."""
+        if self.view_scope.everything:
+            return None
+        return self.visible().order_by().values("id").query.get_compiler(connection=connection).as_sql()
+
     def can_view(self, customer) -> bool:
         return self.visible().filter(pk=customer.pk).exists()
 

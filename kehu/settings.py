@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
     "kehu.org",
     "kehu.audit",
+    "kehu.numbering",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",

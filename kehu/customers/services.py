@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare, Tag
 from kehu.customers.search import name_keys, normalise_phone
+from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
 
 CUSTOMER_FIELDS = {
@@ -36,12 +37,11 @@ def _apply_keys(customer: Customer) -> None:
 
 
 def next_customer_ref() -> str:
-    """A new customer code ``C`` + 8 digits, above every code in that form."""
-    last = (
-        Customer.objects.filter(ref__regex=r"^C[0-9]{8}$").order_by("-ref").values_list("ref", flat=True).first()
-    )
-    n = int(last[1:]) + 1 if last else 1
-    return f"C{n:08d}"
+    """A new customer code ``C`` + 8 digits, from the customer counter (atomic; skips codes
+    typed by hand: :mod:`kehu.numbering.services`)."""
+    from kehu.numbering.services import next_code
+
+    return next_code("customer")
 
 
 def set_tags(customer: Customer, tag_names: Iterable[str]) -> None:
@@ -71,7 +71,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
             raise PermissionDenied(_("You may not create customers."))
         if data.get("owner") is not None and not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
-    if not data.get("ref"):
+    numbered = not data.get("ref")
+    if numbered:
         data["ref"] = next_customer_ref()
     customer = Customer(**data)
     _apply_keys(customer)
@@ -79,7 +80,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
         customer.consent_updated_at = timezone.now()
     with transaction.atomic():
         customer.full_clean()
-        customer.save()
+        save_numbered(customer, series="customer" if numbered else None,
+                      taken=_("A customer with this code already exists."))
         if tags is not None:
             set_tags(customer, tags)
         audit_record(actor=actor, action="create", instance=customer, customer_id=customer.pk,

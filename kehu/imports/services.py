@@ -49,6 +49,7 @@ Rules
 from __future__ import annotations
 
 import json
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -927,6 +928,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
     orders: dict[str, _OrderInfo] = {}
     order_index = next((i for i, c in hmap.columns if c.field == "order_ref"), None)
     batch: list[tuple[int, dict]] = []
+    numbered = array("q")      # lines of one-line orders without a number: they get one of the counter's
 
     def check(batch):
         _check_order_batch(batch, report=report, policy=policy, customers=customers, new_customers=new_customers,
@@ -946,6 +948,8 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                 info.lines.append(line)
         if row is None:
             continue
+        if info is None:
+            numbered.append(line)
         if info is not None:
             if info.customer_ref is None:
                 info.first_line, info.customer_ref, info.order_date = line, row["customer_ref"], row["order_date"]
@@ -995,23 +999,26 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         _finish_run(run, report, ImportStatus.REFUSED)
         return report
 
-    # Pass 2: write, in one transaction.
-    from kehu.sales.services import next_order_ref
+    # Pass 2: write, in one transaction. The order numbers it gives out are taken from the
+    # counter first, as one block, in a transaction of their own (so the counter is not locked
+    # for as long as the import runs), skipping the file's own numbers.
+    from kehu.numbering.services import number_reserve
 
     now = timezone.now()
-    next_number = int(next_order_ref()[2:])
     file_refs = set(line_counts)
+    bad = report.bad_lines
+    reserved = iter(number_reserve(series="order", count=sum(1 for ln in numbered if ln not in bad),
+                                   avoid=file_refs))
+    del numbered
     pending: dict[str, dict] = {}
     ready: list[dict] = []
     to_create: dict[str, None] = {}     # unknown customer refs met in this chunk, in order
 
     def generated_ref() -> str:
-        nonlocal next_number
-        while True:
-            ref = f"SO{next_number:09d}"
-            next_number += 1
-            if ref not in file_refs:
-                return ref
+        ref = next(reserved, None)
+        if ref is None:     # only if the file changed between the passes
+            ref = number_reserve(series="order", avoid=file_refs)[0]
+        return ref
 
     def flush():
         if to_create:

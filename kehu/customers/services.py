@@ -245,20 +245,141 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
     return [{"customer": c, "visible": True} for c in visible] + [{"customer": c, "visible": False} for c in hidden]
 
 
+# -- merging -----------------------------------------------------------------------
+#
+# Every relation to Customer, and what a merge does with the duplicate's rows in it. Checked
+# against the models at every merge (merge_unhandled_relations) and by a test that reads
+# Customer._meta, so that a model added later cannot be cascaded away unnoticed: a new
+# relation needs an entry here before any merge runs.
+#
+#   "move"     the rows are re-pointed to the customer kept;
+#   "repoint"  customers merged into the duplicate earlier now point at the one kept;
+#   "shares"   moved; where the kept customer already has that share (one per user or team),
+#              the kept one stays, with edit rights if either had them, the duplicate's goes;
+#   "scores"   value-analysis scores (one per customer per run): moved for the runs where the
+#              kept customer has none; for the others the kept customer's stays and the
+#              duplicate's is deleted (counted in the merge's audit record) — the next analysis
+#              recomputes the merged customer from all the orders anyway;
+#   "invitations" survey invitations (one per customer per wave): moved for the waves where the
+#              kept customer has none; where both were invited, the answered invitation stays
+#              (the kept customer's when both or neither were answered) and the other is deleted
+#              — its response, if any, is kept and moves with the responses;
+#   "attitude" the measured attitude (one per customer): the later measurement stays;
+#   "tags"     the duplicate's tags are added.
+MERGE_RELATIONS = {
+    "customers.Customer.merged_into": "repoint",
+    "customers.Anniversary.customer": "move",
+    "customers.Contact.customer": "move",
+    "customers.CustomerShare.customer": "shares",
+    "customers.Customer.tags": "tags",
+    "engagement.Interaction.customer": "move",
+    "engagement.Task.customer": "move",
+    "sales.Order.customer": "move",
+    "insights.CustomerScore.customer": "scores",
+    "surveys.Invitation.customer": "invitations",
+    "surveys.Response.customer": "move",
+    "surveys.CustomerAttitude.customer": "attitude",
+}
+
+
+def customer_relations() -> dict[str, tuple]:
+    """Every relation to :class:`Customer` — foreign keys (nullable or not), one-to-ones and
+    many-to-manys, either side — as ``{"app.Model.field": (model, field name)}``."""
+    relations = {}
+    for rel in Customer._meta.related_objects:
+        model, name = rel.related_model, rel.field.name
+        relations[f"{model._meta.label}.{name}"] = (model, name)
+    for field in Customer._meta.many_to_many:
+        relations[f"{Customer._meta.label}.{field.name}"] = (Customer, field.name)
+    return relations
+
+
+def merge_unhandled_relations() -> list[str]:
+    """Relations to Customer that :data:`MERGE_RELATIONS` does not handle (should be none)."""
+    return sorted(set(customer_relations()) - set(MERGE_RELATIONS))
+
+
+def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer) -> dict[str, int]:
+    """Apply one entry of :data:`MERGE_RELATIONS`; returns counts for the audit record."""
+    if how == "tags":
+        tags = list(drop.tags.all())
+        keep.tags.add(*tags)
+        return {"added": len(tags)}
+    rows = model._default_manager.filter(**{field: drop})
+    if how == "move":
+        return {"moved": rows.update(**{field: keep})}
+    if how == "repoint":
+        return {"moved": rows.exclude(pk=keep.pk).update(**{field: keep})}
+    if how == "shares":
+        moved = dropped = 0
+        for share in rows:
+            same = CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).first()
+            if same is None:
+                share.customer = keep
+                share.save(update_fields=["customer"])
+                moved += 1
+            else:
+                if share.can_edit and not same.can_edit:
+                    same.can_edit = True
+                    same.save(update_fields=["can_edit"])
+                share.delete()
+                dropped += 1
+        return {"moved": moved, "dropped": dropped}
+    if how == "scores":
+        taken = model._default_manager.filter(customer=keep).values("run_id")
+        dropped, _by = rows.filter(run_id__in=taken).delete()
+        return {"moved": rows.update(customer=keep), "dropped": dropped}
+    if how == "invitations":
+        moved = dropped = 0
+        for invitation in rows.select_related("response"):
+            other = model._default_manager.filter(customer=keep, wave_id=invitation.wave_id).first()
+            if other is None:
+                invitation.customer = keep
+                invitation.save(update_fields=["customer", "updated_at"])
+                moved += 1
+                continue
+            answered = hasattr(invitation, "response")
+            if answered and not hasattr(other, "response"):
+                other.delete()              # the duplicate's answered invitation stays instead
+                invitation.customer = keep
+                invitation.save(update_fields=["customer", "updated_at"])
+                moved += 1
+            else:
+                invitation.delete()         # its response (kept: SET_NULL) moves with the responses
+            dropped += 1
+        return {"moved": moved, "dropped": dropped}
+    if how == "attitude":
+        theirs = rows.first()
+        if theirs is None:
+            return {"moved": 0}
+        ours = model._default_manager.filter(customer=keep).first()
+        if ours is not None and ours.measured_at >= theirs.measured_at:
+            theirs.delete()
+            return {"moved": 0, "dropped": 1}
+        if ours is not None:
+            ours.delete()
+        rows.update(customer=keep)
+        return {"moved": 1, "dropped": int(ours is not None)}
+    raise ValueError(how)
+
+
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
-    """Merge ``drop`` into ``keep``: contacts, anniversaries, interactions,
-    orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
-    values; ``drop`` is deleted after an audit record of what it held."""
+    """Merge ``drop`` into ``keep``: everything that points at ``drop`` — contacts,
+    anniversaries, interactions, tasks, orders, shares, tags, survey invitations, responses and
+    attitude, value scores, customers merged into it before, audit history — goes to ``keep``
+    as :data:`MERGE_RELATIONS` says; blank fields of ``keep`` take ``drop``'s values; ``drop``
+    is deleted after an audit record of what it held and what moved or was dropped."""
     from kehu.audit.models import AuditEvent
     from kehu.customers.selectors import import_event
-    from kehu.engagement.models import Interaction
-    from kehu.sales.models import Order
 
     policy = policy_for(actor)
     if keep.pk == drop.pk:
         raise ValidationError(_("A customer cannot be merged with itself."))
     if not (policy.can_change(keep) and policy.can_change(drop)):
         raise PermissionDenied(_("You may not change this customer."))
+    unhandled = merge_unhandled_relations()
+    if unhandled:       # a programming error: deleting the duplicate would cascade them away
+        raise RuntimeError(f"customer_merge does not handle {', '.join(unhandled)}")
     with transaction.atomic():
         before = snapshot(keep)
         filled = {}
@@ -271,17 +392,14 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
         _apply_keys(keep)
         keep.full_clean()
         keep.save()
-        moved = {
-            "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
-            "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
-            "orders": Order.objects.filter(customer=drop).update(customer=keep),
-            "anniversaries": Anniversary.objects.filter(customer=drop).update(customer=keep),
-        }
-        for share in CustomerShare.objects.filter(customer=drop):
-            if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():
-                share.customer = keep
-                share.save()
-        keep.tags.add(*drop.tags.all())
+        relations = customer_relations()
+        moved = {}
+        for key, how in MERGE_RELATIONS.items():
+            if key in relations:
+                model, field = relations[key]
+                counts = _merge_relation(how, model, field, keep, drop)
+                if any(counts.values()):
+                    moved[key] = counts
         created = import_event(drop)       # drop's creation by an import: kept as a stored event
         if created is not None:
             created.id = None

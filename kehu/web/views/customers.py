@@ -243,6 +243,8 @@ def _merge_summary(keep: Customer, drop: Customer) -> dict:
         "interactions": drop.interactions.count(),
         "orders": Order.objects.filter(customer=drop).count(),
         "anniversaries": drop.anniversaries.count(),
+        "tasks": Task.objects.filter(customer=drop).count(),
+        "responses": drop.survey_responses.count(),
         "shares": drop.shares.count(),
         "tags": [t.name for t in drop.tags.all()],
         "filled": filled,

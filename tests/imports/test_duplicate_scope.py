@@ -118,3 +118,16 @@ def test_single_create_check_names_and_counts(org, others, settings):
     # a match the salesperson may see costs nothing
     mine = CustomerFactory(owner=org.users.sales_n1, phone="13711112222")
     assert find_duplicates(viewer=org.users.sales_n1, phone="13711112222")[0]["customer"] == mine
+
+
+def test_the_command_line_prints_them_anonymously(org, others, tmp_path, capsys):
+    from kehu.cli import main
+
+    assert main(["import", "customers", str(_file(tmp_path, others)), "--as", "sales_n1", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "same phone as a customer you may not see" in printed
+    assert all(c.ref not in printed and c.name not in printed for c in others)
+    assert main(["import", "customers", str(_file(tmp_path, others)), "--as", "admin", "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert others[0].ref in captured.out + captured.err

@@ -60,6 +60,8 @@ def take_notices(user, wanted: int) -> int:
     limit = _limit()
     if wanted <= 0 or limit <= 0:
         return max(wanted, 0)
+    if getattr(user, "pk", None) is None:
+        return 0                # nobody to count them for: none
     count_key, ends_key = _keys(user)
     if cache.add(count_key, 0, timeout=WINDOW):
         cache.set(ends_key, time.time() + WINDOW, timeout=WINDOW)

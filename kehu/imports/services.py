@@ -659,7 +659,7 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
     # The duplicate warnings: for a big file found on a second connection while this one writes.
     limit = max(MAX_ISSUES - len(report.warnings), 1)
     writing = not dry_run and (skip_bad or not report.error_count)
-    visible = policy.visible_ids_sql(stage.connection)     # the importer's scope, in the query itself
+    visible = policy.visible_where_sql(stage.connection)   # the importer's scope, in the query itself
     search = stage.start_duplicates(limit, visible) if writing else DuplicateSearch(stage.duplicates(limit, visible))
     try:
         return _write_customers(actor=actor, table=table, hmap=hmap, report=report, owners=owners, stage=stage,

@@ -116,8 +116,9 @@ def _find_duplicates(cursor, limit: int, *, postgres: bool,
     connection has the stage (or its :data:`KEY_COLUMNS`) as ``STAGE``, in a transaction:
     ``(how many warnings, how many of them are kind 2, the first rows)``.
 
-    ``visible``: the importer's visible customers as ``SELECT id …`` SQL and parameters
-    (:meth:`kehu.org.policies.CustomerPolicy.visible_ids_sql`), None when they see everyone.
+    ``visible``: "the importer may see this customer" as an SQL condition over the customer
+    table by its own name, and its parameters
+    (:meth:`kehu.org.policies.CustomerPolicy.visible_where_sql`), None when they see everyone.
     A line's match in the database is then the first *visible* customer (kind 1, named), or,
     when only customers outside the importer's scope match, kind 2 with neither code nor name:
     the query itself keeps them anonymous, so nothing identifying reaches Python."""
@@ -127,9 +128,11 @@ def _find_duplicates(cursor, limit: int, *, postgres: bool,
     guard_db = {**guard, "email": "email > ''"}
     parts, ctes = [], []
     params: list = []
-    # The importer's scope as one column of the join: a hashed sub-plan over the visible ids,
-    # computed once for the whole file (everyone: a constant).
-    vis = f"CASE WHEN c.id IN ({visible[0]}) THEN 1 ELSE 0 END" if visible is not None else "1"
+    # The importer's scope as one column of the join: the policy's own condition on the joined
+    # customer row (owner, team, shared ids), no extra lookup per row (everyone: a constant).
+    # The customer table keeps its own name in the joins, as the policy's SQL names it.
+    vis = f"CASE WHEN {visible[0]} THEN 1 ELSE 0 END" if visible is not None else "1"
+    c = cust
     # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
     # join instead of merging the window over it into a plan over every customer.
     materialized = "MATERIALIZED " if postgres else ""
@@ -140,7 +143,7 @@ def _find_duplicates(cursor, limit: int, *, postgres: bool,
             f" SELECT line, FIRST_VALUE(line) OVER w AS first_line, FIRST_VALUE(ref) OVER w AS first_ref"
             f" FROM {STAGE} WHERE {guard[label]} WINDOW w AS (PARTITION BY {cols} ORDER BY line)"
             f") f{order} WHERE line <> first_line")
-        on = " AND ".join(f"c.{k} = s.{k}" for k in keys[label])
+        on = " AND ".join(f"{c}.{k} = s.{k}" for k in keys[label])
         parts.append(
             f"SELECT line, 2 - vis AS kind, {order} AS label, NULL AS first_line,"
             f" CASE WHEN vis = 1 THEN ref ELSE '' END AS ref, CASE WHEN vis = 1 THEN name ELSE '' END AS name FROM ("
@@ -149,10 +152,10 @@ def _find_duplicates(cursor, limit: int, *, postgres: bool,
             f") d{order} WHERE n = 1")
         # (email > '' on the customer table: the partial index on email serves a small file)
         ctes.append(
-            f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id,"
+            f"m{order} AS {materialized}(SELECT s.line AS line, {c}.ref AS ref, {c}.name AS name, {c}.id AS id,"
             f" {vis} AS vis"
-            f" FROM {STAGE} s JOIN {cust} c ON {on}"
-            f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
+            f" FROM {STAGE} s JOIN {cust} ON {on}"
+            f" WHERE s.{guard[label]} AND {c}.{guard_db[label]} AND {c}.merged_into_id IS NULL AND {c}.ref <> s.ref)")
         if visible is not None:
             params.extend(visible[1])
     # kind 2 (outside the importer's scope) counted apart: the report shows only as many of

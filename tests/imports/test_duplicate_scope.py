@@ -131,3 +131,22 @@ def test_the_command_line_prints_them_anonymously(org, others, tmp_path, capsys)
     assert main(["import", "customers", str(_file(tmp_path, others)), "--as", "admin", "--dry-run"]) == 0
     captured = capsys.readouterr()
     assert others[0].ref in captured.out + captured.err
+
+
+def test_the_scope_as_sql_selects_what_the_policy_selects(org, others, customers):
+    from django.db import connection
+
+    from kehu.customers.models import Customer
+    from kehu.customers.services import customer_share
+    from kehu.org.policies import CustomerPolicy
+
+    customer_share(actor=org.users.admin, customer=customers.e1, user=org.users.sales_n1)
+    table = Customer._meta.db_table
+    for user in (None, org.users.sales_n1, org.users.sales_e1, org.users.north_manager, org.users.east_manager):
+        policy = CustomerPolicy(user)
+        sql, params = policy.visible_where_sql(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE {sql}", params)
+            found = sorted(r[0] for r in cursor.fetchall())
+        assert found == sorted(policy.visible().values_list("pk", flat=True)), user
+    assert CustomerPolicy(org.users.admin).visible_where_sql(connection) is None

@@ -21,6 +21,8 @@ Environment variables (all optional):
   failed logins (and bad API tokens, by address) before a lockout, and how long it lasts
 - ``KEHU_TRUSTED_PROXIES``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client
 - ``KEHU_PASSWORD_MIN_LENGTH``: the shortest password accepted (default 8)
+- ``KEHU_DUPLICATE_NOTICES_PER_HOUR``: how many customers outside their scope a user may be told
+  about by duplicate checks in an hour (default 100; 0 = no limit; kehu/customers/duplicates.py)
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "kehu.org",
     "kehu.audit",
     "kehu.accounts",
+    "kehu.numbering",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",
@@ -241,6 +244,10 @@ AXES_LOCKOUT_CALLABLE = "kehu.accounts.throttle.lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the administrators' sign-in page
 AXES_VERBOSE = False
+
+# Duplicate checks (create form, customer import): customers outside the user's scope they may be
+# told about in an hour, counted in the cache (kehu.customers.duplicates; 0 = no limit).
+KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
 
 LOGGING = {
     "version": 1,

@@ -242,6 +242,25 @@ class CustomerPolicy:
             return qs
         return qs.filter(self.change_scope.q(prefix))
 
+    def visible_where_sql(self, connection) -> tuple[str, list] | None:
+        """The condition "the viewer may see this customer" as SQL and parameters for
+        ``connection``, over the customer table under its own name (``customers_customer.
+        owner_id = %s OR …``) — for raw SQL that must tell the visible customers from the
+        others row by row (the import's duplicate query); None when the viewer sees every
+        customer. The same scope as :meth:`visible`, compiled, not restated."""
+        from django.core.exceptions import EmptyResultSet, FullResultSet
+
+        if self.view_scope.everything:
+            return None
+        query = self.visible().query
+        try:
+            sql, params = query.get_compiler(connection=connection).compile(query.where)
+        except EmptyResultSet:      # sees nothing
+            return "1 = 0", []
+        except FullResultSet:
+            return None
+        return sql, list(params)
+
     def can_view(self, customer) -> bool:
         return self.visible().filter(pk=customer.pk).exists()
 

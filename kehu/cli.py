@@ -31,6 +31,7 @@ CLI_MODULES = [
     "kehu.bench.cli",
     "kehu.surveys.cli",
     "kehu.insights.cli",
+    "kehu.backup.cli",
 ]
 
 

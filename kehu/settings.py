@@ -15,6 +15,10 @@ Environment variables (all optional):
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
+- ``KEHU_BACKUP_DIR`` where backups are kept, default ``var/backups``; ``KEHU_BACKUP_SCHEDULE`` a cron
+  expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
+  how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
+  and psql when they are not on the PATH (docs/operations.md, Backup and restore)
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
     "kehu.imports",
     "kehu.insights",
     "kehu.surveys",
+    "kehu.backup",
     "kehu.web",
     "kehu.demo",
 ]
@@ -198,6 +203,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
+
+# Backups (kehu/backup, docs/operations.md): the directory, the schedule (cron, server time zone), retention.
+KEHU_BACKUP_DIR = Path(os.environ.get("KEHU_BACKUP_DIR", "") or VAR_DIR / "backups")
+if not KEHU_BACKUP_DIR.is_absolute():
+    KEHU_BACKUP_DIR = HOME / KEHU_BACKUP_DIR
+KEHU_BACKUP_SCHEDULE = os.environ.get("KEHU_BACKUP_SCHEDULE", "30 2 * * *")
+KEHU_BACKUP_KEEP = int(os.environ.get("KEHU_BACKUP_KEEP", "7") or 7)
+KEHU_PG_BIN = os.environ.get("KEHU_PG_BIN", "")
 
 LOGGING = {
     "version": 1,

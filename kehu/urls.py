@@ -12,6 +12,7 @@ urlpatterns = [
     path("s/<str:token>/", views_answer.answer, name="survey_answer"),
     path("s/<str:token>/autosave/", views_answer.autosave, name="survey_answer_autosave"),
     path("value/", include("kehu.insights.urls")),
+    path("backups/", include("kehu.backup.urls")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -7,6 +7,7 @@ from kehu.surveys import api_definitions as survey_definitions
 from kehu.surveys import api_loop as survey_loop
 from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
+from kehu.backup import api as backup_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -26,3 +27,4 @@ api.add_router("/waves", survey_distribution.router)
 api.add_router("/invitations", survey_distribution.invitations_router)
 api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)
+api.add_router("/backups", backup_api.router)

@@ -121,7 +121,7 @@ E_CROSS_VENDOR = gettext_noop(
 E_NOT_EMPTY = gettext_noop(
     "The database already holds data (%(tables)s). Restoring replaces all of it; run the restore "
     "again with --force if that is what you want. Nothing was restored.")
-E_IN_TRANSACTION = gettext_noop("A restore cannot run inside a transaction.")
+E_IN_TRANSACTION = gettext_noop("A backup or restore cannot run inside a database transaction.")
 E_ROW_COUNTS = gettext_noop(
     "The restored database does not hold the rows the backup's manifest lists (%(tables)s). "
     "Restore it again from another backup.")
@@ -267,16 +267,31 @@ def _same_file(path: Path, name: str) -> bool:
 # -- SQLite ----------------------------------------------------------------------------
 
 def _dump_sqlite(conn, path: Path) -> dict:
-    conn.ensure_connection()
+    if conn.is_in_memory_db():
+        # Only Django's own connection reaches an in-memory database (the
+        # test suite's); it must not hold a write transaction, or the copy
+        # would wait for itself forever.
+        if conn.in_atomic_block:
+            raise BackupError(E_IN_TRANSACTION)
+        conn.ensure_connection()
+        source, own = conn.connection, False
+    else:
+        # A connection of our own, read-only: it sees what is committed, and
+        # in WAL mode the server's writers go on while it reads.
+        source = sqlite3.connect(f"file:{Path(conn.settings_dict['NAME']).resolve()}?mode=ro", uri=True,
+                                 timeout=60)
+        own = True
     target = sqlite3.connect(path)
     try:
         # One step (pages=-1): a consistent copy under one read transaction.
-        conn.connection.backup(target)
+        source.backup(target)
         # The copy stands alone: no -wal file beside it.
         target.execute("PRAGMA journal_mode=DELETE")
         return {"server": {"server_version": sqlite3.sqlite_version}, **_sqlite_state(target)}
     finally:
         target.close()
+        if own:
+            source.close()
 
 
 def _sqlite_state(db: sqlite3.Connection) -> dict:

@@ -177,7 +177,7 @@ def write_archive(dest: Path | str, *, using: str = "default", include_secret_ke
         files: dict[str, dict] = {}
         with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
             _add_file(tar, work / member, member, files)
-            extra = list(_extra_files(include_secret_key))
+            extra = list(_extra_files(include_secret_key, skip=(dest, partial)))
             for i, (path, name) in enumerate(extra, 1):
                 _add_file(tar, path, name, files)
                 report(50 + int(45 * i / len(extra)), STAGE_FILES)
@@ -225,8 +225,9 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _extra_files(include_secret_key: bool):
-    """(path, archive name) of the files besides the database."""
+def _extra_files(include_secret_key: bool, skip=()):
+    """(path, archive name) of the files besides the database; ``skip``: the archive being written."""
+    skip_files = {Path(p).resolve() for p in skip}
     var = Path(settings.VAR_DIR)
     media = Path(settings.MEDIA_ROOT)
     backups = Path(settings.KEHU_BACKUP_DIR)
@@ -246,13 +247,15 @@ def _extra_files(include_secret_key: bool):
                     continue
                 if VAR_EXCLUDED_NAMES.match(name) or (database and _same_file(path, database)):
                     continue
+                if path.resolve() in skip_files:
+                    continue
                 yield path, f"var/{rel}"
     if media.is_dir() and not _inside(media, var):
         for root, dirs, names in os.walk(media):
             dirs.sort()
             for name in sorted(names):
                 path = Path(root) / name
-                if path.is_file() and not path.is_symlink():
+                if path.is_file() and not path.is_symlink() and path.resolve() not in skip_files:
                     yield path, "media/" + path.relative_to(media).as_posix()
 
 

@@ -54,6 +54,11 @@ def test_round_trip_restores_every_row_and_the_files(filled, var, scratch, tmp_p
     assert not (settings.VAR_DIR / "secret_key").exists()
 
 
+def test_an_archive_written_under_var_does_not_contain_itself(org, var):
+    manifest = write_archive(var / "exports" / "backup.tar.gz")
+    assert not any(name.startswith("var/exports/") for name in manifest["files"])
+
+
 def test_secret_key_is_included_on_request(org, var, scratch, tmp_path, settings):
     path = tmp_path / "with-key.tar.gz"
     assert write_archive(path, include_secret_key=True)["includes_secret_key"]

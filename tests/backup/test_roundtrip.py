@@ -179,3 +179,59 @@ def test_restore_marks_the_backup_that_made_the_archive_finished(org, var, scrat
     # in the copy it was "running"; now it is the finished backup it became
     assert restored[made.pk].status == BackupStatus.SUCCEEDED and restored[made.pk].size == made.size
     assert other.pk not in restored
+
+
+def test_a_backup_while_another_connection_keeps_writing_is_consistent(org, customers, var, scratch, tmp_path):
+    """The manifest's row counts are those of the copied database even while
+    writes go on (the restore checks every count against the manifest)."""
+    import sqlite3
+    import threading
+
+    source = scratch()
+    restore_archive(write_archive(tmp_path / "seed.tar.gz") and tmp_path / "seed.tar.gz", using=source)
+    conn = connections[source]
+    with conn.cursor() as cur:
+        key = "INTEGER PRIMARY KEY" if conn.vendor == "sqlite" else "SERIAL PRIMARY KEY"
+        cur.execute(f"CREATE TABLE busy_writes (id {key}, note VARCHAR(20))")
+    stop, written, failed = threading.Event(), threading.Event(), []
+
+    def writer():
+        try:
+            write()
+        except Exception as exc:  # reported by the test, not lost in the thread
+            failed.append(exc)
+            written.set()
+
+    def write():
+        if conn.vendor == "sqlite":
+            db = sqlite3.connect(conn.settings_dict["NAME"], timeout=30, isolation_level=None)
+            insert = "INSERT INTO busy_writes (note) VALUES (?)"
+        else:
+            from kehu.backup.archive import _pg_connect
+
+            db = _pg_connect(conn.settings_dict)
+            db.autocommit = True
+            insert = "INSERT INTO busy_writes (note) VALUES (%s)"
+        n = 0
+        while not stop.is_set() or n < 20:
+            db.execute(insert, (f"row {n}",))
+            n += 1
+            if n == 20:
+                written.set()
+        db.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        written.wait()
+        assert not failed, failed
+        manifest = write_archive(tmp_path / "busy.tar.gz", using=source)
+    finally:
+        stop.set()
+        thread.join()
+    assert not failed, failed
+    target = scratch()
+    restore_archive(tmp_path / "busy.tar.gz", using=target)  # raises when a count differs
+    with connections[target].cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM busy_writes")
+        assert cur.fetchone()[0] == manifest["row_counts"]["busy_writes"] >= 20

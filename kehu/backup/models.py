@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.org.models import TimeStamped
 
@@ -26,7 +27,7 @@ class BackupTrigger(models.TextChoices):
     WEB = "web", _("Started in the browser")
     API = "api", _("Started through the API")
     CLI = "cli", _("Started from the command line")
-    SCHEDULE = "schedule", _("Schedule")
+    SCHEDULE = "schedule", pgettext_lazy("backup started by", "Schedule")
 
 
 class Backup(TimeStamped):

@@ -23,6 +23,10 @@ Environment variables (all optional):
 - ``KEHU_PASSWORD_MIN_LENGTH``: the shortest password accepted (default 8)
 - ``KEHU_DUPLICATE_NOTICES_PER_HOUR``: how many customers outside their scope a user may be told
   about by duplicate checks in an hour (default 100; 0 = no limit; kehu/customers/duplicates.py)
+- ``KEHU_BACKUP_DIR`` where backups are kept, default ``var/backups``; ``KEHU_BACKUP_SCHEDULE`` a cron
+  expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
+  how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
+  and psql when they are not on the PATH (docs/operations.md, Backup and restore)
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ INSTALLED_APPS = [
     "kehu.insights",
     "kehu.surveys",
     "kehu.privacy",
+    "kehu.backup",
     "kehu.web",
     "kehu.demo",
 ]
@@ -248,6 +253,14 @@ AXES_VERBOSE = False
 # Duplicate checks (create form, customer import): customers outside the user's scope they may be
 # told about in an hour, counted in the cache (kehu.customers.duplicates; 0 = no limit).
 KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
+
+# Backups (kehu/backup, docs/operations.md): the directory, the schedule (cron, server time zone), retention.
+KEHU_BACKUP_DIR = Path(os.environ.get("KEHU_BACKUP_DIR", "") or VAR_DIR / "backups")
+if not KEHU_BACKUP_DIR.is_absolute():
+    KEHU_BACKUP_DIR = HOME / KEHU_BACKUP_DIR
+KEHU_BACKUP_SCHEDULE = os.environ.get("KEHU_BACKUP_SCHEDULE", "30 2 * * *")
+KEHU_BACKUP_KEEP = int(os.environ.get("KEHU_BACKUP_KEEP", "7") or 7)
+KEHU_PG_BIN = os.environ.get("KEHU_PG_BIN", "")
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ urlpatterns = [
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),
+    path("backups/", include("kehu.backup.urls")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -614,3 +614,33 @@ def test_create_form_duplicates_within_the_allowance(org, customers, client_for,
         else:
             assert 'data-testid="duplicates"' not in html and customers.e1.ref not in html
             assert "at most 1 an hour" in html
+
+
+# -- Backups (/backups): administrators only ------------------------------------------------
+
+BACKUP_OPS = [
+    ("GET backups", lambda api, b: api.get("/backups"), 200),
+    ("GET backup", lambda api, b: api.get(f"/backups/{b.pk}"), 200),
+    ("GET download", lambda api, b: api.get(f"/backups/{b.pk}/download"), 200),
+    ("DELETE backup", lambda api, b: api.delete(f"/backups/{b.pk}"), 204),
+    ("POST backup", lambda api, b: api.post("/backups", {}), 202),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", BACKUP_OPS, ids=[o[0] for o in BACKUP_OPS])
+def test_backups_are_for_administrators_only(org, api_as, role, op, settings, tmp_path, monkeypatch):
+    from kehu.backup import services
+    from kehu.backup.models import Backup
+
+    settings.KEHU_BACKUP_DIR = tmp_path
+    monkeypatch.setattr(services, "backup_enqueue", lambda backup: None)  # the archive itself: tests/backup
+    backup = Backup.objects.create(filename="kehu-backup-test.tar.gz", status="succeeded", size=3)
+    (tmp_path / backup.filename).write_bytes(b"abc")
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), backup)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        assert Backup.objects.count() == 1 and (tmp_path / backup.filename).exists()

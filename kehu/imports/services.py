@@ -176,6 +176,11 @@ def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
         table = open_table(source)
     except TableError as exc:
         raise ImportUsageError(str(exc)) from None
+    for header in table.headers:
+        if isinstance(header, str) and "\x00" in header:
+            raise ImportUsageError(_("Line %(line)d: the column heading %(header)s contains a NUL character (\\x00), "
+                                     "which cannot be stored; remove it.")
+                                   % {"line": table.header_line, "header": repr(header.replace("\x00", ""))})
     hmap = map_headers(table.headers, kind)
     report = ImportReport(kind=kind, filename=Path(source).name, format=table.format, encoding=table.encoding,
                           delimiter=table.delimiter, headers=[str(h) for h in table.headers],
@@ -200,6 +205,12 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
                 ok = False
                 if report is not None:
                     report.error(line, column.field, _("a value is required"))
+            continue
+        if type(raw) is str and "\x00" in raw:
+            # PostgreSQL cannot store NUL in text; SQLite would keep an invisible character.
+            ok = False
+            if report is not None:
+                report.error(line, column.field, _("contains a NUL character (\\x00), which cannot be stored"))
             continue
         if column.kind == "text" and type(raw) is str:   # the common case, inlined
             value = raw.strip()

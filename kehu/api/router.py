@@ -107,11 +107,33 @@ class KehuNinjaAPI(NinjaAPI):
 MAX_ID = 2**63 - 1
 
 
+def _body_is_json_but_not_an_object(request) -> bool:
+    if request.method not in ("POST", "PUT", "PATCH") or request.content_type in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        return False
+    body = request.body.lstrip()
+    if not body or body[:1] == b"{":
+        return False  # an object (read by the endpoint), or nothing
+    try:
+        json.loads(body)
+    except ValueError:
+        return False  # not JSON at all: the endpoint answers 400 if it reads a body
+    return True
+
+
+def not_an_object(request):
+    return envelope(request, 422, "validation_error", _("Some fields are not valid."),
+                    {"__all__": [_("Send a JSON object.")]})
+
+
 def _guarded(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in kwargs.values()):
             return envelope(request, 404, "not_found", _("Not found."))
+        if _body_is_json_but_not_an_object(request):
+            # Also where the endpoint reads no body: a body is an object or nothing.
+            return not_an_object(request)
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allow = response["Allow"]
@@ -272,8 +294,7 @@ def on_http_error(request, exc):
     # django-ninja raises HttpError with English text (for example for a body
     # that is not JSON); answer with our code and a translated message.
     if isinstance(exc.__cause__, BodyNotAnObject):
-        return envelope(request, 422, "validation_error", _("Some fields are not valid."),
-                        {"__all__": [_("Send a JSON object.")]})
+        return not_an_object(request)
     if isinstance(exc.__cause__, RequestDataTooBig):
         return on_too_big(request, exc.__cause__)
     code, message = _HTTP_ERRORS.get(exc.status_code, ("error", lambda: str(exc)))

@@ -108,12 +108,13 @@ def test_a_too_long_url_is_414_in_the_envelope(org, api_as, settings):
 
 @pytest.mark.parametrize("raw", ['"hello"', "[1, 2]", "123", "null", "true", '[{"title": "x"}]'])
 def test_a_body_that_is_not_an_object_is_422_on_every_write(org, records, operations, api_as, raw):  # noqa: F811
+    """Even where the endpoint reads no body (``POST /waves/{id}/open``)."""
     from kehu.engagement.models import Task
 
     api = api_as(org.users.admin)
     tasks = Task.objects.count()
-    writes = [(m, p) for m, p, op in operations if m in ("POST", "PUT", "PATCH") and "requestBody" in op]
-    assert len(writes) > 30
+    writes = [(m, p) for m, p, op in operations if m in ("POST", "PUT", "PATCH")]
+    assert len(writes) > len([1 for m, _p, op in operations if m in ("POST", "PUT", "PATCH") and "requestBody" in op])
     for method, path in writes:
         r = getattr(api, method.lower())(_url(path, records), raw=raw)
         err = assert_error(r, 422, "validation_error")

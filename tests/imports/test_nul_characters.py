@@ -55,3 +55,41 @@ def test_header_with_nul_is_a_usage_error(org, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "NUL" in err and "Line 1" in err
     assert Customer.objects.count() == 0
+
+
+@pytest.fixture
+def gas_wave(org):
+    from kehu.surveys.services import distribution as svc
+    from kehu.surveys.services.definitions import survey_create_from_template, survey_set_status
+    from tests.factories import CustomerFactory
+
+    gas = survey_create_from_template(actor=org.users.admin, template="natural-gas", code="gas")
+    survey_set_status(actor=org.users.admin, survey=gas, status="active")
+    CustomerFactory(ref="C001", owner=org.users.sales_n1)
+    return svc.wave_create(actor=org.users.admin, survey=gas, name="paper")
+
+
+def test_survey_answers_with_nul_cells_are_bad_rows(gas_wave, tmp_path, capsys):
+    from kehu.surveys.models import Response
+
+    header = "token,customer,Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9,Q10,Q11"
+    rows = ["\x00abc,,5,4,no,,,,3,5,4,4,", ",C001\x00,5,4,no,,,,3,5,4,4,", ",C001,5,4,no,,,,3,5,4,4,ok\x00"]
+    path = tmp_path / "answers.csv"
+    path.write_bytes(("\n".join([header, *rows]) + "\n").encode())
+    assert main(["survey", "import-responses", "gas", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "line 2: token: " in err and "line 3: customer: " in err and "line 4: Q11: " in err and "NUL" in err
+    assert not Response.objects.exists()
+
+
+def test_survey_definition_file_with_nul_is_refused_with_its_place(org, tmp_path, capsys):
+    from kehu.surveys.models import Survey
+
+    path = tmp_path / "s.json"
+    path.write_text('{"code": "nul", "title": {"en": "A\\u0000"},\n "questions": [{"code": "Q1", "kind": "text", '
+                    '"text": {"en": "Why\\u0000?"}}]}\n')
+    assert main(["survey", "load", str(path)]) != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "NUL" in err and "title.en" in err and "questions[0].text.en" in err
+    assert not Survey.objects.exists()

@@ -122,13 +122,15 @@ class RequestGuardMiddleware:
         if fields:
             return error_response(request, 400, "invalid_character", _("The request contains a NUL character."),
                                   fields)
-        content_type = request.META.get("CONTENT_TYPE", "")
-        multipart = content_type.startswith("multipart/")
+        # Django parses exactly these two as forms; any other body is read raw (django-ninja reads
+        # it as JSON whatever its declared type), so it is checked raw.
+        multipart = request.content_type == "multipart/form-data"
+        form = multipart or request.content_type == "application/x-www-form-urlencoded"
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if not multipart and limit is not None and _content_length(request) > limit:
             return self.too_big(request)
         try:
-            if multipart or content_type.startswith("application/x-www-form-urlencoded"):
+            if form:
                 fields = _querydict_nul_fields(request.POST)
                 for key, files in request.FILES.lists():
                     if any(NUL in (f.name or "") for f in files):

@@ -167,3 +167,12 @@ def test_an_empty_patch_still_checks_permission(org, records, operations, api_as
         assert_error(r, 403, "forbidden")
     sales = api_as(org.users.sales_n1)
     assert_error(sales.patch(f"/surveys/{records['survey_id'][0]}", {}), 403, "forbidden")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/mixed", "application/octet-stream", ""])
+def test_a_json_body_sent_as_another_type_is_checked_too(org, api_as, content_type):
+    # django-ninja reads a body as JSON whatever its declared type.
+    api = api_as(org.users.admin)
+    r = api.client.post("/api/v1/tasks", data='{"title": "a\\u0000"}', content_type=content_type, **api.headers)
+    err = assert_error(r, 400, "invalid_character")
+    assert set(err["fields"]) == {"title"}

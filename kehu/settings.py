@@ -14,6 +14,7 @@ Environment variables (all optional):
 - ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
+- ``KEHU_MAX_URL_LENGTH`` the longest URL answered (bytes, default 8000; longer: 414)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 - ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
   (0 = keep forever; docs/operations.md)
@@ -116,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kehu.org.middleware.ActivateUserLanguageMiddleware",
+    # After the language is known (its answers are translated), before any view reads the request.
+    "kehu.web.request_guard.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -194,7 +197,11 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A request body (form fields, JSON) larger than this is refused with 413; the file
+# parts of an upload form do not count.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# The longest URL (path and query string, in bytes) answered; longer ones get 414.
+KEHU_MAX_URL_LENGTH = int(os.environ.get("KEHU_MAX_URL_LENGTH", "8000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("KEHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origi
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import PlainSerializer, WithJsonSchema, create_model
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema, create_model
+from pydantic_core import PydanticCustomError
 
 
 class ErrorBody(Schema):
@@ -25,9 +26,12 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-# The error answers every endpoint may give (documented in the OpenAPI).
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# The error answers every endpoint may give (documented in the OpenAPI). 400 (a NUL
+# character, a body that is not JSON), 413 (a body too large) and 414 (a URL too long)
+# can come from kehu.web.request_guard before any endpoint runs.
+READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 414: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 414: ErrorOut,
+                422: ErrorOut}
 
 
 CENT = Decimal("0.01")
@@ -69,20 +73,37 @@ def blankable(choices) -> Any:
     return Literal[tuple(choices.values) + ("",)]
 
 
+def _refuse_null(value):
+    if value is None:
+        raise PydanticCustomError("null_forbidden", "This field cannot be null.")
+    return value
+
+
+def _drop_default(schema: dict) -> None:
+    # A PATCH field that is left out is left alone: it has no default, and null is not a value.
+    schema.pop("default", None)
+
+
 def partial_schema(schema: type[Schema], name: str, *, exclude: tuple[str, ...] = ()) -> type[Schema]:
     """The PATCH form of ``schema``: every field optional; only the fields sent
-    are changed. ``null`` is accepted only where ``schema`` accepts it
-    (checked by :func:`reject_nulls`)."""
+    are changed. The field's constraints (lengths, bounds) are kept. ``null``
+    is accepted only where ``schema`` accepts it: elsewhere it is a 422 ("This
+    field cannot be null"), and the published schema does not allow it."""
     fields = {}
     nullable = set()
     for fname, info in schema.model_fields.items():
         if fname in exclude:
             continue
         ann = info.annotation
+        metadata = tuple(info.metadata)
+        desc = info.description
         if _allows_none(ann):
             nullable.add(fname)
-        desc = info.description
-        fields[fname] = (Optional[ann], Field(None, description=desc))
+            full = Annotated[(ann, *metadata)] if metadata else ann
+            fields[fname] = (full, Field(None, description=desc))
+        else:
+            full = Annotated[(ann, *metadata, BeforeValidator(_refuse_null))]
+            fields[fname] = (full, Field(None, description=desc, json_schema_extra=_drop_default))
     model = create_model(name, __base__=Schema, **fields)
     model.__nullable__ = frozenset(nullable)
     return model

@@ -39,8 +39,7 @@ class ProductLineIn(Schema):
     name: str = Field(min_length=1, max_length=100)
 
 
-class ProductLineRenameIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
+ProductLineRenameIn = partial_schema(ProductLineIn, "ProductLineRenameIn", exclude=("code",))
 
 
 class ProductOut(Schema):
@@ -158,4 +157,6 @@ def get_product_line(request, line_id: int):
 @lines_router.patch("/{int:line_id}", response={200: ProductLineOut, **WRITE_ERRORS}, url_name="product-line-update",
                     summary="Rename a product line (its code stays)")
 def rename_product_line(request, line_id: int, payload: ProductLineRenameIn):
-    return product_line_rename(actor=request.auth, line=_get_product_line(line_id), name=payload.name)
+    line = _get_product_line(line_id)
+    # Without a name the line stays as it is, but the caller's right to change it is still checked.
+    return product_line_rename(actor=request.auth, line=line, name=sent_fields(payload).get("name", line.name))

@@ -9,13 +9,15 @@ Error envelope (every non-2xx answer)::
 from __future__ import annotations
 
 import functools
+import json
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -76,21 +78,66 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class BodyNotAnObject(Exception):
+    """A JSON body that is not an object (``"hello"``, ``[1]``, ``null``)."""
+
+
+class ObjectBodyParser(Parser):
+    """Bodies are JSON objects. Anything else is refused (422) instead of being
+    read attribute by attribute: django-ninja's schemas read any value as an
+    object, so ``"hello"`` created a task titled ``"hello".title()``."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject()
+        return data
+
+
 class KehuNinjaAPI(NinjaAPI):
     """NinjaAPI whose 405 answers carry the error envelope too (django-ninja
-    answers a wrong method on a known path with plain text)."""
+    answers a wrong method on a known path with plain text), and whose
+    integer path parameters beyond a 64-bit id answer 404 (no record has such
+    an id; SQLite cannot even compare it)."""
 
     def _get_urls(self):
         patterns = super()._get_urls()
         for pattern in patterns:
             if hasattr(pattern, "callback"):
-                pattern.callback = _envelope_405(pattern.callback)
+                pattern.callback = _guarded(pattern.callback)
         return patterns
 
 
-def _envelope_405(view):
+MAX_ID = 2**63 - 1
+
+
+def _body_is_json_but_not_an_object(request) -> bool:
+    if request.method not in ("POST", "PUT", "PATCH") or request.content_type in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        return False
+    body = request.body.lstrip()
+    if not body or body[:1] == b"{":
+        return False  # an object (read by the endpoint), or nothing
+    try:
+        json.loads(body)
+    except ValueError:
+        return False  # not JSON at all: the endpoint answers 400 if it reads a body
+    return True
+
+
+def not_an_object(request):
+    return envelope(request, 422, "validation_error", _("Some fields are not valid."),
+                    {"__all__": [_("Send a JSON object.")]})
+
+
+def _guarded(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        if any(isinstance(v, int) and not -MAX_ID <= v <= MAX_ID for v in kwargs.values()):
+            return envelope(request, 404, "not_found", _("Not found."))
+        if _body_is_json_but_not_an_object(request):
+            # Also where the endpoint reads no body: a body is an object or nothing.
+            return not_an_object(request)
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allow = response["Allow"]
@@ -112,6 +159,7 @@ api = KehuNinjaAPI(
     "`limit` and the opaque `cursor` of the previous page.",
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api-v1",
+    parser=ObjectBodyParser(),
 )
 
 
@@ -134,6 +182,8 @@ def _pydantic_message(err: dict) -> str:
     ctx = err.get("ctx") or {}
     if kind == "missing":
         return _("This field is required.")
+    if kind == "null_forbidden":
+        return _("This field cannot be null.")
     if kind in ("string_type", "string_sub_type"):
         return _("Enter text.")
     if kind == "string_too_long":
@@ -236,10 +286,28 @@ _HTTP_ERRORS = {
 }
 
 
+@api.exception_handler(OverflowError)
+def on_overflow(request, exc):
+    # An id or number beyond 64 bits in a query or body: SQLite cannot compare it.
+    return envelope(request, 422, "validation_error", _("Some fields are not valid."),
+                    {"__all__": [_("A number in the request is too large.")]})
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    # Normally refused by kehu.web.request_guard before the view; this covers a
+    # chunked body whose size was not announced.
+    return envelope(request, 413, "payload_too_large", _("The request body is too large."))
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     # django-ninja raises HttpError with English text (for example for a body
     # that is not JSON); answer with our code and a translated message.
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        return not_an_object(request)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return on_too_big(request, exc.__cause__)
     code, message = _HTTP_ERRORS.get(exc.status_code, ("error", lambda: str(exc)))
     return envelope(request, exc.status_code, code, message())
 

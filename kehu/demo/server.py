@@ -54,6 +54,48 @@ def migration_problem(database="default") -> str | None:
     ) % {"count": len(pending), "names": shown}
 
 
+# gunicorn's largest request line (its parser caps the setting there). Kehu's own limit
+# (KEHU_MAX_URL_LENGTH, 8000 by default) is lower, so a long URL gets Kehu's 414 envelope;
+# beyond this one the worker class still answers in the envelope (kehu.demo.gunicorn_worker).
+GUNICORN_MAX_REQUEST_LINE = 8190
+
+
+def gunicorn_options(*, host: str, port: int, workers: int) -> dict:
+    """The settings ``kehu serve`` runs gunicorn with."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "kehu.demo.gunicorn_worker.KehuSyncWorker",
+        "threads": 1,
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "limit_request_line": GUNICORN_MAX_REQUEST_LINE,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "kehu",
+        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+    }
+
+
+def _application_class():
+    from gunicorn.app.base import BaseApplication
+
+    class KehuApplication(BaseApplication):
+        def __init__(self, options: dict, application):
+            self.options, self.application = options, application
+            super().__init__()
+
+        def load_config(self):
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return self.application
+
+    return KehuApplication
+
+
 def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None, out=None) -> int:
     """Run gunicorn in this process until it is stopped. Returns an exit code."""
     out = out or sys.stdout
@@ -64,8 +106,6 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     from django.conf import settings
     from django.db import connections
-    from gunicorn.app.base import BaseApplication
-
     workers = workers or default_workers()
     if host not in ("127.0.0.1", "localhost") and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         print(_("note: set KEHU_ALLOWED_HOSTS to the names clients use to reach %(host)s") % {"host": host},
@@ -80,27 +120,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     from kehu.wsgi import application
 
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "sync",
-        "threads": 1,
-        "timeout": 120,
-        "graceful_timeout": 20,
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "kehu",
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
-    }
-
-    class KehuApplication(BaseApplication):
-        def load_config(self):
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self):
-            return application
+    options = gunicorn_options(host=host, port=port, workers=workers)
+    KehuApplication = _application_class()
 
     print(_("Kehu is serving on %(url)s with %(workers)s workers (Ctrl+C stops it)") % {
         "url": f"http://{host}:{port}/", "workers": workers}, file=out, flush=True)
@@ -110,7 +131,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     worker = jobs.start_worker_process() if jobs.serve_with_worker() else None
     try:
-        KehuApplication().run()
+        KehuApplication(options, application).run()
     finally:
         jobs.stop_worker_process(worker)
     return 0

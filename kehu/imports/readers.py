@@ -31,6 +31,17 @@ SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
 csv.field_size_limit(16 * 1024 * 1024)
 
 
+def has_nul(value) -> bool:
+    """True for a text cell holding a NUL character (``\\x00``): PostgreSQL cannot
+    store it, SQLite would keep an invisible character. Every import reports
+    such a cell as a bad one with :func:`nul_message`."""
+    return type(value) is str and "\x00" in value
+
+
+def nul_message() -> str:
+    return _("contains a NUL character (\\x00), which cannot be stored")
+
+
 class TableError(Exception):
     """The file cannot be read as a table at all (a usage error, not a bad row)."""
 

@@ -66,7 +66,7 @@ from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
 from kehu.imports.columns import MEMO_SIZE, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
-from kehu.imports.readers import Table, TableError, open_table
+from kehu.imports.readers import Table, TableError, has_nul, nul_message, open_table
 from kehu.imports.staging import CustomerStage, DuplicateSearch
 from kehu.org.models import User
 from kehu.org.policies import policy_for
@@ -177,6 +177,11 @@ def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
         table = open_table(source)
     except TableError as exc:
         raise ImportUsageError(str(exc)) from None
+    for header in table.headers:
+        if has_nul(header):
+            raise ImportUsageError(_("Line %(line)d: the column heading %(header)s contains a NUL character (\\x00), "
+                                     "which cannot be stored; remove it.")
+                                   % {"line": table.header_line, "header": repr(header.replace("\x00", ""))})
     hmap = map_headers(table.headers, kind)
     report = ImportReport(kind=kind, filename=Path(source).name, format=table.format, encoding=table.encoding,
                           delimiter=table.delimiter, headers=[str(h) for h in table.headers],
@@ -201,6 +206,11 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
                 ok = False
                 if report is not None:
                     report.error(line, column.field, _("a value is required"))
+            continue
+        if type(raw) is str and "\x00" in raw:   # has_nul(), inlined: once per cell
+            ok = False
+            if report is not None:
+                report.error(line, column.field, nul_message())
             continue
         if column.kind == "text" and type(raw) is str:   # the common case, inlined
             value = raw.strip()

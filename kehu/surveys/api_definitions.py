@@ -131,9 +131,7 @@ class IndicatorIn(Schema):
     name: I18nText
 
 
-class IndicatorPatchIn(Schema):
-    code: Optional[str] = Field(None, min_length=1, max_length=40)
-    name: Optional[I18nText] = None
+IndicatorPatchIn = partial_schema(IndicatorIn, "IndicatorPatchIn", exclude=("parent_id",))
 
 
 class WeightsIn(Schema):
@@ -244,8 +242,8 @@ class PathOut(Schema):
 
 
 class PathIn(Schema):
-    source: str = Field(description="Code of the driving construct.")
-    target: str = Field(description="Code of the driven construct.")
+    source: str = Field(min_length=1, max_length=40, description="Code of the driving construct.")
+    target: str = Field(min_length=1, max_length=40, description="Code of the driven construct.")
 
 
 # --------------------------------------------------------------------------
@@ -316,7 +314,7 @@ def update_survey(request, survey_id: int, payload: SurveyPatchIn):
     survey = _survey(request, survey_id)
     data = sent_fields(payload)
     status = data.pop("status", None)
-    if data:
+    if data or status is None:  # an empty patch still checks that the caller may change the survey
         svc.survey_update(actor=request.auth, survey=survey, data=data)
     if status is not None:
         svc.survey_set_status(actor=request.auth, survey=survey, status=status)
@@ -562,8 +560,16 @@ def list_paths(request, survey_id: int):
              summary="Add a path FROM -> TO")
 def create_path(request, survey_id: int, payload: PathIn):
     survey = _survey(request, survey_id)
-    source = _by_code(survey.constructs, payload.source, "source")
-    target = _by_code(survey.constructs, payload.target, "target")
+    errors = {}
+    ends = {}
+    for field in ("source", "target"):
+        try:
+            ends[field] = _by_code(survey.constructs, getattr(payload, field), field)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    source, target = ends["source"], ends["target"]
     return Status(201, svc.path_create(actor=request.auth, survey=survey, source=source, target=target))
 
 

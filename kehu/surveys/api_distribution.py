@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kehu.api.common import READ_ERRORS, WRITE_ERRORS, sent_fields
+from kehu.api.common import READ_ERRORS, WRITE_ERRORS, partial_schema, sent_fields
 from kehu.api.pagination import CursorPagination
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
@@ -76,13 +76,7 @@ class WaveIn(Schema):
     max_reminders: int = Field(2, ge=0, le=10)
 
 
-class WavePatchIn(Schema):
-    name: Optional[str] = Field(None, min_length=1, max_length=100)
-    opens_on: Optional[dt.date] = None
-    closes_on: Optional[dt.date] = None
-    population: Optional[PopulationIn] = None
-    reminder_after_days: Optional[int] = Field(None, ge=1, le=365)
-    max_reminders: Optional[int] = Field(None, ge=0, le=10)
+WavePatchIn = partial_schema(WaveIn, "WavePatchIn")
 
 
 class SampleIn(Schema):
@@ -227,7 +221,7 @@ def get_wave(request, wave_id: int):
 def update_wave(request, wave_id: int, payload: WavePatchIn):
     wave = _wave(request, wave_id)
     data = sent_fields(payload)
-    if "population" in data and data["population"] is not None:
+    if "population" in data:
         p = data["population"]
         data["population"] = {"segment_id": p["segment_id"]} if p.get("segment_id") else {
             "filters": p.get("filters") or {}}

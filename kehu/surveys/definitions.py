@@ -309,6 +309,31 @@ def _kind_names(values) -> str:
     return ", ".join(values)
 
 
+def _nul_problems(data: Any) -> list[Problem]:
+    """A problem for every key or text holding a NUL character (``\\x00``, for
+    example ``"\\u0000"`` in JSON): no database column could store it."""
+    from kehu.imports.readers import nul_message
+
+    problems = []
+
+    def walk(node, path, line):
+        if isinstance(node, str):
+            if "\x00" in node:
+                problems.append(Problem(path, nul_message(), line))
+        elif isinstance(node, Mapping):
+            for key, value in node.items():
+                if "\x00" in str(key):
+                    problems.append(Problem(path, nul_message(), _line_of(node, key)))
+                    continue
+                walk(value, _join(path, key), _line_of(node, key))
+        elif isinstance(node, (list, tuple)):
+            for index, value in enumerate(node):
+                walk(value, _join(path, index), _line_of(node, index))
+
+    walk(data, "", _line_of(data))
+    return problems
+
+
 def validate(data: Any) -> dict:
     """Check a parsed definition and return it normalised; ``DefinitionError``
     listing every problem otherwise (see the module docstring for the shape)."""
@@ -316,6 +341,9 @@ def validate(data: Any) -> dict:
     if not isinstance(data, Mapping):
         raise DefinitionError([Problem("", _("A survey definition is a mapping of fields (code, title, questions, …)."),
                                        _line_of(data))])
+    nul = _nul_problems(data)
+    if nul:
+        raise DefinitionError(nul)
     allowed = {"kehu_survey", "code", "kind", "title", "description", "intro", "thanks", "template", "settings",
                "indicators", "questions", "constructs", "paths", "model"}
     for key in data:

@@ -26,6 +26,11 @@ class FriendlyErrorMiddleware:
 
         if isinstance(exception, (Http404, PermissionDenied)) or settings.DEBUG:
             return None
+        if isinstance(exception, OverflowError):
+            # A number beyond 64 bits in the URL or a form (SQLite cannot compare it): the request's fault.
+            from kehu.web.request_guard import error_response
+
+            return error_response(request, 400, "bad_request", _("A number in the request is too large."))
         log.exception("Unhandled error on %s", request.path)
         if request.path.startswith("/api/"):
             return JsonResponse(

@@ -210,8 +210,11 @@ def _write_definition(survey: Survey, definition: dict) -> None:
 def survey_update(*, actor, survey: Survey, data: dict[str, Any]) -> Survey:
     """Change a survey's texts and settings (``title``, ``description``,
     ``intro``, ``thanks``, ``kind``, ``satisfied_from``, ``follow_up_below``,
-    ``follow_up_detractors``, ``resurvey_days``, ``likert_scores``)."""
+    ``follow_up_detractors``, ``resurvey_days``, ``likert_scores``). Nothing to
+    change is no change, but still only for those who may change the survey."""
     _require_designer(actor)
+    if not data:
+        return survey
     _require_editable(survey)
     allowed = set(TEXT_FIELDS) | set(SETTING_FIELDS) | {"kind"}
     unknown = set(data) - allowed

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from kehu.audit.services import audit_record
 from kehu.customers.models import Customer
-from kehu.imports.readers import TableError, open_table
+from kehu.imports.readers import TableError, has_nul, nul_message, open_table
 from kehu.imports.services import Issue
 from kehu.org.policies import policy_for
 from kehu.surveys import answers as answers_mod
@@ -91,6 +91,19 @@ def _when(text: str):
     return moment, None
 
 
+def _cells(columns: list, values: list) -> tuple[dict[str, str], list[str]]:
+    """The row's cells by column, and the columns whose cell holds a NUL character (left out)."""
+    cells, nul = {}, []
+    for column, value in zip(columns, values):
+        if not column:
+            continue
+        if has_nul(value):
+            nul.append(column)
+        else:
+            cells[column] = _cell(value)
+    return cells, nul
+
+
 def check_file(*, actor, wave: Wave, path) -> ImportResult:
     """Read and check the whole file; write nothing. Raises ``ValidationError``
     when the file cannot be imported at all (unreadable, no key column,
@@ -125,7 +138,7 @@ def check_file(*, actor, wave: Wave, path) -> ImportResult:
     result = ImportResult(rows=len(rows))
     tokens, refs = set(), set()
     for _line, values in rows:
-        cells = {c: _cell(v) for c, v in zip(columns, values) if c}
+        cells, _nul = _cells(columns, values)
         if cells.get("token"):
             tokens.add(cells["token"])
         elif cells.get("customer"):
@@ -143,8 +156,8 @@ def check_file(*, actor, wave: Wave, path) -> ImportResult:
                            .values_list("invitation_id", flat=True))
     seen: dict = {}
     for line, values in rows:
-        cells = {c: _cell(v) for c, v in zip(columns, values) if c}
-        errors = []
+        cells, nul = _cells(columns, values)
+        errors = [Issue(line, column, nul_message()) for column in nul]
         invitation = customer = None
         if cells.get("token"):
             invitation = invitations.get(cells["token"])

@@ -1,0 +1,74 @@
+"""Records of every kind the API serves, for tests that go over every
+operation of the OpenAPI (Schemathesis, the request guard): the ids of
+existing records by path parameter name. Import the fixture into a test
+module with ``from tests.api.records import records  # noqa: F401`` (it needs
+``value`` from tests.insights.value_fixtures as well)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def records(org, customers, value):
+    """Records of every kind the API serves; their ids by path parameter."""
+    import datetime as dt
+
+    from kehu.customers.models import Anniversary
+    from kehu.engagement.services import task_create
+    from kehu.insights.models import Segment
+    from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template
+    from tests.factories import ContactFactory, InteractionFactory, OrderFactory, ProductFactory
+    from tests.surveys.factories import BenchmarkFactory, ImprovementActionFactory
+
+    from kehu.customers.models import Contact, Customer
+    from kehu.engagement.models import Interaction, Task
+    from kehu.insights.models import AnalysisRun
+    from kehu.sales.models import Order, Product, ProductLine
+    from kehu.surveys.models import Construct, Indicator, Question, Wave
+
+    admin = org.users.admin
+    ids: dict[str, list[int]] = {}
+    for c in (customers.n1, customers.e1):
+        ContactFactory(customer=c)
+        InteractionFactory(customer=c)
+        OrderFactory(customer=c)
+        Anniversary.objects.create(customer=c, label="Founded", date=dt.date(2001, 5, 1))
+        task_create(actor=c.owner, customer=c, data={"title": "Call back"})
+    ProductFactory()
+    survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
+    acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
+    wave = dist.wave_create(actor=admin, survey=survey, name="2026", opens_on=None, closes_on=None,
+                            population={"filters": {}}, reminder_after_days=7, max_reminders=2)
+    BenchmarkFactory(survey=survey)
+    ImprovementActionFactory(survey=survey, indicator=Indicator.objects.filter(survey=survey).first())
+    Segment.objects.create(name="Gold", rule={"tier": ["gold"]}, created_by=admin)
+
+    def pks(qs):
+        return sorted(qs.values_list("pk", flat=True))[:5]
+
+    ids.update(
+        customer_id=pks(Customer.objects.all()),
+        contact_id=pks(Contact.objects.all()),
+        interaction_id=pks(Interaction.objects.all()),
+        order_id=pks(Order.objects.all()),
+        anniversary_id=pks(Anniversary.objects.all()),
+        task_id=pks(Task.objects.all()),
+        product_id=pks(Product.objects.all()),
+        line_id=pks(ProductLine.objects.all()),
+        survey_id=[survey.pk, acsi.pk],
+        indicator_id=pks(Indicator.objects.all()),
+        question_id=pks(Question.objects.all()),
+        construct_id=pks(Construct.objects.all()),
+        path_id=pks(ConstructPath.objects.all()),
+        wave_id=pks(Wave.objects.all()),
+        invitation_id=pks(Invitation.objects.all()) or [wave.pk],
+        response_id=pks(Response.objects.all()) or [wave.pk],
+        benchmark_id=pks(Benchmark.objects.all()),
+        action_id=pks(ImprovementAction.objects.all()),
+        run_id=pks(AnalysisRun.objects.all()),
+        segment_id=pks(Segment.objects.all()),
+    )
+    return {name: values for name, values in ids.items() if values}

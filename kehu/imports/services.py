@@ -201,7 +201,7 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
                 if report is not None:
                     report.error(line, column.field, _("a value is required"))
             continue
-        if column.kind == "text" and type(raw) is str:   # the common case, inlined
+        if column.kind == "text" and type(raw) is str and not column.validators:   # the common case, inlined
             value = raw.strip()
             if column.max_length and len(value) > column.max_length:
                 ok = False

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 # Long texts (TextField): a note a person types, not a document.
 REMARKS_MAX = 5_000          # remarks, preferences, task details and outcomes, descriptions
 SUMMARY_MAX = 10_000         # an interaction's summary (联系纪要)
-ANSWER_TEXT_MAX = 5_000      # a free-text survey answer
+ANSWER_TEXT_MAX = 4_000      # a free-text survey answer (the answer page says so)
 # Tags
 TAGS_PER_CUSTOMER_MAX = 50
 TAG_LENGTH_MAX = 50

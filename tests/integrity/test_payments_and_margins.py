@@ -98,3 +98,25 @@ def test_order_form_warns_below_cost(client_for, org, customers):
 
 def test_order_warnings_of_a_healthy_order_are_empty(customers):
     assert order_warnings(order_of_200(customers.n1)) == []
+
+
+def test_order_import_warns_below_cost_and_imports(org, customers, tmp_path):
+    from kehu.imports.services import import_orders
+    from kehu.sales.models import Order
+    from tests.factories import ProductFactory
+    from tests.imports.conftest import write_csv
+
+    product = ProductFactory(ref="P-COST", unit_price=Decimal("100.00"), unit_cost=Decimal("70.00"))
+    path = write_csv(tmp_path / "o.csv", [
+        ["customer_ref", "order_ref", "order_date", "amount", "cost", "product_ref", "quantity"],
+        [customers.n1.ref, "IMP-1", "2025-03-01", "80", "100", "", ""],        # below its given cost
+        [customers.n1.ref, "IMP-2", "2025-03-01", "130", "", product.ref, "2"],  # below 2 × 70
+        [customers.n1.ref, "IMP-3", "2025-03-01", "150", "", product.ref, "2"],  # fine
+    ])
+    report = import_orders(actor=org.users.admin, source=path)
+    assert report.error_count == 0 and report.created == 3
+    assert [(w.line, w.column, w.message) for w in report.warnings] == [
+        (2, "amount", "sold below cost: amount 80.00, cost 100.00"),
+        (3, "amount", "sold below cost: amount 130.00, cost 140.00"),
+    ]
+    assert Order.objects.filter(ref__startswith="IMP-").count() == 3

@@ -153,3 +153,14 @@ def test_data_migration_maps_old_free_text_and_blanks_the_rest(org, caplog):
     for field in ("usage_rate", "user_status", "loyalty_level", "preferred_channel"):   # every code is a choice
         codes = set(Customer._meta.get_field(field).flatchoices and dict(Customer._meta.get_field(field).flatchoices))
         assert set(migration.MAPPINGS[field]) <= codes
+
+
+def test_data_migration_reads_each_distinct_value_once(org, django_assert_max_num_queries):
+    migration = importlib.import_module("kehu.customers.migrations.0007_behaviour_values_to_codes")
+    for i in range(6):
+        c = CustomerFactory(name=f"同值{i}")
+        Customer.objects.filter(pk=c.pk).update(usage_rate="Heavy user")
+    # four fields: one DISTINCT query each, and one update for the one distinct value to map
+    with django_assert_max_num_queries(5):
+        migration.to_codes(apps, None)
+    assert set(Customer.objects.filter(name__startswith="同值").values_list("usage_rate", flat=True)) == {"heavy"}

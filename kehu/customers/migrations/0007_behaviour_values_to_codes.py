@@ -56,7 +56,8 @@ def to_codes(apps, schema_editor):
     Customer = apps.get_model("customers", "Customer")
     for field, mapping in MAPPINGS.items():
         lookup = _lookup(field)
-        values = Customer.objects.exclude(**{field: ""}).values_list(field, flat=True).distinct()
+        # order_by(): without it the model's ordering joins the DISTINCT (a row per customer)
+        values = Customer.objects.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
         unknown = 0
         for value in list(values):
             code = lookup.get(value.strip().lower(), "")

@@ -12,6 +12,7 @@ from kehu.api.common import (
 )
 from kehu.api.pagination import CursorPagination
 from kehu.customers.models import DecisionRole
+from kehu.validators import REMARKS_MAX
 from kehu.customers.selectors import contact_get, contact_list, customer_get
 from kehu.customers.services import contact_create, contact_delete, contact_update
 from kehu.privacy.masking import for_schema
@@ -50,10 +51,10 @@ class ContactFields(Schema):
     department: str = Field("", max_length=100)
     decision_role: blankable(DecisionRole) = ""
     reports_to_id: Optional[int] = Field(None, description="Another contact at the same customer.")
-    phone: str = Field("", max_length=30)
+    phone: str = Field("", max_length=30, description="Mobile, landline with area code, or + country code.")
     email: str = Field("", max_length=254)
-    birthday: Optional[dt.date] = None
-    remarks: str = ""
+    birthday: Optional[dt.date] = Field(None, description="Not in the future.")
+    remarks: str = Field("", max_length=REMARKS_MAX)
 
 
 class ContactIn(ContactFields):

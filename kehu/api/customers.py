@@ -1,7 +1,7 @@
 """/customers: the customer profiles (客户档案)."""
 
 import datetime as dt
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,12 +16,14 @@ from kehu.api.common import (
 )
 from kehu.api.pagination import CursorPagination, Tiered
 from kehu.customers.models import (
-    CompanySize, CustomerType, Gender, Importance, LifecycleStage, Region, RelationshipLevel, Source,
+    CompanySize, CustomerType, Gender, Importance, LifecycleStage, LoyaltyLevel, PreferredChannel, Region,
+    RelationshipLevel, Source, UsageRate, UserStatus,
 )
 from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_listing
 from kehu.customers.services import customer_create, customer_delete, customer_update
 from kehu.org.models import User
 from kehu.privacy.masking import for_schema
+from kehu.validators import REMARKS_MAX, TAG_LENGTH_MAX, TAGS_PER_CUSTOMER_MAX
 
 router = Router(tags=["customers"])
 
@@ -61,15 +63,15 @@ class CustomerOut(Schema):
     occupation: str
     income_band: str
     education: str
-    preferred_channel: str
+    preferred_channel: blankable(PreferredChannel)
     birthday: Optional[dt.date]
     id_number: str = Field(description="ID number (身份证号); masked unless the caller may see it in full.")
     lifestyle: str
     personality: str
-    usage_rate: str
+    usage_rate: blankable(UsageRate)
     benefit_sought: str
-    user_status: str
-    loyalty_level: str
+    user_status: blankable(UserStatus)
+    loyalty_level: blankable(LoyaltyLevel)
     attitude: str
     source: blankable(Source)
     lifecycle_stage: LifecycleStage
@@ -120,9 +122,11 @@ class CustomerIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     kind: CustomerType = CustomerType.ORGANIZATION
     ref: str = Field("", max_length=40, description="Customer code; generated (C00000001, ...) when empty.")
-    phone: str = Field("", max_length=30)
+    phone: str = Field("", max_length=30, description=(
+        "A Chinese mobile (13800138000), a landline with its area code (010-12345678, 0755-1234567, an extension "
+        "after it), a 400/800 number, or + and the country code; spaces and dashes are ignored."))
     email: str = Field("", max_length=254)
-    website: str = Field("", max_length=200)
+    website: str = Field("", max_length=200, description="http:// or https:// address, or just the host.")
     address: str = Field("", max_length=300)
     region: blankable(Region) = ""
     province: str = Field("", max_length=30)
@@ -130,7 +134,7 @@ class CustomerIn(Schema):
     city_tier: Optional[int] = Field(None, ge=1, le=9)
     industry: str = Field("", max_length=60)
     size: blankable(CompanySize) = ""
-    annual_budget: Optional[Money] = None
+    annual_budget: Optional[Money] = Field(None, ge=0)
     share_of_wallet: Optional[Percent] = None
     strategic_importance: blankable(Importance) = ""
     gender: blankable(Gender) = ""
@@ -138,23 +142,26 @@ class CustomerIn(Schema):
     occupation: str = Field("", max_length=60)
     income_band: str = Field("", max_length=30)
     education: str = Field("", max_length=30)
-    preferred_channel: str = Field("", max_length=20)
-    birthday: Optional[dt.date] = None
+    preferred_channel: blankable(PreferredChannel) = ""
+    birthday: Optional[dt.date] = Field(None, description="Not in the future.")
     id_number: str = Field("", max_length=30)
     lifestyle: str = Field("", max_length=60)
     personality: str = Field("", max_length=60)
-    usage_rate: str = Field("", max_length=20)
+    usage_rate: blankable(UsageRate) = ""
     benefit_sought: str = Field("", max_length=60)
-    user_status: str = Field("", max_length=20)
-    loyalty_level: str = Field("", max_length=20)
+    user_status: blankable(UserStatus) = ""
+    loyalty_level: blankable(LoyaltyLevel) = ""
     attitude: str = Field("", max_length=20)
     source: blankable(Source) = ""
     lifecycle_stage: LifecycleStage = LifecycleStage.RESERVE
     relationship_level: blankable(RelationshipLevel) = ""
     owner_id: Optional[int] = Field(None, description="The owner (负责人); defaults to the caller.")
-    tags: Optional[list[str]] = Field(None, description="Tag names; replaces the customer's tags.")
-    preferences: str = ""
-    remarks: str = ""
+    tags: Optional[list[Annotated[str, Field(max_length=TAG_LENGTH_MAX)]]] = Field(
+        None, max_length=TAGS_PER_CUSTOMER_MAX,
+        description=f"Tag names (at most {TAGS_PER_CUSTOMER_MAX}, each at most {TAG_LENGTH_MAX} characters); "
+                    "replaces the customer's tags.")
+    preferences: str = Field("", max_length=REMARKS_MAX)
+    remarks: str = Field("", max_length=REMARKS_MAX)
     consent_marketing: bool = False
     consent_data_processing: bool = False
     opt_out_email: bool = False
@@ -173,6 +180,10 @@ class CustomerFilterIn(Schema):
     team_id: Optional[int] = None
     tag: str = Field("", max_length=50)
     city: str = Field("", max_length=50)
+    usage_rate: Optional[UsageRate] = None
+    user_status: Optional[UserStatus] = None
+    loyalty_level: Optional[LoyaltyLevel] = None
+    preferred_channel: Optional[PreferredChannel] = None
     sort: CustomerSort = Field("name", description=(
         "Order of the list; `-` for descending. `name` lists by pinyin. A search (`q`) in the default order lists "
         "the best matches first: the exact code, then pinyin initials, full pinyin and name prefixes (or phone, "
@@ -205,6 +216,8 @@ def list_customers(request, filters: Query[CustomerFilterIn]):
     f = CustomerFilters(
         q=filters.q, kind=filters.kind or "", stage=filters.stage or "", region=filters.region or "",
         owner_id=filters.owner_id, team_id=filters.team_id, tag=filters.tag, city=filters.city,
+        usage_rate=filters.usage_rate or "", user_status=filters.user_status or "",
+        loyalty_level=filters.loyalty_level or "", preferred_channel=filters.preferred_channel or "",
     )
     listing = customer_listing(viewer=request.auth, filters=f, sort=filters.sort)
     return Tiered(listing.base.prefetch_related("tags"), listing.tiers)

@@ -15,6 +15,7 @@ from kehu.customers.selectors import contact_list, customer_get
 from kehu.engagement.models import Channel, Direction
 from kehu.engagement.selectors import interaction_get, interaction_list
 from kehu.engagement.services import interaction_delete, interaction_log, interaction_update
+from kehu.validators import SUMMARY_MAX
 
 router = Router(tags=["interactions"])
 
@@ -38,7 +39,7 @@ class InteractionOut(Schema):
 
 class InteractionFields(Schema):
     channel: Channel
-    summary: str = Field(min_length=1)
+    summary: str = Field(min_length=1, max_length=SUMMARY_MAX)
     direction: Direction = Direction.OUTBOUND
     occurred_at: Optional[dt.datetime] = Field(None, description="Defaults to now.")
     contact_id: Optional[int] = Field(None, description="A contact at the same customer.")

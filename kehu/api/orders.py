@@ -15,9 +15,9 @@ from kehu.api.common import (
 from kehu.api.pagination import CursorPagination
 from kehu.customers.selectors import customer_get
 from kehu.org.policies import policy_for
-from kehu.sales.models import OrderStatus
+from kehu.sales.models import Order, OrderStatus
 from kehu.sales.selectors import order_get, order_list, product_list
-from kehu.sales.services import order_create, order_delete, order_update, payment_record
+from kehu.sales.services import order_create, order_delete, order_update, order_warnings, payment_record
 
 router = Router(tags=["orders"])
 
@@ -64,6 +64,12 @@ class OrderSummaryOut(Schema):
 class OrderOut(OrderSummaryOut):
     lines: list[OrderLineOut]
     payments: list[PaymentOut]
+    warnings: list[str] = Field(description="What is accepted but worth a look, in the caller's language: "
+                                            "lines (or the order) sold below cost.")
+
+    @staticmethod
+    def resolve_warnings(obj) -> list[str]:
+        return order_warnings(obj)
 
     @staticmethod
     def resolve_lines(obj):
@@ -91,7 +97,7 @@ class OrderFields(Schema):
     currency: str = Field("CNY", min_length=3, max_length=3)
     payment_due_on: Optional[dt.date] = None
     salesperson_id: Optional[int] = None
-    remarks: str = ""
+    remarks: str = Field("", max_length=Order._meta.get_field("remarks").max_length)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=1000)
 
 

@@ -18,6 +18,7 @@ from kehu.engagement.models import Channel, TaskSource, TaskStatus
 from kehu.engagement.selectors import task_get, task_list
 from kehu.engagement.services import task_cancel, task_complete, task_create, task_update
 from kehu.org.models import User
+from kehu.validators import REMARKS_MAX
 from kehu.pagination import Tier
 
 router = Router(tags=["tasks"])
@@ -53,7 +54,7 @@ class TaskDetailOut(TaskOut):
 
 class TaskFields(Schema):
     title: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field("", max_length=REMARKS_MAX)
     due_on: Optional[dt.date] = None
     assigned_to_id: Optional[int] = Field(None, description="Defaults to you; must be able to see the customer.")
 
@@ -66,7 +67,7 @@ TaskPatchIn = partial_schema(TaskFields, "TaskPatchIn")
 
 
 class TaskCompleteIn(Schema):
-    outcome: str = Field(min_length=1, description="What came of it.")
+    outcome: str = Field(min_length=1, max_length=REMARKS_MAX, description="What came of it.")
     log_interaction: bool = Field(False, description="Also log the outcome as an interaction with the customer.")
     channel: Channel = Field(Channel.PHONE, description="The interaction's channel.")
 

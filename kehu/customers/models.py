@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.fields import ByteOrderCharField, ByteOrderEmailField
 from kehu.org.models import Team, TimeStamped
+from kehu.validators import (
+    REMARKS_MAX, TAG_LENGTH_MAX, text_limit, validate_not_in_future, validate_phone, validate_website,
+)
 
 
 class CustomerType(models.TextChoices):
@@ -78,8 +84,42 @@ class Importance(models.TextChoices):
     KEY = "key", _("Key account")
 
 
+# The behavioural segmentation (DOMAIN.md §2): stored codes, labels translated.
+class UsageRate(models.TextChoices):
+    NONE = "none", _("Non-user (未使用)")
+    LIGHT = "light", _("Light user (少量使用)")
+    MEDIUM = "medium", pgettext_lazy("usage rate", "Medium user (中度使用)")
+    HEAVY = "heavy", _("Heavy user (大量使用)")
+
+
+class UserStatus(models.TextChoices):
+    NON_USER = "non_user", _("Non-user (非使用者)")
+    EX_USER = "ex_user", _("Ex-user (曾经使用者)")
+    POTENTIAL = "potential", pgettext_lazy("user status", "Potential user (潜在使用者)")
+    FIRST_TIME = "first_time", _("First-time user (首次使用者)")
+    REGULAR = "regular", _("Regular user (经常使用者)")
+
+
+class LoyaltyLevel(models.TextChoices):
+    NONE = "none", _("None (无忠诚)")
+    LOW = "low", pgettext_lazy("loyalty", "Low (低)")
+    MEDIUM = "medium", pgettext_lazy("loyalty", "Medium (中)")
+    HIGH = "high", pgettext_lazy("loyalty", "High (高)")
+    ABSOLUTE = "absolute", _("Absolute (绝对忠诚)")
+
+
+class PreferredChannel(models.TextChoices):
+    PHONE = "phone", pgettext_lazy("channel", "Phone (电话)")
+    SMS = "sms", pgettext_lazy("channel", "SMS (短信)")
+    WECHAT = "wechat", _("WeChat (微信)")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail (邮件)")
+    VISIT = "visit", _("Visit (上门)")
+    MAIL = "mail", _("Post (邮寄)")
+    ONLINE = "online", _("Online (网上)")
+
+
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=TAG_LENGTH_MAX, unique=True)
 
     class Meta:
         verbose_name = _("tag")
@@ -107,9 +147,9 @@ class Customer(TimeStamped):
     name_pinyin = ByteOrderCharField(max_length=400, editable=False, default="")
     name_initials = ByteOrderCharField(max_length=100, editable=False, default="")
 
-    phone = ByteOrderCharField(_("phone"), max_length=30, blank=True, default="")
+    phone = ByteOrderCharField(_("phone"), max_length=30, blank=True, default="", validators=[validate_phone])
     email = ByteOrderEmailField(_("email"), blank=True, default="")
-    website = models.CharField(_("website"), max_length=200, blank=True, default="")
+    website = models.CharField(_("website"), max_length=200, blank=True, default="", validators=[validate_website])
     address = models.CharField(_("address"), max_length=300, blank=True, default="")
 
     # Geographic segmentation
@@ -121,9 +161,11 @@ class Customer(TimeStamped):
     # Organisations
     industry = models.CharField(_("industry"), max_length=60, blank=True, default="")
     size = models.CharField(_("company size"), max_length=10, choices=CompanySize.choices, blank=True, default="")
-    annual_budget = models.DecimalField(_("annual purchasing budget"), max_digits=16, decimal_places=2, null=True, blank=True)
+    annual_budget = models.DecimalField(_("annual purchasing budget"), max_digits=16, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(Decimal(0))])
     share_of_wallet = models.DecimalField(
         _("share of wallet (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
         help_text=_("Our share of the customer's purchasing budget, 0–100."),
     )
     strategic_importance = models.CharField(_("strategic importance"), max_length=10, choices=Importance.choices, blank=True, default="")
@@ -134,18 +176,20 @@ class Customer(TimeStamped):
     occupation = models.CharField(_("occupation"), max_length=60, blank=True, default="")
     income_band = models.CharField(_("income band"), max_length=30, blank=True, default="")
     education = models.CharField(_("education"), max_length=30, blank=True, default="")
-    preferred_channel = models.CharField(_("preferred channel"), max_length=20, blank=True, default="")
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=20, choices=PreferredChannel.choices,
+                                         blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[validate_not_in_future])
     # 身份证号 or passport number; masked for viewers without the right (kehu.privacy.masking).
     id_number = models.CharField(_("ID number"), max_length=30, blank=True, default="")
     lifestyle = models.CharField(_("lifestyle"), max_length=60, blank=True, default="")
     personality = models.CharField(_("personality"), max_length=60, blank=True, default="")
 
     # Behavioural
-    usage_rate = models.CharField(_("usage rate"), max_length=20, blank=True, default="")
+    usage_rate = models.CharField(_("usage rate"), max_length=20, choices=UsageRate.choices, blank=True, default="")
     benefit_sought = models.CharField(_("benefit sought"), max_length=60, blank=True, default="")
-    user_status = models.CharField(_("user status"), max_length=20, blank=True, default="")
-    loyalty_level = models.CharField(_("loyalty level"), max_length=20, blank=True, default="")
+    user_status = models.CharField(_("user status"), max_length=20, choices=UserStatus.choices, blank=True, default="")
+    loyalty_level = models.CharField(_("loyalty level"), max_length=20, choices=LoyaltyLevel.choices, blank=True,
+                                     default="")
     attitude = models.CharField(_("attitude"), max_length=20, blank=True, default="")
 
     source = models.CharField(pgettext_lazy("customer", "source"), max_length=12, choices=Source.choices, blank=True, default="")
@@ -164,8 +208,10 @@ class Customer(TimeStamped):
                              related_name="customers", db_index=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
 
-    preferences = models.TextField(_("preferences"), blank=True, default="")
-    remarks = models.TextField(_("remarks"), blank=True, default="")
+    preferences = models.TextField(_("preferences"), blank=True, default="", max_length=REMARKS_MAX,
+                                   validators=[text_limit(REMARKS_MAX)])
+    remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
+                               validators=[text_limit(REMARKS_MAX)])
 
     consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
     consent_data_processing = models.BooleanField(_("consents to data processing"), default=False)
@@ -216,8 +262,10 @@ class Customer(TimeStamped):
             models.CheckConstraint(
                 condition=Q(share_of_wallet__isnull=True) | (Q(share_of_wallet__gte=0) & Q(share_of_wallet__lte=100)),
                 name="cust_share_of_wallet_0_100",
+                violation_error_message=_("The share of wallet must be between 0 and 100."),
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="cust_name_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="cust_name_not_empty",
+                                   violation_error_message=_("A customer needs a name.")),
         ]
 
     def __str__(self) -> str:
@@ -233,7 +281,7 @@ class Anniversary(models.Model):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="anniversaries")
     label = models.CharField(_("occasion"), max_length=60)
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_not_in_future])
 
     class Meta:
         verbose_name = _("anniversary")
@@ -263,10 +311,11 @@ class Contact(TimeStamped):
         "self", verbose_name=_("reports to"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="reports",
     )
-    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="", validators=[validate_phone])
     email = models.EmailField(_("email"), blank=True, default="")
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
-    remarks = models.TextField(_("remarks"), blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[validate_not_in_future])
+    remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
+                               validators=[text_limit(REMARKS_MAX)])
 
     class Meta:
         verbose_name = _("contact")
@@ -294,6 +343,7 @@ class CustomerShare(models.Model):
             models.CheckConstraint(
                 condition=(Q(user__isnull=False) & Q(team__isnull=True)) | (Q(user__isnull=True) & Q(team__isnull=False)),
                 name="share_user_xor_team",
+                violation_error_message=_("Share with either a user or a team."),
             ),
             models.UniqueConstraint(fields=["customer", "user"], condition=Q(user__isnull=False), name="share_unique_user"),
             models.UniqueConstraint(fields=["customer", "team"], condition=Q(team__isnull=False), name="share_unique_team"),

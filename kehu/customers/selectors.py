@@ -36,7 +36,15 @@ class CustomerFilters:
     tag: str = ""
     city: str = ""
     industry: str = ""
+    # the behavioural choices (codes)
+    usage_rate: str = ""
+    user_status: str = ""
+    loyalty_level: str = ""
+    preferred_channel: str = ""
     extra: dict = field(default_factory=dict)
+
+
+BEHAVIOUR_FILTERS = ("usage_rate", "user_status", "loyalty_level", "preferred_channel")
 
 
 def _search_parts(term: str) -> list[tuple[Q, tuple[str, ...]]]:
@@ -106,6 +114,9 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
         qs = qs.filter(city=f.city)
     if f.industry:
         qs = qs.filter(industry=f.industry)
+    for name in BEHAVIOUR_FILTERS:
+        if getattr(f, name):
+            qs = qs.filter(**{name: getattr(f, name)})
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
     return qs.select_related("owner")

@@ -16,6 +16,7 @@ from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare,
 from kehu.customers.search import name_keys, normalise_phone
 from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
+from kehu.validators import TAG_LENGTH_MAX, TAGS_PER_CUSTOMER_MAX
 
 CUSTOMER_FIELDS = {
     f.name for f in Customer._meta.concrete_fields
@@ -44,8 +45,22 @@ def next_customer_ref() -> str:
     return next_code("customer")
 
 
+def check_tags(tag_names: Iterable[str]) -> list[str]:
+    """The distinct, stripped tag names, or ``ValidationError`` on ``tags`` when
+    there are more than a customer may carry or one is too long."""
+    names = sorted({t.strip() for t in tag_names if t and t.strip()})
+    long = [n for n in names if len(n) > TAG_LENGTH_MAX]
+    if long:
+        raise ValidationError({"tags": _("A tag has at most %(max)d characters (“%(tag)s…”).") % {
+            "max": TAG_LENGTH_MAX, "tag": long[0][:20]}})
+    if len(names) > TAGS_PER_CUSTOMER_MAX:
+        raise ValidationError({"tags": _("A customer has at most %(max)d tags (%(count)d given).") % {
+            "max": TAGS_PER_CUSTOMER_MAX, "count": len(names)}})
+    return names
+
+
 def set_tags(customer: Customer, tag_names: Iterable[str]) -> None:
-    names = sorted({t.strip()[:50] for t in tag_names if t and t.strip()})
+    names = check_tags(tag_names)
     existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
     tags = [existing.get(n) or Tag.objects.create(name=n) for n in names]
     customer.tags.set(tags)
@@ -71,6 +86,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
             raise PermissionDenied(_("You may not create customers."))
         if data.get("owner") is not None and not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    if tags is not None:
+        tags = check_tags(tags)
     numbered = not data.get("ref")
     if numbered:
         data["ref"] = next_customer_ref()
@@ -100,6 +117,8 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
     if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
         if not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    if tags is not None:
+        tags = check_tags(tags)
     before = snapshot(customer)
     old_owner_id = customer.owner_id
     old_tags = sorted(customer.tags.values_list("name", flat=True))

@@ -106,7 +106,7 @@ ROADS = ["建设路", "工业大道", "人民路", "解放路", "长江路", "�
 OCCUPATIONS = ["包工头", "个体五金店主", "焊工", "装修队长", "农场主", "建筑设计师", "钢材零售商", "机修师傅"]
 INCOME_BANDS = ["<5万", "5-10万", "10-20万", "20-50万", "50万+"]
 EDUCATION = ["初中", "高中/中专", "大专", "本科", "硕士"]
-CHANNELS = ["电话", "微信", "上门", "短信", "邮件"]
+CHANNELS = ["phone", "wechat", "visit", "sms", "email"]   # PreferredChannel codes
 LIFESTYLES = ["务实节俭", "讲究效率", "重视人情", "喜欢尝新"]
 PERSONALITIES = ["爽快", "谨慎", "挑剔", "健谈", "沉稳"]
 PREFERENCES = [
@@ -441,7 +441,7 @@ class _Builder:
                                           r.choice(["low", "medium", "medium", "high"]))
                 c.preferences = r.choice(PREFERENCES) if r.random() < 0.3 else ""
             c.usage_rate = "heavy" if pattern in ("key", "steady") else "light" if pattern != "none" else "none"
-            c.user_status = {"none": "potential", "one_off": "first-time"}.get(pattern, "regular")
+            c.user_status = {"none": "potential", "one_off": "first_time"}.get(pattern, "regular")
             c.lifecycle_stage = {
                 "none": r.choice(["reserve", "target", "potential", "opportunity"]),
                 "one_off": r.choice(["customer", "after_sales", "dormant"]),

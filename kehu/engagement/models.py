@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
+from kehu.validators import REMARKS_MAX, SUMMARY_MAX, text_limit
 
 
 class Channel(models.TextChoices):
@@ -41,7 +42,7 @@ class Interaction(TimeStamped):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("logged by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
     participants = models.CharField(_("participants"), max_length=300, blank=True, default="")
     subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(_("summary"), max_length=SUMMARY_MAX, validators=[text_limit(SUMMARY_MAX)])
     next_step = models.CharField(_("next step"), max_length=300, blank=True, default="")
     next_step_on = models.DateField(_("next step due"), null=True, blank=True)
 
@@ -84,13 +85,15 @@ class Task(TimeStamped):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     title = models.CharField(_("task"), max_length=200)
-    description = models.TextField(_("details"), blank=True, default="")
+    description = models.TextField(_("details"), blank=True, default="", max_length=REMARKS_MAX,
+                                   validators=[text_limit(REMARKS_MAX)])
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     source = models.CharField(_("source"), max_length=10, choices=TaskSource.choices, default=TaskSource.MANUAL)
     source_ref = models.JSONField(_("source reference"), default=dict, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True, default="")
+    outcome = models.TextField(_("outcome"), blank=True, default="", max_length=REMARKS_MAX,
+                               validators=[text_limit(REMARKS_MAX)])
 
     class Meta:
         verbose_name = _("task")

@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kehu.customers.models import (
-    CompanySize, Customer, CustomerType, Gender, Importance, LifecycleStage, Region,
-    RelationshipLevel, Source,
+    CompanySize, Customer, CustomerType, Gender, Importance, LifecycleStage, LoyaltyLevel, PreferredChannel,
+    Region, RelationshipLevel, Source, UsageRate, UserStatus,
 )
-from kehu.sales.models import OrderStatus
+from kehu.sales.models import Order, OrderStatus
+from kehu.validators import TAG_LENGTH_MAX, TAGS_PER_CUSTOMER_MAX
 
 
 class CellError(ValueError):
@@ -47,6 +48,7 @@ class Column:
     help: object = ""           # lazy translated description for the help table
     min_value: Decimal | None = None
     max_value: Decimal | None = None
+    validators: tuple = ()      # the model field's format validators (phone, website, dates), run on each cell
 
 
 def header_key(text: object) -> str:
@@ -55,8 +57,16 @@ def header_key(text: object) -> str:
     return re.sub(r"[\s_\-*:：()（）]+", "", s)
 
 
-def _max(fieldname: str) -> int | None:
-    return Customer._meta.get_field(fieldname).max_length
+def _max(fieldname: str, model=Customer) -> int | None:
+    return model._meta.get_field(fieldname).max_length
+
+
+def _formats(fieldname: str, model=Customer) -> tuple:
+    """The model field's own validators (not the length, which ``max_length`` checks): the
+    same rules as the forms and the API, from the one place they are written."""
+    from django.core.validators import MaxLengthValidator
+
+    return tuple(v for v in model._meta.get_field(fieldname).validators if not isinstance(v, MaxLengthValidator))
 
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
@@ -69,10 +79,11 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("type", kind="choice", required=True, choices="kind",
            aliases=("kind", "customer type", "customer_type", "类型", "客户类型"),
            help=gettext_lazy("individual (个人) or organization (企业/公司/组织).")),
-    Column("phone", kind="phone", max_length=_max("phone"), aliases=("mobile", "tel", "telephone", "电话", "手机", "手机号", "联系电话"),
+    Column("phone", kind="phone", max_length=_max("phone"), validators=_formats("phone"), aliases=("mobile", "tel", "telephone", "电话", "手机", "手机号", "联系电话"),
            help=gettext_lazy("Phone; spaces and dashes are removed.")),
     Column("email", kind="email", aliases=("e-mail", "mail", "邮箱", "电子邮件", "电子邮箱"), help=gettext_lazy("Email address.")),
-    Column("website", max_length=_max("website"), aliases=("web", "url", "网站", "网址")),
+    Column("website", max_length=_max("website"), validators=_formats("website"), aliases=("web", "url", "网站", "网址"),
+           help=gettext_lazy("http:// or https:// address, or just the host (www.example.com).")),
     Column("address", max_length=_max("address"), aliases=("地址", "详细地址")),
     Column("region", kind="choice", choices="region", aliases=("area", "地区", "大区", "区域"),
            help=gettext_lazy("东北, 华北, 华东, 华中, 华南, 西北, 西南 or overseas.")),
@@ -81,7 +92,7 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("city_tier", kind="int", min_value=Decimal(1), max_value=Decimal(9), aliases=("tier", "城市等级", "城市级别")),
     Column("industry", max_length=_max("industry"), aliases=("行业", "所属行业")),
     Column("size", kind="choice", choices="size", aliases=("company size", "规模", "企业规模")),
-    Column("annual_budget", kind="money", aliases=("budget", "年采购预算", "采购预算")),
+    Column("annual_budget", kind="money", min_value=Decimal(0), aliases=("budget", "年采购预算", "采购预算")),
     Column("share_of_wallet", kind="decimal", min_value=Decimal(0), max_value=Decimal(100),
            aliases=("share of wallet", "钱包份额", "钱包占有率", "客户钱包占有率")),
     Column("strategic_importance", kind="choice", choices="importance", aliases=("importance", "重要性", "战略重要性")),
@@ -90,24 +101,27 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("occupation", max_length=_max("occupation"), aliases=("职业",)),
     Column("income_band", max_length=_max("income_band"), aliases=("income", "收入", "收入水平")),
     Column("education", max_length=_max("education"), aliases=("学历", "教育程度")),
-    Column("preferred_channel", max_length=_max("preferred_channel"), aliases=("channel", "偏好渠道", "首选渠道")),
-    Column("birthday", kind="date", aliases=("birth date", "date of birth", "生日", "出生日期")),
+    Column("preferred_channel", kind="choice", choices="preferred_channel",
+           aliases=("channel", "偏好渠道", "首选渠道", "偏好联系方式")),
+    Column("birthday", kind="date", validators=_formats("birthday"),
+           aliases=("birth date", "date of birth", "生日", "出生日期"), help=gettext_lazy("Not in the future.")),
     Column("id_number", max_length=_max("id_number"), aliases=("id number", "id no", "身份证号", "身份证号码", "证件号码")),
     Column("lifestyle", max_length=_max("lifestyle"), aliases=("生活方式",)),
     Column("personality", max_length=_max("personality"), aliases=("个性", "性格")),
-    Column("usage_rate", max_length=_max("usage_rate"), aliases=("使用率",)),
+    Column("usage_rate", kind="choice", choices="usage_rate", aliases=("使用率", "使用频率")),
     Column("benefit_sought", max_length=_max("benefit_sought"), aliases=("追求利益", "利益诉求")),
-    Column("user_status", max_length=_max("user_status"), aliases=("用户状态",)),
-    Column("loyalty_level", max_length=_max("loyalty_level"), aliases=("loyalty", "忠诚度")),
+    Column("user_status", kind="choice", choices="user_status", aliases=("用户状态", "使用者状态")),
+    Column("loyalty_level", kind="choice", choices="loyalty_level", aliases=("loyalty", "忠诚度", "忠诚程度")),
     Column("attitude", max_length=_max("attitude"), aliases=("态度",)),
     Column("source", kind="choice", choices="source", aliases=("来源", "客户来源")),
     Column("lifecycle_stage", kind="choice", choices="stage", aliases=("stage", "lifecycle", "生命周期", "阶段", "客户阶段")),
     Column("relationship_level", kind="choice", choices="relationship", aliases=("relationship", "关系", "关系级别", "关系层次")),
     Column("owner", kind="user", aliases=("owner username", "负责人", "销售", "销售员", "业务员"),
            help=gettext_lazy("Username of the owner; default: the importing user.")),
-    Column("tags", kind="tags", aliases=("tag", "标签"), help=gettext_lazy("Separated by commas or 、.")),
-    Column("preferences", kind="text", aliases=("偏好", "喜好")),
-    Column("remarks", kind="text", aliases=("notes", "note", "comment", "备注", "说明")),
+    Column("tags", kind="tags", aliases=("tag", "标签"),
+           help=gettext_lazy("Separated by commas or 、; at most 50 tags of at most 50 characters each.")),
+    Column("preferences", kind="text", max_length=_max("preferences"), aliases=("偏好", "喜好")),
+    Column("remarks", kind="text", max_length=_max("remarks"), aliases=("notes", "note", "comment", "备注", "说明")),
     Column("consent_marketing", kind="bool", aliases=("marketing consent", "同意营销", "营销许可")),
     Column("consent_data_processing", kind="bool", aliases=("data processing consent", "同意数据处理", "数据处理许可")),
     Column("opt_out_email", kind="bool", aliases=("email opt-out", "退订邮件", "拒收邮件")),
@@ -134,7 +148,7 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("status", kind="choice", choices="order_status", aliases=("订单状态", "状态")),
     Column("currency", max_length=3, aliases=("币种", "货币")),
     Column("payment_due_on", kind="date", aliases=("payment due", "due date", "付款期限", "应收日期", "到期日")),
-    Column("remarks", kind="text", aliases=("notes", "备注")),
+    Column("remarks", kind="text", max_length=_max("remarks", Order), aliases=("notes", "备注")),
 )
 
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "orders": ORDER_COLUMNS}
@@ -161,6 +175,19 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
     "importance": {"低": "low", "中": "medium", "一般": "medium", "高": "high", "重要": "high",
                    "关键": "key", "重点": "key", "大客户": "key"},
     "relationship": {"基本": "basic", "反应": "reactive", "可靠": "accountable", "主动": "proactive", "伙伴": "partnership"},
+    "usage_rate": {"未使用": "none", "不使用": "none", "少量": "light", "轻度": "light", "轻度使用": "light",
+                   "中度": "medium", "中度使用": "medium", "中等": "medium", "大量": "heavy", "重度": "heavy",
+                   "重度使用": "heavy", "non-user": "none", "non user": "none"},
+    "user_status": {"非用户": "non_user", "曾经用户": "ex_user", "前用户": "ex_user", "潜在用户": "potential",
+                    "潜在": "potential", "首次用户": "first_time", "首次": "first_time", "新用户": "first_time",
+                    "经常用户": "regular", "老用户": "regular", "常用": "regular", "first-time": "first_time",
+                    "non-user": "non_user", "ex-user": "ex_user"},
+    "loyalty_level": {"无": "none", "不忠诚": "none", "较低": "low", "中等": "medium", "一般": "medium",
+                      "较高": "high", "强": "high", "绝对": "absolute", "坚定": "absolute"},
+    "preferred_channel": {"电话": "phone", "短信": "sms", "微信": "wechat", "weixin": "wechat", "邮件": "email",
+                          "电子邮件": "email", "邮箱": "email", "e-mail": "email", "上门": "visit", "拜访": "visit",
+                          "面谈": "visit", "邮寄": "mail", "信件": "mail", "post": "mail", "网上": "online",
+                          "线上": "online", "网络": "online"},
     "order_status": {"未完成": "open", "待确认": "open", "已确认": "confirmed", "确认": "confirmed",
                      "已交付": "delivered", "已发货": "delivered", "交付": "delivered", "已取消": "cancelled",
                      "取消": "cancelled", "canceled": "cancelled"},
@@ -169,6 +196,8 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
 _CHOICE_CLASSES = {
     "kind": CustomerType, "region": Region, "stage": LifecycleStage, "source": Source, "gender": Gender,
     "size": CompanySize, "importance": Importance, "relationship": RelationshipLevel, "order_status": OrderStatus,
+    "usage_rate": UsageRate, "user_status": UserStatus, "loyalty_level": LoyaltyLevel,
+    "preferred_channel": PreferredChannel,
 }
 _PAREN = re.compile(r"[（(]([^)）]+)[)）]")
 _choice_cache: dict[str, dict[str, str]] = {}
@@ -294,7 +323,23 @@ _TAG_SPLIT = re.compile(r"[,，、;；|]")
 
 
 def parse_tags(value: object) -> list[str]:
-    return sorted({t.strip()[:50] for t in _TAG_SPLIT.split(cell_text(value)) if t.strip()})
+    tags = sorted({t.strip() for t in _TAG_SPLIT.split(cell_text(value)) if t.strip()})
+    long = [t for t in tags if len(t) > TAG_LENGTH_MAX]
+    if long:
+        raise CellError(_("the tag '%(tag)s…' is longer than %(max)d characters") % {
+            "tag": long[0][:20], "max": TAG_LENGTH_MAX})
+    if len(tags) > TAGS_PER_CUSTOMER_MAX:
+        raise CellError(_("%(count)d tags; at most %(max)d per customer") % {
+            "count": len(tags), "max": TAGS_PER_CUSTOMER_MAX})
+    return tags
+
+
+def _run_validators(column: Column, value) -> None:
+    for validator in column.validators:
+        try:
+            validator(value)
+        except ValidationError as exc:
+            raise CellError(" ".join(exc.messages)) from None
 
 
 def parse_cell(column: Column, value: object, check: bool = True):
@@ -303,7 +348,10 @@ def parse_cell(column: Column, value: object, check: bool = True):
     ``check=False`` skips the email check, for a second pass over rows already checked."""
     kind = column.kind
     if kind == "date":
-        return parse_date(value)
+        day = parse_date(value)
+        if check:
+            _run_validators(column, day)
+        return day
     if kind in ("money", "decimal", "int"):
         d = parse_decimal(value, places=2 if kind == "money" else (0 if kind == "int" else 3))
         if column.min_value is not None and d < column.min_value:
@@ -333,6 +381,8 @@ def parse_cell(column: Column, value: object, check: bool = True):
             raise CellError(_("'%(value)s' is not an email address") % {"value": text}) from None
     if column.max_length and len(text) > column.max_length:
         raise CellError(_("longer than %(max)d characters") % {"max": column.max_length})
+    if check:
+        _run_validators(column, text)
     return text
 
 

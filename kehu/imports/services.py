@@ -212,7 +212,7 @@ def _parse(values: list, hmap: HeaderMap, line: int, report: ImportReport | None
             if report is not None:
                 report.error(line, column.field, nul_message())
             continue
-        if column.kind == "text" and type(raw) is str:   # the common case, inlined
+        if column.kind == "text" and type(raw) is str and not column.validators:   # the common case, inlined
             value = raw.strip()
             if column.max_length and len(value) > column.max_length:
                 ok = False
@@ -912,6 +912,17 @@ def _check_order_batch(batch: list[tuple[int, dict]], *, report: ImportReport, p
             continue
         if customers[ref] == 0 and not new_customers.get(ref):
             new_customers[ref] = row.get("customer_name") or ""
+        _warn_below_cost(line, row, products, report)
+
+
+def _warn_below_cost(line: int, row: dict, products: dict, report: ImportReport) -> None:
+    """A line sold below its cost is imported, with a warning (as the order form and the API give)."""
+    cost = row.get("cost")
+    if cost is None and row.get("product_ref"):
+        cost = (row.get("quantity") or Decimal(1)) * products[row["product_ref"]][2]
+    if cost is not None and row["amount"] < cost:
+        report.warning(line, "amount", _("sold below cost: amount %(amount)s, cost %(cost)s") % {
+            "amount": row["amount"].quantize(Decimal("0.01")), "cost": Decimal(cost).quantize(Decimal("0.01"))})
 
 
 def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = False,

@@ -15,6 +15,7 @@ customer; what a user sees of them goes through the visibility policy
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
+from kehu.validators import REMARKS_MAX, text_limit
 
 MONEY = dict(max_digits=16, decimal_places=2)
 
@@ -118,7 +120,7 @@ class AnalysisRun(TimeStamped):
     results = models.JSONField(_("results"), default=dict, blank=True)
     engine = models.CharField(_("summarised by"), max_length=20, blank=True, default="",
                               help_text=_("The database engine that computed the per-customer summary."))
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
     stage = models.CharField(_("stage"), max_length=100, blank=True, default="")
     error = models.TextField(_("error"), blank=True, default="")
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -135,10 +137,12 @@ class AnalysisRun(TimeStamped):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-as_of", "-id"], name="run_status_asof")]
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_0_100"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_0_100",
+                                   violation_error_message=_("The progress must be between 0 and 100.")),
             models.CheckConstraint(
                 condition=Q(calibration_end__isnull=True) | Q(calibration_end__lte=models.F("as_of")),
                 name="run_calibration_before_as_of",
+                violation_error_message=_("The end of calibration must be on or before the as-of date."),
             ),
         ]
 
@@ -263,7 +267,8 @@ class Segment(TimeStamped):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="", max_length=REMARKS_MAX,
+                                   validators=[text_limit(REMARKS_MAX)])
     kind = models.CharField(_("kind"), max_length=10, choices=SegmentKind.choices, default=SegmentKind.RULE)
     # rule: {"customer": {CustomerFilters fields}, "score": {"tier": [...], "rfm_group": [...],
     #        "abc_class": [...], "dick_basu": [...], "reinartz_kumar": [...],

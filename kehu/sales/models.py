@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
+from kehu.validators import REMARKS_MAX, text_limit
 
 MONEY = dict(max_digits=16, decimal_places=2)
 
@@ -34,8 +36,10 @@ class Product(TimeStamped):
     name = models.CharField(_("name"), max_length=200)
     line = models.ForeignKey(ProductLine, verbose_name=_("product line"), null=True, blank=True, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(_("unit"), max_length=20, blank=True, default="")
-    unit_price = models.DecimalField(_("list price"), default=Decimal("0"), **MONEY)
-    unit_cost = models.DecimalField(_("unit cost"), default=Decimal("0"), **MONEY)
+    unit_price = models.DecimalField(_("list price"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
+                                     **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
+                                    **MONEY)
     active = models.BooleanField(pgettext_lazy("product", "active"), default=True)
 
     class Meta:
@@ -43,8 +47,10 @@ class Product(TimeStamped):
         verbose_name_plural = _("products")
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative"),
-            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="product_cost_not_negative"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative",
+                                   violation_error_message=_("The list price cannot be negative.")),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="product_cost_not_negative",
+                                   violation_error_message=_("The unit cost cannot be negative.")),
         ]
 
     def __str__(self) -> str:
@@ -71,7 +77,8 @@ class Order(TimeStamped):
     payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
     paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    remarks = models.TextField(_("remarks"), blank=True, default="")
+    remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
+                               validators=[text_limit(REMARKS_MAX)])
 
     class Meta:
         verbose_name = _("order")
@@ -122,7 +129,8 @@ class Payment(TimeStamped):
     """Money received against an order (回款)."""
 
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="payments")
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(
+        Decimal("0.01"), message=_("A payment must be more than zero."))], **MONEY)
     received_on = models.DateField(_("received on"))
     method = models.CharField(_("method"), max_length=30, blank=True, default="")
     reference = models.CharField(_("reference"), max_length=60, blank=True, default="")
@@ -131,4 +139,5 @@ class Payment(TimeStamped):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-received_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive",
+                                              violation_error_message=_("A payment must be more than zero."))]

@@ -222,6 +222,10 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
             order.amount = sum((ln.amount for ln in built), Decimal("0"))
             order.cost = sum((ln.cost for ln in built), Decimal("0"))
         order.full_clean()
+        if order.amount < order.paid_amount:
+            raise ValidationError({"lines": _(
+                "The new total (%(amount)s) is less than what has been paid (%(paid)s).") % {
+                "amount": order.amount.quantize(CENT), "paid": order.paid_amount.quantize(CENT)}})
         order.save()
         changes = diff(before, snapshot(order))
         if lines is not None:
@@ -247,14 +251,44 @@ def order_delete(*, actor, order: Order) -> None:
         order.delete()
 
 
+def order_warnings(order: Order, lines: Iterable[OrderLine] | None = None) -> list[str]:
+    """What the person entering ``order`` should hear about, without refusing
+    it: lines sold below their cost (a promotion, or a mistyped price)."""
+    lines = list(order.lines.all()) if lines is None else list(lines)
+    warnings = []
+    for i, line in enumerate(lines, start=1):
+        if line.amount < line.cost:
+            warnings.append(_("Line %(line)d is sold below cost: amount %(amount)s, cost %(cost)s.") % {
+                "line": i, "amount": line.amount.quantize(CENT), "cost": line.cost.quantize(CENT)})
+    if len(lines) > 1 and order.amount < order.cost:
+        warnings.append(_("The order is sold below cost: amount %(amount)s, cost %(cost)s.") % {
+            "amount": order.amount.quantize(CENT), "cost": order.cost.quantize(CENT)})
+    return warnings
+
+
 def payment_record(*, actor, order: Order, amount, received_on, method: str = "", reference: str = "") -> Payment:
-    """Record money received (回款) and update the order's paid amount."""
+    """Record money received (回款) and update the order's paid amount.
+
+    A payment is at most what the order still owes: more would leave a
+    negative amount outstanding (Kehu keeps no prepayments). The order row
+    is locked while the payment is checked, so two payments at once cannot
+    together pay more than the order's amount."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
     payment = Payment(order=order, amount=_money(amount, "amount"), received_on=received_on,
                       method=method, reference=reference)
     with transaction.atomic():
         payment.full_clean()
+        locked = Order.objects.select_for_update().only("amount").get(pk=order.pk)
+        paid = Payment.objects.filter(order_id=order.pk).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+        owed = locked.amount - paid
+        if payment.amount > owed:
+            if owed <= 0:
+                message = _("This order is paid in full; no further payment can be recorded.")
+            else:
+                message = _("The payment (%(amount)s) is more than the order still owes (%(owed)s).") % {
+                    "amount": payment.amount.quantize(CENT), "owed": owed.quantize(CENT)}
+            raise ValidationError({"amount": message})
         payment.save()
         order.paid_amount = order.payments.aggregate(s=Sum("amount"))["s"] or Decimal("0")
         order.save(update_fields=["paid_amount", "updated_at"])

@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 
 from kehu.surveys import definitions as defs
 from kehu.surveys.scoring import ScoringPlan, scoring_plan
-
-TEXT_MAX = 4000
+from kehu.validators import ANSWER_TEXT_MAX as TEXT_MAX
 
 
 @dataclass

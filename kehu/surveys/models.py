@@ -18,6 +18,7 @@ responses are anonymous to everyone but the aggregates.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
+from kehu.validators import ANSWER_TEXT_MAX, REMARKS_MAX, text_limit
 
 
 def I18nText(verbose_name, **kwargs):  # noqa: N802 - a field factory, named like a field
@@ -69,10 +71,12 @@ class Survey(TimeStamped):
     likert_scores = models.JSONField(_("Likert scores"), default=dict, blank=True)
     # Which answers count as satisfied for the satisfaction rate (满意率):
     # a score on 0–100 at or above this value (default 80: 满意 and 较满意).
-    satisfied_from = models.PositiveSmallIntegerField(_("satisfied from score"), default=80)
+    satisfied_from = models.PositiveSmallIntegerField(_("satisfied from score"), default=80,
+                                                      validators=[MaxValueValidator(100)])
     # Closing the loop: a response whose index is below this, or an NPS
     # detractor, creates a follow-up task for the customer's owner.
-    follow_up_below = models.PositiveSmallIntegerField(_("follow up when the index is below"), default=60)
+    follow_up_below = models.PositiveSmallIntegerField(_("follow up when the index is below"), default=60,
+                                                       validators=[MaxValueValidator(100)])
     follow_up_detractors = models.BooleanField(_("follow up detractors (NPS 0–6)"), default=True)
     resurvey_days = models.PositiveIntegerField(
         _("do not survey a customer again within (days)"), default=90,
@@ -88,8 +92,10 @@ class Survey(TimeStamped):
         verbose_name_plural = _("surveys")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(satisfied_from__lte=100), name="survey_satisfied_0_100"),
-            models.CheckConstraint(condition=Q(follow_up_below__lte=100), name="survey_follow_up_0_100"),
+            models.CheckConstraint(condition=Q(satisfied_from__lte=100), name="survey_satisfied_0_100",
+                                   violation_error_message=_("The satisfied-from score must be between 0 and 100.")),
+            models.CheckConstraint(condition=Q(follow_up_below__lte=100), name="survey_follow_up_0_100",
+                                   violation_error_message=_("The follow-up score must be between 0 and 100.")),
         ]
 
     def __str__(self) -> str:
@@ -108,9 +114,9 @@ class Indicator(models.Model):
                                related_name="children")
     code = models.CharField(_("code"), max_length=40)
     name = I18nText(_("name"))
-    level = models.PositiveSmallIntegerField(_("level"))
+    level = models.PositiveSmallIntegerField(_("level"), validators=[MinValueValidator(1), MaxValueValidator(4)])
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    weight = models.FloatField(_("weight"), default=1.0)
+    weight = models.FloatField(_("weight"), default=1.0, validators=[MinValueValidator(0)])
     child_weight_method = models.CharField(_("weights of the children"), max_length=10, choices=WeightMethod.choices,
                                            default=WeightMethod.MANUAL)
     # AHP: {"matrix": [[1, 3, ...], ...], "order": [child codes], "lambda_max": .., "ci": .., "cr": ..}
@@ -122,8 +128,10 @@ class Indicator(models.Model):
         ordering = ["survey", "level", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "code"], name="indicator_code_unique"),
-            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=4), name="indicator_level_1_4"),
-            models.CheckConstraint(condition=Q(weight__gte=0), name="indicator_weight_not_negative"),
+            models.CheckConstraint(condition=Q(level__gte=1) & Q(level__lte=4), name="indicator_level_1_4",
+                                   violation_error_message=_("An indicator's level must be 1 to 4.")),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="indicator_weight_not_negative",
+                                   violation_error_message=_("An indicator's weight cannot be negative.")),
         ]
 
     def __str__(self) -> str:
@@ -169,7 +177,8 @@ class ConstructPath(models.Model):
         verbose_name_plural = _("paths")
         constraints = [
             models.UniqueConstraint(fields=["source", "target"], name="path_unique"),
-            models.CheckConstraint(condition=~Q(source=models.F("target")), name="path_not_a_loop"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="path_not_a_loop",
+                                   violation_error_message=_("A path must lead from one construct to another.")),
         ]
 
     def __str__(self) -> str:
@@ -253,6 +262,7 @@ class Wave(TimeStamped):
             models.CheckConstraint(
                 condition=Q(opens_on__isnull=True) | Q(closes_on__isnull=True) | Q(closes_on__gte=models.F("opens_on")),
                 name="wave_closes_after_opening",
+                violation_error_message=_("The closing date must be on or after the opening date."),
             ),
         ]
 
@@ -365,8 +375,10 @@ class Response(TimeStamped):
                                    on_delete=models.SET_NULL, related_name="+",
                                    help_text=_("The call-centre agent who entered a phone interview."))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    index = models.FloatField(_("satisfaction index (0–100)"), null=True, blank=True)
-    nps = models.SmallIntegerField(_("likelihood to recommend (0–10)"), null=True, blank=True)
+    index = models.FloatField(_("satisfaction index (0–100)"), null=True, blank=True,
+                              validators=[MinValueValidator(0), MaxValueValidator(100)])
+    nps = models.SmallIntegerField(_("likelihood to recommend (0–10)"), null=True, blank=True,
+                                   validators=[MinValueValidator(0), MaxValueValidator(10)])
     satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
 
     class Meta:
@@ -379,9 +391,11 @@ class Response(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(index__isnull=True) | (Q(index__gte=0) & Q(index__lte=100)),
-                                   name="response_index_0_100"),
+                                   name="response_index_0_100",
+                                   violation_error_message=_("The satisfaction index must be between 0 and 100.")),
             models.CheckConstraint(condition=Q(nps__isnull=True) | (Q(nps__gte=0) & Q(nps__lte=10)),
-                                   name="response_nps_0_10"),
+                                   name="response_nps_0_10",
+                                   violation_error_message=_("The likelihood to recommend must be between 0 and 10.")),
         ]
 
     def __str__(self) -> str:
@@ -398,7 +412,8 @@ class Answer(models.Model):
                                  related_name="answers")
     number = models.FloatField(_("number"), null=True, blank=True)
     choices = models.JSONField(_("choices"), default=list, blank=True)
-    text = models.TextField(_("text"), blank=True, default="")
+    text = models.TextField(_("text"), blank=True, default="", max_length=ANSWER_TEXT_MAX,
+                            validators=[text_limit(ANSWER_TEXT_MAX)])
 
     class Meta:
         verbose_name = _("answer")
@@ -417,7 +432,7 @@ class CustomerAttitude(models.Model):
 
     customer = models.OneToOneField(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                     related_name="attitude_measure")
-    score = models.FloatField(_("attitude (0–100)"))
+    score = models.FloatField(_("attitude (0–100)"), validators=[MinValueValidator(0), MaxValueValidator(100)])
     measured_at = models.DateTimeField(_("measured"))
     response = models.ForeignKey(Response, verbose_name=_("response"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
@@ -426,7 +441,8 @@ class CustomerAttitude(models.Model):
         verbose_name = _("customer attitude")
         verbose_name_plural = _("customer attitudes")
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="attitude_0_100"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="attitude_0_100",
+                                   violation_error_message=_("The attitude must be between 0 and 100.")),
         ]
 
 
@@ -447,7 +463,8 @@ class ImprovementAction(TimeStamped):
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
                                   related_name="improvement_actions")
     title = models.CharField(pgettext_lazy("improvement", "action"), max_length=200)
-    description = models.TextField(_("description"), blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="", max_length=REMARKS_MAX,
+                                   validators=[text_limit(REMARKS_MAX)])
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="improvement_actions")
     due_on = models.DateField(_("due"), null=True, blank=True)
@@ -477,7 +494,7 @@ class Benchmark(TimeStamped):
                                   on_delete=models.CASCADE, related_name="benchmarks")
     name = models.CharField(_("compared with"), max_length=100,
                             help_text=_("A competitor, or the industry's best."))
-    value = models.FloatField(_("score (0–100)"))
+    value = models.FloatField(_("score (0–100)"), validators=[MinValueValidator(0), MaxValueValidator(100)])
     source = models.CharField(_("source"), max_length=200, blank=True, default="")
 
     class Meta:
@@ -485,7 +502,8 @@ class Benchmark(TimeStamped):
         verbose_name_plural = _("benchmarks")
         ordering = ["survey", "name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=100), name="benchmark_0_100"),
+            models.CheckConstraint(condition=Q(value__gte=0) & Q(value__lte=100), name="benchmark_0_100",
+                                   violation_error_message=_("The score must be between 0 and 100.")),
         ]
 
     def __str__(self) -> str:

@@ -249,9 +249,13 @@ def test_order_crud_with_lines_and_payments(org, customers, api_as):
     assert len(detail["payments"]) == 2
     assert len(api.get(f"/orders/{order['id']}/payments").json()["items"]) == 2
 
-    r = api.patch(f"/orders/{order['id']}", {"status": "delivered", "lines": [{"quantity": 2, "unit_price": "10"}]})
+    # new lines may not total less than what was paid: that would leave a negative amount owed
+    err = assert_error(api.patch(f"/orders/{order['id']}", {"lines": [{"quantity": 2, "unit_price": "10"}]}),
+                       422, "validation_error")
+    assert err["fields"] == {"lines": ["The new total (20.00) is less than what has been paid (300.50)."]}
+    r = api.patch(f"/orders/{order['id']}", {"status": "delivered", "lines": [{"quantity": 2, "unit_price": "200"}]})
     assert r.status_code == 200, r.content
-    assert r.json()["status"] == "delivered" and r.json()["amount"] == "20.00" and len(r.json()["lines"]) == 1
+    assert r.json()["status"] == "delivered" and r.json()["amount"] == "400.00" and len(r.json()["lines"]) == 1
     r = api.patch(f"/orders/{order['id']}", {"remarks": "keep lines"})
     assert r.status_code == 200 and len(r.json()["lines"]) == 1 and r.json()["remarks"] == "keep lines"
     # money was received: the order is kept; cancelling it is the way out

@@ -85,11 +85,11 @@ def test_xlsx_with_date_cells(org, tmp_path):
 def test_existing_code_updates_given_fields(org, customers, tmp_path):
     e1 = customers.e1
     path = write_csv(tmp_path / "c.csv", [["ref", "name", "type", "city", "phone", "tags"],
-                                          [e1.ref, "华东机械集团股份", "organization", "", "021-5555", "key"]])
+                                          [e1.ref, "华东机械集团股份", "organization", "", "021-5555 6666", "key"]])
     report = import_customers(actor=org.users.admin, source=path)
     assert report.updated == 1 and report.created == 0
     e1.refresh_from_db()
-    assert e1.name == "华东机械集团股份" and e1.city == "上海" and e1.phone == "0215555"
+    assert e1.name == "华东机械集团股份" and e1.city == "上海" and e1.phone == "02155556666"
     assert e1.name_pinyin.startswith("huadongjixie")
     assert list(e1.tags.values_list("name", flat=True)) == ["key"]
     event = AuditEvent.objects.get(entity="customer", action="update", customer_id=e1.pk)

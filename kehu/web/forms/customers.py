@@ -62,7 +62,7 @@ class ServiceModelForm(forms.ModelForm):
 
 class CustomerForm(ServiceModelForm):
     tags = forms.CharField(
-        label=_("Tags"), required=False, max_length=500,
+        label=_("Tags"), required=False, max_length=3000,
         help_text=_("Separate tags with commas."),
     )
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -66,7 +67,19 @@ def _list_filters(request) -> selectors.CustomerFilters:
         owner_id=int_or_none(g.get("owner")),
         team_id=int_or_none(g.get("team")),
         tag=g.get("tag", "").strip()[:50],
+        **{name: g.get(name, "") for name in selectors.BEHAVIOUR_FILTERS
+           if g.get(name) and g.get(name) in dict(Customer._meta.get_field(name).flatchoices)},
     )
+
+
+def _behaviour_filters(filters) -> list[dict]:
+    """The behavioural choices as list filters: name, label, choices, current value."""
+    out = []
+    for name in selectors.BEHAVIOUR_FILTERS:
+        field = Customer._meta.get_field(name)
+        out.append({"name": name, "label": capfirst(field.verbose_name), "value": getattr(filters, name),
+                    "choices": [("", _("Any"))] + list(field.choices)})
+    return out
 
 
 def _columns(sort: str) -> list[dict]:
@@ -95,7 +108,7 @@ def customer_list(request):
     page = paginate(request, listing.base, tiers=listing.tiers)
     mask_customers(viewer=request.user, customers=page.items)
     filtered = any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id, filters.team_id,
-                    filters.tag])
+                    filters.tag] + [getattr(filters, name) for name in selectors.BEHAVIOUR_FILTERS])
     # A one-page answer counts itself. Counting the viewer's whole list is an
     # index-only scan; counting a search or filter may have to visit every
     # match (a salesperson's 10,000 customers), so the page does not wait for
@@ -129,6 +142,7 @@ def customer_list(request):
             "kind_choices": KIND_CHOICES,
             "stage_choices": STAGE_CHOICES,
             "region_choices": REGION_CHOICES,
+            "behaviour_filters": _behaviour_filters(filters),
             "owner_choices": filter_users(policy),
             "team_choices": policy.visible_teams().order_by("path"),
         })

@@ -15,7 +15,7 @@ from kehu.sales.models import OrderStatus, Product
 from kehu.sales.selectors import order_get, order_list as order_selector
 from kehu.sales.services import order_create as order_create_service
 from kehu.sales.services import order_delete as order_delete_service
-from kehu.sales.services import order_update, payment_record
+from kehu.sales.services import order_update, order_warnings, payment_record
 from kehu.web.forms.sales import (
     OrderFilterForm, OrderForm, OrderLineEditFormSet, OrderLineFormSet, PaymentForm, line_initial,
 )
@@ -114,6 +114,8 @@ def order_create(request, pk):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Order %(ref)s created.") % {"ref": order.ref})
+                for warning in order_warnings(order):
+                    messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:
         form = OrderForm()
@@ -145,6 +147,8 @@ def order_edit(request, pk):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Order %(ref)s saved.") % {"ref": order.ref})
+                for warning in order_warnings(order):
+                    messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:
         form = OrderForm(instance=order)

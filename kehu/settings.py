@@ -10,7 +10,8 @@ Environment variables (all optional):
 - ``KEHU_ALLOWED_HOSTS`` comma separated, default ``127.0.0.1,localhost``
 - ``KEHU_TIME_ZONE`` default ``Asia/Shanghai``
 - ``KEHU_HUEY``      ``redis://...`` to use Redis for background jobs
-- ``KEHU_CACHE``     ``redis://...`` to share the cache between processes (default: per process)
+- ``KEHU_CACHE``     ``redis://...`` for a Redis cache; ``locmem`` for each process's memory (one
+  process only); default: the database cache (table ``kehu_cache``), shared by all processes
 - ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
     "kehu.org",
     "kehu.audit",
+    "kehu.runtime",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",
@@ -176,16 +178,22 @@ DEFAULT_CURRENCY = "CNY"
 
 HUEY_URL = os.environ.get("KEHU_HUEY", "")
 
-# The cache: memory of each process by default; KEHU_CACHE=redis://127.0.0.1:6379/1
-# shares it between the server's processes (the answer page's rate limits are then exact).
+# The cache, shared by all of the server's processes: the database's table kehu_cache
+# (made by `kehu migrate`) by default, Redis with KEHU_CACHE=redis://127.0.0.1:6379/1;
+# KEHU_CACHE=locmem keeps it in each process's memory (one process only). The answer
+# page's rate limits count in Redis or in the database (kehu/runtime/ratelimit.py).
 _CACHE_URL = os.environ.get("KEHU_CACHE", "").strip()
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
-        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}
-    )
-}
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    _CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+elif _CACHE_URL.lower() == "locmem":
+    _CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}
+elif _CACHE_URL and _CACHE_URL.lower() not in ("db", "database"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"KEHU_CACHE: expected redis://..., locmem or db, got {_CACHE_URL!r}")
+else:
+    _CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kehu_cache"}
+CACHES = {"default": _CACHE}
 
 # Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
 # the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).

@@ -15,6 +15,10 @@ Environment variables (all optional):
 - ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
+- ``KEHU_BEHIND_PROXY`` ``1`` (or the number of proxies) behind a reverse proxy: trust its
+  X-Forwarded-Proto, -Host and -For headers
+- ``KEHU_HSTS_SECONDS``, ``KEHU_HSTS_SUBDOMAINS``, ``KEHU_SSL_REDIRECT``: HTTPS (HSTS is on by
+  default, for a year, when ``KEHU_PUBLIC_URL`` is https)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 """
 
@@ -77,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
     "kehu.org",
     "kehu.audit",
@@ -92,7 +97,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kehu.runtime.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kehu.org.middleware.UserLanguageMiddleware",
@@ -170,6 +177,55 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): every script, style sheet, font and image
+# comes from Kehu itself; no inline script, style element or style attribute, no
+# eval (charts run Vega's expression interpreter, htmx has allowEval off), no
+# framing, no plugins. A nonce is there for a template that really needs an inline
+# <script nonce="{{ request.csp_nonce }}">; none does today.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Running behind a reverse proxy (nginx, Caddy, a load balancer) that terminates
+# HTTPS: KEHU_BEHIND_PROXY=1 (or the number of proxies in front, each of which
+# appends to X-Forwarded-For) makes Kehu trust X-Forwarded-Proto (is the request
+# HTTPS?), X-Forwarded-Host (the name the client used) and the client's address in
+# X-Forwarded-For (for rate limits). Only with a proxy that sets those headers
+# itself: without one, clients could claim any address. docs/operations.md.
+def _proxy_hops() -> int:
+    raw = os.environ.get("KEHU_BEHIND_PROXY", "").strip().lower()
+    if raw in ("", "0", "no", "false", "off"):
+        return 0
+    if raw in ("yes", "true", "on"):
+        return 1
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"KEHU_BEHIND_PROXY: expected 0, 1 or a number of proxies, got {raw!r}") from None
+
+
+KEHU_PROXY_HOPS = _proxy_hops()
+if KEHU_PROXY_HOPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -198,6 +254,17 @@ CACHES = {"default": _CACHE}
 # Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
 # the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).
 KEHU_PUBLIC_URL = os.environ.get("KEHU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# HTTPS: when Kehu is reached at an https:// address, cookies are sent over HTTPS only
+# and browsers are told to use nothing else (HSTS, a year unless KEHU_HSTS_SECONDS says
+# otherwise; 0 turns it off). HSTS goes only on HTTPS responses — behind a proxy set
+# KEHU_BEHIND_PROXY so Kehu knows which those are. KEHU_SSL_REDIRECT=1 sends plain-HTTP
+# requests to HTTPS (usually the proxy's job).
+KEHU_HTTPS = KEHU_PUBLIC_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = KEHU_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("KEHU_HSTS_SECONDS", "31536000" if KEHU_HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KEHU_HSTS_SUBDOMAINS")
+SECURE_SSL_REDIRECT = _env_bool("KEHU_SSL_REDIRECT")
 DEFAULT_FROM_EMAIL = os.environ.get("KEHU_FROM_EMAIL", "Kehu <noreply@localhost>")
 EMAIL_HOST = os.environ.get("KEHU_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KEHU_EMAIL_PORT", "25"))

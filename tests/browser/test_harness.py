@@ -12,7 +12,27 @@ def test_a_request_beyond_the_live_server_is_blocked_and_reported(page, guard, t
     page.goto("/login/")
     outcome = page.evaluate("fetch('http://cdn.example.com/htmx.js').then(() => 'reached', () => 'blocked')")
     assert outcome == "blocked"
-    with pytest.raises(AssertionError, match=r"leave the live server: \['http://cdn.example.com/htmx.js'\]"):
+    # The Content-Security-Policy stops it first (connect-src 'self'); the route guard is the second net.
+    with pytest.raises(AssertionError, match=r"Content-Security-Policy violations: .*cdn\.example\.com"):
+        guard.check()
+    # Without the policy's help (a route the policy allows: a top-level navigation), the guard blocks it.
+    with pytest.raises(Exception):
+        page.goto("http://cdn.example.com/")
+    with pytest.raises(AssertionError, match=r"leave the live server: \['http://cdn.example.com/'\]"):
+        guard.check()
+
+
+def test_the_pages_policy_refuses_inline_script_and_style_and_the_guard_reports_it(page, guard, transactional_db):
+    response = page.goto("/login/")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    page.evaluate("""() => {
+        const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.body.appendChild(s);
+        const st = document.createElement('style'); st.textContent = 'body { color: red }'; document.head.appendChild(st);
+    }""")
+    assert page.evaluate("window.injected") is None
+    page.evaluate("() => new Promise(r => setTimeout(r, 100))")
+    with pytest.raises(AssertionError, match=r"Content-Security-Policy violations: .*script-src.*style-src"):
         guard.check()
 
 

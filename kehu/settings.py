@@ -19,6 +19,7 @@ Environment variables (all optional):
   X-Forwarded-Proto, -Host and -For headers
 - ``KEHU_HSTS_SECONDS``, ``KEHU_HSTS_SUBDOMAINS``, ``KEHU_SSL_REDIRECT``: HTTPS (HSTS is on by
   default, for a year, when ``KEHU_PUBLIC_URL`` is https)
+- ``KEHU_HEARTBEAT_SECONDS``, ``KEHU_JOB_STALE_SECONDS``: liveness of long-running jobs (10, 300)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 """
 
@@ -271,6 +272,10 @@ EMAIL_PORT = int(os.environ.get("KEHU_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("KEHU_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
+# Long-running jobs (kehu/runtime/liveness.py): heartbeat interval, and the age of the last
+# heartbeat after which a "running" job counts as interrupted.
+KEHU_HEARTBEAT_SECONDS = float(os.environ.get("KEHU_HEARTBEAT_SECONDS", "10"))
+KEHU_JOB_STALE_SECONDS = float(os.environ.get("KEHU_JOB_STALE_SECONDS", "300"))
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
 

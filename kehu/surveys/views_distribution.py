@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
+from kehu.runtime import liveness
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
@@ -297,6 +298,10 @@ def sample_size(request, pk, w):
 def sample_progress(request, pk, w):
     wave = _wave(request, pk, w)
     state = cache.get(_progress_key(wave)) or {}
+    if state.get("state") == "running" and liveness.stamp_is_dead(state):
+        # the worker died while creating them (its transaction rolled back: nothing was created)
+        state = {**state, "state": "failed", "reason": liveness.INTERRUPTED}
+        cache.set(_progress_key(wave), state, 3600)
     done = state.get("state") == "done" or (not state and svc.wave_has_sample(wave))
     ctx = _context(request, wave.survey, wave=wave, state=state, done=done, failed=state.get("state") == "failed",
                    percent=int(100 * state.get("done", 0) / state["total"]) if state.get("total") else 0,

@@ -12,7 +12,8 @@ Environment variables (all optional):
 - ``KEHU_HUEY``      ``redis://...`` to use Redis for background jobs
 - ``KEHU_CACHE``     ``redis://...`` for a Redis cache; ``locmem`` for each process's memory (one
   process only); default: the database cache (table ``kehu_cache``), shared by all processes
-- ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
+- ``KEHU_PUBLIC_URL`` the address respondents open survey links at; default: the address
+  ``kehu serve`` serves (``http://127.0.0.1:PORT``), else ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
 - ``KEHU_BEHIND_PROXY`` ``1`` (or the number of proxies) behind a reverse proxy: trust its
@@ -254,7 +255,10 @@ CACHES = {"default": _CACHE}
 
 # Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
 # the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).
-KEHU_PUBLIC_URL = os.environ.get("KEHU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the address `kehu serve` serves (KEHU_SERVED_URL, set by the server:
+# kehu/runtime/public_url.py), else http://127.0.0.1:8000.
+KEHU_PUBLIC_URL = (os.environ.get("KEHU_PUBLIC_URL", "").strip() or os.environ.get("KEHU_SERVED_URL", "").strip()
+                   or "http://127.0.0.1:8000").rstrip("/")
 
 # HTTPS: when Kehu is reached at an https:// address, cookies are sent over HTTPS only
 # and browsers are told to use nothing else (HSTS, a year unless KEHU_HSTS_SECONDS says

@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_POST
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
-from kehu.runtime import liveness
+from kehu.runtime import liveness, public_url
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
@@ -171,7 +172,10 @@ def wave_detail(request, pk, w):
         population=population_text(wave.population), design=wave.sample_design or {},
         has_sample=svc.wave_has_sample(wave), accepts=svc.wave_accepts_answers(wave),
         pending_email=wave.invitations.filter(status=InvitationStatus.PENDING).exclude(email="").count(),
-        due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0))
+        due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0,
+        public_url=settings.KEHU_PUBLIC_URL,
+        # administrators learn when the links point at an address that does not answer
+        public_url_problem=public_url.problem() if policy_for(request.user).is_admin else None))
 
 
 @login_required

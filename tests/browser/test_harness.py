@@ -44,3 +44,15 @@ def test_a_javascript_error_is_reported(page, guard, transactional_db):
         page.evaluate("console.error('kaput')")
     with pytest.raises(AssertionError, match=r"uncaught: .*boom.*console: kaput"):
         guard.check()
+
+
+def test_the_api_documentation_keeps_to_the_policy(page, org):
+    """Swagger UI (served by django-ninja from its static files) renders under the
+    strict Content-Security-Policy; the guard fails the test on any violation."""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import log_in
+
+    log_in(page, "admin")
+    page.goto("/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_be_visible(timeout=30000)

@@ -6,15 +6,22 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import bench-analytics clean
+.PHONY: install install-test demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import bench-analytics clean
 
+# What running Kehu needs (make demo, make serve); the test tools and Spark come with make test.
 $(BIN)/kehu $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e .
 	@touch $(VENV)/.installed
 
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test,spark]'
+	@touch $(VENV)/.installed-test
+
 install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 ## make demo: install, migrate ./var/kehu.sqlite3, create the demo company, serve on :8000
 demo: install pdf-libs
@@ -24,20 +31,25 @@ serve: install
 	$(BIN)/kehu serve
 
 ## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
-test: install browsers pdf-libs postgres datasets
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+# The two databases' runs go side by side (one core each); -O keeps each run's output together.
+test: install-test browsers pdf-libs postgres datasets bench-reference
+	KEHU_REQUIRE_REFERENCE=1 $(MAKE) -O -j2 test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install-test
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: install postgres
+test-postgres: install-test postgres
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make datasets: reference data for the analytics tests (CDNOW sample from the lifetimes wheel), fetched once
 .PHONY: datasets
 datasets:
 	@bash scripts/fetch-cdnow.sh
+
+## make bench-reference: the lifetimes environment the value models are compared with (var/bench-venvs/lifetimes)
+.PHONY: bench-reference
+bench-reference: install
+	@$(BIN)/python -c "from pathlib import Path; from kehu.bench.analytics import ensure_reference_venv; ensure_reference_venv(Path('var/bench-venvs/lifetimes'))"
 
 browsers:
 	@bash scripts/ensure-chromium.sh

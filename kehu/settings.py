@@ -16,18 +16,23 @@ Environment variables (all optional):
   ``kehu serve`` serves (``http://127.0.0.1:PORT``), else ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
-- ``KEHU_BEHIND_PROXY`` ``1`` (or the number of proxies) behind a reverse proxy: trust its
-  X-Forwarded-Proto, -Host and -For headers
 - ``KEHU_HSTS_SECONDS``, ``KEHU_HSTS_SUBDOMAINS``, ``KEHU_SSL_REDIRECT``: HTTPS (HSTS is on by
   default, for a year, when ``KEHU_PUBLIC_URL`` is https)
 - ``KEHU_HEARTBEAT_SECONDS``, ``KEHU_JOB_STALE_SECONDS``: liveness of long-running jobs (10, 300)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
+- ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
+  (0 = keep forever; docs/operations.md)
+- ``KEHU_LOGIN_FAILURES_PER_ACCOUNT``, ``KEHU_LOGIN_FAILURES_PER_ADDRESS``, ``KEHU_LOGIN_LOCKOUT_MINUTES``:
+  failed logins (and bad API tokens, by address) before a lockout, and how long it lasts
+- ``KEHU_TRUSTED_PROXIES``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client
+- ``KEHU_PASSWORD_MIN_LENGTH``: the shortest password accepted (default 8)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -85,15 +90,18 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
+    "axes",  # login throttling (kehu/accounts/throttle.py)
     "kehu.org",
     "kehu.audit",
     "kehu.runtime",
+    "kehu.accounts",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",
     "kehu.imports",
     "kehu.insights",
     "kehu.surveys",
+    "kehu.privacy",
     "kehu.web",
     "kehu.demo",
 ]
@@ -113,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kehu.web.middleware.FriendlyErrorMiddleware",
+    # last: turns a login that axes flagged as locked out into the login page with the wait
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kehu.urls"
@@ -145,11 +155,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Applied wherever a password is set: `kehu createuser`, the password change and reset pages (kehu/accounts).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("KEHU_PASSWORD_MIN_LENGTH", "8"))}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 3 * 3600  # a reset link works for three hours
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -204,28 +220,13 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Running behind a reverse proxy (nginx, Caddy, a load balancer) that terminates
-# HTTPS: KEHU_BEHIND_PROXY=1 (or the number of proxies in front, each of which
-# appends to X-Forwarded-For) makes Kehu trust X-Forwarded-Proto (is the request
-# HTTPS?), X-Forwarded-Host (the name the client used) and the client's address in
-# X-Forwarded-For (for rate limits). Only with a proxy that sets those headers
-# itself: without one, clients could claim any address. docs/operations.md.
-def _proxy_hops() -> int:
-    raw = os.environ.get("KEHU_BEHIND_PROXY", "").strip().lower()
-    if raw in ("", "0", "no", "false", "off"):
-        return 0
-    if raw in ("yes", "true", "on"):
-        return 1
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(f"KEHU_BEHIND_PROXY: expected 0, 1 or a number of proxies, got {raw!r}") from None
-
-
-KEHU_PROXY_HOPS = _proxy_hops()
-if KEHU_PROXY_HOPS:
+# Running behind a reverse proxy (nginx, Caddy, a load balancer) that terminates HTTPS:
+# KEHU_TRUSTED_PROXIES (the proxies' addresses, below with the login throttling) makes Kehu
+# trust X-Forwarded-Proto (is the request HTTPS?) and X-Forwarded-Host (the name the client
+# used), and take the client's address from X-Forwarded-For for everything that reads
+# REMOTE_ADDR (kehu/runtime/middleware.py: the answer page's limits, the log, axes).
+# Only with a proxy in front that sets those headers itself. docs/operations.md.
+if os.environ.get("KEHU_TRUSTED_PROXIES", "").strip():
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
@@ -263,7 +264,7 @@ KEHU_PUBLIC_URL = (os.environ.get("KEHU_PUBLIC_URL", "").strip() or os.environ.g
 # HTTPS: when Kehu is reached at an https:// address, cookies are sent over HTTPS only
 # and browsers are told to use nothing else (HSTS, a year unless KEHU_HSTS_SECONDS says
 # otherwise; 0 turns it off). HSTS goes only on HTTPS responses — behind a proxy set
-# KEHU_BEHIND_PROXY so Kehu knows which those are. KEHU_SSL_REDIRECT=1 sends plain-HTTP
+# KEHU_TRUSTED_PROXIES so Kehu knows which those are. KEHU_SSL_REDIRECT=1 sends plain-HTTP
 # requests to HTTPS (usually the proxy's job).
 KEHU_HTTPS = KEHU_PUBLIC_URL.lower().startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = KEHU_HTTPS
@@ -282,6 +283,31 @@ KEHU_HEARTBEAT_SECONDS = float(os.environ.get("KEHU_HEARTBEAT_SECONDS", "10"))
 KEHU_JOB_STALE_SECONDS = float(os.environ.get("KEHU_JOB_STALE_SECONDS", "300"))
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
+# Retention of personal data (kehu.privacy.services.retention_purge), in days; 0 keeps forever.
+KEHU_RETAIN_INTERACTIONS_DAYS = int(os.environ.get("KEHU_RETAIN_INTERACTIONS_DAYS", "0"))
+KEHU_RETAIN_SURVEY_ANSWERS_DAYS = int(os.environ.get("KEHU_RETAIN_SURVEY_ANSWERS_DAYS", "0"))
+
+# Login throttling (django-axes, kehu/accounts/throttle.py): failures are counted in the database,
+# so every server process sees the same counts. An account is locked after
+# KEHU_LOGIN_FAILURES_PER_ACCOUNT failures, an address after KEHU_LOGIN_FAILURES_PER_ADDRESS
+# (failed logins and bad API tokens together), for KEHU_LOGIN_LOCKOUT_MINUTES after the last one.
+KEHU_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("KEHU_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+KEHU_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("KEHU_LOGIN_FAILURES_PER_ADDRESS", "20"))
+KEHU_LOGIN_LOCKOUT_MINUTES = float(os.environ.get("KEHU_LOGIN_LOCKOUT_MINUTES", "15"))
+KEHU_TRUSTED_PROXIES = [
+    a.strip() for a in os.environ.get("KEHU_TRUSTED_PROXIES", "").split(",") if a.strip()
+]
+AXES_ENABLED = True
+AXES_HANDLER = "kehu.accounts.throttle.KehuAxesHandler"
+AXES_FAILURE_LIMIT = "kehu.accounts.throttle.failure_limit"  # each parameter against its own limit
+AXES_LOCKOUT_PARAMETERS = "kehu.accounts.throttle.lockout_parameters"
+AXES_COOLOFF_TIME = timedelta(minutes=KEHU_LOGIN_LOCKOUT_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "kehu.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "kehu.accounts.throttle.lockout_response"
+# Tries during a lockout do not extend it: the wait the page announces holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the administrators' sign-in page
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

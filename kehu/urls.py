@@ -12,6 +12,10 @@ urlpatterns = [
     path("s/<str:token>/", views_answer.answer, name="survey_answer"),
     path("s/<str:token>/autosave/", views_answer.autosave, name="survey_answer_autosave"),
     path("value/", include("kehu.insights.urls")),
+    path("privacy/", include("kehu.privacy.urls")),
+
+    # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
+    path("", include("kehu.accounts.urls")),
     path("", include("kehu.web.urls")),
 ]
 

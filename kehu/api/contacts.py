@@ -14,6 +14,7 @@ from kehu.api.pagination import CursorPagination
 from kehu.customers.models import DecisionRole
 from kehu.customers.selectors import contact_get, contact_list, customer_get
 from kehu.customers.services import contact_create, contact_delete, contact_update
+from kehu.privacy.masking import for_schema
 
 router = Router(tags=["contacts"])
 
@@ -32,6 +33,15 @@ class ContactOut(Schema):
     remarks: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    # Personal data as the caller may see it (kehu.org.policies, kehu.privacy.masking).
+    @staticmethod
+    def resolve_phone(obj, context) -> str:
+        return for_schema(obj, context, "phone", customer=obj.customer)
+
+    @staticmethod
+    def resolve_email(obj, context) -> str:
+        return for_schema(obj, context, "email", customer=obj.customer)
 
 
 class ContactFields(Schema):

@@ -21,6 +21,7 @@ from kehu.customers.models import (
 from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_listing
 from kehu.customers.services import customer_create, customer_delete, customer_update
 from kehu.org.models import User
+from kehu.privacy.masking import for_schema
 
 router = Router(tags=["customers"])
 
@@ -62,6 +63,7 @@ class CustomerOut(Schema):
     education: str
     preferred_channel: str
     birthday: Optional[dt.date]
+    id_number: str = Field(description="ID number (身份证号); masked unless the caller may see it in full.")
     lifestyle: str
     personality: str
     usage_rate: str
@@ -79,6 +81,8 @@ class CustomerOut(Schema):
     remarks: str
     consent_marketing: bool
     consent_data_processing: bool
+    opt_out_email: bool = Field(description="Opted out of e-mail: nothing is e-mailed to the customer.")
+    opt_out_sms: bool = Field(description="Opted out of SMS: no text message is sent to the customer.")
     consent_updated_at: Optional[dt.datetime]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -86,6 +90,19 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_tags(obj) -> list[str]:
         return sorted(t.name for t in obj.tags.all())
+
+    # Personal data as the caller may see it (kehu.org.policies, kehu.privacy.masking).
+    @staticmethod
+    def resolve_phone(obj, context) -> str:
+        return for_schema(obj, context, "phone")
+
+    @staticmethod
+    def resolve_email(obj, context) -> str:
+        return for_schema(obj, context, "email")
+
+    @staticmethod
+    def resolve_id_number(obj, context) -> str:
+        return for_schema(obj, context, "id_number")
 
 
 class CustomerDetailOut(CustomerOut):
@@ -123,6 +140,7 @@ class CustomerIn(Schema):
     education: str = Field("", max_length=30)
     preferred_channel: str = Field("", max_length=20)
     birthday: Optional[dt.date] = None
+    id_number: str = Field("", max_length=30)
     lifestyle: str = Field("", max_length=60)
     personality: str = Field("", max_length=60)
     usage_rate: str = Field("", max_length=20)
@@ -139,6 +157,8 @@ class CustomerIn(Schema):
     remarks: str = ""
     consent_marketing: bool = False
     consent_data_processing: bool = False
+    opt_out_email: bool = False
+    opt_out_sms: bool = False
 
 
 CustomerPatchIn = partial_schema(CustomerIn, "CustomerPatchIn")

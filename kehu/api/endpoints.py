@@ -7,6 +7,8 @@ from kehu.surveys import api_definitions as survey_definitions
 from kehu.surveys import api_loop as survey_loop
 from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
+from kehu.privacy import api as privacy_api
+from kehu.accounts import api as accounts_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -26,3 +28,5 @@ api.add_router("/waves", survey_distribution.router)
 api.add_router("/invitations", survey_distribution.invitations_router)
 api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)
+api.add_router("/customers", privacy_api.router)
+api.add_router("/security", accounts_api.router)

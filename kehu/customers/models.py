@@ -72,9 +72,9 @@ class Gender(models.TextChoices):
 
 
 class Importance(models.TextChoices):
-    LOW = "low", _("Low")
+    LOW = "low", pgettext_lazy("level", "Low")
     MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    HIGH = "high", pgettext_lazy("level", "High")
     KEY = "key", _("Key account")
 
 
@@ -136,6 +136,8 @@ class Customer(TimeStamped):
     education = models.CharField(_("education"), max_length=30, blank=True, default="")
     preferred_channel = models.CharField(_("preferred channel"), max_length=20, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # 身份证号 or passport number; masked for viewers without the right (kehu.privacy.masking).
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True, default="")
     lifestyle = models.CharField(_("lifestyle"), max_length=60, blank=True, default="")
     personality = models.CharField(_("personality"), max_length=60, blank=True, default="")
 
@@ -146,7 +148,7 @@ class Customer(TimeStamped):
     loyalty_level = models.CharField(_("loyalty level"), max_length=20, blank=True, default="")
     attitude = models.CharField(_("attitude"), max_length=20, blank=True, default="")
 
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="")
+    source = models.CharField(pgettext_lazy("customer", "source"), max_length=12, choices=Source.choices, blank=True, default="")
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.RESERVE)
     relationship_level = models.CharField(_("relationship level"), max_length=12, choices=RelationshipLevel.choices, blank=True, default="")
 
@@ -168,6 +170,10 @@ class Customer(TimeStamped):
     consent_marketing = models.BooleanField(_("consents to marketing"), default=False)
     consent_data_processing = models.BooleanField(_("consents to data processing"), default=False)
     consent_updated_at = models.DateTimeField(_("consent updated"), null=True, blank=True)
+    # Opt-outs per channel (退订): nothing is sent on a channel the customer opted out of,
+    # whatever the consents say (kehu.privacy.consent).
+    opt_out_email = models.BooleanField(_("opted out of e-mail"), default=False)
+    opt_out_sms = models.BooleanField(_("opted out of SMS"), default=False)
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True,
@@ -250,7 +256,7 @@ class Contact(TimeStamped):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True, default="")
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True, default="")
     department = models.CharField(_("department"), max_length=100, blank=True, default="")
     decision_role = models.CharField(_("role in the buying decision"), max_length=20, choices=DecisionRole.choices, blank=True, default="")
     reports_to = models.ForeignKey(

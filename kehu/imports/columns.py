@@ -92,6 +92,7 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("education", max_length=_max("education"), aliases=("学历", "教育程度")),
     Column("preferred_channel", max_length=_max("preferred_channel"), aliases=("channel", "偏好渠道", "首选渠道")),
     Column("birthday", kind="date", aliases=("birth date", "date of birth", "生日", "出生日期")),
+    Column("id_number", max_length=_max("id_number"), aliases=("id number", "id no", "身份证号", "身份证号码", "证件号码")),
     Column("lifestyle", max_length=_max("lifestyle"), aliases=("生活方式",)),
     Column("personality", max_length=_max("personality"), aliases=("个性", "性格")),
     Column("usage_rate", max_length=_max("usage_rate"), aliases=("使用率",)),
@@ -109,6 +110,8 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("remarks", kind="text", aliases=("notes", "note", "comment", "备注", "说明")),
     Column("consent_marketing", kind="bool", aliases=("marketing consent", "同意营销", "营销许可")),
     Column("consent_data_processing", kind="bool", aliases=("data processing consent", "同意数据处理", "数据处理许可")),
+    Column("opt_out_email", kind="bool", aliases=("email opt-out", "退订邮件", "拒收邮件")),
+    Column("opt_out_sms", kind="bool", aliases=("sms opt-out", "退订短信", "拒收短信")),
 )
 
 ORDER_COLUMNS: tuple[Column, ...] = (

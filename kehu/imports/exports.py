@@ -1,6 +1,7 @@
 """Exporting customers and orders to CSV and .xlsx with the canonical import headers.
 
-What a viewer exports is what the customer list shows them: the rows come
+What a viewer exports is what the customer list shows them (phone, e-mail and
+ID number masked where the list masks them): the rows come
 from :func:`kehu.customers.selectors.customer_list` (the visibility policy
 plus the list's filters), orders from the policy over order lines. Files are
 produced row by row (``.iterator(chunk_size=2000)``): CSV streams straight
@@ -23,6 +24,7 @@ from kehu.customers.models import Customer, Tag
 from kehu.customers.selectors import CustomerFilters, customer_list
 from kehu.imports.columns import CUSTOMER_COLUMNS, ORDER_COLUMNS
 from kehu.org.policies import policy_for
+from kehu.privacy.masking import CUSTOMER_FIELDS, shown
 from kehu.sales.models import OrderLine
 
 CHUNK = 2000
@@ -58,6 +60,9 @@ def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator
             getters.append(lambda c: c.owner.username if c.owner_id else "")
         elif header == "tags":
             getters.append(lambda c: ",".join(sorted(t.name for t in c.tags.all())))
+        elif header in CUSTOMER_FIELDS:
+            # personal data as the viewer may see it (kehu.org.policies, kehu.privacy.masking)
+            getters.append(lambda c, h=header: shown(viewer=viewer, customer=c, field=h, value=getattr(c, h)))
         else:
             getters.append(lambda c, h=header: getattr(c, h))
     for customer in qs.iterator(chunk_size=CHUNK):

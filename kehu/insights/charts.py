@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import altair as alt
 
-from kehu.web.charts import PALETTE, TIER_COLOURS, chart_spec
+from kehu.web.charts import PALETTE, TIER_COLOURS, chart_spec, large_number_axis
 
 
 def _plain(value):
@@ -53,7 +53,7 @@ def group_bars(rows: list[dict], *, category_title: str, value_title: str, money
     category = alt.Y("label:N", title=category_title, sort=order) if horizontal else \
         alt.X("label:N", title=category_title, sort=order, axis=alt.Axis(labelAngle=0))
     # counts are whole numbers: no 0.5 customer ticks
-    axis = alt.Axis(format="~s") if money else alt.Axis(format="~s", tickMinStep=1)
+    axis = large_number_axis() if money else large_number_axis(tickMinStep=1)
     measure = alt.X("value:Q", title=value_title, axis=axis) if horizontal else \
         alt.Y("value:Q", title=value_title, axis=axis)
     encoding = {"y" if horizontal else "x": category, "x" if horizontal else "y": measure,
@@ -77,7 +77,7 @@ def histogram(rows: list[dict], *, x_title: str, y_title: str, height: int = 240
     order = [str(r["label"]) for r in rows]
     chart = alt.Chart(_data(rows)).mark_bar().encode(
         x=alt.X("label:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=-35)),
-        y=alt.Y("customers:Q", title=y_title, axis=alt.Axis(tickMinStep=1, format="~s")),
+        y=alt.Y("customers:Q", title=y_title, axis=large_number_axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("label:N", title=x_title), alt.Tooltip("customers:Q", title=y_title, format=",")],
     )
     return chart_spec(chart, height=height)

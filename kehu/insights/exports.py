@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kehu.imports.exports import _cell, csv_chunks
 from kehu.insights.explain import churn_reasons
@@ -43,7 +44,7 @@ def _score_columns():
         (_("RFM group"), lambda s: label(s, "rfm_group")),
         (_("R score"), lambda s: s.r_score), (_("F score"), lambda s: s.f_score), (_("M score"), lambda s: s.m_score),
         (_("Revenue"), lambda s: s.revenue), (_("Gross margin"), lambda s: s.gross_margin),
-        (_("Orders"), lambda s: s.orders), (_("Purchase days"), lambda s: s.purchase_days),
+        (pgettext("count", "Orders"), lambda s: s.orders), (_("Purchase days"), lambda s: s.purchase_days),
         (_("First order"), lambda s: s.first_order), (_("Last order"), lambda s: s.last_order),
         (_("Days since last purchase"), lambda s: s.recency_days),
         (_("Probability still active"), lambda s: None if s.p_alive is None else round(s.p_alive, 4)),

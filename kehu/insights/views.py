@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext as _, gettext_lazy, ngettext, pgettext
 
 from kehu.customers.models import Region
 from kehu.insights import charts, selectors
@@ -36,6 +36,7 @@ from kehu.insights.segments import (
 from kehu.insights.selectors import MIGRATION_FIELDS, PARETO_BASES, ValueFilters
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
+from kehu.privacy.masking import mask_customers
 from kehu.sales.models import ProductLine
 from kehu.web.templatetags.kehu_web import money, number
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, paginate
@@ -226,11 +227,11 @@ def overview(request):
              for t in tiers], category_title=_("Value tier"), value_title=_("Revenue"), money=True)
         context["abc_chart"] = charts.group_bars(
             [{"key": g.key, "label": g.label, "value": g.customers} for g in figures["abc_class"] if g.key],
-            category_title=_("ABC class"), value_title=_("Customers"), horizontal=False, height=200)
+            category_title=_("ABC class"), value_title=pgettext("count", "Customers"), horizontal=False, height=200)
     if bins:
         context["clv_chart"] = charts.histogram(
             [{"label": b["label"], "customers": b["bin"].customers} for b in context["bins"]],
-            x_title=_("Predicted lifetime value"), y_title=_("Customers"))
+            x_title=_("Predicted lifetime value"), y_title=pgettext("count", "Customers"))
     return render(request, "insights/overview.html", context)
 
 
@@ -256,11 +257,11 @@ def rfm(request):
         "figures": figures, "groups": groups, "grid": grid,
         "group_chart": charts.group_bars(
             [{"key": g.key, "label": g.label, "value": g.customers, "revenue": float(g.revenue)} for g in groups],
-            category_title=_("RFM group"), value_title=_("Customers"),
+            category_title=_("RFM group"), value_title=pgettext("count", "Customers"),
             tooltip_extra=[("revenue", _("Revenue"), "$,.0f")]) if figures["customers"] else None,
         "heat_chart": charts.heatmap(
             cells, x_title=_("F score (how often)"), y_title=_("R score (how recently)"),
-            value_title=_("Customers"), x_order=scores, y_order=scores[::-1]) if heat else None,
+            value_title=pgettext("count", "Customers"), x_order=scores, y_order=scores[::-1]) if heat else None,
     })
     return render(request, "insights/rfm.html", context)
 
@@ -335,6 +336,7 @@ def calls(request):
     today = timezone.localdate()
     qs, tiers = selectors.call_list(viewer=request.user, run=run, today=today)
     page = paginate(request, qs, tiers=tiers)
+    mask_customers(viewer=request.user, customers=[s.customer for s in page.items])
     rows = [{"score": s, "reason": call_reason(s, run, today)} for s in page.items]
     context = base_context(request, "calls", run=run, title=title)
     context.update({"page": page, "rows": rows, "week_end": selectors.week_end(today), "today": today})
@@ -397,7 +399,7 @@ def migration(request):
         "columns": [str(l) for _k, l in present_to], "rows": rows, "total": sum(matrix.values()),
         "moved": sum(n for (a, b), n in matrix.items() if a != b),
         "chart": charts.heatmap(cells, x_title=_("In analysis #%(id)s") % {"id": run_to.pk},
-                                y_title=_("In analysis #%(id)s") % {"id": run_from.pk}, value_title=_("Customers"),
+                                y_title=_("In analysis #%(id)s") % {"id": run_from.pk}, value_title=pgettext("count", "Customers"),
                                 x_order=[str(l) for _k, l in present_to], y_order=[str(l) for _k, l in present_from],
                                 links=True) if cells else None,
     })
@@ -635,7 +637,7 @@ def groups_export(request):
         raise Http404
     qs = scores_for(request, run, parse_filters(request))
     figures = selectors.value_figures(qs, threshold=selectors.churn_threshold(run))
-    rows = [[_("Grouping"), _("Group"), _("Customers"), _("Share of customers"), _("Revenue"),
+    rows = [[_("Grouping"), _("Group"), pgettext("count", "Customers"), _("Share of customers"), _("Revenue"),
              _("Share of revenue"), _("Predicted lifetime value")]]
 
     def share(v):

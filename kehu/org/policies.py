@@ -20,6 +20,25 @@ Rules
 - inactive or anonymous users: nothing.
 
 A record you may not see and one that does not exist give the same 404.
+
+Personal information (个人信息, DOMAIN.md §1)
+--------------------------------------------
+- phone numbers, e-mail addresses and ID numbers of a customer and of its
+  contacts are shown in full to whoever may *change* the customer: its
+  owner, the managers and service agents of the owner's team and of the
+  teams above it, head-office managers, administrators and users with an
+  editing share. Everyone else who may see the customer — analysts,
+  marketing, read-only shares — sees them masked (``138****8001``,
+  ``z***@example.com``) in every page, API response, search result and export
+  (:func:`may_see_personal_data`, applied by :mod:`kehu.privacy.masking`);
+- a logged *reveal* of one masked value is open to those who see the
+  customer through a share (salespeople, service agents, managers), never to
+  the read-only roles (analysts, marketing), whose work needs no single
+  person's number (:func:`may_reveal_personal_data`);
+- export of everything Kehu holds about one person: whoever sees their
+  personal data in full (:func:`may_export_personal_data`);
+- erasure on request (irreversible): administrators and head-office managers
+  only (:func:`may_erase_personal_data`).
 """
 
 from __future__ import annotations
@@ -252,6 +271,43 @@ class CustomerPolicy:
         if self.sees_everything:
             return Team.objects.all()
         return Team.objects.filter(pk__in=self._subtree_team_ids)
+
+    # -- personal information (see the module docstring) ----------------------
+    def may_see_personal_data(self, customer) -> bool:
+        """Phone, e-mail and ID number of ``customer`` (and its contacts) in full:
+        the change scope, decided from the customer's ``owner_id``, ``team_id``
+        and ``pk`` without a query unless the viewer has over
+        :data:`SHARED_IDS_MAX` shares."""
+        scope = self.change_scope
+        if scope.everything:
+            return True
+        if scope.nothing or customer is None:
+            return False
+        if scope.owner_id is not None and customer.owner_id == scope.owner_id:
+            return True
+        if customer.team_id is not None and customer.team_id in scope.team_ids:
+            return True
+        if scope.shared_ids is not None:
+            return customer.pk in scope.shared_ids
+        cache = self.__dict__.setdefault("_personal_cache", {})
+        if customer.pk not in cache:
+            cache[customer.pk] = self.can_change(customer)
+        return cache[customer.pk]
+
+    def may_reveal_personal_data(self, customer) -> bool:
+        """A logged reveal of one masked value (besides those who see it in full)."""
+        if self.may_see_personal_data(customer):
+            return True
+        return self.active and not self.read_only and self.role not in READ_ONLY_ROLES
+
+    def may_export_personal_data(self, customer) -> bool:
+        """The export of everything Kehu holds about one person."""
+        return self.may_see_personal_data(customer)
+
+    @property
+    def may_erase_personal_data(self) -> bool:
+        """Erasure on request: administrators and head-office managers."""
+        return self.is_admin or (self.sees_everything and not self.read_only and self.role in SUBTREE_ROLES)
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

@@ -5,36 +5,25 @@ from __future__ import annotations
 from django.conf import settings
 
 
-def forwarded_client(remote_addr: str, forwarded_for: str, hops: int) -> str:
-    """The client's address given ``hops`` trusted proxies in front of Kehu.
-
-    Each proxy appends the address it received the request from to
-    ``X-Forwarded-For``, so the address the outermost trusted proxy saw is the
-    ``hops``-th from the right; anything left of it was written by the client
-    and proves nothing. With fewer entries than proxies, the leftmost is taken."""
-    if hops <= 0:
-        return remote_addr
-    chain = [a.strip() for a in forwarded_for.split(",") if a.strip()]
-    if not chain:
-        return remote_addr
-    return chain[-min(hops, len(chain))]
-
-
 class ProxyClientAddressMiddleware:
-    """With ``KEHU_BEHIND_PROXY``, put the client's address (from the proxy's
-    ``X-Forwarded-For``) into ``REMOTE_ADDR``, which the answer page's rate
-    limit and the log read; the proxy's own address is kept in
-    ``KEHU_PROXY_ADDR``. Without the setting, the header is ignored."""
+    """With ``KEHU_TRUSTED_PROXIES``, put the client's address into
+    ``REMOTE_ADDR`` for everything after it (the answer page's rate limit,
+    the log, the login throttling): the right-most address of
+    ``X-Forwarded-For`` that is not a trusted proxy, as
+    :func:`kehu.accounts.throttle.client_address` decides — one rule. The
+    proxy's own address is kept in ``KEHU_PROXY_ADDR``. A request that does
+    not come from a trusted proxy keeps its ``REMOTE_ADDR``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        hops = getattr(settings, "KEHU_PROXY_HOPS", 0)
-        if hops:
+        if getattr(settings, "KEHU_TRUSTED_PROXIES", None):
+            from kehu.accounts.throttle import client_address
+
             meta = request.META
-            client = forwarded_client(meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), hops)
-            if client != meta.get("REMOTE_ADDR"):
+            client = client_address(request)
+            if client and client != meta.get("REMOTE_ADDR"):
                 meta["KEHU_PROXY_ADDR"] = meta.get("REMOTE_ADDR", "")
                 meta["REMOTE_ADDR"] = client
         return self.get_response(request)

@@ -60,11 +60,12 @@ from kehu.analytics.ipa import IPA
 from kehu.analytics.nps import nps as nps_of
 from kehu.analytics.nps import nps_difference
 from kehu.org.policies import policy_for
+from kehu.surveys import definitions as defs
 from kehu.surveys import selectors, texts
 from kehu.surveys.definitions import SCALES, question_score
 from kehu.surveys.models import (
     Answer, Benchmark, ImprovementAction, Invitation, QuestionKind, Response, ResponseStatus, Survey, SurveyKind,
-    Wave, WaveStatus,
+    Wave, WaveStatus, WeightMethod,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,6 @@ logger = logging.getLogger(__name__)
 #: Groups with fewer respondents are not shown in breakdowns (too few to
 #: mean anything, and too few to keep answers anonymous).
 MIN_GROUP = 5
-#: Bootstrap resamples of the path model on pages, the API and the report.
-BOOTSTRAP = 200
-BOOTSTRAP_SEED = 20240601
 #: Keywords of free-text answers shown.
 KEYWORDS = 30
 CACHE_SECONDS = 24 * 3600
@@ -314,10 +312,14 @@ def _satisfaction_construct(constructs: list[str], paths) -> str | None:
     return max(constructs, key=lambda c: (indegree[c], -constructs.index(c))) if indegree else None
 
 
-def model_part(data: WaveData, survey: Survey, *, bootstrap: int = BOOTSTRAP,
+def model_part(data: WaveData, survey: Survey, *, options: dict | None = None,
                language: str | None = None) -> dict | None:
     """The PLS path model of the wave, or None (no constructs, or it cannot be
-    estimated; then ``{"error": ...}`` says why)."""
+    estimated; then ``{"error": ...}`` says why). ``options``: the structural
+    model's options (:func:`kehu.surveys.definitions.model_options`; default:
+    the survey's own)."""
+    options = options or defs.model_options(survey.model_options)
+    bootstrap = options["bootstrap"]
     from kehu.analytics.pls_pm import PLSPM
 
     constructs = list(selectors.constructs(survey))
@@ -350,7 +352,7 @@ def model_part(data: WaveData, survey: Survey, *, bootstrap: int = BOOTSTRAP,
         return {"error": _("Too few complete answers to estimate the structural model (%(n)d; at least 10 are "
                            "needed).") % {"n": complete}, "n": complete}
     model = PLSPM(blocks, paths, modes={c: modes[c] for c in blocks}, scale_range={c: ranges[c] for c in blocks},
-                  n_bootstrap=bootstrap, seed=BOOTSTRAP_SEED)
+                  scheme=options["scheme"], scaled=options["scaled"], n_bootstrap=bootstrap, seed=options["seed"])
     try:
         with _quiet():
             model.fit(X, columns=items)
@@ -388,6 +390,7 @@ def model_part(data: WaveData, survey: Survey, *, bootstrap: int = BOOTSTRAP,
                  and abs(model.total_effects_[i, j]) > 1e-12}
     return {
         "n": model.n_obs_, "dropped": model.n_dropped_, "bootstrap": bootstrap, "converged": bool(model.converged_),
+        "options": dict(options),
         "iterations": model.n_iter_, "satisfaction": sat,
         "constructs": [{"code": c, "name": names.get(c, c), "index": _f(model.index_[c], 2),
                         "r2": _f(model.r2_.get(c)), "items": blocks[c]} for c in model.constructs_],
@@ -603,9 +606,9 @@ def _overall(data: WaveData, csi: dict | None, model: dict | None) -> tuple[np.n
     return data.stored_index, "stored"
 
 
-def _headline(data: WaveData, survey: Survey, *, bootstrap: int, language: str | None) -> dict:
+def _headline(data: WaveData, survey: Survey, *, options: dict, language: str | None) -> dict:
     csi = csi_part(data, survey, language)
-    model = model_part(data, survey, bootstrap=bootstrap, language=language)
+    model = model_part(data, survey, options=options, language=language)
     overall, basis = _overall(data, csi, model)
     ok = np.isfinite(overall)
     nps_answers = data.nps_answers()
@@ -641,16 +644,25 @@ def _state(survey: Survey, wave: Wave, qs, every_wave) -> str:
 
 
 def survey_results(*, viewer, survey: Survey, wave: Wave | None = None, language: str | None = None,
-                   bootstrap: int = BOOTSTRAP, use_cache: bool = True) -> dict:
+                   bootstrap: int | None = None, model_options: dict | None = None, use_cache: bool = True) -> dict:
     """The results of ``wave`` (default: the latest with responses) as the
     viewer may see them; the JSON of ``kehu survey analyze --json`` and of
-    the API. With no responses: ``{"n": 0, ...}`` and empty parts."""
+    the API. With no responses: ``{"n": 0, ...}`` and empty parts.
+
+    The structural model runs with the survey's options
+    (``Survey.model_options``), changed for this call by ``model_options``
+    (``scheme``, ``scaled``, ``bootstrap``, ``seed``) and ``bootstrap``."""
     language = texts.language_of(language)
+    overrides = dict(model_options or {})
+    if bootstrap is not None:
+        overrides["bootstrap"] = bootstrap
+    options = defs.model_options(survey.model_options, overrides)
     if wave is None:
         wave = default_wave(survey)
     base = {"survey": {"id": survey.pk, "code": survey.code, "title": texts.pick(survey.title, language),
                        "kind": survey.kind, "satisfied_from": survey.satisfied_from},
-            "wave": None, "scope": scope_key(viewer), "language": language, "n": 0}
+            "wave": None, "scope": scope_key(viewer), "language": language, "n": 0,
+            "weights": weights_part(survey, language), "model_options": options}
     if wave is None:
         return _empty(base)
     base["wave"] = {"id": wave.pk, "name": wave.name, "status": wave.status,
@@ -660,15 +672,40 @@ def survey_results(*, viewer, survey: Survey, wave: Wave | None = None, language
     key = None
     if use_cache:
         state = _state(survey, wave, qs, visible_responses(viewer=viewer, survey=survey))
-        key = f"kehu:survey-results:v2:{wave.pk}:{base['scope']}:{language}:{bootstrap}:{state}"
+        opts = ":".join(f"{k}={options[k]}" for k in sorted(options))
+        key = f"kehu:survey-results:v3:{wave.pk}:{base['scope']}:{language}:{opts}:{state}"
         hit = cache.get(key)
         if hit is not None:
             return hit
     result = _compute(viewer=viewer, survey=survey, wave=wave, qs=qs, base=base, language=language,
-                      bootstrap=bootstrap)
+                      options=options)
     if key is not None:
         cache.set(key, result, CACHE_SECONDS)
     return result
+
+
+def weights_part(survey: Survey, language: str | None = None) -> list[dict]:
+    """How the weights of each indicator's children were set, unrounded: the
+    method, each child's weight and, for AHP, λmax, CI, RI, the consistency
+    ratio CR = CI/RI and the judgements (Saaty 1980); for entropy weights the
+    wave, the respondents and each child's entropy."""
+    tree = selectors.indicator_tree(survey)
+    out = []
+    for node in (tree.walk() if tree is not None else ()):
+        if not node.children:
+            continue
+        ind = node.indicator
+        entry = {"indicator": ind.code, "name": texts.pick(ind.name, language) or ind.code,
+                 "method": ind.child_weight_method,
+                 "weights": {c.indicator.code: float(c.indicator.weight) for c in node.children}}
+        basis = ind.ahp or {}
+        if ind.child_weight_method == WeightMethod.AHP and basis.get("cr") is not None:
+            entry["ahp"] = {k: basis.get(k) for k in ("lambda_max", "ci", "ri", "cr", "order", "matrix")}
+            entry["ahp"]["consistent"] = basis["cr"] < 0.10
+        elif ind.child_weight_method == WeightMethod.ENTROPY and basis.get("basis") == "entropy":
+            entry["entropy"] = {k: basis.get(k) for k in ("wave", "wave_id", "respondents", "left_out", "entropy")}
+        out.append(entry)
+    return out
 
 
 def _empty(base: dict) -> dict:
@@ -678,7 +715,7 @@ def _empty(base: dict) -> dict:
             "benchmarks": [], "actions": [], "keywords": [], "sample": None}
 
 
-def _compute(*, viewer, survey, wave, qs, base, language, bootstrap) -> dict:
+def _compute(*, viewer, survey, wave, qs, base, language, options) -> dict:
     ids = list(qs.order_by("id").values_list("id", flat=True))
     data = WaveData(survey, ids)
     out = _empty(base)
@@ -688,7 +725,7 @@ def _compute(*, viewer, survey, wave, qs, base, language, bootstrap) -> dict:
     if not data.n:
         out["benchmarks"] = benchmarks_part(survey, wave, {}, None, None, language)
         return out
-    h = _headline(data, survey, bootstrap=bootstrap, language=language)
+    h = _headline(data, survey, options=options, language=language)
     csi, model = h["csi"], h["model"]
     out["csi"] = csi["nodes"][0]["index"] if csi else None
     out["index"] = {r["code"]: r["index"] for r in csi["nodes"]} if csi else {}
@@ -748,7 +785,8 @@ def trend_part(*, viewer, survey: Survey, wave: Wave, language: str | None):
         data = WaveData(survey, ids)
         if not data.n:
             continue
-        h = _headline(data, survey, bootstrap=0, language=language)
+        h = _headline(data, survey, options=defs.model_options(survey.model_options, {"bootstrap": 0}),
+                      language=language)
         kept[w.pk] = h
         rows.append({"wave": w.name, "wave_id": w.pk, "n": data.n, "index": h["index_value"],
                      "satisfaction_rate": h["satisfaction_rate"],

@@ -60,6 +60,12 @@ class ResultsOut(Schema):
     actions: list[dict[str, Any]]
     keywords: list[dict[str, Any]]
     sample: Optional[dict[str, Any]]
+    weights: list[dict[str, Any]] = Field(description="Per parent indicator: indicator, name, method, weights of "
+                                                      "its children (unrounded); ahp: lambda_max, ci, ri, cr, "
+                                                      "consistent, order, matrix; entropy: wave, respondents, "
+                                                      "entropy.")
+    model_options: dict[str, Any] = Field(description="The structural model's options used: scheme, scaled, "
+                                                      "bootstrap, seed.")
 
 
 class BenchmarkOut(Schema):

@@ -24,6 +24,7 @@ from kehu.api.common import READ_ERRORS, WRITE_ERRORS, sent_fields
 from kehu.api.pagination import CursorPagination
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
+from kehu.privacy.masking import for_schema
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors
 from kehu.surveys import selectors_distribution as dsel
@@ -121,11 +122,19 @@ class InvitationOut(Schema):
     sent_at: Optional[dt.datetime]
     opened_at: Optional[dt.datetime]
     reminders_sent: int
+    held_reason: str = Field(description="Why the last invitation or reminder was held back for want of consent "
+                                         "(no_consent, withdrawn); empty when it was not.")
+    held_at: Optional[dt.datetime]
     created_at: dt.datetime
 
     @staticmethod
     def resolve_customer_name(obj):
         return obj.customer.name if obj.customer_id else ""
+
+    @staticmethod
+    def resolve_email(obj, context) -> str:
+        """The address as the caller may see it (kehu.privacy.masking)."""
+        return for_schema(obj, context, "email", customer=obj.customer) if obj.customer_id else obj.email
 
     @staticmethod
     def resolve_link(obj):

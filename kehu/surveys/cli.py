@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = [
     "kehu.surveys.cli_distribution",
     "kehu.surveys.cli_analysis",
     "kehu.surveys.cli_loop",
+    "kehu.surveys.cli_waves",
 ]
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from kehu.surveys import definitions as defs
+
 
 def register(sub) -> None:
     analyze = sub.add_parser("analyze", help=_("the results of a survey wave: index per indicator, satisfaction "
@@ -27,6 +29,15 @@ def register(sub) -> None:
     analyze.add_argument("--as", dest="as_user", metavar="USERNAME",
                          help=_("see the results as this user (default: the whole company)"))
     analyze.add_argument("--language", choices=("zh-hans", "en"), help=_("language of names and labels"))
+    model = analyze.add_argument_group(_("structural model (default: the survey's own options, see docs/surveys.md)"))
+    model.add_argument("--scheme", choices=("path", "centroid", "factorial"),
+                       help=_("the inner weighting scheme of PLS path modelling"))
+    model.add_argument("--scaled", dest="scaled", action="store_true", default=None,
+                       help=_("standardise the items before estimating"))
+    model.add_argument("--unscaled", dest="scaled", action="store_false",
+                       help=_("estimate on the items as answered"))
+    model.add_argument("--bootstrap", type=int, metavar="N", help=_("bootstrap resamples of the intervals (0: none)"))
+    model.add_argument("--seed", type=int, metavar="S", help=_("the bootstrap's random seed"))
     analyze.set_defaults(func=_analyze)
 
     report = sub.add_parser("report", help=_("write the CSI report (满意度测评报告) of a wave as a PDF"))
@@ -87,9 +98,16 @@ def _analyze(args) -> int:
     if found is None:
         return 2
     survey, wave, actor = found
+    overrides = {k: getattr(args, k) for k in ("scheme", "scaled", "bootstrap", "seed") if getattr(args, k) is not None}
+    for key, value in overrides.items():
+        problem = defs.model_option_errors(key, value)
+        if problem:
+            _err(_("error: --%(option)s: %(problem)s") % {"option": key, "problem": problem})
+            return 2
     language = _language(args)
     with translation.override(language):
-        results = survey_results(viewer=actor, survey=survey, wave=wave, language=language)
+        results = survey_results(viewer=actor, survey=survey, wave=wave, language=language,
+                                 model_options=overrides)
         if args.json:
             print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
             return 0
@@ -131,14 +149,25 @@ def print_table(r: dict) -> None:
             mark = "*" if planned and node["n"] < int(planned) else ""
             print(f"{label[:40]:<40} {_num(node['weight'], '.3f'):>8} {_num(node['index']):>8} "
                   f"{_num(node['satisfaction_rate']):>12} {node['n']:>6}{mark}")
+    for parent in r.get("weights") or []:
+        ahp = parent.get("ahp")
+        if ahp:
+            print()
+            print(_("AHP weights of %(name)s: λmax %(lambda_max)s, CI %(ci)s, RI %(ri)s, CR %(cr)s (%(verdict)s)") % {
+                "name": parent["name"], "lambda_max": _num(ahp["lambda_max"], ".4f"), "ci": _num(ahp["ci"], ".4f"),
+                "ri": _num(ahp["ri"], ".2f"), "cr": _num(ahp["cr"], ".4f"),
+                "verdict": _("consistent") if ahp["consistent"] else _("not consistent")})
     model = r.get("model")
     if model and "error" in model:
         print()
         print(model["error"])
     elif model:
         print()
-        print(_("Structural model (PLS path modelling, n = %(n)d, %(b)d bootstrap resamples)") % {
-            "n": model["n"], "b": model["bootstrap"]})
+        opts = model.get("options") or {}
+        print(_("Structural model (PLS path modelling, n = %(n)d, %(b)d bootstrap resamples, seed %(seed)s, "
+                "%(scheme)s scheme, %(scaling)s)") % {
+            "n": model["n"], "b": model["bootstrap"], "seed": opts.get("seed", "—"), "scheme": opts.get("scheme", "—"),
+            "scaling": _("standardised items") if opts.get("scaled", True) else _("items as answered")})
         print(f"{_('Path'):<24} {_('Coefficient'):>12} {_('95% interval'):>22}")
         for key, p in model["paths"].items():
             interval = f"[{_num(p.get('low'), '.3f')}, {_num(p.get('high'), '.3f')}]"

@@ -107,6 +107,10 @@ def _remind(args) -> int:
         return 0
     counts = reminders_send()
     print(ngettext("%(n)s reminder sent.", "%(n)s reminders sent.", counts["sent"]) % {"n": counts["sent"]})
+    if counts.get("held"):
+        print(ngettext("%(n)s reminder held back: the customer has not consented to be contacted.",
+                       "%(n)s reminders held back: the customers have not consented to be contacted.",
+                       counts["held"]) % {"n": counts["held"]})
     if counts["failed"]:
         print(ngettext("%(n)s could not be delivered.", "%(n)s could not be delivered.", counts["failed"])
               % {"n": counts["failed"]}, file=sys.stderr)

@@ -102,6 +102,43 @@ SETTINGS_DEFAULTS = {
     "resurvey_days": 90,
 }
 
+# The structural model's options (the file's ``model:`` mapping, Survey.model_options):
+# the inner weighting scheme of PLS path modelling (Lohmöller 1989: path,
+# centroid, factorial), whether the items are standardised (scaled) before
+# estimation, the bootstrap resamples of the intervals and their seed.
+MODEL_DEFAULTS = {"scheme": "path", "scaled": True, "bootstrap": 200, "seed": 20240601}
+MODEL_SCHEMES = ("path", "centroid", "factorial")
+MODEL_BOOTSTRAP_MAX = 5000
+
+
+def model_option_errors(key: str, value) -> str | None:
+    """Why ``value`` is not a valid structural-model option ``key`` (None when it is).
+    Shared by the survey file and ``kehu survey analyze``."""
+    if key == "scheme":
+        if value not in MODEL_SCHEMES:
+            return _("Choose the inner weighting scheme: %(choices)s.") % {"choices": ", ".join(MODEL_SCHEMES)}
+    elif key == "scaled":
+        if not isinstance(value, bool):
+            return _("Give true or false.")
+    elif key == "bootstrap":
+        if not _is_number(value) or value != int(value) or not 0 <= value <= MODEL_BOOTSTRAP_MAX:
+            return _("Give a whole number of bootstrap resamples from 0 to %(max)d.") % {"max": MODEL_BOOTSTRAP_MAX}
+    elif key == "seed":
+        if not _is_number(value) or value != int(value) or not 0 <= value < 2**32:
+            return _("The seed is a whole number from 0 to 4294967295.")
+    else:
+        return _("Unknown model option. The options are: %(fields)s.") % {"fields": ", ".join(MODEL_DEFAULTS)}
+    return None
+
+
+def model_options(stored: Mapping | None = None, overrides: Mapping | None = None) -> dict:
+    """The effective options: the defaults, then what the survey stores, then ``overrides`` (not None)."""
+    out = dict(MODEL_DEFAULTS)
+    for source in (stored or {}, overrides or {}):
+        out.update({k: v for k, v in source.items() if k in MODEL_DEFAULTS and v is not None})
+    out["bootstrap"], out["seed"] = int(out["bootstrap"]), int(out["seed"])
+    return out
+
 
 # --------------------------------------------------------------------------
 # Errors with places
@@ -280,7 +317,7 @@ def validate(data: Any) -> dict:
         raise DefinitionError([Problem("", _("A survey definition is a mapping of fields (code, title, questions, …)."),
                                        _line_of(data))])
     allowed = {"kehu_survey", "code", "kind", "title", "description", "intro", "thanks", "template", "settings",
-               "indicators", "questions", "constructs", "paths"}
+               "indicators", "questions", "constructs", "paths", "model"}
     for key in data:
         if key not in allowed:
             ck.add(str(key), _("Unknown field. The fields of a survey are: %(fields)s.") % {
@@ -325,6 +362,7 @@ def validate(data: Any) -> dict:
     out["constructs"] = constructs
     construct_codes = {c["code"] for c in constructs}
     out["paths"] = _paths(ck, data.get("paths"), construct_codes, _line_of(data, "paths"))
+    out["model"] = _model(ck, data.get("model"), _line_of(data, "model"))
     out["questions"] = _questions(ck, data.get("questions"), leaves, all_indicators, construct_codes,
                                   _line_of(data, "questions"))
     if ck.problems:
@@ -375,6 +413,24 @@ def _settings(ck: _Checker, value, line) -> dict:
         else:
             ck.add(path, _("Unknown setting. The settings are: %(fields)s.") % {
                 "fields": ", ".join(SETTINGS_DEFAULTS)}, kl)
+    return out
+
+
+def _model(ck: _Checker, value, line) -> dict:
+    """The ``model:`` mapping: only the options given (the rest stay at their defaults)."""
+    if value in (None, {}):
+        return {}
+    if not isinstance(value, Mapping):
+        ck.add("model", _("The model options are a mapping (scheme: path, scaled: true, bootstrap: 200, seed: 1)."),
+               line)
+        return {}
+    out = {}
+    for key, v in value.items():
+        problem = model_option_errors(str(key), v)
+        if problem:
+            ck.add(f"model.{key}", problem, _line_of(value, key))
+        else:
+            out[str(key)] = int(v) if key in ("bootstrap", "seed") else v
     return out
 
 
@@ -1150,6 +1206,9 @@ def compact(definition: dict) -> dict:
                              for c in definition["constructs"]]
     if definition.get("paths"):
         out["paths"] = [f"{s} -> {t}" for s, t in definition["paths"]]
+    model = {k: v for k, v in (definition.get("model") or {}).items() if MODEL_DEFAULTS.get(k) != v}
+    if model:
+        out["model"] = model
     if definition.get("questions"):
         out["questions"] = [_compact_question(q) for q in definition["questions"]]
     return out

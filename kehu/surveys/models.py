@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
@@ -76,6 +77,9 @@ class Survey(TimeStamped):
     resurvey_days = models.PositiveIntegerField(
         _("do not survey a customer again within (days)"), default=90,
     )
+    # The structural model's options as the survey file gives them (its ``model:``
+    # mapping; kehu.surveys.definitions.MODEL_DEFAULTS for the rest).
+    model_options = models.JSONField(_("structural model options"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
 
@@ -217,7 +221,7 @@ class Question(models.Model):
 class WaveStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     OPEN = "open", _("Open for answers")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("wave status", "Closed")
 
 
 class Wave(TimeStamped):
@@ -271,6 +275,15 @@ class InvitationStatus(models.TextChoices):
     COMPLETED = "completed", _("Answered")
     DECLINED = "declined", _("Declined")
     FAILED = "failed", _("Could not be delivered")
+    HELD = "held", _("Held back (no consent)")
+
+
+class HoldReason(models.TextChoices):
+    """Why an invitation or reminder was not sent (kehu.privacy.consent)."""
+
+    NO_CONSENT = "no_consent", _("The customer has not consented to be contacted")
+    WITHDRAWN = "withdrawn", _("The customer withdrew their consent")
+    OPTED_OUT = "opted_out", _("The customer opted out of this channel")
 
 
 class Invitation(TimeStamped):
@@ -299,6 +312,10 @@ class Invitation(TimeStamped):
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminded_at = models.DateTimeField(_("last reminded"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    # Why the last invitation or reminder to this customer was held back (empty: not held).
+    held_reason = models.CharField(_("held back because"), max_length=12, choices=HoldReason.choices,
+                                   blank=True, default="")
+    held_at = models.DateTimeField(_("held back"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -429,7 +446,7 @@ class ImprovementAction(TimeStamped):
                                related_name="improvement_actions")
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
                                   related_name="improvement_actions")
-    title = models.CharField(_("action"), max_length=200)
+    title = models.CharField(pgettext_lazy("improvement", "action"), max_length=200)
     description = models.TextField(_("description"), blank=True, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="improvement_actions")

@@ -411,6 +411,7 @@ def survey_definition(survey: Survey) -> dict:
         "indicators": node(roots[0], root=True) if roots else None,
         "constructs": [{"code": c.code, "name": texts.ordered(c.name), "mode": c.mode} for c in s.constructs.all()],
         "paths": [[p.source.code, p.target.code] for p in s.paths.all()],
+        "model": dict(s.model_options or {}),
         "questions": [{
             "code": q.code, "kind": q.kind, "text": texts.ordered(q.text), "help": texts.ordered(q.help),
             "required": q.required, "reverse": q.reverse,

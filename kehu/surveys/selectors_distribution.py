@@ -67,6 +67,16 @@ def invitation_counts(*, viewer, wave: Wave) -> dict:
     return out
 
 
+def held_counts(*, viewer, wave: Wave) -> list[tuple[str, str, int]]:
+    """``(reason, label, n)`` of the invitations ``viewer`` sees whose last
+    invitation or reminder the consent gate held back (kehu.privacy.consent)."""
+    from kehu.surveys.models import HoldReason
+
+    rows = dict(invitation_list(viewer=viewer, wave=wave).exclude(held_reason="").order_by()
+                .values_list("held_reason").annotate(n=Count("id")).values_list("held_reason", "n"))
+    return [(r, label, rows[r]) for r, label in HoldReason.choices if rows.get(r)]
+
+
 def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
     if not may_view_surveys(viewer):
         raise Http404

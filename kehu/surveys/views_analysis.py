@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from kehu.surveys import analysis, charts, selectors, texts
 from kehu.surveys.models import Benchmark, Survey
@@ -137,7 +137,7 @@ def _export_tables(r: dict) -> list[tuple[str, list[str], list[list]]]:
         tables.append((_("Breakdowns"), [_("By"), _("Group"), _("Respondents"), _("Index"),
                                          _("Satisfaction rate (%)"), _("NPS")], rows))
     if r["model"] and "paths" in r["model"]:
-        tables.append((_("Paths"), [_("Path"), _("Coefficient"), _("Low"), _("High")],
+        tables.append((_("Paths"), [_("Path"), _("Coefficient"), pgettext("interval", "Low"), pgettext("interval", "High")],
                        [[k, p["coefficient"], p.get("low"), p.get("high")] for k, p in r["model"]["paths"].items()]))
         tables.append((_("Constructs"), [_("Construct"), _("Index"), "R²", "Cronbach α", _("Composite reliability"),
                                          "AVE"],

@@ -30,12 +30,13 @@ from django.views.decorators.http import require_POST
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
+from kehu.privacy.masking import mask_customers, mask_invitations
 from kehu.runtime import liveness, public_url
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
 from kehu.surveys.forms_distribution import CalculatorForm, ImportForm, SampleForm, WaveForm
-from kehu.surveys.models import InvitationStatus, Response, ResponseStatus, Survey, Wave, WaveStatus
+from kehu.surveys.models import HoldReason, InvitationStatus, Response, ResponseStatus, Survey, Wave, WaveStatus
 from kehu.surveys.navigation import survey_tabs
 from kehu.surveys.services import distribution as svc
 from kehu.surveys.services import import_answers as imp
@@ -171,7 +172,9 @@ def wave_detail(request, pk, w):
         rate=(complete / counts["total"] * 100) if counts["total"] else None,
         population=population_text(wave.population), design=wave.sample_design or {},
         has_sample=svc.wave_has_sample(wave), accepts=svc.wave_accepts_answers(wave),
-        pending_email=wave.invitations.filter(status=InvitationStatus.PENDING).exclude(email="").count(),
+        pending_email=wave.invitations.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.HELD])
+        .exclude(email="").count(),
+        held=dsel.held_counts(viewer=request.user, wave=wave),
         due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0,
         public_url=settings.KEHU_PUBLIC_URL,
         # administrators learn when the links point at an address that does not answer
@@ -206,10 +209,20 @@ def wave_send(request, pk, w):
             counts = svc.reminders_send(wave=wave)
             messages.success(request, ngettext("%(n)s reminder sent.", "%(n)s reminders sent.", counts["sent"])
                              % {"n": counts["sent"]})
+            if counts["held"]:
+                messages.info(request, ngettext(
+                    "%(n)s reminder held back: the customer has not consented to be contacted.",
+                    "%(n)s reminders held back: the customers have not consented to be contacted.",
+                    counts["held"]) % {"n": counts["held"]})
         else:
             counts = svc.invitations_send(actor=request.user, wave=wave)
             messages.success(request, ngettext("%(n)s invitation sent.", "%(n)s invitations sent.", counts["sent"])
                              % {"n": counts["sent"]})
+            if counts["held"]:
+                messages.info(request, ngettext(
+                    "%(n)s invitation held back: the customer has not consented to be contacted.",
+                    "%(n)s invitations held back: the customers have not consented to be contacted.",
+                    counts["held"]) % {"n": counts["held"]})
             if counts["without_email"]:
                 messages.info(request, ngettext(
                     "%(n)s customer has no email address: print their QR code or call them.",
@@ -325,15 +338,19 @@ def invitation_list(request, pk, w):
     q = request.GET.get("q", "")
     stratum = request.GET.get("stratum", "")
     qs = dsel.invitation_list(viewer=request.user, wave=wave, status=status, q=q, stratum=stratum)
+    held = request.GET.get("held", "")
+    if held in HoldReason.values:
+        qs = qs.filter(held_reason=held)
     page = paginate(request, qs, ("id",))
     counts = dsel.invitation_counts(viewer=request.user, wave=wave)
     strata = sorted(set(wave.invitations.exclude(stratum="").values_list("stratum", flat=True).distinct()[:100]))
     for inv in page.items:
         inv.link = svc.public_link(inv.token)
+    mask_invitations(viewer=request.user, invitations=page.items)
     return render(request, "surveys/waves/invitations.html", _context(
         request, wave.survey, wave=wave, page=page, counts=counts, status=status, q=q, stratum=stratum,
         strata=strata, statuses=[(s, label, counts.get(s, 0)) for s, label in InvitationStatus.choices],
-        filtered=bool(status or q or stratum), title=_("Invitations of %(name)s") % {"name": wave.name}))
+        filtered=bool(status or q or stratum or held), title=_("Invitations of %(name)s") % {"name": wave.name}))
 
 
 def _qr(link: str):
@@ -399,6 +416,8 @@ def phone_pick(request, pk, w):
         from kehu.customers.selectors import CustomerFilters, customer_list
 
         found = list(customer_list(viewer=request.user, filters=CustomerFilters(q=q)).order_by("name_pinyin", "id")[:20])
+        mask_customers(viewer=request.user, customers=found)
+    mask_invitations(viewer=request.user, invitations=page.items)
     return render(request, "surveys/waves/phone_pick.html", _context(
         request, wave.survey, wave=wave, page=page, q=q, found=found, accepts=svc.wave_accepts_answers(wave),
         title=_("Phone interviews: %(name)s") % {"name": wave.name}))
@@ -420,6 +439,7 @@ def phone_entry(request, pk, w, inv):
     wave = _wave(request, pk, w)
     _phoner(request)
     invitation = dsel.invitation_get(viewer=request.user, pk=inv, wave=wave)
+    mask_invitations(viewer=request.user, invitations=[invitation])
     language = request.GET.get("lang") or request.POST.get("lang") or translation.get_language()
     if language not in texts.LANGUAGES:
         language = texts.LANGUAGES[0]

@@ -72,6 +72,28 @@ def format_locales(language: str) -> dict[str, Any]:
             "timeFormatLocale": vl_convert.get_time_format_locale(name)}
 
 
+# Axis labels of large numbers: Chinese counts in 万 (10⁴) and 亿 (10⁸), as
+# Chinese business writing does; English in K, M and B. d3's SI format
+# ("~s") would print 0.1G or 20µ, which neither language uses for money.
+_AXIS_UNITS = {"zh-CN": ((1e8, "亿"), (1e4, "万")), "en-US": ((1e9, "B"), (1e6, "M"), (1e3, "K"))}
+
+
+def large_number_label_expr(language: str | None = None) -> str:
+    """A Vega expression that writes ``datum.value`` with the language's large units (3 significant digits)."""
+    expr = "format(datum.value, ',.3~r')"
+    for size, unit in reversed(_AXIS_UNITS[_locale_name(language)]):
+        expr = (f"abs(datum.value) >= {size:.0f} ? format(datum.value / {size:.0f}, ',.3~r') + '{unit}' : "
+                f"({expr})")
+    return expr
+
+
+def large_number_axis(language: str | None = None, **kw):
+    """An Altair axis for amounts and counts that can run into the millions (see :func:`large_number_label_expr`)."""
+    import altair as alt
+
+    return alt.Axis(labelExpr=large_number_label_expr(language), **kw)
+
+
 def chart_spec(chart, *, width: int | str = "container", height: int = 260) -> dict:
     """The Vega-Lite spec of an Altair ``chart`` with the house look.
 

@@ -33,6 +33,8 @@ def navigation(request):
     if not policy_for(user).can_create:
         # read-only roles (analysts, marketing) may not import
         items = [item for item in items if item[0] != "import"]
+    if policy_for(user).is_admin:
+        items.append(("security", _("Sign-ins"), "security"))
     nav = []
     for key, label, name in items:
         if label is None:

@@ -15,6 +15,12 @@ def test_score_contributions_and_missing_signals():
     assert [k for k, _ in c.reasons(1)][:2] == ["p_alive", "overdue"]
     # customer 1: (0.4*0.9 + 0.25*1 + 0.2*0.5 + 0.05*0.75) / 0.9
     assert c.score[1] == pytest.approx((0.36 + 0.25 + 0.1 + 0.0375) / 0.9)
+    # re-averaged over the signals each customer HAS: customer 0 lacks the
+    # overdue ratio (0.4*0.1 + 0.2*0 + 0.05*0) / (0.4 + 0.2 + 0.05), customer 2
+    # the complaints (0.4*0.5 + 0.25*0.5 + 0.2*0) / (0.4 + 0.25 + 0.2)
+    assert c.score[0] == pytest.approx(0.04 / 0.65)
+    assert c.score[2] == pytest.approx(0.325 / 0.85)
+    assert c.contributions["p_alive"][2] == pytest.approx(0.2 / 0.85)
 
 
 def test_satisfaction_hook():

@@ -27,15 +27,23 @@ def test_distinct_values_fill_quintiles():
 
 
 def test_eight_groups_rule_table():
-    # scores chosen so each (R, F, M) high/low combination appears; thresholds fixed at 3
-    m = RFM(thresholds=(3, 3, 3))
-    m.fit(np.arange(8.0), np.arange(8.0), np.arange(8.0))  # fit for shapes only
-    high = np.array([[1, 1, 1], [1, 0, 1], [0, 1, 1], [0, 0, 1], [1, 1, 0], [1, 0, 0], [0, 1, 0], [0, 0, 0]], bool)
-    idx = 4 * (~high[:, 2]) + 2 * (~high[:, 0]) + (~high[:, 1])
-    names = [RFM_GROUP_NAMES_ZH[g] for g in np.array(["important_value", "important_develop", "important_keep",
-                                                       "important_retain", "general_value", "general_develop",
-                                                       "general_keep", "general_retain"])[idx]]
-    assert names == ["重要价值", "重要发展", "重要保持", "重要挽留", "一般价值", "一般发展", "一般保持", "一般挽留"]
+    # The model's own groups against the docstring's table (the 均值法 rule
+    # written out by hand): with basis="value" and fixed thresholds, a value AT
+    # the threshold is high (at or above for F and M, at or below for
+    # recency), one step past it low. Each (R, F, M) combination appears once.
+    hi_lo = {"R": (10.0, 11.0), "F": (3.0, 2.0), "M": (100.0, 99.0)}
+    combos = [(r, f, m) for m in (True, False) for r in (True, False) for f in (True, False)]
+    recency = [hi_lo["R"][not r] for r, f, m in combos]
+    frequency = [hi_lo["F"][not f] for r, f, m in combos]
+    monetary = [hi_lo["M"][not m] for r, f, m in combos]
+    model = RFM(thresholds=(10, 3, 100), basis="value").fit(recency, frequency, monetary)
+    assert model.high_.tolist() == [list(c) for c in combos]
+    assert [RFM_GROUP_NAMES_ZH[g] for g in model.groups_] == [
+        "重要价值", "重要发展", "重要保持", "重要挽留", "一般价值", "一般发展", "一般保持", "一般挽留"]
+    # on the score basis a score equal to its threshold is high too
+    scores = RFM(thresholds=(3, 3, 3)).fit(np.arange(10.0)[::-1], np.arange(10.0), np.arange(10.0))
+    assert (scores.f_score_ == 3).any()
+    assert (scores.high_[:, 1] == (scores.f_score_ >= 3)).all() and scores.high_[scores.f_score_ == 3, 1].all()
 
 
 def test_groups_from_values():

@@ -475,3 +475,70 @@ def test_waves(org, wave_world, api_as, role, op):
                                   "/waves/999999/invitations"])
 def test_missing_wave_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
+
+
+# Personal information (kehu/org/policies.py, "Personal information"): the reveal
+# and the export for whoever sees the customer outside the read-only roles (they
+# all may change their customers here); erasure for administrators and
+# head-office managers only. Not visible → 404, like everywhere.
+PRIVACY_ERASERS = {"admin", "hq_manager"}
+PRIVACY_OPS = [
+    ("reveal", lambda api, t: api.post(f"/customers/{t.customer.pk}/personal-data/reveal", {"field": "phone"}),
+     200, lambda role: role not in READ_ONLY),
+    ("export", lambda api, t: api.get(f"/customers/{t.customer.pk}/personal-data"), 200,
+     lambda role: role not in READ_ONLY),
+    ("erase", lambda api, t: api.post(f"/customers/{t.customer.pk}/personal-data/erase",
+                                      {"reason": "request", "confirm": t.customer.ref}), 200,
+     lambda role: role in PRIVACY_ERASERS),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("op", PRIVACY_OPS, ids=[o[0] for o in PRIVACY_OPS])
+def test_personal_data(org, world, api_as, role, target, op):
+    _name, call, ok, allowed = op
+    r = call(api_as(getattr(org.users, role)), getattr(world, target))
+    if target not in VISIBLE[role]:
+        assert_error(r, 404, "not_found")
+    elif not allowed(role):
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_personal_data_masked_exactly_for_those_who_may_not_change(org, world, api_as, role):
+    """The phone of every visible customer in the list: in full where the
+    caller may change the customer, masked otherwise."""
+    items = {c["id"]: c for c in api_as(getattr(org.users, role)).get("/customers", {"limit": 200}).json()["items"]}
+    for target in VISIBLE[role]:
+        customer = getattr(world, target).customer
+        expected = customer.phone if role not in READ_ONLY else customer.phone[:3] + "****" + customer.phone[-4:]
+        assert items[customer.pk]["phone"] == expected, (role, target)
+
+
+# -- Security (kehu/accounts): lockouts, unlock and the sign-in record are for administrators only ------
+
+SECURITY_OPS = [
+    ("GET lockouts", lambda api: api.get("/security/lockouts"), 200),
+    ("GET sign-ins", lambda api: api.get("/security/sign-ins"), 200),
+    ("POST unlock", lambda api: api.post("/security/unlock", {"username": "sales_n1"}), 200),
+]
+SECURITY_ADMINS = {"admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SECURITY_OPS, ids=[o[0] for o in SECURITY_OPS])
+def test_security(org, api_as, role, op):
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)))
+    if role in SECURITY_ADMINS:
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+
+
+def test_security_needs_authentication(org, anon):
+    for _name, call, _ok in SECURITY_OPS:
+        assert_error(call(anon), 401, "unauthorized")

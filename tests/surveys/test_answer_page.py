@@ -103,7 +103,10 @@ def test_autosave(invitations):
 
 def test_unknown_and_malformed_tokens_are_a_plain_404(invitations):
     client = Client()
-    for token in ["x" * 43, invitations[0].token[:-1] + ("A" if invitations[0].token[-1] != "A" else "B"),
+    real = invitations[0].token
+    # only the whole token opens the page: no prefix, suffix, part or case change of it
+    for token in ["x" * 43, real[:-1] + ("A" if real[-1] != "A" else "B"), real[:-1], real[:20], real[1:],
+                  real + "A", real.swapcase() if real.swapcase() != real else real[::-1],
                   "short", "a" * 200, "%3Cscript%3E"]:
         response = client.get(f"/s/{token}/")
         assert response.status_code == 404, token
@@ -121,6 +124,24 @@ def test_closed_and_planned_waves(invitations, org):
     svc.wave_close(actor=org.users.admin, wave=wave)
     _response, html = _open(Client(), inv.token, lang="en")
     assert 'data-testid="answer-closed"' in html and "closed" in html and "<form" not in html
+
+
+def test_an_open_wave_past_its_closing_date_takes_no_answers(invitations):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    inv = invitations[0]
+    today = timezone.localdate()
+    type(inv.wave).objects.filter(pk=inv.wave.pk).update(opens_on=today - dt.timedelta(days=9),
+                                                         closes_on=today)
+    _response, html = _open(Client(), inv.token, lang="en")
+    assert "<form" in html  # the closing day itself still counts
+    type(inv.wave).objects.filter(pk=inv.wave.pk).update(closes_on=today - dt.timedelta(days=1))
+    _response, html = _open(Client(), inv.token, lang="en")
+    assert 'data-testid="answer-closed"' in html and "<form" not in html
+    assert Client().post(f"/s/{inv.token}/", GOOD).status_code == 410
+    assert not Response.objects.filter(invitation=inv).exists()
 
 
 def test_csrf_is_required(invitations):

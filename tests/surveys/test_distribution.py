@@ -34,11 +34,12 @@ def active_gas(gas, org):
 
 @pytest.fixture
 def many(org):
-    """40 customers of sales_n1 in two regions, a few with contacts' emails."""
+    """40 customers of sales_n1 in two regions, a few with contacts' emails, all
+    consenting to the processing of their data (the consent gate: kehu.privacy.consent)."""
     out = []
     for k in range(40):
         c = CustomerFactory(name=f"客户{k:02d}", owner=org.users.sales_n1, region="north" if k % 4 else "east",
-                            email=f"c{k}@example.com" if k % 3 == 0 else "")
+                            email=f"c{k}@example.com" if k % 3 == 0 else "", consent_data_processing=True)
         if k % 3 == 1:
             ContactFactory(customer=c, email=f"contact{k}@example.com")
         out.append(c)

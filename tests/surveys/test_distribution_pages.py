@@ -13,6 +13,7 @@ from django.urls import reverse
 from kehu.surveys.models import Invitation, Response, ResponseSource, Wave, WaveStatus
 from kehu.surveys.services import distribution as svc
 from kehu.surveys.services.definitions import survey_set_status
+from kehu.customers.models import Customer
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,6 +211,8 @@ def test_send_invitations_button(client, org, setup, settings):
     from django.core import mail
 
     Invitation.objects.filter(wave=wave).update(email="x@example.com")
+    # the consent gate (kehu.privacy.consent) sends only to customers who consented
+    Customer.objects.filter(survey_invitations__wave=wave).update(consent_data_processing=True)
     client.force_login(org.users.admin)
     client.post(reverse("survey_wave_send", args=[gas.pk, wave.pk]))
     assert len(mail.outbox) == 5

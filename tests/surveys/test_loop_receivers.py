@@ -66,6 +66,14 @@ def test_a_satisfied_promoter_creates_no_task_and_sets_the_attitude(org, custome
     assert attitude.measured_at == response.submitted_at
 
 
+@pytest.mark.parametrize("score, followed_up", [(6, True), (7, False)])
+def test_the_detractor_boundary_is_six(org, customers, wave, score, followed_up):
+    # Reichheld (2003): detractors answer 0–6, passives 7–8. A score of 6 is
+    # followed up, 7 is not (a mutant with `< 6` survived the suite before).
+    submit(ResponseFactory(wave=wave, customer=customers.n1, nps=score, index=None, answers={"NPS": score}))
+    assert Task.objects.exists() is followed_up
+
+
 def test_detractors_are_not_followed_up_when_the_survey_says_so(org, customers, wave, nps):
     nps.follow_up_detractors = False
     nps.save()

@@ -66,3 +66,36 @@ def test_specs_render_to_svg_and_png_offline_with_chinese_labels():
     assert svg.startswith("<svg") and "金牌" in svg and "价值等级" in svg
     png = charts.render_png(spec, language="en", scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("language, expected, unexpected", [
+    ("zh-hans", ["1.2亿", "5万", "800"], ["G", "M", "k"]),
+    ("en", ["120M", "50K", "800"], ["G", "亿", "万"]),
+])
+def test_money_axes_use_the_languages_large_units(language, expected, unexpected):
+    # issue 13, item 14: "0.1G" on a Chinese revenue chart; Chinese writes 万 and 亿
+    from kehu.insights.charts import group_bars
+
+    rows = [{"key": "a", "label": "甲", "value": 120_000_000}, {"key": "b", "label": "乙", "value": 50_000},
+            {"key": "c", "label": "丙", "value": 800}]
+    with translation.override(language):
+        spec = group_bars(rows, category_title="客户", value_title="收入", money=True)
+    labels = " ".join(re.findall(r">([^<>]+)</text>", charts.render_svg(spec, language=language)))
+    ticks = [t for t in labels.split() if re.match(r"^-?[\d.,]+\D*$", t)]
+    for part in expected:
+        with translation.override(language):
+            expr = charts.large_number_label_expr()
+        assert part in _eval_label_expr(expr, {"120000000": None, "50000": None, "800": None}), part
+    assert ticks, labels
+    for t in ticks:
+        assert not any(u in t for u in unexpected), (t, labels)
+
+
+def _eval_label_expr(expr: str, values: dict) -> str:
+    """The labels the expression gives for ``values``, rendered by Vega itself (vl-convert)."""
+    data = [{"v": float(v)} for v in values]
+    spec = {"data": {"values": data}, "mark": "text", "width": 200, "height": 100,
+            "encoding": {"y": {"field": "v", "type": "ordinal"},
+                         "text": {"field": "label", "type": "nominal"}},
+            "transform": [{"calculate": expr.replace("datum.value", "datum.v"), "as": "label"}]}
+    return charts.render_svg(spec)

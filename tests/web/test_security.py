@@ -251,3 +251,34 @@ def test_starting_a_failed_analysis_again_per_role(client, client_for, org, role
     else:
         assert response.status_code == 403
         assert AnalysisRun.objects.get(pk=run.pk).status == "failed"
+
+# -- Sign-in and security pages (kehu/accounts) --------------------------------------------------------
+
+ACCOUNT_PAGES = ["profile", "password_change"]  # every signed-in user
+ADMIN_PAGES = ["security", "totp_setup"]  # administrators only
+PUBLIC_PAGES = ["login", "password_reset", "password_reset_done", "password_reset_complete"]
+
+
+def test_sign_in_pages_need_a_login_or_are_public(client, org):
+    for name in ACCOUNT_PAGES + ADMIN_PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+    for name in PUBLIC_PAGES:
+        assert client.get(reverse(name)).status_code == 200, name
+    for name, data in (("security_unlock", {"username": "x"}), ("totp_disable", {"password": "x"})):
+        response = client.post(reverse(name), data)
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "sales_n1"])
+def test_sign_in_pages_per_role(client_for, org, role):
+    client = client_for(getattr(org.users, role))
+    for name in ACCOUNT_PAGES:
+        assert client.get(reverse(name)).status_code == 200, (role, name)
+    expected = 200 if role == "admin" else 403
+    for name in ADMIN_PAGES:
+        assert client.get(reverse(name)).status_code == expected, (role, name)
+    assert client.post(reverse("security_unlock"), {"username": "x"}).status_code == (302 if role == "admin" else 403)
+    nav = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("security")}"' in nav) is (role == "admin"), role

@@ -167,6 +167,7 @@ def _write_definition(survey: Survey, definition: dict) -> None:
     survey.template = definition.get("template") or ""
     for field in SETTING_FIELDS:
         setattr(survey, field, copy.deepcopy(settings.get(field, defs.SETTINGS_DEFAULTS[field])))
+    survey.model_options = dict(definition.get("model") or {})
     survey.full_clean()
     survey.save()
     indicators: dict[str, Indicator] = {}

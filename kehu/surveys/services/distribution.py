@@ -493,19 +493,51 @@ def _send(invitations: list[Invitation], *, reminder: bool, now) -> dict:
 
 
 def invitations_send(*, actor, wave: Wave) -> dict:
-    """Email every invitation of ``wave`` not sent yet that has an address.
-    Returns ``{"sent": n, "failed": m, "without_email": k}``."""
+    """Email every invitation of ``wave`` not sent yet that has an address,
+    except to customers the consent gate holds back (:mod:`kehu.privacy.consent`:
+    their invitations become "held back" with the reason, and are tried again
+    by the next send). Returns ``{"sent": n, "failed": m, "without_email": k, "held": h}``."""
     _require_runner(actor)
     if not wave_accepts_answers(wave):
         raise ValidationError(_("Open the wave before sending invitations."))
-    pending = wave.invitations.filter(status=InvitationStatus.PENDING)
+    pending = wave.invitations.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.HELD])
     without = pending.filter(email="").count()
     todo = list(pending.exclude(email="").select_related("wave__survey", "customer").order_by("id"))
-    counts = _send(todo, reminder=False, now=timezone.now())
+    now = timezone.now()
+    todo, held = _hold_back(todo, now=now, status=InvitationStatus.HELD)
+    # Consent given since an earlier send: the invitation is pending again.
+    Invitation.objects.filter(pk__in=[i.pk for i in todo if i.status == InvitationStatus.HELD]).update(
+        status=InvitationStatus.PENDING, held_reason="", held_at=None, updated_at=now)
+    counts = _send(todo, reminder=False, now=now)
     counts["without_email"] = without
+    counts["held"] = held
     audit_record(actor=actor, action="survey.invitations_send", instance=wave,
-                 summary=f"{wave.name}: {counts['sent']} sent, {counts['failed']} failed")
+                 summary=f"{wave.name}: {counts['sent']} sent, {counts['failed']} failed, {held} held back")
     return counts
+
+
+def _hold_back(invitations: list[Invitation], *, now, status: str | None = None) -> tuple[list[Invitation], int]:
+    """Split off the invitations whose customers must not be e-mailed
+    (:mod:`kehu.privacy.consent`), recording why on each; ``status`` is set on
+    them too (a first invitation becomes "held back"; a reminder's invitation
+    keeps its status). Returns the invitations to send and how many were held."""
+    from kehu.privacy.consent import hold_reasons
+
+    reasons = hold_reasons([i.customer_id for i in invitations if i.customer_id], channel="email")
+    keep, held = [], {}
+    for inv in invitations:
+        reason = reasons.get(inv.customer_id) if inv.customer_id else ""
+        if reason:
+            held.setdefault(reason, []).append(inv.pk)
+        else:
+            keep.append(inv)
+    for reason, pks in held.items():
+        update = {"held_reason": reason, "held_at": now, "updated_at": now}
+        if status:
+            update["status"] = status
+        for start in range(0, len(pks), BATCH):
+            Invitation.objects.filter(pk__in=pks[start:start + BATCH]).update(**update)
+    return keep, sum(len(p) for p in held.values())
 
 
 def reminders_due(*, now=None, wave: Wave | None = None) -> list[Invitation]:
@@ -532,12 +564,17 @@ def reminders_due(*, now=None, wave: Wave | None = None) -> list[Invitation]:
 
 
 def reminders_send(*, now=None, wave: Wave | None = None) -> dict:
-    """Send the reminders that are due (``kehu survey remind``, and the hourly job)."""
+    """Send the reminders that are due (``kehu survey remind``, and the hourly job),
+    except to customers the consent gate holds back: their invitations record
+    the reason (``held_reason``, ``held_at``) and keep their status."""
     now = now or timezone.now()
     due = reminders_due(now=now, wave=wave)
+    due, held = _hold_back(due, now=now)
     counts = _send(due, reminder=True, now=now)
-    if due:
-        logger.info("survey reminders: %s sent, %s failed", counts["sent"], counts["failed"])
+    counts["held"] = held
+    if due or held:
+        logger.info("survey reminders: %s sent, %s failed, %s held back for consent",
+                    counts["sent"], counts["failed"], held)
     return counts
 
 

@@ -14,11 +14,11 @@ CLASSIFICATION_FIELDS = [
 ]
 ORGANIZATION_FIELDS = ["industry", "size", "annual_budget", "share_of_wallet", "strategic_importance"]
 INDIVIDUAL_FIELDS = [
-    "gender", "age_band", "occupation", "income_band", "education", "preferred_channel", "birthday",
+    "gender", "age_band", "occupation", "income_band", "education", "preferred_channel", "birthday", "id_number",
     "lifestyle", "personality",
 ]
 BEHAVIOUR_FIELDS = ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]
-CONSENT_FIELDS = ["consent_marketing", "consent_data_processing"]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "opt_out_email", "opt_out_sms"]
 BASIC_FIELDS = ["kind", "name", "ref", "owner", "phone", "email", "website", "address"]
 NOTE_FIELDS = ["preferences", "remarks"]
 

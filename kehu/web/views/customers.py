@@ -32,6 +32,9 @@ from kehu.engagement.selectors import customer_open_tasks, customer_timeline
 from kehu.org.models import Role, User
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
+from kehu.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_PERSONAL_FIELDS
+from kehu.privacy.masking import PERSONAL_FIELDS, mask_contacts, mask_customers, mask_value
+from kehu.privacy.selectors import last_erasure
 from kehu.sales.models import Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
@@ -88,6 +91,7 @@ def customer_list(request):
         sort = selectors.DEFAULT_SORT
     listing = selectors.customer_listing(viewer=request.user, filters=filters, sort=sort)
     page = paginate(request, listing.base, tiers=listing.tiers)
+    mask_customers(viewer=request.user, customers=page.items)
     filtered = any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id, filters.team_id,
                     filters.tag])
     # A one-page answer counts itself. Counting the viewer's whole list is an
@@ -294,12 +298,13 @@ PROFILE_GROUPS = [
     (gettext_lazy("Organisation"), ["industry", "size", "annual_budget", "share_of_wallet",
                                     "strategic_importance"]),
     (gettext_lazy("Individual"), ["gender", "age_band", "occupation", "income_band", "education",
-                                  "preferred_channel", "birthday", "lifestyle", "personality"]),
+                                  "preferred_channel", "birthday", "id_number", "lifestyle", "personality"]),
     (gettext_lazy("Behaviour"), ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]),
     (gettext_lazy("Contact details"), ["phone", "email", "website", "address"]),
     (gettext_lazy("Preferences and remarks"), ["preferences", "remarks"]),
 ]
-CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "consent_updated_at"]
+CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "opt_out_email", "opt_out_sms",
+                  "consent_updated_at"]
 
 
 def _display(obj, field):
@@ -375,14 +380,17 @@ def _audit_display(entity: str, name: str, value):
     return value
 
 
-def audit_rows(events):
-    """Audit events as ``who, when, what, [(field, old, new)]`` for the history table."""
+def audit_rows(events, *, masked: bool = False):
+    """Audit events as ``who, when, what, [(field, old, new)]`` for the history table;
+    ``masked``: personal data in the changes masked (kehu.privacy.masking)."""
     rows = []
     for ev in events:
         changes = []
         if ev.action in ("update", "reassign") and isinstance(ev.changes, dict):
             for name, value in ev.changes.items():
                 if isinstance(value, list) and len(value) == 2:
+                    if masked and name in PERSONAL_FIELDS.get(ev.entity, ()):
+                        value = [mask_value(name, str(v or "")) for v in value]
                     changes.append({"label": _field_label(ev.entity, name),
                                     "old": _audit_display(ev.entity, name, value[0]),
                                     "new": _audit_display(ev.entity, name, value[1])})
@@ -412,6 +420,10 @@ def customer_detail(request, pk):
     can_change = policy.can_change(customer)
     contacts = list(Contact.objects.filter(customer=customer).select_related("reports_to").order_by("name", "id"))
     events = selectors.customer_history(customer, limit=50)
+    personal_full = policy.may_see_personal_data(customer)
+    history = audit_rows(events, masked=not personal_full)
+    mask_customers(viewer=request.user, customers=[customer])
+    mask_contacts(viewer=request.user, contacts=contacts, customer=customer)
     context = {
         "nav_active": "customers",
         "title": customer.name,
@@ -423,7 +435,13 @@ def customer_detail(request, pk):
         "contacts": contacts,
         "totals": selectors.customer_totals(customer),
         "orders": list(Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:20]),
-        "history": audit_rows(events),
+        "history": history,
+        "personal_full": personal_full,
+        "may_reveal": not personal_full and policy.may_reveal_personal_data(customer),
+        "may_export_personal": policy.may_export_personal_data(customer),
+        "may_erase_personal": policy.may_erase_personal_data,
+        "personal_fields": CUSTOMER_PERSONAL_FIELDS,
+        "erasure": last_erasure(customer),
         "shares": list(customer.shares.select_related("user", "team").order_by("id")),
         "open_tasks": customer_open_tasks(customer=customer),
         "today": timezone.localdate(),

@@ -33,6 +33,7 @@ CLI_MODULES = [
     "kehu.surveys.cli",
     "kehu.insights.cli",
     "kehu.privacy.cli",
+    "kehu.backup.cli",
 ]
 
 

@@ -26,6 +26,12 @@ Environment variables (all optional):
   failed logins (and bad API tokens, by address) before a lockout, and how long it lasts
 - ``KEHU_TRUSTED_PROXIES``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client
 - ``KEHU_PASSWORD_MIN_LENGTH``: the shortest password accepted (default 8)
+- ``KEHU_DUPLICATE_NOTICES_PER_HOUR``: how many customers outside their scope a user may be told
+  about by duplicate checks in an hour (default 100; 0 = no limit; kehu/customers/duplicates.py)
+- ``KEHU_BACKUP_DIR`` where backups are kept, default ``var/backups``; ``KEHU_BACKUP_SCHEDULE`` a cron
+  expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
+  how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
+  and psql when they are not on the PATH (docs/operations.md, Backup and restore)
 """
 
 from __future__ import annotations
@@ -95,6 +101,7 @@ INSTALLED_APPS = [
     "kehu.audit",
     "kehu.runtime",
     "kehu.accounts",
+    "kehu.numbering",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",
@@ -102,6 +109,7 @@ INSTALLED_APPS = [
     "kehu.insights",
     "kehu.surveys",
     "kehu.privacy",
+    "kehu.backup",
     "kehu.web",
     "kehu.demo",
 ]
@@ -308,6 +316,18 @@ AXES_LOCKOUT_CALLABLE = "kehu.accounts.throttle.lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the administrators' sign-in page
 AXES_VERBOSE = False
+
+# Duplicate checks (create form, customer import): customers outside the user's scope they may be
+# told about in an hour, counted in the cache (kehu.customers.duplicates; 0 = no limit).
+KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
+
+# Backups (kehu/backup, docs/operations.md): the directory, the schedule (cron, server time zone), retention.
+KEHU_BACKUP_DIR = Path(os.environ.get("KEHU_BACKUP_DIR", "") or VAR_DIR / "backups")
+if not KEHU_BACKUP_DIR.is_absolute():
+    KEHU_BACKUP_DIR = HOME / KEHU_BACKUP_DIR
+KEHU_BACKUP_SCHEDULE = os.environ.get("KEHU_BACKUP_SCHEDULE", "30 2 * * *")
+KEHU_BACKUP_KEEP = int(os.environ.get("KEHU_BACKUP_KEEP", "7") or 7)
+KEHU_PG_BIN = os.environ.get("KEHU_PG_BIN", "")
 
 LOGGING = {
     "version": 1,

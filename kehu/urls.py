@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
+    path("audit/", include("kehu.audit.urls")),
     path("surveys/", include("kehu.surveys.urls")),
     # The public answer page of a personal survey link (no login).
     path("s/<str:token>/", views_answer.answer, name="survey_answer"),
@@ -16,6 +17,7 @@ urlpatterns = [
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),
+    path("backups/", include("kehu.backup.urls")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -606,7 +606,8 @@ def scores_export(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SCORE_SORT)
     tiers = selectors.SCORE_SORTS.get(sort, selectors.SCORE_SORTS[selectors.DEFAULT_SCORE_SORT])
     qs = scores_for(request, run, parse_filters(request))
-    return export_response(score_rows(_ordered(qs, tiers)), name=f"customer-scores-{run.pk}", fmt=fmt,
+    return export_response(request, score_rows(_ordered(qs, tiers)), export="value_scores", object_id=run.pk,
+                           name=f"customer-scores-{run.pk}", fmt=fmt,
                            sheet=_("Customer scores"))
 
 
@@ -621,7 +622,8 @@ def churn_export(request):
     sort = request.GET.get("sort", "churn")
     tiers = selectors.SCORE_SORTS["at_risk" if sort == "at_risk" else "churn"]
     qs = scores_for(request, run, parse_filters(request), churn=True)
-    return export_response(score_rows(_ordered(qs, tiers)), name=f"churn-warnings-{run.pk}", fmt=fmt,
+    return export_response(request, score_rows(_ordered(qs, tiers)), export="value_churn", object_id=run.pk,
+                           name=f"churn-warnings-{run.pk}", fmt=fmt,
                            sheet=_("Churn warnings"))
 
 
@@ -653,7 +655,8 @@ def groups_export(request):
                      share(cell["customers"] / figures["customers"]) if figures["customers"] else None,
                      cell["revenue"], share(float(cell["revenue"] / total_revenue)) if total_revenue > 0 else None,
                      None])
-    return export_response(rows, name=f"customer-value-groups-{run.pk}", fmt=fmt, sheet=_("Customer value"))
+    return export_response(request, rows, export="value_groups", object_id=run.pk,
+                           name=f"customer-value-groups-{run.pk}", fmt=fmt, sheet=_("Customer value"))
 
 
 @login_required
@@ -681,7 +684,8 @@ def migration_export(request):
         rows.append([str(fl)] + counts + [sum(counts)])
     totals = [sum(matrix.get((fk, tk), 0) for fk, _fl in present_from) for tk, _tl in present_to]
     rows.append([_("Total")] + totals + [sum(totals)])
-    return export_response(rows, name=f"segment-migration-{run_from.pk}-{run_to.pk}-{field}", fmt=fmt,
+    return export_response(request, rows, export="value_migration", object_id=run_to.pk,
+                           name=f"segment-migration-{run_from.pk}-{run_to.pk}-{field}", fmt=fmt,
                            sheet=_("Segment migration"))
 
 
@@ -693,7 +697,8 @@ def segment_export(request, pk):
     segment = segment_get(viewer=request.user, pk=pk)
     members = segment_members(segment=segment, viewer=request.user)
     run = segment_run(segment) if rule_needs_scores(segment) else selectors.latest_run()
-    return export_response(member_rows(members, run), name=f"segment-{segment.pk}", fmt=fmt,
+    return export_response(request, member_rows(members, run), export="segment", object_id=segment.pk,
+                           name=f"segment-{segment.pk}", fmt=fmt,
                            sheet=_("Segment"))
 
 

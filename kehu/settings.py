@@ -10,11 +10,16 @@ Environment variables (all optional):
 - ``KEHU_ALLOWED_HOSTS`` comma separated, default ``127.0.0.1,localhost``
 - ``KEHU_TIME_ZONE`` default ``Asia/Shanghai``
 - ``KEHU_HUEY``      ``redis://...`` to use Redis for background jobs
-- ``KEHU_CACHE``     ``redis://...`` to share the cache between processes (default: per process)
-- ``KEHU_PUBLIC_URL`` the address respondents open survey links at, default ``http://127.0.0.1:8000``
+- ``KEHU_CACHE``     ``redis://...`` for a Redis cache; ``locmem`` for each process's memory (one
+  process only); default: the database cache (table ``kehu_cache``), shared by all processes
+- ``KEHU_PUBLIC_URL`` the address respondents open survey links at; default: the address
+  ``kehu serve`` serves (``http://127.0.0.1:PORT``), else ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
 - ``KEHU_MAX_URL_LENGTH`` the longest URL answered (bytes, default 8000; longer: 414)
+- ``KEHU_HSTS_SECONDS``, ``KEHU_HSTS_SUBDOMAINS``, ``KEHU_SSL_REDIRECT``: HTTPS (HSTS is on by
+  default, for a year, when ``KEHU_PUBLIC_URL`` is https)
+- ``KEHU_HEARTBEAT_SECONDS``, ``KEHU_JOB_STALE_SECONDS``: liveness of long-running jobs (10, 300)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 - ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
   (0 = keep forever; docs/operations.md)
@@ -90,10 +95,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
     "axes",  # login throttling (kehu/accounts/throttle.py)
     "kehu.org",
     "kehu.audit",
+    "kehu.runtime",
     "kehu.accounts",
     "kehu.numbering",
     "kehu.customers",
@@ -109,7 +116,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kehu.runtime.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kehu.org.middleware.UserLanguageMiddleware",
@@ -197,6 +206,40 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): every script, style sheet, font and image
+# comes from Kehu itself; no inline script, style element or style attribute, no
+# eval (charts run Vega's expression interpreter, htmx has allowEval off), no
+# framing, no plugins. A nonce is there for a template that really needs an inline
+# <script nonce="{{ request.csp_nonce }}">; none does today.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Running behind a reverse proxy (nginx, Caddy, a load balancer) that terminates HTTPS:
+# KEHU_TRUSTED_PROXIES (the proxies' addresses, below with the login throttling) makes Kehu
+# trust X-Forwarded-Proto (is the request HTTPS?) and X-Forwarded-Host (the name the client
+# used), and take the client's address from X-Forwarded-For for everything that reads
+# REMOTE_ADDR (kehu/runtime/middleware.py: the answer page's limits, the log, axes).
+# Only with a proxy in front that sets those headers itself. docs/operations.md.
+if os.environ.get("KEHU_TRUSTED_PROXIES", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
 # A request body (form fields, JSON) larger than this is refused with 413; the file
 # parts of an upload form do not count.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
@@ -209,26 +252,50 @@ DEFAULT_CURRENCY = "CNY"
 
 HUEY_URL = os.environ.get("KEHU_HUEY", "")
 
-# The cache: memory of each process by default; KEHU_CACHE=redis://127.0.0.1:6379/1
-# shares it between the server's processes (the answer page's rate limits are then exact).
+# The cache, shared by all of the server's processes: the database's table kehu_cache
+# (made by `kehu migrate`) by default, Redis with KEHU_CACHE=redis://127.0.0.1:6379/1;
+# KEHU_CACHE=locmem keeps it in each process's memory (one process only). The answer
+# page's rate limits count in Redis or in the database (kehu/runtime/ratelimit.py).
 _CACHE_URL = os.environ.get("KEHU_CACHE", "").strip()
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
-        if _CACHE_URL.startswith(("redis://", "rediss://", "unix://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}
-    )
-}
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    _CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+elif _CACHE_URL.lower() == "locmem":
+    _CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kehu"}
+elif _CACHE_URL and _CACHE_URL.lower() not in ("db", "database"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"KEHU_CACHE: expected redis://..., locmem or db, got {_CACHE_URL!r}")
+else:
+    _CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kehu_cache"}
+CACHES = {"default": _CACHE}
 
 # Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
 # the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).
-KEHU_PUBLIC_URL = os.environ.get("KEHU_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, it is the address `kehu serve` serves (KEHU_SERVED_URL, set by the server:
+# kehu/runtime/public_url.py), else http://127.0.0.1:8000.
+KEHU_PUBLIC_URL = (os.environ.get("KEHU_PUBLIC_URL", "").strip() or os.environ.get("KEHU_SERVED_URL", "").strip()
+                   or "http://127.0.0.1:8000").rstrip("/")
+
+# HTTPS: when Kehu is reached at an https:// address, cookies are sent over HTTPS only
+# and browsers are told to use nothing else (HSTS, a year unless KEHU_HSTS_SECONDS says
+# otherwise; 0 turns it off). HSTS goes only on HTTPS responses — behind a proxy set
+# KEHU_TRUSTED_PROXIES so Kehu knows which those are. KEHU_SSL_REDIRECT=1 sends plain-HTTP
+# requests to HTTPS (usually the proxy's job).
+KEHU_HTTPS = KEHU_PUBLIC_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = KEHU_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("KEHU_HSTS_SECONDS", "31536000" if KEHU_HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KEHU_HSTS_SUBDOMAINS")
+SECURE_SSL_REDIRECT = _env_bool("KEHU_SSL_REDIRECT")
 DEFAULT_FROM_EMAIL = os.environ.get("KEHU_FROM_EMAIL", "Kehu <noreply@localhost>")
 EMAIL_HOST = os.environ.get("KEHU_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KEHU_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("KEHU_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
+# Long-running jobs (kehu/runtime/liveness.py): heartbeat interval, and the age of the last
+# heartbeat after which a "running" job counts as interrupted.
+KEHU_HEARTBEAT_SECONDS = float(os.environ.get("KEHU_HEARTBEAT_SECONDS", "10"))
+KEHU_JOB_STALE_SECONDS = float(os.environ.get("KEHU_JOB_STALE_SECONDS", "300"))
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
 # Retention of personal data (kehu.privacy.services.retention_purge), in days; 0 keeps forever.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -106,6 +107,11 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
 
     from django.conf import settings
     from django.db import connections
+    from kehu.runtime import public_url
+
+    # Survey links and QR codes point at the port served, unless KEHU_PUBLIC_URL says otherwise.
+    public = public_url.apply_served(host, port)
+
     workers = workers or default_workers()
     if host not in ("127.0.0.1", "localhost") and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         print(_("note: set KEHU_ALLOWED_HOSTS to the names clients use to reach %(host)s") % {"host": host},
@@ -121,10 +127,14 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
     from kehu.wsgi import application
 
     options = gunicorn_options(host=host, port=port, workers=workers)
+    # once listening: does the public address answer? (a warning in the log if not)
+    options["when_ready"] = lambda server: threading.Thread(target=public_url.warn_if_unreachable,
+                                                            daemon=True).start()
     KehuApplication = _application_class()
 
     print(_("Kehu is serving on %(url)s with %(workers)s workers (Ctrl+C stops it)") % {
         "url": f"http://{host}:{port}/", "workers": workers}, file=out, flush=True)
+    print(_("Survey links and QR codes use %(url)s (KEHU_PUBLIC_URL)") % {"url": public}, file=out, flush=True)
     # Background jobs (an analysis started in the browser, the nightly run)
     # need a consumer: one runs beside the web server unless KEHU_SERVE_WORKER=0.
     from kehu import jobs

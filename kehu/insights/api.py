@@ -133,6 +133,21 @@ def get_run(request, run_id: int):
     return selectors.run_get(viewer=request.auth, pk=run_id)
 
 
+@router.post("/runs/{int:run_id}/retry", response={202: RunOut, **WRITE_ERRORS}, url_name="value-run-retry",
+             summary="Start a failed (or interrupted) value analysis again")
+def retry_run(request, run_id: int):
+    """Answers 202 with the run queued again (same dates and parameters); 422
+    when the run has not failed. Who may start an analysis may retry one."""
+    run = selectors.run_get(viewer=request.auth, pk=run_id)
+    if not can_start_run(request.auth):
+        raise PermissionDenied(_("You may not start a value analysis."))
+    from kehu.insights.services import run_retry
+
+    run = run_retry(actor=request.auth, run=run)
+    run.refresh_from_db()
+    return Status(202, run)
+
+
 @router.get("/runs/{int:run_id}/progress", response={200: ProgressOut, **READ_ERRORS},
             url_name="value-run-progress", summary="Progress of a value analysis")
 def get_run_progress(request, run_id: int):

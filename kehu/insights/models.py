@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
+from kehu.runtime.liveness import LiveJob
 from kehu.validators import REMARKS_MAX, text_limit
 
 MONEY = dict(max_digits=16, decimal_places=2)
@@ -91,8 +92,10 @@ class ReinartzKumar(models.TextChoices):
     STRANGER = "stranger", _("Stranger")
 
 
-class AnalysisRun(TimeStamped):
-    """One run of the customer value pipeline as of a date."""
+class AnalysisRun(LiveJob, TimeStamped):
+    """One run of the customer value pipeline as of a date. While it runs, its
+    worker's host, process id and heartbeat tell whether it is still alive
+    (:mod:`kehu.runtime.liveness`)."""
 
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(_("started by"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.WEB)

@@ -68,6 +68,10 @@ def run_list(*, viewer) -> QuerySet[AnalysisRun]:
     them (:func:`kehu.insights.permissions.sees_company_figures`)."""
     if not policy_for(viewer).active:
         return AnalysisRun.objects.none()
+    # A run whose process died is shown failed, not running forever.
+    from kehu.insights.services import runs_reap_dead
+
+    runs_reap_dead()
     return AnalysisRun.objects.select_related("requested_by")
 
 

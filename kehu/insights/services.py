@@ -21,6 +21,7 @@ from kehu.insights.pipeline import STAGES, analyse
 from kehu.insights.score_writer import delete_scores, write_scores
 from kehu.insights.summary_sql import SummaryWindow, run_summary, run_tracking
 from kehu.org.policies import policy_for
+from kehu.runtime import liveness
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,8 @@ def run_retry(*, actor, run: AnalysisRun) -> AnalysisRun:
     """Queue a failed run again (same dates and parameters) and hand it to the worker."""
     if not can_start_run(actor):
         raise PermissionDenied(_("You may not start a value analysis."))
+    runs_reap_dead()
+    run.refresh_from_db()
     if run.status != RunStatus.FAILED:
         raise ValidationError({"status": [_("Only a failed analysis can be started again.")]})
     with transaction.atomic():
@@ -182,7 +185,18 @@ def run_retry(*, actor, run: AnalysisRun) -> AnalysisRun:
 def _set_progress(run: AnalysisRun, pct: int, stage: str) -> None:
     pct = max(0, min(100, int(pct)))
     run.progress, run.stage = pct, stage
-    AnalysisRun.objects.filter(pk=run.pk).update(progress=pct, stage=stage, updated_at=timezone.now())
+    now = timezone.now()
+    AnalysisRun.objects.filter(pk=run.pk).update(progress=pct, stage=stage, updated_at=now, heartbeat_at=now)
+
+
+def runs_reap_dead() -> list[int]:
+    """Mark the runs whose process died (``kill -9`` at 85 %, a lost server)
+    failed, "interrupted: the process stopped", so that the pages stop
+    following them and they can be started again (:func:`run_retry`)."""
+    now = timezone.now()
+    return liveness.reap(AnalysisRun, running=[RunStatus.RUNNING], failed={
+        "status": RunStatus.FAILED, "stage": STAGES["failed"], "error": liveness.INTERRUPTED,
+        "finished_at": now, "updated_at": now}, now=now)
 
 
 def _window(run: AnalysisRun) -> tuple[SummaryWindow, bool]:
@@ -224,7 +238,7 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
     claimed = AnalysisRun.objects.filter(
         pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.FAILED]).update(
         status=RunStatus.RUNNING, progress=1, stage=STAGES["summary"], error="", started_at=timezone.now(),
-        finished_at=None, updated_at=timezone.now())
+        finished_at=None, updated_at=timezone.now(), **liveness.alive_fields())
     run.refresh_from_db()
     if not claimed:
         logger.info("run %s is %s: not executed", run.pk, run.status)
@@ -236,6 +250,8 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
             progress(pct, stage)
 
     t0 = time.perf_counter()
+    heartbeat = liveness.Heartbeat(AnalysisRun, run.pk)
+    heartbeat.__enter__()
     try:
         delete_scores([run.pk])
         window, explicit = _window(run)
@@ -283,6 +299,8 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
         AnalysisRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, stage=STAGES["failed"], error=message, finished_at=timezone.now(),
             updated_at=timezone.now())
+    finally:
+        heartbeat.__exit__(None, None, None)
     run.refresh_from_db()
     return run
 

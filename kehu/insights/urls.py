@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/new/", views.run_create, name="value_run_create"),
     path("runs/<int:pk>/", views.run_detail, name="value_run_detail"),
     path("runs/<int:pk>/progress/", views.run_progress, name="value_run_progress"),
+    path("runs/<int:pk>/retry/", views.run_retry_view, name="value_run_retry"),
     path("settings/", views.settings_view, name="value_settings"),
     path("segments/", views.segment_index, name="segment_list"),
     path("segments/new/", views.segment_new, name="segment_create"),

@@ -125,6 +125,9 @@ def filter_query(filters: ValueFilters, run=None, **extra) -> str:
 
 def base_context(request, active: str, *, run=None, filters=None, title=""):
     policy = policy_for(request.user)
+    from kehu.insights.services import runs_reap_dead
+
+    runs_reap_dead()  # a run whose process died is not "running" in the notice
     context = {
         "nav_active": "value", "tab_active": active, "title": title,
         "tabs": [{"key": k, "label": label, "url": reverse(name)} for k, label, name in TABS],
@@ -705,7 +708,8 @@ def _run_view_context(request, run):
     from kehu.insights.explain import run_results
 
     return {"run_obj": run, "results": run_results(run) if sees_company_figures(request.user) else None,
-            "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING)}
+            "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "can_retry": run.status == RunStatus.FAILED and can_start_run(request.user)}
 
 
 @login_required
@@ -735,6 +739,26 @@ def run_progress(request, pk):
         # the finished run's results are on the full page
         response["HX-Refresh"] = "true"
     return response
+
+
+@login_required
+def run_retry_view(request, pk):
+    """Start a failed (or interrupted) analysis again: POST from its page."""
+    from kehu.insights.services import run_retry
+
+    if request.method != "POST":
+        return redirect("value_run_detail", pk=pk)
+    run = selectors.run_get(viewer=request.user, pk=pk)
+    if not can_start_run(request.user):
+        raise PermissionDenied
+    try:
+        run = run_retry(actor=request.user, run=run)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Analysis #%(id)s started again.") % {"id": run.pk})
+    return redirect("value_run_detail", pk=run.pk)
 
 
 @login_required

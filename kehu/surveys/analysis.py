@@ -43,6 +43,7 @@ weights, benchmarks), so pages, exports and the report reuse one computation.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import re
@@ -64,7 +65,7 @@ from kehu.surveys import selectors, texts
 from kehu.surveys.definitions import SCALES, question_score
 from kehu.surveys.models import (
     Answer, Benchmark, ImprovementAction, Invitation, QuestionKind, Response, ResponseStatus, Survey, SurveyKind,
-    Wave, WeightMethod,
+    Wave, WaveStatus, WeightMethod,
 )
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,18 @@ def default_wave(survey: Survey) -> Wave | None:
     """The latest wave with responses (None when there is none)."""
     waves = waves_with_responses(survey)
     return waves[-1] if waves else None
+
+
+def report_wave(survey: Survey) -> tuple[Wave | None, bool]:
+    """The wave a report shows when none is named: the latest **closed** wave
+    with responses, whose figures no longer change. ``(wave, fell_back)``:
+    with no closed wave that has responses, the latest wave with responses
+    (still open: its figures may change) and ``True``."""
+    waves = waves_with_responses(survey)
+    closed = [w for w in waves if w.status == WaveStatus.CLOSED]
+    if closed:
+        return closed[-1], False
+    return (waves[-1], True) if waves else (None, False)
 
 
 def wave_get(survey: Survey, ref) -> Wave | None:
@@ -615,6 +628,8 @@ def _state(survey: Survey, wave: Wave, qs, every_wave) -> str:
     """A fingerprint of what the results depend on, for the cache key."""
     agg = qs.aggregate(n=Count("id"), last=Max("updated_at"))
     parts = [survey.updated_at.isoformat() if survey.updated_at else "", str(agg["n"]), str(agg["last"])]
+    # the wave's own fields: its status and planned sample are in the results
+    parts += [str(wave.updated_at), wave.status, json.dumps(wave.sample_design or {}, sort_keys=True, default=str)]
     parts += [f"{c}:{w}:{p}" for c, w, p in survey.indicators.values_list("code", "weight", "parent_id")]
     parts += [f"{q}:{i}:{c}:{k}:{r}" for q, i, c, k, r in
               survey.questions.values_list("code", "indicator_id", "construct_id", "kind", "reverse")]
@@ -658,7 +673,7 @@ def survey_results(*, viewer, survey: Survey, wave: Wave | None = None, language
     if use_cache:
         state = _state(survey, wave, qs, visible_responses(viewer=viewer, survey=survey))
         opts = ":".join(f"{k}={options[k]}" for k in sorted(options))
-        key = f"kehu:survey-results:v2:{wave.pk}:{base['scope']}:{language}:{opts}:{state}"
+        key = f"kehu:survey-results:v3:{wave.pk}:{base['scope']}:{language}:{opts}:{state}"
         hit = cache.get(key)
         if hit is not None:
             return hit
@@ -747,9 +762,12 @@ def sample_part(*, viewer, wave: Wave, responses: int) -> dict:
         inv = inv.none()
     invited = inv.count()
     design = wave.sample_design or {}
+    planned = design.get("size")
     return {"invitations": invited, "responses": responses,
             "response_rate": _f(100.0 * responses / invited, 2) if invited else None,
-            "population": design.get("population"), "planned_size": design.get("size"),
+            # the figures rest on fewer responses than the sample was designed for
+            "below_plan": bool(planned) and responses < int(planned),
+            "population": design.get("population"), "planned_size": planned,
             "confidence": design.get("confidence"), "margin": design.get("margin"),
             "strata": design.get("strata") or "", "seed": design.get("seed")}
 

@@ -23,7 +23,8 @@ def register(sub) -> None:
     analyze = sub.add_parser("analyze", help=_("the results of a survey wave: index per indicator, satisfaction "
                                                "rate, NPS, the structural model"))
     analyze.add_argument("code", help=_("the survey's code"))
-    analyze.add_argument("--wave", metavar="W", help=_("the wave's name or id (default: the latest with responses)"))
+    analyze.add_argument("--wave", metavar="W", help=_("the wave's name or id (default: the latest closed wave with "
+                                                       "responses)"))
     analyze.add_argument("--json", action="store_true", help=_("print the results as JSON"))
     analyze.add_argument("--as", dest="as_user", metavar="USERNAME",
                          help=_("see the results as this user (default: the whole company)"))
@@ -41,7 +42,8 @@ def register(sub) -> None:
 
     report = sub.add_parser("report", help=_("write the CSI report (满意度测评报告) of a wave as a PDF"))
     report.add_argument("code", help=_("the survey's code"))
-    report.add_argument("--wave", metavar="W", help=_("the wave's name or id (default: the latest with responses)"))
+    report.add_argument("--wave", metavar="W", help=_("the wave's name or id (default: the latest closed wave with "
+                                                      "responses)"))
     report.add_argument("--pdf", metavar="OUT", required=True, help=_("the PDF file to write"))
     report.add_argument("--language", choices=("zh-hans", "en"), help=_("the report's language"))
     report.add_argument("--as", dest="as_user", metavar="USERNAME",
@@ -68,6 +70,13 @@ def _setup(args):
         if wave is None:
             _err(_("error: survey %(code)s has no wave %(wave)s") % {"code": survey.code, "wave": args.wave})
             return None
+    else:
+        # the latest closed wave: an open one's figures still change (one response gave "满意率 0.0%")
+        wave, fell_back = analysis.report_wave(survey)
+        if fell_back:
+            _err(_("note: survey %(code)s has no closed wave with responses yet; showing the open wave %(wave)s, "
+                   "whose figures may still change (choose one with --wave)") % {"code": survey.code,
+                                                                                  "wave": wave.name})
     actor = _actor(args.as_user)
     if actor is None:
         return None
@@ -121,18 +130,25 @@ def print_table(r: dict) -> None:
     if not r["n"]:
         print(_("No responses you may see in this wave."))
         return
-    print(_("Satisfaction rate: %(rate)s%%") % {"rate": _num(r["satisfaction_rate"])})
+    sample = r.get("sample") or {}
+    low = "*" if sample.get("below_plan") else ""
+    if low:
+        print(_("* fewer responses (%(n)d) than the planned sample (%(planned)s): these figures are not reliable "
+                "yet") % {"n": r["n"], "planned": sample.get("planned_size")})
+    print(_("Satisfaction rate: %(rate)s%%") % {"rate": _num(r["satisfaction_rate"])} + low)
     if r["nps"]:
         n = r["nps"]
         print(_("NPS: %(value)s (95%% interval %(low)s to %(high)s, n = %(n)d)") % {
-            "value": _num(n["value"]), "low": _num(n["low"]), "high": _num(n["high"]), "n": n["n"]})
+            "value": _num(n["value"]), "low": _num(n["low"]), "high": _num(n["high"]), "n": n["n"]} + low)
     if r["nodes"]:
         print()
         print(f"{_('Indicator'):<40} {_('Weight'):>8} {_('Index'):>8} {_('Satisfied %'):>12} {'n':>6}")
         for node in r["nodes"]:
             label = "  " * (node["level"] - 1) + (node["name"] or node["code"])
+            planned = sample.get("planned_size")
+            mark = "*" if planned and node["n"] < int(planned) else ""
             print(f"{label[:40]:<40} {_num(node['weight'], '.3f'):>8} {_num(node['index']):>8} "
-                  f"{_num(node['satisfaction_rate']):>12} {node['n']:>6}")
+                  f"{_num(node['satisfaction_rate']):>12} {node['n']:>6}{mark}")
     for parent in r.get("weights") or []:
         ahp = parent.get("ahp")
         if ahp:

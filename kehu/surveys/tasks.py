@@ -17,6 +17,7 @@ from django.db import close_old_connections, connection
 from huey import crontab
 
 from kehu.jobs import huey
+from kehu.runtime import liveness
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ def create_invitations(wave_id: int, actor_id: int, design: dict) -> int:
     actor = User.objects.get(pk=actor_id)
 
     def progress(done: int, total: int) -> None:
-        cache.set(key, {"done": done, "total": total, "state": "running"}, 3600)
+        # with this process's liveness: a page that finds the process gone shows the job interrupted
+        cache.set(key, {"done": done, "total": total, "state": "running", **liveness.stamp()}, 3600)
+
+    progress(0, 0)
 
     try:
         sample = invitations_create(actor=actor, wave=wave, design=SampleDesign(**design), progress=progress)

@@ -5,7 +5,8 @@ survey that was deleted and a malformed one all get the same plain 404 page,
 which names nothing. A known token shows only its own questionnaire and its
 own saved answers. Requests are limited per client address and per token
 (``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN`` a minute, counted
-in Django's cache: per process by default, shared with ``KEHU_CACHE=redis://``);
+by :mod:`kehu.runtime.ratelimit` for all the server's processes together: in the database,
+or in Redis with ``KEHU_CACHE=redis://``);
 over the limit the page answers 429. POSTs need the CSRF token of the page.
 
 Partial answers are saved by "Save and continue later" and, with JavaScript,
@@ -17,10 +18,10 @@ records the response (:func:`kehu.surveys.services.distribution.response_record`
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kehu.runtime import ratelimit
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import texts
 from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus
@@ -41,21 +43,16 @@ def escape(value) -> str:
     return _html_escape(str(value), quote=True)
 
 
+logger = logging.getLogger(__name__)
+
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def _over_limit(kind: str, key: str, limit: int) -> bool:
-    if limit <= 0:
-        return False
-    window = int(time.time() // 60)
-    cache_key = f"kehu:ans:{kind}:{key}:{window}"
     try:
-        if cache.add(cache_key, 1, timeout=70):
-            return False
-        return cache.incr(cache_key) > limit
-    except ValueError:  # expired between add and incr
-        return False
-    except Exception:  # noqa: BLE001 - a cache outage must not take the page down
+        return ratelimit.over_limit(f"ans:{kind}:{key}", limit)
+    except Exception:  # noqa: BLE001 - a counter outage must not take the page down
+        logger.exception("answer page: the rate counter failed")
         return False
 
 

@@ -14,6 +14,7 @@ import io
 import os
 import tempfile
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from kehu.analytics import sampling
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
 from kehu.privacy.masking import mask_customers, mask_invitations
+from kehu.runtime import liveness, public_url
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
@@ -173,7 +175,10 @@ def wave_detail(request, pk, w):
         pending_email=wave.invitations.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.HELD])
         .exclude(email="").count(),
         held=dsel.held_counts(viewer=request.user, wave=wave),
-        due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0))
+        due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0,
+        public_url=settings.KEHU_PUBLIC_URL,
+        # administrators learn when the links point at an address that does not answer
+        public_url_problem=public_url.problem() if policy_for(request.user).is_admin else None))
 
 
 @login_required
@@ -310,6 +315,10 @@ def sample_size(request, pk, w):
 def sample_progress(request, pk, w):
     wave = _wave(request, pk, w)
     state = cache.get(_progress_key(wave)) or {}
+    if state.get("state") == "running" and liveness.stamp_is_dead(state):
+        # the worker died while creating them (its transaction rolled back: nothing was created)
+        state = {**state, "state": "failed", "reason": liveness.INTERRUPTED}
+        cache.set(_progress_key(wave), state, 3600)
     done = state.get("state") == "done" or (not state and svc.wave_has_sample(wave))
     ctx = _context(request, wave.survey, wave=wave, state=state, done=done, failed=state.get("state") == "failed",
                    percent=int(100 * state.get("done", 0) / state["total"]) if state.get("total") else 0,

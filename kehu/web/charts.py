@@ -119,7 +119,11 @@ def chart_spec(chart, *, width: int | str = "container", height: int = 260) -> d
 
 def embed_payload(spec: dict, language: str | None = None) -> str:
     """The JSON a page embeds for ``kehu/charts.js``: the spec and vega-embed's options."""
-    options = {"actions": False, "renderer": "svg", **format_locales(language or get_language() or "en")}
+    # ast + the bundled interpreter: Vega evaluates its expressions without eval()/new Function;
+    # no <style> elements inserted (kehu/vega-embed.css has those rules). Both for the
+    # Content-Security-Policy (docs/operations.md).
+    options = {"actions": False, "renderer": "svg", "ast": True, "defaultStyle": False,
+               "tooltip": {"disableDefaultStyle": True}, **format_locales(language or get_language() or "en")}
     return json.dumps({"spec": spec, "options": options}, ensure_ascii=False, separators=(",", ":"),
                       default=str)
 

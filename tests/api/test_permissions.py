@@ -314,6 +314,15 @@ def test_value_writes_per_role(org, scored, api_as, role):
         assert r.status_code == 202, r.content
     else:
         assert_error(r, 403, "forbidden")
+    from tests.insights.score_factories import AnalysisRunFactory
+
+    failed = AnalysisRunFactory(status="failed", error="interrupted: the process stopped")
+    r = api.post(f"/value/runs/{failed.pk}/retry", {})
+    if role in START_RUNS:
+        assert r.status_code == 202 and r.json()["id"] == failed.pk, r.content
+        assert_error(api.post(f"/value/runs/{scored.run.pk}/retry", {}), 422, "validation_error")
+    else:
+        assert_error(r, 403, "forbidden")
     r = api.post("/value/segments", {"name": f"{role}'s segment", "rule": {"customer": {"region": "north"}}})
     if role not in SAVE_SEGMENTS:
         assert_error(r, 403, "forbidden")

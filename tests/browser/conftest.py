@@ -38,14 +38,26 @@ def browser():
         b.close()
 
 
+# Reports every Content-Security-Policy violation of the page to the console, in a
+# form the guard recognises (Chromium also logs its own "Refused to ..." line).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + (e.sourceFile || "") + ":" + (e.lineNumber || 0));
+});
+"""
+
+
 class Guard:
     """What a page did that a journey must never do: reach beyond the live
-    server, or log a JavaScript error. A test that expects an error (a 404
-    page logs "Failed to load resource") says so with :meth:`allow`."""
+    server, log a JavaScript error, or break the Content-Security-Policy. A
+    test that expects an error (a 404 page logs "Failed to load resource")
+    says so with :meth:`allow`; a CSP violation cannot be allowed."""
 
     def __init__(self):
         self.blocked: list[str] = []
         self.errors: list[str] = []
+        self.csp: list[str] = []
         self.allowed: list[re.Pattern] = []
         self.pages: list = []
 
@@ -59,6 +71,9 @@ class Guard:
         page.on("pageerror", lambda exc: self._error(f"uncaught: {exc}"))
 
     def _error(self, text: str) -> None:
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.csp.append(text)
+            return
         if not any(p.search(text) for p in self.allowed):
             self.errors.append(text)
 
@@ -72,9 +87,11 @@ class Guard:
                     page.evaluate("() => new Promise(resolve => setTimeout(resolve, 50))")
                 except PlaywrightError:  # the page was navigating away: nothing to wait for
                     pass
-        blocked, errors = self.blocked[:], self.errors[:]
+        blocked, errors, csp = self.blocked[:], self.errors[:], self.csp[:]
         self.blocked.clear()
         self.errors.clear()
+        self.csp.clear()
+        assert not csp, f"Content-Security-Policy violations: {csp}"
         assert not blocked, f"requests that tried to leave the live server: {blocked}"
         assert not errors, f"JavaScript errors: {errors}"
 
@@ -105,6 +122,7 @@ def new_page(browser, live_server, guard):
         context.set_default_timeout(15000)
         # Only the live server may be reached: the product must work on a closed network.
         context.route("**/*", route)
+        context.add_init_script(CSP_REPORTER)
         p = context.new_page()
         guard.watch(p)
         return p

@@ -35,7 +35,7 @@ def test_customer_value_overview_draws_the_pareto_chart(watched, org, value):
     assert "The top 20% of customers make 76.9% of the revenue." in page.inner_text("[data-testid=pareto-statement]")
     # every chart of the page is drawn, as SVG, with its figures also in a table
     charts = page.locator("[data-vega-chart]")
-    page.wait_for_function("document.querySelectorAll('[data-vega-chart]:not([data-drawn=yes])').length === 0")
+    page.wait_for_function("() => document.querySelectorAll('[data-vega-chart]:not([data-drawn=yes])').length === 0")
     assert page.locator("[data-vega-chart] svg").count() == charts.count() >= 3
     assert page.locator("[data-testid=pareto] details table").count() == 1
     assert page.errors == [] and page.external == []
@@ -47,7 +47,7 @@ def test_chinese_overview_draws_with_chinese_labels(watched, org, value):
     org.users.sales_n1.save()
     log_in(page, "sales_n1")
     page.goto("/value/")
-    page.wait_for_function("document.querySelectorAll('[data-vega-chart]:not([data-drawn=yes])').length === 0",
+    page.wait_for_function("() => document.querySelectorAll('[data-vega-chart]:not([data-drawn=yes])').length === 0",
                            timeout=30000)
     tiers_svg = page.inner_html("[data-testid=tiers] [data-vega-chart] svg")
     assert "金牌" in tiers_svg and "销售额" in tiers_svg
@@ -84,7 +84,7 @@ def test_progress_bar_follows_a_running_analysis(watched, org):
     page.goto(f"/value/runs/{run.pk}/")
     assert page.get_attribute("[data-testid=run-progress] progress", "value") == "10"
     AnalysisRun.objects.filter(pk=run.pk).update(progress=60, stage="Storing the scores")
-    page.wait_for_function("document.querySelector('[data-testid=run-progress] progress').value == 60",
+    page.wait_for_function("() => document.querySelector('[data-testid=run-progress] progress').value == 60",
                            timeout=10000)
     assert "Storing the scores" in page.inner_text("[data-testid=run-progress]")
     AnalysisRun.objects.filter(pk=run.pk).update(status="succeeded", progress=100, stage="Finished", customers=0)

@@ -160,6 +160,33 @@ def test_big_samples_show_progress(client, org, setup, monkeypatch):
     assert "The invitations are created." in page and wave.invitations.count() == 3
 
 
+def test_creating_invitations_whose_worker_died_shows_interrupted(client, org, setup):
+    """The worker that creates a big sample was killed: its progress entry still
+    says "running", but its process is gone; the page shows the job failed, with
+    the reason, and stops polling."""
+    import subprocess
+    import sys
+
+    from django.core.cache import cache
+
+    from kehu.runtime import liveness
+    from kehu.surveys.views_distribution import _progress_key
+
+    gas, _wave = setup
+    wave = svc.wave_create(actor=org.users.admin, survey=gas, name="Killed")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    cache.set(_progress_key(wave), {"done": 10, "total": 500, "state": "running", **liveness.stamp(),
+                                    "worker_pid": gone.pid}, 3600)
+    client.force_login(org.users.admin)
+    page = client.get(reverse("survey_wave_sample_progress", args=[gas.pk, wave.pk]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已中断：进程已停止" in page and "hx-get" not in page.split('data-testid="progress"')[0][-300:]
+    cache.set(_progress_key(wave), {"done": 10, "total": 500, "state": "running", **liveness.stamp()}, 3600)
+    page = client.get(reverse("survey_wave_sample_progress", args=[gas.pk, wave.pk])).content.decode()
+    assert "进程已停止" not in page and "interrupted" not in page  # this process is alive: still running
+
+
 def test_phone_interview_page(client, org, setup, customers):
     gas, wave = setup
     client.force_login(org.users.north_service)

@@ -236,6 +236,22 @@ def test_value_lists_never_show_another_teams_customers(client_for, org, custome
     assert client.get(reverse("customer_detail", args=[customers.e1.pk])).status_code == 404
 
 
+@pytest.mark.parametrize("role", sorted(VALUE_RIGHTS))
+def test_starting_a_failed_analysis_again_per_role(client, client_for, org, role):
+    from kehu.insights.models import AnalysisRun
+    from tests.insights.score_factories import AnalysisRunFactory
+
+    run = AnalysisRunFactory(status="failed", error="interrupted: the process stopped")
+    url = reverse("value_run_retry", args=[run.pk])
+    assert client.post(url).status_code == 302 and "/login/" in client.post(url)["Location"]
+    response = client_for(getattr(org.users, role)).post(url)
+    if VALUE_RIGHTS[role][0]:
+        assert response.status_code == 302
+        assert AnalysisRun.objects.get(pk=run.pk).error != "interrupted: the process stopped"
+    else:
+        assert response.status_code == 403
+        assert AnalysisRun.objects.get(pk=run.pk).status == "failed"
+
 # -- Sign-in and security pages (kehu/accounts) --------------------------------------------------------
 
 ACCOUNT_PAGES = ["profile", "password_change"]  # every signed-in user

@@ -24,18 +24,20 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 @register.simple_tag
 def vega_scripts():
     bundle = reverse("vega_bundle", args=[charts.bundle_version()])
-    return format_html('<script src="{}" defer></script>\n<script src="{}" defer></script>',
-                       bundle, static("kehu/charts.js"))
+    return format_html('<link rel="stylesheet" href="{}">\n<script src="{}" defer></script>\n'
+                       '<script src="{}" defer></script>',
+                       static("kehu/vega-embed.css"), bundle, static("kehu/charts.js"))
 
 
 @register.simple_tag
 def vega_chart(spec, label, height=None):
     payload = charts.embed_payload(spec).translate(_JSON_ESCAPES)
-    style = f"min-height:{int(height)}px" if height else ""
+    # A height as data, set by kehu/charts.js: the Content-Security-Policy refuses style attributes.
+    min_height = str(int(height)) if height else ""
     return format_html(
-        '<div class="chart" role="img" aria-label="{}" data-vega-chart style="{}">'
+        '<div class="chart" role="img" aria-label="{}" data-vega-chart data-min-height="{}">'
         '<script type="application/json">{}</script></div>',
         # JSON inside <script> is raw text: it is kept out of HTML by escaping <, > and &
         # as \u003C, \u003E, \u0026 (above), not by HTML entities, which JSON.parse would not read.
-        label, style, mark_safe(payload),
+        label, min_height, mark_safe(payload),
     )

@@ -11,6 +11,8 @@
       var source = box.querySelector("script[type='application/json']");
       if (!source) { return; }
       box.setAttribute("data-drawn", "pending");
+      // CSSOM, not a style attribute: the Content-Security-Policy allows only the former.
+      if (box.getAttribute("data-min-height")) { box.style.minHeight = box.getAttribute("data-min-height") + "px"; }
       var payload = JSON.parse(source.textContent);
       var target = document.createElement("div");
       target.className = "chart-canvas";

@@ -51,3 +51,31 @@ function kehuKindSections(root) {
   apply();
 }
 document.addEventListener("DOMContentLoaded", function () { kehuKindSections(document); });
+
+// Behaviour that the markup asks for with data- attributes (the Content-Security-Policy
+// refuses inline event handlers such as onchange="..."):
+//   <select data-autosubmit>            submits its form when changed
+//   <select data-lang-switch>           the language switch: keeps the current page as "next"
+//   <form data-no-submit>               never submits (the questionnaire's preview)
+//   <button data-print>                 prints the page
+//   <button data-fill-target="ID" data-fill-value="V">  puts V into the field #ID
+document.addEventListener("change", function (e) {
+  var el = e.target;
+  if (!el || !el.form) { return; }
+  if (el.hasAttribute("data-lang-switch")) {
+    if (el.form.elements.next) { el.form.elements.next.value = location.pathname + location.search; }
+    el.form.submit();
+  } else if (el.hasAttribute("data-autosubmit")) {
+    el.form.submit();
+  }
+});
+document.addEventListener("submit", function (e) {
+  if (e.target.hasAttribute && e.target.hasAttribute("data-no-submit")) { e.preventDefault(); }
+});
+document.addEventListener("click", function (e) {
+  var el = e.target && e.target.closest ? e.target.closest("[data-print], [data-fill-target]") : null;
+  if (!el) { return; }
+  if (el.hasAttribute("data-print")) { window.print(); return; }
+  var field = document.getElementById(el.getAttribute("data-fill-target"));
+  if (field) { field.value = el.getAttribute("data-fill-value"); }
+});

@@ -1,0 +1,113 @@
+"""The rate counters shared by the server's processes (kehu/runtime/ratelimit.py)
+and the default cache (the database's, made by `kehu migrate`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from kehu.runtime import ratelimit
+from kehu.runtime.models import RateCount
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = 1_700_000_000.0  # a fixed instant; the window turns at multiples of 60
+
+
+def test_the_default_cache_is_the_database_and_migrate_made_its_table(db):
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert "kehu_cache" in connection.introspection.table_names()
+    cache.set("kehu:test", {"a": 1}, 30)
+    assert cache.get("kehu:test") == {"a": 1}
+
+
+@pytest.mark.parametrize("value, backend", [
+    ("", "db.DatabaseCache"), ("db", "db.DatabaseCache"), ("locmem", "locmem.LocMemCache"),
+    ("redis://127.0.0.1:6379/6", "redis.RedisCache")])
+def test_kehu_cache_setting(value, backend):
+    code = "import kehu.settings as s; print(s.CACHES['default']['BACKEND'])"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "KEHU_CACHE": value, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.strip() == f"django.core.cache.backends.{backend}"
+
+
+def test_counts_in_one_window_and_starts_again_in_the_next(db, monkeypatch):
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    assert [ratelimit.hit("t:a") for _ in range(3)] == [1, 2, 3]
+    assert ratelimit.hit("t:b") == 1
+    assert [ratelimit.over_limit("t:c", 2) for _ in range(3)] == [False, False, True]
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 60)
+    assert ratelimit.hit("t:a") == 1
+    # the windows that are over were forgotten when a new one began
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 240)
+    assert ratelimit.hit("t:z") == 1
+    assert list(RateCount.objects.values_list("n", flat=True)) == [1]
+
+
+def test_no_limit_counts_nothing(db):
+    assert not ratelimit.over_limit("t:none", 0)
+    assert not RateCount.objects.exists()
+
+
+def test_redis_counts_when_the_cache_is_redis(settings, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, db=6, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/6"}}
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    name = f"t:redis:{os.getpid()}"
+    try:
+        assert [ratelimit.hit(name) for _ in range(3)] == [1, 2, 3]
+    finally:
+        caches["default"].delete(f"kehu:rate:{name}:60:{int(NOW // 60)}")
+
+
+WORKER = textwrap.dedent("""
+    import os, sys
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kehu.settings"
+    import django
+    django.setup()
+    from kehu.runtime import ratelimit
+    ratelimit.clock = lambda: %r
+    print(" ".join(str(ratelimit.hit("t:shared")) for _ in range(int(sys.argv[1]))))
+""") % NOW
+
+
+def _database_url(tmp_path) -> str:
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    # The test database is in this process's memory: the processes share a file instead.
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    subprocess.run([sys.executable, "-m", "kehu.cli", "migrate", "runtime", "-v0"], check=True, cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)})
+    return url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_one_count_and_lose_none(tmp_path):
+    """Two server processes counting the same key at once: every count from 1
+    to the total is seen exactly once (none lost, none twice)."""
+    url = _database_url(tmp_path)
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KEHU_CACHE": ""}
+    per_process = 150
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(per_process)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) for _ in range(2)]
+    seen = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        seen.extend(int(n) for n in out.split())
+    assert sorted(seen) == list(range(1, 2 * per_process + 1))

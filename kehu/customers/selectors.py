@@ -36,6 +36,7 @@ class CustomerFilters:
     tag: str = ""
     city: str = ""
     industry: str = ""
+    ids: tuple[int, ...] = ()  # only these rows (a list's selection, kehu.web.lists)
     extra: dict = field(default_factory=dict)
 
 
@@ -108,6 +109,8 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
         qs = qs.filter(industry=f.industry)
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
+    if f.ids:
+        qs = qs.filter(pk__in=list(f.ids))
     return qs.select_related("owner")
 
 

@@ -51,3 +51,12 @@ function kehuKindSections(root) {
   apply();
 }
 document.addEventListener("DOMContentLoaded", function () { kehuKindSections(document); });
+
+// List tools: the header checkbox ticks every row of the page.
+document.addEventListener("change", function (e) {
+  var all = e.target.closest("input[data-select-all]");
+  if (!all) { return; }
+  document.querySelectorAll("input[name=ids][form='" + all.getAttribute("data-select-all") + "']").forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

@@ -384,3 +384,10 @@ def list_context(request, name: str, *, partial: bool = False) -> dict:
         ctx["bulk_owner_choices"] = list(policy_for(request.user).assignable_users()
                                          .order_by("display_name", "username"))
     return ctx
+
+
+def chosen_sort(request, sorts: dict, default: str) -> str:
+    """The ``sort`` of the URL if the list allows it (a whitelist: a sort
+    key maps to a keyset ordering ending in ``id``), else ``default``."""
+    sort = request.GET.get("sort", default)
+    return sort if sort in sorts else default

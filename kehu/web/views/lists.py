@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponseRedirect, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.org.policies import policy_for
 from kehu.web import search as global_search
+from kehu.web import services
 from kehu.web.lists import bulk_apply, clean_ids, get_spec, query_without_cursor, selected_rows
 from kehu.web.models import SavedView
 from kehu.web.views.common import is_partial, next_url
@@ -76,7 +76,7 @@ def bulk(request, list_name):
 @login_required
 def saved_views(request):
     """The user's own saved views, to rename or delete."""
-    views = SavedView.objects.filter(user=request.user).order_by("list_name", "name", "id")
+    views = services.saved_view_list(viewer=request.user).order_by("list_name", "name", "id")
     return render(request, "web/lists/saved_views.html", {
         "title": _("Saved views"), "views": [(v, _view_url(v), _list_label(v)) for v in views],
     })
@@ -101,19 +101,12 @@ def _view_url(view: SavedView) -> str:
 @require_POST
 def saved_view_create(request, list_name):
     spec = get_spec(list_name)
-    name = request.POST.get("name", "").strip()
     query = query_without_cursor(request.POST.get("query", ""))
-    if not name or len(name) > 80:
-        messages.error(request, _("Give the view a name of at most 80 characters."))
-        return redirect(f"{reverse(spec.url_name)}?{query}")
-    columns = spec.shown_columns(QueryDict(query).getlist("cols")) if spec.columns else []
     try:
-        with transaction.atomic():
-            view, _created = SavedView.objects.update_or_create(
-                user=request.user, list_name=spec.name, name=name,
-                defaults={"query": query[:2000], "columns": columns})
-    except IntegrityError:
-        messages.error(request, _("You already have a view with this name."))
+        view = services.saved_view_create(actor=request.user, list_name=spec.name, name=request.POST.get("name", ""),
+                                          query=query, columns=QueryDict(query).getlist("cols"), replace=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
     return redirect(f"{reverse(spec.url_name)}?{query}")
@@ -122,15 +115,12 @@ def saved_view_create(request, list_name):
 @login_required
 @require_POST
 def saved_view_rename(request, pk):
-    view = get_object_or_404(SavedView, pk=pk, user=request.user)
-    name = request.POST.get("name", "").strip()
-    if not name or len(name) > 80:
-        messages.error(request, _("Give the view a name of at most 80 characters."))
-    elif SavedView.objects.filter(user=request.user, list_name=view.list_name, name=name).exclude(pk=pk).exists():
-        messages.error(request, _("You already have a view with this name."))
+    view = services.saved_view_get(viewer=request.user, pk=pk)
+    try:
+        services.saved_view_update(actor=request.user, view=view, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
-        view.name = name
-        view.save(update_fields=["name", "updated_at"])
         messages.success(request, _("View renamed."))
     return redirect("saved_views")
 
@@ -138,8 +128,8 @@ def saved_view_rename(request, pk):
 @login_required
 @require_POST
 def saved_view_delete(request, pk):
-    view = get_object_or_404(SavedView, pk=pk, user=request.user)
-    view.delete()
+    view = services.saved_view_get(viewer=request.user, pk=pk)
+    services.saved_view_delete(actor=request.user, view=view)
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return HttpResponseRedirect(next_url(request, reverse("saved_views")))
 

@@ -149,6 +149,6 @@ class SearchOut(Schema):
 @search_router.get("", response={200: SearchOut, **READ_ERRORS}, url_name="global-search",
             summary="The global search: records you may see, grouped by type")
 def search(request, filters: Query[SearchIn]):
-    term = filters.q.strip()
+    term = filters.q.replace("\x00", "").strip()
     groups = global_search.search(viewer=request.auth, term=term) if term else []
     return {"groups": [{"kind": g["kind"], "label": str(g["label"]), "hits": g["hits"]} for g in groups]}

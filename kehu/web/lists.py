@@ -211,7 +211,7 @@ def _clean_value(actor, spec: ListSpec, act: BulkAction, value):
         return user
     if act.value == "tag":
         tag = str(value or "").strip()
-        if not tag or len(tag) > 50:
+        if not tag or len(tag) > 50 or "\x00" in tag:
             raise ValidationError({"value": [_("Enter a tag of at most 50 characters.")]})
         return tag
     if act.value == "status":

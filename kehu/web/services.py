@@ -18,7 +18,7 @@ SAVED_VIEWS_MAX = 100  # per user and list
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
-    if not name or len(name) > 80:
+    if not name or len(name) > 80 or "\x00" in name:
         raise ValidationError({"name": [_("Give the view a name of at most 80 characters.")]})
     return name
 
@@ -28,7 +28,7 @@ def _clean(list_name: str, query: str, columns) -> tuple[str, str, list[str]]:
         spec = get_spec(list_name)
     except Http404:
         raise ValidationError({"list": [_("Unknown list.")]}) from None
-    query = query_without_cursor(query or "")
+    query = query_without_cursor((query or "").replace("\x00", ""))
     if len(query) > 2000:
         raise ValidationError({"query": [_("The query is too long (at most 2,000 characters).")]})
     keys = [c.key for c in spec.columns]

@@ -78,3 +78,11 @@ def test_global_search_only_visible(org, customers, api_as):
     r = api_as(org.users.admin).get("/search", {"q": "华东"})
     hits = r.json()["groups"][0]["hits"]
     assert [h["id"] for h in hits] == [customers.e1.pk] and hits[0]["kind"] == "customer"
+
+
+def test_nul_bytes_are_refused_or_dropped_not_500(org, customers, api_as):
+    api = api_as(org.users.admin)
+    assert_error(api.post("/saved-views", {"list": "customers", "name": "a\x00b"}), 422, "validation_error")
+    assert_error(api.post("/lists/customers/bulk", {"action": "tag", "ids": [customers.n1.pk], "value": "a\x00"}),
+                 422, "validation_error")
+    assert api.get("/search", {"q": "北方\x00"}).status_code == 200

@@ -141,7 +141,7 @@ def search(request):
     """The header's search: a dropdown for htmx, a page without JavaScript.
     With ``then`` (order, interaction, task) each customer links to creating
     that record for it — the quick-create menu's second step."""
-    term = request.GET.get("q", "").strip()[:100]
+    term = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     then = request.GET.get("then", "")
     if then not in global_search.THEN:
         then = ""

@@ -26,12 +26,14 @@ import sys
 
 CLI_MODULES = [
     "kehu.org.cli",
+    "kehu.accounts.cli",
     "kehu.imports.cli",
     "kehu.demo.cli",
     "kehu.bench.cli",
     "kehu.surveys.cli",
     "kehu.insights.cli",
     "kehu.privacy.cli",
+    "kehu.backup.cli",
 ]
 
 

@@ -19,7 +19,7 @@ import os
 from django.conf import settings
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
-TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks"]
+TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks", "kehu.backup.tasks"]
 
 
 def make_huey(url: str | None = None):

@@ -17,12 +17,23 @@ Environment variables (all optional):
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 - ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
   (0 = keep forever; docs/operations.md)
+- ``KEHU_LOGIN_FAILURES_PER_ACCOUNT``, ``KEHU_LOGIN_FAILURES_PER_ADDRESS``, ``KEHU_LOGIN_LOCKOUT_MINUTES``:
+  failed logins (and bad API tokens, by address) before a lockout, and how long it lasts
+- ``KEHU_TRUSTED_PROXIES``: addresses of reverse proxies whose ``X-Forwarded-For`` names the client
+- ``KEHU_PASSWORD_MIN_LENGTH``: the shortest password accepted (default 8)
+- ``KEHU_DUPLICATE_NOTICES_PER_HOUR``: how many customers outside their scope a user may be told
+  about by duplicate checks in an hour (default 100; 0 = no limit; kehu/customers/duplicates.py)
+- ``KEHU_BACKUP_DIR`` where backups are kept, default ``var/backups``; ``KEHU_BACKUP_SCHEDULE`` a cron
+  expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
+  how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
+  and psql when they are not on the PATH (docs/operations.md, Backup and restore)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -79,8 +90,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # serves the API docs (Swagger UI) from its static files, not a CDN
+    "axes",  # login throttling (kehu/accounts/throttle.py)
     "kehu.org",
     "kehu.audit",
+    "kehu.accounts",
+    "kehu.numbering",
     "kehu.customers",
     "kehu.engagement",
     "kehu.sales",
@@ -88,6 +102,7 @@ INSTALLED_APPS = [
     "kehu.insights",
     "kehu.surveys",
     "kehu.privacy",
+    "kehu.backup",
     "kehu.web",
     "kehu.demo",
 ]
@@ -105,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kehu.web.middleware.FriendlyErrorMiddleware",
+    # last: turns a login that axes flagged as locked out into the login page with the wait
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kehu.urls"
@@ -137,11 +154,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Applied wherever a password is set: `kehu createuser`, the password change and reset pages (kehu/accounts).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("KEHU_PASSWORD_MIN_LENGTH", "8"))}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 3 * 3600  # a reset link works for three hours
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -204,6 +227,40 @@ KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "6
 # Retention of personal data (kehu.privacy.services.retention_purge), in days; 0 keeps forever.
 KEHU_RETAIN_INTERACTIONS_DAYS = int(os.environ.get("KEHU_RETAIN_INTERACTIONS_DAYS", "0"))
 KEHU_RETAIN_SURVEY_ANSWERS_DAYS = int(os.environ.get("KEHU_RETAIN_SURVEY_ANSWERS_DAYS", "0"))
+
+# Login throttling (django-axes, kehu/accounts/throttle.py): failures are counted in the database,
+# so every server process sees the same counts. An account is locked after
+# KEHU_LOGIN_FAILURES_PER_ACCOUNT failures, an address after KEHU_LOGIN_FAILURES_PER_ADDRESS
+# (failed logins and bad API tokens together), for KEHU_LOGIN_LOCKOUT_MINUTES after the last one.
+KEHU_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("KEHU_LOGIN_FAILURES_PER_ACCOUNT", "5"))
+KEHU_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("KEHU_LOGIN_FAILURES_PER_ADDRESS", "20"))
+KEHU_LOGIN_LOCKOUT_MINUTES = float(os.environ.get("KEHU_LOGIN_LOCKOUT_MINUTES", "15"))
+KEHU_TRUSTED_PROXIES = [
+    a.strip() for a in os.environ.get("KEHU_TRUSTED_PROXIES", "").split(",") if a.strip()
+]
+AXES_ENABLED = True
+AXES_HANDLER = "kehu.accounts.throttle.KehuAxesHandler"
+AXES_FAILURE_LIMIT = "kehu.accounts.throttle.failure_limit"  # each parameter against its own limit
+AXES_LOCKOUT_PARAMETERS = "kehu.accounts.throttle.lockout_parameters"
+AXES_COOLOFF_TIME = timedelta(minutes=KEHU_LOGIN_LOCKOUT_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "kehu.accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "kehu.accounts.throttle.lockout_response"
+# Tries during a lockout do not extend it: the wait the page announces holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the administrators' sign-in page
+AXES_VERBOSE = False
+
+# Duplicate checks (create form, customer import): customers outside the user's scope they may be
+# told about in an hour, counted in the cache (kehu.customers.duplicates; 0 = no limit).
+KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
+
+# Backups (kehu/backup, docs/operations.md): the directory, the schedule (cron, server time zone), retention.
+KEHU_BACKUP_DIR = Path(os.environ.get("KEHU_BACKUP_DIR", "") or VAR_DIR / "backups")
+if not KEHU_BACKUP_DIR.is_absolute():
+    KEHU_BACKUP_DIR = HOME / KEHU_BACKUP_DIR
+KEHU_BACKUP_SCHEDULE = os.environ.get("KEHU_BACKUP_SCHEDULE", "30 2 * * *")
+KEHU_BACKUP_KEEP = int(os.environ.get("KEHU_BACKUP_KEEP", "7") or 7)
+KEHU_PG_BIN = os.environ.get("KEHU_PG_BIN", "")
 
 LOGGING = {
     "version": 1,

@@ -7,12 +7,17 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("import/", include("kehu.imports.urls")),
+    path("audit/", include("kehu.audit.urls")),
     path("surveys/", include("kehu.surveys.urls")),
     # The public answer page of a personal survey link (no login).
     path("s/<str:token>/", views_answer.answer, name="survey_answer"),
     path("s/<str:token>/autosave/", views_answer.autosave, name="survey_answer_autosave"),
     path("value/", include("kehu.insights.urls")),
     path("privacy/", include("kehu.privacy.urls")),
+
+    # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
+    path("", include("kehu.accounts.urls")),
+    path("backups/", include("kehu.backup.urls")),
     path("", include("kehu.web.urls")),
 ]
 

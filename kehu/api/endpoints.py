@@ -2,12 +2,15 @@
 
 from kehu.api import anniversaries, contacts, customers, interactions, lists, me, orders, products, tasks
 from kehu.api.router import api
+from kehu.audit import api as audit_api
 from kehu.surveys import api_analysis as survey_analysis
 from kehu.surveys import api_definitions as survey_definitions
 from kehu.surveys import api_loop as survey_loop
 from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
 from kehu.privacy import api as privacy_api
+from kehu.accounts import api as accounts_api
+from kehu.backup import api as backup_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -31,3 +34,6 @@ api.add_router("/invitations", survey_distribution.invitations_router)
 api.add_router("/responses", survey_distribution.responses_router)
 api.add_router("/value", insights_api.router)
 api.add_router("/customers", privacy_api.router)
+api.add_router("/security", accounts_api.router)
+api.add_router("/audit-events", audit_api.router)
+api.add_router("/backups", backup_api.router)

@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from kehu.accounts.throttle import TokenThrottled, token_failed
 from kehu.org.services import token_authenticate
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
@@ -40,6 +41,9 @@ class BearerToken(HttpBearer):
             return None  # no bearer token: try the session
         user = self.authenticate(request, token.strip())
         if user is None:
+            # Bad tokens are counted by address and locked out like failed logins
+            # (kehu/accounts/throttle.py); a valid token is never slowed: it cannot be guessed.
+            token_failed(request)
             raise AuthenticationError()
         return user
 
@@ -209,6 +213,13 @@ def on_forbidden(request, exc):
 def on_unauthorized(request, exc):
     response = envelope(request, 401, "unauthorized", _("Log in or send a valid API token."))
     response["WWW-Authenticate"] = 'Bearer realm="kehu"'
+    return response
+
+
+@api.exception_handler(TokenThrottled)
+def on_token_throttled(request, exc):
+    response = envelope(request, 429, "throttled", exc.message)
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 

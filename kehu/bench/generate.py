@@ -69,12 +69,6 @@ def _max_id(model) -> int:
     return model.objects.aggregate(m=Max("id"))["m"] or 0
 
 
-def _max_numbered_ref(model, prefix: str, digits: int) -> int:
-    last = (model.objects.filter(ref__regex=rf"^{prefix}[0-9]{{{digits}}}$")
-            .order_by("-ref").values_list("ref", flat=True).first())
-    return int(last[len(prefix):]) if last else 0
-
-
 class _Writer:
     """Writes rows (tuples of int, str, bool or None) into a table by column names.
 
@@ -395,6 +389,7 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
 
     from kehu.customers.models import Customer
     from kehu.sales.models import Order, OrderLine
+    from kehu.numbering.services import number_advance, number_floor
 
     out = out or sys.stdout
     t0 = time.monotonic()
@@ -443,9 +438,9 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
     rest_cols, rest_vals = _defaults(Customer, c_cols, writer)
     c_cols_all = c_cols + rest_cols
     first_cid = _max_id(Customer) + 1
-    ref_base = _max_numbered_ref(Customer, "C", 8)
-    if ref_base + customers > 99_999_999:
-        raise ValueError("customer codes C00000001..C99999999 would run out")
+    # codes above every one given out or in use, taken from the counter at once
+    ref_base = number_floor("customer")
+    number_advance(series="customer", to=ref_base + customers)
     cities = catalogue.CITIES
     city_w = [catalogue.REGION_WEIGHTS.get(c[0], 1) for c in cities]
     sizes = ["micro", "small", "small", "medium", "medium", "large"]
@@ -495,7 +490,7 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
               "amount", "cost", "payment_due_on", "paid_amount", "salesperson_id", "remarks"]
     l_cols = ["id", "order_id", "product_id", "description", "quantity", "unit_price", "amount", "cost"]
     first_oid, first_lid = _max_id(Order) + 1, _max_id(OrderLine) + 1
-    oref_base = _max_numbered_ref(Order, "SO", 9)
+    oref_base = number_floor("order")
     n_products = len(products)
     max_qty = 4 * BASE_QTY   # a big spender's quantities, capped
     # Every (product, quantity) amount and cost, formatted once.
@@ -588,6 +583,7 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
         if bar:
             bar.update(len(l_rows))
     writer.close()
+    number_advance(series="order", to=oref)     # the order numbers used, off the counter
     rep.timings["orders"] = time.monotonic() - t
     if bar:
         bar.close()

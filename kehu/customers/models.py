@@ -72,9 +72,9 @@ class Gender(models.TextChoices):
 
 
 class Importance(models.TextChoices):
-    LOW = "low", _("Low")
+    LOW = "low", pgettext_lazy("level", "Low")
     MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
+    HIGH = "high", pgettext_lazy("level", "High")
     KEY = "key", _("Key account")
 
 
@@ -148,7 +148,7 @@ class Customer(TimeStamped):
     loyalty_level = models.CharField(_("loyalty level"), max_length=20, blank=True, default="")
     attitude = models.CharField(_("attitude"), max_length=20, blank=True, default="")
 
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices, blank=True, default="")
+    source = models.CharField(pgettext_lazy("customer", "source"), max_length=12, choices=Source.choices, blank=True, default="")
     lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.RESERVE)
     relationship_level = models.CharField(_("relationship level"), max_length=12, choices=RelationshipLevel.choices, blank=True, default="")
 
@@ -256,7 +256,7 @@ class Contact(TimeStamped):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True, default="")
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=100, blank=True, default="")
     department = models.CharField(_("department"), max_length=100, blank=True, default="")
     decision_role = models.CharField(_("role in the buying decision"), max_length=20, choices=DecisionRole.choices, blank=True, default="")
     reports_to = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Anniversary, Contact, Customer, CustomerShare, Tag
 from kehu.customers.search import name_keys, normalise_phone
+from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
 
 CUSTOMER_FIELDS = {
@@ -36,12 +37,11 @@ def _apply_keys(customer: Customer) -> None:
 
 
 def next_customer_ref() -> str:
-    """A new customer code ``C`` + 8 digits, above every code in that form."""
-    last = (
-        Customer.objects.filter(ref__regex=r"^C[0-9]{8}$").order_by("-ref").values_list("ref", flat=True).first()
-    )
-    n = int(last[1:]) + 1 if last else 1
-    return f"C{n:08d}"
+    """A new customer code ``C`` + 8 digits, from the customer counter (atomic; skips codes
+    typed by hand: :mod:`kehu.numbering.services`)."""
+    from kehu.numbering.services import next_code
+
+    return next_code("customer")
 
 
 def set_tags(customer: Customer, tag_names: Iterable[str]) -> None:
@@ -71,7 +71,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
             raise PermissionDenied(_("You may not create customers."))
         if data.get("owner") is not None and not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
-    if not data.get("ref"):
+    numbered = not data.get("ref")
+    if numbered:
         data["ref"] = next_customer_ref()
     customer = Customer(**data)
     _apply_keys(customer)
@@ -79,7 +80,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
         customer.consent_updated_at = timezone.now()
     with transaction.atomic():
         customer.full_clean()
-        customer.save()
+        save_numbered(customer, series="customer" if numbered else None,
+                      taken=_("A customer with this code already exists."))
         if tags is not None:
             set_tags(customer, tags)
         audit_record(actor=actor, action="create", instance=customer, customer_id=customer.pk,
@@ -200,45 +202,184 @@ def customer_unshare(*, actor, share: CustomerShare) -> None:
         share.delete()
 
 
-def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: str = "",
-                    exclude_id: int | None = None, limit: int = 10):
-    """Customers that look like the same one: same phone, same email, or same name and city.
-
-    Deliberately not scoped by visibility: a salesperson must learn that a
-    customer already exists (and who owns it) before creating it twice. Only
-    the name, code and owner are shown for customers they may not see.
-    """
+def duplicate_q(*, name: str = "", phone: str = "", email: str = "", city: str = "") -> Q | None:
+    """Customers that look like the same one: same phone, same email, or same name and city
+    (None when there is nothing to compare)."""
     q = Q()
     phone = normalise_phone(phone)
     if phone:
         q |= Q(phone=phone)
-    if email:
+    if email and email.strip():
         q |= Q(email=email.strip().lower())
-    if name and city:
+    if name and city and city.strip():
         key = name_keys(name)[0]
         q |= Q(name_key=key, city=city.strip())
-    if not q:
-        return Customer.objects.none()
+    return q or None
+
+
+def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "", city: str = "",
+                    exclude_id: int | None = None, limit: int = 10) -> list[dict]:
+    """The duplicate check of a single create: ``[{"customer": …, "visible": bool}]``, the
+    customers that look like the same one (:func:`duplicate_q`), visible ones first.
+
+    Not only those ``viewer`` may see: a salesperson must learn that a customer already exists
+    (and who owns it) before creating it twice, so customers outside their scope are shown too,
+    with name, code and owner only (docs/user-guide.md, "Duplicate warnings"). Each of those is
+    one notice of the viewer's hourly allowance (:mod:`kehu.customers.duplicates`); raises
+    :class:`~kehu.customers.duplicates.DuplicateNoticeLimit` when it is used up.
+    """
+    from kehu.customers.duplicates import require_notices
+
+    q = duplicate_q(name=name, phone=phone, email=email, city=city)
+    if q is None:
+        return []
+    policy = policy_for(viewer)
     qs = Customer.objects.filter(q, merged_into__isnull=True).select_related("owner")
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
-    return qs.order_by("id")[:limit]
+    visible = list(policy.visible(qs).order_by("id")[:limit])
+    hidden = [] if policy.view_scope.everything or len(visible) >= limit else list(
+        qs.exclude(pk__in=policy.visible(qs).values("pk")).order_by("id")[:limit - len(visible)])
+    if hidden:
+        require_notices(viewer, len(hidden))
+    return [{"customer": c, "visible": True} for c in visible] + [{"customer": c, "visible": False} for c in hidden]
+
+
+# -- merging -----------------------------------------------------------------------
+#
+# Every relation to Customer, and what a merge does with the duplicate's rows in it. Checked
+# against the models at every merge (merge_unhandled_relations) and by a test that reads
+# Customer._meta, so that a model added later cannot be cascaded away unnoticed: a new
+# relation needs an entry here before any merge runs.
+#
+#   "move"     the rows are re-pointed to the customer kept;
+#   "repoint"  customers merged into the duplicate earlier now point at the one kept;
+#   "shares"   moved; where the kept customer already has that share (one per user or team),
+#              the kept one stays, with edit rights if either had them, the duplicate's goes;
+#   "scores"   value-analysis scores (one per customer per run): moved for the runs where the
+#              kept customer has none; for the others the kept customer's stays and the
+#              duplicate's is deleted (counted in the merge's audit record) — the next analysis
+#              recomputes the merged customer from all the orders anyway;
+#   "invitations" survey invitations (one per customer per wave): moved for the waves where the
+#              kept customer has none; where both were invited, the answered invitation stays
+#              (the kept customer's when both or neither were answered) and the other is deleted
+#              — its response, if any, is kept and moves with the responses;
+#   "attitude" the measured attitude (one per customer): the later measurement stays;
+#   "tags"     the duplicate's tags are added.
+MERGE_RELATIONS = {
+    "customers.Customer.merged_into": "repoint",
+    "customers.Anniversary.customer": "move",
+    "customers.Contact.customer": "move",
+    "customers.CustomerShare.customer": "shares",
+    "customers.Customer.tags": "tags",
+    "engagement.Interaction.customer": "move",
+    "engagement.Task.customer": "move",
+    "sales.Order.customer": "move",
+    "insights.CustomerScore.customer": "scores",
+    "surveys.Invitation.customer": "invitations",
+    "surveys.Response.customer": "move",
+    "surveys.CustomerAttitude.customer": "attitude",
+}
+
+
+def customer_relations() -> dict[str, tuple]:
+    """Every relation to :class:`Customer` — foreign keys (nullable or not), one-to-ones and
+    many-to-manys, either side — as ``{"app.Model.field": (model, field name)}``."""
+    relations = {}
+    for rel in Customer._meta.related_objects:
+        model, name = rel.related_model, rel.field.name
+        relations[f"{model._meta.label}.{name}"] = (model, name)
+    for field in Customer._meta.many_to_many:
+        relations[f"{Customer._meta.label}.{field.name}"] = (Customer, field.name)
+    return relations
+
+
+def merge_unhandled_relations() -> list[str]:
+    """Relations to Customer that :data:`MERGE_RELATIONS` does not handle (should be none)."""
+    return sorted(set(customer_relations()) - set(MERGE_RELATIONS))
+
+
+def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer) -> dict[str, int]:
+    """Apply one entry of :data:`MERGE_RELATIONS`; returns counts for the audit record."""
+    if how == "tags":
+        tags = list(drop.tags.all())
+        keep.tags.add(*tags)
+        return {"added": len(tags)}
+    rows = model._default_manager.filter(**{field: drop})
+    if how == "move":
+        return {"moved": rows.update(**{field: keep})}
+    if how == "repoint":
+        return {"moved": rows.exclude(pk=keep.pk).update(**{field: keep})}
+    if how == "shares":
+        moved = dropped = 0
+        for share in rows:
+            same = CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).first()
+            if same is None:
+                share.customer = keep
+                share.save(update_fields=["customer"])
+                moved += 1
+            else:
+                if share.can_edit and not same.can_edit:
+                    same.can_edit = True
+                    same.save(update_fields=["can_edit"])
+                share.delete()
+                dropped += 1
+        return {"moved": moved, "dropped": dropped}
+    if how == "scores":
+        taken = model._default_manager.filter(customer=keep).values("run_id")
+        dropped, _by = rows.filter(run_id__in=taken).delete()
+        return {"moved": rows.update(customer=keep), "dropped": dropped}
+    if how == "invitations":
+        moved = dropped = 0
+        for invitation in rows.select_related("response"):
+            other = model._default_manager.filter(customer=keep, wave_id=invitation.wave_id).first()
+            if other is None:
+                invitation.customer = keep
+                invitation.save(update_fields=["customer", "updated_at"])
+                moved += 1
+                continue
+            answered = hasattr(invitation, "response")
+            if answered and not hasattr(other, "response"):
+                other.delete()              # the duplicate's answered invitation stays instead
+                invitation.customer = keep
+                invitation.save(update_fields=["customer", "updated_at"])
+                moved += 1
+            else:
+                invitation.delete()         # its response (kept: SET_NULL) moves with the responses
+            dropped += 1
+        return {"moved": moved, "dropped": dropped}
+    if how == "attitude":
+        theirs = rows.first()
+        if theirs is None:
+            return {"moved": 0}
+        ours = model._default_manager.filter(customer=keep).first()
+        if ours is not None and ours.measured_at >= theirs.measured_at:
+            theirs.delete()
+            return {"moved": 0, "dropped": 1}
+        if ours is not None:
+            ours.delete()
+        rows.update(customer=keep)
+        return {"moved": 1, "dropped": int(ours is not None)}
+    raise ValueError(how)
 
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
-    """Merge ``drop`` into ``keep``: contacts, anniversaries, interactions,
-    orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
-    values; ``drop`` is deleted after an audit record of what it held."""
+    """Merge ``drop`` into ``keep``: everything that points at ``drop`` — contacts,
+    anniversaries, interactions, tasks, orders, shares, tags, survey invitations, responses and
+    attitude, value scores, customers merged into it before, audit history — goes to ``keep``
+    as :data:`MERGE_RELATIONS` says; blank fields of ``keep`` take ``drop``'s values; ``drop``
+    is deleted after an audit record of what it held and what moved or was dropped."""
     from kehu.audit.models import AuditEvent
     from kehu.customers.selectors import import_event
-    from kehu.engagement.models import Interaction
-    from kehu.sales.models import Order
 
     policy = policy_for(actor)
     if keep.pk == drop.pk:
         raise ValidationError(_("A customer cannot be merged with itself."))
     if not (policy.can_change(keep) and policy.can_change(drop)):
         raise PermissionDenied(_("You may not change this customer."))
+    unhandled = merge_unhandled_relations()
+    if unhandled:       # a programming error: deleting the duplicate would cascade them away
+        raise RuntimeError(f"customer_merge does not handle {', '.join(unhandled)}")
     with transaction.atomic():
         before = snapshot(keep)
         filled = {}
@@ -251,17 +392,14 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
         _apply_keys(keep)
         keep.full_clean()
         keep.save()
-        moved = {
-            "contacts": Contact.objects.filter(customer=drop).update(customer=keep),
-            "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
-            "orders": Order.objects.filter(customer=drop).update(customer=keep),
-            "anniversaries": Anniversary.objects.filter(customer=drop).update(customer=keep),
-        }
-        for share in CustomerShare.objects.filter(customer=drop):
-            if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():
-                share.customer = keep
-                share.save()
-        keep.tags.add(*drop.tags.all())
+        relations = customer_relations()
+        moved = {}
+        for key, how in MERGE_RELATIONS.items():
+            if key in relations:
+                model, field = relations[key]
+                counts = _merge_relation(how, model, field, keep, drop)
+                if any(counts.values()):
+                    moved[key] = counts
         created = import_event(drop)       # drop's creation by an import: kept as a stored event
         if created is not None:
             created.id = None

@@ -228,6 +228,11 @@ def demo_delete() -> bool:
         users.delete()
         for team in sorted(teams, key=lambda t: -t.path.count("/")):
             team.delete()
+        # The demo's codes are free again: a new demo company gets the same ones.
+        from kehu.numbering.services import number_rewind
+
+        number_rewind(series="customer")
+        number_rewind(series="order")
     return True
 
 
@@ -354,10 +359,10 @@ class _Builder:
     def build_customers(self):
         from kehu.customers.models import Anniversary, Customer, Tag
         from kehu.customers.search import name_keys, normalise_phone
-        from kehu.customers.services import next_customer_ref
+        from kehu.numbering.services import number_reserve
 
         r, fake = self.rnd, self.fake
-        first_ref = int(next_customer_ref()[1:])
+        refs = number_reserve(series="customer", count=self.n)     # one block, in one step
         weights = [catalogue.REGION_WEIGHTS.get(c[0], 1) for c in catalogue.CITIES]
         managers = {"north": self.users["north_mgr"], "east": self.users["east_mgr"]}
         names_seen = set()
@@ -402,7 +407,7 @@ class _Builder:
             district, road = r.choice(DISTRICTS), r.choice(ROADS)
             c = Customer(
                 kind="individual" if individual else "organization",
-                ref=f"C{first_ref + i:08d}", name=name, phone=phone,
+                ref=refs[i], name=name, phone=phone,
                 email=(f"{fake.user_name()}{i}@{fake.free_email_domain()}" if r.random() < 0.6 else ""),
                 address=f"{province}{city}{district}{road}{r.randint(1, 999)}号",
                 region=region, province=province, city=city, city_tier=tier,
@@ -562,10 +567,9 @@ class _Builder:
 
     def build_orders(self):
         from kehu.sales.models import Order, OrderLine, Payment
-        from kehu.sales.services import next_order_ref
+        from kehu.numbering.services import number_reserve
 
         r = self.rnd
-        next_ref = int(next_order_ref()[2:])
         orders, lines_for, pay_plans = [], [], []
         for c, plan in zip(self.customers, self.plans):
             dates = self._order_dates(plan)
@@ -593,11 +597,10 @@ class _Builder:
                 status = ("cancelled" if r.random() < 0.01 else "delivered" if age > 14 else
                           r.choice(["open", "confirmed", "confirmed"]))
                 due = d + dt.timedelta(days=plan["terms"]) if plan["terms"] else d
-                order = Order(customer_id=c.pk, ref=f"SO{next_ref:09d}", order_date=d, status=status, currency="CNY",
+                order = Order(customer_id=c.pk, ref="", order_date=d, status=status, currency="CNY",
                               amount=sum((ln.amount for ln in lines), Decimal("0")),
                               cost=sum((ln.cost for ln in lines), Decimal("0")),
                               payment_due_on=due, salesperson_id=c.owner_id, created_at=self.when(d))
-                next_ref += 1
                 orders.append(order)
                 lines_for.append(lines)
                 pay_plans.append((plan, due, status))
@@ -631,6 +634,8 @@ class _Builder:
                     pays.append((k, first, on - dt.timedelta(days=15), r.choice(methods), ""))
                     amount -= first
                 pays.append((k, amount, on, r.choice(methods), f"HD{r.randrange(10**9):09d}"))
+        for order, ref in zip(orders, number_reserve(series="order", count=len(orders))):   # one block
+            order.ref = ref
         with _keep_created_at(Order):
             Order.objects.bulk_create(orders, batch_size=BATCH)
         all_lines = []

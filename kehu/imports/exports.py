@@ -9,38 +9,40 @@ into the HTTP response or the file; .xlsx uses openpyxl's write-only mode.
 
 CSV is UTF-8 with a byte-order mark so that Excel opens Chinese text
 correctly, and the file imports again unchanged (same codes, same values).
+The writers are the shared ones of :mod:`kehu.exports.writers` (formula
+injection neutralised); every export is audited (:mod:`kehu.exports.audit`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from django.db.models import Prefetch
 
 from kehu.customers.models import Customer, Tag
 from kehu.customers.selectors import CustomerFilters, customer_list
+from kehu.exports.audit import audited_rows, export_audit_start
+from kehu.exports.writers import write_csv, write_xlsx
 from kehu.imports.columns import CUSTOMER_COLUMNS, ORDER_COLUMNS
 from kehu.org.policies import policy_for
 from kehu.privacy.masking import CUSTOMER_FIELDS, shown
 from kehu.sales.models import OrderLine
 
 CHUNK = 2000
-BOM = "\ufeff"
 
 CUSTOMER_HEADERS = [c.field for c in CUSTOMER_COLUMNS]
 ORDER_HEADERS = [c.field for c in ORDER_COLUMNS]
 
 
-def _cell(value) -> str | int | float:
+def _cell(value) -> str | int | float | Decimal:
+    """A value as the importer reads it back: yes/no, ISO dates; amounts stay
+    ``Decimal`` (numbers, not text, in both formats)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return format(value, "f")
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
@@ -95,62 +97,24 @@ def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None) -> Ite
         yield [_cell(values[h]) for h in ORDER_HEADERS]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_chunks(rows: Iterable[list], *, bom: bool = True) -> Iterator[str]:
-    """CSV text, a few hundred rows at a time, for a StreamingHttpResponse."""
-    writer = csv.writer(_Echo())
-    buffer = [BOM] if bom else []
-    for row in rows:
-        buffer.append(writer.writerow(row))
-        if len(buffer) >= 500:
-            yield "".join(buffer)
-            buffer = []
-    if buffer:
-        yield "".join(buffer)
-
-
-def write_csv(rows: Iterable[list], path) -> int:
-    """Write rows to ``path`` as UTF-8 CSV with a BOM; returns the number of data rows."""
-    count = -1
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    return max(count, 0)
-
-
-def write_xlsx(rows: Iterable[list], target, *, title: str = "Sheet1") -> int:
-    """Write rows to ``target`` (a path or a binary file) as .xlsx; returns the number of data rows.
-
-    Every value is written as text except numbers that are amounts, so phone
-    numbers and codes keep their leading zeros.
-    """
-    import openpyxl
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(title=title)
-    count = -1
-    for row in rows:
-        ws.append([v if isinstance(v, (int, float)) else ("" if v is None else str(v)) for v in row])
-        count += 1
-    wb.save(target)
-    return max(count, 0)
-
-
-def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None = None, **order_filters) -> int:
-    """Export ``kind`` ("customers" or "orders") to ``path`` (.csv or .xlsx by its extension)."""
-    rows = customer_rows(viewer=viewer, filters=filters) if kind == "customers" else order_rows(viewer=viewer, **order_filters)
+def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None = None, via: str = "cli",
+                   **order_filters) -> int:
+    """Export ``kind`` ("customers" or "orders") to ``path`` (.csv or .xlsx by
+    its extension), audited; returns the number of data rows."""
     suffix = str(path).lower().rsplit(".", 1)[-1]
+    if suffix not in ("csv", "xlsx"):
+        raise ValueError(suffix)
+    if kind == "customers":
+        rows = customer_rows(viewer=viewer, filters=filters)
+        audit_filters = dict(vars(filters)) if filters is not None else {}
+    else:
+        rows = order_rows(viewer=viewer, **order_filters)
+        audit_filters = dict(order_filters)
+    event = export_audit_start(actor=viewer, export=kind, fmt=suffix, via=via, filters=audit_filters)
+    rows = audited_rows(rows, event)
     if suffix == "xlsx":
         return write_xlsx(rows, path, title=kind)
-    if suffix == "csv":
-        return write_csv(rows, path)
-    raise ValueError(suffix)
+    return write_csv(rows, path)
 
 
-__all__ = ["customer_rows", "order_rows", "csv_chunks", "write_csv", "write_xlsx", "export_to_file", "Customer"]
+__all__ = ["customer_rows", "order_rows", "export_to_file", "Customer"]

@@ -23,6 +23,8 @@ from typing import Iterator
 
 from django.utils.translation import gettext as _
 
+from kehu.exports.writers import restore
+
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES
@@ -123,7 +125,8 @@ class Table:
                         seen_header = True
                         if skip_header:
                             continue
-                    yield start, values
+                    # A cell Kehu's export quoted against formula injection ('=...) reads back as it was.
+                    yield start, [restore(v) for v in values]
             except UnicodeDecodeError:
                 raise TableError(_("The file is not valid %(encoding)s text after line %(line)d.")
                                  % {"encoding": self.encoding, "line": last}) from None

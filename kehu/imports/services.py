@@ -49,6 +49,7 @@ Rules
 from __future__ import annotations
 
 import json
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -588,19 +589,39 @@ def _check_codes(stage: CustomerStage, *, report: ImportReport, policy) -> dict[
     return existing
 
 
-def _duplicate_warnings(search: DuplicateSearch, report: ImportReport) -> None:
+def _duplicate_warnings(search: DuplicateSearch, report: ImportReport, actor) -> None:
     """Warnings for the same phone, email or name and city as an earlier row or an existing
-    customer, from ``search`` (:meth:`CustomerStage.start_duplicates`)."""
+    customer, from ``search`` (:meth:`CustomerStage.start_duplicates`).
+
+    A customer the importer may see is named; one they may not see only as "a customer you may
+    not see" (the query leaves out its code and name), each such warning one notice of the
+    importer's hourly allowance (:mod:`kehu.customers.duplicates`). When the allowance runs
+    out, one note on that line says so, and no later row is marked — nor counted: the warning
+    count includes only the notices given."""
+    from kehu.customers.duplicates import limit_message, take_notices
+
     in_file = _("same %(what)s as line %(other)d (%(ref)s)")
     in_db = _("same %(what)s as existing customer %(ref)s %(name)s")
+    hidden_db = _("same %(what)s as a customer you may not see (ask your manager)")
     labels = {"phone": _("phone"), "email": _("email"), "name": _("name and city")}
-    total, first = search.result()
+    total, hidden, first = search.result()
+    listed_hidden = sum(1 for row in first if row[1] == 2)
+    granted = take_notices(actor, listed_hidden) if listed_hidden else 0
+    given = 0
     for line, kind, label, first_line, ref, name in first:
         if kind == 0:
             report.warning(line, label, in_file % {"what": labels[label], "other": first_line, "ref": ref})
-        else:
+        elif kind == 1:
             report.warning(line, label, in_db % {"what": labels[label], "ref": ref, "name": name})
-    report.warning_count += total - len(first)      # the others are counted, as report.warning would
+        elif given < granted:
+            given += 1
+            report.warning(line, label, hidden_db % {"what": labels[label]})
+        elif given == granted:
+            given += 1      # the note once, where the allowance ran out
+            report.warning(line, "", limit_message(actor))
+    # The warnings past the listed ones are counted, as report.warning would — but not those
+    # about customers the importer may not see.
+    report.warning_count += (total - hidden) - (len(first) - listed_hidden)
 
 
 def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
@@ -638,7 +659,8 @@ def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now,
     # The duplicate warnings: for a big file found on a second connection while this one writes.
     limit = max(MAX_ISSUES - len(report.warnings), 1)
     writing = not dry_run and (skip_bad or not report.error_count)
-    search = stage.start_duplicates(limit) if writing else DuplicateSearch(stage.duplicates(limit))
+    visible = policy.visible_where_sql(stage.connection)   # the importer's scope, in the query itself
+    search = stage.start_duplicates(limit, visible) if writing else DuplicateSearch(stage.duplicates(limit, visible))
     try:
         return _write_customers(actor=actor, table=table, hmap=hmap, report=report, owners=owners, stage=stage,
                                 now=now, skip_bad=skip_bad, dry_run=dry_run, progress=progress, run=run,
@@ -651,10 +673,10 @@ def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad
                      existing_refs, search) -> ImportReport:
     run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
     if dry_run:
-        _duplicate_warnings(search, report)
+        _duplicate_warnings(search, report, actor)
         return report
     if report.error_count and not skip_bad:
-        _duplicate_warnings(search, report)
+        _duplicate_warnings(search, report, actor)
         report.refused = True
         report.created = report.updated = 0
         _finish_run(run, report, ImportStatus.REFUSED)
@@ -680,7 +702,7 @@ def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad
                 if progress:
                     progress("write", created + updated, good)
         report.created, report.updated, report.written = created, updated, True
-        _duplicate_warnings(search, report)   # before the commit: a failed search writes nothing
+        _duplicate_warnings(search, report, actor)   # before the commit: a failed search writes nothing
         _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
             (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
              % {"created": created, "updated": updated, "file": report.filename},
@@ -906,6 +928,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
     orders: dict[str, _OrderInfo] = {}
     order_index = next((i for i, c in hmap.columns if c.field == "order_ref"), None)
     batch: list[tuple[int, dict]] = []
+    numbered = array("q")      # lines of one-line orders without a number: they get one of the counter's
 
     def check(batch):
         _check_order_batch(batch, report=report, policy=policy, customers=customers, new_customers=new_customers,
@@ -925,6 +948,8 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                 info.lines.append(line)
         if row is None:
             continue
+        if info is None:
+            numbered.append(line)
         if info is not None:
             if info.customer_ref is None:
                 info.first_line, info.customer_ref, info.order_date = line, row["customer_ref"], row["order_date"]
@@ -974,23 +999,26 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         _finish_run(run, report, ImportStatus.REFUSED)
         return report
 
-    # Pass 2: write, in one transaction.
-    from kehu.sales.services import next_order_ref
+    # Pass 2: write, in one transaction. The order numbers it gives out are taken from the
+    # counter first, as one block, in a transaction of their own (so the counter is not locked
+    # for as long as the import runs), skipping the file's own numbers.
+    from kehu.numbering.services import number_reserve
 
     now = timezone.now()
-    next_number = int(next_order_ref()[2:])
     file_refs = set(line_counts)
+    bad = report.bad_lines
+    reserved = iter(number_reserve(series="order", count=sum(1 for ln in numbered if ln not in bad),
+                                   avoid=file_refs))
+    del numbered
     pending: dict[str, dict] = {}
     ready: list[dict] = []
     to_create: dict[str, None] = {}     # unknown customer refs met in this chunk, in order
 
     def generated_ref() -> str:
-        nonlocal next_number
-        while True:
-            ref = f"SO{next_number:09d}"
-            next_number += 1
-            if ref not in file_refs:
-                return ref
+        ref = next(reserved, None)
+        if ref is None:     # only if the file changed between the passes
+            ref = number_reserve(series="order", avoid=file_refs)[0]
+        return ref
 
     def flush():
         if to_create:

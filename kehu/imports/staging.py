@@ -110,14 +110,29 @@ SIDE_MIN_ROWS = 100_000
 KEY_COLUMNS = ("line", "ref", "phone", "email", "name_key", "city")
 
 
-def _find_duplicates(cursor, limit: int, *, postgres: bool) -> tuple[int, list]:
+def _find_duplicates(cursor, limit: int, *, postgres: bool,
+                     visible: tuple[str, list] | None = None) -> tuple[int, int, list]:
     """Run the duplicate query of :meth:`CustomerStage.duplicates` on ``cursor``, whose
-    connection has the stage (or its :data:`KEY_COLUMNS`) as ``STAGE``, in a transaction."""
+    connection has the stage (or its :data:`KEY_COLUMNS`) as ``STAGE``, in a transaction:
+    ``(how many warnings, how many of them are kind 2, the first rows)``.
+
+    ``visible``: "the importer may see this customer" as an SQL condition over the customer
+    table by its own name, and its parameters
+    (:meth:`kehu.org.policies.CustomerPolicy.visible_where_sql`), None when they see everyone.
+    A line's match in the database is then the first *visible* customer (kind 1, named), or,
+    when only customers outside the importer's scope match, kind 2 with neither code nor name:
+    the query itself keeps them anonymous, so nothing identifying reaches Python."""
     cust = Customer._meta.db_table
     keys = {"phone": ("phone",), "email": ("email",), "name": ("name_key", "city")}
     guard = {"phone": "phone <> ''", "email": "email <> ''", "name": "city <> ''"}
     guard_db = {**guard, "email": "email > ''"}
     parts, ctes = [], []
+    params: list = []
+    # The importer's scope as one column of the join: the policy's own condition on the joined
+    # customer row (owner, team, shared ids), no extra lookup per row (everyone: a constant).
+    # The customer table keeps its own name in the joins, as the policy's SQL names it.
+    vis = f"CASE WHEN {visible[0]} THEN 1 ELSE 0 END" if visible is not None else "1"
+    c = cust
     # Each join as a materialised CTE: few rows, and the planner then keeps the indexed
     # join instead of merging the window over it into a plan over every customer.
     materialized = "MATERIALIZED " if postgres else ""
@@ -128,28 +143,36 @@ def _find_duplicates(cursor, limit: int, *, postgres: bool) -> tuple[int, list]:
             f" SELECT line, FIRST_VALUE(line) OVER w AS first_line, FIRST_VALUE(ref) OVER w AS first_ref"
             f" FROM {STAGE} WHERE {guard[label]} WINDOW w AS (PARTITION BY {cols} ORDER BY line)"
             f") f{order} WHERE line <> first_line")
-        on = " AND ".join(f"c.{k} = s.{k}" for k in keys[label])
+        on = " AND ".join(f"{c}.{k} = s.{k}" for k in keys[label])
         parts.append(
-            f"SELECT line, 1 AS kind, {order} AS label, NULL AS first_line, ref, name FROM ("
-            f" SELECT m.line AS line, m.ref AS ref, m.name AS name,"
-            f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.name, m.id) AS n FROM m{order} m"
+            f"SELECT line, 2 - vis AS kind, {order} AS label, NULL AS first_line,"
+            f" CASE WHEN vis = 1 THEN ref ELSE '' END AS ref, CASE WHEN vis = 1 THEN name ELSE '' END AS name FROM ("
+            f" SELECT m.line AS line, m.ref AS ref, m.name AS name, m.vis AS vis,"
+            f" ROW_NUMBER() OVER (PARTITION BY m.line ORDER BY m.vis DESC, m.name, m.id) AS n FROM m{order} m"
             f") d{order} WHERE n = 1")
         # (email > '' on the customer table: the partial index on email serves a small file)
         ctes.append(
-            f"m{order} AS {materialized}(SELECT s.line AS line, c.ref AS ref, c.name AS name, c.id AS id"
-            f" FROM {STAGE} s JOIN {cust} c ON {on}"
-            f" WHERE s.{guard[label]} AND c.{guard_db[label]} AND c.merged_into_id IS NULL AND c.ref <> s.ref)")
-    sql = ("WITH " + ", ".join(ctes) + " SELECT u.*, COUNT(*) OVER () AS total FROM ("
+            f"m{order} AS {materialized}(SELECT s.line AS line, {c}.ref AS ref, {c}.name AS name, {c}.id AS id,"
+            f" {vis} AS vis"
+            f" FROM {STAGE} s JOIN {cust} ON {on}"
+            f" WHERE s.{guard[label]} AND {c}.{guard_db[label]} AND {c}.merged_into_id IS NULL AND {c}.ref <> s.ref)")
+        if visible is not None:
+            params.extend(visible[1])
+    # kind 2 (outside the importer's scope) counted apart: the report shows only as many of
+    # them as the importer's allowance of such notices permits (kehu.customers.duplicates).
+    sql = ("WITH " + ", ".join(ctes) + " SELECT u.*, COUNT(*) OVER () AS total,"
+           " SUM(CASE WHEN kind = 2 THEN 1 ELSE 0 END) OVER () AS hidden FROM ("
            + " UNION ALL ".join(parts) + ") u ORDER BY 1, 2, 3 LIMIT %s")
     if postgres:
         # Sorts and hashes of a million rows: in memory, for this transaction only.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")   # its estimates are far off; compiling costs seconds
-    cursor.execute(sql, [limit])
+    cursor.execute(sql, [*params, limit])
     rows = cursor.fetchall()
     total = rows[0][6] if rows else 0
-    return total, [(line, kind, LABELS[label], first_line, ref, name)
-                   for line, kind, label, first_line, ref, name, _total in rows]
+    hidden = int(rows[0][7] or 0) if rows else 0
+    return total, hidden, [(line, kind, LABELS[label], first_line, ref, name)
+                           for line, kind, label, first_line, ref, name, _total, _hidden in rows]
 
 
 class DuplicateSearch:
@@ -159,7 +182,7 @@ class DuplicateSearch:
     def __init__(self, found=None):
         self._found = found
 
-    def result(self) -> tuple[int, list]:
+    def result(self) -> tuple[int, int, list]:
         return self._found
 
     def close(self) -> None:
@@ -179,9 +202,9 @@ class _SideDuplicates(DuplicateSearch):
     connection, say), the search runs on the importing connection before anything is
     written, as for a small file."""
 
-    def __init__(self, stage: CustomerStage, limit: int):
+    def __init__(self, stage: CustomerStage, limit: int, visible: tuple[str, list] | None = None):
         super().__init__()
-        self.stage, self.limit = stage, limit
+        self.stage, self.limit, self.visible = stage, limit, visible
         self._error: BaseException | None = None
         self._side = None
         self._connected = threading.Event()
@@ -197,7 +220,7 @@ class _SideDuplicates(DuplicateSearch):
         if self._error is not None:         # no second connection: search here and now
             self._thread.join()
             self._error = None
-            self._found = stage.duplicates(limit)
+            self._found = stage.duplicates(limit, visible)
             return
         try:
             self._send()
@@ -249,7 +272,7 @@ class _SideDuplicates(DuplicateSearch):
                 cursor.execute(f"ANALYZE {STAGE}")
                 self._side.set_autocommit(False)
                 try:
-                    self._found = _find_duplicates(cursor, self.limit, postgres=True)
+                    self._found = _find_duplicates(cursor, self.limit, postgres=True, visible=self.visible)
                 finally:
                     self._side.rollback()
         except BaseException as exc:  # noqa: BLE001 - handed to the importing thread by result()
@@ -265,7 +288,7 @@ class _SideDuplicates(DuplicateSearch):
         side.ensure_connection()
         return side
 
-    def result(self) -> tuple[int, list]:
+    def result(self) -> tuple[int, int, list]:
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -416,23 +439,27 @@ class CustomerStage:
             self._lines(f"DELETE FROM {STAGE_TAGS} WHERE line {{in_lines}}", lines)
             self.staged -= len(lines)
 
-    def duplicates(self, limit: int) -> tuple[int, list[tuple[int, int, str, int | None, str, str]]]:
-        """How many duplicate warnings there are, and the first ``limit`` of them, ordered by line:
-        ``(line, 0 = in the file | 1 = in the database, label, first line, ref, name)`` (a big file
-        into a big table can have a million; the report keeps the first ones and counts the rest,
-        so only those cross the wire).
+    def duplicates(self, limit: int, visible: tuple[str, list] | None = None
+                   ) -> tuple[int, int, list[tuple[int, int, str, int | None, str, str]]]:
+        """How many duplicate warnings there are, how many of them match only customers outside
+        the importer's scope, and the first ``limit`` of them, ordered by line: ``(line, 0 = in
+        the file | 1 = in the database | 2 = in the database, outside the scope ``visible``,
+        label, first line, ref, name)`` — kind 2 without ref or name (see
+        :func:`_find_duplicates`). A big file into a big table can have a million; the report
+        keeps the first ones and counts the rest, so only those cross the wire.
 
         In the file: the earliest staged row with the same phone, the same
         email, or the same name key and (non-empty) city. In the database:
         the first customer in the customer list's order (name, id), not
         merged into another, whose code differs from the row's, with that
-        phone, email, or name key and city.
+        phone, email, or name key and city — the first the importer may see,
+        if any.
         """
         with transaction.atomic(using=self.connection.alias):   # for the SET LOCAL of the query
             with self.connection.cursor() as cursor:
-                return _find_duplicates(cursor, limit, postgres=self.postgres)
+                return _find_duplicates(cursor, limit, postgres=self.postgres, visible=visible)
 
-    def start_duplicates(self, limit: int) -> DuplicateSearch:
+    def start_duplicates(self, limit: int, visible: tuple[str, list] | None = None) -> DuplicateSearch:
         """:meth:`duplicates`, found meanwhile on a second connection where that pays: on
         PostgreSQL, for a big stage, with the importing connection outside any transaction (so
         that the second one sees the same customers). The caller goes on with the write, which
@@ -440,8 +467,8 @@ class CustomerStage:
         million-row import — and takes :meth:`DuplicateSearch.result` before it commits.
         Elsewhere the search is done here, before returning."""
         if self.postgres and self.staged >= SIDE_MIN_ROWS and not self.connection.in_atomic_block:
-            return _SideDuplicates(self, limit)
-        return DuplicateSearch(self.duplicates(limit))
+            return _SideDuplicates(self, limit, visible)
+        return DuplicateSearch(self.duplicates(limit, visible))
 
     def key_columns_sql(self) -> str:
         """``CREATE TEMPORARY TABLE`` for a copy of the columns the duplicate query reads."""

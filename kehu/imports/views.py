@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.customers.selectors import CustomerFilters
 from kehu.imports.columns import COLUMNS, cell_text, chinese_header, map_headers
-from kehu.imports.exports import csv_chunks, customer_rows, order_rows, write_xlsx
+from kehu.exports.http import export_response
+from kehu.exports.writers import CSV_CONTENT_TYPE, csv_chunks
+from kehu.imports.exports import customer_rows, order_rows
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import SUFFIXES, TableError, open_table
 from kehu.imports.services import ImportUsageError, run_import
@@ -216,7 +217,7 @@ def template_file(request, kind):
     columns = COLUMNS[kind]
     chinese = request.GET.get("lang") == "zh"
     header = [chinese_header(c) if chinese else c.field for c in columns]
-    response = HttpResponse("".join(csv_chunks([header])), content_type="text/csv; charset=utf-8")
+    response = HttpResponse("".join(csv_chunks([header])), content_type=CSV_CONTENT_TYPE)
     name = f"kehu-{kind}{'-zh' if chinese else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -238,17 +239,9 @@ def _date(value):
         return None
 
 
-def _download(rows, *, fmt: str, basename: str):
+def _download(request, rows, *, fmt: str, basename: str):
     stamp = timezone.localdate().strftime("%Y%m%d")
-    if fmt == "xlsx":
-        tmp = tempfile.TemporaryFile()
-        write_xlsx(rows, tmp, title=basename)
-        tmp.seek(0)
-        return FileResponse(tmp, as_attachment=True, filename=f"{basename}-{stamp}.xlsx",
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{basename}-{stamp}.csv"'
-    return response
+    return export_response(request, rows, export=basename, fmt=fmt, filename=f"{basename}-{stamp}", sheet=basename)
 
 
 def clean_ids(values):
@@ -271,7 +264,7 @@ def customer_export(request):
                               region=g.get("region", ""), owner_id=_int(g.get("owner")), team_id=_int(g.get("team")),
                               tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""),
                               ids=tuple(clean_ids(g.getlist("ids"))))
-    return _download(customer_rows(viewer=request.user, filters=filters), fmt=fmt, basename="customers")
+    return _download(request, customer_rows(viewer=request.user, filters=filters), fmt=fmt, basename="customers")
 
 
 @login_required
@@ -282,4 +275,4 @@ def order_export(request):
         raise Http404
     rows = order_rows(viewer=request.user, date_from=_date(g.get("date_from")), date_to=_date(g.get("date_to")),
                       customer_id=_int(g.get("customer")))
-    return _download(rows, fmt=fmt, basename="orders")
+    return _download(request, rows, fmt=fmt, basename="orders")

@@ -6,21 +6,19 @@ of a million scores streams as CSV without holding it in memory; .xlsx goes
 through openpyxl's write-only mode. Headers and group names are in the
 user's language (these files are read by people, not imported again);
 amounts are plain decimals, dates ISO 8601. The CSV and .xlsx writers are
-those of :mod:`kehu.imports.exports` (UTF-8 with a byte-order mark for Excel).
+the shared ones of :mod:`kehu.exports.writers` (UTF-8 with a byte-order mark
+for Excel, formula injection neutralised), and every download is audited.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import tempfile
-from decimal import Decimal
 from typing import Iterable, Iterator
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from kehu.imports.exports import _cell, csv_chunks
+from kehu.exports.http import export_response as audited_export_response
 from kehu.insights.explain import churn_reasons
 from kehu.insights.models import CustomerScore
 
@@ -43,7 +41,7 @@ def _score_columns():
         (_("RFM group"), lambda s: label(s, "rfm_group")),
         (_("R score"), lambda s: s.r_score), (_("F score"), lambda s: s.f_score), (_("M score"), lambda s: s.m_score),
         (_("Revenue"), lambda s: s.revenue), (_("Gross margin"), lambda s: s.gross_margin),
-        (_("Orders"), lambda s: s.orders), (_("Purchase days"), lambda s: s.purchase_days),
+        (pgettext("count", "Orders"), lambda s: s.orders), (_("Purchase days"), lambda s: s.purchase_days),
         (_("First order"), lambda s: s.first_order), (_("Last order"), lambda s: s.last_order),
         (_("Days since last purchase"), lambda s: s.recency_days),
         (_("Probability still active"), lambda s: None if s.p_alive is None else round(s.p_alive, 4)),
@@ -98,36 +96,10 @@ def member_rows(members, run) -> Iterator[list]:
         yield from flush(batch)
 
 
-def _xlsx_cell(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if value is None or isinstance(value, (int, float, dt.date)):
-        return value
-    return str(value)
-
-
-def write_xlsx(rows: Iterable[list], target, *, title: str) -> None:
-    """Rows to .xlsx: amounts and counts as numbers, dates as dates (Excel can sum and sort them)."""
-    import openpyxl
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet(title=title)
-    for row in rows:
-        ws.append([_xlsx_cell(v) for v in row])
-    wb.save(target)
-
-
-def export_response(rows: Iterable[list], *, name: str, fmt: str, sheet: str):
-    """An HTTP download of ``rows`` as ``fmt`` (csv streams; xlsx is built in a
-    temporary file that spills to disk past a few megabytes)."""
+def export_response(request, rows: Iterable[list], *, export: str, name: str, fmt: str, sheet: str,
+                    object_id: int | None = None):
+    """An audited HTTP download of ``rows`` as ``fmt`` (csv streams; xlsx is
+    built in a temporary file that spills to disk past a few megabytes)."""
     stamp = timezone.localdate().isoformat()
-    filename = f"{name}-{stamp}.{fmt}"
-    if fmt == "xlsx":
-        target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        write_xlsx(rows, target, title=sheet[:31])
-        target.seek(0)
-        return FileResponse(target, as_attachment=True, filename=filename,
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = StreamingHttpResponse(csv_chunks([_cell(v) for v in row] for row in rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return audited_export_response(request, rows, export=export, fmt=fmt, filename=f"{name}-{stamp}", sheet=sheet,
+                                   object_id=object_id)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
@@ -160,7 +161,7 @@ class CustomerScore(models.Model):
     # Summary of the orders up to the run's as-of date
     first_order = models.DateField(_("first order"), null=True, blank=True)
     last_order = models.DateField(_("last order"), null=True, blank=True)
-    orders = models.PositiveIntegerField(_("orders"), default=0)
+    orders = models.PositiveIntegerField(pgettext_lazy("count", "orders"), default=0)
     purchase_days = models.PositiveIntegerField(_("purchase days"), default=0)
     revenue = models.DecimalField(_("revenue"), default=0, **MONEY)
     gross_margin = models.DecimalField(_("gross margin"), default=0, **MONEY)

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext as _, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext as _, gettext_lazy, ngettext, pgettext
 
 from kehu.customers.models import Region
 from kehu.insights import charts, selectors
@@ -224,11 +224,11 @@ def overview(request):
              for t in tiers], category_title=_("Value tier"), value_title=_("Revenue"), money=True)
         context["abc_chart"] = charts.group_bars(
             [{"key": g.key, "label": g.label, "value": g.customers} for g in figures["abc_class"] if g.key],
-            category_title=_("ABC class"), value_title=_("Customers"), horizontal=False, height=200)
+            category_title=_("ABC class"), value_title=pgettext("count", "Customers"), horizontal=False, height=200)
     if bins:
         context["clv_chart"] = charts.histogram(
             [{"label": b["label"], "customers": b["bin"].customers} for b in context["bins"]],
-            x_title=_("Predicted lifetime value"), y_title=_("Customers"))
+            x_title=_("Predicted lifetime value"), y_title=pgettext("count", "Customers"))
     return render(request, "insights/overview.html", context)
 
 
@@ -254,11 +254,11 @@ def rfm(request):
         "figures": figures, "groups": groups, "grid": grid,
         "group_chart": charts.group_bars(
             [{"key": g.key, "label": g.label, "value": g.customers, "revenue": float(g.revenue)} for g in groups],
-            category_title=_("RFM group"), value_title=_("Customers"),
+            category_title=_("RFM group"), value_title=pgettext("count", "Customers"),
             tooltip_extra=[("revenue", _("Revenue"), "$,.0f")]) if figures["customers"] else None,
         "heat_chart": charts.heatmap(
             cells, x_title=_("F score (how often)"), y_title=_("R score (how recently)"),
-            value_title=_("Customers"), x_order=scores, y_order=scores[::-1]) if heat else None,
+            value_title=pgettext("count", "Customers"), x_order=scores, y_order=scores[::-1]) if heat else None,
     })
     return render(request, "insights/rfm.html", context)
 
@@ -396,7 +396,7 @@ def migration(request):
         "columns": [str(l) for _k, l in present_to], "rows": rows, "total": sum(matrix.values()),
         "moved": sum(n for (a, b), n in matrix.items() if a != b),
         "chart": charts.heatmap(cells, x_title=_("In analysis #%(id)s") % {"id": run_to.pk},
-                                y_title=_("In analysis #%(id)s") % {"id": run_from.pk}, value_title=_("Customers"),
+                                y_title=_("In analysis #%(id)s") % {"id": run_from.pk}, value_title=pgettext("count", "Customers"),
                                 x_order=[str(l) for _k, l in present_to], y_order=[str(l) for _k, l in present_from],
                                 links=True) if cells else None,
     })
@@ -603,7 +603,8 @@ def scores_export(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SCORE_SORT)
     tiers = selectors.SCORE_SORTS.get(sort, selectors.SCORE_SORTS[selectors.DEFAULT_SCORE_SORT])
     qs = scores_for(request, run, parse_filters(request))
-    return export_response(score_rows(_ordered(qs, tiers)), name=f"customer-scores-{run.pk}", fmt=fmt,
+    return export_response(request, score_rows(_ordered(qs, tiers)), export="value_scores", object_id=run.pk,
+                           name=f"customer-scores-{run.pk}", fmt=fmt,
                            sheet=_("Customer scores"))
 
 
@@ -618,7 +619,8 @@ def churn_export(request):
     sort = request.GET.get("sort", "churn")
     tiers = selectors.SCORE_SORTS["at_risk" if sort == "at_risk" else "churn"]
     qs = scores_for(request, run, parse_filters(request), churn=True)
-    return export_response(score_rows(_ordered(qs, tiers)), name=f"churn-warnings-{run.pk}", fmt=fmt,
+    return export_response(request, score_rows(_ordered(qs, tiers)), export="value_churn", object_id=run.pk,
+                           name=f"churn-warnings-{run.pk}", fmt=fmt,
                            sheet=_("Churn warnings"))
 
 
@@ -634,7 +636,7 @@ def groups_export(request):
         raise Http404
     qs = scores_for(request, run, parse_filters(request))
     figures = selectors.value_figures(qs, threshold=selectors.churn_threshold(run))
-    rows = [[_("Grouping"), _("Group"), _("Customers"), _("Share of customers"), _("Revenue"),
+    rows = [[_("Grouping"), _("Group"), pgettext("count", "Customers"), _("Share of customers"), _("Revenue"),
              _("Share of revenue"), _("Predicted lifetime value")]]
 
     def share(v):
@@ -650,7 +652,8 @@ def groups_export(request):
                      share(cell["customers"] / figures["customers"]) if figures["customers"] else None,
                      cell["revenue"], share(float(cell["revenue"] / total_revenue)) if total_revenue > 0 else None,
                      None])
-    return export_response(rows, name=f"customer-value-groups-{run.pk}", fmt=fmt, sheet=_("Customer value"))
+    return export_response(request, rows, export="value_groups", object_id=run.pk,
+                           name=f"customer-value-groups-{run.pk}", fmt=fmt, sheet=_("Customer value"))
 
 
 @login_required
@@ -678,7 +681,8 @@ def migration_export(request):
         rows.append([str(fl)] + counts + [sum(counts)])
     totals = [sum(matrix.get((fk, tk), 0) for fk, _fl in present_from) for tk, _tl in present_to]
     rows.append([_("Total")] + totals + [sum(totals)])
-    return export_response(rows, name=f"segment-migration-{run_from.pk}-{run_to.pk}-{field}", fmt=fmt,
+    return export_response(request, rows, export="value_migration", object_id=run_to.pk,
+                           name=f"segment-migration-{run_from.pk}-{run_to.pk}-{field}", fmt=fmt,
                            sheet=_("Segment migration"))
 
 
@@ -690,7 +694,8 @@ def segment_export(request, pk):
     segment = segment_get(viewer=request.user, pk=pk)
     members = segment_members(segment=segment, viewer=request.user)
     run = segment_run(segment) if rule_needs_scores(segment) else selectors.latest_run()
-    return export_response(member_rows(members, run), name=f"segment-{segment.pk}", fmt=fmt,
+    return export_response(request, member_rows(members, run), export="segment", object_id=segment.pk,
+                           name=f"segment-{segment.pk}", fmt=fmt,
                            sheet=_("Segment"))
 
 

@@ -28,8 +28,16 @@ def _createuser(args) -> int:
                            display_name=args.name or "", email=args.email or "",
                            is_superuser=args.role == "admin")
     except ValidationError as exc:
+        from django.core.exceptions import FieldDoesNotExist
+
+        from kehu.org.models import User
+
         for field, errors in exc.message_dict.items():
-            print(_("error: %(field)s: %(errors)s") % {"field": field, "errors": " ".join(errors)}, file=sys.stderr)
+            try:  # the field's name in the user's language ("密码", not "password")
+                label = str(User._meta.get_field(field).verbose_name)
+            except FieldDoesNotExist:
+                label = field
+            print(_("error: %(field)s: %(errors)s") % {"field": label, "errors": " ".join(errors)}, file=sys.stderr)
         return 2
     print(_("created user %(username)s (%(role)s)") % {"username": user.username, "role": user.role})
     return 0

@@ -17,7 +17,10 @@ Rules
 - salespeople: their own customers and those shared with them;
 - a share with a team applies to that team's members and the members of its
   subteams; a share changes nothing unless ``can_edit`` is set;
-- inactive or anonymous users: nothing.
+- inactive or anonymous users: nothing;
+- the company-wide audit log (every audit event, exports included) is read
+  by administrators only; the audit entries of one customer are read on that
+  customer's page by whoever may see the customer.
 
 A record you may not see and one that does not exist give the same 404.
 
@@ -124,6 +127,11 @@ class CustomerPolicy:
     @property
     def is_admin(self) -> bool:
         return self.active and (self.viewer.is_superuser or self.role == Role.ADMIN)
+
+    @property
+    def may_read_audit_log(self) -> bool:
+        """The company-wide audit log: administrators only."""
+        return self.is_admin
 
     @cached_property
     def _team(self) -> Team | None:
@@ -233,6 +241,25 @@ class CustomerPolicy:
         if self.change_scope.everything:
             return qs
         return qs.filter(self.change_scope.q(prefix))
+
+    def visible_where_sql(self, connection) -> tuple[str, list] | None:
+        """The condition "the viewer may see this customer" as SQL and parameters for
+        ``connection``, over the customer table under its own name (``customers_customer.
+        owner_id = %s OR …``) — for raw SQL that must tell the visible customers from the
+        others row by row (the import's duplicate query); None when the viewer sees every
+        customer. The same scope as :meth:`visible`, compiled, not restated."""
+        from django.core.exceptions import EmptyResultSet, FullResultSet
+
+        if self.view_scope.everything:
+            return None
+        query = self.visible().query
+        try:
+            sql, params = query.get_compiler(connection=connection).compile(query.where)
+        except EmptyResultSet:      # sees nothing
+            return "1 = 0", []
+        except FullResultSet:
+            return None
+        return sql, list(params)
 
     def can_view(self, customer) -> bool:
         return self.visible().filter(pk=customer.pk).exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +52,11 @@ def user_create(*, username: str, password: str | None, role: str = Role.SALESPE
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         if password:
+            # The same validators as the password pages (settings.AUTH_PASSWORD_VALIDATORS).
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.messages}) from None
             user.set_password(password)
         else:
             user.set_unusable_password()

@@ -52,7 +52,7 @@ class Product(TimeStamped):
 
 
 class OrderStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("order status", "Open")
     CONFIRMED = "confirmed", _("Confirmed")
     DELIVERED = "delivered", _("Delivered")
     CANCELLED = "cancelled", _("Cancelled")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
 from kehu.org.models import Role
+from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
 from kehu.sales.models import Order, OrderLine, Payment, Product, ProductLine
 
@@ -158,9 +159,11 @@ ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "sa
 
 
 def next_order_ref() -> str:
-    last = Order.objects.filter(ref__regex=r"^SO[0-9]{9}$").order_by("-ref").values_list("ref", flat=True).first()
-    n = int(last[2:]) + 1 if last else 1
-    return f"SO{n:09d}"
+    """A new order number ``SO`` + 9 digits, from the order counter (atomic; skips numbers
+    typed by hand: :mod:`kehu.numbering.services`)."""
+    from kehu.numbering.services import next_code
+
+    return next_code("order")
 
 
 def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iterable[dict[str, Any]],
@@ -171,7 +174,8 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     data = dict(data)
-    if not data.get("ref"):
+    numbered = not data.get("ref")
+    if numbered:
         data["ref"] = next_order_ref()
     built = build_lines(lines)
     order = Order(customer=customer, **data)
@@ -179,7 +183,8 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     order.cost = sum((ln.cost for ln in built), Decimal("0"))
     with transaction.atomic():
         order.full_clean()
-        order.save()
+        save_numbered(order, series="order" if numbered else None,
+                      taken=_("An order with this number already exists."))
         for ln in built:
             ln.order = order
         OrderLine.objects.bulk_create(built)

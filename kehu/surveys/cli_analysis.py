@@ -170,6 +170,7 @@ def print_table(r: dict) -> None:
 
 
 def _report(args) -> int:
+    from kehu.exports.audit import export_audit_finish, export_audit_start
     from kehu.surveys.report import report_pdf
 
     found = _setup(args)
@@ -177,11 +178,14 @@ def _report(args) -> int:
         return 2
     survey, wave, actor = found
     language = _language(args)
+    event = export_audit_start(actor=actor, export="survey_report", fmt="pdf", via="cli", object_id=survey.pk,
+                               filters={"wave": wave.name if wave else "", "language": language})
     pdf = report_pdf(viewer=actor, survey=survey, wave=wave, language=language)
     try:
         Path(args.pdf).write_bytes(pdf)
     except OSError as exc:
         _err(_("error: cannot write %(file)s: %(error)s") % {"file": args.pdf, "error": exc.strerror or exc})
         return 2
+    export_audit_finish(event, rows=None)
     print(_("Wrote the report of survey %(code)s to %(file)s.") % {"code": survey.code, "file": args.pdf})
     return 0

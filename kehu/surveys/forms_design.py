@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.surveys import definitions as defs
 from kehu.surveys import texts
@@ -138,8 +139,8 @@ class ConstructForm(BilingualForm):
 
 
 class PathForm(forms.Form):
-    source = forms.ChoiceField(label=_("From"))
-    target = forms.ChoiceField(label=_("To"))
+    source = forms.ChoiceField(label=pgettext_lazy("path", "From"))
+    target = forms.ChoiceField(label=pgettext_lazy("path", "To"))
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
@@ -220,7 +221,7 @@ class Question(models.Model):
 class WaveStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     OPEN = "open", _("Open for answers")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("wave status", "Closed")
 
 
 class Wave(TimeStamped):
@@ -445,7 +446,7 @@ class ImprovementAction(TimeStamped):
                                related_name="improvement_actions")
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
                                   related_name="improvement_actions")
-    title = models.CharField(_("action"), max_length=200)
+    title = models.CharField(pgettext_lazy("improvement", "action"), max_length=200)
     description = models.TextField(_("description"), blank=True, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="improvement_actions")

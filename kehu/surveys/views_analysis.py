@@ -10,8 +10,6 @@ designers manage benchmarks (the services check again).
 
 from __future__ import annotations
 
-import csv
-import io
 
 from django import forms
 from django.contrib import messages
@@ -22,8 +20,10 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
+from kehu.exports.audit import export_audit_finish, export_audit_start
+from kehu.exports.http import export_tables_response
 from kehu.surveys import analysis, charts, selectors, texts
 from kehu.surveys.models import Benchmark, Survey
 from kehu.surveys.navigation import survey_tabs
@@ -137,7 +137,7 @@ def _export_tables(r: dict) -> list[tuple[str, list[str], list[list]]]:
         tables.append((_("Breakdowns"), [_("By"), _("Group"), _("Respondents"), _("Index"),
                                          _("Satisfaction rate (%)"), _("NPS")], rows))
     if r["model"] and "paths" in r["model"]:
-        tables.append((_("Paths"), [_("Path"), _("Coefficient"), _("Low"), _("High")],
+        tables.append((_("Paths"), [_("Path"), _("Coefficient"), pgettext("interval", "Low"), pgettext("interval", "High")],
                        [[k, p["coefficient"], p.get("low"), p.get("high")] for k, p in r["model"]["paths"].items()]))
         tables.append((_("Constructs"), [_("Construct"), _("Index"), "R²", "Cronbach α", _("Composite reliability"),
                                          "AVE"],
@@ -158,33 +158,8 @@ def results_export(request, pk):
     fmt = request.GET.get("format", "xlsx")
     name = f"{survey.code}-{(wave.name if wave else 'results')}".replace(" ", "_")
     tables = _export_tables(r)
-    if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese correctly
-        writer = csv.writer(out)
-        for title, header, rows in tables:
-            writer.writerow([title])
-            writer.writerow(header)
-            writer.writerows(rows)
-            writer.writerow([])
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
-        return response
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, header, rows in tables:
-        ws = wb.create_sheet(title[:31])
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
-    return response
+    return export_tables_response(request, tables, export="survey_results", fmt="csv" if fmt == "csv" else "xlsx",
+                                  filename=name, object_id=survey.pk)
 
 
 # --------------------------------------------------------------------------
@@ -295,7 +270,10 @@ def report_download(request, pk):
 
     survey = _survey(request, pk)
     wave = _wave(request, survey)
+    event = export_audit_start(actor=request.user, export="survey_report", fmt="pdf", via="web",
+                               filters={k: v for k, v in request.GET.items()}, object_id=survey.pk)
     pdf = report_pdf(viewer=request.user, survey=survey, wave=wave, language=translation.get_language())
+    export_audit_finish(event, rows=None)
     name = f"{survey.code}-{wave.name if wave else 'report'}".replace(" ", "_")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.pdf")

@@ -30,9 +30,16 @@ def navigation(request):
         ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),
     ]
-    if not policy_for(user).can_create:
+    policy = policy_for(user)
+    if not policy.can_create:
         # read-only roles (analysts, marketing) may not import
         items = [item for item in items if item[0] != "import"]
+    if policy.is_admin:
+        items.append(("security", _("Sign-ins"), "security"))
+    if policy.may_read_audit_log:
+        items.append(("audit", _("Audit log"), "audit_log"))
+    if policy.is_admin:
+        items.append(("backups", _("Backups"), "backup_list"))
     nav = []
     for key, label, name in items:
         if label is None:

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from kehu.web import charts
@@ -7,8 +6,6 @@ from kehu.web.views import account, anniversaries, contacts, customers, dashboar
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
     path("", dashboard.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", account.set_language, name="set_language"),
     path("me/", account.profile, name="profile"),
     path("me/tokens/new/", account.token_create, name="token_create"),

@@ -543,3 +543,140 @@ def test_saved_views_are_only_their_owners(org, api_as, role):
         assert r.status_code == 200
     else:
         assert_error(r, 404, "not_found")
+
+
+# -- Security (kehu/accounts): lockouts, unlock and the sign-in record are for administrators only ------
+
+SECURITY_OPS = [
+    ("GET lockouts", lambda api: api.get("/security/lockouts"), 200),
+    ("GET sign-ins", lambda api: api.get("/security/sign-ins"), 200),
+    ("POST unlock", lambda api: api.post("/security/unlock", {"username": "sales_n1"}), 200),
+]
+SECURITY_ADMINS = {"admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SECURITY_OPS, ids=[o[0] for o in SECURITY_OPS])
+def test_security(org, api_as, role, op):
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)))
+    if role in SECURITY_ADMINS:
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+
+
+def test_security_needs_authentication(org, anon):
+    for _name, call, _ok in SECURITY_OPS:
+        assert_error(call(anon), 401, "unauthorized")
+
+# The company-wide audit log (exports and changes): administrators only, 403 for everyone else.
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_log(org, api_as, role):
+    from kehu.exports.audit import export_audit_start
+
+    export_audit_start(actor=org.users.sales_n1, export="customers", fmt="csv", via="web")
+    response = api_as(getattr(org.users, role)).get("/audit-events", {"action": "export"})
+    if role == "admin":
+        assert response.status_code == 200
+        assert [e["entity"] for e in response.json()["items"]] == ["customers"]
+    else:
+        assert_error(response, 403, "forbidden")
+
+
+# -- duplicate warnings: named only within the caller's scope (issue 13, item 1) --------------
+
+@pytest.fixture
+def _no_notice_counts():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - READ_ONLY))
+def test_import_preview_names_only_visible_duplicates(org, customers, client_for, role, settings, tmp_path,
+                                                      _no_notice_counts):
+    """A customer file with the phones and e-mail of n1's and e1's customers: the preview names
+    the ones the importer may see and marks the others anonymously (no code, no name)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from kehu.imports.models import ImportRun
+
+    settings.MEDIA_ROOT = tmp_path
+    content = ("ref,name,type,phone,email\r\nZ1,甲,企业,138 0013 8001,\r\nZ2,乙,企业,139 0013 9003,\r\n"
+               "Z3,丙,企业,,buyer@huadong.example\r\n").encode()
+    client = client_for(getattr(org.users, role))
+    response = client.post(reverse("import_start"), {"kind": "customers", "file": SimpleUploadedFile("c.csv", content)})
+    assert response.status_code == 302
+    run = ImportRun.objects.get(user=getattr(org.users, role))
+    page = client.get(response["Location"]).content.decode()
+    stored = str(run.report)
+    for key, line_numbers in (("n1", [2]), ("e1", [3, 4])):
+        customer = getattr(customers, key)
+        warnings = [w for w in run.report["warnings"] if w[0] in line_numbers]
+        assert len(warnings) == len(line_numbers)
+        if key in VISIBLE[role]:
+            assert all(customer.ref in w[2] and customer.name in w[2] for w in warnings)
+            assert customer.name in page
+        else:
+            assert all("a customer you may not see" in w[2] for w in warnings)
+            assert customer.ref not in stored and customer.name not in stored
+            assert customer.ref not in page and customer.name not in page
+    assert run.warning_count == 3
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - READ_ONLY))
+def test_create_form_duplicates_within_the_allowance(org, customers, client_for, role, settings, _no_notice_counts):
+    """The create form names every matching customer (the documented exception), a customer
+    outside the caller's scope costing one notice of the hourly allowance; once it is used up
+    the form says so instead."""
+    from django.urls import reverse
+
+    settings.KEHU_DUPLICATE_NOTICES_PER_HOUR = 1
+    client = client_for(getattr(org.users, role))
+
+    def check():
+        return client.post(reverse("customer_create"), {
+            "kind": "organization", "name": "查重测试", "ref": "", "owner": "", "phone": "139 0013 9003",
+            "email": "", "city": "", "lifecycle_stage": "reserve", "tags": ""})
+
+    for attempt in range(2):
+        html = check().content.decode()
+        if "e1" in VISIBLE[role] or attempt == 0:
+            assert 'data-testid="duplicates"' in html and customers.e1.ref in html
+        else:
+            assert 'data-testid="duplicates"' not in html and customers.e1.ref not in html
+            assert "at most 1 an hour" in html
+
+
+# -- Backups (/backups): administrators only ------------------------------------------------
+
+BACKUP_OPS = [
+    ("GET backups", lambda api, b: api.get("/backups"), 200),
+    ("GET backup", lambda api, b: api.get(f"/backups/{b.pk}"), 200),
+    ("GET download", lambda api, b: api.get(f"/backups/{b.pk}/download"), 200),
+    ("DELETE backup", lambda api, b: api.delete(f"/backups/{b.pk}"), 204),
+    ("POST backup", lambda api, b: api.post("/backups", {}), 202),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", BACKUP_OPS, ids=[o[0] for o in BACKUP_OPS])
+def test_backups_are_for_administrators_only(org, api_as, role, op, settings, tmp_path, monkeypatch):
+    from kehu.backup import services
+    from kehu.backup.models import Backup
+
+    settings.KEHU_BACKUP_DIR = tmp_path
+    monkeypatch.setattr(services, "backup_enqueue", lambda backup: None)  # the archive itself: tests/backup
+    backup = Backup.objects.create(filename="kehu-backup-test.tar.gz", status="succeeded", size=3)
+    (tmp_path / backup.filename).write_bytes(b"abc")
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), backup)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        assert Backup.objects.count() == 1 and (tmp_path / backup.filename).exists()

@@ -50,8 +50,8 @@ def _spy_searches(monkeypatch) -> list:
     started = []
     real = CustomerStage.start_duplicates
 
-    def spy(self, limit):
-        search = real(self, limit)
+    def spy(self, limit, visible=None):
+        search = real(self, limit, visible)
         started.append(type(search).__name__)
         return search
 
@@ -94,10 +94,10 @@ def test_a_failed_search_writes_nothing(org, customers, tmp_path, monkeypatch):
     monkeypatch.setattr(staging, "SIDE_MIN_ROWS", 1)
     real = staging._find_duplicates
 
-    def failing(cursor, limit, *, postgres):
+    def failing(cursor, limit, *, postgres, visible=None):
         if threading.current_thread().name == "kehu-import-duplicates":
             raise OperationalError("the search went wrong")
-        return real(cursor, limit, postgres=postgres)
+        return real(cursor, limit, postgres=postgres, visible=visible)
 
     monkeypatch.setattr(staging, "_find_duplicates", failing)
     with pytest.raises(OperationalError, match="the search went wrong"):

@@ -234,3 +234,88 @@ def test_value_lists_never_show_another_teams_customers(client_for, org, custome
     html = client.get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
     assert 'data-testid="value-panel"' in html
     assert client.get(reverse("customer_detail", args=[customers.e1.pk])).status_code == 404
+
+
+# -- Sign-in and security pages (kehu/accounts) --------------------------------------------------------
+
+ACCOUNT_PAGES = ["profile", "password_change"]  # every signed-in user
+ADMIN_PAGES = ["security", "totp_setup"]  # administrators only
+PUBLIC_PAGES = ["login", "password_reset", "password_reset_done", "password_reset_complete"]
+
+
+def test_sign_in_pages_need_a_login_or_are_public(client, org):
+    for name in ACCOUNT_PAGES + ADMIN_PAGES:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+    for name in PUBLIC_PAGES:
+        assert client.get(reverse(name)).status_code == 200, name
+    for name, data in (("security_unlock", {"username": "x"}), ("totp_disable", {"password": "x"})):
+        response = client.post(reverse(name), data)
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "sales_n1"])
+def test_sign_in_pages_per_role(client_for, org, role):
+    client = client_for(getattr(org.users, role))
+    for name in ACCOUNT_PAGES:
+        assert client.get(reverse(name)).status_code == 200, (role, name)
+    expected = 200 if role == "admin" else 403
+    for name in ADMIN_PAGES:
+        assert client.get(reverse(name)).status_code == expected, (role, name)
+    assert client.post(reverse("security_unlock"), {"username": "x"}).status_code == (302 if role == "admin" else 403)
+    nav = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("security")}"' in nav) is (role == "admin"), role
+
+
+AUDIT_ROLES = ["admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing",
+               "east_manager", "sales_n1", "sales_n1b", "sales_e1"]
+
+
+@pytest.mark.parametrize("role", AUDIT_ROLES)
+def test_audit_log_page_per_role(client_for, org, customers, role):
+    """The company-wide audit log (exports and changes): administrators only, 403 for everyone else."""
+    from kehu.exports.audit import export_audit_start
+
+    export_audit_start(actor=org.users.sales_e1, export="customers", fmt="csv", via="web", filters={"q": XSS})
+    client = client_for(getattr(org.users, role))
+    response = client.get(reverse("audit_log"))
+    if role == "admin":
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "sales_e1" in body and XSS not in body and "&lt;script&gt;" in body
+    else:
+        assert response.status_code == 403
+
+
+BACKUP_PAGES = [("get", "backup_list", []), ("get", "backup_table", []), ("post", "backup_create", []),
+                ("get", "backup_download", ["pk"]), ("get", "backup_delete", ["pk"]), ("post", "backup_delete", ["pk"])]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_backup_pages_are_for_administrators_only(client_for, org, role, settings, tmp_path, monkeypatch):
+    from kehu.backup import services
+    from kehu.backup.models import Backup
+
+    settings.KEHU_BACKUP_DIR = tmp_path
+    monkeypatch.setattr(services, "backup_enqueue", lambda backup: None)
+    backup = Backup.objects.create(filename="kehu-backup-test.tar.gz", status="succeeded", size=3)
+    (tmp_path / backup.filename).write_bytes(b"abc")
+    client = client_for(getattr(org.users, role))
+    home = client.get(reverse("home")).content.decode()
+    assert (reverse("backup_list") in home) == (role == "admin")
+    for method, name, args in BACKUP_PAGES:
+        url = reverse(name, args=[backup.pk] if args else [])
+        status = getattr(client, method)(url).status_code
+        if role == "admin":
+            assert status in (200, 302), (name, method, status)
+        else:
+            assert status == 403, (role, name, method, status)
+    assert (tmp_path / backup.filename).exists() == (role != "admin")
+
+
+def test_backup_pages_need_a_login(client):
+    for name in ("backup_list", "backup_table"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact
 from kehu.engagement.models import Channel, Interaction
@@ -43,8 +44,8 @@ class InteractionFilterForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), required=False,
                                 choices=[("", _("All channels"))] + list(Channel.choices))
     user = forms.TypedChoiceField(label=_("Logged by"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput())
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)

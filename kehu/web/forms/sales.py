@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.sales.models import Order, Product, ProductLine
 from kehu.web.forms.customers import DateInput, ServiceModelForm
@@ -153,5 +154,5 @@ class ProductLineForm(ServiceModelForm):
 
 class OrderFilterForm(forms.Form):
     q = forms.CharField(label=_("Order number"), required=False, max_length=60)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput())

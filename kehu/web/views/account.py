@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kehu.accounts.views import security_context
 from kehu.org.models import ApiToken
 from kehu.org.services import token_create as token_create_service
 from kehu.org.services import token_revoke as token_revoke_service
@@ -52,6 +53,8 @@ def _profile_context(request, language_form=None, token_form=None):
         "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
         # The raw token exists only in this one response: it is popped from the session.
         "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+        # password and two-step sign-in (kehu/accounts)
+        **security_context(user),
     }
 
 

@@ -25,8 +25,10 @@ from kehu.customers.services import (
     customer_share as customer_share_service,
     customer_unshare as customer_unshare_service,
     customer_update,
+    duplicate_q,
     find_duplicates,
 )
+from kehu.customers.duplicates import DuplicateNoticeLimit
 from kehu.engagement.models import Interaction, Task
 from kehu.engagement.selectors import customer_open_tasks, customer_timeline
 from kehu.org.models import Role, User
@@ -149,11 +151,6 @@ def customer_count(request):
 
 # -- create / edit / delete ------------------------------------------------------
 
-def _duplicates_for_display(policy, dups):
-    visible_ids = set(policy.visible().filter(pk__in=[d.pk for d in dups]).values_list("pk", flat=True))
-    return [{"customer": d, "visible": d.pk in visible_ids} for d in dups]
-
-
 @login_required
 def customer_create(request):
     policy = policy_for(request.user)
@@ -166,12 +163,16 @@ def customer_create(request):
             data = form.service_data()
             if not data.get("ref"):
                 data.pop("ref", None)
+            limited = False
             if not form.cleaned_data.get("create_anyway"):
-                dups = list(find_duplicates(name=data.get("name", ""), phone=data.get("phone", ""),
-                                            email=data.get("email", ""), city=data.get("city", "")))
-                if dups:
-                    duplicates = _duplicates_for_display(policy, dups)
-            if duplicates is None:
+                try:
+                    duplicates = find_duplicates(viewer=request.user, name=data.get("name", ""),
+                                                 phone=data.get("phone", ""), email=data.get("email", ""),
+                                                 city=data.get("city", "")) or None
+                except DuplicateNoticeLimit as exc:
+                    form.add_error(None, str(exc))
+                    limited = True
+            if duplicates is None and not limited:
                 try:
                     customer = customer_create_service(actor=request.user, data=data, tags=form.tag_list())
                 except ValidationError as exc:
@@ -249,6 +250,8 @@ def _merge_summary(keep: Customer, drop: Customer) -> dict:
         "interactions": drop.interactions.count(),
         "orders": Order.objects.filter(customer=drop).count(),
         "anniversaries": drop.anniversaries.count(),
+        "tasks": Task.objects.filter(customer=drop).count(),
+        "responses": drop.survey_responses.count(),
         "shares": drop.shares.count(),
         "tags": [t.name for t in drop.tags.all()],
         "filled": filled,
@@ -285,8 +288,9 @@ def customer_merge(request, pk):
     candidates = []
     if q:
         candidates = list(changeable.filter(selectors.search_q(q)).order_by(*selectors.SORTS["name"])[:20])
-    dups = find_duplicates(name=keep.name, phone=keep.phone, email=keep.email, city=keep.city, exclude_id=keep.pk)
-    suggested = list(changeable.filter(pk__in=[d.pk for d in dups]).order_by(*selectors.SORTS["name"]))
+    same = duplicate_q(name=keep.name, phone=keep.phone, email=keep.email, city=keep.city)
+    suggested = [] if same is None else list(
+        changeable.filter(same, merged_into__isnull=True).order_by(*selectors.SORTS["name"])[:10])
     return render(request, "web/customers/merge.html", {
         "nav_active": "customers", "title": _("Merge into %(name)s") % {"name": keep.name},
         "keep": keep, "q": q, "candidates": candidates, "suggested": suggested,

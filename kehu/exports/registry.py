@@ -1,0 +1,46 @@
+"""Every export of Kehu's data, in one list.
+
+The audit page names an export by its label; the tests walk this list (and
+the URL patterns and the ``kehu`` commands) so that an export added later
+cannot skip the shared writers or the audit record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+@dataclass(frozen=True)
+class Export:
+    key: str
+    label: object
+    url_name: str = ""  # the page's download, when there is one
+    command: str = ""  # the ``kehu`` command, when there is one
+    table: bool = True  # a CSV/.xlsx table (False: a PDF report, audited but not a spreadsheet)
+
+
+EXPORTS: dict[str, Export] = {e.key: e for e in (
+    Export("customers", pgettext_lazy("export", "Customers"), url_name="customer_export",
+           command="kehu export customers"),
+    Export("orders", pgettext_lazy("export", "Orders"), url_name="order_export", command="kehu export orders"),
+    Export("value_scores", _("Customer scores"), url_name="value_scores_export"),
+    Export("value_churn", _("Churn warnings"), url_name="value_churn_export"),
+    Export("value_groups", _("Customer value groups"), url_name="value_groups_export"),
+    Export("value_migration", _("Segment migration"), url_name="value_migration_export"),
+    Export("segment", pgettext_lazy("export", "Segment members"), url_name="segment_export"),
+    Export("survey_results", _("Survey results"), url_name="survey_results_export"),
+    Export("survey_report", _("CSI report"), url_name="survey_report_pdf", command="kehu survey report --pdf",
+           table=False),
+)}
+
+#: Downloads that are not exports of customer data: a survey's own definition
+#: (questions, as its designer wrote them) and the empty import templates.
+NOT_DATA_EXPORTS = {"survey_export", "import_template"}
+
+
+def export_label(key: str) -> str:
+    export = EXPORTS.get(key)
+    return str(export.label) if export else key

@@ -1,6 +1,6 @@
 """Adds the v1 routers to :data:`kehu.api.router.api`."""
 
-from kehu.api import anniversaries, contacts, customers, interactions, me, orders, products, tasks
+from kehu.api import anniversaries, contacts, customers, interactions, lists, me, orders, products, tasks
 from kehu.api.router import api
 from kehu.audit import api as audit_api
 from kehu.surveys import api_analysis as survey_analysis
@@ -21,6 +21,9 @@ api.add_router("/product-lines", products.lines_router)
 api.add_router("/orders", orders.router)
 api.add_router("/me", me.router)
 api.add_router("/tasks", tasks.router)
+api.add_router("/saved-views", lists.views_router)
+api.add_router("/lists", lists.router)
+api.add_router("/search", lists.search_router)
 api.add_router("/surveys", survey_definitions.router)
 api.add_router("/survey-templates", survey_definitions.templates_router)
 api.add_router("/surveys", survey_analysis.router)

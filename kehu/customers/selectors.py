@@ -41,6 +41,7 @@ class CustomerFilters:
     user_status: str = ""
     loyalty_level: str = ""
     preferred_channel: str = ""
+    ids: tuple[int, ...] = ()  # only these rows (a list's selection, kehu.web.lists)
     extra: dict = field(default_factory=dict)
 
 
@@ -119,6 +120,8 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
             qs = qs.filter(**{name: getattr(f, name)})
     if f.tag:
         qs = qs.filter(tags__name=f.tag)
+    if f.ids:
+        qs = qs.filter(pk__in=list(f.ids))
     return qs.select_related("owner")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -244,6 +244,16 @@ def _download(request, rows, *, fmt: str, basename: str):
     return export_response(request, rows, export=basename, fmt=fmt, filename=f"{basename}-{stamp}", sheet=basename)
 
 
+def clean_ids(values):
+    """A list's selection (``ids=``), as the list machinery reads it."""
+    from kehu.web.lists import clean_ids as _clean
+
+    try:
+        return _clean(values)
+    except ValidationError:
+        raise Http404 from None
+
+
 @login_required
 def customer_export(request):
     g = request.GET
@@ -252,7 +262,8 @@ def customer_export(request):
         raise Http404
     filters = CustomerFilters(q=g.get("q", ""), kind=g.get("kind", ""), stage=g.get("stage", ""),
                               region=g.get("region", ""), owner_id=_int(g.get("owner")), team_id=_int(g.get("team")),
-                              tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""))
+                              tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""),
+                              ids=tuple(clean_ids(g.getlist("ids"))))
     return _download(request, customer_rows(viewer=request.user, filters=filters), fmt=fmt, basename="customers")
 
 

@@ -48,4 +48,6 @@ def navigation(request):
             nav.append({"key": key, "label": label, "url": reverse(name)})
         except NoReverseMatch:
             continue
-    return {"nav_items": nav}
+    from kehu.web.search import quick_create_items
+
+    return {"nav_items": nav, "quick_create": quick_create_items(user)}

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from kehu.web import charts
-from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, orders, products, tasks
+from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, lists, orders, products, tasks
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
@@ -51,6 +51,13 @@ urlpatterns = [
     path("products/lines/", products.product_line_list, name="product_line_list"),
     path("products/lines/new/", products.product_line_create, name="product_line_create"),
     path("products/lines/<int:pk>/edit/", products.product_line_edit, name="product_line_edit"),
+    # the shared list tools (kehu/web/lists.py)
+    path("lists/<str:list_name>/bulk/", lists.bulk, name="list_bulk"),
+    path("lists/<str:list_name>/views/new/", lists.saved_view_create, name="saved_view_create"),
+    path("views/", lists.saved_views, name="saved_views"),
+    path("views/<int:pk>/rename/", lists.saved_view_rename, name="saved_view_rename"),
+    path("views/<int:pk>/delete/", lists.saved_view_delete, name="saved_view_delete"),
+    path("search/", lists.search, name="global_search"),
     # vega, vega-lite and vega-embed for the charts, served from here (kehu/web/charts.py)
     path("charts/vega-<str:version>.js", charts.bundle_view, name="vega_bundle"),
 ]

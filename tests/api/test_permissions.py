@@ -518,6 +518,42 @@ def test_personal_data_masked_exactly_for_those_who_may_not_change(org, world, a
         assert items[customer.pk]["phone"] == expected, (role, target)
 
 
+# -- the list tools (kehu/web/lists.py): bulk actions row by row, saved views ----------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bulk_actions_change_exactly_what_the_caller_may_change(org, world, api_as, role):
+    from kehu.customers.models import Customer
+
+    ids = {t: getattr(world, t).customer.pk for t in ("n1", "e1")}
+    r = api_as(getattr(org.users, role)).post("/lists/customers/bulk",
+                                              {"action": "tag", "ids": list(ids.values()), "value": "bulk-matrix"})
+    if role in READ_ONLY:
+        assert_error(r, 422, "validation_error")
+        ok = set()
+    else:
+        assert r.status_code == 200, r.content
+        rows = {row["id"]: row for row in r.json()["rows"]}
+        ok = {t for t, pk in ids.items() if rows[pk]["ok"]}
+        for t, pk in ids.items():
+            if t not in VISIBLE[role]:
+                assert rows[pk]["error"] == "Not found."  # the same as a row that does not exist
+    assert ok == (set() if role in READ_ONLY else VISIBLE[role])
+    tagged = {t for t, pk in ids.items() if Customer.objects.get(pk=pk).tags.filter(name="bulk-matrix").exists()}
+    assert tagged == ok
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_saved_views_are_only_their_owners(org, api_as, role):
+    from kehu.web.models import SavedView
+
+    view = SavedView.objects.create(user=org.users.sales_n1, list_name="customers", name="mine", query="stage=lost")
+    r = api_as(getattr(org.users, role)).get(f"/saved-views/{view.pk}")
+    if role == "sales_n1":
+        assert r.status_code == 200
+    else:
+        assert_error(r, 404, "not_found")
+
+
 # -- Security (kehu/accounts): lockouts, unlock and the sign-in record are for administrators only ------
 
 SECURITY_OPS = [

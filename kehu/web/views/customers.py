@@ -42,6 +42,7 @@ from kehu.sales.models import Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
+from kehu.web.lists import list_context
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, is_partial, paginate
 
 RESULTS_TARGET = "customer-results"
@@ -82,17 +83,17 @@ def _behaviour_filters(filters) -> list[dict]:
     return out
 
 
-def _columns(sort: str) -> list[dict]:
-    """Table headers; sortable ones link to their ascending order, or to the
+def _columns(sort: str, shown: list[str]) -> list[dict]:
+    """Table headers of the columns shown (the list machinery's column
+    chooser); sortable ones link to their ascending order, or to the
     descending order when already sorted ascending by them."""
-    cols = [
-        ("ref", _("Code")), ("name", _("Name")), (None, _("Type")), (None, _("Stage")),
-        (None, _("City")), (None, _("Phone")), (None, _("Owner")), ("updated", _("Updated")),
-    ]
+    from kehu.web.lists import get_spec
+
     out = []
-    for i, (key, label) in enumerate(cols):
+    for i, col in enumerate(c for c in get_spec("customers").columns if c.key in shown):
+        key = col.sort
         state = "asc" if sort == key else "desc" if key and sort == "-" + key else ""
-        out.append({"label": label, "next": ("-" + key if state == "asc" else key) if key else None,
+        out.append({"key": col.key, "label": col.label, "next": ("-" + key if state == "asc" else key) if key else None,
                     "state": state, "hide_sm": i >= 2})
     return out
 
@@ -133,9 +134,11 @@ def customer_list(request):
         "filtered": filtered,
         "can_create": policy.can_create,
         "can_reassign": _may_reassign(policy),
-        "columns": _columns(sort),
     }
-    if is_partial(request) and request.htmx.target == RESULTS_TARGET:
+    partial = is_partial(request) and request.htmx.target == RESULTS_TARGET
+    context.update(list_context(request, "customers", partial=partial))
+    context["columns"] = _columns(sort, context["shown_cols"])
+    if partial:
         response = render(request, "web/customers/_results.html", context)
     else:
         context.update({

@@ -19,8 +19,13 @@ from kehu.engagement.services import interaction_delete as interaction_delete_se
 from kehu.engagement.services import interaction_log, interaction_update
 from kehu.org.policies import policy_for
 from kehu.web.forms.engagement import InteractionFilterForm, InteractionForm
+from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, changeable_customer_ids, next_url, paginate
 from kehu.web.views.customers import filter_users, timeline_context
+
+
+# the sorts the list offers (kehu.web.lists): each a keyset ordering ending in id
+INTERACTION_SORTS = {"-when": ("-occurred_at", "-id"), "when": ("occurred_at", "id")}
 
 
 @login_required
@@ -40,10 +45,14 @@ def interaction_list(request):
         if d.get("date_to"):
             end = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time())
             qs = qs.filter(occurred_at__lt=timezone.make_aware(end, tz))
-    page = paginate(request, qs, ("-occurred_at", "-id"))
+    sort = chosen_sort(request, INTERACTION_SORTS, "-when")
+    page = paginate(request, qs, INTERACTION_SORTS[sort])
     return render(request, "web/interactions/list.html", {
-        "nav_active": "interactions", "title": _("Interactions"), "form": form, "page": page,
+        "nav_active": "interactions", "title": _("Interactions"), "form": form, "page": page, "sort": sort,
         "changeable": changeable_customer_ids(policy, {it.customer_id for it in page.items}),
+        "filtered": form.is_bound and any(v for k, v in request.GET.items() if k not in ("per", "sort", "cursor", "cols")),
+        "can_create": not policy.change_scope.nothing,
+        **list_context(request, "interactions"),
     })
 
 

@@ -19,7 +19,16 @@ from kehu.sales.services import order_update, order_warnings, payment_record
 from kehu.web.forms.sales import (
     OrderFilterForm, OrderForm, OrderLineEditFormSet, OrderLineFormSet, PaymentForm, line_initial,
 )
+from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, int_or_none, paginate
+
+
+# the sorts the list offers (kehu.web.lists): each a keyset ordering ending in id
+ORDER_SORTS = {
+    "-date": ("-order_date", "-id"), "date": ("order_date", "id"),
+    "ref": ("ref", "id"), "-ref": ("-ref", "-id"),
+    "amount": ("amount", "id"), "-amount": ("-amount", "-id"),
+}
 
 
 @login_required
@@ -39,9 +48,14 @@ def order_list(request):
             qs = qs.filter(order_date__gte=d["date_from"])
         if d.get("date_to"):
             qs = qs.filter(order_date__lte=d["date_to"])
-    page = paginate(request, qs, ("-order_date", "-id"))
+    sort = chosen_sort(request, ORDER_SORTS, "-date")
+    page = paginate(request, qs, ORDER_SORTS[sort])
     return render(request, "web/orders/list.html", {
         "nav_active": "orders", "title": _("Orders"), "form": form, "page": page, "customer": customer,
+        "sort": sort, "filtered": bool(request.GET.get("q") or request.GET.get("date_from")
+                                        or request.GET.get("date_to")),
+        "can_create": not policy_for(request.user).change_scope.nothing,
+        **list_context(request, "orders"),
     })
 
 

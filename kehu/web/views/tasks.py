@@ -20,6 +20,7 @@ from kehu.engagement.services import task_cancel, task_complete, task_create, ta
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier
 from kehu.web.forms.tasks import TaskCancelForm, TaskCompleteForm, TaskFilterForm, TaskForm
+from kehu.web.lists import list_context
 from kehu.web.views.common import add_service_errors, next_url, paginate
 
 # Keyset orderings per sort; tasks without a due date come last whichever way
@@ -51,6 +52,7 @@ def task_list(request):
     return render(request, "web/tasks/list.html", {
         "nav_active": "tasks", "title": _("Tasks"), "form": form, "page": page, "filters": f,
         "today": today, "overdue_actions": actions,
+        **list_context(request, "tasks"),
     })
 
 

@@ -79,3 +79,11 @@ document.addEventListener("click", function (e) {
   var field = document.getElementById(el.getAttribute("data-fill-target"));
   if (field) { field.value = el.getAttribute("data-fill-value"); }
 });
+// List tools: the header checkbox ticks every row of the page.
+document.addEventListener("change", function (e) {
+  var all = e.target.closest("input[data-select-all]");
+  if (!all) { return; }
+  document.querySelectorAll("input[name=ids][form='" + all.getAttribute("data-select-all") + "']").forEach(function (box) {
+    box.checked = all.checked;
+  });
+});

@@ -1,0 +1,393 @@
+"""The shared list machinery: one mechanism every record list uses.
+
+A list registers a :class:`ListSpec` (its name, columns, the rows the viewer
+may pick and the bulk actions it offers). From that one description the
+machinery gives every list the same tools:
+
+- columns the user may show or hide (``cols`` in the URL, kept in a saved view);
+- saved views (:class:`kehu.web.models.SavedView`): a user's named query
+  strings — filters and sort, never the page cursor — for one list;
+- bulk actions on the rows ticked, each row changed through the record's own
+  service, so the visibility policy (:mod:`kehu.org.policies`) decides every
+  row: a row the user may not see is reported as not found, one they may see
+  but not change is refused and reported, never changed silently;
+- the query string of a list without its cursor (a saved view, a link that
+  starts again at the first page).
+
+Sorting and the page cursor stay where they were (``sort`` and ``cursor`` in
+the URL, :mod:`kehu.pagination`); the machinery only keeps them in the URL.
+New lists must register here rather than write their own copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kehu.org.policies import policy_for
+
+BULK_MAX = 500  # rows one bulk action may touch (a page is at most 100)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    sort: str | None = None  # the sort key a header links to (whitelisted by the list)
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One bulk action: ``apply(actor, obj, value)`` changes one row through
+    the record's service (which asks the policy) or raises."""
+
+    key: str
+    label: Any
+    apply: Callable[..., Any] | None = None
+    value: str = ""  # "owner", "tag", "status" or "" (no value)
+    confirm: bool = False  # needs a confirmation page (delete)
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    label: Any
+    url_name: str
+    columns: tuple[Column, ...]
+    rows: Callable[[Any], Any]  # viewer → the queryset of rows the viewer may see
+    actions: tuple[BulkAction, ...] = ()
+    export_url_name: str = ""  # the list's export page; the selection is sent as ids=
+    row_label: Callable[[Any], str] = str
+    status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
+
+    def action(self, key: str) -> BulkAction | None:
+        return next((a for a in self.actions if a.key == key), None)
+
+    def actions_for(self, viewer) -> list[BulkAction]:
+        """The actions to offer: none that change anything to read-only roles."""
+        policy = policy_for(viewer)
+        if policy.read_only or not policy.active:
+            return [a for a in self.actions if a.key == "export"]
+        return list(self.actions)
+
+    def shown_columns(self, request_or_cols) -> list[str]:
+        """The column keys to show: ``cols`` from the URL when valid, else all."""
+        if hasattr(request_or_cols, "GET"):
+            wanted = request_or_cols.GET.getlist("cols")
+        else:
+            wanted = list(request_or_cols or [])
+        keys = [c.key for c in self.columns]
+        chosen = [k for k in keys if k in set(wanted)]
+        return chosen or keys
+
+
+LISTS: dict[str, ListSpec] = {}
+
+
+def register(spec: ListSpec) -> ListSpec:
+    LISTS[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> ListSpec:
+    _load()
+    try:
+        return LISTS[name]
+    except KeyError:
+        raise Http404 from None
+
+
+def query_without_cursor(query: str | QueryDict) -> str:
+    """A list's query string without its page cursor (and without the htmx
+    and CSRF noise a form may send), for saved views."""
+    q = query.copy() if isinstance(query, QueryDict) else QueryDict(query or "", mutable=True)
+    if not q._mutable:
+        q = q.copy()
+    for k in ("cursor", "csrfmiddlewaretoken", "view"):
+        q.pop(k, None)
+    return q.urlencode()
+
+
+# -- bulk actions ------------------------------------------------------------------
+
+@dataclass
+class RowResult:
+    id: int
+    ok: bool
+    label: str = ""
+    error: str = ""
+
+
+@dataclass
+class BulkResult:
+    action: str
+    rows: list[RowResult] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for r in self.rows if r.ok)
+
+    @property
+    def refused(self) -> int:
+        return sum(1 for r in self.rows if not r.ok)
+
+
+def clean_ids(values: Iterable[Any]) -> list[int]:
+    """The row ids posted, as integers, without duplicates, at most :data:`BULK_MAX`."""
+    out: list[int] = []
+    for v in values:
+        try:
+            n = int(v)
+        except (TypeError, ValueError):
+            continue
+        if n > 0 and n not in out:
+            out.append(n)
+    if len(out) > BULK_MAX:
+        raise ValidationError(_("Select at most %(n)d rows at a time.") % {"n": BULK_MAX})
+    return out
+
+
+def selected_rows(*, viewer, spec: ListSpec, ids: list[int]) -> dict[int, Any]:
+    """The rows among ``ids`` the viewer may see, by id (one query)."""
+    return {obj.pk: obj for obj in spec.rows(viewer).filter(pk__in=ids)}
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(str(m) for m in exc.messages)
+    return str(exc) or _("You may not change this record.")
+
+
+def bulk_apply(*, actor, spec: ListSpec, action: str, ids: Iterable[Any], value: Any = None) -> BulkResult:
+    """Apply ``action`` to each row of ``ids``, row by row, and report each.
+
+    A row the actor may not see is reported "not found" (the same as one
+    that does not exist); a row the service refuses (the policy, or a rule
+    such as "a customer with orders is not deleted") is reported with the
+    reason and left as it was. Each row is its own transaction, so one
+    refusal does not undo the others.
+    """
+    act = spec.action(action)
+    if act is None or act.apply is None or act not in spec.actions_for(actor):
+        raise ValidationError({"action": [_("Unknown action.")]})
+    id_list = clean_ids(ids)
+    if not id_list:
+        raise ValidationError({"ids": [_("Select at least one row.")]})
+    value = _clean_value(actor, spec, act, value)
+    rows = selected_rows(viewer=actor, spec=spec, ids=id_list)
+    result = BulkResult(action=act.key)
+    for pk in id_list:
+        obj = rows.get(pk)
+        if obj is None:
+            result.rows.append(RowResult(id=pk, ok=False, error=_("Not found.")))
+            continue
+        label = spec.row_label(obj)
+        try:
+            with transaction.atomic():
+                act.apply(actor, obj, value)
+        except (PermissionDenied, ValidationError) as exc:
+            result.rows.append(RowResult(id=pk, ok=False, label=label, error=_message(exc)))
+        else:
+            result.rows.append(RowResult(id=pk, ok=True, label=label))
+    return result
+
+
+def _clean_value(actor, spec: ListSpec, act: BulkAction, value):
+    if act.value == "owner":
+        from kehu.org.models import User
+
+        try:
+            user = User.objects.get(pk=int(value), is_active=True)
+        except (TypeError, ValueError, User.DoesNotExist):
+            raise ValidationError({"value": [_("Choose the new owner.")]}) from None
+        if not policy_for(actor).can_assign_to(user):
+            raise ValidationError({"value": [_("You may not assign customers to this user.")]})
+        return user
+    if act.value == "tag":
+        tag = str(value or "").strip()
+        if not tag or len(tag) > 50 or "\x00" in tag:
+            raise ValidationError({"value": [_("Enter a tag of at most 50 characters.")]})
+        return tag
+    if act.value == "status":
+        choices = dict(spec.status_choices() if spec.status_choices else ())
+        if value not in choices:
+            raise ValidationError({"value": [_("Choose a status.")]})
+        return value
+    return None
+
+
+# -- the lists ---------------------------------------------------------------------
+
+def _customer_rows(viewer):
+    from kehu.customers.models import Customer
+
+    return policy_for(viewer).visible(Customer.objects.select_related("owner"))
+
+
+def _customer_assign(actor, customer, owner):
+    from kehu.customers.services import customer_update
+
+    customer_update(actor=actor, customer=customer, data={"owner": owner})
+
+
+def _customer_tag(actor, customer, tag):
+    from kehu.customers.services import customer_update
+
+    names = list(customer.tags.values_list("name", flat=True))
+    if tag not in names:
+        customer_update(actor=actor, customer=customer, data={}, tags=[*names, tag])
+    elif not policy_for(actor).can_change(customer):
+        raise PermissionDenied(_("You may not change this customer."))
+
+
+def _customer_stage(actor, customer, stage):
+    from kehu.customers.services import customer_update
+
+    customer_update(actor=actor, customer=customer, data={"lifecycle_stage": stage})
+
+
+def _customer_delete(actor, customer, _value):
+    from kehu.customers.services import customer_delete
+
+    customer_delete(actor=actor, customer=customer)
+
+
+def _stage_choices():
+    from kehu.customers.models import LifecycleStage
+
+    return LifecycleStage.choices
+
+
+def _task_rows(viewer):
+    from kehu.engagement.selectors import task_visible
+
+    return task_visible(viewer=viewer).select_related("customer", "assigned_to")
+
+
+def _task_assign(actor, task, owner):
+    from kehu.engagement.services import task_update
+
+    task_update(actor=actor, task=task, data={"assigned_to": owner})
+
+
+def _task_cancel(actor, task, _value):
+    from kehu.engagement.services import task_cancel
+
+    task_cancel(actor=actor, task=task, reason=_("Cancelled from the list."))
+
+
+def _order_rows(viewer):
+    from kehu.sales.selectors import order_list
+
+    return order_list(viewer=viewer)
+
+
+def _order_delete(actor, order, _value):
+    from kehu.sales.services import order_delete
+
+    order_delete(actor=actor, order=order)
+
+
+def _interaction_rows(viewer):
+    from kehu.engagement.selectors import interaction_list
+
+    return interaction_list(viewer=viewer)
+
+
+def _interaction_delete(actor, interaction, _value):
+    from kehu.engagement.services import interaction_delete
+
+    interaction_delete(actor=actor, interaction=interaction)
+
+
+_loaded = False
+
+
+def _load() -> None:
+    """Register the built-in lists (lazily: the specs import models)."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    export = BulkAction("export", gettext_lazy("Export the selection"))
+    delete_label = gettext_lazy("Delete")
+    register(ListSpec(
+        name="customers", label=gettext_lazy("Customers"), url_name="customer_list",
+        columns=(
+            Column("ref", gettext_lazy("Code"), "ref"), Column("name", gettext_lazy("Name"), "name"),
+            Column("kind", gettext_lazy("Type")), Column("stage", gettext_lazy("Stage")),
+            Column("city", gettext_lazy("City")), Column("phone", gettext_lazy("Phone")),
+            Column("owner", gettext_lazy("Owner")), Column("updated", gettext_lazy("Updated"), "updated"),
+        ),
+        rows=_customer_rows,
+        actions=(
+            BulkAction("assign", gettext_lazy("Assign owner"), _customer_assign, value="owner"),
+            BulkAction("tag", gettext_lazy("Add tag"), _customer_tag, value="tag"),
+            BulkAction("status", gettext_lazy("Change stage"), _customer_stage, value="status"),
+            export,
+            BulkAction("delete", delete_label, _customer_delete, confirm=True),
+        ),
+        export_url_name="customer_export",
+        row_label=lambda c: f"{c.ref} {c.name}",
+        status_choices=_stage_choices,
+    ))
+    register(ListSpec(
+        name="tasks", label=gettext_lazy("Tasks"), url_name="task_list", columns=(), rows=_task_rows,
+        actions=(
+            BulkAction("assign", gettext_lazy("Assign to"), _task_assign, value="owner"),
+            BulkAction("cancel", gettext_lazy("Cancel"), _task_cancel, confirm=True),
+        ),
+        row_label=lambda t: t.title,
+    ))
+    register(ListSpec(
+        name="orders", label=gettext_lazy("Orders"), url_name="order_list", columns=(), rows=_order_rows,
+        actions=(BulkAction("delete", delete_label, _order_delete, confirm=True),),
+        row_label=lambda o: o.ref,
+    ))
+    register(ListSpec(
+        name="interactions", label=gettext_lazy("Interactions"), url_name="interaction_list", columns=(),
+        rows=_interaction_rows,
+        actions=(BulkAction("delete", delete_label, _interaction_delete, confirm=True),),
+        row_label=lambda i: f"{i.occurred_at:%Y-%m-%d} {i.customer}",
+    ))
+
+
+def list_context(request, name: str, *, partial: bool = False) -> dict:
+    """What the shared list partials need (``web/lists/_tools.html``,
+    ``_columns.html``, ``_select_all.html``): the spec, the columns shown, the
+    user's saved views of this list, the bulk actions offered and their
+    choices, and the query string without the cursor."""
+    from kehu.web.models import SavedView
+
+    spec = get_spec(name)
+    actions = spec.actions_for(request.user)
+    ctx = {
+        "list_spec": spec,
+        "shown_cols": spec.shown_columns(request),
+        "saved_views": [],
+        "bulk_actions": actions,
+        "list_query": query_without_cursor(request.GET),
+        "bulk_status_choices": list(spec.status_choices()) if spec.status_choices else [],
+        "bulk_owner_choices": [],
+    }
+    if partial:
+        return ctx
+    ctx["saved_views"] = list(SavedView.objects.filter(user=request.user, list_name=spec.name)
+                              .order_by("name", "id").only("id", "name", "query"))
+    if any(a.value == "owner" for a in actions):
+        ctx["bulk_owner_choices"] = list(policy_for(request.user).assignable_users()
+                                         .order_by("display_name", "username"))
+    return ctx
+
+
+def chosen_sort(request, sorts: dict, default: str) -> str:
+    """The ``sort`` of the URL if the list allows it (a whitelist: a sort
+    key maps to a keyset ordering ending in ``id``), else ``default``."""
+    sort = request.GET.get("sort", default)
+    return sort if sort in sorts else default

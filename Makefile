@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
 PYTEST_ARGS ?=
 
-.PHONY: install install-test demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import bench-analytics clean
+.PHONY: install install-test demo serve test test-sqlite test-postgres browsers postgres messages bench-db bench-generate bench-web bench-import bench-analytics clean mutation
 
 # What running Kehu needs (make demo, make serve); the test tools and Spark come with make test.
 $(BIN)/kehu $(VENV)/.installed: pyproject.toml
@@ -89,5 +89,15 @@ bench-import: install
 bench-analytics: install
 	DATABASE_URL=$(BENCH_URL) $(BIN)/kehu bench analytics
 
+## make mutation: mutation testing (mutmut) of the modules in pyproject's [tool.mutmut]; slow, not part of make test (docs/testing.md)
+# mutmut copies the tree to ./mutants and keeps its results there: a second run re-tests only what changed.
+MUTMUT_ARGS ?=
+mutation: install-test
+	@echo "mutmut run: progress in var/mutmut-run.log"
+	@mkdir -p var
+	DATABASE_URL=sqlite:///:memory: $(BIN)/mutmut run $(MUTMUT_ARGS) > var/mutmut-run.log 2>&1 \
+		|| { tail -c 2000 var/mutmut-run.log; exit 1; }
+	$(BIN)/python scripts/mutation_report.py --mutmut $(BIN)/mutmut
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis mutants

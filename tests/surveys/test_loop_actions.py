@@ -142,3 +142,34 @@ def test_survey_actions_command(action, capsys):
     assert row["baseline"] == 50 and row["waves"][0]["score"] == 80 and row["verdict"] == "up"
     assert row["waves"][0]["significant"] is True
     assert main(["survey", "actions", "nope"]) == 2
+
+
+def test_action_checks_name_the_field_and_say_why(org, gas, action, waves):
+    # survivors of mutation testing (docs/testing.md): each check's field, message and boundary
+    from kehu.surveys.services.definitions import survey_create_from_template
+
+    other = survey_create_from_template(actor=org.users.admin, template="natural-gas", code="gas-other")
+    other_wave = add_responses(other, [{"Q5": 3}])
+
+    def errors(data):
+        with pytest.raises(ValidationError) as exc:
+            action_update(actor=org.users.admin, action=action, data=data)
+        action.refresh_from_db()
+        return exc.value.message_dict
+
+    assert errors({"indicator": other.indicators.get(code="repair_timeliness")}) == {
+        "indicator": ["This indicator belongs to another survey."]}
+    assert errors({"baseline_wave": other_wave}) == {"baseline_wave": ["This wave belongs to another survey."]}
+    assert errors({"target": 100.5}) == {"target": ["Enter a score between 0 and 100."]}
+    assert errors({"target": -0.5}) == {"target": ["Enter a score between 0 and 100."]}
+    assert errors({"colour": "red"}) == {"colour": ["Unknown field."]}
+    for target in (0, 0.5, 99.5, 100):  # both ends are scores
+        action_update(actor=org.users.admin, action=action, data={"target": target})
+        action.refresh_from_db()
+        assert action.target == target
+    # the owner may change the description as well as the status, nothing else
+    action_update(actor=org.users.north_service, action=action, data={"description": "每周复查"})
+    with pytest.raises(PermissionDenied, match="^As the action's owner you may change its status and description only"):
+        action_update(actor=org.users.north_service, action=action, data={"title": "x"})
+    with pytest.raises(PermissionDenied, match="^You may not change this improvement action"):
+        action_update(actor=org.users.sales_n1, action=action, data={"status": "done"})

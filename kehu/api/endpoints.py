@@ -10,6 +10,7 @@ from kehu.surveys import api_distribution as survey_distribution
 from kehu.insights import api as insights_api
 from kehu.privacy import api as privacy_api
 from kehu.accounts import api as accounts_api
+from kehu.attachments import api as attachments_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -32,3 +33,4 @@ api.add_router("/value", insights_api.router)
 api.add_router("/customers", privacy_api.router)
 api.add_router("/security", accounts_api.router)
 api.add_router("/audit-events", audit_api.router)
+api.add_router("", attachments_api.router)

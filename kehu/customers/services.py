@@ -227,8 +227,9 @@ def find_duplicates(*, name: str = "", phone: str = "", email: str = "", city: s
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
     """Merge ``drop`` into ``keep``: contacts, anniversaries, interactions,
-    orders, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
+    orders, attachments, shares, tags and audit history move to ``keep``; blank fields of ``keep`` take ``drop``'s
     values; ``drop`` is deleted after an audit record of what it held."""
+    from kehu.attachments.models import Attachment
     from kehu.audit.models import AuditEvent
     from kehu.customers.selectors import import_event
     from kehu.engagement.models import Interaction
@@ -256,6 +257,7 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
             "interactions": Interaction.objects.filter(customer=drop).update(customer=keep),
             "orders": Order.objects.filter(customer=drop).update(customer=keep),
             "anniversaries": Anniversary.objects.filter(customer=drop).update(customer=keep),
+            "attachments": Attachment.objects.filter(customer=drop).update(customer=keep),
         }
         for share in CustomerShare.objects.filter(customer=drop):
             if not CustomerShare.objects.filter(customer=keep, user=share.user, team=share.team).exists():

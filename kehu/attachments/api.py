@@ -9,6 +9,7 @@ from typing import Optional
 from django.http import FileResponse, Http404
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from kehu.api.common import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from kehu.attachments import selectors, services
@@ -50,8 +51,9 @@ def _list(request, kind, pk):
 
 def _upload(request, kind, pk, file):
     customer, interaction, order = selectors.record_get(viewer=request.auth, kind=kind, pk=pk)
-    return 201, services.attachment_upload(actor=request.auth, customer=customer, upload=file,
-                                           interaction=interaction, order=order)
+    attachment = services.attachment_upload(actor=request.auth, customer=customer, upload=file,
+                                            interaction=interaction, order=order)
+    return Status(201, attachment)
 
 
 LIST_DOC = "The files attached to this record (newest first)."
@@ -126,4 +128,4 @@ def download(request, pk: int):
 def delete(request, pk: int):
     attachment = selectors.attachment_get(viewer=request.auth, pk=pk)
     services.attachment_delete(actor=request.auth, attachment=attachment)
-    return 204, None
+    return Status(204, None)

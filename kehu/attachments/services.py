@@ -74,13 +74,25 @@ def attachment_open(*, actor, attachment: Attachment):
     return attachment.file.open("rb")
 
 
-def attachments_delete_of_customer(*, customer_id: int) -> int:
-    """Delete every attachment of a customer and their stored files (erasure).
-    The caller checks the rights and writes the audit record."""
-    rows = list(Attachment.objects.filter(customer_id=customer_id).values_list("pk", "file"))
-    Attachment.objects.filter(pk__in=[pk for pk, _f in rows]).delete()
+def attachments_delete(*, queryset) -> int:
+    """Delete the attachments of ``queryset`` and, once the transaction
+    commits, their stored files. For the services that delete or erase the
+    records files hang on (customer, interaction, order, erasure, retention):
+    the database cascade alone would leave the files behind. The caller checks
+    the rights and writes the audit record."""
     from django.core.files.storage import default_storage
 
+    rows = list(queryset.values_list("pk", "file"))
+    if not rows:
+        return 0
+    ids = [pk for pk, _f in rows]
+    for start in range(0, len(ids), 2000):
+        Attachment.objects.filter(pk__in=ids[start:start + 2000]).delete()
     paths = [f for _pk, f in rows if f]
-    transaction.on_commit(lambda: [default_storage.delete(p) for p in paths])
+
+    def _remove_files():
+        for path in paths:
+            default_storage.delete(path)
+
+    transaction.on_commit(_remove_files)
     return len(rows)

@@ -130,6 +130,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
 def customer_delete(*, actor, customer: Customer) -> None:
     """Delete a customer with no orders. Customers with orders are kept:
     their history is company data; mark them lost instead."""
+    from kehu.attachments.services import attachments_delete
     from kehu.sales.models import Order
 
     if not policy_for(actor).can_change(customer):
@@ -139,6 +140,7 @@ def customer_delete(*, actor, customer: Customer) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=customer, customer_id=customer.pk,
                      changes=snapshot(customer), summary=customer.name)
+        attachments_delete(queryset=customer.attachments.all())
         customer.delete()
 
 

@@ -166,7 +166,8 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
     - the audit history of the customer: the person's values replaced by "—";
     - one audit record ``privacy.erase`` with who, when and why.
     """
-    from kehu.attachments.services import attachments_delete_of_customer
+    from kehu.attachments.models import Attachment
+    from kehu.attachments.services import attachments_delete
     from kehu.engagement.models import Interaction, Task
     from kehu.surveys.models import Answer, Invitation
 
@@ -201,7 +202,7 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
         Contact.objects.filter(customer=customer).update(reports_to=None)
         Contact.objects.filter(customer=customer).delete()
         result.anniversaries, _d = customer.anniversaries.all().delete()
-        result.attachments = attachments_delete_of_customer(customer_id=customer.pk)
+        result.attachments = attachments_delete(queryset=Attachment.objects.filter(customer=customer))
         text = _("(erased)")
         result.interactions = Interaction.objects.filter(customer=customer).update(
             summary=text, subject="", participants="", next_step="", updated_at=now)
@@ -272,6 +273,8 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
 
     0 days (the default) keeps records forever. ``dry_run`` counts only.
     One audit record per purge that changed anything."""
+    from kehu.attachments.models import Attachment
+    from kehu.attachments.services import attachments_delete
     from kehu.engagement.models import Interaction
     from kehu.surveys.models import Answer, CustomerAttitude, Response
 
@@ -290,6 +293,7 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
             for start in range(0, len(ids), 2000):
                 AuditEvent.objects.filter(entity="interaction", entity_id__in=ids[start:start + 2000]).update(
                     changes={}, summary="")
+                attachments_delete(queryset=Attachment.objects.filter(interaction_id__in=ids[start:start + 2000]))
             inter_qs.delete()
         for start in range(0, len(response_ids), 2000):
             chunk = response_ids[start:start + 2000]

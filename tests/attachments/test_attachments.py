@@ -233,3 +233,23 @@ def test_chinese_section(client_for, org, customers):
         html = client.get(reverse("customer_detail", args=[customers.n1.pk]),
                           HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "附件" in html and "上传" in html
+
+
+def test_deleting_a_record_removes_its_files(org, customers, media, django_capture_on_commit_callbacks):
+    from kehu.customers.services import customer_delete
+    from kehu.engagement.services import interaction_delete
+    from kehu.sales.services import order_delete
+
+    interaction = InteractionFactory(customer=customers.n1)
+    order = OrderFactory(customer=customers.n1)
+    bare = CustomerFactory(owner=org.users.sales_n1)
+    files = [AttachmentFactory(customer=customers.n1, interaction=interaction),
+             AttachmentFactory(customer=customers.n1, order=order), AttachmentFactory(customer=bare)]
+    kept = AttachmentFactory(customer=customers.n1)
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_delete(actor=org.users.sales_n1, interaction=interaction)
+        order_delete(actor=org.users.sales_n1, order=order)
+        customer_delete(actor=org.users.sales_n1, customer=bare)
+    assert not any((media / a.file.name).exists() for a in files)
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert (media / kept.file.name).exists()

@@ -26,12 +26,15 @@ def record_url(kind: str, customer, record) -> str:
     return reverse("customer_detail", args=[customer.pk]) + "#attachments"
 
 
-def section_context(*, viewer, kind: str, customer, record=None, errors=None) -> dict:
+def section_context(*, viewer, kind: str, customer, record=None, errors=None, can_change=None) -> dict:
+    """The section's context; ``can_change`` when the page already knows it (one query fewer)."""
     filters = {"customer": customer} if kind == "customer" else {kind: record}
+    if can_change is None:
+        can_change = policy_for(viewer).can_change(customer)
     return {
         "kind": kind, "record_pk": (record or customer).pk,
         "attachments": list(selectors.attachment_list(viewer=viewer, **filters)),
-        "can_change": policy_for(viewer).can_change(customer),
+        "can_change": can_change,
         "accept": ",".join("." + e for e in allowed_extensions()),
         "max_mb": max_bytes() // (1024 * 1024),
         "errors": errors or [],

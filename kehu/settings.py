@@ -33,6 +33,10 @@ Environment variables (all optional):
   expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
   how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
   and psql when they are not on the PATH (docs/operations.md, Backup and restore)
+- ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
+- ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
+  ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
+  files go to ``var/media`` otherwise (docs/operations.md, "Attachments")
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ INSTALLED_APPS = [
     "kehu.surveys",
     "kehu.privacy",
     "kehu.backup",
+    "kehu.attachments",
     "kehu.web",
     "kehu.demo",
 ]
@@ -201,6 +206,28 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Attachments (kehu/attachments): never served from MEDIA_URL, only through the
+# download view that checks visibility; in var/media unless KEHU_STORAGE=s3.
+KEHU_ATTACHMENT_MAX_MB = int(os.environ.get("KEHU_ATTACHMENT_MAX_MB", "20"))
+KEHU_STORAGE = os.environ.get("KEHU_STORAGE", "local").strip().lower()
+if KEHU_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("KEHU_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("KEHU_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("KEHU_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("KEHU_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("KEHU_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif KEHU_STORAGE not in ("", "local"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"KEHU_STORAGE must be 'local' or 's3', not {KEHU_STORAGE!r}.")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -14,6 +14,7 @@ urlpatterns = [
     path("s/<str:token>/autosave/", views_answer.autosave, name="survey_answer_autosave"),
     path("value/", include("kehu.insights.urls")),
     path("privacy/", include("kehu.privacy.urls")),
+    path("attachments/", include("kehu.attachments.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

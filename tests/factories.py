@@ -121,3 +121,31 @@ class OrderFactory(factory.django.DjangoModelFactory):
         customer = kwargs.pop("customer")
         lines = kwargs.pop("lines", None) or [{"quantity": 2, "unit_price": "100.00", "unit_cost": "60.00"}]
         return order_create(actor=None, customer=customer, data=kwargs, lines=lines, check_permissions=False)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A file on a customer (or on its ``interaction`` / ``order``), stored in
+    MEDIA_ROOT — point MEDIA_ROOT at a temporary directory in the test."""
+
+    class Meta:
+        model = "attachments.Attachment"
+
+    customer = factory.SubFactory(CustomerFactory)
+    interaction = None
+    order = None
+    name = "contract.pdf"
+    content = PDF_BYTES
+    uploaded_by = factory.LazyAttribute(lambda o: o.customer.owner)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from django.core.files.base import ContentFile
+
+        content = kwargs.pop("content")
+        attachment = model_class(size=len(content), content_type="application/pdf", **kwargs)
+        attachment.file.save(kwargs["name"], ContentFile(content), save=False)
+        attachment.save()
+        return attachment

@@ -151,6 +151,7 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
 def customer_delete(*, actor, customer: Customer) -> None:
     """Delete a customer with no orders. Customers with orders are kept:
     their history is company data; mark them lost instead."""
+    from kehu.attachments.services import attachments_delete
     from kehu.sales.models import Order
 
     if not policy_for(actor).can_change(customer):
@@ -160,6 +161,7 @@ def customer_delete(*, actor, customer: Customer) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=customer, customer_id=customer.pk,
                      changes=snapshot(customer), summary=customer.name)
+        attachments_delete(queryset=customer.attachments.all())
         customer.delete()
 
 
@@ -294,6 +296,7 @@ MERGE_RELATIONS = {
     "engagement.Interaction.customer": "move",
     "engagement.Task.customer": "move",
     "sales.Order.customer": "move",
+    "attachments.Attachment.customer": "move",
     "insights.CustomerScore.customer": "scores",
     "surveys.Invitation.customer": "invitations",
     "surveys.Response.customer": "move",
@@ -384,7 +387,7 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
 
 def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
     """Merge ``drop`` into ``keep``: everything that points at ``drop`` — contacts,
-    anniversaries, interactions, tasks, orders, shares, tags, survey invitations, responses and
+    anniversaries, interactions, tasks, orders, attachments, shares, tags, survey invitations, responses and
     attitude, value scores, customers merged into it before, audit history — goes to ``keep``
     as :data:`MERGE_RELATIONS` says; blank fields of ``keep`` take ``drop``'s values; ``drop``
     is deleted after an audit record of what it held and what moved or was dropped."""

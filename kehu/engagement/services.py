@@ -78,11 +78,14 @@ def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any])
 def interaction_delete(*, actor, interaction: Interaction) -> None:
     """Delete an interaction (the same people as :func:`interaction_update`);
     the change history keeps what it said."""
+    from kehu.attachments.services import attachments_delete
+
     if not policy_for(actor).can_change(interaction.customer):
         raise PermissionDenied(_("You may not change this customer."))
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=interaction, customer_id=interaction.customer_id,
                      changes=snapshot(interaction), summary=_audit_name(interaction))
+        attachments_delete(queryset=interaction.attachments.all())
         interaction.delete()
 
 

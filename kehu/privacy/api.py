@@ -47,6 +47,7 @@ class EraseOut(Schema):
     answers: int
     invitations: int
     audit_events: int
+    attachments: int = 0
 
 
 @router.post("/{int:customer_id}/personal-data/reveal", response={200: RevealOut, **WRITE_ERRORS},

@@ -144,12 +144,13 @@ class Erasure:
     answers: int = 0
     invitations: int = 0
     audit_events: int = 0
+    attachments: int = 0
     fields: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"contacts": self.contacts, "anniversaries": self.anniversaries, "interactions": self.interactions,
                 "tasks": self.tasks, "answers": self.answers, "invitations": self.invitations,
-                "audit_events": self.audit_events, "fields": self.fields}
+                "audit_events": self.audit_events, "attachments": self.attachments, "fields": self.fields}
 
 
 def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
@@ -159,12 +160,14 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
       ID number, address, birthday, the individual's demographic fields,
       preferences and remarks cleared, consents withdrawn; code, type,
       classification, owner, orders and payments kept (the books);
-    - contacts and anniversaries deleted;
+    - contacts, anniversaries and attachments (with their stored files) deleted;
     - interactions and tasks kept with their dates, their texts replaced;
     - survey answers: free text cleared, scores kept; invitations' addresses cleared;
     - the audit history of the customer: the person's values replaced by "—";
     - one audit record ``privacy.erase`` with who, when and why.
     """
+    from kehu.attachments.models import Attachment
+    from kehu.attachments.services import attachments_delete
     from kehu.engagement.models import Interaction, Task
     from kehu.surveys.models import Answer, Invitation
 
@@ -199,6 +202,7 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
         Contact.objects.filter(customer=customer).update(reports_to=None)
         Contact.objects.filter(customer=customer).delete()
         result.anniversaries, _d = customer.anniversaries.all().delete()
+        result.attachments = attachments_delete(queryset=Attachment.objects.filter(customer=customer))
         text = _("(erased)")
         result.interactions = Interaction.objects.filter(customer=customer).update(
             summary=text, subject="", participants="", next_step="", updated_at=now)
@@ -269,6 +273,8 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
 
     0 days (the default) keeps records forever. ``dry_run`` counts only.
     One audit record per purge that changed anything."""
+    from kehu.attachments.models import Attachment
+    from kehu.attachments.services import attachments_delete
     from kehu.engagement.models import Interaction
     from kehu.surveys.models import Answer, CustomerAttitude, Response
 
@@ -287,6 +293,7 @@ def retention_purge(*, actor=None, dry_run: bool = False, now=None) -> Purge:
             for start in range(0, len(ids), 2000):
                 AuditEvent.objects.filter(entity="interaction", entity_id__in=ids[start:start + 2000]).update(
                     changes={}, summary="")
+                attachments_delete(queryset=Attachment.objects.filter(interaction_id__in=ids[start:start + 2000]))
             inter_qs.delete()
         for start in range(0, len(response_ids), 2000):
             chunk = response_ids[start:start + 2000]

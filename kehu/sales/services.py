@@ -241,6 +241,8 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
 def order_delete(*, actor, order: Order) -> None:
     """Delete an order with its lines. An order with payments is refused:
     money received is company history; cancel the order instead."""
+    from kehu.attachments.services import attachments_delete
+
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
     if order.payments.exists():
@@ -248,6 +250,7 @@ def order_delete(*, actor, order: Order) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=order, customer_id=order.customer_id,
                      changes=snapshot(order), summary=order.ref)
+        attachments_delete(queryset=order.attachments.all())
         order.delete()
 
 

@@ -11,11 +11,14 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
 from tests.api.conftest import assert_error
-from tests.factories import ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory
+from tests.factories import (
+    PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +40,12 @@ ROLES = sorted(VISIBLE)
 
 
 @pytest.fixture
-def world(org, customers):
+def world(org, customers, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
     def records(customer):
         return SimpleNamespace(
+            attachment=AttachmentFactory(customer=customer),
             customer=customer,
             bare=CustomerFactory(name=f"{customer.name} (no orders)", owner=customer.owner),
             contact=ContactFactory(customer=customer),
@@ -50,6 +56,11 @@ def world(org, customers):
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
+
+
+def _upload(api, path):
+    """A multipart upload (the JSON helpers of ApiClient do not send files)."""
+    return api.client.post(api._url(path), {"file": SimpleUploadedFile("offer.pdf", PDF_BYTES)}, **api.headers)
 
 
 # (name, call, status on success). ``t`` is the target's records.
@@ -87,9 +98,20 @@ CUSTOMER_OPS = [
     ("cancel task", lambda api, t: api.post(f"/tasks/{t.task.pk}/cancel", {}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
+    ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
+    ("GET interaction attachments", lambda api, t: api.get(f"/interactions/{t.interaction.pk}/attachments"), 200),
+    ("GET order attachments", lambda api, t: api.get(f"/orders/{t.order.pk}/attachments"), 200),
+    ("POST customer attachment", lambda api, t: _upload(api, f"/customers/{t.customer.pk}/attachments"), 201),
+    ("POST interaction attachment", lambda api, t: _upload(api, f"/interactions/{t.interaction.pk}/attachments"),
+     201),
+    ("POST order attachment", lambda api, t: _upload(api, f"/orders/{t.order.pk}/attachments"), 201),
+    ("GET attachment", lambda api, t: api.get(f"/attachments/{t.attachment.pk}"), 200),
+    ("download attachment", lambda api, t: api.get(f"/attachments/{t.attachment.pk}/download"), 200),
+    ("DELETE attachment", lambda api, t: api.delete(f"/attachments/{t.attachment.pk}"), 204),
 ]
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
-         "GET anniversary", "GET task"}
+         "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
+         "GET order attachments", "GET attachment", "download attachment"}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from kehu.customers.models import Contact
 from kehu.engagement.models import Interaction
-from tests.factories import ContactFactory, InteractionFactory, OrderFactory
+from tests.factories import AttachmentFactory, ContactFactory, InteractionFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,14 @@ def test_360_page_read_only_has_no_change_buttons(client_for, org, full):
     assert reverse("customer_edit", args=[c.pk]) not in html
 
 
-def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_queries):
+def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_queries, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     c = full.customer
     client = client_for(org.users.sales_n1)
     client.get(reverse("customer_detail", args=[c.pk]))
-    # 18 for the 360 page itself, 1 for the customer's value scores (kehu/insights), 1 for its open tasks
-    with django_assert_max_num_queries(20) as ctx:
+    # 18 for the 360 page itself, 1 for the customer's value scores (kehu/insights), 1 for its open tasks,
+    # 1 for its attachments
+    with django_assert_max_num_queries(21) as ctx:
         client.get(reverse("customer_detail", args=[c.pk]))
     baseline = len(ctx.captured_queries)
     # more of everything must not mean more queries
@@ -62,6 +64,7 @@ def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_
         ContactFactory(customer=c, name=f"Contact {i}", reports_to=full.boss)
         InteractionFactory(customer=c, user=org.users.sales_n1, contact=full.buyer)
         OrderFactory(customer=c, salesperson=org.users.sales_n1)
+        AttachmentFactory(customer=c, uploaded_by=org.users.sales_n1b)
     with django_assert_max_num_queries(baseline):
         client.get(reverse("customer_detail", args=[c.pk]))
 

@@ -335,3 +335,49 @@ def test_backup_pages_need_a_login(client):
     for name in ("backup_list", "backup_table"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+ATTACHMENT_VISIBLE = {"admin": True, "hq_manager": True, "analyst": True, "north_manager": False,
+                      "sales_n1": False, "sales_e1": True, "east_manager": True, "north_marketing": False}
+ATTACHMENT_CHANGE = {"admin", "hq_manager", "sales_e1", "east_manager"}
+
+
+@pytest.mark.parametrize("role", sorted(ATTACHMENT_VISIBLE))
+def test_attachment_pages_per_role(client_for, org, customers, settings, tmp_path, role):
+    """The East customer's attachment: another team's is a 404 (download,
+    delete, upload); read-only roles download but get 403 on changes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kehu.attachments.models import Attachment
+    from tests.factories import PDF_BYTES, AttachmentFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    order = OrderFactory(customer=customers.e1)
+    attachment = AttachmentFactory(customer=customers.e1, order=order)
+    client = client_for(getattr(org.users, role))
+    download = reverse("attachment_download", args=[attachment.pk])
+    delete = reverse("attachment_delete", args=[attachment.pk])
+    uploads = [reverse("attachment_section", args=["customer", customers.e1.pk]),
+               reverse("attachment_section", args=["order", order.pk])]
+    if not ATTACHMENT_VISIBLE[role]:
+        for url in [download, delete, *uploads]:
+            assert client.get(url).status_code == 404, url
+        for url in [delete, *uploads]:
+            assert client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}).status_code == 404, url
+        assert Attachment.objects.count() == 1
+        return
+    assert client.get(download).status_code == 200
+    for url in uploads:
+        assert client.get(url).status_code == 200
+    if role not in ATTACHMENT_CHANGE:
+        assert client.get(delete).status_code == 403
+        assert client.post(delete).status_code == 403
+        for url in uploads:
+            assert client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}).status_code == 403, url
+        assert Attachment.objects.count() == 1
+        return
+    for url in uploads:
+        assert client.post(url, {"file": SimpleUploadedFile("a.pdf", PDF_BYTES)}).status_code == 302, url
+    assert client.get(delete).status_code == 200
+    assert client.post(delete).status_code == 302
+    assert Attachment.objects.count() == 2

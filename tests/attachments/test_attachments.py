@@ -115,7 +115,7 @@ def test_merge_moves_attachments(org, customers):
     customer_merge(actor=org.users.sales_n1, keep=customers.n1, drop=drop)
     a.refresh_from_db()
     assert a.customer_id == customers.n1.pk
-    assert AuditEvent.objects.get(action="merge").changes["moved"]["attachments"] == 1
+    assert AuditEvent.objects.get(action="merge").changes["moved"]["attachments.Attachment.customer"] == {"moved": 1}
 
 
 def test_erasure_deletes_attachments_and_their_files(org, customers, media, django_capture_on_commit_callbacks):

@@ -10,9 +10,13 @@ import pytest
 
 
 @pytest.fixture
-def records(org, customers, value):
+def records(org, customers, value, settings, tmp_path):
     """Records of every kind the API serves; their ids by path parameter."""
     import datetime as dt
+
+    from kehu.backup.models import Backup
+    from kehu.web.models import SavedView
+    from tests.factories import AttachmentFactory
 
     from kehu.customers.models import Anniversary
     from kehu.engagement.services import task_create
@@ -46,6 +50,15 @@ def records(org, customers, value):
     ImprovementActionFactory(survey=survey, indicator=Indicator.objects.filter(survey=survey).first())
     Segment.objects.create(name="Gold", rule={"tier": ["gold"]}, created_by=admin)
 
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KEHU_BACKUP_DIR = tmp_path / "backups"
+    settings.KEHU_BACKUP_DIR.mkdir()
+    attachments = [AttachmentFactory(customer=c).pk for c in (customers.n1, customers.e1)]
+    backup = Backup.objects.create(filename="kehu-backup-records.tar.gz", status="succeeded", size=3)
+    (settings.KEHU_BACKUP_DIR / backup.filename).write_bytes(b"abc")
+    views = [SavedView.objects.create(user=u, list_name="customers", name="mine", query="sort=name").pk
+             for u in (admin, org.users.sales_n1)]
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -70,5 +83,9 @@ def records(org, customers, value):
         action_id=pks(ImprovementAction.objects.all()),
         run_id=pks(AnalysisRun.objects.all()),
         segment_id=pks(Segment.objects.all()),
+        pk=attachments,
+        backup_id=[backup.pk],
+        view_id=views,
+        list_name=["customers"],
     )
     return {name: values for name, values in ids.items() if values}

@@ -56,7 +56,9 @@ class Attachment(TimeStamped):
         indexes = [models.Index(fields=["customer", "created_at"], name="attachment_customer_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(interaction__isnull=True) | Q(order__isnull=True),
-                                   name="attachment_one_record"),
+                                   name="attachment_one_record",
+                                   violation_error_message=_("A file belongs to an interaction or to an order, "
+                                                             "not to both.")),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ manifest) and, while it runs, its progress, so the page can follow it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ class Backup(TimeStamped):
                                 help_text=_("The archive's name in the backup directory."))
     size = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
     include_secret_key = models.BooleanField(_("with the secret key"), default=False)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
     stage = models.CharField(_("stage"), max_length=100, blank=True, default="")
     # An English msgid and its placeholders: shown translated (kehu.backup.archive.BackupError).
     error = models.TextField(_("error"), blank=True, default="")
@@ -55,7 +56,8 @@ class Backup(TimeStamped):
         verbose_name_plural = _("backups")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-created_at"], name="backup_status_created")]
-        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="backup_progress_0_100")]
+        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="backup_progress_0_100",
+                                              violation_error_message=_("The progress must be between 0 and 100."))]
 
     def __str__(self):
         return self.filename

@@ -38,7 +38,10 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
 
 #: Downloads that are not exports of customer data: a survey's own definition
 #: (questions, as its designer wrote them) and the empty import templates.
-NOT_DATA_EXPORTS = {"survey_export", "import_template"}
+# Downloads named "export" that are not tables of Kehu's data through the shared
+# writer: a survey's definition file, the empty import templates, and one person's
+# own data (a zip of HTML and JSON for that person, audited as privacy.export).
+NOT_DATA_EXPORTS = {"survey_export", "import_template", "privacy_export"}
 
 
 def export_label(key: str) -> str:

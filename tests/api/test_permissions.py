@@ -618,7 +618,7 @@ def test_audit_log(org, api_as, role):
 # -- duplicate warnings: named only within the caller's scope (issue 13, item 1) --------------
 
 @pytest.fixture
-def _no_notice_counts():
+def _no_notice_counts(db):
     from django.core.cache import cache
 
     cache.clear()

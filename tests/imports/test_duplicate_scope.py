@@ -18,7 +18,7 @@ from .conftest import write_csv
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts():
+def _fresh_counts(db):
     cache.clear()
     yield
     cache.clear()

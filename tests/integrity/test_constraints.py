@@ -32,9 +32,11 @@ SINGLE_FIELD = {
     "attitude_0_100": ("score", 101.0),
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),
+    "backup_progress_0_100": ("progress", 101),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
+    "attachment_one_record": {"interaction_id": 1, "order_id": 1},
     "share_user_xor_team": {"user_id": None, "team_id": None},
     "path_not_a_loop": {"source_id": 1, "target_id": 1},
     "wave_closes_after_opening": {"opens_on": dt.date(2025, 3, 2), "closes_on": dt.date(2025, 3, 1)},

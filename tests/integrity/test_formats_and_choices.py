@@ -130,7 +130,7 @@ def test_import_takes_codes_and_labels_in_either_language(org, tmp_path):
 
 
 def test_data_migration_maps_old_free_text_and_blanks_the_rest(org, caplog):
-    migration = importlib.import_module("kehu.customers.migrations.0007_behaviour_values_to_codes")
+    migration = importlib.import_module("kehu.customers.migrations.0009_behaviour_values_to_codes")
     rows = {
         "a": ("heavy", "first-time", "high", "电话"),
         "b": ("Light user", "潜在用户", "中等", "微信"),
@@ -156,7 +156,7 @@ def test_data_migration_maps_old_free_text_and_blanks_the_rest(org, caplog):
 
 
 def test_data_migration_reads_each_distinct_value_once(org, django_assert_max_num_queries):
-    migration = importlib.import_module("kehu.customers.migrations.0007_behaviour_values_to_codes")
+    migration = importlib.import_module("kehu.customers.migrations.0009_behaviour_values_to_codes")
     for i in range(6):
         c = CustomerFactory(name=f"同值{i}")
         Customer.objects.filter(pk=c.pk).update(usage_rate="Heavy user")

@@ -161,5 +161,5 @@ def log_in(page, username, password=PASSWORD):
 def search(page, term):
     """Type into the customer search box and wait until htmx has put the results in."""
     page.wait_for_load_state("domcontentloaded")  # htmx binds the box when the DOM is ready
-    page.get_by_role("searchbox").fill(term)
+    page.locator("main").get_by_role("searchbox").fill(term)
     expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(term) + r"(&|$)"))

@@ -125,13 +125,13 @@ def test_interaction_list_filters_and_visibility(client_for, org, full, customer
     html = client.get(reverse("interaction_list")).content.decode()
     assert "Quarterly call" in html and "East call" not in html
     html = client.get(reverse("interaction_list"), {"channel": "visit"}).content.decode()
-    assert "Quarterly call" not in html and "No interactions found." in html
+    assert "Quarterly call" not in html and "No interactions match these filters." in html
     html = client_for(org.users.admin).get(reverse("interaction_list"), {"user": org.users.sales_e1.pk}).content.decode()
     assert "East call" in html and "Quarterly call" not in html
     today = dt.date.today()
     html = client_for(org.users.admin).get(reverse("interaction_list"), {
         "date_from": (today + dt.timedelta(days=1)).isoformat()}).content.decode()
-    assert "No interactions found." in html
+    assert "No interactions match these filters." in html
 
 
 def test_interaction_list_keyset(client_for, org, customers):

@@ -123,6 +123,16 @@ def _wave(survey, ref: str):
     return wave
 
 
+def _wave_and_actor(args):
+    """The wave ``args.wave`` of survey ``args.code`` and the acting user, or None (the error printed)."""
+    found = _survey_and_actor(args)
+    if found is None:
+        return None
+    survey, actor = found
+    wave = _wave(survey, args.wave)
+    return None if wave is None else (wave, actor)
+
+
 def _refused(exc) -> int:
     from django.core.exceptions import ValidationError
 
@@ -185,13 +195,10 @@ def _open(args) -> int:
 
     from kehu.surveys.services import distribution as svc
 
-    found = _survey_and_actor(args)
+    found = _wave_and_actor(args)
     if found is None:
         return 2
-    survey, actor = found
-    wave = _wave(survey, args.wave)
-    if wave is None:
-        return 2
+    wave, actor = found
     try:
         svc.wave_open(actor=actor, wave=wave)
     except (ValidationError, PermissionDenied) as exc:
@@ -229,13 +236,10 @@ def _send_invitations(actor, wave) -> int:
 
 
 def _send(args) -> int:
-    found = _survey_and_actor(args)
+    found = _wave_and_actor(args)
     if found is None:
         return 2
-    survey, actor = found
-    wave = _wave(survey, args.wave)
-    if wave is None:
-        return 2
+    wave, actor = found
     return _send_invitations(actor, wave)
 
 
@@ -244,13 +248,10 @@ def _close(args) -> int:
 
     from kehu.surveys.services import distribution as svc
 
-    found = _survey_and_actor(args)
+    found = _wave_and_actor(args)
     if found is None:
         return 2
-    survey, actor = found
-    wave = _wave(survey, args.wave)
-    if wave is None:
-        return 2
+    wave, actor = found
     try:
         svc.wave_close(actor=actor, wave=wave)
     except (ValidationError, PermissionDenied) as exc:

@@ -308,7 +308,7 @@ def sla_clock(
         until = segments[i + 1][0] if i + 1 < len(segments) else at_utc
         used += _elapsed(p, calendar, since, until, known)
     deadline = _reach(segments, calendar, current.duration, known)
-    warn_target = _ceil_minute(current.duration * warning_share)
+    warn_target = _ceil_second(current.duration * warning_share)
     warning_at = _reach(segments, calendar, warn_target, known)
     share = used / current.duration
     if deadline is not None and at_utc > deadline:
@@ -322,7 +322,7 @@ def sla_clock(
     return SlaClock(at, current, used, share, deadline, warning_at, status, paused, fallback)
 
 
-def _ceil_minute(d: timedelta) -> timedelta:
+def _ceil_second(d: timedelta) -> timedelta:
     """A share of a promise, rounded up to the whole second (a warning never comes early)."""
     return timedelta(seconds=math.ceil(d.total_seconds() - 1e-9))
 
@@ -356,9 +356,7 @@ def levels_due(share: float, chain_length: int, every: float = 0.5) -> int:
         raise ValueError("the escalation interval must not be negative")
     if share < 1:
         return 0
-    if every == 0:
-        return chain_length
-    return min(chain_length, 1 + math.floor((share - 1) / every + 1e-12))
+    return sum(1 for k in range(chain_length) if share >= 1 + k * every - 1e-12)
 
 
 def escalation_due(chain: Sequence[Post], *, due: int, done: Iterable[int] = ()) -> list[EscalationStep]:

@@ -27,7 +27,8 @@ def cmh_by_scipy(tables, correction=False):
         if n < 2:
             continue
         # population n, a + c of them "bought again", a + b drawn (the recovered row)
-        mean, v = stats.hypergeom.stats(M=n, n=a + c, N=a + b, moments="mv")
+        with np.errstate(all="ignore"):  # SciPy's kurtosis term divides by M − 3 even when only "mv" is asked
+            mean, v = stats.hypergeom.stats(M=n, n=a + c, N=a + b, moments="mv")
         num += a - float(mean)
         var += float(v)
     num = abs(num) - (0.5 if correction else 0.0)

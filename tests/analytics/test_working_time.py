@@ -346,3 +346,33 @@ def test_a_make_up_day_is_a_full_working_day(d):
 def test_calendar_hours_properties(start, n):
     assert calendar_deadline(start, n) == start + n
     assert calendar_elapsed(start, calendar_deadline(start, n)) == n
+
+
+@st.composite
+def calendars(draw):
+    """Company working hours: one to three intervals between 06:00 and 22:00, on the quarter hour."""
+    marks = sorted(draw(st.sets(st.integers(24, 88), min_size=2, max_size=6)))
+    if len(marks) % 2:
+        marks = marks[:-1]
+    hours = tuple(
+        (time(a // 4, a % 4 * 15), time(b // 4, b % 4 * 15)) for a, b in zip(marks[::2], marks[1::2], strict=True)
+    )
+    zone = draw(st.sampled_from(["Asia/Shanghai", "Asia/Urumqi", "Europe/Berlin"]))  # Berlin: summer time
+    return WorkingCalendar(hours=hours, timezone=zone)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), start_and_pauses(), amounts, amounts)
+def test_any_company_hours(cal, sp, a, b):
+    start, pauses = sp
+    # short working days stretch a promise over months: start in 2025 to stay on the official calendar
+    shift = start - start.replace(year=2025)
+    start, pauses = start - shift, [(s - shift, e - shift) for s, e in pauses]
+    due = cal.deadline(start, a + b, pauses)
+    assert cal.elapsed(start, due, pauses) == a + b
+    assert due == cal.deadline(cal.deadline(start, a, pauses), b, pauses)
+    if a + b:
+        assert cal.is_working_instant(due)
+        local = due.astimezone(ZoneInfo(cal.timezone)).time()
+        assert any(s <= local <= e for s, e in cal.hours)
+    assert cal.deadline(start, a + b) <= due

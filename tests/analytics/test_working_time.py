@@ -3,11 +3,16 @@
 The holiday schedule checked by hand below is the State Council General
 Office's notices:
 
-* 2025: 国务院办公厅关于2025年部分节假日安排的通知, 国办发明电〔2024〕12号,
-  https://www.gov.cn/zhengce/content/202411/content_6986382.htm (the source the
-  chinesecalendar package cites for 2025);
-* 2026: 国务院办公厅关于2026年部分节假日安排的通知, 国办发明电〔2025〕7号,
-  as carried by chinesecalendar 1.11.0 (its constants for 2026).
+* 2025: 国务院办公厅关于2025年部分节假日安排的通知 (国办发明电〔2024〕12号),
+  https://www.gov.cn/zhengce/content/202411/content_6986382.htm — the address
+  the chinesecalendar package's generator (chinese_calendar/scripts/data.py)
+  cites for 2025, with the notice's text;
+* 2026: 国务院办公厅关于2026年部分节假日安排的通知 (国办发明电〔2025〕7号) as
+  carried by chinesecalendar 1.11.0. The notice numbers are as given in issue
+  14's brief; they could not be checked offline against gov.cn, so the
+  citation that was verified is the package version and, for 2025, its source
+  address. The dates below are the notices' own (e.g. 2026: 元旦 1–3 Jan, 4 Jan
+  上班; 春节 15–23 Feb, 14 and 28 Feb 上班; 国庆节 1–7 Oct, 20 Sep and 10 Oct 上班).
 
 Working hours in these tests: 09:00–12:00 and 13:00–18:00 (8 hours a day),
 Asia/Shanghai.

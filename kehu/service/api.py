@@ -263,10 +263,7 @@ def _related(request, data: dict) -> dict:
         if cid is None:
             data["customer"] = None
         else:
-            customer = policy.visible().filter(pk=cid).first()
-            if customer is None:
-                raise not_found_field("customer_id")
-            data["customer"] = customer
+            data["customer"] = customer_get(viewer=viewer, pk=cid)   # 404 outside the caller's scope
     lookups = {
         "contact_id": ("contact", lambda pk: policy.visible(Contact.objects.all(), prefix="customer__").filter(
             pk=pk).first()),

@@ -51,8 +51,9 @@ def test_422_names_the_field(n1_api, customers):
     assert "severity" in r.json()["error"]["fields"]
     r = n1_api.post("/cases", {"subject": "Unknown caller"})
     assert "customer" in r.json()["error"]["fields"] or "customer_id" in r.json()["error"]["fields"]
-    r = n1_api.post("/cases", {"customer_id": customers.e1.pk, "subject": "x"})
-    assert r.status_code == 422 and "customer_id" in r.json()["error"]["fields"]
+    r = n1_api.post("/cases", {"customer_id": customers.n1.pk, "subject": "x", "contact_id": 999999})
+    assert r.status_code == 422 and "contact_id" in r.json()["error"]["fields"]
+    assert_error(n1_api.post("/cases", {"customer_id": customers.e1.pk, "subject": "x"}), 404, "not_found")
 
 
 def test_404_outside_scope(org, n1_api, api_as, customers):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.service.models import (
     CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant,
@@ -131,7 +132,7 @@ SORT_CHOICES = [("-created", _("Newest first")), ("created", _("Oldest first")),
 class CaseFilterForm(forms.Form):
     queue = forms.ChoiceField(label=_("Queue"), choices=QUEUE_CHOICES, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("open", _("Open")), ("", _("Any status"))] + list(CaseStatus.choices))
+        ("open", pgettext_lazy("case status", "Open")), ("", _("Any status"))] + list(CaseStatus.choices))
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind"))] + list(CaseKind.choices))
     severity = forms.TypedChoiceField(label=_("Severity"), required=False, coerce=int, empty_value=None,
                                       choices=[("", _("Any severity")), (1, "1"), (2, "2"), (3, "3"), (4, "4")])

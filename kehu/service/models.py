@@ -40,7 +40,7 @@ class CaseChannel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     WEBSITE = "website", _("Website form")
     EMAIL = "email", _("Email")
-    VISIT = "visit", _("Visit")
+    VISIT = "visit", pgettext_lazy("case channel", "Visit")
     SERVICE_CENTRE = "service_centre", _("Service centre")
     SURVEY = "survey", _("Survey follow-up")
     IMPORT = "import", _("Import")
@@ -243,8 +243,8 @@ class CaseEvent(models.Model):
                               on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("when"), auto_now_add=True)
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
-    from_status = models.CharField(_("from"), max_length=16, choices=CaseStatus.choices, blank=True, default="")
-    to_status = models.CharField(_("to"), max_length=16, choices=CaseStatus.choices, blank=True, default="")
+    from_status = models.CharField(_("from status"), max_length=16, choices=CaseStatus.choices, blank=True, default="")
+    to_status = models.CharField(_("to status"), max_length=16, choices=CaseStatus.choices, blank=True, default="")
     note = models.TextField(_("note"), blank=True, default="", max_length=REMARKS_MAX,
                             validators=[text_limit(REMARKS_MAX)])
 

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.org.models import Role
@@ -58,14 +58,14 @@ ACTION_LABELS = {
     (S.WAITING, S.IN_PROGRESS): gettext_lazy("Customer answered"),
     (S.WAITING, S.RESOLVED): gettext_lazy("Resolve"),
     (S.RESOLVED, S.RETURN_VISITED): gettext_lazy("Record the return visit"),
-    (S.RESOLVED, S.CLOSED): gettext_lazy("Close"),
-    (S.RETURN_VISITED, S.CLOSED): gettext_lazy("Close"),
+    (S.RESOLVED, S.CLOSED): pgettext_lazy("close a case", "Close"),
+    (S.RETURN_VISITED, S.CLOSED): pgettext_lazy("close a case", "Close"),
 }
 
 
 def action_label(from_status: str, to_status: str):
     if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
-        return gettext_lazy("Reopen")
+        return pgettext_lazy("case", "Reopen")
     return ACTION_LABELS[(from_status, to_status)]
 
 

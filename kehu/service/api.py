@@ -9,6 +9,7 @@ current status answers 409 ``transition_not_allowed``."""
 import datetime as dt
 from typing import Literal, Optional
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -167,7 +168,8 @@ CasePatchFields = partial_schema(CaseFields, "CasePatchFields")
 
 
 class CasePatchIn(CasePatchFields):
-    version: int = Field(ge=1, description="The version you read (409 when the case changed since).")
+    version: Optional[int] = Field(None, ge=1, description="Required: the version you read (409 when the case "
+                                                           "changed since).")
 
 
 class TransitionIn(Schema):
@@ -351,8 +353,12 @@ def get_case(request, case_id: int):
               summary="Change a case's details (send the version you read)")
 def update_case(request, case_id: int, payload: CasePatchIn):
     case = _detail(request, case_id)
+    if not policy_for(request.auth).can_change_case(case):
+        raise PermissionDenied(_("You may not change this case."))
     data = sent_fields(payload)
-    version = data.pop("version")
+    version = data.pop("version", None)
+    if version is None:
+        raise ValidationError({"version": [_("This field is required.")]})
     data = _related(request, data)
     with api_field_names(NAMES):
         case_update(actor=request.auth, case=case, data=data, version=version)

@@ -148,9 +148,10 @@ def _audit(actor, action: str, case: Case, changes: dict | None = None) -> None:
                  summary=f"{case.ref} {case.subject}")
 
 
-def _check_relations(actor, case: Case) -> None:
-    """The contact, order and customer must fit together and be visible to the actor;
-    a case needs a customer or a caller."""
+def _check_relations(actor, case: Case, *, customer_chosen: bool = True) -> None:
+    """The contact, order and customer must fit together, and a customer the actor
+    chooses must be visible to them (an assignee who sees the case but not its
+    customer still works it); a case needs a customer or a caller."""
     errors = {}
     policy = policy_for(actor)
     if case.customer_id is None:
@@ -161,7 +162,7 @@ def _check_relations(actor, case: Case) -> None:
         if case.order_id is not None:
             errors["order"] = _("An order needs the customer who placed it.")
     else:
-        if not policy.can_view(case.customer):
+        if customer_chosen and not policy.can_view(case.customer):
             raise PermissionDenied(_("You may not see this customer."))
         if case.contact_id is not None and case.contact.customer_id != case.customer_id:
             errors["contact"] = _("This contact works at another customer.")
@@ -265,7 +266,7 @@ def case_update(*, actor, case: Case, data: dict[str, Any], version: int | None)
         before = snapshot(fresh)
         for k, v in data.items():
             setattr(fresh, k, v)
-        _check_relations(actor, fresh)
+        _check_relations(actor, fresh, customer_chosen=fresh.customer_id != before.get("customer"))
         fresh.full_clean()
         changes = diff(before, snapshot(fresh))
         if changes:

@@ -275,3 +275,15 @@ def test_merge_moves_the_cases(org, customers, request_case):
 def test_comment_goes_on_the_timeline(org, request_case):
     case_comment(actor=org.users.sales_n1, case=request_case, note="Customer called again")
     assert CaseEvent.objects.filter(case=request_case, kind="comment", note="Customer called again").exists()
+
+
+def test_an_assignee_who_cannot_see_the_customer_still_works_the_case(org, customers):
+    case = make_case(org.users.admin, customers.e1)
+    agent = org.users.north_service
+    case_assign(actor=org.users.admin, case=case, assignee=agent)
+    case_update(actor=agent, case=case, data={"resolution": "Replaced the valve."}, version=case.version)
+    assert Case.objects.get(pk=case.pk).resolution == "Replaced the valve."
+    # but they may not move it to a customer they cannot see
+    with pytest.raises(PermissionDenied):
+        case_update(actor=org.users.sales_n1, case=make_case(org.users.sales_n1, customers.n1),
+                    data={"customer": customers.e1}, version=1)

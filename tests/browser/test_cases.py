@@ -31,13 +31,13 @@ def test_register_a_complaint_and_walk_it_to_resolved(page, org, customers):
     page.get_by_test_id("move-in_progress").click()
     expect(page.get_by_test_id("case-status")).to_have_text("In progress")
 
-    page.get_by_label("Valid", exact=True).check()
+    page.locator("input[name=valid][value=yes]").check()
     page.get_by_test_id("judge-save").click()
     expect(page.get_by_test_id("validity")).to_contain_text("Valid")
 
     # resolving before the steps are done is refused with the reason
     page.locator("details[data-testid=case-edit] summary").click()
-    page.get_by_label("Resolution", exact=True).fill("重新抄表，退还多收的费用")
+    page.locator("#id_resolution").fill("重新抄表，退还多收的费用")
     page.get_by_test_id("case-edit-save").click()
     page.get_by_test_id("move-resolved").click()
     expect(page.get_by_text("Complete these handling steps first")).to_be_visible()
@@ -60,7 +60,7 @@ def test_register_a_complaint_and_walk_it_to_resolved(page, org, customers):
 
     # the queue finds it
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Service desk").click()
-    page.get_by_label("Queue").select_option("all")
-    page.get_by_label("Status").select_option("")
+    page.locator("#id_queue").select_option("all")
+    page.locator("#id_status").select_option("")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_test_id("case-table")).to_contain_text(case.ref)

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kehu.org.policies import policy_for
-from kehu.service.models import OPEN_STATUSES, Case, CaseCategory, CaseStatus
+from kehu.service.models import OPEN_STATUSES, Case, CaseCategory
 
 QUEUES = ("mine", "team", "unassigned", "breaching", "all")
 # "Breaching soon": open cases whose resolution is due within this time (or overdue).
@@ -164,4 +164,3 @@ def warranty_status(case: Case) -> str | None:
     return "in" if timezone.localdate() <= case.order.order_date + dt.timedelta(days=365) else "out"
 
 
-STATUS_ORDER = [s.value for s in CaseStatus]

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "kehu.privacy",
     "kehu.backup",
     "kehu.attachments",
+    "kehu.service",
     "kehu.web",
     "kehu.demo",
 ]
@@ -371,3 +372,10 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_CLASS = "kehu.api.pagination.CursorPagination"
+
+# Cases (kehu/service): the handling steps (LSPCAS) a complaint needs done before it
+# is resolved, comma-separated; all six by default, "" for none.
+KEHU_COMPLAINT_REQUIRED_STEPS = [
+    s.strip() for s in os.environ.get("KEHU_COMPLAINT_REQUIRED_STEPS", "listen,share,probe,check,act,satisfy").split(",")
+    if s.strip()
+]

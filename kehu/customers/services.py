@@ -301,6 +301,7 @@ MERGE_RELATIONS = {
     "surveys.Invitation.customer": "invitations",
     "surveys.Response.customer": "move",
     "surveys.CustomerAttitude.customer": "attitude",
+    "service.Case.customer": "move",
 }
 
 

@@ -731,6 +731,64 @@ class _Builder:
                       seed=self.rnd.randrange(10**6), marketing=self.users.get("marketing"))
 
 
+    def build_cases(self):
+        """A few service requests and complaints in several states, worked by the two service
+        agents through the case services (numbers, timelines, audit as by hand)."""
+        from kehu.service.models import CaseCategory
+        from kehu.service.services import (
+            case_assign, case_create, case_judge, case_step, case_transition, case_update,
+        )
+
+        cats = {c.code: c for c in CaseCategory.objects.all()}
+        agents = [self.users["service_n"], self.users["service_e"]]
+        plans = [
+            ("complaint", "billing-error", "燃气费比上月高出一倍", "closed"),
+            ("complaint", "delivery-late", "送货晚了三天，电话没人接", "resolved"),
+            ("complaint", "service-attitude", "安装师傅态度差", "in_progress"),
+            ("repair", "repair-warranty", "切割机主轴异响", "waiting"),
+            ("service", "installation", "新设备需要上门安装调试", "accepted"),
+            ("enquiry", "meter-reading", "抄表日期咨询", "new"),
+            ("praise", "service-attitude", "感谢客服耐心解答", "closed_invalid"),
+            ("complaint", "product-defect", "焊缝开裂", "new"),
+        ]
+        steps = ["listen", "share", "probe", "check", "act", "satisfy"]
+        for i, (kind, cat, subject, goal) in enumerate(plans):
+            customer = self.customers[(i * 7) % len(self.customers)]
+            agent = agents[i % 2]
+            case = case_create(actor=self.admin, data={
+                "kind": kind if goal != "closed_invalid" else "complaint", "customer": customer,
+                "category": cats.get(cat), "subject": subject, "severity": 1 + i % 4,
+                "wants": "compensation" if kind == "complaint" else ""})
+            if goal == "new":
+                continue
+            case_assign(actor=self.admin, case=case, assignee=agent)
+            if goal == "closed_invalid":
+                case_judge(actor=agent, case=case, valid=False, explanation="这是表扬，不是投诉，已转告相关同事。")
+                case_transition(actor=agent, case=case, to_status="closed")
+                continue
+            case_transition(actor=agent, case=case, to_status="accepted")
+            if goal == "accepted":
+                continue
+            case_transition(actor=agent, case=case, to_status="in_progress")
+            if goal == "waiting":
+                case_transition(actor=agent, case=case, to_status="waiting", note="等待客户提供设备照片")
+                continue
+            if goal == "in_progress":
+                case_judge(actor=agent, case=case, valid=True)
+                case_step(actor=agent, case=case, step="listen", note="耐心听取客户陈述")
+                continue
+            if case.is_complaint:
+                case_judge(actor=agent, case=case, valid=True)
+                for step in steps:
+                    case_step(actor=agent, case=case, step=step, note="已完成")
+            case_update(actor=agent, case=case, version=case.version, data={
+                "resolution": "已核实并处理，向客户致歉", "cause_category": "process", "root_cause": "流程衔接不畅"})
+            case_transition(actor=agent, case=case, to_status="resolved")
+            if goal == "closed":
+                case_transition(actor=agent, case=case, to_status="return_visited", note="客户表示满意")
+                case_transition(actor=agent, case=case, to_status="closed")
+
+
 def city_en(city: str) -> str:
     from pypinyin import lazy_pinyin
 
@@ -752,6 +810,7 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_shares()
         b.build_audit()
         b.build_surveys()
+        b.build_cases()
     return demo_summary(created=True)
 
 

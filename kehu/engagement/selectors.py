@@ -26,7 +26,9 @@ def interaction_get(*, viewer, pk) -> Interaction:
 
 
 def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
-    """Interactions, orders and changes of one (already visible) customer, newest first."""
+    """Interactions, orders, case events (registered, moves, comments …) and changes of one
+    (already visible) customer, newest first. Every case of a visible customer is visible
+    (kehu.org.policies), so the case events need no further check."""
     from datetime import datetime, time
 
     from django.utils import timezone
@@ -41,9 +43,16 @@ def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
     for order in Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:limit]:
         at = timezone.make_aware(datetime.combine(order.order_date, time(12, 0)), tz)
         items.append({"kind": "order", "at": at, "obj": order})
+    from kehu.service.models import CaseEvent
+
+    for cev in (CaseEvent.objects.filter(case__customer=customer).select_related("case", "actor")
+                .order_by("-at", "-id")[:limit]):
+        items.append({"kind": "case", "at": cev.at, "obj": cev})
     for ev in customer_history(customer, limit=limit):
         if ev.entity == "interaction" and ev.action != "delete":
             continue  # the interaction itself is on the timeline (until it is deleted)
+        if ev.entity == "case":
+            continue  # the case's own events are on the timeline
         items.append({"kind": "change", "at": ev.created_at, "obj": ev})
     items.sort(key=lambda x: x["at"], reverse=True)
     return items[:limit]

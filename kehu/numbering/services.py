@@ -55,6 +55,21 @@ SERIES = {
 }
 
 
+def case_series(day) -> str:
+    """The series of case numbers registered on ``day``: ``CS`` + the date + 5 digits
+    (``CS2026120500001``), one counter per day."""
+    return f"case-{day:%Y%m%d}"
+
+
+def _series(name: str) -> Series:
+    """A fixed series of :data:`SERIES`, or a day's case series (``case-20261205``)."""
+    if name in SERIES:
+        return SERIES[name]
+    if name.startswith("case-") and len(name) == 13 and name[5:].isdigit():
+        return Series(name, f"CS{name[5:]}", 5, "service.Case")
+    raise KeyError(name)
+
+
 def _locked_counter(series: Series) -> Counter:
     """The series' counter row, locked until the transaction ends; created (from the data)
     when missing."""
@@ -71,11 +86,12 @@ def _locked_counter(series: Series) -> Counter:
 
 
 def number_reserve(*, series: str, count: int = 1, avoid: Collection[str] = ()) -> list[str]:
-    """Take the next ``count`` codes of ``series`` (``"customer"`` or ``"order"``), in order,
+    """Take the next ``count`` codes of ``series`` (``"customer"``, ``"order"`` or a day's cases,
+    :func:`case_series`), in order,
     skipping codes already used in the data and the codes in ``avoid`` (those of a file being
     imported, say). Atomic: run in a transaction of its own when the caller has none, so the
     lock is held only for this."""
-    s = SERIES[series]
+    s = _series(series)
     if count <= 0:
         return []
     model = apps.get_model(s.model)
@@ -124,7 +140,7 @@ def save_numbered(obj, *, series: str | None, taken: str) -> None:
 def number_floor(series: str) -> int:
     """The highest number of ``series`` given out or in use: a bulk writer that makes its own
     codes (``kehu bench generate``) starts above it and then calls :func:`number_advance`."""
-    s = SERIES[series]
+    s = _series(series)
     counter = Counter.objects.filter(name=s.name).values_list("value", flat=True).first() or 0
     return max(counter, s.highest_in_use())
 
@@ -132,7 +148,7 @@ def number_floor(series: str) -> int:
 def number_advance(*, series: str, to: int) -> None:
     """Raise the counter of ``series`` to at least ``to`` (numbers a bulk writer has used)."""
     with transaction.atomic():
-        counter = _locked_counter(SERIES[series])
+        counter = _locked_counter(_series(series))
         if counter.value < to:
             counter.value = to
             counter.save(update_fields=["value", "updated_at"])
@@ -141,7 +157,7 @@ def number_advance(*, series: str, to: int) -> None:
 def number_rewind(*, series: str) -> None:
     """Set the counter of ``series`` back to the highest code in use, after a bulk delete
     (``kehu demo --reset``): the deleted records' numbers are given out again."""
-    s = SERIES[series]
+    s = _series(series)
     with transaction.atomic():
         counter = _locked_counter(s)
         counter.value = s.highest_in_use()

@@ -18,6 +18,12 @@ Rules
 - a share with a team applies to that team's members and the members of its
   subteams; a share changes nothing unless ``can_edit`` is set;
 - inactive or anonymous users: nothing;
+- cases (服务单 / 投诉单): those of the customers a user may see, plus those
+  assigned to them or to their team (the team's subtree for managers and
+  service agents) and those they registered; they are worked by whoever may
+  change the customer, the assignee, the team and who registered them, never
+  by the read-only roles (:meth:`CustomerPolicy.visible_cases`,
+  :meth:`CustomerPolicy.can_change_case`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -335,6 +341,57 @@ class CustomerPolicy:
     def may_erase_personal_data(self) -> bool:
         """Erasure on request: administrators and head-office managers."""
         return self.is_admin or (self.sees_everything and not self.read_only and self.role in SUBTREE_ROLES)
+
+    # -- cases (服务单 / 投诉单, kehu/service) ------------------------------------
+    @cached_property
+    def _case_team_ids(self) -> tuple[int, ...]:
+        """The teams whose cases the viewer works: their own team, and for managers,
+        service agents and marketing the team's whole subtree."""
+        if not self.active or not self.viewer.team_id:
+            return ()
+        if self.role in SUBTREE_ROLES:
+            return self._subtree_team_ids
+        return (self.viewer.team_id,)
+
+    def _case_work_q(self) -> Q:
+        """Cases assigned to the viewer or to their team(s), and those they registered."""
+        q = Q(assignee_id=self.viewer.pk) | Q(created_by_id=self.viewer.pk)
+        if self._case_team_ids:
+            q |= Q(team_id__in=self._case_team_ids)
+        return q
+
+    def visible_cases(self, qs: QuerySet | None = None) -> QuerySet:
+        """Cases the viewer may see: those of the customers they may see, plus those
+        assigned to them or their team (and those they registered) — a caller not yet
+        matched to a customer is seen by these people only."""
+        if qs is None:
+            from kehu.service.models import Case
+
+            qs = Case.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter((Q(customer__isnull=False) & self.view_scope.q("customer__")) | self._case_work_q())
+
+    def can_change_case(self, case) -> bool:
+        """Who may work a (visible) case: not the read-only roles; whoever sees
+        everything and may change; whoever may change its customer; its assignee,
+        its team and whoever registered it."""
+        if not self.active or self.read_only:
+            return False
+        if self.change_scope.everything:
+            return True
+        if case.assignee_id == self.viewer.pk or case.created_by_id == self.viewer.pk:
+            return True
+        if case.team_id is not None and case.team_id in self._case_team_ids:
+            return True
+        return case.customer_id is not None and self.can_change(case.customer)
+
+    @property
+    def can_register_cases(self) -> bool:
+        """Register cases (about a customer the viewer may see, or an unknown caller)."""
+        return self.active and not self.read_only
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

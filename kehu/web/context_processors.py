@@ -25,6 +25,7 @@ def navigation(request):
         ("orders", _("Orders"), "order_list"),
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
+        ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),

@@ -65,6 +65,7 @@ class ListSpec:
     export_url_name: str = ""  # the list's export page; the selection is sent as ids=
     row_label: Callable[[Any], str] = str
     status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
+    status_label: Any = gettext_lazy("Stage")  # what the bulk form calls the status value
 
     def action(self, key: str) -> BulkAction | None:
         return next((a for a in self.actions if a.key == key), None)
@@ -355,6 +356,18 @@ def _load() -> None:
         rows=_interaction_rows,
         actions=(BulkAction("delete", delete_label, _interaction_delete, confirm=True),),
         row_label=lambda i: f"{i.occurred_at:%Y-%m-%d} {i.customer}",
+    ))
+    from kehu.service import lists as service_lists
+
+    register(ListSpec(
+        name="cases", label=gettext_lazy("Cases"), url_name="case_queue", columns=(), rows=service_lists.case_rows,
+        actions=(
+            BulkAction("assign", gettext_lazy("Assign to"), service_lists.case_bulk_assign, value="owner",
+                       confirm=True),
+            BulkAction("status", gettext_lazy("Change status"), service_lists.case_bulk_status, value="status",
+                       confirm=True),
+        ),
+        row_label=str, status_choices=service_lists.status_choices, status_label=gettext_lazy("Status"),
     ))
 
 

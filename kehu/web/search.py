@@ -101,4 +101,6 @@ def quick_create_items(viewer) -> list[dict]:
     if not policy.change_scope.nothing:
         for then, label in THEN.items():
             items.append({"label": label, "url": f"{reverse('global_search')}?then={then}"})
+    if policy.can_register_cases:
+        items.append({"label": gettext_lazy("Register a case"), "url": reverse("case_create")})
     return items

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
+from kehu.service.services import case_create
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -53,6 +54,8 @@ def world(org, customers, settings, tmp_path):
             order=OrderFactory(customer=customer),
             anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
             task=task_create(actor=customer.owner, customer=customer, data={"title": "Call back"}),
+            case=case_create(actor=customer.owner, data={"customer": customer, "kind": "complaint",
+                                                          "subject": "Bill too high"}),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -96,6 +99,18 @@ CUSTOMER_OPS = [
     ("PATCH task", lambda api, t: api.patch(f"/tasks/{t.task.pk}", {"due_on": "2026-12-01"}), 200),
     ("complete task", lambda api, t: api.post(f"/tasks/{t.task.pk}/complete", {"outcome": "Called"}), 200),
     ("cancel task", lambda api, t: api.post(f"/tasks/{t.task.pk}/cancel", {}), 200),
+    ("POST case", lambda api, t: api.post("/cases", {"customer_id": t.customer.pk, "subject": "Leak"}), 201),
+    ("GET case", lambda api, t: api.get(f"/cases/{t.case.pk}"), 200),
+    ("PATCH case", lambda api, t: api.patch(f"/cases/{t.case.pk}", {"version": 1, "severity": 1}), 200),
+    ("transition case", lambda api, t: api.post(f"/cases/{t.case.pk}/transitions", {"to": "accepted"}), 200),
+    ("judge case", lambda api, t: api.post(f"/cases/{t.case.pk}/validity", {"valid": True}), 200),
+    ("assign case", lambda api, t: api.post(f"/cases/{t.case.pk}/assign", {"assignee_id": None}), 200),
+    ("GET case steps", lambda api, t: api.get(f"/cases/{t.case.pk}/steps"), 200),
+    ("PUT case step", lambda api, t: api.put(f"/cases/{t.case.pk}/steps/listen", {"note": "Heard"}), 200),
+    ("GET case events", lambda api, t: api.get(f"/cases/{t.case.pk}/events"), 200),
+    ("comment case", lambda api, t: api.post(f"/cases/{t.case.pk}/comments", {"note": "Called"}), 201),
+    ("case from interaction", lambda api, t: api.post("/cases/from-interaction",
+                                                      {"interaction_id": t.interaction.pk}), 201),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
     ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
@@ -111,7 +126,8 @@ CUSTOMER_OPS = [
 ]
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
-         "GET order attachments", "GET attachment", "download attachment"}
+         "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
+         "GET case events"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -134,6 +150,7 @@ LISTS = [
     ("/interactions", lambda t: t.interaction.pk),
     ("/orders", lambda t: t.order.pk),
     ("/tasks?scope=all", lambda t: t.task.pk),
+    ("/cases", lambda t: t.case.pk),
 ]
 
 
@@ -199,7 +216,8 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
 
 @pytest.mark.parametrize("path", ["/customers/999999", "/customers/999999/anniversaries", "/contacts/999999",
                                   "/interactions/999999", "/orders/999999", "/orders/999999/payments",
-                                  "/products/999999", "/product-lines/999999"])
+                                  "/products/999999", "/product-lines/999999", "/cases/999999",
+                                  "/cases/999999/events", "/cases/999999/steps"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

@@ -30,6 +30,8 @@ SINGLE_FIELD = {
     "response_index_0_100": ("index", 101.0),
     "response_nps_0_10": ("nps", 11),
     "attitude_0_100": ("score", 101.0),
+    "case_severity_1_4": ("severity", 5),
+    "case_compensation_not_negative": ("compensation_amount", Decimal("-1")),
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),
     "backup_progress_0_100": ("progress", 101),

@@ -381,3 +381,42 @@ def test_attachment_pages_per_role(client_for, org, customers, settings, tmp_pat
     assert client.get(delete).status_code == 200
     assert client.post(delete).status_code == 302
     assert Attachment.objects.count() == 2
+
+
+# Case pages (kehu/service): a case of n1 — visible to those who see n1, 404 for the
+# others; read-only roles look but get 403 on every change.
+CASE_VISIBLE = {"admin": True, "hq_manager": True, "analyst": True, "north_manager": True, "north_service": True,
+                "north_marketing": True, "east_manager": False, "sales_n1": True, "sales_n1b": False,
+                "sales_e1": False}
+CASE_READ_ONLY = {"analyst", "north_marketing"}
+CASE_CHANGES = ["case_transition", "case_judge", "case_comment", "case_assign", "case_edit"]
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_case_pages_per_role(client_for, org, customers, role):
+    from kehu.service.models import Case
+    from kehu.service.services import case_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "complaint",
+                                                        "subject": "Bill too high"})
+    client = client_for(getattr(org.users, role))
+    assert client.get(reverse("case_queue"), {"queue": "all", "status": ""}).status_code == 200
+    listed = case.ref in client.get(reverse("case_queue"), {"queue": "all", "status": ""}).content.decode()
+    assert listed == CASE_VISIBLE[role]
+    detail = client.get(reverse("case_detail", args=[case.pk]))
+    assert detail.status_code == (200 if CASE_VISIBLE[role] else 404)
+    assert client.get(reverse("case_create")).status_code == (403 if role in CASE_READ_ONLY else 200)
+    data = {"to": "accepted", "version": 1, "valid": "yes", "note": "x", "subject": "S", "severity": "2"}
+    for name in CASE_CHANGES:
+        expected = 404 if not CASE_VISIBLE[role] else 403 if role in CASE_READ_ONLY else 302
+        assert client.post(reverse(name, args=[case.pk]), data).status_code == expected, name
+    step = client.post(reverse("case_step", args=[case.pk, "listen"]), {"version": 1, "done": "on"})
+    assert step.status_code == (404 if not CASE_VISIBLE[role] else 403 if role in CASE_READ_ONLY else 302)
+    if not CASE_VISIBLE[role] or role in CASE_READ_ONLY:
+        assert Case.objects.get(pk=case.pk).events.count() == 1
+
+
+def test_case_pages_need_a_login(client, org):
+    for name in ("case_queue", "case_create"):
+        r = client.get(reverse(name))
+        assert r.status_code == 302 and "login" in r["Location"]

@@ -32,6 +32,7 @@ from kehu.customers.services import (
 from kehu.customers.duplicates import DuplicateNoticeLimit
 from kehu.engagement.models import Interaction, Task
 from kehu.engagement.selectors import customer_open_tasks, customer_timeline
+from kehu.service.selectors import customer_cases
 from kehu.org.models import Role, User
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
@@ -465,6 +466,8 @@ def customer_detail(request, pk):
         "erasure": last_erasure(customer),
         "shares": list(customer.shares.select_related("user", "team").order_by("id")),
         "open_tasks": customer_open_tasks(customer=customer),
+        "cases": customer_cases(viewer=request.user, customer=customer),
+        "can_register_cases": policy.can_register_cases,
         "today": timezone.localdate(),
         **timeline_context(customer),
     }

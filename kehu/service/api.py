@@ -1,0 +1,430 @@
+"""/cases: service requests and complaints (服务单 / 投诉单).
+
+Visible are the cases of the customers the caller may see plus those assigned to
+them or their team (404 otherwise); read-only roles get 403 on writes. Every write
+that reads a case first takes the ``version`` the caller read: a case changed since
+answers 409 ``conflict``, and a status move the flow does not allow from the case's
+current status answers 409 ``transition_not_allowed``."""
+
+import datetime as dt
+from typing import Literal, Optional
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kehu.api.common import (
+    READ_ERRORS, WRITE_ERRORS, ErrorOut, Money, api_field_names, blankable, not_found_field, partial_schema,
+    sent_fields,
+)
+from kehu.api.pagination import CursorPagination, Tiered
+from kehu.api.router import api, envelope
+from kehu.customers.selectors import customer_get
+from kehu.org.models import Team, User
+from kehu.org.policies import policy_for
+from kehu.pagination import Tier
+from kehu.service import selectors
+from kehu.service.models import (
+    CaseCategory, CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, EventKind,
+    Step, Validity,
+)
+from kehu.service.services import (
+    CaseConflict, TransitionNotAllowed, allowed_transitions, case_assign, case_comment, case_create,
+    case_from_interaction, case_judge, case_step, case_transition, case_update,
+)
+from kehu.validators import REMARKS_MAX, SUMMARY_MAX
+
+router = Router(tags=["cases"])
+categories_router = Router(tags=["cases"])
+
+CONFLICT = {409: ErrorOut}
+
+
+@api.exception_handler(CaseConflict)
+def on_conflict(request, exc):
+    return envelope(request, 409, "conflict", str(exc), {"version": [_("Now %(version)d.") % {
+        "version": exc.case.version}]})
+
+
+@api.exception_handler(TransitionNotAllowed)
+def on_transition_not_allowed(request, exc):
+    return envelope(request, 409, "transition_not_allowed", str(exc))
+
+
+class StepOut(Schema):
+    step: Step
+    done: bool
+    done_at: Optional[dt.datetime]
+    done_by_id: Optional[int]
+    note: str
+
+
+class CaseOut(Schema):
+    id: int
+    ref: str = Field(description="Case number: CS + the day it was registered + 5 digits.")
+    kind: CaseKind
+    channel: CaseChannel
+    status: CaseStatus
+    severity: int = Field(description="1 (most severe) to 4.")
+    customer_id: Optional[int]
+    contact_id: Optional[int]
+    caller_name: str
+    caller_phone: str
+    caller_email: str
+    order_id: Optional[int]
+    product_id: Optional[int]
+    serial_number: str
+    category_id: Optional[int]
+    wants: blankable(CustomerWant) = Field(description="What the customer asks for.")
+    subject: str
+    description: str
+    team_id: Optional[int]
+    assignee_id: Optional[int]
+    created_by_id: Optional[int]
+    validity: blankable(Validity) = Field(description="Complaints: '' (not judged), valid or invalid.")
+    invalid_explanation: str
+    cause_category: blankable(CauseCategory)
+    root_cause: str
+    resolution: str
+    compensation_kind: blankable(CompensationKind)
+    compensation_amount: Optional[Money]
+    compensation_approved_by_id: Optional[int]
+    source_interaction_id: Optional[int]
+    version: int = Field(description="Send it back with a change; a case changed since answers 409.")
+    first_response_due: Optional[dt.datetime]
+    resolution_due: Optional[dt.datetime]
+    first_responded_at: Optional[dt.datetime]
+    resolved_at: Optional[dt.datetime]
+    closed_at: Optional[dt.datetime]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def _personal(obj, context, field: str, kind: str) -> str:
+        value = getattr(obj, field) or ""
+        if not value or obj.customer_id is None:
+            return value   # an unknown caller's case is seen only by those who work it
+        request = (context or {}).get("request")
+        viewer = getattr(request, "auth", None) or getattr(request, "user", None)
+        from kehu.privacy.masking import shown
+
+        return shown(viewer=viewer, customer=obj.customer, field=kind, value=value)
+
+    @staticmethod
+    def resolve_caller_phone(obj, context) -> str:
+        return CaseOut._personal(obj, context, "caller_phone", "phone")
+
+    @staticmethod
+    def resolve_caller_email(obj, context) -> str:
+        return CaseOut._personal(obj, context, "caller_email", "email")
+
+
+class CaseDetailOut(CaseOut):
+    steps: list[StepOut] = Field(description="Complaints: the six handling steps (LSPCAS); else empty.")
+    allowed_transitions: list[CaseStatus] = Field(description="The statuses the case may move to now.")
+
+    @staticmethod
+    def resolve_steps(obj):
+        return selectors.case_steps(obj)
+
+    @staticmethod
+    def resolve_allowed_transitions(obj):
+        return list(allowed_transitions(obj))
+
+
+class CaseFields(Schema):
+    kind: CaseKind = CaseKind.SERVICE
+    channel: CaseChannel = CaseChannel.API
+    severity: int = Field(3, ge=1, le=4, description="1 (most severe) to 4.")
+    customer_id: Optional[int] = Field(None, description="The customer; null for a caller not yet known.")
+    contact_id: Optional[int] = None
+    caller_name: str = Field("", max_length=100)
+    caller_phone: str = Field("", max_length=30)
+    caller_email: str = Field("", max_length=254)
+    order_id: Optional[int] = None
+    product_id: Optional[int] = None
+    serial_number: str = Field("", max_length=100)
+    category_id: Optional[int] = None
+    wants: blankable(CustomerWant) = ""
+    subject: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=SUMMARY_MAX)
+    team_id: Optional[int] = None
+    cause_category: blankable(CauseCategory) = ""
+    root_cause: str = Field("", max_length=REMARKS_MAX)
+    resolution: str = Field("", max_length=REMARKS_MAX)
+    compensation_kind: blankable(CompensationKind) = ""
+    compensation_amount: Optional[Money] = Field(None, ge=0)
+    compensation_approved_by_id: Optional[int] = None
+
+
+class CaseIn(CaseFields):
+    assignee_id: Optional[int] = Field(None, description="Null: the unassigned queue.")
+
+
+CasePatchFields = partial_schema(CaseFields, "CasePatchFields")
+
+
+class CasePatchIn(CasePatchFields):
+    version: Optional[int] = Field(None, ge=1, description="Required: the version you read (409 when the case "
+                                                           "changed since).")
+
+
+class TransitionIn(Schema):
+    to: CaseStatus = Field(description="The new status; see allowed_transitions.")
+    note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1, description="The version you read; 409 when the case changed since.")
+
+
+class ValidityIn(Schema):
+    valid: bool
+    explanation: str = Field("", max_length=REMARKS_MAX,
+                             description="The explanation given to the customer; required when invalid.")
+    version: Optional[int] = Field(None, ge=1)
+
+
+class AssignIn(Schema):
+    assignee_id: Optional[int] = Field(description="Null: nobody (the team's unassigned queue).")
+    team_id: Optional[int] = None
+    version: Optional[int] = Field(None, ge=1)
+
+
+class StepIn(Schema):
+    done: bool = True
+    note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1)
+
+
+class CommentIn(Schema):
+    note: str = Field(min_length=1, max_length=REMARKS_MAX)
+
+
+class FromInteractionIn(Schema):
+    interaction_id: int
+    kind: Optional[CaseKind] = Field(None, description="Default: complaint for the complaint channel, else service.")
+    severity: int = Field(3, ge=1, le=4)
+
+
+class EventOut(Schema):
+    id: int
+    at: dt.datetime
+    kind: EventKind
+    actor_id: Optional[int]
+    from_status: blankable(CaseStatus)
+    to_status: blankable(CaseStatus)
+    note: str
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    parent_id: Optional[int]
+    name: str = Field(description="In the language of the request.")
+    name_en: str
+    name_zh: str
+
+
+class CallerQueryIn(Schema):
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+    name: str = Field("", max_length=100)
+
+
+class CallerMatchOut(Schema):
+    id: int
+    ref: str
+    name: str
+
+
+class CaseFilterIn(Schema):
+    queue: Literal["mine", "team", "unassigned", "breaching", "all"] = Field(
+        "all", description="mine: assigned to you; team: your team's; unassigned: open and nobody's; "
+                           "breaching: open and due within 4 hours or overdue; all: every case you see.")
+    kind: Optional[CaseKind] = None
+    status: Optional[Literal["open", "new", "accepted", "in_progress", "waiting", "resolved", "return_visited",
+                             "closed"]] = None
+    severity: Optional[int] = Field(None, ge=1, le=4)
+    assignee_id: Optional[int] = None
+    customer_id: Optional[int] = None
+    category_id: Optional[int] = None
+    channel: Optional[CaseChannel] = None
+    q: str = Field("", max_length=100, description="Case number, subject, caller's phone or customer name.")
+
+
+def _related(request, data: dict) -> dict:
+    """Ids in the body → records the caller may use (422 naming the field otherwise)."""
+    from kehu.customers.models import Contact
+    from kehu.sales.models import Order, Product
+
+    viewer = request.auth
+    policy = policy_for(viewer)
+    if "customer_id" in data:
+        cid = data.pop("customer_id")
+        if cid is None:
+            data["customer"] = None
+        else:
+            data["customer"] = customer_get(viewer=viewer, pk=cid)   # 404 outside the caller's scope
+    lookups = {
+        "contact_id": ("contact", lambda pk: policy.visible(Contact.objects.all(), prefix="customer__").filter(
+            pk=pk).first()),
+        "order_id": ("order", lambda pk: policy.visible(Order.objects.all(), prefix="customer__").filter(
+            pk=pk).first()),
+        "product_id": ("product", lambda pk: Product.objects.filter(pk=pk).first()),
+        "category_id": ("category", lambda pk: CaseCategory.objects.filter(pk=pk, active=True).first()),
+        "team_id": ("team", lambda pk: Team.objects.filter(pk=pk).first()),
+        "assignee_id": ("assignee", lambda pk: User.objects.filter(pk=pk, is_active=True).first()),
+        "compensation_approved_by_id": ("compensation_approved_by",
+                                        lambda pk: User.objects.filter(pk=pk, is_active=True).first()),
+    }
+    for key, (name, find) in lookups.items():
+        if key in data:
+            pk = data.pop(key)
+            if pk is None:
+                data[name] = None
+                continue
+            obj = find(pk)
+            if obj is None:
+                raise not_found_field(key)
+            data[name] = obj
+    return data
+
+
+NAMES = {"customer": "customer_id", "contact": "contact_id", "order": "order_id", "product": "product_id",
+         "category": "category_id", "team": "team_id", "assignee": "assignee_id",
+         "compensation_approved_by": "compensation_approved_by_id", "source_interaction": "interaction_id"}
+
+
+def _detail(request, case_id: int):
+    return selectors.case_get(viewer=request.auth, pk=case_id)
+
+
+@router.get("", response={200: list[CaseOut], **READ_ERRORS}, url_name="case-list",
+            summary="List cases, newest first (queues: mine, team, unassigned, breaching)")
+@paginate(CursorPagination)
+def list_cases(request, filters: Query[CaseFilterIn]):
+    f = selectors.CaseFilters(
+        queue=filters.queue, kind=filters.kind or "", status=filters.status or "", severity=filters.severity,
+        assignee_id=filters.assignee_id, customer_id=filters.customer_id, category_id=filters.category_id,
+        channel=filters.channel or "", q=filters.q)
+    qs = selectors.case_list(viewer=request.auth, filters=f)
+    return Tiered(qs, [Tier(Q(), ("-created_at", "-id"))])
+
+
+@router.post("", response={201: CaseDetailOut, **WRITE_ERRORS}, url_name="case-create",
+             summary="Register a case (about a customer you may see, or a caller not yet known)")
+def create_case(request, payload: CaseIn):
+    data = _related(request, payload.model_dump(exclude_unset=True))
+    data.setdefault("channel", CaseChannel.API)
+    with api_field_names(NAMES):
+        case = case_create(actor=request.auth, data=data)
+    return Status(201, _detail(request, case.pk))
+
+
+@router.post("/from-interaction", response={201: CaseDetailOut, **WRITE_ERRORS}, url_name="case-from-interaction",
+             summary="Make a case of an interaction (a complaint call, say), keeping the link")
+def create_from_interaction(request, payload: FromInteractionIn):
+    from kehu.engagement.selectors import interaction_get
+
+    interaction = interaction_get(viewer=request.auth, pk=payload.interaction_id)
+    data = {"severity": payload.severity}
+    if payload.kind:
+        data["kind"] = payload.kind
+    with api_field_names(NAMES):
+        case = case_from_interaction(actor=request.auth, interaction=interaction, data=data)
+    return Status(201, _detail(request, case.pk))
+
+
+@router.get("/caller-matches", response={200: list[CallerMatchOut], **READ_ERRORS}, url_name="case-caller-matches",
+            summary="Customers a caller may be, by phone, e-mail or name (pinyin too)")
+def caller_matches(request, filters: Query[CallerQueryIn]):
+    return selectors.caller_matches(viewer=request.auth, phone=filters.phone, email=filters.email,
+                                    name=filters.name)
+
+
+@router.get("/{int:case_id}", response={200: CaseDetailOut, **READ_ERRORS}, url_name="case-detail",
+            summary="Get a case with its handling steps and the moves allowed now")
+def get_case(request, case_id: int):
+    return _detail(request, case_id)
+
+
+@router.patch("/{int:case_id}", response={200: CaseDetailOut, **WRITE_ERRORS, **CONFLICT}, url_name="case-update",
+              summary="Change a case's details (send the version you read)")
+def update_case(request, case_id: int, payload: CasePatchIn):
+    case = _detail(request, case_id)
+    if not policy_for(request.auth).can_change_case(case):
+        raise PermissionDenied(_("You may not change this case."))
+    data = sent_fields(payload)
+    version = data.pop("version", None)
+    if version is None:
+        raise ValidationError({"version": [_("This field is required.")]})
+    data = _related(request, data)
+    with api_field_names(NAMES):
+        case_update(actor=request.auth, case=case, data=data, version=version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/transitions", response={200: CaseDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="case-transition",
+             summary="Move a case to another status (409 when its current status does not allow it)")
+def transition_case(request, case_id: int, payload: TransitionIn):
+    case = _detail(request, case_id)
+    with api_field_names({"to_status": "to"}):
+        case_transition(actor=request.auth, case=case, to_status=payload.to, note=payload.note,
+                        version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/validity", response={200: CaseDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="case-validity", summary="Judge a complaint valid or invalid (受理)")
+def judge_case(request, case_id: int, payload: ValidityIn):
+    case = _detail(request, case_id)
+    with api_field_names({"invalid_explanation": "explanation"}):
+        case_judge(actor=request.auth, case=case, valid=payload.valid, explanation=payload.explanation,
+                   version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.post("/{int:case_id}/assign", response={200: CaseDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="case-assign", summary="Give a case to someone (null: nobody) and optionally a team")
+def assign_case(request, case_id: int, payload: AssignIn):
+    case = _detail(request, case_id)
+    data = _related(request, payload.model_dump(include={"assignee_id", "team_id"}))
+    with api_field_names(NAMES):
+        case_assign(actor=request.auth, case=case, assignee=data["assignee"], team=data["team"],
+                    version=payload.version)
+    return _detail(request, case_id)
+
+
+@router.get("/{int:case_id}/steps", response={200: list[StepOut], **READ_ERRORS}, url_name="case-steps",
+            summary="The six handling steps of a complaint (LSPCAS)")
+def list_steps(request, case_id: int):
+    return selectors.case_steps(_detail(request, case_id))
+
+
+@router.put("/{int:case_id}/steps/{step}", response={200: StepOut, **WRITE_ERRORS, **CONFLICT},
+            url_name="case-step", summary="Tick or untick one handling step, with its note")
+def put_step(request, case_id: int, step: Step, payload: StepIn):
+    case = _detail(request, case_id)
+    return case_step(actor=request.auth, case=case, step=step, done=payload.done, note=payload.note,
+                     version=payload.version)
+
+
+@router.get("/{int:case_id}/events", response={200: list[EventOut], **READ_ERRORS}, url_name="case-events",
+            summary="The case's timeline: registered, moves, assignments, steps and comments, oldest first")
+def list_events(request, case_id: int):
+    return list(selectors.case_events(_detail(request, case_id)))
+
+
+@router.post("/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, url_name="case-comment",
+             summary="Comment on a case (its timeline)")
+def add_comment(request, case_id: int, payload: CommentIn):
+    case = _detail(request, case_id)
+    return Status(201, case_comment(actor=request.auth, case=case, note=payload.note))
+
+
+@categories_router.get("", response={200: list[CategoryOut], **READ_ERRORS}, url_name="case-category-list",
+                       summary="The case categories (a tree: parents before their children)")
+def list_categories(request):
+    return selectors.categories()

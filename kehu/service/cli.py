@@ -1,0 +1,168 @@
+"""``kehu cases list|create|transition|import``.
+
+Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
+the case's status does not allow, invalid input — each reason printed); 2 usage
+errors (unknown user, file, case or customer).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def _actor(args):
+    from kehu.imports.cli import _actor as find
+
+    return find(args.as_user)
+
+
+def _errors(exc) -> list[str]:
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return [f"{k}: {m}" for k, ms in exc.message_dict.items() for m in ms]
+    if isinstance(exc, ValidationError):
+        return list(exc.messages)
+    return [str(exc)]
+
+
+def cmd_list(args) -> int:
+    from kehu.service.selectors import CaseFilters, case_list
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    rows = case_list(viewer=actor, filters=CaseFilters(queue=args.queue, status=args.status or "",
+                                                       kind=args.kind or "")).order_by("-created_at", "-id")
+    for c in rows[:args.limit]:
+        print("\t".join([c.ref, c.get_kind_display(), c.get_status_display(), str(c.severity),
+                         c.who or "-", str(c.assignee or "-"), c.subject]))
+    return 0
+
+
+def cmd_create(args) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.org.policies import policy_for
+    from kehu.service.services import case_create
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    data = {"subject": args.subject, "kind": args.kind, "channel": args.channel, "severity": args.severity,
+            "description": args.description or "", "caller_name": args.caller_name or "",
+            "caller_phone": args.caller_phone or ""}
+    if args.customer:
+        customer = policy_for(actor).visible().filter(ref=args.customer.upper()).first()
+        if customer is None:
+            print(_("error: no customer %(code)s that you may see") % {"code": args.customer}, file=sys.stderr)
+            return 2
+        data["customer"] = customer
+    try:
+        case = case_create(actor=actor, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        for m in _errors(exc):
+            print(_("error: %(error)s") % {"error": m}, file=sys.stderr)
+        return 1
+    print(case.ref)
+    return 0
+
+
+def cmd_transition(args) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
+
+    from kehu.service.selectors import case_by_ref
+    from kehu.service.services import CaseConflict, TransitionNotAllowed, case_transition
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        case = case_by_ref(viewer=actor, ref=args.ref)
+    except Http404:
+        print(_("error: no case %(ref)s that you may see") % {"ref": args.ref}, file=sys.stderr)
+        return 2
+    try:
+        case_transition(actor=actor, case=case, to_status=args.status, note=args.note or "")
+    except (ValidationError, PermissionDenied, TransitionNotAllowed, CaseConflict) as exc:
+        for m in _errors(exc):
+            print(_("error: %(error)s") % {"error": m}, file=sys.stderr)
+        return 1
+    print(f"{case.ref}\t{case.get_status_display()}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.service.imports import CaseImportUsageError, import_cases
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        report = import_cases(actor=actor, path=args.file, skip_bad=args.skip_bad)
+    except (CaseImportUsageError, PermissionDenied) as exc:
+        print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
+        return 2
+    if report.unknown:
+        print(_("note: columns ignored: %(columns)s") % {"columns": ", ".join(report.unknown)}, file=sys.stderr)
+    for line in report.errors[:200]:
+        print(line, file=sys.stderr)
+    bad = ngettext("%(count)d error", "%(count)d errors", len(report.errors)) % {"count": len(report.errors)}
+    if report.refused:
+        print(_("refused: %(bad)s in %(rows)d rows; nothing written. Fix them, or use --skip-bad to import the "
+                "good rows.") % {"bad": bad, "rows": report.rows_read}, file=sys.stderr)
+        return 1
+    print(_("imported %(created)d of %(rows)d rows; %(bad)s") % {
+        "created": len(report.created), "rows": report.rows_read, "bad": bad})
+    return 0
+
+
+def register(sub) -> None:
+    from kehu.service.models import CaseChannel, CaseKind, CaseStatus
+
+    p = sub.add_parser("cases", help=_("service requests and complaints: list, create, move, import"))
+    cases = p.add_subparsers(dest="cases_command", required=True)
+
+    def common(q):
+        q.add_argument("--as", dest="as_user", metavar="USERNAME",
+                       help=_("act as this user (default: the first administrator)"))
+
+    q = cases.add_parser("list", help=_("list the cases you may see, newest first"))
+    q.add_argument("--queue", choices=["mine", "team", "unassigned", "breaching", "all"], default="all")
+    q.add_argument("--status", choices=["open", *CaseStatus.values])
+    q.add_argument("--kind", choices=CaseKind.values)
+    q.add_argument("--limit", type=int, default=100)
+    common(q)
+    q.set_defaults(func=cmd_list)
+
+    q = cases.add_parser("create", help=_("register a case; prints its number"))
+    q.add_argument("--subject", required=True)
+    q.add_argument("--customer", metavar="CODE", help=_("the customer's code (C00000001)"))
+    q.add_argument("--kind", choices=CaseKind.values, default=CaseKind.COMPLAINT)
+    q.add_argument("--channel", choices=CaseChannel.values, default=CaseChannel.HOTLINE)
+    q.add_argument("--severity", type=int, default=3, choices=[1, 2, 3, 4])
+    q.add_argument("--description")
+    q.add_argument("--caller-name")
+    q.add_argument("--caller-phone")
+    common(q)
+    q.set_defaults(func=cmd_create)
+
+    q = cases.add_parser("transition", help=_("move a case to another status"))
+    q.add_argument("ref", metavar="CASE", help=_("the case number (CS2026120500001)"))
+    q.add_argument("status", choices=CaseStatus.values)
+    q.add_argument("--note")
+    common(q)
+    q.set_defaults(func=cmd_transition)
+
+    q = cases.add_parser("import", help=_("import cases from CSV or .xlsx (English or Chinese headers)"))
+    q.add_argument("file")
+    q.add_argument("--skip-bad", action="store_true",
+                   help=_("import the good rows and report the bad ones (default: all or nothing)"))
+    common(q)
+    q.set_defaults(func=cmd_import)

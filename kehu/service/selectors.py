@@ -1,0 +1,166 @@
+"""Reads of cases, always through the one policy
+(:meth:`~kehu.org.policies.CustomerPolicy.visible_cases`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kehu.org.policies import policy_for
+from kehu.service.models import OPEN_STATUSES, Case, CaseCategory
+
+QUEUES = ("mine", "team", "unassigned", "breaching", "all")
+# "Breaching soon": open cases whose resolution is due within this time (or overdue).
+BREACHING_WITHIN = dt.timedelta(hours=4)
+
+
+@dataclass
+class CaseFilters:
+    queue: str = "all"
+    kind: str = ""
+    status: str = ""        # a status, "open" (every open status) or "" (all)
+    severity: int | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    category_id: int | None = None
+    channel: str = ""
+    q: str = ""
+    ids: tuple[int, ...] = ()
+
+
+def case_visible(*, viewer) -> QuerySet[Case]:
+    return policy_for(viewer).visible_cases(Case.objects.all())
+
+
+def case_list(*, viewer, filters: CaseFilters | None = None, now=None) -> QuerySet[Case]:
+    """The cases of a queue, filtered; unordered (the caller pages it).
+
+    Queues: ``mine`` (assigned to the viewer), ``team`` (assigned to the viewer's
+    team(s), or to nobody in them), ``unassigned`` (open and nobody's), ``breaching``
+    (open, resolution due within :data:`BREACHING_WITHIN` or overdue), ``all``."""
+    f = filters or CaseFilters()
+    policy = policy_for(viewer)
+    qs = case_visible(viewer=viewer)
+    if f.queue == "mine":
+        qs = qs.filter(assignee_id=getattr(viewer, "pk", None))
+    elif f.queue == "team":
+        teams = policy._case_team_ids
+        qs = qs.filter(Q(team_id__in=teams) | Q(assignee__team_id__in=teams)) if teams else qs.none()
+    elif f.queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+    elif f.queue == "breaching":
+        now = now or timezone.now()
+        qs = qs.filter(status__in=OPEN_STATUSES, resolution_due__isnull=False,
+                       resolution_due__lte=now + BREACHING_WITHIN)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.assignee_id:
+        qs = qs.filter(assignee_id=f.assignee_id)
+    if f.customer_id:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(Q(ref__iexact=term) | Q(ref__startswith=term.upper()) | Q(subject__icontains=term)
+                       | Q(caller_phone__startswith=term) | Q(customer__name__icontains=term))
+    if f.ids:
+        qs = qs.filter(pk__in=list(f.ids))
+    return qs.select_related("customer", "assignee", "team", "category", "category__parent")
+
+
+def case_get(*, viewer, pk) -> Case:
+    """One case the viewer may see; 404 otherwise (the same as one that does not exist)."""
+    try:
+        return case_visible(viewer=viewer).select_related(
+            "customer", "contact", "assignee", "team", "category", "category__parent", "order", "product",
+            "created_by", "compensation_approved_by", "source_interaction").get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+
+
+def case_by_ref(*, viewer, ref: str) -> Case:
+    try:
+        return case_visible(viewer=viewer).get(ref=ref.strip().upper())
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def case_events(case: Case):
+    return case.events.select_related("actor").order_by("at", "id")
+
+
+def case_steps(case: Case) -> list:
+    from kehu.service.models import STEP_ORDER
+
+    return sorted(case.steps.select_related("done_by"), key=lambda s: STEP_ORDER.index(s.step))
+
+
+def customer_cases(*, viewer, customer, limit: int = 20) -> list[Case]:
+    """The cases of one (visible) customer, newest first."""
+    return list(case_visible(viewer=viewer).filter(customer=customer).select_related("assignee")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def related_cases(*, viewer, case: Case, limit: int = 10) -> list[Case]:
+    """The customer's other cases the viewer may see, newest first."""
+    if case.customer_id is None:
+        return []
+    return list(case_visible(viewer=viewer).filter(customer_id=case.customer_id).exclude(pk=case.pk)
+                .order_by("-created_at", "-id")[:limit])
+
+
+def open_case_count(*, viewer) -> int:
+    return case_visible(viewer=viewer).filter(assignee=viewer, status__in=OPEN_STATUSES).count()
+
+
+def caller_matches(*, viewer, phone: str = "", email: str = "", name: str = "", limit: int = 8):
+    """Customers (visible to the viewer) a caller not yet known may be: by phone, then
+    e-mail, then name (pinyin and initials too), through the customer search."""
+    from kehu.customers.selectors import CustomerFilters, customer_listing
+    from kehu.pagination import tiered_keyset_page
+
+    found, seen = [], set()
+    for term in (phone, email, name):
+        term = (term or "").strip()
+        if not term:
+            continue
+        listing = customer_listing(viewer=viewer, filters=CustomerFilters(q=term))
+        for c in tiered_keyset_page(listing.base, tiers=listing.tiers, cursor=None, page_size=limit).items:
+            if c.pk not in seen:
+                seen.add(c.pk)
+                found.append(c)
+    return found[:limit]
+
+
+def categories() -> list[CaseCategory]:
+    """The active categories, parents before their children (for choices)."""
+    rows = list(CaseCategory.objects.filter(active=True).select_related("parent"))
+    top = [c for c in rows if c.parent_id is None]
+    out = []
+    for parent in top:
+        out.append(parent)
+        out.extend(c for c in rows if c.parent_id == parent.pk)
+    return out
+
+
+def warranty_status(case: Case) -> str | None:
+    """"in" / "out" of warranty when the case names an order with a date (one year
+    from the order date), else None (not known)."""
+    if case.order_id is None or case.order is None or not case.order.order_date:
+        return None
+    return "in" if timezone.localdate() <= case.order.order_date + dt.timedelta(days=365) else "out"
+
+

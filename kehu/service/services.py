@@ -1,0 +1,437 @@
+"""Writes of cases (服务单 / 投诉单). Every write:
+
+- asks the one policy (:meth:`~kehu.org.policies.CustomerPolicy.can_change_case`);
+- locks the case's row (``SELECT … FOR UPDATE``) and, when the caller says which
+  ``version`` it read, refuses a case changed since (:class:`CaseConflict`, the
+  API's 409): two agents never overwrite each other, the second is told;
+- adds one to ``version``, writes a :class:`~kehu.service.models.CaseEvent` for the
+  case's timeline and an audit event.
+
+The status flow is the table :data:`TRANSITIONS`; a move it does not list is a
+:class:`TransitionNotAllowed` (409), a move it lists whose conditions are not met
+(an unjudged complaint, handling steps not done, no resolution) a
+``ValidationError`` naming the field (422).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from kehu.audit.services import audit_record, diff, snapshot
+from kehu.org.models import Role
+from kehu.org.policies import policy_for
+from kehu.service.models import (
+    STEP_ORDER, Case, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
+)
+
+S = CaseStatus
+
+# from → the statuses a case may move to. Reopening is the way back to work from
+# resolved, return-visited or closed.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.NEW: (S.ACCEPTED, S.CLOSED),
+    S.ACCEPTED: (S.IN_PROGRESS, S.CLOSED),
+    S.IN_PROGRESS: (S.WAITING, S.RESOLVED),
+    S.WAITING: (S.IN_PROGRESS, S.RESOLVED),
+    S.RESOLVED: (S.RETURN_VISITED, S.CLOSED, S.IN_PROGRESS),
+    S.RETURN_VISITED: (S.CLOSED, S.IN_PROGRESS),
+    S.CLOSED: (S.IN_PROGRESS,),
+}
+
+REOPEN_FROM = (S.RESOLVED, S.RETURN_VISITED, S.CLOSED)
+
+# What a button that makes the move says.
+ACTION_LABELS = {
+    (S.NEW, S.ACCEPTED): gettext_lazy("Accept"),
+    (S.NEW, S.CLOSED): gettext_lazy("Close as invalid"),
+    (S.ACCEPTED, S.IN_PROGRESS): gettext_lazy("Start work"),
+    (S.ACCEPTED, S.CLOSED): gettext_lazy("Close as invalid"),
+    (S.IN_PROGRESS, S.WAITING): gettext_lazy("Wait for the customer"),
+    (S.IN_PROGRESS, S.RESOLVED): gettext_lazy("Resolve"),
+    (S.WAITING, S.IN_PROGRESS): gettext_lazy("Customer answered"),
+    (S.WAITING, S.RESOLVED): gettext_lazy("Resolve"),
+    (S.RESOLVED, S.RETURN_VISITED): gettext_lazy("Record the return visit"),
+    (S.RESOLVED, S.CLOSED): pgettext_lazy("close a case", "Close"),
+    (S.RETURN_VISITED, S.CLOSED): pgettext_lazy("close a case", "Close"),
+}
+
+
+def action_label(from_status: str, to_status: str):
+    if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
+        return pgettext_lazy("case", "Reopen")
+    return ACTION_LABELS[(from_status, to_status)]
+
+
+class CaseConflict(Exception):
+    """The case was changed by someone else since the caller read it."""
+
+    def __init__(self, case: Case):
+        self.case = case
+        super().__init__(_("Case %(ref)s was changed by someone else meanwhile (now version %(version)d); "
+                           "reload it and make your change again.") % {"ref": case.ref, "version": case.version})
+
+
+class TransitionNotAllowed(Exception):
+    """A move the status flow does not allow from the case's current status."""
+
+    def __init__(self, case: Case, to_status: str):
+        self.case, self.to_status = case, to_status
+        allowed = ", ".join(str(S(s).label) for s in TRANSITIONS[case.status]) or "—"
+        to_label = S(to_status).label if to_status in S.values else to_status
+        super().__init__(_("A case that is “%(current)s” cannot become “%(target)s”; it can become: "
+                           "%(allowed)s.") % {"current": case.get_status_display(), "target": to_label,
+                                              "allowed": allowed})
+
+
+UPDATE_FIELDS = {
+    "kind", "channel", "severity", "customer", "contact", "caller_name", "caller_phone", "caller_email",
+    "order", "product", "serial_number", "category", "wants", "subject", "description", "team",
+    "cause_category", "root_cause", "resolution", "compensation_kind", "compensation_amount",
+    "compensation_approved_by",
+}
+CREATE_FIELDS = UPDATE_FIELDS | {"assignee", "source_interaction"}
+APPROVER_ROLES = {Role.ADMIN, Role.SALES_MANAGER}
+
+
+def required_steps() -> list[str]:
+    """The handling steps a complaint needs done before it is resolved (setting
+    ``KEHU_COMPLAINT_REQUIRED_STEPS``; all six by default)."""
+    wanted = getattr(settings, "KEHU_COMPLAINT_REQUIRED_STEPS", STEP_ORDER)
+    return [s for s in STEP_ORDER if s in wanted]
+
+
+# -- helpers ------------------------------------------------------------------------
+
+def _require_change(actor, case: Case) -> None:
+    if not policy_for(actor).can_change_case(case):
+        raise PermissionDenied(_("You may not change this case."))
+
+
+def _unknown(data: dict, allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in sorted(unknown)})
+
+
+def _locked(case: Case, version: int | None) -> Case:
+    """The case's row, locked until the transaction ends; :class:`CaseConflict` when
+    ``version`` is given and the row has moved on."""
+    fresh = Case.objects.select_for_update().get(pk=case.pk)
+    if version is not None and fresh.version != version:
+        raise CaseConflict(fresh)
+    return fresh
+
+
+def _refresh(case: Case, fresh: Case) -> None:
+    """The caller's object takes the saved row (it keeps using it)."""
+    if case is not fresh:
+        case.refresh_from_db()
+
+
+def _event(case: Case, actor, kind: str, note: str = "", from_status: str = "", to_status: str = "") -> CaseEvent:
+    event = CaseEvent(case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
+                      from_status=from_status, to_status=to_status, note=note or "")
+    event.full_clean(exclude=["case", "actor"])
+    event.save()
+    return event
+
+
+def _audit(actor, action: str, case: Case, changes: dict | None = None) -> None:
+    audit_record(actor=actor, action=action, instance=case, customer_id=case.customer_id, changes=changes,
+                 summary=f"{case.ref} {case.subject}")
+
+
+def _check_relations(actor, case: Case, *, customer_chosen: bool = True) -> None:
+    """The contact, order and customer must fit together, and a customer the actor
+    chooses must be visible to them (an assignee who sees the case but not its
+    customer still works it); a case needs a customer or a caller."""
+    errors = {}
+    policy = policy_for(actor)
+    if case.customer_id is None:
+        if not (case.caller_name.strip() or case.caller_phone.strip() or case.caller_email.strip()):
+            errors["customer"] = _("Choose the customer, or give the caller's name, phone or e-mail.")
+        if case.contact_id is not None:
+            errors["contact"] = _("A contact needs the customer it works at.")
+        if case.order_id is not None:
+            errors["order"] = _("An order needs the customer who placed it.")
+    else:
+        if customer_chosen and not policy.can_view(case.customer):
+            raise PermissionDenied(_("You may not see this customer."))
+        if case.contact_id is not None and case.contact.customer_id != case.customer_id:
+            errors["contact"] = _("This contact works at another customer.")
+        if case.order_id is not None and case.order.customer_id != case.customer_id:
+            errors["order"] = _("This order is another customer's.")
+    if case.compensation_amount is not None and case.compensation_amount > 0 and not case.compensation_kind:
+        errors["compensation_kind"] = _("Say what kind of compensation this amount is.")
+    approver = case.compensation_approved_by
+    if approver is not None and (not approver.is_active or not (approver.is_superuser or approver.role in APPROVER_ROLES)):
+        errors["compensation_approved_by"] = _("Compensation is approved by a manager or an administrator.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_assignee(actor, assignee) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise ValidationError({"assignee": _("This user is no longer active.")})
+    if assignee.pk != getattr(actor, "pk", None) and not policy_for(actor).can_assign_to(assignee):
+        raise ValidationError({"assignee": _("You may not give cases to %(user)s.") % {"user": assignee}})
+
+
+def _ensure_steps(case: Case) -> None:
+    """A complaint carries the six handling steps (created once)."""
+    if case.kind != CaseKind.COMPLAINT:
+        return
+    have = set(case.steps.values_list("step", flat=True))
+    CaseStep.objects.bulk_create([CaseStep(case=case, step=s) for s in STEP_ORDER if s not in have])
+
+
+# -- create -------------------------------------------------------------------------
+
+def case_create(*, actor, data: dict[str, Any]) -> Case:
+    """Register a case: about a customer the actor may see, or a caller not yet known
+    (name, phone or e-mail). Numbered ``CS`` + today + 5 digits. A complaint gets its
+    six handling steps."""
+    from kehu.numbering.services import case_series, next_code, save_numbered
+
+    policy = policy_for(actor)
+    if not policy.can_register_cases:
+        raise PermissionDenied(_("You may not register cases."))
+    _unknown(data, CREATE_FIELDS)
+    data = dict(data)
+    assignee = data.pop("assignee", None)
+    _check_assignee(actor, assignee)
+    case = Case(created_by=actor if getattr(actor, "pk", None) else None, assignee=assignee, **data)
+    if case.team_id is None and assignee is not None:
+        case.team_id = assignee.team_id
+    _check_relations(actor, case)
+    series = case_series(timezone.localdate())
+    with transaction.atomic():
+        case.ref = next_code(series)
+        case.full_clean()
+        save_numbered(case, series=series, taken=_("This case number is already in use."))
+        _ensure_steps(case)
+        _event(case, actor, EventKind.CREATED, to_status=case.status)
+        if assignee is not None:
+            _event(case, actor, EventKind.ASSIGN, note=str(assignee))
+        _audit(actor, "create", case)
+    return case
+
+
+def case_from_interaction(*, actor, interaction, data: dict[str, Any] | None = None) -> Case:
+    """Turn an interaction (usually on the complaint channel) into a case about the
+    same customer and contact, keeping the link; one case per interaction."""
+    from kehu.engagement.models import Channel
+    from kehu.service.models import CaseChannel
+
+    existing = Case.objects.filter(source_interaction=interaction).only("ref").first()
+    if existing is not None:
+        raise ValidationError({"source_interaction": _("Case %(ref)s was already made from this interaction.")
+                               % {"ref": existing.ref}})
+    channel = {Channel.PHONE: CaseChannel.HOTLINE, Channel.SERVICE: CaseChannel.HOTLINE,
+               Channel.COMPLAINT: CaseChannel.HOTLINE, Channel.EMAIL: CaseChannel.EMAIL,
+               Channel.VISIT: CaseChannel.VISIT, Channel.WEBSITE: CaseChannel.WEBSITE,
+               Channel.SURVEY: CaseChannel.SURVEY}.get(interaction.channel, CaseChannel.HOTLINE)
+    values = {
+        "kind": CaseKind.COMPLAINT if interaction.channel == Channel.COMPLAINT else CaseKind.SERVICE,
+        "channel": channel,
+        "customer": interaction.customer,
+        "contact": interaction.contact,
+        "subject": (interaction.subject or (interaction.summary.strip().splitlines() or [""])[0])[:200]
+        or _("Case from an interaction"),
+        "description": interaction.summary,
+    }
+    values.update(data or {})
+    values["source_interaction"] = interaction
+    return case_create(actor=actor, data=values)
+
+
+# -- update and assign ------------------------------------------------------------------
+
+def case_update(*, actor, case: Case, data: dict[str, Any], version: int | None) -> Case:
+    """Change a case's details (not its status, validity or assignee: they have their
+    own calls). ``version`` is the version the caller read (see the module)."""
+    _require_change(actor, case)
+    _unknown(data, UPDATE_FIELDS)
+    with transaction.atomic():
+        fresh = _locked(case, version)
+        before = snapshot(fresh)
+        for k, v in data.items():
+            setattr(fresh, k, v)
+        _check_relations(actor, fresh, customer_chosen=fresh.customer_id != before.get("customer"))
+        fresh.full_clean()
+        changes = diff(before, snapshot(fresh))
+        if changes:
+            fresh.version += 1
+            fresh.save()
+            _ensure_steps(fresh)
+            _event(fresh, actor, EventKind.UPDATE, note=", ".join(
+                str(Case._meta.get_field(k).verbose_name) for k in changes if k != "version"))
+            _audit(actor, "update", fresh, changes)
+    _refresh(case, fresh)
+    return case
+
+
+def case_assign(*, actor, case: Case, assignee, team=None, version: int | None = None) -> Case:
+    """Give a case to ``assignee`` (None: back to the team's unassigned queue) and,
+    when given, to ``team``; a case without a team takes the assignee's."""
+    _require_change(actor, case)
+    _check_assignee(actor, assignee)
+    with transaction.atomic():
+        fresh = _locked(case, version)
+        before = snapshot(fresh, ["assignee", "team"])
+        fresh.assignee = assignee
+        if team is not None:
+            fresh.team = team
+        elif fresh.team_id is None and assignee is not None:
+            fresh.team_id = assignee.team_id
+        changes = diff(before, snapshot(fresh, ["assignee", "team"]))
+        if changes:
+            fresh.version += 1
+            fresh.save()
+            _event(fresh, actor, EventKind.ASSIGN, note=str(assignee) if assignee else _("Nobody"))
+            _audit(actor, "assign", fresh, changes)
+    _refresh(case, fresh)
+    return case
+
+
+# -- status flow ----------------------------------------------------------------------------
+
+def allowed_transitions(case: Case) -> tuple[str, ...]:
+    return TRANSITIONS.get(case.status, ())
+
+
+def _gate(case: Case, to_status: str, note: str) -> None:
+    """The conditions of a move the table allows (ValidationError naming the field)."""
+    if to_status == S.CLOSED and case.status in (S.NEW, S.ACCEPTED) and case.validity != Validity.INVALID:
+        raise ValidationError({"validity": _("Only a case judged invalid may be closed before it is resolved.")})
+    if to_status == S.RESOLVED:
+        if case.is_complaint and not case.validity:
+            raise ValidationError({"validity": _("Judge the complaint valid or invalid before resolving it.")})
+        if case.is_complaint and case.validity == Validity.VALID:
+            done = set(case.steps.filter(done=True).values_list("step", flat=True))
+            missing = [Step(s).label for s in required_steps() if s not in done]
+            if missing:
+                raise ValidationError({"steps": _("Complete these handling steps first: %(steps)s.")
+                                       % {"steps": ", ".join(str(m) for m in missing)}})
+        if case.validity != Validity.INVALID and not case.resolution.strip():
+            raise ValidationError({"resolution": _("Write the resolution before resolving the case.")})
+    if to_status == S.RETURN_VISITED and not note.strip():
+        raise ValidationError({"note": _("Write what the customer said on the return visit.")})
+    if to_status == S.IN_PROGRESS and case.status in REOPEN_FROM and not note.strip():
+        raise ValidationError({"note": _("Say why the case is reopened.")})
+
+
+def case_transition(*, actor, case: Case, to_status: str, note: str = "", version: int | None = None) -> Case:
+    """Move a case to ``to_status``: checked against :data:`TRANSITIONS`
+    (:class:`TransitionNotAllowed`) and its conditions (``ValidationError``), recorded
+    on the timeline (who, when, from, to, note) and audited."""
+    _require_change(actor, case)
+    if to_status not in S.values:
+        raise ValidationError({"to": _("Unknown status.")})
+    note = (note or "").strip()
+    with transaction.atomic():
+        fresh = _locked(case, version)
+        if to_status not in TRANSITIONS[fresh.status]:
+            raise TransitionNotAllowed(fresh, to_status)
+        _gate(fresh, to_status, note)
+        from_status = fresh.status
+        now = timezone.now()
+        fresh.status = to_status
+        if from_status == S.NEW and fresh.first_responded_at is None:
+            fresh.first_responded_at = now
+        if to_status == S.WAITING:
+            fresh.sla_paused = [*fresh.sla_paused, [now.isoformat(), None]]
+        if from_status == S.WAITING and fresh.sla_paused and fresh.sla_paused[-1][1] is None:
+            fresh.sla_paused = [*fresh.sla_paused[:-1], [fresh.sla_paused[-1][0], now.isoformat()]]
+        if to_status == S.RESOLVED:
+            fresh.resolved_at = now
+        if to_status == S.CLOSED:
+            fresh.closed_at = now
+        if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
+            fresh.resolved_at = None
+            fresh.closed_at = None
+        fresh.version += 1
+        fresh.full_clean()
+        fresh.save()
+        _event(fresh, actor, EventKind.TRANSITION, note=note, from_status=from_status, to_status=to_status)
+        _audit(actor, "transition", fresh, {"status": [from_status, to_status]})
+    _refresh(case, fresh)
+    return case
+
+
+# -- complaints: validity and the six steps ---------------------------------------------------
+
+def case_judge(*, actor, case: Case, valid: bool, explanation: str = "", version: int | None = None) -> Case:
+    """Judge a complaint valid or invalid (受理 / 识别); an invalid one carries the
+    explanation given to the customer."""
+    _require_change(actor, case)
+    explanation = (explanation or "").strip()
+    with transaction.atomic():
+        fresh = _locked(case, version)
+        if not fresh.is_complaint:
+            raise ValidationError({"validity": _("Only complaints are judged valid or invalid.")})
+        if not fresh.is_open:
+            raise ValidationError({"validity": _("Reopen the case to judge it again.")})
+        if not valid and not explanation:
+            raise ValidationError({"invalid_explanation": _(
+                "An invalid complaint needs the explanation given to the customer.")})
+        before = snapshot(fresh, ["validity", "invalid_explanation"])
+        fresh.validity = Validity.VALID if valid else Validity.INVALID
+        fresh.invalid_explanation = "" if valid else explanation
+        fresh.version += 1
+        fresh.full_clean()
+        fresh.save()
+        _event(fresh, actor, EventKind.VALIDITY, note=f"{fresh.get_validity_display()}"
+               + (f": {explanation}" if not valid else ""))
+        _audit(actor, "judge", fresh, diff(before, snapshot(fresh, ["validity", "invalid_explanation"])))
+    _refresh(case, fresh)
+    return case
+
+
+def case_step(*, actor, case: Case, step: str, done: bool = True, note: str = "",
+              version: int | None = None) -> CaseStep:
+    """Tick (or untick) one handling step of a complaint, with its note."""
+    _require_change(actor, case)
+    if step not in STEP_ORDER:
+        raise ValidationError({"step": _("Unknown step.")})
+    with transaction.atomic():
+        fresh = _locked(case, version)
+        if not fresh.is_complaint:
+            raise ValidationError({"step": _("Only complaints have handling steps.")})
+        _ensure_steps(fresh)
+        row = CaseStep.objects.select_for_update().get(case=fresh, step=step)
+        row.done = bool(done)
+        row.note = (note or "").strip()
+        row.done_at = timezone.now() if done else None
+        row.done_by = actor if done and getattr(actor, "pk", None) else None
+        row.full_clean(exclude=["case", "done_by"])
+        row.save()
+        fresh.version += 1
+        fresh.save(update_fields=["version", "updated_at"])
+        label = row.get_step_display()
+        _event(fresh, actor, EventKind.STEP, note=(f"✓ {label}" if done else f"✗ {label}")
+               + (f": {row.note}" if row.note else ""))
+        _audit(actor, "step", fresh, {step: [None, row.done]})
+    _refresh(case, fresh)
+    return row
+
+
+def case_comment(*, actor, case: Case, note: str) -> CaseEvent:
+    """A comment on the case's timeline (does not change the case, so no version)."""
+    _require_change(actor, case)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write the comment.")})
+    with transaction.atomic():
+        event = _event(case, actor, EventKind.COMMENT, note=note)
+        _audit(actor, "comment", case)
+    return event

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from kehu.service import views
+
+urlpatterns = [
+    path("", views.case_queue, name="case_queue"),
+    path("new/", views.case_create_view, name="case_create"),
+    path("from-interaction/<int:interaction_pk>/", views.case_from_interaction_view, name="case_from_interaction"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/edit/", views.case_edit_view, name="case_edit"),
+    path("<int:pk>/transition/", views.case_transition_view, name="case_transition"),
+    path("<int:pk>/validity/", views.case_judge_view, name="case_judge"),
+    path("<int:pk>/steps/<slug:step>/", views.case_step_view, name="case_step"),
+    path("<int:pk>/comment/", views.case_comment_view, name="case_comment"),
+    path("<int:pk>/assign/", views.case_assign_view, name="case_assign"),
+]

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "kehu.privacy",
     "kehu.backup",
     "kehu.attachments",
+    "kehu.customfields",
     "kehu.web",
     "kehu.demo",
 ]

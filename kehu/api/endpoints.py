@@ -12,6 +12,7 @@ from kehu.privacy import api as privacy_api
 from kehu.accounts import api as accounts_api
 from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
+from kehu.customfields import api as customfields_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -39,3 +40,4 @@ api.add_router("/security", accounts_api.router)
 api.add_router("/audit-events", audit_api.router)
 api.add_router("/backups", backup_api.router)
 api.add_router("", attachments_api.router)
+api.add_router("/custom-fields", customfields_api.router)

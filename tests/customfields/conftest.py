@@ -1,3 +1,4 @@
+from tests.api.conftest import api_as  # noqa: F401 - the API client fixture
 import pytest
 
 from kehu.customfields.services import definition_create

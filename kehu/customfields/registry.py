@@ -40,6 +40,11 @@ def get(key: str) -> RecordType:
     return RECORD_TYPES[key]
 
 
+def for_list(list_name: str) -> RecordType | None:
+    """The record type a list (kehu.web.lists) shows, if it carries custom fields."""
+    return next((rt for rt in RECORD_TYPES.values() if rt.list_name == list_name), None)
+
+
 def choices() -> list[tuple[str, Any]]:
     return [(rt.key, rt.label) for rt in RECORD_TYPES.values()]
 

@@ -236,3 +236,27 @@ def filter_query(filters: Iterable[CustomFilter]) -> dict[str, str]:
         suffix = {"eq": "", "contains": "", "min": "__min", "max": "__max"}[f.op]
         out[f"{FILTER_PREFIX}{f.key}{suffix}"] = str(f.value)
     return out
+
+
+def filter_inputs(record_type: str, params: Mapping) -> list[dict]:
+    """The custom field filters a list offers, with the values of the query
+    string, for ``customfields/_filters.html``."""
+    out = []
+    for defn in definitions(record_type):
+        name = FILTER_PREFIX + defn.key
+        out.append({"defn": defn, "name": name, "kind": defn.kind, "value": params.get(name, "")[:TEXT_VALUE_MAX],
+                    "min": params.get(name + "__min", "")[:40], "max": params.get(name + "__max", "")[:40],
+                    "range": defn.kind in (Kind.NUMBER, Kind.DATE), "choices": defn.choice_options()})
+    return out
+
+
+def list_filtered(list_name: str, qs, params: Mapping):
+    """``qs`` (the rows of list ``list_name``) narrowed by the custom field filters of ``params``,
+    and whether any applied."""
+    from kehu.customfields.registry import for_list
+
+    rt = for_list(list_name)
+    if rt is None:
+        return qs, False
+    filters = parse_filters(rt.key, params)
+    return apply_filters(qs, filters), bool(filters)

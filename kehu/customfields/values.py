@@ -10,6 +10,7 @@ value code. An empty value is no key at all.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
@@ -92,17 +93,23 @@ def _number(raw: Any) -> int | float:
     return float(value)
 
 
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?$|^(\d{4})(\d{2})(\d{2})$")
+
+
 def _date(raw: Any) -> str:
+    """A date as ISO text, from a date, ``2024-03-01``, ``2024/3/1``, ``2024年3月1日`` or ``20240301``."""
     if isinstance(raw, dt.datetime):
         raw = raw.date()
     if isinstance(raw, dt.date):
         return raw.isoformat()
     if isinstance(raw, str):
-        text = raw.replace("/", "-").replace(".", "-")
-        try:
-            return dt.date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text).isoformat()
-        except ValueError:
-            pass
+        m = _DATE.match(raw.strip())
+        if m:
+            y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+            try:
+                return dt.date(y, mo, d).isoformat()
+            except ValueError:
+                pass
     raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."))
 
 

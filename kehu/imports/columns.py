@@ -435,20 +435,23 @@ CUSTOM_PREFIX = "custom."
 
 def custom_columns(kind: str) -> tuple[Column, ...]:
     """The active custom fields of the kind's record type as columns: the header is the key
-    (``credit_days``) or either label (``账期（天）``, ``Credit terms (days)``). A required field
-    needs a value in each row when its column is there; a file without the column leaves it alone."""
+    (``credit_days``) or either label (``账期（天）``, ``Credit terms (days)``). An empty cell
+    leaves the value as it was (as every column of an update does): the import does not insist
+    on required custom fields, which the forms and the API do."""
     from kehu.customfields.values import definitions
 
     record_type = CUSTOM_RECORD_TYPES.get(kind)
     if record_type is None:
         return ()
-    return tuple(Column(CUSTOM_PREFIX + d.key, kind="custom", required=d.required, aliases=(d.key, d.label_zh, d.label_en),
+    return tuple(Column(CUSTOM_PREFIX + d.key, kind="custom", aliases=(d.key, d.label_zh, d.label_en),
                         help=d.help_text or d.label, definition=d) for d in definitions(record_type))
 
 
-def map_headers(headers: list[object], kind: str) -> HeaderMap:
+def map_headers(headers: list[object], kind: str, extra: tuple[Column, ...] = ()) -> HeaderMap:
+    """Which column feeds which field: the kind's columns, then ``extra`` (its custom fields,
+    :func:`custom_columns`), whose headers never shadow a built-in one."""
     fixed = COLUMNS[kind]
-    columns = fixed + custom_columns(kind)
+    columns = fixed + tuple(extra)
     lookup: dict[str, Column] = {}
     for column in columns:
         lookup.setdefault(header_key(column.field), column)

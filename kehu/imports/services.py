@@ -64,7 +64,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
-from kehu.imports.columns import CUSTOM_PREFIX, MEMO_SIZE, CellError, HeaderMap, map_headers, parse_cell
+from kehu.imports.columns import CUSTOM_PREFIX, MEMO_SIZE, custom_columns, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, has_nul, nul_message, open_table
 from kehu.imports.staging import CustomerStage, DuplicateSearch
@@ -182,7 +182,7 @@ def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
             raise ImportUsageError(_("Line %(line)d: the column heading %(header)s contains a NUL character (\\x00), "
                                      "which cannot be stored; remove it.")
                                    % {"line": table.header_line, "header": repr(header.replace("\x00", ""))})
-    hmap = map_headers(table.headers, kind)
+    hmap = map_headers(table.headers, kind, custom_columns(kind))
     report = ImportReport(kind=kind, filename=Path(source).name, format=table.format, encoding=table.encoding,
                           delimiter=table.delimiter, headers=[str(h) for h in table.headers],
                           mapped=hmap.mapped, unknown=hmap.unknown, repeated=hmap.repeated)

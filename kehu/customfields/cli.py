@@ -11,6 +11,7 @@ import json
 import sys
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _actor(username: str | None):
@@ -41,7 +42,7 @@ def _list(args) -> int:
     for d in defs:
         flags = [str(d.get_kind_display())]
         if d.required:
-            flags.append(_("required"))
+            flags.append(pgettext("custom field", "required"))
         if not d.active:
             flags.append(_("inactive"))
         print(f"{d.record_type}\t{d.key}\t{d.label_zh} / {d.label_en}\t{', '.join(flags)}\t"

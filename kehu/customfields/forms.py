@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customfields import registry
 from kehu.customfields.models import KEY_MAX, TEXT_VALUE_MAX, CustomFieldDefinition, Kind
@@ -83,7 +84,7 @@ class DefinitionForm(forms.Form):
         help_text=_("For a choice field: one choice a line, as value | 中文 | English (the labels are optional)."))
     required = forms.BooleanField(label=_("Required"), required=False)
     help_text = forms.CharField(label=_("Help text"), max_length=200, required=False)
-    position = forms.IntegerField(label=_("Order"), min_value=0, max_value=10000, initial=0)
+    position = forms.IntegerField(label=pgettext_lazy("position", "Order"), min_value=0, max_value=10000, initial=0)
 
     def __init__(self, *args, definition: CustomFieldDefinition | None = None, **kwargs):
         if definition is not None and "initial" not in kwargs:

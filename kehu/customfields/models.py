@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customfields import registry
 from kehu.org.models import TimeStamped
@@ -37,11 +38,11 @@ class CustomFieldDefinition(TimeStamped):
     label_zh = models.CharField(_("label (Chinese)"), max_length=60)
     label_en = models.CharField(_("label (English)"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
-    choices = models.JSONField(_("choices"), default=list, blank=True,
+    choices = models.JSONField(pgettext_lazy("custom field", "choices"), default=list, blank=True,
                                help_text=_("For a choice: [{value, label_zh, label_en}]."))
     required = models.BooleanField(_("required"), default=False)
     help_text = models.CharField(_("help text"), max_length=200, blank=True, default="")
-    position = models.PositiveIntegerField(_("order"), default=0,
+    position = models.PositiveIntegerField(pgettext_lazy("position", "order"), default=0,
                                            validators=[MinValueValidator(0), MaxValueValidator(10000)])
     active = models.BooleanField(_("active"), default=True)
 

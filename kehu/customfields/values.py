@@ -36,6 +36,19 @@ def definitions(record_type: str, *, active: bool | None = True) -> list[CustomF
     return list(qs.order_by("position", "id"))
 
 
+def request_definitions(request, record_type: str) -> list[CustomFieldDefinition]:
+    """:func:`definitions`, read once per request (a list page needs them for its filters,
+    its filter form and its rows)."""
+    if request is None:
+        return definitions(record_type)
+    cache = getattr(request, "_custom_field_defs", None)
+    if cache is None:
+        cache = request._custom_field_defs = {}
+    if record_type not in cache:
+        cache[record_type] = definitions(record_type)
+    return cache[record_type]
+
+
 def _error_key(key: str) -> str:
     return f"custom.{key}"
 
@@ -245,11 +258,11 @@ def filter_query(filters: Iterable[CustomFilter]) -> dict[str, str]:
     return out
 
 
-def filter_inputs(record_type: str, params: Mapping) -> list[dict]:
+def filter_inputs(record_type: str, params: Mapping, defs=None) -> list[dict]:
     """The custom field filters a list offers, with the values of the query
     string, for ``customfields/_filters.html``."""
     out = []
-    for defn in definitions(record_type):
+    for defn in (defs if defs is not None else definitions(record_type)):
         name = FILTER_PREFIX + defn.key
         out.append({"defn": defn, "name": name, "kind": defn.kind, "value": params.get(name, "")[:TEXT_VALUE_MAX],
                     "min": params.get(name + "__min", "")[:40], "max": params.get(name + "__max", "")[:40],
@@ -257,13 +270,13 @@ def filter_inputs(record_type: str, params: Mapping) -> list[dict]:
     return out
 
 
-def list_filtered(list_name: str, qs, params: Mapping):
-    """``qs`` (the rows of list ``list_name``) narrowed by the custom field filters of ``params``,
-    and whether any applied."""
+def list_filtered(list_name: str, qs, request):
+    """``qs`` (the rows of list ``list_name``) narrowed by the custom field filters of the
+    request's query string, and whether any applied."""
     from kehu.customfields.registry import for_list
 
     rt = for_list(list_name)
     if rt is None:
         return qs, False
-    filters = parse_filters(rt.key, params)
+    filters = parse_filters(rt.key, request.GET, request_definitions(request, rt.key))
     return apply_filters(qs, filters), bool(filters)

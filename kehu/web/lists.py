@@ -390,10 +390,10 @@ def list_context(request, name: str, *, partial: bool = False) -> dict:
 def _custom_filters(request, name: str) -> list[dict]:
     """The custom field filters of the list (kehu.customfields), for its filter form."""
     from kehu.customfields.registry import for_list
-    from kehu.customfields.values import filter_inputs
+    from kehu.customfields.values import filter_inputs, request_definitions
 
     rt = for_list(name)
-    return filter_inputs(rt.key, request.GET) if rt else []
+    return filter_inputs(rt.key, request.GET, request_definitions(request, rt.key)) if rt else []
 
 
 def chosen_sort(request, sorts: dict, default: str) -> str:

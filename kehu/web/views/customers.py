@@ -42,7 +42,7 @@ from kehu.sales.models import Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
-from kehu.customfields.values import parse_filters
+from kehu.customfields.values import parse_filters, request_definitions
 from kehu.web.lists import list_context
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, is_partial, paginate
 
@@ -69,7 +69,7 @@ def _list_filters(request) -> selectors.CustomerFilters:
         owner_id=int_or_none(g.get("owner")),
         team_id=int_or_none(g.get("team")),
         tag=g.get("tag", "").strip()[:50],
-        custom=tuple(parse_filters("customer", g)),
+        custom=tuple(parse_filters("customer", g, request_definitions(request, "customer"))),
         **{name: g.get(name, "") for name in selectors.BEHAVIOUR_FILTERS
            if g.get(name) and g.get(name) in dict(Customer._meta.get_field(name).flatchoices)},
     )

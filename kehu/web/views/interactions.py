@@ -46,7 +46,7 @@ def interaction_list(request):
         if d.get("date_to"):
             end = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time())
             qs = qs.filter(occurred_at__lt=timezone.make_aware(end, tz))
-    qs, _custom_filtered = list_filtered("interactions", qs, request.GET)
+    qs, _custom_filtered = list_filtered("interactions", qs, request)
     sort = chosen_sort(request, INTERACTION_SORTS, "-when")
     page = paginate(request, qs, INTERACTION_SORTS[sort])
     return render(request, "web/interactions/list.html", {

@@ -49,7 +49,7 @@ def order_list(request):
             qs = qs.filter(order_date__gte=d["date_from"])
         if d.get("date_to"):
             qs = qs.filter(order_date__lte=d["date_to"])
-    qs, custom_filtered = list_filtered("orders", qs, request.GET)
+    qs, custom_filtered = list_filtered("orders", qs, request)
     sort = chosen_sort(request, ORDER_SORTS, "-date")
     page = paginate(request, qs, ORDER_SORTS[sort])
     return render(request, "web/orders/list.html", {

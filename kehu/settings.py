@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "kehu.backup",
     "kehu.attachments",
     "kehu.service",
+    "kehu.customfields",
     "kehu.web",
     "kehu.demo",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),
     path("backups/", include("kehu.backup.urls")),
+    path("settings/custom-fields/", include("kehu.customfields.urls")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -21,6 +21,8 @@ from kehu.customers.models import (
 )
 from kehu.customers.selectors import SORTS, CustomerFilters, customer_get, customer_listing
 from kehu.customers.services import customer_create, customer_delete, customer_update
+from kehu.customfields.values import parse_filters
+from kehu.customfields.api import CUSTOM_DESCRIPTION, CustomValuesIn, CustomValuesOut, custom_in_field
 from kehu.org.models import User
 from kehu.privacy.masking import for_schema
 from kehu.validators import REMARKS_MAX, TAG_LENGTH_MAX, TAGS_PER_CUSTOMER_MAX
@@ -86,6 +88,7 @@ class CustomerOut(Schema):
     opt_out_email: bool = Field(description="Opted out of e-mail: nothing is e-mailed to the customer.")
     opt_out_sms: bool = Field(description="Opted out of SMS: no text message is sent to the customer.")
     consent_updated_at: Optional[dt.datetime]
+    custom: CustomValuesOut = Field(description=CUSTOM_DESCRIPTION)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -166,6 +169,7 @@ class CustomerIn(Schema):
     consent_data_processing: bool = False
     opt_out_email: bool = False
     opt_out_sms: bool = False
+    custom: CustomValuesIn = custom_in_field()
 
 
 CustomerPatchIn = partial_schema(CustomerIn, "CustomerPatchIn")
@@ -210,7 +214,9 @@ def _service_data(data: dict) -> tuple[dict, list[str] | None]:
 
 
 @router.get("", response={200: list[CustomerOut], **READ_ERRORS}, url_name="customer-list",
-            summary="List customers")
+            summary="List customers",
+            description="Custom fields filter too: `cf_<key>=value` (text: contains; others: equal), "
+                        "`cf_<key>__min` / `cf_<key>__max` for numbers and dates.")
 @paginate(CursorPagination)
 def list_customers(request, filters: Query[CustomerFilterIn]):
     f = CustomerFilters(
@@ -218,6 +224,7 @@ def list_customers(request, filters: Query[CustomerFilterIn]):
         owner_id=filters.owner_id, team_id=filters.team_id, tag=filters.tag, city=filters.city,
         usage_rate=filters.usage_rate or "", user_status=filters.user_status or "",
         loyalty_level=filters.loyalty_level or "", preferred_channel=filters.preferred_channel or "",
+        custom=tuple(parse_filters("customer", request.GET)),
     )
     listing = customer_listing(viewer=request.auth, filters=f, sort=filters.sort)
     return Tiered(listing.base.prefetch_related("tags"), listing.tiers)
@@ -244,7 +251,7 @@ def update_customer(request, customer_id: int, payload: CustomerPatchIn):
     customer = customer_get(viewer=request.auth, pk=customer_id)
     data, tags = _service_data(sent_fields(payload))
     with api_field_names({"owner": "owner_id"}):
-        return customer_update(actor=request.auth, customer=customer, data=data, tags=tags)
+        return customer_update(actor=request.auth, customer=customer, data=data, tags=tags, custom_partial=True)
 
 
 @router.delete("/{int:customer_id}", response={204: None, **WRITE_ERRORS}, url_name="customer-delete",

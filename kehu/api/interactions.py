@@ -10,6 +10,8 @@ from ninja.responses import Status
 from kehu.api.common import (
     READ_ERRORS, WRITE_ERRORS, api_field_names, not_found_field, partial_schema, sent_fields,
 )
+from kehu.customfields.values import apply_filters, parse_filters
+from kehu.customfields.api import CUSTOM_DESCRIPTION, CustomValuesIn, CustomValuesOut, custom_in_field
 from kehu.api.pagination import CursorPagination
 from kehu.customers.selectors import contact_list, customer_get
 from kehu.engagement.models import Channel, Direction
@@ -33,6 +35,7 @@ class InteractionOut(Schema):
     summary: str
     next_step: str
     next_step_on: Optional[dt.date]
+    custom: CustomValuesOut = Field(description=CUSTOM_DESCRIPTION)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -47,6 +50,7 @@ class InteractionFields(Schema):
     subject: str = Field("", max_length=200)
     next_step: str = Field("", max_length=300)
     next_step_on: Optional[dt.date] = None
+    custom: CustomValuesIn = custom_in_field()
 
 
 class InteractionIn(InteractionFields):
@@ -76,10 +80,12 @@ def _service_data(request, data: dict) -> dict:
 
 
 @router.get("", response={200: list[InteractionOut], **READ_ERRORS}, url_name="interaction-list",
-            summary="List interactions, newest first")
+            summary="List interactions, newest first",
+            description="Custom fields filter too: `cf_<key>=value`, `cf_<key>__min`, `cf_<key>__max`.")
 @paginate(CursorPagination)
 def list_interactions(request, filters: Query[InteractionFilterIn]):
     qs = interaction_list(viewer=request.auth, customer_id=filters.customer_id, channel=filters.channel or "")
+    qs = apply_filters(qs, parse_filters("interaction", request.GET))
     return qs.order_by("-occurred_at", "-id")
 
 
@@ -106,7 +112,7 @@ def update_interaction(request, interaction_id: int, payload: InteractionPatchIn
     interaction = interaction_get(viewer=request.auth, pk=interaction_id)
     data = _service_data(request, sent_fields(payload))
     with api_field_names({"contact": "contact_id"}):
-        interaction_update(actor=request.auth, interaction=interaction, data=data)
+        interaction_update(actor=request.auth, interaction=interaction, data=data, custom_partial=True)
     return interaction_get(viewer=request.auth, pk=interaction_id)
 
 

@@ -12,6 +12,8 @@ from ninja.responses import Status
 from kehu.api.common import (
     READ_ERRORS, WRITE_ERRORS, Money, Quantity, api_field_names, not_found_field, partial_schema, sent_fields,
 )
+from kehu.customfields.values import apply_filters, parse_filters
+from kehu.customfields.api import CUSTOM_DESCRIPTION, CustomValuesIn, CustomValuesOut, custom_in_field
 from kehu.api.pagination import CursorPagination
 from kehu.customers.selectors import customer_get
 from kehu.org.policies import policy_for
@@ -57,6 +59,7 @@ class OrderSummaryOut(Schema):
     payment_due_on: Optional[dt.date]
     salesperson_id: Optional[int]
     remarks: str
+    custom: CustomValuesOut = Field(description=CUSTOM_DESCRIPTION)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -99,6 +102,7 @@ class OrderFields(Schema):
     salesperson_id: Optional[int] = None
     remarks: str = Field("", max_length=Order._meta.get_field("remarks").max_length)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=1000)
+    custom: CustomValuesIn = custom_in_field()
 
 
 class OrderIn(OrderFields):
@@ -152,11 +156,13 @@ def _order_detail(request, order_id: int):
 
 
 @router.get("", response={200: list[OrderSummaryOut], **READ_ERRORS}, url_name="order-list",
-            summary="List orders, newest first")
+            summary="List orders, newest first",
+            description="Custom fields filter too: `cf_<key>=value`, `cf_<key>__min`, `cf_<key>__max`.")
 @paginate(CursorPagination)
 def list_orders(request, filters: Query[OrderFilterIn]):
     qs = order_list(viewer=request.auth, customer_id=filters.customer_id,
                     date_from=filters.date_from, date_to=filters.date_to)
+    qs = apply_filters(qs, parse_filters("order", request.GET))
     return qs.order_by("-order_date", "-id")
 
 
@@ -187,7 +193,7 @@ def update_order(request, order_id: int, payload: OrderPatchIn):
         data["lines"] = payload.model_dump()["lines"]
     data, lines = _service_data(request, data)
     with api_field_names({"salesperson": "salesperson_id"}):
-        order_update(actor=request.auth, order=order, data=data, lines=lines)
+        order_update(actor=request.auth, order=order, data=data, lines=lines, custom_partial=True)
     return _order_detail(request, order_id)
 
 

@@ -220,6 +220,8 @@ class Customer(TimeStamped):
     # whatever the consents say (kehu.privacy.consent).
     opt_out_email = models.BooleanField(_("opted out of e-mail"), default=False)
     opt_out_sms = models.BooleanField(_("opted out of SMS"), default=False)
+    # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
 
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True,

@@ -42,6 +42,7 @@ class CustomerFilters:
     loyalty_level: str = ""
     preferred_channel: str = ""
     ids: tuple[int, ...] = ()  # only these rows (a list's selection, kehu.web.lists)
+    custom: tuple = ()  # custom field filters (kehu.customfields.values.CustomFilter)
     extra: dict = field(default_factory=dict)
 
 
@@ -122,6 +123,10 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
         qs = qs.filter(tags__name=f.tag)
     if f.ids:
         qs = qs.filter(pk__in=list(f.ids))
+    if f.custom:
+        from kehu.customfields.values import apply_filters
+
+        qs = apply_filters(qs, f.custom)
     return qs.select_related("owner")
 
 

@@ -88,6 +88,10 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
     if tags is not None:
         tags = check_tags(tags)
+    if "custom" in data or check_permissions:
+        from kehu.customfields.values import clean_custom_values
+
+        data["custom"] = clean_custom_values("customer", data.get("custom"))
     numbered = not data.get("ref")
     if numbered:
         data["ref"] = next_customer_ref()
@@ -107,7 +111,10 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
 
 
 def customer_update(*, actor, customer: Customer, data: dict[str, Any],
-                    tags: Iterable[str] | None = None) -> Customer:
+                    tags: Iterable[str] | None = None, custom_partial: bool = False) -> Customer:
+    """Change a customer. ``data["custom"]``, when given, holds custom field
+    values: all of them (a form), or only those to change with ``custom_partial``
+    (an API PATCH) — :func:`kehu.customfields.values.clean_custom_values`."""
     policy = policy_for(actor)
     if not policy.can_change(customer):
         raise PermissionDenied(_("You may not change this customer."))
@@ -119,6 +126,11 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
     if tags is not None:
         tags = check_tags(tags)
+    if "custom" in data:
+        from kehu.customfields.values import clean_custom_values
+
+        data = {**data, "custom": clean_custom_values("customer", data["custom"], current=customer.custom,
+                                                      partial=custom_partial)}
     before = snapshot(customer)
     old_owner_id = customer.owner_id
     old_tags = sorted(customer.tags.values_list("name", flat=True))
@@ -406,10 +418,14 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
     with transaction.atomic():
         before = snapshot(keep)
         filled = {}
-        for field in CUSTOMER_FIELDS - {"ref", "owner", "kind", "name"}:
+        for field in CUSTOMER_FIELDS - {"ref", "owner", "kind", "name", "custom"}:
             if getattr(keep, field) in ("", None) and getattr(drop, field) not in ("", None):
                 setattr(keep, field, getattr(drop, field))
                 filled[field] = getattr(drop, field)
+        gaps = {k: v for k, v in (drop.custom or {}).items() if (keep.custom or {}).get(k) in (None, "")}
+        if gaps:        # custom field values of the duplicate fill the kept customer's gaps
+            keep.custom = {**(keep.custom or {}), **gaps}
+            filled["custom"] = gaps
         if drop.remarks and drop.remarks not in keep.remarks:
             keep.remarks = (keep.remarks + "\n" + drop.remarks).strip()
         _apply_keys(keep)

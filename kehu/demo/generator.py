@@ -653,6 +653,55 @@ class _Builder:
         for order in orders:
             self.last_order[order.customer_id] = order
 
+    # -- custom fields: what a steel distributor adds to its records
+    SEGMENTS = {"建筑施工": "construction", "钢结构": "construction", "市政工程": "construction",
+                "机械制造": "machinery", "农业机械": "machinery", "五金制品": "machinery",
+                "汽车零部件": "automotive", "家电制造": "appliances", "船舶制造": "transport",
+                "轨道交通": "transport", "电力设备": "energy", "新能源": "energy", "石油化工": "energy",
+                "物流仓储": "logistics"}
+
+    def build_custom_fields(self):
+        """Credit terms (days) and an industry segment for the organisations, a delivery site
+        on their orders: defined as an administrator would, filled from what the demo knows."""
+        from kehu.customfields.models import CustomFieldDefinition
+        from kehu.customers.models import Customer
+        from kehu.sales.models import Order
+
+        segments = [("construction", "建筑工程", "Construction"), ("machinery", "机械制造", "Machinery"),
+                    ("automotive", "汽车", "Automotive"), ("appliances", "家电", "Home appliances"),
+                    ("transport", "船舶与轨道交通", "Ships and rail"), ("energy", "能源电力", "Energy and power"),
+                    ("logistics", "物流仓储", "Logistics")]
+        for position, (key, zh, en, kind, extra) in enumerate((
+                ("credit_days", "账期（天）", "Credit terms (days)", "number",
+                 {"help_text": "约定的付款期限 / Agreed payment terms"}),
+                ("industry_segment", "行业细分", "Industry segment", "choice",
+                 {"choices": [{"value": v, "label_zh": z, "label_en": e} for v, z, e in segments]}),
+        ), start=1):
+            CustomFieldDefinition.objects.get_or_create(record_type="customer", key=key, defaults={
+                "label_zh": zh, "label_en": en, "kind": kind, "position": position, **extra})
+        CustomFieldDefinition.objects.get_or_create(record_type="order", key="delivery_site", defaults={
+            "label_zh": "交货地点", "label_en": "Delivery site", "kind": "text", "position": 1})
+        r = self.rnd
+        changed = []
+        for c, plan in zip(self.customers, self.plans):
+            if c.kind == "individual":
+                continue
+            days = 90 if plan["value"] > 8 else 60 if plan["value"] > 3 else r.choice((30, 30, 45))
+            c.custom = {"credit_days": days}
+            if c.industry in self.SEGMENTS:
+                c.custom["industry_segment"] = self.SEGMENTS[c.industry]
+            changed.append(c)
+        Customer.objects.bulk_update(changed, ["custom"], batch_size=BATCH)
+        by_id = {c.pk: c for c in self.customers}
+        orders = []
+        for order in self.orders:
+            c = by_id.get(order.customer_id)
+            if c is None or c.kind == "individual" or r.random() < 0.3:
+                continue
+            order.custom = {"delivery_site": f"{c.city}{r.choice(('仓库', '工地', '厂区', '码头', '加工中心'))}"}
+            orders.append(order)
+        Order.objects.bulk_update(orders, ["custom"], batch_size=BATCH)
+
     # -- interactions, shares, audit
     def build_interactions(self):
         from kehu.engagement.models import Interaction
@@ -806,6 +855,7 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_customers()
         b.build_contacts()
         b.build_orders()
+        b.build_custom_fields()
         b.build_interactions()
         b.build_shares()
         b.build_audit()

@@ -45,6 +45,8 @@ class Interaction(TimeStamped):
     summary = models.TextField(_("summary"), max_length=SUMMARY_MAX, validators=[text_limit(SUMMARY_MAX)])
     next_step = models.CharField(_("next step"), max_length=300, blank=True, default="")
     next_step_on = models.DateField(_("next step due"), null=True, blank=True)
+    # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
 
     class Meta:
         verbose_name = _("interaction")

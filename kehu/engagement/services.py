@@ -16,7 +16,7 @@ from kehu.org.policies import policy_for
 
 INTERACTION_FIELDS = {
     "contact", "channel", "direction", "occurred_at", "participants", "subject",
-    "summary", "next_step", "next_step_on",
+    "summary", "next_step", "next_step_on", "custom",
 }
 
 
@@ -37,6 +37,10 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any], check_pe
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     data = dict(data)
+    if "custom" in data or check_permissions:   # a user's log: its custom fields, required ones too
+        from kehu.customfields.values import clean_custom_values
+
+        data["custom"] = clean_custom_values("interaction", data.get("custom"))
     data.setdefault("occurred_at", timezone.now())
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
@@ -50,7 +54,8 @@ def interaction_log(*, actor, customer: Customer, data: dict[str, Any], check_pe
     return interaction
 
 
-def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any]) -> Interaction:
+def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any],
+                       custom_partial: bool = False) -> Interaction:
     """Change an interaction. Anyone who may change its customer may, not
     only who logged it: the owner and their manager answer for the customer's
     record, and the author may have left. The author (``user``) stays; the
@@ -60,6 +65,11 @@ def interaction_update(*, actor, interaction: Interaction, data: dict[str, Any])
     unknown = set(data) - INTERACTION_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
+    if "custom" in data:        # as for customer_update
+        from kehu.customfields.values import clean_custom_values
+
+        data = {**data, "custom": clean_custom_values("interaction", data["custom"], current=interaction.custom,
+                                                      partial=custom_partial)}
     before = snapshot(interaction)
     for k, v in data.items():
         setattr(interaction, k, v)

@@ -49,6 +49,7 @@ class Column:
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     validators: tuple = ()      # the model field's format validators (phone, website, dates), run on each cell
+    definition: object = None   # kind "custom": the custom field (kehu.customfields) the column fills
 
 
 def header_key(text: object) -> str:
@@ -347,6 +348,13 @@ def parse_cell(column: Column, value: object, check: bool = True):
 
     ``check=False`` skips the email check, for a second pass over rows already checked."""
     kind = column.kind
+    if kind == "custom":        # the one validator of custom values (kehu.customfields.values)
+        from kehu.customfields.values import parse_value
+
+        try:
+            return parse_value(column.definition, value)
+        except ValidationError as exc:
+            raise CellError(" ".join(exc.messages)) from None
     if kind == "date":
         day = parse_date(value)
         if check:
@@ -420,8 +428,30 @@ MEMO_KINDS = frozenset({"choice", "int", "decimal", "bool", "date", "user"})
 MEMO_SIZE = 4096
 
 
-def map_headers(headers: list[object], kind: str) -> HeaderMap:
-    columns = COLUMNS[kind]
+# The record type whose custom fields an import kind fills.
+CUSTOM_RECORD_TYPES = {"customers": "customer", "orders": "order"}
+CUSTOM_PREFIX = "custom."
+
+
+def custom_columns(kind: str) -> tuple[Column, ...]:
+    """The active custom fields of the kind's record type as columns: the header is the key
+    (``credit_days``) or either label (``账期（天）``, ``Credit terms (days)``). An empty cell
+    leaves the value as it was (as every column of an update does): the import does not insist
+    on required custom fields, which the forms and the API do."""
+    from kehu.customfields.values import definitions
+
+    record_type = CUSTOM_RECORD_TYPES.get(kind)
+    if record_type is None:
+        return ()
+    return tuple(Column(CUSTOM_PREFIX + d.key, kind="custom", aliases=(d.key, d.label_zh, d.label_en),
+                        help=d.help_text or d.label, definition=d) for d in definitions(record_type))
+
+
+def map_headers(headers: list[object], kind: str, extra: tuple[Column, ...] = ()) -> HeaderMap:
+    """Which column feeds which field: the kind's columns, then ``extra`` (its custom fields,
+    :func:`custom_columns`), whose headers never shadow a built-in one."""
+    fixed = COLUMNS[kind]
+    columns = fixed + tuple(extra)
     lookup: dict[str, Column] = {}
     for column in columns:
         lookup.setdefault(header_key(column.field), column)
@@ -443,7 +473,7 @@ def map_headers(headers: list[object], kind: str) -> HeaderMap:
             taken.add(column.field)
             result.columns.append((index, column))
             result.mapped.append((text, column.field))
-    result.missing = [c.field for c in columns if c.required and c.field not in taken]
+    result.missing = [c.field for c in fixed if c.required and c.field not in taken]
     return result
 
 

@@ -48,9 +48,23 @@ def _cell(value) -> str | int | float | Decimal:
     return value
 
 
+def _custom_keys(record_type: str) -> list[str]:
+    """The active custom fields' keys: their columns follow the built-in ones (the key is the
+    header, so the file imports again)."""
+    from kehu.customfields.values import definitions
+
+    return [d.key for d in definitions(record_type)]
+
+
+def _custom_cells(record, keys: list[str]) -> list:
+    custom = record.custom or {}
+    return [_cell(custom.get(k)) for k in keys]
+
+
 def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator[list]:
     """The header, then one row per customer the viewer may see, in code order."""
-    yield CUSTOMER_HEADERS
+    keys = _custom_keys("customer")
+    yield CUSTOMER_HEADERS + keys
     qs = (customer_list(viewer=viewer, filters=filters)
           .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
           .order_by("ref", "id"))
@@ -68,7 +82,7 @@ def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator
         else:
             getters.append(lambda c, h=header: getattr(c, h))
     for customer in qs.iterator(chunk_size=CHUNK):
-        yield [_cell(g(customer)) for g in getters]
+        yield [_cell(g(customer)) for g in getters] + _custom_cells(customer, keys)
 
 
 def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=None):
@@ -84,7 +98,8 @@ def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=Non
 
 def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None) -> Iterator[list]:
     """The header, then one row per order line of the orders the viewer may see."""
-    yield ORDER_HEADERS
+    keys = _custom_keys("order")
+    yield ORDER_HEADERS + keys
     qs = order_line_queryset(viewer=viewer, date_from=date_from, date_to=date_to, customer_id=customer_id)
     for line in qs.iterator(chunk_size=CHUNK):
         order = line.order
@@ -94,7 +109,7 @@ def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None) -> Ite
             "description": line.description, "quantity": line.quantity, "cost": line.cost, "status": order.status,
             "currency": order.currency, "payment_due_on": order.payment_due_on, "remarks": order.remarks,
         }
-        yield [_cell(values[h]) for h in ORDER_HEADERS]
+        yield [_cell(values[h]) for h in ORDER_HEADERS] + _custom_cells(order, keys)
 
 
 def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None = None, via: str = "cli",

@@ -64,7 +64,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
-from kehu.imports.columns import MEMO_SIZE, CellError, HeaderMap, map_headers, parse_cell
+from kehu.imports.columns import CUSTOM_PREFIX, MEMO_SIZE, custom_columns, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, has_nul, nul_message, open_table
 from kehu.imports.staging import CustomerStage, DuplicateSearch
@@ -182,7 +182,7 @@ def _open(source, kind: str) -> tuple[Table, HeaderMap, ImportReport]:
             raise ImportUsageError(_("Line %(line)d: the column heading %(header)s contains a NUL character (\\x00), "
                                      "which cannot be stored; remove it.")
                                    % {"line": table.header_line, "header": repr(header.replace("\x00", ""))})
-    hmap = map_headers(table.headers, kind)
+    hmap = map_headers(table.headers, kind, custom_columns(kind))
     report = ImportReport(kind=kind, filename=Path(source).name, format=table.format, encoding=table.encoding,
                           delimiter=table.delimiter, headers=[str(h) for h in table.headers],
                           mapped=hmap.mapped, unknown=hmap.unknown, repeated=hmap.repeated)
@@ -429,20 +429,27 @@ CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags"}
 def _computed_values(row: dict, owner) -> dict:
     """The fields of a new customer that are computed, not copied, from its parsed row: the
     stripped name and its search keys, the normalised phone, the lower-case email, the owner and
-    the owner's team — as customers.services computes them."""
+    the owner's team — as customers.services computes them — and the custom field cells as one
+    JSON object (text: the staging table's column is filled as text)."""
     name = row["name"].strip()
     key, pinyin, initials = _keys(name)
     return {"name": name, "name_key": key, "name_pinyin": pinyin, "name_initials": initials,
             "phone": normalise_phone(row.get("phone")), "email": (row.get("email") or "").strip().lower(),
             "owner_id": owner.pk if owner is not None else None,
-            "team_id": owner.team_id if owner is not None else None}
+            "team_id": owner.team_id if owner is not None else None,
+            "custom": json.dumps(custom_object(row), ensure_ascii=False)}
+
+
+def custom_object(row: dict) -> dict:
+    """The custom field cells of a parsed row (``custom.<key>``) as the record's ``custom`` object."""
+    return {key[len(CUSTOM_PREFIX):]: value for key, value in row.items() if key.startswith(CUSTOM_PREFIX)}
 
 
 def _customer_values(row: dict, owner, now) -> dict:
     """Model attname → value for a new customer, keys computed as customers.services does."""
     values = dict(_defaults(Customer))
     for key, value in row.items():
-        if key in ("owner", "tags"):
+        if key in ("owner", "tags") or key.startswith(CUSTOM_PREFIX):
             continue
         values[CUSTOMER_FIELD_MAP.get(key, key)] = value
     values.update(_computed_values(row, owner))
@@ -650,7 +657,8 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
         report.filename = run.filename
     owners = _Owners(actor)
     now = timezone.now()
-    stage = CustomerStage(connection, {CUSTOMER_FIELD_MAP.get(c.field, c.field) for _i, c in hmap.columns})
+    stage = CustomerStage(connection, {CUSTOMER_FIELD_MAP.get(c.field, c.field) for _i, c in hmap.columns
+                                       if not c.field.startswith(CUSTOM_PREFIX)})
     stage.create()
     try:
         return _import_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy, owners=owners,
@@ -819,8 +827,12 @@ def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, ru
     for row in rows:
         customer = by_ref[row["ref"]]
         before = snapshot(customer)
+        custom = custom_object(row)
+        if custom:      # the file's custom cells change those keys; the others stay
+            customer.custom = {**(customer.custom or {}), **custom}
+            fields.add("custom")
         for key, value in row.items():
-            if key in ("ref", "tags", "_dup"):
+            if key in ("ref", "tags", "_dup") or key.startswith(CUSTOM_PREFIX):
                 continue
             if key == "owner":
                 owner = owners.get(value)
@@ -1048,6 +1060,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                                         "lifecycle_stage": "customer"}, actor, now) for ref in refs]
             for v in values:
                 v["import_run_id"] = run.pk     # the record of their creation (no audit row each)
+                v["custom"] = {}                # an object here (the stage's text form is for the stage)
             ids = _insert(Customer, values)
             customers.update(zip(refs, ids))
             report.customers_created += len(ids)
@@ -1098,8 +1111,11 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                     "status": row.get("status") or "confirmed", "currency": (row.get("currency") or "CNY").upper(),
                     "amount": Decimal("0"), "cost": Decimal("0"), "payment_due_on": row.get("payment_due_on"),
                     "remarks": row.get("remarks", ""), "created_at": now, "updated_at": now,
+                    "custom": {},
                 }, "lines": [], "expected": line_counts.get(order_ref, 1)}
             order = entry["order"]
+            for key, value in custom_object(row).items():   # the first line with a value gives it
+                order["custom"].setdefault(key, value)
             order["amount"] += amount
             order["cost"] += cost
             for key in ("payment_due_on", "remarks"):

@@ -46,7 +46,7 @@ STAGE_TAGS = "kehu_import_customer_stage_tags"
 
 # Always staged: the row's identity, what the duplicate checks compare, what is computed.
 ALWAYS = ("kind", "ref", "name", "name_key", "name_pinyin", "name_initials", "phone", "email", "city",
-          "owner_id", "team_id")
+          "owner_id", "team_id", "custom")
 # Never staged: the id comes from the sequence, timestamps from the import.
 NEVER = ("id", "created_at", "updated_at", "consent_updated_at", "merged_into_id", "import_run_id")
 

@@ -25,9 +25,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.customers.selectors import CustomerFilters
-from kehu.imports.columns import COLUMNS, cell_text, chinese_header, map_headers
+from kehu.imports.columns import COLUMNS, cell_text, chinese_header, custom_columns, map_headers
 from kehu.exports.http import export_response
 from kehu.exports.writers import CSV_CONTENT_TYPE, csv_chunks
+from kehu.customfields.values import parse_filters
 from kehu.imports.exports import customer_rows, order_rows
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import SUFFIXES, TableError, open_table
@@ -87,7 +88,7 @@ def _column_help():
 
 def _preview_rows(path: Path, kind: str) -> dict:
     table = open_table(path)
-    hmap = map_headers(table.headers, kind)
+    hmap = map_headers(table.headers, kind, custom_columns(kind))
     rows = []
     for line, values in table.rows():
         rows.append({"line": line, "cells": [cell_text(values[i]) if i < len(values) else "" for i, _c in hmap.columns]})
@@ -263,7 +264,8 @@ def customer_export(request):
     filters = CustomerFilters(q=g.get("q", ""), kind=g.get("kind", ""), stage=g.get("stage", ""),
                               region=g.get("region", ""), owner_id=_int(g.get("owner")), team_id=_int(g.get("team")),
                               tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""),
-                              ids=tuple(clean_ids(g.getlist("ids"))))
+                              ids=tuple(clean_ids(g.getlist("ids"))),
+                              custom=tuple(parse_filters("customer", g)))
     return _download(request, customer_rows(viewer=request.user, filters=filters), fmt=fmt, basename="customers")
 
 

@@ -79,6 +79,8 @@ class Order(TimeStamped):
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
                                validators=[text_limit(REMARKS_MAX)])
+    # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.
+    custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -155,7 +155,7 @@ def build_lines(lines: Iterable[dict[str, Any]]) -> list[OrderLine]:
     return built
 
 
-ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "salesperson", "remarks"}
+ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "salesperson", "remarks", "custom"}
 
 
 def next_order_ref() -> str:
@@ -174,6 +174,10 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     data = dict(data)
+    if "custom" in data or check_permissions:   # a user's order: its custom fields, required ones too
+        from kehu.customfields.values import clean_custom_values
+
+        data["custom"] = clean_custom_values("order", data.get("custom"))
     numbered = not data.get("ref")
     if numbered:
         data["ref"] = next_order_ref()
@@ -199,15 +203,21 @@ def _line_text(line: OrderLine) -> str:
     return f"{what} × {format(line.quantity.normalize(), 'f')} = {line.amount.quantize(CENT)}"
 
 
-def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None) -> Order:
+def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[dict[str, Any]] | None = None,
+                 custom_partial: bool = False) -> Order:
     """Change an order; ``lines``, when given, replace all its lines and the
     totals follow. Payments stay. The audit record lists the lines before and
-    after when they changed."""
+    after when they changed. ``data["custom"]``: as for ``customer_update``."""
     if not policy_for(actor).can_change(order.customer):
         raise PermissionDenied(_("You may not change this customer."))
     unknown = set(data) - ORDER_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
+    if "custom" in data:
+        from kehu.customfields.values import clean_custom_values
+
+        data = {**data, "custom": clean_custom_values("order", data["custom"], current=order.custom,
+                                                      partial=custom_partial)}
     before = snapshot(order)
     lines_before = [_line_text(ln) for ln in order.lines.select_related("product")] if lines is not None else None
     for k, v in data.items():

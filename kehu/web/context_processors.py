@@ -41,6 +41,7 @@ def navigation(request):
         items.append(("audit", _("Audit log"), "audit_log"))
     if policy.is_admin:
         items.append(("backups", _("Backups"), "backup_list"))
+        items.append(("custom_fields", _("Custom fields"), "custom_field_list"))
     nav = []
     for key, label, name in items:
         if label is None:

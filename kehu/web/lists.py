@@ -391,12 +391,22 @@ def list_context(request, name: str, *, partial: bool = False) -> dict:
     }
     if partial:
         return ctx
+    ctx["custom_filters"] = _custom_filters(request, spec.name)
     ctx["saved_views"] = list(SavedView.objects.filter(user=request.user, list_name=spec.name)
                               .order_by("name", "id").only("id", "name", "query"))
     if any(a.value == "owner" for a in actions):
         ctx["bulk_owner_choices"] = list(policy_for(request.user).assignable_users()
                                          .order_by("display_name", "username"))
     return ctx
+
+
+def _custom_filters(request, name: str) -> list[dict]:
+    """The custom field filters of the list (kehu.customfields), for its filter form."""
+    from kehu.customfields.registry import for_list
+    from kehu.customfields.values import filter_inputs, request_definitions
+
+    rt = for_list(name)
+    return filter_inputs(rt.key, request.GET, request_definitions(request, rt.key)) if rt else []
 
 
 def chosen_sort(request, sorts: dict, default: str) -> str:

@@ -62,6 +62,13 @@ def records(org, customers, value, settings, tmp_path):
     views = [SavedView.objects.create(user=u, list_name="customers", name="mine", query="sort=name").pk
              for u in (admin, org.users.sales_n1)]
 
+    from kehu.customfields.services import definition_create
+
+    custom_fields = [definition_create(actor=admin, data=d).pk for d in (
+        {"record_type": "customer", "key": "credit_days", "label_zh": "账期", "label_en": "Credit days",
+         "kind": "number"},
+        {"record_type": "order", "key": "site", "label_zh": "交货地点", "label_en": "Delivery site"})]
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -92,5 +99,6 @@ def records(org, customers, value, settings, tmp_path):
         backup_id=[backup.pk],
         view_id=views,
         list_name=["customers"],
+        field_id=custom_fields,
     )
     return {name: values for name, values in ids.items() if values}

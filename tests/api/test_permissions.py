@@ -190,6 +190,38 @@ CATALOGUE_OPS = [
 ]
 
 
+CUSTOM_FIELD_OPS = [
+    ("GET custom fields", lambda api, w: api.get("/custom-fields"), 200, False),
+    ("GET custom field", lambda api, w: api.get(f"/custom-fields/{w.custom_field.pk}"), 200, False),
+    ("POST custom field", lambda api, w: api.post("/custom-fields", {
+        "record_type": "order", "key": "site", "label_zh": "交货地点", "label_en": "Delivery site"}), 201, True),
+    ("PATCH custom field", lambda api, w: api.patch(f"/custom-fields/{w.custom_field.pk}", {"label_en": "Segment"}),
+     200, True),
+    ("DELETE custom field", lambda api, w: api.delete(f"/custom-fields/{w.custom_field.pk}"), 204, True),
+]
+
+
+@pytest.fixture
+def custom_field(org):
+    from kehu.customfields.services import definition_create
+
+    return definition_create(actor=org.users.admin, data={
+        "record_type": "customer", "key": "segment", "label_zh": "细分", "label_en": "Segment"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", CUSTOM_FIELD_OPS, ids=[o[0] for o in CUSTOM_FIELD_OPS])
+def test_custom_field_definitions(org, world, custom_field, api_as, role, op):
+    """Everyone reads the definitions (forms, lists, imports); only administrators change them."""
+    _name, call, ok, write = op
+    world.custom_field = custom_field
+    r = call(api_as(getattr(org.users, role)), world)
+    if write and role != "admin":
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("op", CATALOGUE_OPS, ids=[o[0] for o in CATALOGUE_OPS])
 def test_catalogue(org, world, api_as, role, op):

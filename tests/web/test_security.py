@@ -420,3 +420,35 @@ def test_case_pages_need_a_login(client, org):
     for name in ("case_queue", "case_create"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]
+
+
+CUSTOM_FIELD_PAGES = [("get", "custom_field_list", False), ("get", "custom_field_create", False),
+                      ("get", "custom_field_edit", True), ("get", "custom_field_deactivate", True),
+                      ("post", "custom_field_deactivate", True), ("get", "custom_field_delete", True),
+                      ("post", "custom_field_delete", True)]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_custom_field_pages_are_for_administrators_only(client_for, org, role):
+    from kehu.customfields.models import CustomFieldDefinition
+    from kehu.customfields.services import definition_create
+
+    defn = definition_create(actor=org.users.admin, data={"record_type": "customer", "key": "segment",
+                                                         "label_zh": "细分", "label_en": "Segment"})
+    client = client_for(getattr(org.users, role))
+    home = client.get(reverse("home")).content.decode()
+    assert (reverse("custom_field_list") in home) == (role == "admin")
+    for method, name, with_pk in CUSTOM_FIELD_PAGES:
+        url = reverse(name, args=[defn.pk] if with_pk else [])
+        status = getattr(client, method)(url).status_code
+        if role == "admin":
+            assert status in (200, 302), (name, method, status)
+        else:
+            assert status == 403, (role, name, method, status)
+    assert CustomFieldDefinition.objects.exists() == (role != "admin")
+
+
+def test_custom_field_pages_need_a_login(client):
+    response = client.get(reverse("custom_field_list"))
+    assert response.status_code == 302 and "/login/" in response["Location"]

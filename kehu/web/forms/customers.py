@@ -47,20 +47,44 @@ class ServiceModelForm(forms.ModelForm):
     the instance. (A plain ModelForm would write the input onto the instance
     before the service could take its "before" snapshot for the audit.)"""
 
+    # The record type whose custom fields (kehu.customfields) the form shows, if any.
+    custom_record_type: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.custom_defs = []
+        if self.custom_record_type:
+            from kehu.customfields.forms import attach
+
+            attach(self, self.custom_record_type, self.instance if self.instance.pk else None)
+
     def _post_clean(self):
         pass
 
     def service_data(self, exclude=()) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields
+        data = {name: self.cleaned_data[name] for name in self._meta.fields
                 if name in self.cleaned_data and name not in exclude}
+        if self.custom_record_type and "custom" not in exclude:
+            from kehu.customfields.forms import values
+
+            data["custom"] = values(self)
+        return data
 
     def changed_service_data(self, exclude=()) -> dict:
         """Only what the user changed, so that an edit's audit record says what
         was changed rather than what the form rounded (a time's seconds)."""
-        return {name: value for name, value in self.service_data(exclude).items() if name in self.changed_data}
+        from kehu.customfields.forms import changed
+
+        return {name: value for name, value in self.service_data(exclude).items()
+                if name in self.changed_data or (name == "custom" and changed(self))}
+
+    def custom_fields(self):
+        """The bound custom fields, in their order."""
+        return [self["cf_" + d.key] for d in self.custom_defs]
 
 
 class CustomerForm(ServiceModelForm):
+    custom_record_type = "customer"
     tags = forms.CharField(
         label=_("Tags"), required=False, max_length=3000,
         help_text=_("Separate tags with commas."),
@@ -109,7 +133,10 @@ class CustomerForm(ServiceModelForm):
 
     def grouped(self):
         """``[(key, title, [bound fields])]`` for the template."""
-        return [(key, title, [self[name] for name in names]) for key, title, names in self.sections]
+        out = [(key, title, [self[name] for name in names]) for key, title, names in self.sections]
+        if self.custom_defs:
+            out.insert(1, ("custom", _("Custom fields"), self.custom_fields()))
+        return out
 
 
 class CreateCustomerForm(CustomerForm):

@@ -13,6 +13,8 @@ from kehu.web.forms.customers import DateInput, DateTimeInput, ServiceModelForm
 
 
 class InteractionForm(ServiceModelForm):
+    custom_record_type = "interaction"
+
     class Meta:
         model = Interaction
         fields = ["channel", "direction", "occurred_at", "contact", "participants", "subject", "summary",

@@ -15,6 +15,8 @@ from kehu.web.forms.customers import DateInput, ServiceModelForm
 
 
 class OrderForm(ServiceModelForm):
+    custom_record_type = "order"
+
     class Meta:
         model = Order
         fields = ["order_date", "ref", "status", "payment_due_on", "remarks"]

@@ -20,6 +20,10 @@ def add_service_errors(form, exc: ValidationError, field_map: dict[str, str] | N
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             name = field_map.get(field, field)
+            if name.startswith("custom."):      # a custom field's error: next to its input (cf_<key>)
+                from kehu.customfields.forms import field_name
+
+                name = field_name(name)
             if name in form.fields:
                 for message in errors:
                     form.add_error(name, message)

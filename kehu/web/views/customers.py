@@ -43,6 +43,7 @@ from kehu.sales.models import Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
+from kehu.customfields.values import parse_filters, request_definitions
 from kehu.web.lists import list_context
 from kehu.web.views.common import PAGE_SIZES, add_service_errors, int_or_none, is_partial, paginate
 
@@ -69,6 +70,7 @@ def _list_filters(request) -> selectors.CustomerFilters:
         owner_id=int_or_none(g.get("owner")),
         team_id=int_or_none(g.get("team")),
         tag=g.get("tag", "").strip()[:50],
+        custom=tuple(parse_filters("customer", g, request_definitions(request, "customer"))),
         **{name: g.get(name, "") for name in selectors.BEHAVIOUR_FILTERS
            if g.get(name) and g.get(name) in dict(Customer._meta.get_field(name).flatchoices)},
     )
@@ -110,7 +112,7 @@ def customer_list(request):
     page = paginate(request, listing.base, tiers=listing.tiers)
     mask_customers(viewer=request.user, customers=page.items)
     filtered = any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id, filters.team_id,
-                    filters.tag] + [getattr(filters, name) for name in selectors.BEHAVIOUR_FILTERS])
+                    filters.tag, filters.custom] + [getattr(filters, name) for name in selectors.BEHAVIOUR_FILTERS])
     # A one-page answer counts itself. Counting the viewer's whole list is an
     # index-only scan; counting a search or filter may have to visit every
     # match (a salesperson's 10,000 customers), so the page does not wait for

@@ -19,6 +19,7 @@ from kehu.engagement.services import interaction_delete as interaction_delete_se
 from kehu.engagement.services import interaction_log, interaction_update
 from kehu.org.policies import policy_for
 from kehu.web.forms.engagement import InteractionFilterForm, InteractionForm
+from kehu.customfields.values import list_filtered
 from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, changeable_customer_ids, next_url, paginate
 from kehu.web.views.customers import filter_users, timeline_context
@@ -45,6 +46,7 @@ def interaction_list(request):
         if d.get("date_to"):
             end = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time())
             qs = qs.filter(occurred_at__lt=timezone.make_aware(end, tz))
+    qs, _custom_filtered = list_filtered("interactions", qs, request)
     sort = chosen_sort(request, INTERACTION_SORTS, "-when")
     page = paginate(request, qs, INTERACTION_SORTS[sort])
     return render(request, "web/interactions/list.html", {

@@ -19,6 +19,7 @@ from kehu.sales.services import order_update, order_warnings, payment_record
 from kehu.web.forms.sales import (
     OrderFilterForm, OrderForm, OrderLineEditFormSet, OrderLineFormSet, PaymentForm, line_initial,
 )
+from kehu.customfields.values import list_filtered
 from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, int_or_none, paginate
 
@@ -48,12 +49,13 @@ def order_list(request):
             qs = qs.filter(order_date__gte=d["date_from"])
         if d.get("date_to"):
             qs = qs.filter(order_date__lte=d["date_to"])
+    qs, custom_filtered = list_filtered("orders", qs, request)
     sort = chosen_sort(request, ORDER_SORTS, "-date")
     page = paginate(request, qs, ORDER_SORTS[sort])
     return render(request, "web/orders/list.html", {
         "nav_active": "orders", "title": _("Orders"), "form": form, "page": page, "customer": customer,
         "sort": sort, "filtered": bool(request.GET.get("q") or request.GET.get("date_from")
-                                        or request.GET.get("date_to")),
+                                        or request.GET.get("date_to") or custom_filtered),
         "can_create": not policy_for(request.user).change_scope.nothing,
         **list_context(request, "orders"),
     })

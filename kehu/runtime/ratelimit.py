@@ -28,6 +28,10 @@ from kehu.runtime.models import RateCount
 clock = time.time
 
 
+# The last window whose finished rows this process deleted, per window length.
+_swept: dict[int, int] = {}
+
+
 def window_of(now: float, seconds: int) -> int:
     return int(now // seconds)
 
@@ -62,8 +66,12 @@ def hit(name: str, *, seconds: int = 60) -> int:
             [bucket, expires],
         )
         count = int(cursor.fetchone()[0])
-        if count == 1:
-            # A new window began for this key: forget the windows that are over.
+        if count == 1 and _swept.get(seconds) != window:
+            # A new window began: forget the windows that are over — once per
+            # window in each process, not at every new key (every token's first
+            # request on the answer page: one DELETE each, all of them racing
+            # for the same rows).
+            _swept[seconds] = window
             cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [int(now) - seconds])
     return count
 

@@ -40,6 +40,7 @@ def test_kehu_cache_setting(value, backend):
 
 def test_counts_in_one_window_and_starts_again_in_the_next(db, monkeypatch):
     monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    monkeypatch.setattr(ratelimit, "_swept", {})
     assert [ratelimit.hit("t:a") for _ in range(3)] == [1, 2, 3]
     assert ratelimit.hit("t:b") == 1
     assert [ratelimit.over_limit("t:c", 2) for _ in range(3)] == [False, False, True]
@@ -49,6 +50,13 @@ def test_counts_in_one_window_and_starts_again_in_the_next(db, monkeypatch):
     monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 240)
     assert ratelimit.hit("t:z") == 1
     assert list(RateCount.objects.values_list("n", flat=True)) == [1]
+    # once per window in a process: another new key in the same window does not sweep again
+    RateCount.objects.create(bucket="t:old:60:1", n=1, expires=60)
+    assert ratelimit.hit("t:y") == 1
+    assert RateCount.objects.filter(bucket="t:old:60:1").exists()
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 300)
+    assert ratelimit.hit("t:y") == 1
+    assert not RateCount.objects.filter(bucket="t:old:60:1").exists()
 
 
 def test_no_limit_counts_nothing(db):

@@ -167,3 +167,16 @@ def test_two_processes_share_the_duplicate_notice_allowance(tmp_path):
             seen.append(int(n))
     assert sorted(seen) == list(range(1, 2 * per_process + 1))  # the counter lost nothing
     assert granted == limit  # the allowance was given exactly once, not once per process
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_outside_a_transaction_leaves_the_connection_as_it_was(monkeypatch):
+    """On PostgreSQL the count commits without waiting for the disk
+    (synchronous_commit off for its own transaction only)."""
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    assert not connection.in_atomic_block
+    assert [ratelimit.hit("t:async") for _ in range(2)] == [1, 2]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"

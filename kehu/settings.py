@@ -32,7 +32,8 @@ Environment variables (all optional):
 - ``KEHU_BACKUP_DIR`` where backups are kept, default ``var/backups``; ``KEHU_BACKUP_SCHEDULE`` a cron
   expression in the server's time zone, default ``30 2 * * *`` (``off`` for none); ``KEHU_BACKUP_KEEP``
   how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
-  and psql when they are not on the PATH (docs/operations.md, Backup and restore)
+  and psql when they are not on the PATH (docs/operations.md, Backup and restore); ``KEHU_RESTORE_LOCK``
+  the lock file `kehu restore` holds (default ``var/restore.lock``; kehu/runtime/maintenance.py)
 - ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
 - ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
   ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
@@ -127,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 503 while `kehu restore` replaces the database: before anything reads it (the session, the user).
+    "kehu.runtime.maintenance.MaintenanceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kehu.org.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -358,6 +361,9 @@ AXES_VERBOSE = False
 KEHU_DUPLICATE_NOTICES_PER_HOUR = int(os.environ.get("KEHU_DUPLICATE_NOTICES_PER_HOUR", "100"))
 
 # Backups (kehu/backup, docs/operations.md): the directory, the schedule (cron, server time zone), retention.
+KEHU_RESTORE_LOCK = Path(os.environ.get("KEHU_RESTORE_LOCK", "") or VAR_DIR / "restore.lock")
+if not KEHU_RESTORE_LOCK.is_absolute():
+    KEHU_RESTORE_LOCK = HOME / KEHU_RESTORE_LOCK
 KEHU_BACKUP_DIR = Path(os.environ.get("KEHU_BACKUP_DIR", "") or VAR_DIR / "backups")
 if not KEHU_BACKUP_DIR.is_absolute():
     KEHU_BACKUP_DIR = HOME / KEHU_BACKUP_DIR

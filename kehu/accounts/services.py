@@ -42,6 +42,13 @@ def login_unlock(*, actor, username: str = "", address: str = "") -> int:
         raise ValidationError({"username": _("Give a username or an address to unlock.")})
     if "\x00" in username + address:  # PostgreSQL refuses NUL in text
         raise ValidationError({"username" if "\x00" in username else "address": _("Null characters are not allowed.")})
+    if address:
+        from django.core.validators import validate_ipv46_address
+
+        try:  # axes keeps addresses in a GenericIPAddressField: PostgreSQL's inet refuses anything else
+            validate_ipv46_address(address)
+        except ValidationError as exc:
+            raise ValidationError({"address": exc.messages}) from None
     removed = 0
     with transaction.atomic():
         if username:

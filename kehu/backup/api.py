@@ -2,7 +2,9 @@
 
 Same conventions as the rest of API v1: one schema out per endpoint, the
 error envelope, keyset ``CursorPagination``. Making a backup answers 202
-with the queued backup; poll ``GET /backups/{id}`` until ``finished``.
+with the queued backup; poll ``GET /backups/{id}`` until ``finished``. A
+failed backup (e.g. "interrupted: the process stopped", its process was
+killed) is run again with ``POST /backups/{id}/retry``.
 Restoring is not offered here: it is ``kehu restore FILE`` on the server.
 """
 
@@ -20,7 +22,7 @@ from kehu.api.customers import UserRef
 from kehu.api.pagination import CursorPagination
 from kehu.backup import selectors
 from kehu.backup.models import BackupStatus, BackupTrigger
-from kehu.backup.services import backup_delete, backup_start
+from kehu.backup.services import backup_delete, backup_retry, backup_start
 
 router = Router(tags=["backups"])
 
@@ -98,6 +100,13 @@ def create_backup(request, payload: BackupIn):
             summary="One backup (poll it while it runs)")
 def get_backup(request, backup_id: int):
     return selectors.backup_get(viewer=request.auth, pk=backup_id)
+
+
+@router.post("/{int:backup_id}/retry", response={202: BackupOut, **ERRORS}, url_name="backup-retry",
+             summary="Run a failed backup again in the background")
+def retry_backup(request, backup_id: int):
+    backup = selectors.backup_get(viewer=request.auth, pk=backup_id)
+    return Status(202, backup_retry(actor=request.auth, backup=backup))
 
 
 @router.get("/{int:backup_id}/download", response={200: None, **ERRORS}, url_name="backup-download",

@@ -63,7 +63,9 @@ PG_MEMBER = "database.pgdump"
 BOOKKEEPING_TABLES = {"django_migrations", "django_content_type", "auth_permission", "sqlite_sequence"}
 # Files under var/ that are not part of a backup: the databases (copied
 # properly instead), the job queue, caches and collected static files.
-VAR_EXCLUDED_NAMES = re.compile(r"^(kehu|huey)[^/]*\.sqlite3(-wal|-shm|-journal)?$|.*\.sqlite3(-wal|-shm|-journal)$")
+# The databases (their own copy is made), and the lock of a restore (kehu.runtime.maintenance).
+VAR_EXCLUDED_NAMES = re.compile(
+    r"^(kehu|huey)[^/]*\.sqlite3(-wal|-shm|-journal)?$|.*\.sqlite3(-wal|-shm|-journal)$|^restore\.lock$")
 VAR_EXCLUDED_DIRS = ("cache", "static")
 SECRET_KEY_FILE = "secret_key"
 VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -71,6 +73,9 @@ LIBPQ_OPTIONS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "
                  "application_name", "options", "target_session_attrs", "service", "passfile")
 
 # Stages shown while a backup runs (English msgids, translated when shown).
+# The working directory of a backup being written, beside the archive: ``.kehu-backup-NAME-xxxx``.
+WORK_PREFIX = ".kehu-backup-"
+
 STAGE_DATABASE = gettext_noop("Copying the database")
 STAGE_FILES = gettext_noop("Adding the files")
 STAGE_DONE = gettext_noop("Finished")
@@ -159,11 +164,14 @@ def write_archive(dest: Path | str, *, using: str = "default", include_secret_ke
     half-written file never carries the final name. ``progress(pct, stage)``
     is called as it goes.
     """
+    from kehu.runtime import maintenance
+
     dest = Path(dest)
     report = progress or (lambda pct, stage: None)
     conn = connections[using]
+    maintenance.check()  # not while a restore replaces the database
     dest.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".kehu-backup-", dir=dest.parent))
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{dest.name}-", dir=dest.parent))
     partial = dest.with_name(dest.name + ".part")
     try:
         report(5, STAGE_DATABASE)
@@ -205,6 +213,20 @@ def write_archive(dest: Path | str, *, using: str = "default", include_secret_ke
         shutil.rmtree(work, ignore_errors=True)
         if partial.exists():
             partial.unlink()
+
+
+def remove_leftovers(dest: Path | str) -> list[Path]:
+    """Delete what a :func:`write_archive` to ``dest`` that was killed left
+    behind (``dest.part`` and its working directory); returns them."""
+    dest = Path(dest)
+    left = [p for p in [dest.with_name(dest.name + ".part"), *dest.parent.glob(f"{WORK_PREFIX}{dest.name}-*")]
+            if p.exists()]
+    for path in left:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return left
 
 
 def _add_file(tar: tarfile.TarFile, path: Path, name: str, files: dict) -> None:
@@ -527,7 +549,8 @@ def restore_archive(archive: Path | str, *, using: str = "default", force: bool 
 
     Raises :class:`BackupError` before touching anything when the archive is
     damaged, newer than the code, of the other database vendor, or the
-    database holds data and ``force`` is not given.
+    database holds data and ``force`` is not given. The caller holds the
+    restore lock (:func:`kehu.backup.services.backup_restore` does).
     """
     report = progress or (lambda pct, stage: None)
     conn = connections[using]

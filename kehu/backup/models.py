@@ -2,19 +2,22 @@
 
 The archive itself is described in :mod:`kehu.backup.archive`; the record
 keeps what the list of backups shows (size, dates, a summary of the
-manifest) and, while it runs, its progress, so the page can follow it.
+manifest) and, while it runs, its progress and signs of life — the shared
+:class:`~kehu.runtime.liveness.ProgressJob` fields the value analyses use —
+so the page can follow it, and a backup whose process was killed is shown
+failed ("interrupted: the process stopped") instead of running for ever.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.org.models import TimeStamped
+from kehu.runtime.liveness import ProgressJob
 
 
 class BackupStatus(models.TextChoices):
@@ -31,7 +34,7 @@ class BackupTrigger(models.TextChoices):
     SCHEDULE = "schedule", pgettext_lazy("backup started by", "Schedule")
 
 
-class Backup(TimeStamped):
+class Backup(ProgressJob, TimeStamped):
     status = models.CharField(_("status"), max_length=10, choices=BackupStatus.choices,
                               default=BackupStatus.QUEUED)
     trigger = models.CharField(_("started by"), max_length=10, choices=BackupTrigger.choices,
@@ -42,13 +45,9 @@ class Backup(TimeStamped):
                                 help_text=_("The archive's name in the backup directory."))
     size = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
     include_secret_key = models.BooleanField(_("with the secret key"), default=False)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
-    stage = models.CharField(_("stage"), max_length=100, blank=True, default="")
-    # An English msgid and its placeholders: shown translated (kehu.backup.archive.BackupError).
-    error = models.TextField(_("error"), blank=True, default="")
+    # ``error`` is an English msgid and these its placeholders: shown translated
+    # (kehu.backup.archive.BackupError).
     error_params = models.JSONField(_("error details"), default=dict, blank=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     summary = models.JSONField(_("manifest summary"), default=dict, blank=True)
 
     class Meta:

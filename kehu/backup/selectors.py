@@ -1,4 +1,9 @@
-"""Reads of backups, for administrators only (``permissions.can_manage_backups``)."""
+"""Reads of backups, for administrators only (``permissions.can_manage_backups``).
+
+Both first mark the backups whose process died failed
+(:func:`kehu.backup.services.backups_reap_dead`: one indexed query when none
+is running), so no page, API answer or ``kehu backup --list`` shows a killed
+backup as running."""
 
 from __future__ import annotations
 
@@ -15,13 +20,21 @@ def _require(viewer) -> None:
         raise PermissionDenied(_("Only an administrator may see or make backups."))
 
 
+def _reap() -> None:
+    from kehu.backup.services import backups_reap_dead
+
+    backups_reap_dead()
+
+
 def backup_list(*, viewer):
     _require(viewer)
+    _reap()
     return Backup.objects.select_related("requested_by").order_by("-created_at", "-id")
 
 
 def backup_get(*, viewer, pk: int) -> Backup:
     _require(viewer)
+    _reap()
     backup = Backup.objects.select_related("requested_by").filter(pk=pk).first()
     if backup is None:
         raise Http404

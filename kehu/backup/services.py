@@ -1,5 +1,14 @@
-"""Writes of backups: make one (now or in the background), delete one, keep
-the latest ``KEHU_BACKUP_KEEP``, and restore (the command line's).
+"""Writes of backups: make one (now or in the background), run a failed one
+again, delete one, keep the latest ``KEHU_BACKUP_KEEP``, and restore (the
+command line's).
+
+A running backup shows signs of life like the value analyses
+(:mod:`kehu.runtime.liveness`): its worker's host and process id, a heartbeat
+refreshed by its progress and a thread. :func:`backups_reap_dead`, called by
+every list of backups (page, API, ``kehu backup --list``), marks one whose
+process died (``kill -9``, out of memory, a power cut) failed, "interrupted:
+the process stopped", and removes its half-written archive;
+:func:`backup_retry` runs it again.
 
 Only administrators (or the system: ``actor=None``) may do any of it.
 """
@@ -20,6 +29,7 @@ from kehu.audit.services import audit_record
 from kehu.backup import archive
 from kehu.backup.models import Backup, BackupStatus, BackupTrigger
 from kehu.backup.permissions import can_manage_backups
+from kehu.runtime import liveness, maintenance
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +46,10 @@ def _require(actor) -> None:
 
 
 def backup_create(*, actor, trigger: str = BackupTrigger.WEB, include_secret_key: bool = False) -> Backup:
-    """Record a queued backup (its archive name fixed now); ``backup_start`` also runs it."""
+    """Record a queued backup (its archive name fixed now); ``backup_start`` also runs it.
+    Refused (:class:`~kehu.runtime.maintenance.RestoreRunning`) while a restore runs."""
     _require(actor)
+    maintenance.check()
     if trigger not in BackupTrigger.values:
         raise ValidationError({"trigger": [_("Unknown trigger.")]})
     with transaction.atomic():
@@ -74,26 +86,30 @@ def backup_execute(backup: Backup, *, progress=None) -> Backup:
     """Write the archive of a queued backup here and now; returns it finished or failed.
 
     Claims it first (``queued → running`` in one UPDATE, so two workers never
-    write it twice). A failure is recorded on the backup (a message for users)
+    write it twice), with this process's signs of life
+    (:func:`kehu.runtime.liveness.claim`); a heartbeat thread keeps them fresh
+    while it runs. A failure is recorded on the backup (a message for users)
     and logged with its stack trace. A finished backup prunes the old ones.
+    Refused (:class:`~kehu.runtime.maintenance.RestoreRunning`, nothing
+    written) while a restore runs.
     """
-    claimed = Backup.objects.filter(pk=backup.pk, status=BackupStatus.QUEUED).update(
-        status=BackupStatus.RUNNING, progress=1, stage=archive.STAGE_DATABASE, started_at=timezone.now(),
-        updated_at=timezone.now())
+    maintenance.check()
+    claimed = liveness.claim(Backup, backup.pk, waiting=[BackupStatus.QUEUED], status=BackupStatus.RUNNING,
+                             progress=1, stage=archive.STAGE_DATABASE, error="", error_params={})
     backup.refresh_from_db()
     if not claimed:
         logger.info("backup %s is %s: not executed", backup.pk, backup.status)
         return backup
 
     def report(pct, stage):
-        Backup.objects.filter(pk=backup.pk).update(progress=min(100, int(pct)), stage=stage,
-                                                   updated_at=timezone.now())
+        liveness.report_progress(Backup, backup.pk, pct, stage)
         if progress:
             progress(pct, stage)
 
     try:
-        manifest = archive.write_archive(backup.path, include_secret_key=backup.include_secret_key,
-                                         backup_id=backup.pk, progress=report)
+        with liveness.Heartbeat(Backup, backup.pk):
+            manifest = archive.write_archive(backup.path, include_secret_key=backup.include_secret_key,
+                                             backup_id=backup.pk, progress=report)
     except Exception as exc:  # recorded on the backup; never shown to users as a stack trace
         if isinstance(exc, archive.BackupError):
             logger.error("backup %s failed: %s", backup.pk, exc)
@@ -111,6 +127,41 @@ def backup_execute(backup: Backup, *, progress=None) -> Backup:
             finished_at=timezone.now(), updated_at=timezone.now())
         backup_prune(keep=settings.KEHU_BACKUP_KEEP)
     backup.refresh_from_db()
+    return backup
+
+
+def backups_reap_dead() -> list[int]:
+    """Mark the backups whose process died failed, "interrupted: the process
+    stopped", and delete what they left half-written, so that no list shows
+    them running for ever and they can be run again (:func:`backup_retry`)."""
+    now = timezone.now()
+    dead = liveness.reap(Backup, running=[BackupStatus.RUNNING], failed={
+        "status": BackupStatus.FAILED, "stage": STAGE_FAILED, "error": liveness.INTERRUPTED, "error_params": {},
+        "finished_at": now, "updated_at": now}, now=now)
+    for backup in Backup.objects.filter(pk__in=dead, status=BackupStatus.FAILED):
+        archive.remove_leftovers(backup.path)
+    return dead
+
+
+def backup_retry(*, actor, backup: Backup, enqueue: bool = True) -> Backup:
+    """Queue a failed backup again (same archive name and options) and, unless
+    ``enqueue=False`` (the command line runs it itself), hand it to the worker."""
+    _require(actor)
+    maintenance.check()
+    backups_reap_dead()
+    backup.refresh_from_db()
+    if backup.status != BackupStatus.FAILED:
+        raise ValidationError({"status": [_("Only a failed backup can be run again.")]})
+    with transaction.atomic():
+        archive.remove_leftovers(backup.path)
+        Backup.objects.filter(pk=backup.pk, status=BackupStatus.FAILED).update(
+            status=BackupStatus.QUEUED, progress=0, stage=STAGE_QUEUED, error="", error_params={},
+            started_at=None, finished_at=None, heartbeat_at=None, worker_host="", worker_pid=None,
+            updated_at=timezone.now())
+        audit_record(actor=actor, action="retry", instance=backup, summary=f"backup {backup.filename} run again")
+        backup.refresh_from_db()
+        if enqueue:
+            backup_enqueue(backup)
     return backup
 
 
@@ -153,21 +204,27 @@ def backup_prune(*, keep: int) -> list[str]:
 def backup_restore(*, archive_path, using: str = "default", force: bool = False, progress=None) -> dict:
     """Restore an archive (``kehu restore``): see :func:`kehu.backup.archive.restore_archive`.
 
+    Holds the restore lock throughout (:func:`kehu.runtime.maintenance.restore_lock`):
+    meanwhile the server answers 503 and another restore or a backup is
+    refused; raises :class:`~kehu.runtime.maintenance.RestoreRunning` when
+    another restore holds it.
+
     Afterwards the backup records are made true again: the restored database
     holds the record of the backup that made the archive as "running" (it
     was copied while running) — it is marked finished — and any other
     backup that was running then is marked failed.
     """
     archive_path = Path(archive_path)
-    result = archive.restore_archive(archive_path, using=using, force=force, progress=progress)
-    manifest = result["manifest"]
-    records = Backup.objects.using(using)
-    if manifest.get("backup_id"):
-        records.filter(pk=manifest["backup_id"]).update(
-            status=BackupStatus.SUCCEEDED, progress=100, stage=archive.STAGE_DONE,
-            size=archive_path.stat().st_size, summary=archive.manifest_summary(manifest),
+    with maintenance.restore_lock(archive=archive_path.resolve()):
+        result = archive.restore_archive(archive_path, using=using, force=force, progress=progress)
+        manifest = result["manifest"]
+        records = Backup.objects.using(using)
+        if manifest.get("backup_id"):
+            records.filter(pk=manifest["backup_id"]).update(
+                status=BackupStatus.SUCCEEDED, progress=100, stage=archive.STAGE_DONE,
+                size=archive_path.stat().st_size, summary=archive.manifest_summary(manifest),
+                finished_at=timezone.now(), updated_at=timezone.now())
+        records.filter(status__in=[BackupStatus.QUEUED, BackupStatus.RUNNING]).update(
+            status=BackupStatus.FAILED, stage=STAGE_FAILED, error=INTERRUPTED_BY_RESTORE, error_params={},
             finished_at=timezone.now(), updated_at=timezone.now())
-    records.filter(status__in=[BackupStatus.QUEUED, BackupStatus.RUNNING]).update(
-        status=BackupStatus.FAILED, stage=STAGE_FAILED, error=INTERRUPTED_BY_RESTORE, error_params={},
-        finished_at=timezone.now(), updated_at=timezone.now())
     return result

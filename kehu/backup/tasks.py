@@ -29,6 +29,8 @@ def execute_backup(backup_id: int) -> str | None:
     from kehu.backup.models import Backup
     from kehu.backup.services import backup_execute
 
+    from kehu.runtime.maintenance import RestoreRunning
+
     _fresh_connections()
     try:
         backup = Backup.objects.filter(pk=backup_id).first()
@@ -36,6 +38,9 @@ def execute_backup(backup_id: int) -> str | None:
             logger.warning("backup %s no longer exists", backup_id)
             return None
         return backup_execute(backup).status
+    except RestoreRunning as exc:  # the restore marks the backups it finds queued failed
+        logger.warning("backup %s not made: %s", backup_id, exc)
+        return None
     finally:
         _fresh_connections()
 
@@ -58,9 +63,14 @@ def scheduled_run(now=None):
 
 @huey.periodic_task(crontab())
 def scheduled_backup():
+    from kehu.runtime.maintenance import RestoreRunning
+
     _fresh_connections()
     try:
         backup = scheduled_run()
         return None if backup is None else backup.status
+    except RestoreRunning as exc:
+        logger.warning("scheduled backup skipped: %s", exc)
+        return None
     finally:
         _fresh_connections()

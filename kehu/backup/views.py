@@ -1,8 +1,10 @@
-"""The backups page (administrators only): list, back up now, follow it, download, delete.
+"""The backups page (administrators only): list, back up now, follow it, run a
+failed one again, download, delete.
 
-Restoring is a command-line operation (``kehu restore FILE``, with Kehu
-stopped): it replaces the whole database under every user's feet, which a
-page of the running server should not do to itself.
+Restoring is a command-line operation (``kehu restore FILE``; meanwhile
+every page answers 503, kehu.runtime.maintenance): it replaces the whole
+database under every user's feet, which a page of the running server should
+not do to itself.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 from kehu.backup import schedule, selectors
 from kehu.backup.models import BackupStatus, BackupTrigger
 from kehu.backup.permissions import can_manage_backups
-from kehu.backup.services import backup_delete, backup_start
+from kehu.backup.services import backup_delete, backup_retry, backup_start
 
 
 def _require_admin(request) -> None:
@@ -86,3 +88,18 @@ def backup_remove(request, pk: int):
         return redirect("backup_list")
     return render(request, "backup/delete.html", {"title": _("Delete backup"), "nav_active": "backups",
                                                   "backup": backup})
+
+
+@login_required
+@require_POST
+def backup_run_again(request, pk: int):
+    """Run a failed backup (e.g. one interrupted by a killed process) again, in the background."""
+    backup = selectors.backup_get(viewer=request.user, pk=pk)
+    try:
+        backup_retry(actor=request.user, backup=backup)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Backup %(name)s started again. It runs in the background; this page follows it.")
+                         % {"name": backup.filename})
+    return redirect("backup_list")

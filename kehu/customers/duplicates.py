@@ -10,8 +10,9 @@ a disclosure, and a file of a thousand phone numbers would be a thousand lookups
   code, name or count beyond the rows it warns about;
 - either way each customer outside the user's scope mentioned is one *notice*, and a user gets
   at most ``KEHU_DUPLICATE_NOTICES_PER_HOUR`` of them (default 100; 0 = no limit) in an hour
-  counted from their first one. The count lives in the cache (shared by every server process
-  when the cache is), so several processes do not each grant the allowance.
+  counted from their first one. The count is :func:`kehu.runtime.ratelimit.take`'s: one atomic
+  upsert in the database (or ``INCRBY`` in Redis), shared by every server process, so several
+  processes neither each grant the allowance nor lose counts.
 
 Users who see every customer (administrators, head office) never use up notices: every match
 is theirs to see.
@@ -20,11 +21,11 @@ is theirs to see.
 from __future__ import annotations
 
 import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
+
+from kehu.runtime import ratelimit
 
 WINDOW = 3600   # seconds
 
@@ -43,34 +44,27 @@ def _limit() -> int:
     return int(getattr(settings, "KEHU_DUPLICATE_NOTICES_PER_HOUR", 100))
 
 
-def _keys(user) -> tuple[str, str]:
-    return f"kehu:dupnotice:{user.pk}", f"kehu:dupnotice:{user.pk}:ends"
+def _key(user) -> str:
+    return f"dupnotice:{user.pk}"
 
 
 def minutes_left(user) -> int:
     """Minutes until the user's count starts again (at least 1)."""
-    ends = cache.get(_keys(user)[1])
-    return max(1, math.ceil(((ends or time.time() + WINDOW) - time.time()) / 60))
+    now = ratelimit.clock()
+    ends = ratelimit.window_ends(_key(user)) if getattr(user, "pk", None) is not None else None
+    return max(1, math.ceil(((ends or now + WINDOW) - now) / 60))
 
 
 def take_notices(user, wanted: int) -> int:
     """Use up ``wanted`` notices of ``user``'s allowance; returns how many were granted
-    (``wanted`` when there is no limit, fewer when the allowance runs out). Atomic in a shared
-    cache: two requests at once cannot both be given the last notice."""
+    (``wanted`` when there is no limit, fewer when the allowance runs out). Atomic across
+    processes: two requests at once cannot both be given the last notice."""
     limit = _limit()
     if wanted <= 0 or limit <= 0:
         return max(wanted, 0)
     if getattr(user, "pk", None) is None:
         return 0                # nobody to count them for: none
-    count_key, ends_key = _keys(user)
-    if cache.add(count_key, 0, timeout=WINDOW):
-        cache.set(ends_key, time.time() + WINDOW, timeout=WINDOW)
-    try:
-        after = cache.incr(count_key, wanted)
-    except ValueError:          # expired between add and incr
-        cache.add(count_key, 0, timeout=WINDOW)
-        cache.set(ends_key, time.time() + WINDOW, timeout=WINDOW)
-        after = cache.incr(count_key, wanted)
+    after, _ends = ratelimit.take(_key(user), wanted, seconds=WINDOW)
     before = after - wanted
     return max(0, min(wanted, limit - before))
 

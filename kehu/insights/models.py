@@ -15,7 +15,6 @@ customer; what a user sees of them goes through the visibility policy
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +22,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
-from kehu.runtime.liveness import LiveJob
+from kehu.runtime.liveness import ProgressJob
 from kehu.validators import REMARKS_MAX, text_limit
 
 MONEY = dict(max_digits=16, decimal_places=2)
@@ -92,10 +91,11 @@ class ReinartzKumar(models.TextChoices):
     STRANGER = "stranger", _("Stranger")
 
 
-class AnalysisRun(LiveJob, TimeStamped):
-    """One run of the customer value pipeline as of a date. While it runs, its
-    worker's host, process id and heartbeat tell whether it is still alive
-    (:mod:`kehu.runtime.liveness`)."""
+class AnalysisRun(ProgressJob, TimeStamped):
+    """One run of the customer value pipeline as of a date. Its progress,
+    stage, error and times, and while it runs its worker's host, process id
+    and heartbeat (whether it is still alive), are the shared
+    :class:`~kehu.runtime.liveness.ProgressJob` fields."""
 
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(_("started by"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.WEB)
@@ -123,11 +123,6 @@ class AnalysisRun(LiveJob, TimeStamped):
     results = models.JSONField(_("results"), default=dict, blank=True)
     engine = models.CharField(_("summarised by"), max_length=20, blank=True, default="",
                               help_text=_("The database engine that computed the per-customer summary."))
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
-    stage = models.CharField(_("stage"), max_length=100, blank=True, default="")
-    error = models.TextField(_("error"), blank=True, default="")
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     customers = models.PositiveIntegerField(_("customers scored"), default=0)
     scores_purged = models.BooleanField(
         _("per-customer scores removed"), default=False,

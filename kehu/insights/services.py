@@ -183,10 +183,7 @@ def run_retry(*, actor, run: AnalysisRun) -> AnalysisRun:
 
 
 def _set_progress(run: AnalysisRun, pct: int, stage: str) -> None:
-    pct = max(0, min(100, int(pct)))
-    run.progress, run.stage = pct, stage
-    now = timezone.now()
-    AnalysisRun.objects.filter(pk=run.pk).update(progress=pct, stage=stage, updated_at=now, heartbeat_at=now)
+    run.progress, run.stage = liveness.report_progress(AnalysisRun, run.pk, pct, stage), stage
 
 
 def runs_reap_dead() -> list[int]:
@@ -235,10 +232,8 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
     show it with ``gettext``) and logged with its stack trace; the run can
     then be started again.
     """
-    claimed = AnalysisRun.objects.filter(
-        pk=run.pk, status__in=[RunStatus.QUEUED, RunStatus.FAILED]).update(
-        status=RunStatus.RUNNING, progress=1, stage=STAGES["summary"], error="", started_at=timezone.now(),
-        finished_at=None, updated_at=timezone.now(), **liveness.alive_fields())
+    claimed = liveness.claim(AnalysisRun, run.pk, waiting=[RunStatus.QUEUED, RunStatus.FAILED],
+                             status=RunStatus.RUNNING, progress=1, stage=STAGES["summary"], error="")
     run.refresh_from_db()
     if not claimed:
         logger.info("run %s is %s: not executed", run.pk, run.status)

@@ -1,6 +1,6 @@
 """Is a long-running job still alive? Written once for every kind of job.
 
-A job record (an analysis run, …) that says "running" may belong to a process
+A job record (an analysis run, a backup, …) that says "running" may belong to a process
 that was killed (``kill -9``, an out-of-memory kill, a power cut): nothing in
 that process can record the failure. So a job shows signs of life while it
 works, and readers decide:
@@ -17,6 +17,11 @@ works, and readers decide:
   :data:`INTERRUPTED` ("interrupted: the process stopped", translated where it
   is shown); the pages and the API call it before they show jobs, so the
   record is failed and can be started again.
+
+A job record with a progress bar is a :class:`ProgressJob` (liveness and
+progress, stage, error, started and finished): :func:`claim` starts it (one
+UPDATE from a waiting status, so two workers never run it twice) and
+:func:`report_progress` records each step — which is also a heartbeat.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import socket
 import threading
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
@@ -112,6 +118,47 @@ class LiveJob(models.Model):
     def is_dead(self, now=None) -> bool:
         return is_dead(heartbeat_at=self.heartbeat_at, host=self.worker_host, pid=self.worker_pid,
                        since=getattr(self, "updated_at", None), now=now)
+
+
+class ProgressJob(LiveJob):
+    """A job that reports how far it has got (abstract): its liveness, its
+    progress (0–100) and stage (an English msgid, shown translated), why it
+    failed (``error``, an English msgid) and when it started and finished.
+    Each concrete model keeps its own ``CheckConstraint`` on ``progress``
+    (constraint names are per table)."""
+
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    stage = models.CharField(_("stage"), max_length=100, blank=True, default="")
+    error = models.TextField(_("error"), blank=True, default="")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _touch(model, now) -> dict:
+    """``updated_at`` too, where the model has it."""
+    return {"updated_at": now} if any(f.name == "updated_at" for f in model._meta.concrete_fields) else {}
+
+
+def claim(model, pk, *, waiting: list[str], status_field: str = "status", **fields) -> bool:
+    """Start job ``pk`` of a :class:`ProgressJob` model if it is in a ``waiting``
+    status: one UPDATE setting ``fields`` (the running status, the first stage,
+    …), ``started_at``, no ``finished_at`` and this process's
+    :func:`alive_fields`. Returns whether this process got it."""
+    now = timezone.now()
+    return bool(model.objects.filter(pk=pk, **{f"{status_field}__in": waiting}).update(
+        started_at=now, finished_at=None, **_touch(model, now), **alive_fields(now), **fields))
+
+
+def report_progress(model, pk, pct, stage: str) -> int:
+    """Record a :class:`ProgressJob`'s progress (clamped to 0–100) and stage;
+    a sign of life too. Returns the progress recorded."""
+    pct = max(0, min(100, int(pct)))
+    now = timezone.now()
+    model.objects.filter(pk=pk).update(progress=pct, stage=stage, heartbeat_at=now, **_touch(model, now))
+    return pct
 
 
 def reap(model, *, running: list[str], failed: dict, status_field: str = "status", now=None) -> list[int]:

@@ -741,6 +741,8 @@ BACKUP_OPS = [
     ("GET download", lambda api, b: api.get(f"/backups/{b.pk}/download"), 200),
     ("DELETE backup", lambda api, b: api.delete(f"/backups/{b.pk}"), 204),
     ("POST backup", lambda api, b: api.post("/backups", {}), 202),
+    ("POST retry", lambda api, b: (type(b).objects.filter(pk=b.pk).update(status="failed"),
+                                   api.post(f"/backups/{b.pk}/retry", {}))[1], 202),
 ]
 
 

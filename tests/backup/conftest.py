@@ -38,6 +38,7 @@ def var(settings, tmp_path):
     settings.VAR_DIR = root
     settings.MEDIA_ROOT = root / "media"
     settings.KEHU_BACKUP_DIR = root / "backups"
+    settings.KEHU_RESTORE_LOCK = root / "restore.lock"
     return root
 
 

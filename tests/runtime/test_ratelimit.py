@@ -40,6 +40,7 @@ def test_kehu_cache_setting(value, backend):
 
 def test_counts_in_one_window_and_starts_again_in_the_next(db, monkeypatch):
     monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    monkeypatch.setattr(ratelimit, "_swept", {})
     assert [ratelimit.hit("t:a") for _ in range(3)] == [1, 2, 3]
     assert ratelimit.hit("t:b") == 1
     assert [ratelimit.over_limit("t:c", 2) for _ in range(3)] == [False, False, True]
@@ -49,6 +50,13 @@ def test_counts_in_one_window_and_starts_again_in_the_next(db, monkeypatch):
     monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 240)
     assert ratelimit.hit("t:z") == 1
     assert list(RateCount.objects.values_list("n", flat=True)) == [1]
+    # once per window in a process: another new key in the same window does not sweep again
+    RateCount.objects.create(bucket="t:old:60:1", n=1, expires=60)
+    assert ratelimit.hit("t:y") == 1
+    assert RateCount.objects.filter(bucket="t:old:60:1").exists()
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 300)
+    assert ratelimit.hit("t:y") == 1
+    assert not RateCount.objects.filter(bucket="t:old:60:1").exists()
 
 
 def test_no_limit_counts_nothing(db):
@@ -111,3 +119,64 @@ def test_two_processes_share_one_count_and_lose_none(tmp_path):
         assert proc.returncode == 0, err
         seen.extend(int(n) for n in out.split())
     assert sorted(seen) == list(range(1, 2 * per_process + 1))
+
+
+def test_take_counts_from_the_first_count_for_its_length(db, monkeypatch):
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    assert ratelimit.take("t:take", 3, seconds=3600) == (3, NOW + 3600)
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 3599)
+    assert ratelimit.take("t:take", 2, seconds=3600) == (5, NOW + 3600)  # the window began with the first
+    assert ratelimit.window_ends("t:take") == NOW + 3600
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW + 3600)
+    assert ratelimit.window_ends("t:take") is None
+    assert ratelimit.take("t:take", 1, seconds=3600) == (1, NOW + 7200)  # over: a new one from now
+    assert ratelimit.window_ends("t:none") is None
+
+
+TAKER = textwrap.dedent("""
+    import os, sys, types
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kehu.settings"
+    import django
+    django.setup()
+    from django.conf import settings
+    settings.KEHU_DUPLICATE_NOTICES_PER_HOUR = int(sys.argv[2])
+    from kehu.customers.duplicates import take_notices
+    from kehu.runtime import ratelimit
+    user = types.SimpleNamespace(pk=424242)
+    print(" ".join(str(take_notices(user, 1)) + ":" + str(ratelimit.take("t:seen", 1)[0])
+                   for _ in range(int(sys.argv[1]))))
+""")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_the_duplicate_notice_allowance(tmp_path):
+    """issue 13, item 1: two server processes taking one user's duplicate
+    notices at once grant the allowance exactly once between them."""
+    url = _database_url(tmp_path)
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KEHU_CACHE": ""}
+    per_process, limit = 150, 100
+    procs = [subprocess.Popen([sys.executable, "-c", TAKER, str(per_process), str(limit)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env) for _ in range(2)]
+    granted, seen = 0, []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        for pair in out.split():
+            got, n = pair.split(":")
+            granted += int(got)
+            seen.append(int(n))
+    assert sorted(seen) == list(range(1, 2 * per_process + 1))  # the counter lost nothing
+    assert granted == limit  # the allowance was given exactly once, not once per process
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_outside_a_transaction_leaves_the_connection_as_it_was(monkeypatch):
+    """On PostgreSQL the count commits without waiting for the disk
+    (synchronous_commit off for its own transaction only)."""
+    monkeypatch.setattr(ratelimit, "clock", lambda: NOW)
+    assert not connection.in_atomic_block
+    assert [ratelimit.hit("t:async") for _ in range(2)] == [1, 2]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"

@@ -305,7 +305,8 @@ def test_audit_log_page_per_role(client_for, org, customers, role):
 
 
 BACKUP_PAGES = [("get", "backup_list", []), ("get", "backup_table", []), ("post", "backup_create", []),
-                ("get", "backup_download", ["pk"]), ("get", "backup_delete", ["pk"]), ("post", "backup_delete", ["pk"])]
+                ("get", "backup_download", ["pk"]), ("post", "backup_retry", ["pk"]), ("get", "backup_delete", ["pk"]),
+                ("post", "backup_delete", ["pk"])]
 
 
 @pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",

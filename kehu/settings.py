@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "kehu.privacy",
     "kehu.backup",
     "kehu.attachments",
+    "kehu.kb",
     "kehu.web",
     "kehu.demo",
 ]

@@ -12,6 +12,7 @@ from kehu.privacy import api as privacy_api
 from kehu.accounts import api as accounts_api
 from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
+from kehu.kb import api as kb_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -38,4 +39,5 @@ api.add_router("/customers", privacy_api.router)
 api.add_router("/security", accounts_api.router)
 api.add_router("/audit-events", audit_api.router)
 api.add_router("/backups", backup_api.router)
+api.add_router("/kb", kb_api.router)
 api.add_router("", attachments_api.router)

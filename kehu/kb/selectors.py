@@ -85,9 +85,13 @@ def _ranked(viewer, ranked: list[tuple[int, float]], published_only: bool) -> li
 def article_search(*, viewer, q: str, limit: int = 20, published_only: bool = False) -> list[Article]:
     """The best matches for ``q``, best first (``article.score``: higher is
     better), among what the viewer may see: PostgreSQL ``ts_rank`` over the
-    tsvector, SQLite FTS5's bm25."""
+    tsvector, SQLite FTS5's bm25. Archived articles are left out."""
     limit = max(1, min(int(limit), SEARCH_LIMIT_MAX))
-    statuses = None if (not published_only and _sees_all(viewer)) else (ArticleStatus.PUBLISHED,)
+    # archived articles are withdrawn: the list finds them (status filter), searches do not
+    if not published_only and _sees_all(viewer):
+        statuses = (ArticleStatus.PUBLISHED, ArticleStatus.DRAFT)
+    else:
+        statuses = (ArticleStatus.PUBLISHED,)
     if viewer is not None and not published_only and not policy_for(viewer).active:
         return []
     return _ranked(viewer, search.ranked_ids(q, limit=limit, statuses=statuses), published_only)

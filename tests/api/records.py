@@ -59,6 +59,13 @@ def records(org, customers, value, settings, tmp_path):
     views = [SavedView.objects.create(user=u, list_name="customers", name="mine", query="sort=name").pk
              for u in (admin, org.users.sales_n1)]
 
+    from kehu.kb.models import Article
+    from kehu.kb.services import article_create, category_create
+
+    category_create(actor=None, code="billing", name_zh="账务", name_en="Billing")
+    article_create(actor=None, data={"title_zh": "发票开具", "body_zh": "付款后开具发票。"}, status="published")
+    article_create(actor=None, data={"title_en": "Draft", "body_en": "Not yet."})
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -87,5 +94,6 @@ def records(org, customers, value, settings, tmp_path):
         backup_id=[backup.pk],
         view_id=views,
         list_name=["customers"],
+        article_id=pks(Article.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("value/", include("kehu.insights.urls")),
     path("privacy/", include("kehu.privacy.urls")),
     path("attachments/", include("kehu.attachments.urls")),
+    path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

@@ -26,6 +26,7 @@ def navigation(request):
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
         ("surveys", _("Surveys"), "survey_list"),
+        ("kb", _app_label("kb"), "kb_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),

@@ -34,6 +34,7 @@ CLI_MODULES = [
     "kehu.insights.cli",
     "kehu.privacy.cli",
     "kehu.backup.cli",
+    "kehu.kb.cli",
 ]
 
 

@@ -55,8 +55,16 @@ def ensure(connection) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for sql in PG_STATEMENTS:
-                cursor.execute(sql)
+            # only what is missing: an ALTER TABLE, even a no-op one, is refused inside a
+            # transaction with pending deferred trigger events (a migrate run in one)
+            cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                           "AND table_name = 'kb_article' AND column_name = 'search_vector'")
+            if cursor.fetchone() is None:
+                cursor.execute(PG_STATEMENTS[0])
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+                           "AND indexname = 'kb_article_search_gin'")
+            if cursor.fetchone() is None:
+                cursor.execute(PG_STATEMENTS[1])
         elif connection.vendor == "sqlite":
             cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'kb_article_fts'")
             new = cursor.fetchone() is None

@@ -36,6 +36,7 @@ CLI_MODULES = [
     "kehu.backup.cli",
     "kehu.service.cli",
     "kehu.customfields.cli",
+    "kehu.kb.cli",
 ]
 
 

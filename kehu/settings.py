@@ -21,6 +21,7 @@ Environment variables (all optional):
   default, for a year, when ``KEHU_PUBLIC_URL`` is https)
 - ``KEHU_HEARTBEAT_SECONDS``, ``KEHU_JOB_STALE_SECONDS``: liveness of long-running jobs (10, 300)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
+- ``KEHU_KB_VOTE_RATE_PER_IP``: the public FAQ's helpful votes per minute from one address (default 30)
 - ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
   (0 = keep forever; docs/operations.md)
 - ``KEHU_LOGIN_FAILURES_PER_ACCOUNT``, ``KEHU_LOGIN_FAILURES_PER_ADDRESS``, ``KEHU_LOGIN_LOCKOUT_MINUTES``:
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
     "kehu.attachments",
     "kehu.service",
     "kehu.customfields",
+    "kehu.kb",
     "kehu.web",
     "kehu.demo",
 ]
@@ -329,6 +331,8 @@ EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
 KEHU_HEARTBEAT_SECONDS = float(os.environ.get("KEHU_HEARTBEAT_SECONDS", "10"))
 KEHU_JOB_STALE_SECONDS = float(os.environ.get("KEHU_JOB_STALE_SECONDS", "300"))
 KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
+# the public FAQ's "was this helpful" votes per minute from one address (0 = no limit)
+KEHU_KB_VOTE_RATE_PER_IP = int(os.environ.get("KEHU_KB_VOTE_RATE_PER_IP", "30"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
 # Retention of personal data (kehu.privacy.services.retention_purge), in days; 0 keeps forever.
 KEHU_RETAIN_INTERACTIONS_DAYS = int(os.environ.get("KEHU_RETAIN_INTERACTIONS_DAYS", "0"))

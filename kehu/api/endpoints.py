@@ -14,6 +14,7 @@ from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
 from kehu.customfields import api as customfields_api
+from kehu.kb import api as kb_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -42,5 +43,6 @@ api.add_router("/audit-events", audit_api.router)
 api.add_router("/backups", backup_api.router)
 api.add_router("/cases", service_api.router)
 api.add_router("/case-categories", service_api.categories_router)
+api.add_router("/kb", kb_api.router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)

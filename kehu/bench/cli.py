@@ -70,6 +70,12 @@ def _bench_answer_page(args) -> int:
                                  keep=args.keep, as_json=args.json)
 
 
+def _bench_kb(args) -> int:
+    from kehu.bench.kb import run_kb_bench
+
+    return run_kb_bench(articles=args.articles, runs=args.runs, seed=args.seed, keep=args.keep, as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
     g.add_argument("--customers", type=_positive, required=True, help="number of customers")
@@ -140,3 +146,10 @@ def register(sub) -> None:
     a.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     a.add_argument("--json", action="store_true", help="print the figures as JSON")
     a.set_defaults(func=_bench_answer_page)
+    k = bsub.add_parser("kb", help="knowledge-base search (jieba + full text) over generated articles: p95")
+    k.add_argument("--articles", type=_positive, default=50_000, help="articles to generate (default 50,000)")
+    k.add_argument("--runs", type=_positive, default=600, help="searches to time (default 600)")
+    k.add_argument("--seed", type=int, default=1)
+    k.add_argument("--keep", action="store_true", help="keep the generated articles")
+    k.add_argument("--json", action="store_true", help="print the figures as JSON")
+    k.set_defaults(func=_bench_kb)

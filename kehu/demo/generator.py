@@ -200,6 +200,9 @@ def demo_delete() -> bool:
         from kehu.demo.surveys import delete_surveys
 
         delete_surveys()
+        from kehu.demo.kb import delete_kb
+
+        delete_kb()
         teams = Team.objects.filter(path__startswith=root.path)
         users = User.objects.filter(team__in=teams)
         customers = Customer.objects.filter(team__in=teams) | Customer.objects.filter(owner__in=users)
@@ -861,6 +864,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_audit()
         b.build_surveys()
         b.build_cases()
+        from kehu.demo.kb import build_kb
+
+        build_kb(admin=b.admin)
     return demo_summary(created=True)
 
 

@@ -64,6 +64,7 @@ SHARED_IDS_MAX = 1000
 ALL_READ_ROLES = {Role.ADMIN, Role.ANALYST}
 SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
 READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
+KB_WRITER_ROLES = {Role.SERVICE_AGENT, Role.SALES_MANAGER}
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,15 @@ class CustomerPolicy:
     @property
     def read_only(self) -> bool:
         return self.active and not self.is_admin and self.role in READ_ONLY_ROLES
+
+    # -- the knowledge base (知识库, kehu.kb) ------------------------------
+    @property
+    def may_write_kb(self) -> bool:
+        """Write, publish and archive knowledge-base articles, and read drafts
+        and archived ones: service agents, their managers (sales managers,
+        head office included) and administrators. Everyone else who is signed
+        in reads the published articles; the public FAQ shows those to anyone."""
+        return self.active and (self.is_admin or self.role in KB_WRITER_ROLES)
 
     # -- scopes -------------------------------------------------------------
     @cached_property

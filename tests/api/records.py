@@ -68,6 +68,12 @@ def records(org, customers, value, settings, tmp_path):
         {"record_type": "customer", "key": "credit_days", "label_zh": "账期", "label_en": "Credit days",
          "kind": "number"},
         {"record_type": "order", "key": "site", "label_zh": "交货地点", "label_en": "Delivery site"})]
+    from kehu.kb.models import Article
+    from kehu.kb.services import article_create, category_create
+
+    category_create(actor=None, code="billing", name_zh="账务", name_en="Billing")
+    article_create(actor=None, data={"title_zh": "发票开具", "body_zh": "付款后开具发票。"}, status="published")
+    article_create(actor=None, data={"title_en": "Draft", "body_en": "Not yet."})
 
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
@@ -100,5 +106,6 @@ def records(org, customers, value, settings, tmp_path):
         view_id=views,
         list_name=["customers"],
         field_id=custom_fields,
+        article_id=pks(Article.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -763,3 +763,41 @@ def test_backups_are_for_administrators_only(org, api_as, role, op, settings, tm
     else:
         assert_error(r, 403, "forbidden")
         assert Backup.objects.count() == 1 and (tmp_path / backup.filename).exists()
+
+
+# -- Knowledge base (/kb): writers see and change every article; others read published ones ----------
+
+KB_WRITERS = {"admin", "hq_manager", "north_manager", "east_manager", "north_service"}
+KB_OPS = [
+    # (name, call, status for a writer, is a write)
+    ("GET list", lambda api, a: api.get("/kb/articles"), 200, False),
+    ("GET search", lambda api, a: api.get("/kb/search", {"q": "燃气"}), 200, False),
+    ("GET article", lambda api, a: api.get(f"/kb/articles/{a.pk}"), 200, False),
+    ("PATCH article", lambda api, a: api.patch(f"/kb/articles/{a.pk}", {"title_en": "Changed"}), 200, True),
+    ("POST publish", lambda api, a: api.post(f"/kb/articles/{a.pk}/publish"), 200, True),
+    ("POST archive", lambda api, a: api.post(f"/kb/articles/{a.pk}/archive"), 200, True),
+    ("POST create", lambda api, a: api.post("/kb/articles", {"title_zh": "新文章", "body_zh": "内容"}), 201, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("status", ["published", "draft"])
+@pytest.mark.parametrize("op", KB_OPS, ids=[o[0] for o in KB_OPS])
+def test_kb_articles_per_role(org, api_as, role, status, op):
+    from kehu.kb.models import Article
+    from kehu.kb.services import article_create
+
+    article = article_create(actor=None, data={"title_zh": "燃气安全", "body_zh": "燃气表"}, status=status)
+    name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), article)
+    if role in KB_WRITERS:
+        assert r.status_code == ok, r.content
+    elif status == "draft" and name in ("GET article", "PATCH article", "POST publish", "POST archive"):
+        assert_error(r, 404, "not_found")
+    elif write:
+        assert_error(r, 403, "forbidden")
+        assert Article.objects.count() == 1 and Article.objects.get().status == status
+    else:
+        assert r.status_code == 200
+        if name == "GET list":
+            assert ({x["id"] for x in r.json()["items"]} == {article.pk}) == (status == "published")

@@ -453,3 +453,42 @@ def test_custom_field_pages_are_for_administrators_only(client_for, org, role):
 def test_custom_field_pages_need_a_login(client):
     response = client.get(reverse("custom_field_list"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+# -- Knowledge base (kehu/kb): writers write; everyone signed in reads published articles; the FAQ is public --
+
+KB_WRITER_ROLES = {"admin", "hq_manager", "north_manager", "east_manager", "north_service"}
+KB_WRITE_PAGES = [("get", "kb_create", False), ("get", "kb_edit", True), ("get", "kb_publish", True),
+                  ("get", "kb_archive", True), ("post", "kb_archive", True)]
+
+
+@pytest.mark.parametrize("role", AUDIT_ROLES)
+def test_kb_pages_per_role(client_for, org, role):
+    from kehu.kb.models import Article
+    from kehu.kb.services import article_create
+
+    published = article_create(actor=None, data={"title_zh": XSS, "body_zh": XSS}, status="published")
+    draft = article_create(actor=None, data={"title_zh": "草稿", "body_zh": "草稿"})
+    client = client_for(getattr(org.users, role))
+    writer = role in KB_WRITER_ROLES
+    assert client.get(reverse("kb_list")).status_code == 200
+    page = client.get(reverse("kb_detail", args=[published.pk]))
+    assert page.status_code == 200 and XSS not in page.content.decode()  # escaped
+    assert client.get(reverse("kb_detail", args=[draft.pk])).status_code == (200 if writer else 404)
+    for method, name, with_pk in KB_WRITE_PAGES:
+        response = getattr(client, method)(reverse(name, args=[published.pk] if with_pk else []))
+        assert response.status_code == ((302 if method == "post" else 200) if writer else 403), (role, name)
+    assert Article.objects.get(pk=published.pk).status == ("archived" if writer else "published")
+    assert (f'href="{reverse("kb_list")}"' in client.get(reverse("home")).content.decode())
+
+
+def test_kb_pages_need_a_login_and_the_faq_is_public(client, org):
+    from kehu.kb.services import article_create
+
+    article = article_create(actor=None, data={"title_zh": "问", "body_zh": "答"}, status="published")
+    for name, args in (("kb_list", []), ("kb_create", []), ("kb_detail", [article.pk]), ("kb_edit", [article.pk]),
+                       ("kb_publish", [article.pk]), ("kb_archive", [article.pk])):
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+    assert client.get(reverse("faq")).status_code == 200
+    assert client.get(reverse("faq_article", args=[article.pk])).status_code == 200

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from kehu.kb import views
+
+urlpatterns = [
+    path("kb/", views.kb_list, name="kb_list"),
+    path("kb/new/", views.kb_create, name="kb_create"),
+    path("kb/<int:pk>/", views.kb_detail, name="kb_detail"),
+    path("kb/<int:pk>/edit/", views.kb_edit, name="kb_edit"),
+    path("kb/<int:pk>/publish/", views.kb_publish, name="kb_publish"),
+    path("kb/<int:pk>/archive/", views.kb_archive, name="kb_archive"),
+    # the public FAQ: no login
+    path("faq/", views.faq, name="faq"),
+    path("faq/<int:pk>/", views.faq_article, name="faq_article"),
+    path("faq/<int:pk>/vote/", views.faq_vote, name="faq_vote"),
+]

@@ -40,6 +40,7 @@ class Column:
     key: str
     label: Any
     sort: str | None = None  # the sort key a header links to (whitelisted by the list)
+    cls: str = ""  # the header's and cells' CSS classes ("num", "hide-sm", "nowrap")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class ListSpec:
     export_url_name: str = ""  # the list's export page; the selection is sent as ids=
     row_label: Callable[[Any], str] = str
     status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
+    status_label: Any = gettext_lazy("Stage")  # the label of the "status" action's choice
 
     def action(self, key: str) -> BulkAction | None:
         return next((a for a in self.actions if a.key == key), None)
@@ -85,6 +87,20 @@ class ListSpec:
         keys = [c.key for c in self.columns]
         chosen = [k for k in keys if k in set(wanted)]
         return chosen or keys
+
+    def headers(self, sort: str, shown: Iterable[str]) -> list[dict]:
+        """The table headers of the columns shown: a sortable one links to its
+        ascending order, or to the descending one when already ascending."""
+        shown = set(shown)
+        out = []
+        for col in self.columns:
+            if col.key not in shown:
+                continue
+            key = col.sort
+            state = "asc" if key and sort == key else "desc" if key and sort == "-" + key else ""
+            out.append({"key": col.key, "label": col.label, "cls": col.cls, "state": state,
+                        "next": ("-" + key if state == "asc" else key) if key else None})
+        return out
 
 
 LISTS: dict[str, ListSpec] = {}
@@ -282,10 +298,41 @@ def _task_cancel(actor, task, _value):
     task_cancel(actor=actor, task=task, reason=_("Cancelled from the list."))
 
 
+def _task_status(actor, task, status):
+    from kehu.engagement.models import TaskStatus
+    from kehu.engagement.services import task_cancel, task_complete
+
+    if status == TaskStatus.DONE:
+        task_complete(actor=actor, task=task, outcome=_("Marked done from the list."))
+    else:
+        task_cancel(actor=actor, task=task, reason=_("Cancelled from the list."))
+
+
+def _task_status_choices():
+    from kehu.engagement.models import TaskStatus
+
+    return [(TaskStatus.DONE.value, TaskStatus.DONE.label), (TaskStatus.CANCELLED.value, TaskStatus.CANCELLED.label)]
+
+
 def _order_rows(viewer):
     from kehu.sales.selectors import order_list
 
     return order_list(viewer=viewer)
+
+
+def _order_status(actor, order, status):
+    from kehu.sales.services import order_update
+
+    if order.status != status:
+        order_update(actor=actor, order=order, data={"status": status})
+    elif not policy_for(actor).can_change(order.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+
+
+def _order_status_choices():
+    from kehu.sales.models import OrderStatus
+
+    return OrderStatus.choices
 
 
 def _order_delete(actor, order, _value):
@@ -338,31 +385,69 @@ def _load() -> None:
         status_choices=_stage_choices,
     ))
     register(ListSpec(
-        name="tasks", label=gettext_lazy("Tasks"), url_name="task_list", columns=(), rows=_task_rows,
+        name="tasks", label=gettext_lazy("Tasks"), url_name="task_list",
+        columns=(
+            Column("due", gettext_lazy("Due"), "due", "nowrap"), Column("title", gettext_lazy("Task")),
+            Column("customer", gettext_lazy("Customer")), Column("source", gettext_lazy("Source"), cls="hide-sm"),
+            Column("assigned", gettext_lazy("Assigned to"), cls="hide-sm"),
+            Column("status", gettext_lazy("Status"), cls="hide-sm"),
+            Column("created", gettext_lazy("Created"), "created", "hide-sm nowrap"),
+        ),
+        rows=_task_rows,
         actions=(
             BulkAction("assign", gettext_lazy("Assign to"), _task_assign, value="owner"),
+            BulkAction("status", gettext_lazy("Change status"), _task_status, value="status"),
+            export,
             BulkAction("cancel", gettext_lazy("Cancel"), _task_cancel, confirm=True),
         ),
+        export_url_name="task_export",
         row_label=lambda t: t.title,
+        status_choices=_task_status_choices,
+        status_label=gettext_lazy("Status"),
     ))
     register(ListSpec(
-        name="orders", label=gettext_lazy("Orders"), url_name="order_list", columns=(), rows=_order_rows,
-        actions=(BulkAction("delete", delete_label, _order_delete, confirm=True),),
+        name="orders", label=gettext_lazy("Orders"), url_name="order_list",
+        columns=(
+            Column("ref", gettext_lazy("Order number"), "ref"), Column("date", gettext_lazy("Date"), "date", "nowrap"),
+            Column("customer", gettext_lazy("Customer")), Column("status", gettext_lazy("Status"), cls="hide-sm"),
+            Column("amount", gettext_lazy("Amount"), "amount", "num"),
+            Column("margin", gettext_lazy("Gross margin"), cls="num hide-sm"),
+            Column("paid", gettext_lazy("Paid"), cls="num hide-sm"),
+            Column("due", gettext_lazy("Payment due"), cls="hide-sm"),
+        ),
+        rows=_order_rows,
+        actions=(
+            BulkAction("status", gettext_lazy("Change status"), _order_status, value="status"),
+            export,
+            BulkAction("delete", delete_label, _order_delete, confirm=True),
+        ),
+        export_url_name="order_export",
         row_label=lambda o: o.ref,
+        status_choices=_order_status_choices,
+        status_label=gettext_lazy("Status"),
     ))
     register(ListSpec(
-        name="interactions", label=gettext_lazy("Interactions"), url_name="interaction_list", columns=(),
+        name="interactions", label=gettext_lazy("Interactions"), url_name="interaction_list",
+        columns=(
+            Column("when", gettext_lazy("When"), "when", "nowrap"), Column("customer", gettext_lazy("Customer")),
+            Column("channel", gettext_lazy("Channel")), Column("subject", gettext_lazy("Subject"), cls="hide-sm"),
+            Column("summary", gettext_lazy("Summary"), cls="hide-sm"),
+            Column("user", gettext_lazy("Logged by"), cls="hide-sm"),
+            Column("next_step", gettext_lazy("Next step"), cls="hide-sm"),
+        ),
         rows=_interaction_rows,
-        actions=(BulkAction("delete", delete_label, _interaction_delete, confirm=True),),
+        actions=(export, BulkAction("delete", delete_label, _interaction_delete, confirm=True)),
+        export_url_name="interaction_export",
         row_label=lambda i: f"{i.occurred_at:%Y-%m-%d} {i.customer}",
     ))
 
 
-def list_context(request, name: str, *, partial: bool = False) -> dict:
+def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:
     """What the shared list partials need (``web/lists/_tools.html``,
     ``_columns.html``, ``_select_all.html``): the spec, the columns shown, the
     user's saved views of this list, the bulk actions offered and their
-    choices, and the query string without the cursor."""
+    choices, and the query string without the cursor; with ``sort``, the
+    table headers of the columns shown (``web/lists/_thead.html``)."""
     from kehu.web.models import SavedView
 
     spec = get_spec(name)
@@ -376,6 +461,8 @@ def list_context(request, name: str, *, partial: bool = False) -> dict:
         "bulk_status_choices": list(spec.status_choices()) if spec.status_choices else [],
         "bulk_owner_choices": [],
     }
+    if sort is not None:
+        ctx["columns"] = spec.headers(sort, ctx["shown_cols"])
     if partial:
         return ctx
     ctx["saved_views"] = list(SavedView.objects.filter(user=request.user, list_name=spec.name)

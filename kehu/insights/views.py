@@ -36,6 +36,7 @@ from kehu.insights.segments import (
 from kehu.insights.selectors import MIGRATION_FIELDS, PARETO_BASES, ValueFilters
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
+from kehu.web.lists import chosen_sort, list_context
 from kehu.privacy.masking import mask_customers
 from kehu.sales.models import ProductLine
 from kehu.web.templatetags.kehu_web import money, number
@@ -418,12 +419,20 @@ def _run_from_id(run_id):
     return AnalysisRun.objects.filter(pk=run_id).first() if run_id else None
 
 
+# the sorts the lists offer (kehu.web.lists): each a keyset ordering ending in id
+SEGMENT_SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"),
+                 "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id")}
+RUN_SORTS = {"-id": ("-id",), "id": ("id",), "as_of": ("as_of", "id"), "-as_of": ("-as_of", "-id")}
+
+
 @login_required
 def segment_index(request):
     segments = segment_list(viewer=request.user)
-    page = paginate(request, segments, ("name", "id"))
+    sort = chosen_sort(request, SEGMENT_SORTS, "name")
+    page = paginate(request, segments, SEGMENT_SORTS[sort])
     context = base_context(request, "segments", title=_("Segments"))
-    context.update({"page": page, "can_create": can_create_segment(request.user)})
+    context.update({"page": page, "can_create": can_create_segment(request.user), "sort": sort,
+                    **list_context(request, "segments", sort=sort)})
     return render(request, "insights/segments/list.html", context)
 
 
@@ -714,9 +723,11 @@ def _run_view_context(request, run):
 
 @login_required
 def run_index(request):
-    page = paginate(request, selectors.run_list(viewer=request.user), ("-created_at", "-id"))
+    sort = chosen_sort(request, RUN_SORTS, "-id")
+    page = paginate(request, selectors.run_list(viewer=request.user), RUN_SORTS[sort])
     context = base_context(request, "runs", title=_("Value analyses"))
-    context.update({"page": page, "latest": selectors.latest_run()})
+    context.update({"page": page, "latest": selectors.latest_run(), "sort": sort,
+                    **list_context(request, "value_runs", sort=sort)})
     return render(request, "insights/runs/list.html", context)
 
 

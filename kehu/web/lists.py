@@ -67,6 +67,8 @@ class ListSpec:
     row_label: Callable[[Any], str] = str
     status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
     status_label: Any = gettext_lazy("Stage")  # the label of the "status" action's choice
+    # whether the viewer may change anything on this list at all (else only export is offered)
+    may_change: Callable[[Any], bool] | None = None
 
     def action(self, key: str) -> BulkAction | None:
         return next((a for a in self.actions if a.key == key), None)
@@ -74,7 +76,7 @@ class ListSpec:
     def actions_for(self, viewer) -> list[BulkAction]:
         """The actions to offer: none that change anything to read-only roles."""
         policy = policy_for(viewer)
-        if policy.read_only or not policy.active:
+        if policy.read_only or not policy.active or (self.may_change is not None and not self.may_change(viewer)):
             return [a for a in self.actions if a.key == "export"]
         return list(self.actions)
 
@@ -353,6 +355,60 @@ def _interaction_delete(actor, interaction, _value):
     interaction_delete(actor=actor, interaction=interaction)
 
 
+def _survey_rows(viewer):
+    from kehu.surveys.selectors import survey_list
+
+    return survey_list(viewer=viewer)
+
+
+def _survey_status(actor, survey, status):
+    from kehu.surveys.services.definitions import survey_set_status
+
+    survey_set_status(actor=actor, survey=survey, status=status)
+
+
+def _survey_delete(actor, survey, _value):
+    from kehu.surveys.services.definitions import survey_delete
+
+    survey_delete(actor=actor, survey=survey)
+
+
+def _survey_status_choices():
+    from kehu.surveys.models import SurveyStatus
+
+    return SurveyStatus.choices
+
+
+def _may_design_surveys(viewer) -> bool:
+    from kehu.surveys.selectors import may_design_surveys
+
+    return may_design_surveys(viewer)
+
+
+def _run_rows(viewer):
+    from kehu.insights.selectors import run_list
+
+    return run_list(viewer=viewer)
+
+
+def _segment_rows(viewer):
+    from kehu.insights.segments import segment_list
+
+    return segment_list(viewer=viewer)
+
+
+def _segment_delete(actor, segment, _value):
+    from kehu.insights.segments import segment_delete
+
+    segment_delete(actor=actor, segment=segment)
+
+
+def _may_create_segments(viewer) -> bool:
+    from kehu.insights.permissions import can_create_segment
+
+    return can_create_segment(viewer)
+
+
 _loaded = False
 
 
@@ -439,6 +495,52 @@ def _load() -> None:
         actions=(export, BulkAction("delete", delete_label, _interaction_delete, confirm=True)),
         export_url_name="interaction_export",
         row_label=lambda i: f"{i.occurred_at:%Y-%m-%d} {i.customer}",
+    ))
+    register(ListSpec(
+        name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",
+        columns=(
+            Column("code", gettext_lazy("Code"), "code"), Column("title", gettext_lazy("Title")),
+            Column("kind", gettext_lazy("Kind"), cls="hide-sm"), Column("status", gettext_lazy("Status")),
+            Column("questions", gettext_lazy("Questions"), cls="num hide-sm"),
+            Column("indicators", gettext_lazy("Indicators"), cls="num hide-sm"),
+            Column("waves", gettext_lazy("Waves"), cls="num hide-sm"),
+            Column("updated", gettext_lazy("Updated"), "updated", "hide-sm nowrap"),
+        ),
+        rows=_survey_rows,
+        actions=(
+            BulkAction("status", gettext_lazy("Change status"), _survey_status, value="status"),
+            BulkAction("delete", delete_label, _survey_delete, confirm=True),
+        ),
+        row_label=lambda s: s.code,
+        status_choices=_survey_status_choices,
+        status_label=gettext_lazy("Status"),
+        may_change=_may_design_surveys,
+    ))
+    register(ListSpec(
+        name="value_runs", label=gettext_lazy("Value analyses"), url_name="value_runs",
+        columns=(
+            Column("id", "#", "id"), Column("as_of", gettext_lazy("As of"), "as_of", "nowrap"),
+            Column("status", gettext_lazy("Status")), Column("model", gettext_lazy("Model"), cls="hide-sm"),
+            Column("requested_by", gettext_lazy("Started by"), cls="hide-sm"),
+            Column("customers", gettext_lazy("Customers scored"), cls="num hide-sm"),
+            Column("finished", gettext_lazy("Finished"), cls="hide-sm nowrap"),
+        ),
+        rows=_run_rows,
+        row_label=lambda r: f"#{r.pk}",
+    ))
+    register(ListSpec(
+        name="segments", label=gettext_lazy("Segments"), url_name="segment_list",
+        columns=(
+            Column("name", gettext_lazy("Name"), "name"), Column("kind", gettext_lazy("Kind")),
+            Column("description", gettext_lazy("Description"), cls="hide-sm"),
+            Column("run", gettext_lazy("Analysis"), cls="hide-sm"),
+            Column("created_by", gettext_lazy("Created by"), cls="hide-sm"),
+            Column("updated", gettext_lazy("Updated"), "updated", "hide-sm nowrap"),
+        ),
+        rows=_segment_rows,
+        actions=(BulkAction("delete", delete_label, _segment_delete, confirm=True),),
+        row_label=lambda s: s.name,
+        may_change=_may_create_segments,
     ))
 
 

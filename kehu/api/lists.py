@@ -26,7 +26,7 @@ search_router = Router(tags=["search"])
 class SavedViewOut(Schema):
     id: int
     list: str = Field(alias="list_name", description=(
-        "customers, orders, interactions, tasks, surveys, value_runs or segments."))
+        "customers, orders, interactions, tasks, surveys, value_scores, value_runs or segments."))
     name: str
     query: str = Field(description="The list's query string (filters, sort, cols), without the page cursor.")
     columns: List[str]
@@ -44,7 +44,7 @@ class SavedViewOut(Schema):
 
 class SavedViewIn(Schema):
     list: str = Field(max_length=40, description=(
-        "customers, orders, interactions, tasks, surveys, value_runs or segments."))
+        "customers, orders, interactions, tasks, surveys, value_scores, value_runs or segments."))
     name: str = Field(max_length=80)
     query: str = Field("", max_length=2000)
     columns: List[str] = Field(default_factory=builtins.list, max_length=50)

@@ -301,6 +301,7 @@ def scores(request):
         "export_query": filter_query(filters, run, sort=sort),
         "can_create_segment": can_create_segment(request.user),
         "moved_from_run": AnalysisRun.objects.filter(pk=filters.moved_from[0]).first() if filters.moved_from else None,
+        **list_context(request, "value_scores", sort=sort),
     })
     return render(request, "insights/scores.html", context)
 
@@ -604,6 +605,15 @@ def _ordered(qs, tiers):
     return qs.order_by(*tiers[0].ordering)
 
 
+def _selection(request) -> list[int]:
+    from kehu.web.lists import clean_ids
+
+    try:
+        return clean_ids(request.GET.getlist("ids"))
+    except ValidationError:
+        raise Http404 from None
+
+
 @login_required
 def scores_export(request):
     from kehu.insights.exports import export_response, score_rows
@@ -615,6 +625,9 @@ def scores_export(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SCORE_SORT)
     tiers = selectors.SCORE_SORTS.get(sort, selectors.SCORE_SORTS[selectors.DEFAULT_SCORE_SORT])
     qs = scores_for(request, run, parse_filters(request))
+    ids = _selection(request)
+    if ids:  # the list's selection (kehu.web.lists): only those of the rows the user may see
+        qs = qs.filter(pk__in=ids)
     return export_response(request, score_rows(_ordered(qs, tiers)), export="value_scores", object_id=run.pk,
                            name=f"customer-scores-{run.pk}", fmt=fmt,
                            sheet=_("Customer scores"))

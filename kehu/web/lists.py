@@ -64,6 +64,7 @@ class ListSpec:
     rows: Callable[[Any], Any]  # viewer → the queryset of rows the viewer may see
     actions: tuple[BulkAction, ...] = ()
     export_url_name: str = ""  # the list's export page; the selection is sent as ids=
+    export_keep: tuple[str, ...] = ()  # parameters of the list's URL the export needs too (e.g. "run")
     row_label: Callable[[Any], str] = str
     status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
     status_label: Any = gettext_lazy("Stage")  # the label of the "status" action's choice
@@ -391,6 +392,12 @@ def _run_rows(viewer):
     return run_list(viewer=viewer)
 
 
+def _score_rows(viewer):
+    from kehu.insights.models import CustomerScore
+
+    return policy_for(viewer).visible(CustomerScore.objects.select_related("customer"), prefix="customer__")
+
+
 def _segment_rows(viewer):
     from kehu.insights.segments import segment_list
 
@@ -527,6 +534,25 @@ def _load() -> None:
         ),
         rows=_run_rows,
         row_label=lambda r: f"#{r.pk}",
+    ))
+    register(ListSpec(
+        name="value_scores", label=gettext_lazy("Customer scores"), url_name="value_scores",
+        # sorted by the page's own sort bar (its orders run one way: best value, highest risk first)
+        columns=(
+            Column("customer", gettext_lazy("Customer")), Column("owner", gettext_lazy("Owner"), cls="hide-sm"),
+            Column("tier", gettext_lazy("Tier")), Column("abc", gettext_lazy("ABC"), cls="hide-sm"),
+            Column("rfm", gettext_lazy("RFM group"), cls="hide-sm"),
+            Column("revenue", gettext_lazy("Revenue"), cls="num"),
+            Column("clv", gettext_lazy("Predicted value"), cls="num"),
+            Column("p_alive", gettext_lazy("Still active"), cls="num hide-sm"),
+            Column("churn", gettext_lazy("Churn risk"), cls="num"),
+            Column("next_order", gettext_lazy("Expected next order"), cls="hide-sm"),
+        ),
+        rows=_score_rows,
+        actions=(export,),
+        export_url_name="value_scores_export",
+        export_keep=("run",),
+        row_label=lambda s: f"{s.customer.ref} {s.customer.name}",
     ))
     register(ListSpec(
         name="segments", label=gettext_lazy("Segments"), url_name="segment_list",

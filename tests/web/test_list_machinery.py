@@ -58,6 +58,20 @@ def _run(org, customers):
     return AnalysisRunFactory()
 
 
+def _latest_run():
+    from kehu.insights.models import AnalysisRun
+    from tests.insights.score_factories import AnalysisRunFactory
+
+    return AnalysisRun.objects.filter(status="succeeded").order_by("-as_of", "-id").first() or AnalysisRunFactory()
+
+
+def _score(org, customers, customer=None):
+    from tests.insights.score_factories import CustomerScoreFactory
+
+    customer = customer or CustomerFactory(owner=customers.n1.owner, region=customers.n1.region)
+    return CustomerScoreFactory(run=_latest_run(), customer=customer)
+
+
 def _segment(org, customers):
     from tests.insights.score_factories import SegmentFactory
 
@@ -66,7 +80,9 @@ def _segment(org, customers):
 
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
-        "surveys": _survey, "value_runs": _run, "segments": _segment}
+        "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score}
+#: What a list needs to show its (empty) page at all: the scores need a finished analysis.
+EMPTY = {"value_scores": lambda: _latest_run()}
 
 
 def _page(client, spec, **params):
@@ -105,6 +121,8 @@ def test_every_list_has_columns_and_wired_actions(name):
 @pytest.mark.parametrize("name", SPECS)
 def test_every_list_page_has_the_tools_and_an_empty_state(client_for, org, name):
     spec = LISTS[name]
+    if name in EMPTY:
+        EMPTY[name]()
     html = _page(client_for(org.users.admin), spec)
     assert 'data-testid="list-tools"' in html and 'data-testid="saved-views-menu"' in html
     assert 'data-testid="column-chooser"' in html
@@ -146,6 +164,8 @@ def test_hiding_columns_hides_them_and_every_sortable_header_sorts(client_for, o
 @pytest.mark.parametrize("name", SPECS)
 def test_saved_views_round_trip_without_the_cursor(client_for, org, name):
     spec = LISTS[name]
+    if name in EMPTY:
+        EMPTY[name]()
     client = client_for(org.users.admin)
     cols = [c.key for c in spec.columns[:2]]
     query = "&".join([f"cols={k}" for k in cols] + ["cursor=abc"])
@@ -176,6 +196,8 @@ def test_export_the_selection_only_gives_the_rows_ticked_that_the_user_may_see(c
         theirs = OrderFactory(customer=customers.e1)
     elif name == "interactions":
         theirs = InteractionFactory(customer=customers.e1, user=u.sales_e1)
+    elif name == "value_scores":
+        theirs = _score(org, customers, customer=customers.e1)
     else:
         from kehu.engagement.services import task_create
 
@@ -202,8 +224,26 @@ def test_export_the_selection_only_gives_the_rows_ticked_that_the_user_may_see(c
     text = b"".join(response.streaming_content).decode()[1:]
     rows = list(csv.reader(io.StringIO(text)))
     body = "\n".join(",".join(r) for r in rows[1:])
-    assert customers.n1.name in body and customers.e1.name not in body
+    assert getattr(mine, "customer", mine).name in body and customers.e1.name not in body
     if name != "customers":
         assert also_mine.pk != mine.pk
         # only the selection: the other visible row is left out
         assert len(rows) - 1 == (len(list(mine.lines.all())) if name == "orders" else 1)
+
+
+def test_export_of_selected_scores_keeps_the_analysis_shown(client_for, org, customers):
+    """The scores list shows one analysis (``run``): exporting its selection
+    exports the scores of that analysis, not of the latest one."""
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
+
+    older = AnalysisRunFactory()
+    AnalysisRunFactory()  # a later one, the default of the page
+    score = CustomerScoreFactory(run=older, customer=customers.n1)
+    client = client_for(org.users.sales_n1)
+    back = reverse("value_scores") + f"?run={older.pk}&tier=gold"
+    response = client.post(reverse("list_bulk", args=["value_scores"]),
+                           {"action": "export", "ids": [score.pk], "next": back})
+    location = urlsplit(response["Location"])
+    assert parse_qs(location.query) == {"format": ["csv"], "run": [str(older.pk)], "ids": [str(score.pk)]}
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(response["Location"]).streaming_content).decode()[1:])))
+    assert len(rows) == 2 and customers.n1.name in rows[1]

@@ -25,7 +25,8 @@ search_router = Router(tags=["search"])
 
 class SavedViewOut(Schema):
     id: int
-    list: str = Field(alias="list_name", description="customers, orders, interactions or tasks.")
+    list: str = Field(alias="list_name", description=(
+        "customers, orders, interactions, tasks, surveys, value_scores, value_runs or segments."))
     name: str
     query: str = Field(description="The list's query string (filters, sort, cols), without the page cursor.")
     columns: List[str]
@@ -42,7 +43,8 @@ class SavedViewOut(Schema):
 
 
 class SavedViewIn(Schema):
-    list: str = Field(max_length=40, description="customers, orders, interactions or tasks.")
+    list: str = Field(max_length=40, description=(
+        "customers, orders, interactions, tasks, surveys, value_scores, value_runs or segments."))
     name: str = Field(max_length=80)
     query: str = Field("", max_length=2000)
     columns: List[str] = Field(default_factory=builtins.list, max_length=50)
@@ -96,10 +98,13 @@ def delete_view(request, view_id: int):
 
 class BulkIn(Schema):
     action: str = Field(max_length=20, description=(
-        "customers: assign, tag, status, delete; orders and interactions: delete; tasks: assign, cancel."))
+        "customers: assign, tag, status, delete; orders: status, delete; interactions: delete; "
+        "tasks: assign, status (done or cancelled), cancel; surveys: status, delete; segments: delete. "
+        "Exporting a selection is a download: GET the list's export with ids=."))
     ids: list[int] = Field(max_length=BULK_MAX, description=f"The rows, at most {BULK_MAX}.")
     value: Optional[Union[int, str]] = Field(None, description=(
-        "assign: the new owner's user id; tag: the tag; status: the lifecycle stage."))
+        "assign: the new owner's user id; tag: the tag; status: the new status (customers: the lifecycle stage; "
+        "orders: open, confirmed, delivered, cancelled; tasks: done, cancelled; surveys: draft, active, archived)."))
 
 
 class BulkRowOut(Schema):

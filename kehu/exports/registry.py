@@ -26,6 +26,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("customers", pgettext_lazy("export", "Customers"), url_name="customer_export",
            command="kehu export customers"),
     Export("orders", pgettext_lazy("export", "Orders"), url_name="order_export", command="kehu export orders"),
+    Export("interactions", pgettext_lazy("export", "Interactions"), url_name="interaction_export"),
+    Export("tasks", pgettext_lazy("export", "Tasks"), url_name="task_export"),
     Export("value_scores", _("Customer scores"), url_name="value_scores_export"),
     Export("value_churn", _("Churn warnings"), url_name="value_churn_export"),
     Export("value_groups", _("Customer value groups"), url_name="value_groups_export"),

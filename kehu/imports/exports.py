@@ -19,7 +19,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Iterator
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from kehu.customers.models import Customer, Tag
 from kehu.customers.selectors import CustomerFilters, customer_list
@@ -85,8 +85,10 @@ def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator
         yield [_cell(g(customer)) for g in getters] + _custom_cells(customer, keys)
 
 
-def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=None):
+def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()):
     qs = policy_for(viewer).visible(OrderLine.objects.all(), prefix="order__customer__")
+    if ids:
+        qs = qs.filter(order_id__in=ids)  # a list's selection: only those the viewer may see
     if date_from:
         qs = qs.filter(order__order_date__gte=date_from)
     if date_to:
@@ -96,11 +98,12 @@ def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=Non
     return qs.select_related("order", "order__customer", "product").order_by("order__ref", "id")
 
 
-def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None) -> Iterator[list]:
-    """The header, then one row per order line of the orders the viewer may see."""
+def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()) -> Iterator[list]:
+    """The header, then one row per order line of the orders the viewer may
+    see (of ``ids`` only, when given: a list's selection)."""
     keys = _custom_keys("order")
     yield ORDER_HEADERS + keys
-    qs = order_line_queryset(viewer=viewer, date_from=date_from, date_to=date_to, customer_id=customer_id)
+    qs = order_line_queryset(viewer=viewer, date_from=date_from, date_to=date_to, customer_id=customer_id, ids=ids)
     for line in qs.iterator(chunk_size=CHUNK):
         order = line.order
         values = {
@@ -110,6 +113,54 @@ def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None) -> Ite
             "currency": order.currency, "payment_due_on": order.payment_due_on, "remarks": order.remarks,
         }
         yield [_cell(values[h]) for h in ORDER_HEADERS] + _custom_cells(order, keys)
+
+
+INTERACTION_HEADERS = ["occurred_at", "customer_ref", "customer_name", "contact", "channel", "subject", "summary",
+                       "logged_by", "next_step", "next_step_on"]
+TASK_HEADERS = ["title", "description", "customer_ref", "customer_name", "due_on", "status", "source", "assigned_to",
+                "created_at", "completed_at", "outcome"]
+
+
+def interaction_rows(*, viewer, ids=(), channel: str = "", user_id=None, date_from=None,
+                     date_to=None) -> Iterator[list]:
+    """The header, then one row per interaction the viewer may see (of
+    ``ids`` only, when given), newest first. Contacts are named, never with
+    their phone or e-mail (personal data stays on the masked pages)."""
+    from kehu.engagement.selectors import interaction_list
+
+    yield INTERACTION_HEADERS
+    qs = interaction_list(viewer=viewer, channel=channel)
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    if user_id:
+        qs = qs.filter(user_id=user_id)
+    if date_from:
+        qs = qs.filter(occurred_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(occurred_at__date__lte=date_to)
+    for it in qs.order_by("-occurred_at", "-id").iterator(chunk_size=CHUNK):
+        yield [_cell(v) for v in (
+            it.occurred_at, it.customer.ref, it.customer.name, it.contact.name if it.contact_id else "",
+            it.channel, it.subject, it.summary, it.user.username if it.user_id else "", it.next_step,
+            it.next_step_on)]
+
+
+def task_rows(*, viewer, ids=(), scope: str = "all", status: str = "all", source: str = "",
+              due: str = "") -> Iterator[list]:
+    """The header, then one row per task the viewer may see (of ``ids``
+    only, when given), by due date."""
+    from kehu.engagement.selectors import task_list
+
+    yield TASK_HEADERS
+    qs = task_list(viewer=viewer, scope=scope, status=status, source=source, due=due)
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    qs = qs.select_related("customer", "assigned_to").order_by(F("due_on").asc(nulls_last=True), "id")
+    for t in qs.iterator(chunk_size=CHUNK):
+        yield [_cell(v) for v in (
+            t.title, t.description, t.customer.ref if t.customer_id else "", t.customer.name if t.customer_id else "",
+            t.due_on, t.status, t.source, t.assigned_to.username if t.assigned_to_id else "", t.created_at,
+            t.completed_at, t.outcome)]
 
 
 def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None = None, via: str = "cli",
@@ -132,4 +183,4 @@ def export_to_file(kind: str, path, *, viewer, filters: CustomerFilters | None =
     return write_csv(rows, path)
 
 
-__all__ = ["customer_rows", "order_rows", "export_to_file", "Customer"]
+__all__ = ["customer_rows", "order_rows", "interaction_rows", "task_rows", "export_to_file", "Customer"]

@@ -11,4 +11,6 @@ urlpatterns = [
     path("template/<str:kind>.csv", views.template_file, name="import_template"),
     path("export/customers/", views.customer_export, name="customer_export"),
     path("export/orders/", views.order_export, name="order_export"),
+    path("export/interactions/", views.interaction_export, name="interaction_export"),
+    path("export/tasks/", views.task_export, name="task_export"),
 ]

@@ -29,7 +29,7 @@ from kehu.imports.columns import COLUMNS, cell_text, chinese_header, custom_colu
 from kehu.exports.http import export_response
 from kehu.exports.writers import CSV_CONTENT_TYPE, csv_chunks
 from kehu.customfields.values import parse_filters
-from kehu.imports.exports import customer_rows, order_rows
+from kehu.imports.exports import customer_rows, interaction_rows, order_rows, task_rows
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import SUFFIXES, TableError, open_table
 from kehu.imports.services import ImportUsageError, run_import
@@ -276,5 +276,38 @@ def order_export(request):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     rows = order_rows(viewer=request.user, date_from=_date(g.get("date_from")), date_to=_date(g.get("date_to")),
-                      customer_id=_int(g.get("customer")))
+                      customer_id=_int(g.get("customer")), ids=tuple(clean_ids(g.getlist("ids"))))
     return _download(request, rows, fmt=fmt, basename="orders")
+
+
+@login_required
+def interaction_export(request):
+    """The interactions the user may see (the list's filters, or its
+    selection ``ids=``) as CSV or .xlsx."""
+    g = request.GET
+    fmt = g.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    rows = interaction_rows(viewer=request.user, ids=tuple(clean_ids(g.getlist("ids"))),
+                            channel=g.get("channel", "")[:20], user_id=_int(g.get("user")),
+                            date_from=_date(g.get("date_from")), date_to=_date(g.get("date_to")))
+    return _download(request, rows, fmt=fmt, basename="interactions")
+
+
+@login_required
+def task_export(request):
+    """The tasks the user may see (the list's filters, or its selection
+    ``ids=``) as CSV or .xlsx."""
+    from kehu.web.forms.tasks import TaskFilterForm
+
+    g = request.GET
+    fmt = g.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    ids = tuple(clean_ids(g.getlist("ids")))
+    if ids:  # a selection: the rows ticked, whatever the list showed
+        rows = task_rows(viewer=request.user, ids=ids)
+    else:  # the list's filters, with the list's defaults (my open tasks)
+        f = TaskFilterForm(g, team=True).values()
+        rows = task_rows(viewer=request.user, scope=f["scope"], status=f["status"], source=f["source"], due=f["due"])
+    return _download(request, rows, fmt=fmt, basename="tasks")

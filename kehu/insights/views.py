@@ -36,6 +36,7 @@ from kehu.insights.segments import (
 from kehu.insights.selectors import MIGRATION_FIELDS, PARETO_BASES, ValueFilters
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
+from kehu.web.lists import chosen_sort, list_context
 from kehu.privacy.masking import mask_customers
 from kehu.sales.models import ProductLine
 from kehu.web.templatetags.kehu_web import money, number
@@ -300,6 +301,7 @@ def scores(request):
         "export_query": filter_query(filters, run, sort=sort),
         "can_create_segment": can_create_segment(request.user),
         "moved_from_run": AnalysisRun.objects.filter(pk=filters.moved_from[0]).first() if filters.moved_from else None,
+        **list_context(request, "value_scores", sort=sort),
     })
     return render(request, "insights/scores.html", context)
 
@@ -418,12 +420,20 @@ def _run_from_id(run_id):
     return AnalysisRun.objects.filter(pk=run_id).first() if run_id else None
 
 
+# the sorts the lists offer (kehu.web.lists): each a keyset ordering ending in id
+SEGMENT_SORTS = {"name": ("name", "id"), "-name": ("-name", "-id"),
+                 "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id")}
+RUN_SORTS = {"-id": ("-id",), "id": ("id",), "as_of": ("as_of", "id"), "-as_of": ("-as_of", "-id")}
+
+
 @login_required
 def segment_index(request):
     segments = segment_list(viewer=request.user)
-    page = paginate(request, segments, ("name", "id"))
+    sort = chosen_sort(request, SEGMENT_SORTS, "name")
+    page = paginate(request, segments, SEGMENT_SORTS[sort])
     context = base_context(request, "segments", title=_("Segments"))
-    context.update({"page": page, "can_create": can_create_segment(request.user)})
+    context.update({"page": page, "can_create": can_create_segment(request.user), "sort": sort,
+                    **list_context(request, "segments", sort=sort)})
     return render(request, "insights/segments/list.html", context)
 
 
@@ -595,6 +605,15 @@ def _ordered(qs, tiers):
     return qs.order_by(*tiers[0].ordering)
 
 
+def _selection(request) -> list[int]:
+    from kehu.web.lists import clean_ids
+
+    try:
+        return clean_ids(request.GET.getlist("ids"))
+    except ValidationError:
+        raise Http404 from None
+
+
 @login_required
 def scores_export(request):
     from kehu.insights.exports import export_response, score_rows
@@ -606,6 +625,9 @@ def scores_export(request):
     sort = request.GET.get("sort", selectors.DEFAULT_SCORE_SORT)
     tiers = selectors.SCORE_SORTS.get(sort, selectors.SCORE_SORTS[selectors.DEFAULT_SCORE_SORT])
     qs = scores_for(request, run, parse_filters(request))
+    ids = _selection(request)
+    if ids:  # the list's selection (kehu.web.lists): only those of the rows the user may see
+        qs = qs.filter(pk__in=ids)
     return export_response(request, score_rows(_ordered(qs, tiers)), export="value_scores", object_id=run.pk,
                            name=f"customer-scores-{run.pk}", fmt=fmt,
                            sheet=_("Customer scores"))
@@ -714,9 +736,11 @@ def _run_view_context(request, run):
 
 @login_required
 def run_index(request):
-    page = paginate(request, selectors.run_list(viewer=request.user), ("-created_at", "-id"))
+    sort = chosen_sort(request, RUN_SORTS, "-id")
+    page = paginate(request, selectors.run_list(viewer=request.user), RUN_SORTS[sort])
     context = base_context(request, "runs", title=_("Value analyses"))
-    context.update({"page": page, "latest": selectors.latest_run()})
+    context.update({"page": page, "latest": selectors.latest_run(), "sort": sort,
+                    **list_context(request, "value_runs", sort=sort)})
     return render(request, "insights/runs/list.html", context)
 
 

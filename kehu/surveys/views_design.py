@@ -32,6 +32,7 @@ from kehu.surveys.models import (
 )
 from kehu.surveys.navigation import survey_tabs
 from kehu.surveys.services import definitions as svc
+from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, paginate
 
 
@@ -65,6 +66,11 @@ def _error_messages(request, exc: ValidationError) -> None:
 # The list, new surveys, import
 # --------------------------------------------------------------------------
 
+# the sorts the list offers (kehu.web.lists): each a keyset ordering ending in id
+SURVEY_SORTS = {"code": ("code", "id"), "-code": ("-code", "-id"),
+                "updated": ("updated_at", "id"), "-updated": ("-updated_at", "-id")}
+
+
 @login_required
 def survey_list(request):
     if not selectors.may_view_surveys(request.user):
@@ -73,11 +79,13 @@ def survey_list(request):
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     qs = selectors.survey_list(viewer=request.user, q=q, status=status, kind=kind)
-    page = paginate(request, qs, ("code", "id"))
+    sort = chosen_sort(request, SURVEY_SORTS, "code")
+    page = paginate(request, qs, SURVEY_SORTS[sort])
     filtered = bool(q or status or kind)
     return render(request, "surveys/design/list.html", _context(
         request, None, "", title=_("Surveys"), page=page, q=q, status=status, kind=kind, filtered=filtered,
-        statuses=SurveyStatus.choices, kinds=SurveyKind.choices, templates=defs.library_templates()))
+        statuses=SurveyStatus.choices, kinds=SurveyKind.choices, templates=defs.library_templates(), sort=sort,
+        **list_context(request, "surveys", sort=sort)))
 
 
 @login_required

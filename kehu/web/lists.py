@@ -40,6 +40,7 @@ class Column:
     key: str
     label: Any
     sort: str | None = None  # the sort key a header links to (whitelisted by the list)
+    cls: str = ""  # the header's and cells' CSS classes ("num", "hide-sm", "nowrap")
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,12 @@ class ListSpec:
     rows: Callable[[Any], Any]  # viewer → the queryset of rows the viewer may see
     actions: tuple[BulkAction, ...] = ()
     export_url_name: str = ""  # the list's export page; the selection is sent as ids=
+    export_keep: tuple[str, ...] = ()  # parameters of the list's URL the export needs too (e.g. "run")
     row_label: Callable[[Any], str] = str
     status_choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
-    status_label: Any = gettext_lazy("Stage")  # what the bulk form calls the status value
+    status_label: Any = gettext_lazy("Stage")  # the label of the "status" action's choice
+    # whether the viewer may change anything on this list at all (else only export is offered)
+    may_change: Callable[[Any], bool] | None = None
 
     def action(self, key: str) -> BulkAction | None:
         return next((a for a in self.actions if a.key == key), None)
@@ -73,7 +77,7 @@ class ListSpec:
     def actions_for(self, viewer) -> list[BulkAction]:
         """The actions to offer: none that change anything to read-only roles."""
         policy = policy_for(viewer)
-        if policy.read_only or not policy.active:
+        if policy.read_only or not policy.active or (self.may_change is not None and not self.may_change(viewer)):
             return [a for a in self.actions if a.key == "export"]
         return list(self.actions)
 
@@ -86,6 +90,20 @@ class ListSpec:
         keys = [c.key for c in self.columns]
         chosen = [k for k in keys if k in set(wanted)]
         return chosen or keys
+
+    def headers(self, sort: str, shown: Iterable[str]) -> list[dict]:
+        """The table headers of the columns shown: a sortable one links to its
+        ascending order, or to the descending one when already ascending."""
+        shown = set(shown)
+        out = []
+        for col in self.columns:
+            if col.key not in shown:
+                continue
+            key = col.sort
+            state = "asc" if key and sort == key else "desc" if key and sort == "-" + key else ""
+            out.append({"key": col.key, "label": col.label, "cls": col.cls, "state": state,
+                        "next": ("-" + key if state == "asc" else key) if key else None})
+        return out
 
 
 LISTS: dict[str, ListSpec] = {}
@@ -283,10 +301,41 @@ def _task_cancel(actor, task, _value):
     task_cancel(actor=actor, task=task, reason=_("Cancelled from the list."))
 
 
+def _task_status(actor, task, status):
+    from kehu.engagement.models import TaskStatus
+    from kehu.engagement.services import task_cancel, task_complete
+
+    if status == TaskStatus.DONE:
+        task_complete(actor=actor, task=task, outcome=_("Marked done from the list."))
+    else:
+        task_cancel(actor=actor, task=task, reason=_("Cancelled from the list."))
+
+
+def _task_status_choices():
+    from kehu.engagement.models import TaskStatus
+
+    return [(TaskStatus.DONE.value, TaskStatus.DONE.label), (TaskStatus.CANCELLED.value, TaskStatus.CANCELLED.label)]
+
+
 def _order_rows(viewer):
     from kehu.sales.selectors import order_list
 
     return order_list(viewer=viewer)
+
+
+def _order_status(actor, order, status):
+    from kehu.sales.services import order_update
+
+    if order.status != status:
+        order_update(actor=actor, order=order, data={"status": status})
+    elif not policy_for(actor).can_change(order.customer):
+        raise PermissionDenied(_("You may not change this customer."))
+
+
+def _order_status_choices():
+    from kehu.sales.models import OrderStatus
+
+    return OrderStatus.choices
 
 
 def _order_delete(actor, order, _value):
@@ -305,6 +354,66 @@ def _interaction_delete(actor, interaction, _value):
     from kehu.engagement.services import interaction_delete
 
     interaction_delete(actor=actor, interaction=interaction)
+
+
+def _survey_rows(viewer):
+    from kehu.surveys.selectors import survey_list
+
+    return survey_list(viewer=viewer)
+
+
+def _survey_status(actor, survey, status):
+    from kehu.surveys.services.definitions import survey_set_status
+
+    survey_set_status(actor=actor, survey=survey, status=status)
+
+
+def _survey_delete(actor, survey, _value):
+    from kehu.surveys.services.definitions import survey_delete
+
+    survey_delete(actor=actor, survey=survey)
+
+
+def _survey_status_choices():
+    from kehu.surveys.models import SurveyStatus
+
+    return SurveyStatus.choices
+
+
+def _may_design_surveys(viewer) -> bool:
+    from kehu.surveys.selectors import may_design_surveys
+
+    return may_design_surveys(viewer)
+
+
+def _run_rows(viewer):
+    from kehu.insights.selectors import run_list
+
+    return run_list(viewer=viewer)
+
+
+def _score_rows(viewer):
+    from kehu.insights.models import CustomerScore
+
+    return policy_for(viewer).visible(CustomerScore.objects.select_related("customer"), prefix="customer__")
+
+
+def _segment_rows(viewer):
+    from kehu.insights.segments import segment_list
+
+    return segment_list(viewer=viewer)
+
+
+def _segment_delete(actor, segment, _value):
+    from kehu.insights.segments import segment_delete
+
+    segment_delete(actor=actor, segment=segment)
+
+
+def _may_create_segments(viewer) -> bool:
+    from kehu.insights.permissions import can_create_segment
+
+    return can_create_segment(viewer)
 
 
 _loaded = False
@@ -339,22 +448,59 @@ def _load() -> None:
         status_choices=_stage_choices,
     ))
     register(ListSpec(
-        name="tasks", label=gettext_lazy("Tasks"), url_name="task_list", columns=(), rows=_task_rows,
+        name="tasks", label=gettext_lazy("Tasks"), url_name="task_list",
+        columns=(
+            Column("due", gettext_lazy("Due"), "due", "nowrap"), Column("title", gettext_lazy("Task")),
+            Column("customer", gettext_lazy("Customer")), Column("source", gettext_lazy("Source"), cls="hide-sm"),
+            Column("assigned", gettext_lazy("Assigned to"), cls="hide-sm"),
+            Column("status", gettext_lazy("Status"), cls="hide-sm"),
+            Column("created", gettext_lazy("Created"), "created", "hide-sm nowrap"),
+        ),
+        rows=_task_rows,
         actions=(
             BulkAction("assign", gettext_lazy("Assign to"), _task_assign, value="owner"),
+            BulkAction("status", gettext_lazy("Change status"), _task_status, value="status"),
+            export,
             BulkAction("cancel", gettext_lazy("Cancel"), _task_cancel, confirm=True),
         ),
+        export_url_name="task_export",
         row_label=lambda t: t.title,
+        status_choices=_task_status_choices,
+        status_label=gettext_lazy("Status"),
     ))
     register(ListSpec(
-        name="orders", label=gettext_lazy("Orders"), url_name="order_list", columns=(), rows=_order_rows,
-        actions=(BulkAction("delete", delete_label, _order_delete, confirm=True),),
+        name="orders", label=gettext_lazy("Orders"), url_name="order_list",
+        columns=(
+            Column("ref", gettext_lazy("Order number"), "ref"), Column("date", gettext_lazy("Date"), "date", "nowrap"),
+            Column("customer", gettext_lazy("Customer")), Column("status", gettext_lazy("Status"), cls="hide-sm"),
+            Column("amount", gettext_lazy("Amount"), "amount", "num"),
+            Column("margin", gettext_lazy("Gross margin"), cls="num hide-sm"),
+            Column("paid", gettext_lazy("Paid"), cls="num hide-sm"),
+            Column("due", gettext_lazy("Payment due"), cls="hide-sm"),
+        ),
+        rows=_order_rows,
+        actions=(
+            BulkAction("status", gettext_lazy("Change status"), _order_status, value="status"),
+            export,
+            BulkAction("delete", delete_label, _order_delete, confirm=True),
+        ),
+        export_url_name="order_export",
         row_label=lambda o: o.ref,
+        status_choices=_order_status_choices,
+        status_label=gettext_lazy("Status"),
     ))
     register(ListSpec(
-        name="interactions", label=gettext_lazy("Interactions"), url_name="interaction_list", columns=(),
+        name="interactions", label=gettext_lazy("Interactions"), url_name="interaction_list",
+        columns=(
+            Column("when", gettext_lazy("When"), "when", "nowrap"), Column("customer", gettext_lazy("Customer")),
+            Column("channel", gettext_lazy("Channel")), Column("subject", gettext_lazy("Subject"), cls="hide-sm"),
+            Column("summary", gettext_lazy("Summary"), cls="hide-sm"),
+            Column("user", gettext_lazy("Logged by"), cls="hide-sm"),
+            Column("next_step", gettext_lazy("Next step"), cls="hide-sm"),
+        ),
         rows=_interaction_rows,
-        actions=(BulkAction("delete", delete_label, _interaction_delete, confirm=True),),
+        actions=(export, BulkAction("delete", delete_label, _interaction_delete, confirm=True)),
+        export_url_name="interaction_export",
         row_label=lambda i: f"{i.occurred_at:%Y-%m-%d} {i.customer}",
     ))
     from kehu.service import lists as service_lists
@@ -369,13 +515,79 @@ def _load() -> None:
         ),
         row_label=str, status_choices=service_lists.status_choices, status_label=gettext_lazy("Status"),
     ))
+    register(ListSpec(
+        name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",
+        columns=(
+            Column("code", gettext_lazy("Code"), "code"), Column("title", gettext_lazy("Title")),
+            Column("kind", gettext_lazy("Kind"), cls="hide-sm"), Column("status", gettext_lazy("Status")),
+            Column("questions", gettext_lazy("Questions"), cls="num hide-sm"),
+            Column("indicators", gettext_lazy("Indicators"), cls="num hide-sm"),
+            Column("waves", gettext_lazy("Waves"), cls="num hide-sm"),
+            Column("updated", gettext_lazy("Updated"), "updated", "hide-sm nowrap"),
+        ),
+        rows=_survey_rows,
+        actions=(
+            BulkAction("status", gettext_lazy("Change status"), _survey_status, value="status"),
+            BulkAction("delete", delete_label, _survey_delete, confirm=True),
+        ),
+        row_label=lambda s: s.code,
+        status_choices=_survey_status_choices,
+        status_label=gettext_lazy("Status"),
+        may_change=_may_design_surveys,
+    ))
+    register(ListSpec(
+        name="value_runs", label=gettext_lazy("Value analyses"), url_name="value_runs",
+        columns=(
+            Column("id", "#", "id"), Column("as_of", gettext_lazy("As of"), "as_of", "nowrap"),
+            Column("status", gettext_lazy("Status")), Column("model", gettext_lazy("Model"), cls="hide-sm"),
+            Column("requested_by", gettext_lazy("Started by"), cls="hide-sm"),
+            Column("customers", gettext_lazy("Customers scored"), cls="num hide-sm"),
+            Column("finished", gettext_lazy("Finished"), cls="hide-sm nowrap"),
+        ),
+        rows=_run_rows,
+        row_label=lambda r: f"#{r.pk}",
+    ))
+    register(ListSpec(
+        name="value_scores", label=gettext_lazy("Customer scores"), url_name="value_scores",
+        # sorted by the page's own sort bar (its orders run one way: best value, highest risk first)
+        columns=(
+            Column("customer", gettext_lazy("Customer")), Column("owner", gettext_lazy("Owner"), cls="hide-sm"),
+            Column("tier", gettext_lazy("Tier")), Column("abc", gettext_lazy("ABC"), cls="hide-sm"),
+            Column("rfm", gettext_lazy("RFM group"), cls="hide-sm"),
+            Column("revenue", gettext_lazy("Revenue"), cls="num"),
+            Column("clv", gettext_lazy("Predicted value"), cls="num"),
+            Column("p_alive", gettext_lazy("Still active"), cls="num hide-sm"),
+            Column("churn", gettext_lazy("Churn risk"), cls="num"),
+            Column("next_order", gettext_lazy("Expected next order"), cls="hide-sm"),
+        ),
+        rows=_score_rows,
+        actions=(export,),
+        export_url_name="value_scores_export",
+        export_keep=("run",),
+        row_label=lambda s: f"{s.customer.ref} {s.customer.name}",
+    ))
+    register(ListSpec(
+        name="segments", label=gettext_lazy("Segments"), url_name="segment_list",
+        columns=(
+            Column("name", gettext_lazy("Name"), "name"), Column("kind", gettext_lazy("Kind")),
+            Column("description", gettext_lazy("Description"), cls="hide-sm"),
+            Column("run", gettext_lazy("Analysis"), cls="hide-sm"),
+            Column("created_by", gettext_lazy("Created by"), cls="hide-sm"),
+            Column("updated", gettext_lazy("Updated"), "updated", "hide-sm nowrap"),
+        ),
+        rows=_segment_rows,
+        actions=(BulkAction("delete", delete_label, _segment_delete, confirm=True),),
+        row_label=lambda s: s.name,
+        may_change=_may_create_segments,
+    ))
 
 
-def list_context(request, name: str, *, partial: bool = False) -> dict:
+def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:
     """What the shared list partials need (``web/lists/_tools.html``,
     ``_columns.html``, ``_select_all.html``): the spec, the columns shown, the
     user's saved views of this list, the bulk actions offered and their
-    choices, and the query string without the cursor."""
+    choices, and the query string without the cursor; with ``sort``, the
+    table headers of the columns shown (``web/lists/_thead.html``)."""
     from kehu.web.models import SavedView
 
     spec = get_spec(name)
@@ -389,6 +601,8 @@ def list_context(request, name: str, *, partial: bool = False) -> dict:
         "bulk_status_choices": list(spec.status_choices()) if spec.status_choices else [],
         "bulk_owner_choices": [],
     }
+    if sort is not None:
+        ctx["columns"] = spec.headers(sort, ctx["shown_cols"])
     if partial:
         return ctx
     ctx["custom_filters"] = _custom_filters(request, spec.name)

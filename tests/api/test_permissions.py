@@ -615,6 +615,33 @@ def test_bulk_actions_change_exactly_what_the_caller_may_change(org, world, api_
 
 
 @pytest.mark.parametrize("role", ROLES)
+def test_bulk_status_on_orders_and_tasks_changes_exactly_what_the_caller_may_change(org, world, api_as, role):
+    """The actions the other lists gained (orders: status; tasks: status) go
+    through the same policy row by row: a row of another team is "Not
+    found", read-only roles are refused the action."""
+    from kehu.engagement.models import Task
+    from kehu.sales.models import Order
+
+    api = api_as(getattr(org.users, role))
+    for list_name, model, attr, value in (("orders", Order, "order", "delivered"), ("tasks", Task, "task", "done")):
+        ids = {t: getattr(getattr(world, t), attr).pk for t in ("n1", "e1")}
+        r = api.post(f"/lists/{list_name}/bulk", {"action": "status", "ids": list(ids.values()), "value": value})
+        if role in READ_ONLY:
+            assert_error(r, 422, "validation_error")
+            ok = set()
+        else:
+            assert r.status_code == 200, r.content
+            rows = {row["id"]: row for row in r.json()["rows"]}
+            ok = {t for t, pk in ids.items() if rows[pk]["ok"]}
+            for t, pk in ids.items():
+                if t not in VISIBLE[role]:
+                    assert rows[pk]["error"] == "Not found."
+        changed = {t for t, pk in ids.items() if model.objects.get(pk=pk).status == value}
+        assert changed == ok, list_name
+        assert ok == (set() if role in READ_ONLY else VISIBLE[role]), list_name
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_saved_views_are_only_their_owners(org, api_as, role):
     from kehu.web.models import SavedView
 

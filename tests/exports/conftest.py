@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import CustomerFactory, InteractionFactory, OrderFactory
 from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory, SegmentFactory
 
 #: The values of issue 13, item 2 (and a carriage return).
@@ -19,6 +19,7 @@ PAYLOADS = ['=HYPERLINK("http://x","y")', "+1", "@SUM(A1)", "\tx", "-2+3", "\rx"
 
 @pytest.fixture
 def poisoned(org):
+    from kehu.engagement.models import Task
     from kehu.surveys.services.definitions import survey_create_from_template
     from kehu.surveys.simulate import fill_wave
     from tests.surveys.factories import WaveFactory
@@ -38,6 +39,9 @@ def poisoned(org):
                                     {"quantity": 1, "unit_price": "12.50", "unit_cost": "0", "description": "refund"}])
         # a refund line as an older system stored it: a negative amount is a number, not text, and must stay so
         order.lines.filter(description="refund").update(amount=Decimal("-12.50"))
+        InteractionFactory(customer=customer, user=org.users.sales_n1, subject=text, summary=text)
+        Task.objects.create(customer=customer, title=text, description=text, assigned_to=org.users.admin,
+                            created_by=org.users.sales_n1)
         CustomerScoreFactory(run=run, customer=customer, revenue=Decimal("-12.50") if i == 0 else Decimal("1000"),
                              tier="gold", abc_class="A", rfm_group="important_value", churn_risk=0.9, r_score=1,
                              f_score=2, m_score=3)

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.django_db
 URLS = {
     "customers": (lambda w: reverse("customer_export"), True),
     "orders": (lambda w: reverse("order_export"), True),
+    "interactions": (lambda w: reverse("interaction_export"), True),
+    "tasks": (lambda w: reverse("task_export"), True),  # the admin's own open tasks: the list's default
     "value_scores": (lambda w: reverse("value_scores_export") + f"?run={w.run.pk}", True),
     "value_churn": (lambda w: reverse("value_churn_export") + f"?run={w.run.pk}", True),
     "value_groups": (lambda w: reverse("value_groups_export") + f"?run={w.run.pk}", False),

@@ -492,3 +492,42 @@ def test_kb_pages_need_a_login_and_the_faq_is_public(client, org):
         assert response.status_code == 302 and "/login/" in response["Location"], name
     assert client.get(reverse("faq")).status_code == 200
     assert client.get(reverse("faq_article", args=[article.pk])).status_code == 200
+
+
+# -- the list machinery's exports of a selection (ids=): only rows the user may see --------
+
+EXPORT_VISIBLE = {
+    "admin": {"n1", "e1"}, "hq_manager": {"n1", "e1"}, "analyst": {"n1", "e1"}, "north_manager": {"n1"},
+    "north_service": {"n1"}, "north_marketing": {"n1"}, "east_manager": {"e1"}, "sales_n1": {"n1"},
+    "sales_n1b": set(), "sales_e1": {"e1"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPORT_VISIBLE))
+def test_exports_of_a_selection_give_only_visible_rows(client_for, org, customers, role):
+    """A salesperson cannot export another team's orders, interactions or
+    tasks by putting their ids in the URL: the export answers the rows they
+    may see among the ids, and nothing else."""
+    from kehu.engagement.services import task_create
+
+    rows = {}
+    for key in ("n1", "e1"):
+        customer = getattr(customers, key)
+        rows[key] = {
+            "order_export": OrderFactory(customer=customer).pk,
+            "interaction_export": InteractionFactory(customer=customer, user=customer.owner).pk,
+            "task_export": task_create(actor=customer.owner, customer=customer, data={"title": "Call"}).pk,
+        }
+    client = client_for(getattr(org.users, role))
+    for url_name in ("order_export", "interaction_export", "task_export"):
+        response = client.get(reverse(url_name), {"format": "csv", "ids": [rows["n1"][url_name], rows["e1"][url_name]]})
+        assert response.status_code == 200, url_name
+        text = b"".join(response.streaming_content).decode()
+        shown = {key for key in ("n1", "e1") if getattr(customers, key).name in text}
+        assert shown == EXPORT_VISIBLE[role], (url_name, role)
+
+
+def test_exports_need_a_login(client):
+    for url_name in ("order_export", "interaction_export", "task_export"):
+        response = client.get(reverse(url_name))
+        assert response.status_code == 302 and "/login" in response["Location"]

@@ -54,7 +54,7 @@ def interaction_list(request):
         "changeable": changeable_customer_ids(policy, {it.customer_id for it in page.items}),
         "filtered": form.is_bound and any(v for k, v in request.GET.items() if k not in ("per", "sort", "cursor", "cols")),
         "can_create": not policy.change_scope.nothing,
-        **list_context(request, "interactions"),
+        **list_context(request, "interactions", sort=sort),
     })
 
 

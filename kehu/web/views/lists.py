@@ -48,7 +48,9 @@ def bulk(request, list_name):
         return HttpResponseRedirect(back)
     if action.key == "export" and spec.export_url_name:
         fmt = request.POST.get("format", "csv")
-        query = urlencode([("format", fmt if fmt in ("csv", "xlsx") else "csv")] + [("ids", i) for i in ids])
+        kept = QueryDict(back.split("?", 1)[1] if "?" in back else "")
+        query = urlencode([("format", fmt if fmt in ("csv", "xlsx") else "csv")]
+                          + [(k, kept[k]) for k in spec.export_keep if kept.get(k)] + [("ids", i) for i in ids])
         return redirect(f"{reverse(spec.export_url_name)}?{query}")
     # each kind of value has its own field, so the form works without JavaScript
     value = request.POST.get(f"value_{action.value}", request.POST.get("value", "")) if action.value else ""

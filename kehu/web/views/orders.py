@@ -57,7 +57,7 @@ def order_list(request):
         "sort": sort, "filtered": bool(request.GET.get("q") or request.GET.get("date_from")
                                         or request.GET.get("date_to") or custom_filtered),
         "can_create": not policy_for(request.user).change_scope.nothing,
-        **list_context(request, "orders"),
+        **list_context(request, "orders", sort=sort),
     })
 
 

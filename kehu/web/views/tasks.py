@@ -52,7 +52,7 @@ def task_list(request):
     return render(request, "web/tasks/list.html", {
         "nav_active": "tasks", "title": _("Tasks"), "form": form, "page": page, "filters": f,
         "today": today, "overdue_actions": actions,
-        **list_context(request, "tasks"),
+        **list_context(request, "tasks", sort=f["sort"]),
     })
 
 

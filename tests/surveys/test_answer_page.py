@@ -241,8 +241,8 @@ def test_a_token_of_the_shortest_and_longest_length_opens_its_page(invitations):
     for token in ("S" * 20, "L" * 64):
         Invitation.objects.filter(pk=inv.pk).update(token=token)
         assert Client().get(f"/s/{token}/").status_code == 200, len(token)
-    # stored tokens that are not well formed are never looked up
-    for token in ("S" * 19, "L" * 65, "dotted." + "x" * 30):
+    # stored tokens that are not well formed are never looked up (65 characters do not fit the column)
+    for token in ("S" * 19, "dotted." + "x" * 30):
         Invitation.objects.filter(pk=inv.pk).update(token=token)
         assert Client().get(f"/s/{token}/").status_code == 404, token
 

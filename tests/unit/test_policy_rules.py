@@ -195,3 +195,23 @@ def test_scope_q_filters_customers_and_records_of_customers(world):
     assert set(Customer.objects.filter(Scope(team_ids=(n1.team_id,), shared_ids=()).q())) == {n1, n1b}
     assert set(Customer.objects.filter(
         Scope(owner_id=managers.owner_id, team_ids=(e1.team_id,), shared_ids=()).q())) == {managers, e1}
+
+
+def test_users_who_may_view_agrees_with_the_policy_for_unusual_users(world, org):
+    """A superuser whatever their role sees everything; head office gives everything to managers only."""
+    UserFactory(username="super_sales", role="salesperson", team=org.teams.e1, is_superuser=True)
+    UserFactory(username="hq_sales", role="salesperson", team=org.teams.hq)
+    for customer in world:
+        expected = {u.username for u in _users() if CustomerPolicy(u).can_view(customer)}
+        names = set(users_who_may_view(customer).values_list("username", flat=True))
+        assert names == expected, customer.name
+        assert "super_sales" in names and "hq_sales" not in names
+
+
+def test_one_policy_per_user_object(org):
+    from kehu.org.policies import policy_for
+
+    user = User.objects.get(username="sales_n1")
+    assert policy_for(user) is policy_for(user)          # kept on the user object for the request
+    assert policy_for(User.objects.get(username="sales_n1")) is not policy_for(user)
+    assert policy_for(None).visible().count() == 0       # anonymous: an object that takes no attribute is fine too

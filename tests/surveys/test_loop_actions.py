@@ -173,3 +173,15 @@ def test_action_checks_name_the_field_and_say_why(org, gas, action, waves):
         action_update(actor=org.users.north_service, action=action, data={"title": "x"})
     with pytest.raises(PermissionDenied, match="^You may not change this improvement action"):
         action_update(actor=org.users.sales_n1, action=action, data={"status": "done"})
+
+
+def test_deleting_an_action_is_refused_with_a_reason_and_recorded_with_what_it_was(org, action):
+    with pytest.raises(PermissionDenied) as exc:
+        action_delete(actor=org.users.north_service, action=action)
+    assert str(exc.value) == "You may not delete improvement actions."
+    pk = action.pk
+    action_delete(actor=org.users.admin, action=action)
+    assert not ImprovementAction.objects.filter(pk=pk).exists()
+    event = AuditEvent.objects.get(action="delete", entity_id=pk)
+    assert event.summary == "抢修两小时内响应"
+    assert event.changes["title"] == "抢修两小时内响应" and event.changes["target"] == 75

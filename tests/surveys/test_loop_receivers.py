@@ -198,3 +198,24 @@ def test_a_later_submission_replaces_the_attitude_in_one_upsert(org, customers, 
     attitude = CustomerAttitude.objects.get(customer=customers.n1)
     assert (attitude.score, attitude.response_id) == (90, later.pk)
     assert CustomerAttitude.objects.count() == 1
+
+
+def test_team_manager_walks_up_past_inactive_managers_and_never_answers_for_oneself(org):
+    from tests.factories import UserFactory
+
+    u = org.users
+    assert team_manager(None) is None
+    assert team_manager(UserFactory(username="no_team", role="salesperson", team=None)) is None
+    assert team_manager(u.sales_e1) == u.east_manager
+    # a manager's own manager is the one above, never themselves
+    assert team_manager(u.north_manager) == u.hq_manager
+    assert team_manager(u.hq_manager) is None
+    # an inactive manager is passed over for the next one up
+    u.north_manager.is_active = False
+    u.north_manager.save()
+    assert team_manager(u.sales_n1) == u.hq_manager
+    # several managers in one team: the lowest id
+    second = UserFactory(username="north_manager_2", role="sales_manager", team=org.teams.north)
+    u.north_manager.is_active = True
+    u.north_manager.save()
+    assert second.pk > u.north_manager.pk and team_manager(u.sales_n1) == u.north_manager

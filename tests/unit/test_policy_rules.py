@@ -215,3 +215,22 @@ def test_one_policy_per_user_object(org):
     assert policy_for(user) is policy_for(user)          # kept on the user object for the request
     assert policy_for(User.objects.get(username="sales_n1")) is not policy_for(user)
     assert policy_for(None).visible().count() == 0       # anonymous: an object that takes no attribute is fine too
+
+
+def test_those_who_see_everything_assign_to_users_without_a_team(org):
+    lone = UserFactory(username="no_team_yet", role="salesperson", team=None)
+    for name in ("admin", "hq_manager"):
+        viewer = User.objects.get(username=name)
+        assert CustomerPolicy(viewer).can_assign_to(lone) is True, name
+        assert "no_team_yet" in set(CustomerPolicy(viewer).assignable_users().values_list("username", flat=True))
+    north = User.objects.get(username="north_manager")
+    assert CustomerPolicy(north).can_assign_to(lone) is False
+    assert "no_team_yet" not in set(CustomerPolicy(north).assignable_users().values_list("username", flat=True))
+
+
+def test_get_changeable_within_a_narrower_queryset(world):
+    n1 = world[0]
+    sales_n1 = User.objects.get(username="sales_n1")
+    assert CustomerPolicy(sales_n1).get_changeable(n1.pk, Customer.objects.filter(city="北京")) == n1
+    with pytest.raises(Http404):
+        CustomerPolicy(sales_n1).get_changeable(n1.pk, Customer.objects.filter(city="上海"))

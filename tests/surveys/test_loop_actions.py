@@ -183,7 +183,7 @@ def test_deleting_an_action_is_refused_with_a_reason_and_recorded_with_what_it_w
     action_delete(actor=org.users.admin, action=action)
     assert not ImprovementAction.objects.filter(pk=pk).exists()
     event = AuditEvent.objects.get(action="delete", entity_id=pk)
-    assert event.summary == "抢修两小时内响应"
+    assert event.summary == "抢修两小时内响应" and event.actor == org.users.admin
     assert event.changes["title"] == "抢修两小时内响应" and event.changes["target"] == 75
 
 

@@ -219,3 +219,48 @@ def test_team_manager_walks_up_past_inactive_managers_and_never_answers_for_ones
     u.north_manager.is_active = True
     u.north_manager.save()
     assert second.pk > u.north_manager.pk and team_manager(u.sales_n1) == u.north_manager
+
+
+def test_the_follow_up_mail_in_full_in_the_assignees_language(org, customers, wave, mailoutbox, settings,
+                                                              django_capture_on_commit_callbacks):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    settings.KEHU_BASE_URL = "https://crm.example.com/"
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "zh-hans"
+    owner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(detractor(wave, customers.n1))
+    task = Task.objects.get()
+    with translation.override("zh-hans"):
+        subject = gettext("New follow-up task: %(title)s") % {"title": task.title}
+        due = gettext("Due: %(date)s") % {"date": task.due_on.isoformat()}
+        link = gettext("Open the task: %(link)s") % {"link": f"https://crm.example.com/tasks/{task.pk}/"}
+    assert "New follow-up task" not in subject      # the catalogue has it in Chinese
+    [mail] = mailoutbox
+    assert mail.to == ["n1@example.com"] and mail.subject == subject
+    assert mail.body == "\n\n".join([task.description, due, link])
+
+
+def test_no_mail_without_an_address_and_a_failed_mail_is_logged(org, customers, wave, mailoutbox, monkeypatch, caplog,
+                                                                django_capture_on_commit_callbacks):
+    from kehu.surveys.services import loop
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(detractor(wave, customers.n1))          # sales_n1 has no e-mail address
+    assert Task.objects.count() == 1 and mailoutbox == []
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(loop, "send_mail", down)
+    owner = org.users.sales_n1b
+    owner.email = "n1b@example.com"
+    owner.save()
+    with caplog.at_level("ERROR", logger="kehu.surveys.services.loop"):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(detractor(wave, customers.n1b))
+    task = Task.objects.get(assigned_to=owner)       # the task is there all the same
+    assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.services.loop"] == [
+        f"could not e-mail task {task.pk} to n1b@example.com"]

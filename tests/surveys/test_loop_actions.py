@@ -210,3 +210,17 @@ def test_planning_an_action_says_why_it_is_refused_and_records_who_planned_it(or
     assert float(rounded.baseline) == 46.67
     event = AuditEvent.objects.get(action="create", entity_id=rounded.pk, summary="三分之二")
     assert event.actor == org.users.admin
+
+
+def test_another_indicator_takes_the_baseline_again_and_the_change_is_recorded(org, gas, action, waves):
+    repair_area = gas.indicators.get(code="repair")
+    pressure = gas.indicators.get(code="pressure")
+    action_update(actor=org.users.admin, action=action, data={"indicator": pressure})
+    action.refresh_from_db()
+    assert action.baseline is None                     # nobody answered the pressure question
+    action_update(actor=org.users.admin, action=action, data={"indicator": repair_area})
+    action.refresh_from_db()
+    assert action.baseline == 50
+    event = AuditEvent.objects.filter(action="update", entity_id=action.pk).latest("id")
+    assert event.actor == org.users.admin and event.summary == action.title
+    assert event.changes["indicator"] == [pressure.pk, repair_area.pk]

@@ -264,3 +264,17 @@ def test_no_mail_without_an_address_and_a_failed_mail_is_logged(org, customers, 
     task = Task.objects.get(assigned_to=owner)       # the task is there all the same
     assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.services.loop"] == [
         f"could not e-mail task {task.pk} to n1b@example.com"]
+
+
+def test_a_customer_without_owner_but_with_a_team_goes_to_that_teams_manager(org, customers, wave):
+    from kehu.customers.models import Customer
+    from kehu.surveys import texts
+
+    Customer.objects.filter(pk=customers.n1.pk).update(owner=None, team=org.teams.north)
+    customers.n1.refresh_from_db()
+    submit(detractor(wave, customers.n1))
+    task = Task.objects.get()
+    assert task.assigned_to == org.users.north_manager
+    # the task names the survey by its title in the task's language, not by its code
+    title = texts.pick(wave.survey.title, "en")
+    assert title and title != wave.survey.code and f"“{title}”" in task.description

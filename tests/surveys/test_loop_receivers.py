@@ -150,6 +150,8 @@ def test_responses_without_customer_or_incomplete_set_off_nothing(org, customers
 @pytest.mark.parametrize("local,due", [
     (dt.datetime(2026, 11, 23, 9, 0), dt.date(2026, 11, 23)),    # Monday morning: today
     (dt.datetime(2026, 11, 23, 16, 0), dt.date(2026, 11, 24)),   # Monday after 15:00: Tuesday
+    (dt.datetime(2026, 11, 23, 14, 59, 59), dt.date(2026, 11, 23)),  # just before the cut-off: today
+    (dt.datetime(2026, 11, 23, 15, 0), dt.date(2026, 11, 24)),   # at 15:00 exactly: "before 15:00" no longer holds
     (dt.datetime(2026, 11, 27, 18, 0), dt.date(2026, 11, 30)),   # Friday evening: Monday
     (dt.datetime(2026, 11, 28, 10, 0), dt.date(2026, 11, 30)),   # Saturday: Monday
 ])

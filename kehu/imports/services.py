@@ -57,13 +57,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
+from kehu.imports.atomic import write_all_or_nothing
 from kehu.imports.columns import CUSTOM_PREFIX, MEMO_SIZE, custom_columns, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, has_nul, nul_message, open_table
@@ -704,8 +705,7 @@ def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad
     # INSERT … SELECT, their audit events and tags with it); updates of existing codes
     # read the file again for their rows (only when there are any).
     good = report.good_rows
-    with transaction.atomic():
-        run.save()
+    with write_all_or_nothing(run, lambda: _finish_run(run, report, ImportStatus.DONE)):
         created = stage.insert_new(now=now, run_id=run.pk)
         if progress:
             progress("write", created, good)
@@ -725,7 +725,6 @@ def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad
             (run.pk, None, _("%(created)d customers created, %(updated)d updated from %(file)s")
              % {"created": created, "updated": updated, "file": report.filename},
              {"created": created, "updated": updated, "skipped": report.skipped, "file": report.filename})]))
-        _finish_run(run, report, ImportStatus.DONE)
     return report
 
 
@@ -1084,8 +1083,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         report.lines_created += len(line_rows)
         ready.clear()
 
-    with transaction.atomic():
-        run.save()
+    with write_all_or_nothing(run, lambda: _finish_run(run, report, ImportStatus.DONE)):
         done = ready_lines = 0
         for _line, row in _good_rows(table, hmap, report):
             customer_ref = row["customer_ref"]
@@ -1142,7 +1140,6 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                 "customers": report.customers_created},
              {"orders": report.created, "lines": report.lines_created, "customers_created": report.customers_created,
               "skipped": report.skipped, "file": report.filename})]))
-        _finish_run(run, report, ImportStatus.DONE)
     return report
 
 

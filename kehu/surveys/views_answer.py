@@ -7,7 +7,8 @@ own saved answers. Requests are limited per client address and per token
 (``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN`` a minute, counted
 by :mod:`kehu.runtime.ratelimit` for all the server's processes together: in the database,
 or in Redis with ``KEHU_CACHE=redis://``);
-over the limit the page answers 429. POSTs need the CSRF token of the page.
+over the limit the page answers 429. The token check and the limit decision
+are in :mod:`kehu.surveys.answer_access`. POSTs need the CSRF token of the page.
 
 Partial answers are saved by "Save and continue later" and, with JavaScript,
 automatically as the respondent answers (htmx posts to ``autosave/``); the
@@ -17,11 +18,9 @@ records the response (:func:`kehu.surveys.services.distribution.response_record`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kehu.runtime import ratelimit
+from kehu.surveys import answer_access as access
 from kehu.surveys import answers as answers_mod
 from kehu.surveys import texts
 from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus
@@ -44,25 +43,6 @@ def escape(value) -> str:
 
 
 logger = logging.getLogger(__name__)
-
-TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def _over_limit(kind: str, key: str, limit: int) -> bool:
-    try:
-        return ratelimit.over_limit(f"ans:{kind}:{key}", limit)
-    except Exception:  # noqa: BLE001 - a counter outage must not take the page down
-        logger.exception("answer page: the rate counter failed")
-        return False
-
-
-def _limited(request, token: str) -> bool:
-    ip = request.META.get("REMOTE_ADDR", "") or "-"
-    if _over_limit("ip", ip, settings.KEHU_ANSWER_RATE_PER_IP):
-        return True
-    digest = hashlib.blake2s(token.encode(), digest_size=12).hexdigest()
-    return _over_limit("tok", digest, settings.KEHU_ANSWER_RATE_PER_TOKEN)
-
 
 def _language(request, invitation: Invitation, response: Response | None) -> str:
     wanted = request.GET.get("lang") or request.POST.get("lang")
@@ -96,19 +76,6 @@ def _too_many(request) -> HttpResponse:
     resp = _page(request, "surveys/answer/limited.html", language, status=429)
     resp["Retry-After"] = "60"
     return resp
-
-
-def _invitation(token: str) -> Invitation | None:
-    if not 20 <= len(token) <= 64 or not TOKEN_CHARS.issuperset(token):
-        return None
-    rows = (Invitation.objects.select_related("wave__survey")
-            .only("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status", "wave__name",
-                  "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
-                  "wave__survey__title", "wave__survey__intro", "wave__survey__thanks", "wave__survey__created_at",
-                  "wave__survey__updated_at", "wave__survey__likert_scores", "wave__survey__satisfied_from",
-                  "wave__survey__kind", "wave__survey__follow_up_detractors", "wave__survey__follow_up_below")
-            .filter(token=token).order_by()[:1])
-    return next(iter(rows), None)
 
 
 def _inputs_html(q, scale, options, selected: set, text_value: str, label: str) -> str:
@@ -226,9 +193,9 @@ def _form_page(request, invitation, response, language, *, answers=None, errors=
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
-    if _limited(request, token):
+    if access.limited(request, token):
         return _too_many(request)
-    invitation = _invitation(token)
+    invitation = access.invitation_for(token)
     if invitation is None:
         return _not_found(request)
     # A POST needs no look-up of the response first: recording it finds a completed one.
@@ -278,9 +245,9 @@ def answer(request, token: str):
 @require_POST
 def autosave(request, token: str):
     """htmx: save the answers so far (partial), answer a short status line."""
-    if _limited(request, token):
+    if access.limited(request, token):
         return HttpResponse(status=429)
-    invitation = _invitation(token)
+    invitation = access.invitation_for(token)
     if invitation is None:
         return HttpResponse(status=404)
     language = request.POST.get("lang") if request.POST.get("lang") in texts.LANGUAGES else invitation.language

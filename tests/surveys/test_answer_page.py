@@ -220,3 +220,62 @@ def test_out_of_range_answers_are_refused(invitations):
     response = client.post(f"/s/{inv.token}/", {"csrfmiddlewaretoken": _csrf(html), **GOOD, "Q1": "7",
                                                 "lang": "en"})
     assert response.status_code == 422 and "Choose a value from 1 to 5" in response.content.decode()
+
+
+# -- the token check and the limit decision (kehu.surveys.answer_access), tested for mutation testing ----
+
+def test_only_well_formed_tokens_are_looked_up():
+    from kehu.surveys.answer_access import token_well_formed
+
+    assert token_well_formed("A" * 20) and token_well_formed("z" * 64)
+    assert not token_well_formed("A" * 19) and not token_well_formed("z" * 65)
+    assert token_well_formed("Az09-_" * 7)
+    for bad in ("A" * 42 + ".", "A" * 42 + "/", "A" * 42 + "=", "A" * 42 + "é", "A" * 42 + " ", "."):
+        assert not token_well_formed(bad), bad
+
+
+def test_a_token_of_the_shortest_and_longest_length_opens_its_page(invitations):
+    from kehu.surveys.models import Invitation
+
+    inv = invitations[0]
+    for token in ("S" * 20, "L" * 64):
+        Invitation.objects.filter(pk=inv.pk).update(token=token)
+        assert Client().get(f"/s/{token}/").status_code == 200, len(token)
+    # stored tokens that are not well formed are never looked up (65 characters do not fit the column)
+    for token in ("S" * 19, "dotted." + "x" * 30):
+        Invitation.objects.filter(pk=inv.pk).update(token=token)
+        assert Client().get(f"/s/{token}/").status_code == 404, token
+
+
+def test_the_invitation_comes_with_its_wave_and_survey_in_one_query(invitations, django_assert_num_queries):
+    from kehu.surveys.answer_access import invitation_for
+
+    with django_assert_num_queries(1):
+        inv = invitation_for(invitations[1].token)
+        assert (inv.pk, inv.wave.name, inv.wave.survey.code) == (invitations[1].pk, "W1", invitations[1].wave.survey.code)
+
+
+def test_the_address_limit_counts_each_address_apart(invitations, settings, monkeypatch):
+    from kehu.runtime import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_700_000_039.99)
+    settings.KEHU_ANSWER_RATE_PER_TOKEN = 100
+    settings.KEHU_ANSWER_RATE_PER_IP = 3
+    first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    assert [first.get(f"/s/{'q' * 43}{k}/").status_code for k in range(4)] == [404, 404, 404, 429]
+    assert first.get(f"/s/{invitations[0].token}/").status_code == 429
+    assert second.get(f"/s/{invitations[0].token}/").status_code == 200       # another address: its own count
+    assert second.post(f"/s/{invitations[0].token}/autosave/", {}).status_code != 429
+
+
+def test_a_failing_rate_counter_lets_the_respondent_in_and_is_logged(invitations, monkeypatch, caplog):
+    from kehu.runtime import ratelimit
+
+    def broken(name, limit, **kw):
+        raise ConnectionError("counter down")
+
+    monkeypatch.setattr(ratelimit, "over_limit", broken)
+    with caplog.at_level("ERROR", logger="kehu.surveys.answer_access"):
+        assert Client().get(f"/s/{invitations[0].token}/").status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.answer_access"][0] == \
+        "answer page: the rate counter failed"

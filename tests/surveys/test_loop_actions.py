@@ -173,3 +173,54 @@ def test_action_checks_name_the_field_and_say_why(org, gas, action, waves):
         action_update(actor=org.users.north_service, action=action, data={"title": "x"})
     with pytest.raises(PermissionDenied, match="^You may not change this improvement action"):
         action_update(actor=org.users.sales_n1, action=action, data={"status": "done"})
+
+
+def test_deleting_an_action_is_refused_with_a_reason_and_recorded_with_what_it_was(org, action):
+    with pytest.raises(PermissionDenied) as exc:
+        action_delete(actor=org.users.north_service, action=action)
+    assert str(exc.value) == "You may not delete improvement actions."
+    pk = action.pk
+    action_delete(actor=org.users.admin, action=action)
+    assert not ImprovementAction.objects.filter(pk=pk).exists()
+    event = AuditEvent.objects.get(action="delete", entity_id=pk)
+    assert event.summary == "抢修两小时内响应" and event.actor == org.users.admin
+    assert event.changes["title"] == "抢修两小时内响应" and event.changes["target"] == 75
+
+
+def test_planning_an_action_says_why_it_is_refused_and_records_who_planned_it(org, gas, waves):
+    indicator = gas.indicators.get(code="repair_timeliness")
+    with pytest.raises(PermissionDenied) as exc:
+        action_create(actor=org.users.sales_n1, survey=gas, data={"indicator": indicator, "title": "x"})
+    assert str(exc.value) == "You may not plan improvement actions."
+    with pytest.raises(ValidationError) as exc:
+        action_create(actor=org.users.admin, survey=gas, data={"indicator": indicator, "title": "x", "colour": "red"})
+    assert exc.value.message_dict == {"colour": ["Unknown field."]}
+    gone = org.users.sales_n1b
+    gone.is_active = False
+    gone.save()
+    with pytest.raises(ValidationError) as exc:
+        action_create(actor=org.users.admin, survey=gas, data={"indicator": indicator, "title": "x", "owner": gone})
+    assert exc.value.message_dict["owner"] == ["This user is no longer active."]
+    # no baseline wave: no baseline; a baseline is rounded to two decimals (40, 40, 60 → 46.67)
+    plain = action_create(actor=org.users.admin, survey=gas, data={"indicator": indicator, "title": "无基线"})
+    assert plain.baseline is None
+    thirds = add_responses(gas, [{"Q5": 2}, {"Q5": 2}, {"Q5": 3}])
+    rounded = action_create(actor=org.users.admin, survey=gas, data={"indicator": indicator, "title": "三分之二",
+                                                                      "baseline_wave": thirds})
+    assert float(rounded.baseline) == 46.67
+    event = AuditEvent.objects.get(action="create", entity_id=rounded.pk, summary="三分之二")
+    assert event.actor == org.users.admin
+
+
+def test_another_indicator_takes_the_baseline_again_and_the_change_is_recorded(org, gas, action, waves):
+    repair_area = gas.indicators.get(code="repair")
+    pressure = gas.indicators.get(code="pressure")
+    action_update(actor=org.users.admin, action=action, data={"indicator": pressure})
+    action.refresh_from_db()
+    assert action.baseline is None                     # nobody answered the pressure question
+    action_update(actor=org.users.admin, action=action, data={"indicator": repair_area})
+    action.refresh_from_db()
+    assert action.baseline == 50
+    event = AuditEvent.objects.filter(action="update", entity_id=action.pk).latest("id")
+    assert event.actor == org.users.admin and event.summary == action.title
+    assert event.changes["indicator"] == [pressure.pk, repair_area.pk]

@@ -150,6 +150,8 @@ def test_responses_without_customer_or_incomplete_set_off_nothing(org, customers
 @pytest.mark.parametrize("local,due", [
     (dt.datetime(2026, 11, 23, 9, 0), dt.date(2026, 11, 23)),    # Monday morning: today
     (dt.datetime(2026, 11, 23, 16, 0), dt.date(2026, 11, 24)),   # Monday after 15:00: Tuesday
+    (dt.datetime(2026, 11, 23, 14, 59, 59), dt.date(2026, 11, 23)),  # just before the cut-off: today
+    (dt.datetime(2026, 11, 23, 15, 0), dt.date(2026, 11, 24)),   # at 15:00 exactly: "before 15:00" no longer holds
     (dt.datetime(2026, 11, 27, 18, 0), dt.date(2026, 11, 30)),   # Friday evening: Monday
     (dt.datetime(2026, 11, 28, 10, 0), dt.date(2026, 11, 30)),   # Saturday: Monday
 ])
@@ -198,3 +200,83 @@ def test_a_later_submission_replaces_the_attitude_in_one_upsert(org, customers, 
     attitude = CustomerAttitude.objects.get(customer=customers.n1)
     assert (attitude.score, attitude.response_id) == (90, later.pk)
     assert CustomerAttitude.objects.count() == 1
+
+
+def test_team_manager_walks_up_past_inactive_managers_and_never_answers_for_oneself(org):
+    from tests.factories import UserFactory
+
+    u = org.users
+    assert team_manager(None) is None
+    assert team_manager(UserFactory(username="no_team", role="salesperson", team=None)) is None
+    assert team_manager(u.sales_e1) == u.east_manager
+    # a manager's own manager is the one above, never themselves
+    assert team_manager(u.north_manager) == u.hq_manager
+    assert team_manager(u.hq_manager) is None
+    # an inactive manager is passed over for the next one up
+    u.north_manager.is_active = False
+    u.north_manager.save()
+    assert team_manager(u.sales_n1) == u.hq_manager
+    # several managers in one team: the lowest id
+    second = UserFactory(username="north_manager_2", role="sales_manager", team=org.teams.north)
+    u.north_manager.is_active = True
+    u.north_manager.save()
+    assert second.pk > u.north_manager.pk and team_manager(u.sales_n1) == u.north_manager
+
+
+def test_the_follow_up_mail_in_full_in_the_assignees_language(org, customers, wave, mailoutbox, settings,
+                                                              django_capture_on_commit_callbacks):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    settings.KEHU_BASE_URL = "https://crm.example.com/"
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "zh-hans"
+    owner.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(detractor(wave, customers.n1))
+    task = Task.objects.get()
+    with translation.override("zh-hans"):
+        subject = gettext("New follow-up task: %(title)s") % {"title": task.title}
+        due = gettext("Due: %(date)s") % {"date": task.due_on.isoformat()}
+        link = gettext("Open the task: %(link)s") % {"link": f"https://crm.example.com/tasks/{task.pk}/"}
+    assert "New follow-up task" not in subject      # the catalogue has it in Chinese
+    [mail] = mailoutbox
+    assert mail.to == ["n1@example.com"] and mail.subject == subject
+    assert mail.body == "\n\n".join([task.description, due, link])
+
+
+def test_no_mail_without_an_address_and_a_failed_mail_is_logged(org, customers, wave, mailoutbox, monkeypatch, caplog,
+                                                                django_capture_on_commit_callbacks):
+    from kehu.surveys.services import loop
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(detractor(wave, customers.n1))          # sales_n1 has no e-mail address
+    assert Task.objects.count() == 1 and mailoutbox == []
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(loop, "send_mail", down)
+    owner = org.users.sales_n1b
+    owner.email = "n1b@example.com"
+    owner.save()
+    with caplog.at_level("ERROR", logger="kehu.surveys.services.loop"):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(detractor(wave, customers.n1b))
+    task = Task.objects.get(assigned_to=owner)       # the task is there all the same
+    assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.services.loop"] == [
+        f"could not e-mail task {task.pk} to n1b@example.com"]
+
+
+def test_a_customer_without_owner_but_with_a_team_goes_to_that_teams_manager(org, customers, wave):
+    from kehu.customers.models import Customer
+    from kehu.surveys import texts
+
+    Customer.objects.filter(pk=customers.n1.pk).update(owner=None, team=org.teams.north)
+    customers.n1.refresh_from_db()
+    submit(detractor(wave, customers.n1))
+    task = Task.objects.get()
+    assert task.assigned_to == org.users.north_manager
+    # the task names the survey by its title in the task's language, not by its code
+    title = texts.pick(wave.survey.title, "en")
+    assert title and title != wave.survey.code and f"“{title}”" in task.description

@@ -49,7 +49,7 @@ def kb_list(request):
     return render(request, "kb/list.html", {
         "nav_active": "kb", "title": _("Knowledge base"), "form": form, "page": page, "sort": sort,
         "filtered": any((filters.q, filters.status, filters.category, filters.tag)), "can_write": writer,
-        **list_context(request, "kb"),
+        **list_context(request, "kb", sort=sort),
     })
 
 

@@ -126,7 +126,8 @@ class AssignForm(forms.Form):
 QUEUE_CHOICES = [("mine", _("My cases")), ("team", _("My team's cases")), ("unassigned", _("Unassigned")),
                  ("breaching", _("Breaching soon")), ("all", _("All cases I can see"))]
 SORT_CHOICES = [("-created", _("Newest first")), ("created", _("Oldest first")),
-                ("severity", _("Most severe first")), ("due", _("Resolution due, soonest first"))]
+                ("severity", _("Most severe first")), ("-severity", _("Least severe first")),
+                ("due", _("Resolution due, soonest first"))]
 
 
 class CaseFilterForm(forms.Form):

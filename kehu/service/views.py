@@ -34,6 +34,7 @@ SORT_TIERS = {
     "-created": [Tier(Q(), ("-created_at", "-id"))],
     "created": [Tier(Q(), ("created_at", "id"))],
     "severity": [Tier(Q(), ("severity", "-created_at", "-id"))],
+    "-severity": [Tier(Q(), ("-severity", "-created_at", "-id"))],
     "due": [Tier(Q(resolution_due__isnull=False), ("resolution_due", "id")),
             Tier(Q(resolution_due__isnull=True), ("-created_at", "-id"))],
 }
@@ -65,7 +66,7 @@ def case_queue(request):
     return render(request, "service/queue.html", {
         "nav_active": "cases", "title": _("Cases"), "form": form, "page": page, "filters": f,
         "can_register": policy_for(request.user).can_register_cases,
-        **list_context(request, "cases"),
+        **list_context(request, "cases", sort=f["sort"]),
     })
 
 

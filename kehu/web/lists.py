@@ -506,7 +506,18 @@ def _load() -> None:
     from kehu.service import lists as service_lists
 
     register(ListSpec(
-        name="cases", label=gettext_lazy("Cases"), url_name="case_queue", columns=(), rows=service_lists.case_rows,
+        name="cases", label=gettext_lazy("Cases"), url_name="case_queue",
+        columns=(
+            Column("ref", gettext_lazy("Case number"), "created", "nowrap"),
+            Column("subject", gettext_lazy("Subject")),
+            Column("customer", gettext_lazy("Customer or caller")),
+            Column("kind", gettext_lazy("Kind"), cls="hide-sm"),
+            Column("severity", gettext_lazy("Severity"), "severity"),
+            Column("status", gettext_lazy("Status")),
+            Column("assignee", gettext_lazy("Assignee"), cls="hide-sm"),
+            Column("sla", gettext_lazy("SLA"), cls="hide-sm nowrap"),
+        ),
+        rows=service_lists.case_rows,
         actions=(
             BulkAction("assign", gettext_lazy("Assign to"), service_lists.case_bulk_assign, value="owner",
                        confirm=True),

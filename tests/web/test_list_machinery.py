@@ -78,9 +78,24 @@ def _segment(org, customers):
     return SegmentFactory(created_by=org.users.admin)
 
 
+def _case(org, customers):
+    from kehu.service.services import case_assign, case_create
+
+    case = case_create(actor=org.users.admin, data={"customer": customers.n1, "kind": "complaint",
+                                                    "subject": "Rust on the coil"})
+    return case_assign(actor=org.users.admin, case=case, assignee=org.users.admin)
+
+
+def _article(org, customers):
+    from kehu.kb.services import article_create
+
+    return article_create(actor=org.users.admin, data={"title_zh": "质保书", "body_zh": "随货提供。"})
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
-        "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score}
+        "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
+        "cases": _case, "kb": _article}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.org.models import Role
 from kehu.org.policies import policy_for
+from kehu.service.sla import sla_refresh
 from kehu.service.models import (
     STEP_ORDER, Case, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
 )
@@ -98,6 +99,8 @@ UPDATE_FIELDS = {
 }
 CREATE_FIELDS = UPDATE_FIELDS | {"assignee", "source_interaction"}
 APPROVER_ROLES = {Role.ADMIN, Role.SALES_MANAGER}
+# A change of these sets the service-level due times again (kehu/service/sla.py).
+SLA_FIELDS = {"kind", "severity", "customer"}
 
 
 def required_steps() -> list[str]:
@@ -218,6 +221,8 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
         case.ref = next_code(series)
         case.full_clean()
         save_numbered(case, series=series, taken=_("This case number is already in use."))
+        sla_refresh(case)
+        case.save(update_fields=["first_response_due", "resolution_due"])
         _ensure_steps(case)
         _event(case, actor, EventKind.CREATED, to_status=case.status)
         if assignee is not None:
@@ -270,6 +275,8 @@ def case_update(*, actor, case: Case, data: dict[str, Any], version: int | None)
         fresh.full_clean()
         changes = diff(before, snapshot(fresh))
         if changes:
+            if SLA_FIELDS & set(changes):
+                sla_refresh(fresh)
             fresh.version += 1
             fresh.save()
             _ensure_steps(fresh)
@@ -359,6 +366,7 @@ def case_transition(*, actor, case: Case, to_status: str, note: str = "", versio
         if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
             fresh.resolved_at = None
             fresh.closed_at = None
+        sla_refresh(fresh, now=now)
         fresh.version += 1
         fresh.full_clean()
         fresh.save()

@@ -151,10 +151,10 @@ def case_sla(case, *, at=None, policies=None) -> SlaState | None:
 # -- the escalation chain ----------------------------------------------------------
 
 def _manager_of(team):
+    """The team's manager: its first active member with the sales-manager role (None: the post is empty)."""
     from kehu.org.models import Role, User
 
-    return (User.objects.filter(team=team, is_active=True, role__in=[Role.SALES_MANAGER, Role.ADMIN])
-            .order_by("role", "id").first())
+    return User.objects.filter(team=team, is_active=True, role=Role.SALES_MANAGER).order_by("id").first()
 
 
 def head_office_person():

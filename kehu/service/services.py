@@ -443,3 +443,62 @@ def case_comment(*, actor, case: Case, note: str) -> CaseEvent:
         event = _event(case, actor, EventKind.COMMENT, note=note)
         _audit(actor, "comment", case)
     return event
+
+
+# -- service-level policies ----------------------------------------------------------------
+
+SLA_POLICY_FIELDS = {"kind", "severity", "tier", "first_response_minutes", "resolution_minutes", "calendar_hours"}
+
+
+def _require_admin(actor) -> None:
+    if not policy_for(actor).is_admin:
+        raise PermissionDenied(_("Only an administrator may change service-level policies."))
+
+
+def _refresh_open_cases() -> None:
+    """The open cases' due times under the policies now in force."""
+    from kehu.service.models import OPEN_STATUSES, SlaPolicy
+
+    policies = list(SlaPolicy.objects.all())
+    for case in Case.objects.filter(status__in=OPEN_STATUSES).select_related("customer"):
+        before = (case.first_response_due, case.resolution_due)
+        sla_refresh(case, policies=policies)
+        if (case.first_response_due, case.resolution_due) != before:
+            case.save(update_fields=["first_response_due", "resolution_due"])
+
+
+def sla_policy_create(*, actor, data: dict[str, Any]):
+    from kehu.service.models import SlaPolicy
+
+    _require_admin(actor)
+    _unknown(data, SLA_POLICY_FIELDS)
+    policy = SlaPolicy(**data)
+    with transaction.atomic():
+        policy.full_clean()
+        policy.save()
+        audit_record(actor=actor, action="create", instance=policy, summary=str(policy))
+        _refresh_open_cases()
+    return policy
+
+
+def sla_policy_update(*, actor, policy, data: dict[str, Any]):
+    _require_admin(actor)
+    _unknown(data, SLA_POLICY_FIELDS)
+    with transaction.atomic():
+        before = snapshot(policy)
+        for k, v in data.items():
+            setattr(policy, k, v)
+        policy.full_clean()
+        policy.save()
+        audit_record(actor=actor, action="update", instance=policy, summary=str(policy),
+                     changes=diff(before, snapshot(policy)))
+        _refresh_open_cases()
+    return policy
+
+
+def sla_policy_delete(*, actor, policy) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=policy, summary=str(policy))
+        policy.delete()
+        _refresh_open_cases()

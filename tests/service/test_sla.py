@@ -16,6 +16,7 @@ from kehu.engagement.models import Task
 from kehu.service.models import Case, CaseEscalation, CaseEvent, SlaPolicy
 from kehu.service.services import case_assign, case_transition, case_update
 from kehu.service.sla import escalation_chain, sla_check
+from tests.api.conftest import api_as  # noqa: F401
 from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
 from tests.service.conftest import make_case
 
@@ -190,3 +191,23 @@ def test_cli_sla_check_prints_what_it_escalated(org, customers, clock):
         assert main(["cases", "sla-check", "--now", "2026-10-15T09:30"]) == 0
     assert "sales_n1" in out.getvalue() and "1 escalation steps taken" in out.getvalue()
     assert CaseEscalation.objects.count() == 1
+
+
+def test_api_sla_policies_and_the_case_clock(org, customers, clock, api_as):
+    api = api_as(org.users.admin)
+    r = api.post("/sla-policies", {"kind": "complaint", "tier": "", "severity": None, "resolution_minutes": 480})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["kind"] == "complaint" and body["severity"] is None and body["calendar_hours"] is False
+    r = api.post("/sla-policies", {"kind": "complaint", "resolution_minutes": 60})
+    assert r.status_code == 422 and "already exists" in r.content.decode()
+    r = api.post("/sla-policies", {"kind": "repair"})
+    assert r.status_code == 422 and "first-response time" in r.content.decode()
+    case = make_case(org.users.sales_n1, customers.n1, kind="complaint")
+    r = api.get(f"/cases/{case.pk}").json()
+    assert r["resolution_due"] is not None and r["sla_status"] in ("ok", "warning", "breached")
+    assert r["sla_paused"] is False
+    r = api.patch(f"/sla-policies/{body['id']}", {"resolution_minutes": 120})
+    assert r.status_code == 200 and r.json()["resolution_minutes"] == 120
+    assert api.delete(f"/sla-policies/{body['id']}").status_code == 204
+    assert not SlaPolicy.objects.exists()

@@ -361,7 +361,7 @@ class CaseEscalation(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="escalations")
     kind = models.CharField(_("kind"), max_length=10, choices=EscalationKind.choices)
-    level = models.SmallIntegerField(_("level"))
+    level = models.SmallIntegerField(_("escalation level"))
     role = models.CharField(_("role"), max_length=20, blank=True, default="")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")

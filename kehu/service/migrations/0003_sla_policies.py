@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('warning', 'Warning'), ('escalation', 'Escalation')], max_length=10, verbose_name='kind')),
-                ('level', models.SmallIntegerField(verbose_name='level')),
+                ('level', models.SmallIntegerField(verbose_name='escalation level')),
                 ('role', models.CharField(blank=True, default='', max_length=20, verbose_name='role')),
                 ('at', models.DateTimeField(verbose_name='when')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='service.case', verbose_name='case')),

@@ -27,10 +27,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.org.models import Role
 from kehu.org.policies import policy_for
-from kehu.service.sla import sla_refresh
 from kehu.service.models import (
     STEP_ORDER, Case, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
 )
+from kehu.service.sla import sla_refresh
 
 S = CaseStatus
 

@@ -211,3 +211,18 @@ def test_api_sla_policies_and_the_case_clock(org, customers, clock, api_as):
     assert r.status_code == 200 and r.json()["resolution_minutes"] == 120
     assert api.delete(f"/sla-policies/{body['id']}").status_code == 204
     assert not SlaPolicy.objects.exists()
+
+
+def test_the_case_page_shows_the_stopped_clock_and_a_broken_promise(org, customers, clock, client_for):
+    from django.urls import reverse
+
+    clock(at(2026, 10, 12, 9, 0))
+    case = make_case(org.users.sales_n1, customers.n1, kind="complaint", assignee=org.users.sales_n1)
+    client = client_for(org.users.sales_n1)
+    clock(at(2026, 10, 20, 9, 0))
+    html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'data-testid="sla-state"' in html and "Service level broken" in html
+    for status in ("accepted", "in_progress", "waiting"):
+        case_transition(actor=org.users.sales_n1, case=case, to_status=status)
+    html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'data-testid="sla-paused"' in html

@@ -473,7 +473,10 @@ class SlaPolicyIn(Schema):
 SlaPolicyPatchIn = partial_schema(SlaPolicyIn, "SlaPolicyPatchIn")
 
 
-@sla_router.get("", response={200: list[SlaPolicyOut], **READ_ERRORS}, url_name="sla-policy-list",
+ADMIN_READ_ERRORS = {**READ_ERRORS, 403: ErrorOut}
+
+
+@sla_router.get("", response={200: list[SlaPolicyOut], **ADMIN_READ_ERRORS}, url_name="sla-policy-list",
                 summary="The service-level policies (administrators)")
 def list_sla_policies(request):
     return list(selectors.sla_policy_list(viewer=request.auth))
@@ -486,7 +489,7 @@ def create_sla_policy(request, payload: SlaPolicyIn):
     return Status(201, sla_policy_create(actor=request.auth, data=payload.model_dump()))
 
 
-@sla_router.get("/{int:policy_id}", response={200: SlaPolicyOut, **READ_ERRORS}, url_name="sla-policy-detail",
+@sla_router.get("/{int:policy_id}", response={200: SlaPolicyOut, **ADMIN_READ_ERRORS}, url_name="sla-policy-detail",
                 summary="One service-level policy (administrators)")
 def get_sla_policy(request, policy_id: int):
     return selectors.sla_policy_get(viewer=request.auth, pk=policy_id)

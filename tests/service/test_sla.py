@@ -226,3 +226,18 @@ def test_the_case_page_shows_the_stopped_clock_and_a_broken_promise(org, custome
         case_transition(actor=org.users.sales_n1, case=case, to_status=status)
     html = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert 'data-testid="sla-paused"' in html
+
+
+def test_the_worker_checks_every_five_minutes(org, customers, clock):
+    from kehu import jobs
+    from kehu.service.tasks import sla_check_periodic
+
+    assert "kehu.service.tasks" in jobs.TASK_MODULES
+    times = [datetime(2026, 10, 12, 9, m) for m in range(15)]
+    due = [t for t in times if any(isinstance(task, sla_check_periodic.task_class)
+                                   for task in jobs.huey.read_periodic(t))]
+    assert due == [times[0], times[5], times[10]]
+    _breaching_case(org, customers, clock)
+    clock(at(2026, 10, 15, 9, 30))
+    assert sla_check_periodic.call_local() == 1
+    assert sla_check_periodic.call_local() == 0

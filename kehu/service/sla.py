@@ -206,7 +206,7 @@ class SlaAction:
         return text
 
 
-def _notify(case, recipient, *, kind: str, level: int, role: str, at, share: float):
+def _notify(case, recipient, *, kind: str, level: int, role: str, at, share: float, email: bool = True):
     """The task, the e-mail and the timeline entry of one step."""
     from kehu.engagement.models import TaskSource
     from kehu.engagement.services import task_create_from_source
@@ -225,16 +225,18 @@ def _notify(case, recipient, *, kind: str, level: int, role: str, at, share: flo
         customer=case.customer, assigned_to=recipient, source=TaskSource.SLA,
         source_ref={"case": case.pk, "level": level}, title=title, description=body,
         due_on=timezone.localdate(at))
-    if recipient is not None and recipient.email:
+    if email and recipient is not None and recipient.email:
         send_mail(title, body, None, [recipient.email], fail_silently=True)
     CaseEscalation.objects.create(case=case, kind=kind, level=level, role=role, recipient=recipient, task=task,
                                   at=at)
     CaseEvent.objects.create(case=case, kind=EventKind.SLA, note=f"{title} → {recipient} ({role_label(role)})")
 
 
-def sla_check(*, now=None, dry_run: bool = False) -> list[SlaAction]:
+def sla_check(*, now=None, dry_run: bool = False, email: bool = True) -> list[SlaAction]:
     """Take the warnings and escalation steps due at ``now`` (each once); return
-    what was done (or, with ``dry_run``, what would be, writing nothing)."""
+    what was done (or, with ``dry_run``, what would be, writing nothing).
+    ``email=False`` makes the tasks and timeline entries without sending mail
+    (the demo company)."""
     from kehu.service.models import OPEN_STATUSES, Case, CaseEscalation, EscalationKind, SlaPolicy
 
     now = now or timezone.now()
@@ -261,7 +263,7 @@ def sla_check(*, now=None, dry_run: bool = False) -> list[SlaAction]:
             if not dry_run:
                 with transaction.atomic():
                     _notify(case, recipient, kind=EscalationKind.WARNING, level=WARNING_LEVEL, role="assignee",
-                            at=now, share=state.share)
+                            at=now, share=state.share, email=email)
             continue
         chain = escalation_chain(case)
         if chain[-1].person is None:
@@ -275,7 +277,7 @@ def sla_check(*, now=None, dry_run: bool = False) -> list[SlaAction]:
             if not dry_run:
                 with transaction.atomic():
                     _notify(case, step.recipient, kind=EscalationKind.ESCALATION, level=step.level, role=step.role,
-                            at=now, share=state.share)
+                            at=now, share=state.share, email=email)
     return actions
 
 

@@ -741,15 +741,18 @@ class _Builder:
 
         from django.utils import timezone
 
-        from kehu.service.models import Case
+        from kehu.service.models import Case, SlaPolicy
         from kehu.service.services import sla_policy_create
         from kehu.service.sla import sla_check, sla_refresh
 
         # Service levels: gold customers' complaints answered within an hour and resolved in a
         # working day; repairs within two working days (the other complaints: the 24-hour default).
-        sla_policy_create(actor=self.admin, data={"kind": "complaint", "tier": "gold",
-                                                  "first_response_minutes": 60, "resolution_minutes": 8 * 60})
-        sla_policy_create(actor=self.admin, data={"kind": "repair", "resolution_minutes": 16 * 60})
+        # Policies are the company's, not the demo's: kept when the demo is deleted, made once.
+        for policy in ({"kind": "complaint", "tier": "gold", "first_response_minutes": 60,
+                        "resolution_minutes": 8 * 60},
+                       {"kind": "repair", "tier": "", "resolution_minutes": 16 * 60}):
+            if not SlaPolicy.objects.filter(kind=policy["kind"], tier=policy["tier"], severity=None).exists():
+                sla_policy_create(actor=self.admin, data=policy)
         cats = {c.code: c for c in CaseCategory.objects.all()}
         agents = [self.users["service_n"], self.users["service_e"]]
         plans = [

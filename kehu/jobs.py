@@ -19,7 +19,8 @@ import os
 from django.conf import settings
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
-TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks", "kehu.backup.tasks"]
+TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks", "kehu.backup.tasks",
+                "kehu.service.tasks"]
 
 
 def make_huey(url: str | None = None):

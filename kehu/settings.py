@@ -35,6 +35,10 @@ Environment variables (all optional):
   how many finished backups to keep, default 7; ``KEHU_PG_BIN`` the directory of pg_dump, pg_restore
   and psql when they are not on the PATH (docs/operations.md, Backup and restore); ``KEHU_RESTORE_LOCK``
   the lock file `kehu restore` holds (default ``var/restore.lock``; kehu/runtime/maintenance.py)
+- ``KEHU_WORKING_HOURS``: the company's working hours for service-level clocks, default
+  ``09:00-12:00,13:00-18:00`` (in ``KEHU_TIME_ZONE``); ``KEHU_SLA_WARNING_SHARE``: the share of a promise
+  at which the person handling a case is warned (default 0.8); ``KEHU_SLA_ESCALATE_EVERY``: a further
+  escalation level each time this share of the promise has run late (default 0.5)
 - ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
 - ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
   ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
@@ -201,6 +205,10 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["kehu.formats"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "Asia/Shanghai")
+# Service levels (kehu/service/sla.py): working hours, warning share, escalation interval.
+KEHU_WORKING_HOURS = os.environ.get("KEHU_WORKING_HOURS", "09:00-12:00,13:00-18:00")
+KEHU_SLA_WARNING_SHARE = float(os.environ.get("KEHU_SLA_WARNING_SHARE", "0.8"))
+KEHU_SLA_ESCALATE_EVERY = float(os.environ.get("KEHU_SLA_ESCALATE_EVERY", "0.5"))
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "kehu_language"
 

@@ -791,6 +791,20 @@ class _Builder:
             case_assign, case_create, case_judge, case_step, case_transition, case_update,
         )
 
+        from django.utils import timezone
+
+        from kehu.service.models import Case, SlaPolicy
+        from kehu.service.services import sla_policy_create
+        from kehu.service.sla import sla_check, sla_refresh
+
+        # Service levels: gold customers' complaints answered within an hour and resolved in a
+        # working day; repairs within two working days (the other complaints: the 24-hour default).
+        # Policies are the company's, not the demo's: kept when the demo is deleted, made once.
+        for policy in ({"kind": "complaint", "tier": "gold", "first_response_minutes": 60,
+                        "resolution_minutes": 8 * 60},
+                       {"kind": "repair", "tier": "", "resolution_minutes": 16 * 60}):
+            if not SlaPolicy.objects.filter(kind=policy["kind"], tier=policy["tier"], severity=None).exists():
+                sla_policy_create(actor=self.admin, data=policy)
         cats = {c.code: c for c in CaseCategory.objects.all()}
         agents = [self.users["service_n"], self.users["service_e"]]
         plans = [
@@ -811,6 +825,12 @@ class _Builder:
                 "kind": kind if goal != "closed_invalid" else "complaint", "customer": customer,
                 "category": cats.get(cat), "subject": subject, "severity": 1 + i % 4,
                 "wants": "compensation" if kind == "complaint" else ""})
+            if kind == "complaint" and goal in ("in_progress", "new"):
+                # registered a week ago: its promise is broken, and the check below escalates it
+                Case.objects.filter(pk=case.pk).update(created_at=timezone.now() - dt.timedelta(days=7))
+                case.refresh_from_db()
+                sla_refresh(case)
+                case.save(update_fields=["first_response_due", "resolution_due"])
             if goal == "new":
                 continue
             case_assign(actor=self.admin, case=case, assignee=agent)
@@ -839,6 +859,7 @@ class _Builder:
             if goal == "closed":
                 case_transition(actor=agent, case=case, to_status="return_visited", note="客户表示满意")
                 case_transition(actor=agent, case=case, to_status="closed")
+        sla_check(email=False)  # tasks and timeline entries; no mail from the demo company
 
 
 def city_en(city: str) -> str:

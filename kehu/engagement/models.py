@@ -73,6 +73,7 @@ class TaskSource(models.TextChoices):
     CHURN = "churn", _("Churn warning")
     COMPLAINT = "complaint", _("Complaint")
     CARE = "care", _("Care reminder")
+    SLA = "sla", _("Service-level warning")
 
 
 class Task(TimeStamped):

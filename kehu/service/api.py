@@ -23,6 +23,7 @@ from kehu.api.common import (
 from kehu.api.pagination import CursorPagination, Tiered
 from kehu.api.router import api, envelope
 from kehu.customers.selectors import customer_get
+from kehu.insights.models import ValueTier
 from kehu.org.models import Team, User
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier
@@ -33,12 +34,15 @@ from kehu.service.models import (
 )
 from kehu.service.services import (
     CaseConflict, TransitionNotAllowed, allowed_transitions, case_assign, case_comment, case_create,
-    case_from_interaction, case_judge, case_step, case_transition, case_update,
+    case_from_interaction, case_judge, case_step, case_transition, case_update, sla_policy_create,
+    sla_policy_delete, sla_policy_update,
 )
+from kehu.service.sla import case_sla
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX
 
 router = Router(tags=["cases"])
 categories_router = Router(tags=["cases"])
+sla_router = Router(tags=["cases"])
 
 CONFLICT = {409: ErrorOut}
 
@@ -125,6 +129,19 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     steps: list[StepOut] = Field(description="Complaints: the six handling steps (LSPCAS); else empty.")
     allowed_transitions: list[CaseStatus] = Field(description="The statuses the case may move to now.")
+    sla_status: Optional[Literal["ok", "warning", "breached"]] = Field(
+        description="The service-level clock now (the first-response clock while nobody has answered, "
+                    "else the resolution clock); null: no service level, or the case is not open.")
+    sla_paused: bool = Field(description="The clock is stopped: the case waits for the customer.")
+
+    @staticmethod
+    def resolve_sla_status(obj):
+        state = case_sla(obj)
+        return state.status if state else None
+
+    @staticmethod
+    def resolve_sla_paused(obj):
+        return bool(obj.sla_paused and obj.sla_paused[-1][1] is None)
 
     @staticmethod
     def resolve_steps(obj):
@@ -428,3 +445,66 @@ def add_comment(request, case_id: int, payload: CommentIn):
                        summary="The case categories (a tree: parents before their children)")
 def list_categories(request):
     return selectors.categories()
+
+
+# -- service-level policies (administrators) ---------------------------------------------------
+
+class SlaPolicyOut(Schema):
+    id: int
+    kind: blankable(CaseKind) = Field(description="'' means any kind.")
+    severity: Optional[int] = Field(description="1 (most severe) to 4; null means any severity.")
+    tier: blankable(ValueTier) = Field(description="The customer's value tier in the latest analysis; '' any.")
+    first_response_minutes: Optional[int] = Field(description="First response within this many minutes.")
+    resolution_minutes: Optional[int] = Field(description="Resolution within this many minutes.")
+    calendar_hours: bool = Field(description="Count every hour of every day instead of working hours.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SlaPolicyIn(Schema):
+    kind: blankable(CaseKind) = ""
+    severity: Optional[int] = Field(None, ge=1, le=4)
+    tier: blankable(ValueTier) = ""
+    first_response_minutes: Optional[int] = Field(None, ge=1, le=10_000_000)
+    resolution_minutes: Optional[int] = Field(None, ge=1, le=10_000_000)
+    calendar_hours: bool = False
+
+
+SlaPolicyPatchIn = partial_schema(SlaPolicyIn, "SlaPolicyPatchIn")
+
+
+ADMIN_READ_ERRORS = {**READ_ERRORS, 403: ErrorOut}
+
+
+@sla_router.get("", response={200: list[SlaPolicyOut], **ADMIN_READ_ERRORS}, url_name="sla-policy-list",
+                summary="The service-level policies (administrators)")
+def list_sla_policies(request):
+    return list(selectors.sla_policy_list(viewer=request.auth))
+
+
+@sla_router.post("", response={201: SlaPolicyOut, **WRITE_ERRORS}, url_name="sla-policy-create",
+                 summary="Add a service-level policy (administrators)")
+def create_sla_policy(request, payload: SlaPolicyIn):
+    selectors.sla_policy_list(viewer=request.auth)
+    return Status(201, sla_policy_create(actor=request.auth, data=payload.model_dump()))
+
+
+@sla_router.get("/{int:policy_id}", response={200: SlaPolicyOut, **ADMIN_READ_ERRORS}, url_name="sla-policy-detail",
+                summary="One service-level policy (administrators)")
+def get_sla_policy(request, policy_id: int):
+    return selectors.sla_policy_get(viewer=request.auth, pk=policy_id)
+
+
+@sla_router.patch("/{int:policy_id}", response={200: SlaPolicyOut, **WRITE_ERRORS},
+                  url_name="sla-policy-update", summary="Change a service-level policy (administrators)")
+def update_sla_policy(request, policy_id: int, payload: SlaPolicyPatchIn):
+    policy = selectors.sla_policy_get(viewer=request.auth, pk=policy_id)
+    return sla_policy_update(actor=request.auth, policy=policy, data=sent_fields(payload))
+
+
+@sla_router.delete("/{int:policy_id}", response={204: None, **WRITE_ERRORS}, url_name="sla-policy-delete",
+                   summary="Delete a service-level policy (administrators)")
+def delete_sla_policy(request, policy_id: int):
+    policy = selectors.sla_policy_get(viewer=request.auth, pk=policy_id)
+    sla_policy_delete(actor=request.auth, policy=policy)
+    return Status(204, None)

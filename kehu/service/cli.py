@@ -1,4 +1,4 @@
-"""``kehu cases list|create|transition|import``.
+"""``kehu cases list|create|transition|import|sla-check``.
 
 Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
 the case's status does not allow, invalid input — each reason printed); 2 usage
@@ -123,6 +123,28 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_sla_check(args) -> int:
+    from kehu.service.sla import parse_now, sla_check
+
+    try:
+        now = parse_now(args.now) if args.now else None
+    except ValueError:
+        print(_("--now must be a date and time like 2026-10-10T17:30 (ISO 8601)."), file=sys.stderr)
+        return 2
+    actions = sla_check(now=now, dry_run=args.dry_run)
+    for a in actions:
+        print(a.line())
+    warned = sum(1 for a in actions if a.kind == "warning")
+    escalated = len(actions) - warned
+    if args.dry_run:
+        print(_("Dry run: %(warned)d warnings and %(escalated)d escalation steps would be taken; nothing written.")
+              % {"warned": warned, "escalated": escalated})
+    else:
+        print(_("%(warned)d warnings and %(escalated)d escalation steps taken.")
+              % {"warned": warned, "escalated": escalated})
+    return 0
+
+
 def register(sub) -> None:
     from kehu.service.models import CaseChannel, CaseKind, CaseStatus
 
@@ -159,6 +181,11 @@ def register(sub) -> None:
     q.add_argument("--note")
     common(q)
     q.set_defaults(func=cmd_transition)
+
+    q = cases.add_parser("sla-check", help=_("take the service-level warnings and escalations due now"))
+    q.add_argument("--now", metavar="DATETIME", help=_("check as at this time (ISO 8601; default: now)"))
+    q.add_argument("--dry-run", action="store_true", help=_("print what would be done, write nothing"))
+    q.set_defaults(func=cmd_sla_check)
 
     q = cases.add_parser("import", help=_("import cases from CSV or .xlsx (English or Chinese headers)"))
     q.add_argument("file")

@@ -15,6 +15,7 @@ SLA clock (kehu/analytics/working_time.py), not computed by this app.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
+from kehu.insights.models import ValueTier
 from kehu.org.models import Team, TimeStamped
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX, text_limit
 
@@ -233,6 +235,7 @@ class EventKind(models.TextChoices):
     UPDATE = "update", _("Changed")
     VALIDITY = "validity", _("Validity judged")
     STEP = "step", _("Handling step")
+    SLA = "sla", _("Service level")
 
 
 class CaseEvent(models.Model):
@@ -292,3 +295,85 @@ class CaseStep(models.Model):
     @property
     def position(self) -> int:
         return STEP_ORDER.index(self.step)
+
+
+class SlaPolicy(TimeStamped):
+    """A service-level promise for cases of a kind × severity × customer value tier
+    (any of the three empty: any). Which one applies: :mod:`kehu.analytics.sla`."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=CaseKind.choices, blank=True, default="",
+                            help_text=_("Empty: any kind."))
+    severity = models.PositiveSmallIntegerField(
+        _("severity"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text=_("Empty: any severity."))
+    tier = models.CharField(_("value tier"), max_length=12, blank=True, default="",
+                            choices=ValueTier.choices,
+                            help_text=_("The customer's value tier in the latest analysis. Empty: any tier."))
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response within (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)])
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution within (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)])
+    calendar_hours = models.BooleanField(
+        _("calendar hours"), default=False,
+        help_text=_("Count every hour of every day instead of working hours."))
+
+    class Meta:
+        verbose_name = _("service-level policy")
+        verbose_name_plural = _("service-level policies")
+        ordering = ["kind", "severity", "tier", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__isnull=True) | Q(severity__gte=1, severity__lte=4),
+                                   name="sla_severity_1_4",
+                                   violation_error_message=_("Severity is 1 (most severe) to 4.")),
+            models.CheckConstraint(condition=Q(first_response_minutes__isnull=False)
+                                   | Q(resolution_minutes__isnull=False),
+                                   name="sla_some_promise",
+                                   violation_error_message=_(
+                                       "Give a first-response time, a resolution time or both.")),
+        ]
+
+    def __str__(self) -> str:
+        parts = [self.get_kind_display() if self.kind else str(_("any kind")),
+                 str(self.severity) if self.severity else str(_("any severity")),
+                 self.get_tier_display() if self.tier else str(_("any tier"))]
+        return " × ".join(str(p) for p in parts)
+
+    def clean(self):
+        super().clean()
+        if self.first_response_minutes is None and self.resolution_minutes is None:
+            raise ValidationError({"resolution_minutes": _("Give a first-response time, a resolution time or both.")})
+        same = SlaPolicy.objects.filter(kind=self.kind, severity=self.severity, tier=self.tier)
+        if self.pk:
+            same = same.exclude(pk=self.pk)
+        if same.exists():
+            raise ValidationError({"kind": _("A policy for this kind, severity and tier already exists.")})
+
+
+class EscalationKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    ESCALATION = "escalation", _("Escalation")
+
+
+class CaseEscalation(models.Model):
+    """One step of a case's SLA warning or escalation, taken once: the warning
+    (level -1) or escalation level *k* of the chain (0 the assignee, then each
+    manager up the team tree, the head office last)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="escalations")
+    kind = models.CharField(_("kind"), max_length=10, choices=EscalationKind.choices)
+    level = models.SmallIntegerField(_("escalation level"))
+    role = models.CharField(_("role"), max_length=20, blank=True, default="")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    task = models.ForeignKey("engagement.Task", verbose_name=_("task"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("case escalation")
+        verbose_name_plural = _("case escalations")
+        ordering = ["case", "level"]
+        constraints = [models.UniqueConstraint(fields=["case", "level"], name="case_escalation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.level}"

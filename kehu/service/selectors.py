@@ -164,3 +164,21 @@ def warranty_status(case: Case) -> str | None:
     return "in" if timezone.localdate() <= case.order.order_date + dt.timedelta(days=365) else "out"
 
 
+
+
+def sla_policy_list(*, viewer):
+    """The service-level policies: administrators only."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from kehu.service.models import SlaPolicy
+
+    if not policy_for(viewer).is_admin:
+        raise PermissionDenied(_("Only an administrator may see or change service-level policies."))
+    return SlaPolicy.objects.all()
+
+
+def sla_policy_get(*, viewer, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(sla_policy_list(viewer=viewer), pk=pk)

@@ -30,6 +30,7 @@ from kehu.org.policies import policy_for
 from kehu.service.models import (
     STEP_ORDER, Case, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
 )
+from kehu.service.sla import sla_refresh
 
 S = CaseStatus
 
@@ -98,6 +99,8 @@ UPDATE_FIELDS = {
 }
 CREATE_FIELDS = UPDATE_FIELDS | {"assignee", "source_interaction"}
 APPROVER_ROLES = {Role.ADMIN, Role.SALES_MANAGER}
+# A change of these sets the service-level due times again (kehu/service/sla.py).
+SLA_FIELDS = {"kind", "severity", "customer"}
 
 
 def required_steps() -> list[str]:
@@ -218,6 +221,8 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
         case.ref = next_code(series)
         case.full_clean()
         save_numbered(case, series=series, taken=_("This case number is already in use."))
+        sla_refresh(case)
+        case.save(update_fields=["first_response_due", "resolution_due"])
         _ensure_steps(case)
         _event(case, actor, EventKind.CREATED, to_status=case.status)
         if assignee is not None:
@@ -270,6 +275,8 @@ def case_update(*, actor, case: Case, data: dict[str, Any], version: int | None)
         fresh.full_clean()
         changes = diff(before, snapshot(fresh))
         if changes:
+            if SLA_FIELDS & set(changes):
+                sla_refresh(fresh)
             fresh.version += 1
             fresh.save()
             _ensure_steps(fresh)
@@ -359,6 +366,7 @@ def case_transition(*, actor, case: Case, to_status: str, note: str = "", versio
         if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
             fresh.resolved_at = None
             fresh.closed_at = None
+        sla_refresh(fresh, now=now)
         fresh.version += 1
         fresh.full_clean()
         fresh.save()
@@ -435,3 +443,62 @@ def case_comment(*, actor, case: Case, note: str) -> CaseEvent:
         event = _event(case, actor, EventKind.COMMENT, note=note)
         _audit(actor, "comment", case)
     return event
+
+
+# -- service-level policies ----------------------------------------------------------------
+
+SLA_POLICY_FIELDS = {"kind", "severity", "tier", "first_response_minutes", "resolution_minutes", "calendar_hours"}
+
+
+def _require_admin(actor) -> None:
+    if not policy_for(actor).is_admin:
+        raise PermissionDenied(_("Only an administrator may change service-level policies."))
+
+
+def _refresh_open_cases() -> None:
+    """The open cases' due times under the policies now in force."""
+    from kehu.service.models import OPEN_STATUSES, SlaPolicy
+
+    policies = list(SlaPolicy.objects.all())
+    for case in Case.objects.filter(status__in=OPEN_STATUSES).select_related("customer"):
+        before = (case.first_response_due, case.resolution_due)
+        sla_refresh(case, policies=policies)
+        if (case.first_response_due, case.resolution_due) != before:
+            case.save(update_fields=["first_response_due", "resolution_due"])
+
+
+def sla_policy_create(*, actor, data: dict[str, Any]):
+    from kehu.service.models import SlaPolicy
+
+    _require_admin(actor)
+    _unknown(data, SLA_POLICY_FIELDS)
+    policy = SlaPolicy(**data)
+    with transaction.atomic():
+        policy.full_clean()
+        policy.save()
+        audit_record(actor=actor, action="create", instance=policy, summary=str(policy))
+        _refresh_open_cases()
+    return policy
+
+
+def sla_policy_update(*, actor, policy, data: dict[str, Any]):
+    _require_admin(actor)
+    _unknown(data, SLA_POLICY_FIELDS)
+    with transaction.atomic():
+        before = snapshot(policy)
+        for k, v in data.items():
+            setattr(policy, k, v)
+        policy.full_clean()
+        policy.save()
+        audit_record(actor=actor, action="update", instance=policy, summary=str(policy),
+                     changes=diff(before, snapshot(policy)))
+        _refresh_open_cases()
+    return policy
+
+
+def sla_policy_delete(*, actor, policy) -> None:
+    _require_admin(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=policy, summary=str(policy))
+        policy.delete()
+        _refresh_open_cases()

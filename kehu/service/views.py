@@ -27,6 +27,7 @@ from kehu.service.services import (
     CaseConflict, TransitionNotAllowed, action_label, allowed_transitions, case_assign, case_comment, case_create,
     case_from_interaction, case_judge, case_step, case_transition, case_update, required_steps,
 )
+from kehu.service.sla import case_sla
 from kehu.web.lists import list_context
 from kehu.web.views.common import add_service_errors, int_or_none, paginate
 
@@ -141,6 +142,7 @@ def case_detail(request, pk):
         "events": list(selectors.case_events(case)), "steps": steps, "moves": moves,
         "related": selectors.related_cases(viewer=request.user, case=case),
         "warranty": selectors.warranty_status(case), "sla": _sla(case, timezone.now()),
+        "sla_state": case_sla(case),
         "suggested_articles": _suggested_articles(case, request.user),
     }
     if can_change:

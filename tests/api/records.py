@@ -20,7 +20,7 @@ def records(org, customers, value, settings, tmp_path):
 
     from kehu.customers.models import Anniversary
     from kehu.engagement.services import task_create
-    from kehu.service.models import Case
+    from kehu.service.models import Case, SlaPolicy
     from kehu.service.services import case_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
@@ -58,6 +58,7 @@ def records(org, customers, value, settings, tmp_path):
     settings.KEHU_BACKUP_DIR.mkdir()
     attachments = [AttachmentFactory(customer=c).pk for c in (customers.n1, customers.e1)]
     backup = Backup.objects.create(filename="kehu-backup-records.tar.gz", status="succeeded", size=3)
+    sla_policy = SlaPolicy.objects.create(kind="complaint", tier="gold", resolution_minutes=480)
     (settings.KEHU_BACKUP_DIR / backup.filename).write_bytes(b"abc")
     views = [SavedView.objects.create(user=u, list_name="customers", name="mine", query="sort=name").pk
              for u in (admin, org.users.sales_n1)]
@@ -103,6 +104,7 @@ def records(org, customers, value, settings, tmp_path):
         segment_id=pks(Segment.objects.all()),
         pk=attachments,
         backup_id=[backup.pk],
+        policy_id=[sla_policy.pk],
         view_id=views,
         list_name=["customers"],
         field_id=custom_fields,

@@ -828,3 +828,30 @@ def test_kb_articles_per_role(org, api_as, role, status, op):
         assert r.status_code == 200
         if name == "GET list":
             assert ({x["id"] for x in r.json()["items"]} == {article.pk}) == (status == "published")
+
+
+# -- Service-level policies (/sla-policies): administrators only ------------------------------
+
+SLA_OPS = [
+    ("GET sla policies", lambda api, p: api.get("/sla-policies"), 200),
+    ("GET sla policy", lambda api, p: api.get(f"/sla-policies/{p.pk}"), 200),
+    ("POST sla policy", lambda api, p: api.post("/sla-policies", {"kind": "complaint", "severity": 1,
+                                                                  "resolution_minutes": 240}), 201),
+    ("PATCH sla policy", lambda api, p: api.patch(f"/sla-policies/{p.pk}", {"resolution_minutes": 300}), 200),
+    ("DELETE sla policy", lambda api, p: api.delete(f"/sla-policies/{p.pk}"), 204),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", SLA_OPS, ids=[o[0] for o in SLA_OPS])
+def test_sla_policies_are_for_administrators_only(org, api_as, role, op):
+    from kehu.service.models import SlaPolicy
+
+    policy = SlaPolicy.objects.create(kind="complaint", tier="gold", resolution_minutes=480)
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), policy)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        assert list(SlaPolicy.objects.values_list("resolution_minutes", flat=True)) == [480]

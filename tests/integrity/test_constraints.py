@@ -32,6 +32,7 @@ SINGLE_FIELD = {
     "attitude_0_100": ("score", 101.0),
     "case_severity_1_4": ("severity", 5),
     "case_compensation_not_negative": ("compensation_amount", Decimal("-1")),
+    "sla_severity_1_4": ("severity", 5),
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),
     "backup_progress_0_100": ("progress", 101),
@@ -40,6 +41,7 @@ SINGLE_FIELD = {
 BETWEEN_FIELDS = {
     "attachment_one_record": {"interaction_id": 1, "order_id": 1},
     "share_user_xor_team": {"user_id": None, "team_id": None},
+    "sla_some_promise": {"first_response_minutes": None, "resolution_minutes": None},
     "path_not_a_loop": {"source_id": 1, "target_id": 1},
     "wave_closes_after_opening": {"opens_on": dt.date(2025, 3, 2), "closes_on": dt.date(2025, 3, 1)},
     "run_calibration_before_as_of": {"as_of": dt.date(2025, 3, 1), "calibration_end": dt.date(2025, 4, 1)},

@@ -1,0 +1,292 @@
+"""The SLA clock of cases: Django glue around the pure modules.
+
+:mod:`kehu.analytics.sla` picks the policy and runs the clock and the
+escalation chain; :mod:`kehu.analytics.working_time` counts working time. This
+module reads the stored policies (:class:`~kehu.service.models.SlaPolicy`), the
+customer's value tier (the latest finished analysis run,
+:class:`kehu.insights.models.CustomerScore`), the settings
+(``KEHU_WORKING_HOURS``, ``TIME_ZONE``, ``KEHU_SLA_WARNING_SHARE``,
+``KEHU_SLA_ESCALATE_EVERY``) and the team tree, and writes:
+
+- :func:`sla_refresh`: a case's ``first_response_due`` and ``resolution_due``
+  (called by the case services on create, on a change of kind, severity or
+  customer, and on every status move — a pause while waiting for the customer
+  leaves ``resolution_due`` empty until the customer answers);
+- :func:`sla_check`: the warnings and escalation steps due now, each once
+  (:class:`~kehu.service.models.CaseEscalation` per case and level): a task for
+  the person, an e-mail and a timeline entry. The Huey task
+  ``kehu.service.tasks.sla_check_periodic`` runs it every five minutes;
+  ``kehu cases sla-check`` on demand.
+
+The clock starts at ``created_at``. A change of policy during the case uses the
+new promise from the case's start (the time used is kept: in working hours the
+result is the one of :func:`kehu.analytics.sla.sla_clock` with a history).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.analytics import sla as pure
+from kehu.analytics.working_time import WorkingCalendar
+
+logger = logging.getLogger(__name__)
+
+WARNING_LEVEL = -1  # CaseEscalation.level of the warning
+
+
+def working_calendar() -> WorkingCalendar:
+    """The company's calendar: ``KEHU_WORKING_HOURS`` ("09:00-12:00,13:00-18:00") in ``TIME_ZONE``."""
+    hours = []
+    for part in str(getattr(settings, "KEHU_WORKING_HOURS", "09:00-12:00,13:00-18:00")).split(","):
+        if part.strip():
+            a, b = part.strip().split("-")
+            hours.append((a.strip(), b.strip()))
+    return WorkingCalendar(hours=tuple(hours), timezone=settings.TIME_ZONE)
+
+
+def warning_share() -> float:
+    return float(getattr(settings, "KEHU_SLA_WARNING_SHARE", pure.DEFAULT_WARNING_SHARE))
+
+
+def escalate_every() -> float:
+    return float(getattr(settings, "KEHU_SLA_ESCALATE_EVERY", 0.5))
+
+
+def customer_tier(customer_id) -> str | None:
+    """The customer's value tier in the latest finished analysis run (None: none)."""
+    if customer_id is None:
+        return None
+    from kehu.insights.models import CustomerScore, RunStatus
+
+    tier = (CustomerScore.objects.filter(customer_id=customer_id, run__status=RunStatus.SUCCEEDED)
+            .order_by("-run__as_of", "-run_id").values_list("tier", flat=True).first())
+    return tier or None
+
+
+def _pure_policy(p) -> pure.SlaPolicy:
+    def promise(minutes):
+        return pure.Promise(int(minutes), p.calendar_hours) if minutes else None
+
+    return pure.SlaPolicy(p.kind or None, p.severity, p.tier or None,
+                          promise(p.first_response_minutes), promise(p.resolution_minutes))
+
+
+def policy_for_case(case, policies=None) -> pure.SlaPolicy | None:
+    from kehu.service.models import SlaPolicy
+
+    rows = list(SlaPolicy.objects.all()) if policies is None else policies
+    return pure.resolve_policy([_pure_policy(p) for p in rows], kind=case.kind, severity=case.severity,
+                               tier=customer_tier(case.customer_id))
+
+
+def pauses(case) -> list:
+    return [(datetime.fromisoformat(a), datetime.fromisoformat(b) if b else None) for a, b in case.sla_paused or []]
+
+
+def _clock(case, promise, at, calendar):
+    return pure.sla_clock(start=case.created_at, promise=promise, at=at, pauses=pauses(case),
+                          calendar=calendar, warning_share=warning_share())
+
+
+def sla_refresh(case, *, now=None, policies=None) -> None:
+    """Set ``first_response_due`` and ``resolution_due`` (not saved; the caller saves)."""
+    if case.created_at is None:
+        case.created_at = timezone.now()
+    now = now or timezone.now()
+    at = max(now, case.created_at)
+    policy = policy_for_case(case, policies)
+    calendar = working_calendar()
+    case.first_response_due = case.resolution_due = None
+    if policy is None:
+        return
+    if policy.first_response is not None:
+        case.first_response_due = _clock(case, policy.first_response, at, calendar).deadline
+    if policy.resolution is not None:
+        case.resolution_due = _clock(case, policy.resolution, at, calendar).deadline
+
+
+@dataclass
+class SlaState:
+    status: str  # "ok", "warning", "breached" ("" when no service level)
+    share: float
+    paused: bool
+    fallback_years: tuple[int, ...]
+    which: str  # "first_response" or "resolution"
+
+
+def case_sla(case, *, at=None, policies=None) -> SlaState | None:
+    """Where the case's clock stands: the first-response clock while nobody has
+    answered, the resolution clock too; the one further along wins. None: no
+    service level, or the case is no longer open."""
+    if not case.is_open:
+        return None
+    policy = policy_for_case(case, policies)
+    if policy is None:
+        return None
+    at = at or timezone.now()
+    calendar = working_calendar()
+    best = None
+    clocks = []
+    if policy.first_response is not None and case.first_responded_at is None:
+        clocks.append(("first_response", policy.first_response))
+    if policy.resolution is not None:
+        clocks.append(("resolution", policy.resolution))
+    for which, promise in clocks:
+        c = _clock(case, promise, max(at, case.created_at), calendar)
+        if best is None or c.share > best.share:
+            best = SlaState(c.status, c.share, c.paused, c.fallback_years, which)
+    return best
+
+
+# -- the escalation chain ----------------------------------------------------------
+
+def _manager_of(team):
+    """The team's manager: its first active member with the sales-manager role (None: the post is empty)."""
+    from kehu.org.models import Role, User
+
+    return User.objects.filter(team=team, is_active=True, role=Role.SALES_MANAGER).order_by("id").first()
+
+
+def head_office_person():
+    """The head office's manager (a manager of the root team), else the first active administrator."""
+    from kehu.org.models import Role, Team, User
+
+    root = Team.objects.filter(parent__isnull=True).order_by("id").first()
+    person = _manager_of(root) if root is not None else None
+    if person is None:
+        person = (User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(role=Role.ADMIN))
+                  .order_by("id").first())
+    return person
+
+
+def escalation_chain(case) -> list[pure.Post]:
+    """The assignee, the team's manager, each parent team's manager, the head office last."""
+    chain = [pure.Post("assignee", case.assignee if case.assignee_id else None)]
+    team = case.team
+    first = True
+    while team is not None and team.parent_id is not None:
+        chain.append(pure.Post("team_manager" if first else "parent_manager", _manager_of(team)))
+        first = False
+        team = team.parent
+    chain.append(pure.Post("head_office", head_office_person()))
+    return chain
+
+
+def role_label(role: str) -> str:
+    labels = {"assignee": _("assignee"), "team_manager": _("team manager"),
+              "parent_manager": _("parent team's manager"), "head_office": _("head office"),
+              "warning": _("warning")}
+    return str(labels.get(role, role))
+
+
+@dataclass
+class SlaAction:
+    case_ref: str
+    kind: str  # "warning" or "escalation"
+    level: int
+    role: str
+    recipient: str
+    skipped_to: int | None = None  # the level whose holder received it (an empty post)
+
+    def line(self) -> str:
+        what = _("warning") if self.kind == "warning" else _("escalation level %(level)d") % {"level": self.level}
+        text = f"{self.case_ref}\t{what}\t{role_label(self.role)}\t{self.recipient}"
+        if self.skipped_to is not None:
+            text += "\t" + _("(post empty, sent up to level %(level)d)") % {"level": self.skipped_to}
+        return text
+
+
+def _notify(case, recipient, *, kind: str, level: int, role: str, at, share: float, email: bool = True):
+    """The task, the e-mail and the timeline entry of one step."""
+    from kehu.engagement.models import TaskSource
+    from kehu.engagement.services import task_create_from_source
+    from kehu.service.models import CaseEscalation, CaseEvent, EscalationKind, EventKind
+
+    percent = int(round(share * 100))
+    if kind == EscalationKind.WARNING:
+        title = _("Service level at %(percent)d%%: case %(ref)s") % {"percent": percent, "ref": case.ref}
+    else:
+        title = _("Service level broken (%(percent)d%%): case %(ref)s") % {"percent": percent, "ref": case.ref}
+    body = _("Case %(ref)s “%(subject)s”: %(percent)d%% of the promised time is used. "
+             "Due: %(due)s.") % {
+        "ref": case.ref, "subject": case.subject, "percent": percent,
+        "due": timezone.localtime(case.resolution_due).strftime("%Y-%m-%d %H:%M") if case.resolution_due else "—"}
+    task, _created = task_create_from_source(
+        customer=case.customer, assigned_to=recipient, source=TaskSource.SLA,
+        source_ref={"case": case.pk, "level": level}, title=title, description=body,
+        due_on=timezone.localdate(at))
+    if email and recipient is not None and recipient.email:
+        send_mail(title, body, None, [recipient.email], fail_silently=True)
+    CaseEscalation.objects.create(case=case, kind=kind, level=level, role=role, recipient=recipient, task=task,
+                                  at=at)
+    CaseEvent.objects.create(case=case, kind=EventKind.SLA, note=f"{title} → {recipient} ({role_label(role)})")
+
+
+def sla_check(*, now=None, dry_run: bool = False, email: bool = True) -> list[SlaAction]:
+    """Take the warnings and escalation steps due at ``now`` (each once); return
+    what was done (or, with ``dry_run``, what would be, writing nothing).
+    ``email=False`` makes the tasks and timeline entries without sending mail
+    (the demo company)."""
+    from kehu.service.models import OPEN_STATUSES, Case, CaseEscalation, EscalationKind, SlaPolicy
+
+    now = now or timezone.now()
+    policies = list(SlaPolicy.objects.all())
+    actions: list[SlaAction] = []
+    cases = (Case.objects.filter(status__in=OPEN_STATUSES, created_at__lte=now)
+             .select_related("assignee", "team", "customer").order_by("created_at", "id"))
+    every = escalate_every()
+    for case in cases:
+        state = case_sla(case, at=now, policies=policies)
+        if state is None or state.status == "ok":
+            continue
+        done = set(CaseEscalation.objects.filter(case=case).values_list("level", flat=True))
+        if state.status == "warning":
+            if WARNING_LEVEL in done:
+                continue
+            recipient = case.assignee if case.assignee_id else None
+            if recipient is None:
+                chain = escalation_chain(case)
+                recipient = next((p.person for p in chain if p.person is not None), None)
+            if recipient is None:
+                continue
+            actions.append(SlaAction(case.ref, "warning", WARNING_LEVEL, "warning", str(recipient)))
+            if not dry_run:
+                with transaction.atomic():
+                    _notify(case, recipient, kind=EscalationKind.WARNING, level=WARNING_LEVEL, role="assignee",
+                            at=now, share=state.share, email=email)
+            continue
+        chain = escalation_chain(case)
+        if chain[-1].person is None:
+            logger.warning("case %s: nobody at the head office to escalate to", case.ref)
+            continue
+        due = pure.levels_due(state.share, len(chain), every)
+        steps = pure.escalation_due(chain, due=due, done={k for k in done if k >= 0 and k < len(chain)})
+        for step in steps:
+            actions.append(SlaAction(case.ref, "escalation", step.level, step.role, str(step.recipient),
+                                     step.recipient_level if step.skipped else None))
+            if not dry_run:
+                with transaction.atomic():
+                    _notify(case, step.recipient, kind=EscalationKind.ESCALATION, level=step.level, role=step.role,
+                            at=now, share=state.share, email=email)
+    return actions
+
+
+def parse_now(text: str) -> datetime:
+    """``--now``: an ISO 8601 date-time, in ``TIME_ZONE`` when it names no offset."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = timezone.make_aware(value)
+    return value
+
+
+__all__ = ["SlaAction", "case_sla", "escalation_chain", "parse_now", "sla_check", "sla_refresh"]

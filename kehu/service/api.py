@@ -32,8 +32,9 @@ from kehu.service.models import (
     CaseCategory, CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, EventKind,
     Step, Validity,
 )
+from kehu.kb.api import ArticleOut
 from kehu.service.services import (
-    CaseConflict, TransitionNotAllowed, allowed_transitions, case_assign, case_comment, case_create,
+    CaseConflict, TransitionNotAllowed, allowed_transitions, case_assign, case_comment, case_create, case_draft_article,
     case_from_interaction, case_judge, case_step, case_transition, case_update, sla_policy_create,
     sla_policy_delete, sla_policy_update,
 )
@@ -439,6 +440,16 @@ def list_events(request, case_id: int):
 def add_comment(request, case_id: int, payload: CommentIn):
     case = _detail(request, case_id)
     return Status(201, case_comment(actor=request.auth, case=case, note=payload.note))
+
+
+@router.post("/{int:case_id}/kb-draft", response={201: ArticleOut, **WRITE_ERRORS}, url_name="case-kb-draft",
+             summary="Turn a resolved case into a draft knowledge-base article")
+def draft_article(request, case_id: int):
+    """The case's subject becomes the title, its description and resolution the body (in the
+    caller's language), linked to the case's category; 422 unless the case is resolved and has a
+    resolution, 403 for those who may not write knowledge-base articles."""
+    case = _detail(request, case_id)
+    return Status(201, case_draft_article(actor=request.auth, case=case))
 
 
 @categories_router.get("", response={200: list[CategoryOut], **READ_ERRORS}, url_name="case-category-list",

@@ -445,6 +445,28 @@ def case_comment(*, actor, case: Case, note: str) -> CaseEvent:
     return event
 
 
+def case_draft_article(*, actor, case: Case):
+    """Turn a resolved case into a draft knowledge-base article (知识库): its subject
+    becomes the title, its description and resolution the body, linked to the case's
+    category and naming the case (``case:<id>``). Only for a case that has been
+    resolved and carries a resolution; the knowledge base decides who may write."""
+    from kehu.kb.services import article_draft_from_text
+
+    if case.status not in (CaseStatus.RESOLVED, CaseStatus.RETURN_VISITED, CaseStatus.CLOSED) \
+            or not (case.resolution or "").strip():
+        raise ValidationError({"resolution": _("Only a resolved case with a resolution can become an article.")})
+    language = getattr(actor, "language", "") or settings.LANGUAGE_CODE
+    with transaction.atomic():
+        article = article_draft_from_text(
+            actor=actor, title=case.subject, problem=case.description or case.subject,
+            resolution=case.resolution, case_category_code=case.category.code if case.category_id else "",
+            source_ref=f"case:{case.pk}", language=language)
+        _event(case, actor, EventKind.COMMENT,
+               note=_("Draft knowledge-base article %(id)s written from this case.") % {"id": article.pk})
+        _audit(actor, "draft_article", case)
+    return article
+
+
 # -- service-level policies ----------------------------------------------------------------
 
 SLA_POLICY_FIELDS = {"kind", "severity", "tier", "first_response_minutes", "resolution_minutes", "calendar_hours"}

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/steps/<slug:step>/", views.case_step_view, name="case_step"),
     path("<int:pk>/comment/", views.case_comment_view, name="case_comment"),
     path("<int:pk>/assign/", views.case_assign_view, name="case_assign"),
+    path("<int:pk>/draft-article/", views.case_draft_article_view, name="case_draft_article"),
 ]

@@ -24,7 +24,7 @@ from kehu.service.forms import (
 )
 from kehu.service.models import STEP_ORDER, CaseKind
 from kehu.service.services import (
-    CaseConflict, TransitionNotAllowed, action_label, allowed_transitions, case_assign, case_comment, case_create,
+    CaseConflict, TransitionNotAllowed, action_label, allowed_transitions, case_assign, case_comment, case_create, case_draft_article,
     case_from_interaction, case_judge, case_step, case_transition, case_update, required_steps,
 )
 from kehu.service.sla import case_sla
@@ -144,6 +144,8 @@ def case_detail(request, pk):
         "warranty": selectors.warranty_status(case), "sla": _sla(case, timezone.now()),
         "sla_state": case_sla(case),
         "suggested_articles": _suggested_articles(case, request.user),
+        "can_draft_article": (policy_for(request.user).may_write_kb and bool((case.resolution or "").strip())
+                              and case.status in ("resolved", "return_visited", "closed")),
     }
     if can_change:
         categories = selectors.categories()
@@ -167,14 +169,13 @@ def case_detail(request, pk):
 
 
 def _suggested_articles(case, viewer) -> list:
-    """Knowledge-base articles for the case, when the knowledge base is installed
-    (kehu/kb is built separately; without it, none)."""
-    try:
-        from kehu.kb import selectors as kb  # noqa: F401
-    except ImportError:
-        return []
-    finder = getattr(kb, "suggested_for_case", None)
-    return list(finder(case=case, viewer=viewer))[:5] if finder else []
+    """Published knowledge-base articles that match the case's text, those of its
+    category first (kehu.kb.selectors.suggest_articles)."""
+    from kehu.kb.selectors import suggest_articles
+
+    text = " ".join(x for x in (case.subject, case.description) if x)
+    code = case.category.code if case.category_id else ""
+    return suggest_articles(text, 5, case_category_code=code) if text.strip() else []
 
 
 def _changeable(request, pk):
@@ -281,6 +282,22 @@ def case_comment_view(request, pk):
     else:
         messages.error(request, _("Write the comment."))
     return _back(case, "#timeline")
+
+
+@login_required
+@require_POST
+def case_draft_article_view(request, pk):
+    """A resolved case becomes a draft knowledge-base article; on to its edit form."""
+    case = selectors.case_get(viewer=request.user, pk=pk)
+    if not policy_for(request.user).may_write_kb:
+        raise PermissionDenied
+    try:
+        article = case_draft_article(actor=request.user, case=case)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(case)
+    messages.success(request, _("A draft article was written from this case: check it and publish it."))
+    return redirect("kb_edit", article.pk)
 
 
 @login_required

@@ -855,3 +855,29 @@ def test_sla_policies_are_for_administrators_only(org, api_as, role, op):
     else:
         assert_error(r, 403, "forbidden")
         assert list(SlaPolicy.objects.values_list("resolution_minutes", flat=True)) == [480]
+
+
+# -- A resolved case into a draft knowledge-base article (/cases/{id}/kb-draft) ----------------
+# The case must be visible (else 404) and the caller a knowledge-base writer (else 403).
+
+CASE_SEEN_BY = {"admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing", "sales_n1"}
+KB_DRAFT_WRITERS = {"admin", "hq_manager", "north_manager", "east_manager", "north_service"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_kb_draft_per_role(org, api_as, customers, role):
+    from kehu.kb.models import Article
+    from kehu.service.models import Case
+    from kehu.service.services import case_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "repair",
+                                                        "subject": "Meter leaks"})
+    Case.objects.filter(pk=case.pk).update(status="resolved", resolution="Seal replaced.")
+    r = api_as(getattr(org.users, role)).post(f"/cases/{case.pk}/kb-draft")
+    if role not in CASE_SEEN_BY:
+        assert_error(r, 404, "not_found")
+    elif role not in KB_DRAFT_WRITERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == 201, r.content
+    assert Article.objects.count() == (1 if r.status_code == 201 else 0)

@@ -105,6 +105,37 @@ def test_walk_a_complaint_to_resolved(n1_api, customers):
     assert any(e["from_status"] == "waiting" or e["to_status"] == "resolved" for e in events)
 
 
+def test_a_resolved_case_becomes_a_draft_article_and_suggests_published_ones(org, api_as, customers):
+    """Issue 14 item 8: agents turn a resolved case into a draft article; a case's page
+    suggests the published articles that match its text."""
+    from kehu.kb.models import Article
+    from kehu.kb.services import article_create
+
+    agent = api_as(org.users.north_service)
+    case_id = _create(agent, customers.n1, kind="repair", subject="燃气表漏气").json()["id"]
+    r = agent.post(f"/cases/{case_id}/kb-draft")
+    assert r.status_code == 422 and "resolution" in r.json()["error"]["fields"]
+    for to in ("accepted", "in_progress"):
+        agent.post(f"/cases/{case_id}/transitions", {"to": to})
+    version = agent.get(f"/cases/{case_id}").json()["version"]
+    agent.patch(f"/cases/{case_id}", {"version": version, "resolution": "更换燃气表密封圈。"})
+    assert agent.post(f"/cases/{case_id}/transitions", {"to": "resolved"}).status_code == 200
+    assert_error(api_as(org.users.sales_n1).post(f"/cases/{case_id}/kb-draft"), 403, "forbidden")
+    r = agent.post(f"/cases/{case_id}/kb-draft")
+    assert r.status_code == 201, r.content
+    article = Article.objects.get(pk=r.json()["id"])
+    assert article.status == "draft" and article.source_ref == f"case:{case_id}"
+    assert "更换燃气表密封圈" in (article.body_zh + article.body_en)
+    assert agent.get(f"/cases/{case_id}/events").json()[-1]["kind"] == "comment"
+
+    from kehu.service.models import Case
+    from kehu.service.views import _suggested_articles
+
+    published = article_create(actor=org.users.admin, data={"title_zh": "燃气表漏气怎么办", "body_zh": "关闭阀门。"},
+                               status="published")
+    assert [a.pk for a in _suggested_articles(Case.objects.get(pk=case_id), org.users.north_service)] == [published.pk]
+
+
 def test_assign_and_the_queues(org, n1_api, api_as, customers):
     case_id = _create(n1_api, customers.n1).json()["id"]
     r = n1_api.post(f"/cases/{case_id}/assign", {"assignee_id": org.users.sales_n1.pk})

@@ -531,3 +531,26 @@ def test_exports_need_a_login(client):
     for url_name in ("order_export", "interaction_export", "task_export"):
         response = client.get(reverse(url_name))
         assert response.status_code == 302 and "/login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_case_draft_article_page_per_role(client_for, org, customers, role):
+    """A resolved case into a draft article: 404 outside the case's scope, 403 for those
+    who do not write the knowledge base, else on to the draft's edit form."""
+    from kehu.kb.models import Article
+    from kehu.service.models import Case
+    from kehu.service.services import case_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "repair",
+                                                        "subject": "Meter leaks"})
+    Case.objects.filter(pk=case.pk).update(status="resolved", resolution="Seal replaced.")
+    r = client_for(getattr(org.users, role)).post(reverse("case_draft_article", args=[case.pk]))
+    writers = {"admin", "hq_manager", "north_manager", "north_service"}
+    if not CASE_VISIBLE[role]:
+        assert r.status_code == 404
+    elif role not in writers:
+        assert r.status_code == 403
+    else:
+        article = Article.objects.get()
+        assert r.status_code == 302 and r["Location"] == reverse("kb_edit", args=[article.pk])
+    assert Article.objects.count() == (1 if role in writers and CASE_VISIBLE[role] else 0)

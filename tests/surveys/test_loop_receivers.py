@@ -387,3 +387,22 @@ def test_the_mail_of_a_task_without_due_date_or_gone_says_so(org, customers, mai
     _notify(task.pk)
     [mail] = mailoutbox
     assert mail.body == "\n\n".join(["Why", "Due: —", f"Open the task: /tasks/{task.pk}/"])
+
+
+def test_the_attitude_from_answers_in_memory_needs_both_and_uses_the_surveys_likert_scores(org, customers, wave):
+    """``attitude_record`` reads the stored answers unless it is given both the questions and the answers;
+    given both, it scores them with the survey's own five-level scores."""
+    from types import SimpleNamespace
+
+    from kehu.surveys.services.loop import attitude_record
+
+    wave.survey.likert_scores = {"5": 95, "4": 75, "3": 50, "2": 25, "1": 0}
+    wave.survey.save()
+    response = ResponseFactory(wave=wave, customer=customers.n1, nps=3, index=None, answers={"NPS": 3})
+    loyal = [SimpleNamespace(code="L1", kind="likert5", construct_id=1, construct=SimpleNamespace(code="LOY"),
+                             reverse=False)]
+    assert attitude_record(response=response) == 30.0                               # stored: NPS 3 → 30
+    assert attitude_record(response=response, questions=loyal, answers=None) == 30.0
+    assert attitude_record(response=response, questions=None, answers={"L1": 5}) == 30.0
+    assert attitude_record(response=response, questions=loyal, answers={"L1": 5}) == 95.0   # not the default 100
+    assert CustomerAttitude.objects.get(customer=customers.n1).score == 95.0

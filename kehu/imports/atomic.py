@@ -22,7 +22,7 @@ from typing import Callable
 from django.db import transaction
 
 
-class write_all_or_nothing:  # noqa: N801 — used like a function: ``with write_all_or_nothing(run, finish):``
+class write_all_or_nothing:  # lower case: used like the function it replaces, ``with write_all_or_nothing(run, finish):``
     """One transaction round the import's write: ``run.save()`` first, the caller's writes, ``finish()`` last."""
 
     def __init__(self, run, finish: Callable[[], None]) -> None:

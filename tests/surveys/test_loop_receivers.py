@@ -406,3 +406,17 @@ def test_the_attitude_from_answers_in_memory_needs_both_and_uses_the_surveys_lik
     assert attitude_record(response=response, questions=None, answers={"L1": 5}) == 30.0
     assert attitude_record(response=response, questions=loyal, answers={"L1": 5}) == 95.0   # not the default 100
     assert CustomerAttitude.objects.get(customer=customers.n1).score == 95.0
+
+
+def test_the_mail_link_keeps_the_base_urls_own_path(org, customers, mailoutbox, settings):
+    from kehu.engagement.models import Task as TaskModel
+    from kehu.surveys.services.loop import _notify
+
+    settings.KEHU_BASE_URL = "https://crm.example.com/KEHUX/"   # only the trailing slash goes
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "en"
+    owner.save()
+    task = TaskModel.objects.create(customer=customers.n1, assigned_to=owner, title="Call back", description="Why",
+                                    source=TaskSource.SURVEY, source_ref={"response": 2})
+    _notify(task.pk)
+    assert mailoutbox[0].body.endswith(f"Open the task: https://crm.example.com/KEHUX/tasks/{task.pk}/")

@@ -280,3 +280,143 @@ def test_a_customer_without_owner_but_with_a_team_goes_to_that_teams_manager(org
     # the task names the survey by its title in the task's language, not by its code
     title = texts.pick(wave.survey.title, "en")
     assert title and title != wave.survey.code and f"“{title}”" in task.description
+
+
+# --- the follow-up task's texts, due date, links and log, exactly (mutation testing, docs/testing.md) ----------
+
+SATURDAY_MORNING = dt.datetime(2026, 11, 28, 10, 0, tzinfo=TZ)   # due the Monday after
+
+
+def _both_reasons(wave, customer):
+    wave.survey.follow_up_below = 60
+    wave.survey.save()
+    return ResponseFactory(wave=wave, customer=customer, nps=3, index=44.4, submitted_at=SATURDAY_MORNING,
+                           answers={"NPS": 3, "AREA": "service"})
+
+
+def test_the_task_and_its_mail_word_for_word_in_english(org, customers, wave, mailoutbox, settings, caplog,
+                                                        django_capture_on_commit_callbacks):
+    from kehu.surveys import texts
+    from kehu.surveys.services.loop import follow_up_create
+
+    settings.KEHU_BASE_URL = "https://crm.example.com/"
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "en"
+    owner.save()
+    response = _both_reasons(wave, customers.n1)
+    with caplog.at_level("WARNING", logger="kehu.surveys.services.loop"):
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(response)
+    assert [r for r in caplog.records if r.name == "kehu.surveys.services.loop"] == []   # it has an assignee
+    task = Task.objects.get()
+    survey_title = texts.pick(wave.survey.title, "en")
+    assert survey_title and survey_title != wave.survey.code
+    name = customers.n1.name
+    assert task.title == f"Follow up on the survey answers of {name}"
+    assert task.description == "\n".join([
+        f"{name} answered the survey “{survey_title}” (2026 Q4).",
+        "Likelihood to recommend: 3 of 10 — a detractor.",
+        "Satisfaction index: 44 of 100 (follow-up below 60).",
+        "Call the customer, listen, find out what went wrong, agree what we will do, and record the outcome. "
+        "The answers are below.",
+    ])
+    assert task.due_on == dt.date(2026, 11, 30)                    # from the submission, not from today
+    assert task.created_by is None and task.assigned_to == owner
+    assert task.source_ref == {"response": response.pk, "survey": wave.survey_id, "reasons": ["detractor", "low_index"]}
+    [mail] = mailoutbox
+    assert mail.to == ["n1@example.com"]
+    assert mail.subject == f"New follow-up task: Follow up on the survey answers of {name}"
+    assert mail.body == "\n\n".join([task.description, "Due: 2026-11-30",
+                                     f"Open the task: https://crm.example.com/tasks/{task.pk}/"])
+    # a retried submission: the same task, not created again
+    assert follow_up_create(response=response) == (task, False)
+
+
+def test_the_task_in_chinese_when_the_assignee_has_no_language_of_their_own(org, customers, wave, settings):
+    from kehu.surveys import texts
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    owner = org.users.sales_e1
+    owner.language = ""
+    owner.save()
+    submit(_both_reasons(wave, customers.e1))
+    task = Task.objects.get()
+    name = customers.e1.name
+    assert task.title == f"跟进{name}的调查答卷"
+    assert task.description == "\n".join([
+        f"{name}回答了调查“{texts.pick(wave.survey.title, 'zh-hans')}”（2026 Q4）。",
+        "推荐意愿：3 分（满分10分）——属于贬损者。",
+        "满意度指数：44 分（满分100分；低于 60 分需跟进）。",
+        "请致电客户，倾听意见，弄清问题所在，商定改进办法，并记录处理结果。客户的答卷见下方。",
+    ])
+
+
+def test_a_task_nobody_can_take_is_logged_and_left_unassigned(org, wave, caplog):
+    from kehu.surveys.models import Survey
+
+    Survey.objects.filter(pk=wave.survey_id).update(created_by=None)
+    wave.survey.refresh_from_db()
+    orphan = CustomerFactory(name="无人负责的客户", owner=None)
+    response = detractor(wave, orphan)
+    with caplog.at_level("WARNING", logger="kehu.surveys.services.loop"):
+        submit(response)
+    task = Task.objects.get()
+    assert task.assigned_to is None
+    assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.services.loop"] == [
+        f"follow-up task {task.pk} for response {response.pk} has nobody to assign it to"]
+
+
+def test_follow_up_create_without_a_customer_or_a_reason_is_none_false(org, customers, wave):
+    from kehu.surveys.services.loop import follow_up_create
+
+    assert follow_up_create(response=ResponseFactory(wave=wave, customer=None, nps=0)) == (None, False)
+    assert follow_up_create(response=ResponseFactory(wave=wave, customer=customers.n1, nps=9)) == (None, False)
+    assert not Task.objects.exists()
+
+
+def test_the_mail_of_a_task_without_due_date_or_gone_says_so(org, customers, mailoutbox):
+    from kehu.engagement.models import Task as TaskModel
+    from kehu.surveys.services.loop import _notify
+
+    _notify(987654321)                                   # the task was deleted before the commit: nothing
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "en"
+    owner.save()
+    task = TaskModel.objects.create(customer=customers.n1, assigned_to=owner, title="Call back", description="Why",
+                                    source=TaskSource.SURVEY, source_ref={"response": 1})
+    _notify(task.pk)
+    [mail] = mailoutbox
+    assert mail.body == "\n\n".join(["Why", "Due: —", f"Open the task: /tasks/{task.pk}/"])
+
+
+def test_the_attitude_from_answers_in_memory_needs_both_and_uses_the_surveys_likert_scores(org, customers, wave):
+    """``attitude_record`` reads the stored answers unless it is given both the questions and the answers;
+    given both, it scores them with the survey's own five-level scores."""
+    from types import SimpleNamespace
+
+    from kehu.surveys.services.loop import attitude_record
+
+    wave.survey.likert_scores = {"5": 95, "4": 75, "3": 50, "2": 25, "1": 0}
+    wave.survey.save()
+    response = ResponseFactory(wave=wave, customer=customers.n1, nps=3, index=None, answers={"NPS": 3})
+    loyal = [SimpleNamespace(code="L1", kind="likert5", construct_id=1, construct=SimpleNamespace(code="LOY"),
+                             reverse=False)]
+    assert attitude_record(response=response) == 30.0                               # stored: NPS 3 → 30
+    assert attitude_record(response=response, questions=loyal, answers=None) == 30.0
+    assert attitude_record(response=response, questions=None, answers={"L1": 5}) == 30.0
+    assert attitude_record(response=response, questions=loyal, answers={"L1": 5}) == 95.0   # not the default 100
+    assert CustomerAttitude.objects.get(customer=customers.n1).score == 95.0
+
+
+def test_the_mail_link_keeps_the_base_urls_own_path(org, customers, mailoutbox, settings):
+    from kehu.engagement.models import Task as TaskModel
+    from kehu.surveys.services.loop import _notify
+
+    settings.KEHU_BASE_URL = "https://crm.example.com/KEHUX/"   # only the trailing slash goes
+    owner = org.users.sales_n1
+    owner.email, owner.language = "n1@example.com", "en"
+    owner.save()
+    task = TaskModel.objects.create(customer=customers.n1, assigned_to=owner, title="Call back", description="Why",
+                                    source=TaskSource.SURVEY, source_ref={"response": 2})
+    _notify(task.pk)
+    assert mailoutbox[0].body.endswith(f"Open the task: https://crm.example.com/KEHUX/tasks/{task.pk}/")

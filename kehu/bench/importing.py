@@ -132,6 +132,8 @@ def _shaped_copy_seconds(path: str, *, filled: bool = False) -> float:
                 default = "now()"
             elif field.get_internal_type() == "BooleanField":
                 default = "false"
+            elif field.get_internal_type() == "JSONField":
+                default = "'{}'"
             else:
                 default = "''"
             cur.execute(f"ALTER TABLE {SHAPED} ALTER COLUMN {field.column} SET DEFAULT {default}")

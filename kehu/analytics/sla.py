@@ -227,67 +227,6 @@ def sla_clock(
     current = segments[-1][1]
 
     closed, open_from = normalise_pauses(pauses)
-    # What is known at ``at``: pauses over by then, and the one running then (its end not yet known).
-    known: list = []
-    running = None
-    for s, e in closed:
-        if s > at_utc:
-            break
-        if e > at_utc:
-            running = s
-        else:
-            known.append((s, e))
-    if open_from is not None and open_from <= at_utc:
-        running = open_from
-    paused = running is not None
-    if paused:
-        known.append((running, None))
-
-    used = timedelta(0)
-    for i, (since, promise) in enumerate(segments):
-        if i + 1 < len(segments):
-            until = segments[i + 1][0]
-            part = _elapsed(promise, calendar, since, until, pauses)
-            if used + part >= target:
-                return _deadline(promise, calendar, since, target - used, pauses)
-            used += part
-        else:
-            return _deadline(promise, calendar, since, target - used, pauses)
-
-
-def sla_clock(
-    *,
-    start: datetime,
-    promise: Promise | Sequence[tuple[datetime, Promise]],
-    at: datetime,
-    pauses=None,
-    calendar: WorkingCalendar | None = None,
-    warning_share: float = DEFAULT_WARNING_SHARE,
-) -> SlaClock:
-    """The clock of one promise at instant ``at``.
-
-    ``promise`` is the promise, or the history of promises: ``(since, promise)``
-    pairs in time order, the first ``since`` being ``start`` — a policy change
-    during the case. Changes after ``at`` are ignored (not yet known then).
-    ``pauses`` as in :mod:`kehu.analytics.working_time`; parts after ``at``
-    are ignored and a pause running at ``at`` reports ``paused``.
-    """
-    calendar = calendar or WorkingCalendar()
-    start, at_utc = _aware(start, "start"), _aware(at, "at")
-    if not 0 < warning_share <= 1:
-        raise ValueError("the warning share must be more than 0 and at most 1")
-    history = [(start, promise)] if isinstance(promise, Promise) else [(_aware(s, "since"), p) for s, p in promise]
-    if not history or history[0][0] != start:
-        raise ValueError("the promise history must begin at the start of the case")
-    for (a, _), (b, _) in zip(history, history[1:], strict=False):
-        if not a < b:
-            raise ValueError("promise changes must be in time order")
-    if not all(isinstance(p, Promise) for _, p in history):
-        raise TypeError("promises must be Promise values")
-    segments = [(s, p) for s, p in history if s <= at_utc] or history[:1]
-    current = segments[-1][1]
-
-    closed, open_from = normalise_pauses(pauses)
     # What is known at ``at``: pauses cut at ``at``; one running then stays open.
     known: list = [(s, min(e, at_utc)) for s, e in closed if s < at_utc]
     paused = any(s <= at_utc < e for s, e in closed) or (open_from is not None and open_from <= at_utc)

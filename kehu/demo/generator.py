@@ -192,6 +192,7 @@ def demo_delete() -> bool:
     from kehu.engagement.models import Interaction
     from kehu.org.models import ApiToken, Team, User
     from kehu.sales.models import Order, OrderLine, Payment, Product, ProductLine
+    from kehu.service.models import Case
 
     root = demo_root()
     if root is None:
@@ -213,6 +214,7 @@ def demo_delete() -> bool:
             Payment.objects.filter(order__in=orders)._raw_delete(Payment.objects.db)
             OrderLine.objects.filter(order__in=orders)._raw_delete(OrderLine.objects.db)
             orders._raw_delete(Order.objects.db)
+            Case.objects.filter(customer_id__in=chunk).delete()  # events, steps … cascade
             Interaction.objects.filter(customer_id__in=chunk)._raw_delete(Interaction.objects.db)
             AuditEvent.objects.filter(customer_id__in=chunk)._raw_delete(AuditEvent.objects.db)
             CustomerShare.objects.filter(customer_id__in=chunk)._raw_delete(CustomerShare.objects.db)
@@ -236,23 +238,47 @@ def demo_delete() -> bool:
 
         number_rewind(series="customer")
         number_rewind(series="order")
+        _rewind_case_days()
     return True
+
+
+def _rewind_case_days() -> None:
+    """The case counters of the days the demo's history filled: a day with no case left
+    loses its counter (made again from the data when needed), the others are rewound."""
+    from django.db.models.functions import Substr
+
+    from kehu.numbering.models import Counter
+    from kehu.numbering.services import number_rewind
+    from kehu.service.models import Case
+
+    days = {f"case-{d[2:]}" for d in Case.objects.annotate(day=Substr("ref", 1, 10))
+            .values_list("day", flat=True).distinct()}
+    counters = set(Counter.objects.filter(name__startswith="case-").values_list("name", flat=True))
+    Counter.objects.filter(name__in=counters - days).delete()
+    for name in sorted(counters & days):
+        number_rewind(series=name)
 
 
 # -- building it --------------------------------------------------------------------
 
 @contextlib.contextmanager
-def _keep_created_at(*models):
-    """Let bulk_create keep the created_at we set: the demo's history lies in the past."""
-    fields = [m._meta.get_field("created_at") for m in models]
-    saved = [f.auto_now_add for f in fields]
+def _keep_auto_now(*fields):
+    """Let bulk_create keep the times we set (``(Model, "field")`` pairs whose field is
+    ``auto_now_add``): the demo's history lies in the past."""
+    found = [model._meta.get_field(name) for model, name in fields]
+    saved = [f.auto_now_add for f in found]
     try:
-        for f in fields:
+        for f in found:
             f.auto_now_add = False
         yield
     finally:
-        for f, v in zip(fields, saved):
+        for f, v in zip(found, saved):
             f.auto_now_add = v
+
+
+def _keep_created_at(*models):
+    """:func:`_keep_auto_now` for the ``created_at`` of ``models``."""
+    return _keep_auto_now(*((m, "created_at") for m in models))
 
 
 def _season(d: dt.date) -> float:
@@ -808,14 +834,14 @@ class _Builder:
         cats = {c.code: c for c in CaseCategory.objects.all()}
         agents = [self.users["service_n"], self.users["service_e"]]
         plans = [
-            ("complaint", "billing-error", "燃气费比上月高出一倍", "closed"),
-            ("complaint", "delivery-late", "送货晚了三天，电话没人接", "resolved"),
-            ("complaint", "service-attitude", "安装师傅态度差", "in_progress"),
-            ("repair", "repair-warranty", "切割机主轴异响", "waiting"),
-            ("service", "installation", "新设备需要上门安装调试", "accepted"),
-            ("enquiry", "meter-reading", "抄表日期咨询", "new"),
-            ("praise", "service-attitude", "感谢客服耐心解答", "closed_invalid"),
-            ("complaint", "product-defect", "焊缝开裂", "new"),
+            ("complaint", "billing-error", "发票单价与合同价不一致，多开了一万二", "closed"),
+            ("complaint", "delivery-late", "螺纹钢晚到三天，工地停工半天，电话没人接", "resolved"),
+            ("complaint", "service-attitude", "送货司机卸货时态度恶劣", "in_progress"),
+            ("repair", "repair-warranty", "代加工的折弯件角度超差，需返修", "waiting"),
+            ("service", "installation", "钢结构构件需要上门指导吊装", "accepted"),
+            ("enquiry", "other", "咨询Q355B中厚板的质保书和检测报告", "new"),
+            ("praise", "service-attitude", "感谢客服耐心解答材质问题", "closed_invalid"),
+            ("complaint", "product-defect", "焊管焊缝开裂，试压漏水", "new"),
         ]
         steps = ["listen", "share", "probe", "check", "act", "satisfy"]
         for i, (kind, cat, subject, goal) in enumerate(plans):
@@ -859,6 +885,9 @@ class _Builder:
             if goal == "closed":
                 case_transition(actor=agent, case=case, to_status="return_visited", note="客户表示满意")
                 case_transition(actor=agent, case=case, to_status="closed")
+        from kehu.demo.cases import build_case_history
+
+        self.n_case_history = build_case_history(self)
         sla_check(email=False)  # tasks and timeline entries; no mail from the demo company
 
 

@@ -83,7 +83,6 @@ def build_case_history(b) -> int:
     from kehu.service.sla import sla_refresh
 
     r = random.Random(b.rnd.randrange(10**6))
-    now = timezone.now()
     today = b.today
     cats = {c.code: c for c in CaseCategory.objects.all()}
     policies = list(SlaPolicy.objects.all())
@@ -137,7 +136,9 @@ def build_case_history(b) -> int:
             assignee=agent[region], created_by=agent[region], source_interaction_id=it.pk,
             created_at=start,
         )
-        sla_refresh(case, now=now, policies=policies)
+        # The promise as made when the case came in (counting from then is quick; the demo
+        # has no value analysis yet, so no tier).
+        sla_refresh(case, now=start, policies=policies, tier=None)
         events = [(start, EventKind.CREATED, "", "new", "", agent[region])]
         steps_done = 0
         t = start
@@ -166,6 +167,7 @@ def build_case_history(b) -> int:
                            agent[region]))
             case.status = "waiting"
             case.sla_paused = [[t.isoformat(), None]]
+            case.resolution_due = None   # the clock stands while the customer is asked
         if goal in ("resolved", "return_visited", "closed", "reopened"):
             cause, root = _pick(r, causes)
             case.cause_category, case.root_cause = cause, root

@@ -81,12 +81,19 @@ def _pure_policy(p) -> pure.SlaPolicy:
                           promise(p.first_response_minutes), promise(p.resolution_minutes))
 
 
-def policy_for_case(case, policies=None) -> pure.SlaPolicy | None:
+_LOOK_UP = object()
+
+
+def policy_for_case(case, policies=None, *, tier=_LOOK_UP) -> pure.SlaPolicy | None:
+    """The policy of ``case``; ``tier``: the customer's value tier when the caller knows it
+    (None: no tier), else read from the latest analysis."""
     from kehu.service.models import SlaPolicy
 
     rows = list(SlaPolicy.objects.all()) if policies is None else policies
+    if tier is _LOOK_UP:
+        tier = customer_tier(case.customer_id)
     return pure.resolve_policy([_pure_policy(p) for p in rows], kind=case.kind, severity=case.severity,
-                               tier=customer_tier(case.customer_id))
+                               tier=tier)
 
 
 def pauses(case) -> list:
@@ -98,13 +105,14 @@ def _clock(case, promise, at, calendar):
                           calendar=calendar, warning_share=warning_share())
 
 
-def sla_refresh(case, *, now=None, policies=None) -> None:
-    """Set ``first_response_due`` and ``resolution_due`` (not saved; the caller saves)."""
+def sla_refresh(case, *, now=None, policies=None, tier=_LOOK_UP) -> None:
+    """Set ``first_response_due`` and ``resolution_due`` (not saved; the caller saves).
+    ``tier`` as in :func:`policy_for_case`."""
     if case.created_at is None:
         case.created_at = timezone.now()
     now = now or timezone.now()
     at = max(now, case.created_at)
-    policy = policy_for_case(case, policies)
+    policy = policy_for_case(case, policies, tier=tier)
     calendar = working_calendar()
     case.first_response_due = case.resolution_due = None
     if policy is None:

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from kehu.runtime import liveness
+from tests.processes import shared_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,22 +87,10 @@ CHECK = textwrap.dedent("""
 """)
 
 
-def _database_url(tmp_path) -> str:
-    from django.db import connection
-
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    url = f"sqlite:///{tmp_path / 'kehu.sqlite3'}"
-    subprocess.run([sys.executable, "-m", "kehu.cli", "migrate", "-v0"], check=True, cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)})
-    return url
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_killed_half_way_is_shown_interrupted_everywhere_and_runs_again(tmp_path):
-    url = _database_url(tmp_path)
+    url = shared_database_url(tmp_path)
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KEHU_HOME": str(tmp_path),
            "KEHU_HUEY": "immediate", "KEHU_SECRET_KEY": "k" * 50, "KEHU_BACKUP_DIR": str(tmp_path / "backups")}
     worker = subprocess.Popen([sys.executable, "-c", WORKER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -16,6 +16,7 @@ from django.db import connection
 
 from kehu.runtime import ratelimit
 from kehu.runtime.models import RateCount
+from tests.processes import shared_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_700_000_000.0  # a fixed instant; the window turns at multiples of 60
@@ -93,22 +94,11 @@ WORKER = textwrap.dedent("""
 """) % NOW
 
 
-def _database_url(tmp_path) -> str:
-    s = connection.settings_dict
-    if connection.vendor == "postgresql":
-        return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    # The test database is in this process's memory: the processes share a file instead.
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    subprocess.run([sys.executable, "-m", "kehu.cli", "migrate", "runtime", "-v0"], check=True, cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)})
-    return url
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_share_one_count_and_lose_none(tmp_path):
     """Two server processes counting the same key at once: every count from 1
     to the total is seen exactly once (none lost, none twice)."""
-    url = _database_url(tmp_path)
+    url = shared_database_url(tmp_path, "runtime")
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KEHU_CACHE": ""}
     per_process = 150
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(per_process)], stdout=subprocess.PIPE,
@@ -152,7 +142,7 @@ TAKER = textwrap.dedent("""
 def test_two_processes_share_the_duplicate_notice_allowance(tmp_path):
     """issue 13, item 1: two server processes taking one user's duplicate
     notices at once grant the allowance exactly once between them."""
-    url = _database_url(tmp_path)
+    url = shared_database_url(tmp_path, "runtime")
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), "KEHU_CACHE": ""}
     per_process, limit = 150, 100
     procs = [subprocess.Popen([sys.executable, "-c", TAKER, str(per_process), str(limit)], stdout=subprocess.PIPE,

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -65,7 +66,7 @@ def _address(request) -> str:
 
 
 def _too_many(request) -> HttpResponse:
-    resp = _public(request, "service/public/limited.html", {"title": _("Too many requests")}, status=429)
+    resp = _public(request, "service/public/limited.html", {"title": gettext_lazy("Too many requests")}, status=429)
     resp["Retry-After"] = "60"
     return resp
 
@@ -75,7 +76,7 @@ def _too_many(request) -> HttpResponse:
 def public_case_form(request, slug):
     link = intake.active_link(slug)
     if link is None:
-        return _public(request, "service/public/unavailable.html", {"title": _("Form not available")}, status=404)
+        return _public(request, "service/public/unavailable.html", {"title": gettext_lazy("Form not available")}, status=404)
     with translation.override(_language(request) or translation.get_language()):
         form = PublicCaseForm(request.POST or None, request.FILES or None)
         if request.method == "POST":
@@ -83,7 +84,7 @@ def public_case_form(request, slug):
                 return _too_many(request)
             if form.is_robot:
                 # A robot filled the hidden field: it is told "thank you", nothing is written.
-                return _public(request, "service/public/thanks.html", {"title": _("Thank you"), "link": link})
+                return _public(request, "service/public/thanks.html", {"title": gettext_lazy("Thank you"), "link": link})
             if form.is_valid():
                 d = form.cleaned_data
                 submission = intake.Submission(name=d["name"], phone=d["phone"], email=d["email"], kind=d["kind"],
@@ -100,10 +101,10 @@ def public_case_form(request, slug):
                     if _language(request):
                         query += f"&lang={_language(request)}"
                     return redirect(url + query)
-    return _public(request, "service/public/form.html", {
-        "title": _("Contact our service team"), "form": form, "link": link,
-        "max_mb": intake.attachment_limit() // (1024 * 1024),
-    }, status=200 if not form.errors else 422)
+        return _public(request, "service/public/form.html", {
+            "title": _("Contact our service team"), "form": form, "link": link,
+            "max_mb": intake.attachment_limit() // (1024 * 1024),
+        }, status=200 if not form.errors else 422)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -113,12 +114,13 @@ def public_case_status(request, token):
     try:
         case = selectors.public_case(token)
     except Http404:   # the same page for a wrong token as for none
-        return _public(request, "service/public/unavailable.html", {"title": _("Not found")}, status=404)
-    return _public(request, "service/public/status.html", {
-        "title": _("Your request %(ref)s") % {"ref": case.ref}, "case": case,
-        "last_update": intake.last_public_update(case), "sent": request.GET.get("sent", ""),
-        "status_url": public_url(reverse("public_case_status", args=[case.public_token])),
-    })
+        return _public(request, "service/public/unavailable.html", {"title": gettext_lazy("Not found")}, status=404)
+    with translation.override(_language(request) or translation.get_language()):
+        return _public(request, "service/public/status.html", {
+            "title": _("Your request %(ref)s") % {"ref": case.ref}, "case": case,
+            "last_update": intake.last_public_update(case), "sent": request.GET.get("sent", ""),
+            "status_url": public_url(reverse("public_case_status", args=[case.public_token])),
+        })
 
 
 # -- the administrators' settings page -----------------------------------------------------------

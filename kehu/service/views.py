@@ -66,7 +66,7 @@ def case_queue(request):
         c.sla = _sla(c, now)
     return render(request, "service/queue.html", {
         "nav_active": "cases", "title": _("Cases"), "form": form, "page": page, "filters": f,
-        "can_register": policy_for(request.user).can_register_cases,
+        "can_register": policy_for(request.user).can_register_cases, "is_admin": policy_for(request.user).is_admin,
         **list_context(request, "cases", sort=f["sort"]),
     })
 

@@ -23,6 +23,7 @@ with its QR code, for the whole company, a product line or a service centre
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
@@ -155,7 +156,7 @@ def match_customer(phone: str, email: str):
 
 
 def _first_duplicate(sub: Submission, key: str, now) -> Case | None:
-    since = now - timezone.timedelta(minutes=duplicate_window_minutes())
+    since = now - dt.timedelta(minutes=duplicate_window_minutes())
     who = Q()
     if sub.phone:
         who |= Q(caller_phone=sub.phone)

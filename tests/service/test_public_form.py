@@ -4,7 +4,6 @@ bad input refused with a clear message and nothing written, the honeypot, CSRF,
 the rate limit, both languages; the status page shows nothing internal. The
 administrators' links: the settings page, the QR codes, the command."""
 
-import io
 import re
 
 import pytest
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.runtime import ratelimit
-from kehu.service.intake import intake_link_create, public_submit, Submission
+from kehu.service.intake import Submission, intake_link_create, public_submit
 from kehu.service.models import Case, CaseAttachment, EventKind
 from kehu.service.services import case_comment
 from tests.api.conftest import api_as  # noqa: F401

@@ -22,6 +22,9 @@ Environment variables (all optional):
 - ``KEHU_HEARTBEAT_SECONDS``, ``KEHU_JOB_STALE_SECONDS``: liveness of long-running jobs (10, 300)
 - ``KEHU_ANSWER_RATE_PER_IP``, ``KEHU_ANSWER_RATE_PER_TOKEN``: the answer page's requests per minute (0 = no limit)
 - ``KEHU_KB_VOTE_RATE_PER_IP``: the public FAQ's helpful votes per minute from one address (default 30)
+- ``KEHU_INTAKE_RATE_PER_IP``, ``KEHU_INTAKE_LOOKUP_RATE_PER_IP``: the public service form's submissions and
+  status lookups per minute from one address (5, 60); ``KEHU_INTAKE_DUPLICATE_MINUTES``: a repeated
+  submission within it is merged into the first case (10); ``KEHU_INTAKE_ATTACHMENT_MAX_MB`` (10)
 - ``KEHU_RETAIN_INTERACTIONS_DAYS``, ``KEHU_RETAIN_SURVEY_ANSWERS_DAYS``: retention of personal data in days
   (0 = keep forever; docs/operations.md)
 - ``KEHU_LOGIN_FAILURES_PER_ACCOUNT``, ``KEHU_LOGIN_FAILURES_PER_ADDRESS``, ``KEHU_LOGIN_LOCKOUT_MINUTES``:
@@ -342,6 +345,13 @@ KEHU_ANSWER_RATE_PER_IP = int(os.environ.get("KEHU_ANSWER_RATE_PER_IP", "300"))
 # the public FAQ's "was this helpful" votes per minute from one address (0 = no limit)
 KEHU_KB_VOTE_RATE_PER_IP = int(os.environ.get("KEHU_KB_VOTE_RATE_PER_IP", "30"))
 KEHU_ANSWER_RATE_PER_TOKEN = int(os.environ.get("KEHU_ANSWER_RATE_PER_TOKEN", "60"))
+# The public service form (kehu/service/intake.py): submissions per minute from one address, status
+# lookups per minute from one address (0 = no limit), the window in which a repeated submission is
+# merged into the first case, and the size limit of its attachment.
+KEHU_INTAKE_RATE_PER_IP = int(os.environ.get("KEHU_INTAKE_RATE_PER_IP", "5"))
+KEHU_INTAKE_LOOKUP_RATE_PER_IP = int(os.environ.get("KEHU_INTAKE_LOOKUP_RATE_PER_IP", "60"))
+KEHU_INTAKE_DUPLICATE_MINUTES = int(os.environ.get("KEHU_INTAKE_DUPLICATE_MINUTES", "10"))
+KEHU_INTAKE_ATTACHMENT_MAX_MB = int(os.environ.get("KEHU_INTAKE_ATTACHMENT_MAX_MB", "10"))
 # Retention of personal data (kehu.privacy.services.retention_purge), in days; 0 keeps forever.
 KEHU_RETAIN_INTERACTIONS_DAYS = int(os.environ.get("KEHU_RETAIN_INTERACTIONS_DAYS", "0"))
 KEHU_RETAIN_SURVEY_ANSWERS_DAYS = int(os.environ.get("KEHU_RETAIN_SURVEY_ANSWERS_DAYS", "0"))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("privacy/", include("kehu.privacy.urls")),
     path("attachments/", include("kehu.attachments.urls")),
     path("cases/", include("kehu.service.urls")),
+    # The public service form and its status page (no login).
+    path("service/", include("kehu.service.public_urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

@@ -82,11 +82,12 @@ def _is_text(head: bytes) -> bool:
     return False
 
 
-def check_file(*, name: str, size: int, head: bytes) -> FileType:
+def check_file(*, name: str, size: int, head: bytes, limit: int | None = None) -> FileType:
     """The :class:`FileType` of an upload, or :class:`ValidationError` (on ``file``)
     saying in the user's language why it is refused. ``head`` is the first
-    :data:`SNIFF_BYTES` bytes of the content."""
-    limit = max_bytes()
+    :data:`SNIFF_BYTES` bytes of the content; ``limit`` a smaller size limit in
+    bytes than :func:`max_bytes` (the public service form's)."""
+    limit = max_bytes() if limit is None else min(limit, max_bytes())
     if size <= 0:
         raise ValidationError({"file": [_("The file is empty.")]}, code="empty")
     if size > limit:

@@ -22,6 +22,19 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def checked_upload(upload, *, limit: int | None = None) -> tuple[str, str]:
+    """``(clean file name, content type)`` of a Django ``UploadedFile`` that may be
+    stored, or ``ValidationError`` on ``file`` (too large, a type outside the
+    allow-list, content that does not match its name). For every model that
+    keeps files (also the cases' attachments, kehu/service)."""
+    name = _clean_name(getattr(upload, "name", "") or "")
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    kind = check_file(name=name, size=upload.size, head=head, limit=limit)
+    return name, kind.content_type
+
+
 def attachment_upload(*, actor, customer, upload, interaction=None, order=None) -> Attachment:
     """Attach ``upload`` (a Django ``UploadedFile``) to ``customer`` or to one of
     its interactions or orders. Checked for size and type (:mod:`kehu.attachments.filetypes`);
@@ -31,13 +44,9 @@ def attachment_upload(*, actor, customer, upload, interaction=None, order=None) 
     for record in (interaction, order):
         if record is not None and record.customer_id != customer.pk:
             raise PermissionDenied(_("You may not change this customer."))
-    name = _clean_name(getattr(upload, "name", "") or "")
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    upload.seek(0)
-    kind = check_file(name=name, size=upload.size, head=head)
+    name, content_type = checked_upload(upload)
     attachment = Attachment(customer=customer, interaction=interaction, order=order, name=name, size=upload.size,
-                            content_type=kind.content_type, uploaded_by=actor)
+                            content_type=content_type, uploaded_by=actor)
     with transaction.atomic():
         attachment.file.save(name, upload, save=False)
         try:
@@ -79,15 +88,17 @@ def attachments_delete(*, queryset) -> int:
     commits, their stored files. For the services that delete or erase the
     records files hang on (customer, interaction, order, erasure, retention):
     the database cascade alone would leave the files behind. The caller checks
-    the rights and writes the audit record."""
+    the rights and writes the audit record. Any model with a ``file`` field
+    (the cases' :class:`~kehu.service.models.CaseAttachment` too)."""
     from django.core.files.storage import default_storage
 
+    model = queryset.model
     rows = list(queryset.values_list("pk", "file"))
     if not rows:
         return 0
     ids = [pk for pk, _f in rows]
     for start in range(0, len(ids), 2000):
-        Attachment.objects.filter(pk__in=ids[start:start + 2000]).delete()
+        model.objects.filter(pk__in=ids[start:start + 2000]).delete()
     paths = [f for _pk, f in rows if f]
 
     def _remove_files():

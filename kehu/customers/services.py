@@ -174,6 +174,9 @@ def customer_delete(*, actor, customer: Customer) -> None:
         audit_record(actor=actor, action="delete", instance=customer, customer_id=customer.pk,
                      changes=snapshot(customer), summary=customer.name)
         attachments_delete(queryset=customer.attachments.all())
+        from kehu.service.models import CaseAttachment
+
+        attachments_delete(queryset=CaseAttachment.objects.filter(case__customer=customer))
         customer.delete()
 
 

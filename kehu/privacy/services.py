@@ -203,6 +203,9 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
         Contact.objects.filter(customer=customer).delete()
         result.anniversaries, _d = customer.anniversaries.all().delete()
         result.attachments = attachments_delete(queryset=Attachment.objects.filter(customer=customer))
+        from kehu.service.models import CaseAttachment
+
+        result.attachments += attachments_delete(queryset=CaseAttachment.objects.filter(case__customer=customer))
         text = _("(erased)")
         result.interactions = Interaction.objects.filter(customer=customer).update(
             summary=text, subject="", participants="", next_step="", updated_at=now)

@@ -12,7 +12,8 @@ from typing import Literal, Optional
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -519,3 +520,146 @@ def delete_sla_policy(request, policy_id: int):
     policy = selectors.sla_policy_get(viewer=request.auth, pk=policy_id)
     sla_policy_delete(actor=request.auth, policy=policy)
     return Status(204, None)
+
+
+# -- attachments ------------------------------------------------------------------------------------
+
+class CaseAttachmentOut(Schema):
+    id: int
+    case_id: int
+    name: str = Field(description="The file name as uploaded.")
+    size: int = Field(description="Bytes.")
+    content_type: str
+    uploaded_by: Optional[str] = Field(None, description="The uploader's user name; null: sent with the public form.")
+    created_at: dt.datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_uploaded_by(obj):
+        return obj.uploaded_by.username if obj.uploaded_by_id else None
+
+    @staticmethod
+    def resolve_download_url(obj):
+        return f"/api/v1/cases/{obj.case_id}/attachments/{obj.pk}"
+
+
+@router.get("/{int:case_id}/attachments", response={200: list[CaseAttachmentOut], **READ_ERRORS},
+            url_name="case-attachments", summary="The files attached to a case (newest first)")
+def list_attachments(request, case_id: int):
+    case = _detail(request, case_id)
+    return list(selectors.case_attachments(viewer=request.auth, case=case))
+
+
+@router.post("/{int:case_id}/attachments", response={201: CaseAttachmentOut, **WRITE_ERRORS},
+             url_name="case-attachment-upload", summary="Attach a file to a case (shown on its timeline)",
+             description="multipart/form-data, field `file`. Refused with 422 and a field error on `file`: "
+                         "larger than KEHU_ATTACHMENT_MAX_MB, an extension outside the allow-list, or content "
+                         "that does not match its extension (a renamed program, HTML, SVG).")
+def upload_attachment(request, case_id: int, file: File[UploadedFile]):
+    from kehu.service.services import case_attachment_upload
+
+    case = _detail(request, case_id)
+    return Status(201, case_attachment_upload(actor=request.auth, case=case, upload=file))
+
+
+@router.get("/{int:case_id}/attachments/{int:att_id}", response={200: None, **READ_ERRORS},
+            url_name="case-attachment-download", summary="Download a case's attachment (audited)",
+            description="The file's bytes, always as a download (`Content-Disposition: attachment`, "
+                        "`X-Content-Type-Options: nosniff`).")
+def download_attachment(request, case_id: int, att_id: int):
+    from django.http import FileResponse, Http404
+
+    from kehu.service.services import case_attachment_open
+
+    attachment = selectors.case_attachment_get(viewer=request.auth, case_pk=case_id, pk=att_id)
+    try:
+        handle = case_attachment_open(actor=request.auth, attachment=attachment)
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.name,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.delete("/{int:case_id}/attachments/{int:att_id}", response={204: None, **WRITE_ERRORS},
+               url_name="case-attachment-delete", summary="Delete a case's attachment (on its timeline, audited)")
+def delete_attachment(request, case_id: int, att_id: int):
+    from kehu.service.services import case_attachment_delete
+
+    attachment = selectors.case_attachment_get(viewer=request.auth, case_pk=case_id, pk=att_id)
+    case_attachment_delete(actor=request.auth, attachment=attachment)
+    return Status(204, None)
+
+
+# -- public-form links (administrators) ---------------------------------------------------------------
+
+intake_router = Router(tags=["cases"])
+
+
+class IntakeLinkOut(Schema):
+    id: int
+    slug: str = Field(description="The last part of the form's address: /service/form/{slug}/.")
+    name: str
+    product_line_id: Optional[int]
+    team_id: Optional[int] = Field(description="The service centre whose queue receives the cases.")
+    active: bool
+    url: str = Field(description="The form's public address (KEHU_PUBLIC_URL), also in the QR code.")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_url(obj):
+        from kehu.service.views_intake import form_url
+
+        return form_url(obj)
+
+
+class IntakeLinkIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    slug: str = Field("", max_length=40, description="Empty: made from the name plus six random characters.")
+    product_line_id: Optional[int] = None
+    team_id: Optional[int] = None
+
+
+@intake_router.get("", response={200: list[IntakeLinkOut], **ADMIN_READ_ERRORS}, url_name="intake-link-list",
+                   summary="The public service form's links (administrators)")
+def list_intake_links(request):
+    return list(selectors.intake_link_list(viewer=request.auth).order_by("-active", "name", "id")[:1000])
+
+
+@intake_router.post("", response={201: IntakeLinkOut, **WRITE_ERRORS}, url_name="intake-link-create",
+                    summary="Add a public service form link (administrators)")
+def create_intake_link(request, payload: IntakeLinkIn):
+    from kehu.sales.models import ProductLine
+    from kehu.service.intake import intake_link_create
+
+    selectors.intake_link_list(viewer=request.auth)
+    data = {"name": payload.name, "slug": payload.slug}
+    if payload.product_line_id is not None:
+        data["product_line"] = ProductLine.objects.filter(pk=payload.product_line_id).first()
+        if data["product_line"] is None:
+            raise not_found_field("product_line_id")
+    if payload.team_id is not None:
+        data["team"] = Team.objects.filter(pk=payload.team_id).first()
+        if data["team"] is None:
+            raise not_found_field("team_id")
+    with api_field_names({"product_line": "product_line_id", "team": "team_id"}):
+        return Status(201, intake_link_create(actor=request.auth, data=data))
+
+
+@intake_router.get("/{int:link_id}", response={200: IntakeLinkOut, **ADMIN_READ_ERRORS}, url_name="intake-link-detail",
+                   summary="One public service form link (administrators)")
+def get_intake_link(request, link_id: int):
+    return selectors.intake_link_get(viewer=request.auth, pk=link_id)
+
+
+@intake_router.post("/{int:link_id}/deactivate", response={200: IntakeLinkOut, **WRITE_ERRORS},
+                    url_name="intake-link-deactivate",
+                    summary="Deactivate a public service form link: its form no longer accepts requests")
+def deactivate_intake_link(request, link_id: int):
+    from kehu.service.intake import intake_link_deactivate
+
+    link = selectors.intake_link_get(viewer=request.auth, pk=link_id)
+    return intake_link_deactivate(actor=request.auth, link=link)

@@ -1,4 +1,4 @@
-"""``kehu cases list|create|transition|import|sla-check``.
+"""``kehu cases list|create|transition|import|sla-check|intake-links``.
 
 Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
 the case's status does not allow, invalid input — each reason printed); 2 usage
@@ -145,6 +145,55 @@ def cmd_sla_check(args) -> int:
     return 0
 
 
+def cmd_intake_links(args) -> int:
+    """``kehu cases intake-links list|add|deactivate`` (administrators)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.service.intake import intake_link_create, intake_link_deactivate
+    from kehu.service.selectors import intake_link_list
+    from kehu.service.views_intake import form_url
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        links = intake_link_list(viewer=actor)
+        if args.links_command == "list":
+            for link in links.order_by("-active", "name", "id"):
+                print("\t".join([link.slug, link.name, _("active") if link.active else _("inactive"),
+                                 str(link.product_line or "-"), str(link.team or "-"), form_url(link)]))
+            return 0
+        if args.links_command == "add":
+            from kehu.org.models import Team
+            from kehu.sales.models import ProductLine
+
+            data = {"name": args.name, "slug": args.slug or ""}
+            if args.product_line:
+                data["product_line"] = ProductLine.objects.filter(name=args.product_line).first()
+                if data["product_line"] is None:
+                    print(_("error: no product line %(name)s") % {"name": args.product_line}, file=sys.stderr)
+                    return 2
+            if args.team:
+                data["team"] = Team.objects.filter(name=args.team).first()
+                if data["team"] is None:
+                    print(_("error: no team %(name)s") % {"name": args.team}, file=sys.stderr)
+                    return 2
+            link = intake_link_create(actor=actor, data=data)
+            print(f"{link.slug}\t{form_url(link)}")
+            return 0
+        link = links.filter(slug=args.slug).first()
+        if link is None:
+            print(_("error: no link %(slug)s") % {"slug": args.slug}, file=sys.stderr)
+            return 2
+        intake_link_deactivate(actor=actor, link=link)
+        print(_("%(slug)s deactivated") % {"slug": link.slug})
+        return 0
+    except (ValidationError, PermissionDenied) as exc:
+        for m in _errors(exc):
+            print(_("error: %(error)s") % {"error": m}, file=sys.stderr)
+        return 1
+
+
 def register(sub) -> None:
     from kehu.service.models import CaseChannel, CaseKind, CaseStatus
 
@@ -193,3 +242,20 @@ def register(sub) -> None:
                    help=_("import the good rows and report the bad ones (default: all or nothing)"))
     common(q)
     q.set_defaults(func=cmd_import)
+
+    q = cases.add_parser("intake-links", help=_("the public service form's links and QR codes (administrators)"))
+    links = q.add_subparsers(dest="links_command", required=True)
+    r = links.add_parser("list", help=_("list the links with their addresses"))
+    common(r)
+    r.set_defaults(func=cmd_intake_links)
+    r = links.add_parser("add", help=_("add a link; prints its code and address"))
+    r.add_argument("name")
+    r.add_argument("--slug", help=_("the address code (default: made from the name)"))
+    r.add_argument("--product-line", metavar="NAME", help=_("the product line's name"))
+    r.add_argument("--team", metavar="NAME", help=_("the service centre (team) whose queue receives the cases"))
+    common(r)
+    r.set_defaults(func=cmd_intake_links)
+    r = links.add_parser("deactivate", help=_("stop a link's form from accepting requests"))
+    r.add_argument("slug", metavar="CODE")
+    common(r)
+    r.set_defaults(func=cmd_intake_links)

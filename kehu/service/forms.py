@@ -145,3 +145,82 @@ class CaseFilterForm(forms.Form):
         status = d.get("status") if self.is_bound and "status" in self.data else "open"
         return {"queue": d.get("queue") or "mine", "status": status or "", "kind": d.get("kind") or "",
                 "severity": d.get("severity"), "q": (d.get("q") or "").strip(), "sort": d.get("sort") or "-created"}
+
+
+# -- the public form and its links -------------------------------------------------------------------
+
+PUBLIC_DESCRIPTION_MAX = REMARKS_MAX
+
+
+class PublicCaseForm(forms.Form):
+    """What a member of the public sends (no login). ``website`` is the honeypot:
+    hidden from people by the stylesheet, filled in by robots."""
+
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    kind = forms.ChoiceField(label=_("What is it about?"), choices=[
+        (CaseKind.COMPLAINT, _("Complaint")), (CaseKind.SERVICE, _("Service request")),
+        (CaseKind.REPAIR, _("Repair")), (CaseKind.ENQUIRY, _("Enquiry")), (CaseKind.SUGGESTION, _("Suggestion"))])
+    reference = forms.CharField(label=_("Order number or serial number"), max_length=100, required=False,
+                                help_text=_("Optional; helps us find your purchase."))
+    description = forms.CharField(label=_("Your message"), max_length=PUBLIC_DESCRIPTION_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 6}))
+    attachment = forms.FileField(label=_("A photo or document (optional)"), required=False)
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200,
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}))
+
+    def clean_phone(self):
+        from kehu.validators import validate_phone
+
+        phone = self.cleaned_data["phone"].strip()
+        if phone:
+            validate_phone(phone)
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("name", "description", "reference"):
+            value = cleaned.get(field)
+            if isinstance(value, str):
+                value = value.replace("\x00", "").strip()
+                cleaned[field] = value
+        if "name" in cleaned and not cleaned["name"]:
+            self.add_error("name", _("Tell us your name."))
+        if "description" in cleaned and not cleaned["description"]:
+            self.add_error("description", _("Describe your request."))
+        if not self.errors.get("phone") and not self.errors.get("email") \
+                and not cleaned.get("phone") and not cleaned.get("email"):
+            self.add_error("phone", _("Give a phone number or an e-mail address so that we can answer you."))
+        return cleaned
+
+    @property
+    def is_robot(self) -> bool:
+        return bool((self.data.get("website") or "").strip())
+
+
+class IntakeLinkForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("Shown to your staff only, e.g. “Shanghai service centre”."))
+    slug = forms.SlugField(label=_("Address code"), max_length=40, required=False,
+                           help_text=_("Optional; made from the name when left empty."))
+    product_line = forms.TypedChoiceField(label=_("Product line"), coerce=int, required=False, empty_value=None)
+    team = forms.TypedChoiceField(label=_("Service centre"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, product_lines=(), teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lines = {p.pk: p for p in product_lines}
+        self._teams = {t.pk: t for t in teams}
+        self.fields["product_line"].choices = [("", _("Any (the whole company)"))] + [
+            (p.pk, str(p)) for p in product_lines]
+        self.fields["team"].choices = [("", _("None (the unassigned queue)"))] + [(t.pk, str(t)) for t in teams]
+
+    def service_data(self) -> dict:
+        d = dict(self.cleaned_data)
+        d["product_line"] = self._lines.get(d.get("product_line"))
+        d["team"] = self._teams.get(d.get("team"))
+        if not d.get("slug"):
+            d.pop("slug", None)
+        return d

@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.attachments.models import attachment_path
 from kehu.customers.models import Contact, Customer
 from kehu.insights.models import ValueTier
 from kehu.org.models import Team, TimeStamped
@@ -189,6 +190,15 @@ class Case(TimeStamped):
                                   help_text=_("[[paused at, resumed at or null], …] in ISO 8601."))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The public form (kehu/service/intake.py): the link it came through, the
+    # random token of its status-lookup page, and the digest of the normalised
+    # description that finds a repeated submission.
+    intake_link = models.ForeignKey("service.IntakeLink", verbose_name=_("intake link"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="cases")
+    public_token = models.CharField(_("status-lookup token"), max_length=64, blank=True, default="",
+                                    editable=False)
+    submission_digest = models.CharField(_("submission digest"), max_length=64, blank=True, default="",
+                                         editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -199,6 +209,8 @@ class Case(TimeStamped):
             models.Index(fields=["team", "status"], name="case_team_status"),
             models.Index(fields=["customer", "-created_at"], name="case_customer_time"),
             models.Index(fields=["status", "-created_at"], name="case_status_time"),
+            models.Index(fields=["submission_digest", "created_at"], name="case_submission_time",
+                         condition=~Q(submission_digest="")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="case_severity_1_4",
@@ -206,6 +218,8 @@ class Case(TimeStamped):
             models.CheckConstraint(condition=Q(compensation_amount__isnull=True) | Q(compensation_amount__gte=0),
                                    name="case_compensation_not_negative",
                                    violation_error_message=_("A compensation amount cannot be negative.")),
+            models.UniqueConstraint(fields=["public_token"], condition=~Q(public_token=""),
+                                    name="case_public_token_unique"),
         ]
 
     def __str__(self) -> str:
@@ -236,6 +250,8 @@ class EventKind(models.TextChoices):
     VALIDITY = "validity", _("Validity judged")
     STEP = "step", _("Handling step")
     SLA = "sla", _("Service level")
+    ATTACHMENT = "attachment", _("Attachment")
+    DUPLICATE = "duplicate", _("Duplicate submission merged")
 
 
 class CaseEvent(models.Model):
@@ -377,3 +393,57 @@ class CaseEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.level}"
+
+
+class CaseAttachment(models.Model):
+    """A file attached to a case (a photo of the fault, a receipt). Its own model
+    because a case may have no customer yet (an unknown caller), while
+    :class:`kehu.attachments.models.Attachment` hangs on a customer; the checks
+    and the storage are the attachments app's (:func:`kehu.attachments.services.checked_upload`,
+    :func:`kehu.attachments.models.attachment_path`). Seen and changed by whoever
+    sees and works the case (:mod:`kehu.org.policies`)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    help_text=_("Empty: sent with the public form."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case attachment")
+        verbose_name_plural = _("case attachments")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="case_attachment_case_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntakeLink(TimeStamped):
+    """A public-form address (a link and its QR code) for the company, a product
+    line or a service centre (a team): cases sent through it get its team and
+    are counted per link. Deactivated links answer "no longer in use"."""
+
+    slug = models.SlugField(_("address code"), max_length=40, unique=True,
+                            help_text=_("The last part of the form's address: /service/form/<code>/."))
+    name = models.CharField(_("name"), max_length=100)
+    product_line = models.ForeignKey("sales.ProductLine", verbose_name=_("product line"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(Team, verbose_name=_("service centre"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+",
+                             help_text=_("Cases sent through this link go to this team's queue."))
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("intake link")
+        verbose_name_plural = _("intake links")
+        ordering = ["-active", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

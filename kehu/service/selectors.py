@@ -86,7 +86,7 @@ def case_get(*, viewer, pk) -> Case:
     try:
         return case_visible(viewer=viewer).select_related(
             "customer", "contact", "assignee", "team", "category", "category__parent", "order", "product",
-            "created_by", "compensation_approved_by", "source_interaction").get(pk=pk)
+            "created_by", "compensation_approved_by", "source_interaction", "intake_link").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404 from None
 
@@ -182,3 +182,56 @@ def sla_policy_get(*, viewer, pk: int):
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(sla_policy_list(viewer=viewer), pk=pk)
+
+
+# -- attachments and intake links -------------------------------------------------------------------
+
+def case_attachments(*, viewer, case: Case):
+    """The files of a case the viewer may see (the caller fetched ``case`` through
+    :func:`case_get`), newest first."""
+    return case.attachments.select_related("uploaded_by").order_by("-created_at", "-id")
+
+
+def case_attachment_get(*, viewer, case_pk, pk):
+    """One attachment of a case the viewer may see; 404 otherwise."""
+    from kehu.service.models import CaseAttachment
+
+    case = case_get(viewer=viewer, pk=case_pk)
+    try:
+        attachment = CaseAttachment.objects.get(case=case, pk=pk)
+    except (CaseAttachment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+    attachment.case = case
+    return attachment
+
+
+def intake_link_list(*, viewer):
+    """The public-form links: administrators only (403 otherwise)."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from kehu.service.models import IntakeLink
+
+    if not policy_for(viewer).is_admin:
+        raise PermissionDenied(_("Only an administrator may see or change the public form's links."))
+    return IntakeLink.objects.select_related("product_line", "team")
+
+
+def intake_link_get(*, viewer, pk):
+    from kehu.service.models import IntakeLink
+
+    try:
+        return intake_link_list(viewer=viewer).get(pk=pk)
+    except (IntakeLink.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404 from None
+
+
+def public_case(token: str):
+    """The case of a status-lookup token, or 404 (also for an empty or malformed token)."""
+    token = (token or "").strip()
+    if not (20 <= len(token) <= 64):
+        raise Http404
+    try:
+        return Case.objects.get(public_token=token)
+    except Case.DoesNotExist:
+        raise Http404 from None

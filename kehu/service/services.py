@@ -524,3 +524,59 @@ def sla_policy_delete(*, actor, policy) -> None:
         audit_record(actor=actor, action="delete", instance=policy, summary=str(policy))
         policy.delete()
         _refresh_open_cases()
+
+
+# -- attachments -------------------------------------------------------------------------------
+
+def _store_attachment(case: Case, upload, *, actor, limit: int | None = None):
+    """Check ``upload`` (kehu.attachments: size, allow-list, content sniffing) and
+    store it on ``case``; the caller holds the transaction and writes the event."""
+    from kehu.attachments.services import checked_upload
+    from kehu.service.models import CaseAttachment
+
+    name, content_type = checked_upload(upload, limit=limit)
+    attachment = CaseAttachment(case=case, name=name, size=upload.size, content_type=content_type,
+                                uploaded_by=actor if getattr(actor, "pk", None) else None)
+    attachment.file.save(name, upload, save=False)
+    try:
+        attachment.full_clean(exclude=["case", "uploaded_by"])
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def case_attachment_upload(*, actor, case: Case, upload):
+    """Attach a file to a case: checked for size and type like every attachment
+    (``ValidationError`` on ``file``, the API's 422), shown on the timeline, audited."""
+    _require_change(actor, case)
+    with transaction.atomic():
+        attachment = _store_attachment(case, upload, actor=actor)
+        _event(case, actor, EventKind.ATTACHMENT, note=_("Added %(name)s") % {"name": attachment.name})
+        audit_record(actor=actor, action="attachment.upload", instance=attachment, customer_id=case.customer_id,
+                     summary=f"{case.ref} {attachment.name}",
+                     changes={"name": attachment.name, "size": attachment.size, "case": case.pk})
+    return attachment
+
+
+def case_attachment_delete(*, actor, attachment) -> None:
+    """Delete a case's attachment and (once committed) its stored file; on the timeline, audited."""
+    case = attachment.case
+    _require_change(actor, case)
+    with transaction.atomic():
+        audit_record(actor=actor, action="attachment.delete", instance=attachment, customer_id=case.customer_id,
+                     summary=f"{case.ref} {attachment.name}",
+                     changes={"name": attachment.name, "size": attachment.size, "case": case.pk})
+        _event(case, actor, EventKind.ATTACHMENT, note=_("Removed %(name)s") % {"name": attachment.name})
+        path, storage = attachment.file.name, attachment.file.storage
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(path))
+
+
+def case_attachment_open(*, actor, attachment):
+    """The stored file, opened for reading; the download is audited. The caller
+    fetched ``attachment`` through :func:`kehu.service.selectors.case_attachment_get`."""
+    audit_record(actor=actor, action="attachment.download", instance=attachment,
+                 customer_id=attachment.case.customer_id, summary=f"{attachment.case.ref} {attachment.name}")
+    return attachment.file.open("rb")

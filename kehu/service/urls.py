@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.service import views
+from kehu.service import views, views_intake
 
 urlpatterns = [
     path("", views.case_queue, name="case_queue"),
@@ -14,4 +14,10 @@ urlpatterns = [
     path("<int:pk>/comment/", views.case_comment_view, name="case_comment"),
     path("<int:pk>/assign/", views.case_assign_view, name="case_assign"),
     path("<int:pk>/draft-article/", views.case_draft_article_view, name="case_draft_article"),
+    path("<int:pk>/attachments/", views.case_attachments_view, name="case_attachments"),
+    path("<int:pk>/attachments/<int:att>/download/", views.case_attachment_download, name="case_attachment_download"),
+    path("<int:pk>/attachments/<int:att>/delete/", views.case_attachment_delete_view, name="case_attachment_delete"),
+    path("intake-links/", views_intake.intake_links, name="intake_links"),
+    path("intake-links/<int:pk>/qr.<str:fmt>", views_intake.intake_link_qr, name="intake_link_qr"),
+    path("intake-links/<int:pk>/deactivate/", views_intake.intake_link_deactivate, name="intake_link_deactivate"),
 ]

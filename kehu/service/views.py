@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier
@@ -66,7 +66,7 @@ def case_queue(request):
         c.sla = _sla(c, now)
     return render(request, "service/queue.html", {
         "nav_active": "cases", "title": _("Cases"), "form": form, "page": page, "filters": f,
-        "can_register": policy_for(request.user).can_register_cases,
+        "can_register": policy_for(request.user).can_register_cases, "is_admin": policy_for(request.user).is_admin,
         **list_context(request, "cases", sort=f["sort"]),
     })
 
@@ -143,6 +143,7 @@ def case_detail(request, pk):
         "related": selectors.related_cases(viewer=request.user, case=case),
         "warranty": selectors.warranty_status(case), "sla": _sla(case, timezone.now()),
         "sla_state": case_sla(case),
+        **_attachment_section(request, case, can_change=can_change),
         "suggested_articles": _suggested_articles(case, request.user),
         "can_draft_article": (policy_for(request.user).may_write_kb and bool((case.resolution or "").strip())
                               and case.status in ("resolved", "return_visited", "closed")),
@@ -316,3 +317,88 @@ def case_assign_view(request, pk):
         messages.success(request, _("Case assigned."))
     return _back(case)
 
+
+
+# -- attachments ---------------------------------------------------------------------------------
+
+def _attachment_section(request, case, *, errors=None, can_change=None):
+    from kehu.attachments.filetypes import allowed_extensions, max_bytes
+
+    if can_change is None:
+        can_change = policy_for(request.user).can_change_case(case)
+    return {
+        "case": case, "case_attachments": list(selectors.case_attachments(viewer=request.user, case=case)),
+        "can_change": can_change, "attachment_errors": errors or [],
+        "accept": ",".join("." + e for e in allowed_extensions()), "max_mb": max_bytes() // (1024 * 1024),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_attachments_view(request, pk):
+    """GET: the case's Attachments section (for htmx); POST: upload one or more files."""
+    from kehu.service.services import case_attachment_upload
+
+    case = selectors.case_get(viewer=request.user, pk=pk)
+    errors = []
+    if request.method == "POST":
+        if not policy_for(request.user).can_change_case(case):
+            raise PermissionDenied
+        files = request.FILES.getlist("file")
+        if not files:
+            errors.append(_("Choose a file to upload."))
+        for upload in files:
+            try:
+                case_attachment_upload(actor=request.user, case=case, upload=upload)
+            except ValidationError as exc:
+                for message in exc.message_dict.get("file", exc.messages):
+                    errors.append(f"{upload.name}: {message}")
+        if not request.htmx:
+            for e in errors:
+                messages.error(request, e)
+            if not errors:
+                messages.success(request, _("File attached."))
+            return _back(case, "#attachments")
+    return render(request, "service/_attachments.html", _attachment_section(request, case, errors=errors))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def case_attachment_download(request, pk, att):
+    from django.http import FileResponse, Http404
+
+    from kehu.service.services import case_attachment_open
+
+    attachment = selectors.case_attachment_get(viewer=request.user, case_pk=pk, pk=att)
+    try:
+        handle = case_attachment_open(actor=request.user, attachment=attachment)
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.name,
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_attachment_delete_view(request, pk, att):
+    """GET: the confirmation page; POST: delete (htmx: the section again)."""
+    from kehu.service.services import case_attachment_delete
+
+    attachment = selectors.case_attachment_get(viewer=request.user, case_pk=pk, pk=att)
+    case = attachment.case
+    if not policy_for(request.user).can_change_case(case):
+        raise PermissionDenied
+    if request.method == "POST":
+        case_attachment_delete(actor=request.user, attachment=attachment)
+        if request.htmx:
+            return render(request, "service/_attachments.html", _attachment_section(request, case, can_change=True))
+        messages.success(request, _("Attachment deleted."))
+        return _back(case, "#attachments")
+    return render(request, "attachments/delete.html", {
+        "nav_active": "cases", "title": _("Delete the attachment %(name)s") % {"name": attachment.name},
+        "attachment": attachment, "back": reverse("case_detail", args=[case.pk]) + "#attachments",
+    })

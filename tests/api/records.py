@@ -57,6 +57,16 @@ def records(org, customers, value, settings, tmp_path):
     settings.KEHU_BACKUP_DIR = tmp_path / "backups"
     settings.KEHU_BACKUP_DIR.mkdir()
     attachments = [AttachmentFactory(customer=c).pk for c in (customers.n1, customers.e1)]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kehu.service.intake import intake_link_create
+    from kehu.service.services import case_attachment_upload
+    from tests.factories import PDF_BYTES
+
+    case_attachments = [case_attachment_upload(actor=case.created_by, case=case,
+                                               upload=SimpleUploadedFile("photo.pdf", PDF_BYTES)).pk
+                        for case in Case.objects.all()[:2]]
+    intake_links = [intake_link_create(actor=admin, data={"name": "Hotline poster"}).pk]
     backup = Backup.objects.create(filename="kehu-backup-records.tar.gz", status="succeeded", size=3)
     sla_policy = SlaPolicy.objects.create(kind="complaint", tier="gold", resolution_minutes=480)
     (settings.KEHU_BACKUP_DIR / backup.filename).write_bytes(b"abc")
@@ -109,5 +119,7 @@ def records(org, customers, value, settings, tmp_path):
         list_name=["customers"],
         field_id=custom_fields,
         article_id=pks(Article.objects.all()),
+        att_id=case_attachments,
+        link_id=intake_links,
     )
     return {name: values for name, values in ids.items() if values}

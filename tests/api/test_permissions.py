@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
-from kehu.service.services import case_create
+from kehu.service.services import case_attachment_upload, case_create
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -45,7 +45,11 @@ def world(org, customers, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
     def records(customer):
+        case = case_create(actor=customer.owner, data={"customer": customer, "kind": "complaint",
+                                                       "subject": "Bill too high"})
         return SimpleNamespace(
+            case_attachment=case_attachment_upload(actor=customer.owner, case=case,
+                                                   upload=SimpleUploadedFile("meter.pdf", PDF_BYTES)),
             attachment=AttachmentFactory(customer=customer),
             customer=customer,
             bare=CustomerFactory(name=f"{customer.name} (no orders)", owner=customer.owner),
@@ -54,8 +58,7 @@ def world(org, customers, settings, tmp_path):
             order=OrderFactory(customer=customer),
             anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
             task=task_create(actor=customer.owner, customer=customer, data={"title": "Call back"}),
-            case=case_create(actor=customer.owner, data={"customer": customer, "kind": "complaint",
-                                                          "subject": "Bill too high"}),
+            case=case,
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -123,11 +126,17 @@ CUSTOMER_OPS = [
     ("GET attachment", lambda api, t: api.get(f"/attachments/{t.attachment.pk}"), 200),
     ("download attachment", lambda api, t: api.get(f"/attachments/{t.attachment.pk}/download"), 200),
     ("DELETE attachment", lambda api, t: api.delete(f"/attachments/{t.attachment.pk}"), 204),
+    ("GET case attachments", lambda api, t: api.get(f"/cases/{t.case.pk}/attachments"), 200),
+    ("POST case attachment", lambda api, t: _upload(api, f"/cases/{t.case.pk}/attachments"), 201),
+    ("download case attachment", lambda api, t: api.get(f"/cases/{t.case.pk}/attachments/{t.case_attachment.pk}"),
+     200),
+    ("DELETE case attachment", lambda api, t: api.delete(f"/cases/{t.case.pk}/attachments/{t.case_attachment.pk}"),
+     204),
 ]
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
-         "GET case events"}
+         "GET case events", "GET case attachments", "download case attachment"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -881,3 +890,29 @@ def test_case_kb_draft_per_role(org, api_as, customers, role):
     else:
         assert r.status_code == 201, r.content
     assert Article.objects.count() == (1 if r.status_code == 201 else 0)
+
+
+# -- Public-form links (/intake-links): administrators only -------------------------------------
+
+INTAKE_OPS = [
+    ("GET intake links", lambda api, link: api.get("/intake-links"), 200),
+    ("GET intake link", lambda api, link: api.get(f"/intake-links/{link.pk}"), 200),
+    ("POST intake link", lambda api, link: api.post("/intake-links", {"name": "Shop poster"}), 201),
+    ("deactivate intake link", lambda api, link: api.post(f"/intake-links/{link.pk}/deactivate"), 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", INTAKE_OPS, ids=[o[0] for o in INTAKE_OPS])
+def test_intake_links_are_for_administrators_only(org, api_as, role, op):
+    from kehu.service.intake import intake_link_create
+    from kehu.service.models import IntakeLink
+
+    link = intake_link_create(actor=org.users.admin, data={"name": "Hotline poster"})
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), link)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        assert list(IntakeLink.objects.values_list("name", "active")) == [("Hotline poster", True)]

@@ -554,3 +554,81 @@ def test_case_draft_article_page_per_role(client_for, org, customers, role):
         article = Article.objects.get()
         assert r.status_code == 302 and r["Location"] == reverse("kb_edit", args=[article.pk])
     assert Article.objects.count() == (1 if role in writers and CASE_VISIBLE[role] else 0)
+
+
+# -- Case attachments (kehu/service): seen with the case, changed by who works it ---------------------
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_case_attachment_pages_per_role(client_for, org, customers, role, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kehu.service.models import CaseAttachment
+    from kehu.service.services import case_attachment_upload, case_create
+    from tests.factories import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "complaint",
+                                                        "subject": "Bill too high"})
+    att = case_attachment_upload(actor=org.users.sales_n1, case=case, upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    client = client_for(getattr(org.users, role))
+    seen, works = CASE_VISIBLE[role], CASE_VISIBLE[role] and role not in CASE_READ_ONLY
+    read = 200 if seen else 404
+    change = 404 if not seen else 403 if role in CASE_READ_ONLY else 302
+    assert client.get(reverse("case_attachments", args=[case.pk])).status_code == read
+    assert client.get(reverse("case_attachment_download", args=[case.pk, att.pk])).status_code == read
+    assert client.get(reverse("case_attachment_delete", args=[case.pk, att.pk])).status_code == (
+        200 if works else change)
+    upload = client.post(reverse("case_attachments", args=[case.pk]),
+                         {"file": SimpleUploadedFile("b.pdf", PDF_BYTES)})
+    assert upload.status_code == change
+    assert client.post(reverse("case_attachment_delete", args=[case.pk, att.pk])).status_code == change
+    assert CaseAttachment.objects.filter(case=case).count() == 1   # one added and one deleted, or neither
+    assert CaseAttachment.objects.filter(pk=att.pk).exists() is not works
+
+
+def test_case_attachment_of_another_case_is_404(client_for, org, customers, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kehu.service.services import case_attachment_upload, case_create
+    from tests.factories import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    mine = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "subject": "Mine"})
+    theirs = case_create(actor=org.users.sales_e1, data={"customer": customers.e1, "subject": "Theirs"})
+    att = case_attachment_upload(actor=org.users.sales_e1, case=theirs, upload=SimpleUploadedFile("a.pdf", PDF_BYTES))
+    client = client_for(org.users.sales_n1)
+    # the attachment named under a case the user may see still belongs to a case they may not
+    assert client.get(reverse("case_attachment_download", args=[mine.pk, att.pk])).status_code == 404
+    assert client.post(reverse("case_attachment_delete", args=[mine.pk, att.pk])).status_code == 404
+
+
+# -- The public service form: public; its settings page: administrators only --------------------------
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_intake_link_pages_are_for_administrators_only(client_for, org, role):
+    from kehu.service.intake import intake_link_create
+    from kehu.service.models import IntakeLink
+
+    link = intake_link_create(actor=org.users.admin, data={"name": "Poster"})
+    client = client_for(getattr(org.users, role))
+    ok = role == "admin"
+    assert client.get(reverse("intake_links")).status_code == (200 if ok else 403)
+    assert client.get(reverse("intake_link_qr", args=[link.pk, "png"])).status_code == (200 if ok else 403)
+    assert client.get(reverse("intake_link_qr", args=[link.pk, "svg"])).status_code == (200 if ok else 403)
+    assert client.get(reverse("intake_link_deactivate", args=[link.pk])).status_code == (200 if ok else 403)
+    assert client.post(reverse("intake_links"), {"name": "Another"}).status_code == (302 if ok else 403)
+    assert client.post(reverse("intake_link_deactivate", args=[link.pk])).status_code == (302 if ok else 403)
+    assert IntakeLink.objects.get(pk=link.pk).active is not ok
+    assert IntakeLink.objects.count() == (2 if ok else 1)
+
+
+def test_public_form_needs_no_login_and_its_settings_do(client, org):
+    from kehu.service.intake import intake_link_create
+
+    link = intake_link_create(actor=org.users.admin, data={"name": "Poster"})
+    assert client.get(reverse("public_case_form", args=[link.slug])).status_code == 200
+    assert client.get(reverse("public_case_status", args=["x" * 43])).status_code == 404
+    for url in (reverse("intake_links"), reverse("intake_link_qr", args=[link.pk, "png"]),
+                reverse("intake_link_deactivate", args=[link.pk])):
+        r = client.get(url)
+        assert r.status_code == 302 and "login" in r["Location"], url

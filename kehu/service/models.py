@@ -403,8 +403,8 @@ class ReturnVisitChannel(models.TextChoices):
 
 class ReturnVisitStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting for the answer")
-    SATISFIED = "satisfied", _("Satisfied")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    SATISFIED = "satisfied", pgettext_lazy("return visit", "Satisfied")
+    DISSATISFIED = "dissatisfied", pgettext_lazy("return visit", "Dissatisfied")
     CANCELLED = "cancelled", pgettext_lazy("return visit", "Cancelled")
 
 
@@ -451,7 +451,7 @@ class ReturnVisit(TimeStamped):
     case's return visits (a reopened case resolved again gets another)."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="return_visits")
-    number = models.PositiveSmallIntegerField(_("number"), default=1)
+    number = models.PositiveSmallIntegerField(_("return visit number"), default=1)
     channel = models.CharField(_("channel"), max_length=8, choices=ReturnVisitChannel.choices)
     status = models.CharField(_("status"), max_length=12, choices=ReturnVisitStatus.choices,
                               default=ReturnVisitStatus.WAITING)

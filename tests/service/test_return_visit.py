@@ -3,6 +3,8 @@ phone task when the survey may not or cannot be sent, saying why) or a phone tas
 satisfied answer closes the case, a dissatisfied one reopens it and escalates it once
 (CaseEscalation + task + e-mail to the team's manager); API and case page."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -290,3 +292,23 @@ def test_the_wave_of_the_month_is_reused(org, customers, complaint):
     consent(customers.n1)
     resolve(org, complaint)
     assert Wave.objects.filter(name__startswith="return-visits-").count() == 1
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+def test_kehu_cases_return_visits(org, customers, complaint, capsys):
+    from kehu.cli import main
+
+    case = resolve(org, complaint)
+    assert main(["cases", "return-visits", "--as", "north_service"]) == 0
+    out = capsys.readouterr().out
+    assert case.ref in out and "1 return visit waiting." in out
+    visit = case.return_visits.get()
+    Task.objects.filter(pk=visit.task_id).update(due_on=timezone.localdate() + dt.timedelta(days=1))
+    assert main(["cases", "return-visits", "--due", "--as", "north_service"]) == 0
+    assert case.ref not in capsys.readouterr().out   # the call is due tomorrow
+    Task.objects.filter(pk=visit.task_id).update(due_on=timezone.localdate())
+    assert main(["cases", "return-visits", "--due", "--as", "north_service"]) == 0
+    assert case.ref in capsys.readouterr().out
+    assert main(["cases", "return-visits", "--as", "sales_e1"]) == 0
+    assert case.ref not in capsys.readouterr().out   # not a case they may see

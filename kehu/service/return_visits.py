@@ -219,8 +219,10 @@ def _start_phone(actor, case: Case, number: int, reason: str = "") -> ReturnVisi
     title = _("Return visit: call the customer of case %(ref)s") % {"ref": case.ref}
     lines = [_("Case %(ref)s “%(subject)s” was resolved: %(resolution)s") % {
         "ref": case.ref, "subject": case.subject, "resolution": case.resolution or "—"}]
-    if case.caller_phone or case.who:
-        lines.append(_("Call: %(who)s %(phone)s") % {"who": case.who, "phone": case.caller_phone})
+    phone = case.caller_phone or (case.contact.phone if case.contact_id else "") or (
+        case.customer.phone if case.customer_id else "")
+    if phone or case.who:
+        lines.append(_("Call: %(who)s %(phone)s") % {"who": case.who, "phone": phone})
     lines.append(_("Ask whether the problem is solved and whether the customer is satisfied, then record the "
                    "result on the case page."))
     task, _created = task_create_from_source(

@@ -74,6 +74,7 @@ class TaskSource(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint")
     CARE = "care", _("Care reminder")
     SLA = "sla", _("Service-level warning")
+    RETURN_VISIT = "return_visit", _("Return visit")
 
 
 class Task(TimeStamped):
@@ -92,7 +93,7 @@ class Task(TimeStamped):
                                    validators=[text_limit(REMARKS_MAX)])
     due_on = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
-    source = models.CharField(_("source"), max_length=10, choices=TaskSource.choices, default=TaskSource.MANUAL)
+    source = models.CharField(_("source"), max_length=16, choices=TaskSource.choices, default=TaskSource.MANUAL)
     source_ref = models.JSONField(_("source reference"), default=dict, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True, default="", max_length=REMARKS_MAX,

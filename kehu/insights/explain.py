@@ -66,9 +66,10 @@ def churn_reason(reason: dict, score: CustomerScore) -> str:
             return _("low satisfaction (%(score)s of 100)") % {"score": number(value)}
         return _("low satisfaction")
     if signal == "complaints":
-        count = int(value or 0)
-        if count:
-            return ngettext("%(count)s open complaint", "%(count)s open complaints", count) % {"count": count}
+        # the service desk's weighted count (kehu/service/providers.py): a new complaint of
+        # the usual severity weighs 1, an old or severe one more
+        if value:
+            return _("open complaints weighing %(weight)s (by severity and age)") % {"weight": number(value, 1)}
         return _("open complaints")
     return signal.replace("_", " ")
 

@@ -31,7 +31,7 @@ from kehu.pagination import Tier
 from kehu.service import selectors
 from kehu.service.models import (
     CaseCategory, CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, EventKind,
-    Step, Validity,
+    ReturnVisitChannel, ReturnVisitMode, ReturnVisitStatus, Step, Validity,
 )
 from kehu.kb.api import ArticleOut
 from kehu.service.services import (
@@ -224,6 +224,55 @@ class FromInteractionIn(Schema):
     interaction_id: int
     kind: Optional[CaseKind] = Field(None, description="Default: complaint for the complaint channel, else service.")
     severity: int = Field(3, ge=1, le=4)
+
+
+class ReturnVisitOut(Schema):
+    id: int
+    number: int = Field(description="1 for the case's first return visit, 2 after it was reopened and resolved again, …")
+    channel: ReturnVisitChannel
+    status: ReturnVisitStatus
+    survey_code: Optional[str] = Field(description="The survey sent (survey channel).")
+    invitation_id: Optional[int]
+    invitation_status: Optional[str] = Field(description="The survey invitation's status (sent, opened, answered, …).")
+    response_id: Optional[int] = Field(description="The survey answer, once the customer has answered.")
+    task_id: Optional[int] = Field(description="The phone task (phone channel).")
+    fallback_reason: str = Field(description="Why a phone call instead of the survey (no consent, no e-mail, …).")
+    score: Optional[float] = Field(description="0–100: the survey's index, or the score the customer gave.")
+    note: str
+    recorded_by_id: Optional[int]
+    recorded_at: Optional[dt.datetime]
+    escalated_to_id: Optional[int] = Field(description="Who a dissatisfied return visit was escalated to.")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_survey_code(obj):
+        return obj.invitation.wave.survey.code if obj.invitation_id else None
+
+    @staticmethod
+    def resolve_invitation_status(obj):
+        return obj.invitation.status if obj.invitation_id else None
+
+    @staticmethod
+    def resolve_escalated_to_id(obj):
+        return obj.escalation.recipient_id if obj.escalation_id else None
+
+
+class ReturnVisitsOut(Schema):
+    setting: ReturnVisitMode = Field(description="The return visit the settings give this kind of case on resolution.")
+    waiting: Optional[ReturnVisitOut] = Field(description="The return visit waiting for its answer, if any.")
+    visits: list[ReturnVisitOut] = Field(description="Every return visit of the case, latest first.")
+
+
+class ReturnVisitStartIn(Schema):
+    channel: ReturnVisitChannel = Field(description="survey (personal link; falls back to phone without consent "
+                                                    "or an e-mail address) or phone (a task for an agent).")
+
+
+class ReturnVisitResultIn(Schema):
+    satisfied: bool
+    note: str = Field("", max_length=REMARKS_MAX, description="Needed when the customer is not satisfied.")
+    score: Optional[float] = Field(None, ge=0, le=100)
+    version: Optional[int] = Field(None, ge=1, description="The version you read; 409 when the case changed since.")
 
 
 class EventOut(Schema):
@@ -451,6 +500,47 @@ def draft_article(request, case_id: int):
     resolution, 403 for those who may not write knowledge-base articles."""
     case = _detail(request, case_id)
     return Status(201, case_draft_article(actor=request.auth, case=case))
+
+
+def _visits(case):
+    return list(case.return_visits.select_related("invitation__wave__survey", "escalation").order_by("-number"))
+
+
+@router.get("/{int:case_id}/return-visit", response={200: ReturnVisitsOut, **READ_ERRORS},
+            url_name="case-return-visit", summary="The case's return visits (回访) and what the settings give it")
+def get_return_visit(request, case_id: int):
+    from kehu.service.return_visits import service_settings
+
+    case = _detail(request, case_id)
+    visits = _visits(case)
+    return {"setting": service_settings().mode_for(case.kind), "visits": visits,
+            "waiting": next((v for v in visits if v.status == ReturnVisitStatus.WAITING), None)}
+
+
+@router.post("/{int:case_id}/return-visit", response={201: ReturnVisitOut, **WRITE_ERRORS},
+             url_name="case-return-visit-start",
+             summary="Start a return visit of a resolved case: a survey with a personal link, or a phone task")
+def start_return_visit(request, case_id: int, payload: ReturnVisitStartIn):
+    """422 unless the case is resolved and has no return visit waiting; a survey the consent
+    gate holds back (or without an e-mail address) becomes a phone task, and says why."""
+    from kehu.service.return_visits import return_visit_start
+
+    case = _detail(request, case_id)
+    visit = return_visit_start(actor=request.auth, case=case, channel=payload.channel)
+    return Status(201, next(v for v in _visits(case) if v.pk == visit.pk))
+
+
+@router.post("/{int:case_id}/return-visit/result", response={200: ReturnVisitOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="case-return-visit-result",
+             summary="Record the waiting return visit's result (satisfied closes the case, not satisfied reopens "
+                     "and escalates it)")
+def record_return_visit(request, case_id: int, payload: ReturnVisitResultIn):
+    from kehu.service.return_visits import return_visit_record
+
+    case = _detail(request, case_id)
+    visit = return_visit_record(actor=request.auth, case=case, satisfied=payload.satisfied, note=payload.note,
+                                score=payload.score, version=payload.version)
+    return next(v for v in _visits(case) if v.pk == visit.pk)
 
 
 @categories_router.get("", response={200: list[CategoryOut], **READ_ERRORS}, url_name="case-category-list",

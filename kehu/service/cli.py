@@ -1,4 +1,4 @@
-"""``kehu cases list|create|transition|import|sla-check|intake-links``.
+"""``kehu cases list|create|transition|import|sla-check|intake-links|return-visits``.
 
 Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
 the case's status does not allow, invalid input — each reason printed); 2 usage
@@ -194,6 +194,33 @@ def cmd_intake_links(args) -> int:
         return 1
 
 
+def cmd_return_visits(args) -> int:
+    from kehu.service.selectors import return_visits_waiting
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    rows = list(return_visits_waiting(viewer=actor, due=args.due)[:args.limit])
+    for v in rows:
+        if v.task_id:
+            who = str(v.task.assigned_to or "-")
+            when = v.task.due_on.isoformat() if v.task.due_on else "-"
+        else:
+            who = v.invitation.email if v.invitation_id else "-"
+            when = v.invitation.get_status_display() if v.invitation_id else "-"
+        print("\t".join([v.case.ref, v.get_channel_display(), timezone_date(v.created_at), who, when,
+                         v.case.subject]))
+    print(ngettext("%(count)d return visit waiting.", "%(count)d return visits waiting.", len(rows))
+          % {"count": len(rows)})
+    return 0
+
+
+def timezone_date(value) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d")
+
+
 def register(sub) -> None:
     from kehu.service.models import CaseChannel, CaseKind, CaseStatus
 
@@ -235,6 +262,14 @@ def register(sub) -> None:
     q.add_argument("--now", metavar="DATETIME", help=_("check as at this time (ISO 8601; default: now)"))
     q.add_argument("--dry-run", action="store_true", help=_("print what would be done, write nothing"))
     q.set_defaults(func=cmd_sla_check)
+
+    q = cases.add_parser("return-visits", help=_("list the return visits waiting for their answer, oldest first"))
+    q.add_argument("--due", action="store_true",
+                   help=_("only those to act on now: phone calls due today or earlier, surveys unanswered for a "
+                          "week"))
+    q.add_argument("--limit", type=int, default=200)
+    common(q)
+    q.set_defaults(func=cmd_return_visits)
 
     q = cases.add_parser("import", help=_("import cases from CSV or .xlsx (English or Chinese headers)"))
     q.add_argument("file")

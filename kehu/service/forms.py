@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.service.models import (
-    CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant,
+    CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, ReturnVisitChannel,
+    ReturnVisitMode,
 )
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX
 
@@ -224,3 +225,39 @@ class IntakeLinkForm(forms.Form):
         if not d.get("slug"):
             d.pop("slug", None)
         return d
+
+
+class ReturnVisitStartForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Return visit by"), choices=ReturnVisitChannel.choices)
+
+
+class ReturnVisitResultForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput())
+    result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect, choices=[
+        ("satisfied", _("Satisfied: close the case")),
+        ("dissatisfied", _("Not satisfied: reopen and escalate the case"))])
+    note = forms.CharField(label=_("What the customer said"), required=False, max_length=REMARKS_MAX,
+                           widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Needed when the customer is not satisfied."))
+    score = forms.FloatField(label=_("Score (0–100)"), required=False, min_value=0, max_value=100)
+
+
+class ServiceSettingsForm(forms.Form):
+    """Which return visit each kind of case gets on resolution, and the survey sent."""
+
+    return_visit_survey = forms.TypedChoiceField(
+        label=_("Return-visit survey"), coerce=int, required=False, empty_value=None,
+        help_text=_("Empty: the survey made from the shipped template “complaint-return-visit” (made the first "
+                    "time a case needs it)."))
+
+    def __init__(self, *args, surveys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._surveys = {s.pk: s for s in surveys}
+        self.fields["return_visit_survey"].choices = [("", "—")] + [(s.pk, s.code) for s in surveys]
+        for value, label in CaseKind.choices:
+            self.fields[f"kind_{value}"] = forms.ChoiceField(label=label, choices=ReturnVisitMode.choices)
+
+    def values(self) -> tuple[dict, object]:
+        d = self.cleaned_data
+        modes = {value: d[f"kind_{value}"] for value in CaseKind.values}
+        return modes, self._surveys.get(d["return_visit_survey"])

@@ -179,6 +179,10 @@ class Case(TimeStamped):
     source_interaction = models.ForeignKey(
         "engagement.Interaction", verbose_name=_("from interaction"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="cases")
+    # A survey answer that opened the case (a detractor, Survey.follow_up_as = "case"); one case per answer.
+    source_response = models.OneToOneField(
+        "surveys.Response", verbose_name=_("from survey answer"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="follow_up_case")
     # Optimistic concurrency: every write adds one; a write that read an older
     # version is refused (CaseConflict), so two agents never overwrite each other.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -252,6 +256,7 @@ class EventKind(models.TextChoices):
     SLA = "sla", _("Service level")
     ATTACHMENT = "attachment", _("Attachment")
     DUPLICATE = "duplicate", _("Duplicate submission merged")
+    RETURN_VISIT = "return_visit", _("Return visit")
 
 
 class CaseEvent(models.Model):
@@ -368,12 +373,16 @@ class SlaPolicy(TimeStamped):
 class EscalationKind(models.TextChoices):
     WARNING = "warning", _("Warning")
     ESCALATION = "escalation", _("Escalation")
+    RETURN_VISIT = "revisit", _("Dissatisfied return visit")
 
 
 class CaseEscalation(models.Model):
     """One step of a case's SLA warning or escalation, taken once: the warning
     (level -1) or escalation level *k* of the chain (0 the assignee, then each
-    manager up the team tree, the head office last)."""
+    manager up the team tree, the head office last). A dissatisfied return visit
+    escalates too (kind ``revisit``), once per return visit: its level is
+    ``-1 - n`` for the case's *n*-th return visit (-2, -3, …), apart from the
+    SLA's levels."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="escalations")
     kind = models.CharField(_("kind"), max_length=10, choices=EscalationKind.choices)
@@ -447,3 +456,108 @@ class IntakeLink(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+# -- return visits (回访) ----------------------------------------------------------------
+
+class ReturnVisitMode(models.TextChoices):
+    NONE = "none", _("No return visit")
+    SURVEY = "survey", _("Survey with a personal link")
+    PHONE = "phone", _("Phone call by a service agent")
+
+
+class ReturnVisitChannel(models.TextChoices):
+    SURVEY = "survey", _("Survey with a personal link")
+    PHONE = "phone", _("Phone call")
+
+
+class ReturnVisitStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the answer")
+    SATISFIED = "satisfied", pgettext_lazy("return visit", "Satisfied")
+    DISSATISFIED = "dissatisfied", pgettext_lazy("return visit", "Dissatisfied")
+    CANCELLED = "cancelled", pgettext_lazy("return visit", "Cancelled")
+
+
+#: What a resolved case gets when the company has not chosen (ServiceSettings.return_visits).
+DEFAULT_RETURN_VISITS = {
+    CaseKind.COMPLAINT: ReturnVisitMode.SURVEY,
+    CaseKind.REPAIR: ReturnVisitMode.PHONE,
+    CaseKind.SERVICE: ReturnVisitMode.PHONE,
+    CaseKind.ENQUIRY: ReturnVisitMode.NONE,
+    CaseKind.SUGGESTION: ReturnVisitMode.NONE,
+    CaseKind.PRAISE: ReturnVisitMode.NONE,
+}
+
+
+class ServiceSettings(TimeStamped):
+    """The company's service-desk settings (one row): which return visit a
+    resolved case gets, by kind of case (``{"complaint": "survey", …}``; a kind
+    not named takes :data:`DEFAULT_RETURN_VISITS`), and the survey sent (empty:
+    the one made from the shipped template ``complaint-return-visit``)."""
+
+    return_visits = models.JSONField(_("return visit by kind of case"), default=dict, blank=True)
+    return_visit_survey = models.ForeignKey(
+        "surveys.Survey", verbose_name=_("return-visit survey"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text=_("Empty: the survey made from the shipped return-visit template."))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("service settings")
+        verbose_name_plural = _("service settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def mode_for(self, kind: str) -> str:
+        mode = (self.return_visits or {}).get(kind)
+        return mode if mode in ReturnVisitMode.values else DEFAULT_RETURN_VISITS.get(kind, ReturnVisitMode.NONE)
+
+
+class ReturnVisit(TimeStamped):
+    """The return visit (回访) of a resolved case: a survey sent with a personal
+    link (its invitation and, once answered, its response) or a phone call (a
+    task for a service agent, who records the result). ``number`` counts the
+    case's return visits (a reopened case resolved again gets another)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="return_visits")
+    number = models.PositiveSmallIntegerField(_("return visit number"), default=1)
+    channel = models.CharField(_("channel"), max_length=8, choices=ReturnVisitChannel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=ReturnVisitStatus.choices,
+                              default=ReturnVisitStatus.WAITING)
+    invitation = models.OneToOneField("surveys.Invitation", verbose_name=_("survey invitation"), null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="return_visit")
+    response = models.OneToOneField("surveys.Response", verbose_name=_("survey answer"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="return_visit")
+    task = models.ForeignKey("engagement.Task", verbose_name=_("task"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    fallback_reason = models.CharField(_("why by phone"), max_length=200, blank=True, default="")
+    score = models.FloatField(_("score (0–100)"), null=True, blank=True,
+                              validators=[MinValueValidator(0), MaxValueValidator(100)])
+    note = models.TextField(_("note"), blank=True, default="", max_length=REMARKS_MAX,
+                            validators=[text_limit(REMARKS_MAX)])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
+    escalation = models.OneToOneField(CaseEscalation, verbose_name=_("escalation"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="return_visit")
+
+    class Meta:
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        ordering = ["case", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="return_visit_number_once"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="waiting"),
+                                    name="return_visit_one_waiting"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                                   name="return_visit_score_0_100",
+                                   violation_error_message=_("The score must be between 0 and 100.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.number}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == ReturnVisitStatus.WAITING

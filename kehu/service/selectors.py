@@ -235,3 +235,26 @@ def public_case(token: str):
         return Case.objects.get(public_token=token)
     except Case.DoesNotExist:
         raise Http404 from None
+
+
+# -- return visits ----------------------------------------------------------------------------
+
+#: A survey return visit unanswered this long is due for a call (``kehu cases return-visits --due``).
+SURVEY_ANSWER_WAIT = dt.timedelta(days=7)
+
+
+def return_visits_waiting(*, viewer, due: bool = False, now=None):
+    """The return visits waiting for their answer, of the cases the viewer may see, oldest
+    first. ``due``: only those to act on now — a phone task due today or earlier (or
+    without a due date), a survey unanswered for :data:`SURVEY_ANSWER_WAIT`."""
+    from kehu.service.models import ReturnVisit, ReturnVisitChannel, ReturnVisitStatus
+
+    now = now or timezone.now()
+    qs = ReturnVisit.objects.filter(status=ReturnVisitStatus.WAITING,
+                                    case__in=case_visible(viewer=viewer).values("pk"))
+    if due:
+        today = timezone.localdate(now)
+        qs = qs.filter(
+            Q(channel=ReturnVisitChannel.PHONE) & (Q(task__due_on__lte=today) | Q(task__due_on__isnull=True))
+            | Q(channel=ReturnVisitChannel.SURVEY, created_at__lte=now - SURVEY_ANSWER_WAIT))
+    return qs.select_related("case", "task__assigned_to", "invitation").order_by("created_at", "id")

@@ -28,7 +28,7 @@ from kehu.audit.services import audit_record, diff, snapshot
 from kehu.org.models import Role
 from kehu.org.policies import policy_for
 from kehu.service.models import (
-    STEP_ORDER, Case, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
+    STEP_ORDER, Case, CaseChannel, CaseEvent, CaseKind, CaseStatus, CaseStep, EventKind, Step, Validity,
 )
 from kehu.service.sla import sla_refresh
 
@@ -203,8 +203,6 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
     """Register a case: about a customer the actor may see, or a caller not yet known
     (name, phone or e-mail). Numbered ``CS`` + today + 5 digits. A complaint gets its
     six handling steps."""
-    from kehu.numbering.services import case_series, next_code, save_numbered
-
     policy = policy_for(actor)
     if not policy.can_register_cases:
         raise PermissionDenied(_("You may not register cases."))
@@ -216,6 +214,13 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
     if case.team_id is None and assignee is not None:
         case.team_id = assignee.team_id
     _check_relations(actor, case)
+    return _insert(actor, case)
+
+
+def _insert(actor, case: Case) -> Case:
+    """Number, save and record a new case (checked by the caller)."""
+    from kehu.numbering.services import case_series, next_code, save_numbered
+
     series = case_series(timezone.localdate())
     with transaction.atomic():
         case.ref = next_code(series)
@@ -225,17 +230,49 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
         case.save(update_fields=["first_response_due", "resolution_due"])
         _ensure_steps(case)
         _event(case, actor, EventKind.CREATED, to_status=case.status)
-        if assignee is not None:
-            _event(case, actor, EventKind.ASSIGN, note=str(assignee))
+        if case.assignee_id is not None:
+            _event(case, actor, EventKind.ASSIGN, note=str(case.assignee))
         _audit(actor, "create", case)
     return case
+
+
+def case_from_survey_response(*, response, reasons: list[str]) -> tuple[Case, bool]:
+    """The complaint case a low survey answer opens when its survey follows up as a
+    case (``Survey.follow_up_as``): about the respondent, on the channel "survey
+    follow-up", linked to the response, in the customer's team's unassigned queue.
+    The system acts (no permission check); one case per response, ``(case, created)``."""
+    from kehu.surveys import texts
+    from kehu.surveys.services.loop import DETRACTOR_MAX
+
+    existing = Case.objects.filter(source_response=response).first()
+    if existing is not None:
+        return existing, False
+    survey = response.wave.survey
+    customer = response.customer
+    language = settings.LANGUAGE_CODE
+    lines = [_("%(customer)s answered the survey “%(survey)s” (%(wave)s).") % {
+        "customer": customer.name, "survey": texts.pick(survey.title, language) or survey.code,
+        "wave": response.wave.name}]
+    if "detractor" in reasons:
+        lines.append(_("Likelihood to recommend: %(nps)s of 10 — a detractor.") % {"nps": response.nps})
+    if response.index is not None:
+        lines.append(_("Satisfaction index: %(index).0f of 100 (follow-up below %(threshold)s).") % {
+            "index": response.index, "threshold": survey.follow_up_below})
+    severe = (response.nps is not None and response.nps <= DETRACTOR_MAX // 2) or (
+        response.index is not None and response.index < 40)
+    contact = response.invitation.contact if response.invitation_id else None
+    case = Case(kind=CaseKind.COMPLAINT, channel=CaseChannel.SURVEY, customer=customer, contact=contact,
+                severity=2 if severe else 3, team_id=customer.team_id, source_response=response,
+                subject=(_("Low survey answer: %(survey)s") % {
+                    "survey": texts.pick(survey.title, language) or survey.code})[:200],
+                description="\n".join(lines))
+    return _insert(None, case), True
 
 
 def case_from_interaction(*, actor, interaction, data: dict[str, Any] | None = None) -> Case:
     """Turn an interaction (usually on the complaint channel) into a case about the
     same customer and contact, keeping the link; one case per interaction."""
     from kehu.engagement.models import Channel
-    from kehu.service.models import CaseChannel
 
     existing = Case.objects.filter(source_interaction=interaction).only("ref").first()
     if existing is not None:
@@ -349,31 +386,50 @@ def case_transition(*, actor, case: Case, to_status: str, note: str = "", versio
         fresh = _locked(case, version)
         if to_status not in TRANSITIONS[fresh.status]:
             raise TransitionNotAllowed(fresh, to_status)
-        _gate(fresh, to_status, note)
-        from_status = fresh.status
-        now = timezone.now()
-        fresh.status = to_status
-        if from_status == S.NEW and fresh.first_responded_at is None:
-            fresh.first_responded_at = now
-        if to_status == S.WAITING:
-            fresh.sla_paused = [*fresh.sla_paused, [now.isoformat(), None]]
-        if from_status == S.WAITING and fresh.sla_paused and fresh.sla_paused[-1][1] is None:
-            fresh.sla_paused = [*fresh.sla_paused[:-1], [fresh.sla_paused[-1][0], now.isoformat()]]
-        if to_status == S.RESOLVED:
-            fresh.resolved_at = now
-        if to_status == S.CLOSED:
-            fresh.closed_at = now
-        if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
-            fresh.resolved_at = None
-            fresh.closed_at = None
-        sla_refresh(fresh, now=now)
-        fresh.version += 1
-        fresh.full_clean()
-        fresh.save()
-        _event(fresh, actor, EventKind.TRANSITION, note=note, from_status=from_status, to_status=to_status)
-        _audit(actor, "transition", fresh, {"status": [from_status, to_status]})
+        if fresh.status in (S.RESOLVED, S.RETURN_VISITED):
+            from kehu.service.return_visits import return_visits_cancel_waiting
+
+            # a move by hand out of "resolved" ends a return visit still waiting for its answer
+            return_visits_cancel_waiting(actor=actor, case=fresh)
+        apply_transition(actor, fresh, to_status, note)
     _refresh(case, fresh)
     return case
+
+
+def apply_transition(actor, fresh: Case, to_status: str, note: str) -> None:
+    """Make the move on the locked row ``fresh`` (inside the caller's transaction):
+    checked, recorded on the timeline and audited. The return visits use it to
+    move a case on the customer's answer (the system acts, no permission check).
+    A case that becomes resolved gets the return visit its kind is set to have."""
+    if to_status not in TRANSITIONS[fresh.status]:
+        raise TransitionNotAllowed(fresh, to_status)
+    _gate(fresh, to_status, note)
+    from_status = fresh.status
+    now = timezone.now()
+    fresh.status = to_status
+    if from_status == S.NEW and fresh.first_responded_at is None:
+        fresh.first_responded_at = now
+    if to_status == S.WAITING:
+        fresh.sla_paused = [*fresh.sla_paused, [now.isoformat(), None]]
+    if from_status == S.WAITING and fresh.sla_paused and fresh.sla_paused[-1][1] is None:
+        fresh.sla_paused = [*fresh.sla_paused[:-1], [fresh.sla_paused[-1][0], now.isoformat()]]
+    if to_status == S.RESOLVED:
+        fresh.resolved_at = now
+    if to_status == S.CLOSED:
+        fresh.closed_at = now
+    if to_status == S.IN_PROGRESS and from_status in REOPEN_FROM:
+        fresh.resolved_at = None
+        fresh.closed_at = None
+    sla_refresh(fresh, now=now)
+    fresh.version += 1
+    fresh.full_clean()
+    fresh.save()
+    _event(fresh, actor, EventKind.TRANSITION, note=note, from_status=from_status, to_status=to_status)
+    _audit(actor, "transition", fresh, {"status": [from_status, to_status]})
+    if to_status == S.RESOLVED:
+        from kehu.service.return_visits import return_visit_on_resolved
+
+        return_visit_on_resolved(actor=actor, case=fresh)
 
 
 # -- complaints: validity and the six steps ---------------------------------------------------

@@ -5,6 +5,7 @@ from kehu.service import views, views_intake
 urlpatterns = [
     path("", views.case_queue, name="case_queue"),
     path("new/", views.case_create_view, name="case_create"),
+    path("settings/", views.service_settings_view, name="case_settings"),
     path("from-interaction/<int:interaction_pk>/", views.case_from_interaction_view, name="case_from_interaction"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/edit/", views.case_edit_view, name="case_edit"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/steps/<slug:step>/", views.case_step_view, name="case_step"),
     path("<int:pk>/comment/", views.case_comment_view, name="case_comment"),
     path("<int:pk>/assign/", views.case_assign_view, name="case_assign"),
+    path("<int:pk>/return-visit/", views.case_return_visit_start_view, name="case_return_visit_start"),
+    path("<int:pk>/return-visit/result/", views.case_return_visit_result_view, name="case_return_visit_result"),
     path("<int:pk>/draft-article/", views.case_draft_article_view, name="case_draft_article"),
     path("<int:pk>/attachments/", views.case_attachments_view, name="case_attachments"),
     path("<int:pk>/attachments/<int:att>/download/", views.case_attachment_download, name="case_attachment_download"),

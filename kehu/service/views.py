@@ -20,7 +20,8 @@ from kehu.org.policies import policy_for
 from kehu.pagination import Tier
 from kehu.service import selectors
 from kehu.service.forms import (
-    AssignForm, CaseEditForm, CaseFilterForm, CaseForm, CommentForm, JudgeForm, StepForm, TransitionForm,
+    AssignForm, CaseEditForm, CaseFilterForm, CaseForm, CommentForm, JudgeForm, ReturnVisitResultForm,
+    ReturnVisitStartForm, ServiceSettingsForm, StepForm, TransitionForm,
 )
 from kehu.service.models import STEP_ORDER, CaseKind
 from kehu.service.services import (
@@ -145,6 +146,7 @@ def case_detail(request, pk):
         "sla_state": case_sla(case),
         **_attachment_section(request, case, can_change=can_change),
         "suggested_articles": _suggested_articles(case, request.user),
+        **_return_visit_context(case, can_change, request.user),
         "can_draft_article": (policy_for(request.user).may_write_kb and bool((case.resolution or "").strip())
                               and case.status in ("resolved", "return_visited", "closed")),
     }
@@ -402,3 +404,112 @@ def case_attachment_delete_view(request, pk, att):
         "nav_active": "cases", "title": _("Delete the attachment %(name)s") % {"name": attachment.name},
         "attachment": attachment, "back": reverse("case_detail", args=[case.pk]) + "#attachments",
     })
+
+
+# -- return visits (回访) -----------------------------------------------------------------
+
+def _return_visit_context(case, can_change: bool, viewer=None) -> dict:
+    """The case page's return-visit card: every visit (latest first), the one waiting,
+    and the forms to start one or record its result."""
+    from kehu.service.models import CaseStatus, ReturnVisitStatus
+    from kehu.service.return_visits import service_settings
+
+    visits = list(case.return_visits.select_related(
+        "invitation__wave__survey", "invitation__response", "task", "recorded_by", "escalation__recipient")
+        .order_by("-number")[:20])
+    waiting = next((v for v in visits if v.status == ReturnVisitStatus.WAITING), None)
+    ctx = {"return_visits": visits, "return_visit_waiting": waiting,
+           "return_visit_setting": service_settings().mode_for(case.kind)}
+    answered = next((v for v in visits if v.response_id), None)
+    if answered is not None and viewer is not None:
+        from django.http import Http404
+
+        from kehu.surveys.selectors_loop import response_answers, response_get
+
+        try:
+            response = response_get(viewer=viewer, pk=answered.response_id)
+        except Http404:  # an assignee who sees the case but not its customer
+            pass
+        else:
+            ctx.update(response=response, answers=response_answers(response))
+    if can_change:
+        if waiting is not None:
+            ctx["return_visit_form"] = ReturnVisitResultForm(initial={"version": case.version})
+        elif case.status == CaseStatus.RESOLVED:
+            ctx["return_visit_start_form"] = ReturnVisitStartForm()
+    return ctx
+
+
+@login_required
+@require_POST
+def case_return_visit_start_view(request, pk):
+    from kehu.service.return_visits import return_visit_start
+
+    case = _changeable(request, pk)
+    form = ReturnVisitStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose survey or phone."))
+        return _back(case, "#return-visit")
+    try:
+        visit = return_visit_start(actor=request.user, case=case, channel=form.cleaned_data["channel"])
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        if visit.fallback_reason:
+            messages.warning(request, _("No survey was sent: %(reason)s. A phone return visit was set up instead.")
+                             % {"reason": visit.fallback_reason})
+        else:
+            messages.success(request, _("Return visit started."))
+    return _back(case, "#return-visit")
+
+
+@login_required
+@require_POST
+def case_return_visit_result_view(request, pk):
+    from kehu.service.return_visits import return_visit_record
+
+    case = _changeable(request, pk)
+    form = ReturnVisitResultForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return _back(case, "#return-visit")
+    d = form.cleaned_data
+    try:
+        return_visit_record(actor=request.user, case=case, satisfied=d["result"] == "satisfied", note=d["note"],
+                            score=d["score"], version=d["version"])
+    except (ValidationError, CaseConflict) as exc:
+        _report(request, exc)
+    else:
+        case.refresh_from_db()
+        messages.success(request, _("Return visit recorded; case %(ref)s is now “%(status)s”.") % {
+            "ref": case.ref, "status": case.get_status_display()})
+    return _back(case, "#return-visit")
+
+
+@login_required
+def service_settings_view(request):
+    """The company's service settings (administrators): the return visit of each kind of case."""
+    from kehu.service.models import CaseKind
+    from kehu.service.return_visits import service_settings, service_settings_save
+    from kehu.surveys.models import Survey, SurveyKind, SurveyStatus
+
+    if not policy_for(request.user).is_admin:
+        raise PermissionDenied
+    row = service_settings()
+    surveys = list(Survey.objects.filter(kind=SurveyKind.CUSTOMER, status=SurveyStatus.ACTIVE).order_by("code")[:500])
+    initial = {f"kind_{k}": row.mode_for(k) for k in CaseKind.values}
+    initial["return_visit_survey"] = row.return_visit_survey_id
+    form = ServiceSettingsForm(request.POST or None, initial=initial, surveys=surveys)
+    if request.method == "POST" and form.is_valid():
+        modes, survey = form.values()
+        try:
+            service_settings_save(actor=request.user, return_visits=modes, survey=survey)
+        except ValidationError as exc:
+            add_service_errors(form, exc, {k: f"kind_{k}" for k in CaseKind.values})
+        else:
+            messages.success(request, _("Service settings saved."))
+            return redirect("case_settings")
+    return render(request, "service/settings.html", {
+        "nav_active": "cases", "title": _("Service settings"), "form": form})

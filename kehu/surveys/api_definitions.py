@@ -23,8 +23,8 @@ from kehu.api.pagination import CursorPagination
 from kehu.surveys import definitions as defs
 from kehu.surveys import selectors
 from kehu.surveys.models import (
-    Construct, ConstructMode, ConstructPath, Indicator, Question, QuestionKind, Survey, SurveyKind, SurveyStatus,
-    WeightMethod,
+    Construct, ConstructMode, ConstructPath, FollowUpAs, Indicator, Question, QuestionKind, Survey, SurveyKind,
+    SurveyStatus, WeightMethod,
 )
 from kehu.surveys.services import definitions as svc
 
@@ -52,6 +52,9 @@ class SurveyOut(Schema):
     satisfied_from: int = Field(description="Index (0–100) at or above which a respondent counts as satisfied.")
     follow_up_below: int = Field(description="A response whose index is below this creates a follow-up task.")
     follow_up_detractors: bool
+    follow_up_as: Literal[tuple(FollowUpAs.values)] = Field(
+        description="What a follow-up is: task (for the customer's owner) or case (a complaint case, channel "
+                    "survey follow-up, linked to the response).")
     resurvey_days: int
     likert_scores: dict[str, float] = Field(description="Score of each five-level answer; empty = 20·level.")
     created_at: dt.datetime
@@ -80,6 +83,7 @@ class SurveyPatchFields(Schema):
     satisfied_from: int = Field(ge=0, le=100)
     follow_up_below: int = Field(ge=0, le=100)
     follow_up_detractors: bool
+    follow_up_as: Literal[tuple(FollowUpAs.values)]
     resurvey_days: int = Field(ge=0, le=3650)
     likert_scores: dict[str, float]
 

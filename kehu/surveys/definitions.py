@@ -99,8 +99,11 @@ SETTINGS_DEFAULTS = {
     "satisfied_from": 80,
     "follow_up_below": 60,
     "follow_up_detractors": True,
+    "follow_up_as": "task",
     "resurvey_days": 90,
 }
+#: What a follow-up is (Survey.follow_up_as): a task for the owner, or a complaint case.
+FOLLOW_UP_AS = ("task", "case")
 
 # The structural model's options (the file's ``model:`` mapping, Survey.model_options):
 # the inner weighting scheme of PLS path modelling (Lohmöller 1989: path,
@@ -436,6 +439,11 @@ def _settings(ck: _Checker, value, line) -> dict:
         elif key == "follow_up_detractors":
             if not isinstance(v, bool):
                 ck.add(path, _("Give true or false."), kl)
+            else:
+                out[key] = v
+        elif key == "follow_up_as":
+            if v not in FOLLOW_UP_AS:
+                ck.add(path, _("Give task or case."), kl)
             else:
                 out[key] = v
         else:

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from kehu.surveys import definitions as defs
 from kehu.surveys import texts
-from kehu.surveys.models import ConstructMode, QuestionKind, SurveyKind
+from kehu.surveys.models import ConstructMode, FollowUpAs, QuestionKind, SurveyKind
 
 SHORT = forms.TextInput(attrs={"maxlength": 200})
 LONG = forms.Textarea(attrs={"rows": 3})
@@ -95,6 +95,10 @@ class SurveyTextsForm(BilingualForm):
         label=_("Follow up when the index is below"), min_value=0, max_value=100,
         help_text=_("A response scoring below this creates a follow-up task for the customer's owner."))
     follow_up_detractors = forms.BooleanField(label=_("Follow up detractors (NPS 0–6)"), required=False)
+    follow_up_as = forms.ChoiceField(
+        label=_("Follow up as"), choices=FollowUpAs.choices,
+        help_text=_("A task for the customer's owner, or a complaint case (channel “survey follow-up”) that the "
+                    "service desk handles like any other complaint."))
     resurvey_days = forms.IntegerField(
         label=_("Do not survey a customer again within (days)"), min_value=0, max_value=3650)
 

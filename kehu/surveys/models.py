@@ -47,6 +47,11 @@ class SurveyStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class FollowUpAs(models.TextChoices):
+    TASK = "task", _("A task for the customer's owner")
+    CASE = "case", _("A complaint case for the service desk")
+
+
 class WeightMethod(models.TextChoices):
     MANUAL = "manual", _("Set by hand")
     AHP = "ahp", _("AHP pairwise comparison")
@@ -78,6 +83,10 @@ class Survey(TimeStamped):
     follow_up_below = models.PositiveSmallIntegerField(_("follow up when the index is below"), default=60,
                                                        validators=[MaxValueValidator(100)])
     follow_up_detractors = models.BooleanField(_("follow up detractors (NPS 0–6)"), default=True)
+    # What the follow-up is: a task for the customer's owner, or a complaint case
+    # (channel "survey follow-up", linked to the response) for the service desk.
+    follow_up_as = models.CharField(_("follow up as"), max_length=4, choices=FollowUpAs.choices,
+                                    default=FollowUpAs.TASK)
     resurvey_days = models.PositiveIntegerField(
         _("do not survey a customer again within (days)"), default=90,
     )

@@ -406,6 +406,7 @@ def survey_definition(survey: Survey) -> dict:
             "satisfied_from": s.satisfied_from,
             "follow_up_below": s.follow_up_below,
             "follow_up_detractors": s.follow_up_detractors,
+            "follow_up_as": s.follow_up_as,
             "resurvey_days": s.resurvey_days,
         },
         "indicators": node(roots[0], root=True) if roots else None,

@@ -165,14 +165,15 @@ def survey_detail(request, pk):
 def survey_edit(request, pk):
     survey = _designable(request, pk)
     initial = {"kind": survey.kind, "satisfied_from": survey.satisfied_from, "follow_up_below": survey.follow_up_below,
-               "follow_up_detractors": survey.follow_up_detractors, "resurvey_days": survey.resurvey_days}
+               "follow_up_detractors": survey.follow_up_detractors, "follow_up_as": survey.follow_up_as,
+               "resurvey_days": survey.resurvey_days}
     form = SurveyTextsForm(request.POST or None, initial=initial, initial_texts={
         "title": survey.title, "description": survey.description, "intro": survey.intro, "thanks": survey.thanks})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = {name: form.text(name) for name in ("title", "description", "intro", "thanks")}
         data.update({k: d[k] for k in ("kind", "satisfied_from", "follow_up_below", "follow_up_detractors",
-                                       "resurvey_days")})
+                                       "follow_up_as", "resurvey_days")})
         try:
             svc.survey_update(actor=request.user, survey=survey, data=data)
         except ValidationError as exc:

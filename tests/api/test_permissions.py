@@ -916,3 +916,29 @@ def test_intake_links_are_for_administrators_only(org, api_as, role, op):
     else:
         assert_error(r, 403, "forbidden")
         assert list(IntakeLink.objects.values_list("name", "active")) == [("Hotline poster", True)]
+
+
+# -- Return visits of a resolved case (/cases/{id}/return-visit) ----------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+def test_case_return_visit_per_role(org, world, api_as, role, target):
+    from kehu.service.models import Case, ReturnVisit
+
+    case = getattr(world, target).case
+    Case.objects.filter(pk=case.pk).update(status="resolved", resolution="Fixed")
+    api = api_as(getattr(org.users, role))
+    got = api.get(f"/cases/{case.pk}/return-visit")
+    start = api.post(f"/cases/{case.pk}/return-visit", {"channel": "phone"})
+    result = api.post(f"/cases/{case.pk}/return-visit/result", {"satisfied": True, "note": "ok"})
+    if target not in VISIBLE[role]:
+        for r in (got, start, result):
+            assert_error(r, 404, "not_found")
+    elif role in READ_ONLY:
+        assert got.status_code == 200
+        assert_error(start, 403, "forbidden")
+        assert_error(result, 403, "forbidden")
+        assert not ReturnVisit.objects.exists()
+    else:
+        assert (got.status_code, start.status_code, result.status_code) == (200, 201, 200), result.content
+        assert Case.objects.get(pk=case.pk).status == "closed"

@@ -64,3 +64,36 @@ def test_register_a_complaint_and_walk_it_to_resolved(page, org, customers):
     page.locator("#id_status").select_option("")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_test_id("case-table")).to_contain_text(case.ref)
+
+
+def test_a_phone_return_visit_recorded_dissatisfied_then_satisfied(page, org, customers):
+    """Resolved without the customer's consent to e-mail: a phone return visit, and why; the
+    agent records "not satisfied" (the case reopens and is escalated), resolves it again and
+    records "satisfied" (the case closes)."""
+    from kehu.service.models import CaseEscalation
+    from kehu.service.services import case_assign, case_transition
+    from tests.service.conftest import make_case
+
+    case = make_case(org.users.sales_n1, customers.n1, kind="repair", subject="燃气表漏气")
+    case_assign(actor=org.users.admin, case=case, assignee=org.users.north_service)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.IN_PROGRESS, resolution="更换密封圈")
+    case.refresh_from_db()
+    case_transition(actor=org.users.north_service, case=case, to_status=CaseStatus.RESOLVED)
+
+    log_in(page, "north_service")
+    page.goto(f"/cases/{case.pk}/")
+    expect(page.get_by_test_id("return-visits")).to_contain_text("Phone call")
+    page.locator("input[name=result][value=dissatisfied]").check()
+    page.get_by_label("What the customer said").fill("还是漏气")
+    page.get_by_test_id("return-visit-save").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("In progress")
+    expect(page.get_by_test_id("return-visit-escalation")).to_contain_text("north_manager")
+    assert CaseEscalation.objects.filter(case=case, kind="revisit").count() == 1
+
+    page.get_by_test_id("move-resolved").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("Resolved")
+    page.locator("input[name=result][value=satisfied]").check()
+    page.get_by_label("Score (0–100)").fill("90")
+    page.get_by_test_id("return-visit-save").click()
+    expect(page.get_by_test_id("case-status")).to_have_text("Closed")
+    expect(page.get_by_test_id("return-visit-2")).to_contain_text("Satisfied")

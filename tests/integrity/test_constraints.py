@@ -32,6 +32,7 @@ SINGLE_FIELD = {
     "attitude_0_100": ("score", 101.0),
     "case_severity_1_4": ("severity", 5),
     "case_compensation_not_negative": ("compensation_amount", Decimal("-1")),
+    "return_visit_score_0_100": ("score", 101.0),
     "sla_severity_1_4": ("severity", 5),
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),

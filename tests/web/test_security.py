@@ -632,3 +632,32 @@ def test_public_form_needs_no_login_and_its_settings_do(client, org):
                 reverse("intake_link_deactivate", args=[link.pk])):
         r = client.get(url)
         assert r.status_code == 302 and "login" in r["Location"], url
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_case_return_visit_pages_per_role(client_for, org, customers, role):
+    """Start a return visit and record its result on the case page: 404 outside the case's
+    scope, 403 read-only; the service settings page is the administrators'."""
+    from kehu.service.models import Case, ReturnVisit
+    from kehu.service.services import case_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "repair",
+                                                        "subject": "Meter leaks"})
+    Case.objects.filter(pk=case.pk).update(status="resolved", resolution="Seal replaced.")
+    client = client_for(getattr(org.users, role))
+    expected = 404 if not CASE_VISIBLE[role] else 403 if role in CASE_READ_ONLY else 302
+    start = client.post(reverse("case_return_visit_start", args=[case.pk]), {"channel": "phone"})
+    result = client.post(reverse("case_return_visit_result", args=[case.pk]),
+                         {"version": 1, "result": "satisfied", "note": "ok"})
+    assert (start.status_code, result.status_code) == (expected, expected)
+    assert ReturnVisit.objects.exists() == (expected == 302)
+    if expected == 302:
+        assert Case.objects.get(pk=case.pk).status == "closed"
+    settings_page = client.get(reverse("case_settings"))
+    assert settings_page.status_code == (200 if role == "admin" else 403)
+    assert client.post(reverse("case_settings"), {}).status_code == (200 if role == "admin" else 403)
+
+
+def test_case_return_visit_pages_need_a_login(client, org):
+    r = client.get(reverse("case_settings"))
+    assert r.status_code == 302 and "login" in r["Location"]

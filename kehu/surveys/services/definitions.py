@@ -80,7 +80,8 @@ def _clean_code(code, *, exclude_pk=None) -> str:
 # Surveys
 # --------------------------------------------------------------------------
 
-SETTING_FIELDS = ("satisfied_from", "follow_up_below", "follow_up_detractors", "resurvey_days", "likert_scores")
+SETTING_FIELDS = ("satisfied_from", "follow_up_below", "follow_up_detractors", "follow_up_as", "resurvey_days",
+                  "likert_scores")
 TEXT_FIELDS = ("title", "description", "intro", "thanks")
 
 
@@ -125,6 +126,25 @@ def survey_create_from_template(*, actor, template: str, code: str, title=None) 
         raise ValidationError({"template": [_("There is no template called %(name)s.") % {"name": template}]})
     return survey_create_from_definition(actor=actor, definition=found.definition, code=code, title=title,
                                          source=f"template:{template}")
+
+
+def survey_install_template(*, template: str, code: str, settings: dict | None = None) -> Survey:
+    """A survey made by Kehu itself from a shipped template and put in use at once
+    (the service desk's return-visit survey, made the first time a case needs it):
+    no actor, so no permission check; ``settings`` override the template's."""
+    found = defs.library_template(template)
+    if found is None:
+        raise ValidationError({"template": [_("There is no template called %(name)s.") % {"name": template}]})
+    definition = copy.deepcopy(found.definition)
+    definition["code"] = code
+    definition["settings"] = {**(definition.get("settings") or defs.SETTINGS_DEFAULTS), **(settings or {})}
+    with transaction.atomic():
+        survey = Survey(code=code, status=SurveyStatus.ACTIVE)
+        _write_definition(survey, definition)
+        audit_record(actor=None, action="create", instance=survey,
+                     changes={"source": f"template:{template}", "questions": len(definition["questions"])},
+                     summary=survey.code)
+    return survey
 
 
 def survey_copy(*, actor, survey: Survey, code: str, title=None) -> Survey:
@@ -210,7 +230,7 @@ def _write_definition(survey: Survey, definition: dict) -> None:
 def survey_update(*, actor, survey: Survey, data: dict[str, Any]) -> Survey:
     """Change a survey's texts and settings (``title``, ``description``,
     ``intro``, ``thanks``, ``kind``, ``satisfied_from``, ``follow_up_below``,
-    ``follow_up_detractors``, ``resurvey_days``, ``likert_scores``). Nothing to
+    ``follow_up_detractors``, ``follow_up_as``, ``resurvey_days``, ``likert_scores``). Nothing to
     change is no change, but still only for those who may change the survey."""
     _require_designer(actor)
     if not data:

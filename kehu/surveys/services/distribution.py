@@ -516,6 +516,27 @@ def invitations_send(*, actor, wave: Wave) -> dict:
     return counts
 
 
+def invitation_for_customer(*, wave: Wave, customer: Customer, contact: Contact | None = None,
+                            email: str = "") -> Invitation:
+    """One personal invitation of ``customer`` in ``wave``, made by Kehu itself
+    (the return visit of a service case): no sample, no permission check; the
+    caller has asked the consent gate. E-mailed with :func:`invitation_send`."""
+    invitation = Invitation(wave=wave, customer=customer, contact=contact, token=new_token(), email=email,
+                            channel=InvitationChannel.EMAIL if email else InvitationChannel.LINK, stratum="",
+                            language="en" if customer.region == Region.OVERSEAS else "zh-hans")
+    invitation.full_clean(exclude=["wave", "customer", "contact"], validate_unique=False, validate_constraints=False)
+    invitation.save()
+    return invitation
+
+
+def invitation_send(invitation_id: int) -> dict:
+    """E-mail one invitation not sent yet (after the transaction that made it
+    commits): ``{"sent": 0|1, "failed": 0|1}``."""
+    todo = list(Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.PENDING).exclude(email="")
+                .select_related("wave__survey", "customer"))
+    return _send(todo, reminder=False, now=timezone.now())
+
+
 def _hold_back(invitations: list[Invitation], *, now, status: str | None = None) -> tuple[list[Invitation], int]:
     """Split off the invitations whose customers must not be e-mailed
     (:mod:`kehu.privacy.consent`), recording why on each; ``status`` is set on

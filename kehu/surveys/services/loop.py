@@ -10,6 +10,8 @@ workflow): what a submitted response sets off.
 2. a detractor (NPS 0–6, when the survey follows up detractors) or a
    response whose index is below ``survey.follow_up_below`` creates one
    follow-up :class:`~kehu.engagement.models.Task` for the customer's owner
+   (or, when ``survey.follow_up_as`` is ``case``, one complaint case on the
+   channel "survey follow-up", linked to the response)
    — never two for one response — due the same working day when the answer
    arrives before :data:`SAME_DAY_BEFORE`, else the next working day, in
    the assignee's language, with the answers on the task's page; the
@@ -34,7 +36,7 @@ from kehu.org.models import Role, Team, User
 from kehu.org.policies import policy_for
 from kehu.surveys import texts
 from kehu.surveys.attitude import answers_attitude, response_attitude
-from kehu.surveys.models import CustomerAttitude, Response, ResponseStatus
+from kehu.surveys.models import CustomerAttitude, FollowUpAs, Response, ResponseStatus
 
 log = logging.getLogger(__name__)
 
@@ -182,12 +184,19 @@ def _task_texts(response: Response, reasons: list[str], language: str) -> tuple[
 
 def follow_up_create(*, response: Response):
     """The follow-up task for ``response`` when it needs one: ``(task,
-    created)``, or ``(None, False)``. At most one task per response."""
+    created)``, or ``(None, False)``. At most one task per response. When the
+    survey follows up as a case (``Survey.follow_up_as``), the follow-up is a
+    complaint case instead (:func:`kehu.service.services.case_from_survey_response`):
+    ``(case, created)``, at most one per response."""
     if response.customer_id is None:
         return None, False
     reasons = needs_follow_up(response)
     if not reasons:
         return None, False
+    if response.wave.survey.follow_up_as == FollowUpAs.CASE:
+        from kehu.service.services import case_from_survey_response
+
+        return case_from_survey_response(response=response, reasons=reasons)
     if not Response._meta.get_field("customer").is_cached(response):
         from kehu.customers.models import Customer
 

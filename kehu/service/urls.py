@@ -13,5 +13,11 @@ urlpatterns = [
     path("<int:pk>/steps/<slug:step>/", views.case_step_view, name="case_step"),
     path("<int:pk>/comment/", views.case_comment_view, name="case_comment"),
     path("<int:pk>/assign/", views.case_assign_view, name="case_assign"),
+    path("serial-lookup/", views.case_serial_lookup, name="case_serial_lookup"),
+    path("warranty-terms/", views.warranty_terms_view, name="warranty_terms"),
+    path("installed-base/<int:customer_pk>/", views.installed_base_view, name="installed_base"),
+    path("<int:pk>/repairs/", views.repair_add_view, name="case_repair_add"),
+    path("<int:pk>/repairs/<int:repair_pk>/", views.repair_edit_view, name="case_repair_edit"),
+    path("<int:pk>/repairs/<int:repair_pk>/delete/", views.repair_delete_view, name="case_repair_delete"),
     path("<int:pk>/draft-article/", views.case_draft_article_view, name="case_draft_article"),
 ]

@@ -423,8 +423,11 @@ class RepairRecord(TimeStamped):
         verbose_name_plural = _("repair records")
         ordering = ["case", "visited_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(labour_hours__gte=0) & Q(parts_cost__gte=0) & Q(labour_cost__gte=0),
-                                   name="repair_costs_not_negative",
+            models.CheckConstraint(condition=Q(labour_hours__gte=0), name="repair_hours_not_negative",
+                                   violation_error_message=_("Hours and costs cannot be negative.")),
+            models.CheckConstraint(condition=Q(parts_cost__gte=0), name="repair_parts_cost_not_negative",
+                                   violation_error_message=_("Hours and costs cannot be negative.")),
+            models.CheckConstraint(condition=Q(labour_cost__gte=0), name="repair_labour_cost_not_negative",
                                    violation_error_message=_("Hours and costs cannot be negative.")),
             models.CheckConstraint(condition=Q(revisited_on__isnull=True) | Q(visited_on__isnull=False)
                                    & Q(revisited_on__gte=models.F("visited_on")),

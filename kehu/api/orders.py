@@ -28,6 +28,7 @@ class OrderLineOut(Schema):
     id: int
     product_id: Optional[int]
     description: str
+    serial_number: str = Field(description="Serial number of the item, or the heat number (炉号) of steel.")
     quantity: Quantity
     unit_price: Money
     amount: Money
@@ -86,6 +87,8 @@ class OrderOut(OrderSummaryOut):
 class OrderLineIn(Schema):
     product_id: Optional[int] = Field(None, description="Prices and cost default to the product's.")
     description: str = Field("", max_length=200)
+    serial_number: str = Field("", max_length=100, description="Serial number of the item, or the heat number "
+                                                               "(炉号) of steel; a case finds the line by it.")
     quantity: Quantity = Field(Decimal("1"), gt=0)
     unit_price: Optional[Money] = Field(None, ge=0, description="Defaults to amount / quantity, or the list price.")
     amount: Optional[Money] = Field(None, ge=0, description="Defaults to quantity × unit price.")

@@ -19,17 +19,44 @@ from kehu.api.common import (
 from kehu.api.pagination import CursorPagination
 from kehu.sales.selectors import product_line_list, product_list
 from kehu.sales.services import (
-    product_create, product_delete, product_line_create, product_line_rename, product_update,
+    product_create, product_delete, product_line_create, product_line_rename, product_line_set_warranty,
+    product_update,
 )
 
 router = Router(tags=["products"])
 lines_router = Router(tags=["product lines"])
 
 
+WARRANTY_MONTHS = "Free repair for this many months after the purchase; 0: no warranty; null: not set."
+RETURN_DAYS = "Return for a defect within this many days after the purchase; 0: no return; null: not set."
+EXCHANGE_DAYS = "Exchange for a defect within this many days after the purchase; 0: no exchange; null: not set."
+
+
+class WarrantyTermsOut(Schema):
+    warranty_months: Optional[int] = Field(description=WARRANTY_MONTHS)
+    return_days: Optional[int] = Field(description=RETURN_DAYS)
+    exchange_days: Optional[int] = Field(description=EXCHANGE_DAYS)
+
+
+class WarrantyTermsIn(Schema):
+    warranty_months: Optional[int] = Field(None, ge=0, le=600, description=WARRANTY_MONTHS)
+    return_days: Optional[int] = Field(None, ge=0, le=3650, description=RETURN_DAYS)
+    exchange_days: Optional[int] = Field(None, ge=0, le=3650, description=EXCHANGE_DAYS)
+
+
+class ProductLineWarrantyOut(WarrantyTermsOut):
+    id: int
+    code: str
+    name: str
+
+
 class ProductLineOut(Schema):
     id: int
     code: str
     name: str
+    warranty_months: Optional[int] = Field(description=WARRANTY_MONTHS)
+    return_days: Optional[int] = Field(description=RETURN_DAYS)
+    exchange_days: Optional[int] = Field(description=EXCHANGE_DAYS)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -51,6 +78,10 @@ class ProductOut(Schema):
     unit_price: Money
     unit_cost: Money
     active: bool
+    warranty_months: Optional[int] = Field(description="The product's own warranty, overriding its line's; "
+                                                        "null: the line's.")
+    return_days: Optional[int] = Field(description="The product's own return period; null: the line's.")
+    exchange_days: Optional[int] = Field(description="The product's own exchange period; null: the line's.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -63,6 +94,9 @@ class ProductIn(Schema):
     unit_price: Money = Field(Decimal("0"), ge=0)
     unit_cost: Money = Field(Decimal("0"), ge=0)
     active: bool = True
+    warranty_months: Optional[int] = Field(None, ge=0, le=600, description="Overrides the line's; null: the line's.")
+    return_days: Optional[int] = Field(None, ge=0, le=3650, description="Overrides the line's; null: the line's.")
+    exchange_days: Optional[int] = Field(None, ge=0, le=3650, description="Overrides the line's; null: the line's.")
 
 
 ProductPatchIn = partial_schema(ProductIn, "ProductPatchIn")
@@ -160,3 +194,22 @@ def rename_product_line(request, line_id: int, payload: ProductLineRenameIn):
     line = _get_product_line(line_id)
     # Without a name the line stays as it is, but the caller's right to change it is still checked.
     return product_line_rename(actor=request.auth, line=line, name=sent_fields(payload).get("name", line.name))
+
+
+WarrantyTermsPatchIn = partial_schema(WarrantyTermsIn, "WarrantyTermsPatchIn")
+
+
+@lines_router.get("/{int:line_id}/warranty", response={200: ProductLineWarrantyOut, **READ_ERRORS},
+                  url_name="product-line-warranty", summary="The warranty terms (三包) of a product line")
+def get_product_line_warranty(request, line_id: int):
+    return _get_product_line(line_id)
+
+
+@lines_router.patch("/{int:line_id}/warranty", response={200: ProductLineWarrantyOut, **WRITE_ERRORS},
+                    url_name="product-line-warranty-update",
+                    summary="Change the warranty terms (三包) of a product line (the terms sent)")
+def update_product_line_warranty(request, line_id: int, payload: WarrantyTermsPatchIn):
+    """Each term a whole number ≥ 0 or null (not set); 0 means none. Administrators and
+    sales managers only (403 for others)."""
+    line = _get_product_line(line_id)
+    return product_line_set_warranty(actor=request.auth, line=line, data=sent_fields(payload))

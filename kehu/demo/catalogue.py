@@ -111,6 +111,25 @@ PRODUCT_LINES: list[tuple[str, str, list[tuple[str, str, int, float]]]] = [
     ]),
 ]
 
+# The "three guarantees" (三包) of each line: (warranty months, return within days, exchange
+# within days); 0 is "none". Steel is cut, welded and formed as soon as it arrives, so no line
+# takes material back; a defect (分层, 裂纹, 尺寸超差) found in the quality-objection period
+# (质量异议期) after delivery is exchanged: 7 days for plate, sections and wire rod, 15 for pipe
+# (defects show in the pressure test). Processing is the only service with a warranty: a
+# defective cut, bend or coating is reworked free for 3 months, and a bad batch re-made
+# within 15 days.
+WARRANTY_TERMS: dict[str, tuple[int, int, int]] = {
+    "PLATE": (0, 0, 7),
+    "SECTION": (0, 0, 7),
+    "PIPE": (0, 0, 15),
+    "WIRE": (0, 0, 7),
+    "PROCESS": (3, 0, 15),
+}
+# Material lines carry the mill's heat number (炉号) on some order lines; processing lines
+# carry the processing batch number (加工批号).
+HEAT_NUMBER_SHARE = 0.35
+NO_SERIAL_UNITS = ("车次",)   # deliveries have no batch
+
 INDUSTRIES = [
     "建筑施工", "钢结构", "机械制造", "汽车零部件", "家电制造", "船舶制造", "电力设备",
     "石油化工", "市政工程", "物流仓储", "五金制品", "农业机械", "轨道交通", "新能源",

@@ -299,6 +299,7 @@ class _Builder:
     def __init__(self, *, seed: int, customers: int, today: dt.date | None = None):
         from faker import Faker
 
+        self.seed = seed
         self.rnd = random.Random(seed)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
@@ -367,6 +368,11 @@ class _Builder:
         n = 0
         for code, name, items in catalogue.PRODUCT_LINES:
             line = ProductLine.objects.filter(code=code).first() or ProductLine.objects.create(code=code, name=name)
+            terms = catalogue.WARRANTY_TERMS.get(code)
+            if terms and (line.warranty_months, line.return_days, line.exchange_days) == (None, None, None):
+                # the company's own terms, once set, are kept
+                line.warranty_months, line.return_days, line.exchange_days = terms
+                line.save(update_fields=["warranty_months", "return_days", "exchange_days", "updated_at"])
             self.lines.append(line)
             group = []
             for pname, unit, price, ratio in items:
@@ -672,6 +678,7 @@ class _Builder:
             for ln in lines:
                 ln.order_id = order.pk
                 all_lines.append(ln)
+        self._serial_numbers(orders, lines_for)
         OrderLine.objects.bulk_create(all_lines, batch_size=BATCH)
         pay_objs = [Payment(order_id=orders[k].pk, amount=amount, received_on=on, method=method, reference=ref,
                             created_at=self.when(on)) for k, amount, on, method, ref in pays]
@@ -809,6 +816,83 @@ class _Builder:
                       seed=self.rnd.randrange(10**6), marketing=self.users.get("marketing"))
 
 
+    def _serial_numbers(self, orders, lines_for):
+        """Heat numbers (炉号) on some delivered material lines and batch numbers (加工批号)
+        on processing lines — from a random stream of their own, so that the rest of the
+        demo is the same with or without them."""
+        rnd = random.Random(f"heat-numbers-{self.seed}")
+        process_lines = {ln.pk for ln in self.lines if ln.code == "PROCESS"}
+        for order, lines in zip(orders, lines_for):
+            if order.status != "delivered":
+                continue
+            for k, ln in enumerate(lines, start=1):
+                product = ln.product
+                if product is None or product.unit in catalogue.NO_SERIAL_UNITS:
+                    continue
+                if product.line_id in process_lines:
+                    ln.serial_number = f"JG{order.order_date:%y%m%d}-{order.ref[-4:]}{k}"
+                elif rnd.random() < catalogue.HEAT_NUMBER_SHARE:
+                    ln.serial_number = f"{order.order_date:%y}{rnd.choice('ABCDE')}{rnd.randrange(10**5):05d}"
+
+    def build_repairs(self, agents):
+        """Two repair cases on processing batches (加工批号): a laser-cut batch out of
+        tolerance, reworked free under the processing warranty, and a bent batch past its
+        warranty, reworked at a charge; and a complaint about a plate (by its heat number)
+        found defective after its exchange period. Each
+        through the services (timeline, audit), on a real delivered line of the demo."""
+        from kehu.sales.models import OrderLine
+        from kehu.service.models import CaseCategory
+        from kehu.service.selectors import case_warranty
+        from kehu.service.services import (
+            case_assign, case_create, case_transition, case_update, repair_create, repair_update,
+        )
+
+        cats = {c.code: c for c in CaseCategory.objects.all()}
+        ids = [c.pk for c in self.customers]
+        delivered = (OrderLine.objects.filter(order__customer_id__in=ids, order__status="delivered")
+                     .exclude(serial_number="").select_related("order", "order__customer", "product", "product__line")
+                     .order_by("-order__order_date", "id"))
+        process = delivered.filter(product__line__code="PROCESS")
+        recent = process.filter(order__order_date__gte=self.today - dt.timedelta(days=60)).first()
+        old = process.filter(order__order_date__lt=self.today - dt.timedelta(days=150)).first()
+        # delivered (14 days after the order in the demo): its 7-day exchange period is over —
+        # the case page says so at once, and the agent offers processing help instead
+        plate = delivered.filter(product__line__code="PLATE").first()
+        plans = [
+            (recent, "repair", "repair-warranty", "激光切割件尺寸超差，需返工", "resolved", {
+                "fault": "切割件孔距超差 0.8mm（图纸要求 ±0.3mm）", "parts": "", "labour_hours": Decimal("6"),
+                "parts_cost": Decimal("0"), "labour_cost": Decimal("1200"), "result": "fixed"}),
+            (old, "repair", "repair-paid", "折弯件回弹角度偏差，客户要求返修", "in_progress", {
+                "fault": "折弯角度 88°，要求 90°±0.5°", "parts": "", "labour_hours": Decimal("4"),
+                "parts_cost": Decimal("0"), "labour_cost": Decimal("800"), "result": ""}),
+            (plate, "complaint", "product-defect", "中厚板切割后发现分层", "accepted", None),
+        ]
+        for i, (line, kind, cat, subject, goal, repair) in enumerate(plans):
+            if line is None:
+                continue     # a small demo may have no such line
+            agent = agents[i % 2]
+            case = case_create(actor=self.admin, data={
+                "kind": kind, "customer": line.order.customer, "order": line.order, "product": line.product,
+                "serial_number": line.serial_number, "category": cats.get(cat), "subject": subject, "severity": 3,
+                "wants": "fix"})
+            case_assign(actor=self.admin, case=case, assignee=agent)
+            case_transition(actor=agent, case=case, to_status="accepted")
+            if goal == "accepted":
+                continue
+            case_transition(actor=agent, case=case, to_status="in_progress")
+            state = case_warranty(case, on=self.today)
+            in_warranty = bool(state and state.in_warranty)
+            visit = self.today
+            record = repair_create(actor=agent, case=case, data={
+                **repair, "technician": agent, "visited_on": visit, "in_warranty": in_warranty,
+                "charged": not in_warranty})
+            if goal == "resolved":
+                repair_update(actor=agent, repair=record, data={"revisited_on": visit + dt.timedelta(days=2)})
+                case_update(actor=agent, case=case, version=case.version, data={
+                    "resolution": "按图纸重新切割，免费返工并送货到厂", "cause_category": "process",
+                    "root_cause": "切割程序未按最新图纸更新"})
+                case_transition(actor=agent, case=case, to_status="resolved")
+
     def build_cases(self):
         """A few service requests and complaints in several states, worked by the two service
         agents through the case services (numbers, timelines, audit as by hand)."""
@@ -837,7 +921,7 @@ class _Builder:
             ("complaint", "billing-error", "发票单价与合同价不一致，多开了一万二", "closed"),
             ("complaint", "delivery-late", "螺纹钢晚到三天，工地停工半天，电话没人接", "resolved"),
             ("complaint", "service-attitude", "送货司机卸货时态度恶劣", "in_progress"),
-            ("repair", "repair-warranty", "代加工的折弯件角度超差，需返修", "waiting"),
+            ("repair", "repair-warranty", "剪板毛刺过大，客户要求重新剪切", "waiting"),
             ("service", "installation", "钢结构构件需要上门指导吊装", "accepted"),
             ("enquiry", "other", "咨询Q355B中厚板的质保书和检测报告", "new"),
             ("praise", "service-attitude", "感谢客服耐心解答材质问题", "closed_invalid"),
@@ -888,6 +972,7 @@ class _Builder:
         from kehu.demo.cases import build_case_history
 
         self.n_case_history = build_case_history(self)
+        self.build_repairs(agents)
         sla_check(email=False)  # tasks and timeline entries; no mail from the demo company
 
 

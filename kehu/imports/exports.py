@@ -109,7 +109,8 @@ def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()
         values = {
             "customer_ref": order.customer.ref, "customer_name": order.customer.name, "order_ref": order.ref,
             "order_date": order.order_date, "amount": line.amount, "product_ref": line.product.ref if line.product_id else "",
-            "description": line.description, "quantity": line.quantity, "cost": line.cost, "status": order.status,
+            "description": line.description, "serial_number": line.serial_number, "quantity": line.quantity,
+            "cost": line.cost, "status": order.status,
             "currency": order.currency, "payment_due_on": order.payment_due_on, "remarks": order.remarks,
         }
         yield [_cell(values[h]) for h in ORDER_HEADERS] + _custom_cells(order, keys)

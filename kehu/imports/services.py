@@ -1099,7 +1099,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
             else:
                 cost = Decimal("0")
             line_values = {"product_id": product[1] if product else None, "description": row.get("description", ""),
-                           "quantity": qty, "unit_price": (amount / qty).quantize(CENT), "amount": amount,
+                           "serial_number": row.get("serial_number", ""), "quantity": qty, "unit_price": (amount / qty).quantize(CENT), "amount": amount,
                            "cost": cost}
             order_ref = row.get("order_ref") or generated_ref()
             entry = pending.get(order_ref)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,31 @@ from kehu.validators import REMARKS_MAX, text_limit
 MONEY = dict(max_digits=16, decimal_places=2)
 
 
-class ProductLine(TimeStamped):
+class WarrantyTermsFields(models.Model):
+    """The "three guarantees" (三包) terms: empty is "not set", 0 is "none". A product's
+    own terms override its line's, term by term (kehu/analytics/warranty.py)."""
+
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"), null=True, blank=True, validators=[MaxValueValidator(600)],
+        help_text=_("Free repair for this many months after the purchase. 0: no warranty."))
+    return_days = models.PositiveSmallIntegerField(
+        _("return within (days)"), null=True, blank=True, validators=[MaxValueValidator(3650)],
+        help_text=_("The customer may return the item for a defect within this many days. 0: no return."))
+    exchange_days = models.PositiveSmallIntegerField(
+        _("exchange within (days)"), null=True, blank=True, validators=[MaxValueValidator(3650)],
+        help_text=_("The customer may exchange the item for a defect within this many days. 0: no exchange."))
+
+    class Meta:
+        abstract = True
+
+    def warranty_terms(self):
+        from kehu.analytics.warranty import WarrantyTerms
+
+        return WarrantyTerms(warranty_months=self.warranty_months, return_days=self.return_days,
+                             exchange_days=self.exchange_days)
+
+
+class ProductLine(WarrantyTermsFields, TimeStamped):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
 
@@ -31,7 +55,7 @@ class ProductLine(TimeStamped):
         return self.name
 
 
-class Product(TimeStamped):
+class Product(WarrantyTermsFields, TimeStamped):
     ref = models.CharField(_("product code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     line = models.ForeignKey(ProductLine, verbose_name=_("product line"), null=True, blank=True, on_delete=models.PROTECT, related_name="products")
@@ -115,12 +139,18 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), default=Decimal("0"), **MONEY)
     amount = models.DecimalField(_("amount"), default=Decimal("0"), **MONEY)
     cost = models.DecimalField(_("cost"), default=Decimal("0"), **MONEY)
+    # The item's serial number, or for steel the heat number (炉号): how a case finds
+    # the line it is about (the customer's installed base, the warranty).
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True, default="", db_default="",
+                                     help_text=_("Serial number of the item, or the heat number (炉号) of steel."))
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         ordering = ["order", "id"]
-        indexes = [models.Index(fields=["product"], name="orderline_product")]
+        indexes = [models.Index(fields=["product"], name="orderline_product"),
+                   models.Index(fields=["serial_number"], name="orderline_serial",
+                                condition=~Q(serial_number=""))]
 
     @property
     def gross_margin(self) -> Decimal:

@@ -57,7 +57,31 @@ def product_line_rename(*, actor, line: ProductLine, name: str) -> ProductLine:
     return line
 
 
-PRODUCT_FIELDS = {"ref", "name", "line", "unit", "unit_price", "unit_cost", "active"}
+WARRANTY_FIELDS = ("warranty_months", "return_days", "exchange_days")
+
+
+def product_line_set_warranty(*, actor, line: ProductLine, data: dict[str, Any]) -> ProductLine:
+    """Set a product line's "three guarantees" (三包) terms: ``warranty_months``,
+    ``return_days``, ``exchange_days`` — each a whole number ≥ 0, or None for "not
+    set" (0 means "none"). Only the terms given change."""
+    if not _may_manage_catalogue(actor):
+        raise PermissionDenied(_("Only administrators and sales managers manage products."))
+    unknown = set(data) - set(WARRANTY_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in sorted(unknown)})
+    before = snapshot(line, list(WARRANTY_FIELDS))
+    for k, v in data.items():
+        setattr(line, k, v)
+    with transaction.atomic():
+        line.full_clean()
+        line.save(update_fields=[*data, "updated_at"] if data else None)
+        changes = diff(before, snapshot(line, list(WARRANTY_FIELDS)))
+        if changes:
+            audit_record(actor=actor, action="update", instance=line, changes=changes, summary=line.name)
+    return line
+
+
+PRODUCT_FIELDS = {"ref", "name", "line", "unit", "unit_price", "unit_cost", "active", *WARRANTY_FIELDS}
 
 
 def product_create(*, actor, data: dict[str, Any]) -> Product:
@@ -147,7 +171,10 @@ def build_lines(lines: Iterable[dict[str, Any]]) -> list[OrderLine]:
             cost = Decimal("0")
         if amount < 0 or cost < 0:
             raise ValidationError({f"lines.{i}.amount": _("Amounts cannot be negative.")})
-        built.append(OrderLine(product=product, description=raw.get("description", "")[:200],
+        serial = str(raw.get("serial_number") or "").strip()
+        if len(serial) > 100:
+            raise ValidationError({f"lines.{i}.serial_number": _("At most 100 characters.")})
+        built.append(OrderLine(product=product, description=raw.get("description", "")[:200], serial_number=serial,
                                quantity=qty, unit_price=unit_price, amount=amount.quantize(CENT),
                                cost=cost.quantize(CENT)))
     if not built:

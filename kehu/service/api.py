@@ -7,6 +7,7 @@ answers 409 ``conflict``, and a status move the flow does not allow from the cas
 current status answers 409 ``transition_not_allowed``."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal, Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,13 +32,13 @@ from kehu.pagination import Tier
 from kehu.service import selectors
 from kehu.service.models import (
     CaseCategory, CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, EventKind,
-    ReturnVisitChannel, ReturnVisitMode, ReturnVisitStatus, Step, Validity,
+    RepairResult, ReturnVisitChannel, ReturnVisitMode, ReturnVisitStatus, Step, Validity,
 )
 from kehu.kb.api import ArticleOut
 from kehu.service.services import (
     CaseConflict, TransitionNotAllowed, allowed_transitions, case_assign, case_comment, case_create, case_draft_article,
-    case_from_interaction, case_judge, case_step, case_transition, case_update, sla_policy_create,
-    sla_policy_delete, sla_policy_update,
+    case_from_interaction, case_judge, case_step, case_transition, case_update, repair_create, repair_delete,
+    repair_update, sla_policy_create, sla_policy_delete, sla_policy_update,
 )
 from kehu.service.sla import case_sla
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX
@@ -128,7 +129,21 @@ class CaseOut(Schema):
         return CaseOut._personal(obj, context, "caller_email", "email")
 
 
+class WarrantyOut(Schema):
+    remedy: Literal["return", "exchange", "repair", "expired", "unknown"] = Field(
+        description="What applies today under the 三包 rules: return (and exchange and free repair), exchange "
+                    "(and free repair), free repair, expired (repairs are charged), unknown (no terms set).")
+    in_warranty: bool
+    purchased: dt.date = Field(description="The order's date.")
+    warranty_until: Optional[dt.date] = Field(description="Last day of free repair; null: no warranty.")
+    return_until: Optional[dt.date] = Field(description="Last day a defective item may be returned.")
+    exchange_until: Optional[dt.date] = Field(description="Last day a defective item may be exchanged.")
+
+
 class CaseDetailOut(CaseOut):
+    warranty: Optional[WarrantyOut] = Field(
+        description="The item's warranty today (from the order line the serial number or the order and product "
+                    "name); null when no order is known.")
     steps: list[StepOut] = Field(description="Complaints: the six handling steps (LSPCAS); else empty.")
     allowed_transitions: list[CaseStatus] = Field(description="The statuses the case may move to now.")
     sla_status: Optional[Literal["ok", "warning", "breached"]] = Field(
@@ -140,6 +155,15 @@ class CaseDetailOut(CaseOut):
     def resolve_sla_status(obj):
         state = case_sla(obj)
         return state.status if state else None
+
+    @staticmethod
+    def resolve_warranty(obj):
+        state = selectors.case_warranty(obj)
+        if state is None:
+            return None
+        return {"remedy": state.remedy, "in_warranty": state.in_warranty, "purchased": state.purchased,
+                "warranty_until": state.warranty_until, "return_until": state.return_until,
+                "exchange_until": state.exchange_until}
 
     @staticmethod
     def resolve_sla_paused(obj):
@@ -541,6 +565,95 @@ def record_return_visit(request, case_id: int, payload: ReturnVisitResultIn):
     visit = return_visit_record(actor=request.auth, case=case, satisfied=payload.satisfied, note=payload.note,
                                 score=payload.score, version=payload.version)
     return next(v for v in _visits(case) if v.pk == visit.pk)
+
+
+# -- repair records ------------------------------------------------------------------------
+
+class RepairOut(Schema):
+    id: int
+    case_id: int
+    fault: str
+    parts: str = Field(description="The parts used, one a line.")
+    labour_hours: Money
+    parts_cost: Money
+    labour_cost: Money
+    total: Money = Field(description="Parts cost + labour cost.")
+    technician_id: Optional[int]
+    visited_on: Optional[dt.date]
+    revisited_on: Optional[dt.date]
+    result: blankable(RepairResult) = Field(description="'' while the repair is not finished.")
+    in_warranty: bool = Field(description="Free repair under the warranty.")
+    charged: bool = Field(description="Charged to the customer (never when in warranty).")
+    created_by_id: Optional[int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RepairIn(Schema):
+    fault: str = Field(min_length=1, max_length=REMARKS_MAX)
+    parts: str = Field("", max_length=REMARKS_MAX)
+    labour_hours: Money = Field(0, ge=0, le=99999)
+    parts_cost: Money = Field(0, ge=0, le=9_999_999_999)
+    labour_cost: Money = Field(0, ge=0, le=9_999_999_999)
+    technician_id: Optional[int] = None
+    visited_on: Optional[dt.date] = None
+    revisited_on: Optional[dt.date] = None
+    result: blankable(RepairResult) = ""
+    in_warranty: Optional[bool] = Field(None, description="Default: what the case's warranty says today.")
+    charged: Optional[bool] = Field(None, description="Default: not in warranty.")
+
+
+RepairPatchIn = partial_schema(RepairIn, "RepairPatchIn")
+
+
+def _repair_data(data: dict) -> dict:
+    if "technician_id" in data:
+        pk = data.pop("technician_id")
+        data["technician"] = None
+        if pk is not None:
+            data["technician"] = User.objects.filter(pk=pk, is_active=True).first()
+            if data["technician"] is None:
+                raise not_found_field("technician_id")
+    for key in ("in_warranty", "charged"):
+        if key in data and data[key] is None:
+            data.pop(key)
+    for key in ("labour_hours", "parts_cost", "labour_cost"):
+        if key in data and data[key] is not None:
+            data[key] = Decimal(str(data[key]))
+    return data
+
+
+@router.get("/{int:case_id}/repairs", response={200: list[RepairOut], **READ_ERRORS}, url_name="case-repairs",
+            summary="The repair records of a case, by first visit")
+def list_repairs(request, case_id: int):
+    return list(selectors.repair_list(_detail(request, case_id)))
+
+
+@router.post("/{int:case_id}/repairs", response={201: RepairOut, **WRITE_ERRORS}, url_name="case-repair-create",
+             summary="Record a repair on a case (fault, parts, labour, costs, technician, visits, result)")
+def create_repair(request, case_id: int, payload: RepairIn):
+    case = _detail(request, case_id)
+    data = _repair_data(payload.model_dump(exclude_unset=True))
+    with api_field_names({"technician": "technician_id"}):
+        return Status(201, repair_create(actor=request.auth, case=case, data=data))
+
+
+@router.patch("/{int:case_id}/repairs/{int:repair_id}", response={200: RepairOut, **WRITE_ERRORS},
+              url_name="case-repair-update", summary="Change a repair record (the fields sent)")
+def update_repair(request, case_id: int, repair_id: int, payload: RepairPatchIn):
+    case = _detail(request, case_id)
+    repair = selectors.repair_get(case, repair_id)
+    data = _repair_data(sent_fields(payload))
+    with api_field_names({"technician": "technician_id"}):
+        return repair_update(actor=request.auth, repair=repair, data=data)
+
+
+@router.delete("/{int:case_id}/repairs/{int:repair_id}", response={204: None, **WRITE_ERRORS},
+               url_name="case-repair-delete", summary="Delete a repair record")
+def delete_repair(request, case_id: int, repair_id: int):
+    case = _detail(request, case_id)
+    repair_delete(actor=request.auth, repair=selectors.repair_get(case, repair_id))
+    return Status(204, None)
 
 
 @categories_router.get("", response={200: list[CategoryOut], **READ_ERRORS}, url_name="case-category-list",

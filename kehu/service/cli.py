@@ -1,4 +1,5 @@
-"""``kehu cases list|create|transition|import|sla-check|intake-links|return-visits``.
+"""``kehu cases list|create|transition|import|sla-check|intake-links|return-visits`` and
+``kehu warranty show|set``.
 
 Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
 the case's status does not allow, invalid input — each reason printed); 2 usage
@@ -221,6 +222,75 @@ def timezone_date(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d")
 
 
+def _term(value: str):
+    """A term on the command line: a whole number ≥ 0, or ``none`` (not set)."""
+    import argparse
+
+    if value.strip().lower() in ("none", "-", ""):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("a whole number ≥ 0, or none")) from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(_("a whole number ≥ 0, or none"))
+    return number
+
+
+def _shown(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def cmd_warranty_show(args) -> int:
+    from kehu.sales.models import ProductLine
+
+    lines = ProductLine.objects.order_by("code")
+    if args.line:
+        lines = lines.filter(code__iexact=args.line)
+        if not lines.exists():
+            print(_("error: no product line with the code %(code)s") % {"code": args.line}, file=sys.stderr)
+            return 2
+    print("\t".join([_("code"), _("name"), _("warranty (months)"), _("return within (days)"),
+                     _("exchange within (days)")]))
+    for ln in lines:
+        print("\t".join([ln.code, ln.name, _shown(ln.warranty_months), _shown(ln.return_days),
+                         _shown(ln.exchange_days)]))
+    return 0
+
+
+def cmd_warranty_set(args) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.models import ProductLine
+    from kehu.sales.services import product_line_set_warranty
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    line = ProductLine.objects.filter(code__iexact=args.line).first()
+    if line is None:
+        print(_("error: no product line with the code %(code)s") % {"code": args.line}, file=sys.stderr)
+        return 2
+    data = {k: getattr(args, k) for k in ("warranty_months", "return_days", "exchange_days")
+            if getattr(args, k) is not _UNSET}
+    if not data:
+        print(_("error: give --months, --return-days or --exchange-days"), file=sys.stderr)
+        return 2
+    try:
+        product_line_set_warranty(actor=actor, line=line, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        for message in _errors(exc):
+            print(_("error: %(message)s") % {"message": message}, file=sys.stderr)
+        return 1
+    print(_("%(code)s: warranty %(months)s months, return within %(ret)s days, exchange within %(exch)s days.")
+          % {"code": line.code, "months": _shown(line.warranty_months), "ret": _shown(line.return_days),
+             "exch": _shown(line.exchange_days)})
+    return 0
+
+
+_UNSET = object()
+
+
 def register(sub) -> None:
     from kehu.service.models import CaseChannel, CaseKind, CaseStatus
 
@@ -294,3 +364,19 @@ def register(sub) -> None:
     r.add_argument("slug", metavar="CODE")
     common(r)
     r.set_defaults(func=cmd_intake_links)
+
+    p = sub.add_parser("warranty", help=_("warranty terms (三包) of the product lines: show, set"))
+    warranty = p.add_subparsers(dest="warranty_command", required=True)
+    q = warranty.add_parser("show", help=_("print the warranty terms of every product line (or of one)"))
+    q.add_argument("line", nargs="?", metavar="LINE", help=_("a product line's code"))
+    q.set_defaults(func=cmd_warranty_show)
+    q = warranty.add_parser("set", help=_("set a product line's warranty terms (none: not set; 0: none)"))
+    q.add_argument("line", metavar="LINE", help=_("a product line's code"))
+    q.add_argument("--months", dest="warranty_months", type=_term, default=_UNSET,
+                   help=_("free repair for this many months after the purchase"))
+    q.add_argument("--return-days", dest="return_days", type=_term, default=_UNSET,
+                   help=_("return for a defect within this many days"))
+    q.add_argument("--exchange-days", dest="exchange_days", type=_term, default=_UNSET,
+                   help=_("exchange for a defect within this many days"))
+    common(q)
+    q.set_defaults(func=cmd_warranty_set)

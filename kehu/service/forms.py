@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kehu.service.models import (
-    CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, ReturnVisitChannel,
-    ReturnVisitMode,
+    CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, RepairResult,
+    ReturnVisitChannel, ReturnVisitMode,
 )
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX
 
@@ -30,7 +30,12 @@ class CaseForm(forms.Form):
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
     wants = forms.ChoiceField(label=_("The customer asks for"), required=False,
                               choices=[("", "—")] + list(CustomerWant.choices))
-    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False)
+    serial_number = forms.CharField(
+        label=_("Serial number"), max_length=100, required=False,
+        help_text=_("Serial or heat number (炉号): the order line it names fills in the customer, order and product."),
+        widget=forms.TextInput(attrs={"hx-trigger": "input changed delay:400ms, change",
+                                      "hx-target": "#serial-lookup", "hx-swap": "innerHTML",
+                                      "data-testid": "case-serial"}))
     assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, categories=(), users=(), **kwargs):
@@ -261,3 +266,49 @@ class ServiceSettingsForm(forms.Form):
         d = self.cleaned_data
         modes = {value: d[f"kind_{value}"] for value in CaseKind.values}
         return modes, self._surveys.get(d["return_visit_survey"])
+
+
+class RepairForm(forms.Form):
+    """A repair record on a case. ``in_warranty`` and ``charged`` start from the
+    case's warranty; the services check that a repair in warranty is not charged."""
+
+    fault = forms.CharField(label=_("Fault"), max_length=REMARKS_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+    parts = forms.CharField(label=_("Parts"), required=False, max_length=REMARKS_MAX,
+                            widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("The parts used, one a line (part, quantity)."))
+    labour_hours = forms.DecimalField(label=_("Labour hours"), min_value=0, max_digits=7, decimal_places=2,
+                                      required=False)
+    parts_cost = forms.DecimalField(label=_("Parts cost"), min_value=0, max_digits=12, decimal_places=2,
+                                    required=False)
+    labour_cost = forms.DecimalField(label=_("Labour cost"), min_value=0, max_digits=12, decimal_places=2,
+                                     required=False)
+    technician = forms.TypedChoiceField(label=_("Technician"), coerce=int, required=False, empty_value=None)
+    visited_on = forms.DateField(label=_("First visit"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    revisited_on = forms.DateField(label=_("Last visit"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    result = forms.ChoiceField(label=_("Result"), required=False, choices=RepairResult.choices)
+    in_warranty = forms.BooleanField(label=_("In warranty (free repair)"), required=False)
+    charged = forms.BooleanField(label=_("Charged to the customer"), required=False)
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._users = {u.pk: u for u in users}
+        self.fields["technician"].choices = [("", "—")] + [(u.pk, str(u)) for u in users]
+
+    def service_data(self) -> dict:
+        d = dict(self.cleaned_data)
+        d["technician"] = self._users.get(d.get("technician"))
+        for key in ("labour_hours", "parts_cost", "labour_cost"):
+            if d.get(key) is None:
+                d[key] = 0
+        return d
+
+
+class WarrantyTermsForm(forms.Form):
+    """A product line's 三包 terms; empty is "not set", 0 is "none"."""
+
+    warranty_months = forms.IntegerField(label=_("Warranty (months)"), min_value=0, max_value=600, required=False)
+    return_days = forms.IntegerField(label=_("Return within (days)"), min_value=0, max_value=3650, required=False)
+    exchange_days = forms.IntegerField(label=_("Exchange within (days)"), min_value=0, max_value=3650,
+                                       required=False)

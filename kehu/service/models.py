@@ -257,6 +257,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     DUPLICATE = "duplicate", _("Duplicate submission merged")
     RETURN_VISIT = "return_visit", _("Return visit")
+    REPAIR = "repair", _("Repair")
 
 
 class CaseEvent(models.Model):
@@ -561,3 +562,65 @@ class ReturnVisit(TimeStamped):
     @property
     def is_waiting(self) -> bool:
         return self.status == ReturnVisitStatus.WAITING
+
+
+class RepairResult(models.TextChoices):
+    PENDING = "", _("Not finished yet")
+    FIXED = "fixed", _("Fixed")
+    PARTS_REPLACED = "parts_replaced", _("Fixed, parts replaced")
+    UNIT_REPLACED = "unit_replaced", _("Item exchanged")
+    RETURNED = "returned", _("Item taken back (returned)")
+    NOT_FIXED = "not_fixed", _("Could not be fixed")
+    NO_FAULT = "no_fault", _("No fault found")
+
+
+class RepairRecord(TimeStamped):
+    """One repair on a case (维修记录): the fault, the parts and labour, what it cost,
+    who did it, when they went, how it ended, and whether the customer pays (an
+    item out of warranty) or not (free repair under the 三包 rules)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="repairs")
+    fault = models.TextField(_("fault"), max_length=REMARKS_MAX, validators=[text_limit(REMARKS_MAX)])
+    parts = models.TextField(_("parts"), blank=True, default="", max_length=REMARKS_MAX,
+                             validators=[text_limit(REMARKS_MAX)],
+                             help_text=_("The parts used, one a line (part, quantity)."))
+    labour_hours = models.DecimalField(_("labour hours"), max_digits=7, decimal_places=2, default=0,
+                                       validators=[MinValueValidator(0)])
+    parts_cost = models.DecimalField(_("parts cost"), max_digits=12, decimal_places=2, default=0,
+                                     validators=[MinValueValidator(0)])
+    labour_cost = models.DecimalField(_("labour cost"), max_digits=12, decimal_places=2, default=0,
+                                      validators=[MinValueValidator(0)])
+    total = models.DecimalField(_("total cost"), max_digits=13, decimal_places=2, default=0, editable=False)
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("technician"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="repairs")
+    visited_on = models.DateField(_("first visit"), null=True, blank=True)
+    revisited_on = models.DateField(_("last visit"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=16, choices=RepairResult.choices, blank=True, default="")
+    in_warranty = models.BooleanField(_("in warranty"), default=False,
+                                      help_text=_("Free repair under the warranty: the customer is not charged."))
+    charged = models.BooleanField(_("charged to the customer"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("repair record")
+        verbose_name_plural = _("repair records")
+        ordering = ["case", "visited_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(labour_hours__gte=0), name="repair_hours_not_negative",
+                                   violation_error_message=_("Hours and costs cannot be negative.")),
+            models.CheckConstraint(condition=Q(parts_cost__gte=0), name="repair_parts_cost_not_negative",
+                                   violation_error_message=_("Hours and costs cannot be negative.")),
+            models.CheckConstraint(condition=Q(labour_cost__gte=0), name="repair_labour_cost_not_negative",
+                                   violation_error_message=_("Hours and costs cannot be negative.")),
+            models.CheckConstraint(condition=Q(revisited_on__isnull=True) | Q(visited_on__isnull=False)
+                                   & Q(revisited_on__gte=models.F("visited_on")),
+                                   name="repair_visits_in_order",
+                                   violation_error_message=_("The last visit cannot be before the first.")),
+            models.CheckConstraint(condition=Q(in_warranty=False) | Q(charged=False),
+                                   name="repair_warranty_not_charged",
+                                   violation_error_message=_("A repair under warranty is not charged.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.fault[:40]}"

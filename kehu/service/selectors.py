@@ -156,14 +156,118 @@ def categories() -> list[CaseCategory]:
     return out
 
 
-def warranty_status(case: Case) -> str | None:
-    """"in" / "out" of warranty when the case names an order with a date (one year
-    from the order date), else None (not known)."""
-    if case.order_id is None or case.order is None or not case.order.order_date:
+# -- warranty and the installed base (三包) -------------------------------------------
+
+@dataclass
+class InstalledItem:
+    """One item a customer has: a delivered order line, with its warranty state today."""
+
+    line: object            # kehu.sales.models.OrderLine
+    order: object
+    product: object | None
+    serial_number: str
+    purchased: dt.date
+    state: object           # kehu.analytics.warranty.WarrantyState
+
+    @property
+    def warranty_until(self):
+        return self.state.warranty_until
+
+
+def product_terms(product):
+    """The product's 三包 terms: its own, else its line's, term by term."""
+    from kehu.analytics.warranty import WarrantyTerms, effective_terms
+
+    if product is None:
+        return WarrantyTerms()
+    line = product.line.warranty_terms() if product.line_id else None
+    return effective_terms(line, product.warranty_terms())
+
+
+def _line_state(line, on: dt.date):
+    from kehu.analytics.warranty import warranty_state
+
+    return warranty_state(line.order.order_date, on, product_terms(line.product))
+
+
+def installed_base_lines(*, viewer, customer):
+    """The customer's delivered order lines that name a product, newest first (the
+    customer must be visible: 404 otherwise)."""
+    from kehu.sales.models import OrderLine, OrderStatus
+
+    customer = policy_for(viewer).get_visible(customer.pk)
+    return (OrderLine.objects.filter(order__customer=customer, order__status=OrderStatus.DELIVERED,
+                                     product__isnull=False)
+            .select_related("order", "product", "product__line")
+            .order_by("-order__order_date", "-order_id", "-id"))
+
+
+def installed_items(lines, on: dt.date | None = None) -> list[InstalledItem]:
+    """Order lines as installed items with their warranty state on ``on`` (today)."""
+    on = on or timezone.localdate()
+    return [InstalledItem(line=ln, order=ln.order, product=ln.product, serial_number=ln.serial_number,
+                          purchased=ln.order.order_date, state=_line_state(ln, on)) for ln in lines]
+
+
+def serial_lookup(*, viewer, serial: str, limit: int = 10):
+    """The order lines with this serial (or heat) number among the orders the viewer
+    may see, newest first; case does not matter."""
+    from kehu.sales.models import OrderLine
+
+    serial = (serial or "").strip()
+    if not serial:
+        return []
+    qs = policy_for(viewer).visible(OrderLine.objects.all(), prefix="order__customer__")
+    return list(qs.filter(serial_number__iexact=serial).select_related(
+        "order", "order__customer", "product", "product__line").order_by("-order__order_date", "-id")[:limit])
+
+
+def case_order_line(case: Case):
+    """The order line a case is about: the one with the case's serial number (in the
+    case's order, else among the customer's orders), else the case's order's line for
+    the case's product, else None."""
+    from kehu.sales.models import OrderLine
+
+    qs = OrderLine.objects.select_related("order", "product", "product__line")
+    if case.serial_number.strip():
+        by_serial = qs.filter(serial_number__iexact=case.serial_number.strip())
+        if case.order_id:
+            found = by_serial.filter(order_id=case.order_id).first()
+        elif case.customer_id:
+            found = by_serial.filter(order__customer_id=case.customer_id).order_by("-order__order_date").first()
+        else:
+            found = None
+        if found is not None:
+            return found
+    if case.order_id and case.product_id:
+        return qs.filter(order_id=case.order_id, product_id=case.product_id).first()
+    return None
+
+
+def case_warranty(case: Case, on: dt.date | None = None):
+    """The case's item's 三包 state (kehu/analytics/warranty.py) on ``on`` (today):
+    bought on the order's date, under the terms of the case's product (else the
+    order line's). None when no purchase date is known (no order)."""
+    from kehu.analytics.warranty import warranty_state
+
+    on = on or timezone.localdate()
+    line = case_order_line(case)
+    order = line.order if line is not None else (case.order if case.order_id else None)
+    if order is None or not order.order_date:
         return None
-    return "in" if timezone.localdate() <= case.order.order_date + dt.timedelta(days=365) else "out"
+    product = case.product if case.product_id else (line.product if line is not None else None)
+    return warranty_state(order.order_date, on, product_terms(product))
 
 
+def repair_list(case: Case):
+    return case.repairs.select_related("technician").order_by("visited_on", "id")
+
+
+def repair_get(case: Case, pk: int):
+    try:
+        return case.repairs.select_related("technician").get(pk=pk)
+    except (ValueError, TypeError, case.repairs.model.DoesNotExist):
+        raise Http404
 
 
 def sla_policy_list(*, viewer):

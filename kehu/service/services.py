@@ -636,3 +636,96 @@ def case_attachment_open(*, actor, attachment):
     audit_record(actor=actor, action="attachment.download", instance=attachment,
                  customer_id=attachment.case.customer_id, summary=f"{attachment.case.ref} {attachment.name}")
     return attachment.file.open("rb")
+
+
+# -- repair records (维修记录) ------------------------------------------------------------
+
+REPAIR_FIELDS = {"fault", "parts", "labour_hours", "parts_cost", "labour_cost", "technician", "visited_on",
+                 "revisited_on", "result", "in_warranty", "charged"}
+
+
+def _check_technician(technician) -> None:
+    if technician is not None and not technician.is_active:
+        raise ValidationError({"technician": _("This user is no longer active.")})
+
+
+def _repair_total(repair):
+    """Parts plus labour (a cost that is not a number is left for full_clean to name)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(str(repair.parts_cost or 0)) + Decimal(str(repair.labour_cost or 0))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+
+
+def _repair_note(repair) -> str:
+    parts = [repair.fault.strip().splitlines()[0][:120] if repair.fault.strip() else ""]
+    if repair.result:
+        parts.append(str(repair.get_result_display()))
+    parts.append(_("free under warranty") if not repair.charged else
+                 _("charged %(total)s") % {"total": repair.total})
+    return " · ".join(p for p in parts if p)
+
+
+def repair_create(*, actor, case: Case, data: dict[str, Any]):
+    """Record a repair on a case. Unless told, ``in_warranty`` is what the case's
+    warranty says today (free repair, exchange or return applies) and a repair in
+    warranty is not charged; the total is parts plus labour. On the case's timeline."""
+    from kehu.service.models import RepairRecord
+    from kehu.service.selectors import case_warranty
+
+    _require_change(actor, case)
+    _unknown(data, REPAIR_FIELDS)
+    data = dict(data)
+    if "in_warranty" not in data:
+        state = case_warranty(case)
+        data["in_warranty"] = bool(state and state.in_warranty)
+    if "charged" not in data:
+        data["charged"] = not data["in_warranty"]
+    _check_technician(data.get("technician"))
+    repair = RepairRecord(case=case, created_by=actor if getattr(actor, "pk", None) else None, **data)
+    repair.total = _repair_total(repair)
+    with transaction.atomic():
+        repair.full_clean()
+        repair.save()
+        _event(case, actor, EventKind.REPAIR, note=_("Repair recorded: %(what)s") % {"what": _repair_note(repair)})
+        audit_record(actor=actor, action="create", instance=repair, customer_id=case.customer_id,
+                     changes=snapshot(repair), summary=f"{case.ref} {repair.fault[:80]}")
+    return repair
+
+
+def repair_update(*, actor, repair, data: dict[str, Any]):
+    """Change a repair record (only the fields given); the total follows the costs."""
+    case = repair.case
+    _require_change(actor, case)
+    _unknown(data, REPAIR_FIELDS)
+    if "technician" in data:
+        _check_technician(data["technician"])
+    before = snapshot(repair)
+    for k, v in data.items():
+        setattr(repair, k, v)
+    if data.get("in_warranty") and "charged" not in data:
+        repair.charged = False
+    repair.total = _repair_total(repair)
+    with transaction.atomic():
+        repair.full_clean()
+        repair.save()
+        changes = diff(before, snapshot(repair))
+        if changes:
+            _event(case, actor, EventKind.REPAIR, note=_("Repair changed: %(what)s") % {"what": _repair_note(repair)})
+            audit_record(actor=actor, action="update", instance=repair, customer_id=case.customer_id,
+                         changes=changes, summary=f"{case.ref} {repair.fault[:80]}")
+    return repair
+
+
+def repair_delete(*, actor, repair) -> None:
+    """Delete a repair record (the case's timeline keeps that it was deleted)."""
+    case = repair.case
+    _require_change(actor, case)
+    with transaction.atomic():
+        note = _repair_note(repair)
+        audit_record(actor=actor, action="delete", instance=repair, customer_id=case.customer_id,
+                     changes=snapshot(repair), summary=f"{case.ref} {repair.fault[:80]}")
+        repair.delete()
+        _event(case, actor, EventKind.REPAIR, note=_("Repair deleted: %(what)s") % {"what": note})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,11 +22,14 @@ from kehu.service import selectors
 from kehu.service.forms import (
     AssignForm, CaseEditForm, CaseFilterForm, CaseForm, CommentForm, JudgeForm, ReturnVisitResultForm,
     ReturnVisitStartForm, ServiceSettingsForm, StepForm, TransitionForm,
+    AssignForm, CaseEditForm, CaseFilterForm, CaseForm, CommentForm, JudgeForm, RepairForm, StepForm, TransitionForm,
+    WarrantyTermsForm,
 )
 from kehu.service.models import STEP_ORDER, CaseKind
 from kehu.service.services import (
     CaseConflict, TransitionNotAllowed, action_label, allowed_transitions, case_assign, case_comment, case_create, case_draft_article,
-    case_from_interaction, case_judge, case_step, case_transition, case_update, required_steps,
+    case_from_interaction, case_judge, case_step, case_transition, case_update, repair_create, repair_delete,
+    repair_update, required_steps,
 )
 from kehu.service.sla import case_sla
 from kehu.web.lists import list_context
@@ -89,6 +92,8 @@ def case_create_view(request):
         customer = policy.get_visible(customer_id)
     form = CaseForm(request.POST or None, categories=selectors.categories(), users=_assignable(request),
                     initial={"caller_phone": request.GET.get("phone", ""), "caller_name": request.GET.get("name", "")})
+    lookup_url = reverse("case_serial_lookup") + (f"?customer={customer.pk}" if customer else "")
+    form.fields["serial_number"].widget.attrs["hx-get"] = lookup_url
     matches = []
     if customer is None:
         phone = (request.POST.get("caller_phone") or request.GET.get("phone") or "").strip()
@@ -99,6 +104,10 @@ def case_create_view(request):
     if request.method == "POST" and form.is_valid() and request.POST.get("find") is None:
         data = form.service_data()
         data["customer"] = customer
+        line = _chosen_line(request, customer, data.get("serial_number", ""))
+        if line is not None:
+            data.update(customer=line.order.customer, order=line.order, product=line.product,
+                        serial_number=line.serial_number)
         try:
             case = case_create(actor=request.user, data=data)
         except ValidationError as exc:
@@ -106,9 +115,11 @@ def case_create_view(request):
         else:
             messages.success(request, _("Case %(ref)s registered.") % {"ref": case.ref})
             return redirect("case_detail", pk=case.pk)
+    serial = (request.POST.get("serial_number") or "").strip()
     return render(request, "service/form.html", {
         "nav_active": "cases", "title": _("Register a case"), "form": form, "customer": customer,
-        "matches": matches,
+        "matches": matches, "serial_lines": _serial_lines(request, customer, serial) if serial else None,
+        "chosen_line": int_or_none(request.POST.get("order_line")),
         "back": reverse("customer_detail", args=[customer.pk]) if customer else reverse("case_queue"),
     })
 
@@ -142,7 +153,8 @@ def case_detail(request, pk):
         "nav_active": "cases", "title": f"{case.ref} {case.subject}", "case": case, "can_change": can_change,
         "events": list(selectors.case_events(case)), "steps": steps, "moves": moves,
         "related": selectors.related_cases(viewer=request.user, case=case),
-        "warranty": selectors.warranty_status(case), "sla": _sla(case, timezone.now()),
+        "warranty": selectors.case_warranty(case), "sla": _sla(case, timezone.now()),
+        "repairs": list(selectors.repair_list(case)),
         "sla_state": case_sla(case),
         **_attachment_section(request, case, can_change=can_change),
         "suggested_articles": _suggested_articles(case, request.user),
@@ -164,6 +176,7 @@ def case_detail(request, pk):
                 categories=categories, approvers=approvers),
             comment_form=CommentForm(), assign_form=AssignForm(
                 initial={"version": case.version, "assignee": case.assignee_id}, users=_assignable(request)),
+            repair_form=_repair_form(request, case),
             judge_form=JudgeForm(initial={"version": case.version,
                                           "valid": {"valid": "yes", "invalid": "no"}.get(case.validity),
                                           "explanation": case.invalid_explanation}),
@@ -513,3 +526,179 @@ def service_settings_view(request):
             return redirect("case_settings")
     return render(request, "service/settings.html", {
         "nav_active": "cases", "title": _("Service settings"), "form": form})
+
+
+# -- serial-number lookup, repairs, warranty terms, installed base -------------------------
+
+def _serial_lines(request, customer, serial: str) -> list:
+    """The order lines with this serial the user may see (of ``customer`` when given)."""
+    lines = selectors.serial_lookup(viewer=request.user, serial=serial)
+    if customer is not None:
+        lines = [ln for ln in lines if ln.order.customer_id == customer.pk]
+    return lines
+
+
+def _chosen_line(request, customer, serial: str):
+    """The order line a new case is about: the one picked in the lookup (``order_line``),
+    else — without JavaScript — the only line with the typed serial number."""
+    lines = _serial_lines(request, customer, serial) if serial.strip() else []
+    chosen = int_or_none(request.POST.get("order_line"))
+    if chosen is not None:
+        from kehu.sales.models import OrderLine
+
+        qs = policy_for(request.user).visible(OrderLine.objects.all(), prefix="order__customer__")
+        if customer is not None:
+            qs = qs.filter(order__customer=customer)
+        return qs.select_related("order", "order__customer", "product").filter(pk=chosen).first()
+    return lines[0] if len(lines) == 1 else None
+
+
+@login_required
+def case_serial_lookup(request):
+    """htmx: the order lines a typed serial (or heat) number names, to pick one; the
+    case form's no-JS save does the same lookup."""
+    customer = None
+    customer_id = int_or_none(request.GET.get("customer"))
+    if customer_id:
+        customer = policy_for(request.user).get_visible(customer_id)
+    serial = (request.GET.get("serial_number") or "").strip()[:100]
+    lines = _serial_lines(request, customer, serial) if serial else None
+    return render(request, "service/_serial_lookup.html", {"serial_lines": lines, "chosen_line": None})
+
+
+def _repair_users(request):
+    from kehu.org.models import User
+
+    return list(User.objects.filter(is_active=True).order_by("display_name", "username")[:500])
+
+
+def _repair_form(request, case, data=None, repair=None):
+    if repair is not None:
+        initial = {f: getattr(repair, f) for f in (
+            "fault", "parts", "labour_hours", "parts_cost", "labour_cost", "visited_on", "revisited_on", "result",
+            "in_warranty", "charged")}
+        initial["technician"] = repair.technician_id
+    else:
+        state = selectors.case_warranty(case)
+        in_warranty = bool(state and state.in_warranty)
+        initial = {"technician": request.user.pk, "visited_on": timezone.localdate(),
+                   "in_warranty": in_warranty, "charged": not in_warranty}
+    return RepairForm(data, initial=initial, users=_repair_users(request))
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+@login_required
+@require_POST
+def repair_add_view(request, pk):
+    case = _changeable(request, pk)
+    form = _repair_form(request, case, request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(case, "#repairs")
+    try:
+        repair_create(actor=request.user, case=case, data=form.service_data())
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("Repair recorded."))
+    return _back(case, "#repairs")
+
+
+@login_required
+def repair_edit_view(request, pk, repair_pk):
+    case = _changeable(request, pk)
+    repair = selectors.repair_get(case, repair_pk)
+    form = _repair_form(request, case, request.POST or None, repair=repair)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repair_update(actor=request.user, repair=repair, data=form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Repair saved."))
+            return _back(case, "#repairs")
+    return render(request, "service/repair_form.html", {
+        "nav_active": "cases", "title": _("Repair on case %(ref)s") % {"ref": case.ref}, "case": case,
+        "repair": repair, "form": form,
+    })
+
+
+@login_required
+@require_POST
+def repair_delete_view(request, pk, repair_pk):
+    case = _changeable(request, pk)
+    repair = selectors.repair_get(case, repair_pk)
+    repair_delete(actor=request.user, repair=repair)
+    messages.success(request, _("Repair deleted."))
+    return _back(case, "#repairs")
+
+
+INSTALLED_CARD = 10
+
+
+@login_required
+def installed_base_view(request, customer_pk):
+    """The customer's installed base: delivered items, serials, warranty (paged)."""
+    from kehu.customers.selectors import customer_get
+
+    customer = customer_get(viewer=request.user, pk=customer_pk)
+    qs = selectors.installed_base_lines(viewer=request.user, customer=customer)
+    page = paginate(request, qs, ("-order_id", "-id"))
+    page.items = selectors.installed_items(page.items)
+    return render(request, "service/installed_base.html", {
+        "nav_active": "customers", "title": _("Installed base of %(name)s") % {"name": customer.name},
+        "customer": customer, "page": page, "items": page.items,
+    })
+
+
+def _may_manage_catalogue(user) -> bool:
+    from kehu.sales.services import _may_manage_catalogue
+
+    return _may_manage_catalogue(user)
+
+
+@login_required
+def warranty_terms_view(request):
+    """The 三包 terms of every product line (read by all; changed by those who keep
+    the catalogue), one form a line."""
+    from kehu.sales.models import ProductLine
+    from kehu.sales.services import product_line_set_warranty
+
+    can_manage = _may_manage_catalogue(request.user)
+    lines = list(ProductLine.objects.annotate(product_count=Count("products")).order_by("name", "id"))
+    edited, form = None, None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        edited = next((ln for ln in lines if ln.pk == int_or_none(request.POST.get("line"))), None)
+        if edited is None:
+            messages.error(request, _("Choose a product line."))
+            return redirect("warranty_terms")
+        form = WarrantyTermsForm(request.POST)
+        if form.is_valid():
+            try:
+                product_line_set_warranty(actor=request.user, line=edited, data=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Warranty terms of %(name)s saved.") % {"name": edited.name})
+                return redirect(reverse("warranty_terms") + f"#line-{edited.pk}")
+    rows = []
+    for ln in lines:
+        if edited is not None and ln.pk == edited.pk:
+            row_form = form
+        elif can_manage:
+            row_form = WarrantyTermsForm(initial={
+                "warranty_months": ln.warranty_months, "return_days": ln.return_days,
+                "exchange_days": ln.exchange_days}, auto_id=f"id_line{ln.pk}_%s")
+        else:
+            row_form = None
+        rows.append({"line": ln, "form": row_form})
+    return render(request, "service/warranty_terms.html", {
+        "nav_active": "products", "title": _("Warranty terms (三包)"), "rows": rows, "can_manage": can_manage,
+    })

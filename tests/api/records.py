@@ -20,8 +20,8 @@ def records(org, customers, value, settings, tmp_path):
 
     from kehu.customers.models import Anniversary
     from kehu.engagement.services import task_create
-    from kehu.service.models import Case, SlaPolicy
-    from kehu.service.services import case_create
+    from kehu.service.models import Case, RepairRecord, SlaPolicy
+    from kehu.service.services import case_create, repair_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
     from kehu.surveys.services import distribution as dist
@@ -43,7 +43,8 @@ def records(org, customers, value, settings, tmp_path):
         OrderFactory(customer=c)
         Anniversary.objects.create(customer=c, label="Founded", date=dt.date(2001, 5, 1))
         task_create(actor=c.owner, customer=c, data={"title": "Call back"})
-        case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
+        case = case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
+        repair_create(actor=c.owner, case=case, data={"fault": "Seal worn"})
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -97,6 +98,7 @@ def records(org, customers, value, settings, tmp_path):
         anniversary_id=pks(Anniversary.objects.all()),
         task_id=pks(Task.objects.all()),
         case_id=pks(Case.objects.all()),
+        repair_id=pks(RepairRecord.objects.all()),
         step=["listen", "satisfy"],
         product_id=pks(Product.objects.all()),
         line_id=pks(ProductLine.objects.all()),

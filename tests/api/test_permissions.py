@@ -942,3 +942,62 @@ def test_case_return_visit_per_role(org, world, api_as, role, target):
     else:
         assert (got.status_code, start.status_code, result.status_code) == (200, 201, 200), result.content
         assert Case.objects.get(pk=case.pk).status == "closed"
+
+
+# -- Repair records on a case (/cases/{id}/repairs): those who see the case read them; those
+# who may change the case write them; read-only roles 403; the others 404 ----------------------
+
+CASE_READ_ONLY_ROLES = {"analyst", "north_marketing"}
+REPAIR_OPS = [
+    ("GET repairs", lambda api, c, r: api.get(f"/cases/{c.pk}/repairs"), 200, False),
+    ("POST repair", lambda api, c, r: api.post(f"/cases/{c.pk}/repairs", {"fault": "Leaks"}), 201, True),
+    ("PATCH repair", lambda api, c, r: api.patch(f"/cases/{c.pk}/repairs/{r.pk}", {"result": "fixed"}), 200, True),
+    ("DELETE repair", lambda api, c, r: api.delete(f"/cases/{c.pk}/repairs/{r.pk}"), 204, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", REPAIR_OPS, ids=[o[0] for o in REPAIR_OPS])
+def test_case_repairs_per_role(org, api_as, customers, role, op):
+    from kehu.service.models import RepairRecord
+    from kehu.service.services import case_create, repair_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "repair",
+                                                        "subject": "Meter leaks"})
+    repair = repair_create(actor=org.users.sales_n1, case=case, data={"fault": "Seal worn"})
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), case, repair)
+    if role not in CASE_SEEN_BY:
+        assert_error(r, 404, "not_found")
+    elif write and role in CASE_READ_ONLY_ROLES:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+    if role not in CASE_SEEN_BY or (write and role in CASE_READ_ONLY_ROLES):
+        assert list(RepairRecord.objects.values_list("fault", "result")) == [("Seal worn", "")]
+
+
+# -- Warranty terms of a product line (/product-lines/{id}/warranty): everyone reads; administrators
+# and sales managers change them -----------------------------------------------------------------
+
+CATALOGUE_KEEPERS = {"admin", "hq_manager", "north_manager", "east_manager"}
+WARRANTY_OPS = [
+    ("GET warranty", lambda api, ln: api.get(f"/product-lines/{ln.pk}/warranty"), 200, False),
+    ("PATCH warranty", lambda api, ln: api.patch(f"/product-lines/{ln.pk}/warranty", {"warranty_months": 24}),
+     200, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", WARRANTY_OPS, ids=[o[0] for o in WARRANTY_OPS])
+def test_product_line_warranty_per_role(org, api_as, role, op):
+    from kehu.sales.models import ProductLine
+
+    line = ProductLine.objects.create(code="meters", name="Meters", warranty_months=12)
+    _name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), line)
+    if write and role not in CATALOGUE_KEEPERS:
+        assert_error(r, 403, "forbidden")
+        assert ProductLine.objects.get().warranty_months == 12
+    else:
+        assert r.status_code == ok, r.content

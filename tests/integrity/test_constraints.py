@@ -37,6 +37,9 @@ SINGLE_FIELD = {
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),
     "backup_progress_0_100": ("progress", 101),
+    "repair_hours_not_negative": ("labour_hours", Decimal("-1")),
+    "repair_parts_cost_not_negative": ("parts_cost", Decimal("-1")),
+    "repair_labour_cost_not_negative": ("labour_cost", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -46,6 +49,8 @@ BETWEEN_FIELDS = {
     "path_not_a_loop": {"source_id": 1, "target_id": 1},
     "wave_closes_after_opening": {"opens_on": dt.date(2025, 3, 2), "closes_on": dt.date(2025, 3, 1)},
     "run_calibration_before_as_of": {"as_of": dt.date(2025, 3, 1), "calibration_end": dt.date(2025, 4, 1)},
+    "repair_visits_in_order": {"visited_on": dt.date(2026, 3, 2), "revisited_on": dt.date(2026, 3, 1)},
+    "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
 }
 
 

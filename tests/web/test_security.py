@@ -417,8 +417,41 @@ def test_case_pages_per_role(client_for, org, customers, role):
         assert Case.objects.get(pk=case.pk).events.count() == 1
 
 
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_repair_and_warranty_pages_per_role(client_for, org, customers, role):
+    """Repairs follow the case (404 unseen, 403 read-only); the installed base follows the
+    customer; the warranty terms page is read by all and changed by catalogue keepers."""
+    from kehu.sales.models import ProductLine
+    from kehu.service.models import RepairRecord
+    from kehu.service.services import case_create, repair_create
+
+    case = case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "repair",
+                                                        "subject": "Meter leaks"})
+    repair = repair_create(actor=org.users.sales_n1, case=case, data={"fault": "Seal worn"})
+    line = ProductLine.objects.create(code="meters", name="Meters")
+    client = client_for(getattr(org.users, role))
+    seen, read_only = CASE_VISIBLE[role], role in CASE_READ_ONLY
+    change = 404 if not seen else 403 if read_only else None
+    r = client.get(reverse("case_repair_edit", args=[case.pk, repair.pk]))
+    assert r.status_code == (change or 200)
+    r = client.post(reverse("case_repair_edit", args=[case.pk, repair.pk]), {"fault": "Changed"})
+    assert r.status_code == (change or 302)
+    r = client.post(reverse("case_repair_add", args=[case.pk]), {"fault": "Another"})
+    assert r.status_code == (change or 302)
+    r = client.post(reverse("case_repair_delete", args=[case.pk, repair.pk]))
+    assert r.status_code == (change or 302)
+    assert RepairRecord.objects.filter(fault="Seal worn").exists() == bool(change)
+    assert client.get(reverse("installed_base", args=[customers.n1.pk])).status_code == (200 if seen else 404)
+    assert client.get(reverse("case_serial_lookup"), {"serial_number": "X"}).status_code == 200
+    assert client.get(reverse("warranty_terms")).status_code == 200
+    keeper = role in {"admin", "hq_manager", "north_manager", "east_manager"}
+    r = client.post(reverse("warranty_terms"), {"line": line.pk, "warranty_months": "6"})
+    assert r.status_code == (302 if keeper else 403)
+    assert ProductLine.objects.get().warranty_months == (6 if keeper else None)
+
+
 def test_case_pages_need_a_login(client, org):
-    for name in ("case_queue", "case_create"):
+    for name in ("case_queue", "case_create", "warranty_terms", "case_serial_lookup"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]
 

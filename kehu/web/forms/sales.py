@@ -35,6 +35,8 @@ class OrderForm(ServiceModelForm):
 class OrderLineForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    serial_number = forms.CharField(label=_("Serial number"), max_length=100, required=False,
+                                    help_text=_("Serial number of the item, or the heat number (炉号) of steel."))
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=Decimal("0.001"),
                                   initial=Decimal("1"))
     unit_price = forms.DecimalField(label=_("Unit price"), max_digits=16, decimal_places=2, min_value=0,
@@ -90,7 +92,7 @@ class BaseLineFormSet(forms.BaseFormSet):
                 continue
             d = f.cleaned_data
             line = {"product": d.get("product"), "description": d.get("description") or "",
-                    "quantity": d["quantity"]}
+                    "serial_number": (d.get("serial_number") or "").strip(), "quantity": d["quantity"]}
             if d.get("unit_price") is not None:
                 line["unit_price"] = d["unit_price"]
             if i < len(kept) and not f.has_changed():
@@ -103,7 +105,8 @@ class BaseLineFormSet(forms.BaseFormSet):
 
 def line_initial(lines) -> list[dict]:
     """Form rows for an order's current lines."""
-    return [{"product": ln.product_id, "description": ln.description, "quantity": ln.quantity,
+    return [{"product": ln.product_id, "description": ln.description, "serial_number": ln.serial_number,
+             "quantity": ln.quantity,
              "unit_price": ln.unit_price,
              "unit_cost": (ln.cost / ln.quantity).quantize(Decimal("0.01")) if ln.quantity else ln.cost}
             for ln in lines]

@@ -437,6 +437,16 @@ def timeline_context(customer):
     return {"customer": customer, "timeline": items}
 
 
+def _installed_base(request, customer) -> dict:
+    """The customer 360's installed-base card: the latest delivered items (kehu.service)."""
+    from kehu.service.selectors import installed_base_lines, installed_items
+
+    lines = installed_base_lines(viewer=request.user, customer=customer)
+    shown = list(lines[:10])
+    return {"installed": installed_items(shown),
+            "installed_count": len(shown) if len(shown) < 10 else lines.count()}
+
+
 @login_required
 def customer_detail(request, pk):
     policy = policy_for(request.user)
@@ -469,6 +479,7 @@ def customer_detail(request, pk):
         "shares": list(customer.shares.select_related("user", "team").order_by("id")),
         "open_tasks": customer_open_tasks(customer=customer),
         "cases": customer_cases(viewer=request.user, customer=customer),
+        **_installed_base(request, customer),
         "can_register_cases": policy.can_register_cases,
         "today": timezone.localdate(),
         **timeline_context(customer),

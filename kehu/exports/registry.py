@@ -36,6 +36,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("survey_results", _("Survey results"), url_name="survey_results_export"),
     Export("survey_report", _("CSI report"), url_name="survey_report_pdf", command="kehu survey report --pdf",
            table=False),
+    Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
+           command="kehu cases report --pdf", table=False),
 )}
 
 #: Downloads that are not exports of customer data: a survey's own definition

@@ -866,3 +866,211 @@ def deactivate_intake_link(request, link_id: int):
 
     link = selectors.intake_link_get(viewer=request.auth, pk=link_id)
     return intake_link_deactivate(actor=request.auth, link=link)
+
+
+# -- service analytics (服务分析) -------------------------------------------------
+
+class AnalyticsQueryIn(Schema):
+    date_from: Optional[dt.date] = Field(None, alias="from", description="First day (default: 12 months back).")
+    date_to: Optional[dt.date] = Field(None, alias="to", description="Last day, included (default: today).")
+    team_id: Optional[int] = Field(None, description="Cases of this team and its sub-teams.")
+    kind: Optional[CaseKind] = None
+    line_id: Optional[int] = Field(None, description="Cases (and orders) of this product line.")
+    follow_up_days: int = Field(180, ge=7, le=730, description="Follow-up period of the recovery test.")
+
+
+class SeriesOut(Schema):
+    key: Optional[str]
+    label: str
+    total: int
+    months: dict[str, int]
+
+
+class ComplianceOut(Schema):
+    met: int
+    late: int
+    rate: Optional[float]
+
+
+class SlaKindOut(Schema):
+    key: str
+    label: str
+    first_response: ComplianceOut
+    resolution: ComplianceOut
+
+
+class SlaOut(Schema):
+    first_response: ComplianceOut
+    resolution: ComplianceOut
+    by_kind: list[SlaKindOut]
+
+
+class MonthRateOut(Schema):
+    month: str
+    complaints: int
+    orders: int
+    rate: Optional[float]
+
+
+class PerThousandOut(Schema):
+    complaints: int
+    orders: int
+    rate: Optional[float]
+    months: list[MonthRateOut]
+
+
+class BucketOut(Schema):
+    key: str
+    label: str
+    count: int
+
+
+class BacklogOut(Schema):
+    total: int
+    oldest: Optional[dt.datetime]
+    buckets: list[BucketOut]
+
+
+class CauseOut(Schema):
+    cause: str
+    category_id: Optional[int]
+    label: str
+    count: int
+    share: float
+    cumulative: float
+    vital: bool
+
+
+class ParetoOut(Schema):
+    vital_share: Optional[float]
+    causes: int
+    rows: list[CauseOut]
+
+
+class RecoveryCostOut(Schema):
+    compensation: Money
+    complainants: int
+    kept: int
+    kept_rate: Optional[float]
+    revenue_kept: Money
+    revenue_per_yuan: Optional[float]
+
+
+class RepeatRowOut(Schema):
+    customer_id: int
+    name: str
+    complaints: int
+    visible: bool
+
+
+class RepeatOut(Schema):
+    total: int
+    page: int
+    pages: int
+    rows: list[RepeatRowOut]
+
+
+class PerformanceOut(Schema):
+    key: int
+    label: str
+    cases: int
+    resolved: int
+    median_hours: Optional[float]
+    first_response: ComplianceOut
+    resolution: ComplianceOut
+
+
+class LineRateOut(Schema):
+    key: int
+    label: str
+    complaints: int
+    orders: int
+    rate: Optional[float]
+
+
+class RecoveryTestOut(Schema):
+    available: bool
+    follow_up_days: int
+    recovered: int = 0
+    comparable: int = 0
+    unmatched: int = 0
+    in_follow_up: int
+    no_tier: int
+    repurchase: Optional[dict] = None
+    satisfaction: Optional[dict] = None
+    supported: Optional[bool] = None
+    explanation: list[str]
+
+
+class AnalyticsOut(Schema):
+    date_from: dt.date = Field(..., alias="from")
+    date_to: dt.date = Field(..., alias="to")
+    total: int
+    complaints: int
+    volume: dict[str, list[SeriesOut]]
+    per_1000_orders: PerThousandOut
+    sla: SlaOut
+    backlog: BacklogOut
+    pareto: ParetoOut
+    recovery_cost: RecoveryCostOut
+    repeat_complainers: RepeatOut
+    teams: list[PerformanceOut]
+    agents: list[PerformanceOut]
+    product_lines: list[LineRateOut]
+    recovery: RecoveryTestOut
+
+
+def _plain(value):
+    import dataclasses
+    import math
+
+    if dataclasses.is_dataclass(value):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def analytics_payload(report: dict) -> dict:
+    """The figures of :func:`kehu.service.analytics.service_report` as plain JSON-ready data."""
+    rec = report["recovery"]
+    res = rec.get("result")
+    f = report["filters"]
+    volume = {k: [{**s, "key": None if s["key"] in (None, "") else str(s["key"]), "label": str(s["label"])}
+                  for s in v] for k, v in report["volume"].items()}
+    return {
+        "from": f.date_from, "to": f.date_to, "total": report["total"], "complaints": report["complaints"],
+        "volume": volume, "per_1000_orders": report["per_1000_orders"], "sla": report["sla"],
+        "backlog": report["backlog"], "pareto": report["pareto"], "recovery_cost": report["recovery_cost"],
+        "repeat_complainers": report["repeat"], "teams": report["teams"], "agents": report["agents"],
+        "product_lines": report["product_lines"],
+        "recovery": {"available": rec["available"], "follow_up_days": rec["follow_up_days"],
+                     "in_follow_up": rec["in_follow_up"], "no_tier": rec["no_tier"],
+                     "recovered": res.n_recovered if res else 0, "comparable": res.n_comparable if res else 0,
+                     "unmatched": res.n_unmatched if res else 0,
+                     "repurchase": {k: _plain(v) for k, v in _plain(res.repurchase).items()}
+                     if res and res.repurchase else None,
+                     "satisfaction": _plain(res.satisfaction) if res and res.satisfaction else None,
+                     "supported": rec.get("supported"),
+                     "explanation": [str(x) for x in rec.get("explanation") or [rec.get("reason", "")]]},
+    }
+
+
+@router.get("/analytics", response={200: AnalyticsOut, **READ_ERRORS}, url_name="case-analytics",
+            summary="Service analytics: volumes, SLA compliance, backlog, cause Pareto, recovery test",
+            by_alias=True)
+def case_analytics(request, query: Query[AnalyticsQueryIn]):
+    from kehu.service.analytics import AnalyticsFilters, service_report
+    from kehu.service.forms import MAX_RANGE_DAYS
+
+    base = AnalyticsFilters.default()
+    a = query.date_from or (AnalyticsFilters.default(today=query.date_to).date_from if query.date_to
+                            else base.date_from)
+    b = query.date_to or max(a, base.date_to)
+    if b < a:
+        raise ValidationError({"to": _("The end of the range must not be before its start.")})
+    if (b - a).days > MAX_RANGE_DAYS:
+        raise ValidationError({"to": _("The range may span five years at most.")})
+    f = AnalyticsFilters(date_from=a, date_to=b, team_id=query.team_id, kind=query.kind or "",
+                         line_id=query.line_id, follow_up_days=query.follow_up_days)
+    return analytics_payload(service_report(viewer=request.auth, filters=f))

@@ -1,4 +1,4 @@
-"""``kehu cases list|create|transition|import|sla-check|intake-links|return-visits`` and
+"""``kehu cases list|create|transition|import|sla-check|report|intake-links|return-visits`` and
 ``kehu warranty show|set``.
 
 Exit codes: 0 done; 1 refused (bad rows of an import without --skip-bad, a move
@@ -291,6 +291,66 @@ def cmd_warranty_set(args) -> int:
 _UNSET = object()
 
 
+def cmd_report(args) -> int:
+    """Print the key figures of the service analytics; with ``--pdf OUT`` write the PDF too."""
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from kehu.exports.audit import export_audit_finish, export_audit_start
+    from kehu.service.analytics import AnalyticsFilters, service_report
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        a, b = dt.date.fromisoformat(args.date_from), dt.date.fromisoformat(args.date_to)
+    except ValueError:
+        print(_("error: dates are written YYYY-MM-DD"), file=sys.stderr)
+        return 2
+    if b < a:
+        print(_("error: the end of the range must not be before its start"), file=sys.stderr)
+        return 2
+    f = AnalyticsFilters(date_from=a, date_to=b, kind=args.kind or "", follow_up_days=args.follow_up)
+    r = service_report(viewer=actor, filters=f)
+
+    def pct(x):
+        return "—" if x is None else f"{100 * x:.1f}%"
+
+    per = r["per_1000_orders"]
+    rows = [
+        (_("Range"), f"{a} – {b}"),
+        (_("Cases registered"), str(r["total"])),
+        (_("Complaints"), str(r["complaints"])),
+        (_("Complaints per 1,000 orders"), "—" if per["rate"] is None else f"{per['rate']:.1f}"),
+        (_("First response compliance"), pct(r["sla"]["first_response"]["rate"])),
+        (_("Resolution compliance"), pct(r["sla"]["resolution"]["rate"])),
+        (_("Open cases now"), str(r["backlog"]["total"])),
+        (_("Causes making 80% of complaints"), pct(r["pareto"]["vital_share"])),
+        (_("Compensation paid on complaints"), f"¥{r['recovery_cost']['compensation']:.2f}"),
+        (_("Revenue of the customers kept"), f"¥{r['recovery_cost']['revenue_kept']:.2f}"),
+        (_("Repeat complainers"), str(r["repeat"]["total"])),
+    ]
+    width = max(len(k) for k, _v in rows)
+    for k, v in rows:
+        print(f"{k.ljust(width)}  {v}")
+    for p in r["pareto"]["rows"][:5]:
+        print(f"  {'*' if p['vital'] else ' '} {p['label']}: {p['count']} ({100 * p['cumulative']:.0f}%)")
+    print(_("The service-recovery paradox:"))
+    for line in r["recovery"].get("explanation") or [r["recovery"].get("reason", "")]:
+        print(f"  {line}")
+    if args.pdf:
+        from kehu.service.report import report_pdf
+
+        event = export_audit_start(actor=actor, export="case_report", fmt="pdf", via="cli", filters=f.as_params())
+        pdf = report_pdf(viewer=actor, filters=f, language=translation.get_language() or "en")
+        Path(args.pdf).write_bytes(pdf)
+        export_audit_finish(event, rows=None)
+        print(_("PDF written to %(path)s") % {"path": args.pdf})
+    return 0
+
+
 def register(sub) -> None:
     from kehu.service.models import CaseChannel, CaseKind, CaseStatus
 
@@ -340,6 +400,15 @@ def register(sub) -> None:
     q.add_argument("--limit", type=int, default=200)
     common(q)
     q.set_defaults(func=cmd_return_visits)
+    q = cases.add_parser("report", help=_("print the key figures of the service analytics; --pdf writes the report"))
+    q.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day (YYYY-MM-DD)"))
+    q.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, included (YYYY-MM-DD)"))
+    q.add_argument("--kind", choices=CaseKind.values)
+    q.add_argument("--follow-up", type=int, default=180, metavar="DAYS",
+                   help=_("follow-up period of the recovery test (default 180 days)"))
+    q.add_argument("--pdf", metavar="OUT", help=_("write the PDF report to this file"))
+    common(q)
+    q.set_defaults(func=cmd_report)
 
     q = cases.add_parser("import", help=_("import cases from CSV or .xlsx (English or Chinese headers)"))
     q.add_argument("file")

@@ -312,3 +312,53 @@ class WarrantyTermsForm(forms.Form):
     return_days = forms.IntegerField(label=_("Return within (days)"), min_value=0, max_value=3650, required=False)
     exchange_days = forms.IntegerField(label=_("Exchange within (days)"), min_value=0, max_value=3650,
                                        required=False)
+
+
+MAX_RANGE_DAYS = 5 * 366
+
+
+class AnalyticsForm(forms.Form):
+    """The range and filters of the service analytics (kehu.service.analytics)."""
+
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind"))] + list(CaseKind.choices))
+    line = forms.TypedChoiceField(label=_("Product line"), coerce=int, required=False, empty_value=None)
+    follow_up = forms.IntegerField(label=_("Follow-up period (days)"), required=False, min_value=7, max_value=730,
+                                   help_text=_("How long after a complaint was put right buying again and "
+                                               "satisfaction are looked for (recovery test)."))
+
+    def __init__(self, data=None, *, teams=(), lines=(), **kwargs):
+        if data is not None:
+            # the URL's short names: ?from=&to=&team=&kind=&line=&follow_up=
+            data = {("date_from" if k == "from" else "date_to" if k == "to" else k): v for k, v in data.items()}
+        super().__init__(data, **kwargs)
+        self.fields["team"].choices = [("", _("All teams"))] + [(t.pk, t.name) for t in teams]
+        self.fields["line"].choices = [("", _("All product lines"))] + [(p.pk, p.name) for p in lines]
+
+    def clean(self):
+        data = super().clean()
+        a, b = data.get("date_from"), data.get("date_to")
+        if a and b and b < a:
+            self.add_error("date_to", _("The end of the range must not be before its start."))
+        elif a and b and (b - a).days > MAX_RANGE_DAYS:
+            self.add_error("date_to", _("The range may span five years at most."))
+        return data
+
+    def filters(self):
+        """The filters to compute: the form's when valid, else the default (last 12 months)."""
+        from kehu.service.analytics import FOLLOW_UP_DAYS, AnalyticsFilters
+
+        d = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        base = AnalyticsFilters.default()
+        a, b = d.get("date_from"), d.get("date_to")
+        if a and not b:
+            b = max(a, base.date_to)
+        if b and not a:
+            a = AnalyticsFilters.default(today=b).date_from
+        return AnalyticsFilters(date_from=a or base.date_from, date_to=b or base.date_to, team_id=d.get("team"),
+                                kind=d.get("kind") or "", line_id=d.get("line"),
+                                follow_up_days=d.get("follow_up") or FOLLOW_UP_DAYS)

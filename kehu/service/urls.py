@@ -4,6 +4,9 @@ from kehu.service import views, views_intake
 
 urlpatterns = [
     path("", views.case_queue, name="case_queue"),
+    path("analytics/", views.case_analytics, name="case_analytics"),
+    path("analytics/recovery/", views.case_analytics_recovery, name="case_analytics_recovery"),
+    path("analytics/pdf/", views.case_analytics_pdf, name="case_analytics_pdf"),
     path("new/", views.case_create_view, name="case_create"),
     path("settings/", views.service_settings_view, name="case_settings"),
     path("from-interaction/<int:interaction_pk>/", views.case_from_interaction_view, name="case_from_interaction"),

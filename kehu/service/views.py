@@ -702,3 +702,76 @@ def warranty_terms_view(request):
     return render(request, "service/warranty_terms.html", {
         "nav_active": "products", "title": _("Warranty terms (三包)"), "rows": rows, "can_manage": can_manage,
     })
+
+
+# -- service analytics (服务分析) -------------------------------------------------
+
+def _analytics_form(request):
+    from kehu.org.models import Team
+    from kehu.sales.models import ProductLine
+    from kehu.service.forms import AnalyticsForm
+
+    data = request.GET if any(k in request.GET for k in ("from", "to", "team", "kind", "line", "follow_up")) else None
+    form = AnalyticsForm(data, teams=Team.objects.order_by("path"), lines=ProductLine.objects.order_by("name"))
+    f = form.filters()
+    try:
+        f.repeat_page = max(1, int(request.GET.get("repeat_page", 1)))
+    except (TypeError, ValueError):
+        f.repeat_page = 1
+    return form, f
+
+
+def _analytics_query(f) -> str:
+    from django.utils.http import urlencode
+
+    return urlencode(f.as_params())
+
+
+@login_required
+def case_analytics(request):
+    """The service analytics page: every figure over the cases the user may see
+    (the recovery test loads after the page, from :func:`case_analytics_recovery`)."""
+    from kehu.service import report as report_charts
+    from kehu.service.analytics import service_report
+
+    form, f = _analytics_form(request)
+    r = service_report(viewer=request.user, filters=f, with_recovery=False)
+    return render(request, "service/analytics.html", {
+        "nav_active": "case_analytics", "title": _("Service analytics"), "form": form, "r": r,
+        "charts": report_charts.charts(r), "query": _analytics_query(f), **report_charts.tables(r),
+    })
+
+
+@login_required
+def case_analytics_recovery(request):
+    """The service-recovery paradox test of the analytics page (an htmx fragment, or a page)."""
+    from kehu.service.analytics import recovery_test
+
+    _form, f = _analytics_form(request)
+    rec = recovery_test(viewer=request.user, filters=f)
+    if request.headers.get("HX-Request"):
+        return render(request, "service/_analytics_recovery.html", {"rec": rec})
+    return render(request, "service/analytics_recovery.html", {
+        "nav_active": "case_analytics", "title": _("The service-recovery paradox"), "rec": rec,
+        "query": _analytics_query(f)})
+
+
+@login_required
+def case_analytics_pdf(request):
+    """The service analytics as a PDF (audited as the export ``case_report``)."""
+    from django.http import HttpResponse
+    from django.utils import translation
+    from django.utils.http import content_disposition_header
+
+    from kehu.exports.audit import export_audit_finish, export_audit_start
+    from kehu.service.report import report_pdf
+
+    _form, f = _analytics_form(request)
+    event = export_audit_start(actor=request.user, export="case_report", fmt="pdf", via="web",
+                               filters=f.as_params())
+    pdf = report_pdf(viewer=request.user, filters=f, language=translation.get_language())
+    export_audit_finish(event, rows=None)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"service-analytics-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}.pdf")
+    return response

@@ -4,7 +4,10 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from kehu.org.models import Role
 from kehu.org.policies import policy_for
+
+MANAGER_ROLES = {Role.SALES_MANAGER, Role.ANALYST, Role.ADMIN}
 
 
 def _app_label(label: str):
@@ -36,6 +39,10 @@ def navigation(request):
     if not policy.can_create:
         # read-only roles (analysts, marketing) may not import
         items = [item for item in items if item[0] != "import"]
+    if policy.is_admin or policy.role in MANAGER_ROLES:
+        # service analytics in the menu for managers (any user may open it from the case queue, scoped)
+        items.insert(next(i for i, item in enumerate(items) if item[0] == "cases") + 1,
+                     ("case_analytics", _("Service analytics"), "case_analytics"))
     if policy.is_admin:
         items.append(("security", _("Sign-ins"), "security"))
     if policy.may_read_audit_log:

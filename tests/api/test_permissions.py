@@ -1001,3 +1001,17 @@ def test_product_line_warranty_per_role(org, api_as, role, op):
         assert ProductLine.objects.get().warranty_months == 12
     else:
         assert r.status_code == ok, r.content
+
+
+# -- Service analytics (/cases/analytics): every role may ask; the figures count only what it may see ----------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_analytics_counts_only_what_is_visible(org, world, api_as, role):
+    import json
+
+    r = api_as(getattr(org.users, role)).get("/cases/analytics")
+    assert r.status_code == 200, r.content
+    data = json.loads(r.content)
+    assert data["complaints"] == data["total"] == len(VISIBLE[role])  # one complaint per visible customer
+    assert data["per_1000_orders"]["orders"] == len(VISIBLE[role])  # and one order
+    assert data["backlog"]["total"] == len(VISIBLE[role])

@@ -694,3 +694,27 @@ def test_case_return_visit_pages_per_role(client_for, org, customers, role):
 def test_case_return_visit_pages_need_a_login(client, org):
     r = client.get(reverse("case_settings"))
     assert r.status_code == 302 and "login" in r["Location"]
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_case_analytics_pages_per_role(client_for, org, customers, role):
+    """Every role opens the service analytics, its recovery test and its PDF; the
+    figures count only the cases the role may see."""
+    from kehu.service.services import case_create
+
+    case_create(actor=org.users.sales_n1, data={"customer": customers.n1, "kind": "complaint",
+                                                "subject": "Bill too high"})
+    client = client_for(getattr(org.users, role))
+    page = client.get(reverse("case_analytics"))
+    assert page.status_code == 200
+    assert page.context["r"]["total"] == (1 if CASE_VISIBLE[role] else 0)
+    assert page.context["r"]["backlog"]["total"] == (1 if CASE_VISIBLE[role] else 0)
+    assert client.get(reverse("case_analytics_recovery")).status_code == 200
+    pdf = client.get(reverse("case_analytics_pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_case_analytics_pages_need_a_login(client, org):
+    for name in ("case_analytics", "case_analytics_recovery", "case_analytics_pdf"):
+        r = client.get(reverse(name))
+        assert r.status_code == 302 and "login" in r["Location"]

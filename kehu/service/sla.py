@@ -73,6 +73,26 @@ def customer_tier(customer_id) -> str | None:
     return tier or None
 
 
+def customer_tiers(customer_ids) -> dict[int, str]:
+    """:func:`customer_tier` of many customers at once (those with no tier are left out)."""
+    from kehu.insights.models import CustomerScore, RunStatus
+
+    ids = sorted({c for c in customer_ids if c is not None})
+    if not ids or not CustomerScore.objects.filter(run__status=RunStatus.SUCCEEDED).exists():
+        return {}
+    found: dict[int, tuple] = {}
+    for i in range(0, len(ids), 5000):
+        rows = (CustomerScore.objects.filter(customer_id__in=ids[i:i + 5000], run__status=RunStatus.SUCCEEDED)
+                .values_list("customer_id", "run__as_of", "run_id", "tier"))
+        for cid, as_of, run_id, tier in rows:
+            if cid not in found or (as_of, run_id) > found[cid][:2]:
+                found[cid] = (as_of, run_id, tier)
+    return {cid: v[2] for cid, v in found.items() if v[2]}
+
+
+_NO_TIER = object()
+
+
 def _pure_policy(p) -> pure.SlaPolicy:
     def promise(minutes):
         return pure.Promise(int(minutes), p.calendar_hours) if minutes else None
@@ -81,12 +101,16 @@ def _pure_policy(p) -> pure.SlaPolicy:
                           promise(p.first_response_minutes), promise(p.resolution_minutes))
 
 
-def policy_for_case(case, policies=None) -> pure.SlaPolicy | None:
+def policy_for_case(case, policies=None, *, tier=_NO_TIER) -> pure.SlaPolicy | None:
+    """The policy of ``case``. ``policies``: the stored policies (or their pure
+    forms) when the caller has them; ``tier``: the customer's tier when known."""
     from kehu.service.models import SlaPolicy
 
     rows = list(SlaPolicy.objects.all()) if policies is None else policies
-    return pure.resolve_policy([_pure_policy(p) for p in rows], kind=case.kind, severity=case.severity,
-                               tier=customer_tier(case.customer_id))
+    if tier is _NO_TIER:
+        tier = customer_tier(case.customer_id)
+    return pure.resolve_policy([p if isinstance(p, pure.SlaPolicy) else _pure_policy(p) for p in rows],
+                               kind=case.kind, severity=case.severity, tier=tier)
 
 
 def pauses(case) -> list:
@@ -98,14 +122,14 @@ def _clock(case, promise, at, calendar):
                           calendar=calendar, warning_share=warning_share())
 
 
-def sla_refresh(case, *, now=None, policies=None) -> None:
+def sla_refresh(case, *, now=None, policies=None, tier=_NO_TIER, calendar=None) -> None:
     """Set ``first_response_due`` and ``resolution_due`` (not saved; the caller saves)."""
     if case.created_at is None:
         case.created_at = timezone.now()
     now = now or timezone.now()
     at = max(now, case.created_at)
-    policy = policy_for_case(case, policies)
-    calendar = working_calendar()
+    policy = policy_for_case(case, policies, tier=tier)
+    calendar = calendar or working_calendar()
     case.first_response_due = case.resolution_due = None
     if policy is None:
         return
@@ -124,17 +148,17 @@ class SlaState:
     which: str  # "first_response" or "resolution"
 
 
-def case_sla(case, *, at=None, policies=None) -> SlaState | None:
+def case_sla(case, *, at=None, policies=None, tier=_NO_TIER, calendar=None) -> SlaState | None:
     """Where the case's clock stands: the first-response clock while nobody has
     answered, the resolution clock too; the one further along wins. None: no
     service level, or the case is no longer open."""
     if not case.is_open:
         return None
-    policy = policy_for_case(case, policies)
+    policy = policy_for_case(case, policies, tier=tier)
     if policy is None:
         return None
     at = at or timezone.now()
-    calendar = working_calendar()
+    calendar = calendar or working_calendar()
     best = None
     clocks = []
     if policy.first_response is not None and case.first_responded_at is None:
@@ -169,17 +193,31 @@ def head_office_person():
     return person
 
 
-def escalation_chain(case) -> list[pure.Post]:
-    """The assignee, the team's manager, each parent team's manager, the head office last."""
+def escalation_chain(case, *, cache: dict | None = None) -> list[pure.Post]:
+    """The assignee, the team's manager, each parent team's manager, the head office last.
+    ``cache``: a dict kept by the caller across many cases (the managers up each team,
+    looked up once per run)."""
     chain = [pure.Post("assignee", case.assignee if case.assignee_id else None)]
+    key = ("team", case.team_id)
+    if cache is not None and key in cache:
+        return chain + cache[key]
+    rest = []
     team = case.team
     first = True
     while team is not None and team.parent_id is not None:
-        chain.append(pure.Post("team_manager" if first else "parent_manager", _manager_of(team)))
+        rest.append(pure.Post("team_manager" if first else "parent_manager", _manager_of(team)))
         first = False
         team = team.parent
-    chain.append(pure.Post("head_office", head_office_person()))
-    return chain
+    if cache is not None and "head_office" in cache:
+        head = cache["head_office"]
+    else:
+        head = head_office_person()
+        if cache is not None:
+            cache["head_office"] = head
+    rest.append(pure.Post("head_office", head))
+    if cache is not None:
+        cache[key] = rest
+    return chain + rest
 
 
 def role_label(role: str) -> str:
@@ -240,22 +278,31 @@ def sla_check(*, now=None, dry_run: bool = False, email: bool = True) -> list[Sl
     from kehu.service.models import OPEN_STATUSES, Case, CaseEscalation, EscalationKind, SlaPolicy
 
     now = now or timezone.now()
-    policies = list(SlaPolicy.objects.all())
+    policies = [_pure_policy(p) for p in SlaPolicy.objects.all()]
+    calendar = working_calendar()
     actions: list[SlaAction] = []
-    cases = (Case.objects.filter(status__in=OPEN_STATUSES, created_at__lte=now)
-             .select_related("assignee", "team", "customer").order_by("created_at", "id"))
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES, created_at__lte=now)
+    # Once per run, not per case: the customers' tiers, the steps already taken, the
+    # managers up each team (a check over 100,000 open cases makes a handful of queries).
+    tiers = customer_tiers(open_cases.values_list("customer_id", flat=True).distinct())
+    taken: dict[int, set] = {}
+    for case_id, level in CaseEscalation.objects.filter(case__in=open_cases).values_list("case_id", "level"):
+        taken.setdefault(case_id, set()).add(level)
+    chains: dict = {}
+    cases = (open_cases.select_related("assignee", "team", "customer").order_by("created_at", "id")
+             .iterator(chunk_size=5000))
     every = escalate_every()
     for case in cases:
-        state = case_sla(case, at=now, policies=policies)
+        state = case_sla(case, at=now, policies=policies, tier=tiers.get(case.customer_id), calendar=calendar)
         if state is None or state.status == "ok":
             continue
-        done = set(CaseEscalation.objects.filter(case=case).values_list("level", flat=True))
+        done = taken.get(case.pk, set())
         if state.status == "warning":
             if WARNING_LEVEL in done:
                 continue
             recipient = case.assignee if case.assignee_id else None
             if recipient is None:
-                chain = escalation_chain(case)
+                chain = escalation_chain(case, cache=chains)
                 recipient = next((p.person for p in chain if p.person is not None), None)
             if recipient is None:
                 continue
@@ -265,7 +312,7 @@ def sla_check(*, now=None, dry_run: bool = False, email: bool = True) -> list[Sl
                     _notify(case, recipient, kind=EscalationKind.WARNING, level=WARNING_LEVEL, role="assignee",
                             at=now, share=state.share, email=email)
             continue
-        chain = escalation_chain(case)
+        chain = escalation_chain(case, cache=chains)
         if chain[-1].person is None:
             logger.warning("case %s: nobody at the head office to escalate to", case.ref)
             continue

@@ -230,6 +230,7 @@ class WorkingCalendar:
         object.__setattr__(self, "_day_cache", {})
         object.__setattr__(self, "_cum", [_ZERO])
         object.__setattr__(self, "_cum_from", None)
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -306,7 +307,7 @@ class WorkingCalendar:
         local days window by window, the days between from the prefix sum."""
         if end <= start:
             return _ZERO
-        z = self.zone
+        z = self._zone
         first, last = start.astimezone(z).date(), end.astimezone(z).date()
         total = _ZERO
         for d in (first, last) if last > first else (first,):

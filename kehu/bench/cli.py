@@ -97,6 +97,13 @@ def _bench_kb(args) -> int:
     return run_kb_bench(articles=args.articles, runs=args.runs, seed=args.seed, keep=args.keep, as_json=args.json)
 
 
+def _bench_service(args) -> int:
+    from kehu.bench.service import run_service_bench
+
+    return run_service_bench(runs=args.runs, sla_runs=args.sla_runs, kb_runs=args.kb_runs,
+                             analytics_runs=args.analytics_runs, as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
                                         "for benchmarks")
@@ -179,3 +186,13 @@ def register(sub) -> None:
     k.add_argument("--keep", action="store_true", help="keep the generated articles")
     k.add_argument("--json", action="store_true", help="print the figures as JSON")
     k.set_defaults(func=_bench_kb)
+    v = bsub.add_parser("service", help="case queue and case page p95, the SLA check over the open cases, "
+                                        "knowledge-base search and the service analytics page")
+    v.add_argument("--runs", type=_positive, default=100, help="requests per page (default 100)")
+    v.add_argument("--sla-runs", dest="sla_runs", type=_positive, default=3,
+                   help="SLA checks to time, dry runs (default 3)")
+    v.add_argument("--kb-runs", dest="kb_runs", type=_positive, default=300, help="searches to time (default 300)")
+    v.add_argument("--analytics-runs", dest="analytics_runs", type=_positive, default=10,
+                   help="requests of the analytics page (default 10)")
+    v.add_argument("--json", action="store_true", help="print the figures as JSON")
+    v.set_defaults(func=_bench_service)

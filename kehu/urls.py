@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("kehu.accounts.urls")),
     path("backups/", include("kehu.backup.urls")),
     path("settings/custom-fields/", include("kehu.customfields.urls")),
+    path("settings/sla-policies/", include("kehu.service.urls_settings")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -261,6 +261,39 @@ def sla_clock(
     return SlaClock(at, current, used, share, deadline, warning_at, status, paused, fallback)
 
 
+def sla_status(
+    *,
+    start: datetime,
+    promise: Promise,
+    at: datetime,
+    calendar: WorkingCalendar | None = None,
+    warning_share: float = DEFAULT_WARNING_SHARE,
+) -> tuple[str, float]:
+    """``(status, share)`` of :func:`sla_clock` for one promise and no pauses, from
+    the time used alone (one :meth:`~WorkingCalendar.elapsed`, no deadline walks):
+    used beyond the promise is a breach, used short of it is not, and only exactly
+    the promise used needs the deadline. The periodic SLA check runs this on every
+    open case that never waited for the customer; the property tests check it
+    against :func:`sla_clock`."""
+    calendar = calendar or WorkingCalendar()
+    start, at_utc = _aware(start, "start"), _aware(at, "at")
+    if not 0 < warning_share <= 1:
+        raise ValueError("the warning share must be more than 0 and at most 1")
+    duration = promise.duration
+    # No pauses: the working time of [start, at) straight from the calendar's day sums.
+    used = max(at_utc - start, timedelta(0)) if promise.calendar_hours else calendar._raw_elapsed(start, at_utc)
+    if used > duration:
+        status = "breached"
+    elif used == duration:
+        deadline = _deadline(promise, calendar, start, duration, [])
+        status = "breached" if deadline is not None and at_utc > deadline else "warning"
+    elif used >= _ceil_second(duration * warning_share):
+        status = "warning"
+    else:
+        status = "ok"
+    return status, used / duration
+
+
 def _ceil_second(d: timedelta) -> timedelta:
     """A share of a promise, rounded up to the whole second (a warning never comes early)."""
     return timedelta(seconds=math.ceil(d.total_seconds() - 1e-9))

@@ -224,6 +224,13 @@ class WorkingCalendar:
             raise ValueError("a day cannot be both an extra holiday and an extra working day")
         ZoneInfo(self.timezone)  # refuses an unknown zone
         object.__setattr__(self, "_warned", set())
+        # Memo of each local day's working windows, and of the working time of the
+        # days from ``_cum_from`` on (a prefix sum), so that the working time of a
+        # case open for months costs a few lookups, not a walk over every day.
+        object.__setattr__(self, "_day_cache", {})
+        object.__setattr__(self, "_cum", [_ZERO])
+        object.__setattr__(self, "_cum_from", None)
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -267,13 +274,48 @@ class WorkingCalendar:
 
     # -- intervals -------------------------------------------------------
     def _day_windows(self, d: date) -> list[tuple[datetime, datetime]]:
+        cached = self._day_cache.get(d)
+        if cached is not None:
+            return cached
         if not self.is_working_day(d):
-            return []
-        z = self.zone
-        return [
-            (datetime.combine(d, a, tzinfo=z).astimezone(UTC), datetime.combine(d, b, tzinfo=z).astimezone(UTC))
-            for a, b in self.hours
-        ]
+            windows = []
+        else:
+            z = self.zone
+            windows = [
+                (datetime.combine(d, a, tzinfo=z).astimezone(UTC), datetime.combine(d, b, tzinfo=z).astimezone(UTC))
+                for a, b in self.hours
+            ]
+        self._day_cache[d] = windows
+        return windows
+
+    def _days_total(self, first: date, last: date) -> timedelta:
+        """Working time of the whole local days ``first`` … ``last - 1`` (a prefix sum, extended as needed)."""
+        if last <= first:
+            return _ZERO
+        if self._cum_from is None or first < self._cum_from:
+            object.__setattr__(self, "_cum_from", first)
+            object.__setattr__(self, "_cum", [_ZERO])
+        cum = self._cum
+        need = (last - self._cum_from).days
+        while len(cum) <= need:
+            d = self._cum_from + timedelta(days=len(cum) - 1)
+            cum.append(cum[-1] + sum((b - a for a, b in self._day_windows(d)), _ZERO))
+        return cum[need] - cum[(first - self._cum_from).days]
+
+    def _raw_elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Working time in ``[start, end)`` (UTC instants), no pauses: the first and last
+        local days window by window, the days between from the prefix sum."""
+        if end <= start:
+            return _ZERO
+        z = self._zone
+        first, last = start.astimezone(z).date(), end.astimezone(z).date()
+        total = _ZERO
+        for d in (first, last) if last > first else (first,):
+            for a, b in self._day_windows(d):
+                lo, hi = max(a, start), min(b, end)
+                if lo < hi:
+                    total += hi - lo
+        return total + self._days_total(first + timedelta(days=1), last)
 
     def windows(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working intervals from ``start`` on (clipped to start), forever, in order."""
@@ -298,6 +340,16 @@ class WorkingCalendar:
         closed, open_from = normalise_pauses(pauses)
         if end <= start:
             return _ZERO
+        if end - start > timedelta(days=3):
+            # Long spans: whole-day sums, minus the (merged, disjoint) pauses' working time.
+            if open_from is not None and end > open_from:
+                end = open_from
+            total = self._raw_elapsed(start, end)
+            for ps, pe in closed:
+                lo, hi = max(ps, start), min(pe, end)
+                if lo < hi:
+                    total -= self._raw_elapsed(lo, hi)
+            return total
         total = _ZERO
         for a, b in self.windows(start):
             if a >= end:

@@ -13,12 +13,33 @@ def _positive(text: str) -> int:
 
 
 def _generate(args) -> int:
-    from kehu.bench.generate import generate, print_report
+    from kehu.bench.generate import generate, generate_cases, print_case_report, print_report
 
-    rep = generate(customers=args.customers, order_lines=args.orders, seed=args.seed,
-                   lines_per_order=args.lines_per_order, owners=args.owners, hub_orders=args.hub_orders,
-                   progress=not args.quiet and sys.stderr.isatty() or args.progress)
-    print_report(rep)
+    if not (args.customers or args.orders or args.cases or args.kb_articles):
+        print("kehu generate: say what to make: --customers, --orders, --cases and/or --kb-articles",
+              file=sys.stderr)
+        return 2
+    progress = not args.quiet and sys.stderr.isatty() or args.progress
+    if args.customers or args.orders:
+        rep = generate(customers=args.customers, order_lines=args.orders, seed=args.seed,
+                       lines_per_order=args.lines_per_order, owners=args.owners, hub_orders=args.hub_orders,
+                       progress=progress)
+        print_report(rep)
+    if args.cases:
+        try:
+            crep = generate_cases(cases=args.cases, seed=args.seed, progress=progress)
+        except ValueError as exc:
+            print(f"kehu generate: {exc}", file=sys.stderr)
+            return 1
+        print_case_report(crep)
+    if args.kb_articles:
+        import time
+
+        from kehu.bench.kb import generate as generate_articles
+
+        t0 = time.monotonic()
+        made = generate_articles(args.kb_articles, seed=args.seed)
+        print(f"created {made:,} published knowledge-base articles in {time.monotonic() - t0:.1f} s")
     return 0
 
 
@@ -76,10 +97,22 @@ def _bench_kb(args) -> int:
     return run_kb_bench(articles=args.articles, runs=args.runs, seed=args.seed, keep=args.keep, as_json=args.json)
 
 
+def _bench_service(args) -> int:
+    from kehu.bench.service import run_service_bench
+
+    return run_service_bench(runs=args.runs, sla_runs=args.sla_runs, kb_runs=args.kb_runs,
+                             analytics_runs=args.analytics_runs, as_json=args.json)
+
+
 def register(sub) -> None:
-    g = sub.add_parser("generate", help="bulk synthetic customers, orders and order lines for benchmarks")
-    g.add_argument("--customers", type=_positive, required=True, help="number of customers")
-    g.add_argument("--orders", type=_positive, required=True, help="number of order LINES (orders ≈ lines / K)")
+    g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
+                                        "for benchmarks")
+    g.add_argument("--customers", type=_positive, default=0, help="number of customers")
+    g.add_argument("--orders", type=_positive, default=0, help="number of order LINES (orders ≈ lines / K)")
+    g.add_argument("--cases", type=_positive, default=0,
+                   help="number of service cases over the customers in the database (after --customers)")
+    g.add_argument("--kb-articles", dest="kb_articles", type=_positive, default=0,
+                   help="number of published knowledge-base articles (as `kehu bench kb` makes them)")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--lines-per-order", dest="lines_per_order", type=int, default=3,
                    help="average lines per order (K, default 3)")
@@ -153,3 +186,13 @@ def register(sub) -> None:
     k.add_argument("--keep", action="store_true", help="keep the generated articles")
     k.add_argument("--json", action="store_true", help="print the figures as JSON")
     k.set_defaults(func=_bench_kb)
+    v = bsub.add_parser("service", help="case queue and case page p95, the SLA check over the open cases, "
+                                        "knowledge-base search and the service analytics page")
+    v.add_argument("--runs", type=_positive, default=100, help="requests per page (default 100)")
+    v.add_argument("--sla-runs", dest="sla_runs", type=_positive, default=3,
+                   help="SLA checks to time, dry runs (default 3)")
+    v.add_argument("--kb-runs", dest="kb_runs", type=_positive, default=300, help="searches to time (default 300)")
+    v.add_argument("--analytics-runs", dest="analytics_runs", type=_positive, default=10,
+                   help="requests of the analytics page (default 10)")
+    v.add_argument("--json", action="store_true", help="print the figures as JSON")
+    v.set_defaults(func=_bench_service)

@@ -632,3 +632,243 @@ def print_report(rep: GenerateReport, out=None) -> None:
     if rep.hub_customer_id:
         print(f"customer with {rep.hub_orders:,} orders (for the 360 benchmark): "
               f"id {rep.hub_customer_id}, code {rep.hub_customer_ref}", file=out)
+
+
+# -- cases ------------------------------------------------------------------------
+#
+# ``kehu generate --cases N``: N synthetic cases (服务单 / 投诉单) over the customers
+# already in the database (made by ``--customers`` in the same or an earlier run),
+# written like the orders: ids and case numbers assigned here, COPY on PostgreSQL,
+# executemany on SQLite. Each case gets its creation event on the timeline, and a
+# case that has moved on a second event (the move to its current status).
+
+CASE_BATCH = 50_000
+CASE_KINDS = [("complaint", 30), ("service", 25), ("repair", 20), ("enquiry", 18), ("suggestion", 4), ("praise", 3)]
+CASE_CHANNELS = [("hotline", 45), ("service_centre", 15), ("website", 15), ("email", 10), ("visit", 8),
+                 ("survey", 4), ("api", 3)]
+CASE_SEVERITY = [(1, 5), (2, 20), (3, 50), (4, 25)]
+OPEN_MIX = [("new", 20), ("accepted", 20), ("in_progress", 45), ("waiting", 15)]
+DONE_MIX = [("closed", 85), ("resolved", 10), ("return_visited", 5)]
+CASE_WANTS = ["listening", "respect", "fix", "fix", "compensation", ""]
+CASE_CAUSES = ["product", "service", "process", "partner", "customer", "other"]
+CASE_SUBJECTS = {
+    "complaint": ["燃气表读数异常，账单金额偏高", "送货延误三天仍未到货", "安装师傅态度差", "发票开具错误需重开",
+                  "钢材质保书缺失", "维修后同一故障再次出现", "客服电话长时间无人接听", "停气未提前通知"],
+    "service": ["申请开通燃气户", "变更账单寄送地址", "预约上门安全检查", "申请增开增值税专用发票", "过户手续咨询办理"],
+    "repair": ["热水器无法点火", "燃气灶打火不着", "管道接口轻微漏气", "壁挂炉显示故障代码E1", "水表计数不走"],
+    "enquiry": ["阶梯气价如何计算", "会员积分如何兑换", "保修期多长", "合同续签需要哪些资料", "网上缴费流程"],
+    "suggestion": ["建议增加微信缴费提醒", "建议延长周末服务时间", "建议提供电子发票"],
+    "praise": ["表扬维修师傅耐心细致", "感谢客服及时处理", "送货员服务周到"],
+}
+# Service levels the benchmark uses when the company has none (kind, severity, first response, resolution, minutes).
+BENCH_SLA_POLICIES = [("complaint", None, 240, 24 * 60), ("complaint", 1, 60, 8 * 60), ("complaint", 2, 120, 16 * 60),
+                      ("service", None, 480, 5 * 8 * 60), ("repair", None, 240, 3 * 8 * 60),
+                      ("repair", 1, 60, 8 * 60), ("enquiry", None, 240, 2 * 8 * 60)]
+
+
+@dataclass
+class CaseReport:
+    cases: int = 0
+    open_cases: int = 0
+    events: int = 0
+    policies_created: int = 0
+    seconds: float = 0.0
+
+
+def _weighted(rnd: random.Random, choices, k: int) -> list:
+    values, weights = zip(*choices, strict=True)
+    return rnd.choices(values, weights=weights, k=k)
+
+
+def ensure_sla_policies() -> int:
+    """Create :data:`BENCH_SLA_POLICIES` when the company has no service-level policy; how many were made."""
+    from kehu.service.models import SlaPolicy
+
+    if SlaPolicy.objects.exists():
+        return 0
+    SlaPolicy.objects.bulk_create([SlaPolicy(kind=k, severity=s, first_response_minutes=f, resolution_minutes=r)
+                                   for k, s, f, r in BENCH_SLA_POLICIES])
+    return len(BENCH_SLA_POLICIES)
+
+
+def generate_cases(*, cases: int, seed: int = 1, progress: bool = False, workers: int = 2,
+                   now: dt.datetime | None = None) -> CaseReport:
+    """``cases`` cases over the existing customers (see the block comment above).
+
+    Spread: kinds, channels and severities as a call centre sees them; created over
+    the last three years (more recently, as volume grows); about 10% open — most of
+    the recent ones, a few old ones stuck (the backlog's tail); the assignee is the
+    customer's owner (a few open ones unassigned), the team the owner's. The due
+    times are those of the service-level policies on the working calendar (the
+    :data:`BENCH_SLA_POLICIES` when there are none), so old open cases breach and
+    recent ones do not yet; resolved cases mostly met their promise.
+    """
+    from django.db import connection
+
+    from kehu.analytics import sla as pure
+    from kehu.analytics.working_time import calendar_deadline
+    from kehu.customers.models import Customer
+    from kehu.numbering.models import Counter
+    from kehu.service.models import Case, CaseCategory, CaseEvent
+    from kehu.service.sla import _pure_policy, working_calendar
+    from kehu.service.models import SlaPolicy
+
+    t0 = time.monotonic()
+    rep = CaseReport()
+    if cases <= 0:
+        return rep
+    rnd = random.Random(seed * 7919 + 14)
+    writer = _Writer(connection, workers=workers)
+    if writer.postgres:
+        with connection.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+    customers = list(Customer.objects.order_by("id").values_list("id", "owner_id", "team_id"))
+    if not customers:
+        raise ValueError("no customers to register cases for: run `kehu generate --customers N` first")
+    rep.policies_created = ensure_sla_policies()
+    policies = [_pure_policy(p) for p in SlaPolicy.objects.all()]
+    calendar = working_calendar()
+    products = [p[0] for p in ensure_products()]
+    leaves = list(CaseCategory.objects.filter(children__isnull=True).values_list("id", flat=True)) or [None]
+    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    horizon = 365 * YEARS * 86400
+
+    # Case numbers: CS + the day + 5 digits, one counter per day; start above what is given out.
+    floors: dict[str, int] = dict(Counter.objects.filter(name__startswith="case-").values_list("name", "value"))
+    for ref in Case.objects.filter(ref__regex=r"^CS[0-9]{13,}$").values_list("ref", flat=True).iterator():
+        name = f"case-{ref[2:10]}"
+        floors[name] = max(floors.get(name, 0), int(ref[10:]))
+    used: dict[str, int] = {}
+
+    promise_of: dict[tuple, tuple] = {}
+
+    def promises(kind: str, severity: int):
+        key = (kind, severity)
+        if key not in promise_of:
+            p = pure.resolve_policy(policies, kind=kind, severity=severity, tier=None)
+            promise_of[key] = (p.first_response, p.resolution) if p else (None, None)
+        return promise_of[key]
+
+    def due(start: dt.datetime, promise):
+        if promise is None:
+            return None
+        if promise.calendar_hours:
+            return calendar_deadline(start, promise.duration)
+        return calendar.deadline(start, promise.duration).astimezone(dt.timezone.utc)
+
+    c_table, e_table = Case._meta.db_table, CaseEvent._meta.db_table
+    c_cols = ["id", "created_at", "updated_at", "ref", "kind", "channel", "status", "severity", "customer_id",
+              "serial_number", "product_id", "category_id", "wants", "subject", "description", "team_id",
+              "assignee_id", "created_by_id", "validity", "cause_category", "root_cause", "resolution",
+              "version", "first_response_due", "resolution_due", "first_responded_at", "sla_paused",
+              "resolved_at", "closed_at"]
+    rest_cols, rest_vals = _defaults(Case, c_cols, writer)
+    c_cols_all = c_cols + rest_cols
+    e_cols = ["id", "case_id", "actor_id", "at", "kind", "from_status", "to_status", "note"]
+    case_id, event_id = _max_id(Case) + 1, _max_id(CaseEvent) + 1
+    ts = writer.timestamp
+
+    def opt(d):
+        return ts(d) if d is not None else None
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cases, unit=" cases", unit_scale=True, file=sys.stderr, dynamic_ncols=True,
+                   desc="cases")
+    for b0 in range(0, cases, CASE_BATCH):
+        n = min(cases, b0 + CASE_BATCH) - b0
+        kinds = _weighted(rnd, CASE_KINDS, n)
+        channels = _weighted(rnd, CASE_CHANNELS, n)
+        severities = _weighted(rnd, CASE_SEVERITY, n)
+        c_rows, e_rows = [], []
+        for j in range(n):
+            # Volume grows over the years: age drawn with more weight on recent days.
+            age = int(horizon * (1 - rnd.random() ** 0.8))
+            created = now - dt.timedelta(seconds=age)
+            days_old = age / 86400
+            p_open = 0.9 if days_old < 30 else 0.6 if days_old < 90 else 0.05
+            is_open = rnd.random() < p_open
+            status = _weighted(rnd, OPEN_MIX if is_open else DONE_MIX, 1)[0]
+            kind, severity = kinds[j], severities[j]
+            cid, owner_id, team_id = customers[rnd.randrange(len(customers))]
+            assignee = None if (status == "new" and rnd.random() < 0.4) else owner_id
+            first_p, res_p = promises(kind, severity)
+            first_due, res_due = due(created, first_p), due(created, res_p)
+            responded = resolved = closed = None
+            if status != "new":
+                # answered mostly within the promise
+                limit = (first_due - created) if first_due else dt.timedelta(hours=4)
+                responded = min(now, created + limit * rnd.uniform(0.1, 1.3))
+            if not is_open:
+                limit = (res_due - created) if res_due else dt.timedelta(days=3)
+                resolved = min(now, created + limit * rnd.uniform(0.2, 1.25))
+                if status == "closed":
+                    closed = min(now, resolved + dt.timedelta(hours=rnd.uniform(1, 96)))
+            day = created.astimezone(calendar.zone).strftime("%Y%m%d")
+            series = f"case-{day}"
+            k = used.get(series, floors.get(series, 0)) + 1
+            used[series] = k
+            ref = f"CS{day}{k:05d}"
+            subject = rnd.choice(CASE_SUBJECTS[kind])
+            complaint = kind == "complaint"
+            done = resolved is not None
+            c_rows.append((
+                case_id, ts(created), ts(closed or resolved or responded or created), ref, kind, channels[j],
+                status, severity, cid,
+                f"SN{rnd.randrange(10**9):09d}" if kind == "repair" else "",
+                rnd.choice(products) if kind in ("repair", "complaint") and products and rnd.random() < 0.6 else None,
+                rnd.choice(leaves), rnd.choice(CASE_WANTS) if complaint else "", subject,
+                f"{subject}。客户来电反映，请尽快处理。", team_id, assignee, assignee,
+                ("valid" if rnd.random() < 0.9 else "invalid") if complaint and status != "new" else "",
+                rnd.choice(CASE_CAUSES) if done and complaint else "",
+                "原因已查明。" if done and complaint else "", "已处理，客户认可。" if done else "",
+                2 if status == "new" else 3, opt(first_due), opt(res_due), opt(responded), "[]",
+                opt(resolved), opt(closed), *rest_vals,
+            ))
+            e_rows.append((event_id, case_id, assignee, ts(created), "created", "", "new", ""))
+            event_id += 1
+            if status != "new":
+                before = {"accepted": "new", "in_progress": "accepted", "waiting": "in_progress",
+                          "resolved": "in_progress", "return_visited": "resolved", "closed": "resolved"}[status]
+                at = closed or resolved or responded
+                e_rows.append((event_id, case_id, assignee, ts(at), "transition", before, status, ""))
+                event_id += 1
+            case_id += 1
+            rep.open_cases += is_open
+        writer.submit([(c_table, c_cols_all, c_rows), (e_table, e_cols, e_rows)])
+        rep.cases += len(c_rows)
+        rep.events += len(e_rows)
+        if bar:
+            bar.update(len(c_rows))
+    writer.close()
+    if bar:
+        bar.close()
+    for series, value in used.items():
+        number_advance_to(series, value)
+    _reset_sequences([Case, CaseEvent])
+    if writer.postgres:
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        with connection.cursor() as cur:
+            for table in (c_table, e_table):
+                cur.execute(f"{command} {connection.ops.quote_name(table)}")
+    rep.seconds = time.monotonic() - t0
+    return rep
+
+
+def number_advance_to(series: str, value: int) -> None:
+    """Raise a day's case counter to ``value`` (one statement; made when missing)."""
+    from kehu.numbering.models import Counter
+
+    updated = Counter.objects.filter(name=series, value__lt=value).update(value=value)
+    if not updated and not Counter.objects.filter(name=series).exists():
+        Counter.objects.create(name=series, value=value)
+
+
+def print_case_report(rep: CaseReport, out=None) -> None:
+    out = out or sys.stdout
+    print(f"created {rep.cases:,} cases ({rep.open_cases:,} open) and {rep.events:,} timeline events "
+          f"in {rep.seconds:.1f} s", file=out)
+    if rep.policies_created:
+        print(f"  {rep.policies_created} service-level policies created (the company had none)", file=out)

@@ -29,6 +29,17 @@ class KbCategoryOut(Schema):
     code: str
     name_zh: str
     name_en: str
+    position: int = 0
+    case_category_code: str = Field("", description="The case category (its code) whose cases get this "
+                                                    "category's articles suggested first; '' none.")
+
+
+class KbCategoryIn(Schema):
+    code: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field("", max_length=100)
+    position: int = Field(0, ge=0, le=32767)
+    case_category_code: str = Field("", max_length=50)
 
 
 class ArticleOut(Schema):
@@ -186,3 +197,52 @@ def vote_article(request, article_id: int, payload: ArticleVoteIn):
             summary="The knowledge base's categories")
 def list_categories(request):
     return list(selectors.category_list())
+
+
+def _admin(request) -> None:
+    from django.core.exceptions import PermissionDenied
+    from django.utils.translation import gettext as _
+
+    from kehu.org.policies import policy_for
+
+    if not policy_for(request.auth).is_admin:
+        raise PermissionDenied(_("Only an administrator may manage knowledge-base categories."))
+
+
+def _category(request, category_id: int) -> KbCategory:
+    from django.shortcuts import get_object_or_404
+
+    _admin(request)
+    return get_object_or_404(KbCategory, pk=category_id)
+
+
+KbCategoryPatchIn = partial_schema(KbCategoryIn, "KbCategoryPatchIn")
+
+
+@router.post("/categories", response={201: KbCategoryOut, **WRITE_ERRORS}, url_name="kb-category-create",
+             summary="Create a knowledge-base category (administrators)")
+def create_category(request, payload: KbCategoryIn):
+    from kehu.kb.services import category_create
+
+    _admin(request)
+    return Status(201, category_create(actor=request.auth, **payload.model_dump()))
+
+
+@router.patch("/categories/{int:category_id}", response={200: KbCategoryOut, **WRITE_ERRORS},
+              url_name="kb-category-update", summary="Change a knowledge-base category (administrators)")
+def update_category(request, category_id: int, payload: KbCategoryPatchIn):
+    from kehu.kb.services import category_update
+
+    category = _category(request, category_id)
+    return category_update(actor=request.auth, category=category, data=sent_fields(payload))
+
+
+@router.delete("/categories/{int:category_id}", response={204: None, **WRITE_ERRORS},
+               url_name="kb-category-delete",
+               summary="Delete a knowledge-base category no article uses (administrators)")
+def delete_category(request, category_id: int):
+    """422 when articles are in the category (move them first)."""
+    from kehu.kb.services import category_delete
+
+    category_delete(actor=request.auth, category=_category(request, category_id))
+    return Status(204, None)

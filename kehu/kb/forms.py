@@ -35,3 +35,26 @@ class ArticleFilterForm(forms.Form):
             (c.code, c.name) for c in KbCategory.objects.all()]
         if not writer:
             del self.fields["status"]
+
+
+class CategoryForm(forms.Form):
+    """A knowledge-base category (the administrators' settings page)."""
+
+    code = forms.CharField(label=_("code"), max_length=50,
+                           help_text=_("Use lower-case letters, digits, hyphens and underscores."))
+    name_zh = forms.CharField(label=_("name (Chinese)"), max_length=100)
+    name_en = forms.CharField(label=_("name (English)"), max_length=100, required=False)
+    position = forms.IntegerField(label=_("position"), min_value=0, max_value=32767, initial=0)
+    case_category_code = forms.ChoiceField(label=_("case category"), required=False,
+                                           help_text=_("Its articles are suggested first on cases of this category."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.apps import apps
+
+        choices = [("", _("None"))]
+        if apps.is_installed("kehu.service"):
+            CaseCategory = apps.get_model("service", "CaseCategory")
+            for c in CaseCategory.objects.select_related("parent").order_by("position", "code"):
+                choices.append((c.code, f"— {c.name}" if c.parent_id else c.name))
+        self.fields["case_category_code"].choices = choices

@@ -55,6 +55,11 @@ class KbCategory(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True, default="")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The case category (kehu/service, by code) this category's articles answer: they
+    # are suggested first on the cases of that category.
+    case_category_code = models.CharField(
+        _("case category"), max_length=50, blank=True, default="",
+        help_text=_("Its articles are suggested first on cases of this category."))
 
     class Meta:
         verbose_name = _("knowledge-base category")

@@ -105,7 +105,9 @@ def suggest_articles(text: str, limit: int = 5, *, case_category_code: str = "")
     ranked = search.ranked_ids(text, limit=limit * 3, statuses=(ArticleStatus.PUBLISHED,), mode="any")
     articles = _ranked(None, ranked, True)
     if case_category_code:
-        articles.sort(key=lambda a: a.case_category_code != case_category_code)  # stable: keeps the rank
+        linked = set(KbCategory.objects.filter(case_category_code=case_category_code).values_list("id", flat=True))
+        # stable: keeps the rank; the case's category first, named on the article or through its category
+        articles.sort(key=lambda a: a.case_category_code != case_category_code and a.category_id not in linked)
     return articles[:limit]
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.kb import segment
@@ -157,14 +158,67 @@ def article_draft_from_text(*, actor, title: str, problem: str, resolution: str,
     return article_create(actor=actor, data=data, tags=tags, status=ArticleStatus.DRAFT)
 
 
-def category_create(*, actor, code: str, name_zh: str, name_en: str = "", position: int = 0) -> KbCategory:
+CATEGORY_FIELDS = {"code", "name_zh", "name_en", "position", "case_category_code"}
+
+
+def _check_admin(actor) -> None:
+    if actor is not None and not policy_for(actor).is_admin:
+        raise PermissionDenied(_("Only an administrator may manage knowledge-base categories."))
+
+
+def _check_case_category(code: str) -> None:
+    if not code:
+        return
+    from django.apps import apps
+
+    if apps.is_installed("kehu.service"):
+        CaseCategory = apps.get_model("service", "CaseCategory")
+        if not CaseCategory.objects.filter(code=code).exists():
+            raise ValidationError({"case_category_code": _("There is no case category with this code.")})
+
+
+def category_create(*, actor, code: str, name_zh: str, name_en: str = "", position: int = 0,
+                    case_category_code: str = "") -> KbCategory:
     _check_writer(actor)
-    category = KbCategory(code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip(), position=position)
+    category = KbCategory(code=code.strip(), name_zh=name_zh.strip(), name_en=name_en.strip(), position=position,
+                          case_category_code=(case_category_code or "").strip())
+    _check_case_category(category.case_category_code)
     with transaction.atomic():
         category.full_clean()
         category.save()
         audit_record(actor=actor, action="create", instance=category, summary=category.name_zh)
     return category
+
+
+def category_update(*, actor, category: KbCategory, data: dict[str, Any]) -> KbCategory:
+    """Change a category (administrators)."""
+    _check_admin(actor)
+    unknown = set(data) - CATEGORY_FIELDS
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        before = snapshot(category)
+        for k, v in data.items():
+            setattr(category, k, v.strip() if isinstance(v, str) else v)
+        _check_case_category(category.case_category_code)
+        category.full_clean()
+        category.save()
+        audit_record(actor=actor, action="update", instance=category, summary=category.name_zh,
+                     changes=diff(before, snapshot(category)))
+    return category
+
+
+def category_delete(*, actor, category: KbCategory) -> None:
+    """Delete a category no article uses (administrators); one in use is refused with the count."""
+    _check_admin(actor)
+    used = category.articles.count()
+    if used:
+        raise ValidationError(ngettext(
+            "%(count)d article is in this category: move it to another category first.",
+            "%(count)d articles are in this category: move them to another category first.", used) % {"count": used})
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=category, summary=category.name_zh)
+        category.delete()
 
 
 def voter_key(request) -> str:

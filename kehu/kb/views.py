@@ -167,3 +167,102 @@ def faq_vote(request, pk):
     return redirect("faq_article", pk=article.pk)
 
 
+
+
+# -- categories (administrators: /settings/kb-categories/) ----------------------------------------
+
+def _admin(request) -> None:
+    if not policy_for(request.user).is_admin:
+        raise PermissionDenied
+
+
+def _case_category_names() -> dict[str, str]:
+    from django.apps import apps
+
+    if not apps.is_installed("kehu.service"):
+        return {}
+    CaseCategory = apps.get_model("service", "CaseCategory")
+    return {c.code: c.full_name for c in CaseCategory.objects.select_related("parent")}
+
+
+@login_required
+def kb_category_list(request):
+    from django.db.models import Count, Q
+
+    from kehu.pagination import Tier
+
+    _admin(request)
+    qs = selectors.category_list().annotate(n_articles=Count("articles"))
+    page = paginate(request, qs, tiers=[Tier(Q(), ("position", "code", "id"))])
+    names = _case_category_names()
+    for c in page.items:
+        c.case_category_name = names.get(c.case_category_code, c.case_category_code)
+    return render(request, "kb/category_list.html", {
+        "nav_active": "settings", "title": _("Knowledge-base categories"), "page": page})
+
+
+def _category_form_page(request, category=None):
+    from kehu.kb.forms import CategoryForm
+    from kehu.kb.services import category_create, category_update
+
+    _admin(request)
+    initial = {}
+    if category is not None:
+        initial = {f: getattr(category, f) for f in ("code", "name_zh", "name_en", "position", "case_category_code")}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if category is None:
+                category = category_create(actor=request.user, **d)
+                messages.success(request, _("Category %(name)s created.") % {"name": category.name})
+            else:
+                category_update(actor=request.user, category=category, data=d)
+                messages.success(request, _("Category %(name)s saved.") % {"name": category.name})
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("kb_category_list")
+    title = _("New knowledge-base category") if category is None else _("Edit %(name)s") % {"name": category.name}
+    return render(request, "kb/category_form.html", {
+        "nav_active": "settings", "title": title, "form": form, "category": category})
+
+
+@login_required
+def kb_category_create(request):
+    return _category_form_page(request)
+
+
+def _category(pk):
+    from django.shortcuts import get_object_or_404
+
+    from kehu.kb.models import KbCategory
+
+    return get_object_or_404(KbCategory, pk=pk)
+
+
+@login_required
+def kb_category_edit(request, pk):
+    _admin(request)
+    return _category_form_page(request, _category(pk))
+
+
+@login_required
+def kb_category_delete(request, pk):
+    """GET: the confirmation (or why it cannot be deleted); POST: delete."""
+    from kehu.kb.services import category_delete
+
+    _admin(request)
+    category = _category(pk)
+    used = category.articles.count()
+    if request.method == "POST":
+        try:
+            category_delete(actor=request.user, category=category)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Category %(name)s deleted.") % {"name": category.name})
+        return redirect("kb_category_list")
+    return render(request, "kb/category_confirm.html", {
+        "nav_active": "settings", "title": _("Delete %(name)s") % {"name": category.name}, "category": category,
+        "used": used})

@@ -5,6 +5,9 @@ services decide (their field errors are shown on the form)."""
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -13,6 +16,23 @@ from kehu.service.models import (
     ReturnVisitChannel, ReturnVisitMode,
 )
 from kehu.validators import REMARKS_MAX, SUMMARY_MAX
+
+
+class FastSelect(forms.Select):
+    """A ``<select>`` whose options are written here, not one template each: the same
+    HTML as Django's ``Select``, a few milliseconds less per page with a hundred
+    people to choose from (the case page, ``kehu bench service``)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group_name, options, _index in widget["optgroups"]:
+            html = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+                (o["value"], flatatt(o["attrs"]), o["label"]) for o in options))
+            parts.append(format_html("<optgroup label=\"{}\">{}</optgroup>", group_name, html)
+                         if group_name is not None else html)
+        return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]),
+                           mark_safe("".join(parts)))
 
 
 class CaseForm(forms.Form):
@@ -27,7 +47,8 @@ class CaseForm(forms.Form):
                                   help_text=_("For a caller not yet matched to a customer."))
     caller_phone = forms.CharField(label=_("Caller's phone"), max_length=30, required=False)
     caller_email = forms.EmailField(label=_("Caller's email"), max_length=254, required=False)
-    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None,
+                                      widget=FastSelect)
     wants = forms.ChoiceField(label=_("The customer asks for"), required=False,
                               choices=[("", "—")] + list(CustomerWant.choices))
     serial_number = forms.CharField(
@@ -36,7 +57,8 @@ class CaseForm(forms.Form):
         widget=forms.TextInput(attrs={"hx-trigger": "input changed delay:400ms, change",
                                       "hx-target": "#serial-lookup", "hx-swap": "innerHTML",
                                       "data-testid": "case-serial"}))
-    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None,
+                                      widget=FastSelect)
 
     def __init__(self, *args, categories=(), users=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +83,8 @@ class CaseEditForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, max_length=SUMMARY_MAX,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None,
+                                      widget=FastSelect)
     wants = CaseForm.base_fields["wants"]
     cause_category = forms.ChoiceField(label=_("Cause category"), required=False, choices=CauseCategory.choices)
     root_cause = forms.CharField(label=_("Root cause"), required=False, max_length=REMARKS_MAX,
@@ -72,7 +95,7 @@ class CaseEditForm(forms.Form):
     compensation_amount = forms.DecimalField(label=_("Compensation amount"), required=False, min_value=0,
                                              max_digits=12, decimal_places=2)
     compensation_approved_by = forms.TypedChoiceField(label=_("Compensation approved by"), coerce=int,
-                                                      required=False, empty_value=None)
+                                                      required=False, empty_value=None, widget=FastSelect)
 
     def __init__(self, *args, categories=(), approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +141,8 @@ class CommentForm(forms.Form):
 
 class AssignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput())
-    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None,
+                                      widget=FastSelect)
 
     def __init__(self, *args, users=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -215,6 +215,15 @@ class Case(TimeStamped):
             models.Index(fields=["status", "-created_at"], name="case_status_time"),
             models.Index(fields=["submission_digest", "created_at"], name="case_submission_time",
                          condition=~Q(submission_digest="")),
+            # The queue pages (kehu bench service, docs/benchmarks.md): open cases newest
+            # first, read in index order and stopped after a page — no sort of every open case.
+            models.Index(fields=["-created_at", "-id"], name="case_open_newest",
+                         condition=Q(status__in=["new", "accepted", "in_progress", "waiting"])),
+            models.Index(fields=["assignee", "-created_at", "-id"], name="case_open_assignee_newest",
+                         condition=Q(status__in=["new", "accepted", "in_progress", "waiting"])),
+            # "breaching soon" and the sort by due time
+            models.Index(fields=["resolution_due", "id"], name="case_open_due",
+                         condition=Q(status__in=["new", "accepted", "in_progress", "waiting"])),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="case_severity_1_4",

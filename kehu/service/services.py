@@ -537,12 +537,20 @@ def _refresh_open_cases() -> None:
     """The open cases' due times under the policies now in force."""
     from kehu.service.models import OPEN_STATUSES, SlaPolicy
 
-    policies = list(SlaPolicy.objects.all())
-    for case in Case.objects.filter(status__in=OPEN_STATUSES).select_related("customer"):
+    from kehu.service.sla import _pure_policy, customer_tiers, working_calendar
+
+    policies = [_pure_policy(p) for p in SlaPolicy.objects.all()]
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    tiers = customer_tiers(open_cases.values_list("customer_id", flat=True).distinct())
+    calendar = working_calendar()
+    changed = []
+    for case in open_cases.only("id", "kind", "severity", "customer_id", "created_at", "sla_paused", "status",
+                                "first_response_due", "resolution_due").iterator(chunk_size=5000):
         before = (case.first_response_due, case.resolution_due)
-        sla_refresh(case, policies=policies)
+        sla_refresh(case, policies=policies, tier=tiers.get(case.customer_id), calendar=calendar)
         if (case.first_response_due, case.resolution_due) != before:
-            case.save(update_fields=["first_response_due", "resolution_due"])
+            changed.append(case)
+    Case.objects.bulk_update(changed, ["first_response_due", "resolution_due"], batch_size=2000)
 
 
 def sla_policy_create(*, actor, data: dict[str, Any]):

@@ -50,6 +50,7 @@ def navigation(request):
     if policy.is_admin:
         items.append(("backups", _("Backups"), "backup_list"))
         items.append(("custom_fields", _("Custom fields"), "custom_field_list"))
+        items.append(("settings", _("Settings"), "settings_index"))
     nav = []
     for key, label, name in items:
         if label is None:

@@ -1,12 +1,15 @@
 from django.urls import path
 
 from kehu.web import charts
-from kehu.web.views import account, anniversaries, contacts, customers, dashboard, interactions, lists, orders, products, tasks
+from kehu.web.views import (
+    account, anniversaries, contacts, customers, dashboard, interactions, lists, orders, products, settings, tasks,
+)
 
 # URL names are a contract: other apps, the API docs and tests link to them.
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("language/", account.set_language, name="set_language"),
+    path("settings/", settings.settings_index, name="settings_index"),
     path("me/", account.profile, name="profile"),
     path("me/tokens/new/", account.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", account.token_revoke, name="token_revoke"),

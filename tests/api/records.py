@@ -80,7 +80,7 @@ def records(org, customers, value, settings, tmp_path):
         {"record_type": "customer", "key": "credit_days", "label_zh": "账期", "label_en": "Credit days",
          "kind": "number"},
         {"record_type": "order", "key": "site", "label_zh": "交货地点", "label_en": "Delivery site"})]
-    from kehu.kb.models import Article
+    from kehu.kb.models import Article, KbCategory
     from kehu.kb.services import article_create, category_create
 
     category_create(actor=None, code="billing", name_zh="账务", name_en="Billing")
@@ -123,5 +123,6 @@ def records(org, customers, value, settings, tmp_path):
         article_id=pks(Article.objects.all()),
         att_id=case_attachments,
         link_id=intake_links,
+        category_id=pks(KbCategory.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

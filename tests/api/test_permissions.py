@@ -866,6 +866,31 @@ def test_sla_policies_are_for_administrators_only(org, api_as, role, op):
         assert list(SlaPolicy.objects.values_list("resolution_minutes", flat=True)) == [480]
 
 
+# -- Knowledge-base categories (/kb/categories): everyone reads, administrators write ------------
+
+KB_CATEGORY_OPS = [
+    ("GET categories", lambda api, c: api.get("/kb/categories"), 200, False),
+    ("POST category", lambda api, c: api.post("/kb/categories", {"code": "safety", "name_zh": "安全"}), 201, True),
+    ("PATCH category", lambda api, c: api.patch(f"/kb/categories/{c.pk}", {"name_en": "Bills"}), 200, True),
+    ("DELETE category", lambda api, c: api.delete(f"/kb/categories/{c.pk}"), 204, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", KB_CATEGORY_OPS, ids=[o[0] for o in KB_CATEGORY_OPS])
+def test_kb_categories_per_role(org, api_as, role, op):
+    from kehu.kb.models import KbCategory
+
+    category = KbCategory.objects.create(code="billing", name_zh="账务")
+    _name, call, ok, admin_only = op
+    r = call(api_as(getattr(org.users, role)), category)
+    if role == "admin" or not admin_only:
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        assert list(KbCategory.objects.values_list("code", "name_en")) == [("billing", "")]
+
+
 # -- A resolved case into a draft knowledge-base article (/cases/{id}/kb-draft) ----------------
 # The case must be visible (else 404) and the caller a knowledge-base writer (else 403).
 

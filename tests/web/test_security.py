@@ -483,6 +483,46 @@ def test_custom_field_pages_are_for_administrators_only(client_for, org, role):
     assert CustomFieldDefinition.objects.exists() == (role != "admin")
 
 
+SETTINGS_PAGES = [("get", "settings_index", None), ("get", "sla_policy_list", None),
+                  ("get", "sla_policy_create", None), ("post", "sla_policy_create", None),
+                  ("get", "sla_policy_edit", "policy"), ("post", "sla_policy_edit", "policy"),
+                  ("get", "sla_policy_delete", "policy"), ("post", "sla_policy_delete", "policy"),
+                  ("get", "kb_category_list", None), ("get", "kb_category_create", None),
+                  ("post", "kb_category_create", None), ("get", "kb_category_edit", "category"),
+                  ("post", "kb_category_edit", "category"), ("get", "kb_category_delete", "category"),
+                  ("post", "kb_category_delete", "category")]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_settings_pages_are_for_administrators_only(client_for, org, role):
+    """The settings index, the service-level policies and the knowledge-base categories."""
+    from kehu.kb.models import KbCategory
+    from kehu.service.models import SlaPolicy
+
+    objs = {"policy": SlaPolicy.objects.create(kind="complaint", tier="gold", resolution_minutes=480),
+            "category": KbCategory.objects.create(code="billing", name_zh="账务")}
+    client = client_for(getattr(org.users, role))
+    home = client.get(reverse("home")).content.decode()
+    assert (reverse("settings_index") in home) == (role == "admin")
+    for method, name, obj in SETTINGS_PAGES:
+        url = reverse(name, args=[objs[obj].pk] if obj else [])
+        status = getattr(client, method)(url).status_code
+        if role == "admin":
+            assert status in (200, 302), (name, method, status)
+        else:
+            assert status == 403, (role, name, method, status)
+    # an administrator's posts (empty forms) change nothing but the deletes
+    assert SlaPolicy.objects.exists() == (role != "admin")
+    assert KbCategory.objects.exists() == (role != "admin")
+
+
+def test_settings_pages_need_a_login(client):
+    for name in ("settings_index", "sla_policy_list", "kb_category_list"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
 def test_custom_field_pages_need_a_login(client):
     response = client.get(reverse("custom_field_list"))
     assert response.status_code == 302 and "/login/" in response["Location"]

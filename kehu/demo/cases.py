@@ -221,3 +221,49 @@ def build_case_history(b) -> int:
         CaseEvent.objects.bulk_create(rows, batch_size=2000)
     CaseStep.objects.bulk_create(steps, batch_size=2000)
     return len(cases)
+
+
+# -- the public service form -------------------------------------------------------------------
+
+# (slug, name, team key or None, product line code or None)
+INTAKE_LINKS = [
+    ("huaxin-service", "华信钢材 客服表单 Service form", None, None),
+    ("huaxin-north", "华北服务中心 North service centre", "north", None),
+    ("huaxin-east", "华东服务中心 East service centre", "east", None),
+    ("huaxin-processing", "加工服务报修 Processing repairs", None, "PROCESS"),
+]
+
+
+def build_public_form(b) -> None:
+    """The company's public-form links (one per service centre and one for the processing
+    line, each with its QR code on the settings page) and three requests sent through them:
+    one from a customer's contact (matched by the phone number), one from a caller Kehu does
+    not know yet, and the same request sent twice (merged into the first case)."""
+    from kehu.sales.models import ProductLine
+    from kehu.service.intake import Submission, intake_link_create, public_submit
+
+    lines = {ln.code: ln for ln in ProductLine.objects.filter(code__in=[c for *_, c in INTAKE_LINKS if c])}
+    links = {}
+    for slug, name, team, line in INTAKE_LINKS:
+        links[slug] = intake_link_create(actor=b.admin, data={
+            "slug": slug, "name": name, "team": b.teams[team] if team else None,
+            "product_line": lines.get(line) if line else None})
+    contact = next((c for cs in b.contacts.values() for c in cs if c.phone), None)
+    if contact is not None:
+        public_submit(link=links["huaxin-north"], submission=Submission(
+            name=contact.name, phone=contact.phone, email="", kind="complaint", reference="",
+            description="上周到货的热轧卷板有两卷边部裂口，已拍照留存，请尽快安排人员来看。"))
+    unknown = Submission(name="钱先生", phone="13912345678", email="", kind="enquiry", reference="",
+                         description="想了解贵司是否提供不锈钢板激光切割加工，最小起订量是多少？")
+    public_submit(link=links["huaxin-processing"], submission=unknown)
+    public_submit(link=links["huaxin-processing"], submission=unknown)   # sent twice: merged
+
+
+def delete_public_form() -> None:
+    """The demo's links and the requests sent through them (a caller the demo did not know
+    has no customer, so deleting the customers does not take them)."""
+    from kehu.service.models import Case, IntakeLink
+
+    slugs = [slug for slug, *_ in INTAKE_LINKS]
+    Case.objects.filter(intake_link__slug__in=slugs).delete()
+    IntakeLink.objects.filter(slug__in=slugs).delete()

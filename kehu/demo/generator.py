@@ -220,6 +220,9 @@ def demo_delete() -> bool:
             CustomerShare.objects.filter(customer_id__in=chunk)._raw_delete(CustomerShare.objects.db)
             Customer.tags.through.objects.filter(customer_id__in=chunk)._raw_delete(Customer.objects.db)
             Customer.objects.filter(id__in=chunk).delete()  # contacts and anniversaries cascade
+        from kehu.demo.cases import delete_public_form
+
+        delete_public_form()
         Tag.objects.filter(name__in=TAGS, customers__isnull=True).delete()
         lines = ProductLine.objects.filter(code__in=[c for c, _, _ in catalogue.PRODUCT_LINES])
         products = Product.objects.filter(line__in=lines, ref__startswith="HX-")
@@ -905,6 +908,7 @@ class _Builder:
 
         from kehu.service.models import Case, SlaPolicy
         from kehu.service.services import sla_policy_create
+        from kehu.service.return_visits import return_visit_record, waiting_visit
         from kehu.service.sla import sla_check, sla_refresh
 
         # Service levels: gold customers' complaints answered within an hour and resolved in a
@@ -926,6 +930,7 @@ class _Builder:
             ("enquiry", "other", "咨询Q355B中厚板的质保书和检测报告", "new"),
             ("praise", "service-attitude", "感谢客服耐心解答材质问题", "closed_invalid"),
             ("complaint", "product-defect", "焊管焊缝开裂，试压漏水", "new"),
+            ("complaint", "product-defect", "镀锌板锌层脱落，要求整批调换", "dissatisfied"),
         ]
         steps = ["listen", "share", "probe", "check", "act", "satisfy"]
         for i, (kind, cat, subject, goal) in enumerate(plans):
@@ -966,12 +971,23 @@ class _Builder:
             case_update(actor=agent, case=case, version=case.version, data={
                 "resolution": "已核实并处理，向客户致歉", "cause_category": "process", "root_cause": "流程衔接不畅"})
             case_transition(actor=agent, case=case, to_status="resolved")
+            # The return visit the settings give a resolved case (a survey, or a call when the
+            # customer has not consented) is waiting; the agent records what the customer said.
             if goal == "closed":
-                case_transition(actor=agent, case=case, to_status="return_visited", note="客户表示满意")
-                case_transition(actor=agent, case=case, to_status="closed")
-        from kehu.demo.cases import build_case_history
+                if waiting_visit(case) is not None:
+                    return_visit_record(actor=agent, case=case, satisfied=True, score=90,
+                                        note="客户表示满意，认可处理结果")
+                else:
+                    case_transition(actor=agent, case=case, to_status="return_visited", note="客户表示满意")
+                    case_transition(actor=agent, case=case, to_status="closed")
+            elif goal == "dissatisfied" and waiting_visit(case) is not None:
+                # not satisfied: the case is reopened and escalated to the region's manager
+                return_visit_record(actor=agent, case=case, satisfied=False, score=35,
+                                    note="客户认为只调换了一半，要求整批调换并赔偿误工")
+        from kehu.demo.cases import build_case_history, build_public_form
 
         self.n_case_history = build_case_history(self)
+        build_public_form(self)
         self.build_repairs(agents)
         sla_check(email=False)  # tasks and timeline entries; no mail from the demo company
 

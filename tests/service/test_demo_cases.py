@@ -76,3 +76,31 @@ def test_reset_gives_the_same_case_numbers(demo):
     assert not Counter.objects.filter(name__startswith="case-").exists()
     generator.demo_create(seed=5, customers=150, today=TODAY)
     assert sorted(Case.objects.values_list("ref", flat=True)) == first
+
+
+def test_return_visits_answered_both_ways(demo):
+    from kehu.service.models import ReturnVisit
+
+    satisfied = ReturnVisit.objects.get(status="satisfied")
+    assert satisfied.case.status == "closed"
+    unhappy = ReturnVisit.objects.get(status="dissatisfied")
+    assert unhappy.case.status == "in_progress" and unhappy.note
+    assert unhappy.escalation is not None            # the region's manager was told
+    assert unhappy.case.events.filter(from_status="return_visited", to_status="in_progress").exists()
+
+
+def test_public_form_links_and_requests(demo):
+    from kehu.service.models import EventKind, IntakeLink
+
+    assert set(IntakeLink.objects.values_list("slug", flat=True)) >= {"huaxin-north", "huaxin-east",
+                                                                       "huaxin-processing", "huaxin-service"}
+    north = IntakeLink.objects.get(slug="huaxin-north")
+    assert north.team.name.startswith("华北")
+    sent = Case.objects.filter(intake_link__isnull=False)
+    assert sent.filter(customer__isnull=False, channel="website").exists()       # matched by the phone
+    stranger = sent.get(customer__isnull=True)
+    assert stranger.caller_phone == "13912345678"
+    assert stranger.events.filter(kind=EventKind.DUPLICATE).count() == 1         # sent twice, merged
+    generator.demo_delete()
+    assert not IntakeLink.objects.filter(slug__startswith="huaxin-").exists()
+    assert not Case.objects.exists()

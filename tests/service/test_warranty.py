@@ -322,3 +322,20 @@ def test_product_line_terms_page_api_and_command(org, client_for, api_as, cutter
     assert main(["warranty", "set", "nope", "--months", "1"]) == 2
     assert main(["warranty", "set", "machines"]) == 2
     assert main(["warranty", "set", "machines", "--months", "1", "--as", "sales_n1"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_product_overrides_its_line_on_the_form_and_the_api(org, customers, client_for, api_as, cutter):
+    client = client_for(org.users.north_manager)
+    r = client.post(reverse("product_edit", args=[cutter.pk]), {
+        "ref": cutter.ref, "name": cutter.name, "line": cutter.line_id, "unit": "", "unit_price": "100",
+        "unit_cost": "70", "active": "on", "warranty_months": "24", "return_days": "", "exchange_days": "0"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    cutter.refresh_from_db()
+    assert (cutter.warranty_months, cutter.return_days, cutter.exchange_days) == (24, None, 0)
+    from kehu.service.selectors import product_terms
+
+    assert product_terms(cutter) == WarrantyTerms(warranty_months=24, return_days=7, exchange_days=0)
+    api = api_as(org.users.north_manager)
+    r = api.patch(f"/products/{cutter.pk}", {"return_days": 3})
+    assert r.status_code == 200 and r.json()["return_days"] == 3 and r.json()["warranty_months"] == 24

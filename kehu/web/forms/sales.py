@@ -135,11 +135,15 @@ class PaymentForm(forms.Form):
 class ProductForm(ServiceModelForm):
     class Meta:
         model = Product
-        fields = ["ref", "name", "line", "unit", "unit_price", "unit_cost", "active"]
+        fields = ["ref", "name", "line", "unit", "unit_price", "unit_cost", "active", "warranty_months",
+                  "return_days", "exchange_days"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = ProductLine.objects.order_by("name")
+        for name in ("warranty_months", "return_days", "exchange_days"):
+            # a product's own 三包 term overrides its line's (kehu/analytics/warranty.py)
+            self.fields[name].help_text = _("Empty: the product line's term. 0: none.")
 
 
 class ProductLineForm(ServiceModelForm):

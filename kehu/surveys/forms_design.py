@@ -96,7 +96,7 @@ class SurveyTextsForm(BilingualForm):
         help_text=_("A response scoring below this creates a follow-up task for the customer's owner."))
     follow_up_detractors = forms.BooleanField(label=_("Follow up detractors (NPS 0–6)"), required=False)
     follow_up_as = forms.ChoiceField(
-        label=_("Follow up as"), choices=FollowUpAs.choices,
+        label=_("Follow up as"), choices=FollowUpAs.choices, required=False,
         help_text=_("A task for the customer's owner, or a complaint case (channel “survey follow-up”) that the "
                     "service desk handles like any other complaint."))
     resurvey_days = forms.IntegerField(

@@ -173,7 +173,9 @@ def survey_edit(request, pk):
         d = form.cleaned_data
         data = {name: form.text(name) for name in ("title", "description", "intro", "thanks")}
         data.update({k: d[k] for k in ("kind", "satisfied_from", "follow_up_below", "follow_up_detractors",
-                                       "follow_up_as", "resurvey_days")})
+                                       "resurvey_days")})
+        if d.get("follow_up_as"):   # a form without the field keeps the survey's setting
+            data["follow_up_as"] = d["follow_up_as"]
         try:
             svc.survey_update(actor=request.user, survey=survey, data=data)
         except ValidationError as exc:

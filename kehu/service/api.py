@@ -1074,3 +1074,60 @@ def case_analytics(request, query: Query[AnalyticsQueryIn]):
     f = AnalyticsFilters(date_from=a, date_to=b, team_id=query.team_id, kind=query.kind or "",
                          line_id=query.line_id, follow_up_days=query.follow_up_days)
     return analytics_payload(service_report(viewer=request.auth, filters=f))
+
+
+# -- service settings (the return visit of each kind of case) -------------------------------
+
+settings_router = Router(tags=["cases"])
+
+
+class ServiceSettingsOut(Schema):
+    return_visits: dict[str, ReturnVisitMode] = Field(
+        description="The return visit a resolved case of each kind gets: none, survey or phone.")
+    return_visit_survey_id: Optional[int] = Field(
+        description="The survey sent; null: the one made from the shipped template complaint-return-visit.")
+
+
+class ServiceSettingsIn(Schema):
+    return_visits: dict[CaseKind, ReturnVisitMode] = Field(
+        default_factory=dict, description="Kinds not named keep their current setting.")
+    return_visit_survey_id: Optional[int] = None
+
+
+def _settings_out():
+    from kehu.service.return_visits import service_settings
+
+    row = service_settings()
+    return {"return_visits": {kind: row.mode_for(kind) for kind in CaseKind.values},
+            "return_visit_survey_id": row.return_visit_survey_id}
+
+
+def _require_settings_admin(request) -> None:
+    if not policy_for(request.auth).is_admin:
+        raise PermissionDenied(_("Only an administrator may change the service settings."))
+
+
+@settings_router.get("", response={200: ServiceSettingsOut, **ADMIN_READ_ERRORS}, url_name="service-settings",
+                     summary="The service settings: which return visit each kind of case gets (administrators)")
+def get_service_settings(request):
+    _require_settings_admin(request)
+    return _settings_out()
+
+
+@settings_router.put("", response={200: ServiceSettingsOut, **WRITE_ERRORS}, url_name="service-settings-update",
+                     summary="Change the service settings (administrators)")
+def put_service_settings(request, payload: ServiceSettingsIn):
+    from kehu.service.return_visits import service_settings_save
+    from kehu.surveys.models import Survey
+
+    _require_settings_admin(request)
+    survey = None
+    if payload.return_visit_survey_id is not None:
+        survey = Survey.objects.filter(pk=payload.return_visit_survey_id).first()
+        if survey is None:
+            raise ValidationError({"return_visit_survey_id": _("No such survey.")})
+    modes = _settings_out()["return_visits"]
+    modes.update({str(k.value if hasattr(k, "value") else k): str(v.value if hasattr(v, "value") else v)
+                  for k, v in payload.return_visits.items()})
+    service_settings_save(actor=request.auth, return_visits=modes, survey=survey)
+    return _settings_out()

@@ -1040,3 +1040,27 @@ def test_case_analytics_counts_only_what_is_visible(org, world, api_as, role):
     assert data["complaints"] == data["total"] == len(VISIBLE[role])  # one complaint per visible customer
     assert data["per_1000_orders"]["orders"] == len(VISIBLE[role])  # and one order
     assert data["backlog"]["total"] == len(VISIBLE[role])
+
+
+# -- Service settings (/service-settings): administrators only ------------------------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_service_settings_are_for_administrators_only(org, api_as, role):
+    from kehu.service.models import ServiceSettings
+
+    api = api_as(getattr(org.users, role))
+    got = api.get("/service-settings")
+    put = api.put("/service-settings", {"return_visits": {"repair": "survey"}})
+    if role == "admin":
+        assert got.status_code == 200 and got.json()["return_visits"]["repair"] == "phone"
+        assert put.status_code == 200, put.content
+        body = put.json()
+        assert body["return_visits"]["repair"] == "survey" and body["return_visits"]["complaint"] == "survey"
+        assert ServiceSettings.objects.get().mode_for("repair") == "survey"
+        bad = api.put("/service-settings", {"return_visits": {"repair": "fax"}})
+        assert bad.status_code == 422
+        assert api.put("/service-settings", {"return_visit_survey_id": 999999}).status_code == 422
+    else:
+        assert_error(got, 403, "forbidden")
+        assert_error(put, 403, "forbidden")
+        assert not ServiceSettings.objects.exists()

@@ -206,9 +206,14 @@ def run_service_bench(*, runs: int = 100, sla_runs: int = 3, kb_runs: int = 300,
             c = Client()
             c.force_login(user)
             clients[label] = c
-    results = []
+    results, cpu = [], {}
     for sc in build_scenarios(agent, hq, case):
+        t_cpu = time.process_time()
         r = measure(clients[sc.viewer], sc, runs)
+        if r.status == "ok" and r.n:
+            # this process's CPU time per request (warm-up included): what the page costs
+            # here, apart from waiting for the database and for a shared machine's cores
+            cpu[(r.scenario, r.viewer)] = round((time.process_time() - t_cpu) * 1000 / (r.n + 3), 1)
         r.target_ms = QUEUE_TARGET_MS
         results.append(r)
     results.append(measure_sla(sla_runs))
@@ -217,15 +222,25 @@ def run_service_bench(*, runs: int = 100, sla_runs: int = 3, kb_runs: int = 300,
         r = measure(clients["head office"], analytics_scenario(hq), analytics_runs)
         r.target_ms = ANALYTICS_TARGET_MS
         results.append(r)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+               "load_average": [round(x, 2) for x in os.getloadavg()]}
     if as_json:
         print(json.dumps({"database": db, "machine": machine, "runs": runs,
                           "case": case.ref if case else None,
-                          "results": [dict(asdict(r), passed=r.passed) for r in results]},
+                          "results": [dict(asdict(r), passed=r.passed,
+                                           cpu_ms_per_request=cpu.get((r.scenario, r.viewer)))
+                                      for r in results]},
                          ensure_ascii=False, indent=2), file=out)
     else:
         print_results(results, out=out)
         for r in results:
             if r.status == "ok" and r.detail:
                 print(f"  {r.scenario}: {r.detail}", file=out)
+        if cpu:
+            print("CPU time of this process per page request (the page's own cost, without waiting for the "
+                  "database or for the cores):", file=out)
+            for (name, viewer), ms in cpu.items():
+                print(f"  {name} ({viewer}): {ms:.1f} ms", file=out)
+        print(f"load average: {' '.join(f'{x:.2f}' for x in machine['load_average'])} "
+              f"on {machine['cpus']} cores", file=out)
     return 0

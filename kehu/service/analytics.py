@@ -50,7 +50,7 @@ from kehu.service.models import (
     OPEN_STATUSES, Case, CaseCategory, CaseChannel, CaseKind, CaseStatus, CauseCategory, Validity,
 )
 
-MEDIAN_CASES_MAX = 50_000
+MEDIAN_CASES_MAX = 20_000
 REPEAT_PAGE = 20
 TOP_PRODUCTS = 8
 POOL_MAX = 10_000  # comparable customers drawn from, at most (spread over the customer ids)
@@ -281,7 +281,10 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
 
     # 5. Cost of recovery against the revenue of the customers kept.
     comp = sum((r["comp"] or Decimal(0) for r in grouped if r["kind"] == CaseKind.COMPLAINT), Decimal(0))
-    complainants = complaints.filter(customer__isnull=False).aggregate(n=Count("customer_id", distinct=True))["n"]
+    # complaints per customer, once: the complainants, and the repeat complainers among them
+    per_customer = list(complaints.filter(customer__isnull=False).values("customer_id")
+                        .annotate(n=Count("id")).order_by().values_list("customer_id", "n"))
+    complainants = len(per_customer)
     later = complaints.filter(customer_id=OuterRef("customer_id"), created_at__date__lt=OuterRef("order_date"))
     from kehu.sales.models import Order, OrderStatus
 
@@ -296,26 +299,27 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
                      "revenue_per_yuan": (revenue / comp) if comp else None}
 
     # 6. Repeat complainers (≥ 2 complaints in the range).
-    repeat_qs = (complaints.filter(customer__isnull=False).values("customer_id")
-                 .annotate(n=Count("id")).filter(n__gte=2))
-    repeat_total = repeat_qs.count()
+    repeaters = sorted(((c, n) for c, n in per_customer if n >= 2), key=lambda x: (-x[1], x[0]))
+    repeat_total = len(repeaters)
     page = max(1, f.repeat_page)
-    repeat_rows = list(repeat_qs.order_by("-n", "customer_id")[(page - 1) * REPEAT_PAGE: page * REPEAT_PAGE])
+    repeat_rows = repeaters[(page - 1) * REPEAT_PAGE: page * REPEAT_PAGE]
     from kehu.customers.models import Customer
 
-    ids = [r["customer_id"] for r in repeat_rows]
+    ids = [c for c, _n in repeat_rows]
     visible_ids = set(policy_for(viewer).visible(Customer.objects.filter(pk__in=ids)).values_list("pk", flat=True))
     names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
     repeat = {"total": repeat_total, "page": page, "pages": max(1, -(-repeat_total // REPEAT_PAGE)),
-              "rows": [{"customer_id": r["customer_id"], "name": names.get(r["customer_id"], ""),
-                        "complaints": r["n"], "visible": r["customer_id"] in visible_ids} for r in repeat_rows]}
+              "rows": [{"customer_id": c, "name": names.get(c, ""), "complaints": n, "visible": c in visible_ids}
+                       for c, n in repeat_rows]}
 
-    # 7. Team and agent performance.
+    # 7. Team and agent performance: one GROUP BY team × assignee, added up each way.
+    pairs = list(cases.values("team_id", "assignee_id").annotate(
+        n=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)), **_sla_aggregates(now)).order_by())
     team_names = dict(Team.objects.values_list("pk", "name"))
-    teams = _performance(cases, "team_id", team_names, now)
-    agent_ids = list(cases.exclude(assignee__isnull=True).values_list("assignee_id", flat=True).distinct()[:1000])
-    agent_names = {u.pk: str(u) for u in User.objects.filter(pk__in=agent_ids)}
-    agents = _performance(cases, "assignee_id", agent_names, now)
+    teams = _performance(pairs, "team_id", team_names)
+    agent_names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["assignee_id"] for r in pairs
+                                                                      if r["assignee_id"] is not None])}
+    agents = _performance(pairs, "assignee_id", agent_names)
     medians, sampled = _median_hours(cases)
     for row in teams:
         row["median_hours"] = medians["team_id"].get(row["key"])
@@ -342,7 +346,7 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
         "per_1000_orders": per_1000,
         "sla": {**_sla_figures(sla_total), "by_kind": sla_by_kind},
         "backlog": backlog, "pareto": pareto, "recovery_cost": recovery_cost, "repeat": repeat,
-        "teams": teams, "agents": agents, "median_sampled": sampled, "product_lines": lines,
+        "teams": teams, "agents": agents, "median_sampled": sampled, "median_limit": MEDIAN_CASES_MAX, "product_lines": lines,
     }
     if with_recovery:
         report["recovery"] = recovery_test(viewer=viewer, filters=f, now=now)
@@ -357,12 +361,19 @@ def _bucket_label(bounds, i) -> str:
     return _("%(low)d–%(high)d days") % {"low": bounds[i] + 1, "high": bounds[i + 1]}
 
 
-def _performance(cases, key: str, names: dict, now) -> list[dict]:
-    rows = (cases.exclude(**{f"{key}__isnull": True}).values(key)
-            .annotate(n=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-                      **_sla_aggregates(now)).order_by("-n")[:200])
-    return [{"key": r[key], "label": names.get(r[key], "—"), "cases": r["n"], "resolved": r["resolved"],
-             **_sla_figures(r)} for r in rows]
+def _performance(pairs: list[dict], key: str, names: dict, limit: int = 200) -> list[dict]:
+    """Rows of the team × assignee counts added up by ``key`` (teams or agents), most cases first."""
+    sums: dict = {}
+    fields = ("n", "resolved", "fr_met", "fr_late", "res_met", "res_late")
+    for r in pairs:
+        if r[key] is None:
+            continue
+        acc = sums.setdefault(r[key], dict.fromkeys(fields, 0))
+        for k in fields:
+            acc[k] += r[k]
+    rows = sorted(sums.items(), key=lambda kv: (-kv[1]["n"], kv[0]))[:limit]
+    return [{"key": k, "label": names.get(k, "—"), "cases": v["n"], "resolved": v["resolved"], **_sla_figures(v)}
+            for k, v in rows]
 
 
 def _median_hours(cases) -> tuple[dict, bool]:

@@ -22,6 +22,8 @@ def records(org, customers, value, settings, tmp_path):
     from kehu.engagement.services import task_create
     from kehu.service.models import Case, SlaPolicy
     from kehu.service.services import case_create
+    from kehu.sales.models import Opportunity, Pipeline
+    from kehu.sales.opportunities import opportunity_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
     from kehu.surveys.services import distribution as dist
@@ -44,6 +46,7 @@ def records(org, customers, value, settings, tmp_path):
         Anniversary.objects.create(customer=c, label="Founded", date=dt.date(2001, 5, 1))
         task_create(actor=c.owner, customer=c, data={"title": "Call back"})
         case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
+        opportunity_create(actor=c.owner, data={"customer": c, "name": "Coil supply"})
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -109,5 +112,7 @@ def records(org, customers, value, settings, tmp_path):
         list_name=["customers"],
         field_id=custom_fields,
         article_id=pks(Article.objects.all()),
+        opportunity_id=pks(Opportunity.objects.all()),
+        pipeline_id=pks(Pipeline.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

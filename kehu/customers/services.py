@@ -319,6 +319,8 @@ MERGE_RELATIONS = {
     "surveys.Response.customer": "move",
     "surveys.CustomerAttitude.customer": "attitude",
     "service.Case.customer": "move",
+    "sales.Opportunity.customer": "move",
+    "sales.LifecycleChange.customer": "move",
 }
 
 

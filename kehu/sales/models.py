@@ -256,7 +256,8 @@ class Opportunity(TimeStamped):
                              related_name="opportunities")
     next_step = models.CharField(_("next step"), max_length=200, blank=True, default="")
     next_step_on = models.DateField(_("next step date"), null=True, blank=True)
-    amount = models.DecimalField(_("amount"), default=Decimal("0"), **MONEY)
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
+                                 **MONEY)
     won_at = models.DateTimeField(_("won"), null=True, blank=True)
     lost_at = models.DateTimeField(_("lost"), null=True, blank=True)
     lost_reason = models.ForeignKey(LostReason, verbose_name=_("reason for losing"), null=True, blank=True,

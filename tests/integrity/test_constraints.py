@@ -36,6 +36,10 @@ SINGLE_FIELD = {
     "benchmark_0_100": ("value", 101.0),
     "run_progress_0_100": ("progress", 101),
     "backup_progress_0_100": ("progress", 101),
+    "stage_probability_max": ("probability", 101),
+    "opp_probability_max": ("probability", 101),
+    "opp_amount_not_negative": ("amount", Decimal("-1")),
+    "oppline_amount_not_negative": ("amount", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {

@@ -287,6 +287,10 @@ def opportunity_move_view(request, pk):
                          lost_reason=reason, lost_note=d["lost_note"])
     except (ValidationError, OpportunityConflict, MoveNotAllowed) as exc:
         _report(request, exc)
+        if request.headers.get("HX-Request"):   # the board swaps only itself: reload it to show why
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
     else:
         messages.success(request, _("“%(name)s” is now at “%(stage)s”.") % {"name": opp.name, "stage": stage.name})
     return _back(request, opp)

@@ -52,6 +52,9 @@ def test_board_columns_totals_and_moves(client_for, org, customers, pipeline, li
     r = client.post(reverse("opportunity_move", args=[opp.pk]), {"stage": stage(pipeline, "target").pk,
                                                                   "version": 1}, follow=True)
     assert "changed by someone else" in r.content.decode()
+    r = client.post(reverse("opportunity_move", args=[opp.pk]), {"stage": stage(pipeline, "target").pk,
+                                                                  "version": 1}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 204 and r["HX-Refresh"] == "true"
     # to the lost stage without a reason: to the page's lose form (htmx: HX-Redirect)
     r = client.post(reverse("opportunity_move", args=[opp.pk]), {"stage": stage(pipeline, "lost").pk},
                     HTTP_HX_REQUEST="true")

@@ -128,6 +128,7 @@ def test_lifecycle_history_on_the_360_page(client_for, org, customers, pipeline,
     opportunity_move(actor=org.users.sales_n1, opportunity=opp, stage=stage(pipeline, "won"))
     html = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
     assert 'data-testid="lifecycle-history"' in html and 'data-testid="customer-opportunities"' in html
+    assert "Coil supply 2027 · Reserve → Won" in html   # the move on the 360 timeline
 
 
 def test_pick_a_customer_first(client_for, org, customers):

@@ -11,7 +11,7 @@ be made from where the opportunity is (it is won or lost, or already at that sta
 import contextlib
 import datetime as dt
 import re
-from typing import Literal, Optional
+from typing import Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q

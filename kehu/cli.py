@@ -35,6 +35,7 @@ CLI_MODULES = [
     "kehu.privacy.cli",
     "kehu.backup.cli",
     "kehu.service.cli",
+    "kehu.sales.cli",
     "kehu.customfields.cli",
     "kehu.kb.cli",
 ]

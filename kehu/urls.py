@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/", include("kehu.service.urls")),
     # The public service form and its status page (no login).
     path("service/", include("kehu.service.public_urls")),
+    path("opportunities/", include("kehu.sales.urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

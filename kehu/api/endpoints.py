@@ -13,6 +13,7 @@ from kehu.accounts import api as accounts_api
 from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
+from kehu.sales import api_opportunities as opportunities_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
 
@@ -44,6 +45,9 @@ api.add_router("/backups", backup_api.router)
 api.add_router("/cases", service_api.router)
 api.add_router("/case-categories", service_api.categories_router)
 api.add_router("/kb", kb_api.router)
+api.add_router("/opportunities", opportunities_api.router)
+api.add_router("/pipelines", opportunities_api.pipelines_router)
+api.add_router("/lost-reasons", opportunities_api.reasons_router)
 api.add_router("/sla-policies", service_api.sla_router)
 api.add_router("/intake-links", service_api.intake_router)
 api.add_router("/service-settings", service_api.settings_router)

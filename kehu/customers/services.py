@@ -153,6 +153,11 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
         if changes:
             audit_record(actor=actor, action="update", instance=customer, customer_id=customer.pk,
                          changes=changes, summary=customer.name)
+        if "lifecycle_stage" in changes:   # a hand edit: kept in the dated history too
+            from kehu.sales.lifecycle import lifecycle_record
+
+            lifecycle_record(customer=customer, from_stage=changes["lifecycle_stage"][0],
+                             to_stage=customer.lifecycle_stage, actor=actor, auto=False)
         if customer.owner_id != old_owner_id:
             from kehu.engagement.services import tasks_follow_owner
 
@@ -317,6 +322,8 @@ MERGE_RELATIONS = {
     "surveys.Response.customer": "move",
     "surveys.CustomerAttitude.customer": "attitude",
     "service.Case.customer": "move",
+    "sales.Opportunity.customer": "move",
+    "sales.LifecycleChange.customer": "move",
 }
 
 

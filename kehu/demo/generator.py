@@ -228,7 +228,8 @@ def demo_delete() -> bool:
         products = Product.objects.filter(line__in=lines, ref__startswith="HX-")
         if not OrderLine.objects.filter(product__in=products).exists():
             products.delete()
-            lines.filter(products__isnull=True).delete()
+            # a line a pipeline or another customer's opportunity still uses stays (PROTECT)
+            lines.filter(products__isnull=True, pipelines__isnull=True, opportunity_lines__isnull=True).delete()
         CustomerShare.objects.filter(user__in=users).delete()
         CustomerShare.objects.filter(team__in=teams).delete()
         ApiToken.objects.filter(user__in=users).delete()

@@ -403,6 +403,34 @@ class CustomerPolicy:
         """Register cases (about a customer the viewer may see, or an unknown caller)."""
         return self.active and not self.read_only
 
+    # -- opportunities (商机, kehu/sales) ----------------------------------------
+    def visible_opportunities(self, qs: QuerySet | None = None) -> QuerySet:
+        """Opportunities the viewer may see: those of the customers they may see (a
+        salesperson's own and shared customers, a manager's subtree, …)."""
+        if qs is None:
+            from kehu.sales.models import Opportunity
+
+            qs = Opportunity.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter(self.view_scope.q("customer__"))
+
+    def can_change_opportunity(self, opportunity) -> bool:
+        """Who may change a (visible) opportunity: not the read-only roles; whoever may
+        change its customer, and its owner."""
+        if not self.active or self.read_only:
+            return False
+        if self.change_scope.everything or opportunity.owner_id == self.viewer.pk:
+            return True
+        return self.can_change(opportunity.customer)
+
+    @property
+    def can_create_opportunities(self) -> bool:
+        """Open opportunities (for a customer the viewer may change)."""
+        return self.active and not self.read_only
+
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):
         try:

@@ -173,3 +173,229 @@ class Payment(TimeStamped):
         ordering = ["-received_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive",
                                               violation_error_message=_("A payment must be more than zero."))]
+
+
+# -- opportunities and pipelines (商机, issue 15) ----------------------------------------------
+#
+# A pipeline is an ordered list of stages; an opportunity sits in one stage of one pipeline and
+# only the services of kehu/sales/opportunities.py move it, each move kept as a StageChange.
+
+from django.core.validators import MaxValueValidator  # noqa: E402
+
+from kehu.customers.models import Contact, DecisionRole, LifecycleStage, Source  # noqa: E402
+
+def _in_language(zh: str, en: str) -> str:
+    from django.utils.translation import get_language
+
+    return zh if (get_language() or "").startswith("zh") else en
+
+
+class StageOutcome(models.TextChoices):
+    OPEN = "open", pgettext_lazy("opportunity outcome", "Open")
+    WON = "won", pgettext_lazy("opportunity outcome", "Won")
+    LOST = "lost", pgettext_lazy("opportunity outcome", "Lost")
+
+
+class Pipeline(TimeStamped):
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    product_line = models.ForeignKey(ProductLine, verbose_name=_("product line"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="pipelines")
+    is_default = models.BooleanField(_("default pipeline"), default=False)
+    active = models.BooleanField(pgettext_lazy("pipeline", "active"), default=True)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["-is_default", "name_en", "id"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                               name="pipeline_one_default")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _in_language(self.name_zh, self.name_en)
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages")
+    code = models.SlugField(_("code"), max_length=40)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    probability = models.PositiveSmallIntegerField(_("default probability (%)"), default=0,
+                                                   validators=[MaxValueValidator(100)])
+    outcome = models.CharField(_("outcome"), max_length=8, choices=StageOutcome.choices, default=StageOutcome.OPEN)
+
+    class Meta:
+        verbose_name = _("pipeline stage")
+        verbose_name_plural = _("pipeline stages")
+        ordering = ["pipeline", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "code"], name="stage_code_unique"),
+            models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_max",
+                                   violation_error_message=_("A probability is between 0 and 100.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _in_language(self.name_zh, self.name_en)
+
+
+class LostReason(TimeStamped):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(pgettext_lazy("lost reason", "active"), default=True)
+
+    class Meta:
+        verbose_name = _("reason for losing")
+        verbose_name_plural = _("reasons for losing")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _in_language(self.name_zh, self.name_en)
+
+
+class Opportunity(TimeStamped):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="opportunities")
+    name = models.CharField(pgettext_lazy("opportunity", "name"), max_length=200)
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT,
+                                 related_name="opportunities")
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities")
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), default=0,
+                                                   validators=[MaxValueValidator(100)])
+    expected_close = models.DateField(_("expected close date"), null=True, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True, default="")
+    source = models.CharField(pgettext_lazy("customer", "source"), max_length=12, choices=Source.choices, blank=True,
+                              default="")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="opportunities")
+    team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="opportunities")
+    next_step = models.CharField(_("next step"), max_length=200, blank=True, default="")
+    next_step_on = models.DateField(_("next step date"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
+                                 **MONEY)
+    won_at = models.DateTimeField(_("won"), null=True, blank=True)
+    lost_at = models.DateTimeField(_("lost"), null=True, blank=True)
+    lost_reason = models.ForeignKey(LostReason, verbose_name=_("reason for losing"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="opportunities")
+    lost_note = models.TextField(_("note on the loss"), blank=True, default="", max_length=REMARKS_MAX,
+                                 validators=[text_limit(REMARKS_MAX)])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    # Optimistic concurrency, as kehu.service Case: every write adds one; a write that read
+    # an older version is refused (OpportunityConflict, the API's 409).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="opp_customer_time"),
+            models.Index(fields=["owner", "stage"], name="opp_owner_stage"),
+            models.Index(fields=["pipeline", "stage", "-id"], name="opp_board"),
+            models.Index(fields=["expected_close"], name="opp_close"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(probability__lte=100), name="opp_probability_max",
+                                   violation_error_message=_("A probability is between 0 and 100.")),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opp_amount_not_negative",
+                                   violation_error_message=_("The amount cannot be negative.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def weighted(self) -> Decimal:
+        from decimal import ROUND_HALF_UP
+
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage.outcome == StageOutcome.OPEN
+
+
+class OpportunityLine(models.Model):
+    opportunity = models.ForeignKey(Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE,
+                                    related_name="lines")
+    product_line = models.ForeignKey(ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT,
+                                     related_name="opportunity_lines")
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal(0))], **MONEY)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("opportunity line")
+        verbose_name_plural = _("opportunity lines")
+        ordering = ["opportunity", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="oppline_amount_not_negative",
+                                              violation_error_message=_("The amount cannot be negative."))]
+
+
+class OpportunityContact(models.Model):
+    opportunity = models.ForeignKey(Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE,
+                                    related_name="contacts")
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE,
+                                related_name="opportunity_roles")
+    role = models.CharField(_("role in the buying decision"), max_length=20, choices=DecisionRole.choices,
+                            blank=True, default="")
+
+    class Meta:
+        verbose_name = _("opportunity contact")
+        verbose_name_plural = _("opportunity contacts")
+        ordering = ["opportunity", "id"]
+        constraints = [models.UniqueConstraint(fields=["opportunity", "contact"], name="oppcontact_unique")]
+
+
+class StageChange(models.Model):
+    opportunity = models.ForeignKey(Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE,
+                                    related_name="stage_changes")
+    from_stage = models.ForeignKey(Stage, verbose_name=_("from stage"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, verbose_name=_("to stage"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True, default="", max_length=REMARKS_MAX,
+                            validators=[text_limit(REMARKS_MAX)])
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["opportunity", "at", "id"]
+
+
+class LifecycleChange(models.Model):
+    """One move of a customer's lifecycle stage (Customer.lifecycle_stage): by hand (``by``)
+    or by itself (``auto``, from an opportunity or the first order)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="lifecycle_changes")
+    from_stage = models.CharField(_("from stage"), max_length=12, choices=LifecycleStage.choices, blank=True,
+                                  default="")
+    to_stage = models.CharField(_("to stage"), max_length=12, choices=LifecycleStage.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    auto = models.BooleanField(_("automatic"), default=False)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("lifecycle change")
+        verbose_name_plural = _("lifecycle changes")
+        ordering = ["customer", "-at", "-id"]

@@ -221,6 +221,12 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
         OrderLine.objects.bulk_create(built)
         audit_record(actor=actor, action="create", instance=order, customer_id=customer.pk,
                      changes=snapshot(order), summary=f"{order.ref} {order.amount}")
+        if order.status != "cancelled":   # an order makes a customer (kehu/sales/lifecycle.py)
+            from kehu.customers.models import LifecycleStage
+            from kehu.sales.lifecycle import lifecycle_advance
+
+            lifecycle_advance(customer=customer, to_stage=LifecycleStage.CUSTOMER, actor=actor,
+                              reason=_("Order %(ref)s") % {"ref": order.ref})
     return order
 
 

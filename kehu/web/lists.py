@@ -28,7 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kehu.org.policies import policy_for
 
@@ -525,6 +525,28 @@ def _load() -> None:
                        confirm=True),
         ),
         row_label=str, status_choices=service_lists.status_choices, status_label=gettext_lazy("Status"),
+    ))
+    from kehu.sales import lists as sales_lists
+
+    register(ListSpec(
+        name="opportunities", label=gettext_lazy("Opportunities"), url_name="opportunity_list",
+        columns=(
+            Column("name", pgettext_lazy("opportunity", "Name"), "name"),
+            Column("customer", gettext_lazy("Customer")),
+            Column("stage", gettext_lazy("Stage")),
+            Column("amount", gettext_lazy("Amount"), "amount", "num"),
+            Column("probability", gettext_lazy("Probability"), cls="num hide-sm"),
+            Column("close", gettext_lazy("Expected close date"), "close", "nowrap"),
+            Column("owner", gettext_lazy("Owner"), cls="hide-sm"),
+        ),
+        rows=sales_lists.opportunity_rows,
+        actions=(
+            BulkAction("assign", gettext_lazy("Assign to"), sales_lists.opportunity_bulk_assign, value="owner",
+                       confirm=True),
+            BulkAction("status", gettext_lazy("Move to stage"), sales_lists.opportunity_bulk_stage, value="status",
+                       confirm=True),
+        ),
+        row_label=str, status_choices=sales_lists.stage_choices, status_label=gettext_lazy("Stage"),
     ))
     register(ListSpec(
         name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",

@@ -22,6 +22,8 @@ def records(org, customers, value, settings, tmp_path):
     from kehu.engagement.services import task_create
     from kehu.service.models import Case, RepairRecord, SlaPolicy
     from kehu.service.services import case_create, repair_create
+    from kehu.sales.models import Opportunity, Pipeline
+    from kehu.sales.opportunities import opportunity_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
     from kehu.surveys.services import distribution as dist
@@ -45,6 +47,7 @@ def records(org, customers, value, settings, tmp_path):
         task_create(actor=c.owner, customer=c, data={"title": "Call back"})
         case = case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
         repair_create(actor=c.owner, case=case, data={"fault": "Seal worn"})
+        opportunity_create(actor=c.owner, data={"customer": c, "name": "Coil supply"})
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -124,5 +127,7 @@ def records(org, customers, value, settings, tmp_path):
         att_id=case_attachments,
         link_id=intake_links,
         category_id=pks(KbCategory.objects.all()),
+        opportunity_id=pks(Opportunity.objects.all()),
+        pipeline_id=pks(Pipeline.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

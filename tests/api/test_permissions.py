@@ -16,6 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
 from kehu.service.services import case_attachment_upload, case_create
+from kehu.sales.models import LostReason, Stage
+from kehu.sales.opportunities import opportunity_create, opportunity_lose
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -59,6 +61,10 @@ def world(org, customers, settings, tmp_path):
             anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
             task=task_create(actor=customer.owner, customer=customer, data={"title": "Call back"}),
             case=case,
+            opportunity=opportunity_create(actor=customer.owner, data={"customer": customer, "name": "Coil"}),
+            lost_opportunity=opportunity_lose(
+                actor=customer.owner, lost_reason=LostReason.objects.get(code="price"),
+                opportunity=opportunity_create(actor=customer.owner, data={"customer": customer, "name": "Pipe"})),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -114,6 +120,17 @@ CUSTOMER_OPS = [
     ("comment case", lambda api, t: api.post(f"/cases/{t.case.pk}/comments", {"note": "Called"}), 201),
     ("case from interaction", lambda api, t: api.post("/cases/from-interaction",
                                                       {"interaction_id": t.interaction.pk}), 201),
+    ("POST opportunity", lambda api, t: api.post("/opportunities", {"customer_id": t.customer.pk,
+                                                                     "name": "Valves"}), 201),
+    ("GET opportunity", lambda api, t: api.get(f"/opportunities/{t.opportunity.pk}"), 200),
+    ("PATCH opportunity", lambda api, t: api.patch(f"/opportunities/{t.opportunity.pk}",
+                                                   {"version": 1, "competitor": "宝钢"}), 200),
+    ("move opportunity", lambda api, t: api.post(f"/opportunities/{t.opportunity.pk}/move", {
+        "stage_id": Stage.objects.get(pipeline=t.opportunity.pipeline, code="potential").pk}), 200),
+    ("win opportunity", lambda api, t: api.post(f"/opportunities/{t.opportunity.pk}/win", {}), 200),
+    ("lose opportunity", lambda api, t: api.post(f"/opportunities/{t.opportunity.pk}/lose", {
+        "lost_reason_id": LostReason.objects.get(code="timing").pk}), 200),
+    ("reopen opportunity", lambda api, t: api.post(f"/opportunities/{t.lost_opportunity.pk}/reopen", {}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
     ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
@@ -136,7 +153,7 @@ CUSTOMER_OPS = [
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
-         "GET case events", "GET case attachments", "download case attachment"}
+         "GET case events", "GET case attachments", "download case attachment", "GET opportunity"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -160,6 +177,7 @@ LISTS = [
     ("/orders", lambda t: t.order.pk),
     ("/tasks?scope=all", lambda t: t.task.pk),
     ("/cases", lambda t: t.case.pk),
+    ("/opportunities", lambda t: t.opportunity.pk),
 ]
 
 
@@ -258,7 +276,8 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
 @pytest.mark.parametrize("path", ["/customers/999999", "/customers/999999/anniversaries", "/contacts/999999",
                                   "/interactions/999999", "/orders/999999", "/orders/999999/payments",
                                   "/products/999999", "/product-lines/999999", "/cases/999999",
-                                  "/cases/999999/events", "/cases/999999/steps"])
+                                  "/cases/999999/events", "/cases/999999/steps", "/opportunities/999999",
+                                  "/pipelines/999999"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

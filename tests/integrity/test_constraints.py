@@ -40,6 +40,10 @@ SINGLE_FIELD = {
     "repair_hours_not_negative": ("labour_hours", Decimal("-1")),
     "repair_parts_cost_not_negative": ("parts_cost", Decimal("-1")),
     "repair_labour_cost_not_negative": ("labour_cost", Decimal("-1")),
+    "stage_probability_max": ("probability", 101),
+    "opp_probability_max": ("probability", 101),
+    "opp_amount_not_negative": ("amount", Decimal("-1")),
+    "oppline_amount_not_negative": ("amount", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {

@@ -92,10 +92,16 @@ def _article(org, customers):
     return article_create(actor=org.users.admin, data={"title_zh": "质保书", "body_zh": "随货提供。"})
 
 
+def _opportunity(org, customers):
+    from kehu.sales.opportunities import opportunity_create
+
+    return opportunity_create(actor=org.users.admin, data={"customer": customers.n1, "name": "Coil supply"})
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
-        "cases": _case, "kb": _article}
+        "cases": _case, "kb": _article, "opportunities": _opportunity}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

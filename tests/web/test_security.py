@@ -756,5 +756,43 @@ def test_case_analytics_pages_per_role(client_for, org, customers, role):
 
 def test_case_analytics_pages_need_a_login(client, org):
     for name in ("case_analytics", "case_analytics_recovery", "case_analytics_pdf"):
+
+
+# Opportunity pages (kehu/sales): an opportunity of n1 — visible to those who see n1, 404
+# for the others; read-only roles look but get 403 on every change.
+OPPORTUNITY_CHANGES = ["opportunity_move", "opportunity_win", "opportunity_lose", "opportunity_reopen",
+                       "opportunity_edit"]
+
+
+@pytest.mark.parametrize("role", sorted(CASE_VISIBLE))
+def test_opportunity_pages_per_role(client_for, org, customers, role):
+    from kehu.sales.models import Opportunity, Pipeline
+    from kehu.sales.opportunities import opportunity_create
+
+    opp = opportunity_create(actor=org.users.sales_n1, data={"customer": customers.n1, "name": "Coil supply"})
+    pipeline = Pipeline.objects.get(is_default=True)
+    client = client_for(getattr(org.users, role))
+    visible = CASE_VISIBLE[role]
+    for name in ("opportunity_list", "opportunity_board"):
+        r = client.get(reverse(name))
+        assert r.status_code == 200 and ("Coil supply" in r.content.decode()) == visible, name
+    assert client.get(reverse("opportunity_detail", args=[opp.pk])).status_code == (200 if visible else 404)
+    assert client.get(reverse("opportunity_create")).status_code == (403 if role in CASE_READ_ONLY else 200)
+    create = client.get(reverse("opportunity_create"), {"customer": customers.n1.pk}).status_code
+    assert create == (404 if not visible else 403 if role in CASE_READ_ONLY else 200)
+    data = {"stage": pipeline.stages.get(code="target").pk, "version": 1, "name": "X", "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0"}
+    for name in OPPORTUNITY_CHANGES:
+        expected = 404 if not visible else 403 if role in CASE_READ_ONLY else (302, 200)
+        status = client.post(reverse(name, args=[opp.pk]), data).status_code
+        assert status in (expected if isinstance(expected, tuple) else (expected,)), (name, status)
+    if not visible or role in CASE_READ_ONLY:
+        assert Opportunity.objects.get(pk=opp.pk).version == 1
+    more = client.get(reverse("opportunity_board_column", args=[Opportunity.objects.get(pk=opp.pk).stage_id]))
+    assert more.status_code == 200 and ("Coil supply" in more.content.decode()) == visible
+
+
+def test_opportunity_pages_need_a_login(client, org):
+    for name in ("opportunity_list", "opportunity_board", "opportunity_create"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]

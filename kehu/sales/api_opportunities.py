@@ -1,0 +1,445 @@
+"""/opportunities, /pipelines and /lost-reasons: the sales pipeline (商机).
+
+Visible are the opportunities of the customers the caller may see (404 otherwise); the
+caller may change those of the customers they may change, and those they own (403
+otherwise; read-only roles always 403). Every write that reads an opportunity takes the
+``version`` the caller read: one changed since answers 409 ``conflict``; a move that cannot
+be made from where the opportunity is (it is won or lost, or already at that stage) answers
+409 ``move_not_allowed``."""
+
+
+import contextlib
+import datetime as dt
+import re
+from typing import Optional
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kehu.api.common import (
+    READ_ERRORS, WRITE_ERRORS, ErrorOut, Money, api_field_names, blankable, not_found_field, partial_schema,
+    sent_fields,
+)
+from kehu.api.pagination import CursorPagination, Tiered
+from kehu.api.router import api, envelope
+from kehu.customers.models import Contact, DecisionRole, Source
+from kehu.customers.selectors import customer_get
+from kehu.org.models import Team, User
+from kehu.org.policies import policy_for
+from kehu.pagination import Tier
+from kehu.sales import opportunity_selectors as selectors
+from kehu.sales.models import LostReason, ProductLine, Stage, StageOutcome
+from kehu.sales.opportunities import (
+    MoveNotAllowed, OpportunityConflict, opportunity_create, opportunity_lose, opportunity_move, opportunity_reopen,
+    opportunity_update, opportunity_win,
+)
+from kehu.validators import REMARKS_MAX
+
+router = Router(tags=["opportunities"])
+pipelines_router = Router(tags=["opportunities"])
+reasons_router = Router(tags=["opportunities"])
+
+CONFLICT = {409: ErrorOut}
+
+
+@api.exception_handler(OpportunityConflict)
+def on_conflict(request, exc):
+    return envelope(request, 409, "conflict", str(exc), {"version": [_("Now %(version)d.") % {
+        "version": exc.opportunity.version}]})
+
+
+@api.exception_handler(MoveNotAllowed)
+def on_move_not_allowed(request, exc):
+    return envelope(request, 409, "move_not_allowed", str(exc))
+
+
+# -- schemas ------------------------------------------------------------------------
+
+class StageOut(Schema):
+    id: int
+    code: str
+    name: str = Field(description="In the language of the request.")
+    name_zh: str
+    name_en: str
+    position: int
+    probability: int = Field(description="The default probability (%) of an opportunity at this stage.")
+    outcome: StageOutcome
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str = Field(description="In the language of the request.")
+    name_zh: str
+    name_en: str
+    product_line_id: Optional[int]
+    is_default: bool
+    active: bool
+
+
+class PipelineDetailOut(PipelineOut):
+    stages: list[StageOut] = Field(description="In order; open stages first, then won and lost.")
+
+    @staticmethod
+    def resolve_stages(obj):
+        return selectors.stages(obj)
+
+
+class LostReasonOut(Schema):
+    id: int
+    code: str
+    name: str = Field(description="In the language of the request.")
+    name_zh: str
+    name_en: str
+    active: bool
+
+
+class LineOut(Schema):
+    id: int
+    product_line_id: int
+    amount: Money
+    note: str
+
+
+class ContactRoleOut(Schema):
+    contact_id: int
+    role: blankable(DecisionRole)
+
+
+class StageChangeOut(Schema):
+    id: int
+    from_stage_id: Optional[int]
+    to_stage_id: int
+    at: dt.datetime
+    by_id: Optional[int]
+    note: str
+
+
+class OpportunityOut(Schema):
+    id: int
+    customer_id: int
+    name: str
+    pipeline_id: int
+    stage_id: int
+    outcome: StageOutcome = Field(description="The outcome of the stage: open, won or lost.")
+    probability: int = Field(description="0–100 %; defaults to the stage's.")
+    amount: Money = Field(description="The sum of the lines.")
+    weighted_amount: Money = Field(description="amount × probability.")
+    expected_close: Optional[dt.date]
+    competitor: str
+    source: blankable(Source)
+    owner_id: Optional[int]
+    team_id: Optional[int]
+    next_step: str
+    next_step_on: Optional[dt.date]
+    won_at: Optional[dt.datetime]
+    lost_at: Optional[dt.datetime]
+    lost_reason_id: Optional[int]
+    lost_note: str
+    version: int = Field(description="Send it back with a change; an opportunity changed since answers 409.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_outcome(obj):
+        return obj.stage.outcome
+
+    @staticmethod
+    def resolve_weighted_amount(obj):
+        return obj.weighted
+
+
+class OpportunityDetailOut(OpportunityOut):
+    lines: list[LineOut]
+    contacts: list[ContactRoleOut]
+    stage_changes: list[StageChangeOut] = Field(description="Every stage change, oldest first.")
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(selectors.opportunity_lines(obj))
+
+    @staticmethod
+    def resolve_contacts(obj):
+        return list(selectors.opportunity_contacts(obj))
+
+    @staticmethod
+    def resolve_stage_changes(obj):
+        return list(selectors.stage_history(obj))
+
+
+class LineIn(Schema):
+    product_line_id: int
+    amount: Money = Field(ge=0)
+    note: str = Field("", max_length=200)
+
+
+class ContactIn(Schema):
+    contact_id: int
+    role: Optional[blankable(DecisionRole)] = Field(
+        None, description="Null: the contact's role in the buying decision.")
+
+
+class OpportunityFields(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    probability: Optional[int] = Field(None, ge=0, le=100, description="Null: the stage's default.")
+    expected_close: Optional[dt.date] = None
+    competitor: str = Field("", max_length=200)
+    source: blankable(Source) = ""
+    owner_id: Optional[int] = Field(None, description="Default: you.")
+    team_id: Optional[int] = Field(None, description="Default: the owner's team.")
+    next_step: str = Field("", max_length=200)
+    next_step_on: Optional[dt.date] = None
+    lines: list[LineIn] = Field([], max_length=200, description="The amount is their sum.")
+    contacts: list[ContactIn] = Field([], max_length=200)
+
+
+class OpportunityIn(OpportunityFields):
+    customer_id: int
+    pipeline_id: Optional[int] = Field(None, description="Default: the default pipeline.")
+    stage_id: Optional[int] = Field(None, description="An open stage; default: the pipeline's first.")
+
+
+OpportunityPatchFields = partial_schema(OpportunityFields, "OpportunityPatchFields")
+
+
+class OpportunityPatchIn(OpportunityPatchFields):
+    version: Optional[int] = Field(None, ge=1, description="Required: the version you read (409 when the "
+                                                           "opportunity changed since).")
+
+
+class MoveIn(Schema):
+    stage_id: int = Field(description="A stage of the opportunity's pipeline (the lost stage needs "
+                                      "lost_reason_id).")
+    note: str = Field("", max_length=REMARKS_MAX)
+    lost_reason_id: Optional[int] = None
+    lost_note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1, description="The version you read; 409 when it changed since.")
+
+
+class WinIn(Schema):
+    note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1)
+
+
+class LoseIn(Schema):
+    lost_reason_id: int
+    lost_note: str = Field("", max_length=REMARKS_MAX)
+    note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1)
+
+
+class ReopenIn(Schema):
+    stage_id: Optional[int] = Field(None, description="An open stage; default: the pipeline's last open stage.")
+    note: str = Field("", max_length=REMARKS_MAX)
+    version: Optional[int] = Field(None, ge=1)
+
+
+class OpportunityFilterIn(Schema):
+    pipeline_id: Optional[int] = None
+    stage_id: Optional[int] = None
+    outcome: Optional[StageOutcome] = None
+    owner_id: Optional[int] = None
+    customer_id: Optional[int] = None
+    product_line_id: Optional[int] = None
+    close_from: Optional[dt.date] = Field(None, description="Expected close on or after.")
+    close_to: Optional[dt.date] = Field(None, description="Expected close on or before.")
+    q: str = Field("", max_length=100, description="Name, customer name or competitor.")
+
+
+# -- helpers ------------------------------------------------------------------------
+
+NAMES = {"customer": "customer_id", "pipeline": "pipeline_id", "stage": "stage_id", "owner": "owner_id",
+         "team": "team_id", "lost_reason": "lost_reason_id", "product_line": "product_line_id",
+         "contact": "contact_id"}
+_CONTACT_KEY = re.compile(r"^contacts\.(\d+)\.(.+)$")
+
+
+@contextlib.contextmanager
+def _names():
+    """Service field names → API names; lines and contacts numbered from 0 as in the body."""
+    try:
+        with api_field_names(NAMES):
+            yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        renamed = {}
+        for key, errors in exc.error_dict.items():
+            m = _CONTACT_KEY.match(key)
+            if m:
+                key = f"contacts.{int(m.group(1)) - 1}.{NAMES.get(m.group(2), m.group(2))}"
+            renamed.setdefault(key, []).extend(errors)
+        raise ValidationError(renamed) from None
+
+
+def _detail(request, opportunity_id: int):
+    return selectors.opportunity_get(viewer=request.auth, pk=opportunity_id)
+
+
+def _find(model, pk, key: str, **filters):
+    obj = model.objects.filter(pk=pk, **filters).first()
+    if obj is None:
+        raise not_found_field(key)
+    return obj
+
+
+def _related(request, data: dict, customer=None):
+    """Ids in the body → records (422 naming the field when there is none)."""
+    out = {}
+    for key, value in data.items():
+        if key == "customer_id":
+            out["customer"] = customer_get(viewer=request.auth, pk=value)   # 404 outside the caller's scope
+        elif key in ("pipeline_id", "stage_id", "owner_id", "team_id"):
+            model = {"pipeline_id": selectors.Pipeline, "stage_id": Stage, "owner_id": User, "team_id": Team}[key]
+            out[key[:-3]] = None if value is None else _find(model, value, key)
+        elif key not in ("lines", "contacts"):
+            out[key] = value
+    return out
+
+
+def _lines(data: dict):
+    if "lines" not in data:
+        return None
+    out = []
+    for i, ln in enumerate(data["lines"]):
+        out.append({"product_line": _find(ProductLine, ln["product_line_id"], f"lines.{i}.product_line_id"),
+                    "amount": ln["amount"], "note": ln.get("note", "")})
+    return out
+
+
+def _contacts(data: dict, customer):
+    if "contacts" not in data:
+        return None
+    out = []
+    for i, c in enumerate(data["contacts"]):
+        contact = Contact.objects.filter(pk=c["contact_id"], customer=customer).first()
+        if contact is None:
+            raise ValidationError({f"contacts.{i}.contact_id": [_("This contact works at another customer.")]})
+        out.append({"contact": contact, "role": c.get("role")})
+    return out
+
+
+def _require_change(request, opp) -> None:
+    if not policy_for(request.auth).can_change_opportunity(opp):
+        raise PermissionDenied(_("You may not change this opportunity."))
+
+
+# -- opportunities ------------------------------------------------------------------
+
+@router.get("", response={200: list[OpportunityOut], **READ_ERRORS}, url_name="opportunity-list",
+            summary="List opportunities, newest first")
+@paginate(CursorPagination)
+def list_opportunities(request, filters: Query[OpportunityFilterIn]):
+    f = selectors.OpportunityFilters(**{k: v for k, v in filters.model_dump().items() if k != "outcome"},
+                                     outcome=filters.outcome or "")
+    qs = selectors.opportunity_list(viewer=request.auth, filters=f)
+    return Tiered(qs, [Tier(Q(), ("-created_at", "-id"))])
+
+
+@router.post("", response={201: OpportunityDetailOut, **WRITE_ERRORS}, url_name="opportunity-create",
+             summary="Open an opportunity for a customer you may change")
+def create_opportunity(request, payload: OpportunityIn):
+    data = payload.model_dump(exclude_unset=True)
+    fields = _related(request, data)
+    customer = fields["customer"]
+    lines = _lines(data) or []
+    contacts = _contacts(data, customer) or []
+    with _names():
+        opp = opportunity_create(actor=request.auth, data=fields, lines=lines, contacts=contacts)
+    return Status(201, _detail(request, opp.pk))
+
+
+@router.get("/{int:opportunity_id}", response={200: OpportunityDetailOut, **READ_ERRORS},
+            url_name="opportunity-detail", summary="Get an opportunity with its lines, contacts and stage history")
+def get_opportunity(request, opportunity_id: int):
+    return _detail(request, opportunity_id)
+
+
+@router.patch("/{int:opportunity_id}", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
+              url_name="opportunity-update",
+              summary="Change an opportunity's details, lines or contacts (send the version you read)")
+def update_opportunity(request, opportunity_id: int, payload: OpportunityPatchIn):
+    opp = _detail(request, opportunity_id)
+    _require_change(request, opp)
+    data = sent_fields(payload)
+    version = data.pop("version", None)
+    if version is None:
+        raise ValidationError({"version": [_("This field is required.")]})
+    lines = _lines(data)
+    contacts = _contacts(data, opp.customer)
+    fields = _related(request, data)
+    with _names():
+        opportunity_update(actor=request.auth, opportunity=opp, data=fields, version=version, lines=lines,
+                           contacts=contacts)
+    return _detail(request, opportunity_id)
+
+
+@router.post("/{int:opportunity_id}/move", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="opportunity-move",
+             summary="Move an open opportunity to another stage of its pipeline (409 when it cannot move)")
+def move_opportunity(request, opportunity_id: int, payload: MoveIn):
+    opp = _detail(request, opportunity_id)
+    _require_change(request, opp)
+    stage = _find(Stage, payload.stage_id, "stage_id")
+    reason = _find(LostReason, payload.lost_reason_id, "lost_reason_id") if payload.lost_reason_id else None
+    with _names():
+        opportunity_move(actor=request.auth, opportunity=opp, stage=stage, note=payload.note, lost_reason=reason,
+                         lost_note=payload.lost_note, version=payload.version)
+    return _detail(request, opportunity_id)
+
+
+@router.post("/{int:opportunity_id}/win", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="opportunity-win", summary="Mark an open opportunity won (成交)")
+def win_opportunity(request, opportunity_id: int, payload: WinIn):
+    opp = _detail(request, opportunity_id)
+    _require_change(request, opp)
+    with _names():
+        opportunity_win(actor=request.auth, opportunity=opp, note=payload.note, version=payload.version)
+    return _detail(request, opportunity_id)
+
+
+@router.post("/{int:opportunity_id}/lose", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="opportunity-lose", summary="Mark an open opportunity lost (输单), with the reason")
+def lose_opportunity(request, opportunity_id: int, payload: LoseIn):
+    opp = _detail(request, opportunity_id)
+    _require_change(request, opp)
+    reason = _find(LostReason, payload.lost_reason_id, "lost_reason_id")
+    with _names():
+        opportunity_lose(actor=request.auth, opportunity=opp, lost_reason=reason, lost_note=payload.lost_note,
+                         note=payload.note, version=payload.version)
+    return _detail(request, opportunity_id)
+
+
+@router.post("/{int:opportunity_id}/reopen", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
+             url_name="opportunity-reopen", summary="Bring a won or lost opportunity back to an open stage")
+def reopen_opportunity(request, opportunity_id: int, payload: ReopenIn):
+    opp = _detail(request, opportunity_id)
+    _require_change(request, opp)
+    stage = _find(Stage, payload.stage_id, "stage_id") if payload.stage_id else None
+    with _names():
+        opportunity_reopen(actor=request.auth, opportunity=opp, stage=stage, note=payload.note,
+                           version=payload.version)
+    return _detail(request, opportunity_id)
+
+
+# -- pipelines and reasons ------------------------------------------------------------
+
+@pipelines_router.get("", response={200: list[PipelineOut], **READ_ERRORS}, url_name="pipeline-list",
+                      summary="The pipelines in use (the default first)")
+def list_pipelines(request):
+    return list(selectors.pipelines())
+
+
+@pipelines_router.get("/{int:pipeline_id}", response={200: PipelineDetailOut, **READ_ERRORS},
+                      url_name="pipeline-detail", summary="A pipeline with its stages")
+def get_pipeline(request, pipeline_id: int):
+    return selectors.pipeline_get(pipeline_id)
+
+
+@reasons_router.get("", response={200: list[LostReasonOut], **READ_ERRORS}, url_name="lost-reason-list",
+                    summary="The reasons for losing an opportunity, in use")
+def list_lost_reasons(request):
+    return list(selectors.lost_reasons())

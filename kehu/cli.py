@@ -37,6 +37,7 @@ CLI_MODULES = [
     "kehu.service.cli",
     "kehu.customfields.cli",
     "kehu.kb.cli",
+    "kehu.engagement.cli",
 ]
 
 

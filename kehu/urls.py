@@ -16,6 +16,7 @@ urlpatterns = [
     path("privacy/", include("kehu.privacy.urls")),
     path("attachments/", include("kehu.attachments.urls")),
     path("cases/", include("kehu.service.urls")),
+    path("visits/", include("kehu.engagement.urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

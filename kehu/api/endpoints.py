@@ -15,6 +15,7 @@ from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
+from kehu.engagement import api as visits_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -47,3 +48,4 @@ api.add_router("/kb", kb_api.router)
 api.add_router("/sla-policies", service_api.sla_router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)
+api.add_router("/visits", visits_api.router)

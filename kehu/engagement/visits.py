@@ -93,7 +93,7 @@ def visit_evidence(visit: PlannedVisit) -> str:
             return _("ABC class %(abc)s: every %(every)s days, %(last)s") % {
                 "abc": d.get("abc", ""), "every": every, "last": last}
         tier = dict(ValueTier.choices).get(d.get("tier", ""), d.get("tier", ""))
-        return _("%(tier)s tier: every %(every)s days, %(last)s") % {"tier": tier, "every": every, "last": last}
+        return _("value tier %(tier)s: every %(every)s days, %(last)s") % {"tier": tier, "every": every, "last": last}
     if visit.reason == VisitReason.NEXT_ORDER:
         return _("next order expected on %(date)s, %(last)s") % {"date": d.get("next_order", ""), "last": last}
     if visit.reason == VisitReason.CHURN:

@@ -440,6 +440,23 @@ class CustomerPolicy:
         return self.can_change(visit.customer)
 
     @property
+    def sees_team_visits(self) -> bool:
+        """The manager's list of visits (where and when): whoever sees more than
+        their own — the subtree roles and those who see everything."""
+        return self.active and (self.sees_everything or self.role in SUBTREE_ROLES)
+
+    def visit_people(self):
+        """The people whose visits the viewer may see (the filters of the lists)."""
+        from kehu.org.models import User
+
+        users = User.objects.filter(is_active=True)
+        if self.sees_everything:
+            return users
+        if self.role in SUBTREE_ROLES:
+            return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
+        return users.filter(pk=self.viewer.pk)
+
+    @property
     def may_plan_visits(self) -> bool:
         """Plan a week of visits for others (the API's plan action): managers and
         administrators."""

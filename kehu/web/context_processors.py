@@ -25,6 +25,7 @@ def navigation(request):
         ("orders", _("Orders"), "order_list"),
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
+        ("visits", _("Visits"), "visit_week"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),

@@ -22,6 +22,7 @@ def records(org, customers, value, settings, tmp_path):
     from kehu.engagement.services import task_create
     from kehu.service.models import Case, SlaPolicy
     from kehu.service.services import case_create
+    from kehu.engagement.visits import visit_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
     from kehu.surveys.services import distribution as dist
@@ -30,7 +31,7 @@ def records(org, customers, value, settings, tmp_path):
     from tests.surveys.factories import BenchmarkFactory, ImprovementActionFactory
 
     from kehu.customers.models import Contact, Customer
-    from kehu.engagement.models import Interaction, Task
+    from kehu.engagement.models import Interaction, PlannedVisit, Task
     from kehu.insights.models import AnalysisRun
     from kehu.sales.models import Order, Product, ProductLine
     from kehu.surveys.models import Construct, Indicator, Question, Wave
@@ -44,6 +45,7 @@ def records(org, customers, value, settings, tmp_path):
         Anniversary.objects.create(customer=c, label="Founded", date=dt.date(2001, 5, 1))
         task_create(actor=c.owner, customer=c, data={"title": "Call back"})
         case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
+        visit_create(actor=c.owner, customer=c, data={"planned_on": dt.date(2026, 12, 8), "purpose": "Review"})
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -87,6 +89,7 @@ def records(org, customers, value, settings, tmp_path):
         anniversary_id=pks(Anniversary.objects.all()),
         task_id=pks(Task.objects.all()),
         case_id=pks(Case.objects.all()),
+        visit_id=pks(PlannedVisit.objects.all()),
         step=["listen", "satisfy"],
         product_id=pks(Product.objects.all()),
         line_id=pks(ProductLine.objects.all()),

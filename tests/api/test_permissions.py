@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
 from kehu.service.services import case_create
+from kehu.engagement.visits import visit_create
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -56,6 +57,8 @@ def world(org, customers, settings, tmp_path):
             task=task_create(actor=customer.owner, customer=customer, data={"title": "Call back"}),
             case=case_create(actor=customer.owner, data={"customer": customer, "kind": "complaint",
                                                           "subject": "Bill too high"}),
+            visit=visit_create(actor=customer.owner, customer=customer,
+                               data={"planned_on": dt.date(2026, 12, 8), "purpose": "Yearly review"}),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -111,6 +114,14 @@ CUSTOMER_OPS = [
     ("comment case", lambda api, t: api.post(f"/cases/{t.case.pk}/comments", {"note": "Called"}), 201),
     ("case from interaction", lambda api, t: api.post("/cases/from-interaction",
                                                       {"interaction_id": t.interaction.pk}), 201),
+    ("POST visit", lambda api, t: api.post("/visits", {"customer_id": t.customer.pk, "planned_on": "2026-12-09"}),
+     201),
+    ("GET visit", lambda api, t: api.get(f"/visits/{t.visit.pk}"), 200),
+    ("move visit", lambda api, t: api.patch(f"/visits/{t.visit.pk}", {"planned_on": "2026-12-10"}), 200),
+    ("check in visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/check-in", {"latitude": 39.9,
+                                                                                  "longitude": 116.4}), 200),
+    ("done visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/done", {"result": "Agreed"}), 200),
+    ("skip visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/skip", {"reason": "Closed"}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
     ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
@@ -127,7 +138,7 @@ CUSTOMER_OPS = [
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
-         "GET case events"}
+         "GET case events", "GET visit"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -151,6 +162,7 @@ LISTS = [
     ("/orders", lambda t: t.order.pk),
     ("/tasks?scope=all", lambda t: t.task.pk),
     ("/cases", lambda t: t.case.pk),
+    ("/visits", lambda t: t.visit.pk),
 ]
 
 
@@ -249,7 +261,8 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
 @pytest.mark.parametrize("path", ["/customers/999999", "/customers/999999/anniversaries", "/contacts/999999",
                                   "/interactions/999999", "/orders/999999", "/orders/999999/payments",
                                   "/products/999999", "/product-lines/999999", "/cases/999999",
-                                  "/cases/999999/events", "/cases/999999/steps"])
+                                  "/cases/999999/events", "/cases/999999/steps",
+                                  "/visits/999999"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

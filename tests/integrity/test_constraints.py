@@ -45,6 +45,7 @@ BETWEEN_FIELDS = {
     "path_not_a_loop": {"source_id": 1, "target_id": 1},
     "wave_closes_after_opening": {"opens_on": dt.date(2025, 3, 2), "closes_on": dt.date(2025, 3, 1)},
     "run_calibration_before_as_of": {"as_of": dt.date(2025, 3, 1), "calibration_end": dt.date(2025, 4, 1)},
+    "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
 }
 
 

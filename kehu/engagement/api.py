@@ -109,7 +109,7 @@ class VisitIn(Schema):
 
 
 class MoveIn(Schema):
-    planned_on: dt.date
+    planned_on: Optional[dt.date] = Field(None, description="Required: the new day.")
     planned_time: Optional[dt.time] = None
 
 
@@ -213,6 +213,8 @@ def get_visit(request, visit_id: int):
               summary="Move an open visit to another day (and time)")
 def move_visit(request, visit_id: int, payload: MoveIn):
     visit = _detail(request, visit_id)
+    if not policy_for(request.auth).can_change_visit(visit):
+        raise PermissionDenied(_("You may not change this visit."))
     visit_move(actor=request.auth, visit=visit, planned_on=payload.planned_on, planned_time=payload.planned_time)
     return _detail(request, visit_id)
 

@@ -366,3 +366,11 @@ def test_merge_keeps_one_open_visit(org, customers):
     customer_merge(actor=org.users.admin, keep=a, drop=b)
     assert PlannedVisit.objects.filter(customer=a).count() == 2
     assert PlannedVisit.objects.filter(customer=a, status="planned").count() == 1
+
+
+def test_api_move_needs_a_day(api_as, org, customers):
+    api = api_as(org.users.sales_n1)
+    vid = api.post("/visits", {"customer_id": customers.n1.pk, "planned_on": "2026-12-08"}).json()["id"]
+    err = assert_error(api.patch(f"/visits/{vid}", {}), 422)
+    assert "planned_on" in err["fields"]
+    assert_error(api_as(org.users.analyst).patch(f"/visits/{vid}", {}), 403)

@@ -166,7 +166,12 @@ def visit_check_in_view(request, pk):
     (visits.js fills the hidden fields); without it the time alone is recorded."""
     visit = _changeable(request, pk)
     form = CheckInForm(request.POST)
-    data = form.cleaned_data if form.is_valid() else {}
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return _after(request, visit)
+    data = form.cleaned_data
     try:
         visit_check_in(actor=request.user, visit=visit, latitude=data.get("latitude"),
                        longitude=data.get("longitude"), accuracy=data.get("accuracy"))

@@ -374,3 +374,13 @@ def test_api_move_needs_a_day(api_as, org, customers):
     err = assert_error(api.patch(f"/visits/{vid}", {}), 422)
     assert "planned_on" in err["fields"]
     assert_error(api_as(org.users.analyst).patch(f"/visits/{vid}", {}), 403)
+
+
+def test_check_in_page_refuses_a_bad_location(client_for, org, customers):
+    visit = _manual(org.users.sales_n1, customers.n1)
+    client = client_for(org.users.sales_n1)
+    r = client.post(reverse("visit_check_in", args=[visit.pk]), {"latitude": "123", "longitude": "0"}, follow=True)
+    assert r.status_code == 200 and PlannedVisit.objects.get(pk=visit.pk).checked_in_at is None
+    r = client.post(reverse("visit_check_in", args=[visit.pk]), {}, follow=True)
+    assert "Checked in (without a location)." in r.content.decode()
+    assert PlannedVisit.objects.get(pk=visit.pk).checked_in_at is not None

@@ -349,8 +349,16 @@ def test_cli_plan(org, scored, capsys):
 
 
 def test_periodic_task_plans_next_week(org, scored, monkeypatch):
+    from kehu import jobs
     from kehu.engagement import tasks, visits
 
+    assert "kehu.engagement.tasks" in jobs.TASK_MODULES
+    # Sunday 13 December 2026 at 20:00, and at no other hour of that week
+    times = [dt.datetime(2026, 12, 7) + dt.timedelta(hours=h) for h in range(7 * 24)]
+    due = [t for t in times if any(isinstance(task, tasks.plan_visits_periodic.task_class)
+                                   for task in jobs.huey.read_periodic(t))]
+    assert due == [dt.datetime(2026, 12, 13, 20)]
+    assert visits.due_week(dt.date(2026, 12, 13)) == "2026-W51"
     monkeypatch.setattr(visits, "due_week", lambda today=None: WEEK)
     assert tasks.plan_visits_periodic.call_local() == 4
 

@@ -38,6 +38,7 @@ CLI_MODULES = [
     "kehu.sales.cli",
     "kehu.customfields.cli",
     "kehu.kb.cli",
+    "kehu.engagement.cli",
 ]
 
 

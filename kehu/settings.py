@@ -42,6 +42,8 @@ Environment variables (all optional):
   ``09:00-12:00,13:00-18:00`` (in ``KEHU_TIME_ZONE``); ``KEHU_SLA_WARNING_SHARE``: the share of a promise
   at which the person handling a case is warned (default 0.8); ``KEHU_SLA_ESCALATE_EVERY``: a further
   escalation level each time this share of the promise has run late (default 0.5)
+- ``KEHU_VISIT_DAY_TARGET``: a salesperson's daily visits, existing + new customers (default ``7+3``;
+  per role: ``salesperson=7+3,sales_manager=2+1``; ``*=`` for the roles not named)
 - ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
 - ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
   ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
@@ -408,3 +410,4 @@ KEHU_COMPLAINT_REQUIRED_STEPS = [
     s.strip() for s in os.environ.get("KEHU_COMPLAINT_REQUIRED_STEPS", "listen,share,probe,check,act,satisfy").split(",")
     if s.strip()
 ]
+VISIT_DAY_TARGET = os.environ.get("KEHU_VISIT_DAY_TARGET", "7+3")

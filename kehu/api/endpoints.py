@@ -16,6 +16,7 @@ from kehu.service import api as service_api
 from kehu.sales import api_opportunities as opportunities_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
+from kehu.engagement import api as visits_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -53,3 +54,4 @@ api.add_router("/intake-links", service_api.intake_router)
 api.add_router("/service-settings", service_api.settings_router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)
+api.add_router("/visits", visits_api.router)

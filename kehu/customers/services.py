@@ -324,6 +324,7 @@ MERGE_RELATIONS = {
     "service.Case.customer": "move",
     "sales.Opportunity.customer": "move",
     "sales.LifecycleChange.customer": "move",
+    "engagement.PlannedVisit.customer": "visits",
 }
 
 
@@ -405,6 +406,14 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
             ours.delete()
         rows.update(customer=keep)
         return {"moved": 1, "dropped": int(ours is not None)}
+    if how == "visits":
+        # The planner keeps one open visit per customer: the kept customer's open
+        # visit stays, the duplicate's open ones are skipped, the rest move.
+        open_q = {"source": "auto", "status__in": ["planned", "moved"]}
+        dropped = 0
+        if model._default_manager.filter(customer=keep, **open_q).exists():
+            dropped = rows.filter(**open_q).update(status="skipped", skip_reason=str(_("Customers merged.")))
+        return {"moved": rows.update(customer=keep), "dropped": dropped}
     raise ValueError(how)
 
 

@@ -1,6 +1,9 @@
-"""Reads of interactions and the customer timeline."""
+"""Reads of interactions, the customer timeline, tasks and planned visits."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -203,3 +206,88 @@ def customer_open_tasks(*, customer, limit: int = 20) -> list:
 
     return list(Task.objects.filter(customer=customer, status=TaskStatus.OPEN).select_related("assigned_to")
                 .order_by(F("due_on").asc(nulls_last=True), "id")[:limit])
+
+
+# -- planned visits (拜访计划) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitFilters:
+    """Filters of the visit lists (pages and API); empty means any."""
+
+    salesperson_id: int | None = None
+    team_id: int | None = None
+    customer_id: int | None = None
+    status: str = ""
+    reason: str = ""
+    week: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    checked_in: bool | None = None
+
+
+def visit_list(*, viewer, filters: VisitFilters | None = None) -> QuerySet:
+    """The planned visits ``viewer`` may see (kehu/org/policies.py), filtered."""
+    from kehu.engagement.models import PlannedVisit
+    from kehu.org.models import Team
+
+    f = filters or VisitFilters()
+    qs = policy_for(viewer).visible_visits(PlannedVisit.objects.all())
+    if f.salesperson_id:
+        qs = qs.filter(salesperson_id=f.salesperson_id)
+    if f.team_id:
+        team = Team.objects.filter(pk=f.team_id).only("path").first()
+        qs = qs.filter(salesperson__team__path__startswith=team.path) if team else qs.none()
+    if f.customer_id:
+        qs = qs.filter(customer_id=f.customer_id)
+    if f.status == "open":
+        qs = qs.filter(status__in=["planned", "moved"])
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.reason:
+        qs = qs.filter(reason=f.reason)
+    if f.week:
+        qs = qs.filter(week=f.week)
+    if f.date_from:
+        qs = qs.filter(planned_on__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(planned_on__lte=f.date_to)
+    if f.checked_in is not None:
+        qs = qs.filter(checked_in_at__isnull=not f.checked_in)
+    return qs.select_related("customer", "salesperson", "interaction")
+
+
+def visit_get(*, viewer, pk):
+    """One visit the viewer may see; 404 otherwise (and when it does not exist)."""
+    from kehu.engagement.models import PlannedVisit
+
+    try:
+        return visit_list(viewer=viewer).prefetch_related("contacts").get(pk=pk)
+    except (PlannedVisit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visit_day_counts(*, visits, days) -> list[dict]:
+    """Per day: the visits planned to existing and new customers and those done,
+    beside the day target — ``[{"day", "existing", "new", "done_existing", "done_new"}]``."""
+    from kehu.engagement.visits import NEW_STAGES
+
+    out = {d: {"day": d, "existing": 0, "new": 0, "done_existing": 0, "done_new": 0, "visits": []} for d in days}
+    for v in visits:
+        row = out.get(v.planned_on)
+        if row is None:
+            continue
+        kind = "new" if v.customer.lifecycle_stage in NEW_STAGES else "existing"
+        if v.status != "skipped":
+            row[kind] += 1
+        if v.status == "done":
+            row["done_" + kind] += 1
+        row["visits"].append(v)
+    return [out[d] for d in days]
+
+
+def customer_visits(*, viewer, customer, limit: int = 5) -> dict:
+    """For the customer 360 page: the next open visit and the last ones done."""
+    qs = visit_list(viewer=viewer, filters=VisitFilters(customer_id=customer.pk))
+    upcoming = qs.filter(status__in=["planned", "moved"]).order_by("planned_on", "planned_time", "id").first()
+    recent = list(qs.filter(status__in=["done", "skipped"]).order_by("-planned_on", "-id")[:limit])
+    return {"next": upcoming, "recent": recent}

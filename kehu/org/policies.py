@@ -24,6 +24,15 @@ Rules
   change the customer, the assignee, the team and who registered them, never
   by the read-only roles (:meth:`CustomerPolicy.visible_cases`,
   :meth:`CustomerPolicy.can_change_case`);
+- planned visits (拜访计划, kehu/engagement): a salesperson sees and works
+  their own; managers, service agents and marketing see those of the people
+  in their team's subtree, head-office managers, analysts and administrators
+  all of them — always only visits to customers the viewer may see. A visit
+  is worked (moved, done, skipped, checked in) by its salesperson and by
+  whoever may change its customer, never by the read-only roles; planning a
+  week for others is for managers and administrators
+  (:meth:`CustomerPolicy.visible_visits`, :meth:`CustomerPolicy.can_change_visit`,
+  :attr:`CustomerPolicy.may_plan_visits`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -430,6 +439,56 @@ class CustomerPolicy:
     def can_create_opportunities(self) -> bool:
         """Open opportunities (for a customer the viewer may change)."""
         return self.active and not self.read_only
+
+    # -- planned visits (拜访计划, kehu/engagement) ------------------------------
+    def visible_visits(self, qs: QuerySet | None = None) -> QuerySet:
+        """Planned visits the viewer may see: their own, their subtree's (subtree
+        roles), everyone's for those who see everything — never to a customer the
+        viewer may not see."""
+        if qs is None:
+            from kehu.engagement.models import PlannedVisit
+
+            qs = PlannedVisit.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        people = Q(salesperson_id=self.viewer.pk)
+        if self.role in SUBTREE_ROLES and self._subtree_team_ids:
+            people |= Q(salesperson__team_id__in=self._subtree_team_ids)
+        return qs.filter(people).filter(self.view_scope.q("customer__"))
+
+    def can_change_visit(self, visit) -> bool:
+        """Work a (visible) visit: its salesperson while they may still see the
+        customer, and whoever may change the customer; never the read-only roles."""
+        if not self.active or self.read_only:
+            return False
+        if visit.salesperson_id == self.viewer.pk:
+            return True
+        return self.can_change(visit.customer)
+
+    @property
+    def sees_team_visits(self) -> bool:
+        """The manager's list of visits (where and when): whoever sees more than
+        their own — the subtree roles and those who see everything."""
+        return self.active and (self.sees_everything or self.role in SUBTREE_ROLES)
+
+    def visit_people(self):
+        """The people whose visits the viewer may see (the filters of the lists)."""
+        from kehu.org.models import User
+
+        users = User.objects.filter(is_active=True)
+        if self.sees_everything:
+            return users
+        if self.role in SUBTREE_ROLES:
+            return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
+        return users.filter(pk=self.viewer.pk)
+
+    @property
+    def may_plan_visits(self) -> bool:
+        """Plan a week of visits for others (the API's plan action): managers and
+        administrators."""
+        return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

@@ -24,6 +24,7 @@ def records(org, customers, value, settings, tmp_path):
     from kehu.service.services import case_create, repair_create
     from kehu.sales.models import Opportunity, Pipeline
     from kehu.sales.opportunities import opportunity_create
+    from kehu.engagement.visits import visit_create
     from kehu.insights.models import Segment
     from kehu.surveys.models import Benchmark, ConstructPath, ImprovementAction, Invitation, Response
     from kehu.surveys.services import distribution as dist
@@ -32,7 +33,7 @@ def records(org, customers, value, settings, tmp_path):
     from tests.surveys.factories import BenchmarkFactory, ImprovementActionFactory
 
     from kehu.customers.models import Contact, Customer
-    from kehu.engagement.models import Interaction, Task
+    from kehu.engagement.models import Interaction, PlannedVisit, Task
     from kehu.insights.models import AnalysisRun
     from kehu.sales.models import Order, Product, ProductLine
     from kehu.surveys.models import Construct, Indicator, Question, Wave
@@ -48,6 +49,7 @@ def records(org, customers, value, settings, tmp_path):
         case = case_create(actor=c.owner, data={"customer": c, "kind": "complaint", "subject": "Bill too high"})
         repair_create(actor=c.owner, case=case, data={"fault": "Seal worn"})
         opportunity_create(actor=c.owner, data={"customer": c, "name": "Coil supply"})
+        visit_create(actor=c.owner, customer=c, data={"planned_on": dt.date(2026, 12, 8), "purpose": "Review"})
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -102,6 +104,7 @@ def records(org, customers, value, settings, tmp_path):
         task_id=pks(Task.objects.all()),
         case_id=pks(Case.objects.all()),
         repair_id=pks(RepairRecord.objects.all()),
+        visit_id=pks(PlannedVisit.objects.all()),
         step=["listen", "satisfy"],
         product_id=pks(Product.objects.all()),
         line_id=pks(ProductLine.objects.all()),

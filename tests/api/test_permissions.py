@@ -18,6 +18,7 @@ from kehu.engagement.services import task_create
 from kehu.service.services import case_attachment_upload, case_create
 from kehu.sales.models import LostReason, Stage
 from kehu.sales.opportunities import opportunity_create, opportunity_lose
+from kehu.engagement.visits import visit_create
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -65,6 +66,8 @@ def world(org, customers, settings, tmp_path):
             lost_opportunity=opportunity_lose(
                 actor=customer.owner, lost_reason=LostReason.objects.get(code="price"),
                 opportunity=opportunity_create(actor=customer.owner, data={"customer": customer, "name": "Pipe"})),
+            visit=visit_create(actor=customer.owner, customer=customer,
+                               data={"planned_on": dt.date(2026, 12, 8), "purpose": "Yearly review"}),
         )
 
     return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -131,6 +134,14 @@ CUSTOMER_OPS = [
     ("lose opportunity", lambda api, t: api.post(f"/opportunities/{t.opportunity.pk}/lose", {
         "lost_reason_id": LostReason.objects.get(code="timing").pk}), 200),
     ("reopen opportunity", lambda api, t: api.post(f"/opportunities/{t.lost_opportunity.pk}/reopen", {}), 200),
+    ("POST visit", lambda api, t: api.post("/visits", {"customer_id": t.customer.pk, "planned_on": "2026-12-09"}),
+     201),
+    ("GET visit", lambda api, t: api.get(f"/visits/{t.visit.pk}"), 200),
+    ("move visit", lambda api, t: api.patch(f"/visits/{t.visit.pk}", {"planned_on": "2026-12-10"}), 200),
+    ("check in visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/check-in", {"latitude": 39.9,
+                                                                                  "longitude": 116.4}), 200),
+    ("done visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/done", {"result": "Agreed"}), 200),
+    ("skip visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/skip", {"reason": "Closed"}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
     ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
@@ -153,7 +164,7 @@ CUSTOMER_OPS = [
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
-         "GET case events", "GET case attachments", "download case attachment", "GET opportunity"}
+         "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -178,6 +189,7 @@ LISTS = [
     ("/tasks?scope=all", lambda t: t.task.pk),
     ("/cases", lambda t: t.case.pk),
     ("/opportunities", lambda t: t.opportunity.pk),
+    ("/visits", lambda t: t.visit.pk),
 ]
 
 
@@ -277,7 +289,7 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
                                   "/interactions/999999", "/orders/999999", "/orders/999999/payments",
                                   "/products/999999", "/product-lines/999999", "/cases/999999",
                                   "/cases/999999/events", "/cases/999999/steps", "/opportunities/999999",
-                                  "/pipelines/999999"])
+                                  "/pipelines/999999", "/visits/999999"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

@@ -55,6 +55,7 @@ BETWEEN_FIELDS = {
     "run_calibration_before_as_of": {"as_of": dt.date(2025, 3, 1), "calibration_end": dt.date(2025, 4, 1)},
     "repair_visits_in_order": {"visited_on": dt.date(2026, 3, 2), "revisited_on": dt.date(2026, 3, 1)},
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
+    "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
 }
 
 

@@ -50,6 +50,7 @@ def test_360_page_read_only_has_no_change_buttons(client_for, org, full):
 
 
 def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_queries, settings, tmp_path):
+    from kehu.engagement.visits import visit_create, visit_done
     from kehu.service.services import case_comment, case_create
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -59,8 +60,8 @@ def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_
     # 18 for the 360 page itself, 1 for the customer's value scores (kehu/insights), 1 for its open tasks,
     # 1 for its attachments, 1 for its cases and 1 for their events on the timeline (kehu/service),
     # 1 for its installed base (delivered order lines with a product), 1 for its opportunities and 1 for its
-    # lifecycle history (kehu/sales)
-    with django_assert_max_num_queries(26) as ctx:
+    # lifecycle history (kehu/sales), 2 for its planned visits (the next one and the last ones, kehu/engagement)
+    with django_assert_max_num_queries(28) as ctx:
         client.get(reverse("customer_detail", args=[c.pk]))
     baseline = len(ctx.captured_queries)
     # more of everything must not mean more queries
@@ -72,6 +73,9 @@ def test_360_query_count_is_pinned(client_for, org, full, django_assert_max_num_
         case = case_create(actor=org.users.sales_n1, data={"customer": c, "kind": "complaint", "subject": f"C{i}",
                                                             "assignee": org.users.sales_n1})
         case_comment(actor=org.users.sales_n1b, case=case, note="Called back")
+        visit = visit_create(actor=org.users.sales_n1, customer=c, data={"planned_on": dt.date(2026, 12, 7 + i)})
+        if i % 2:
+            visit_done(actor=org.users.sales_n1, visit=visit, result="Agreed")
     with django_assert_max_num_queries(baseline):
         client.get(reverse("customer_detail", args=[c.pk]))
 

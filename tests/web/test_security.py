@@ -796,3 +796,62 @@ def test_opportunity_pages_need_a_login(client, org):
     for name in ("opportunity_list", "opportunity_board", "opportunity_create"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]
+
+
+# Visit pages (kehu/engagement): a visit of sales_n1 to n1 — visible to those who see
+# their visits (own, the subtree's, everyone's) and n1, 404 for the others; read-only
+# roles look but get 403 on every change; the team list is for those who see more than
+# their own; the calendar feed answers only its secret.
+VISIT_VISIBLE = {"admin": True, "hq_manager": True, "analyst": True, "north_manager": True, "north_service": True,
+                 "north_marketing": True, "east_manager": False, "sales_n1": True, "sales_n1b": False,
+                 "sales_e1": False}
+VISIT_READ_ONLY = {"analyst", "north_marketing"}
+VISIT_TEAM = {"admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing", "east_manager"}
+
+
+@pytest.mark.parametrize("role", sorted(VISIT_VISIBLE))
+def test_visit_pages_per_role(client_for, org, customers, role):
+    from kehu.engagement.models import PlannedVisit
+    from kehu.engagement.visits import visit_create
+
+    visit = visit_create(actor=org.users.sales_n1, customer=customers.n1,
+                         data={"planned_on": dt.date(2026, 12, 8), "purpose": "Yearly review"})
+    client = client_for(getattr(org.users, role))
+    assert client.get(reverse("visit_week"), {"week": "2026-W50"}).status_code == 200
+    assert client.get(reverse("visit_detail", args=[visit.pk])).status_code == (200 if VISIT_VISIBLE[role] else 404)
+    team = client.get(reverse("visit_team"))
+    assert team.status_code == (200 if role in VISIT_TEAM else 403)
+    if team.status_code == 200:
+        assert (f'href="/visits/{visit.pk}/"' in team.content.decode()) == VISIT_VISIBLE[role]
+    create = client.get(reverse("visit_create"), {"customer": customers.n1.pk})
+    visible_customer = role not in {"east_manager", "sales_n1b", "sales_e1"}
+    assert create.status_code == (403 if role in VISIT_READ_ONLY else 200 if visible_customer else 404)
+    posts = [("visit_move", {"planned_on": "2026-12-09"}), ("visit_check_in", {}),
+             ("visit_skip", {"skip_reason": "Closed"})]
+    for name, data in posts:
+        expected = 404 if not VISIT_VISIBLE[role] else 403 if role in VISIT_READ_ONLY else 302
+        r = client.post(reverse(name, args=[visit.pk]), data)
+        assert r.status_code == expected, name
+        if expected == 302 and name == "visit_skip":
+            PlannedVisit.objects.filter(pk=visit.pk).update(status="planned", skip_reason="")
+    done = client.post(reverse("visit_done", args=[visit.pk]), {"result": "Agreed"})
+    assert done.status_code == (404 if not VISIT_VISIBLE[role] else 403 if role in VISIT_READ_ONLY else 302)
+    if not VISIT_VISIBLE[role] or role in VISIT_READ_ONLY:
+        assert PlannedVisit.objects.get(pk=visit.pk).status == "planned"
+
+
+def test_visit_pages_need_a_login(client, org):
+    for name in ("visit_week", "visit_team", "visit_create"):
+        r = client.get(reverse(name))
+        assert r.status_code == 302 and "login" in r["Location"]
+    assert client.post(reverse("visit_feed_regenerate")).status_code == 302
+    assert client.get(reverse("visit_feed", args=["not-a-secret"])).status_code == 404
+
+
+def test_visit_text_is_escaped(client_for, org, customers):
+    from kehu.engagement.visits import visit_create
+
+    visit = visit_create(actor=org.users.sales_n1, customer=customers.n1,
+                         data={"planned_on": dt.date(2026, 12, 8), "purpose": XSS})
+    html = client_for(org.users.sales_n1).get(reverse("visit_detail", args=[visit.pk])).content.decode()
+    assert XSS not in html and "&lt;script&gt;" in html

@@ -1004,7 +1004,7 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
     from django.db import transaction
 
     b = _Builder(seed=seed, customers=customers, today=today)
-    with transaction.atomic():
+    with _no_mail(), transaction.atomic():
         b.build_org()
         b.build_products()
         b.build_customers()
@@ -1016,10 +1016,28 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_audit()
         b.build_surveys()
         b.build_cases()
+        from kehu.demo.selling import build_opportunities, build_visits
+
+        build_opportunities(b)
+        build_visits(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)
     return demo_summary(created=True)
+
+
+@contextlib.contextmanager
+def _no_mail():
+    """The demo company sends no mail (escalations, return-visit invitations): its people
+    and customers are made up."""
+    from django.conf import settings
+
+    saved = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    try:
+        yield
+    finally:
+        settings.EMAIL_BACKEND = saved
 
 
 def demo_ensure(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, reset: bool = False) -> DemoSummary:

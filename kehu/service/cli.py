@@ -312,7 +312,25 @@ def cmd_report(args) -> int:
     if b < a:
         print(_("error: the end of the range must not be before its start"), file=sys.stderr)
         return 2
-    f = AnalyticsFilters(date_from=a, date_to=b, kind=args.kind or "", follow_up_days=args.follow_up)
+    team_id = line_id = None
+    if args.team:
+        from kehu.org.models import Team
+
+        team = Team.objects.filter(name=args.team).first()
+        if team is None:
+            print(_("error: no team %(name)s") % {"name": args.team}, file=sys.stderr)
+            return 2
+        team_id = team.pk
+    if args.line:
+        from kehu.sales.models import ProductLine
+
+        line = ProductLine.objects.filter(code__iexact=args.line).first()
+        if line is None:
+            print(_("error: no product line with the code %(code)s") % {"code": args.line}, file=sys.stderr)
+            return 2
+        line_id = line.pk
+    f = AnalyticsFilters(date_from=a, date_to=b, kind=args.kind or "", follow_up_days=args.follow_up,
+                         team_id=team_id, line_id=line_id)
     r = service_report(viewer=actor, filters=f)
 
     def pct(x):
@@ -404,6 +422,8 @@ def register(sub) -> None:
     q.add_argument("--from", dest="date_from", required=True, metavar="DATE", help=_("first day (YYYY-MM-DD)"))
     q.add_argument("--to", dest="date_to", required=True, metavar="DATE", help=_("last day, included (YYYY-MM-DD)"))
     q.add_argument("--kind", choices=CaseKind.values)
+    q.add_argument("--team", metavar="NAME", help=_("only the cases of this team and its sub-teams"))
+    q.add_argument("--line", metavar="CODE", help=_("only the cases (and orders) of this product line"))
     q.add_argument("--follow-up", type=int, default=180, metavar="DAYS",
                    help=_("follow-up period of the recovery test (default 180 days)"))
     q.add_argument("--pdf", metavar="OUT", help=_("write the PDF report to this file"))

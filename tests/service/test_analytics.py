@@ -302,3 +302,24 @@ def test_command_prints_and_writes_the_pdf(org, customers, world, tmp_path, caps
     assert AuditEvent.objects.get(action="export").changes["via"] == "cli"
     assert main(["cases", "report", "--from", "2026-02-01", "--to", "2026-01-01"]) == 2
     assert main(["cases", "report", "--from", "soon", "--to", "2026-01-01"]) == 2
+
+
+def test_command_filters_by_team_and_product_line(org, customers, world, capsys):
+    from kehu.sales.models import ProductLine
+
+    today = timezone.localdate()
+    span = ["--from", (today - dt.timedelta(days=365)).isoformat(), "--to", today.isoformat()]
+    assert main(["cases", "report", *span, "--as", "admin"]) == 0
+    everyone = capsys.readouterr().out
+    assert main(["cases", "report", *span, "--team", org.teams.n1.name, "--as", "admin"]) == 0
+    team = capsys.readouterr().out
+
+    def registered(text):
+        return int(next(line for line in text.splitlines() if line.startswith("Cases registered")).split()[-1])
+
+    assert registered(team) < registered(everyone)
+    line = ProductLine.objects.create(code="NOLINE", name="No cases")
+    assert main(["cases", "report", *span, "--line", line.code, "--as", "admin"]) == 0
+    assert registered(capsys.readouterr().out) == 0
+    assert main(["cases", "report", *span, "--team", "Nobody's team", "--as", "admin"]) == 2
+    assert main(["cases", "report", *span, "--line", "NOPE", "--as", "admin"]) == 2

@@ -345,7 +345,7 @@ def cmd_report(args) -> int:
         (_("First response compliance"), pct(r["sla"]["first_response"]["rate"])),
         (_("Resolution compliance"), pct(r["sla"]["resolution"]["rate"])),
         (_("Open cases now"), str(r["backlog"]["total"])),
-        (_("Causes making 80% of complaints"), pct(r["pareto"]["vital_share"])),
+        (_("Causes making %(share)s of complaints") % {"share": "80%"}, pct(r["pareto"]["vital_share"])),
         (_("Compensation paid on complaints"), f"¥{r['recovery_cost']['compensation']:.2f}"),
         (_("Revenue of the customers kept"), f"¥{r['recovery_cost']['revenue_kept']:.2f}"),
         (_("Repeat complainers"), str(r["repeat"]["total"])),

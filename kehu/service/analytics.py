@@ -265,10 +265,15 @@ def _grouping_sets(qs, columns: dict, sets: list[tuple], aggregates: list[str], 
         # every set hashed in one pass rather than sorted (the planner overestimates the
         # groups of the month expression: reserve enough for its estimate), and no JIT
         # compilation (a tenth of the time here)
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        before = cursor.fetchone()
         cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, (*params, *inner_params))  # the aggregates' parameters come first in the text
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        # back as they were for the rest of an enclosing transaction (an error rolls them back)
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", before)
+        return rows
 
 
 def _case_groups_single_pass(cases, now) -> dict:

@@ -90,3 +90,15 @@ def test_sub_categories_count_under_their_top_category(org, customers, more):
     assert r["recovery_cost"]["compensation"] == Decimal("175.50")
     # complaints per product line: the world's product 1, p1 and p3 (one line) 2, p2 1; p4 has no line
     assert sorted(x["complaints"] for x in r["product_lines"]) == [1, 1, 2] and r["total"] == 10
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GROUPING SETS: the PostgreSQL path")
+def test_single_pass_leaves_the_settings_of_the_transaction_as_they_were(org, customers, more):
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = settings()
+    case_groups(_cases(org.users.admin, AnalyticsFilters.default()), timezone.now(), single_pass=True)
+    assert settings() == before

@@ -355,8 +355,6 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
     scoped = _scoped_cases(viewer, f)
     cases = scoped.filter(created_at__gte=start, created_at__lt=end)
     complaints = cases.filter(kind=CaseKind.COMPLAINT)
-    zone = timezone.get_current_timezone()
-    month = TruncMonth("created_at", tzinfo=zone)
     categories = _category_names()
 
     # 1. Volume (month × kind × channel × top category, with the SLA counts) and the

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/repairs/<int:repair_pk>/", views.repair_edit_view, name="case_repair_edit"),
     path("<int:pk>/repairs/<int:repair_pk>/delete/", views.repair_delete_view, name="case_repair_delete"),
     path("<int:pk>/draft-article/", views.case_draft_article_view, name="case_draft_article"),
+    path("<int:pk>/articles/", views.case_articles_view, name="case_articles"),
     path("<int:pk>/attachments/", views.case_attachments_view, name="case_attachments"),
     path("<int:pk>/attachments/<int:att>/download/", views.case_attachment_download, name="case_attachment_download"),
     path("<int:pk>/attachments/<int:att>/delete/", views.case_attachment_delete_view, name="case_attachment_delete"),

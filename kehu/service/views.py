@@ -157,7 +157,6 @@ def case_detail(request, pk):
         "repairs": list(selectors.repair_list(case)),
         "sla_state": case_sla(case),
         **_attachment_section(request, case, can_change=can_change),
-        "suggested_articles": _suggested_articles(case, request.user),
         **_return_visit_context(case, can_change, request.user),
         "can_draft_article": (policy_for(request.user).may_write_kb and bool((case.resolution or "").strip())
                               and case.status in ("resolved", "return_visited", "closed")),
@@ -182,6 +181,20 @@ def case_detail(request, pk):
                                           "explanation": case.invalid_explanation}),
         )
     return render(request, "service/detail.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def case_articles_view(request, pk):
+    """The case's suggested articles: loaded after the case page (htmx), so that the
+    full-text search over the knowledge base does not hold the page up; a small page of
+    its own without JavaScript."""
+    case = selectors.case_get(viewer=request.user, pk=pk)
+    ctx = {"case": case, "suggested_articles": _suggested_articles(case, request.user)}
+    if request.headers.get("HX-Request"):
+        return render(request, "service/_case_articles.html", ctx)
+    return render(request, "service/case_articles.html", {
+        **ctx, "nav_active": "cases", "title": _("Suggested articles")})
 
 
 def _suggested_articles(case, viewer) -> list:

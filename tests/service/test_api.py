@@ -105,7 +105,7 @@ def test_walk_a_complaint_to_resolved(n1_api, customers):
     assert any(e["from_status"] == "waiting" or e["to_status"] == "resolved" for e in events)
 
 
-def test_a_resolved_case_becomes_a_draft_article_and_suggests_published_ones(org, api_as, customers):
+def test_a_resolved_case_becomes_a_draft_article_and_suggests_published_ones(org, api_as, customers, client_for):
     """Issue 14 item 8: agents turn a resolved case into a draft article; a case's page
     suggests the published articles that match its text."""
     from kehu.kb.models import Article
@@ -134,6 +134,15 @@ def test_a_resolved_case_becomes_a_draft_article_and_suggests_published_ones(org
     published = article_create(actor=org.users.admin, data={"title_zh": "燃气表漏气怎么办", "body_zh": "关闭阀门。"},
                                status="published")
     assert [a.pk for a in _suggested_articles(Case.objects.get(pk=case_id), org.users.north_service)] == [published.pk]
+    # on the case page they load after the page (htmx), or as a page of their own without JavaScript
+    from django.urls import reverse
+
+    browser = client_for(org.users.north_service)
+    page = browser.get(reverse("case_detail", args=[case_id])).content.decode()
+    assert reverse("case_articles", args=[case_id]) in page and "燃气表漏气怎么办" not in page
+    fragment = browser.get(reverse("case_articles", args=[case_id]), HTTP_HX_REQUEST="true").content.decode()
+    assert "燃气表漏气怎么办" in fragment and "<html" not in fragment
+    assert "燃气表漏气怎么办" in browser.get(reverse("case_articles", args=[case_id])).content.decode()
 
 
 def test_assign_and_the_queues(org, n1_api, api_as, customers):

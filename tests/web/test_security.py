@@ -406,6 +406,9 @@ def test_case_pages_per_role(client_for, org, customers, role):
     assert listed == CASE_VISIBLE[role]
     detail = client.get(reverse("case_detail", args=[case.pk]))
     assert detail.status_code == (200 if CASE_VISIBLE[role] else 404)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        articles = client.get(reverse("case_articles", args=[case.pk]), **headers)
+        assert articles.status_code == (200 if CASE_VISIBLE[role] else 404)
     assert client.get(reverse("case_create")).status_code == (403 if role in CASE_READ_ONLY else 200)
     data = {"to": "accepted", "version": 1, "valid": "yes", "note": "x", "subject": "S", "severity": "2"}
     for name in CASE_CHANGES:
@@ -756,6 +759,8 @@ def test_case_analytics_pages_per_role(client_for, org, customers, role):
 
 def test_case_analytics_pages_need_a_login(client, org):
     for name in ("case_analytics", "case_analytics_recovery", "case_analytics_pdf"):
+        r = client.get(reverse(name))
+        assert r.status_code == 302 and "login" in r["Location"]
 
 
 # Opportunity pages (kehu/sales): an opportunity of n1 — visible to those who see n1, 404

@@ -162,17 +162,8 @@ def case_detail(request, pk):
                               and case.status in ("resolved", "return_visited", "closed")),
     }
     if can_change:
-        categories = selectors.categories()
-        from kehu.org.models import Role, User
-
-        approvers = list(User.objects.filter(is_active=True).filter(
-            Q(role__in=[Role.ADMIN, Role.SALES_MANAGER]) | Q(is_superuser=True)).order_by("display_name", "username")[:200])
         ctx.update(
-            edit_form=CaseEditForm(initial={**{f: getattr(case, f) for f in (
-                "severity", "subject", "description", "wants", "cause_category", "root_cause", "resolution",
-                "compensation_kind", "compensation_amount")}, "version": case.version,
-                "category": case.category_id, "compensation_approved_by": case.compensation_approved_by_id},
-                categories=categories, approvers=approvers),
+            can_edit=True,
             comment_form=CommentForm(), assign_form=AssignForm(
                 initial={"version": case.version, "assignee": case.assignee_id}, users=_assignable(request)),
             repair_form=_repair_form(request, case),
@@ -244,12 +235,34 @@ def case_transition_view(request, pk):
     return _back(case)
 
 
+def _edit_form(case):
+    """The form that changes a case's details (loaded when the agent opens it: its category
+    and approver lists are the heaviest part of the case page)."""
+    from kehu.org.models import Role, User
+
+    approvers = list(User.objects.filter(is_active=True).filter(
+        Q(role__in=[Role.ADMIN, Role.SALES_MANAGER]) | Q(is_superuser=True)).order_by("display_name", "username")[:200])
+    return CaseEditForm(initial={**{f: getattr(case, f) for f in (
+        "severity", "subject", "description", "wants", "cause_category", "root_cause", "resolution",
+        "compensation_kind", "compensation_amount")}, "version": case.version,
+        "category": case.category_id, "compensation_approved_by": case.compensation_approved_by_id},
+        categories=selectors.categories(), approvers=approvers)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_edit_view(request, pk):
+    """GET: the edit form (a fragment for htmx inside the case page, else a page);
+    POST: save it."""
     case = _changeable(request, pk)
     from kehu.org.models import User
 
+    if request.method != "POST":
+        ctx = {"case": case, "edit_form": _edit_form(case)}
+        if request.headers.get("HX-Request"):
+            return render(request, "service/_case_edit.html", ctx)
+        return render(request, "service/case_edit.html", {
+            **ctx, "nav_active": "cases", "title": _("Edit the details of %(ref)s") % {"ref": case.ref}})
     form = CaseEditForm(request.POST, categories=selectors.categories(),
                         approvers=list(User.objects.filter(is_active=True)))
     if not form.is_valid():

@@ -151,3 +151,19 @@ def test_interaction_on_the_timeline_becomes_a_case(org, customers, client_for):
     case = Case.objects.get(source_interaction=it)
     assert r["Location"] == reverse("case_detail", args=[case.pk]) and case.kind == "complaint"
     assert client_for(org.users.sales_e1).post(reverse("case_from_interaction", args=[it.pk])).status_code == 404
+
+
+def test_the_edit_form_loads_when_opened(org, client_for, complaint):
+    """The case page carries a link to the edit form (loaded into the page by htmx when the
+    agent opens it); the form itself is a fragment for htmx and a page without JavaScript,
+    for those who may change the case only."""
+    agent = client_for(org.users.sales_n1)
+    page = agent.get(reverse("case_detail", args=[complaint.pk])).content.decode()
+    url = reverse("case_edit", args=[complaint.pk])
+    assert f'hx-get="{url}"' in page and 'id="id_resolution"' not in page
+    fragment = agent.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="id_resolution"' in fragment and "<html" not in fragment
+    full = agent.get(url).content.decode()
+    assert 'id="id_resolution"' in full and "<html" in full
+    assert client_for(org.users.analyst).get(url).status_code == 403
+    assert client_for(org.users.sales_e1).get(url).status_code == 404

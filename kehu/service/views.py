@@ -166,7 +166,6 @@ def case_detail(request, pk):
             can_edit=True,
             comment_form=CommentForm(), assign_form=AssignForm(
                 initial={"version": case.version, "assignee": case.assignee_id}, users=_assignable(request)),
-            repair_form=_repair_form(request, case),
             judge_form=JudgeForm(initial={"version": case.version,
                                           "valid": {"valid": "yes", "invalid": "no"}.get(case.validity),
                                           "explanation": case.invalid_explanation}),
@@ -619,9 +618,17 @@ def _form_errors(request, form) -> None:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def repair_add_view(request, pk):
+    """GET: the form for a new repair record (a fragment for htmx inside the case page,
+    else a page); POST: record it."""
     case = _changeable(request, pk)
+    if request.method != "POST":
+        ctx = {"case": case, "repair_form": _repair_form(request, case)}
+        if request.headers.get("HX-Request"):
+            return render(request, "service/_repair_add.html", ctx)
+        return render(request, "service/repair_add.html", {
+            **ctx, "nav_active": "cases", "title": _("Record a repair on case %(ref)s") % {"ref": case.ref}})
     form = _repair_form(request, case, request.POST)
     if not form.is_valid():
         _form_errors(request, form)

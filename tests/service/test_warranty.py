@@ -189,6 +189,13 @@ def test_repairs_on_the_case_page(org, customers, client_for, cutter):
     client = client_for(org.users.sales_n1)
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert 'data-testid="repair-add"' in page and "No repair recorded yet." in page
+    # the form loads into the page (htmx) or as a page of its own, starting from the case's warranty
+    form_url = reverse("case_repair_add", args=[case.pk])
+    assert f'hx-get="{form_url}"' in page and 'name="fault"' not in page
+    fragment = client.get(form_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="fault"' in fragment and "<html" not in fragment
+    assert 'name="in_warranty"' in fragment and "checked" in fragment.split('name="in_warranty"')[1].split(">")[0]
+    assert 'name="fault"' in client.get(form_url).content.decode()
     r = client.post(reverse("case_repair_add", args=[case.pk]), {
         "fault": "Spindle bearing noise", "parts": "Bearing 6204 ×2", "labour_hours": "1.5", "parts_cost": "80",
         "labour_cost": "150", "technician": org.users.north_service.pk, "visited_on": "2026-12-01",

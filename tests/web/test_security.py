@@ -439,6 +439,9 @@ def test_repair_and_warranty_pages_per_role(client_for, org, customers, role):
     assert r.status_code == (change or 200)
     r = client.post(reverse("case_repair_edit", args=[case.pk, repair.pk]), {"fault": "Changed"})
     assert r.status_code == (change or 302)
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        assert client.get(reverse("case_repair_add", args=[case.pk]), **headers).status_code == (change or 200)
+        assert client.get(reverse("case_edit", args=[case.pk]), **headers).status_code == (change or 200)
     r = client.post(reverse("case_repair_add", args=[case.pk]), {"fault": "Another"})
     assert r.status_code == (change or 302)
     r = client.post(reverse("case_repair_delete", args=[case.pk, repair.pk]))

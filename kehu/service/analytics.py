@@ -344,10 +344,12 @@ def _case_groups_single_pass(cases, now) -> dict:
     return out
 
 
-def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery: bool = True) -> dict:
-    """Every figure of the service analytics for ``viewer`` (see the module docstring)."""
-    from kehu.sales.models import OrderLine, ProductLine
-
+def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery: bool = True,
+                   with_orders: bool = True) -> dict:
+    """Every figure of the service analytics for ``viewer`` (see the module docstring).
+    ``with_orders=False`` leaves out the three figures that read the orders (complaints
+    per 1,000 orders, the revenue of the customers kept, the rate by product line: None),
+    which the page loads afterwards (:func:`order_figures`)."""
     f = filters
     now = now or timezone.now()
     start, end = _bounds(f)
@@ -383,20 +385,12 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
             p["label"] = names.get(p["key"], p["label"])
 
     # 2. Complaints per 1,000 orders, per month.
-    orders = _scoped_orders(viewer, f)
-    order_months = {_month_key(r["m"]): r["n"] for r in
-                    orders.annotate(m=TruncMonth("order_date")).values("m").annotate(n=Count("id")).order_by()}
     complaint_months = dict.fromkeys(months, 0)
     for r in grouped:
         if r["kind"] == CaseKind.COMPLAINT and r["month"] in complaint_months:
             complaint_months[r["month"]] += r["n"]
     n_complaints = sum(complaint_months.values())
-    n_orders = sum(order_months.values())
-    per_1000 = {"complaints": n_complaints, "orders": n_orders,
-                "rate": stats.per_thousand(n_complaints, n_orders),
-                "months": [{"month": m, "complaints": complaint_months[m], "orders": order_months.get(m, 0),
-                            "rate": stats.per_thousand(complaint_months[m], order_months.get(m, 0))}
-                           for m in months]}
+    per_1000 = _per_1000(viewer, f, months, complaint_months) if with_orders else None
 
     # 3. Backlog ageing: open cases now, by age.
     edges = stats.age_bucket_edges(now)
@@ -426,22 +420,9 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
         for r in cause_rows for key in [r.key]]}
 
     # 5. Cost of recovery against the revenue of the customers kept.
-    comp = sum((r["comp"] or Decimal(0) for r in grouped if r["kind"] == CaseKind.COMPLAINT), Decimal(0))
     # complaints per customer, once: the complainants, and the repeat complainers among them
     per_customer = groups["customer"]
-    complainants = len(per_customer)
-    later = complaints.filter(customer_id=OuterRef("customer_id"), created_at__date__lt=OuterRef("order_date"))
-    from kehu.sales.models import Order, OrderStatus
-
-    kept_orders = policy_for(viewer).visible(Order.objects.exclude(status=OrderStatus.CANCELLED),
-                                             prefix="customer__").filter(
-        order_date__gte=f.date_from, order_date__lte=max(timezone.localdate(now), f.date_to)).filter(Exists(later))
-    kept = kept_orders.aggregate(customers=Count("customer_id", distinct=True), revenue=Sum("amount"))
-    revenue = kept["revenue"] or Decimal(0)
-    recovery_cost = {"compensation": comp, "complainants": complainants, "kept": kept["customers"],
-                     "kept_rate": (kept["customers"] / complainants) if complainants else None,
-                     "revenue_kept": revenue,
-                     "revenue_per_yuan": (revenue / comp) if comp else None}
+    recovery_cost = _recovery_cost(viewer, f, now, grouped, per_customer, complaints) if with_orders else None
 
     # 6. Repeat complainers (≥ 2 complaints in the range).
     repeaters = sorted(((c, n) for c, n in per_customer if n >= 2), key=lambda x: (-x[1], x[0]))
@@ -471,16 +452,7 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
         row["median_hours"] = medians["assignee_id"].get(row["key"])
 
     # 8. Complaint rate by product line.
-    line_complaints = groups["line"]
-    line_orders = {r["product__line_id"]: r["n"] for r in OrderLine.objects.filter(
-        order__in=orders, product__line__isnull=False).values("product__line_id")
-        .annotate(n=Count("order_id", distinct=True)).order_by()}
-    line_names = dict(ProductLine.objects.values_list("pk", "name"))
-    lines = sorted(({"key": k, "label": line_names.get(k, ""), "complaints": line_complaints.get(k, 0),
-                     "orders": line_orders.get(k, 0),
-                     "rate": stats.per_thousand(line_complaints.get(k, 0), line_orders.get(k, 0))}
-                    for k in set(line_complaints) | set(line_orders)),
-                   key=lambda r: (-(r["rate"] or 0), str(r["label"])))
+    lines = _line_rates(viewer, f, groups["line"]) if with_orders else None
 
     report = {
         "filters": f, "months": months, "start": start, "end": end, "now": now,
@@ -494,6 +466,73 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
     if with_recovery:
         report["recovery"] = recovery_test(viewer=viewer, filters=f, now=now)
     return report
+
+
+def _per_1000(viewer, f, months, complaint_months) -> dict:
+    orders = _scoped_orders(viewer, f)
+    order_months = {_month_key(r["m"]): r["n"] for r in
+                    orders.annotate(m=TruncMonth("order_date")).values("m").annotate(n=Count("id")).order_by()}
+    n_complaints = sum(complaint_months.values())
+    n_orders = sum(order_months.values())
+    return {"complaints": n_complaints, "orders": n_orders,
+            "rate": stats.per_thousand(n_complaints, n_orders),
+            "months": [{"month": m, "complaints": complaint_months[m], "orders": order_months.get(m, 0),
+                        "rate": stats.per_thousand(complaint_months[m], order_months.get(m, 0))}
+                       for m in months]}
+
+
+def _recovery_cost(viewer, f, now, grouped, per_customer, complaints) -> dict:
+    from kehu.sales.models import Order, OrderStatus
+
+    comp = sum((r["comp"] or Decimal(0) for r in grouped if r["kind"] == CaseKind.COMPLAINT), Decimal(0))
+    complainants = len(per_customer)
+    later = complaints.filter(customer_id=OuterRef("customer_id"), created_at__date__lt=OuterRef("order_date"))
+    kept_orders = policy_for(viewer).visible(Order.objects.exclude(status=OrderStatus.CANCELLED),
+                                             prefix="customer__").filter(
+        order_date__gte=f.date_from, order_date__lte=max(timezone.localdate(now), f.date_to)).filter(Exists(later))
+    kept = kept_orders.aggregate(customers=Count("customer_id", distinct=True), revenue=Sum("amount"))
+    revenue = kept["revenue"] or Decimal(0)
+    return {"compensation": comp, "complainants": complainants, "kept": kept["customers"],
+            "kept_rate": (kept["customers"] / complainants) if complainants else None,
+            "revenue_kept": revenue,
+            "revenue_per_yuan": (revenue / comp) if comp else None}
+
+
+def _line_rates(viewer, f, line_complaints) -> list[dict]:
+    from kehu.sales.models import OrderLine, ProductLine
+
+    orders = _scoped_orders(viewer, f)
+    line_orders = {r["product__line_id"]: r["n"] for r in OrderLine.objects.filter(
+        order__in=orders, product__line__isnull=False).values("product__line_id")
+        .annotate(n=Count("order_id", distinct=True)).order_by()}
+    line_names = dict(ProductLine.objects.values_list("pk", "name"))
+    return sorted(({"key": k, "label": line_names.get(k, ""), "complaints": line_complaints.get(k, 0),
+                    "orders": line_orders.get(k, 0),
+                    "rate": stats.per_thousand(line_complaints.get(k, 0), line_orders.get(k, 0))}
+                   for k in set(line_complaints) | set(line_orders)),
+                  key=lambda r: (-(r["rate"] or 0), str(r["label"])))
+
+
+def order_figures(*, viewer, filters: AnalyticsFilters, now=None) -> dict:
+    """The three figures of the analytics that read the orders (what
+    ``service_report(with_orders=False)`` leaves out), the same numbers: one grouping of
+    the range's cases (:func:`case_groups`), then the orders' queries."""
+    f = filters
+    now = now or timezone.now()
+    start, end = _bounds(f)
+    months = _months(f)
+    cases = _scoped_cases(viewer, f).filter(created_at__gte=start, created_at__lt=end)
+    complaints = cases.filter(kind=CaseKind.COMPLAINT)
+    groups = case_groups(cases, now)
+    grouped = groups["volume"]
+    complaint_months = dict.fromkeys(months, 0)
+    for r in grouped:
+        if r["kind"] == CaseKind.COMPLAINT and r["month"] in complaint_months:
+            complaint_months[r["month"]] += r["n"]
+    return {"filters": f, "months": months,
+            "per_1000_orders": _per_1000(viewer, f, months, complaint_months),
+            "recovery_cost": _recovery_cost(viewer, f, now, grouped, groups["customer"], complaints),
+            "product_lines": _line_rates(viewer, f, groups["line"])}
 
 
 def _bucket_label(bounds, i) -> str:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.case_queue, name="case_queue"),
     path("analytics/", views.case_analytics, name="case_analytics"),
     path("analytics/recovery/", views.case_analytics_recovery, name="case_analytics_recovery"),
+    path("analytics/orders/", views.case_analytics_orders, name="case_analytics_orders"),
     path("analytics/pdf/", views.case_analytics_pdf, name="case_analytics_pdf"),
     path("new/", views.case_create_view, name="case_create"),
     path("settings/", views.service_settings_view, name="case_settings"),

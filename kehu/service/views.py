@@ -768,11 +768,27 @@ def case_analytics(request):
     from kehu.service.analytics import service_report
 
     form, f = _analytics_form(request)
-    r = service_report(viewer=request.user, filters=f, with_recovery=False)
+    r = service_report(viewer=request.user, filters=f, with_recovery=False, with_orders=False)
     return render(request, "service/analytics.html", {
         "nav_active": "case_analytics", "title": _("Service analytics"), "form": form, "r": r,
         "charts": report_charts.charts(r), "query": _analytics_query(f), **report_charts.tables(r),
     })
+
+
+@login_required
+def case_analytics_orders(request):
+    """The analytics' three figures that read the orders (complaints per 1,000 orders, the
+    customers kept, the rate by product line), loaded after the page: an htmx fragment
+    that fills their three places (out-of-band swaps), or a page of their own."""
+    from kehu.service.analytics import order_figures
+
+    _form, f = _analytics_form(request)
+    r = order_figures(viewer=request.user, filters=f)
+    if request.headers.get("HX-Request"):
+        return render(request, "service/_analytics_orders.html", {"r": r})
+    return render(request, "service/analytics_orders.html", {
+        "nav_active": "case_analytics", "title": _("Service analytics: the figures from the orders"), "r": r,
+        "query": _analytics_query(f)})
 
 
 @login_required

@@ -238,10 +238,19 @@ def test_the_page_per_role(client_for, org, customers, world, role):
     assert (world["c1"].customer.name in response.content.decode()) == sees_n1  # the repeat complainer
     frag = client.get(reverse("case_analytics_recovery"), HTTP_HX_REQUEST="true")
     assert frag.status_code == 200 and b"recovery-result" in frag.content
+    # the figures from the orders load after the page, with the same numbers as the full report
+    assert response.context["r"]["per_1000_orders"] is None and b"analytics-orders-loader" in response.content
+    orders = client.get(reverse("case_analytics_orders"), HTTP_HX_REQUEST="true")
+    assert orders.status_code == 200 and orders.content.count(b'hx-swap-oob="true"') == 3
+    full = _report(user)
+    for key in ("per_1000_orders", "recovery_cost", "product_lines"):
+        assert orders.context["r"][key] == full[key], key
+    page = client.get(reverse("case_analytics_orders"))
+    assert page.status_code == 200 and b"<html" in page.content and b"hx-swap-oob" not in page.content
 
 
 def test_the_pages_need_a_login(client, org):
-    for name in ("case_analytics", "case_analytics_recovery", "case_analytics_pdf"):
+    for name in ("case_analytics", "case_analytics_recovery", "case_analytics_orders", "case_analytics_pdf"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]
 

@@ -756,12 +756,15 @@ def test_case_analytics_pages_per_role(client_for, org, customers, role):
     assert page.context["r"]["total"] == (1 if CASE_VISIBLE[role] else 0)
     assert page.context["r"]["backlog"]["total"] == (1 if CASE_VISIBLE[role] else 0)
     assert client.get(reverse("case_analytics_recovery")).status_code == 200
+    orders = client.get(reverse("case_analytics_orders"), HTTP_HX_REQUEST="true")
+    assert orders.status_code == 200
+    assert orders.context["r"]["recovery_cost"]["complainants"] == (1 if CASE_VISIBLE[role] else 0)
     pdf = client.get(reverse("case_analytics_pdf"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_case_analytics_pages_need_a_login(client, org):
-    for name in ("case_analytics", "case_analytics_recovery", "case_analytics_pdf"):
+    for name in ("case_analytics", "case_analytics_recovery", "case_analytics_orders", "case_analytics_pdf"):
         r = client.get(reverse(name))
         assert r.status_code == 302 and "login" in r["Location"]
 

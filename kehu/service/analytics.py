@@ -248,13 +248,17 @@ def _grouping_sets(qs, columns: dict, sets: list[tuple], aggregates: list[str], 
     (sets)`` (PostgreSQL). ``columns``: name → field or expression, in the order of the
     output (the grouped ones) and as the aggregates name them (``s.name``); the first
     column of each set must be in no other set (it tells the sets apart)."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connections, transaction
 
     names = list(columns)
     exprs = {k: v for k, v in columns.items() if not isinstance(v, str)}
     inner = qs.annotate(**{f"_g_{k}": v for k, v in exprs.items()}).values(
         *[f"_g_{k}" if k in exprs else columns[k] for k in names]).order_by()
-    inner_sql, inner_params = inner.query.sql_with_params()
+    try:
+        inner_sql, inner_params = inner.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction (a team with no one in it)
+        return []
     which = " ".join(f"WHEN GROUPING(s.{c[0]}) = 0 THEN {i}" for i, c in enumerate(sets))
     keys = [n for n in names if any(n in c for c in sets)]
     sql = (f"SELECT CASE {which} END, {', '.join(f's.{n}' for n in keys)}, {', '.join(aggregates)} "

@@ -184,6 +184,31 @@ def create_visit(request, payload: VisitIn):
     return Status(201, _detail(request, visit.pk))
 
 
+class FeedOut(Schema):
+    url: str = Field(description="The personal iCalendar feed of your planned visits: a secret address, no login.")
+
+
+def _feed(request, regenerate: bool) -> dict:
+    from django.urls import reverse
+
+    from kehu.engagement.visits import feed_token
+
+    token = feed_token(user=request.auth, regenerate=regenerate)
+    return {"url": request.build_absolute_uri(reverse("visit_feed", args=[token]))}
+
+
+@router.get("/feed", response={200: FeedOut, **READ_ERRORS}, url_name="visit-feed",
+            summary="The address of your calendar feed (made on first use)")
+def get_visit_feed(request):
+    return _feed(request, regenerate=False)
+
+
+@router.post("/feed/renew", response={200: FeedOut, **WRITE_ERRORS}, url_name="visit-feed-renew",
+             summary="A new address for your calendar feed; the old one stops working")
+def renew_visit_feed(request):
+    return _feed(request, regenerate=True)
+
+
 @router.post("/plan", response={200: PlanOut, **WRITE_ERRORS}, url_name="visit-plan",
              summary="Plan a week of visits for the salespeople in your scope (managers, administrators)")
 def plan_visits(request, payload: PlanIn):

@@ -1095,3 +1095,20 @@ def test_service_settings_are_for_administrators_only(org, api_as, role):
         assert_error(got, 403, "forbidden")
         assert_error(put, 403, "forbidden")
         assert not ServiceSettings.objects.exists()
+
+
+# -- The calendar feed of one's visits (/visits/feed): every role has its own -----------------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visit_feed_is_personal(org, api_as, client, role):
+    from kehu.engagement.models import VisitFeed
+
+    api = api_as(getattr(org.users, role))
+    first = api.get("/visits/feed")
+    assert first.status_code == 200, first.content
+    assert VisitFeed.objects.get().user == getattr(org.users, role)      # only the caller's own feed exists
+    renewed = api.post("/visits/feed/renew")
+    assert renewed.status_code == 200 and renewed.json()["url"] != first.json()["url"]
+    assert api.get("/visits/feed").json()["url"] == renewed.json()["url"]
+    old_path = first.json()["url"].split("//", 1)[1].split("/", 1)[1]
+    assert client.get("/" + old_path).status_code == 404                 # the old address stops working

@@ -516,6 +516,15 @@ def add_comment(request, case_id: int, payload: CommentIn):
     return Status(201, case_comment(actor=request.auth, case=case, note=payload.note))
 
 
+@router.get("/{int:case_id}/articles", response={200: list[ArticleOut], **READ_ERRORS}, url_name="case-articles",
+            summary="The published knowledge-base articles suggested for the case (as on the case page)")
+def case_articles(request, case_id: int):
+    from kehu.service.views import _suggested_articles
+
+    case = _detail(request, case_id)
+    return _suggested_articles(case, request.auth)
+
+
 @router.post("/{int:case_id}/kb-draft", response={201: ArticleOut, **WRITE_ERRORS}, url_name="case-kb-draft",
              summary="Turn a resolved case into a draft knowledge-base article")
 def draft_article(request, case_id: int):

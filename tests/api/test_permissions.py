@@ -155,6 +155,7 @@ CUSTOMER_OPS = [
     ("download attachment", lambda api, t: api.get(f"/attachments/{t.attachment.pk}/download"), 200),
     ("DELETE attachment", lambda api, t: api.delete(f"/attachments/{t.attachment.pk}"), 204),
     ("GET case attachments", lambda api, t: api.get(f"/cases/{t.case.pk}/attachments"), 200),
+    ("GET case articles", lambda api, t: api.get(f"/cases/{t.case.pk}/articles"), 200),
     ("POST case attachment", lambda api, t: _upload(api, f"/cases/{t.case.pk}/attachments"), 201),
     ("download case attachment", lambda api, t: api.get(f"/cases/{t.case.pk}/attachments/{t.case_attachment.pk}"),
      200),
@@ -164,7 +165,8 @@ CUSTOMER_OPS = [
 READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET payments", "GET anniversaries",
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
-         "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit"}
+         "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit",
+         "GET case articles"}
 
 
 @pytest.mark.parametrize("role", ROLES)

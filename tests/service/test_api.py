@@ -134,6 +134,8 @@ def test_a_resolved_case_becomes_a_draft_article_and_suggests_published_ones(org
     published = article_create(actor=org.users.admin, data={"title_zh": "燃气表漏气怎么办", "body_zh": "关闭阀门。"},
                                status="published")
     assert [a.pk for a in _suggested_articles(Case.objects.get(pk=case_id), org.users.north_service)] == [published.pk]
+    assert [a["id"] for a in agent.get(f"/cases/{case_id}/articles").json()] == [published.pk]
+    assert_error(api_as(org.users.sales_e1).get(f"/cases/{case_id}/articles"), 404, "not_found")
     # on the case page they load after the page (htmx), or as a page of their own without JavaScript
     from django.urls import reverse
 

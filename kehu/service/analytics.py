@@ -349,11 +349,13 @@ def _case_groups_single_pass(cases, now) -> dict:
 
 
 def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery: bool = True,
-                   with_orders: bool = True) -> dict:
+                   with_orders: bool = True, with_medians: bool = True) -> dict:
     """Every figure of the service analytics for ``viewer`` (see the module docstring).
     ``with_orders=False`` leaves out the three figures that read the orders (complaints
     per 1,000 orders, the revenue of the customers kept, the rate by product line: None),
-    which the page loads afterwards (:func:`order_figures`)."""
+    and ``with_medians=False`` the median working hours of the team and agent tables
+    (None, ``medians_pending`` true), which the page loads afterwards
+    (:func:`order_figures`)."""
     f = filters
     now = now or timezone.now()
     start, end = _bounds(f)
@@ -443,17 +445,8 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
                        for c, n in repeat_rows]}
 
     # 7. Team and agent performance: one GROUP BY team × assignee, added up each way.
-    pairs = groups["pairs"]
-    team_names = dict(Team.objects.values_list("pk", "name"))
-    teams = _performance(pairs, "team_id", team_names)
-    agent_names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["assignee_id"] for r in pairs
-                                                                      if r["assignee_id"] is not None])}
-    agents = _performance(pairs, "assignee_id", agent_names)
-    medians, sampled = _median_hours(cases)
-    for row in teams:
-        row["median_hours"] = medians["team_id"].get(row["key"])
-    for row in agents:
-        row["median_hours"] = medians["assignee_id"].get(row["key"])
+    teams, agents = _team_agent_tables(groups["pairs"])
+    sampled = _with_medians(cases, teams, agents) if with_medians else False
 
     # 8. Complaint rate by product line.
     lines = _line_rates(viewer, f, groups["line"]) if with_orders else None
@@ -465,7 +458,8 @@ def service_report(*, viewer, filters: AnalyticsFilters, now=None, with_recovery
         "per_1000_orders": per_1000,
         "sla": {**_sla_figures(sla_total), "by_kind": sla_by_kind},
         "backlog": backlog, "pareto": pareto, "recovery_cost": recovery_cost, "repeat": repeat,
-        "teams": teams, "agents": agents, "median_sampled": sampled, "median_limit": MEDIAN_CASES_MAX, "product_lines": lines,
+        "teams": teams, "agents": agents, "median_sampled": sampled, "median_limit": MEDIAN_CASES_MAX,
+        "medians_pending": not with_medians, "product_lines": lines,
     }
     if with_recovery:
         report["recovery"] = recovery_test(viewer=viewer, filters=f, now=now)
@@ -517,10 +511,30 @@ def _line_rates(viewer, f, line_complaints) -> list[dict]:
                   key=lambda r: (-(r["rate"] or 0), str(r["label"])))
 
 
+def _team_agent_tables(pairs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The team and the agent performance rows from the team × assignee counts."""
+    team_names = dict(Team.objects.values_list("pk", "name"))
+    agent_names = {u.pk: str(u) for u in User.objects.filter(pk__in=[r["assignee_id"] for r in pairs
+                                                                      if r["assignee_id"] is not None])}
+    return _performance(pairs, "team_id", team_names), _performance(pairs, "assignee_id", agent_names)
+
+
+def _with_medians(cases, teams: list[dict], agents: list[dict]) -> bool:
+    """Fill in the median working hours of the team and agent rows; whether they were sampled."""
+    medians, sampled = _median_hours(cases)
+    for row in teams:
+        row["median_hours"] = medians["team_id"].get(row["key"])
+    for row in agents:
+        row["median_hours"] = medians["assignee_id"].get(row["key"])
+    return sampled
+
+
 def order_figures(*, viewer, filters: AnalyticsFilters, now=None) -> dict:
-    """The three figures of the analytics that read the orders (what
-    ``service_report(with_orders=False)`` leaves out), the same numbers: one grouping of
-    the range's cases (:func:`case_groups`), then the orders' queries."""
+    """The figures of the analytics that the page loads after itself (what
+    ``service_report(with_orders=False, with_medians=False)`` leaves out), the same
+    numbers: the three that read the orders, and the team and agent tables with their
+    median working hours. One grouping of the range's cases (:func:`case_groups`), then
+    the orders' queries and the medians."""
     f = filters
     now = now or timezone.now()
     start, end = _bounds(f)
@@ -533,10 +547,14 @@ def order_figures(*, viewer, filters: AnalyticsFilters, now=None) -> dict:
     for r in grouped:
         if r["kind"] == CaseKind.COMPLAINT and r["month"] in complaint_months:
             complaint_months[r["month"]] += r["n"]
+    teams, agents = _team_agent_tables(groups["pairs"])
+    sampled = _with_medians(cases, teams, agents)
     return {"filters": f, "months": months,
             "per_1000_orders": _per_1000(viewer, f, months, complaint_months),
             "recovery_cost": _recovery_cost(viewer, f, now, grouped, groups["customer"], complaints),
-            "product_lines": _line_rates(viewer, f, groups["line"])}
+            "product_lines": _line_rates(viewer, f, groups["line"]),
+            "teams": teams, "agents": agents, "median_sampled": sampled, "median_limit": MEDIAN_CASES_MAX,
+            "medians_pending": False}
 
 
 def _bucket_label(bounds, i) -> str:
@@ -558,7 +576,8 @@ def _performance(pairs: list[dict], key: str, names: dict, limit: int = 200) -> 
         for k in fields:
             acc[k] += r[k]
     rows = sorted(sums.items(), key=lambda kv: (-kv[1]["n"], kv[0]))[:limit]
-    return [{"key": k, "label": names.get(k, "—"), "cases": v["n"], "resolved": v["resolved"], **_sla_figures(v)}
+    return [{"key": k, "label": names.get(k, "—"), "cases": v["n"], "resolved": v["resolved"], "median_hours": None,
+             **_sla_figures(v)}
             for k, v in rows]
 
 

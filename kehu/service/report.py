@@ -75,7 +75,12 @@ def tables(report: dict) -> dict:
     v = report["volume"]
     return {"volume_tables": [("kind", _("Kind"), v["kind"]), ("category", _("Category"), v["category"]),
                               ("channel", _("Channel"), v["channel"]), ("product", _("Product"), v["product"])],
-            "performance": [(report["teams"], _("Team")), (report["agents"], _("Agent"))]}
+            **performance_tables(report)}
+
+
+def performance_tables(report: dict) -> dict:
+    """The team and the agent performance tables, titled."""
+    return {"performance": [(report["teams"], _("Team")), (report["agents"], _("Agent"))]}
 
 
 def _svg(spec: dict | None, language: str) -> str | None:

@@ -768,7 +768,8 @@ def case_analytics(request):
     from kehu.service.analytics import service_report
 
     form, f = _analytics_form(request)
-    r = service_report(viewer=request.user, filters=f, with_recovery=False, with_orders=False)
+    r = service_report(viewer=request.user, filters=f, with_recovery=False, with_orders=False,
+                       with_medians=False)
     return render(request, "service/analytics.html", {
         "nav_active": "case_analytics", "title": _("Service analytics"), "form": form, "r": r,
         "charts": report_charts.charts(r), "query": _analytics_query(f), **report_charts.tables(r),
@@ -780,13 +781,15 @@ def case_analytics_orders(request):
     """The analytics' three figures that read the orders (complaints per 1,000 orders, the
     customers kept, the rate by product line), loaded after the page: an htmx fragment
     that fills their three places (out-of-band swaps), or a page of their own."""
+    from kehu.service import report as report_charts
     from kehu.service.analytics import order_figures
 
     _form, f = _analytics_form(request)
     r = order_figures(viewer=request.user, filters=f)
+    tables = report_charts.performance_tables(r)
     if request.headers.get("HX-Request"):
-        return render(request, "service/_analytics_orders.html", {"r": r})
-    return render(request, "service/analytics_orders.html", {
+        return render(request, "service/_analytics_orders.html", {"r": r, **tables})
+    return render(request, "service/analytics_orders.html", {**tables,
         "nav_active": "case_analytics", "title": _("Service analytics: the figures from the orders"), "r": r,
         "query": _analytics_query(f)})
 

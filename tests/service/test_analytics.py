@@ -241,10 +241,14 @@ def test_the_page_per_role(client_for, org, customers, world, role):
     # the figures from the orders load after the page, with the same numbers as the full report
     assert response.context["r"]["per_1000_orders"] is None and b"analytics-orders-loader" in response.content
     orders = client.get(reverse("case_analytics_orders"), HTTP_HX_REQUEST="true")
-    assert orders.status_code == 200 and orders.content.count(b'hx-swap-oob="true"') == 3
+    assert orders.status_code == 200 and orders.content.count(b'hx-swap-oob="true"') == 4
     full = _report(user)
-    for key in ("per_1000_orders", "recovery_cost", "product_lines"):
+    for key in ("per_1000_orders", "recovery_cost", "product_lines", "teams", "agents", "median_sampled"):
         assert orders.context["r"][key] == full[key], key
+    # the team and agent tables come with their counts, their median hours after the page
+    assert response.context["r"]["medians_pending"] and b"analytics-medians-pending" in response.content
+    assert all(row["median_hours"] is None for row in response.context["r"]["teams"])
+    assert b"analytics-medians-pending" not in orders.content and b'id="analytics-performance"' in orders.content
     page = client.get(reverse("case_analytics_orders"))
     assert page.status_code == 200 and b"<html" in page.content and b"hx-swap-oob" not in page.content
 

@@ -26,20 +26,35 @@ def record_url(kind: str, customer, record) -> str:
     return reverse("customer_detail", args=[customer.pk]) + "#attachments"
 
 
+def upload_section(*, attachments, upload_url: str, download_url, delete_url, can_change: bool, errors=None,
+                   testid: str = "attachments", input_id: str = "attachment-file", public_upload: bool = False,
+                   **extra) -> dict:
+    """The context of the Attachments section (``attachments/_section.html``), for any record
+    that has attachments: each attachment gets its ``download_url`` and ``delete_url``
+    (``download_url(a)``, ``delete_url(a)``); ``public_upload`` names uploads without a user
+    as the public form's."""
+    attachments = list(attachments)
+    for a in attachments:
+        a.download_url, a.delete_url = download_url(a), delete_url(a)
+    return {"section": {
+        "attachments": attachments, "upload_url": upload_url, "can_change": can_change, "errors": errors or [],
+        "testid": testid, "input_id": input_id, "public_upload": public_upload,
+        "accept": ",".join("." + e for e in allowed_extensions()), "max_mb": max_bytes() // (1024 * 1024),
+        **extra}}
+
+
 def section_context(*, viewer, kind: str, customer, record=None, errors=None, can_change=None) -> dict:
     """The section's context; ``can_change`` when the page already knows it (one query fewer)."""
     filters = {"customer": customer} if kind == "customer" else {kind: record}
     if can_change is None:
         can_change = policy_for(viewer).can_change(customer)
-    return {
-        "kind": kind, "record_pk": (record or customer).pk,
-        "attachments": list(selectors.attachment_list(viewer=viewer, **filters)),
-        "can_change": can_change,
-        "accept": ",".join("." + e for e in allowed_extensions()),
-        "max_mb": max_bytes() // (1024 * 1024),
-        "errors": errors or [],
-        "back": record_url(kind, customer, record),
-    }
+    return upload_section(
+        attachments=selectors.attachment_list(viewer=viewer, **filters),
+        upload_url=reverse("attachment_section", args=[kind, (record or customer).pk]),
+        download_url=lambda a: reverse("attachment_download", args=[a.pk]),
+        delete_url=lambda a: reverse("attachment_delete", args=[a.pk]),
+        can_change=can_change, errors=errors, input_id=f"attachment-file-{kind}",
+        back=record_url(kind, customer, record))
 
 
 @login_required

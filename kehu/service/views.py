@@ -362,15 +362,17 @@ def case_assign_view(request, pk):
 # -- attachments ---------------------------------------------------------------------------------
 
 def _attachment_section(request, case, *, errors=None, can_change=None):
-    from kehu.attachments.filetypes import allowed_extensions, max_bytes
+    from kehu.attachments.views import upload_section
 
     if can_change is None:
         can_change = policy_for(request.user).can_change_case(case)
-    return {
-        "case": case, "case_attachments": list(selectors.case_attachments(viewer=request.user, case=case)),
-        "can_change": can_change, "attachment_errors": errors or [],
-        "accept": ",".join("." + e for e in allowed_extensions()), "max_mb": max_bytes() // (1024 * 1024),
-    }
+    return upload_section(
+        attachments=selectors.case_attachments(viewer=request.user, case=case),
+        upload_url=reverse("case_attachments", args=[case.pk]),
+        download_url=lambda a: reverse("case_attachment_download", args=[case.pk, a.pk]),
+        delete_url=lambda a: reverse("case_attachment_delete", args=[case.pk, a.pk]),
+        can_change=can_change, errors=errors, testid="case-attachments", input_id="case-attachment-file",
+        public_upload=True)
 
 
 @login_required
@@ -399,7 +401,7 @@ def case_attachments_view(request, pk):
             if not errors:
                 messages.success(request, _("File attached."))
             return _back(case, "#attachments")
-    return render(request, "service/_attachments.html", _attachment_section(request, case, errors=errors))
+    return render(request, "attachments/_section.html", _attachment_section(request, case, errors=errors))
 
 
 @login_required
@@ -435,7 +437,7 @@ def case_attachment_delete_view(request, pk, att):
     if request.method == "POST":
         case_attachment_delete(actor=request.user, attachment=attachment)
         if request.htmx:
-            return render(request, "service/_attachments.html", _attachment_section(request, case, can_change=True))
+            return render(request, "attachments/_section.html", _attachment_section(request, case, can_change=True))
         messages.success(request, _("Attachment deleted."))
         return _back(case, "#attachments")
     return render(request, "attachments/delete.html", {

@@ -155,6 +155,18 @@ def match_customer(phone: str, email: str):
     return customer, contacts.get(pk)
 
 
+def _serialise_on(key: str) -> None:
+    """Make two submissions of the same message wait for each other (until this
+    transaction ends), so that the second sees the first's case and is merged into it.
+    PostgreSQL: a transaction-scoped advisory lock on the message's digest; SQLite: every
+    transaction of Kehu's begins IMMEDIATE (kehu/dburl.py), which already serialises them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["kehu.intake:" + key])
+
+
 def _first_duplicate(sub: Submission, key: str, now) -> Case | None:
     since = now - dt.timedelta(minutes=duplicate_window_minutes())
     who = Q()
@@ -193,6 +205,7 @@ def public_submit(*, link: IntakeLink, submission: Submission, upload=None, now=
     now = now or timezone.now()
     key = digest(submission.description)
     with transaction.atomic():
+        _serialise_on(key)
         first = _first_duplicate(submission, key, now)
         if first is not None:
             _event(first, None, EventKind.DUPLICATE, note=_("The same message was sent again through the public "

@@ -15,9 +15,9 @@ def _positive(text: str) -> int:
 def _generate(args) -> int:
     from kehu.bench.generate import generate, generate_cases, print_case_report, print_report
 
-    if not (args.customers or args.orders or args.cases or args.kb_articles):
-        print("kehu generate: say what to make: --customers, --orders, --cases and/or --kb-articles",
-              file=sys.stderr)
+    if not (args.customers or args.orders or args.cases or args.kb_articles or args.opportunities):
+        print("kehu generate: say what to make: --customers, --orders, --cases, --kb-articles and/or "
+              "--opportunities", file=sys.stderr)
         return 2
     progress = not args.quiet and sys.stderr.isatty() or args.progress
     if args.customers or args.orders:
@@ -45,6 +45,15 @@ def _generate(args) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE kb_article")  # the GIN index's pending list flushed
         print(f"created {made:,} published knowledge-base articles in {time.monotonic() - t0:.1f} s")
+    if args.opportunities:
+        from kehu.bench.generate_sales import generate_opportunities, print_opportunity_report
+
+        try:
+            orep = generate_opportunities(opportunities=args.opportunities, seed=args.seed, progress=progress)
+        except ValueError as exc:
+            print(f"kehu generate: {exc}", file=sys.stderr)
+            return 1
+        print_opportunity_report(orep)
     return 0
 
 
@@ -109,6 +118,12 @@ def _bench_service(args) -> int:
                              analytics_runs=args.analytics_runs, as_json=args.json)
 
 
+def _bench_sales(args) -> int:
+    from kehu.bench.sales import run_sales_bench
+
+    return run_sales_bench(runs=args.runs, job_runs=args.job_runs, as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
                                         "for benchmarks")
@@ -118,6 +133,9 @@ def register(sub) -> None:
                    help="number of service cases over the customers in the database (after --customers)")
     g.add_argument("--kb-articles", dest="kb_articles", type=_positive, default=0,
                    help="number of published knowledge-base articles (as `kehu bench kb` makes them)")
+    g.add_argument("--opportunities", type=_positive, default=0,
+                   help="number of opportunities (商机) over the customers in the database, with their stage "
+                        "history (after --customers)")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--lines-per-order", dest="lines_per_order", type=int, default=3,
                    help="average lines per order (K, default 3)")
@@ -201,3 +219,10 @@ def register(sub) -> None:
                    help="requests of the analytics page (default 10)")
     v.add_argument("--json", action="store_true", help="print the figures as JSON")
     v.set_defaults(func=_bench_service)
+    s = bsub.add_parser("sales", help="kanban board and opportunity list p95, the forecast of a quarter, a week's "
+                                      "visit plans for 100 salespeople and the pool recycle")
+    s.add_argument("--runs", type=_positive, default=100, help="requests per page (default 100)")
+    s.add_argument("--job-runs", dest="job_runs", type=_positive, default=3,
+                   help="runs of each job to time (default 3)")
+    s.add_argument("--json", action="store_true", help="print the figures as JSON")
+    s.set_defaults(func=_bench_sales)

@@ -76,13 +76,14 @@ class _Writer:
     transaction) to one of ``workers`` threads, each with its own connection,
     so that two server processes load at once while this process makes the
     next batch; ids are assigned before, so the data does not depend on which
-    thread commits first. On SQLite, batches are written in this thread.
+    thread commits first. On SQLite, and inside a transaction (whose rows other
+    connections cannot see yet), batches are written in this thread.
     """
 
     def __init__(self, connection, workers: int = 2):
         self.connection = connection
         self.postgres = connection.vendor == "postgresql"
-        self.workers = workers if self.postgres else 0
+        self.workers = workers if self.postgres and not connection.in_atomic_block else 0
         self._pool = None
         self._pending: list = []
         self._local = None

@@ -112,20 +112,23 @@ WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(Decimal(100)
 def board(*, viewer, pipeline: Pipeline, filters: OpportunityFilters | None = None,
           more: dict[int, int] | None = None) -> list[dict]:
     """One column per stage of ``pipeline``: its count, total and weighted total (amount ×
-    probability) over the visible opportunities, and the first cards (newest first; ``more``
+    probability) over the visible opportunities, and the first cards (newest first, by id; ``more``
     asks a column for its next page: ``{stage id: offset}``)."""
     f = filters or OpportunityFilters()
     f.pipeline_id = pipeline.pk
     f.stage_id = None
     qs = opportunity_list(viewer=viewer, filters=f)
+    # the product-line filter joins the lines (and makes the rows distinct): count each
+    # opportunity once then; otherwise a plain count, which needs no sort
     totals = {row["stage_id"]: row for row in qs.order_by().values("stage_id").annotate(
-        n=Count("id", distinct=True), total=Coalesce(Sum("amount"), Value(Decimal(0))),
+        n=Count("id", distinct=bool(f.product_line_id)), total=Coalesce(Sum("amount"), Value(Decimal(0))),
         weighted=Coalesce(Sum(WEIGHTED), Value(Decimal(0)), output_field=DecimalField()))}
     columns = []
     for stage in stages(pipeline):
         row = totals.get(stage.pk, {"n": 0, "total": Decimal(0), "weighted": Decimal(0)})
         offset = (more or {}).get(stage.pk, 0)
-        cards = list(qs.filter(stage=stage).order_by("-created_at", "-id")[offset:offset + BOARD_PAGE])
+        # newest first by id (the order they were opened in): the index opp_board serves it
+        cards = list(qs.filter(stage=stage).order_by("-id")[offset:offset + BOARD_PAGE])
         columns.append({"stage": stage, "count": row["n"], "total": row["total"],
                         "weighted": Decimal(row["weighted"]).quantize(Decimal("0.01")),
                         "cards": cards, "offset": offset, "next_offset": offset + BOARD_PAGE

@@ -1,0 +1,180 @@
+"""Sales performance and receivables ageing (kehu/sales/performance.py): the figures of a
+small hand-worked world, the ageing buckets computed in the database against the pure rule
+(kehu.analytics.sales_performance.ageing_bucket), and who sees whom."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kehu.analytics.sales_performance import ageing_bucket
+from kehu.engagement.models import PlannedVisit
+from kehu.sales import performance as perf
+from kehu.sales.models import Opportunity, Order
+from kehu.sales.services import payment_record
+from tests.factories import InteractionFactory, OrderFactory
+from tests.sales.conftest import stage
+
+pytestmark = pytest.mark.django_db
+
+NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+TZ = timezone.get_default_timezone()
+
+
+def at(y, m, d, h=10):
+    return dt.datetime(y, m, d, h, tzinfo=TZ)
+
+
+def order(customer, salesperson, on, *, due=None, paid=None, amount="100.00"):
+    o = OrderFactory(customer=customer, salesperson=salesperson, order_date=on, payment_due_on=due,
+                     lines=[{"quantity": 2, "unit_price": amount, "unit_cost": "60.00"}])
+    if paid:
+        Order.objects.filter(pk=o.pk).update(paid_amount=Decimal(paid))
+    return o
+
+
+@pytest.fixture
+def world(org, customers, pipeline):
+    """November 2026, worked by hand (see each test)."""
+    from kehu.surveys.models import Response, ResponseStatus, Survey, Wave
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
+
+    u = org.users
+    n1 = customers.n1
+    for day, status in ((3, "done"), (4, "done"), (5, "planned")):
+        PlannedVisit.objects.create(salesperson=u.sales_n1, customer=n1, planned_on=dt.date(2026, 11, day),
+                                    week="2026-W45", status=status)
+    PlannedVisit.objects.create(salesperson=u.sales_n1, customer=n1, planned_on=dt.date(2026, 10, 30),
+                                week="2026-W44", status="done")
+    for when in (at(2026, 11, 2), at(2026, 11, 30, 23), at(2026, 10, 31, 23)):
+        InteractionFactory(customer=n1, user=u.sales_n1, occurred_at=when)
+    won, lost, _open = (Opportunity.objects.create(customer=n1, name=n, pipeline=pipeline, owner=u.sales_n1,
+                                                   stage=stage(pipeline, s), amount=Decimal("1000"))
+                        for n, s in (("Won", "won"), ("Lost", "lost"), ("Open", "target")))
+    Opportunity.objects.filter(pk=won.pk).update(created_at=at(2026, 10, 22), won_at=at(2026, 11, 11, 16))
+    Opportunity.objects.filter(pk=lost.pk).update(created_at=at(2026, 11, 2), lost_at=at(2026, 11, 20))
+    Opportunity.objects.filter(pk=_open.pk).update(created_at=at(2026, 11, 25))
+    # orders: A dated October, due 10 November, 150 of 200 paid; B dated 5 November, no due
+    # date (30 days: due 5 December, not in November)
+    order(n1, u.sales_n1, dt.date(2026, 10, 1), due=dt.date(2026, 11, 10), paid="150")
+    order(n1, u.sales_n1, dt.date(2026, 11, 5))
+    order(customers.n1b, u.sales_n1b, dt.date(2026, 11, 20), amount="250.00")   # 500
+    order(customers.e1, u.sales_e1, dt.date(2026, 11, 21), amount="150.00")    # 300
+    survey = Survey.objects.create(code="csat-perf")
+    wave = Wave.objects.create(survey=survey, name="2026")
+    Response.objects.create(wave=wave, customer=n1, status=ResponseStatus.COMPLETE, index=40, nps=3,
+                            submitted_at=at(2026, 6, 1))
+    Response.objects.create(wave=wave, customer=n1, status=ResponseStatus.COMPLETE, index=80, nps=10,
+                            submitted_at=at(2026, 11, 3))
+    Response.objects.create(wave=wave, customer=n1, status=ResponseStatus.COMPLETE, index=10, nps=0,
+                            submitted_at=at(2026, 12, 3))    # after the period: not read
+    run = AnalysisRunFactory()
+    CustomerScoreFactory(run=run, customer=n1, churn_risk=0.7)
+    CustomerScoreFactory(run=run, customer=customers.n1b, churn_risk=0.2)
+    return org
+
+
+def test_a_salespersons_month_worked_by_hand(world):
+    u = world.users
+    p = perf.performance(viewer=u.sales_n1, start=NOV[0], end=NOV[1])
+    assert [r.pk for r in p.people] == [u.sales_n1.pk] and p.teams == []   # only themselves
+    c = p.people[0].counts
+    assert (c.visits_planned, c.visits_done, c.interactions) == (3, 2, 2)
+    assert (c.opportunities_created, c.opportunities_won, c.opportunities_lost) == (2, 1, 1)
+    assert c.win_rate == 0.5 and c.cycle_days == 20           # 22 October → 11 November
+    assert c.revenue == Decimal("200.00") and c.orders == 1
+    assert c.due == Decimal("200.00") and c.collected == Decimal("150.00") and c.collection_rate == 0.75
+    assert c.satisfaction == 80 and c.nps == 100               # the latest response up to 30 November
+    assert (c.scored, c.churn_warnings) == (1, 1)
+    assert p.has_quota is False and p.people[0].quota is None
+
+
+def test_the_leaderboard_of_a_manager_is_their_subtree_ranked(world):
+    u = world.users
+    p = perf.performance(viewer=u.north_manager, start=NOV[0], end=NOV[1])
+    names = {r.pk for r in p.people}
+    assert u.sales_n1.pk in names and u.sales_n1b.pk in names and u.sales_e1.pk not in names
+    assert u.north_manager.pk in names
+    ranks = {r.pk: r.rank for r in p.people}
+    assert ranks[u.sales_n1b.pk] == 1 and ranks[u.sales_n1.pk] == 2
+    north = {r.name: r.counts for r in p.teams}
+    assert north["North region"].revenue == Decimal("700.00") and "East region" not in north
+    everyone = perf.performance(viewer=u.admin, start=NOV[0], end=NOV[1], sort="name")
+    assert u.sales_e1.pk in {r.pk for r in everyone.people}
+    assert [r.name for r in everyone.people] == sorted(r.name for r in everyone.people)
+    assert {r.name for r in everyone.teams} >= {"Head office", "North region", "East region"}
+    only_east = perf.performance(viewer=u.admin, start=NOV[0], end=NOV[1], team=world.teams.east)
+    assert {r.pk for r in only_east.people} == {u.east_manager.pk, u.sales_e1.pk}
+
+
+def test_quota_column_when_the_function_exists(world, monkeypatch):
+    import kehu.sales as sales
+
+    monkeypatch.setattr(sales, "quota_for", lambda who, start, end: Decimal("400"), raising=False)
+    p = perf.performance(viewer=world.users.sales_n1, start=NOV[0], end=NOV[1])
+    assert p.has_quota and p.people[0].quota_attainment == 0.5
+
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def ageing(org, customers):
+    """Orders of 200 each whose due date lies ``days`` before 30 November 2026."""
+    u = org.users
+    made = {}
+    for days in (-5, 0, 1, 30, 31, 60, 61, 90, 91, 200):
+        made[days] = order(customers.n1, u.sales_n1, AS_OF - dt.timedelta(days=max(days, 0) + 10),
+                           due=AS_OF - dt.timedelta(days=days))
+    return made
+
+
+def test_ageing_buckets_in_the_database_follow_the_pure_rule(org, customers, ageing):
+    rows = {o.pk: o for o in perf.receivable_orders(viewer=org.users.admin, as_of=AS_OF)}
+    for days, o in ageing.items():
+        assert rows[o.pk].days_past_due == days
+    by_customer = list(perf.ageing_by_customer(perf.receivable_orders(viewer=org.users.admin, as_of=AS_OF)))
+    assert len(by_customer) == 1
+    row = by_customer[0]
+    expected = {}
+    for days in ageing:
+        expected[ageing_bucket(days)] = expected.get(ageing_bucket(days), 0) + 200
+    for key, amount in expected.items():
+        assert row[key] == Decimal(amount), key
+    assert row["total"] == Decimal("2000.00") and row["overdue"] == Decimal("1600.00")
+
+
+def test_ageing_counts_payments_up_to_the_day_and_company_terms(org, customers, settings):
+    u = org.users
+    o = order(customers.n1, u.sales_n1, dt.date(2026, 9, 1), due=dt.date(2026, 10, 1))
+    payment_record(actor=u.admin, order=o, amount=Decimal("50"), received_on=dt.date(2026, 10, 15))
+    payment_record(actor=u.admin, order=o, amount=Decimal("150"), received_on=dt.date(2026, 11, 20))
+    assert not perf.receivable_orders(viewer=u.admin).filter(pk=o.pk).exists()       # paid today
+    back = perf.receivable_orders(viewer=u.admin, as_of=dt.date(2026, 10, 31)).get(pk=o.pk)
+    assert back.owed == Decimal("150.00") and back.days_past_due == 30
+    # no due date: the order date + the company's terms
+    settings.PAYMENT_DAYS = 10
+    plain = order(customers.n1, u.sales_n1, dt.date(2026, 10, 1))
+    row = perf.receivable_orders(viewer=u.admin, as_of=AS_OF).get(pk=plain.pk)
+    assert row.days_past_due == (AS_OF - dt.date(2026, 10, 11)).days == 50
+
+
+def test_ageing_sees_only_visible_customers_and_groups_by_person_and_team(org, customers):
+    u = org.users
+    order(customers.n1, u.sales_n1, dt.date(2026, 9, 1), due=dt.date(2026, 9, 30))
+    order(customers.e1, u.sales_e1, dt.date(2026, 9, 1), due=dt.date(2026, 9, 30))
+    mine = perf.receivable_orders(viewer=u.sales_n1, as_of=AS_OF)
+    assert {o.customer_id for o in mine} == {customers.n1.pk}
+    everyone = perf.receivable_orders(viewer=u.admin, as_of=AS_OF)
+    people = perf.ageing_by_salesperson(everyone)
+    assert {r["salesperson_id"] for r in people} == {u.sales_n1.pk, u.sales_e1.pk}
+    teams = {r["name"]: r for r in perf.ageing_by_team(people, [org.teams.north, org.teams.hq])}
+    assert teams["North region"]["d61_90"] == Decimal("200.00")
+    assert teams["Head office"]["total"] == Decimal("400.00")
+    totals = perf.ageing_totals(everyone)
+    assert totals["overdue"] == Decimal("400.00") and totals["orders"] == 2
+    only_e = perf.receivable_orders(viewer=u.admin, as_of=AS_OF, team=org.teams.east)
+    assert {o.customer_id for o in only_e} == {customers.e1.pk}

@@ -425,3 +425,56 @@ def ageing_totals(orders) -> dict:
     totals = orders.aggregate(**_bucket_sums())
     totals["overdue"] = sum(totals[k] for k in BUCKET_KEYS if k != NOT_DUE)
     return totals
+
+
+# -- labels and tables (pages, exports, the command) ----------------------------------------------
+
+def bucket_labels() -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    return {"not_due": _("Not yet due"), "d0_30": _("0–30 days"), "d31_60": _("31–60 days"),
+            "d61_90": _("61–90 days"), "d90_plus": _("Over 90 days")}
+
+
+def _pct(value: float | None):
+    return None if value is None else round(value * 100, 1)
+
+
+def performance_table(result: Performance) -> list[list]:
+    """A header and one row a person, then one a team (the export and ``--json``'s rows)."""
+    from django.utils.translation import gettext as _
+
+    header = [_("Kind"), _("Rank"), _("Name"), _("Team"), _("Visits planned"), _("Visits done"),
+              _("Interactions"), _("Opportunities created"), _("Won"), _("Lost"), _("Win rate (%)"),
+              _("Average cycle (days)"), _("Orders"), _("Revenue")]
+    if result.has_quota:
+        header += [_("Quota"), _("Quota attained (%)")]
+    header += [_("Amount due"), _("Collected"), _("Collection rate (%)"), _("Customers"),
+               _("Satisfaction (0–100)"), _("NPS"), _("Churn warnings"), _("Churn rate (%)")]
+    rows = [header]
+    for row in (*result.people, *result.teams):
+        c = row.counts
+        line = [_("Person") if row.kind == "person" else _("Team"), row.rank or "", row.name, row.team,
+                c.visits_planned, c.visits_done, c.interactions, c.opportunities_created, c.opportunities_won,
+                c.opportunities_lost, _pct(c.win_rate), None if c.cycle_days is None else round(c.cycle_days, 1),
+                c.orders, c.revenue]
+        if result.has_quota:
+            line += [row.quota, _pct(row.quota_attainment)]
+        line += [c.due, c.collected, _pct(c.collection_rate), c.customers,
+                 None if c.satisfaction is None else round(c.satisfaction, 1),
+                 None if c.nps is None else round(c.nps, 1), c.churn_warnings, _pct(c.churn_rate)]
+        rows.append(line)
+    return rows
+
+
+def receivables_table(by_customer) -> list[list]:
+    """A header and one row a customer (the export)."""
+    from django.utils.translation import gettext as _
+
+    labels = bucket_labels()
+    rows = [[_("Customer number"), _("Customer"), _("Orders"), *(labels[k] for k in BUCKET_KEYS), _("Overdue"),
+             _("Total outstanding")]]
+    for r in by_customer:
+        rows.append([r["customer__ref"], r["customer__name"], r["orders"], *(r[k] for k in BUCKET_KEYS),
+                     r["overdue"], r["total"]])
+    return rows

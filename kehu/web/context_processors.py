@@ -30,6 +30,7 @@ def navigation(request):
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
         ("visits", _("Visits"), "visit_week"),
+        ("performance", _("Performance"), "sales_performance"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),

@@ -178,3 +178,67 @@ def test_ageing_sees_only_visible_customers_and_groups_by_person_and_team(org, c
     assert totals["overdue"] == Decimal("400.00") and totals["orders"] == 2
     only_e = perf.receivable_orders(viewer=u.admin, as_of=AS_OF, team=org.teams.east)
     assert {o.customer_id for o in only_e} == {customers.e1.pk}
+
+
+# -- pages and exports -------------------------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from kehu.audit.models import AuditEvent  # noqa: E402
+
+PAGES = ("sales_performance", "sales_receivables")
+
+
+def test_pages_for_a_salesperson_show_only_their_own(client_for, world):
+    u = world.users
+    client = client_for(u.sales_n1)
+    html = client.get(reverse("sales_performance"), {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert html.count('data-testid="performance-row"') == 1 and "Rankings are shown to managers." in html
+    assert 'name="team"' not in html and 'data-testid="performance-teams"' not in html
+    assert "75.0%" in html and "<script>" not in html and 'style="' not in html
+    html = client.get(reverse("sales_receivables"), {"as_of": "2026-11-30"}).content.decode()
+    assert 'data-testid="receivables-row"' in html and customers_name(world) in html
+
+
+def customers_name(world):
+    from kehu.customers.models import Customer
+
+    return Customer.objects.get(owner=world.users.sales_n1).name
+
+
+def test_leaderboard_sorts_and_validates(client_for, world):
+    u = world.users
+    client = client_for(u.north_manager)
+    html = client.get(reverse("sales_performance"), {"from": "2026-11-01", "to": "2026-11-30",
+                                                     "sort": "-revenue"}).content.decode()
+    assert html.count('data-testid="performance-row"') >= 3 and 'data-testid="performance-teams"' in html
+    rows = html.split('data-testid="performance-row"')[1:]
+    assert u.sales_n1b.username in rows[0] or (u.sales_n1b.display_name or "@@") in rows[0]
+    html = client.get(reverse("sales_performance"), {"from": "2026-12-01", "to": "2026-11-01"}).content.decode()
+    assert 'data-testid="performance-errors"' in html and "The period must start before it ends." in html
+
+
+def test_receivables_drill_down_and_404(client_for, org, customers):
+    u = org.users
+    o = order(customers.n1, u.sales_n1, dt.date(2026, 9, 1), due=dt.date(2026, 9, 30))
+    client = client_for(u.north_manager)
+    html = client.get(reverse("sales_receivables_customer", args=[customers.n1.pk]),
+                      {"as_of": "2026-11-30"}).content.decode()
+    assert o.ref in html and "61–90 days" in html
+    assert client.get(reverse("sales_receivables_customer", args=[customers.e1.pk])).status_code == 404
+    html = client_for(u.sales_e1).get(reverse("sales_receivables")).content.decode()
+    assert 'data-testid="receivables-empty"' in html
+
+
+@pytest.mark.parametrize("name, key", [("sales_performance_export", "sales_performance"),
+                                       ("sales_receivables_export", "sales_receivables")])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_are_audited(client_for, world, name, key, fmt):
+    r = client_for(world.users.north_manager).get(reverse(name), {"from": "2026-11-01", "to": "2026-11-30",
+                                                                  "as_of": "2026-11-30", "format": fmt})
+    assert r.status_code == 200
+    body = b"".join(r.streaming_content) if r.streaming else r.content
+    if fmt == "csv":
+        assert body.decode("utf-8").lstrip("\ufeff").splitlines()[0].startswith(("Kind", "Customer number"))
+    event = AuditEvent.objects.get(action="export")
+    assert event.entity == key and event.actor == world.users.north_manager and event.changes["rows"] >= 1

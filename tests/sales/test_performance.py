@@ -242,3 +242,48 @@ def test_exports_are_audited(client_for, world, name, key, fmt):
         assert body.decode("utf-8").lstrip("\ufeff").splitlines()[0].startswith(("Kind", "Customer number"))
     event = AuditEvent.objects.get(action="export")
     assert event.entity == key and event.actor == world.users.north_manager and event.changes["rows"] >= 1
+
+
+# -- the API -------------------------------------------------------------------------------------
+
+from tests.api.conftest import ApiClient  # noqa: E402,F401
+
+
+@pytest.fixture
+def api_for():
+    from kehu.org.services import token_create
+
+    def _api(user):
+        return ApiClient(token_create(user=user, name="tests")[1])
+
+    return _api
+
+
+def test_api_performance(world, api_for):
+    u = world.users
+    r = api_for(u.sales_n1).get("/sales/performance", {"from": "2026-11-01", "to": "2026-11-30"})
+    assert r.status_code == 200, r.content
+    data = r.json()
+    assert [p["id"] for p in data["people"]] == [u.sales_n1.pk] and data["teams"] == []
+    assert data["start"] == "2026-11-01" and data["end"] == "2026-11-30" and data["has_quota"] is False
+    c = data["people"][0]["counts"]
+    assert c["collection_rate"] == 0.75 and c["win_rate"] == 0.5 and c["revenue"] == "200.00" and c["nps"] == 100
+    data = api_for(u.north_manager).get("/sales/performance", {"from": "2026-11-01", "to": "2026-11-30"}).json()
+    assert {p["id"] for p in data["people"]} >= {u.sales_n1.pk, u.sales_n1b.pk}
+    bad = api_for(u.north_manager).get("/sales/performance", {"from": "2026-12-01", "to": "2026-11-01"})
+    assert bad.status_code == 422 and "from" in bad.json()["error"]["fields"]
+    east = api_for(u.north_manager).get("/sales/performance", {"team_id": world.teams.east.pk})
+    assert east.status_code == 422 and "team_id" in east.json()["error"]["fields"]
+
+
+def test_api_receivables(org, customers, api_for):
+    u = org.users
+    order(customers.n1, u.sales_n1, dt.date(2026, 9, 1), due=dt.date(2026, 9, 30))
+    order(customers.e1, u.sales_e1, dt.date(2026, 11, 1), due=dt.date(2026, 12, 30))
+    data = api_for(u.admin).get("/sales/receivables", {"as_of": "2026-11-30"}).json()
+    assert data["totals"]["d61_90"] == "200.00" and data["totals"]["not_due"] == "200.00"
+    assert data["count"] == 2 and data["customers"][0]["customer_id"] == customers.n1.pk
+    mine = api_for(u.sales_e1).get("/sales/receivables", {"as_of": "2026-11-30"}).json()
+    assert [c["customer_id"] for c in mine["customers"]] == [customers.e1.pk] and mine["salespeople"] == []
+    r = api_for(u.north_manager).get("/sales/receivables", {"salesperson_id": u.sales_e1.pk})
+    assert r.status_code == 422

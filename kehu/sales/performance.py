@@ -357,12 +357,14 @@ def receivable_orders(*, viewer, as_of: dt.date | None = None, salesperson: User
         qs = qs.filter(salesperson__team__path__startswith=team.path)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
-    if as_of >= today:
-        paid = F("paid_amount")
-    else:  # what had been received by then
-        paid = Coalesce(Subquery(Payment.objects.filter(order_id=OuterRef("pk"), received_on__lte=as_of)
-                                 .values("order_id").annotate(s=Sum("amount")).values("s")[:1],
-                                 output_field=MONEY_FIELD), Value(Decimal("0")), output_field=MONEY_FIELD)
+    # Paid by then: what is paid now less the payments received after ``as_of`` (so that
+    # an order whose paid amount came in without payment rows, by an import, still counts).
+    paid = F("paid_amount")
+    if as_of < today:
+        later = Coalesce(Subquery(Payment.objects.filter(order_id=OuterRef("pk"), received_on__gt=as_of)
+                                  .values("order_id").annotate(s=Sum("amount")).values("s")[:1],
+                                  output_field=MONEY_FIELD), Value(Decimal("0")), output_field=MONEY_FIELD)
+        paid = ExpressionWrapper(F("paid_amount") - later, output_field=MONEY_FIELD)
     qs = qs.annotate(owed=ExpressionWrapper(F("amount") - paid, output_field=MONEY_FIELD)).filter(
         owed__gt=0)
     return with_days_past_due(qs, as_of)

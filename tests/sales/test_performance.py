@@ -287,3 +287,30 @@ def test_api_receivables(org, customers, api_for):
     assert [c["customer_id"] for c in mine["customers"]] == [customers.e1.pk] and mine["salespeople"] == []
     r = api_for(u.north_manager).get("/sales/receivables", {"salesperson_id": u.sales_e1.pk})
     assert r.status_code == 422
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+def test_command_performance_and_receivables(world, customers, capsys):
+    import json as _json
+
+    from kehu.cli import main
+
+    assert main(["sales", "performance", "--from", "2026-11-01", "--to", "2026-11-30", "--json",
+                 "--as", "sales_n1"]) == 0
+    data = _json.loads(capsys.readouterr().out)
+    assert [p["id"] for p in data["people"]] == [world.users.sales_n1.pk]
+    assert main(["sales", "performance", "--from", "2026-11-01", "--to", "2026-11-30", "--team", "North region",
+                 "--as", "north_manager"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Kind\tRank\tName") and "North region" in out
+    assert main(["sales", "performance", "--team", "East region", "--as", "north_manager"]) == 2
+    assert main(["sales", "performance", "--from", "2026-12-01", "--to", "2026-11-01"]) == 2
+    capsys.readouterr()
+    assert main(["sales", "receivables", "--as-of", "2026-11-30", "--json", "--as", "admin"]) == 0
+    data = _json.loads(capsys.readouterr().out)
+    assert data["as_of"] == "2026-11-30" and data["totals"]["d0_30"] == "50.00"   # order A: 20 days past due
+    assert main(["sales", "receivables", "--as-of", "2026-11-30", "--as", "sales_e1"]) == 0
+    out = capsys.readouterr().out
+    assert customers.n1.name not in out and "Total" in out
+    assert main(["sales", "receivables", "--as-of", "yesterday"]) == 2

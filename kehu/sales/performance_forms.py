@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.org.policies import policy_for
 from kehu.sales import performance as perf
@@ -59,7 +60,8 @@ class PerformanceForm(forms.Form):
 
 
 class ReceivablesForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    as_of = forms.DateField(label=pgettext_lazy("receivables", "As of"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}),
                             help_text=_("The day the ageing is counted on (default: today)."))
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All my teams"))
     salesperson = forms.ModelChoiceField(label=_("Salesperson"), queryset=None, required=False,

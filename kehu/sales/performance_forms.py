@@ -21,9 +21,11 @@ def month_start(day: dt.date) -> dt.date:
 
 
 class PerformanceForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}),
                                 help_text=_("The first day of the period (default: the first of this month)."))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}),
                               help_text=_("The last day of the period, included (default: today)."))
     team = forms.ModelChoiceField(label=_("Team"), queryset=None, required=False, empty_label=_("All my teams"))
 

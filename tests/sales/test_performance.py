@@ -314,3 +314,36 @@ def test_command_performance_and_receivables(world, customers, capsys):
     out = capsys.readouterr().out
     assert customers.n1.name not in out and "Total" in out
     assert main(["sales", "receivables", "--as-of", "yesterday"]) == 2
+
+
+def test_terms_of_the_customers_tier_set_the_due_date(org, customers, monkeypatch):
+    from kehu.sales import terms
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
+
+    run = AnalysisRunFactory()
+    CustomerScoreFactory(run=run, customer=customers.n1, tier="gold")
+    CustomerScoreFactory(run=run, customer=customers.e1, tier="bronze")
+    monkeypatch.setattr(terms, "tier_terms",
+                        lambda tier: terms.Terms(payment_days=60 if tier == "gold" else None))
+    u = org.users
+    gold = order(customers.n1, u.sales_n1, dt.date(2026, 9, 1))       # due 31 October: 30 days on 30 November
+    plain = order(customers.e1, u.sales_e1, dt.date(2026, 9, 1))      # company terms, 30 days: due 1 October
+    rows = {o.pk: o.days_past_due for o in perf.receivable_orders(viewer=u.admin, as_of=AS_OF)}
+    assert rows[gold.pk] == 30 and rows[plain.pk] == 60
+
+
+def test_the_figures_take_the_same_queries_for_more_people(org, customers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            perf.performance(viewer=org.users.admin, start=NOV[0], end=NOV[1])
+        return len(ctx.captured_queries)
+
+    before = count()
+    for i in range(6):
+        UserFactory(username=f"extra{i}", role="salesperson", team=org.teams.n1)
+    assert count() == before

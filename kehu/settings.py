@@ -44,6 +44,8 @@ Environment variables (all optional):
   escalation level each time this share of the promise has run late (default 0.5)
 - ``KEHU_VISIT_DAY_TARGET``: a salesperson's daily visits, existing + new customers (default ``7+3``;
   per role: ``salesperson=7+3,sales_manager=2+1``; ``*=`` for the roles not named)
+- ``KEHU_PAYMENT_DAYS``: the company's payment terms in days (账期, default 30), for an order with no payment due
+  date whose customer's terms set none (receivables ageing, kehu/sales/performance.py)
 - ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
 - ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
   ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
@@ -411,3 +413,4 @@ KEHU_COMPLAINT_REQUIRED_STEPS = [
     if s.strip()
 ]
 VISIT_DAY_TARGET = os.environ.get("KEHU_VISIT_DAY_TARGET", "7+3")
+PAYMENT_DAYS = int(os.environ.get("KEHU_PAYMENT_DAYS", "30") or 30)

@@ -122,3 +122,41 @@ def build_visits(b) -> int:
         else:
             visit_skip(actor=visit.salesperson, visit=visit, reason="客户临时出差，改约下周")
     return made
+
+
+# days past due given to an unpaid order for each overdue bucket of the ageing that the
+# payments left empty, so that the receivables page shows every bucket
+AGEING_EXAMPLES = {"d0_30": 18, "d31_60": 47, "d61_90": 76, "d90_plus": 125}
+
+
+def build_receivables(b) -> int:
+    """Make sure the receivables ageing has money in every overdue bucket: for a bucket the
+    demo's payments left empty, an order not fully paid gets the payment due date that puts
+    it there (its payment terms, as agreed with the customer). Returns the orders changed."""
+    from django.db.models import F
+
+    from kehu.sales import performance as perf
+    from kehu.sales.models import Order, OrderStatus, Payment
+
+    totals = perf.ageing_totals(perf.receivable_orders(viewer=b.admin, as_of=b.today))
+    changed = 0
+    used: set[int] = set()
+    for key, days in AGEING_EXAMPLES.items():
+        if totals[key] > 0:
+            continue
+        due = b.today - dt.timedelta(days=days)
+        candidates = (Order.objects.filter(status=OrderStatus.DELIVERED, salesperson__isnull=False,
+                                           order_date__lte=due - dt.timedelta(days=10),
+                                           order_date__gte=due - dt.timedelta(days=120))
+                      .exclude(pk__in=used).order_by("-order_date", "id"))
+        order = candidates.filter(paid_amount__lt=F("amount")).first() or candidates.first()
+        if order is None:
+            continue
+        if order.paid_amount >= order.amount:   # paid in full: the customer has not paid it after all
+            Payment.objects.filter(order=order).delete()
+            order.paid_amount = 0
+        order.payment_due_on = due
+        order.save(update_fields=["payment_due_on", "paid_amount", "updated_at"])
+        used.add(order.pk)
+        changed += 1
+    return changed

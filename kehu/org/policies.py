@@ -33,6 +33,12 @@ Rules
   week for others is for managers and administrators
   (:meth:`CustomerPolicy.visible_visits`, :meth:`CustomerPolicy.can_change_visit`,
   :attr:`CustomerPolicy.may_plan_visits`);
+- sales performance and receivables (kehu/sales/performance.py): a
+  salesperson sees their own figures only (not their team's ranking); sales
+  managers, service agents and marketing the people of their team's subtree
+  (the leaderboard); head-office managers, analysts and administrators
+  everyone. The receivables ageing lists the orders of the customers the
+  viewer may see (:meth:`CustomerPolicy.performance_people`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -483,6 +489,17 @@ class CustomerPolicy:
         if self.role in SUBTREE_ROLES:
             return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
         return users.filter(pk=self.viewer.pk)
+
+    # -- sales performance (业绩, kehu/sales/performance.py) ---------------------
+    def performance_people(self):
+        """The people whose performance the viewer may see: themselves; the people of
+        their team's subtree for the subtree roles; everyone for those who see everything."""
+        return self.visit_people()
+
+    @property
+    def sees_leaderboard(self) -> bool:
+        """A ranking of several people: whoever may see more than their own figures."""
+        return self.sees_team_visits
 
     @property
     def may_plan_visits(self) -> bool:

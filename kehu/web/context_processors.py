@@ -3,6 +3,7 @@
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.org.models import Role
 from kehu.org.policies import policy_for
@@ -30,6 +31,7 @@ def navigation(request):
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
         ("visits", _("Visits"), "visit_week"),
+        ("performance", pgettext_lazy("sales", "Performance"), "sales_performance"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),

@@ -39,6 +39,8 @@ URLS = {
     "value_migration": (lambda w: reverse("value_migration_export") + f"?run={w.run.pk}&from={w.before.pk}", False),
     "segment": (lambda w: reverse("segment_export", args=[w.segment.pk]), True),
     "survey_results": (lambda w: reverse("survey_results_export", args=[w.survey.pk]), True),
+    "sales_performance": (lambda w: reverse("sales_performance_export"), False),
+    "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

@@ -54,3 +54,17 @@ def test_a_week_of_visits_with_results(demo):
 
 def test_making_the_demo_sends_no_mail(demo):
     assert mail.outbox == []
+
+
+def test_receivables_in_every_bucket_and_a_leaderboard(demo):
+    from kehu.org.models import User
+    from kehu.sales import performance as perf
+
+    admin = User.objects.filter(is_superuser=True).first()
+    totals = perf.ageing_totals(perf.receivable_orders(viewer=admin, as_of=TODAY))
+    for key in ("not_due", "d0_30", "d31_60", "d61_90", "d90_plus"):
+        assert totals[key] > 0, key
+    board = perf.performance(viewer=admin, start=TODAY.replace(day=1) - dt.timedelta(days=90), end=TODAY)
+    assert len(board.people) >= 2 and board.teams
+    assert sum(r.counts.revenue for r in board.people) > 0
+    assert any(r.counts.opportunities_won for r in board.people) and any(r.counts.visits_done for r in board.people)

@@ -33,6 +33,9 @@ Rules
   week for others is for managers and administrators
   (:meth:`CustomerPolicy.visible_visits`, :meth:`CustomerPolicy.can_change_visit`,
   :attr:`CustomerPolicy.may_plan_visits`);
+- association rules (what is bought together): administrators, analysts and
+  sales managers read the company-wide list; cross-selling suggestions for a
+  customer follow the customer (:attr:`CustomerPolicy.may_read_associations`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -489,6 +492,14 @@ class CustomerPolicy:
         """Plan a week of visits for others (the API's plan action): managers and
         administrators."""
         return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
+
+    @property
+    def may_read_associations(self) -> bool:
+        """The company-wide association rules (what is bought together, kehu/sales/xsell.py):
+        administrators, analysts and sales managers. They are counts over all orders and
+        name no customer; a salesperson sees the rules only as the evidence of the
+        suggestions for the customers they may see."""
+        return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

@@ -470,6 +470,14 @@ class AssociationRule(models.Model):
     def __str__(self) -> str:
         return f"{self.antecedent_label} ⇒ {self.consequent_label}"
 
+    @property
+    def support_pct(self) -> float:
+        return self.support * 100
+
+    @property
+    def confidence_pct(self) -> float:
+        return self.confidence * 100
+
 
 class PeerLineShare(models.Model):
     """In a peer group (customers of one industry, and of one value tier or all tiers when

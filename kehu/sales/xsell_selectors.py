@@ -61,6 +61,10 @@ class RuleEvidence:
     lift: float
     count: int
 
+    @property
+    def confidence_pct(self) -> float:
+        return self.confidence * 100
+
 
 @dataclass
 class Suggestion:
@@ -69,6 +73,10 @@ class Suggestion:
     buyers: int = 0
     group_size: int = 0
     rules: list[RuleEvidence] = field(default_factory=list)
+
+    @property
+    def share_pct(self) -> float | None:
+        return None if self.share is None else self.share * 100
 
     @property
     def score(self) -> float:
@@ -82,7 +90,7 @@ class Suggestions:
     industry: str = ""
     tier: str = ""          # the peer group's tier code ("" = all tiers of the industry)
     items: list[Suggestion] = field(default_factory=list)
-    owned: list[ProductLine] = field(default_factory=list)
+    owned_ids: set[int] = field(default_factory=set)   # the product lines the customer buys
 
     @property
     def tier_label(self) -> str:
@@ -99,6 +107,7 @@ def customer_suggestions(*, viewer, customer_id, limit: int = SUGGESTIONS_MAX) -
     owned_ids = set(OrderLine.objects.filter(order__customer_id=customer.pk, product__line__isnull=False)
                     .exclude(order__status=OrderStatus.CANCELLED)
                     .values_list("product__line_id", flat=True).distinct())
+    out.owned_ids = owned_ids
     if run is None:
         return out
     tier = _customer_tier(customer.pk)
@@ -128,8 +137,6 @@ def customer_suggestions(*, viewer, customer_id, limit: int = SUGGESTIONS_MAX) -
                 continue
             sug = by_line.setdefault(c, Suggestion(line=lines[c]))
             sug.rules.append(RuleEvidence(r.antecedent_label, r.confidence, r.lift, r.count))
-    owned_lines = [lines[i] for i in owned_ids if i in lines]
-    out.owned = sorted(owned_lines, key=lambda ln: ln.name)
     out.items = sorted(by_line.values(), key=lambda s: (-s.score, s.line.name))[:limit]
     return out
 

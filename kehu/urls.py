@@ -21,6 +21,7 @@ urlpatterns = [
     path("opportunities/", include("kehu.sales.urls")),
     path("visits/", include("kehu.engagement.urls")),
     path("sales/", include("kehu.sales.urls_performance")),
+    path("sales/", include("kehu.sales.urls_xsell")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

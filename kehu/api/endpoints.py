@@ -17,6 +17,7 @@ from kehu.sales import api_opportunities as opportunities_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
 from kehu.engagement import api as visits_api
+from kehu.sales import api_xsell as xsell_api
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", anniversaries.router)
@@ -59,3 +60,5 @@ api.add_router("/visits", visits_api.router)
 from kehu.sales import api_performance as performance_api  # noqa: E402
 
 api.add_router("/sales", performance_api.router)
+api.add_router("/associations", xsell_api.router)
+api.add_router("/customers", xsell_api.customers_router)

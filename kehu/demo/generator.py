@@ -100,6 +100,14 @@ INDUSTRY_LINES = {
     "轨道交通": (4, 4, 2, 1, 2), "新能源": (4, 4, 3, 1, 2),
 }
 INDIVIDUAL_LINES = (2, 3, 3, 2, 2)
+# Bought together (a product name's start, its companions, the chance of adding one).
+BUNDLES = [
+    ("螺纹钢", ["盘螺 HRB400E Φ10", "高线 Q235 Φ8"], 0.6),
+    ("H型钢", ["钻孔/冲孔", "抛丸除锈"], 0.5),
+    ("冷轧薄板", ["纵剪分条", "剪板加工"], 0.45),
+    ("镀锌板", ["剪板加工", "折弯成型"], 0.45),
+    ("焊管", ["镀锌管 DN25×2.75"], 0.4),
+]
 
 DISTRICTS = ["经济技术开发区", "高新区", "工业园区", "新区", "城南区", "城北区", "滨海新区", "临港产业园"]
 ROADS = ["建设路", "工业大道", "人民路", "解放路", "长江路", "黄河路", "创业路", "钢城路", "科技路", "港口路"]
@@ -604,6 +612,28 @@ class _Builder:
         out.sort()
         return out
 
+    def _companions(self, chosen, tonnes):
+        """What steel buyers take together (the cross-selling rules of the demo): rebar with
+        coiled rebar or wire rod, H-beams with drilling and shot blasting, sheet with
+        slitting or shearing, pipe with galvanised pipe — from a random stream of its own,
+        so that the rest of the demo is drawn as before."""
+        rnd = self.__dict__.setdefault("_bundle_rnd", random.Random(self.seed * 7919 + 17))
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = self._by_name = {p.name: p for line in self.products for p in line}
+        extra = []
+        for product in chosen:
+            for prefix, companions, p in BUNDLES:
+                if product.name.startswith(prefix) and rnd.random() < p:
+                    companion = by_name.get(rnd.choice(companions))
+                    if companion is None or companion in chosen or any(companion is e[0] for e in extra):
+                        continue
+                    qty = Decimal(str(round(max(0.5, tonnes * rnd.uniform(0.2, 0.6)), 1)))
+                    if companion.unit == "车次":
+                        qty = Decimal(max(1, int(qty / 30) + 1))
+                    extra.append((companion, qty, Decimal(str(round(rnd.uniform(0.95, 1.03), 3)))))
+        return extra
+
     def build_orders(self):
         from kehu.sales.models import Order, OrderLine, Payment
         from kehu.numbering.services import number_reserve
@@ -628,6 +658,11 @@ class _Builder:
                     if product.unit == "车次":
                         qty = Decimal(max(1, int(qty / 30) + 1))
                     discount = Decimal(str(round(r.uniform(0.95, 1.03), 3)))
+                    price = (product.unit_price * discount).quantize(CENT)
+                    lines.append(OrderLine(product=product, description=product.name, quantity=qty, unit_price=price,
+                                           amount=(qty * price).quantize(CENT),
+                                           cost=(qty * product.unit_cost).quantize(CENT)))
+                for product, qty, discount in self._companions(list(dict.fromkeys(chosen)), tonnes * factor / n_lines):
                     price = (product.unit_price * discount).quantize(CENT)
                     lines.append(OrderLine(product=product, description=product.name, quantity=qty, unit_price=price,
                                            amount=(qty * price).quantize(CENT),
@@ -1023,6 +1058,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.selling import build_receivables
 
         build_receivables(b)
+        from kehu.sales.xsell import associations_compute
+
+        associations_compute(actor=None, trigger="demo", today=b.today)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

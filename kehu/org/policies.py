@@ -39,6 +39,9 @@ Rules
   (the leaderboard); head-office managers, analysts and administrators
   everyone. The receivables ageing lists the orders of the customers the
   viewer may see (:meth:`CustomerPolicy.performance_people`);
+- association rules (what is bought together): administrators, analysts and
+  sales managers read the company-wide list; cross-selling suggestions for a
+  customer follow the customer (:attr:`CustomerPolicy.may_read_associations`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -506,6 +509,14 @@ class CustomerPolicy:
         """Plan a week of visits for others (the API's plan action): managers and
         administrators."""
         return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
+
+    @property
+    def may_read_associations(self) -> bool:
+        """The company-wide association rules (what is bought together, kehu/sales/xsell.py):
+        administrators, analysts and sales managers. They are counts over all orders and
+        name no customer; a salesperson sees the rules only as the evidence of the
+        suggestions for the customers they may see."""
+        return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

@@ -1,4 +1,4 @@
-"""``kehu opportunities list|create|move``.
+"""``kehu opportunities list|create|move`` and ``kehu xsell rules``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -168,3 +168,78 @@ def register(sub) -> None:
     q.add_argument("--note")
     common(q)
     q.set_defaults(func=cmd_move)
+    register_xsell(sub)
+
+
+# -- kehu xsell rules ---------------------------------------------------------------------------
+
+def _rule_dict(r) -> dict:
+    return {"level": r.level, "antecedent": r.antecedent_label, "consequent": r.consequent_label,
+            "antecedent_ids": r.antecedent, "consequent_ids": r.consequent, "orders": r.count,
+            "support": round(r.support, 6), "confidence": round(r.confidence, 6), "lift": round(r.lift, 6)}
+
+
+def cmd_xsell_rules(args) -> int:
+    """Compute the association rules and peer shares now (as the daily job does) and print
+    the rules, strongest lift first."""
+    import json
+
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.org.policies import policy_for
+    from kehu.sales.xsell import associations_compute
+    from kehu.sales.xsell_selectors import association_rule_list
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    if not policy_for(actor).may_read_associations:
+        print(_("error: %(error)s") % {"error": _("only administrators, analysts and sales managers may compute "
+                                                 "the association rules")}, file=sys.stderr)
+        return 1
+    for name in ("min_support", "min_confidence"):
+        value = getattr(args, name)
+        if value is not None and not 0 <= value <= 1:
+            print(_("error: %(error)s") % {"error": _("%(name)s must be between 0 and 1") % {
+                "name": "--" + name.replace("_", "-")}}, file=sys.stderr)
+            return 2
+    if args.min_lift is not None and args.min_lift < 0:
+        print(_("error: %(error)s") % {"error": _("--min-lift must not be negative")}, file=sys.stderr)
+        return 2
+    run = associations_compute(actor=actor, trigger="command", min_support=args.min_support or None,
+                               min_confidence=args.min_confidence, min_lift=args.min_lift, months=args.months)
+    try:
+        rules = list(association_rule_list(viewer=actor, run=run, level=args.level or "")
+                     .order_by("-lift", "-confidence", "id")[:args.limit])
+    except PermissionDenied:  # pragma: no cover - checked above
+        return 1
+    if args.json:
+        print(json.dumps({"run": run.pk, "orders": run.baskets, "customers": run.customers,
+                          "min_support": run.min_support, "min_confidence": run.min_confidence,
+                          "min_lift": run.min_lift, "rules": [_rule_dict(r) for r in rules]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    print(_("%(orders)s orders of %(customers)s customers; %(rules)s rules shown") % {
+        "orders": run.baskets, "customers": run.customers, "rules": len(rules)})
+    for r in rules:
+        print("\t".join([r.level, f"{r.antecedent_label} => {r.consequent_label}", f"{r.support:.3f}",
+                         f"{r.confidence:.3f}", f"{r.lift:.2f}", str(r.count)]))
+    return 0
+
+
+def register_xsell(sub) -> None:
+    from kehu.sales.models import RuleLevel
+
+    p = sub.add_parser("xsell", help=_("cross-selling: what is bought together (association rules)"))
+    x = p.add_subparsers(dest="xsell_command", required=True)
+    q = x.add_parser("rules", help=_("compute the association rules now and print them, strongest lift first"))
+    q.add_argument("--min-support", type=float, metavar="SHARE", help=_("share of orders, 0–1 (default 0.01)"))
+    q.add_argument("--min-confidence", type=float, metavar="SHARE", help=_("0–1 (default 0.2)"))
+    q.add_argument("--min-lift", type=float, metavar="LIFT", help=_("default 1.1"))
+    q.add_argument("--months", type=int, metavar="N", help=_("orders of the last N months (default 24)"))
+    q.add_argument("--level", choices=RuleLevel.values, help=_("products or product lines (default both)"))
+    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--json", action="store_true", help=_("print JSON"))
+    q.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help=_("act as this user (default: the first administrator)"))
+    q.set_defaults(func=cmd_xsell_rules)

@@ -47,3 +47,14 @@ def stage_choices():
               .select_related("pipeline").order_by("pipeline_id", "position", "id"))
     multi = len({s.pipeline_id for s in stages}) > 1
     return [(str(s.pk), f"{s.pipeline.name} · {s.name}" if multi else s.name) for s in stages]
+
+
+def association_rows(viewer):
+    """The latest association rules, for the roles that may read them (none for others)."""
+    from kehu.org.policies import policy_for
+    from kehu.sales.models import AssociationRule
+    from kehu.sales.xsell_selectors import association_rule_list
+
+    if not policy_for(viewer).may_read_associations:
+        return AssociationRule.objects.none()
+    return association_rule_list(viewer=viewer)

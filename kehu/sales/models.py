@@ -399,3 +399,100 @@ class LifecycleChange(models.Model):
         verbose_name = _("lifecycle change")
         verbose_name_plural = _("lifecycle changes")
         ordering = ["customer", "-at", "-id"]
+
+
+# -- association rules and cross-selling (交叉销售, issue 15 item 9) ------------------------------
+#
+# Computed in the background (kehu/sales/xsell.py, kehu/sales/tasks.py) from the order lines and
+# stored here so that pages read them at once. A run keeps its rules and its peer-group shares;
+# pages read the latest finished run.
+
+class AssociationRunStatus(models.TextChoices):
+    RUNNING = "running", pgettext_lazy("association run", "Running")
+    DONE = "done", pgettext_lazy("association run", "Done")
+    FAILED = "failed", pgettext_lazy("association run", "Failed")
+
+
+class AssociationRun(TimeStamped):
+    status = models.CharField(_("status"), max_length=10, choices=AssociationRunStatus.choices,
+                              default=AssociationRunStatus.RUNNING)
+    trigger = models.CharField(_("started by"), max_length=20, blank=True, default="")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    min_support = models.FloatField(_("minimum support"))
+    min_confidence = models.FloatField(_("minimum confidence"))
+    min_lift = models.FloatField(_("minimum lift"))
+    # Everything else the run used: window in months, basket cap, peer settings.
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    baskets = models.PositiveIntegerField(_("orders analysed"), default=0)
+    customers = models.PositiveIntegerField(_("customers analysed"), default=0)
+    error = models.TextField(_("error"), blank=True, default="")
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("association analysis")
+        verbose_name_plural = _("association analyses")
+        ordering = ["-created_at", "-id"]
+
+
+class RuleLevel(models.TextChoices):
+    PRODUCT = "product", _("Products")
+    LINE = "line", _("Product lines")
+
+
+class AssociationRule(models.Model):
+    """X ⇒ Y: orders holding every item of X also hold Y (kehu/analytics/association.py).
+    Items are product ids or product-line ids (``level``); the labels are their names
+    when the rule was computed."""
+
+    run = models.ForeignKey(AssociationRun, verbose_name=_("analysis"), on_delete=models.CASCADE, related_name="rules")
+    level = models.CharField(_("level"), max_length=10, choices=RuleLevel.choices)
+    antecedent = models.JSONField(_("if bought"), default=list)
+    consequent = models.JSONField(_("then also"), default=list)
+    antecedent_label = models.CharField(_("if bought"), max_length=500)
+    consequent_label = models.CharField(_("then also"), max_length=500)
+    size = models.PositiveSmallIntegerField(_("items"), default=2)
+    count = models.PositiveIntegerField(_("orders"))
+    support = models.FloatField(_("support"))
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+    consequent_support = models.FloatField(_("support of the consequent"))
+
+    class Meta:
+        verbose_name = _("association rule")
+        verbose_name_plural = _("association rules")
+        indexes = [
+            models.Index(fields=["run", "level", "-lift", "id"], name="assocrule_run_lift"),
+            models.Index(fields=["run", "level", "-confidence", "id"], name="assocrule_run_conf"),
+            models.Index(fields=["run", "level", "-support", "id"], name="assocrule_run_support"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.antecedent_label} ⇒ {self.consequent_label}"
+
+    @property
+    def support_pct(self) -> float:
+        return self.support * 100
+
+    @property
+    def confidence_pct(self) -> float:
+        return self.confidence * 100
+
+
+class PeerLineShare(models.Model):
+    """In a peer group (customers of one industry, and of one value tier or all tiers when
+    ``tier`` is empty), how many of the group's buying customers buy a product line."""
+
+    run = models.ForeignKey(AssociationRun, verbose_name=_("analysis"), on_delete=models.CASCADE,
+                            related_name="peer_shares")
+    industry = models.CharField(_("industry"), max_length=60, blank=True, default="")
+    tier = models.CharField(_("value tier"), max_length=12, blank=True, default="")
+    line = models.ForeignKey(ProductLine, verbose_name=_("product line"), on_delete=models.CASCADE, related_name="+")
+    group_size = models.PositiveIntegerField(_("customers in the group"))
+    buyers = models.PositiveIntegerField(_("customers buying the line"))
+    share = models.FloatField(_("share"))
+
+    class Meta:
+        verbose_name = _("peer-group share of a product line")
+        verbose_name_plural = _("peer-group shares of product lines")
+        constraints = [models.UniqueConstraint(fields=["run", "industry", "tier", "line"], name="peershare_unique")]

@@ -47,6 +47,9 @@ def navigation(request):
         # service analytics in the menu for managers (any user may open it from the case queue, scoped)
         items.insert(next(i for i, item in enumerate(items) if item[0] == "cases") + 1,
                      ("case_analytics", _("Service analytics"), "case_analytics"))
+    if policy.may_read_associations:
+        items.insert(next(i for i, item in enumerate(items) if item[0] == "visits") + 1,
+                     ("associations", _("Bought together"), "association_list"))
     if policy.is_admin:
         items.append(("security", _("Sign-ins"), "security"))
     if policy.may_read_audit_log:

@@ -613,6 +613,19 @@ def _load() -> None:
         row_label=lambda s: s.name,
         may_change=_may_create_segments,
     ))
+    register(ListSpec(
+        name="associations", label=gettext_lazy("Bought together"), url_name="association_list",
+        columns=(
+            Column("rule", gettext_lazy("Rule")),
+            Column("level", gettext_lazy("Level"), cls="hide-sm"),
+            Column("support", gettext_lazy("Support"), "support", "num"),
+            Column("confidence", gettext_lazy("Confidence"), "confidence", "num"),
+            Column("lift", gettext_lazy("Lift"), "lift", "num"),
+            Column("count", gettext_lazy("Orders"), cls="num hide-sm"),
+        ),
+        rows=sales_lists.association_rows,
+        row_label=str,
+    ))
 
 
 def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:

@@ -137,6 +137,7 @@ CUSTOMER_OPS = [
     ("POST visit", lambda api, t: api.post("/visits", {"customer_id": t.customer.pk, "planned_on": "2026-12-09"}),
      201),
     ("GET visit", lambda api, t: api.get(f"/visits/{t.visit.pk}"), 200),
+    ("GET customer suggestions", lambda api, t: api.get(f"/customers/{t.customer.pk}/suggestions"), 200),
     ("move visit", lambda api, t: api.patch(f"/visits/{t.visit.pk}", {"planned_on": "2026-12-10"}), 200),
     ("check in visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/check-in", {"latitude": 39.9,
                                                                                   "longitude": 116.4}), 200),
@@ -166,7 +167,7 @@ READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET pay
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
          "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit",
-         "GET case articles"}
+         "GET case articles", "GET customer suggestions"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1114,3 +1115,17 @@ def test_visit_feed_is_personal(org, api_as, client, role):
     assert api.get("/visits/feed").json()["url"] == renewed.json()["url"]
     old_path = first.json()["url"].split("//", 1)[1].split("/", 1)[1]
     assert client.get("/" + old_path).status_code == 404                 # the old address stops working
+
+
+# The association rules are company-wide counts over all orders (no customer named):
+# administrators, analysts and sales managers read them (kehu/org/policies.py).
+ASSOCIATION_READERS = {"admin", "hq_manager", "analyst", "north_manager", "east_manager"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_association_rules(org, api_as, role):
+    r = api_as(getattr(org.users, role)).get("/associations")
+    if role in ASSOCIATION_READERS:
+        assert r.status_code == 200 and r.json()["items"] == []
+    else:
+        assert_error(r, 403, "forbidden")

@@ -55,3 +55,8 @@ api.add_router("/service-settings", service_api.settings_router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)
 api.add_router("/visits", visits_api.router)
+
+from kehu.sales import api_pool as pool_api  # noqa: E402
+
+api.add_router("/leads", pool_api.router)
+api.add_router("/pool-settings", pool_api.settings_router)

@@ -152,7 +152,7 @@ def _take(*, actor, customer: Customer, to_owner, reason: str, note: str = "") -
     return customer
 
 
-def _pool_customer(actor, customer: Customer) -> Customer:
+def pool_customer(actor, customer: Customer) -> Customer:
     """``customer`` when it is in a pool the actor sees. One that has left such a pool (someone
     claimed it) is :class:`AlreadyClaimed` (409); any other: 404, as for one that does not exist."""
     policy = policy_for(actor)
@@ -175,7 +175,7 @@ def lead_claim(*, actor, customer: Customer, note: str = "") -> Customer:
     policy = policy_for(actor)
     if not policy.may_claim:
         raise PermissionDenied(_("You may not claim customers."))
-    _pool_customer(actor, customer)
+    pool_customer(actor, customer)
     limit = pool_settings().claim_limit
     with transaction.atomic():
         # Two claims of one person wait for each other here, so both cannot pass the limit.
@@ -192,7 +192,7 @@ def lead_assign(*, actor, customer: Customer, owner, note: str = "") -> Customer
         raise PermissionDenied(_("Only managers and administrators give pool customers to others."))
     if owner is None or not owner.is_active or not policy.can_assign_to(owner):
         raise ValidationError({"owner": _("You may not assign customers to this user.")})
-    _pool_customer(actor, customer)
+    pool_customer(actor, customer)
     with transaction.atomic():
         return _take(actor=actor, customer=customer, to_owner=owner, reason=R.ASSIGN, note=note)
 

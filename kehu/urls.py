@@ -20,6 +20,9 @@ urlpatterns = [
     path("service/", include("kehu.service.public_urls")),
     path("opportunities/", include("kehu.sales.urls")),
     path("visits/", include("kehu.engagement.urls")),
+    path("pool/", include("kehu.sales.urls_pool")),
+    # The public lead form (no login).
+    path("leads/", include("kehu.sales.public_urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

@@ -362,10 +362,10 @@ def _reminders(rows: list[dict], *, settings: PoolSettings, now) -> int:
     return len(tasks)
 
 
-def pool_recycle(*, now=None, dry_run: bool = False, actor=None) -> RecycleReport:
+def pool_recycle(*, now=None, dry_run: bool = False, actor=None, only_ids=None) -> RecycleReport:
     """Return to their team's pool the owned customers nobody worked long enough, and remind
     the owners of those about to go (see the module docstring). ``dry_run``: only say what
-    would happen."""
+    would happen; ``only_ids``: look at these customers only."""
     from kehu.audit.models import AuditEvent
 
     now = now or timezone.now()
@@ -373,6 +373,8 @@ def pool_recycle(*, now=None, dry_run: bool = False, actor=None) -> RecycleRepor
     days = settings.days_by_tier()
     report = RecycleReport(now=now, dry_run=dry_run)
     to_return, to_remind = recycle_candidates(now=now, settings=settings)
+    if only_ids is not None:
+        to_return, to_remind = to_return.filter(pk__in=list(only_ids)), to_remind.filter(pk__in=list(only_ids))
     fields = ("id", "ref", "name", "owner_id", "owner__username", "team_id", "tier_code", "last_activity")
     returned = list(to_return.order_by("id").values(*fields))
     reminded = list(to_remind.order_by("id").values(*fields))

@@ -446,7 +446,7 @@ class OwnershipReason(models.TextChoices):
     CLAIM = "claim", _("Claimed from the pool")
     RELEASE = "release", _("Returned to the pool")
     RECYCLE = "recycle", _("Recycled to the pool")
-    ASSIGN = "assign", _("Assigned")
+    ASSIGN = "assign", _("Assigned by a manager")
     CONVERT = "convert", _("Converted")
 
 

@@ -55,7 +55,9 @@ def test_demo_creates_the_company_and_prints_logins(capsys):
     assert director.role == "sales_manager" and director.team == root
     assert User.objects.get(username="admin").check_password("demo1234")
 
-    assert Customer.objects.count() == SMALL
+    from kehu.demo.selling import LEADS
+
+    assert Customer.objects.count() == SMALL + len(LEADS)   # the customers asked for, and the lead pool's leads
     assert Product.objects.count() == 40
     assert Order.objects.exists() and OrderLine.objects.exists() and Payment.objects.exists()
     assert Interaction.objects.exists() and Contact.objects.exists()

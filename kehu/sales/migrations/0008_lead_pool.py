@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(verbose_name='at')),
-                ('reason', models.CharField(choices=[('claim', 'Claimed from the pool'), ('release', 'Returned to the pool'), ('recycle', 'Recycled to the pool'), ('assign', 'Assigned'), ('convert', 'Converted')], max_length=10, verbose_name='reason')),
+                ('reason', models.CharField(choices=[('claim', 'Claimed from the pool'), ('release', 'Returned to the pool'), ('recycle', 'Recycled to the pool'), ('assign', 'Assigned by a manager'), ('convert', 'Converted')], max_length=10, verbose_name='reason')),
                 ('note', models.CharField(blank=True, default='', max_length=300, verbose_name='note')),
                 ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ownership_changes', to='customers.customer', verbose_name='customer')),

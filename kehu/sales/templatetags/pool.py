@@ -13,6 +13,8 @@ def pool_card(context, customer):
     from kehu.sales.pool import ownership_history
 
     policy = policy_for(context["request"].user)
-    may_return = (customer.owner_id is not None and not policy.read_only and policy.can_change(customer))
+    # the page knows already whether the viewer may change the customer (one query saved)
+    can_change = context["can_change"] if "can_change" in context else policy.can_change(customer)
+    may_return = customer.owner_id is not None and not policy.read_only and bool(can_change)
     return {"customer": customer, "changes": list(ownership_history(customer)[:10]), "may_return": may_return,
             "in_pool": customer.owner_id is None}

@@ -22,6 +22,9 @@ urlpatterns = [
     path("visits/", include("kehu.engagement.urls")),
     path("sales/", include("kehu.sales.urls_performance")),
     path("sales/", include("kehu.sales.urls_xsell")),
+    path("pool/", include("kehu.sales.urls_pool")),
+    # The public lead form (no login).
+    path("leads/", include("kehu.sales.public_urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

@@ -62,3 +62,7 @@ from kehu.sales import api_performance as performance_api  # noqa: E402
 api.add_router("/sales", performance_api.router)
 api.add_router("/associations", xsell_api.router)
 api.add_router("/customers", xsell_api.customers_router)
+from kehu.sales import api_pool as pool_api  # noqa: E402
+
+api.add_router("/leads", pool_api.router)
+api.add_router("/pool-settings", pool_api.settings_router)

@@ -34,7 +34,10 @@ def _apply_keys(customer: Customer) -> None:
     customer.name_key, customer.name_pinyin, customer.name_initials = name_keys(customer.name)
     customer.phone = normalise_phone(customer.phone)
     customer.email = (customer.email or "").strip().lower()
-    customer.team_id = customer.owner.team_id if customer.owner_id else None
+    # An owned customer is its owner's team's; one without an owner stays in the pool it is
+    # in (its team's, or the company's when it has no team: kehu.sales.pool).
+    if customer.owner_id:
+        customer.team_id = customer.owner.team_id
 
 
 def next_customer_ref() -> str:
@@ -67,18 +70,19 @@ def set_tags(customer: Customer, tag_names: Iterable[str]) -> None:
 
 
 def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None = None,
-                    check_permissions: bool = True) -> Customer:
+                    check_permissions: bool = True, lead: bool = False) -> Customer:
     """Create a customer. ``data`` holds model field names (``owner`` a User).
 
     The owner defaults to the actor. Raises ``ValidationError`` with field
     errors, or ``PermissionDenied`` when the actor may not create or may not
-    give the customer to that owner.
+    give the customer to that owner. ``lead``: a lead for the pool — no owner, whoever
+    creates it (kehu.sales.pool.lead_create).
     """
     unknown = set(data) - CUSTOMER_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     data = dict(data)
-    if data.get("owner") is None and actor is not None and getattr(actor, "pk", None):
+    if data.get("owner") is None and actor is not None and getattr(actor, "pk", None) and not lead:
         data["owner"] = actor
     if check_permissions:
         policy = policy_for(actor)
@@ -325,6 +329,7 @@ MERGE_RELATIONS = {
     "sales.Opportunity.customer": "move",
     "sales.LifecycleChange.customer": "move",
     "engagement.PlannedVisit.customer": "visits",
+    "sales.OwnershipChange.customer": "move",
 }
 
 

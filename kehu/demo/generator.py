@@ -215,6 +215,11 @@ def demo_delete() -> bool:
         teams = Team.objects.filter(path__startswith=root.path)
         users = User.objects.filter(team__in=teams)
         customers = Customer.objects.filter(team__in=teams) | Customer.objects.filter(owner__in=users)
+        from kehu.demo.selling import LEADS
+
+        # the demo's leads in the company pool belong to no team
+        customers = customers | Customer.objects.filter(owner__isnull=True, team__isnull=True,
+                                                        name__in=[lead[0] for lead in LEADS])
         cids = list(customers.values_list("id", flat=True))
         for start in range(0, len(cids), 5000):
             chunk = cids[start:start + 5000]
@@ -1061,6 +1066,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.sales.xsell import associations_compute
 
         associations_compute(actor=None, trigger="demo", today=b.today)
+        from kehu.demo.selling import build_pool
+
+        build_pool(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

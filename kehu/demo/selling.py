@@ -160,3 +160,64 @@ def build_receivables(b) -> int:
         used.add(order.pk)
         changed += 1
     return changed
+# -- the lead pool (公海) ---------------------------------------------------------------
+
+LEADS = [  # (company, city, industry, source, contact and need)
+    ("唐山建龙钢结构工程有限公司", "唐山", "钢结构", "exhibition", "王经理：厂房项目 H 型钢约 600 吨"),
+    ("邢台宏达线材经销部", "邢台", "线材", "phone", "李老板：每月盘螺 80 吨"),
+    ("廊坊安居建筑工程有限公司", "廊坊", "建筑施工", "web", "赵工：住宅项目 HRB400 螺纹钢 300 吨"),
+    ("沧州明珠管道有限公司", "沧州", "管道", "referral", "孙总：无缝管询价"),
+    ("保定长城汽车配件厂", "保定", "汽车配件", "exhibition", "周采购：冷轧板 SPCC 1.0mm"),
+    ("天津滨海物流园开发公司", "天津", "物流仓储", "web", "吴经理：仓库钢结构与彩钢板"),
+    ("济南重工机械有限公司", "济南", "机械制造", "phone", "郑工：Q355B 中厚板 20–40mm"),
+    ("青岛港湾工程有限公司", "青岛", "港口工程", "exhibition", "冯总：码头护栏与钢管桩"),
+    ("郑州中原冷库建设公司", "郑州", "冷链", "web", "陈经理：冷库钢结构 150 吨"),
+    ("石家庄众鑫门窗厂", "石家庄", "门窗", "phone", "褚老板：镀锌带钢"),
+    ("太原晋能光伏支架有限公司", "太原", "光伏", "referral", "卫工：光伏支架 C 型钢"),
+    ("呼和浩特草原乳业工程部", "呼和浩特", "食品", "web", "蒋经理：厂房扩建询价"),
+]
+RETURN_REASONS = ["客户改从钢厂直采，暂无需求", "多次联系不上，号码停机", "对方只做小批量零售，不适合我们"]
+
+
+def build_pool(b) -> dict:
+    """A lead pool: steel buyers in the company pool and in the teams' pools, some claimed
+    (one converted, one returned with a reason, one given out by a manager) and one customer
+    nobody worked, recycled back to its team's pool — all through kehu.sales.pool, then dated
+    back."""
+    from kehu.customers.models import Customer
+    from kehu.org.models import User
+    from kehu.sales import pool
+    from kehu.sales.models import OwnershipChange
+
+    r = random.Random(b.rnd.randrange(10**6))
+    now = dt.datetime.now(dt.timezone.utc)
+    teams = [t for t in b.sales_by_team]
+    made = []
+    for i, (company, city, industry, source, need) in enumerate(LEADS):
+        team_id = None if i % 3 == 0 else teams[i % len(teams)]
+        team = None
+        if team_id is not None:
+            from kehu.org.models import Team
+
+            team = Team.objects.get(pk=team_id)
+        lead = pool.lead_create(actor=b.admin, team=team, data={
+            "name": company, "city": city, "industry": industry, "source": source, "remarks": need,
+            "phone": f"139{r.randint(10000000, 99999999)}"})
+        Customer.objects.filter(pk=lead.pk).update(created_at=now - dt.timedelta(days=r.randint(3, 40)))
+        made.append(lead)
+    people = [p for lst in b.sales_by_team.values() for p in lst]
+    claimer, other = people[0], people[1 % len(people)]
+    claimed = pool.lead_claim(actor=claimer, customer=made[0], note="展会上交换过名片")
+    pool.lead_convert(actor=claimer, customer=Customer.objects.get(pk=claimed.pk), to_stage="potential", force=True)
+    returned = pool.lead_claim(actor=other, customer=Customer.objects.get(pk=made[3].pk))
+    pool.lead_release(actor=other, customer=Customer.objects.get(pk=returned.pk), reason=r.choice(RETURN_REASONS))
+    manager = User.objects.filter(role="sales_manager", team_id=made[1].team_id).first() or b.admin
+    given = b.sales_by_team.get(made[1].team_id, people)[0]
+    pool.lead_assign(actor=manager, customer=Customer.objects.get(pk=made[1].pk), owner=given, note="熟悉当地市场")
+    # one lead claimed two months ago and never worked: recycled back to its team's pool
+    quiet = pool.lead_claim(actor=claimer, customer=Customer.objects.get(pk=made[6].pk))
+    back = now - dt.timedelta(days=62)
+    Customer.objects.filter(pk=quiet.pk).update(created_at=back - dt.timedelta(days=5))
+    OwnershipChange.objects.filter(customer=quiet).update(at=back)
+    recycled = pool.pool_recycle(now=now, only_ids=[quiet.pk])
+    return {"leads": len(made), "recycled": len(recycled.returned)}

@@ -1,4 +1,4 @@
-"""``kehu import customers|orders FILE`` and ``kehu export customers|orders FILE``.
+"""``kehu import customers|orders|leads FILE`` and ``kehu export customers|orders FILE``.
 
 Exit codes: 0 success; 1 import refused because of bad rows (each printed as
 ``line 17: order_date: '2024-13-45' is not a date``); 2 usage errors (file
@@ -104,7 +104,7 @@ def _import(args) -> int:
         print(_("refused: %(bad)s of %(rows)s in %(file)s; nothing written. "
                 "Fix them, or use --skip-bad to import the good rows.") % parts, file=sys.stderr)
         return 1
-    if args.kind == "customers":
+    if args.kind in ("customers", "leads"):
         parts["counts"] = _("%(created)s created, %(updated)s updated") % {
             "created": report.created, "updated": report.updated}
     else:
@@ -154,8 +154,10 @@ def _export(args) -> int:
 
 def register(sub) -> None:
     imp = sub.add_parser("import", help=_("import customers or orders from a .csv or .xlsx file"))
-    isub = imp.add_subparsers(dest="kind", required=True, metavar="{customers,orders}")
+    isub = imp.add_subparsers(dest="kind", required=True, metavar="{customers,orders,leads}")
     for kind, text in (("customers", _("import customers (ref, name, type, phone, ...); see docs/import.md")),
+                       ("leads", _("import leads into the company pool: customers at the reserve stage without "
+                                   "an owner (the customer columns without owner and stage)")),
                        ("orders", _("import orders, one row per line (customer_ref, order_date, amount, ...); "
                                     "see docs/import.md"))):
         p = isub.add_parser(kind, help=text)

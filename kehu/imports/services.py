@@ -385,6 +385,7 @@ class _Owners:
         self.cache: dict[str, User | str] = {}
         self.before_query: Callable[[], None] | None = None
         self.complete = False
+        self.leads = False      # a lead import: rows get no owner (import_customers(leads=True))
 
     def load_all(self) -> None:
         if self.before_query:
@@ -538,7 +539,7 @@ def _check_customer_rows(batch: list[tuple[int, list]], ctx: _CustomerCheck) -> 
         owners.preload(missing)
     good, owner_errors, tags = [], {}, {}
     for line, row in parsed:
-        owner = ctx.actor
+        owner = None if owners.leads else ctx.actor
         if row.get("owner"):
             owner = owners.get(row["owner"])
             if isinstance(owner, str):
@@ -585,13 +586,14 @@ def _merge_customer_rows(checked: _CheckedRows, *, report: ImportReport, seen: d
     stage.add_entries(entries, tags)
 
 
-def _check_codes(stage: CustomerStage, *, report: ImportReport, policy) -> dict[str, int]:
+def _check_codes(stage: CustomerStage, *, report: ImportReport, policy, leads: bool = False) -> dict[str, int]:
     """The staged codes that are customers already: those the importer may change are updates
-    (code → id, returned), the others bad rows ("already in use"), taken out of the stage."""
+    (code → id, returned), the others bad rows ("already in use"), taken out of the stage.
+    A lead import updates nothing: every code in use is a bad row."""
     found = stage.matches()
     if not found:
         return {}
-    changeable = set(policy.changeable(Customer.objects.filter(pk__in=_in([pk for _l, _r, pk in found], "bigint")))
+    changeable = set() if leads else set(policy.changeable(Customer.objects.filter(pk__in=_in([pk for _l, _r, pk in found], "bigint")))
                      .order_by().values_list("pk", flat=True))
     existing: dict[str, int] = {}
     updates, bad = [], []
@@ -643,8 +645,14 @@ def _duplicate_warnings(search: DuplicateSearch, report: ImportReport, actor) ->
 
 
 def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
-                     progress: Progress | None = None, run: ImportRun | None = None) -> ImportReport:
+                     progress: Progress | None = None, run: ImportRun | None = None,
+                     leads: bool = False) -> ImportReport:
     """Import customers from the CSV or .xlsx file at ``source``. See the module docstring.
+
+    ``leads``: the file holds leads for the pool (kehu.sales.pool): new customers at the
+    reserve stage without an owner, in the company pool — the same rules otherwise. A file
+    with an owner or lifecycle stage column is refused, and so is a row whose code is in use
+    (a lead import never changes a customer).
 
     Raises :class:`ImportUsageError` for a file that cannot be imported at all
     and ``PermissionDenied`` when the actor may not create customers.
@@ -653,10 +661,14 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
     if not policy.can_create:
         raise PermissionDenied(_("You may not create customers."))
     table, hmap, report = _open(source, ImportKind.CUSTOMERS)
+    if leads and hmap.fields & {"owner", "lifecycle_stage"}:
+        raise ImportUsageError(_("A lead file has no owner or lifecycle stage column: leads go to the pool at the "
+                                 "reserve stage, without an owner. Remove the column."))
     report.dry_run, report.skip_bad = dry_run, skip_bad
     if run is not None and run.filename:
         report.filename = run.filename
     owners = _Owners(actor)
+    owners.leads = leads
     now = timezone.now()
     stage = CustomerStage(connection, {CUSTOMER_FIELD_MAP.get(c.field, c.field) for _i, c in hmap.columns
                                        if not c.field.startswith(CUSTOM_PREFIX)})
@@ -804,7 +816,7 @@ def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progr
         checked_batches.close()     # the worker processes end here, whatever happened
     stage.finish()
     del seen
-    existing_refs = _check_codes(stage, report=report, policy=policy)
+    existing_refs = _check_codes(stage, report=report, policy=policy, leads=owners.leads)
     if connection.vendor == "postgresql":
         stage.analyze()
     if progress:
@@ -1147,6 +1159,8 @@ def run_import(kind: str, **kwargs) -> ImportReport:
     """``import_customers`` or ``import_orders`` by name."""
     if kind == ImportKind.CUSTOMERS:
         return import_customers(**kwargs)
+    if kind == "leads":
+        return import_customers(leads=True, **kwargs)
     if kind == ImportKind.ORDERS:
         return import_orders(**kwargs)
     raise ValueError(kind)

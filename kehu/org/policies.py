@@ -42,6 +42,12 @@ Rules
 - association rules (what is bought together): administrators, analysts and
   sales managers read the company-wide list; cross-selling suggestions for a
   customer follow the customer (:attr:`CustomerPolicy.may_read_associations`);
+- the lead pool (公海, kehu/sales/pool.py): customers without an owner. The company
+  pool (no team) is seen by everyone signed in; a team's pool (team set, no owner)
+  by that team's members, by the subtree roles above it and by those who see
+  everything (:meth:`CustomerPolicy.visible_pool`). Whoever may change
+  customers claims from the pool they see; giving pool customers to others is
+  for managers and administrators (:attr:`CustomerPolicy.may_assign_pool`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -517,6 +523,40 @@ class CustomerPolicy:
         name no customer; a salesperson sees the rules only as the evidence of the
         suggestions for the customers they may see."""
         return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
+    # -- the lead pool (公海, kehu/sales/pool.py) -------------------------------------
+    @cached_property
+    def pool_team_ids(self) -> tuple[int, ...]:
+        """The teams whose pools the viewer sees: their own team; the subtree for the subtree roles."""
+        if not self.active or not self.viewer.team_id:
+            return ()
+        if self.role in SUBTREE_ROLES:
+            return self._subtree_team_ids
+        return (self.viewer.team_id,)
+
+    def visible_pool(self, qs: QuerySet | None = None) -> QuerySet:
+        """Customers in the pools the viewer may see (no owner, not merged away): the
+        company pool, and the pools of their team (subtree roles: their subtree; those
+        who see everything: every team)."""
+        if qs is None:
+            from kehu.customers.models import Customer
+
+            qs = Customer.objects.all()
+        if not self.active:
+            return qs.none()
+        qs = qs.filter(owner__isnull=True, merged_into__isnull=True)
+        if self.sees_everything:
+            return qs
+        return qs.filter(Q(team__isnull=True) | Q(team_id__in=self.pool_team_ids))
+
+    @property
+    def may_claim(self) -> bool:
+        """Claim customers from the pools the viewer sees: everyone who may change customers."""
+        return self.active and not self.read_only
+
+    @property
+    def may_assign_pool(self) -> bool:
+        """Give pool customers to others (within :meth:`can_assign_to`): managers and administrators."""
+        return self.active and not self.read_only and (self.is_admin or self.role == Role.SALES_MANAGER)
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):

@@ -1,4 +1,4 @@
-"""``kehu opportunities list|create|move`` and ``kehu xsell rules``.
+"""``kehu opportunities list|create|move``, ``kehu xsell rules`` and ``kehu pool recycle``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -132,8 +132,48 @@ def cmd_move(args) -> int:
     return 0
 
 
+def _when(text: str):
+    """``--now``: an ISO date or date and time; a naive one is in the server's time zone."""
+    from django.utils import timezone
+
+    value = dt.datetime.fromisoformat(text)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def cmd_pool_recycle(args) -> int:
+    from kehu.sales.pool import pool_recycle
+
+    try:
+        now = _when(args.now) if args.now else None
+    except ValueError:
+        print(_("error: --now takes a date and time such as 2026-12-05T09:00"), file=sys.stderr)
+        return 2
+    report = pool_recycle(now=now, dry_run=args.dry_run)
+    verb = _("would return") if report.dry_run else _("returned")
+    for r in report.returned:
+        print("\t".join([verb, r["ref"], r["name"], r["owner"] or "-", r["tier"],
+                         r["last_activity"].date().isoformat()]))
+    verb = _("would remind") if report.dry_run else _("reminded")
+    for r in report.reminded:
+        print("\t".join([verb, r["ref"], r["name"], r["owner"] or "-", r["tier"],
+                         r["return_at"].date().isoformat()]))
+    text = (_("dry run, nothing changed: %(returned)d customers would go back to the pool, %(reminded)d owners "
+              "would be reminded") if report.dry_run else
+            _("%(returned)d customers went back to the pool, %(reminded)d owners reminded"))
+    print(text % {"returned": len(report.returned), "reminded": len(report.reminded)})
+    return 0
+
+
 def register(sub) -> None:
     from kehu.sales.models import StageOutcome
+
+    p = sub.add_parser("pool", help=_("the lead pool (公海): recycle unworked customers"))
+    pools = p.add_subparsers(dest="pool_command", required=True)
+    q = pools.add_parser("recycle", help=_("return to their team's pool the customers nobody worked for the days "
+                                           "of their value tier, and remind owners before; prints each"))
+    q.add_argument("--now", metavar="DATETIME", help=_("act as if it were this time (default: now)"))
+    q.add_argument("--dry-run", action="store_true", help=_("only print what would happen"))
+    q.set_defaults(func=cmd_pool_recycle)
 
     p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move"))
     opps = p.add_subparsers(dest="opportunities_command", required=True)

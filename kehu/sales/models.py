@@ -496,3 +496,80 @@ class PeerLineShare(models.Model):
         verbose_name = _("peer-group share of a product line")
         verbose_name_plural = _("peer-group shares of product lines")
         constraints = [models.UniqueConstraint(fields=["run", "industry", "tier", "line"], name="peershare_unique")]
+# -- the lead pool (公海 / 线索池, kehu/sales/pool.py) ------------------------------------------
+
+class PoolSettings(TimeStamped):
+    """The lead pool's rules (one row, edited by administrators): how many unconverted leads a
+    salesperson may hold, after how many quiet days an owned customer goes back to the pool
+    (by value tier; 0: never), and how many days before that the owner is reminded."""
+
+    claim_limit = models.PositiveIntegerField(
+        _("leads a salesperson may hold"), default=50, validators=[MaxValueValidator(100000)],
+        help_text=_("The most customers at the reserve stage (储备) one salesperson may own; a claim beyond it "
+                    "is refused. 0: no limit."))
+    recycle_days_gold = models.PositiveIntegerField(_("gold: back to the pool after (days)"), default=0,
+                                                    validators=[MaxValueValidator(3650)])
+    recycle_days_silver = models.PositiveIntegerField(_("silver: back to the pool after (days)"), default=180,
+                                                      validators=[MaxValueValidator(3650)])
+    recycle_days_bronze = models.PositiveIntegerField(_("bronze: back to the pool after (days)"), default=90,
+                                                      validators=[MaxValueValidator(3650)])
+    recycle_days_do_not_serve = models.PositiveIntegerField(
+        _("do not serve: back to the pool after (days)"), default=60, validators=[MaxValueValidator(3650)])
+    recycle_days_none = models.PositiveIntegerField(
+        _("no tier (leads): back to the pool after (days)"), default=30, validators=[MaxValueValidator(3650)],
+        help_text=_("For customers without a value tier, which is every lead. 0: never."))
+    reminder_days = models.PositiveIntegerField(
+        _("remind the owner (days before)"), default=7, validators=[MaxValueValidator(365)],
+        help_text=_("The owner gets a task this many days before a customer goes back to the pool."))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("lead pool settings")
+        verbose_name_plural = _("lead pool settings")
+
+    def __str__(self) -> str:
+        return str(_("lead pool settings"))
+
+    def days_by_tier(self) -> dict[str, int]:
+        return {"gold": self.recycle_days_gold, "silver": self.recycle_days_silver,
+                "bronze": self.recycle_days_bronze, "do_not_serve": self.recycle_days_do_not_serve,
+                "none": self.recycle_days_none}
+
+
+class OwnershipReason(models.TextChoices):
+    CLAIM = "claim", _("Claimed from the pool")
+    RELEASE = "release", _("Returned to the pool")
+    RECYCLE = "recycle", _("Recycled to the pool")
+    ASSIGN = "assign", _("Assigned by a manager")
+    CONVERT = "convert", _("Converted")
+
+
+class OwnershipChange(models.Model):
+    """One change of a customer's owner through the lead pool: claimed, returned, recycled,
+    assigned or converted — kept across owners (the customer page's ownership history)."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="ownership_changes")
+    from_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("from owner"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    from_team = models.ForeignKey("org.Team", verbose_name=_("from team"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("to owner"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    to_team = models.ForeignKey("org.Team", verbose_name=_("to team"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("reason"), max_length=10, choices=OwnershipReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("ownership change")
+        verbose_name_plural = _("ownership changes")
+        ordering = ["customer", "-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="own_customer_time")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id} ({self.reason})"

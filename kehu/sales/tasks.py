@@ -1,9 +1,12 @@
-"""Background work of selling: the daily association rules (cross-selling).
+"""Background work of selling.
 
-``daily_associations`` wakes at 05:30 (the server's time zone), after the nightly
-value analysis of the small hours, and recomputes the rules and peer shares
-(:func:`kehu.sales.xsell.associations_compute`); ``compute_associations`` is the
-same work queued on demand (after a value run, from the command line).
+- The daily association rules (cross-selling): ``daily_associations`` wakes at 05:30 (the
+  server's time zone), after the nightly value analysis of the small hours, and recomputes
+  the rules and peer shares (:func:`kehu.sales.xsell.associations_compute`);
+  ``compute_associations`` is the same work queued on demand (after a value run, from the
+  command line).
+- The lead pool: ``pool_recycle_periodic`` returns unworked customers to their team's pool
+  and reminds their owners, every night at 02:30; ``kehu pool recycle`` does the same by hand.
 """
 
 from __future__ import annotations
@@ -43,3 +46,13 @@ def daily_associations() -> int | None:
         return associations_compute(trigger="schedule").pk
     finally:
         _fresh_connections()
+
+
+@huey.periodic_task(crontab(hour="2", minute="30"))
+def pool_recycle_periodic() -> int:
+    from kehu.sales.pool import pool_recycle
+
+    _fresh_connections()
+    report = pool_recycle()
+    logger.info("Lead pool: %d customers returned, %d owners reminded", len(report.returned), len(report.reminded))
+    return len(report.returned)

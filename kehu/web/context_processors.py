@@ -30,6 +30,7 @@ def navigation(request):
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
+        ("pool", _("Lead pool"), "pool_list"),
         ("visits", _("Visits"), "visit_week"),
         ("performance", pgettext_lazy("sales", "Performance"), "sales_performance"),
         ("cases", _app_label("service"), "case_queue"),

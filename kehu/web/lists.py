@@ -53,6 +53,7 @@ class BulkAction:
     apply: Callable[..., Any] | None = None
     value: str = ""  # "owner", "tag", "status" or "" (no value)
     confirm: bool = False  # needs a confirmation page (delete)
+    may: Callable[[Any], bool] | None = None  # whether the viewer is offered this action at all
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ListSpec:
         policy = policy_for(viewer)
         if policy.read_only or not policy.active or (self.may_change is not None and not self.may_change(viewer)):
             return [a for a in self.actions if a.key == "export"]
-        return list(self.actions)
+        return [a for a in self.actions if a.may is None or a.may(viewer)]
 
     def shown_columns(self, request_or_cols) -> list[str]:
         """The column keys to show: ``cols`` from the URL when valid, else all."""
@@ -626,6 +627,9 @@ def _load() -> None:
         rows=sales_lists.association_rows,
         row_label=str,
     ))
+    from kehu.sales import views_pool
+
+    register(views_pool.POOL_LIST)
 
 
 def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:

@@ -68,3 +68,16 @@ def test_receivables_in_every_bucket_and_a_leaderboard(demo):
     assert len(board.people) >= 2 and board.teams
     assert sum(r.counts.revenue for r in board.people) > 0
     assert any(r.counts.opportunities_won for r in board.people) and any(r.counts.visits_done for r in board.people)
+
+
+def test_a_lead_pool_with_claims_returns_and_one_recycled(demo):
+    from kehu.customers.models import Customer
+    from kehu.sales.models import OwnershipChange
+
+    pool = Customer.objects.filter(owner__isnull=True, lifecycle_stage="reserve")
+    assert pool.filter(team__isnull=True).exists() and pool.filter(team__isnull=False).exists()
+    reasons = set(OwnershipChange.objects.values_list("reason", flat=True))
+    assert {"claim", "release", "assign", "convert", "recycle"} <= reasons
+    recycled = OwnershipChange.objects.get(reason="recycle")
+    assert recycled.customer.owner_id is None and recycled.customer.team_id == recycled.from_team_id
+    assert OwnershipChange.objects.get(reason="release").note

@@ -98,8 +98,12 @@ def _opportunity(org, customers):
     return opportunity_create(actor=org.users.admin, data={"customer": customers.n1, "name": "Coil supply"})
 
 
+def _pool_lead(org, customers):
+    return CustomerFactory(name="宝钢线材采购", lifecycle_stage="reserve", owner=None)
+
+
 #: One row the administrator sees, per list. A new list must add its own.
-ROWS = {"customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
+ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
         "cases": _case, "kb": _article, "opportunities": _opportunity}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.

@@ -22,6 +22,8 @@ SETTINGS_PAGES = [
      gettext_lazy("Extra fields for customers, orders and interactions.")),
     ("backup_list", gettext_lazy("Backups"), gettext_lazy("Back up and restore the database and files.")),
     ("security", gettext_lazy("Sign-ins"), gettext_lazy("Sign-in attempts, lockouts and two-step sign-in.")),
+    ("pool_settings", gettext_lazy("Lead pool"),
+     gettext_lazy("How many leads a salesperson may hold, and when unworked customers go back to the pool.")),
 ]
 
 

@@ -11,7 +11,7 @@ be made from where the opportunity is (it is won or lost, or already at that sta
 import contextlib
 import datetime as dt
 import re
-from typing import Optional
+from typing import Literal, Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -443,3 +443,68 @@ def get_pipeline(request, pipeline_id: int):
                     summary="The reasons for losing an opportunity, in use")
 def list_lost_reasons(request):
     return list(selectors.lost_reasons())
+
+
+# -- the funnel -----------------------------------------------------------------------
+
+class FunnelIn(Schema):
+    date_from: Optional[dt.date] = Field(None, description="Opportunities created on or after this day.")
+    date_to: Optional[dt.date] = Field(None, description="Opportunities created on or before this day.")
+    pipeline_id: Optional[int] = Field(None, description="Default: the default pipeline.")
+    owner_id: Optional[int] = None
+    team_id: Optional[int] = None
+    product_line_id: Optional[int] = Field(None, description="Opportunities with a line in this product line.")
+    source: Optional[blankable(Source)] = None
+    by: Optional[Literal["owner", "team", "line", "source"]] = Field(
+        None, description="Break the funnel down by owner, team, product line or source.")
+
+
+class FunnelStageOut(Schema):
+    stage_id: int
+    name: str
+    outcome: StageOutcome
+    reached: int = Field(description="Opportunities that reached this stage or a later one (a skipped stage "
+                                     "counts as reached).")
+    conversion: Optional[float] = Field(description="reached(next stage) / reached(this stage); the last open "
+                                                    "stage's next is the won stage.")
+    avg_days: Optional[float] = Field(description="Average days in the stage; open opportunities count up to now.")
+    days_n: int = Field(description="How many opportunities avg_days is over.")
+
+
+class FunnelFiguresOut(Schema):
+    total: int
+    open: int
+    won: int
+    lost: int
+    win_rate: Optional[float] = Field(description="won / (won + lost).")
+    avg_cycle_days: Optional[float] = Field(description="Average days from creation to won.")
+    overall_conversion: Optional[float] = Field(description="won / reached the first stage.")
+    stages: list[FunnelStageOut]
+
+
+class FunnelGroupOut(FunnelFiguresOut):
+    key: str = Field(description="The owner's, team's or product line's id, or the source; empty: none.")
+    label: str
+
+
+class FunnelOut(FunnelFiguresOut):
+    pipeline_id: Optional[int]
+    date_from: Optional[dt.date]
+    date_to: Optional[dt.date]
+    by: Optional[str]
+    breakdown: list[FunnelGroupOut]
+
+
+@router.get("/funnel", response={200: FunnelOut, **READ_ERRORS}, url_name="opportunity-funnel",
+            summary="The funnel: conversion between stages, days in each stage, win rate and cycle length")
+def opportunity_funnel(request, filters: Query[FunnelIn]):
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report, report_dict
+
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationError({"date_to": [_("The end is before the start.")]})
+    if filters.pipeline_id is not None:
+        _find(selectors.Pipeline, filters.pipeline_id, "pipeline_id")
+    f = FunnelFilters(date_from=filters.date_from, date_to=filters.date_to, pipeline_id=filters.pipeline_id,
+                      owner_id=filters.owner_id, team_id=filters.team_id, product_line_id=filters.product_line_id,
+                      source=filters.source or "", by=filters.by or "")
+    return report_dict(funnel_report(viewer=request.auth, filters=f))

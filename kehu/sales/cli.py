@@ -1,4 +1,4 @@
-"""``kehu opportunities list|create|move``.
+"""``kehu opportunities list|create|move|funnel``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -132,10 +132,59 @@ def cmd_move(args) -> int:
     return 0
 
 
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def cmd_funnel(args) -> int:
+    import json
+
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report, report_dict
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        start, end = _date(args.date_from), _date(args.date_to)
+    except ValueError:
+        print(_("error: %(error)s") % {"error": _("Give dates as YYYY-MM-DD.")}, file=sys.stderr)
+        return 2
+    if start and end and start > end:
+        print(_("error: %(error)s") % {"error": _("The end is before the start.")}, file=sys.stderr)
+        return 1
+    report = funnel_report(viewer=actor, filters=FunnelFilters(date_from=start, date_to=end,
+                                                               pipeline_id=args.pipeline, by=args.by or ""))
+    data = report_dict(report)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+
+    def pct(x):
+        return "-" if x is None else f"{x * 100:.1f}%"
+
+    def num(x):
+        return "-" if x is None else f"{x:.1f}"
+
+    print(_("%(total)d opportunities: %(open)d open, %(won)d won, %(lost)d lost; win rate %(rate)s; "
+            "average cycle %(cycle)s days") % {"total": data["total"], "open": data["open"], "won": data["won"],
+                                               "lost": data["lost"], "rate": pct(data["win_rate"]),
+                                               "cycle": num(data["avg_cycle_days"])})
+    print("\t".join([_("stage"), _("reached"), _("to next"), _("days")]))
+    for r in data["stages"]:
+        print("\t".join([r["name"], str(r["reached"]), pct(r["conversion"]), num(r["avg_days"])]))
+    if data["breakdown"]:
+        print()
+        print("\t".join([args.by, _("opportunities"), _("won"), _("lost"), _("win rate"), _("cycle")]))
+        for g in data["breakdown"]:
+            print("\t".join([g["label"], str(g["total"]), str(g["won"]), str(g["lost"]), pct(g["win_rate"]),
+                             num(g["avg_cycle_days"])]))
+    return 0
+
+
 def register(sub) -> None:
     from kehu.sales.models import StageOutcome
 
-    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move"))
+    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move, funnel"))
     opps = p.add_subparsers(dest="opportunities_command", required=True)
 
     def common(q):
@@ -168,3 +217,12 @@ def register(sub) -> None:
     q.add_argument("--note")
     common(q)
     q.set_defaults(func=cmd_move)
+
+    q = opps.add_parser("funnel", help=_("the funnel: conversion, days in stage, win rate, cycle length"))
+    q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("created on or after"))
+    q.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("created on or before"))
+    q.add_argument("--pipeline", type=int, metavar="ID", help=_("default: the default pipeline"))
+    q.add_argument("--by", choices=["owner", "team", "line", "source"])
+    q.add_argument("--json", action="store_true")
+    common(q)
+    q.set_defaults(func=cmd_funnel)

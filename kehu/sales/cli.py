@@ -1,4 +1,4 @@
-"""``kehu opportunities list|create|move|funnel``.
+"""``kehu opportunities list|create|move|funnel|pipelines list|pipelines add-stage``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -181,6 +181,43 @@ def cmd_funnel(args) -> int:
     return 0
 
 
+def cmd_pipelines_list(args) -> int:
+    from kehu.sales.models import Pipeline
+
+    for p in Pipeline.objects.select_related("product_line").prefetch_related("stages").order_by("-is_default", "id"):
+        flags = [f for f, on in (("default", p.is_default), ("inactive", not p.active)) if on]
+        print("\t".join([str(p.pk), p.name, str(p.product_line or "-"), ",".join(flags) or "-"]))
+        for s in sorted(p.stages.all(), key=lambda s: (s.position, s.pk)):
+            print("\t".join(["", str(s.pk), s.code, s.name, f"{s.probability}%", s.outcome,
+                             "" if s.active else "inactive"]).rstrip())
+    return 0
+
+
+def cmd_pipelines_add_stage(args) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.models import Pipeline
+    from kehu.sales.pipeline_settings import stage_add
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    pipeline = Pipeline.objects.filter(pk=args.pipeline).first()
+    if pipeline is None:
+        print(_("error: %(error)s") % {"error": _("No pipeline %(id)s.") % {"id": args.pipeline}}, file=sys.stderr)
+        return 2
+    data = {"name_zh": args.name_zh, "name_en": args.name_en, "outcome": args.outcome,
+            "probability": args.probability, "position": args.position}
+    if args.code:
+        data["code"] = args.code
+    try:
+        stage = stage_add(actor=actor, pipeline=pipeline, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        return _fail(exc)
+    print(f"{stage.pk}\t{stage.code}\t{stage.probability}%\t{stage.outcome}")
+    return 0
+
+
 def register(sub) -> None:
     from kehu.sales.models import StageOutcome
 
@@ -226,3 +263,18 @@ def register(sub) -> None:
     q.add_argument("--json", action="store_true")
     common(q)
     q.set_defaults(func=cmd_funnel)
+
+    q = opps.add_parser("pipelines", help=_("the pipelines and their stages (administrators change them)"))
+    pipes = q.add_subparsers(dest="pipelines_command", required=True)
+    r = pipes.add_parser("list", help=_("every pipeline with its stages"))
+    r.set_defaults(func=cmd_pipelines_list)
+    r = pipes.add_parser("add-stage", help=_("add a stage to a pipeline; prints its number"))
+    r.add_argument("pipeline", type=int, metavar="PIPELINE_ID")
+    r.add_argument("--name-zh", required=True)
+    r.add_argument("--name-en", required=True)
+    r.add_argument("--code", help=_("default: from the English name"))
+    r.add_argument("--outcome", choices=StageOutcome.values, default="open")
+    r.add_argument("--probability", type=int, help=_("the default probability (%%)"))
+    r.add_argument("--position", type=int, help=_("default: after the last stage"))
+    common(r)
+    r.set_defaults(func=cmd_pipelines_add_stage)

@@ -126,3 +126,51 @@ def test_command(org, pipeline, capsys):
     assert main(["opportunities", "pipelines", "add-stage", "999999", "--name-zh", "x", "--name-en", "x"]) == 2
     assert main(["opportunities", "pipelines", "add-stage", str(pipeline.pk), "--name-zh", "x", "--name-en", "x",
                  "--as", "sales_n1"]) == 1
+
+
+def test_pages(client_for, org, pipeline, line):
+    from django.urls import reverse
+
+    assert client_for(org.users.north_manager).get(reverse("pipeline_settings")).status_code == 403
+    assert client_for(org.users.sales_n1).post(reverse("lost_reason_create"), {
+        "name_zh": "x", "name_en": "x"}).status_code == 403
+    client = client_for(org.users.admin)
+    html = client.get(reverse("settings_index")).content.decode()
+    assert reverse("pipeline_settings") in html
+    html = client.get(reverse("pipeline_settings")).content.decode()
+    assert "储备" in html and 'data-testid="lost-reasons"' in html
+    r = client.post(reverse("pipeline_create"), {"name_zh": "项目", "name_en": "Projects", "product_line": line.pk,
+                                                 "active": "on"})
+    assert r.status_code == 302
+    p = Pipeline.objects.get(name_en="Projects")
+    assert p.stages.count() == 6 and p.product_line == line
+    r = client.post(reverse("stage_create", args=[p.pk]), {"name_zh": "再成交", "name_en": "Again", "outcome": "won",
+                                                           "active": "on"})
+    assert r.status_code == 200 and "exactly one won" in r.content.decode()
+    r = client.post(reverse("stage_create", args=[p.pk]), {"name_zh": "方案", "name_en": "Proposal",
+                                                           "outcome": "open", "probability": 30, "active": "on"})
+    assert r.status_code == 302
+    proposal = p.stages.get(code="proposal")
+    assert client.get(reverse("stage_delete", args=[proposal.pk])).status_code == 200
+    assert client.post(reverse("stage_delete", args=[proposal.pk])).status_code == 302
+    assert not p.stages.filter(code="proposal").exists()
+    opportunity_create(actor=org.users.sales_n1, data={"customer": org_customer(org), "name": "Coil"})
+    reserve = stage(pipeline, "reserve")
+    html = client.get(reverse("stage_delete", args=[reserve.pk])).content.decode()
+    assert 'data-testid="stage-in-use"' in html
+    assert client.post(reverse("stage_delete", args=[reserve.pk])).status_code == 200
+    assert Stage.objects.filter(pk=reserve.pk).exists()
+    r = client.post(reverse("stage_edit", args=[reserve.pk]), {"name_zh": "储备", "name_en": "Reserve",
+                                                               "outcome": "open", "probability": 5})
+    assert r.status_code == 302 and not Stage.objects.get(pk=reserve.pk).active
+    r = client.post(reverse("lost_reason_create"), {"name_zh": "交期", "name_en": "Delivery time", "active": "on"})
+    assert r.status_code == 302 and LostReason.objects.filter(code="delivery-time").exists()
+    reason = LostReason.objects.get(code="delivery-time")
+    r = client.post(reverse("lost_reason_edit", args=[reason.pk]), {"name_zh": "交期", "name_en": "Lead time"})
+    assert r.status_code == 302 and not LostReason.objects.get(pk=reason.pk).active
+    r = client.post(reverse("pipeline_edit", args=[pipeline.pk]), {"name_zh": "销售流程", "name_en": "Sales",
+                                                                   "is_default": "on"})
+    assert r.status_code == 200 and "cannot be deactivated" in r.content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("pipeline_settings"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "输单原因" in html

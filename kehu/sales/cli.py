@@ -274,7 +274,7 @@ def register(sub) -> None:
     r.add_argument("--name-en", required=True)
     r.add_argument("--code", help=_("default: from the English name"))
     r.add_argument("--outcome", choices=StageOutcome.values, default="open")
-    r.add_argument("--probability", type=int, help=_("the default probability (%%)"))
+    r.add_argument("--probability", type=int, help=_("the default probability, in per cent"))
     r.add_argument("--position", type=int, help=_("default: after the last stage"))
     common(r)
     r.set_defaults(func=cmd_pipelines_add_stage)

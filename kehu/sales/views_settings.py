@@ -44,8 +44,9 @@ class StageForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=40, required=False, help_text=CODE_HELP)
     position = forms.IntegerField(label=gettext_lazy("Position"), min_value=0, max_value=32767, required=False,
                                   help_text=gettext_lazy("Stages are shown in this order; empty: after the last."))
-    probability = forms.IntegerField(label=gettext_lazy("Default probability (%)"), min_value=0, max_value=100,
-                                     required=False)
+    probability = forms.IntegerField(label=gettext_lazy("Default probability"), min_value=0, max_value=100,
+                                     required=False, help_text=gettext_lazy("In per cent, 0 to 100. Empty: 100 "
+                                                                            "for the won stage, 0 otherwise."))
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=StageOutcome.choices,
                                 help_text=gettext_lazy("A pipeline has exactly one won stage and at least one "
                                                        "lost stage."))

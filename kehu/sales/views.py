@@ -137,7 +137,7 @@ def opportunity_board_column(request, stage_pk):
 def opportunity_detail(request, pk):
     opp = selectors.opportunity_get(viewer=request.user, pk=pk)
     can_change = policy_for(request.user).can_change_opportunity(opp)
-    stages = selectors.stages(opp.pipeline)
+    stages = [s for s in selectors.stages(opp.pipeline) if s.active]   # no move into a stage no longer in use
     return render(request, "sales/opportunities/detail.html", {
         "nav_active": "opportunities", "title": opp.name, "opp": opp, "can_change": can_change,
         "lines": list(selectors.opportunity_lines(opp)), "contacts": list(selectors.opportunity_contacts(opp)),

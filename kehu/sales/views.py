@@ -352,8 +352,7 @@ def _funnel_chart(report):
 
     if not report.overall or not report.overall.total:
         return None
-    rows = [{"stage": r.stage.name, "rank": i, "reached": r.reached,
-             "conversion": r.conversion if r.conversion is not None else 0}
+    rows = [{"stage": r.stage.name, "rank": i, "reached": r.reached, "conversion": r.conversion}
             for i, r in enumerate(report.overall.stages)]
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y("stage:N", sort=alt.EncodingSortField("rank"), title=_("Stage")),

@@ -356,7 +356,7 @@ def _funnel_chart(report):
             for i, r in enumerate(report.overall.stages)]
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y("stage:N", sort=alt.EncodingSortField("rank"), title=_("Stage")),
-        x=alt.X("reached:Q", title=_("Reached")),
+        x=alt.X("reached:Q", title=_("Reached"), axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("stage:N", title=_("Stage")), alt.Tooltip("reached:Q", title=_("Reached")),
                  alt.Tooltip("conversion:Q", title=_("To the next stage"), format=".0%")])
     return chart_spec(chart, height=max(60 * len(rows), 160))

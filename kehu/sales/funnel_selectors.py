@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.analytics.funnel import Funnel, OpportunityHistory, StageDef, funnel
 from kehu.customers.models import Source
 from kehu.org.models import Team, User
-from kehu.sales.models import Opportunity, OpportunityLine, Pipeline, ProductLine, StageChange
+from kehu.sales.models import OpportunityLine, Pipeline, ProductLine, StageChange
 from kehu.sales.opportunities import default_pipeline
 from kehu.sales.opportunity_selectors import opportunity_visible, stages
 

@@ -38,8 +38,10 @@ def _at(opp, *days):
 @pytest.fixture
 def three(org, customers, pipeline, line):
     n1 = org.users.sales_n1
-    mk = lambda name: opportunity_create(actor=n1, data={"customer": customers.n1, "name": name, "source": "referral"},  # noqa: E731
-                                         lines=[{"product_line": line, "amount": "1000"}])
+
+    def mk(name):
+        return opportunity_create(actor=n1, data={"customer": customers.n1, "name": name, "source": "referral"},
+                                  lines=[{"product_line": line, "amount": "1000"}])
     a, b, c = mk("A"), mk("B"), mk("C")
     opportunity_move(actor=n1, opportunity=a, stage=stage(pipeline, "target"))
     opportunity_win(actor=n1, opportunity=a)
@@ -55,7 +57,7 @@ def test_report_on_real_history(org, three, pipeline):
     now = DAY0 + dt.timedelta(days=20)
     r = funnel_report(viewer=org.users.sales_n1, filters=FunnelFilters(by="source"), now=now)
     f = r.overall
-    rows = {row.stage.stage_id if hasattr(row.stage, "stage_id") else row.stage.id: row for row in f.stages}
+    rows = {row.stage.id: row for row in f.stages}
     reserve, target = rows[stage(pipeline, "reserve").pk], rows[stage(pipeline, "target").pk]
     # reached: reserve A B C = 3; target A (won) = 1 → 1/3; days in reserve: A 4, B 6, C 20 (open, to now) = 10.
     assert (f.total, f.won, f.lost, f.open) == (3, 1, 1, 1)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("backups/", include("kehu.backup.urls")),
     path("settings/custom-fields/", include("kehu.customfields.urls")),
     path("settings/sla-policies/", include("kehu.service.urls_settings")),
+    path("settings/pipelines/", include("kehu.sales.urls_settings")),
     path("", include("kehu.web.urls")),
 ]
 

@@ -21,6 +21,16 @@ Reasons, strongest first (one per customer, the first that applies):
 4. ``new`` — a new customer (a lead or prospect, no order yet) not visited in
    the last :data:`NEW_EVERY_DAYS` days.
 
+Besides, :func:`add_next_steps`: an open opportunity whose next step falls in the
+week gives its owner a visit to the customer on the next step's day (reason
+``opportunity``, the next step as the purpose, the opportunity as evidence). When
+the customer already has a visit that week — planned by this run or before — the
+reasons merge instead: the opportunity is added to that visit's evidence, and a
+visit planned by this run moves to the next step's day (an appointment is fixed, a
+visit due by the tier is not). Several next steps for one customer make one visit,
+on the earliest day. These visits are appointments: they do not count against the
+day target.
+
 Priority = the reason's base (churn 40, next order 30, tier 20, new 10)
 + the ABC class (A 3, B 2, C 1) + how overdue the visit is, capped
 (``min(days overdue / interval, 1) × 5``): most urgent first.
@@ -35,7 +45,7 @@ CHURN_QUIET_DAYS = 7
 NEXT_ORDER_AHEAD_DAYS = 7
 NEW_EVERY_DAYS = 14
 ABC_EVERY_DAYS = {"A": 30, "B": 60, "C": 180}
-REASON_BASE = {"churn": 40.0, "next_order": 30.0, "tier": 20.0, "new": 10.0}
+REASON_BASE = {"churn": 40.0, "opportunity": 35.0, "next_order": 30.0, "tier": 20.0, "new": 10.0}
 ABC_BONUS = {"A": 3.0, "B": 2.0, "C": 1.0}
 WORKING_DAYS = 5
 
@@ -140,3 +150,54 @@ def assign_days(due: list[DueVisit], week: str, *, existing_per_day: int, new_pe
                 out.append((visit, d))
                 break
     return out
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """An open opportunity's next step: whose, at which customer, on which day."""
+
+    opportunity_id: int
+    customer_id: int
+    owner_id: int | None
+    name: str
+    step: str
+    day: dt.date
+    is_new: bool = False
+
+
+def _evidence(step: NextStep) -> dict:
+    return {"id": step.opportunity_id, "name": step.name, "step": step.step, "on": step.day.isoformat()}
+
+
+def add_next_steps(assigned: list[tuple[DueVisit, dt.date]], steps: list[NextStep], week: str,
+                   planned: set[int] = frozenset()) -> tuple[list[tuple[DueVisit, dt.date]], dict[int, list[dict]]]:
+    """Merge the opportunities' next steps falling in ``week`` into the visits
+    ``assigned`` by :func:`assign_days`. Returns the visits (those of ``assigned``,
+    a merged one moved to its next step's day, then one new ``opportunity`` visit
+    per remaining customer) and, for the customers in ``planned`` (a visit already
+    planned that week), the evidence to add to that visit ``{customer id: [...]}``."""
+    monday = week_start(week)
+    sunday = monday + dt.timedelta(days=6)
+    by_customer: dict[int, list[NextStep]] = {}
+    for step in sorted(steps, key=lambda s: (s.day, s.opportunity_id)):
+        if monday <= step.day <= sunday:
+            by_customer.setdefault(step.customer_id, []).append(step)
+    out = []
+    for visit, day in assigned:
+        mine = by_customer.pop(visit.customer_id, None)
+        if mine:
+            visit = DueVisit(customer_id=visit.customer_id, owner_id=visit.owner_id, reason=visit.reason,
+                             priority=visit.priority, is_new=visit.is_new,
+                             evidence={**visit.evidence, "opportunities": [_evidence(s) for s in mine]})
+            day = mine[0].day
+        out.append((visit, day))
+    existing: dict[int, list[dict]] = {}
+    for customer_id, mine in by_customer.items():
+        if customer_id in planned:
+            existing[customer_id] = [_evidence(s) for s in mine]
+            continue
+        first = mine[0]
+        out.append((DueVisit(customer_id=customer_id, owner_id=first.owner_id, reason="opportunity",
+                             priority=REASON_BASE["opportunity"], is_new=first.is_new,
+                             evidence={"opportunities": [_evidence(s) for s in mine]}), first.day))
+    return out, existing

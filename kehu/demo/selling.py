@@ -61,7 +61,10 @@ def build_opportunities(b) -> int:
                     "next_step": r.choice(NEXT_STEPS), "next_step_on": b.today + dt.timedelta(days=r.randint(1, 14)),
                 }, lines=opp_lines)
                 target = goal if goal in order else "opportunity"
-                for code in order[1:order.index(target) + 1]:
+                path = order[1:order.index(target) + 1]
+                if opp.source == "referral" and len(path) > 1:
+                    path = path[1:]    # a referred customer comes in with a need: straight past 目标 target
+                for code in path:
                     opp = opportunity_move(actor=person, opportunity=opp, stage=stages[code])
                 if goal == "won":
                     opp = opportunity_win(actor=person, opportunity=opp, note="合同已签")

@@ -132,6 +132,7 @@ class VisitReason(models.TextChoices):
     CHURN = "churn", _("Churn warning")
     NEW = "new", _("New customer")
     MANUAL = "manual", _("Planned by hand")
+    OPPORTUNITY = "opportunity", _("Opportunity next step")
 
 
 class VisitStatus(models.TextChoices):

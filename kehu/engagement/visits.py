@@ -28,11 +28,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.analytics.visit_plan import CustomerRow, assign_days, due_visits, week_of, week_start
+from kehu.analytics.visit_plan import (
+    CustomerRow, NextStep, add_next_steps, assign_days, due_visits, week_of, week_start,
+)
 from kehu.audit.services import audit_record
 from kehu.customers.models import Contact, Customer, LifecycleStage
 from kehu.engagement.models import (
@@ -90,17 +92,29 @@ def visit_evidence(visit: PlannedVisit) -> str:
     if visit.reason == VisitReason.TIER:
         every = d.get("every")
         if d.get("basis") == "abc":
-            return _("ABC class %(abc)s: every %(every)s days, %(last)s") % {
+            text = _("ABC class %(abc)s: every %(every)s days, %(last)s") % {
                 "abc": d.get("abc", ""), "every": every, "last": last}
-        tier = dict(ValueTier.choices).get(d.get("tier", ""), d.get("tier", ""))
-        return _("value tier %(tier)s: every %(every)s days, %(last)s") % {"tier": tier, "every": every, "last": last}
-    if visit.reason == VisitReason.NEXT_ORDER:
-        return _("next order expected on %(date)s, %(last)s") % {"date": d.get("next_order", ""), "last": last}
-    if visit.reason == VisitReason.CHURN:
-        return _("churn warning from the latest analysis, %(last)s") % {"last": last}
-    if visit.reason == VisitReason.NEW:
-        return _("new customer, %(last)s") % {"last": last}
-    return ""
+        else:
+            tier = dict(ValueTier.choices).get(d.get("tier", ""), d.get("tier", ""))
+            text = _("value tier %(tier)s: every %(every)s days, %(last)s") % {
+                "tier": tier, "every": every, "last": last}
+    elif visit.reason == VisitReason.NEXT_ORDER:
+        text = _("next order expected on %(date)s, %(last)s") % {"date": d.get("next_order", ""), "last": last}
+    elif visit.reason == VisitReason.CHURN:
+        text = _("churn warning from the latest analysis, %(last)s") % {"last": last}
+    elif visit.reason == VisitReason.NEW:
+        text = _("new customer, %(last)s") % {"last": last}
+    elif visit.reason == VisitReason.OPPORTUNITY:
+        text = ""
+    else:
+        return _next_steps_text(d)
+    return "; ".join(t for t in (text, _next_steps_text(d)) if t)
+
+
+def _next_steps_text(d: dict) -> str:
+    return "; ".join(_("opportunity next step “%(name)s”: %(step)s on %(day)s") % {
+        "name": o.get("name", ""), "step": o.get("step", ""), "day": o.get("on", "")}
+        for o in d.get("opportunities") or [])
 
 
 # -- planning ------------------------------------------------------------------
@@ -114,6 +128,48 @@ class PlannedLine:
     evidence: dict
     priority: float
     is_new: bool
+    purpose: str = ""
+
+
+def _purpose(evidence: dict) -> str:
+    return "; ".join(o["step"] for o in evidence.get("opportunities") or [] if o.get("step"))
+
+
+def _next_steps(monday: dt.date) -> list[NextStep]:
+    """The open opportunities whose next step falls in the week starting ``monday``."""
+    from kehu.sales.models import Opportunity, StageOutcome
+
+    rows = (Opportunity.objects.filter(stage__outcome=StageOutcome.OPEN, owner__isnull=False, owner__is_active=True,
+                                       next_step_on__gte=monday, next_step_on__lte=monday + dt.timedelta(days=6),
+                                       customer__merged_into__isnull=True)
+            .exclude(customer__lifecycle_stage=LifecycleStage.LOST)
+            .values_list("pk", "customer_id", "owner_id", "name", "next_step", "next_step_on",
+                         "customer__lifecycle_stage"))
+    return [NextStep(opportunity_id=pk, customer_id=c, owner_id=o, name=name, step=step, day=day,
+                     is_new=stage in NEW_STAGES) for pk, c, o, name, step, day, stage in rows]
+
+
+def _merge_next_steps(merges: dict[int, list[dict]], week: str, actor) -> None:
+    """Add the opportunities' next steps to the visits already planned that week."""
+    for customer_id, opportunities in merges.items():
+        visit = (PlannedVisit.objects.filter(customer_id=customer_id, week=week, status__in=OPEN_VISIT_STATUSES)
+                 .order_by("planned_on", "id").first())
+        if visit is None:
+            continue
+        data = dict(visit.reason_data or {})
+        known = {o.get("id") for o in data.get("opportunities") or []}
+        new = [o for o in opportunities if o["id"] not in known]
+        if not new:
+            continue
+        data["opportunities"] = list(data.get("opportunities") or []) + new
+        steps = [o["step"] for o in new if o.get("step") and o["step"] not in visit.purpose]
+        visit.reason_data = data
+        visit.purpose = "; ".join(p for p in [visit.purpose, *steps] if p)[:2000]
+        with transaction.atomic():
+            visit.save(update_fields=["reason_data", "purpose", "updated_at"])
+            audit_record(actor=actor, action="update", instance=visit, customer_id=customer_id,
+                         summary=_("Opportunity next step added to the visit on %(day)s") % {
+                             "day": visit.planned_on.isoformat()})
 
 
 def _visit_every_days() -> dict:
@@ -170,7 +226,9 @@ def plan_week(week: str, *, users=None, dry_run: bool = False, actor=None) -> di
     monday = week_start(week)
     week = week_of(monday)
     every = _visit_every_days()
-    people = User.objects.filter(is_active=True, owned_customers__isnull=False).distinct().order_by("username")
+    steps = _next_steps(monday)
+    people = User.objects.filter(Q(owned_customers__isnull=False) | Q(pk__in={s.owner_id for s in steps}),
+                                 is_active=True).distinct().order_by("username")
     if users is not None:
         people = people.filter(pk__in=[u.pk for u in users])
     result: dict[User, list[PlannedLine]] = {}
@@ -189,12 +247,28 @@ def plan_week(week: str, *, users=None, dry_run: bool = False, actor=None) -> di
             counts = taken.setdefault(day, [0, 0])
             counts[1 if cust_stage in NEW_STAGES else 0] += 1
         existing_per_day, new_per_day = day_target(person.role)
+        assigned = assign_days(due, week, existing_per_day=existing_per_day, new_per_day=new_per_day,
+                               taken={d: tuple(c) for d, c in taken.items()})
+        mine = [s for s in steps if s.owner_id == person.pk]
+        step_customers = {s.customer_id for s in mine}
+        this_week = set(PlannedVisit.objects.filter(customer_id__in=step_customers, week=week,
+                                                    status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
+                                                                                                flat=True))
+        # a customer with an open automatic visit in another week keeps that one (one open per customer)
+        elsewhere = set(PlannedVisit.objects.filter(customer_id__in=step_customers - this_week, source=VisitSource.AUTO,
+                                                    status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
+                                                                                                flat=True))
+        assigned, merges = add_next_steps(assigned, [s for s in mine if s.customer_id not in elsewhere], week,
+                                          planned=this_week)
+        missing = {v.customer_id for v, _d in assigned} - set(by_id)
+        by_id.update({c.pk: c for c in Customer.objects.filter(pk__in=missing).only("id", "owner_id", "name")})
         lines = [PlannedLine(salesperson=person, customer=by_id[v.customer_id], day=day, reason=v.reason,
-                             evidence=v.evidence, priority=v.priority, is_new=v.is_new)
-                 for v, day in assign_days(due, week, existing_per_day=existing_per_day, new_per_day=new_per_day,
-                                           taken={d: tuple(c) for d, c in taken.items()})]
+                             evidence=v.evidence, priority=v.priority, is_new=v.is_new,
+                             purpose=_purpose(v.evidence))
+                 for v, day in assigned]
         if not dry_run:
             lines = _write_plan(lines, week, actor)
+            _merge_next_steps(merges, week, actor)
         if lines:
             result[person] = lines
     return result
@@ -205,6 +279,7 @@ def _write_plan(lines: list[PlannedLine], week: str, actor) -> list[PlannedLine]
     for line in lines:
         visit = PlannedVisit(salesperson=line.salesperson, customer=line.customer, planned_on=line.day, week=week,
                              reason=line.reason, reason_data=line.evidence, priority=line.priority,
+                             purpose=line.purpose,
                              source=VisitSource.AUTO, mode=VisitMode.VISIT, created_by=actor)
         try:
             with transaction.atomic():

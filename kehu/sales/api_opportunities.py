@@ -11,7 +11,7 @@ be made from where the opportunity is (it is won or lost, or already at that sta
 import contextlib
 import datetime as dt
 import re
-from typing import Optional
+from typing import Literal, Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -36,6 +36,10 @@ from kehu.sales.models import LostReason, ProductLine, Stage, StageOutcome
 from kehu.sales.opportunities import (
     MoveNotAllowed, OpportunityConflict, opportunity_create, opportunity_lose, opportunity_move, opportunity_reopen,
     opportunity_update, opportunity_win,
+)
+from kehu.sales.pipeline_settings import (
+    StageInUse, lost_reason_create, lost_reason_update, pipeline_create, pipeline_update, stage_add, stage_delete,
+    stage_update,
 )
 from kehu.validators import REMARKS_MAX
 
@@ -68,6 +72,7 @@ class StageOut(Schema):
     position: int
     probability: int = Field(description="The default probability (%) of an opportunity at this stage.")
     outcome: StageOutcome
+    active: bool
 
 
 class PipelineOut(Schema):
@@ -429,8 +434,8 @@ def reopen_opportunity(request, opportunity_id: int, payload: ReopenIn):
 
 @pipelines_router.get("", response={200: list[PipelineOut], **READ_ERRORS}, url_name="pipeline-list",
                       summary="The pipelines in use (the default first)")
-def list_pipelines(request):
-    return list(selectors.pipelines())
+def list_pipelines(request, include_inactive: bool = False):
+    return list(selectors.pipelines(active_only=not include_inactive))
 
 
 @pipelines_router.get("/{int:pipeline_id}", response={200: PipelineDetailOut, **READ_ERRORS},
@@ -441,5 +446,212 @@ def get_pipeline(request, pipeline_id: int):
 
 @reasons_router.get("", response={200: list[LostReasonOut], **READ_ERRORS}, url_name="lost-reason-list",
                     summary="The reasons for losing an opportunity, in use")
-def list_lost_reasons(request):
-    return list(selectors.lost_reasons())
+def list_lost_reasons(request, include_inactive: bool = False):
+    return list(selectors.lost_reasons(active_only=not include_inactive))
+
+
+# -- the funnel -----------------------------------------------------------------------
+
+class FunnelIn(Schema):
+    date_from: Optional[dt.date] = Field(None, description="Opportunities created on or after this day.")
+    date_to: Optional[dt.date] = Field(None, description="Opportunities created on or before this day.")
+    pipeline_id: Optional[int] = Field(None, description="Default: the default pipeline.")
+    owner_id: Optional[int] = None
+    team_id: Optional[int] = None
+    product_line_id: Optional[int] = Field(None, description="Opportunities with a line in this product line.")
+    source: Optional[blankable(Source)] = None
+    by: Optional[Literal["owner", "team", "line", "source"]] = Field(
+        None, description="Break the funnel down by owner, team, product line or source.")
+
+
+class FunnelStageOut(Schema):
+    stage_id: int
+    name: str
+    outcome: StageOutcome
+    reached: int = Field(description="Opportunities that reached this stage or a later one (a skipped stage "
+                                     "counts as reached).")
+    conversion: Optional[float] = Field(description="reached(next stage) / reached(this stage); the last open "
+                                                    "stage's next is the won stage.")
+    avg_days: Optional[float] = Field(description="Average days in the stage; open opportunities count up to now.")
+    days_n: int = Field(description="How many opportunities avg_days is over.")
+
+
+class FunnelFiguresOut(Schema):
+    total: int
+    open: int
+    won: int
+    lost: int
+    win_rate: Optional[float] = Field(description="won / (won + lost).")
+    avg_cycle_days: Optional[float] = Field(description="Average days from creation to won.")
+    overall_conversion: Optional[float] = Field(description="won / reached the first stage.")
+    stages: list[FunnelStageOut]
+
+
+class FunnelGroupOut(FunnelFiguresOut):
+    key: str = Field(description="The owner's, team's or product line's id, or the source; empty: none.")
+    label: str
+
+
+class FunnelOut(FunnelFiguresOut):
+    pipeline_id: Optional[int]
+    date_from: Optional[dt.date]
+    date_to: Optional[dt.date]
+    by: Optional[str]
+    breakdown: list[FunnelGroupOut]
+
+
+@router.get("/funnel", response={200: FunnelOut, **READ_ERRORS}, url_name="opportunity-funnel",
+            summary="The funnel: conversion between stages, days in each stage, win rate and cycle length")
+def opportunity_funnel(request, filters: Query[FunnelIn]):
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report, report_dict
+
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationError({"date_to": [_("The end is before the start.")]})
+    if filters.pipeline_id is not None:
+        _find(selectors.Pipeline, filters.pipeline_id, "pipeline_id")
+    f = FunnelFilters(date_from=filters.date_from, date_to=filters.date_to, pipeline_id=filters.pipeline_id,
+                      owner_id=filters.owner_id, team_id=filters.team_id, product_line_id=filters.product_line_id,
+                      source=filters.source or "", by=filters.by or "")
+    return report_dict(funnel_report(viewer=request.auth, filters=f))
+
+
+# -- settings: pipelines, stages and reasons for losing (administrators) --------------------
+
+class StageInput(Schema):
+    code: str = Field("", max_length=40, pattern=r"^[-a-zA-Z0-9_]*$", description="Default: from the English name.")
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    position: Optional[int] = Field(None, ge=0, le=32767, description="Default: after the last stage.")
+    probability: Optional[int] = Field(None, ge=0, le=100, description="Default: 100 won, 0 otherwise.")
+    outcome: StageOutcome = StageOutcome.OPEN
+    active: bool = True
+
+
+StagePatchIn = partial_schema(StageInput, "StagePatchIn")
+
+
+class PipelineIn(Schema):
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    product_line_id: Optional[int] = Field(None, description="The product line the pipeline is for; null: any.")
+    is_default: bool = False
+    active: bool = True
+    stages: Optional[list[StageInput]] = Field(
+        None, max_length=50, description="Exactly one won and at least one lost and one open stage. "
+                                         "Default: a copy of the default pipeline's stages.")
+
+
+PipelinePatchIn = partial_schema(PipelineIn, "PipelinePatchIn", exclude=("stages",))
+
+
+class LostReasonIn(Schema):
+    code: str = Field("", max_length=40, pattern=r"^[-a-zA-Z0-9_]*$", description="Default: from the English name.")
+    name_zh: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    position: Optional[int] = Field(None, ge=0, le=32767)
+    active: bool = True
+
+
+LostReasonPatchIn = partial_schema(LostReasonIn, "LostReasonPatchIn")
+IN_USE = {409: ErrorOut}
+
+
+def _require_admin(request) -> None:
+    if not policy_for(request.auth).is_admin:
+        raise PermissionDenied(_("Only an administrator may change the pipelines and the reasons for losing."))
+
+
+def _pipeline_fields(data: dict) -> dict:
+    if "product_line_id" in data:
+        pl = data.pop("product_line_id")
+        data["product_line"] = None if pl is None else _find(ProductLine, pl, "product_line_id")
+    return data
+
+
+def _stage_of(pipeline_id: int, stage_id: int) -> Stage:
+    stage = Stage.objects.select_related("pipeline").filter(pk=stage_id, pipeline_id=pipeline_id).first()
+    if stage is None:
+        from django.http import Http404
+
+        raise Http404
+    return stage
+
+
+def _stage_data(data: dict) -> dict:
+    if not data.get("code"):
+        data.pop("code", None)
+    return data
+
+
+@api.exception_handler(StageInUse)
+def on_stage_in_use(request, exc):
+    return envelope(request, 409, "in_use", str(exc))
+
+
+@pipelines_router.post("", response={201: PipelineDetailOut, **WRITE_ERRORS}, url_name="pipeline-create",
+                       summary="Create a pipeline with its stages (administrators)")
+def create_pipeline(request, payload: PipelineIn):
+    _require_admin(request)
+    data = payload.model_dump()
+    stages = data.pop("stages")
+    with api_field_names(NAMES):
+        pipeline = pipeline_create(actor=request.auth, data=_pipeline_fields(data),
+                                   stages=None if stages is None else [_stage_data(s) for s in stages])
+    return Status(201, selectors.pipeline_get(pipeline.pk))
+
+
+@pipelines_router.patch("/{int:pipeline_id}", response={200: PipelineDetailOut, **WRITE_ERRORS},
+                        url_name="pipeline-update",
+                        summary="Rename, (de)activate or make a pipeline the default (administrators)")
+def update_pipeline(request, pipeline_id: int, payload: PipelinePatchIn):
+    _require_admin(request)
+    pipeline = selectors.pipeline_get(pipeline_id)
+    with api_field_names(NAMES):
+        pipeline_update(actor=request.auth, pipeline=pipeline, data=_pipeline_fields(sent_fields(payload)))
+    return selectors.pipeline_get(pipeline_id)
+
+
+@pipelines_router.post("/{int:pipeline_id}/stages", response={201: StageOut, **WRITE_ERRORS},
+                       url_name="pipeline-stage-create", summary="Add a stage to a pipeline (administrators)")
+def create_stage(request, pipeline_id: int, payload: StageInput):
+    _require_admin(request)
+    pipeline = selectors.pipeline_get(pipeline_id)
+    return Status(201, stage_add(actor=request.auth, pipeline=pipeline, data=_stage_data(payload.model_dump())))
+
+
+@pipelines_router.patch("/{int:pipeline_id}/stages/{int:stage_id}", response={200: StageOut, **WRITE_ERRORS},
+                        url_name="pipeline-stage-update",
+                        summary="Change a stage: names, order, default probability, outcome, active (administrators)")
+def update_stage(request, pipeline_id: int, stage_id: int, payload: StagePatchIn):
+    _require_admin(request)
+    stage = _stage_of(pipeline_id, stage_id)
+    return stage_update(actor=request.auth, stage=stage, data=_stage_data(sent_fields(payload)))
+
+
+@pipelines_router.delete("/{int:pipeline_id}/stages/{int:stage_id}", response={204: None, **WRITE_ERRORS, **IN_USE},
+                         url_name="pipeline-stage-delete",
+                         summary="Delete a stage no opportunity ever was in (409 otherwise: deactivate it)")
+def delete_stage(request, pipeline_id: int, stage_id: int):
+    _require_admin(request)
+    stage_delete(actor=request.auth, stage=_stage_of(pipeline_id, stage_id))
+    return Status(204, None)
+
+
+@reasons_router.post("", response={201: LostReasonOut, **WRITE_ERRORS}, url_name="lost-reason-create",
+                     summary="Add a reason for losing (administrators)")
+def create_lost_reason(request, payload: LostReasonIn):
+    _require_admin(request)
+    return Status(201, lost_reason_create(actor=request.auth, data=_stage_data(payload.model_dump())))
+
+
+@reasons_router.patch("/{int:reason_id}", response={200: LostReasonOut, **WRITE_ERRORS},
+                      url_name="lost-reason-update",
+                      summary="Rename, reorder or (de)activate a reason for losing (administrators)")
+def update_lost_reason(request, reason_id: int, payload: LostReasonPatchIn):
+    _require_admin(request)
+    reason = LostReason.objects.filter(pk=reason_id).first()
+    if reason is None:
+        from django.http import Http404
+
+        raise Http404
+    return lost_reason_update(actor=request.auth, reason=reason, data=_stage_data(sent_fields(payload)))

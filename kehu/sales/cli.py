@@ -1,4 +1,5 @@
-"""``kehu opportunities list|create|move``, ``kehu xsell rules`` and ``kehu pool recycle``.
+"""``kehu opportunities list|create|move|funnel|pipelines list|pipelines add-stage``,
+``kehu xsell rules`` and ``kehu pool recycle``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -164,6 +165,92 @@ def cmd_pool_recycle(args) -> int:
     return 0
 
 
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def cmd_funnel(args) -> int:
+    import json
+
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report, report_dict
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    try:
+        start, end = _date(args.date_from), _date(args.date_to)
+    except ValueError:
+        print(_("error: %(error)s") % {"error": _("Give dates as YYYY-MM-DD.")}, file=sys.stderr)
+        return 2
+    if start and end and start > end:
+        print(_("error: %(error)s") % {"error": _("The end is before the start.")}, file=sys.stderr)
+        return 1
+    report = funnel_report(viewer=actor, filters=FunnelFilters(date_from=start, date_to=end,
+                                                               pipeline_id=args.pipeline, by=args.by or ""))
+    data = report_dict(report)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+
+    def pct(x):
+        return "-" if x is None else f"{x * 100:.1f}%"
+
+    def num(x):
+        return "-" if x is None else f"{x:.1f}"
+
+    print(_("%(total)d opportunities: %(open)d open, %(won)d won, %(lost)d lost; win rate %(rate)s; "
+            "average cycle %(cycle)s days") % {"total": data["total"], "open": data["open"], "won": data["won"],
+                                               "lost": data["lost"], "rate": pct(data["win_rate"]),
+                                               "cycle": num(data["avg_cycle_days"])})
+    print("\t".join([_("stage"), _("reached"), _("to next"), _("days")]))
+    for r in data["stages"]:
+        print("\t".join([r["name"], str(r["reached"]), pct(r["conversion"]), num(r["avg_days"])]))
+    if data["breakdown"]:
+        print()
+        print("\t".join([args.by, _("opportunities"), _("won"), _("lost"), _("win rate"), _("cycle")]))
+        for g in data["breakdown"]:
+            print("\t".join([g["label"], str(g["total"]), str(g["won"]), str(g["lost"]), pct(g["win_rate"]),
+                             num(g["avg_cycle_days"])]))
+    return 0
+
+
+def cmd_pipelines_list(args) -> int:
+    from kehu.sales.models import Pipeline
+
+    for p in Pipeline.objects.select_related("product_line").prefetch_related("stages").order_by("-is_default", "id"):
+        flags = [f for f, on in (("default", p.is_default), ("inactive", not p.active)) if on]
+        print("\t".join([str(p.pk), p.name, str(p.product_line or "-"), ",".join(flags) or "-"]))
+        for s in sorted(p.stages.all(), key=lambda s: (s.position, s.pk)):
+            print("\t".join(["", str(s.pk), s.code, s.name, f"{s.probability}%", s.outcome,
+                             "" if s.active else "inactive"]).rstrip())
+    return 0
+
+
+def cmd_pipelines_add_stage(args) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.models import Pipeline
+    from kehu.sales.pipeline_settings import stage_add
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    pipeline = Pipeline.objects.filter(pk=args.pipeline).first()
+    if pipeline is None:
+        print(_("error: %(error)s") % {"error": _("No pipeline %(id)s.") % {"id": args.pipeline}}, file=sys.stderr)
+        return 2
+    data = {"name_zh": args.name_zh, "name_en": args.name_en, "outcome": args.outcome,
+            "probability": args.probability, "position": args.position}
+    if args.code:
+        data["code"] = args.code
+    try:
+        stage = stage_add(actor=actor, pipeline=pipeline, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        return _fail(exc)
+    print(f"{stage.pk}\t{stage.code}\t{stage.probability}%\t{stage.outcome}")
+    return 0
+
+
 def register(sub) -> None:
     from kehu.sales.models import StageOutcome
 
@@ -175,7 +262,7 @@ def register(sub) -> None:
     q.add_argument("--dry-run", action="store_true", help=_("only print what would happen"))
     q.set_defaults(func=cmd_pool_recycle)
 
-    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move"))
+    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move, funnel"))
     opps = p.add_subparsers(dest="opportunities_command", required=True)
 
     def common(q):
@@ -208,10 +295,35 @@ def register(sub) -> None:
     q.add_argument("--note")
     common(q)
     q.set_defaults(func=cmd_move)
+
+    q = opps.add_parser("funnel", help=_("the funnel: conversion, days in stage, win rate, cycle length"))
+    q.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help=_("created on or after"))
+    q.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help=_("created on or before"))
+    q.add_argument("--pipeline", type=int, metavar="ID", help=_("default: the default pipeline"))
+    q.add_argument("--by", choices=["owner", "team", "line", "source"])
+    q.add_argument("--json", action="store_true")
+    common(q)
+    q.set_defaults(func=cmd_funnel)
+
+    q = opps.add_parser("pipelines", help=_("the pipelines and their stages (administrators change them)"))
+    pipes = q.add_subparsers(dest="pipelines_command", required=True)
+    r = pipes.add_parser("list", help=_("every pipeline with its stages"))
+    r.set_defaults(func=cmd_pipelines_list)
+    r = pipes.add_parser("add-stage", help=_("add a stage to a pipeline; prints its number"))
+    r.add_argument("pipeline", type=int, metavar="PIPELINE_ID")
+    r.add_argument("--name-zh", required=True)
+    r.add_argument("--name-en", required=True)
+    r.add_argument("--code", help=_("default: from the English name"))
+    r.add_argument("--outcome", choices=StageOutcome.values, default="open")
+    r.add_argument("--probability", type=int, help=_("the default probability, in per cent"))
+    r.add_argument("--position", type=int, help=_("default: after the last stage"))
+    common(r)
+    r.set_defaults(func=cmd_pipelines_add_stage)
     register_xsell(sub)
 
 
 # -- kehu xsell rules ---------------------------------------------------------------------------
+
 
 def _rule_dict(r) -> dict:
     return {"level": r.level, "antecedent": r.antecedent_label, "consequent": r.consequent_label,

@@ -228,6 +228,9 @@ class Stage(models.Model):
     probability = models.PositiveSmallIntegerField(_("default probability (%)"), default=0,
                                                    validators=[MaxValueValidator(100)])
     outcome = models.CharField(_("outcome"), max_length=8, choices=StageOutcome.choices, default=StageOutcome.OPEN)
+    # A stage that has (or had) opportunities cannot be deleted; it is deactivated instead:
+    # no opportunity moves into it, and the board shows it only while opportunities are in it.
+    active = models.BooleanField(pgettext_lazy("stage", "active"), default=True, db_default=True)
 
     class Meta:
         verbose_name = _("pipeline stage")

@@ -63,11 +63,11 @@ def default_pipeline() -> Pipeline | None:
 
 
 def open_stages(pipeline: Pipeline):
-    return pipeline.stages.filter(outcome=StageOutcome.OPEN).order_by("position", "id")
+    return pipeline.stages.filter(outcome=StageOutcome.OPEN, active=True).order_by("position", "id")
 
 
 def outcome_stage(pipeline: Pipeline, outcome: str) -> Stage | None:
-    return pipeline.stages.filter(outcome=outcome).order_by("position", "id").first()
+    return pipeline.stages.filter(outcome=outcome).order_by("-active", "position", "id").first()
 
 
 def _require_change(actor, opportunity: Opportunity) -> None:
@@ -294,6 +294,8 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage: Stage, version: 
         fresh = _locked(opportunity, version)
         if stage.pipeline_id != fresh.pipeline_id:
             raise ValidationError({"stage": _("Choose a stage of the opportunity's pipeline.")})
+        if not stage.active and stage.pk != fresh.stage_id:
+            raise ValidationError({"stage": _("This stage is no longer in use.")})
         if fresh.stage.outcome != StageOutcome.OPEN:
             raise MoveNotAllowed(_("“%(name)s” is already %(outcome)s; reopen it before moving it.") % {
                 "name": fresh.name, "outcome": fresh.stage.get_outcome_display().lower()})

@@ -144,3 +144,49 @@ class MoveForm(forms.Form):
     lost_reason = forms.IntegerField(required=False)
     lost_note = forms.CharField(required=False, max_length=REMARKS_MAX)
     next = forms.CharField(required=False, max_length=2000)
+
+
+class FunnelForm(forms.Form):
+    """The funnel page's filters: the period (opportunities created in it), the pipeline,
+    owner, team, product line, source, and the breakdown."""
+
+    BY = [("", _("No breakdown")), ("owner", _("By owner")), ("team", _("By team")),
+          ("line", _("By product line")), ("source", _("By source"))]
+
+    date_from = forms.DateField(label=_("Created from"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Created until"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    pipeline = forms.TypedChoiceField(label=_("Pipeline"), coerce=int, required=False, empty_value=None)
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+    product_line = forms.TypedChoiceField(label=_("Product line"), coerce=int, required=False, empty_value=None)
+    source = forms.ChoiceField(label=pgettext_lazy("customer", "Source"), required=False)
+    by = forms.ChoiceField(label=_("Breakdown"), required=False, choices=BY)
+
+    def __init__(self, *args, pipelines=(), users=(), product_lines=(), stages=(), **kwargs):
+        from kehu.customers.models import Source
+        from kehu.org.models import Team
+
+        super().__init__(*args, **kwargs)
+        self.fields["pipeline"].choices = [(p.pk, p.name) for p in pipelines]
+        self.fields["owner"].choices = [("", "—")] + [(u.pk, str(u)) for u in users]
+        self.fields["team"].choices = [("", "—")] + [(t.pk, t.name) for t in Team.objects.order_by("name")[:500]]
+        self.fields["product_line"].choices = [("", "—")] + [(pl.pk, pl.name) for pl in product_lines]
+        self.fields["source"].choices = [("", "—")] + list(Source.choices)
+
+    def clean(self):
+        d = super().clean()
+        if d.get("date_from") and d.get("date_to") and d["date_from"] > d["date_to"]:
+            self.add_error("date_to", _("The end is before the start."))
+        return d
+
+    def values(self) -> dict:
+        blank = {"date_from": None, "date_to": None, "pipeline_id": None, "owner_id": None, "team_id": None,
+                 "product_line_id": None, "source": "", "by": ""}
+        if not self.is_bound or not self.is_valid():
+            return blank
+        d = self.cleaned_data
+        return {"date_from": d.get("date_from"), "date_to": d.get("date_to"), "pipeline_id": d.get("pipeline"),
+                "owner_id": d.get("owner"), "team_id": d.get("team"), "product_line_id": d.get("product_line"),
+                "source": d.get("source") or "", "by": d.get("by") or ""}

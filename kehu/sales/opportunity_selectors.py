@@ -126,6 +126,8 @@ def board(*, viewer, pipeline: Pipeline, filters: OpportunityFilters | None = No
     columns = []
     for stage in stages(pipeline):
         row = totals.get(stage.pk, {"n": 0, "total": Decimal(0), "weighted": Decimal(0)})
+        if not stage.active and not row["n"]:
+            continue    # a stage no longer in use shows while opportunities are still in it
         offset = (more or {}).get(stage.pk, 0)
         # newest first by id (the order they were opened in): the index opp_board serves it
         cards = list(qs.filter(stage=stage).order_by("-id")[offset:offset + BOARD_PAGE])

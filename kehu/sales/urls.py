@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.opportunity_list, name="opportunity_list"),
     path("board/", views.opportunity_board, name="opportunity_board"),
     path("board/column/<int:stage_pk>/", views.opportunity_board_column, name="opportunity_board_column"),
+    path("funnel/", views.opportunity_funnel, name="opportunity_funnel"),
     path("new/", views.opportunity_create_view, name="opportunity_create"),
     path("<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("<int:pk>/edit/", views.opportunity_edit_view, name="opportunity_edit"),

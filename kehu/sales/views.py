@@ -137,7 +137,7 @@ def opportunity_board_column(request, stage_pk):
 def opportunity_detail(request, pk):
     opp = selectors.opportunity_get(viewer=request.user, pk=pk)
     can_change = policy_for(request.user).can_change_opportunity(opp)
-    stages = selectors.stages(opp.pipeline)
+    stages = [s for s in selectors.stages(opp.pipeline) if s.active]   # no move into a stage no longer in use
     return render(request, "sales/opportunities/detail.html", {
         "nav_active": "opportunities", "title": opp.name, "opp": opp, "can_change": can_change,
         "lines": list(selectors.opportunity_lines(opp)), "contacts": list(selectors.opportunity_contacts(opp)),
@@ -341,3 +341,40 @@ def opportunity_reopen_view(request, pk):
     else:
         messages.success(request, _("“%(name)s” is open again.") % {"name": opp.name})
     return _back(request, opp)
+
+
+# -- the funnel ---------------------------------------------------------------------
+
+def _funnel_chart(report):
+    import altair as alt
+
+    from kehu.web.charts import chart_spec
+
+    if not report.overall or not report.overall.total:
+        return None
+    rows = [{"stage": r.stage.name, "rank": i, "reached": r.reached, "conversion": r.conversion}
+            for i, r in enumerate(report.overall.stages)]
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
+        y=alt.Y("stage:N", sort=alt.EncodingSortField("rank"), title=_("Stage")),
+        x=alt.X("reached:Q", title=_("Reached"), axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("stage:N", title=_("Stage")), alt.Tooltip("reached:Q", title=_("Reached")),
+                 alt.Tooltip("conversion:Q", title=_("To the next stage"), format=".0%")])
+    return chart_spec(chart, height=max(60 * len(rows), 160))
+
+
+@login_required
+def opportunity_funnel(request):
+    """The funnel of one pipeline for the opportunities created in a period: conversion
+    between stages, days in each stage, win rate and cycle length, with a breakdown by
+    owner, team, product line or source. Only the opportunities the viewer may see."""
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report
+    from kehu.sales.opportunity_forms import FunnelForm
+
+    choices = _choices(request)
+    form = FunnelForm(request.GET or None, **choices)
+    v = form.values()
+    report = funnel_report(viewer=request.user, filters=FunnelFilters(**v))
+    return render(request, "sales/opportunities/funnel.html", {
+        "nav_active": "opportunities", "title": _("Sales funnel"), "form": form, "report": report,
+        "chart": _funnel_chart(report), "by_label": dict(FunnelForm.BY).get(v["by"], ""),
+    })

@@ -1129,3 +1129,45 @@ def test_association_rules(org, api_as, role):
         assert r.status_code == 200 and r.json()["items"] == []
     else:
         assert_error(r, 403, "forbidden")
+
+
+# -- The funnel (/opportunities/funnel) counts only the visible opportunities; the pipelines' and
+# reasons' writes are for administrators (403 for every other role, nothing changed) -------------
+
+@pytest.mark.parametrize("role", ROLES)
+def test_funnel_counts_only_what_is_visible(org, world, api_as, role):
+    r = api_as(getattr(org.users, role)).get("/opportunities/funnel", {"by": "owner"})
+    assert r.status_code == 200, r.content
+    assert r.json()["total"] == 2 * len(VISIBLE[role])     # an open and a lost opportunity per customer
+
+
+PIPELINE_OPS = [
+    ("POST pipeline", lambda api, p: api.post("/pipelines", {"name_zh": "项目", "name_en": "Projects"}), 201),
+    ("PATCH pipeline", lambda api, p: api.patch(f"/pipelines/{p.pk}", {"name_en": "Sales"}), 200),
+    ("POST stage", lambda api, p: api.post(f"/pipelines/{p.pk}/stages", {"name_zh": "方案", "name_en": "Proposal"}),
+     201),
+    ("PATCH stage", lambda api, p: api.patch(f"/pipelines/{p.pk}/stages/{p.stages.get(code='target').pk}",
+                                             {"probability": 15}), 200),
+    ("DELETE stage", lambda api, p: api.delete(f"/pipelines/{p.pk}/stages/{p.stages.get(code='target').pk}"), 204),
+    ("POST lost reason", lambda api, p: api.post("/lost-reasons", {"name_zh": "交期", "name_en": "Lead time"}), 201),
+    ("PATCH lost reason", lambda api, p: api.patch(f"/lost-reasons/{LostReason.objects.get(code='price').pk}",
+                                                   {"active": False}), 200),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", PIPELINE_OPS, ids=[o[0] for o in PIPELINE_OPS])
+def test_pipeline_settings_per_role(org, api_as, role, op):
+    from kehu.sales.models import Pipeline
+    from tests.sales.conftest import seed_default_pipeline
+
+    pipeline = seed_default_pipeline()
+    before = (Pipeline.objects.count(), Stage.objects.count(), LostReason.objects.filter(active=True).count())
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), pipeline)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        after = (Pipeline.objects.count(), Stage.objects.count(), LostReason.objects.filter(active=True).count())
+        assert after == before

@@ -85,3 +85,41 @@ def test_assign_days_leaves_out_what_the_week_cannot_hold():
     out = assign_days(due, WEEK, existing_per_day=7, new_per_day=3)
     assert len(out) == 35
     assert {d.weekday() for _v, d in out} == {0, 1, 2, 3, 4}
+
+
+# Opportunities' next steps in the same week (kehu.analytics.visit_plan.add_next_steps):
+# opportunity id, customer id, next step, day
+NEXT_STEPS = [
+    (501, 1, "Sign the framework contract", dt.date(2026, 12, 10)),   # customer 1 is due by tier: merged
+    (502, 20, "Present the coil quote", dt.date(2026, 12, 9)),        # not due otherwise: a new visit
+    (503, 20, "Sample test", dt.date(2026, 12, 8)),                   # same customer: one visit, earlier day
+    (504, 21, "Technical review", dt.date(2026, 12, 11)),             # already planned this week: merged there
+    (505, 22, "Next month's call", dt.date(2026, 12, 14)),            # next week: not now
+]
+
+EXPECTED_WITH_STEPS = {
+    # customer: (reason, day, opportunities in the evidence); three existing and one new a day,
+    # most urgent first: Monday 7, 4, 8 (+ new 9), Tuesday 12, 1, 2 — then 1 moves to Thursday
+    7: ("churn", dt.date(2026, 12, 7), []),
+    4: ("next_order", dt.date(2026, 12, 7), []),
+    1: ("tier", dt.date(2026, 12, 10), [501]),          # moved to the next step's day
+    8: ("tier", dt.date(2026, 12, 7), []),
+    12: ("tier", dt.date(2026, 12, 8), []),
+    2: ("tier", dt.date(2026, 12, 8), []),
+    9: ("new", dt.date(2026, 12, 7), []),
+    20: ("opportunity", dt.date(2026, 12, 8), [503, 502]),
+}
+
+
+def test_next_steps_join_the_table():
+    from kehu.analytics.visit_plan import NextStep, add_next_steps
+
+    assigned = assign_days(due_visits(rows(), WEEK, EVERY), WEEK, existing_per_day=3, new_per_day=1)
+    steps = [NextStep(opportunity_id=o, customer_id=c, owner_id=100, name=f"Opp {o}", step=s, day=d)
+             for o, c, s, d in NEXT_STEPS]
+    out, merges = add_next_steps(assigned, steps, WEEK, planned={21})
+    got = {v.customer_id: (v.reason, d, [o["id"] for o in v.evidence.get("opportunities", [])]) for v, d in out}
+    assert got == EXPECTED_WITH_STEPS
+    assert merges == {21: [{"id": 504, "name": "Opp 504", "step": "Technical review", "on": "2026-12-11"}]}
+    new = next(v for v, _d in out if v.customer_id == 20)
+    assert new.priority == 35.0 and new.evidence["opportunities"][0]["step"] == "Sample test"

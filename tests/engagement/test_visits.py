@@ -392,3 +392,37 @@ def test_check_in_page_refuses_a_bad_location(client_for, org, customers):
     r = client.post(reverse("visit_check_in", args=[visit.pk]), {}, follow=True)
     assert "Checked in (without a location)." in r.content.decode()
     assert PlannedVisit.objects.get(pk=visit.pk).checked_in_at is not None
+
+
+def test_plan_week_from_opportunities_next_steps(org, scored):
+    """An open opportunity's next step in the week: a visit by its owner on that day (reason
+    "opportunity", the next step as the purpose), merged into a visit already planned."""
+    from kehu.sales.opportunities import opportunity_create
+    from tests.sales.conftest import seed_default_pipeline
+
+    seed_default_pipeline()
+    u = org.users.sales_n1
+    steel = CustomerFactory(name="Steel Yard", owner=u)
+    opportunity_create(actor=u, data={"customer": steel, "name": "Rebar 2027", "next_step": "Present the quote",
+                                      "next_step_on": MONDAY + dt.timedelta(days=2)})
+    opportunity_create(actor=u, data={"customer": scored["n1"], "name": "Coil 2027", "next_step": "Sign",
+                                      "next_step_on": MONDAY + dt.timedelta(days=3)})
+    opportunity_create(actor=u, data={"customer": scored["fresh"], "name": "Later", "next_step": "Call",
+                                      "next_step_on": MONDAY + dt.timedelta(days=9)})
+    plan = plan_week(WEEK, users=[u])
+    got = {line.customer.name: (line.reason, line.day) for line in plan[u]}
+    assert got["Steel Yard"] == ("opportunity", MONDAY + dt.timedelta(days=2))
+    assert got["北方钢铁贸易有限公司"] == ("tier", MONDAY + dt.timedelta(days=3))   # merged, moved to the step's day
+    assert "Fresh Co" not in got
+    visit = PlannedVisit.objects.get(customer=steel)
+    assert visit.purpose == "Present the quote" and visit.reason_data["opportunities"][0]["name"] == "Rebar 2027"
+    assert visit_evidence(visit) == f"opportunity next step “Rebar 2027”: Present the quote on {visit.planned_on}"
+    n1 = PlannedVisit.objects.get(customer=scored["n1"])
+    assert visit_evidence(n1).endswith("; opportunity next step “Coil 2027”: Sign on 2026-12-10")
+    # a next step added later merges into the visit already planned that week
+    opportunity_create(actor=u, data={"customer": steel, "name": "Wire 2027", "next_step": "Site tour",
+                                      "next_step_on": MONDAY + dt.timedelta(days=4)})
+    plan_week(WEEK, users=[u])
+    visit.refresh_from_db()
+    assert [o["name"] for o in visit.reason_data["opportunities"]] == ["Rebar 2027", "Wire 2027"]
+    assert visit.purpose == "Present the quote; Site tour" and PlannedVisit.objects.filter(customer=steel).count() == 1

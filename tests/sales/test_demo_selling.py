@@ -81,3 +81,28 @@ def test_a_lead_pool_with_claims_returns_and_one_recycled(demo):
     recycled = OwnershipChange.objects.get(reason="recycle")
     assert recycled.customer.owner_id is None and recycled.customer.team_id == recycled.from_team_id
     assert OwnershipChange.objects.get(reason="release").note
+
+
+def test_the_funnel_of_the_demo_is_meaningful(demo, client):
+    """The demo's opportunities make a funnel worth reading: every stage reached by fewer
+    than the one before, won and lost ones, days in each stage, and a page that shows it;
+    their next steps are in the visit plans."""
+    from django.urls import reverse
+
+    from kehu.org.models import User
+    from kehu.sales.funnel_selectors import FunnelFilters, funnel_report
+
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(role="admin").first()
+    report = funnel_report(viewer=admin, filters=FunnelFilters(by="owner"))
+    f = report.overall
+    assert f.total == Opportunity.objects.count() and f.won > 0 and f.lost > 0 and f.open > 0
+    reached = [r.reached for r in f.stages]
+    assert reached == sorted(reached, reverse=True) and reached[0] == f.total and reached[-1] == f.won
+    assert all(r.conversion is None or 0 < r.conversion <= 1 for r in f.stages)
+    assert any(r.conversion is not None and r.conversion < 1 for r in f.stages)
+    assert all(r.avg_days and r.avg_days > 0 for r in f.stages if r.stage.outcome == "open")
+    assert 0 < f.win_rate < 1 and f.avg_cycle_days > 0 and len(report.breakdown) > 1
+    client.force_login(admin)
+    html = client.get(reverse("opportunity_funnel"), {"by": "line"}).content.decode()
+    assert 'data-testid="funnel-table"' in html and 'data-testid="funnel-breakdown"' in html
+    assert PlannedVisit.objects.filter(reason_data__has_key="opportunities").exists()

@@ -801,6 +801,8 @@ def test_opportunity_pages_per_role(client_for, org, customers, role):
         assert Opportunity.objects.get(pk=opp.pk).version == 1
     more = client.get(reverse("opportunity_board_column", args=[Opportunity.objects.get(pk=opp.pk).stage_id]))
     assert more.status_code == 200 and ("Coil supply" in more.content.decode()) == visible
+    funnel = client.get(reverse("opportunity_funnel"))
+    assert funnel.status_code == 200 and ('data-testid="funnel-table"' in funnel.content.decode()) == visible
 
 
 def test_opportunity_pages_need_a_login(client, org):
@@ -866,3 +868,41 @@ def test_visit_text_is_escaped(client_for, org, customers):
                          data={"planned_on": dt.date(2026, 12, 8), "purpose": XSS})
     html = client_for(org.users.sales_n1).get(reverse("visit_detail", args=[visit.pk])).content.decode()
     assert XSS not in html and "&lt;script&gt;" in html
+
+
+# Pipeline settings (/settings/pipelines/, kehu/sales/views_settings.py): administrators only.
+PIPELINE_SETTINGS_PAGES = [("get", "pipeline_settings", None), ("get", "pipeline_create", None),
+                           ("post", "pipeline_create", None), ("get", "pipeline_edit", "pipeline"),
+                           ("post", "pipeline_edit", "pipeline"), ("get", "stage_create", "pipeline"),
+                           ("post", "stage_create", "pipeline"), ("get", "stage_edit", "stage"),
+                           ("post", "stage_edit", "stage"), ("get", "stage_delete", "stage"),
+                           ("post", "stage_delete", "stage"), ("get", "lost_reason_create", None),
+                           ("post", "lost_reason_create", None), ("get", "lost_reason_edit", "reason"),
+                           ("post", "lost_reason_edit", "reason")]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_pipeline_settings_pages_are_for_administrators_only(client_for, org, role):
+    from kehu.sales.models import LostReason, Pipeline, Stage
+    from tests.sales.conftest import seed_default_pipeline
+
+    pipeline = seed_default_pipeline()
+    objs = {"pipeline": pipeline, "stage": pipeline.stages.get(code="reserve"), "reason": LostReason.objects.first()}
+    client = client_for(getattr(org.users, role))
+    for method, name, obj in PIPELINE_SETTINGS_PAGES:
+        url = reverse(name, args=[objs[obj].pk] if obj else [])
+        status = getattr(client, method)(url).status_code
+        if role == "admin":
+            assert status in (200, 302), (name, method, status)
+        else:
+            assert status == 403, (role, name, method, status)
+    # an administrator's empty posts change nothing: the unused reserve stage is deleted only by a confirmed post
+    assert Pipeline.objects.count() == 1
+    assert Stage.objects.filter(code="reserve").exists() == (role != "admin")
+
+
+def test_funnel_and_pipeline_settings_need_a_login(client):
+    for name in ("opportunity_funnel", "pipeline_settings"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "login" in response["Location"]

@@ -18,6 +18,8 @@ SETTINGS_PAGES = [
      gettext_lazy("Promised first-response and resolution times of cases by kind, severity and value tier.")),
     ("kb_category_list", gettext_lazy("Knowledge-base categories"),
      gettext_lazy("The categories of the knowledge base and the FAQ, and the case category each answers.")),
+    ("pipeline_settings", gettext_lazy("Pipelines and reasons for losing"),
+     gettext_lazy("The sales pipelines, their stages and default probabilities, and the reasons for losing.")),
     ("custom_field_list", gettext_lazy("Custom fields"),
      gettext_lazy("Extra fields for customers, orders and interactions.")),
     ("backup_list", gettext_lazy("Backups"), gettext_lazy("Back up and restore the database and files.")),

@@ -55,3 +55,7 @@ api.add_router("/service-settings", service_api.settings_router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)
 api.add_router("/visits", visits_api.router)
+from kehu.sales import api_forecast as forecast_api  # noqa: E402
+
+api.add_router("/forecast", forecast_api.router)
+api.add_router("/quotas", forecast_api.quotas_router)

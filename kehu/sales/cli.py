@@ -168,3 +168,7 @@ def register(sub) -> None:
     q.add_argument("--note")
     common(q)
     q.set_defaults(func=cmd_move)
+
+    from kehu.sales.forecast_cli import register as register_forecast
+
+    register_forecast(sub)

@@ -310,6 +310,16 @@ def _labels(by: str, keys) -> dict[int, str]:
     return names
 
 
+def _merge_into_none(pipe: dict, rep: dict, key: int) -> None:
+    for part in (pipe, rep):
+        row = part.pop(key, None)
+        if row is None:
+            continue
+        into = part.setdefault(NONE_KEY, {k: 0 for k in row})
+        for k, v in row.items():
+            into[k] = into.get(k, 0) + v
+
+
 def forecast(*, viewer, period: Period, by: str = "owner", run="latest") -> dict:
     """The forecast of ``period`` per ``by`` ("owner", "team" or "line") over what the viewer
     may see: rows of won, commit, best case, pipeline, repeat, total, quota and attainment,
@@ -324,10 +334,14 @@ def forecast(*, viewer, period: Period, by: str = "owner", run="latest") -> dict
     quotas = _quotas(viewer=viewer, period=period, by=by)
     keys = set(pipe) | set(rep) | set(quotas)
     if by == "owner":
-        # a salesperson sees their own row even when the customers of others are shared with them
+        # rows by name only for the people the viewer may see (a shared customer's opportunity
+        # owned by someone else counts under "no owner")
         allowed = set(policy_for(viewer).forecast_people().filter(pk__in=[k for k in keys if k])
-                      .values_list("pk", flat=True)) | {NONE_KEY}
-        keys = {k for k in keys if k in allowed} | ({viewer.pk} if policy_for(viewer).active else set())
+                      .values_list("pk", flat=True))
+        for k in [k for k in keys if k and k not in allowed]:
+            _merge_into_none(pipe, rep, k)
+            quotas.pop(k, None)
+        keys = {k for k in set(pipe) | set(rep) | set(quotas)}
     labels = _labels(by, keys)
     rows = []
     for k in keys:

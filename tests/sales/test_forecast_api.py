@@ -26,7 +26,7 @@ def test_forecast_and_backtest(org, customers, pipeline, line, api_as):
     assert_error(admin.get("/forecast", {"period": "2026-Q5"}), 422)
     assert_error(admin.get("/forecast", {"by": "planet"}), 422)
     e1 = api_as(org.users.sales_e1).get("/forecast").json()
-    assert [x["key"] for x in e1["rows"]] == [org.users.sales_e1.pk] and e1["totals"]["total"] == 0
+    assert e1["rows"] == [] and e1["totals"]["total"] == 0
     bt = admin.get("/forecast/backtest", {"periods": 2})
     assert bt.status_code == 200 and len(bt.json()["rows"]) == 2
     assert_error(admin.get("/forecast/backtest", {"periods": 50}), 422)

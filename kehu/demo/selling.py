@@ -122,3 +122,35 @@ def build_visits(b) -> int:
         else:
             visit_skip(actor=visit.salesperson, visit=visit, reason="客户临时出差，改约下周")
     return made
+
+
+def build_quotas(b) -> int:
+    """Quotas (销售指标) for this quarter and the next: each salesperson's about a tenth above a
+    quarter of what their customers bought in the last year (rounded to 10 000), each sales
+    team's the sum of its people's. Set by the administrator through the service (audited)."""
+    from django.db.models import Sum
+
+    from kehu.org.models import Team
+    from kehu.sales.forecast import period_containing
+    from kehu.sales.models import Order, OrderStatus
+    from kehu.sales.quotas import quota_create
+
+    this = period_containing(b.today)
+    year_ago = b.today - dt.timedelta(days=365)
+    made = 0
+    for team_id, people in b.sales_by_team.items():
+        team_total = Decimal(0)
+        amounts = {}
+        for person in people:
+            bought = (Order.objects.filter(customer__owner=person, order_date__gt=year_ago, order_date__lte=b.today)
+                      .exclude(status=OrderStatus.CANCELLED).aggregate(t=Sum("amount"))["t"] or Decimal(0))
+            amounts[person] = max(Decimal(100_000), (bought / 4 * Decimal("1.1") / 10_000).quantize(Decimal(1)) * 10_000)
+            team_total += amounts[person]
+        team = Team.objects.get(pk=team_id)
+        for period in (this, this.next()):
+            for person, amount in amounts.items():
+                quota_create(actor=b.admin, period=period.code, amount=amount, user=person)
+                made += 1
+            quota_create(actor=b.admin, period=period.code, amount=team_total, team=team)
+            made += 1
+    return made

@@ -54,3 +54,18 @@ def test_a_week_of_visits_with_results(demo):
 
 def test_making_the_demo_sends_no_mail(demo):
     assert mail.outbox == []
+
+
+def test_quotas_for_this_quarter_and_the_next(demo):
+    from kehu.org.models import User
+    from kehu.sales.forecast import forecast, period_containing
+    from kehu.sales.models import Quota
+
+    this = period_containing(TODAY)
+    for period in (this, this.next()):
+        assert Quota.objects.filter(period=period.code, user__isnull=False).count() == User.objects.filter(
+            role="salesperson", quotas__isnull=False).distinct().count() > 0
+        assert Quota.objects.filter(period=period.code, team__isnull=False).exists()
+    admin = User.objects.filter(role="admin").first()
+    f = forecast(viewer=admin, period=this, by="team", run=None)
+    assert f["totals"]["quota"] > 0 and f["totals"]["total"] > 0

@@ -10,6 +10,7 @@ import json
 import sys
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _money(v) -> str:
@@ -42,13 +43,13 @@ def cmd_forecast(args) -> int:
             print(json.dumps({**bt, "thresholds": {"commit": bt["thresholds"].commit,
                                                    "best_case": bt["thresholds"].best_case}}, ensure_ascii=False))
             return 0
-        print("\t".join([_("period"), _("pipeline forecast"), _("won"), _("error"), "APE",
-                         _("repeat forecast"), _("repeat actual"), _("error"), "APE"]))
+        print("\t".join([_("period"), _("pipeline forecast"), _("won"), _("forecast error"), "APE",
+                         _("repeat forecast"), _("repeat actual"), _("forecast error"), "APE"]))
         for r in bt["rows"]:
             print("\t".join([r["period"], _money(r["pipeline_forecast"]), _money(r["won"]),
                              _money(r["pipeline_error"]), _pct(r["pipeline_ape"]), _money(r["repeat_forecast"]),
                              _money(r["repeat_actual"]), _money(r["repeat_error"]), _pct(r["repeat_ape"])]))
-        print(_("MAPE: pipeline %(pipeline)s, repeat purchases %(repeat)s") % {
+        print(_("MAPE: pipeline %(pipeline)s, repeat part %(repeat)s") % {
             "pipeline": _pct(bt["pipeline_mape"]), "repeat": _pct(bt["repeat_mape"])})
         return 0
     try:
@@ -62,7 +63,7 @@ def cmd_forecast(args) -> int:
         return 0
     print(_("Forecast %(period)s (%(start)s – %(end)s)") % {
         "period": period.code, "start": period.start.isoformat(), "end": period.end.isoformat()})
-    print("\t".join([_("name"), _("won"), _("commit"), _("best case"), _("pipeline"), _("repeat purchases"),
+    print("\t".join([_("name"), _("won"), _("commit"), _("best case"), pgettext("forecast category", "pipeline"), _("repeat part"),
                      _("total"), _("quota"), _("attainment")]))
     for r in [*f["rows"], {**f["totals"], "label": _("Total")}]:
         print("\t".join([str(r["label"]), _money(r["won"]), _money(r["commit"]), _money(r["best_case"]),

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from kehu.org.models import Team
 from kehu.org.policies import policy_for
@@ -54,7 +54,7 @@ def _chart(rows: list[dict]) -> dict | None:
     from kehu.web.charts import chart_spec, large_number_axis
 
     parts = [("won", _("Won")), ("commit", _("Commit")), ("best_case", _("Best case")),
-             ("pipeline", _("Pipeline")), ("repeat", _("Repeat purchases"))]
+             ("pipeline", pgettext("forecast category", "Pipeline")), ("repeat", _("Repeat purchases"))]
     data = [{"name": r["label"], "part": label, "order": i, "amount": round(r[key], 2)}
             for r in rows[:20] for i, (key, label) in enumerate(parts) if r[key]]
     if not data:

@@ -77,6 +77,9 @@ def build_opportunities(b) -> int:
                         at = min(now, at + dt.timedelta(days=r.randint(3, 25)))
                     StageChange.objects.filter(pk=ch.pk).update(at=at)
                 fields = {"created_at": now - dt.timedelta(days=days_ago)}
+                if goal == "opportunity":
+                    # negotiated further than the stage's default: some are commit in the forecast
+                    fields["probability"] = (50, 70, 80, 90)[opp.pk % 4]
                 if goal == "won":
                     fields["won_at"] = at
                 elif goal == "lost":

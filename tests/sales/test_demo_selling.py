@@ -68,4 +68,4 @@ def test_quotas_for_this_quarter_and_the_next(demo):
         assert Quota.objects.filter(period=period.code, team__isnull=False).exists()
     admin = User.objects.filter(role="admin").first()
     f = forecast(viewer=admin, period=this, by="team", run=None)
-    assert f["totals"]["quota"] > 0 and f["totals"]["total"] > 0
+    assert f["totals"]["quota"] > 0 and f["totals"]["total"] > 0 and f["totals"]["commit"] > 0

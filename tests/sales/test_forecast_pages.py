@@ -75,3 +75,20 @@ def test_quota_pages(org, book, client_for, line):
     assert not Quota.objects.filter(pk=q.pk).exists()
     empty = client_for(u.sales_n1b).get("/forecast/quotas/")
     assert b'data-testid="quota-empty"' in empty.content
+
+
+def test_quota_bulk_delete_asks_and_goes_row_by_row(org, book, client_for):
+    u = org.users
+    mine = Quota.objects.get(user=u.sales_n1)
+    other = quota_create(actor=u.admin, period="2027-Q1", amount=1, team=org.teams.north)
+    manager = client_for(u.north_manager)
+    ids = [mine.pk, other.pk]
+    r = manager.post("/lists/quotas/bulk/", {"action": "delete", "ids": ids})
+    assert r.status_code == 200 and Quota.objects.count() == 2           # the confirmation page
+    r = manager.post("/lists/quotas/bulk/", {"action": "delete", "ids": ids, "confirmed": "yes"})
+    assert r.status_code in (200, 302)
+    # the manager may delete the salesperson's quota, not their own team's
+    assert not Quota.objects.filter(pk=mine.pk).exists() and Quota.objects.filter(pk=other.pk).exists()
+    assert client_for(u.sales_n1).post("/lists/quotas/bulk/", {"action": "delete", "ids": [other.pk],
+                                                               "confirmed": "yes"}).status_code in (302, 200)
+    assert Quota.objects.filter(pk=other.pk).exists()

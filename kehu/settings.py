@@ -46,6 +46,8 @@ Environment variables (all optional):
   per role: ``salesperson=7+3,sales_manager=2+1``; ``*=`` for the roles not named)
 - ``KEHU_PAYMENT_DAYS``: the company's payment terms in days (账期, default 30), for an order with no payment due
   date whose customer's terms set none (receivables ageing, kehu/sales/performance.py)
+- ``KEHU_FORECAST_COMMIT``, ``KEHU_FORECAST_BEST_CASE``: the probability (%) from which an open
+  opportunity counts as commit (default 70) and best case (default 30) in the sales forecast
 - ``KEHU_ATTACHMENT_MAX_MB``: the largest attachment accepted, in MB (default 20)
 - ``KEHU_STORAGE``: ``s3`` keeps attachments in an S3-compatible store (``pip install 'kehu[s3]'``) named by
   ``KEHU_S3_BUCKET``, ``KEHU_S3_ENDPOINT_URL``, ``KEHU_S3_ACCESS_KEY``, ``KEHU_S3_SECRET_KEY``, ``KEHU_S3_REGION``;
@@ -216,6 +218,10 @@ TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "Asia/Shanghai")
 KEHU_WORKING_HOURS = os.environ.get("KEHU_WORKING_HOURS", "09:00-12:00,13:00-18:00")
 KEHU_SLA_WARNING_SHARE = float(os.environ.get("KEHU_SLA_WARNING_SHARE", "0.8"))
 KEHU_SLA_ESCALATE_EVERY = float(os.environ.get("KEHU_SLA_ESCALATE_EVERY", "0.5"))
+# The sales forecast (kehu/sales/forecast.py): probability (%) from which an open opportunity is
+# commit, and best case.
+KEHU_FORECAST_COMMIT = int(os.environ.get("KEHU_FORECAST_COMMIT", "70"))
+KEHU_FORECAST_BEST_CASE = int(os.environ.get("KEHU_FORECAST_BEST_CASE", "30"))
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "kehu_language"
 

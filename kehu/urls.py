@@ -19,6 +19,7 @@ urlpatterns = [
     # The public service form and its status page (no login).
     path("service/", include("kehu.service.public_urls")),
     path("opportunities/", include("kehu.sales.urls")),
+    path("forecast/", include("kehu.sales.forecast_urls")),
     path("visits/", include("kehu.engagement.urls")),
     path("sales/", include("kehu.sales.urls_performance")),
     path("sales/", include("kehu.sales.urls_xsell")),

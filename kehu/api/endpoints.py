@@ -66,3 +66,7 @@ from kehu.sales import api_pool as pool_api  # noqa: E402
 
 api.add_router("/leads", pool_api.router)
 api.add_router("/pool-settings", pool_api.settings_router)
+from kehu.sales import api_forecast as forecast_api  # noqa: E402
+
+api.add_router("/forecast", forecast_api.router)
+api.add_router("/quotas", forecast_api.quotas_router)

@@ -1069,6 +1069,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.selling import build_pool
 
         build_pool(b)
+        from kehu.demo.selling import build_quotas
+
+        build_quotas(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

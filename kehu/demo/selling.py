@@ -80,6 +80,9 @@ def build_opportunities(b) -> int:
                         at = min(now, at + dt.timedelta(days=r.randint(3, 25)))
                     StageChange.objects.filter(pk=ch.pk).update(at=at)
                 fields = {"created_at": now - dt.timedelta(days=days_ago)}
+                if goal == "opportunity":
+                    # negotiated further than the stage's default: some are commit in the forecast
+                    fields["probability"] = (50, 70, 80, 90)[opp.pk % 4]
                 if goal == "won":
                     fields["won_at"] = at
                 elif goal == "lost":
@@ -224,3 +227,35 @@ def build_pool(b) -> dict:
     OwnershipChange.objects.filter(customer=quiet).update(at=back)
     recycled = pool.pool_recycle(now=now, only_ids=[quiet.pk])
     return {"leads": len(made), "recycled": len(recycled.returned)}
+
+
+def build_quotas(b) -> int:
+    """Quotas (销售指标) for this quarter and the next: each salesperson's about a tenth above a
+    quarter of what their customers bought in the last year (rounded to 10 000), each sales
+    team's the sum of its people's. Set by the administrator through the service (audited)."""
+    from django.db.models import Sum
+
+    from kehu.org.models import Team
+    from kehu.sales.forecast import period_containing
+    from kehu.sales.models import Order, OrderStatus
+    from kehu.sales.quotas import quota_create
+
+    this = period_containing(b.today)
+    year_ago = b.today - dt.timedelta(days=365)
+    made = 0
+    for team_id, people in b.sales_by_team.items():
+        team_total = Decimal(0)
+        amounts = {}
+        for person in people:
+            bought = (Order.objects.filter(customer__owner=person, order_date__gt=year_ago, order_date__lte=b.today)
+                      .exclude(status=OrderStatus.CANCELLED).aggregate(t=Sum("amount"))["t"] or Decimal(0))
+            amounts[person] = max(Decimal(100_000), (bought / 4 * Decimal("1.1") / 10_000).quantize(Decimal(1)) * 10_000)
+            team_total += amounts[person]
+        team = Team.objects.get(pk=team_id)
+        for period in (this, this.next()):
+            for person, amount in amounts.items():
+                quota_create(actor=b.admin, period=period.code, amount=amount, user=person)
+                made += 1
+            quota_create(actor=b.admin, period=period.code, amount=team_total, team=team)
+            made += 1
+    return made

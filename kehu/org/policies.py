@@ -455,6 +455,61 @@ class CustomerPolicy:
         """Open opportunities (for a customer the viewer may change)."""
         return self.active and not self.read_only
 
+    # -- quotas and the forecast (销售指标 / 销售预测, kehu/sales/forecast.py) -------
+    def visible_quotas(self, qs: QuerySet | None = None) -> QuerySet:
+        """Quotas the viewer may see: a salesperson their own and their team's; managers
+        (and the other subtree roles) those of the people and teams of their subtree; those
+        who see everything, all."""
+        if qs is None:
+            from kehu.sales.models import Quota
+
+            qs = Quota.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.sees_everything:
+            return qs
+        mine = Q(user_id=self.viewer.pk)
+        if self.viewer.team_id:
+            mine |= Q(team_id=self.viewer.team_id)
+        if self.role in SUBTREE_ROLES and self._subtree_team_ids:
+            mine |= Q(user__team_id__in=self._subtree_team_ids) | Q(team_id__in=self._subtree_team_ids)
+        return qs.filter(mine)
+
+    def can_change_quota(self, *, user=None, team=None) -> bool:
+        """Set a quota for ``user`` or ``team``: administrators and head-office managers for
+        anyone; sales managers for the people and teams of their subtree (not their own
+        quota, nor their own team's). Never the read-only roles or salespeople."""
+        if not self.active or self.read_only:
+            return False
+        if self.is_admin or (self.sees_everything and self.role == Role.SALES_MANAGER):
+            return True
+        if self.role != Role.SALES_MANAGER:
+            return False
+        if user is not None:
+            return user.pk != self.viewer.pk and user.team_id in self._subtree_team_ids
+        if team is not None:
+            return team.pk != self.viewer.team_id and team.pk in self._subtree_team_ids
+        return bool(self._subtree_team_ids)
+
+    @property
+    def may_set_quotas(self) -> bool:
+        """Whether the quota page offers to add quotas at all."""
+        return self.can_change_quota()
+
+    def forecast_people(self):
+        """The salespeople whose forecast the viewer sees by name: themselves; their
+        subtree (subtree roles); everyone (those who see everything)."""
+        from kehu.org.models import User
+
+        users = User.objects.all()
+        if not self.active:
+            return users.none()
+        if self.sees_everything:
+            return users
+        if self.role in SUBTREE_ROLES:
+            return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
+        return users.filter(pk=self.viewer.pk)
+
     # -- planned visits (拜访计划, kehu/engagement) ------------------------------
     def visible_visits(self, qs: QuerySet | None = None) -> QuerySet:
         """Planned visits the viewer may see: their own, their subtree's (subtree

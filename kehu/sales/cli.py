@@ -320,6 +320,9 @@ def register(sub) -> None:
     common(r)
     r.set_defaults(func=cmd_pipelines_add_stage)
     register_xsell(sub)
+    from kehu.sales.forecast_cli import register as register_forecast
+
+    register_forecast(sub)
 
 
 # -- kehu xsell rules ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -576,3 +576,58 @@ class OwnershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_owner_id} → {self.to_owner_id} ({self.reason})"
+
+
+PERIOD_RE = r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"
+
+
+class Quota(TimeStamped):
+    """A sales quota (销售指标): the amount a salesperson or a team is to sell in a month
+    (``2026-01``) or a quarter (``2026-Q1``), optionally for one product line. The forecast
+    (kehu/sales/forecast.py) is measured against it."""
+
+    period = models.CharField(
+        _("period"), max_length=7,
+        validators=[RegexValidator(PERIOD_RE, _("A month (2026-01) or a quarter (2026-Q1)."))],
+        help_text=_("A month (2026-01) or a quarter (2026-Q1)."))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="quotas")
+    team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="quotas")
+    product_line = models.ForeignKey(ProductLine, verbose_name=_("product line"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="quotas",
+                                     help_text=_("Empty: all product lines."))
+    amount = models.DecimalField(_("amount"), validators=[MinValueValidator(Decimal(0))], **MONEY)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["-period", "id"]
+        indexes = [models.Index(fields=["period", "user"], name="quota_period_user"),
+                   models.Index(fields=["period", "team"], name="quota_period_team")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="quota_amount_not_negative",
+                                   violation_error_message=_("The amount cannot be negative.")),
+            models.CheckConstraint(condition=(Q(user__isnull=False) & Q(team__isnull=True))
+                                   | (Q(user__isnull=True) & Q(team__isnull=False)),
+                                   name="quota_user_or_team",
+                                   violation_error_message=_("A quota is for one salesperson or one team.")),
+            models.UniqueConstraint(fields=["period", "user", "product_line"], name="quota_unique_user_line",
+                                    condition=Q(product_line__isnull=False, user__isnull=False),
+                                    violation_error_message=_("This quota already exists.")),
+            models.UniqueConstraint(fields=["period", "user"], name="quota_unique_user",
+                                    condition=Q(product_line__isnull=True, user__isnull=False),
+                                    violation_error_message=_("This quota already exists.")),
+            models.UniqueConstraint(fields=["period", "team", "product_line"], name="quota_unique_team_line",
+                                    condition=Q(product_line__isnull=False, team__isnull=False),
+                                    violation_error_message=_("This quota already exists.")),
+            models.UniqueConstraint(fields=["period", "team"], name="quota_unique_team",
+                                    condition=Q(product_line__isnull=True, team__isnull=False),
+                                    violation_error_message=_("This quota already exists.")),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user or self.team
+        return f"{self.period} {who}" + (f" · {self.product_line}" if self.product_line_id else "")

@@ -31,6 +31,7 @@ def navigation(request):
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
         ("pool", _("Lead pool"), "pool_list"),
+        ("forecast", _("Forecast"), "forecast"),
         ("visits", _("Visits"), "visit_week"),
         ("performance", pgettext_lazy("sales", "Performance"), "sales_performance"),
         ("cases", _app_label("service"), "case_queue"),

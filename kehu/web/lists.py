@@ -549,6 +549,20 @@ def _load() -> None:
         ),
         row_label=str, status_choices=sales_lists.stage_choices, status_label=gettext_lazy("Stage"),
     ))
+    from kehu.sales import forecast_views
+
+    register(ListSpec(
+        name="quotas", label=gettext_lazy("Quotas"), url_name="quota_list",
+        columns=(
+            Column("period", gettext_lazy("Period"), "period", "nowrap"),
+            Column("who", gettext_lazy("Salesperson or team")),
+            Column("line", gettext_lazy("Product line"), cls="hide-sm"),
+            Column("amount", gettext_lazy("Amount"), "amount", "num"),
+        ),
+        rows=forecast_views.quota_rows,
+        actions=(BulkAction("delete", gettext_lazy("Delete"), forecast_views.quota_bulk_delete, confirm=True),),
+        row_label=str, may_change=lambda viewer: policy_for(viewer).may_set_quotas,
+    ))
     register(ListSpec(
         name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",
         columns=(

@@ -1171,3 +1171,34 @@ def test_pipeline_settings_per_role(org, api_as, role, op):
         assert_error(r, 403, "forbidden")
         after = (Pipeline.objects.count(), Stage.objects.count(), LostReason.objects.filter(active=True).count())
         assert after == before
+
+
+# -- Quotas and the forecast (/quotas, /forecast): the quota's person or team decides ------------
+
+QUOTA_SEES = {"n1": {"admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing",
+                     "sales_n1"},
+              "e1": {"admin", "hq_manager", "analyst", "east_manager", "sales_e1"}}
+QUOTA_SETS = {"n1": {"admin", "hq_manager", "north_manager"}, "e1": {"admin", "hq_manager", "east_manager"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+def test_quotas(org, api_as, role, target):
+    from kehu.sales.quotas import quota_create
+
+    who = {"user": org.users.sales_n1} if target == "n1" else {"team": org.teams.e1}
+    quota = quota_create(actor=org.users.admin, period="2027-Q1", amount=1000, **who)
+    api = api_as(getattr(org.users, role))
+    got = api.get(f"/quotas/{quota.pk}")
+    listed = {q["id"] for q in api.get("/quotas", {"limit": 200}).json()["items"]}
+    patched = api.patch(f"/quotas/{quota.pk}", {"amount": "2000.00"})
+    if role not in QUOTA_SEES[target]:
+        assert_error(got, 404, "not_found") and assert_error(patched, 404, "not_found")
+        assert quota.pk not in listed
+        return
+    assert got.status_code == 200 and quota.pk in listed
+    if role in QUOTA_SETS[target]:
+        assert patched.status_code == 200, patched.content
+    else:
+        assert_error(patched, 403, "forbidden")
+    assert api.get("/forecast", {"period": "2027-Q1"}).status_code == 200

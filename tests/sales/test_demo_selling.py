@@ -106,3 +106,18 @@ def test_the_funnel_of_the_demo_is_meaningful(demo, client):
     html = client.get(reverse("opportunity_funnel"), {"by": "line"}).content.decode()
     assert 'data-testid="funnel-table"' in html and 'data-testid="funnel-breakdown"' in html
     assert PlannedVisit.objects.filter(reason_data__has_key="opportunities").exists()
+
+
+def test_quotas_for_this_quarter_and_the_next(demo):
+    from kehu.org.models import User
+    from kehu.sales.forecast import forecast, period_containing
+    from kehu.sales.models import Quota
+
+    this = period_containing(TODAY)
+    for period in (this, this.next()):
+        assert Quota.objects.filter(period=period.code, user__isnull=False).count() == User.objects.filter(
+            role="salesperson", quotas__isnull=False).distinct().count() > 0
+        assert Quota.objects.filter(period=period.code, team__isnull=False).exists()
+    admin = User.objects.filter(role="admin").first()
+    f = forecast(viewer=admin, period=this, by="team", run=None)
+    assert f["totals"]["quota"] > 0 and f["totals"]["total"] > 0 and f["totals"]["commit"] > 0

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('customers', '0010_customer_custom'),
         ('org', '0001_initial'),
-        ('sales', '0006_seed_pipeline'),
+        ('sales', '0007_funnel_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

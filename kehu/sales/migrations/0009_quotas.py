@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0001_initial'),
-        ('sales', '0006_seed_pipeline'),
+        ('sales', '0008_lead_pool'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0006_seed_pipeline'),
+        ('sales', '0009_quotas'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

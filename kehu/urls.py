@@ -20,6 +20,7 @@ urlpatterns = [
     path("service/", include("kehu.service.public_urls")),
     path("opportunities/", include("kehu.sales.urls")),
     path("visits/", include("kehu.engagement.urls")),
+    path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

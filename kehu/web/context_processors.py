@@ -30,6 +30,7 @@ def navigation(request):
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
         ("visits", _("Visits"), "visit_week"),
+        ("key_accounts", _("Key accounts"), "key_account_list"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),

@@ -276,3 +276,20 @@ def test_api_crud_targets_conflict_and_matrix(org, customers, api_as):
     assert m.post(f"/orders/{oid}/approve", {"note": "ok"}).json()["approval"] == "approved"
     assert m.post(f"/orders/{oid}/approve", {}).status_code == 409
     assert n1.delete(f"/key-account-plans/{pid}").status_code == 204
+
+
+# -- command --------------------------------------------------------------------------------
+
+def test_cli_list_and_show(org, customers, capsys):
+    from kehu.cli import main
+
+    plan = _plan(org.users.sales_n1, customers.n1, limit="1000", strengths="配送快")
+    plan_set_targets(actor=org.users.sales_n1, plan=plan, targets=[{"year": 2026, "revenue": "100"}])
+    assert main(["key-accounts", "list", "--as", "sales_n1"]) == 0
+    assert plan.name in capsys.readouterr().out
+    assert main(["key-accounts", "list", "--as", "sales_e1"]) == 0
+    assert plan.name not in capsys.readouterr().out
+    assert main(["key-accounts", "show", str(plan.pk), "--as", "sales_n1"]) == 0
+    out = capsys.readouterr().out
+    assert "配送快" in out and "1000" in out and "2026\tRevenue\t100" in out
+    assert main(["key-accounts", "show", str(plan.pk), "--as", "sales_e1"]) == 2

@@ -43,7 +43,7 @@ class PlanForm(forms.Form):
                                       help_text=_("Empty: the tier's. 0: cash in advance."))
     credit_limit = forms.DecimalField(label=_("Credit limit"), min_value=0, max_digits=15, decimal_places=2,
                                       required=False, help_text=_("Empty: the tier's."))
-    discount_ceiling = forms.DecimalField(label=_("Discount ceiling (%)"), min_value=0, max_value=100,
+    discount_ceiling = forms.DecimalField(label=_("Discount ceiling (percent)"), min_value=0, max_value=100,
                                           max_digits=5, decimal_places=2, required=False,
                                           help_text=_("Empty: the tier's."))
     training = forms.CharField(label=_("Training"), max_length=500, required=False)

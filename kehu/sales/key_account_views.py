@@ -50,7 +50,7 @@ def key_account_list(request):
 
 def _terms_rows(tier: Terms, plan: Terms, effective: Terms) -> list[dict]:
     labels = {"payment_days": _("Payment terms (days)"), "credit_limit": _("Credit limit"),
-              "discount_ceiling": _("Discount ceiling (%)"), "training": _("Training"),
+              "discount_ceiling": _("Discount ceiling (percent)"), "training": _("Training"),
               "staff_support": _("Staff support"), "authority": _("Authority"), "rewards": _("Rewards")}
     return [{"label": label, "tier": getattr(tier, k), "plan": getattr(plan, k), "effective": getattr(effective, k)}
             for k, label in labels.items()]

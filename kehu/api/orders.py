@@ -126,7 +126,7 @@ class OrderIn(OrderFields):
 OrderPatchIn = partial_schema(OrderFields, "OrderPatchIn")
 
 
-class ApprovalIn(Schema):
+class OrderApprovalIn(Schema):
     note: str = Field("", max_length=Order._meta.get_field("approval_note").max_length,
                       description="Why; required to reject.")
 
@@ -252,7 +252,7 @@ def create_payment(request, order_id: int, payload: PaymentIn):
 @router.post("/{int:order_id}/approve", response={200: OrderOut, **WRITE_ERRORS, 409: ErrorOut},
              url_name="order-approve",
              summary="Approve an order waiting for approval (sales managers of the customer's team, administrators)")
-def approve_order(request, order_id: int, payload: ApprovalIn):
+def approve_order(request, order_id: int, payload: OrderApprovalIn):
     order = order_get(viewer=request.auth, pk=order_id)
     order_approve(actor=request.auth, order=order, note=payload.note)
     return _order_detail(request, order_id)
@@ -261,7 +261,7 @@ def approve_order(request, order_id: int, payload: ApprovalIn):
 @router.post("/{int:order_id}/reject", response={200: OrderOut, **WRITE_ERRORS, 409: ErrorOut},
              url_name="order-reject",
              summary="Reject an order waiting for approval, saying why; the order is cancelled")
-def reject_order(request, order_id: int, payload: ApprovalIn):
+def reject_order(request, order_id: int, payload: OrderApprovalIn):
     order = order_get(viewer=request.auth, pk=order_id)
     order_reject(actor=request.auth, order=order, note=payload.note)
     return _order_detail(request, order_id)

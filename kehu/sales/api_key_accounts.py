@@ -41,7 +41,7 @@ def on_plan_conflict(request, exc):
     return envelope(request, 409, "plan_conflict", str(exc), {"status": [str(exc)]})
 
 
-class TermsSchema(Schema):
+class KeyAccountTerms(Schema):
     payment_days: Optional[int] = Field(None, ge=0, le=3650, description="Payment terms in days; 0: cash in "
                                                                          "advance; null: the tier's.")
     credit_limit: Optional[Money] = Field(None, ge=0, description="The most the customer may owe; null: the tier's.")
@@ -52,7 +52,7 @@ class TermsSchema(Schema):
     rewards: str = Field("", max_length=500)
 
 
-class TargetSchema(Schema):
+class KeyAccountTargetIn(Schema):
     year: int = Field(ge=2000, le=2100, description="One of the plan's three years.")
     volume: Quantity = Field(Decimal("0"), ge=0, description="Tonnes, or the quantity in the products' units.")
     revenue: Money = Field(Decimal("0"), ge=0)
@@ -60,7 +60,7 @@ class TargetSchema(Schema):
     profit: Optional[Money] = Field(None, description="Null: revenue − cost.")
 
 
-class TargetOut(Schema):
+class KeyAccountTargetOut(Schema):
     year: int
     volume: Quantity
     revenue: Money
@@ -68,22 +68,22 @@ class TargetOut(Schema):
     profit: Money
 
 
-class MeasureOut(Schema):
+class KeyAccountMeasureOut(Schema):
     target: Decimal
     actual: Decimal
     difference: Decimal = Field(description="actual − target")
     attainment: Optional[Decimal] = Field(description="actual ÷ target in percent; null for a target of 0.")
 
 
-class YearReportOut(Schema):
+class KeyAccountYearOut(Schema):
     year: int
-    volume: MeasureOut
-    revenue: MeasureOut
-    cost: MeasureOut
-    profit: MeasureOut
+    volume: KeyAccountMeasureOut
+    revenue: KeyAccountMeasureOut
+    cost: KeyAccountMeasureOut
+    profit: KeyAccountMeasureOut
 
 
-class ChainContactOut(Schema):
+class DecisionChainContactOut(Schema):
     contact_id: int
     name: str
     title: str
@@ -98,7 +98,7 @@ class ChainContactOut(Schema):
         return obj.decision_role
 
 
-class PlanOut(Schema):
+class KeyAccountPlanOut(Schema):
     id: int
     customer_id: int
     name: str
@@ -117,11 +117,11 @@ class PlanOut(Schema):
     updated_at: dt.datetime
 
 
-class PlanDetailOut(PlanOut):
-    targets: list[TargetOut]
-    decision_chain: list[ChainContactOut] = Field(description="The customer's contacts with a role in the "
+class KeyAccountPlanDetailOut(KeyAccountPlanOut):
+    targets: list[KeyAccountTargetOut]
+    decision_chain: list[DecisionChainContactOut] = Field(description="The customer's contacts with a role in the "
                                                               "buying decision (kept on the contacts).")
-    report: list[YearReportOut] = Field(description="Targets against the actual orders, year by year.")
+    report: list[KeyAccountYearOut] = Field(description="Targets against the actual orders, year by year.")
 
     @staticmethod
     def resolve_targets(obj):
@@ -136,7 +136,7 @@ class PlanDetailOut(PlanOut):
         return selectors.plan_report(obj)
 
 
-class PlanFields(Schema):
+class KeyAccountPlanFields(Schema):
     name: str = Field("", max_length=200, description="Empty: “Key-account plan” and its years.")
     status: KeyAccountStatus = KeyAccountStatus.DRAFT
     start_year: int = Field(ge=2000, le=2098, description="The plan covers this year and the two after it.")
@@ -147,22 +147,22 @@ class PlanFields(Schema):
     salesperson_id: Optional[int] = None
     manager_id: Optional[int] = None
     sponsor_id: Optional[int] = None
-    terms: TermsSchema = Field(default_factory=TermsSchema)
+    terms: KeyAccountTerms = Field(default_factory=KeyAccountTerms)
 
 
-class PlanIn(PlanFields):
+class KeyAccountPlanIn(KeyAccountPlanFields):
     customer_id: int
-    targets: list[TargetSchema] = Field([], max_length=3)
+    targets: list[KeyAccountTargetIn] = Field([], max_length=3)
 
 
-PlanPatchIn = partial_schema(PlanFields, "KeyAccountPlanPatchIn")
+KeyAccountPlanPatch = partial_schema(KeyAccountPlanFields, "KeyAccountPlanPatchIn")
 
 
-class TargetsIn(Schema):
-    targets: list[TargetSchema] = Field(max_length=3, description="Replace all the plan's targets.")
+class KeyAccountTargetsIn(Schema):
+    targets: list[KeyAccountTargetIn] = Field(max_length=3, description="Replace all the plan's targets.")
 
 
-class PlanFilterIn(Schema):
+class KeyAccountPlanFilterIn(Schema):
     customer_id: Optional[int] = None
     status: Optional[KeyAccountStatus] = None
     year: Optional[int] = Field(None, ge=2000, le=2100, description="Plans whose three years include it.")
@@ -198,10 +198,10 @@ def _require_change(request, plan) -> None:
         raise PermissionDenied(_("You may not change this customer."))
 
 
-@router.get("", response={200: list[PlanOut], **READ_ERRORS}, url_name="key-account-plan-list",
+@router.get("", response={200: list[KeyAccountPlanOut], **READ_ERRORS}, url_name="key-account-plan-list",
             summary="List key-account plans, latest years first")
 @paginate(CursorPagination)
-def list_plans(request, filters: Query[PlanFilterIn]):
+def list_plans(request, filters: Query[KeyAccountPlanFilterIn]):
     qs = selectors.plan_list(viewer=request.auth, filters=selectors.PlanFilters(
         status=filters.status or "", year=filters.year, q=filters.q))
     if filters.customer_id:
@@ -209,9 +209,9 @@ def list_plans(request, filters: Query[PlanFilterIn]):
     return Tiered(qs, [Tier(Q(), ("-start_year", "-id"))])
 
 
-@router.post("", response={201: PlanDetailOut, **WRITE_ERRORS, **CONFLICT}, url_name="key-account-plan-create",
+@router.post("", response={201: KeyAccountPlanDetailOut, **WRITE_ERRORS, **CONFLICT}, url_name="key-account-plan-create",
              summary="Start a key-account plan for a customer you may change")
-def create_plan(request, payload: PlanIn):
+def create_plan(request, payload: KeyAccountPlanIn):
     data = payload.model_dump()
     customer = customer_get(viewer=request.auth, pk=data["customer_id"])
     targets = [t for t in data.get("targets") or []]
@@ -220,15 +220,15 @@ def create_plan(request, payload: PlanIn):
     return Status(201, _detail(request, plan.pk))
 
 
-@router.get("/{int:plan_id}", response={200: PlanDetailOut, **READ_ERRORS}, url_name="key-account-plan-detail",
+@router.get("/{int:plan_id}", response={200: KeyAccountPlanDetailOut, **READ_ERRORS}, url_name="key-account-plan-detail",
             summary="Get a plan with its targets, decision chain and targets against actual")
 def get_plan(request, plan_id: int):
     return _detail(request, plan_id)
 
 
-@router.patch("/{int:plan_id}", response={200: PlanDetailOut, **WRITE_ERRORS, **CONFLICT},
+@router.patch("/{int:plan_id}", response={200: KeyAccountPlanDetailOut, **WRITE_ERRORS, **CONFLICT},
               url_name="key-account-plan-update", summary="Change some fields of a plan")
-def update_plan(request, plan_id: int, payload: PlanPatchIn):
+def update_plan(request, plan_id: int, payload: KeyAccountPlanPatch):
     plan = _detail(request, plan_id)
     _require_change(request, plan)
     with api_field_names(NAMES):
@@ -245,15 +245,15 @@ def delete_plan(request, plan_id: int):
     return Status(204, None)
 
 
-@router.get("/{int:plan_id}/targets", response={200: list[TargetOut], **READ_ERRORS},
+@router.get("/{int:plan_id}/targets", response={200: list[KeyAccountTargetOut], **READ_ERRORS},
             url_name="key-account-target-list", summary="The plan's targets by year")
 def list_targets(request, plan_id: int):
     return selectors.plan_targets(_detail(request, plan_id))
 
 
-@router.put("/{int:plan_id}/targets", response={200: list[TargetOut], **WRITE_ERRORS},
+@router.put("/{int:plan_id}/targets", response={200: list[KeyAccountTargetOut], **WRITE_ERRORS},
             url_name="key-account-target-set", summary="Replace the plan's targets (one per year of the plan)")
-def set_targets(request, plan_id: int, payload: TargetsIn):
+def set_targets(request, plan_id: int, payload: KeyAccountTargetsIn):
     plan = _detail(request, plan_id)
     _require_change(request, plan)
     plan_set_targets(actor=request.auth, plan=plan, targets=payload.model_dump()["targets"])

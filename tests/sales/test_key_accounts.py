@@ -293,3 +293,18 @@ def test_cli_list_and_show(org, customers, capsys):
     out = capsys.readouterr().out
     assert "配送快" in out and "1000" in out and "2026\tRevenue\t100" in out
     assert main(["key-accounts", "show", str(plan.pk), "--as", "sales_e1"]) == 2
+
+
+def test_pages_in_chinese(org, customers, client):
+    plan = _plan(org.users.sales_n1, customers.n1, limit="10")
+    order = _order(org.users.sales_n1, customers.n1, "100")
+    user = org.users.north_manager
+    user.language = "zh-hans"
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    assert "大客户计划" in client.get(reverse("key_account_list")).content.decode()
+    page = client.get(reverse("key_account_detail", args=[plan.pk])).content.decode()
+    assert "目标与实际" in page and "决策链" in page and "信用额度" in page
+    page = client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert "待审批" in page and "批准" in page and "驳回原因" in page   # the reason: in the language it was entered in
+    assert "新建大客户计划" in client.get(reverse("key_account_create")).content.decode()

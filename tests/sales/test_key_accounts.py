@@ -308,3 +308,16 @@ def test_pages_in_chinese(org, customers, client):
     page = client.get(reverse("order_detail", args=[order.pk])).content.decode()
     assert "待审批" in page and "批准" in page and "驳回原因" in page   # the reason: in the language it was entered in
     assert "新建大客户计划" in client.get(reverse("key_account_create")).content.decode()
+
+
+def test_merge_moves_plans_and_keeps_one_active(org, customers):
+    from kehu.customers.services import customer_merge
+    from tests.factories import CustomerFactory
+
+    dup = CustomerFactory(name="北方钢铁贸易（重复）", owner=org.users.sales_n1)
+    kept = _plan(org.users.sales_n1, customers.n1)
+    theirs = _plan(org.users.sales_n1, dup)
+    customer_merge(actor=org.users.admin, keep=customers.n1, drop=dup)
+    theirs.refresh_from_db()
+    kept.refresh_from_db()
+    assert theirs.customer_id == customers.n1.pk and theirs.status == "closed" and kept.status == "active"

@@ -40,6 +40,7 @@ CLI_MODULES = [
     "kehu.kb.cli",
     "kehu.engagement.cli",
     "kehu.sales.cli_performance",
+    "kehu.sales.key_account_cli",
 ]
 
 

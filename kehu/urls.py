@@ -26,6 +26,7 @@ urlpatterns = [
     path("pool/", include("kehu.sales.urls_pool")),
     # The public lead form (no login).
     path("leads/", include("kehu.sales.public_urls")),
+    path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

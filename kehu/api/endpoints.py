@@ -14,6 +14,7 @@ from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
 from kehu.sales import api_opportunities as opportunities_api
+from kehu.sales import api_key_accounts as key_accounts_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
 from kehu.engagement import api as visits_api
@@ -50,6 +51,7 @@ api.add_router("/kb", kb_api.router)
 api.add_router("/opportunities", opportunities_api.router)
 api.add_router("/pipelines", opportunities_api.pipelines_router)
 api.add_router("/lost-reasons", opportunities_api.reasons_router)
+api.add_router("/key-account-plans", key_accounts_api.router)
 api.add_router("/sla-policies", service_api.sla_router)
 api.add_router("/intake-links", service_api.intake_router)
 api.add_router("/service-settings", service_api.settings_router)

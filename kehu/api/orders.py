@@ -17,9 +17,14 @@ from kehu.customfields.api import CUSTOM_DESCRIPTION, CustomValuesIn, CustomValu
 from kehu.api.pagination import CursorPagination
 from kehu.customers.selectors import customer_get
 from kehu.org.policies import policy_for
-from kehu.sales.models import Order, OrderStatus
+from kehu.sales.models import Order, OrderApproval, OrderStatus
 from kehu.sales.selectors import order_get, order_list, product_list
-from kehu.sales.services import order_create, order_delete, order_update, order_warnings, payment_record
+from kehu.api.common import ErrorOut
+from kehu.api.router import api, envelope
+from kehu.sales.services import (
+    ApprovalNotPending, order_approve, order_create, order_delete, order_reject, order_update, order_warnings,
+    payment_record,
+)
 
 router = Router(tags=["orders"])
 
@@ -61,6 +66,12 @@ class OrderSummaryOut(Schema):
     salesperson_id: Optional[int]
     remarks: str
     custom: CustomValuesOut = Field(description=CUSTOM_DESCRIPTION)
+    approval: OrderApproval = Field(description="not_needed, or pending (over the credit limit or overdue "
+                                                "payments: a manager approves or rejects), approved, rejected.")
+    approval_reason: str = Field(description="Why the order needs approval.")
+    approval_by_id: Optional[int]
+    approval_at: Optional[dt.datetime]
+    approval_note: str
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -113,6 +124,16 @@ class OrderIn(OrderFields):
 
 
 OrderPatchIn = partial_schema(OrderFields, "OrderPatchIn")
+
+
+class OrderApprovalIn(Schema):
+    note: str = Field("", max_length=Order._meta.get_field("approval_note").max_length,
+                      description="Why; required to reject.")
+
+
+@api.exception_handler(ApprovalNotPending)
+def on_not_pending(request, exc):
+    return envelope(request, 409, "not_pending", str(exc))
 
 
 class PaymentIn(Schema):
@@ -226,3 +247,21 @@ def create_payment(request, order_id: int, payload: PaymentIn):
         method=payload.method, reference=payload.reference,
     )
     return Status(201, payment)
+
+
+@router.post("/{int:order_id}/approve", response={200: OrderOut, **WRITE_ERRORS, 409: ErrorOut},
+             url_name="order-approve",
+             summary="Approve an order waiting for approval (sales managers of the customer's team, administrators)")
+def approve_order(request, order_id: int, payload: OrderApprovalIn):
+    order = order_get(viewer=request.auth, pk=order_id)
+    order_approve(actor=request.auth, order=order, note=payload.note)
+    return _order_detail(request, order_id)
+
+
+@router.post("/{int:order_id}/reject", response={200: OrderOut, **WRITE_ERRORS, 409: ErrorOut},
+             url_name="order-reject",
+             summary="Reject an order waiting for approval, saying why; the order is cancelled")
+def reject_order(request, order_id: int, payload: OrderApprovalIn):
+    order = order_get(viewer=request.auth, pk=order_id)
+    order_reject(actor=request.auth, order=order, note=payload.note)
+    return _order_detail(request, order_id)

@@ -310,7 +310,9 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
 #              (the kept customer's when both or neither were answered) and the other is deleted
 #              — its response, if any, is kept and moves with the responses;
 #   "attitude" the measured attitude (one per customer): the later measurement stays;
-#   "tags"     the duplicate's tags are added.
+#   "tags"     the duplicate's tags are added;
+#   "key_plans" key-account plans move; when the kept customer has an active plan, the
+#              duplicate's active plan is closed (one active plan per customer).
 MERGE_RELATIONS = {
     "customers.Customer.merged_into": "repoint",
     "customers.Anniversary.customer": "move",
@@ -330,6 +332,7 @@ MERGE_RELATIONS = {
     "sales.LifecycleChange.customer": "move",
     "engagement.PlannedVisit.customer": "visits",
     "sales.OwnershipChange.customer": "move",
+    "sales.KeyAccountPlan.customer": "key_plans",
 }
 
 
@@ -411,6 +414,11 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
             ours.delete()
         rows.update(customer=keep)
         return {"moved": 1, "dropped": int(ours is not None)}
+    if how == "key_plans":
+        dropped = 0
+        if model._default_manager.filter(customer=keep, status="active").exists():
+            dropped = rows.filter(status="active").update(status="closed")
+        return {"moved": rows.update(customer=keep), "dropped": dropped}
     if how == "visits":
         # The planner keeps one open visit per customer: the kept customer's open
         # visit stays, the duplicate's open ones are skipped, the rest move.

@@ -1072,6 +1072,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.selling import build_quotas
 
         build_quotas(b)
+        from kehu.demo.key_accounts import build_key_accounts
+
+        build_key_accounts(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

@@ -28,7 +28,9 @@ Sections (defaults in :data:`DEFAULTS`):
     the cumulative shares that close classes A and B (0 < a <= b <= 1).
 ``tiers``
     ``levels``: for each tier (gold, silver, bronze, do_not_serve) its customer
-    policy in both languages and the days between visits; ``rules``: tried in
+    policy in both languages, the days between visits and its structured
+    ``terms`` (payment days, credit limit, discount ceiling, training, staff
+    support, authority, rewards: :func:`check_terms`, read by kehu/sales/terms.py); ``rules``: tried in
     order, the first whose conditions all hold gives the tier; ``default_tier``
     for customers no rule matches. A condition is ``{"metric", "op", "value"}``
     over :data:`METRICS`.
@@ -123,12 +125,26 @@ DEFAULTS: dict = {
                     "en": "Key account: dedicated staff, extended payment terms, training, priority service, "
                           "best prices and rewards.",
                 },
+                "terms": {
+                    "payment_days": 60, "credit_limit": 5000000, "discount_ceiling": 8,
+                    "training": "每年两次现场培训（材料选用、加工工艺） / Two on-site trainings a year (grades, processing)",
+                    "staff_support": "专职客户经理，驻厂技术支持 / A dedicated account manager, resident technical support",
+                    "authority": "客户经理可批准8%以内折扣和加急排产 / The account manager grants discounts up to 8% and rush production",
+                    "rewards": "年度返利：超过目标部分返1.5% / Annual rebate: 1.5% on volume above target",
+                },
                 "visit_every_days": 30,
             },
             "silver": {
                 "policy": {
                     "zh-hans": "定期拜访，标准账期，以批量奖励扩大合作。",
                     "en": "Regular visits, standard payment terms, volume rewards to grow the account.",
+                },
+                "terms": {
+                    "payment_days": 45, "credit_limit": 1500000, "discount_ceiling": 5,
+                    "training": "每年一次产品培训 / One product training a year",
+                    "staff_support": "区域销售定期拜访 / Regular visits by the area salesperson",
+                    "authority": "销售可批准5%以内折扣 / The salesperson grants discounts up to 5%",
+                    "rewards": "批量折扣：单笔超过100吨 / Volume discount above 100 tonnes an order",
                 },
                 "visit_every_days": 60,
             },
@@ -137,6 +153,11 @@ DEFAULTS: dict = {
                     "zh-hans": "标准条款，通过电话、网站等低成本渠道服务。",
                     "en": "Standard terms; service through low-cost channels (phone, website).",
                 },
+                "terms": {
+                    "payment_days": 30, "credit_limit": 300000, "discount_ceiling": 2,
+                    "training": "", "staff_support": "电话和网站服务 / Phone and website service",
+                    "authority": "折扣需经理批准 / Discounts need a manager's approval", "rewards": "",
+                },
                 "visit_every_days": 180,
             },
             "do_not_serve": {
@@ -144,6 +165,11 @@ DEFAULTS: dict = {
                     "zh-hans": "款到发货，不给折扣；提高价格或改售高毛利产品，否则放弃。",
                     "en": "Cash in advance, no discounts; raise prices or move to higher-margin products, "
                           "or let the customer go.",
+                },
+                "terms": {
+                    "payment_days": 0, "credit_limit": 0, "discount_ceiling": 0,
+                    "training": "", "staff_support": "", "authority": "款到发货，不予赊销 / Cash in advance, no credit",
+                    "rewards": "",
                 },
                 "visit_every_days": None,
             },
@@ -284,6 +310,40 @@ def _check_conditions(c: _Checker, conditions, path: str, metrics) -> list:
     return out
 
 
+TERM_NUMBERS = ("payment_days", "credit_limit", "discount_ceiling")
+TERM_TEXTS = ("training", "staff_support", "authority", "rewards")
+TERM_TEXT_MAX = 500
+
+
+def check_terms(c: _Checker, terms, path: str) -> dict:
+    """A tier's (or a key-account plan's) structured terms: ``payment_days`` (0–3650, 0 is
+    cash in advance), ``credit_limit`` (≥ 0), ``discount_ceiling`` (percent, 0–100) — each
+    may be empty (None: not set) — and the texts ``training``, ``staff_support``,
+    ``authority``, ``rewards`` (at most 500 characters each)."""
+    if not isinstance(terms, dict):
+        c.add(path, _("Expected a group of settings."))
+        terms = {}
+    c.unknown(terms, TERM_NUMBERS + TERM_TEXTS, path + ".")
+    out = {
+        "payment_days": c.number(terms.get("payment_days"), path + ".payment_days", low=0, high=3650,
+                                 integer=True, allow_none=True),
+        "credit_limit": c.number(terms.get("credit_limit"), path + ".credit_limit", low=0, high=1e13,
+                                 allow_none=True),
+        "discount_ceiling": c.number(terms.get("discount_ceiling"), path + ".discount_ceiling", low=0, high=100,
+                                     allow_none=True),
+    }
+    for key in TERM_TEXTS:
+        text = terms.get(key) or ""
+        if not isinstance(text, str):
+            c.add(f"{path}.{key}", _("Expected a text."))
+            text = ""
+        text = text.strip()
+        if len(text) > TERM_TEXT_MAX:
+            c.add(f"{path}.{key}", _("At most %(count)s characters.") % {"count": TERM_TEXT_MAX})
+        out[key] = text
+    return out
+
+
 def _check_tiers(c: _Checker, tiers: dict) -> dict:
     c.unknown(tiers, ("levels", "rules", "default_tier"), "tiers.")
     tier_names = tuple(ValueTier.values)
@@ -299,11 +359,12 @@ def _check_tiers(c: _Checker, tiers: dict) -> dict:
         if not isinstance(level, dict):
             c.add(p, _("Every tier needs its policy."))
             continue
-        c.unknown(level, ("policy", "visit_every_days"), p + ".")
+        c.unknown(level, ("policy", "visit_every_days", "terms"), p + ".")
         levels[tier] = {
             "policy": c.texts(level.get("policy"), p + ".policy", required=True),
             "visit_every_days": c.number(level.get("visit_every_days"), p + ".visit_every_days",
                                          low=1, high=3660, integer=True, allow_none=True),
+            "terms": check_terms(c, level.get("terms") or {}, p + ".terms"),
         }
     rules_in = tiers.get("rules")
     rules = []

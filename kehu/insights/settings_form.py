@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kehu.insights.config import LANGS, METRICS, OPERATORS, SCORECARD_METRICS, SIGNALS, metric_label, value_settings
+from kehu.insights.config import LANGS, METRICS, TERM_TEXTS, OPERATORS, SCORECARD_METRICS, SIGNALS, metric_label, value_settings
 from kehu.insights.models import TimeUnit, TransactionModel, ValueTier
 
 EXTRA_RULES = 2
@@ -88,7 +88,11 @@ class SettingsEditor:
         for tier in ValueTier.values:
             p = f"tiers.levels.{tier}"
             levels[tier] = {"policy": {lang: g(f"{p}.policy.{lang}") for lang in LANGS},
-                            "visit_every_days": _number(g(f"{p}.visit_every_days"), integer=True)}
+                            "visit_every_days": _number(g(f"{p}.visit_every_days"), integer=True),
+                            "terms": {"payment_days": _number(g(f"{p}.terms.payment_days"), integer=True),
+                                      "credit_limit": _number(g(f"{p}.terms.credit_limit")),
+                                      "discount_ceiling": _number(g(f"{p}.terms.discount_ceiling")),
+                                      **{k: g(f"{p}.terms.{k}") for k in TERM_TEXTS}}}
         rules = []
         for i in _indices(post, "tiers.rules."):
             p = f"tiers.rules.{i}"

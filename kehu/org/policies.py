@@ -48,6 +48,12 @@ Rules
   everything (:meth:`CustomerPolicy.visible_pool`). Whoever may change
   customers claims from the pool they see; giving pool customers to others is
   for managers and administrators (:attr:`CustomerPolicy.may_assign_pool`);
+- key-account plans (大客户计划): seen with their customer, written by whoever may
+  change the customer (:meth:`CustomerPolicy.visible_key_account_plans`,
+  :meth:`CustomerPolicy.can_change_key_account_plan`); an order waiting for approval
+  (over the credit limit, overdue payments) is approved or rejected by administrators
+  and by sales managers who may change its customer, never by a salesperson
+  (:meth:`CustomerPolicy.can_approve_order`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -509,6 +515,33 @@ class CustomerPolicy:
         if self.role in SUBTREE_ROLES:
             return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
         return users.filter(pk=self.viewer.pk)
+
+    # -- key-account plans (大客户计划) and order approval (kehu/sales) -----------
+    def visible_key_account_plans(self, qs: QuerySet | None = None) -> QuerySet:
+        """Key-account plans the viewer may see: those of the customers they may see."""
+        if qs is None:
+            from kehu.sales.models import KeyAccountPlan
+
+            qs = KeyAccountPlan.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter(self.view_scope.q("customer__"))
+
+    def can_change_key_account_plan(self, plan) -> bool:
+        """Who writes a (visible) plan: whoever may change its customer (never the read-only roles)."""
+        return self.active and not self.read_only and self.can_change(plan.customer)
+
+    def can_approve_order(self, order) -> bool:
+        """Who approves or rejects an order waiting for approval (credit limit, overdue
+        payments): administrators, and sales managers who may change its customer —
+        never a salesperson, not even for their own customer."""
+        if not self.active:
+            return False
+        if self.is_admin:
+            return True
+        return self.role == Role.SALES_MANAGER and self.can_change(order.customer)
 
     # -- planned visits (拜访计划, kehu/engagement) ------------------------------
     def visible_visits(self, qs: QuerySet | None = None) -> QuerySet:

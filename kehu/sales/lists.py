@@ -58,3 +58,9 @@ def association_rows(viewer):
     if not policy_for(viewer).may_read_associations:
         return AssociationRule.objects.none()
     return association_rule_list(viewer=viewer)
+
+
+def key_account_rows(viewer):
+    from kehu.sales.key_account_selectors import plan_visible
+
+    return plan_visible(viewer=viewer).select_related("customer", "salesperson", "manager")

@@ -88,6 +88,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class OrderApproval(models.TextChoices):
+    """Whether an order waits for a manager (issue 15, item 5: the enforced terms)."""
+
+    NOT_NEEDED = "not_needed", _("Not needed")
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class Order(TimeStamped):
     """An order or transaction. Totals are kept by the order services from the lines."""
 
@@ -105,6 +114,17 @@ class Order(TimeStamped):
                                validators=[text_limit(REMARKS_MAX)])
     # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.
     custom = models.JSONField(_("custom fields"), default=dict, db_default={}, blank=True)
+    # The enforced terms (kehu/sales/terms.py): an order beyond the customer's credit limit,
+    # or from a customer with overdue payments, waits for a manager. Set by the order
+    # create service only; imports and other system writes leave "not needed".
+    approval = models.CharField(_("approval"), max_length=12, choices=OrderApproval.choices,
+                                default=OrderApproval.NOT_NEEDED, db_default=OrderApproval.NOT_NEEDED)
+    approval_reason = models.TextField(_("why approval is needed"), blank=True, default="", db_default="")
+    approval_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved or rejected by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    approval_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+    approval_note = models.TextField(_("approval note"), blank=True, default="", db_default="",
+                                     max_length=REMARKS_MAX, validators=[text_limit(REMARKS_MAX)])
 
     class Meta:
         verbose_name = _("order")
@@ -113,6 +133,8 @@ class Order(TimeStamped):
         indexes = [
             models.Index(fields=["customer", "-order_date", "-id"], name="order_customer_date"),
             models.Index(fields=["order_date"], name="order_date"),
+            models.Index(fields=["approval"], name="order_approval_pending",
+                         condition=Q(approval="pending")),
         ]
 
     def __str__(self) -> str:
@@ -631,3 +653,81 @@ class Quota(TimeStamped):
     def __str__(self) -> str:
         who = self.user or self.team
         return f"{self.period} {who}" + (f" · {self.product_line}" if self.product_line_id else "")
+
+
+# -- key-account plans (大客户计划, issue 15 item 5) ---------------------------------------------
+#
+# A plan for a gold / class-A customer: three years of targets, a SWOT, the people answerable
+# for it, and terms that override the customer's tier's (kehu/sales/terms.py). One active
+# plan per customer; drafts and closed plans may be many.
+
+class KeyAccountStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("key-account plan", "Draft")
+    ACTIVE = "active", pgettext_lazy("key-account plan", "Active")
+    CLOSED = "closed", pgettext_lazy("key-account plan", "Closed")
+
+
+class KeyAccountPlan(TimeStamped):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="key_account_plans")
+    name = models.CharField(pgettext_lazy("key-account plan", "name"), max_length=200)
+    status = models.CharField(_("status"), max_length=8, choices=KeyAccountStatus.choices,
+                              default=KeyAccountStatus.DRAFT)
+    start_year = models.PositiveSmallIntegerField(_("first year"), validators=[MinValueValidator(2000),
+                                                                               MaxValueValidator(2100)])
+    strengths = models.TextField(_("strengths"), blank=True, default="", max_length=REMARKS_MAX,
+                                 validators=[text_limit(REMARKS_MAX)])
+    weaknesses = models.TextField(_("weaknesses"), blank=True, default="", max_length=REMARKS_MAX,
+                                  validators=[text_limit(REMARKS_MAX)])
+    opportunities = models.TextField(_("opportunities (SWOT)"), blank=True, default="", max_length=REMARKS_MAX,
+                                     validators=[text_limit(REMARKS_MAX)])
+    threats = models.TextField(_("threats"), blank=True, default="", max_length=REMARKS_MAX,
+                               validators=[text_limit(REMARKS_MAX)])
+    salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    sponsor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("executive sponsor"), null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Terms that override the tier's, as the value settings' tiers.levels.<tier>.terms
+    # (kehu.insights.config.check_terms); an empty term keeps the tier's.
+    terms = models.JSONField(_("terms"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("key-account plan")
+        verbose_name_plural = _("key-account plans")
+        ordering = ["-start_year", "-id"]
+        constraints = [models.UniqueConstraint(fields=["customer"], condition=Q(status="active"),
+                                               name="keyaccount_one_active",
+                                               violation_error_message=_(
+                                                   "This customer already has an active key-account plan."))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def years(self) -> list[int]:
+        return [self.start_year + i for i in range(3)]
+
+
+class KeyAccountTarget(models.Model):
+    """One year's targets of a plan: volume (tonnes or quantity), revenue, cost, profit."""
+
+    plan = models.ForeignKey(KeyAccountPlan, verbose_name=_("key-account plan"), on_delete=models.CASCADE,
+                             related_name="targets")
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    volume = models.DecimalField(_("volume"), max_digits=14, decimal_places=3, default=Decimal("0"),
+                                 validators=[MinValueValidator(Decimal(0))],
+                                 help_text=_("Tonnes, or the quantity in the products' units."))
+    revenue = models.DecimalField(_("revenue"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
+                                  **MONEY)
+    cost = models.DecimalField(_("cost"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))], **MONEY)
+    profit = models.DecimalField(_("profit"), default=Decimal("0"), **MONEY)
+
+    class Meta:
+        verbose_name = _("key-account target")
+        verbose_name_plural = _("key-account targets")
+        ordering = ["plan", "year"]
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="keyaccount_target_year")]

@@ -15,7 +15,8 @@ from kehu.customers.models import Customer
 from kehu.org.models import Role
 from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
-from kehu.sales.models import Order, OrderLine, Payment, Product, ProductLine
+from kehu.sales.models import Order, OrderApproval, OrderLine, Payment, Product, ProductLine
+from kehu.validators import REMARKS_MAX
 
 CENT = Decimal("0.01")
 
@@ -194,7 +195,15 @@ def next_order_ref() -> str:
 
 
 def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iterable[dict[str, Any]],
-                 check_permissions: bool = True) -> Order:
+                 check_permissions: bool = True, enforce_terms: bool | None = None) -> Order:
+    """A new order. ``enforce_terms`` (default: as ``check_permissions``, so a user's
+    order): an order that takes the customer beyond its credit limit, or from a
+    customer with overdue payments, is created waiting for a manager's approval
+    (:func:`order_credit_check`) and the team's manager gets a task. System writes
+    (``check_permissions=False``: the demo, tests' factories) and imports of historical
+    orders (kehu/imports, which insert rows directly) leave ``approval`` "not needed"."""
+    if enforce_terms is None:
+        enforce_terms = check_permissions
     if check_permissions and not policy_for(actor).can_change(customer):
         raise PermissionDenied(_("You may not change this customer."))
     unknown = set(data) - ORDER_FIELDS
@@ -212,6 +221,12 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
     order = Order(customer=customer, **data)
     order.amount = sum((ln.amount for ln in built), Decimal("0"))
     order.cost = sum((ln.cost for ln in built), Decimal("0"))
+    check = None
+    if enforce_terms and order.status != "cancelled":
+        check = order_credit_check(customer, order.amount, today=order_date_today())
+        if check.needs_approval:
+            order.approval = OrderApproval.PENDING
+            order.approval_reason = "\n".join(credit_check_messages(check))
     with transaction.atomic():
         order.full_clean()
         save_numbered(order, series="order" if numbered else None,
@@ -227,7 +242,119 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
 
             lifecycle_advance(customer=customer, to_stage=LifecycleStage.CUSTOMER, actor=actor,
                               reason=_("Order %(ref)s") % {"ref": order.ref})
+        if order.approval == OrderApproval.PENDING:
+            _approval_task(order, actor)
     return order
+
+
+# -- the enforced terms: credit limit and overdue payments (issue 15, item 5) ----------------
+
+def order_date_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def order_credit_check(customer: Customer, amount: Decimal, *, today):
+    """The credit check of a new order of ``amount`` for ``customer``: its terms
+    (kehu/sales/terms.py: the tier's, or the active key-account plan's) against what it
+    owes now (kehu/analytics/key_accounts.py)."""
+    from kehu.analytics.key_accounts import credit_check
+    from kehu.sales.key_account_selectors import credit_position
+    from kehu.sales.terms import customer_terms
+
+    position = credit_position(customer, today=today)
+    return credit_check(outstanding=position["outstanding"], order_amount=amount,
+                        credit_limit=customer_terms(customer).credit_limit, overdue_amount=position["overdue"])
+
+
+def credit_check_messages(check) -> list[str]:
+    """Why an order waits for approval, for the order form, the order page and the task."""
+    out = []
+    if check.over_limit:
+        out.append(_("With this order the customer would owe %(projected)s, beyond its credit limit of "
+                     "%(limit)s.") % {"projected": check.projected.quantize(CENT),
+                                      "limit": check.credit_limit.quantize(CENT)})
+    if check.overdue:
+        out.append(_("The customer has overdue payments: %(amount)s past the payment date.") % {
+            "amount": check.overdue_amount.quantize(CENT)})
+    return out
+
+
+def approval_manager(order: Order):
+    """Who is asked to approve: the manager of the salesperson's team (else of the
+    customer owner's team), up the teams, else the head office's manager."""
+    from kehu.service.sla import _manager_of, head_office_person
+
+    person = order.salesperson or order.customer.owner
+    team = getattr(person, "team", None)
+    while team is not None:
+        manager = _manager_of(team)
+        if manager is not None:
+            return manager
+        team = team.parent
+    return head_office_person()
+
+
+def _approval_task(order: Order, actor) -> None:
+    from kehu.engagement.services import task_create_from_source
+
+    manager = approval_manager(order)
+    if manager is None:
+        return
+    task_create_from_source(
+        customer=order.customer, assigned_to=manager, source="manual", source_ref={"order_approval": order.pk},
+        title=_("Approve order %(ref)s for %(customer)s") % {"ref": order.ref, "customer": order.customer.name},
+        description=order.approval_reason, due_on=order_date_today(),
+        created_by=actor if getattr(actor, "pk", None) else None)
+
+
+class ApprovalNotPending(Exception):
+    """The order is not waiting for approval (the API's 409)."""
+
+
+def _decide(*, actor, order: Order, to: str, note: str) -> Order:
+    from django.utils import timezone
+
+    if not policy_for(actor).can_approve_order(order):
+        raise PermissionDenied(_("Only a sales manager of the customer's team or an administrator approves orders."))
+    note = (note or "").strip()
+    if len(note) > REMARKS_MAX:
+        raise ValidationError({"note": _("At most %(count)s characters.") % {"count": REMARKS_MAX}})
+    if to == OrderApproval.REJECTED and not note:
+        raise ValidationError({"note": _("Say why the order is rejected.")})
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.approval != OrderApproval.PENDING:
+            raise ApprovalNotPending(_("Order %(ref)s is not waiting for approval.") % {"ref": order.ref})
+        before = snapshot(order)
+        order.approval, order.approval_by, order.approval_at, order.approval_note = to, actor, timezone.now(), note
+        fields = ["approval", "approval_by", "approval_at", "approval_note", "updated_at"]
+        if to == OrderApproval.REJECTED:
+            order.status = "cancelled"   # a rejected order is not sold: it no longer counts as owed
+            fields.append("status")
+        order.save(update_fields=fields)
+        audit_record(actor=actor, action="approve" if to == OrderApproval.APPROVED else "reject", instance=order,
+                     customer_id=order.customer_id, changes=diff(before, snapshot(order)), summary=order.ref)
+        _close_approval_task(order, actor)
+    return order
+
+
+def _close_approval_task(order: Order, actor) -> None:
+    from kehu.engagement.models import Task
+
+    Task.objects.filter(source="manual", source_ref__order_approval=order.pk, status="open").update(
+        status="done", completed_at=order.approval_at)
+
+
+def order_approve(*, actor, order: Order, note: str = "") -> Order:
+    """A manager lets a pending order go ahead (audited)."""
+    return _decide(actor=actor, order=order, to=OrderApproval.APPROVED, note=note)
+
+
+def order_reject(*, actor, order: Order, note: str) -> Order:
+    """A manager refuses a pending order, saying why; the order is cancelled (audited)."""
+    return _decide(actor=actor, order=order, to=OrderApproval.REJECTED, note=note)
 
 
 def _line_text(line: OrderLine) -> str:
@@ -299,9 +426,13 @@ def order_delete(*, actor, order: Order) -> None:
 
 def order_warnings(order: Order, lines: Iterable[OrderLine] | None = None) -> list[str]:
     """What the person entering ``order`` should hear about, without refusing
-    it: lines sold below their cost (a promotion, or a mistyped price)."""
+    it: that it waits for a manager's approval (credit limit, overdue payments),
+    lines sold below their cost (a promotion, or a mistyped price)."""
     lines = list(order.lines.all()) if lines is None else list(lines)
     warnings = []
+    if order.approval == OrderApproval.PENDING:
+        warnings.append(_("This order waits for a manager's approval: %(reason)s") % {
+            "reason": " ".join(order.approval_reason.splitlines())})
     for i, line in enumerate(lines, start=1):
         if line.amount < line.cost:
             warnings.append(_("Line %(line)d is sold below cost: amount %(amount)s, cost %(cost)s.") % {

@@ -78,6 +78,16 @@ def customer_tier(customer) -> str | None:
             .values_list("tier", flat=True).first())
 
 
+def plan_terms(customer) -> Terms:
+    """The terms of the customer's active key-account plan (empty terms without one)."""
+    from kehu.sales.models import KeyAccountPlan, KeyAccountStatus
+
+    data = (KeyAccountPlan.objects.filter(customer_id=customer.pk, status=KeyAccountStatus.ACTIVE)
+            .values_list("terms", flat=True).first())
+    return terms_from_dict(data)
+
+
 def customer_terms(customer) -> Terms:
-    """The terms ``customer`` is sold on: its tier's, overridden by its key-account plan's."""
-    return tier_terms(customer_tier(customer))
+    """The terms ``customer`` is sold on: its tier's, overridden term by term by its
+    active key-account plan's (a term the plan leaves empty keeps the tier's)."""
+    return tier_terms(customer_tier(customer)).merged(plan_terms(customer))

@@ -34,6 +34,7 @@ def navigation(request):
         ("forecast", _("Forecast"), "forecast"),
         ("visits", _("Visits"), "visit_week"),
         ("performance", pgettext_lazy("sales", "Performance"), "sales_performance"),
+        ("key_accounts", _("Key accounts"), "key_account_list"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),

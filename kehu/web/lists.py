@@ -564,6 +564,19 @@ def _load() -> None:
         row_label=str, may_change=lambda viewer: policy_for(viewer).may_set_quotas,
     ))
     register(ListSpec(
+        name="key_accounts", label=gettext_lazy("Key-account plans"), url_name="key_account_list",
+        columns=(
+            Column("name", pgettext_lazy("key-account plan", "Name"), "name"),
+            Column("customer", gettext_lazy("Customer"), "customer"),
+            Column("status", gettext_lazy("Status")),
+            Column("years", gettext_lazy("Years"), "year", "nowrap"),
+            Column("salesperson", gettext_lazy("Salesperson"), cls="hide-sm"),
+            Column("manager", gettext_lazy("Manager"), cls="hide-sm"),
+        ),
+        rows=sales_lists.key_account_rows,
+        row_label=str,
+    ))
+    register(ListSpec(
         name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",
         columns=(
             Column("code", gettext_lazy("Code"), "code"), Column("title", gettext_lazy("Title")),

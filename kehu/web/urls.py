@@ -43,6 +43,7 @@ urlpatterns = [
     path("tasks/<int:pk>/cancel/", tasks.task_cancel_view, name="task_cancel"),
     path("customers/<int:customer_pk>/tasks/new/", tasks.task_create_view, name="task_create"),
     path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:pk>/approve/", orders.order_decide, name="order_approve"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/edit/", orders.order_edit, name="order_edit"),
     path("orders/<int:pk>/cancel/", orders.order_cancel, name="order_cancel"),

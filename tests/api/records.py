@@ -50,6 +50,14 @@ def records(org, customers, value, settings, tmp_path):
         repair_create(actor=c.owner, case=case, data={"fault": "Seal worn"})
         opportunity_create(actor=c.owner, data={"customer": c, "name": "Coil supply"})
         visit_create(actor=c.owner, customer=c, data={"planned_on": dt.date(2026, 12, 8), "purpose": "Review"})
+        from kehu.sales.key_accounts import plan_create
+        from kehu.sales.services import order_create
+
+        plan_create(actor=c.owner, customer=c, data={"start_year": 2026, "status": "active",
+                                                     "terms": {"credit_limit": 0}},
+                    targets=[{"year": 2026, "revenue": "1000", "cost": "800"}])
+        order_create(actor=c.owner, customer=c, data={"order_date": dt.date(2026, 12, 1)},
+                     lines=[{"quantity": 1, "unit_price": "50"}])   # waits for approval
     ProductFactory()
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
@@ -99,7 +107,7 @@ def records(org, customers, value, settings, tmp_path):
         customer_id=pks(Customer.objects.all()),
         contact_id=pks(Contact.objects.all()),
         interaction_id=pks(Interaction.objects.all()),
-        order_id=pks(Order.objects.all()),
+        order_id=sorted(Order.objects.values_list("pk", flat=True))[:6],
         anniversary_id=pks(Anniversary.objects.all()),
         task_id=pks(Task.objects.all()),
         case_id=pks(Case.objects.all()),
@@ -132,5 +140,6 @@ def records(org, customers, value, settings, tmp_path):
         category_id=pks(KbCategory.objects.all()),
         opportunity_id=pks(Opportunity.objects.all()),
         pipeline_id=pks(Pipeline.objects.all()),
+        plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

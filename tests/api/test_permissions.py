@@ -19,6 +19,8 @@ from kehu.service.services import case_attachment_upload, case_create
 from kehu.sales.models import LostReason, Stage
 from kehu.sales.opportunities import opportunity_create, opportunity_lose
 from kehu.engagement.visits import visit_create
+from kehu.sales.key_accounts import plan_create
+from kehu.sales.services import order_create
 from tests.api.conftest import assert_error
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
@@ -68,9 +70,15 @@ def world(org, customers, settings, tmp_path):
                 opportunity=opportunity_create(actor=customer.owner, data={"customer": customer, "name": "Pipe"})),
             visit=visit_create(actor=customer.owner, customer=customer,
                                data={"planned_on": dt.date(2026, 12, 8), "purpose": "Yearly review"}),
+            key_plan=plan_create(actor=customer.owner, customer=customer,
+                                 data={"start_year": 2026, "status": "active", "terms": {"credit_limit": 0}}),
         )
 
-    return SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
+    world = SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
+    for t in (world.n1, world.e1):   # over the plan's credit limit of 0: waits for approval
+        t.pending_order = order_create(actor=t.customer.owner, customer=t.customer, data={
+            "order_date": dt.date(2026, 12, 1)}, lines=[{"quantity": 1, "unit_price": "50"}])
+    return world
 
 
 def _upload(api, path):
@@ -143,6 +151,15 @@ CUSTOMER_OPS = [
                                                                                   "longitude": 116.4}), 200),
     ("done visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/done", {"result": "Agreed"}), 200),
     ("skip visit", lambda api, t: api.post(f"/visits/{t.visit.pk}/skip", {"reason": "Closed"}), 200),
+    ("POST key-account plan", lambda api, t: api.post("/key-account-plans", {
+        "customer_id": t.customer.pk, "start_year": 2027}), 201),
+    ("GET key-account plan", lambda api, t: api.get(f"/key-account-plans/{t.key_plan.pk}"), 200),
+    ("PATCH key-account plan", lambda api, t: api.patch(f"/key-account-plans/{t.key_plan.pk}",
+                                                        {"threats": "进口材料"}), 200),
+    ("DELETE key-account plan", lambda api, t: api.delete(f"/key-account-plans/{t.key_plan.pk}"), 204),
+    ("GET key-account targets", lambda api, t: api.get(f"/key-account-plans/{t.key_plan.pk}/targets"), 200),
+    ("PUT key-account targets", lambda api, t: api.put(f"/key-account-plans/{t.key_plan.pk}/targets", {
+        "targets": [{"year": 2026, "revenue": "100"}]}), 200),
     ("POST payment", lambda api, t: api.post(f"/orders/{t.order.pk}/payments",
                                              {"amount": "10", "received_on": str(dt.date.today())}), 201),
     ("GET customer attachments", lambda api, t: api.get(f"/customers/{t.customer.pk}/attachments"), 200),
@@ -168,6 +185,7 @@ READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET pay
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
          "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit",
          "GET case articles", "GET customer suggestions"}
+         "GET case articles", "GET key-account plan", "GET key-account targets"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -193,7 +211,28 @@ LISTS = [
     ("/cases", lambda t: t.case.pk),
     ("/opportunities", lambda t: t.opportunity.pk),
     ("/visits", lambda t: t.visit.pk),
+    ("/key-account-plans", lambda t: t.key_plan.pk),
 ]
+
+
+# who decides an order waiting for approval: administrators and the sales managers who may
+# change the customer — never a salesperson, service agent or a read-only role
+APPROVERS = {"admin": {"n1", "e1"}, "hq_manager": {"n1", "e1"}, "north_manager": {"n1"}, "east_manager": {"e1"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_order_approval(org, world, api_as, role, target, decision):
+    order = getattr(world, target).pending_order
+    assert order.approval == "pending"
+    r = api_as(getattr(org.users, role)).post(f"/orders/{order.pk}/{decision}", {"note": "checked"})
+    if target not in VISIBLE[role]:
+        assert_error(r, 404, "not_found")
+    elif target not in APPROVERS.get(role, set()):
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == 200 and r.json()["approval"] == {"approve": "approved", "reject": "rejected"}[decision], r.content
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -292,7 +331,8 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
                                   "/interactions/999999", "/orders/999999", "/orders/999999/payments",
                                   "/products/999999", "/product-lines/999999", "/cases/999999",
                                   "/cases/999999/events", "/cases/999999/steps", "/opportunities/999999",
-                                  "/pipelines/999999", "/visits/999999"])
+                                  "/pipelines/999999", "/visits/999999", "/key-account-plans/999999",
+                                  "/key-account-plans/999999/targets"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

@@ -97,3 +97,19 @@ def test_errors_are_shown_beside_their_fields_in_the_users_language(client, org,
     errors = re.findall(r'<ul class="errorlist">', html)
     assert len(errors) >= 3
     assert 'value="1.5"' in html and 'value="lots"' in html  # what was typed is kept
+
+
+def test_tier_terms_are_edited_and_checked_beside_their_fields(client, org):
+    client.force_login(org.users.admin)
+    data = form_data(client)
+    assert data["tiers.levels.do_not_serve.terms.payment_days"] == "0"
+    data["tiers.levels.gold.terms.credit_limit"] = "8000000"
+    data["tiers.levels.gold.terms.rewards"] = "年度返利2%"
+    r = client.post(reverse("value_settings"), data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    gold = value_settings()["tiers"]["levels"]["gold"]["terms"]
+    assert gold["credit_limit"] == 8000000 and gold["rewards"] == "年度返利2%"
+    data["tiers.levels.silver.terms.discount_ceiling"] = "120"
+    html = client.post(reverse("value_settings"), data).content.decode()
+    field = html[html.index('name="tiers.levels.silver.terms.discount_ceiling"'):]
+    assert field.index("Must be at most 100") < field.index('name="tiers.levels.silver.terms.training"')

@@ -121,3 +121,18 @@ def test_quotas_for_this_quarter_and_the_next(demo):
     admin = User.objects.filter(role="admin").first()
     f = forecast(viewer=admin, period=this, by="team", run=None)
     assert f["totals"]["quota"] > 0 and f["totals"]["total"] > 0 and f["totals"]["commit"] > 0
+
+
+def test_key_account_plans_and_an_order_waiting_for_approval(demo):
+    from kehu.sales.key_account_selectors import plan_report
+    from kehu.sales.models import KeyAccountPlan, Order
+
+    plans = list(KeyAccountPlan.objects.filter(status="active"))
+    assert plans
+    for plan in plans:
+        assert [t.year for t in plan.targets.all()] == [2026, 2027, 2028]
+        assert plan.strengths and plan.threats and plan.manager_id and plan.sponsor_id
+        assert plan.terms["credit_limit"] > 0 and plan.terms["payment_days"] == 90
+        assert plan_report(plan)[0]["revenue"]["actual"] > 0
+    pending = Order.objects.filter(approval="pending")
+    assert pending.count() == 1 and pending.get().approval_reason

@@ -35,13 +35,14 @@ from kehu.engagement.selectors import customer_open_tasks, customer_timeline
 from kehu.service.selectors import customer_cases
 from kehu.sales.lifecycle import lifecycle_history
 from kehu.sales.opportunity_selectors import customer_opportunities
+from kehu.sales.key_account_selectors import customer_plans
 from kehu.org.models import Role, User
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
 from kehu.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_PERSONAL_FIELDS
 from kehu.privacy.masking import PERSONAL_FIELDS, mask_contacts, mask_customers, mask_value
 from kehu.privacy.selectors import last_erasure
-from kehu.sales.models import Opportunity, Order
+from kehu.sales.models import KeyAccountPlan, Opportunity, Order
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
@@ -365,7 +366,8 @@ def _profile_groups(customer: Customer):
 
 
 AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order,
-                "anniversary": Anniversary, "task": Task, "opportunity": Opportunity}
+                "anniversary": Anniversary, "task": Task, "opportunity": Opportunity,
+                "keyaccountplan": KeyAccountPlan}
 ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
@@ -374,11 +376,13 @@ ACTION_LABELS = {
     "import": gettext_lazy("imported"),
     "move": gettext_lazy("moved to another stage"), "win": gettext_lazy("won"), "lose": gettext_lazy("lost"),
     "reopen": gettext_lazy("reopened"),
+    "approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
                  "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
                  "anniversary": Anniversary._meta.verbose_name, "task": Task._meta.verbose_name,
-                 "opportunity": Opportunity._meta.verbose_name}
+                 "opportunity": Opportunity._meta.verbose_name,
+                 "keyaccountplan": KeyAccountPlan._meta.verbose_name}
 
 
 def _audit_field(entity: str, name: str):
@@ -488,6 +492,7 @@ def customer_detail(request, pk):
         **_installed_base(request, customer),
         "opportunities": customer_opportunities(viewer=request.user, customer=customer),
         "can_open_opportunities": policy.can_create_opportunities,
+        "key_account_plans": customer_plans(viewer=request.user, customer=customer),
         "lifecycle_history": list(lifecycle_history(customer)[:20]),
         "can_register_cases": policy.can_register_cases,
         "today": timezone.localdate(),

@@ -15,7 +15,9 @@ from kehu.sales.models import OrderStatus, Product
 from kehu.sales.selectors import order_get, order_list as order_selector
 from kehu.sales.services import order_create as order_create_service
 from kehu.sales.services import order_delete as order_delete_service
+from kehu.sales.services import ApprovalNotPending, order_approve, order_reject
 from kehu.sales.services import order_update, order_warnings, payment_record
+from kehu.validators import REMARKS_MAX
 from kehu.web.forms.sales import (
     OrderFilterForm, OrderForm, OrderLineEditFormSet, OrderLineFormSet, PaymentForm, line_initial,
 )
@@ -69,6 +71,8 @@ def order_detail(request, pk):
         "nav_active": "orders", "title": _("Order %(ref)s") % {"ref": order.ref},
         "order": order, "lines": list(order.lines.all()), "payments": list(order.payments.all()),
         "can_change": can_change, "payment_form": PaymentForm() if can_change else None,
+        "can_approve": order.approval == "pending" and policy_for(request.user).can_approve_order(order),
+        "note_max": REMARKS_MAX,
     })
 
 
@@ -138,8 +142,50 @@ def order_create(request, pk):
         formset = OrderLineFormSet(prefix="lines", form_kwargs=form_kwargs)
     return render(request, "web/orders/form.html", {
         "nav_active": "orders", "title": _("New order for %(customer)s") % {"customer": customer.name},
-        "customer": customer, "form": form, "formset": formset,
+        "customer": customer, "form": form, "formset": formset, "credit": _credit_notice(customer),
     })
+
+
+def _credit_notice(customer) -> list[str]:
+    """What the order form warns about before an order is entered: overdue payments, and
+    how much of the credit limit is left (an order beyond it waits for a manager)."""
+    from kehu.sales.key_account_selectors import credit_position
+    from kehu.sales.services import CENT, order_date_today
+    from kehu.sales.terms import customer_terms
+
+    position = credit_position(customer, today=order_date_today())
+    limit = customer_terms(customer).credit_limit
+    out = []
+    if position["overdue"] > 0:
+        out.append(_("The customer has overdue payments (%(amount)s): a new order will wait for a manager's "
+                     "approval.") % {"amount": position["overdue"].quantize(CENT)})
+    if limit is not None:
+        out.append(_("Credit limit %(limit)s; the customer owes %(owed)s. An order that takes it beyond the "
+                     "limit waits for a manager's approval.") % {"limit": limit.quantize(CENT),
+                                                                 "owed": position["outstanding"].quantize(CENT)})
+    return out
+
+
+@login_required
+def order_decide(request, pk):
+    """Approve or reject an order waiting for approval (POST; the policy decides: 403)."""
+    order = order_get(viewer=request.user, pk=pk)
+    if request.method != "POST":
+        return redirect("order_detail", pk=order.pk)
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("decision") == "reject":
+            order_reject(actor=request.user, order=order, note=note)
+            messages.success(request, _("Order %(ref)s rejected and cancelled.") % {"ref": order.ref})
+        else:
+            order_approve(actor=request.user, order=order, note=note)
+            messages.success(request, _("Order %(ref)s approved.") % {"ref": order.ref})
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    except ApprovalNotPending as exc:
+        messages.error(request, str(exc))
+    return redirect("order_detail", pk=order.pk)
 
 
 @login_required

@@ -184,8 +184,7 @@ READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET pay
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
          "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit",
-         "GET case articles", "GET customer suggestions"}
-         "GET case articles", "GET key-account plan", "GET key-account targets"}
+         "GET case articles", "GET customer suggestions", "GET key-account plan", "GET key-account targets"}
 
 
 @pytest.mark.parametrize("role", ROLES)

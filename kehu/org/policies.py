@@ -33,6 +33,12 @@ Rules
   week for others is for managers and administrators
   (:meth:`CustomerPolicy.visible_visits`, :meth:`CustomerPolicy.can_change_visit`,
   :attr:`CustomerPolicy.may_plan_visits`);
+- quotes (报价单, kehu/sales): visible exactly when their customer is; changed
+  by whoever may change the customer and by their salesperson, never by the
+  read-only roles; a quote over the customer's discount ceiling is approved by
+  a sales manager who may change the customer, or an administrator
+  (:meth:`CustomerPolicy.visible_quotes`, :meth:`CustomerPolicy.can_change_quote`,
+  :meth:`CustomerPolicy.may_approve_quote`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -439,6 +445,37 @@ class CustomerPolicy:
     def can_create_opportunities(self) -> bool:
         """Open opportunities (for a customer the viewer may change)."""
         return self.active and not self.read_only
+
+    # -- quotes (报价单, kehu/sales) ---------------------------------------------
+    def visible_quotes(self, qs: QuerySet | None = None) -> QuerySet:
+        """Quotes the viewer may see: exactly those of the customers they may see."""
+        if qs is None:
+            from kehu.sales.models import Quote
+
+            qs = Quote.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter(self.view_scope.q("customer__"))
+
+    def can_change_quote(self, quote) -> bool:
+        """Who may write, submit, send, accept a (visible) quote: not the read-only roles;
+        whoever may change its customer, and its salesperson."""
+        if not self.active or self.read_only:
+            return False
+        if self.change_scope.everything or quote.owner_id == self.viewer.pk:
+            return True
+        return self.can_change(quote.customer)
+
+    def may_approve_quote(self, quote) -> bool:
+        """Approve or refuse a quote over the discount ceiling: administrators, and sales
+        managers who may change its customer (their team's subtree, head office all)."""
+        if not self.active:
+            return False
+        if self.is_admin:
+            return True
+        return self.role == Role.SALES_MANAGER and self.can_change(quote.customer)
 
     # -- planned visits (拜访计划, kehu/engagement) ------------------------------
     def visible_visits(self, qs: QuerySet | None = None) -> QuerySet:

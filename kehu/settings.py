@@ -411,3 +411,11 @@ KEHU_COMPLAINT_REQUIRED_STEPS = [
     if s.strip()
 ]
 VISIT_DAY_TARGET = os.environ.get("KEHU_VISIT_DAY_TARGET", "7+3")
+# The company's header on quotes (报价单 PDF): name in Chinese and English, address, phone, tax number.
+KEHU_COMPANY = {
+    "name_zh": os.environ.get("KEHU_COMPANY_NAME", ""),
+    "name_en": os.environ.get("KEHU_COMPANY_NAME_EN", ""),
+    "address": os.environ.get("KEHU_COMPANY_ADDRESS", ""),
+    "phone": os.environ.get("KEHU_COMPANY_PHONE", ""),
+    "tax_id": os.environ.get("KEHU_COMPANY_TAX_ID", ""),
+}

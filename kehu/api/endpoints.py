@@ -14,6 +14,7 @@ from kehu.backup import api as backup_api
 from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
 from kehu.sales import api_opportunities as opportunities_api
+from kehu.sales import api_quotes as quotes_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
 from kehu.engagement import api as visits_api
@@ -55,3 +56,4 @@ api.add_router("/service-settings", service_api.settings_router)
 api.add_router("", attachments_api.router)
 api.add_router("/custom-fields", customfields_api.router)
 api.add_router("/visits", visits_api.router)
+api.add_router("/quotes", quotes_api.router)

@@ -39,6 +39,7 @@ CLI_MODULES = [
     "kehu.customfields.cli",
     "kehu.kb.cli",
     "kehu.engagement.cli",
+    "kehu.sales.quote_cli",
 ]
 
 

@@ -35,6 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kehu.analytics import quote_math
 from kehu.audit.services import audit_record, diff, snapshot
@@ -219,7 +220,7 @@ def quote_update(*, actor, quote: Quote, data: dict[str, Any], lines: Iterable[d
     built = build_lines(lines) if lines is not None else None
     with transaction.atomic():
         fresh = _locked(quote, version)
-        _status_is(fresh, QuoteStatus.DRAFT, action=_("changed"))
+        _status_is(fresh, QuoteStatus.DRAFT, action=pgettext("quote action", "changed"))
         before = snapshot(fresh)
         lines_before = [_line_text(ln) for ln in fresh.lines.select_related("product")]
         for k, v in data.items():
@@ -251,7 +252,7 @@ def quote_delete(*, actor, quote: Quote) -> None:
     _require_change(actor, quote)
     with transaction.atomic():
         fresh = _locked(quote, None)
-        _status_is(fresh, QuoteStatus.DRAFT, action=_("deleted"))
+        _status_is(fresh, QuoteStatus.DRAFT, action=pgettext("quote action", "deleted"))
         _audit(actor, "delete", fresh, snapshot(fresh))
         fresh.delete()
 
@@ -290,7 +291,7 @@ def quote_submit(*, actor, quote: Quote, version: int | None = None) -> Quote:
     _require_change(actor, quote)
     with transaction.atomic():
         fresh = _locked(quote, version)
-        _status_is(fresh, QuoteStatus.DRAFT, action=_("submitted"))
+        _status_is(fresh, QuoteStatus.DRAFT, action=pgettext("quote action", "submitted"))
         if not fresh.lines.exists():
             raise ValidationError({"lines": _("A quote needs at least one line.")})
         ceiling = discount_ceiling(fresh)
@@ -341,7 +342,7 @@ def quote_approve(*, actor, quote: Quote, note: str = "", version: int | None = 
         raise PermissionDenied(_("Only the sales managers over this customer and administrators approve quotes."))
     with transaction.atomic():
         fresh = _locked(quote, version)
-        _status_is(fresh, QuoteStatus.PENDING, action=_("approved"))
+        _status_is(fresh, QuoteStatus.PENDING, action=pgettext("quote action", "approved"))
         fresh.status = QuoteStatus.APPROVED
         fresh.approved_by, fresh.approved_at, fresh.approval_note = actor, timezone.now(), note
         fresh.version += 1
@@ -367,7 +368,7 @@ def quote_reject(*, actor, quote: Quote, note: str = "", version: int | None = N
             action = "refuse"
         else:
             _require_change(actor, fresh)
-            _status_is(fresh, QuoteStatus.APPROVED, QuoteStatus.SENT, action=_("rejected"))
+            _status_is(fresh, QuoteStatus.APPROVED, QuoteStatus.SENT, action=pgettext("quote action", "rejected"))
             fresh.status, fresh.decided_at = QuoteStatus.REJECTED, timezone.now()
             action = "reject"
         fresh.version += 1
@@ -389,7 +390,7 @@ def quote_send(*, actor, quote: Quote, version: int | None = None) -> Quote:
     _require_change(actor, quote)
     with transaction.atomic():
         fresh = _locked(quote, version)
-        _status_is(fresh, QuoteStatus.APPROVED, action=_("sent"))
+        _status_is(fresh, QuoteStatus.APPROVED, action=pgettext("quote action", "sent"))
         _not_expired(fresh)
         fresh.status, fresh.sent_at = QuoteStatus.SENT, timezone.now()
         fresh.version += 1
@@ -409,7 +410,7 @@ def quote_accept(*, actor, quote: Quote, version: int | None = None, order_date:
     _require_change(actor, quote)
     with transaction.atomic():
         fresh = _locked(quote, version)
-        _status_is(fresh, QuoteStatus.APPROVED, QuoteStatus.SENT, action=_("accepted"))
+        _status_is(fresh, QuoteStatus.APPROVED, QuoteStatus.SENT, action=pgettext("quote action", "accepted"))
         _not_expired(fresh)
         lines = [{"product": ln.product, "description": ln.description, "quantity": ln.quantity,
                   "unit_price": (ln.total / ln.quantity).quantize(CENT), "amount": ln.total}
@@ -440,7 +441,7 @@ def quote_new_version(*, actor, quote: Quote, version: int | None = None) -> Quo
     with transaction.atomic():
         fresh = _locked(quote, version)
         _status_is(fresh, QuoteStatus.PENDING, QuoteStatus.APPROVED, QuoteStatus.SENT, QuoteStatus.REJECTED,
-                   QuoteStatus.EXPIRED, action=_("revised"))
+                   QuoteStatus.EXPIRED, action=pgettext("quote action", "revised"))
         if Quote.objects.filter(previous=fresh).exists():
             raise QuoteActionNotAllowed(_("Quote %(ref)s already has a newer version.") % {"ref": fresh})
         today = timezone.localdate()

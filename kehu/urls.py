@@ -19,6 +19,7 @@ urlpatterns = [
     # The public service form and its status page (no login).
     path("service/", include("kehu.service.public_urls")),
     path("opportunities/", include("kehu.sales.urls")),
+    path("quotes/", include("kehu.sales.quote_urls")),
     path("visits/", include("kehu.engagement.urls")),
     path("", include("kehu.kb.urls")),
 

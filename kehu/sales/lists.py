@@ -47,3 +47,9 @@ def stage_choices():
               .select_related("pipeline").order_by("pipeline_id", "position", "id"))
     multi = len({s.pipeline_id for s in stages}) > 1
     return [(str(s.pk), f"{s.pipeline.name} · {s.name}" if multi else s.name) for s in stages]
+
+
+def quote_rows(viewer):
+    from kehu.sales.quote_selectors import quote_visible
+
+    return quote_visible(viewer=viewer).select_related("customer", "owner")

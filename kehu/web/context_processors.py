@@ -29,6 +29,7 @@ def navigation(request):
         ("products", _("Products"), "product_list"),
         ("tasks", _("Tasks"), "task_list"),
         ("opportunities", _("Opportunities"), "opportunity_list"),
+        ("quotes", _("Quotes"), "quote_list"),
         ("visits", _("Visits"), "visit_week"),
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),

@@ -1020,6 +1020,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
 
         build_opportunities(b)
         build_visits(b)
+        from kehu.demo.selling import build_quotes
+
+        build_quotes(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

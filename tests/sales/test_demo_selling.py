@@ -54,3 +54,21 @@ def test_a_week_of_visits_with_results(demo):
 
 def test_making_the_demo_sends_no_mail(demo):
     assert mail.outbox == []
+
+
+def test_quotes_for_the_opportunities(demo):
+    from kehu.engagement.models import Task
+    from kehu.sales.models import Quote
+    from kehu.sales.quote_pdf import quote_html
+
+    quotes = Quote.objects.all()
+    assert {"draft", "pending", "sent", "accepted", "superseded"} <= set(quotes.values_list("status", flat=True))
+    accepted = quotes.get(status="accepted")
+    assert accepted.order is not None and accepted.order.amount == accepted.total
+    assert accepted.opportunity.stage.outcome == "won"
+    pending = quotes.get(status="pending")
+    assert Task.objects.filter(source_ref__quote=pending.pk, status="open").exists()
+    assert quotes.filter(revision=2, previous__status="superseded").exists()
+    for q in quotes:
+        assert q.total == sum(ln.total for ln in q.lines.all()) and q.lines.exists()
+    assert accepted.ref in quote_html(accepted, language="zh") and accepted.ref in quote_html(accepted, language="en")

@@ -184,3 +184,13 @@ def test_policy(org, customers, catalogue):
             quote_update(actor=who, quote=q, data={"title": "x"})
     with pytest.raises(PermissionDenied):
         quote_create(actor=u.sales_e1, customer=customers.n1, data={})
+
+
+def test_the_daily_task_expires_quotes(org, customers, catalogue, ceiling):
+    from kehu.sales.tasks import expire_quotes_periodic
+
+    q = _quote(org, customers, catalogue, issued_on=dt.date(2020, 1, 1), valid_until=dt.date(2020, 1, 31))
+    quote_submit(actor=org.users.sales_n1, quote=q)
+    assert expire_quotes_periodic.call_local() == 1
+    q.refresh_from_db()
+    assert q.status == QuoteStatus.EXPIRED

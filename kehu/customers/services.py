@@ -325,6 +325,7 @@ MERGE_RELATIONS = {
     "sales.Opportunity.customer": "move",
     "sales.LifecycleChange.customer": "move",
     "engagement.PlannedVisit.customer": "visits",
+    "sales.Quote.customer": "move",
 }
 
 

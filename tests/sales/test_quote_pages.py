@@ -75,3 +75,14 @@ def test_policy_and_languages(org, customers, coil, client_for):
     assert "价税合计".encode() in c.get(f"/quotes/{quote.pk}/").content
     empty = client_for(org.users.sales_e1).get("/quotes/")
     assert b"quote-empty" in empty.content
+
+
+def test_the_customer_360_history_shows_quote_steps(org, customers, coil, client_for):
+    from kehu.sales.quotes import quote_create, quote_submit
+
+    quote = quote_create(actor=org.users.sales_n1, customer=customers.n1, data={}, lines=[{"product": coil}])
+    quote_submit(actor=org.users.sales_n1, quote=quote)
+    page = client_for(org.users.sales_n1).get(f"/customers/{customers.n1.pk}/", {"tab": "history"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert quote.ref in text and "submitted" in text

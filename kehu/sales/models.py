@@ -436,7 +436,8 @@ class Quote(TimeStamped):
     opportunity = models.ForeignKey(Opportunity, verbose_name=_("opportunity"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="quotes")
     ref = models.CharField(_("quote number"), max_length=60, db_index=True)
-    revision = models.PositiveSmallIntegerField(pgettext_lazy("quote", "version"), default=1)
+    revision = models.PositiveSmallIntegerField(pgettext_lazy("quote", "version"), default=1,
+                                                validators=[MinValueValidator(1)])
     previous = models.OneToOneField("self", verbose_name=_("previous version"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="next_version")
     title = models.CharField(pgettext_lazy("quote", "subject"), max_length=200, blank=True, default="")
@@ -481,7 +482,8 @@ class Quote(TimeStamped):
         ]
         constraints = [
             models.UniqueConstraint(fields=["ref", "revision"], name="quote_ref_revision"),
-            models.CheckConstraint(condition=Q(revision__gte=1), name="quote_revision_positive"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="quote_revision_positive",
+                                   violation_error_message=_("A version is 1 or more.")),
         ]
 
     def __str__(self) -> str:

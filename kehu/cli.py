@@ -41,6 +41,7 @@ CLI_MODULES = [
     "kehu.engagement.cli",
     "kehu.sales.cli_performance",
     "kehu.sales.key_account_cli",
+    "kehu.sales.quote_cli",
 ]
 
 

@@ -420,3 +420,11 @@ KEHU_COMPLAINT_REQUIRED_STEPS = [
 ]
 VISIT_DAY_TARGET = os.environ.get("KEHU_VISIT_DAY_TARGET", "7+3")
 PAYMENT_DAYS = int(os.environ.get("KEHU_PAYMENT_DAYS", "30") or 30)
+# The company's header on quotes (报价单 PDF): name in Chinese and English, address, phone, tax number.
+KEHU_COMPANY = {
+    "name_zh": os.environ.get("KEHU_COMPANY_NAME", ""),
+    "name_en": os.environ.get("KEHU_COMPANY_NAME_EN", ""),
+    "address": os.environ.get("KEHU_COMPANY_ADDRESS", ""),
+    "phone": os.environ.get("KEHU_COMPANY_PHONE", ""),
+    "tax_id": os.environ.get("KEHU_COMPANY_TAX_ID", ""),
+}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("service/", include("kehu.service.public_urls")),
     path("opportunities/", include("kehu.sales.urls")),
     path("forecast/", include("kehu.sales.forecast_urls")),
+    path("quotes/", include("kehu.sales.quote_urls")),
     path("visits/", include("kehu.engagement.urls")),
     path("sales/", include("kehu.sales.urls_performance")),
     path("sales/", include("kehu.sales.urls_xsell")),

@@ -15,6 +15,7 @@ from kehu.attachments import api as attachments_api
 from kehu.service import api as service_api
 from kehu.sales import api_opportunities as opportunities_api
 from kehu.sales import api_key_accounts as key_accounts_api
+from kehu.sales import api_quotes as quotes_api
 from kehu.customfields import api as customfields_api
 from kehu.kb import api as kb_api
 from kehu.engagement import api as visits_api
@@ -72,3 +73,4 @@ from kehu.sales import api_forecast as forecast_api  # noqa: E402
 
 api.add_router("/forecast", forecast_api.router)
 api.add_router("/quotas", forecast_api.quotas_router)
+api.add_router("/quotes", quotes_api.router)

@@ -333,6 +333,7 @@ MERGE_RELATIONS = {
     "engagement.PlannedVisit.customer": "visits",
     "sales.OwnershipChange.customer": "move",
     "sales.KeyAccountPlan.customer": "key_plans",
+    "sales.Quote.customer": "move",
 }
 
 

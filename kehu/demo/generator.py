@@ -1075,6 +1075,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.key_accounts import build_key_accounts
 
         build_key_accounts(b)
+        from kehu.demo.selling import build_quotes
+
+        build_quotes(b)
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)

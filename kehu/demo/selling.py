@@ -258,4 +258,80 @@ def build_quotas(b) -> int:
                 made += 1
             quota_create(actor=b.admin, period=period.code, amount=team_total, team=team)
             made += 1
+QUOTE_TERMS = ("含运费送至客户指定地点；货到30天内付款。\nDelivery to the customer's site included; "
+               "payment within 30 days of delivery.")
+
+
+def build_quotes(b) -> int:
+    """Quotes (报价单) for some of the demo's open opportunities, in steel products from the
+    catalogue, through the services: drafts, one sent, one in its second version, one
+    pending a manager's approval (a discount above the ceiling) and one accepted into an
+    order (which wins its opportunity). Returns how many quotes.
+
+    The demo has no value run yet when it is built, so no tier sets a discount ceiling;
+    the pending quote is given the ceiling a silver customer has (5 %) and sent for
+    approval as the submit service does."""
+    from kehu.sales.models import Opportunity, Product, QuoteStatus, StageOutcome
+    from kehu.sales.quotes import (
+        _ask_approval, quote_accept, quote_create, quote_new_version, quote_send, quote_submit,
+    )
+
+    r = random.Random(b.rnd.randrange(10**6))
+    products = list(Product.objects.filter(active=True, line__isnull=False).exclude(line__code="PROCESS")
+                    .select_related("line").order_by("ref"))
+    if not products:
+        return 0
+    opps = list(Opportunity.objects.filter(stage__outcome=StageOutcome.OPEN, stage__code__in=("potential",
+                                                                                            "opportunity"))
+                .select_related("customer", "owner").order_by("id")[:12])
+    plan = ["accepted", "pending", "sent", "revised", "draft", "draft", "approved", "sent"]
+    made = 0
+    for opp, kind in zip(opps, plan):
+        actor = opp.owner
+        if actor is None:
+            continue
+        lines = []
+        for product in r.sample(products, min(len(products), r.choice((2, 3)))):
+            tonnes = Decimal(r.choice((5, 8, 12.5, 20, 36.8, 50))).quantize(Decimal("0.001"))
+            discount = Decimal(r.choice((0, 2, 3, 5)))
+            lines.append({"product": product, "quantity": tonnes, "discount": discount})
+        if kind == "pending":
+            lines[0]["discount"] = Decimal(12)
+        quote = quote_create(actor=actor, customer=opp.customer, lines=lines, data={
+            "opportunity": opp, "title": opp.name[:200], "terms": QUOTE_TERMS,
+            "issued_on": b.today - dt.timedelta(days=r.randint(1, 10))})
+        made += 1
+        if kind == "draft":
+            continue
+        if kind == "pending":
+            from django.utils import timezone
+
+            quote.discount_ceiling, quote.status = Decimal(5), QuoteStatus.PENDING
+            quote.submitted_at = timezone.now()
+            quote.save(update_fields=["discount_ceiling", "status", "submitted_at", "updated_at"])
+            _ask_approval(quote)
+            continue
+        quote_submit(actor=actor, quote=quote)
+        if kind == "approved":
+            continue
+        if kind == "accepted":
+            from kehu.sales.models import StageChange
+
+            quote_accept(actor=actor, quote=quote)
+            opp.refresh_from_db()
+            last = StageChange.objects.filter(opportunity=opp).order_by("-at", "-id").first()
+            if opp.won_at and last is not None:     # one moment for the win and its history row
+                StageChange.objects.filter(pk=last.pk).update(at=opp.won_at)
+            continue
+        quote_send(actor=actor, quote=quote)
+        if kind == "revised":
+            v2 = quote_new_version(actor=actor, quote=quote)
+            made += 1
+            from kehu.sales.quotes import quote_update
+
+            quote_update(actor=actor, quote=v2, data={}, lines=[
+                {"product": ln.product, "quantity": ln.quantity, "discount": min(ln.discount + 1, Decimal(5))}
+                for ln in v2.lines.select_related("product")])
+            quote_submit(actor=actor, quote=v2)
+            quote_send(actor=actor, quote=v2)
     return made

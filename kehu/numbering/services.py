@@ -52,6 +52,7 @@ class Series:
 SERIES = {
     "customer": Series("customer", "C", 8, "customers.Customer"),
     "order": Series("order", "SO", 9, "sales.Order"),
+    "quote": Series("quote", "QT", 9, "sales.Quote"),
 }
 
 

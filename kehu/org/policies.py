@@ -48,6 +48,12 @@ Rules
   everything (:meth:`CustomerPolicy.visible_pool`). Whoever may change
   customers claims from the pool they see; giving pool customers to others is
   for managers and administrators (:attr:`CustomerPolicy.may_assign_pool`);
+- quotes (报价单, kehu/sales): visible exactly when their customer is; changed
+  by whoever may change the customer and by their salesperson, never by the
+  read-only roles; a quote over the customer's discount ceiling is approved by
+  a sales manager who may change the customer, or an administrator
+  (:meth:`CustomerPolicy.visible_quotes`, :meth:`CustomerPolicy.can_change_quote`,
+  :meth:`CustomerPolicy.may_approve_quote`);
 - key-account plans (大客户计划): seen with their customer, written by whoever may
   change the customer (:meth:`CustomerPolicy.visible_key_account_plans`,
   :meth:`CustomerPolicy.can_change_key_account_plan`); an order waiting for approval
@@ -542,6 +548,37 @@ class CustomerPolicy:
         if self.is_admin:
             return True
         return self.role == Role.SALES_MANAGER and self.can_change(order.customer)
+
+    # -- quotes (报价单, kehu/sales) ---------------------------------------------
+    def visible_quotes(self, qs: QuerySet | None = None) -> QuerySet:
+        """Quotes the viewer may see: exactly those of the customers they may see."""
+        if qs is None:
+            from kehu.sales.models import Quote
+
+            qs = Quote.objects.all()
+        if not self.active:
+            return qs.none()
+        if self.view_scope.everything:
+            return qs
+        return qs.filter(self.view_scope.q("customer__"))
+
+    def can_change_quote(self, quote) -> bool:
+        """Who may write, submit, send, accept a (visible) quote: not the read-only roles;
+        whoever may change its customer, and its salesperson."""
+        if not self.active or self.read_only:
+            return False
+        if self.change_scope.everything or quote.owner_id == self.viewer.pk:
+            return True
+        return self.can_change(quote.customer)
+
+    def may_approve_quote(self, quote) -> bool:
+        """Approve or refuse a quote over the discount ceiling: administrators, and sales
+        managers who may change its customer (their team's subtree, head office all)."""
+        if not self.active:
+            return False
+        if self.is_admin:
+            return True
+        return self.role == Role.SALES_MANAGER and self.can_change(quote.customer)
 
     # -- planned visits (拜访计划, kehu/engagement) ------------------------------
     def visible_visits(self, qs: QuerySet | None = None) -> QuerySet:

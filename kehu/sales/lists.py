@@ -64,3 +64,9 @@ def key_account_rows(viewer):
     from kehu.sales.key_account_selectors import plan_visible
 
     return plan_visible(viewer=viewer).select_related("customer", "salesperson", "manager")
+
+
+def quote_rows(viewer):
+    from kehu.sales.quote_selectors import quote_visible
+
+    return quote_visible(viewer=viewer).select_related("customer", "owner")

@@ -42,9 +42,18 @@ class WarrantyTermsFields(models.Model):
                              exchange_days=self.exchange_days)
 
 
+VAT_RATE = dict(max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal(0)),
+                                                             MaxValueValidator(Decimal(100))])
+
+
 class ProductLine(WarrantyTermsFields, TimeStamped):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The VAT rate (增值税税率, percent) a quote line of this line's products starts with:
+    # 13 for goods such as steel, 9, 6 or 0 for others; a quote line may override it.
+    vat_rate = models.DecimalField(_("VAT rate (%)"), default=Decimal(13), db_default=Decimal(13),
+                                   help_text=_("The VAT rate of this line's products on a quote: 13, 9, 6 or 0."),
+                                   **VAT_RATE)
 
     class Meta:
         verbose_name = _("product line")
@@ -731,3 +740,115 @@ class KeyAccountTarget(models.Model):
         verbose_name_plural = _("key-account targets")
         ordering = ["plan", "year"]
         constraints = [models.UniqueConstraint(fields=["plan", "year"], name="keyaccount_target_year")]
+
+
+# -- quotes (报价单, issue 15) ---------------------------------------------------------------
+#
+# A quote is for a customer, often from one of its opportunities; its lines come from the
+# product catalogue. Its money follows kehu/analytics/quote_math.py (line by line, to the fen,
+# as a VAT invoice). Only the services of kehu/sales/quotes.py change a quote.
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("quote status", "Draft")
+    PENDING = "pending", pgettext_lazy("quote status", "Pending approval")
+    APPROVED = "approved", pgettext_lazy("quote status", "Approved")
+    SENT = "sent", pgettext_lazy("quote status", "Sent")
+    ACCEPTED = "accepted", pgettext_lazy("quote status", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("quote status", "Rejected")
+    EXPIRED = "expired", pgettext_lazy("quote status", "Expired")
+    SUPERSEDED = "superseded", pgettext_lazy("quote status", "Superseded")
+
+
+class Quote(TimeStamped):
+    """One version (``revision``) of a quote. A new version is a new row with the same
+    ``ref`` and the next ``revision``; the one before becomes superseded and stays readable."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="quotes")
+    opportunity = models.ForeignKey(Opportunity, verbose_name=_("opportunity"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="quotes")
+    ref = models.CharField(_("quote number"), max_length=60, db_index=True)
+    revision = models.PositiveSmallIntegerField(pgettext_lazy("quote", "version"), default=1,
+                                                validators=[MinValueValidator(1)])
+    previous = models.OneToOneField("self", verbose_name=_("previous version"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="next_version")
+    title = models.CharField(pgettext_lazy("quote", "subject"), max_length=200, blank=True, default="")
+    status = models.CharField(_("status"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    issued_on = models.DateField(_("quote date"))
+    valid_until = models.DateField(_("valid until"))
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    prices_include_tax = models.BooleanField(
+        _("prices include VAT"), default=False,
+        help_text=_("Off: unit prices are without VAT and the tax is added. On: unit prices include VAT."))
+    amount = models.DecimalField(_("amount excl. VAT"), default=Decimal("0"), **MONEY)
+    tax = models.DecimalField(_("VAT"), default=Decimal("0"), **MONEY)
+    total = models.DecimalField(_("total incl. VAT"), default=Decimal("0"), **MONEY)
+    terms = models.TextField(_("terms and notes"), blank=True, default="", max_length=REMARKS_MAX,
+                             validators=[text_limit(REMARKS_MAX)])
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="quotes")
+    discount_ceiling = models.DecimalField(_("discount ceiling (%)"), null=True, blank=True, max_digits=5,
+                                           decimal_places=2)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approval_note = models.TextField(_("approval note"), blank=True, default="", max_length=REMARKS_MAX,
+                                     validators=[text_limit(REMARKS_MAX)])
+    sent_at = models.DateTimeField(pgettext_lazy("quote", "sent"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("accepted or rejected"), null=True, blank=True)
+    order = models.OneToOneField(Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="quote")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    # Optimistic concurrency, as Opportunity: every write adds one (QuoteConflict, the API's 409).
+    version = models.PositiveIntegerField(_("edit version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="quote_customer_time"),
+            models.Index(fields=["status", "valid_until"], name="quote_status_valid"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["ref", "revision"], name="quote_ref_revision"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="quote_revision_positive",
+                                   violation_error_message=_("A version is 1 or more.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} V{self.revision}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status == QuoteStatus.DRAFT
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
+                                related_name="quote_lines")
+    description = models.CharField(_("description"), max_length=200, blank=True, default="")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=Decimal("1"),
+                                   validators=[MinValueValidator(Decimal("0.001"))])
+    unit_price = models.DecimalField(_("list price"), validators=[MinValueValidator(Decimal(0))], **MONEY)
+    discount = models.DecimalField(_("discount (%)"), default=Decimal(0), **VAT_RATE)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), default=Decimal(13), **VAT_RATE)
+    amount = models.DecimalField(_("amount excl. VAT"), default=Decimal("0"), **MONEY)
+    tax = models.DecimalField(_("VAT"), default=Decimal("0"), **MONEY)
+    total = models.DecimalField(_("total incl. VAT"), default=Decimal("0"), **MONEY)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["quote", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="quoteline_quantity_positive",
+                                   violation_error_message=_("The quantity must be greater than zero.")),
+            models.CheckConstraint(condition=Q(discount__gte=0, discount__lte=100), name="quoteline_discount_range",
+                                   violation_error_message=_("A discount is between 0 and 100.")),
+            models.CheckConstraint(condition=Q(vat_rate__gte=0, vat_rate__lte=100), name="quoteline_vat_range",
+                                   violation_error_message=_("A VAT rate is between 0 and 100.")),
+        ]

@@ -7,6 +7,8 @@
   command line).
 - The lead pool: ``pool_recycle_periodic`` returns unworked customers to their team's pool
   and reminds their owners, every night at 02:30; ``kehu pool recycle`` does the same by hand.
+- Quotes: ``expire_quotes_periodic`` marks approved and sent quotes past their validity date
+  expired, every day at 00:10.
 """
 
 from __future__ import annotations
@@ -56,3 +58,14 @@ def pool_recycle_periodic() -> int:
     report = pool_recycle()
     logger.info("Lead pool: %d customers returned, %d owners reminded", len(report.returned), len(report.reminded))
     return len(report.returned)
+
+
+@huey.periodic_task(crontab(hour="0", minute="10"))
+def expire_quotes_periodic() -> int:
+    from kehu.sales.quotes import quotes_expire
+
+    if not connection.in_atomic_block:
+        close_old_connections()
+    count = quotes_expire()
+    logger.info("Expired %d quotes", count)
+    return count

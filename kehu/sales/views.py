@@ -26,6 +26,7 @@ from kehu.sales.opportunities import (
     MoveNotAllowed, OpportunityConflict, opportunity_create, opportunity_lose, opportunity_move, opportunity_reopen,
     opportunity_update, opportunity_win,
 )
+from kehu.sales.quote_selectors import QuoteFilters, quote_list
 from kehu.sales.opportunity_forms import (
     FilterForm, LineFormSet, MoveForm, OpportunityForm, contact_choices, contacts_from_post,
 )
@@ -145,6 +146,9 @@ def opportunity_detail(request, pk):
         "move_stages": [s for s in stages if s.outcome == StageOutcome.OPEN and s.pk != opp.stage_id],
         "open_stages": [s for s in stages if s.outcome == StageOutcome.OPEN],
         "lost_reasons": list(selectors.lost_reasons()),
+        "quotes": list(quote_list(viewer=request.user, filters=QuoteFilters(opportunity_id=opp.pk))
+                       .order_by("-created_at", "-id")[:50]),
+        "can_quote": policy_for(request.user).can_change(opp.customer),
     })
 
 

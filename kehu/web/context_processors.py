@@ -32,6 +32,7 @@ def navigation(request):
         ("opportunities", _("Opportunities"), "opportunity_list"),
         ("pool", _("Lead pool"), "pool_list"),
         ("forecast", _("Forecast"), "forecast"),
+        ("quotes", _("Quotes"), "quote_list"),
         ("visits", _("Visits"), "visit_week"),
         ("performance", pgettext_lazy("sales", "Performance"), "sales_performance"),
         ("key_accounts", _("Key accounts"), "key_account_list"),

@@ -577,6 +577,20 @@ def _load() -> None:
         row_label=str,
     ))
     register(ListSpec(
+        name="quotes", label=gettext_lazy("Quotes"), url_name="quote_list",
+        columns=(
+            Column("ref", gettext_lazy("Quote number"), "created", "nowrap"),
+            Column("customer", gettext_lazy("Customer")),
+            Column("title", pgettext_lazy("quote", "Subject"), cls="hide-sm"),
+            Column("status", gettext_lazy("Status")),
+            Column("total", gettext_lazy("Total incl. VAT"), "total", "num"),
+            Column("valid", gettext_lazy("Valid until"), "valid", "nowrap"),
+            Column("owner", gettext_lazy("Salesperson"), cls="hide-sm"),
+        ),
+        rows=sales_lists.quote_rows,
+        row_label=str,
+    ))
+    register(ListSpec(
         name="surveys", label=gettext_lazy("Surveys"), url_name="survey_list",
         columns=(
             Column("code", gettext_lazy("Code"), "code"), Column("title", gettext_lazy("Title")),

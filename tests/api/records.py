@@ -58,7 +58,13 @@ def records(org, customers, value, settings, tmp_path):
                     targets=[{"year": 2026, "revenue": "1000", "cost": "800"}])
         order_create(actor=c.owner, customer=c, data={"order_date": dt.date(2026, 12, 1)},
                      lines=[{"quantity": 1, "unit_price": "50"}])   # waits for approval
-    ProductFactory()
+    quote_product = ProductFactory()
+    from kehu.sales.quotes import quote_create, quote_submit
+
+    for c in (customers.n1, customers.e1):
+        quote_create(actor=c.owner, customer=c, data={}, lines=[{"product": quote_product, "quantity": "2"}])
+        quote_submit(actor=c.owner, quote=quote_create(actor=c.owner, customer=c, data={},
+                                                       lines=[{"product": quote_product}]))
     survey = survey_create_from_template(actor=admin, template="natural-gas", code="gas")
     acsi = survey_create_from_template(actor=admin, template="acsi", code="acsi")
     wave = dist.wave_create(actor=admin, survey=survey, name="2026", opens_on=None, closes_on=None,
@@ -113,6 +119,7 @@ def records(org, customers, value, settings, tmp_path):
         case_id=pks(Case.objects.all()),
         repair_id=pks(RepairRecord.objects.all()),
         visit_id=pks(PlannedVisit.objects.all()),
+        quote_id=pks(__import__("kehu.sales.models", fromlist=["Quote"]).Quote.objects.all()),
         step=["listen", "satisfy"],
         product_id=pks(Product.objects.all()),
         line_id=pks(ProductLine.objects.all()),

@@ -72,6 +72,7 @@ def world(org, customers, settings, tmp_path):
                                data={"planned_on": dt.date(2026, 12, 8), "purpose": "Yearly review"}),
             key_plan=plan_create(actor=customer.owner, customer=customer,
                                  data={"start_year": 2026, "status": "active", "terms": {"credit_limit": 0}}),
+            **_quotes(customer),
         )
 
     world = SimpleNamespace(n1=records(customers.n1), e1=records(customers.e1), product=ProductFactory())
@@ -79,6 +80,18 @@ def world(org, customers, settings, tmp_path):
         t.pending_order = order_create(actor=t.customer.owner, customer=t.customer, data={
             "order_date": dt.date(2026, 12, 1)}, lines=[{"quantity": 1, "unit_price": "50"}])
     return world
+
+
+def _quotes(customer):
+    from kehu.sales.quotes import quote_create, quote_submit
+
+    product = ProductFactory()
+    quote = quote_create(actor=customer.owner, customer=customer, data={},
+                         lines=[{"product": product, "quantity": "2", "discount": "3"}])
+    approved = quote_create(actor=customer.owner, customer=customer, data={},
+                            lines=[{"product": product, "quantity": "1"}])
+    quote_submit(actor=customer.owner, quote=approved)   # no value run: no ceiling, approved at once
+    return {"quote": quote, "approved_quote": approved, "quote_product": product}
 
 
 def _upload(api, path):
@@ -142,6 +155,16 @@ CUSTOMER_OPS = [
     ("lose opportunity", lambda api, t: api.post(f"/opportunities/{t.opportunity.pk}/lose", {
         "lost_reason_id": LostReason.objects.get(code="timing").pk}), 200),
     ("reopen opportunity", lambda api, t: api.post(f"/opportunities/{t.lost_opportunity.pk}/reopen", {}), 200),
+    ("POST quote", lambda api, t: api.post("/quotes", {"customer_id": t.customer.pk, "lines": [
+        {"product_id": t.quote_product.pk, "quantity": "1"}]}), 201),
+    ("GET quote", lambda api, t: api.get(f"/quotes/{t.quote.pk}"), 200),
+    ("PATCH quote", lambda api, t: api.patch(f"/quotes/{t.quote.pk}", {"version": 1, "title": "Coil"}), 200),
+    ("DELETE quote", lambda api, t: api.delete(f"/quotes/{t.quote.pk}"), 204),
+    ("submit quote", lambda api, t: api.post(f"/quotes/{t.quote.pk}/submit", {}), 200),
+    ("send quote", lambda api, t: api.post(f"/quotes/{t.approved_quote.pk}/send", {}), 200),
+    ("accept quote", lambda api, t: api.post(f"/quotes/{t.approved_quote.pk}/accept", {}), 200),
+    ("reject quote", lambda api, t: api.post(f"/quotes/{t.approved_quote.pk}/reject", {"note": "No"}), 200),
+    ("new version of quote", lambda api, t: api.post(f"/quotes/{t.approved_quote.pk}/new-version", {}), 201),
     ("POST visit", lambda api, t: api.post("/visits", {"customer_id": t.customer.pk, "planned_on": "2026-12-09"}),
      201),
     ("GET visit", lambda api, t: api.get(f"/visits/{t.visit.pk}"), 200),
@@ -184,7 +207,8 @@ READS = {"GET customer", "GET contact", "GET interaction", "GET order", "GET pay
          "GET anniversary", "GET task", "GET customer attachments", "GET interaction attachments",
          "GET order attachments", "GET attachment", "download attachment", "GET case", "GET case steps",
          "GET case events", "GET case attachments", "download case attachment", "GET opportunity", "GET visit",
-         "GET case articles", "GET customer suggestions", "GET key-account plan", "GET key-account targets"}
+         "GET case articles", "GET customer suggestions", "GET key-account plan", "GET key-account targets",
+         "GET quote"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -211,6 +235,7 @@ LISTS = [
     ("/opportunities", lambda t: t.opportunity.pk),
     ("/visits", lambda t: t.visit.pk),
     ("/key-account-plans", lambda t: t.key_plan.pk),
+    ("/quotes", lambda t: t.quote.pk),
 ]
 
 
@@ -331,7 +356,7 @@ def test_share_makes_visible_and_can_edit_makes_changeable(org, world, api_as):
                                   "/products/999999", "/product-lines/999999", "/cases/999999",
                                   "/cases/999999/events", "/cases/999999/steps", "/opportunities/999999",
                                   "/pipelines/999999", "/visits/999999", "/key-account-plans/999999",
-                                  "/key-account-plans/999999/targets"])
+                                  "/key-account-plans/999999/targets", "/quotes/999999"])
 def test_missing_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
     assert_error(api_as(org.users.sales_n1).get(path), 404, "not_found")

@@ -44,6 +44,10 @@ SINGLE_FIELD = {
     "opp_probability_max": ("probability", 101),
     "opp_amount_not_negative": ("amount", Decimal("-1")),
     "oppline_amount_not_negative": ("amount", Decimal("-1")),
+    "quote_revision_positive": ("revision", 0),
+    "quoteline_quantity_positive": ("quantity", Decimal("0")),
+    "quoteline_discount_range": ("discount", Decimal("101")),
+    "quoteline_vat_range": ("vat_rate", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {

@@ -136,3 +136,21 @@ def test_key_account_plans_and_an_order_waiting_for_approval(demo):
         assert plan_report(plan)[0]["revenue"]["actual"] > 0
     pending = Order.objects.filter(approval="pending")
     assert pending.count() == 1 and pending.get().approval_reason
+
+
+def test_quotes_for_the_opportunities(demo):
+    from kehu.engagement.models import Task
+    from kehu.sales.models import Quote
+    from kehu.sales.quote_pdf import quote_html
+
+    quotes = Quote.objects.all()
+    assert {"draft", "pending", "sent", "accepted", "superseded"} <= set(quotes.values_list("status", flat=True))
+    accepted = quotes.get(status="accepted")
+    assert accepted.order is not None and accepted.order.amount == accepted.total
+    assert accepted.opportunity.stage.outcome == "won"
+    pending = quotes.get(status="pending")
+    assert Task.objects.filter(source_ref__quote=pending.pk, status="open").exists()
+    assert quotes.filter(revision=2, previous__status="superseded").exists()
+    for q in quotes:
+        assert q.total == sum(ln.total for ln in q.lines.all()) and q.lines.exists()
+    assert accepted.ref in quote_html(accepted, language="zh") and accepted.ref in quote_html(accepted, language="en")

@@ -125,7 +125,8 @@ def test_answer_page_limits_each_client_behind_the_proxy_not_the_proxy(settings,
 
 # Templates rendered in a browser. Not served, so free to style themselves: the PDF report's
 # (read by WeasyPrint) and the personal-data export's page (a file in the export's archive).
-NOT_SERVED = {"surveys/analysis/report_pdf.html", "service/analytics_pdf.html", "privacy/export.html"}
+NOT_SERVED = {"surveys/analysis/report_pdf.html", "service/analytics_pdf.html", "privacy/export.html",
+              "sales/quote_pdf.html"}
 INLINE = [
     (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline <script>"),
     (re.compile(r"\son[a-z]+\s*=", re.I), "inline event handler"),

@@ -102,10 +102,18 @@ def _pool_lead(org, customers):
     return CustomerFactory(name="宝钢线材采购", lifecycle_stage="reserve", owner=None)
 
 
+def _quote(org, customers):
+    from kehu.sales.quotes import quote_create
+    from tests.factories import ProductFactory
+
+    return quote_create(actor=org.users.admin, customer=customers.n1, data={"title": "Coil"},
+                        lines=[{"product": ProductFactory()}])
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
-        "cases": _case, "kb": _article, "opportunities": _opportunity}
+        "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

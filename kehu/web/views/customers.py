@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.audit.models import AuditEvent
@@ -42,7 +42,7 @@ from kehu.pagination import capped_count
 from kehu.privacy.masking import CUSTOMER_FIELDS as CUSTOMER_PERSONAL_FIELDS
 from kehu.privacy.masking import PERSONAL_FIELDS, mask_contacts, mask_customers, mask_value
 from kehu.privacy.selectors import last_erasure
-from kehu.sales.models import KeyAccountPlan, Opportunity, Order
+from kehu.sales.models import KeyAccountPlan, Opportunity, Order, Quote
 from kehu.web.forms.customers import (
     KIND_CHOICES, REGION_CHOICES, STAGE_CHOICES, CreateCustomerForm, CustomerForm, ReassignForm, ShareForm,
 )
@@ -367,7 +367,7 @@ def _profile_groups(customer: Customer):
 
 AUDIT_MODELS = {"customer": Customer, "contact": Contact, "interaction": Interaction, "order": Order,
                 "anniversary": Anniversary, "task": Task, "opportunity": Opportunity,
-                "keyaccountplan": KeyAccountPlan}
+                "keyaccountplan": KeyAccountPlan, "quote": Quote}
 ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "merge": gettext_lazy("merged"), "share": gettext_lazy("shared"), "unshare": gettext_lazy("unshared"),
@@ -377,12 +377,20 @@ ACTION_LABELS = {
     "move": gettext_lazy("moved to another stage"), "win": gettext_lazy("won"), "lose": gettext_lazy("lost"),
     "reopen": gettext_lazy("reopened"),
     "approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+    # quotes (kehu/sales/quotes.py)
+    "submit": pgettext_lazy("audit action", "submitted"), "approve": pgettext_lazy("audit action", "approved"),
+    "refuse": pgettext_lazy("audit action", "refused (back to draft)"),
+    "send": pgettext_lazy("audit action", "sent"), "accept": pgettext_lazy("audit action", "accepted"),
+    "reject": pgettext_lazy("audit action", "rejected"),
+    "supersede": pgettext_lazy("audit action", "superseded by a new version"),
+    "expire": pgettext_lazy("audit action", "expired"),
 }
 ENTITY_LABELS = {"customer": Customer._meta.verbose_name, "contact": Contact._meta.verbose_name,
                  "interaction": Interaction._meta.verbose_name, "order": Order._meta.verbose_name,
                  "anniversary": Anniversary._meta.verbose_name, "task": Task._meta.verbose_name,
                  "opportunity": Opportunity._meta.verbose_name,
-                 "keyaccountplan": KeyAccountPlan._meta.verbose_name}
+                 "keyaccountplan": KeyAccountPlan._meta.verbose_name,
+                 "quote": Quote._meta.verbose_name}
 
 
 def _audit_field(entity: str, name: str):

@@ -129,6 +129,41 @@ def quota_get(*, viewer, pk) -> Quota:
         raise Http404 from None
 
 
+def quota_for(who, start: dt.date, end: dt.date) -> Decimal | None:
+    """The quota of a salesperson or a team (``who``: a User or a Team) for the days
+    ``[start, end]``, from their quotas over all product lines: each month of the range
+    counts its month quota, or else a third of its quarter's quota, in proportion to the
+    range's days in that month. None when no quota covers any of those months.
+
+    Used by the sales performance (revenue against quota), whose periods are any dates."""
+    from kehu.org.models import Team
+
+    if end < start:
+        return None
+    field = "team" if isinstance(who, Team) else "user"
+    months = []
+    day = start.replace(day=1)
+    while day <= end:
+        nxt = (day.replace(year=day.year + 1, month=1) if day.month == 12 else day.replace(month=day.month + 1))
+        first, last = max(day, start), min(nxt - dt.timedelta(days=1), end)
+        months.append((day, (last - first).days + 1, (nxt - day).days))
+        day = nxt
+    codes = {f"{d.year}-{d.month:02d}" for d, _n, _m in months} | {
+        f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d, _n, _m in months}
+    amounts = dict(Quota.objects.filter(**{field: who}, product_line__isnull=True, period__in=codes)
+                   .values_list("period", "amount"))
+    total, found = Decimal(0), False
+    for d, days, month_days in months:
+        month = amounts.get(f"{d.year}-{d.month:02d}")
+        if month is None:
+            quarter = amounts.get(f"{d.year}-Q{(d.month - 1) // 3 + 1}")
+            month = None if quarter is None else quarter / 3
+        if month is not None:
+            found = True
+            total += month * days / month_days
+    return total.quantize(Decimal("0.01")) if found else None
+
+
 def _quotas(*, viewer, period: Period, by: str) -> dict[int, Decimal]:
     """The quotas of the period by row key. Quarter quotas of a month period are not split
     (and month quotas of a quarter are added up)."""

@@ -25,8 +25,9 @@ The figures of a person for a period ``[start, end]`` (both days included):
 
 A team's figures are the sums of the counts of the people in the team's subtree.
 
-Revenue against quota: when ``kehu.sales.quota_for(user_or_team, start, end)`` exists,
-the rows carry ``quota`` and ``quota_attainment``; until then they do not.
+Revenue against quota: the quota of each person and team for the period
+(:func:`kehu.sales.forecast.quota_for`: month quotas, or a third of the quarter's, in
+proportion to the period's days); ``has_quota`` when any row has one.
 
 The due date of an order is its ``payment_due_on``; when empty, the order date plus the
 customer's payment terms (``payment_days`` of its value tier's terms in the latest value
@@ -266,9 +267,9 @@ def _person_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[int, Pe
 
 
 def _quota_function():
-    import kehu.sales as sales
+    from kehu.sales.forecast import quota_for
 
-    return getattr(sales, "quota_for", None)
+    return quota_for
 
 
 SORTS = {
@@ -309,7 +310,6 @@ def performance(*, viewer, start: dt.date, end: dt.date, team: Team | None = Non
     counts = _person_counts([p.pk for p in people], start, end)
     result = Performance(start=start, end=end)
     quota_for = _quota_function()
-    result.has_quota = quota_for is not None
     for p in people:
         row = PerformanceRow("person", p.pk, p.display_name or p.username, p.team.name if p.team else "",
                              counts[p.pk])
@@ -335,6 +335,7 @@ def performance(*, viewer, start: dt.date, end: dt.date, team: Team | None = Non
             if quota_for is not None:
                 row.quota = quota_for(t, start, end)
             result.teams.append(row)
+    result.has_quota = any(r.quota is not None for r in result.people + result.teams)
     sort_rows(result.people, sort)
     return result
 

@@ -110,12 +110,22 @@ def test_the_leaderboard_of_a_manager_is_their_subtree_ranked(world):
     assert {r.pk for r in only_east.people} == {u.east_manager.pk, u.sales_e1.pk}
 
 
-def test_quota_column_when_the_function_exists(world, monkeypatch):
-    import kehu.sales as sales
+def test_revenue_against_the_quotas(world):
+    from kehu.sales.forecast import quota_for
+    from kehu.sales.quotas import quota_create
 
-    monkeypatch.setattr(sales, "quota_for", lambda who, start, end: Decimal("400"), raising=False)
-    p = perf.performance(viewer=world.users.sales_n1, start=NOV[0], end=NOV[1])
-    assert p.has_quota and p.people[0].quota_attainment == 0.5
+    u = world.users
+    quota_create(actor=u.admin, period="2026-11", amount=Decimal("400"), user=u.sales_n1)
+    quota_create(actor=u.admin, period="2026-Q4", amount=Decimal("3000"), team=world.teams.north)
+    p = perf.performance(viewer=u.sales_n1, start=NOV[0], end=NOV[1])
+    assert p.has_quota and p.people[0].quota == Decimal("400") and p.people[0].quota_attainment == 0.5
+    # a quarter's quota counts a third for each month, in proportion to the days of the range
+    assert quota_for(world.teams.north, NOV[0], NOV[1]) == Decimal("1000.00")
+    assert quota_for(world.teams.north, dt.date(2026, 11, 16), dt.date(2026, 12, 31)) == Decimal("1500.00")
+    assert quota_for(u.sales_n1, dt.date(2026, 11, 1), dt.date(2026, 11, 15)) == Decimal("200.00")
+    assert quota_for(u.sales_n1b, NOV[0], NOV[1]) is None
+    north = perf.performance(viewer=u.north_manager, start=NOV[0], end=NOV[1])
+    assert {r.name: r.quota for r in north.teams}["North region"] == Decimal("1000.00")
 
 
 AS_OF = dt.date(2026, 11, 30)

@@ -110,10 +110,39 @@ def _quote(org, customers):
                         lines=[{"product": ProductFactory()}])
 
 
+def _quota(org, customers):
+    from decimal import Decimal
+
+    from kehu.sales.models import Quota
+    from kehu.sales.quotas import quota_create
+
+    return quota_create(actor=org.users.admin, period=f"2026-{Quota.objects.count() % 12 + 1:02d}",
+                        amount=Decimal("100000"), user=org.users.sales_n1)
+
+
+def _key_account(org, customers):
+    from kehu.sales.key_accounts import plan_create
+
+    return plan_create(actor=org.users.admin, customer=customers.n1, data={"start_year": 2026})
+
+
+def _association(org, customers):
+    from django.utils import timezone
+
+    from kehu.sales.models import AssociationRule, AssociationRun
+
+    run = AssociationRun.objects.create(status="done", trigger="test", min_support=0.01, min_confidence=0.2,
+                                        min_lift=1.1, baskets=10, customers=5, finished_at=timezone.now())
+    return AssociationRule.objects.create(run=run, level="line", antecedent=[1], consequent=[2],
+                                          antecedent_label="螺纹钢", consequent_label="盘螺", count=4,
+                                          support=0.4, confidence=0.8, lift=2.0, consequent_support=0.4)
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
-        "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote}
+        "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote,
+        "quotas": _quota, "key_accounts": _key_account, "associations": _association}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 
@@ -213,8 +242,9 @@ def test_saved_views_round_trip_without_the_cursor(client_for, org, name):
     assert f'href="{link}">Mine</a>' in html
     html = client.get(reverse("saved_views")).content.decode()
     assert str(spec.label) in html and link in html
-    # another user does not see it
-    assert "Mine</a>" not in _page(client_for(org.users.sales_n1), spec)
+    # another user does not see it (the association rules are for managers and analysts)
+    other = org.users.north_manager if name == "associations" else org.users.sales_n1
+    assert "Mine</a>" not in _page(client_for(other), spec)
 
 
 @pytest.mark.parametrize("name", [n for n in SPECS if LISTS[n].action("export")])

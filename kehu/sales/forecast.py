@@ -129,29 +129,19 @@ def quota_get(*, viewer, pk) -> Quota:
         raise Http404 from None
 
 
-def quota_for(who, start: dt.date, end: dt.date) -> Decimal | None:
-    """The quota of a salesperson or a team (``who``: a User or a Team) for the days
-    ``[start, end]``, from their quotas over all product lines: each month of the range
-    counts its month quota, or else a third of its quarter's quota, in proportion to the
-    range's days in that month. None when no quota covers any of those months.
-
-    Used by the sales performance (revenue against quota), whose periods are any dates."""
-    from kehu.org.models import Team
-
-    if end < start:
-        return None
-    field = "team" if isinstance(who, Team) else "user"
+def _months_of(start: dt.date, end: dt.date) -> list[tuple[dt.date, int, int]]:
+    """Each month touching ``[start, end]``: (its first day, the range's days in it, its days)."""
     months = []
     day = start.replace(day=1)
     while day <= end:
-        nxt = (day.replace(year=day.year + 1, month=1) if day.month == 12 else day.replace(month=day.month + 1))
+        nxt = day.replace(year=day.year + 1, month=1) if day.month == 12 else day.replace(month=day.month + 1)
         first, last = max(day, start), min(nxt - dt.timedelta(days=1), end)
         months.append((day, (last - first).days + 1, (nxt - day).days))
         day = nxt
-    codes = {f"{d.year}-{d.month:02d}" for d, _n, _m in months} | {
-        f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d, _n, _m in months}
-    amounts = dict(Quota.objects.filter(**{field: who}, product_line__isnull=True, period__in=codes)
-                   .values_list("period", "amount"))
+    return months
+
+
+def _quota_of_range(amounts: dict[str, Decimal], months) -> Decimal | None:
     total, found = Decimal(0), False
     for d, days, month_days in months:
         month = amounts.get(f"{d.year}-{d.month:02d}")
@@ -162,6 +152,43 @@ def quota_for(who, start: dt.date, end: dt.date) -> Decimal | None:
             found = True
             total += month * days / month_days
     return total.quantize(Decimal("0.01")) if found else None
+
+
+def quotas_for(*, users=(), teams=(), start: dt.date, end: dt.date) -> tuple[dict, dict]:
+    """The quotas of salespeople and teams for the days ``[start, end]``, from their quotas
+    over all product lines: each month of the range counts its month quota, or else a third
+    of its quarter's quota, in proportion to the range's days in that month. Two maps, user
+    id → amount and team id → amount (None when no quota covers any of those months); one
+    query. Used by the sales performance (revenue against quota), whose periods are any dates."""
+    user_ids, team_ids = [u.pk for u in users], [t.pk for t in teams]
+    by_user = dict.fromkeys(user_ids)
+    by_team = dict.fromkeys(team_ids)
+    if end < start or not (user_ids or team_ids):
+        return by_user, by_team
+    months = _months_of(start, end)
+    codes = {f"{d.year}-{d.month:02d}" for d, _n, _m in months} | {
+        f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d, _n, _m in months}
+    amounts: dict[tuple, dict[str, Decimal]] = {}
+    for user_id, team_id, period, amount in (
+            Quota.objects.filter(Q(user_id__in=user_ids) | Q(team_id__in=team_ids), product_line__isnull=True,
+                                 period__in=codes).values_list("user_id", "team_id", "period", "amount")):
+        key = ("user", user_id) if user_id else ("team", team_id)
+        amounts.setdefault(key, {})[period] = amount
+    for pk in user_ids:
+        by_user[pk] = _quota_of_range(amounts.get(("user", pk), {}), months)
+    for pk in team_ids:
+        by_team[pk] = _quota_of_range(amounts.get(("team", pk), {}), months)
+    return by_user, by_team
+
+
+def quota_for(who, start: dt.date, end: dt.date) -> Decimal | None:
+    """The quota of one salesperson or team (a User or a Team) for ``[start, end]``
+    (:func:`quotas_for`)."""
+    from kehu.org.models import Team
+
+    if isinstance(who, Team):
+        return quotas_for(teams=[who], start=start, end=end)[1][who.pk]
+    return quotas_for(users=[who], start=start, end=end)[0][who.pk]
 
 
 def _quotas(*, viewer, period: Period, by: str) -> dict[int, Decimal]:

@@ -26,7 +26,7 @@ The figures of a person for a period ``[start, end]`` (both days included):
 A team's figures are the sums of the counts of the people in the team's subtree.
 
 Revenue against quota: the quota of each person and team for the period
-(:func:`kehu.sales.forecast.quota_for`: month quotas, or a third of the quarter's, in
+(:func:`kehu.sales.forecast.quotas_for`: month quotas, or a third of the quarter's, in
 proportion to the period's days); ``has_quota`` when any row has one.
 
 The due date of an order is its ``payment_due_on``; when empty, the order date plus the
@@ -266,12 +266,6 @@ def _person_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[int, Pe
     return counts
 
 
-def _quota_function():
-    from kehu.sales.forecast import quota_for
-
-    return quota_for
-
-
 SORTS = {
     "revenue": lambda r: r.counts.revenue,
     "won": lambda r: r.counts.opportunities_won,
@@ -309,12 +303,13 @@ def performance(*, viewer, start: dt.date, end: dt.date, team: Team | None = Non
     people = list(performance_people(viewer=viewer, team=team))
     counts = _person_counts([p.pk for p in people], start, end)
     result = Performance(start=start, end=end)
-    quota_for = _quota_function()
+    from kehu.sales.forecast import quotas_for
+
+    user_quotas, _teams = quotas_for(users=people, start=start, end=end)
     for p in people:
         row = PerformanceRow("person", p.pk, p.display_name or p.username, p.team.name if p.team else "",
                              counts[p.pk])
-        if quota_for is not None:
-            row.quota = quota_for(p, start, end)
+        row.quota = user_quotas[p.pk]
         result.people.append(row)
         result.total.add(counts[p.pk])
     ranked = sorted(result.people, key=lambda r: (-r.counts.revenue, r.pk))
@@ -324,6 +319,7 @@ def performance(*, viewer, start: dt.date, end: dt.date, team: Team | None = Non
         teams = list(performance_teams(viewer=viewer))
         if team is not None:
             teams = [t for t in teams if t.path.startswith(team.path)]
+        _users, team_quotas = quotas_for(teams=teams, start=start, end=end)
         for t in teams:
             members = [p for p in people if p.team is not None and p.team.path.startswith(t.path)]
             if not members:
@@ -332,8 +328,7 @@ def performance(*, viewer, start: dt.date, end: dt.date, team: Team | None = Non
             for m in members:
                 c.add(counts[m.pk])
             row = PerformanceRow("team", t.pk, t.name, t.name, c)
-            if quota_for is not None:
-                row.quota = quota_for(t, start, end)
+            row.quota = team_quotas[t.pk]
             result.teams.append(row)
     result.has_quota = any(r.quota is not None for r in result.people + result.teams)
     sort_rows(result.people, sort)

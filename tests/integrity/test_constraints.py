@@ -48,6 +48,7 @@ SINGLE_FIELD = {
     "quoteline_quantity_positive": ("quantity", Decimal("0")),
     "quoteline_discount_range": ("discount", Decimal("101")),
     "quoteline_vat_range": ("vat_rate", Decimal("-1")),
+    "quota_amount_not_negative": ("amount", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -60,6 +61,7 @@ BETWEEN_FIELDS = {
     "repair_visits_in_order": {"visited_on": dt.date(2026, 3, 2), "revisited_on": dt.date(2026, 3, 1)},
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
     "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
+    "quota_user_or_team": {"user_id": None, "team_id": None},
 }
 
 

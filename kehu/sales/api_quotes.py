@@ -142,7 +142,8 @@ class QuotePatchIn(Schema):
     prices_include_tax: Optional[bool] = None
     terms: Optional[str] = Field(None, max_length=REMARKS_MAX)
     lines: Optional[list[QuoteLineIn]] = Field(None, max_length=200, description="Replace all the lines.")
-    version: int = Field(ge=1, description="The version you read (409 when the quote changed since).")
+    version: Optional[int] = Field(None, ge=1, description="Required: the version you read (409 when the quote "
+                                                           "changed since).")
 
 
 class ActionIn(Schema):
@@ -240,7 +241,9 @@ def update_quote(request, quote_id: int, payload: QuotePatchIn):
     quote = _detail(request, quote_id)
     _require_change(request, quote)
     data = sent_fields(payload)
-    version = data.pop("version")
+    version = data.pop("version", None)
+    if version is None:   # checked after the permission: a PATCH {} is still a 403 to whoever may not change it
+        raise ValidationError({"version": [_("This field is required.")]})
     for key in ("title", "terms", "prices_include_tax"):
         if key in data and data[key] is None:
             raise ValidationError({key: [_("This field cannot be null.")]})

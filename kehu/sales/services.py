@@ -122,6 +122,8 @@ def product_delete(*, actor, product: Product) -> None:
         raise PermissionDenied(_("Only administrators and sales managers manage products."))
     if product.order_lines.exists():
         raise ValidationError(_("This product has been ordered and cannot be deleted; mark it inactive instead."))
+    if product.quote_lines.exists():
+        raise ValidationError(_("This product is on a quote and cannot be deleted; mark it inactive instead."))
     with transaction.atomic():
         audit_record(actor=actor, action="delete", instance=product, changes=snapshot(product), summary=product.name)
         product.delete()

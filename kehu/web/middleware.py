@@ -13,6 +13,13 @@ from django.utils.translation import gettext as _
 log = logging.getLogger("kehu")
 
 
+def protected_message(exc) -> str:
+    """What still uses a record that could not be deleted (a ProtectedError), in words."""
+    names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+    return _("This cannot be deleted while other records use it (%(what)s). Remove those first, "
+             "or mark it inactive instead.") % {"what": ", ".join(names)}
+
+
 class FriendlyErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,6 +38,15 @@ class FriendlyErrorMiddleware:
             from kehu.web.request_guard import error_response
 
             return error_response(request, 400, "bad_request", _("A number in the request is too large."))
+        from django.db.models import ProtectedError
+
+        if isinstance(exception, ProtectedError):
+            # A delete refused by the database because other records still point at this
+            # one (on_delete=PROTECT) and the service did not check first: the request's
+            # conflict, said in words — never a server error.
+            from kehu.web.request_guard import error_response
+
+            return error_response(request, 409, "in_use", protected_message(exception))
         log.exception("Unhandled error on %s", request.path)
         if request.path.startswith("/api/"):
             return JsonResponse(

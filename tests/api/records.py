@@ -106,6 +106,15 @@ def records(org, customers, value, settings, tmp_path):
     article_create(actor=None, data={"title_zh": "发票开具", "body_zh": "付款后开具发票。"}, status="published")
     article_create(actor=None, data={"title_en": "Draft", "body_en": "Not yet."})
 
+    from decimal import Decimal
+
+    from kehu.sales.models import LostReason, Quota, Stage
+    from kehu.sales.pool import lead_create
+    from kehu.sales.quotas import quota_create
+
+    leads = [lead_create(actor=admin, team=None, data={"name": "唐山钢结构工程公司"}).pk]
+    quota_create(actor=admin, period="2026-Q4", amount=Decimal("100000"), user=org.users.sales_n1)
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -147,6 +156,10 @@ def records(org, customers, value, settings, tmp_path):
         category_id=pks(KbCategory.objects.all()),
         opportunity_id=pks(Opportunity.objects.all()),
         pipeline_id=pks(Pipeline.objects.all()),
+        lead_id=leads,
+        quota_id=pks(Quota.objects.all()),
+        reason_id=pks(LostReason.objects.all()),
+        stage_id=pks(Stage.objects.all()),
         plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -15,7 +15,10 @@ def test_demo_defines_and_fills_custom_fields():
     generator.demo_create(seed=7, customers=60)
     keys = set(CustomFieldDefinition.objects.values_list("record_type", "key"))
     assert keys == {("customer", "credit_days"), ("customer", "industry_segment"), ("order", "delivery_site")}
-    orgs = Customer.objects.filter(kind="organization")
+    from kehu.demo.selling import LEADS
+
+    # the lead pool's leads (and those claimed from it) have no agreed credit terms yet
+    orgs = Customer.objects.filter(kind="organization").exclude(name__in=[lead[0] for lead in LEADS])
     assert orgs.exists() and all(c.custom.get("credit_days") in (30, 45, 60, 90) for c in orgs)
     assert Customer.objects.filter(custom__industry_segment="construction").exists() or \
         Customer.objects.filter(custom__has_key="industry_segment").exists()

@@ -66,7 +66,8 @@ def test_every_scenario_answers(company):
     jobs = {name: r for (name, viewer), r in results.items() if viewer == "job"}
     plan = next(r for name, r in jobs.items() if name.startswith("visit plans"))
     assert plan["status"] == "ok" and "visits planned" in plan["detail"]
-    assert all(r["status"] in ("ok", "not available") for r in jobs.values()), jobs
+    assert all(r["status"] == "ok" for r in jobs.values()), jobs
+    assert "would go back to the pool" in next(r for n, r in jobs.items() if n.startswith("pool"))["detail"]
     assert report["database"]["opportunities"] == 300
 
 

@@ -20,15 +20,14 @@ available.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict
 
-from kehu.bench.web import Result, Scenario, measure, print_results, urlconf_problem
+from kehu.bench.web import (
+    Result, Scenario, database_basics, logged_in_clients, measure_page, report, urlconf_problem,
+)
 
 PAGE_TARGET_MS = 50.0
 FORECAST_TARGET_MS = 2000.0
@@ -143,16 +142,10 @@ def _recycle_job():
 
 
 def database_description() -> dict:
-    from django.db import connection
-
     from kehu.customers.models import Customer
     from kehu.sales.models import Opportunity, StageChange
 
-    info = {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"])}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SHOW server_version")
-            info["version"] = cur.fetchone()[0]
+    info = database_basics()
     info["customers"] = Customer.objects.count()
     info["opportunities"] = Opportunity.objects.count()
     info["stage_changes"] = StageChange.objects.count()
@@ -161,8 +154,6 @@ def database_description() -> dict:
 
 def run_sales_bench(*, runs: int = 100, job_runs: int = 3, as_json: bool = False, out=None) -> int:
     from django.conf import settings
-    from django.test import Client
-
     from kehu.bench.service import _head_office
 
     out = out or sys.stdout
@@ -178,44 +169,15 @@ def run_sales_bench(*, runs: int = 100, job_runs: int = 3, as_json: bool = False
               f"{db['opportunities']:,} opportunities, {db['stage_changes']:,} stage changes", file=out)
         print(f"viewers: {seller.username if seller else '-'} (salesperson), {hq.username if hq else '-'} "
               f"(head office); {runs} runs per page, {job_runs} per job", file=out, flush=True)
-    clients = {}
-    for label, user in (("salesperson", seller), ("head office", hq)):
-        if user is not None:
-            c = Client()
-            c.force_login(user)
-            clients[label] = c
+    clients = logged_in_clients({"salesperson": seller, "head office": hq})
     results, cpu = [], {}
     for sc in build_scenarios(seller, hq):
-        t_cpu = time.process_time()
-        r = measure(clients[sc.viewer], sc, runs)
-        if r.status == "ok" and r.n:
-            cpu[(r.scenario, r.viewer)] = round((time.process_time() - t_cpu) * 1000 / (r.n + 3), 1)
-        r.target_ms = PAGE_TARGET_MS
-        results.append(r)
+        results.append(measure_page(clients[sc.viewer], sc, runs, PAGE_TARGET_MS, cpu))
     results.append(measure_job("forecast, a quarter, whole company", "job", _forecast_job(hq), job_runs,
                                FORECAST_TARGET_MS))
     results.append(measure_job(f"visit plans, a week, {PLAN_PEOPLE} salespeople (dry run)", "job", _plan_job(),
                                job_runs, PLAN_TARGET_MS))
     results.append(measure_job("pool recycle, every customer (dry run)", "job", _recycle_job(), job_runs,
                                RECYCLE_TARGET_MS))
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-               "load_average": [round(x, 2) for x in os.getloadavg()]}
-    if as_json:
-        print(json.dumps({"database": db, "machine": machine, "runs": runs, "job_runs": job_runs,
-                          "results": [dict(asdict(r), passed=r.passed,
-                                           cpu_ms_per_request=cpu.get((r.scenario, r.viewer)))
-                                      for r in results]},
-                         ensure_ascii=False, indent=2), file=out)
-    else:
-        print_results(results, out=out)
-        for r in results:
-            if r.detail:
-                print(f"  {r.scenario}: {r.detail}", file=out)
-        if cpu:
-            print("CPU time of this process per page request (the page's own cost, without waiting for the "
-                  "database or for the cores):", file=out)
-            for (name, viewer), ms in cpu.items():
-                print(f"  {name} ({viewer}): {ms:.1f} ms", file=out)
-        print(f"load average: {' '.join(f'{x:.2f}' for x in machine['load_average'])} "
-              f"on {machine['cpus']} cores", file=out)
+    report(results, cpu, {"database": db, "runs": runs, "job_runs": job_runs}, as_json=as_json, out=out)
     return 0

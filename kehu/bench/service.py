@@ -25,15 +25,14 @@ every case (breaching soon, all open cases, the analytics).
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict
 
-from kehu.bench.web import Result, Scenario, measure, percentile, print_results, urlconf_problem
+from kehu.bench.web import (
+    Result, Scenario, database_basics, logged_in_clients, measure_page, percentile, report, urlconf_problem,
+)
 
 QUEUE_TARGET_MS = 50.0
 SLA_TARGET_MS = 5000.0
@@ -176,16 +175,10 @@ def analytics_later_scenario(hq) -> Scenario:
 
 
 def database_description() -> dict:
-    from django.db import connection
-
     from kehu.customers.models import Customer
     from kehu.service.models import OPEN_STATUSES, Case, CaseEvent
 
-    info = {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"])}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SHOW server_version")
-            info["version"] = cur.fetchone()[0]
+    info = database_basics()
     info["customers"] = Customer.objects.count()
     info["cases"] = Case.objects.count()
     info["open_cases"] = Case.objects.filter(status__in=OPEN_STATUSES).count()
@@ -196,8 +189,6 @@ def database_description() -> dict:
 def run_service_bench(*, runs: int = 100, sla_runs: int = 3, kb_runs: int = 300, analytics_runs: int = 10,
                       as_json: bool = False, out=None) -> int:
     from django.conf import settings
-    from django.test import Client
-
     out = out or sys.stdout
     os.makedirs(settings.STATIC_ROOT, exist_ok=True)   # WhiteNoise warns otherwise
     agent, hq = _agent(), _head_office()
@@ -213,51 +204,15 @@ def run_service_bench(*, runs: int = 100, sla_runs: int = 3, kb_runs: int = 300,
               file=out)
         print(f"viewers: {agent.username if agent else '-'} (agent), {hq.username if hq else '-'} (head office); "
               f"case page of {case.ref if case else '-'}; {runs} runs per page", file=out, flush=True)
-    clients = {}
-    for label, user in (("agent", agent), ("head office", hq)):
-        if user is not None:
-            c = Client()
-            c.force_login(user)
-            clients[label] = c
+    clients = logged_in_clients({"agent": agent, "head office": hq})
     results, cpu = [], {}
     for sc in build_scenarios(agent, hq, case):
-        t_cpu = time.process_time()
-        r = measure(clients[sc.viewer], sc, runs)
-        if r.status == "ok" and r.n:
-            # this process's CPU time per request (warm-up included): what the page costs
-            # here, apart from waiting for the database and for a shared machine's cores
-            cpu[(r.scenario, r.viewer)] = round((time.process_time() - t_cpu) * 1000 / (r.n + 3), 1)
-        r.target_ms = QUEUE_TARGET_MS
-        results.append(r)
+        results.append(measure_page(clients[sc.viewer], sc, runs, QUEUE_TARGET_MS, cpu))
     results.append(measure_sla(sla_runs))
     results.append(measure_kb(kb_runs))
     if hq is not None:
         for scenario in (analytics_scenario(hq), analytics_later_scenario(hq)):
-            t_cpu = time.process_time()
-            r = measure(clients["head office"], scenario, analytics_runs)
-            if r.status == "ok" and r.n:
-                cpu[(r.scenario, r.viewer)] = round((time.process_time() - t_cpu) * 1000 / (r.n + 3), 1)
-            r.target_ms = ANALYTICS_TARGET_MS
-            results.append(r)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-               "load_average": [round(x, 2) for x in os.getloadavg()]}
-    if as_json:
-        print(json.dumps({"database": db, "machine": machine, "runs": runs,
-                          "case": case.ref if case else None,
-                          "results": [dict(asdict(r), passed=r.passed,
-                                           cpu_ms_per_request=cpu.get((r.scenario, r.viewer)))
-                                      for r in results]},
-                         ensure_ascii=False, indent=2), file=out)
-    else:
-        print_results(results, out=out)
-        for r in results:
-            if r.status == "ok" and r.detail:
-                print(f"  {r.scenario}: {r.detail}", file=out)
-        if cpu:
-            print("CPU time of this process per page request (the page's own cost, without waiting for the "
-                  "database or for the cores):", file=out)
-            for (name, viewer), ms in cpu.items():
-                print(f"  {name} ({viewer}): {ms:.1f} ms", file=out)
-        print(f"load average: {' '.join(f'{x:.2f}' for x in machine['load_average'])} "
-              f"on {machine['cpus']} cores", file=out)
+            results.append(measure_page(clients["head office"], scenario, analytics_runs, ANALYTICS_TARGET_MS, cpu))
+    report(results, cpu, {"database": db, "runs": runs, "case": case.ref if case else None},
+           as_json=as_json, out=out, details_of_ok_only=True)
     return 0

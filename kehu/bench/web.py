@@ -222,6 +222,70 @@ def measure(client, scenario: Scenario, runs: int) -> Result:
     return res
 
 
+def logged_in_clients(users: dict) -> dict:
+    """A logged-in test client per viewer label (``{label: user or None}``; None is left out)."""
+    from django.test import Client
+
+    clients = {}
+    for label, user in users.items():
+        if user is not None:
+            c = Client()
+            c.force_login(user)
+            clients[label] = c
+    return clients
+
+
+def measure_page(client, scenario: Scenario, runs: int, target_ms: float, cpu: dict) -> Result:
+    """:func:`measure` held to ``target_ms``; this process's CPU time per request (warm-up
+    included) goes into ``cpu``: what the page costs here, apart from waiting for the
+    database and for a shared machine's cores."""
+    t_cpu = time.process_time()
+    r = measure(client, scenario, runs)
+    if r.status == "ok" and r.n:
+        cpu[(r.scenario, r.viewer)] = round((time.process_time() - t_cpu) * 1000 / (r.n + WARMUP), 1)
+    r.target_ms = target_ms
+    return r
+
+
+def database_basics() -> dict:
+    """The database's vendor, name and (PostgreSQL) server version."""
+    from django.db import connection
+
+    info = {"vendor": connection.vendor, "name": str(connection.settings_dict["NAME"])}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SHOW server_version")
+            info["version"] = cur.fetchone()[0]
+    return info
+
+
+def report(results: list[Result], cpu: dict, header: dict, *, as_json: bool, out, details_of_ok_only=False) -> None:
+    """Print a bench's results: JSON (``header`` + machine + results), or the table, each
+    result's detail, the CPU time per page request and the load average."""
+    import platform
+
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+               "load_average": [round(x, 2) for x in os.getloadavg()]}
+    if as_json:
+        print(json.dumps({**header, "machine": machine,
+                          "results": [dict(asdict(r), passed=r.passed,
+                                           cpu_ms_per_request=cpu.get((r.scenario, r.viewer)))
+                                      for r in results]},
+                         ensure_ascii=False, indent=2), file=out)
+        return
+    print_results(results, out=out)
+    for r in results:
+        if r.detail and (r.status == "ok" or not details_of_ok_only):
+            print(f"  {r.scenario}: {r.detail}", file=out)
+    if cpu:
+        print("CPU time of this process per page request (the page's own cost, without waiting for the "
+              "database or for the cores):", file=out)
+        for (name, viewer), ms in cpu.items():
+            print(f"  {name} ({viewer}): {ms:.1f} ms", file=out)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in machine['load_average'])} "
+          f"on {machine['cpus']} cores", file=out)
+
+
 def print_results(results: list[Result], out=None) -> None:
     from kehu.demo.cli import print_table
 

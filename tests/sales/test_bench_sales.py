@@ -23,7 +23,7 @@ def company(db):
 
 @pytest.mark.django_db
 def test_generated_opportunities(company):
-    from django.db.models import Count, Sum
+    from django.db.models import Count, F, Sum
 
     from kehu.sales.models import Opportunity, OpportunityLine, StageChange, StageOutcome
 
@@ -42,16 +42,10 @@ def test_generated_opportunities(company):
         assert (opp.won_at is not None) == (opp.stage.outcome == StageOutcome.WON)
         assert (opp.lost_at is not None) == (opp.stage.outcome == StageOutcome.LOST) == (opp.lost_reason_id is not None)
     # owners are the customers' owners
-    assert not Opportunity.objects.exclude(owner_id=models_F("customer__owner_id")).exists()
+    assert not Opportunity.objects.exclude(owner_id=F("customer__owner_id")).exists()
     # generating again adds, with fresh ids
     again = generate_opportunities(opportunities=20, seed=6, workers=0)
     assert again.opportunities == 20 and Opportunity.objects.count() == 320
-
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 @pytest.mark.django_db

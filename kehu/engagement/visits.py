@@ -179,42 +179,45 @@ def _visit_every_days() -> dict:
     return {tier: level.get("visit_every_days") for tier, level in levels.items()}
 
 
-def _rows(customers: list[Customer], monday: dt.date) -> list[CustomerRow]:
-    """One planner row per customer: the latest run's tier, ABC class, predicted next
-    order and churn warning, and the days since the last visit, meeting or call."""
+PLAN_BATCH = 25    # salespeople whose customers are read in one round of queries
+
+
+def _planning_rows(people_ids: list[int], monday: dt.date) -> dict[int, list[CustomerRow]]:
+    """The planner's rows of every customer owned by ``people_ids``, per owner: the
+    latest run's tier, ABC class, predicted next order and churn warning, and the days
+    since the last visit, meeting or call — leaving out merged and lost customers and
+    those with an open planned visit. A few set queries for the whole batch (not a query
+    per salesperson or per customer), read as plain tuples: a week's plan for a hundred
+    salespeople with ten thousand customers each reads a million rows."""
+    from kehu.engagement.models import Interaction
     from kehu.insights.models import CustomerScore
     from kehu.insights.selectors import churn_threshold, latest_run
 
-    ids = [c.pk for c in customers]
+    open_ids = set(PlannedVisit.objects.filter(status__in=OPEN_VISIT_STATUSES, customer__owner_id__in=people_ids)
+                   .values_list("customer_id", flat=True))
     run = latest_run()
-    scores = {}
     threshold = churn_threshold(run)
-    if run is not None:
-        for s in CustomerScore.objects.filter(run=run, customer_id__in=ids).only(
-                "customer_id", "tier", "abc_class", "next_order_date", "churn_risk"):
-            scores[s.customer_id] = s
-    last = dict(_last_contacts(ids))
-    rows = []
-    for c in customers:
-        s = scores.get(c.pk)
-        when = last.get(c.pk)
+    scores = {} if run is None else {
+        row[0]: row[1:] for row in CustomerScore.objects.filter(run=run, customer__owner_id__in=people_ids)
+        .values_list("customer_id", "tier", "abc_class", "next_order_date", "churn_risk").iterator(chunk_size=20000)}
+    last = {cid: when for cid, when in Interaction.objects.filter(
+        customer__owner_id__in=people_ids, channel__in=CONTACT_CHANNELS).order_by()
+        .values_list("customer_id").annotate(last=Max("occurred_at")).iterator(chunk_size=20000)}
+    no_score = ("", "", None, None)
+    out: dict[int, list[CustomerRow]] = {pk: [] for pk in people_ids}
+    for cid, owner_id, stage in (Customer.objects.filter(owner_id__in=people_ids, merged_into__isnull=True)
+                                 .exclude(lifecycle_stage=LifecycleStage.LOST).order_by()
+                                 .values_list("id", "owner_id", "lifecycle_stage").iterator(chunk_size=20000)):
+        if cid in open_ids:
+            continue
+        tier, abc, next_order, risk = scores.get(cid, no_score)
+        when = last.get(cid)
         since = None if when is None else max((monday - timezone.localtime(when).date()).days, 0)
-        rows.append(CustomerRow(
-            customer_id=c.pk, owner_id=c.owner_id, tier=getattr(s, "tier", "") or "",
-            abc_class=getattr(s, "abc_class", "") or "", days_since_visit=since,
-            next_order_date=getattr(s, "next_order_date", None),
-            churn_warning=bool(s is not None and s.churn_risk is not None and s.churn_risk >= threshold),
-            is_new=c.lifecycle_stage in NEW_STAGES))
-    return rows
-
-
-def _last_contacts(ids):
-    from kehu.engagement.models import Interaction
-
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        yield from (Interaction.objects.filter(customer_id__in=chunk, channel__in=CONTACT_CHANNELS)
-                    .values_list("customer_id").annotate(last=Max("occurred_at")))
+        out[owner_id].append(CustomerRow(
+            customer_id=cid, owner_id=owner_id, tier=tier or "", abc_class=abc or "", days_since_visit=since,
+            next_order_date=next_order, churn_warning=risk is not None and risk >= threshold,
+            is_new=stage in NEW_STAGES))
+    return out
 
 
 def plan_week(week: str, *, users=None, dry_run: bool = False, actor=None) -> dict[User, list[PlannedLine]]:
@@ -231,47 +234,54 @@ def plan_week(week: str, *, users=None, dry_run: bool = False, actor=None) -> di
                                  is_active=True).distinct().order_by("username")
     if users is not None:
         people = people.filter(pk__in=[u.pk for u in users])
+    people = list(people)
+    steps_of: dict[int | None, list[NextStep]] = {}
+    for step in steps:
+        steps_of.setdefault(step.owner_id, []).append(step)
     result: dict[User, list[PlannedLine]] = {}
-    for person in people:
-        open_ids = set(PlannedVisit.objects.filter(status__in=OPEN_VISIT_STATUSES, customer__owner=person)
-                       .values_list("customer_id", flat=True))
-        customers = list(Customer.objects.filter(owner=person, merged_into__isnull=True)
-                         .exclude(lifecycle_stage=LifecycleStage.LOST).exclude(pk__in=open_ids)
-                         .only("id", "owner_id", "lifecycle_stage", "name"))
-        by_id = {c.pk: c for c in customers}
-        due = due_visits(_rows(customers, monday), week, every)
-        taken: dict[dt.date, list[int]] = {}
-        for day, cust_stage in (PlannedVisit.objects.filter(salesperson=person, week=week,
-                                                            status__in=OPEN_VISIT_STATUSES)
-                                .values_list("planned_on", "customer__lifecycle_stage")):
-            counts = taken.setdefault(day, [0, 0])
-            counts[1 if cust_stage in NEW_STAGES else 0] += 1
-        existing_per_day, new_per_day = day_target(person.role)
-        assigned = assign_days(due, week, existing_per_day=existing_per_day, new_per_day=new_per_day,
-                               taken={d: tuple(c) for d, c in taken.items()})
-        mine = [s for s in steps if s.owner_id == person.pk]
-        step_customers = {s.customer_id for s in mine}
-        this_week = set(PlannedVisit.objects.filter(customer_id__in=step_customers, week=week,
-                                                    status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
-                                                                                                flat=True))
-        # a customer with an open automatic visit in another week keeps that one (one open per customer)
-        elsewhere = set(PlannedVisit.objects.filter(customer_id__in=step_customers - this_week, source=VisitSource.AUTO,
-                                                    status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
-                                                                                                flat=True))
-        assigned, merges = add_next_steps(assigned, [s for s in mine if s.customer_id not in elsewhere], week,
-                                          planned=this_week)
-        missing = {v.customer_id for v, _d in assigned} - set(by_id)
-        by_id.update({c.pk: c for c in Customer.objects.filter(pk__in=missing).only("id", "owner_id", "name")})
-        lines = [PlannedLine(salesperson=person, customer=by_id[v.customer_id], day=day, reason=v.reason,
-                             evidence=v.evidence, priority=v.priority, is_new=v.is_new,
-                             purpose=_purpose(v.evidence))
-                 for v, day in assigned]
-        if not dry_run:
-            lines = _write_plan(lines, week, actor)
-            _merge_next_steps(merges, week, actor)
-        if lines:
-            result[person] = lines
+    for start in range(0, len(people), PLAN_BATCH):
+        batch = people[start:start + PLAN_BATCH]
+        rows = _planning_rows([p.pk for p in batch], monday)
+        for person in batch:
+            lines = _plan_person(person, rows[person.pk], steps_of.get(person.pk, []), week, every, dry_run=dry_run, actor=actor)
+            if lines:
+                result[person] = lines
     return result
+
+
+def _plan_person(person: User, rows: list[CustomerRow], mine: list[NextStep], week: str, every: dict, *,
+                 dry_run: bool, actor) -> list[PlannedLine]:
+    """Plan one salesperson's week from their customers' planner rows and their
+    opportunities' next steps that week."""
+    due = due_visits(rows, week, every)
+    taken: dict[dt.date, list[int]] = {}
+    for day, cust_stage in (PlannedVisit.objects.filter(salesperson=person, week=week,
+                                                        status__in=OPEN_VISIT_STATUSES)
+                            .values_list("planned_on", "customer__lifecycle_stage")):
+        counts = taken.setdefault(day, [0, 0])
+        counts[1 if cust_stage in NEW_STAGES else 0] += 1
+    existing_per_day, new_per_day = day_target(person.role)
+    assigned = assign_days(due, week, existing_per_day=existing_per_day, new_per_day=new_per_day,
+                           taken={d: tuple(c) for d, c in taken.items()})
+    step_customers = {s.customer_id for s in mine}
+    this_week = set(PlannedVisit.objects.filter(customer_id__in=step_customers, week=week,
+                                                status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
+                                                                                            flat=True))
+    # a customer with an open automatic visit in another week keeps that one (one open per customer)
+    elsewhere = set(PlannedVisit.objects.filter(customer_id__in=step_customers - this_week, source=VisitSource.AUTO,
+                                                status__in=OPEN_VISIT_STATUSES).values_list("customer_id",
+                                                                                            flat=True))
+    assigned, merges = add_next_steps(assigned, [s for s in mine if s.customer_id not in elsewhere], week,
+                                      planned=this_week)
+    by_id = Customer.objects.only("id", "owner_id", "name").in_bulk({v.customer_id for v, _d in assigned})
+    lines = [PlannedLine(salesperson=person, customer=by_id[v.customer_id], day=day, reason=v.reason,
+                         evidence=v.evidence, priority=v.priority, is_new=v.is_new,
+                         purpose=_purpose(v.evidence))
+             for v, day in assigned]
+    if not dry_run:
+        lines = _write_plan(lines, week, actor)
+        _merge_next_steps(merges, week, actor)
+    return lines
 
 
 def _write_plan(lines: list[PlannedLine], week: str, actor) -> list[PlannedLine]:

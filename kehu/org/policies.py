@@ -462,6 +462,19 @@ class CustomerPolicy:
             return True
         return self.can_change(opportunity.customer)
 
+    def changeable_opportunity_ids(self, opportunities) -> set[int]:
+        """The ids of those of ``opportunities`` (visible ones) the viewer may change, by
+        the rule of :meth:`can_change_opportunity`, in at most one query (a board of 120 cards)."""
+        opps = list(opportunities)
+        if not self.active or self.read_only:
+            return set()
+        if self.change_scope.everything:
+            return {o.pk for o in opps}
+        mine = {o.pk for o in opps if o.owner_id == self.viewer.pk}
+        rest = {o.customer_id for o in opps if o.pk not in mine}
+        ok = set(self.changeable().filter(pk__in=rest).values_list("pk", flat=True)) if rest else set()
+        return mine | {o.pk for o in opps if o.customer_id in ok}
+
     @property
     def can_create_opportunities(self) -> bool:
         """Open opportunities (for a customer the viewer may change)."""

@@ -342,7 +342,11 @@ class Opportunity(TimeStamped):
             models.Index(fields=["customer", "-created_at"], name="opp_customer_time"),
             models.Index(fields=["owner", "stage"], name="opp_owner_stage"),
             models.Index(fields=["pipeline", "stage", "-id"], name="opp_board"),
-            models.Index(fields=["expected_close"], name="opp_close"),
+            # the list's sort orders over every opportunity (head office), each with its keyset tie-breaker
+            models.Index(fields=["created_at", "id"], name="opp_created"),
+            models.Index(fields=["amount", "id"], name="opp_amount"),
+            models.Index(fields=["name", "id"], name="opp_name"),
+            models.Index(fields=["expected_close", "id"], name="opp_close_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(probability__lte=100), name="opp_probability_max",
@@ -363,6 +367,26 @@ class Opportunity(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.stage.outcome == StageOutcome.OPEN
+
+
+class StageTotal(models.Model):
+    """The count, amount and amount × probability of the opportunities in each stage,
+    kept by PostgreSQL as opportunities are written (triggers of migration
+    ``0013_stage_totals``, on every insert, delete and change of stage, amount or
+    probability — services, imports and ``COPY`` alike), so the board of a million
+    opportunities shows its column totals without adding them up on every visit. Only
+    the unfiltered board of a viewer who sees every opportunity reads it; SQLite, which
+    holds small companies, adds the totals up each time and leaves this table empty."""
+
+    stage = models.OneToOneField(Stage, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=24, decimal_places=2, default=Decimal(0))
+    # Σ amount × probability (a percentage): the weighted total is this over 100
+    weighted_pct = models.DecimalField(max_digits=28, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("stage total")
+        verbose_name_plural = _("stage totals")
 
 
 class OpportunityLine(models.Model):

@@ -86,6 +86,34 @@ def _board_pipeline(request, pipelines):
     return next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
 
 
+_SENTINEL = 987654321
+
+
+def _prepare_cards(request, columns: list[dict], all_columns: list[dict]) -> None:
+    """What each card of ``columns`` shows, worked out once per board instead of once per
+    card in the template (a board shows up to 20 cards in each of its columns): whether
+    the viewer may move it, its links, and its stage list with its stage selected."""
+    from django.utils.html import format_html_join
+
+    policy = policy_for(request.user)
+    stages = [c["stage"] for c in all_columns]
+    detail = reverse("opportunity_detail", args=[_SENTINEL])
+    move = reverse("opportunity_move", args=[_SENTINEL])
+    options: dict[int, str] = {}
+    movable = policy.changeable_opportunity_ids(card for col in columns for card in col["cards"])
+    for col in columns:
+        for card in col["cards"]:
+            card.may_move = card.pk in movable
+            card.detail_url = detail.replace(str(_SENTINEL), str(card.pk))
+            card.move_url = move.replace(str(_SENTINEL), str(card.pk))
+            if card.may_move and card.stage_id not in options:
+                options[card.stage_id] = format_html_join(
+                    "", "<option value=\"{}\"{}>{}</option>",
+                    ((s.pk, " selected" if s.pk == card.stage_id else "", s.name)
+                     for s in stages if s.active or s.pk == card.stage_id))
+            card.stage_options = options.get(card.stage_id, "")
+
+
 @login_required
 def opportunity_board(request):
     """The kanban board of one pipeline: a column per stage with its count, total and
@@ -99,13 +127,11 @@ def opportunity_board(request):
     if pipeline is not None:
         f["pipeline"] = pipeline.pk
         columns = selectors.board(viewer=request.user, pipeline=pipeline, filters=_filters(f))
-    policy = policy_for(request.user)
-    for col in columns:
-        for card in col["cards"]:
-            card.may_move = policy.can_change_opportunity(card)
+    _prepare_cards(request, columns, columns)
     return render(request, "sales/opportunities/board.html", {
         "nav_active": "opportunities", "title": _("Pipeline board"), "form": form, "pipeline": pipeline,
         "columns": columns, "stages": [c["stage"] for c in columns], "query": request.GET.urlencode(),
+        "board_next": f"{reverse('opportunity_board')}?{request.GET.urlencode()}",
         "lost_reasons": list(selectors.lost_reasons()),
     })
 
@@ -125,12 +151,11 @@ def opportunity_board_column(request, stage_pk):
     columns = selectors.board(viewer=request.user, pipeline=stage.pipeline, filters=_filters(f),
                               more={stage.pk: offset})
     col = next(c for c in columns if c["stage"].pk == stage.pk)
-    policy = policy_for(request.user)
-    for card in col["cards"]:
-        card.may_move = policy.can_change_opportunity(card)
+    _prepare_cards(request, [col], columns)
     return render(request, "sales/opportunities/_column_cards.html", {
         "col": col, "stages": [c["stage"] for c in columns], "pipeline": stage.pipeline,
-        "query": request.GET.urlencode(), "lost_reasons": list(selectors.lost_reasons()),
+        "query": request.GET.urlencode(),
+        "board_next": f"{reverse('opportunity_board')}?{request.GET.urlencode()}", "lost_reasons": list(selectors.lost_reasons()),
     })
 
 

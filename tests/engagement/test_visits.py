@@ -74,6 +74,26 @@ def test_plan_week_dry_run_writes_nothing(org, scored):
     assert not PlannedVisit.objects.exists()
 
 
+def test_a_dry_run_reads_in_set_queries_not_per_customer(org, scored):
+    """The planner reads a batch of salespeople's customers in a few set queries: ten
+    more customers with scores and visits cost no more queries (issue 15: a week for
+    100 salespeople within 30 s reads a million customers)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        plan_week(WEEK, dry_run=True)
+    run = AnalysisRun.objects.get()
+    for i in range(10):
+        c = CustomerFactory(name=f"More {i}", owner=org.users.sales_n1)
+        CustomerScore.objects.create(run=run, customer=c, tier="gold", abc_class="A")
+        _visited(c, 40 + i)
+    with CaptureQueriesContext(connection) as after:
+        plan = plan_week(WEEK, dry_run=True)
+    assert len(after.captured_queries) == len(before.captured_queries)
+    assert len(plan[org.users.sales_n1]) > 4
+
+
 def test_day_target_limits_the_week(org, customers, settings):
     settings.VISIT_DAY_TARGET = "salesperson=1+0,*=7+3"
     assert day_target("salesperson") == (1, 0) and day_target("sales_manager") == (7, 3)

@@ -206,3 +206,62 @@ def test_board_columns_count_total_and_weighted(org, customers, pipeline, line):
     assert board(viewer=org.users.sales_e1, pipeline=pipeline)[0]["count"] == 0
     filtered = board(viewer=actor, pipeline=pipeline, filters=OpportunityFilters(owner_id=org.users.sales_e1.pk))
     assert sum(c["count"] for c in filtered) == 0
+
+
+def test_kept_column_totals_follow_every_write(org, customers, pipeline, line):
+    """The board's column totals for a viewer who sees everything come from the totals
+    PostgreSQL keeps (kehu.sales.models.StageTotal, triggers): after creates, moves, a
+    change of amount and probability, a bulk update and deletes they equal the totals
+    added up from the opportunities, and the board shows the same either way. On SQLite
+    the table stays empty and the board adds up."""
+    from django.db import connection
+    from django.db.models import F
+
+    from kehu.org.policies import policy_for
+    from kehu.sales.models import StageTotal
+
+    actor, admin = org.users.sales_n1, org.users.admin
+    assert policy_for(admin).view_scope.everything
+    first = _open(actor, customers.n1, line)
+    second = _open(actor, customers.n1, line, name="Second")
+    third = _open(actor, customers.n1, line, name="Third")
+    opportunity_move(actor=actor, opportunity=second, stage=stage(pipeline, "opportunity"))
+    opportunity_update(actor=actor, opportunity=third, data={"probability": 40}, version=third.version)
+    opportunity_win(actor=actor, opportunity=first)
+    Opportunity.objects.filter(pk=third.pk).update(amount=F("amount") + 1)
+    Opportunity.objects.filter(pk=second.pk).delete()
+
+    def live():
+        rows = Opportunity.objects.filter(pipeline=pipeline).values("stage_id")
+        out = {}
+        for o in Opportunity.objects.filter(pipeline=pipeline):
+            n, total, weighted = out.get(o.stage_id, (0, Decimal(0), Decimal(0)))
+            out[o.stage_id] = (n + 1, total + o.amount, weighted + o.amount * o.probability / 100)
+        assert rows.count() == sum(v[0] for v in out.values())
+        return out
+
+    expected = live()
+    shown = {c["stage"].pk: (c["count"], c["total"], c["weighted"]) for c in board(viewer=admin, pipeline=pipeline)
+             if c["count"]}
+    assert shown == {pk: (n, t, w.quantize(Decimal("0.01"))) for pk, (n, t, w) in expected.items()}
+    if connection.vendor == "postgresql":
+        kept = {t.stage_id: (t.n, t.amount, t.weighted_pct / 100) for t in StageTotal.objects.filter(n__gt=0)}
+        assert kept == expected
+    else:
+        assert not StageTotal.objects.exists()
+
+
+def test_the_boards_batch_answer_agrees_with_the_policy_card_by_card(org, customers, pipeline, line):
+    """The board asks the policy once for its cards (changeable_opportunity_ids); for every
+    role it answers exactly what can_change_opportunity answers card by card."""
+    from kehu.org.policies import policy_for
+
+    opps = [_open(org.users.sales_n1, customers.n1, line), _open(org.users.sales_e1, customers.e1, line)]
+    opps.append(_open(org.users.sales_n1, customers.n1, line, name="Handed over"))
+    Opportunity.objects.filter(pk=opps[2].pk).update(owner=org.users.sales_e1)
+    opps = list(Opportunity.objects.select_related("customer").order_by("id"))
+    for user in vars(org.users).values():
+        policy = policy_for(user)
+        visible = [o for o in opps if policy.visible_opportunities().filter(pk=o.pk).exists()]
+        expected = {o.pk for o in visible if policy.can_change_opportunity(o)}
+        assert policy.changeable_opportunity_ids(visible) == expected, user.username

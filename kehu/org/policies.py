@@ -121,19 +121,24 @@ class Scope:
     def q(self, prefix: str = "") -> Q:
         """A ``Q`` over customers, or over rows linked to a customer by ``prefix``
         (for example ``"customer__"`` for contacts, interactions and orders)."""
+        return self.q_on(owner=f"{prefix}owner_id", team=f"{prefix}team_id", customer=f"{prefix}pk")
+
+    def q_on(self, *, owner: str, team: str, customer: str) -> Q:
+        """The same rules over rows that carry their customer's owner, team and id in
+        the fields named (opportunities keep copies: kehu/sales/customer_keys.py)."""
         if self.everything:
             return Q()
         if self.nothing:
             return Q(pk__in=[])
         q = Q()
         if self.owner_id is not None:
-            q |= Q(**{f"{prefix}owner_id": self.owner_id})
+            q |= Q(**{owner: self.owner_id})
         if self.team_ids:
-            q |= Q(**{f"{prefix}team_id__in": self.team_ids})
+            q |= Q(**{f"{team}__in": self.team_ids})
         if self.shared_ids is None:
-            q |= Q(**{f"{prefix}pk__in": self.shares().values("customer_id")})
+            q |= Q(**{f"{customer}__in": self.shares().values("customer_id")})
         elif self.shared_ids:
-            q |= Q(**{f"{prefix}pk__in": self.shared_ids})
+            q |= Q(**{f"{customer}__in": self.shared_ids})
         if not q:
             return Q(pk__in=[])
         return q
@@ -451,7 +456,9 @@ class CustomerPolicy:
             return qs.none()
         if self.view_scope.everything:
             return qs
-        return qs.filter(self.view_scope.q("customer__"))
+        # the customer's owner and team as the database keeps them on the opportunity
+        return qs.filter(self.view_scope.q_on(owner="customer_owner_id", team="customer_team_id",
+                                              customer="customer_id"))
 
     def can_change_opportunity(self, opportunity) -> bool:
         """Who may change a (visible) opportunity: not the read-only roles; whoever may

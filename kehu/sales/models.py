@@ -333,6 +333,13 @@ class Opportunity(TimeStamped):
     # Optimistic concurrency, as kehu.service Case: every write adds one; a write that read
     # an older version is refused (OpportunityConflict, the API's 409).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The customer's owner and team, copied here by the database itself (the triggers of
+    # migration 0015_customer_keys, on both databases) whenever an opportunity is written
+    # or its customer changes hands, never by Python. The one policy reads them
+    # (CustomerPolicy.visible_opportunities): a salesperson's board and list find their
+    # opportunities through an index instead of joining a million customers.
+    customer_owner_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    customer_team_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")
@@ -347,6 +354,12 @@ class Opportunity(TimeStamped):
             models.Index(fields=["amount", "id"], name="opp_amount"),
             models.Index(fields=["name", "id"], name="opp_name"),
             models.Index(fields=["expected_close", "id"], name="opp_close_id"),
+            # a salesperson's and a team's board (cards newest first, column totals) and list
+            models.Index(fields=["customer_owner_id", "pipeline", "stage", "id"], include=["amount", "probability"],
+                         name="opp_cust_owner_board"),
+            models.Index(fields=["customer_team_id", "pipeline", "stage", "id"], include=["amount", "probability"],
+                         name="opp_cust_team_board"),
+            models.Index(fields=["customer_owner_id", "created_at", "id"], name="opp_cust_owner_created"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(probability__lte=100), name="opp_probability_max",

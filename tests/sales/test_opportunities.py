@@ -265,3 +265,53 @@ def test_the_boards_batch_answer_agrees_with_the_policy_card_by_card(org, custom
         visible = [o for o in opps if policy.visible_opportunities().filter(pk=o.pk).exists()]
         expected = {o.pk for o in visible if policy.can_change_opportunity(o)}
         assert policy.changeable_opportunity_ids(visible) == expected, user.username
+
+
+def test_visibility_follows_the_customer_when_it_changes_hands(org, customers, pipeline, line):
+    """The policy finds opportunities by the customer's owner and team that the database
+    copies onto them (kehu/sales/customer_keys.py): a customer handed to another team —
+    through the service or a bare bulk update — takes its opportunities along at once,
+    and an opportunity moved to another customer follows that customer."""
+    from kehu.customers.models import Customer
+    from kehu.org.policies import policy_for
+
+    opp = _open(org.users.sales_n1, customers.n1, line)
+    opp.refresh_from_db()
+    assert (opp.customer_owner_id, opp.customer_team_id) == (org.users.sales_n1.pk, org.teams.n1.pk)
+
+    def sees(user):
+        return policy_for(user).visible_opportunities().filter(pk=opp.pk).exists()
+
+    assert sees(org.users.sales_n1) and sees(org.users.north_manager) and not sees(org.users.sales_e1)
+    customer_update(actor=org.users.admin, customer=customers.n1, data={"owner": org.users.sales_e1})
+    assert Customer.objects.get(pk=customers.n1.pk).team_id == org.teams.e1.pk
+    assert sees(org.users.sales_e1) and sees(org.users.east_manager)
+    assert not sees(org.users.sales_n1) and not sees(org.users.north_manager)
+    Customer.objects.filter(pk=customers.n1.pk).update(owner=org.users.sales_n1, team=org.teams.n1)
+    assert sees(org.users.sales_n1) and not sees(org.users.sales_e1)
+    Opportunity.objects.filter(pk=opp.pk).update(customer=customers.e1)
+    assert sees(org.users.sales_e1) and not sees(org.users.sales_n1)
+    # a save that carries stale copies in Python is corrected by the database
+    stale = Opportunity.objects.get(pk=opp.pk)
+    stale.customer_owner_id, stale.customer_team_id = org.users.sales_n1.pk, org.teams.n1.pk
+    stale.save()
+    assert sees(org.users.sales_e1) and not sees(org.users.sales_n1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_customer_keys_come_back_after_a_migrate_that_lost_them(org, customers, pipeline, line):
+    """A SQLite table rebuilt by a later migration loses its triggers: post_migrate puts
+    them back and fills the copies again (kehu/sales/customer_keys.py)."""
+    from django.db import connection
+
+    from kehu.sales import customer_keys
+
+    opp = _open(org.users.sales_n1, customers.n1, line)
+    customer_keys.drop(connection)
+    Opportunity.objects.filter(pk=opp.pk).update(customer_owner_id=None, customer_team_id=None)
+    customer_keys.ensure_after_migrate(sender=None)
+    opp.refresh_from_db()
+    assert (opp.customer_owner_id, opp.customer_team_id) == (org.users.sales_n1.pk, org.teams.n1.pk)
+    customer_update(actor=org.users.admin, customer=customers.n1, data={"owner": org.users.sales_e1})
+    opp.refresh_from_db()
+    assert opp.customer_owner_id == org.users.sales_e1.pk

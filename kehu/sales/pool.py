@@ -372,14 +372,26 @@ def pool_recycle(*, now=None, dry_run: bool = False, actor=None, only_ids=None) 
     settings = pool_settings()
     days = settings.days_by_tier()
     report = RecycleReport(now=now, dry_run=dry_run)
-    to_return, to_remind = recycle_candidates(now=now, settings=settings)
+    # One pass over the owned customers, each one's last activity worked out once (three
+    # lookups), sorted here by the cut-offs of recycle_candidates: filtering in SQL made the
+    # database work each customer's last activity out once to filter and again to return it.
+    rows = owned_with_last_activity()
     if only_ids is not None:
-        to_return, to_remind = to_return.filter(pk__in=list(only_ids)), to_remind.filter(pk__in=list(only_ids))
+        rows = rows.filter(pk__in=list(only_ids))
+    limits = cutoffs(now=now, days_by_tier=days, reminder_days=settings.reminder_days)
     fields = ("id", "ref", "name", "owner_id", "owner__username", "team_id", "tier_code", "last_activity")
-    returned = list(to_return.order_by("id").values(*fields))
-    reminded = list(to_remind.order_by("id").values(*fields))
-    for r in returned + reminded:
+    returned, reminded = [], []
+    for r in rows.order_by("id").values(*fields).iterator(chunk_size=5000):
         tier = r["tier_code"] if r["tier_code"] in TIERS else "none"
+        lim = limits[tier]
+        if lim is None:
+            continue
+        if r["last_activity"] <= lim[0]:
+            returned.append(r)
+        elif settings.reminder_days and r["last_activity"] <= lim[1]:
+            reminded.append(r)
+        else:
+            continue
         r["tier"] = tier
         r["owner"] = r.pop("owner__username")
         r["return_at"] = r["last_activity"] + dt.timedelta(days=days[tier])

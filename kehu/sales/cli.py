@@ -1,5 +1,7 @@
-"""``kehu opportunities list|create|move|funnel|pipelines list|pipelines add-stage``,
-``kehu xsell rules`` and ``kehu pool recycle``.
+"""``kehu opportunities list|create|move|funnel``, ``kehu opportunities pipelines
+list|add-stage|edit-stage|activate-stage|deactivate-stage|delete-stage``, ``kehu opportunities
+lost-reasons list|add|edit|activate|deactivate``, ``kehu xsell rules``, ``kehu pool recycle`` and
+``kehu pool settings show|set``.
 
 Exit codes: 0 done; 1 refused (invalid input, a move that cannot be made — each reason
 printed); 2 usage errors (unknown user, customer, opportunity, stage or product line).
@@ -33,6 +35,15 @@ def _fail(exc) -> int:
     for m in _errors(exc):
         print(_("error: %(error)s") % {"error": m}, file=sys.stderr)
     return 1
+
+
+def _one(queryset, message: str, **lookup):
+    """The object of ``queryset`` matching ``lookup``; None, after printing ``message`` as
+    the error, when there is none (the caller exits 2)."""
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        print(_("error: %(error)s") % {"error": message}, file=sys.stderr)
+    return found
 
 
 def cmd_list(args) -> int:
@@ -251,6 +262,164 @@ def cmd_pipelines_add_stage(args) -> int:
     return 0
 
 
+def _stage_line(stage) -> str:
+    return "\t".join([str(stage.pk), stage.code, f"{stage.probability}%", stage.outcome,
+                      "" if stage.active else "inactive"]).rstrip()
+
+
+STAGE_OPTIONS = ("name_zh", "name_en", "code", "probability", "position", "outcome")
+
+
+def cmd_pipelines_stage(args) -> int:
+    """``edit-stage``, ``activate-stage``, ``deactivate-stage`` and ``delete-stage``: the rules
+    (one won stage, a stage in use is not deleted …) are kehu/sales/pipeline_settings.py's."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.models import Stage
+    from kehu.sales.pipeline_settings import StageInUse, stage_delete, stage_update
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    stage = _one(Stage.objects.select_related("pipeline"), _("No stage %(id)s.") % {"id": args.stage}, pk=args.stage)
+    if stage is None:
+        return 2
+    action = args.pipelines_command
+    if action == "edit-stage":
+        data = {k: getattr(args, k) for k in STAGE_OPTIONS if getattr(args, k) is not None}
+        if not data:
+            print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
+                "options": ", ".join("--" + k.replace("_", "-") for k in STAGE_OPTIONS)}}, file=sys.stderr)
+            return 2
+    else:
+        data = {"active": action == "activate-stage"}
+    try:
+        if action == "delete-stage":
+            pk = stage.pk
+            stage_delete(actor=actor, stage=stage)
+            print(_("stage %(id)s deleted") % {"id": pk})
+            return 0
+        stage_update(actor=actor, stage=stage, data=data)
+    except (ValidationError, PermissionDenied, StageInUse) as exc:
+        return _fail(exc)
+    print(_stage_line(stage))
+    return 0
+
+
+def _reason_line(reason) -> str:
+    return "\t".join([str(reason.pk), reason.code, reason.name_zh, reason.name_en, str(reason.position),
+                      "" if reason.active else "inactive"]).rstrip()
+
+
+def cmd_lost_reasons(args) -> int:
+    """``kehu opportunities lost-reasons list|add|edit|activate|deactivate``."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.models import LostReason
+    from kehu.sales.pipeline_settings import lost_reason_create, lost_reason_update
+
+    action = args.reasons_command
+    if action == "list":
+        for reason in LostReason.objects.order_by("-active", "position", "code"):
+            print(_reason_line(reason))
+        return 0
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    data = {k: getattr(args, k, None) for k in ("name_zh", "name_en", "position")}
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        if action == "add":
+            if args.new_code:
+                data["code"] = args.new_code
+            reason = lost_reason_create(actor=actor, data=data)
+        else:
+            reason = _one(LostReason.objects, _("No reason for losing %(code)s.") % {"code": args.code},
+                          code=args.code)
+            if reason is None:
+                return 2
+            if action == "edit":
+                if args.new_code:
+                    data["code"] = args.new_code
+                if not data:
+                    print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
+                        "options": "--name-zh, --name-en, --position, --code"}}, file=sys.stderr)
+                    return 2
+            else:
+                data = {"active": action == "activate"}
+            reason = lost_reason_update(actor=actor, reason=reason, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        return _fail(exc)
+    print(_reason_line(reason))
+    return 0
+
+
+# -- kehu pool settings show|set -------------------------------------------------------------
+
+
+def _pool_option(field: str) -> str:
+    """The option of a pool setting: ``recycle_days_gold`` → ``--days-gold``."""
+    return "--" + field.removeprefix("recycle_").replace("_", "-")
+
+
+def _print_pool_settings(row, as_json: bool) -> None:
+    import json
+
+    from kehu.sales.pool import POOL_SETTINGS_FIELDS
+
+    values = {k: getattr(row, k) for k in POOL_SETTINGS_FIELDS}
+    if as_json:
+        print(json.dumps(values, indent=2))
+        return
+    for k in POOL_SETTINGS_FIELDS:
+        print("\t".join([_pool_option(k), str(values[k]), str(row._meta.get_field(k).verbose_name)]))
+
+
+def cmd_pool_settings_show(args) -> int:
+    from kehu.org.policies import policy_for
+    from kehu.sales.pool import pool_settings
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    if not policy_for(actor).is_admin:
+        print(_("error: %(error)s") % {"error": _("Only an administrator may see the lead pool settings.")},
+              file=sys.stderr)
+        return 1
+    _print_pool_settings(pool_settings(), args.json)
+    return 0
+
+
+def cmd_pool_settings_set(args) -> int:
+    """Change the settings given; validation errors are printed per option."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from kehu.sales.pool import POOL_SETTINGS_FIELDS, pool_settings_save
+
+    actor = _actor(args)
+    if actor is None:
+        return 2
+    data = {k: getattr(args, k) for k in POOL_SETTINGS_FIELDS if getattr(args, k) is not None}
+    if not data:
+        print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
+            "options": ", ".join(_pool_option(k) for k in POOL_SETTINGS_FIELDS)}}, file=sys.stderr)
+        return 2
+    try:
+        row = pool_settings_save(actor=actor, data=data)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            return _fail(exc)
+        for field, messages in exc.message_dict.items():
+            name = _pool_option(field) if field in POOL_SETTINGS_FIELDS else field
+            for m in messages:
+                print(_("error: %(error)s") % {"error": f"{name}: {m}"}, file=sys.stderr)
+        return 1
+    except PermissionDenied as exc:
+        return _fail(exc)
+    _print_pool_settings(row, args.json)
+    return 0
+
+
 def register(sub) -> None:
     from kehu.sales.models import StageOutcome
 
@@ -262,12 +431,31 @@ def register(sub) -> None:
     q.add_argument("--dry-run", action="store_true", help=_("only print what would happen"))
     q.set_defaults(func=cmd_pool_recycle)
 
-    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move, funnel"))
-    opps = p.add_subparsers(dest="opportunities_command", required=True)
-
     def common(q):
         q.add_argument("--as", dest="as_user", metavar="USERNAME",
                        help=_("act as this user (default: the first administrator)"))
+
+    q = pools.add_parser("settings", help=_("the lead pool's rules: claim limit, days before a customer goes back "
+                                            "to the pool by value tier, reminder (administrators)"))
+    settings = q.add_subparsers(dest="pool_settings_command", required=True)
+    r = settings.add_parser("show", help=_("print the lead pool settings"))
+    r.add_argument("--json", action="store_true", help=_("print JSON"))
+    common(r)
+    r.set_defaults(func=cmd_pool_settings_show)
+    r = settings.add_parser("set", help=_("change the settings given (0 days: never; claim limit 0: no limit); "
+                                          "prints them all"))
+    from kehu.sales.models import PoolSettings
+    from kehu.sales.pool import POOL_SETTINGS_FIELDS
+
+    for field in POOL_SETTINGS_FIELDS:
+        r.add_argument(_pool_option(field), dest=field, type=int, metavar="N",
+                       help=str(PoolSettings._meta.get_field(field).verbose_name))
+    r.add_argument("--json", action="store_true", help=_("print JSON"))
+    common(r)
+    r.set_defaults(func=cmd_pool_settings_set)
+
+    p = sub.add_parser("opportunities", help=_("sales opportunities (商机): list, create, move, funnel"))
+    opps = p.add_subparsers(dest="opportunities_command", required=True)
 
     q = opps.add_parser("list", help=_("list the opportunities you may see, newest first"))
     q.add_argument("--outcome", choices=StageOutcome.values)
@@ -319,6 +507,50 @@ def register(sub) -> None:
     r.add_argument("--position", type=int, help=_("default: after the last stage"))
     common(r)
     r.set_defaults(func=cmd_pipelines_add_stage)
+    r = pipes.add_parser("edit-stage", help=_("change a stage's names, code, probability, position or outcome"))
+    r.add_argument("stage", type=int, metavar="STAGE_ID", help=_("the stage's number (see pipelines list)"))
+    r.add_argument("--name-zh")
+    r.add_argument("--name-en")
+    r.add_argument("--code")
+    r.add_argument("--probability", type=int, help=_("the default probability, in per cent"))
+    r.add_argument("--position", type=int)
+    r.add_argument("--outcome", choices=StageOutcome.values)
+    common(r)
+    r.set_defaults(func=cmd_pipelines_stage)
+    for name, text in (("activate-stage", _("let opportunities move into a stage again")),
+                       ("deactivate-stage", _("let no opportunity move into a stage (one in use is not deleted "
+                                              "but deactivated)")),
+                       ("delete-stage", _("delete a stage no opportunity ever was in"))):
+        r = pipes.add_parser(name, help=text)
+        r.add_argument("stage", type=int, metavar="STAGE_ID", help=_("the stage's number (see pipelines list)"))
+        common(r)
+        r.set_defaults(func=cmd_pipelines_stage)
+
+    q = opps.add_parser("lost-reasons", help=_("the reasons for losing an opportunity (administrators change them)"))
+    reasons = q.add_subparsers(dest="reasons_command", required=True)
+    r = reasons.add_parser("list", help=_("every reason for losing, the inactive ones last"))
+    r.set_defaults(func=cmd_lost_reasons)
+    r = reasons.add_parser("add", help=_("add a reason for losing"))
+    r.add_argument("--name-zh", required=True)
+    r.add_argument("--name-en", required=True)
+    r.add_argument("--code", dest="new_code", help=_("default: from the English name"))
+    r.add_argument("--position", type=int, help=_("default: after the last one"))
+    common(r)
+    r.set_defaults(func=cmd_lost_reasons)
+    r = reasons.add_parser("edit", help=_("change a reason's names, code or position"))
+    r.add_argument("code", metavar="CODE")
+    r.add_argument("--name-zh")
+    r.add_argument("--name-en")
+    r.add_argument("--code", dest="new_code", help=_("a new code"))
+    r.add_argument("--position", type=int)
+    common(r)
+    r.set_defaults(func=cmd_lost_reasons)
+    for name, text in (("activate", _("offer a reason for losing again")),
+                       ("deactivate", _("offer a reason for losing no more (opportunities lost for it keep it)"))):
+        r = reasons.add_parser(name, help=text)
+        r.add_argument("code", metavar="CODE")
+        common(r)
+        r.set_defaults(func=cmd_lost_reasons)
     register_xsell(sub)
     from kehu.sales.forecast_cli import register as register_forecast
 

@@ -60,3 +60,40 @@ def test_the_nightly_task_is_registered():
     from kehu import jobs
 
     assert "kehu.sales.tasks" in jobs.TASK_MODULES
+
+
+def test_pool_settings_show_and_set(org, capsys):
+    import json
+
+    assert main(["pool", "settings", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["claim_limit"] == 50          # the defaults, nothing saved yet
+    assert main(["pool", "settings", "set", "--claim-limit", "20", "--days-gold", "365", "--reminder-days", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "--claim-limit\t20\t" in out and "--days-gold\t365\t" in out and "--days-silver\t180\t" in out
+    row = PoolSettings.objects.get()
+    assert (row.claim_limit, row.recycle_days_gold, row.reminder_days, row.updated_by) == (20, 365, 10,
+                                                                                           org.users.admin)
+    assert main(["pool", "settings", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recycle_days_gold"] == 365
+    assert main(["pool", "settings", "show"]) == 0
+    assert "--reminder-days\t10\tremind the owner" in capsys.readouterr().out
+
+
+def test_pool_settings_set_refused(org, capsys):
+    # Validation errors: one per option, nothing saved, exit 1.
+    assert main(["pool", "settings", "set", "--days-none", "5000", "--reminder-days", "-1"]) == 1
+    err = capsys.readouterr().err
+    assert "--days-none: " in err and "3650" in err and "--reminder-days: " in err
+    assert "Traceback" not in err
+    assert not PoolSettings.objects.exists()
+    # Not an administrator: refused, as in the browser and the API.
+    assert main(["pool", "settings", "set", "--claim-limit", "5", "--as", "sales_n1"]) == 1
+    assert "administrator" in capsys.readouterr().err
+    assert main(["pool", "settings", "show", "--as", "north_manager"]) == 1
+    assert "administrator" in capsys.readouterr().err
+    # Usage errors: nothing to set, an unknown user.
+    assert main(["pool", "settings", "set"]) == 2
+    assert "--claim-limit" in capsys.readouterr().err
+    assert main(["pool", "settings", "set", "--claim-limit", "5", "--as", "nobody"]) == 2
+    assert "nobody" in capsys.readouterr().err
+    assert not PoolSettings.objects.exists()

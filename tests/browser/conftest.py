@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
@@ -17,6 +20,58 @@ CHROMIUM = os.environ.get("KEHU_CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # in the same test (fixtures, assertions) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# On SQLite in memory the live server's request threads and the test share one database
+# connection (Django passes it to the server). Two threads using one sqlite3 connection can
+# deadlock for good: one inside sqlite3_step holds the connection's mutex and waits for the
+# GIL to run one of Django's SQL functions written in Python (date truncation, …), while the
+# other holds the GIL and waits for the mutex. It happened: CI sat 80 minutes in the service
+# analytics journey, whose page loads two fragments at once (py-spy showed both request
+# threads parked in SQLiteCursorWrapper.execute). So on a shared connection the live server
+# answers one request at a time and the test's own queries wait their turn — the same lock.
+# PostgreSQL gives each thread its own connection and is left alone.
+SHARED_DB_LOCK = threading.RLock()
+
+
+class _OneAtATimeOnASharedConnection(ThreadedWSGIServer):
+    def set_app(self, application):
+        if self.connections_override:
+            inner = application
+
+            def application(environ, start_response):
+                with SHARED_DB_LOCK:
+                    result = inner(environ, start_response)
+                    try:
+                        return [b"".join(result)]   # the body is read (a lazy export queries) under the lock
+                    finally:
+                        if hasattr(result, "close"):
+                            result.close()
+        super().set_app(application)
+
+
+LiveServerThread.server_class = _OneAtATimeOnASharedConnection
+
+
+@pytest.fixture(autouse=True)
+def _shared_connection_takes_turns(request):
+    """The test's own queries take the live server's lock when they share its connection."""
+    if "live_server" not in request.fixturenames and "page" not in request.fixturenames \
+            and "new_page" not in request.fixturenames:
+        yield
+        return
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+
+    def in_turn(execute, sql, params, many, context):
+        with SHARED_DB_LOCK:
+            return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(in_turn):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -297,7 +297,18 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
     finally:
         heartbeat.__exit__(None, None, None)
     run.refresh_from_db()
+    if run.status == RunStatus.SUCCEEDED:
+        _announce_success(run)
     return run
+
+
+def _announce_success(run: AnalysisRun) -> None:
+    """Send :data:`kehu.insights.signals.run_succeeded`. Its receivers follow a run that is
+    stored: one that fails is logged and does not fail the run."""
+    for receiver, result in signals.run_succeeded.send_robust(sender=AnalysisRun, run=run):
+        if isinstance(result, Exception):
+            logger.error("value analysis %s succeeded, but its follow-up %s failed", run.pk,
+                         getattr(receiver, "__qualname__", receiver), exc_info=result)
 
 
 def purge_old_scores(*, keep: int) -> list[int]:

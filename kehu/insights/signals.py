@@ -14,6 +14,15 @@ knows nothing, or None when it has nothing at all. When several providers
 answer for one signal, the first non-NaN value wins. With no provider the
 run treats the signal as missing: Dick & Basu is ``unknown`` and the churn
 score is the weighted mean of the signals that exist — nothing is invented.
+
+The other way round, :data:`run_succeeded` (a Django signal) tells other apps
+that a run has finished and its scores and results are stored:
+``run_execute`` sends it after the run's transaction, with
+``sender=AnalysisRun`` and ``run=<AnalysisRun>``. Work that follows a run
+(selling recomputes its association rules and peer shares, which read the
+latest run's tiers: :func:`kehu.sales.xsell.on_value_run_succeeded`) connects
+to it in its ``AppConfig.ready()``. It is sent robustly: a receiver that fails
+is logged and the run stays succeeded — a receiver with slow work queues a job.
 """
 
 from __future__ import annotations
@@ -22,8 +31,11 @@ import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
+from django.dispatch import Signal
 
-__all__ = ["SIGNAL_KINDS", "register", "unregister", "collect"]
+__all__ = ["SIGNAL_KINDS", "register", "unregister", "collect", "run_succeeded"]
+
+run_succeeded = Signal()
 
 SIGNAL_KINDS = ("attitude", "satisfaction", "open_complaints")
 

@@ -10,7 +10,11 @@ class SalesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from kehu.insights.signals import run_succeeded
         from kehu.sales import customer_keys
+        from kehu.sales.xsell import on_value_run_succeeded
 
         post_migrate.connect(customer_keys.ensure_after_migrate, sender=self)
+        # After each value analysis, the association rules and peer shares (by tier) anew.
+        run_succeeded.connect(on_value_run_succeeded, dispatch_uid="kehu.sales.xsell")
 

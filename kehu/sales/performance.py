@@ -30,9 +30,15 @@ Revenue against quota: the quota of each person and team for the period
 proportion to the period's days); ``has_quota`` when any row has one.
 
 The due date of an order is its ``payment_due_on``; when empty, the order date plus the
-customer's payment terms (``payment_days`` of its value tier's terms in the latest value
-run, :mod:`kehu.sales.terms`) or, when those set none, the company's
-(``KEHU_PAYMENT_DAYS``, 30 by default).
+customer's payment days — the same as :func:`kehu.sales.terms.customer_terms`, in SQL
+(:func:`kehu.sales.terms.payment_days_expression`), in this order of precedence:
+
+1. the ``payment_days`` of the customer's active key-account plan, when it sets them;
+2. else the ``payment_days`` of its value tier's terms in the latest value run;
+3. else the company's (``KEHU_PAYMENT_DAYS``, 30 by default).
+
+A draft or closed plan changes nothing. The receivables ageing and the collection rate
+both use this due date.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import (
     Case, Count, DecimalField, ExpressionWrapper, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When,
 )
@@ -80,45 +85,21 @@ def _date(value: dt.date):
     return Value(value, output_field=DateField())
 
 
-def company_payment_days() -> int:
-    return int(getattr(settings, "PAYMENT_DAYS", 30) or 30)
-
-
-def _terms_days_expression(prefix: str = ""):
-    """The payment terms in days of each row's customer, as SQL: the tier's terms in the
-    latest value run, else the company's."""
-    from kehu.insights.selectors import latest_run
-    from kehu.sales.terms import tier_terms
-
-    default = company_payment_days()
-    run = latest_run()
-    if run is None:
-        return Value(default, output_field=IntegerField())
-    whens = []
-    for tier in ("gold", "silver", "bronze", "do_not_serve"):
-        days = tier_terms(tier).payment_days
-        if days is not None and days != default:
-            whens.append(When(_tier=tier, then=Value(days)))
-    if not whens:
-        return Value(default, output_field=IntegerField())
-    return whens
-
-
 def with_days_past_due(qs, as_of: dt.date, *, name: str = "days_past_due"):
-    """``qs`` (orders) annotated with their days past due on ``as_of`` (negative: not yet due)."""
-    terms = _terms_days_expression()
-    if isinstance(terms, list):
-        from kehu.insights.models import CustomerScore
-        from kehu.insights.selectors import latest_run
+    """``qs`` (orders) annotated with their days past due on ``as_of`` (negative: not yet due).
 
-        run = latest_run()
-        if "_tier" not in qs.query.annotations:
-            qs = qs.annotate(_tier=Subquery(CustomerScore.objects.filter(
-                run=run, customer_id=OuterRef("customer_id")).values("tier")[:1]))
-        terms = Case(*terms, default=Value(company_payment_days()), output_field=IntegerField())
+    An order without a "payment due" date falls due its customer's payment days after its
+    date: :func:`kehu.sales.terms.payment_days_expression` (the active key-account plan's,
+    else the tier's, else the company's — as ``customer_terms``), annotated once as
+    ``_payment_days`` and shared by every ``with_days_past_due`` on the same queryset."""
+    from kehu.sales.terms import payment_days_expression
+
+    if "_payment_days" not in qs.query.annotations:
+        qs = qs.annotate(_payment_days=payment_days_expression("customer_id"))
     return qs.annotate(**{name: Case(
         When(payment_due_on__isnull=False, then=DaysBetween(_date(as_of), F("payment_due_on"))),
-        default=ExpressionWrapper(DaysBetween(_date(as_of), F("order_date")) - terms, output_field=IntegerField()),
+        default=ExpressionWrapper(DaysBetween(_date(as_of), F("order_date")) - F("_payment_days"),
+                                  output_field=IntegerField()),
         output_field=IntegerField())})
 
 

@@ -3,8 +3,9 @@
 - The daily association rules (cross-selling): ``daily_associations`` wakes at 05:30 (the
   server's time zone), after the nightly value analysis of the small hours, and recomputes
   the rules and peer shares (:func:`kehu.sales.xsell.associations_compute`);
-  ``compute_associations`` is the same work queued on demand (after a value run, from the
-  command line).
+  ``compute_associations`` is the same work queued on demand: after each value analysis
+  that succeeds (:func:`kehu.sales.xsell.on_value_run_succeeded`, on the signal
+  ``kehu.insights.signals.run_succeeded``).
 - The lead pool: ``pool_recycle_periodic`` returns unworked customers to their team's pool
   and reminds their owners, every night at 02:30; ``kehu pool recycle`` does the same by hand.
 - Quotes: ``expire_quotes_periodic`` marks approved and sent quotes past their validity date

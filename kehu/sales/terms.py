@@ -6,6 +6,16 @@ One read, :func:`customer_terms`, for everything that enforces them: the order s
 (credit limit, overdue payments) and the quote services (discount ceiling). The terms
 come from the customer's value tier (``tiers.levels.<tier>.terms`` in the value settings)
 and, for a key account, from its active key-account plan, which overrides the tier's.
+
+The payment terms decide when an order without a "payment due" date falls due (the
+receivables ageing and the collection rate, :mod:`kehu.sales.performance`). Those read
+many customers at once, so the same precedence is also given as a SQL expression,
+:func:`payment_days_expression`, built here beside :func:`customer_terms`:
+
+1. the ``payment_days`` of the customer's **active** key-account plan, when it sets them;
+2. else the ``payment_days`` of its value tier's terms (its score in the latest finished
+   value run), when they are set;
+3. else the company's, :func:`company_payment_days` (``KEHU_PAYMENT_DAYS``, 30 by default).
 """
 from __future__ import annotations
 
@@ -91,3 +101,59 @@ def customer_terms(customer) -> Terms:
     """The terms ``customer`` is sold on: its tier's, overridden term by term by its
     active key-account plan's (a term the plan leaves empty keeps the tier's)."""
     return tier_terms(customer_tier(customer)).merged(plan_terms(customer))
+
+
+def company_payment_days() -> int:
+    """The company's payment terms in days (``KEHU_PAYMENT_DAYS``, 30 by default): those
+    of a customer whose tier and plan set none."""
+    from django.conf import settings
+
+    return int(getattr(settings, "PAYMENT_DAYS", 30) or 30)
+
+
+def payment_days(customer) -> int:
+    """The payment terms of ``customer`` in days: :func:`customer_terms`' or the company's."""
+    days = customer_terms(customer).payment_days
+    return company_payment_days() if days is None else days
+
+
+def payment_days_expression(customer: str = "customer_id"):
+    """:func:`payment_days` as a SQL expression over rows whose field ``customer`` holds
+    the customer's id (an order's ``customer_id`` by default): set-based, for any number
+    of customers — the precedence of the module docstring, as
+    ``COALESCE(plan's days, tier's days, company's days)``.
+
+    The plan's days are a correlated subquery on the customer's active plan (at most one:
+    ``keyaccount_one_active``), left out when no active plan sets payment days; the tier's
+    a subquery on the customer's score in the latest run, mapping each tier to its days,
+    left out before any run or when no tier sets days other than the company's. Costs
+    a query or two to build (the active plans, the latest run), none per customer."""
+    from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast, Coalesce, NullIf
+
+    from kehu.insights.models import CustomerScore, ValueTier
+    from kehu.insights.selectors import latest_run
+    from kehu.sales.models import KeyAccountPlan, KeyAccountStatus
+
+    default = company_payment_days()
+    parts = []
+    plans = KeyAccountPlan.objects.filter(status=KeyAccountStatus.ACTIVE)
+    if plans.filter(terms__has_key="payment_days").exists():
+        days = Cast(NullIf(KeyTextTransform("payment_days", "terms"), Value("")), IntegerField())
+        parts.append(Subquery(plans.filter(customer_id=OuterRef(customer)).annotate(_days=days)
+                              .values("_days")[:1], output_field=IntegerField()))
+    run = latest_run()
+    if run is not None:
+        whens = []
+        for tier in ValueTier.values:
+            days = tier_terms(tier).payment_days
+            if days is not None and days != default:   # the same as no terms: the company's
+                whens.append(When(tier=tier, then=Value(days)))
+        if whens:
+            tier_days = Case(*whens, default=None, output_field=IntegerField())
+            parts.append(Subquery(CustomerScore.objects.filter(run=run, customer_id=OuterRef(customer))
+                                  .annotate(_days=tier_days).values("_days")[:1], output_field=IntegerField()))
+    if not parts:
+        return Value(default, output_field=IntegerField())
+    return Coalesce(*parts, Value(default), output_field=IntegerField())

@@ -12,14 +12,16 @@ streamed in order-id order), and stores an :class:`AssociationRun` with
   each product line. A customer's suggestions (:mod:`kehu.sales.xsell_selectors`)
   are the lines their peers buy and they do not, with these counts as evidence.
 
-Runs are started by the daily job and after each value analysis
-(:mod:`kehu.sales.tasks`), and by ``kehu xsell rules``; only the latest few runs
-are kept.
+Runs are started by the daily job (:mod:`kehu.sales.tasks`), after each value
+analysis that succeeds (:func:`on_value_run_succeeded`, which queues
+``compute_associations`` once the run is committed — the peer shares read the new
+tiers), and by ``kehu xsell rules``; only the latest few runs are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 
 from django.db import transaction
@@ -35,6 +37,26 @@ DEFAULTS = {"min_support": 0.01, "min_confidence": 0.2, "min_lift": 1.1, "months
             "max_len": 3, "min_peers": 5}
 KEEP_RUNS = 3
 RULES_MAX = 2000  # per level, the strongest by lift
+
+logger = logging.getLogger(__name__)
+
+
+def on_value_run_succeeded(sender, run, **kwargs) -> None:
+    """Receiver of :data:`kehu.insights.signals.run_succeeded`: recompute the rules and peer
+    shares in the background (``compute_associations``, trigger ``value_run``) once the
+    value run is committed. A failure is logged and leaves the value run as it is: the
+    queue's worker logs a failed computation (and the association run records it), and a
+    failure to queue it is logged here; the daily job tries again."""
+
+    def queue():
+        try:
+            from kehu.sales.tasks import compute_associations
+
+            compute_associations(trigger="value_run")
+        except Exception:
+            logger.exception("association rules not recomputed after value analysis %s", run.pk)
+
+    transaction.on_commit(queue)
 
 
 def _baskets(since: dt.date, max_basket: int):

@@ -342,6 +342,56 @@ def test_terms_of_the_customers_tier_set_the_due_date(org, customers, monkeypatc
     assert rows[gold.pk] == 30 and rows[plain.pk] == 60
 
 
+def test_an_active_key_account_plans_payment_days_override_the_tiers(org, customers):
+    """Precedence of the due date (kehu.sales.terms): the active plan's payment days, else
+    the tier's (gold: 60 days in the default value settings), else the company's (30)."""
+    from kehu.sales import terms
+    from kehu.sales.key_accounts import plan_create
+    from tests.factories import CustomerFactory
+    from tests.insights.score_factories import AnalysisRunFactory, CustomerScoreFactory
+
+    u = org.users
+    gold_no_days = CustomerFactory(name="金牌无账期", owner=u.sales_n1)
+    run = AnalysisRunFactory()
+    for c in (customers.n1, customers.n1b, gold_no_days):
+        CustomerScoreFactory(run=run, customer=c, tier="gold")
+
+    def plan(customer, status, days=None):
+        return plan_create(actor=u.admin, customer=customer, data={
+            "start_year": 2026, "status": status,
+            "terms": {"credit_limit": 1000000, **({"payment_days": days} if days is not None else {})}})
+
+    plan(customers.n1, "active", 90)      # the plan's 90 days
+    plan(customers.n1b, "draft", 90)      # not active: the tier's 60 days
+    plan(customers.e1, "active", 15)      # no tier (not scored): the plan's 15 days
+    plan(gold_no_days, "active")          # the plan sets no payment days: the tier's 60
+    on = dt.date(2026, 8, 1)              # 121 days before 30 November
+    made = {c.pk: order(c, c.owner, on) for c in (customers.n1, customers.n1b, customers.e1, gold_no_days)}
+    expected = {customers.n1.pk: 90, customers.n1b.pk: 60, customers.e1.pk: 15, gold_no_days.pk: 60}
+    for pk, days in expected.items():    # one rule: the Python read says the same
+        assert terms.payment_days(made[pk].customer) == days
+    rows = {o.pk: o for o in perf.receivable_orders(viewer=u.admin, as_of=AS_OF)}
+    for pk, days in expected.items():
+        assert rows[made[pk].pk].days_past_due == 121 - days, pk
+    buckets = {r["customer_id"]: r for r in perf.ageing_by_customer(perf.receivable_orders(viewer=u.admin,
+                                                                                         as_of=AS_OF))}
+    assert buckets[customers.n1.pk]["d31_60"] == Decimal("200.00")        # 31 days past due
+    assert buckets[customers.n1b.pk]["d61_90"] == Decimal("200.00")       # 61
+    assert buckets[customers.e1.pk]["d90_plus"] == Decimal("200.00")      # 106
+    assert buckets[gold_no_days.pk]["d61_90"] == Decimal("200.00")        # 61
+    # the collection rate's due date is the same: n1's order falls due on 30 October (plan),
+    # n1b's on 30 September (tier)
+    october = perf.performance(viewer=u.admin, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31))
+    due = {r.pk: r.counts.due for r in october.people}
+    assert due[u.sales_n1.pk] == Decimal("200.00") and due[u.sales_n1b.pk] == Decimal("0")
+    # closing the plan hands the customer back to its tier
+    from kehu.sales.models import KeyAccountPlan
+
+    KeyAccountPlan.objects.filter(customer=customers.n1).update(status="closed")
+    row = perf.receivable_orders(viewer=u.admin, as_of=AS_OF).get(pk=made[customers.n1.pk].pk)
+    assert row.days_past_due == 121 - 60 and terms.payment_days(customers.n1) == 60
+
+
 def test_the_figures_take_the_same_queries_for_more_people(org, customers):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

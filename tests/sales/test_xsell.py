@@ -172,3 +172,55 @@ def test_daily_job(xworld):
     daily_associations.call_local()
     compute_associations.call_local(trigger="value_run")
     assert list(AssociationRun.objects.values_list("trigger", flat=True).order_by("id")) == ["schedule", "value_run"]
+
+
+def test_rules_are_recomputed_after_each_value_analysis(xworld, org, django_capture_on_commit_callbacks):
+    from kehu.insights.services import run_create, run_execute
+    from kehu.sales.models import PeerLineShare
+
+    stale = associations_compute(min_support=0.95)        # an older run: no rules
+    assert not stale.rules.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_execute(run_create(actor=None, as_of=TODAY, trigger="cli"))
+    assert run.status == "succeeded", run.error
+    fresh = AssociationRun.objects.exclude(pk=stale.pk).get()
+    assert fresh.trigger == "value_run" and fresh.status == "done" and fresh.baskets == 12
+    assert AssociationRule.objects.filter(run=fresh, level="product").exists()
+    # the peer shares by tier read the run that just finished
+    assert PeerLineShare.objects.filter(run=fresh).exclude(tier="").exists()
+
+
+def test_a_failure_after_the_value_analysis_leaves_it_succeeded(xworld, org, monkeypatch, caplog,
+                                                                 django_capture_on_commit_callbacks):
+    from kehu.insights.services import run_create, run_execute
+    from kehu.insights.signals import run_succeeded
+    from kehu.sales import tasks, xsell
+
+    def broken_queue(**kwargs):
+        raise ConnectionError("the queue is down")
+
+    def broken_receiver(sender, run, **kwargs):
+        raise RuntimeError("a follow-up broke")
+
+    monkeypatch.setattr(tasks, "compute_associations", broken_queue)
+    run_succeeded.connect(broken_receiver, dispatch_uid="test.broken")
+    try:
+        with caplog.at_level("ERROR"), django_capture_on_commit_callbacks(execute=True):
+            run = run_execute(run_create(actor=None, as_of=TODAY, trigger="cli"))
+    finally:
+        run_succeeded.disconnect(dispatch_uid="test.broken")
+    assert run.status == "succeeded" and run.error == ""
+    assert not AssociationRun.objects.exists()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"association rules not recomputed after value analysis {run.pk}" in m for m in messages)
+    assert any(f"value analysis {run.pk} succeeded, but its follow-up" in m for m in messages)
+    # the computation itself failing (in the worker) is recorded on its run, not on the value run
+    monkeypatch.undo()
+
+    def failing(**kwargs):
+        raise RuntimeError("no rules today")
+
+    monkeypatch.setattr(xsell, "associations_compute", failing)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = run_execute(run_create(actor=None, as_of=TODAY, trigger="cli"))
+    assert again.status == "succeeded" and not AssociationRun.objects.exists()

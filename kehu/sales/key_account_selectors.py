@@ -106,12 +106,21 @@ def plan_report(plan: KeyAccountPlan) -> list[dict]:
 
 
 def credit_position(customer, *, today) -> dict:
-    """What the customer owes (orders not cancelled) and what of it is overdue."""
+    """What the customer owes (orders not cancelled) and what of it is overdue. An order is
+    due on its ``payment_due_on``, or else its order date plus the customer's payment terms
+    in force (:func:`kehu.sales.terms.payment_days`: the active key-account plan's, the
+    tier's or the company's) — the one rule the receivables ageing uses too."""
+    import datetime as dt
+
+    from kehu.sales.terms import payment_days
+
     owed = ExpressionWrapper(F("amount") - F("paid_amount"), output_field=DecimalField(max_digits=16,
                                                                                        decimal_places=2))
     qs = Order.objects.filter(customer_id=customer.pk).exclude(status=OrderStatus.CANCELLED).annotate(owed=owed)
     total = qs.aggregate(s=Coalesce(Sum("owed"), Value(ZERO), output_field=DecimalField()))["s"]
-    overdue = (qs.filter(payment_due_on__lt=today, owed__gt=0)
+    due_by_terms = today - dt.timedelta(days=payment_days(customer))
+    past_due = Q(payment_due_on__lt=today) | Q(payment_due_on__isnull=True, order_date__lt=due_by_terms)
+    overdue = (qs.filter(past_due, owed__gt=0)
                .aggregate(s=Coalesce(Sum("owed"), Value(ZERO), output_field=DecimalField()))["s"])
     return {"outstanding": Decimal(total), "overdue": Decimal(overdue)}
 

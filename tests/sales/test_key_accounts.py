@@ -33,8 +33,8 @@ def _plan(actor, customer, *, status="active", limit="1000", **extra):
     return plan_create(actor=actor, customer=customer, data=data)
 
 
-def _order(actor, customer, amount, *, due=None, **kw):
-    data = {"order_date": TODAY}
+def _order(actor, customer, amount, *, due=None, order_date=TODAY, **kw):
+    data = {"order_date": order_date}
     if due:
         data["payment_due_on"] = due
     return order_create(actor=actor, customer=customer, data=data,
@@ -146,6 +146,19 @@ def test_credit_limit_exactly_at_passes_over_waits_with_a_task(org, customers):
 
 def test_overdue_payments_wait_for_approval(org, customers):
     _order(org.users.sales_n1, customers.n1, "100", due=TODAY - dt.timedelta(days=1))
+    late = _order(org.users.sales_n1, customers.n1, "50")
+    assert late.approval == OrderApproval.PENDING and "overdue" in late.approval_reason
+
+
+def test_an_order_past_the_customers_terms_is_overdue_without_a_due_date(org, customers, settings):
+    """No payment_due_on: the order is due at its date plus the customer's payment terms in
+    force — the same rule as the receivables ageing (kehu.sales.terms.payment_days)."""
+    from kehu.sales.terms import payment_days
+
+    days = payment_days(customers.n1)
+    _order(org.users.sales_n1, customers.n1, "100", order_date=TODAY - dt.timedelta(days=days - 1))
+    assert _order(org.users.sales_n1, customers.n1, "50").approval != OrderApproval.PENDING
+    _order(org.users.sales_n1, customers.n1, "70", order_date=TODAY - dt.timedelta(days=days + 1))
     late = _order(org.users.sales_n1, customers.n1, "50")
     assert late.approval == OrderApproval.PENDING and "overdue" in late.approval_reason
 

@@ -15,11 +15,35 @@ from kehu.org.policies import policy_for
 from kehu.sales.models import LostReason, Opportunity, Pipeline, Stage, StageOutcome
 
 BOARD_PAGE = 20   # cards per column of the board before its "more" link
-# What a card shows and what deciding whether it may be moved reads (the customer's
-# owner and team for the policy): only these are read for the board's cards.
-CARD_FIELDS = ("id", "name", "amount", "probability", "expected_close", "stage_id", "version", "owner_id",
-               "customer_id", "pipeline_id", "customer__name", "customer__owner_id", "customer__team_id",
-               "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
+
+
+@dataclass
+class Card:
+    """One card of the board: what it shows and what deciding whether it may be moved reads
+    — plain values, not three model instances per card (a board shows up to 120)."""
+
+    pk: int
+    name: str
+    amount: Decimal
+    probability: int
+    expected_close: dt.date | None
+    stage_id: int
+    version: int
+    owner_id: int | None
+    customer_id: int
+    customer_name: str
+    owner_label: str
+
+    @classmethod
+    def from_row(cls, row) -> Card:
+        *head, customer_name, display, first, last, username = row
+        label = display or f"{first or ''} {last or ''}".strip() or (username or "")   # as User.__str__
+        return cls(*head, customer_name=customer_name, owner_label=label)
+
+
+CARD_COLUMNS = ("id", "name", "amount", "probability", "expected_close", "stage_id", "version", "owner_id",
+                "customer_id", "customer__name", "owner__display_name", "owner__first_name", "owner__last_name",
+                "owner__username")
 
 
 @dataclass
@@ -33,6 +57,14 @@ class OpportunityFilters:
     close_from: dt.date | None = None
     close_to: dt.date | None = None
     q: str = ""
+
+
+# What a row of the opportunity list shows (and the keyset sort orders read): only these are read.
+ROW_FIELDS = ("id", "name", "amount", "probability", "expected_close", "created_at", "stage_id", "pipeline_id",
+              "owner_id", "customer_id", "version", "customer__name", "customer__owner_id", "customer__team_id",
+              "stage__name_zh", "stage__name_en", "stage__outcome", "stage__pipeline_id", "pipeline__name_zh",
+              "pipeline__name_en", "owner__username", "owner__display_name", "owner__first_name",
+              "owner__last_name")
 
 
 def opportunity_visible(*, viewer) -> QuerySet[Opportunity]:
@@ -156,8 +188,8 @@ def board(*, viewer, pipeline: Pipeline, filters: OpportunityFilters | None = No
             continue    # a stage no longer in use shows while opportunities are still in it
         offset = (more or {}).get(stage.pk, 0)
         # newest first by id (the order they were opened in): the index opp_board serves it
-        cards = list(qs.filter(stage=stage).select_related(None).select_related("customer", "owner")
-                     .only(*CARD_FIELDS).order_by("-id")[offset:offset + BOARD_PAGE])
+        cards = [Card.from_row(row) for row in qs.filter(stage=stage).order_by("-id")
+                 .values_list(*CARD_COLUMNS)[offset:offset + BOARD_PAGE]]
         columns.append({"stage": stage, "count": row["n"], "total": row["total"],
                         "weighted": Decimal(row["weighted"]).quantize(Decimal("0.01")),
                         "cards": cards, "offset": offset, "next_offset": offset + BOARD_PAGE

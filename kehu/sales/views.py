@@ -33,6 +33,8 @@ from kehu.sales.opportunity_forms import (
 from kehu.web.lists import list_context
 from kehu.web.views.common import add_service_errors, int_or_none, paginate
 
+_SENTINEL = 987654321   # a number no row has, replaced by each row's own in a reversed URL
+
 SORT_TIERS = {
     "-created": [Tier(Q(), ("-created_at", "-id"))],
     "created": [Tier(Q(), ("created_at", "id"))],
@@ -52,7 +54,8 @@ def _choices(request):
     pipelines = list(selectors.pipelines())
     stages = list(Stage.objects.filter(pipeline__active=True).select_related("pipeline")
                   .order_by("pipeline__id", "position", "id"))
-    users = list(policy.assignable_users().order_by("display_name", "username")[:500])
+    users = list(policy.assignable_users().order_by("display_name", "username")
+                 .only("id", "username", "display_name", "first_name", "last_name", "team_id", "role")[:500])
     return {"pipelines": pipelines, "stages": stages, "users": users,
             "product_lines": list(ProductLine.objects.order_by("name"))}
 
@@ -69,8 +72,12 @@ def opportunity_list(request):
     choices = _choices(request)
     form = FilterForm(request.GET or None, **choices)
     f = form.values()
-    qs = selectors.opportunity_list(viewer=request.user, filters=_filters(f))
+    qs = selectors.opportunity_list(viewer=request.user, filters=_filters(f)).only(*selectors.ROW_FIELDS)
     page = paginate(request, qs, tiers=SORT_TIERS[f["sort"]])
+    detail, customer = reverse("opportunity_detail", args=[_SENTINEL]), reverse("customer_detail", args=[_SENTINEL])
+    for o in page.items:    # each row's links worked out here, not reversed twice per row by the template
+        o.detail_url = detail.replace(str(_SENTINEL), str(o.pk))
+        o.customer_url = customer.replace(str(_SENTINEL), str(o.customer_id))
     return render(request, "sales/opportunities/list.html", {
         "nav_active": "opportunities", "title": _("Opportunities"), "form": form, "page": page, "filters": f,
         "can_create": policy_for(request.user).can_create_opportunities,
@@ -85,8 +92,6 @@ def _board_pipeline(request, pipelines):
         return by_pk[wanted]
     return next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
 
-
-_SENTINEL = 987654321
 
 
 def _prepare_cards(request, columns: list[dict], all_columns: list[dict]) -> None:
@@ -132,7 +137,6 @@ def opportunity_board(request):
         "nav_active": "opportunities", "title": _("Pipeline board"), "form": form, "pipeline": pipeline,
         "columns": columns, "stages": [c["stage"] for c in columns], "query": request.GET.urlencode(),
         "board_next": f"{reverse('opportunity_board')}?{request.GET.urlencode()}",
-        "lost_reasons": list(selectors.lost_reasons()),
     })
 
 
@@ -155,7 +159,7 @@ def opportunity_board_column(request, stage_pk):
     return render(request, "sales/opportunities/_column_cards.html", {
         "col": col, "stages": [c["stage"] for c in columns], "pipeline": stage.pipeline,
         "query": request.GET.urlencode(),
-        "board_next": f"{reverse('opportunity_board')}?{request.GET.urlencode()}", "lost_reasons": list(selectors.lost_reasons()),
+        "board_next": f"{reverse('opportunity_board')}?{request.GET.urlencode()}",
     })
 
 

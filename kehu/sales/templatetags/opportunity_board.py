@@ -6,10 +6,11 @@ styles and tests know: change it together with ``sales/board.js`` and ``board.cs
 
 from __future__ import annotations
 
+from html import escape as _esc
+
 from django import template
 from django.middleware.csrf import get_token
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
@@ -22,7 +23,7 @@ _CARD = ('<article class="opp-card" tabindex="0" data-testid="opp-card" data-opp
          '  <div class="opp-card-figures"><span>{amount}</span> <span class="muted">{probability}%</span>{close}</div>\n'
          '{owner}{form}</article>\n')
 _FORM = ('  <form method="post" action="{move}" class="opp-card-move" data-testid="opp-card-move"\n'
-         '        hx-post="{move}" hx-target="#board" hx-select="#board" hx-swap="outerHTML">{csrf}\n'
+         '        hx-post="{move}" hx-target="#board" hx-select="#board" hx-swap="outerHTML"><input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">\n'
          '    <input type="hidden" name="version" value="{version}">\n'
          '    <input type="hidden" name="next" value="{next}">\n'
          '    <label class="sr-only" for="move-{pk}">{label}</label>\n'
@@ -34,23 +35,23 @@ _FORM = ('  <form method="post" action="{move}" class="opp-card-move" data-testi
 @register.simple_tag(takes_context=True)
 def board_cards(context, col) -> str:
     """The cards of ``col`` (prepared by the view: ``may_move``, ``detail_url``,
-    ``move_url``, ``stage_options``), each with its move form when the viewer may move it."""
+    ``move_url``, ``stage_options`` — already safe HTML), each with its move form when the
+    viewer may move it. Every value that is not known-safe HTML is escaped with
+    ``html.escape`` (what Django's ``escape`` does, without its lazy-string wrapping)."""
     request = context["request"]
-    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
-    label, button = gettext("Move to stage"), gettext("Move")
-    board_next = context.get("board_next", "")
-
-    def card_parts(card):
+    csrf = _esc(get_token(request))
+    label, button = _esc(gettext("Move to stage")), _esc(gettext("Move"))
+    board_next = _esc(context.get("board_next", ""))
+    out = []
+    for card in col["cards"]:
         form = ""
         if card.may_move:
-            form = format_html(_FORM, move=card.move_url, csrf=csrf, version=card.version, next=board_next,
-                               pk=card.pk, label=label, options=card.stage_options, button=button)
-        close = (format_html(' <span class="muted">{}</span>', card.expected_close.isoformat())
-                 if card.expected_close else "")
-        owner = format_html('  <div class="muted small">{}</div>\n', str(card.owner)) if card.owner_id else ""
-        return {"pk": card.pk, "draggable": mark_safe(' draggable="true"') if card.may_move else "",
-                "name": card.name, "customer": card.customer.name, "detail": card.detail_url,
-                "amount": localize(card.amount), "probability": localize(card.probability), "close": close,
-                "owner": owner, "form": form}
-
-    return format_html_join("", _CARD, (card_parts(card) for card in col["cards"]))
+            form = _FORM.format(move=_esc(card.move_url), csrf=csrf, version=card.version, next=board_next,
+                                pk=card.pk, label=label, options=card.stage_options, button=button)
+        close = f' <span class="muted">{card.expected_close.isoformat()}</span>' if card.expected_close else ""
+        owner = f'  <div class="muted small">{_esc(card.owner_label)}</div>\n' if card.owner_id else ""
+        out.append(_CARD.format(pk=card.pk, draggable=' draggable="true"' if card.may_move else "",
+                                name=_esc(card.name), customer=_esc(card.customer_name),
+                                detail=_esc(card.detail_url), amount=_esc(localize(card.amount)),
+                                probability=_esc(localize(card.probability)), close=close, owner=owner, form=form))
+    return mark_safe("".join(out))

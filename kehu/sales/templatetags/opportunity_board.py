@@ -55,3 +55,37 @@ def board_cards(context, col) -> str:
                                 detail=_esc(card.detail_url), amount=_esc(localize(card.amount)),
                                 probability=_esc(localize(card.probability)), close=close, owner=owner, form=form))
     return mark_safe("".join(out))
+
+
+def _cell(key: str, o) -> str:
+    if key == "name":
+        return f'<td><a href="{_esc(o.detail_url)}">{_esc(o.name)}</a></td>'
+    if key == "customer":
+        return f'<td><a href="{_esc(o.customer_url)}">{_esc(o.customer.name)}</a></td>'
+    if key == "stage":
+        badge = {"won": " ok", "lost": " bad"}.get(o.stage.outcome, "")
+        return f'<td><span class="badge{badge}">{_esc(o.stage.name)}</span></td>'
+    if key == "amount":
+        return f'<td class="num">{_esc(localize(o.amount))}</td>'
+    if key == "probability":
+        return f'<td class="num hide-sm">{_esc(localize(o.probability))}%</td>'
+    if key == "close":
+        return f'<td class="nowrap">{o.expected_close.isoformat() if o.expected_close else "—"}</td>'
+    if key == "owner":
+        return f'<td class="hide-sm">{_esc(str(o.owner)) if o.owner_id else "—"}</td>'
+    return ""
+
+
+@register.simple_tag
+def opportunity_rows(items, columns, bulk_actions) -> str:
+    """The rows of the opportunity list (the columns the user shows, in their order, with
+    the row's tick box when bulk actions are offered), written here rather than by a
+    column loop of the template for each of up to 100 rows (``kehu bench sales``). The
+    view gives each row its ``detail_url`` and ``customer_url``."""
+    select = ""
+    if bulk_actions:
+        select = ('<td class="select"><input type="checkbox" name="ids" value="{pk}" form="bulk-form" '
+                  f'aria-label="{_esc(gettext("Select this row"))}" data-testid="row-select"></td>')
+    keys = [c["key"] for c in columns]
+    return mark_safe("".join(
+        "<tr>" + select.format(pk=o.pk) + "".join(_cell(k, o) for k in keys) + "</tr>\n" for o in items))

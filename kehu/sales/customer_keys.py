@@ -23,9 +23,21 @@ PG_FILL = """UPDATE sales_opportunity o SET customer_owner_id = c.owner_id, cust
 PG_TRIGGERS = [
     """CREATE OR REPLACE FUNCTION sales_opportunity_customer_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- FOR SHARE: a change of the customer's owner made meanwhile is waited for, then read
-    SELECT owner_id, team_id INTO NEW.customer_owner_id, NEW.customer_team_id
-      FROM customers_customer WHERE id = NEW.customer_id FOR SHARE;
+    IF TG_OP = 'INSERT' THEN
+        -- a new row is not seen by a reassignment of its customer in flight: wait for that
+        -- (FOR SHARE), then read the owner it left
+        SELECT owner_id, team_id INTO NEW.customer_owner_id, NEW.customer_team_id
+          FROM customers_customer WHERE id = NEW.customer_id FOR SHARE;
+    ELSIF NEW.customer_id IS DISTINCT FROM OLD.customer_id THEN
+        -- nor is a row moved to another customer (the reassignment looks for that customer's rows)
+        SELECT owner_id, team_id INTO NEW.customer_owner_id, NEW.customer_team_id
+          FROM customers_customer WHERE id = NEW.customer_id FOR SHARE;
+    ELSE
+        -- an existing row: a reassignment in flight updates it after this write commits
+        -- (it waits for the row), so no lock here — and no deadlock with that update
+        SELECT owner_id, team_id INTO NEW.customer_owner_id, NEW.customer_team_id
+          FROM customers_customer WHERE id = NEW.customer_id;
+    END IF;
     RETURN NEW;
 END
 $$""",
@@ -102,8 +114,9 @@ def ensure(connection, *, backfill: bool = False) -> None:
             missing = cursor.fetchone()[0] < len(PG_NAMES)
             if backfill or missing:
                 cursor.execute(PG_FILL)
-            if missing:
-                for sql in PG_TRIGGERS:
+            for sql in PG_TRIGGERS:
+                # the functions always (their text may have changed); the triggers when missing
+                if sql.startswith("CREATE OR REPLACE FUNCTION") or missing:
                     cursor.execute(sql)
         elif connection.vendor == "sqlite":
             cursor.execute(SQLITE_FILL)

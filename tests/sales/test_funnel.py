@@ -71,7 +71,9 @@ def test_report_on_real_history(org, three, pipeline):
     assert funnel_report(viewer=org.users.sales_e1, filters=FunnelFilters()).overall.total == 1
     assert funnel_report(viewer=org.users.admin, filters=FunnelFilters()).overall.total == 4
     # the period: created after the three
-    later = FunnelFilters(date_from=(DAY0 + dt.timedelta(days=1)).date())
+    # the day after DAY0 in the company's time zone (UTC's date is a day behind Shanghai's
+    # from 16:00 UTC on: the test failed every evening)
+    later = FunnelFilters(date_from=(timezone.localtime(DAY0) + dt.timedelta(days=1)).date())
     assert funnel_report(viewer=org.users.sales_n1, filters=later).overall.total == 0
 
 

@@ -624,6 +624,16 @@ def _restore_postgresql(conn, member: Path, manifest: dict) -> None:
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
               AND NOT c.relispartition ORDER BY c.relname""")
         objects = cur.fetchall()
+        # The schema's own functions (the triggers' functions, kehu/sales/customer_keys.py and
+        # the board's totals): the dump creates them again, and CREATE FUNCTION refuses one
+        # that exists. Functions of extensions are left to their extension.
+        cur.execute("""
+            SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = current_schema() AND p.prokind = 'f'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                              AND d.objid = p.oid AND d.deptype = 'e')
+            ORDER BY 1""")
+        functions = [row[0] for row in cur.fetchall()]
     conn.close()
     major = version_num // 10000
     # pg_restore reads archives of its own and older pg_dump versions only.
@@ -635,6 +645,8 @@ def _restore_postgresql(conn, member: Path, manifest: dict) -> None:
     order = "vmfrpS"
     drops = [f"DROP {kinds[kind]} IF EXISTS {qn(schema)}.{qn(name)} CASCADE;"
              for kind_ in order for name, kind in objects if kind == kind_]
+    # after the tables (their triggers go with them); regprocedure's text is already quoted
+    drops += [f"DROP FUNCTION IF EXISTS {signature} CASCADE;" for signature in functions]
     conninfo, env = _conninfo(conn.settings_dict)
     # pg_restore writes the archive as an SQL script; psql runs it after the
     # drops in ONE transaction: the database is replaced whole or not at all.

@@ -31,10 +31,20 @@ def _errors(exc) -> list[str]:
     return [str(exc)]
 
 
+def _error(message: str, code: int = 2) -> int:
+    """Print ``message`` as the command's error; returns ``code`` to exit with."""
+    print(_("error: %(error)s") % {"error": message}, file=sys.stderr)
+    return code
+
+
 def _fail(exc) -> int:
     for m in _errors(exc):
-        print(_("error: %(error)s") % {"error": m}, file=sys.stderr)
+        _error(m)
     return 1
+
+
+def _need_one_of(options) -> int:
+    return _error(_("give at least one of %(options)s") % {"options": ", ".join(options)})
 
 
 def _one(queryset, message: str, **lookup):
@@ -42,7 +52,7 @@ def _one(queryset, message: str, **lookup):
     the error, when there is none (the caller exits 2)."""
     found = queryset.filter(**lookup).first()
     if found is None:
-        print(_("error: %(error)s") % {"error": message}, file=sys.stderr)
+        _error(message)
     return found
 
 
@@ -81,9 +91,7 @@ def cmd_create(args) -> int:
         try:
             data["expected_close"] = dt.date.fromisoformat(args.close)
         except ValueError:
-            print(_("error: %(error)s") % {"error": _("expected close: give a date as YYYY-MM-DD")},
-                  file=sys.stderr)
-            return 2
+            return _error(_("expected close: give a date as YYYY-MM-DD"))
     if args.stage:
         pipeline = default_pipeline()
         stage = pipeline.stages.filter(code=args.stage).first() if pipeline else None
@@ -191,11 +199,9 @@ def cmd_funnel(args) -> int:
     try:
         start, end = _date(args.date_from), _date(args.date_to)
     except ValueError:
-        print(_("error: %(error)s") % {"error": _("Give dates as YYYY-MM-DD.")}, file=sys.stderr)
-        return 2
+        return _error(_("Give dates as YYYY-MM-DD."))
     if start and end and start > end:
-        print(_("error: %(error)s") % {"error": _("The end is before the start.")}, file=sys.stderr)
-        return 1
+        return _error(_("The end is before the start."), 1)
     report = funnel_report(viewer=actor, filters=FunnelFilters(date_from=start, date_to=end,
                                                                pipeline_id=args.pipeline, by=args.by or ""))
     data = report_dict(report)
@@ -248,8 +254,7 @@ def cmd_pipelines_add_stage(args) -> int:
         return 2
     pipeline = Pipeline.objects.filter(pk=args.pipeline).first()
     if pipeline is None:
-        print(_("error: %(error)s") % {"error": _("No pipeline %(id)s.") % {"id": args.pipeline}}, file=sys.stderr)
-        return 2
+        return _error(_("No pipeline %(id)s.") % {"id": args.pipeline})
     data = {"name_zh": args.name_zh, "name_en": args.name_en, "outcome": args.outcome,
             "probability": args.probability, "position": args.position}
     if args.code:
@@ -288,9 +293,7 @@ def cmd_pipelines_stage(args) -> int:
     if action == "edit-stage":
         data = {k: getattr(args, k) for k in STAGE_OPTIONS if getattr(args, k) is not None}
         if not data:
-            print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
-                "options": ", ".join("--" + k.replace("_", "-") for k in STAGE_OPTIONS)}}, file=sys.stderr)
-            return 2
+            return _need_one_of("--" + k.replace("_", "-") for k in STAGE_OPTIONS)
     else:
         data = {"active": action == "activate-stage"}
     try:
@@ -342,9 +345,7 @@ def cmd_lost_reasons(args) -> int:
                 if args.new_code:
                     data["code"] = args.new_code
                 if not data:
-                    print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
-                        "options": "--name-zh, --name-en, --position, --code"}}, file=sys.stderr)
-                    return 2
+                    return _need_one_of(("--name-zh", "--name-en", "--position", "--code"))
             else:
                 data = {"active": action == "activate"}
             reason = lost_reason_update(actor=actor, reason=reason, data=data)
@@ -383,9 +384,7 @@ def cmd_pool_settings_show(args) -> int:
     if actor is None:
         return 2
     if not policy_for(actor).is_admin:
-        print(_("error: %(error)s") % {"error": _("Only an administrator may see the lead pool settings.")},
-              file=sys.stderr)
-        return 1
+        return _error(_("Only an administrator may see the lead pool settings."), 1)
     _print_pool_settings(pool_settings(), args.json)
     return 0
 
@@ -401,9 +400,7 @@ def cmd_pool_settings_set(args) -> int:
         return 2
     data = {k: getattr(args, k) for k in POOL_SETTINGS_FIELDS if getattr(args, k) is not None}
     if not data:
-        print(_("error: %(error)s") % {"error": _("give at least one of %(options)s") % {
-            "options": ", ".join(_pool_option(k) for k in POOL_SETTINGS_FIELDS)}}, file=sys.stderr)
-        return 2
+        return _need_one_of(_pool_option(k) for k in POOL_SETTINGS_FIELDS)
     try:
         row = pool_settings_save(actor=actor, data=data)
     except ValidationError as exc:
@@ -412,7 +409,7 @@ def cmd_pool_settings_set(args) -> int:
         for field, messages in exc.message_dict.items():
             name = _pool_option(field) if field in POOL_SETTINGS_FIELDS else field
             for m in messages:
-                print(_("error: %(error)s") % {"error": f"{name}: {m}"}, file=sys.stderr)
+                _error(f"{name}: {m}")
         return 1
     except PermissionDenied as exc:
         return _fail(exc)
@@ -581,18 +578,13 @@ def cmd_xsell_rules(args) -> int:
     if actor is None:
         return 2
     if not policy_for(actor).may_read_associations:
-        print(_("error: %(error)s") % {"error": _("only administrators, analysts and sales managers may compute "
-                                                 "the association rules")}, file=sys.stderr)
-        return 1
+        return _error(_("only administrators, analysts and sales managers may compute the association rules"), 1)
     for name in ("min_support", "min_confidence"):
         value = getattr(args, name)
         if value is not None and not 0 <= value <= 1:
-            print(_("error: %(error)s") % {"error": _("%(name)s must be between 0 and 1") % {
-                "name": "--" + name.replace("_", "-")}}, file=sys.stderr)
-            return 2
+            return _error(_("%(name)s must be between 0 and 1") % {"name": "--" + name.replace("_", "-")})
     if args.min_lift is not None and args.min_lift < 0:
-        print(_("error: %(error)s") % {"error": _("--min-lift must not be negative")}, file=sys.stderr)
-        return 2
+        return _error(_("--min-lift must not be negative"))
     run = associations_compute(actor=actor, trigger="command", min_support=args.min_support or None,
                                min_confidence=args.min_confidence, min_lift=args.min_lift, months=args.months)
     try:

@@ -9,20 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 from django.utils.translation import gettext as _
 
-
-def _actor(args):
-    from kehu.imports.cli import _actor as find
-
-    return find(args.as_user)
-
-
-def _error(message: str) -> int:
-    print(_("error: %(error)s") % {"error": message}, file=sys.stderr)
-    return 2
+from kehu.sales.cli import _actor, _error
 
 
 def _date(text: str | None, what: str):

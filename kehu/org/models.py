@@ -76,7 +76,13 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.label(self.display_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def label(display_name, first_name, last_name, username) -> str:
+        """How a person is named on a page, from the four columns (for rows read as plain
+        values): the display name, else the full name, else the username."""
+        return display_name or f"{first_name or ''} {last_name or ''}".strip() or (username or "")
 
 
 def hash_token(raw: str) -> str:

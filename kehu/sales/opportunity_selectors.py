@@ -36,9 +36,10 @@ class Card:
 
     @classmethod
     def from_row(cls, row) -> Card:
+        from kehu.org.models import User
+
         *head, customer_name, display, first, last, username = row
-        label = display or f"{first or ''} {last or ''}".strip() or (username or "")   # as User.__str__
-        return cls(*head, customer_name=customer_name, owner_label=label)
+        return cls(*head, customer_name=customer_name, owner_label=User.label(display, first, last, username))
 
 
 CARD_COLUMNS = ("id", "name", "amount", "probability", "expected_close", "stage_id", "version", "owner_id",
@@ -169,7 +170,8 @@ def board(*, viewer, pipeline: Pipeline, filters: OpportunityFilters | None = No
           more: dict[int, int] | None = None) -> list[dict]:
     """One column per stage of ``pipeline``: its count, total and weighted total (amount ×
     probability) over the visible opportunities, and the first cards (newest first, by id; ``more``
-    asks a column for its next page: ``{stage id: offset}``)."""
+    asks a column for its next page: ``{stage id: offset}`` — then only the columns asked for
+    get cards; the others keep their totals)."""
     f = filters or OpportunityFilters()
     f.pipeline_id = pipeline.pk
     f.stage_id = None
@@ -188,8 +190,9 @@ def board(*, viewer, pipeline: Pipeline, filters: OpportunityFilters | None = No
             continue    # a stage no longer in use shows while opportunities are still in it
         offset = (more or {}).get(stage.pk, 0)
         # newest first by id (the order they were opened in): the index opp_board serves it
-        cards = [Card.from_row(row) for row in qs.filter(stage=stage).order_by("-id")
-                 .values_list(*CARD_COLUMNS)[offset:offset + BOARD_PAGE]]
+        cards = [] if more is not None and stage.pk not in more else [
+            Card.from_row(row) for row in qs.filter(stage=stage).order_by("-id")
+            .values_list(*CARD_COLUMNS)[offset:offset + BOARD_PAGE]]
         columns.append({"stage": stage, "count": row["n"], "total": row["total"],
                         "weighted": Decimal(row["weighted"]).quantize(Decimal("0.01")),
                         "cards": cards, "offset": offset, "next_offset": offset + BOARD_PAGE

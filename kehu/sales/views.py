@@ -93,7 +93,6 @@ def _board_pipeline(request, pipelines):
     return next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
 
 
-
 def _prepare_cards(request, columns: list[dict], all_columns: list[dict]) -> None:
     """What each card of ``columns`` shows, worked out once per board instead of once per
     card in the template (a board shows up to 20 cards in each of its columns): whether

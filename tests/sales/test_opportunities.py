@@ -315,3 +315,16 @@ def test_the_customer_keys_come_back_after_a_migrate_that_lost_them(org, custome
     customer_update(actor=org.users.admin, customer=customers.n1, data={"owner": org.users.sales_e1})
     opp.refresh_from_db()
     assert opp.customer_owner_id == org.users.sales_e1.pk
+
+
+def test_a_columns_next_page_reads_only_that_column(org, customers, pipeline, line):
+    """The board's "more" link asks one column for its next cards: the other columns keep
+    their totals but read no cards."""
+    actor = org.users.sales_n1
+    _open(actor, customers.n1, line)
+    moved = _open(actor, customers.n1, line, name="Second")
+    opportunity_move(actor=actor, opportunity=moved, stage=stage(pipeline, "target"))
+    cols = {c["stage"].code: c for c in board(viewer=actor, pipeline=pipeline,
+                                                more={stage(pipeline, "target").pk: 0})}
+    assert [c.name for c in cols["target"]["cards"]] == ["Second"]
+    assert cols["reserve"]["count"] == 1 and cols["reserve"]["cards"] == []

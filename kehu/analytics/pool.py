@@ -11,9 +11,10 @@ scored) and ``R`` the reminder days:
   reminded that the customer will go back;
 - ``N`` of 0 or None: never recycled.
 
-Dates in, a decision out; no Django. The database runs the same rule in bulk as
-``last_activity < now − N days`` (kehu.sales.pool.recycle_candidates); the two are tested
-against each other.
+Dates in, a decision out; no Django. :func:`cutoffs` is the same rule in bulk
+(``last_activity ≤ now − N days``), which ``kehu.sales.pool.pool_recycle`` applies to every
+owned customer's last activity; the recycle is tested against :func:`recycle_decision`
+customer by customer.
 """
 
 from __future__ import annotations

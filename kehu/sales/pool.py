@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DateTimeField, F, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.analytics.pool import TIERS, cutoffs
+from kehu.analytics.pool import cutoffs, tier_key
 from kehu.audit.services import audit_record
 from kehu.customers.models import Customer, LifecycleStage
 from kehu.org.policies import policy_for
@@ -314,29 +314,6 @@ def owned_with_last_activity():
                           created)))
 
 
-def _tier_q(tier: str) -> Q:
-    if tier == "none":
-        return ~Q(tier_code__in=[t for t in TIERS if t != "none"])
-    return Q(tier_code=tier)
-
-
-def recycle_candidates(*, now, settings: PoolSettings | None = None):
-    """``(to return, to remind)`` as querysets of :func:`owned_with_last_activity` — the rule of
-    :func:`kehu.analytics.pool.recycle_decision`, as SQL."""
-    settings = settings or pool_settings()
-    limits = cutoffs(now=now, days_by_tier=settings.days_by_tier(), reminder_days=settings.reminder_days)
-    ret_q, rem_q = Q(pk__in=[]), Q(pk__in=[])
-    for tier, lim in limits.items():
-        if lim is None:
-            continue
-        return_by, remind_by = lim
-        ret_q |= _tier_q(tier) & Q(last_activity__lte=return_by)
-        if settings.reminder_days:
-            rem_q |= _tier_q(tier) & Q(last_activity__gt=return_by, last_activity__lte=remind_by)
-    qs = owned_with_last_activity()
-    return qs.filter(ret_q), qs.filter(rem_q)
-
-
 def _reminders(rows: list[dict], *, settings: PoolSettings, now) -> int:
     """One open task per owner and customer about to go back (not twice for the same date)."""
     from kehu.engagement.models import Task, TaskSource, TaskStatus
@@ -373,8 +350,8 @@ def pool_recycle(*, now=None, dry_run: bool = False, actor=None, only_ids=None) 
     days = settings.days_by_tier()
     report = RecycleReport(now=now, dry_run=dry_run)
     # One pass over the owned customers, each one's last activity worked out once (three
-    # lookups), sorted here by the cut-offs of recycle_candidates: filtering in SQL made the
-    # database work each customer's last activity out once to filter and again to return it.
+    # lookups), sorted here by the rule's bulk form (kehu.analytics.pool.cutoffs): filtering
+    # in SQL made the database work each last activity out once to filter, again to return it.
     rows = owned_with_last_activity()
     if only_ids is not None:
         rows = rows.filter(pk__in=list(only_ids))
@@ -382,7 +359,7 @@ def pool_recycle(*, now=None, dry_run: bool = False, actor=None, only_ids=None) 
     fields = ("id", "ref", "name", "owner_id", "owner__username", "team_id", "tier_code", "last_activity")
     returned, reminded = [], []
     for r in rows.order_by("id").values(*fields).iterator(chunk_size=5000):
-        tier = r["tier_code"] if r["tier_code"] in TIERS else "none"
+        tier = tier_key(r["tier_code"])
         lim = limits[tier]
         if lim is None:
             continue

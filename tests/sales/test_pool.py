@@ -206,7 +206,8 @@ def test_activity_and_tiers_keep_customers(org):
 
 
 def test_bulk_rule_agrees_with_the_pure_rule(org):
-    """The SQL (recycle_candidates) against kehu.analytics.pool.recycle_decision, customer by customer."""
+    """What the recycle returns and reminds (its one pass, sorted by the rule's bulk form)
+    against kehu.analytics.pool.recycle_decision, customer by customer."""
     from kehu.analytics.pool import REMIND, RETURN, recycle_decision
 
     PoolSettings.objects.create(recycle_days_none=20, reminder_days=5)
@@ -216,8 +217,8 @@ def test_bulk_rule_agrees_with_the_pure_rule(org):
         c = CustomerFactory(name=f"c{i}", owner=org.users.sales_n1)
         _aged(c, age, now)
         made.append((c.pk, now - dt.timedelta(days=age)))
-    ret, rem = pool.recycle_candidates(now=now)
-    ret, rem = set(ret.values_list("pk", flat=True)), set(rem.values_list("pk", flat=True))
+    report = pool.pool_recycle(now=now, dry_run=True)
+    ret, rem = {r["id"] for r in report.returned}, {r["id"] for r in report.reminded}
     for pk, last in made:
         want = recycle_decision(last_activity=last, now=now, days=20, reminder_days=5).action
         assert (pk in ret, pk in rem) == (want == RETURN, want == REMIND), (pk, last, want)

@@ -5,9 +5,6 @@ services decide (their field errors are shown on the form)."""
 from __future__ import annotations
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 

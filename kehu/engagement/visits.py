@@ -243,7 +243,8 @@ def plan_week(week: str, *, users=None, dry_run: bool = False, actor=None) -> di
         batch = people[start:start + PLAN_BATCH]
         rows = _planning_rows([p.pk for p in batch], monday)
         for person in batch:
-            lines = _plan_person(person, rows[person.pk], steps_of.get(person.pk, []), week, every, dry_run=dry_run, actor=actor)
+            lines = _plan_person(person, rows[person.pk], steps_of.get(person.pk, []), week, every,
+                                 dry_run=dry_run, actor=actor)
             if lines:
                 result[person] = lines
     return result

@@ -108,12 +108,16 @@ def contacts_from_post(post, contacts) -> list[dict]:
 
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    pipeline = forms.TypedChoiceField(label=_("Pipeline"), coerce=int, required=False, empty_value=None, widget=FastSelect)
-    stage = forms.TypedChoiceField(label=_("Stage"), coerce=int, required=False, empty_value=None, widget=FastSelect)
+    pipeline = forms.TypedChoiceField(label=_("Pipeline"), coerce=int, required=False, empty_value=None,
+                                      widget=FastSelect)
+    stage = forms.TypedChoiceField(label=_("Stage"), coerce=int, required=False, empty_value=None,
+                                   widget=FastSelect)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False,
                                 choices=[("", pgettext_lazy("outcome", "All"))] + list(StageOutcome.choices))
-    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None, widget=FastSelect)
-    product_line = forms.TypedChoiceField(label=_("Product line"), coerce=int, required=False, empty_value=None, widget=FastSelect)
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None,
+                                   widget=FastSelect)
+    product_line = forms.TypedChoiceField(label=_("Product line"), coerce=int, required=False, empty_value=None,
+                                          widget=FastSelect)
     close_from = forms.DateField(label=_("Closing from"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
     close_to = forms.DateField(label=_("Closing until"), required=False,

@@ -23,14 +23,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 # On SQLite in memory the live server's request threads and the test share one database
-# connection (Django passes it to the server). Two threads using one sqlite3 connection can
-# deadlock for good: one inside sqlite3_step holds the connection's mutex and waits for the
-# GIL to run one of Django's SQL functions written in Python (date truncation, …), while the
-# other holds the GIL and waits for the mutex. It happened: CI sat 80 minutes in the service
-# analytics journey, whose page loads two fragments at once (py-spy showed both request
-# threads parked in SQLiteCursorWrapper.execute). So on a shared connection the live server
-# answers one request at a time and the test's own queries wait their turn — the same lock.
-# PostgreSQL gives each thread its own connection and is left alone.
+# connection (Django passes it to the server). Using it from two threads at once hung for
+# good: CI sat 80 minutes in the service analytics journey, whose page loads two fragments at
+# once, and py-spy showed both request threads parked in SQLiteCursorWrapper.execute while
+# the test waited on the browser. (The likely cause, not proven: one thread inside
+# sqlite3_step holds the connection's mutex and waits for the GIL to run one of Django's SQL
+# functions written in Python, while the other holds the GIL and waits for the mutex.) So on
+# a shared connection the live server answers one request at a time and the test's own
+# queries wait their turn — the same lock. PostgreSQL gives each thread its own connection
+# and is left alone.
 SHARED_DB_LOCK = threading.RLock()
 
 
@@ -56,8 +57,7 @@ LiveServerThread.server_class = _OneAtATimeOnASharedConnection
 @pytest.fixture(autouse=True)
 def _shared_connection_takes_turns(request):
     """The test's own queries take the live server's lock when they share its connection."""
-    if "live_server" not in request.fixturenames and "page" not in request.fixturenames \
-            and "new_page" not in request.fixturenames:
+    if "live_server" not in request.fixturenames:   # page and new_page bring it along
         yield
         return
     from django.db import connection

@@ -35,11 +35,12 @@ serve: install
 test: install-test browsers pdf-libs postgres datasets bench-reference
 	KEHU_REQUIRE_REFERENCE=1 $(MAKE) -O -j2 test-sqlite test-postgres
 
+# Each run's per-test times land in var/test-reports/ (JUnit XML) for finding the slow ones.
 test-sqlite: install-test
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest --junitxml=var/test-reports/sqlite.xml $(PYTEST_ARGS)
 
 test-postgres: install-test postgres
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest --junitxml=var/test-reports/postgres.xml $(PYTEST_ARGS)
 
 ## make datasets: reference data for the analytics tests (CDNOW sample from the lifetimes wheel), fetched once
 .PHONY: datasets

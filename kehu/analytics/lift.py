@@ -59,6 +59,11 @@ not buy within the attribution window):
   customers that leaves out. When no stratum has both groups the pooled figure
   is not estimable (``reason`` ``"no_overlap"``, or ``"too_few"`` for revenue).
 
+A/B variants of the message share one control group: call the functions once
+per variant on that variant's customers and the control group's (the control
+figures are then shared, so the variants' lifts are not independent of each
+other; compare variants with each other directly for "which message is better").
+
 Edge cases, defined:
 
 * an empty group (no control, or nothing treated): no comparison —

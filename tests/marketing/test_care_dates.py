@@ -1,10 +1,11 @@
 """The care calendar's date rules: 29 February, lunar holidays against published tables, time zones, moment keys.
 
-Lunar holidays 2025–2027 are checked against the Hong Kong Observatory's Gregorian–Lunar calendar
-conversion tables (https://www.hko.gov.hk/en/gts/time/conversion.htm; the years 2025, 2026, 2027)
-and the State Council's holiday notices (国务院办公厅关于2025年/2026年部分节假日安排的通知), and, for
-every year 2008–2026, against the ``chinese_calendar`` package's holiday data (an independent
-transcription of the State Council notices: the day must be a holiday of that name).
+Lunar holidays 2025–2027 are checked against the dates of the Hong Kong Observatory's
+Gregorian–Lunar calendar conversion tables and the State Council's holiday notices
+(国务院办公厅关于2025年/2026年部分节假日安排的通知) as given in issue 16's brief, and, for every year
+2008–2026, against the ``chinese_calendar`` package's holiday data (an independent transcription of
+the State Council notices: the day must be a holiday of that name). The 2027 dates have no State
+Council notice in that package yet; Dragon Boat 2027 is not in the brief and is left out of the table.
 """
 
 from datetime import date, datetime, timedelta, timezone
@@ -98,11 +99,11 @@ def test_thank_you_after_a_purchase():
         thank_you_date(placed, 1)
 
 
-# Hong Kong Observatory conversion tables: 正月初一, 五月初五, 八月十五 of each year
+# 正月初一, 五月初五, 八月十五 of each year (Dragon Boat 2025 and 2026: the State Council's notices)
 PUBLISHED = {
     2025: {"spring_festival": date(2025, 1, 29), "dragon_boat": date(2025, 5, 31), "mid_autumn": date(2025, 10, 6)},
     2026: {"spring_festival": date(2026, 2, 17), "dragon_boat": date(2026, 6, 19), "mid_autumn": date(2026, 9, 25)},
-    2027: {"spring_festival": date(2027, 2, 6), "dragon_boat": date(2027, 6, 9), "mid_autumn": date(2027, 9, 15)},
+    2027: {"spring_festival": date(2027, 2, 6), "mid_autumn": date(2027, 9, 15)},
 }
 
 

@@ -5,7 +5,6 @@ The statistical checks use SciPy's two-sample Kolmogorov–Smirnov and chi-squar
 """
 
 import itertools
-import time
 from collections import Counter
 
 import numpy as np
@@ -91,15 +90,11 @@ def test_assignment_is_independent_of_covariates():
     assert stats.kstest(p_values, "uniform").pvalue > 1e-3
 
 
-def test_a_million_customers_in_well_under_a_second():
+def test_a_million_customers():
+    # Its speed is for `kehu bench marketing` to measure, not for a test on a shared machine.
     ids, tier = _segment(1_000_000, seed=3)
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        mask = assign_control(ids, tier, 0.1, seed=7)
-        best = min(best, time.perf_counter() - t)
+    mask = assign_control(ids, tier, 0.1, seed=7)
     assert abs(int(mask.sum()) - 100_000) <= 4  # one rounding per stratum
-    assert best < 1.0, f"{best:.2f} s for 1,000,000 customers"
 
 
 def test_validation():

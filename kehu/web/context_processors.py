@@ -41,6 +41,7 @@ def navigation(request):
         ("kb", _app_label("kb"), "kb_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
+        ("winback", _("Win-back"), "winback_report"),
         ("import", _("Import"), "import_start"),
     ]
     policy = policy_for(user)

@@ -10,7 +10,6 @@
   targeting a win-back campaign uses.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal

@@ -48,7 +48,7 @@ def annual_revenue_before(*, customer_id: int, lost_on: dt.date) -> Decimal:
     start, end = revenue_window(lost_on)
     total = (Order.objects.filter(customer_id=customer_id, order_date__gte=start, order_date__lt=end)
              .exclude(status="cancelled").aggregate(s=Sum("amount"))["s"])
-    return total or ZERO
+    return (total or ZERO).quantize(Decimal("0.01"))
 
 
 def predicted_value_before(*, customer_id: int, lost_on: dt.date):

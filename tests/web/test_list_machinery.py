@@ -10,6 +10,7 @@ service to call, choices for a status, an export page for "export")."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -143,7 +144,7 @@ def _loss(org, customers):
     from tests.factories import CustomerFactory
 
     customer = CustomerFactory(owner=org.users.sales_n1, region="north")
-    OrderFactory(customer=customer)
+    OrderFactory(customer=customer, order_date=dt.date.today() - dt.timedelta(days=30))   # revenue lost: a candidate
     return loss_create(actor=org.users.admin, customer=customer, reason="staff")
 
 

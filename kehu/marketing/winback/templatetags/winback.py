@@ -16,5 +16,8 @@ def customer_winback(context, customer):
     if user is None:
         return {"customer": customer, "losses": [], "open_loss": None, "can_change": False}
     losses = customer_losses(viewer=user, customer=customer)
+    can_change = context.get("can_change")   # the 360 page has asked the policy already
+    if can_change is None:
+        can_change = policy_for(user).can_change(customer)
     return {"customer": customer, "losses": losses, "open_loss": next((x for x in losses if x.is_open), None),
-            "can_change": policy_for(user).can_change(customer)}
+            "can_change": can_change}

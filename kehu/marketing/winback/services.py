@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,6 +163,24 @@ def winback_on_order(*, order, actor=None) -> LossRecord | None:
     won_back_on = max(min(order.order_date, _today()), loss.lost_on)
     return loss_won_back(actor=actor, loss=loss, won_back_on=won_back_on, how=WonBackHow.ORDER,
                          order=order, check_permissions=False)
+
+
+def winback_on_imported_orders(*, order_ids, actor=None) -> int:
+    """The same as :func:`winback_on_order` for orders an import wrote in bulk (kehu/imports,
+    which inserts rows without ``order_create``): each customer with an open loss and an
+    imported order (not cancelled) dated on or after it is won back by its earliest such
+    order. One query when nobody is lost; returns how many were won back."""
+    from kehu.sales.models import Order
+
+    if not order_ids or not LossRecord.objects.filter(won_back_on__isnull=True).exists():
+        return 0
+    winners = {}
+    for order in (Order.objects.filter(pk__in=list(order_ids)).exclude(status="cancelled")
+                  .filter(customer__losses__won_back_on__isnull=True,
+                          customer__losses__lost_on__lte=models.F("order_date"))
+                  .order_by("customer_id", "order_date", "id")):
+        winners.setdefault(order.customer_id, order)
+    return sum(winback_on_order(order=order, actor=actor) is not None for order in winners.values())
 
 
 def reason_choices() -> list[tuple[str, str]]:

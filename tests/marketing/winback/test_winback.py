@@ -208,3 +208,27 @@ def test_ranked_by_the_value_to_win_back(org, customers):
     # friends 15% × 10000 = 1500; staff 50% × 4000 = 2000; product 30% × 5000 = 1500; moved: none
     ranked = [(x.reason, x.expected_value) for x in selectors.winback_candidates(viewer=u.sales_n1)]
     assert ranked == [("staff", Decimal("2000.00")), ("product", Decimal("1500.00")), ("friends", Decimal("1500.00"))]
+
+
+def test_an_imported_order_after_the_loss_wins_the_customer_back(org, history, tmp_path):
+    from kehu.imports.services import import_orders
+    from tests.imports.conftest import write_csv
+
+    loss = loss_create(actor=org.users.sales_n1, customer=history.n1, reason="competitor", lost_on=LOST_ON)
+    other = loss_create(actor=org.users.sales_e1, customer=history.e1, reason="staff", lost_on=LOST_ON)
+    path = write_csv(tmp_path / "o.csv", [
+        ["customer_ref", "order_ref", "order_date", "amount"],
+        [history.n1.ref, "IMP-OLD", "2026-05-01", "80"],     # before the loss: history, not a win-back
+        [history.n1.ref, "IMP-NEW", "2026-09-01", "130"],
+        [history.n1.ref, "IMP-NEWER", "2026-10-01", "50"],
+        [history.e1.ref, "IMP-E", "2026-03-01", "70"],       # e1's order is older than its loss
+    ])
+    report = import_orders(actor=org.users.admin, source=path)
+    assert report.error_count == 0 and report.created == 4
+    loss.refresh_from_db()
+    other.refresh_from_db()
+    assert (loss.won_back_on, loss.won_back_how, loss.won_back_order.ref) == (dt.date(2026, 9, 1), "order", "IMP-NEW")
+    assert other.is_open
+    history.n1.refresh_from_db()
+    assert history.n1.lifecycle_stage == LifecycleStage.WON_BACK
+    assert LifecycleChange.objects.filter(customer=history.n1, to_stage="won_back", auto=True).count() == 1

@@ -28,6 +28,7 @@ urlpatterns = [
     # The public lead form (no login).
     path("leads/", include("kehu.sales.public_urls")),
     path("key-accounts/", include("kehu.sales.key_account_urls")),
+    path("winback/", include("kehu.marketing.winback.urls")),
     path("", include("kehu.kb.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page

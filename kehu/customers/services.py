@@ -334,6 +334,7 @@ MERGE_RELATIONS = {
     "sales.OwnershipChange.customer": "move",
     "sales.KeyAccountPlan.customer": "key_plans",
     "sales.Quote.customer": "move",
+    "winback.LossRecord.customer": "move",   # a customer may have several open losses after a merge
 }
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.marketing.winback import labels as winback_labels
+
 
 @dataclass(frozen=True)
 class Export:
@@ -40,6 +42,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("sales_receivables", _("Receivables ageing"), url_name="sales_receivables_export"),
     Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
            command="kehu cases report --pdf", table=False),
+    Export("winback_report", winback_labels.REPORT_EXPORT, url_name="winback_report_export"),
+    Export("winback_losses", winback_labels.LOSSES_EXPORT, url_name="winback_losses_export"),
 )}
 
 #: Downloads that are not exports of customer data: a survey's own definition

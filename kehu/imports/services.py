@@ -1091,6 +1091,9 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
             (pk, o["order"]["customer_id"], f"{o['order']['ref']} {o['order']['amount']}",
              {"import": run.pk, "amount": str(o["order"]["amount"]), "lines": len(o["lines"])})
             for pk, o in zip(ids, ready)]))
+        from kehu.marketing.winback.services import winback_on_imported_orders
+
+        winback_on_imported_orders(order_ids=ids, actor=actor)   # a lost customer's new order wins it back
         report.created += len(ids)
         report.lines_created += len(line_rows)
         ready.clear()

@@ -244,6 +244,9 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
 
             lifecycle_advance(customer=customer, to_stage=LifecycleStage.CUSTOMER, actor=actor,
                               reason=_("Order %(ref)s") % {"ref": order.ref})
+            from kehu.marketing.winback.services import winback_on_order
+
+            winback_on_order(order=order, actor=actor)   # a lost customer's new order wins it back
         if order.approval == OrderApproval.PENDING:
             _approval_task(order, actor)
     return order

@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.marketing.winback import labels as winback_labels
 from kehu.org.models import Role
 from kehu.org.policies import policy_for
 
@@ -41,6 +42,7 @@ def navigation(request):
         ("kb", _app_label("kb"), "kb_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
+        ("winback", winback_labels.MENU, "winback_report"),
         ("import", _("Import"), "import_start"),
     ]
     policy = policy_for(user)

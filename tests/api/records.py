@@ -115,6 +115,11 @@ def records(org, customers, value, settings, tmp_path):
     leads = [lead_create(actor=admin, team=None, data={"name": "唐山钢结构工程公司"}).pk]
     quota_create(actor=admin, period="2026-Q4", amount=Decimal("100000"), user=org.users.sales_n1)
 
+    from kehu.marketing.winback.models import LossRecord
+    from kehu.marketing.winback.services import loss_create
+
+    loss_create(actor=admin, customer=customers.n1b, reason="competitor")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -161,5 +166,6 @@ def records(org, customers, value, settings, tmp_path):
         reason_id=pks(LostReason.objects.all()),
         stage_id=pks(Stage.objects.all()),
         plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
+        loss_id=pks(LossRecord.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -41,9 +41,20 @@ URLS = {
     "survey_results": (lambda w: reverse("survey_results_export", args=[w.survey.pk]), True),
     "sales_performance": (lambda w: reverse("sales_performance_export"), False),
     "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
+    "winback_report": (lambda w: _winback(w, "winback_report_export"), False),
+    "winback_losses": (lambda w: _winback(w, "winback_losses_export"), True),
 }
-ONE_TABLE = set(URLS) - {"survey_results"}
+ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
+
+
+def _winback(w, url_name: str) -> str:
+    """The poisoned customers marked lost, the payload as the reason in words."""
+    from kehu.marketing.winback.services import loss_create
+
+    for customer in w.customers:
+        loss_create(actor=customer.owner, customer=customer, reason="other", reason_other=customer.name.strip()[:200])
+    return reverse(url_name)
 
 
 def _url(base: str, fmt: str) -> str:

@@ -49,6 +49,8 @@ SINGLE_FIELD = {
     "quoteline_discount_range": ("discount", Decimal("101")),
     "quoteline_vat_range": ("vat_rate", Decimal("-1")),
     "quota_amount_not_negative": ("amount", Decimal("-1")),
+    "winback_revenue_not_negative": ("revenue_lost", Decimal("-1")),
+    "winback_expected_not_negative": ("expected_value", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -62,6 +64,8 @@ BETWEEN_FIELDS = {
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
     "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
     "quota_user_or_team": {"user_id": None, "team_id": None},
+    "winback_other_has_text": {"reason": "other", "reason_other": ""},
+    "winback_back_after_lost": {"lost_on": dt.date(2026, 3, 2), "won_back_on": dt.date(2026, 3, 1)},
 }
 
 

@@ -10,6 +10,7 @@ service to call, choices for a status, an export page for "export")."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -138,11 +139,21 @@ def _association(org, customers):
                                           support=0.4, confidence=0.8, lift=2.0, consequent_support=0.4)
 
 
+def _loss(org, customers):
+    from kehu.marketing.winback.services import loss_create
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(owner=org.users.sales_n1, region="north")
+    OrderFactory(customer=customer, order_date=dt.date.today() - dt.timedelta(days=30))   # revenue lost: a candidate
+    return loss_create(actor=org.users.admin, customer=customer, reason="staff")
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
         "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote,
-        "quotas": _quota, "key_accounts": _key_account, "associations": _association}
+        "quotas": _quota, "key_accounts": _key_account, "associations": _association,
+        "winback_losses": _loss, "winback_candidates": _loss}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

@@ -334,6 +334,7 @@ MERGE_RELATIONS = {
     "sales.OwnershipChange.customer": "move",
     "sales.KeyAccountPlan.customer": "key_plans",
     "sales.Quote.customer": "move",
+    "coupons.Coupon.customer": "move",
 }
 
 

@@ -10,7 +10,6 @@
 - ``POST /coupons/{id}/void``.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
@@ -257,13 +256,13 @@ def issue(request, payload: IssueIn):
         if payload.customer_ids:
             raise ValidationError({"segment_id": [_("Give customers or a segment, not both.")]})
         segment = segment_get(viewer=request.auth, pk=payload.segment_id)
-        customers = segment_members(segment=segment, viewer=request.auth).only("pk", "name")
+        customers = segment_members(segment=segment, viewer=request.auth).select_related(None).only("pk", "name")
         skip = True
     else:
         if not payload.customer_ids:
             raise ValidationError({"customer_ids": [_("Give customers or a segment.")]})
         ids = list(dict.fromkeys(payload.customer_ids))
-        customers = list(customer_list(viewer=request.auth).filter(pk__in=ids).only("pk", "name"))
+        customers = list(customer_list(viewer=request.auth).filter(pk__in=ids).select_related(None).only("pk", "name"))
         if len(customers) != len(ids):
             from django.http import Http404
 

@@ -79,11 +79,11 @@ def cmd_issue(args) -> int:
         if segment is None:
             print(_("error: no segment %(id)s") % {"id": args.segment}, file=sys.stderr)
             return 2
-        customers = segment_members(segment=segment, viewer=actor).only("pk", "name")
+        customers = segment_members(segment=segment, viewer=actor).select_related(None).only("pk", "name")
         skip = True
     else:
         wanted = list(dict.fromkeys(args.customer or []))
-        customers = list(customer_list(viewer=actor).filter(ref__in=wanted).only("pk", "name", "ref"))
+        customers = list(customer_list(viewer=actor).filter(ref__in=wanted).select_related(None).only("pk", "name", "ref"))
         missing = sorted(set(wanted) - {c.ref for c in customers})
         if missing or not wanted:
             print(_("error: no customer you can see has the code(s): %(codes)s")

@@ -17,8 +17,8 @@ class DefinitionForm(forms.Form):
     name_en = forms.CharField(label=_("name (English)"), max_length=NAME_MAX, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=CouponKind.choices)
     value = forms.DecimalField(label=_("value"), max_digits=12, decimal_places=2, min_value=0,
-                               help_text=_("Yuan off for an amount coupon; percent off (10 = 10% off) for a "
-                                           "percentage coupon."))
+                               help_text=_("Yuan off for an amount coupon; per cent off for a percentage coupon "
+                                           "(10: 10 per cent off)."))
     min_spend = forms.DecimalField(label=_("minimum spend"), max_digits=16, decimal_places=2, min_value=0,
                                    initial=0, required=False)
     product_lines = forms.ModelMultipleChoiceField(label=_("product lines"), queryset=ProductLine.objects.all(),

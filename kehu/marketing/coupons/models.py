@@ -105,7 +105,7 @@ class CouponDefinition(TimeStamped):
     value = models.DecimalField(
         _("value"), max_digits=12, decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"), message=_("The value must be more than zero."))],
-        help_text=_("Yuan off for an amount coupon; percent off (10 = 10% off) for a percentage coupon."))
+        help_text=_("Yuan off for an amount coupon; per cent off for a percentage coupon (10: 10 per cent off)."))
     min_spend = models.DecimalField(
         _("minimum spend"), default=Decimal("0"), validators=[MinValueValidator(Decimal(0))],
         help_text=_("The order's amount on the coupon's product lines must reach this."), **MONEY)

@@ -153,7 +153,7 @@ def definition_issue(request, pk):
             if request.POST.get("confirmed") != "1":
                 confirm = {"segment": segment, "count": count}
             else:
-                result = coupon_issue(actor=request.user, definition=definition, customers=members.only("pk", "name"),
+                result = coupon_issue(actor=request.user, definition=definition, customers=members.select_related(None).only("pk", "name"),
                                       skip_held=True)
                 messages.success(request, ngettext(
                     "%(n)d coupon issued to the segment %(segment)s.",
@@ -214,10 +214,16 @@ def coupon_list(request):
     filters = _coupon_filters(form)
     qs = selectors.coupon_list(viewer=request.user, filters=filters)
     sort = chosen_sort(request, COUPON_SORTS, "-issued")
-    ordering = COUPON_SORTS[sort]
-    if sort in ("valid_until", "-valid_until"):  # keyset pages need a non-null column: open-ended last
-        qs = qs.exclude(valid_until__isnull=True)
-    page = paginate(request, qs, ordering)
+    if sort in ("valid_until", "-valid_until"):
+        # keyset pages need a non-null column: coupons without an end date come after the others
+        from django.db.models import Q
+
+        from kehu.pagination import Tier
+
+        page = paginate(request, qs, tiers=[Tier(Q(valid_until__isnull=False), COUPON_SORTS[sort]),
+                                            Tier(Q(valid_until__isnull=True), COUPON_SORTS["-issued"])])
+    else:
+        page = paginate(request, qs, COUPON_SORTS[sort])
     return render(request, "coupons/coupon_list.html", {
         "nav_active": NAV, "title": _("Coupons issued"), "form": form, "page": page, "sort": sort,
         "filtered": any((filters.q, filters.status, filters.definition_id, filters.source, filters.customer_id)),

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('name_zh', models.CharField(blank=True, default='', max_length=100, verbose_name='name (Chinese)')),
                 ('name_en', models.CharField(blank=True, default='', max_length=100, verbose_name='name (English)')),
                 ('kind', models.CharField(choices=[('amount', 'Amount off'), ('percentage', 'Percentage off')], default='amount', max_length=12, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=2, help_text='Yuan off for an amount coupon; percent off (10 = 10% off) for a percentage coupon.', max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), message='The value must be more than zero.')], verbose_name='value')),
+                ('value', models.DecimalField(decimal_places=2, help_text='Yuan off for an amount coupon; per cent off for a percentage coupon (10: 10 per cent off).', max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0.01'), message='The value must be more than zero.')], verbose_name='value')),
                 ('min_spend', models.DecimalField(decimal_places=2, default=Decimal('0'), help_text="The order's amount on the coupon's product lines must reach this.", max_digits=16, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='minimum spend')),
                 ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
                 ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),

@@ -244,3 +244,19 @@ def test_a_merge_moves_the_coupons(org, customers):
     customer_merge(actor=admin, keep=customers.n1, drop=customers.n1b)
     coupon.refresh_from_db()
     assert coupon.customer == customers.n1
+
+
+def test_large_issues_query_in_bounded_chunks(org, customers, monkeypatch):
+    from kehu.marketing.coupons import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    admin = org.users.admin
+    a, b = make_definition(admin), make_definition(admin)
+    reward = make_definition(admin, name_en="Reward")
+    set_create(actor=admin, data={"name_en": "Pair", "reward": reward}, members=[a, b])
+    people = [CustomerFactory(owner=org.users.sales_n1) for _ in range(5)]
+    assert coupon_issue(actor=admin, definition=a, customers=people).issued == 5
+    assert coupon_issue(actor=admin, definition=b, customers=people[:3]).issued == 3
+    assert Coupon.objects.filter(definition=reward).count() == 3
+    with pytest.raises(PermissionDenied):
+        coupon_issue(actor=org.users.north_marketing, definition=b, customers=[*people[3:], customers.e1])

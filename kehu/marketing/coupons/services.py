@@ -40,6 +40,7 @@ DEFINITION_FIELDS = ("ref", "name_zh", "name_en", "kind", "value", "min_spend", 
                      "valid_days", "per_customer_limit", "total_quantity", "code_mode", "shared_code",
                      "collect_set", "active")
 ISSUE_MAX = 100_000  # coupons one issue may create (a segment larger than this is refused)
+CHUNK = 5_000  # ids per IN list
 
 
 def _require_manager(actor) -> None:
@@ -168,7 +169,11 @@ def _new_codes(n: int, taken: set[str] = frozenset()) -> list[str]:
     while len(out) < n:
         want = n - len(out)
         batch = {codes.generate_code() for _i in range(want)} - seen
-        clash = set(Coupon.objects.filter(code__in=batch, shared=False).values_list("code", flat=True))
+        listed = sorted(batch)
+        clash = set()
+        for i in range(0, len(listed), CHUNK):
+            clash |= set(Coupon.objects.filter(code__in=listed[i:i + CHUNK], shared=False)
+                         .values_list("code", flat=True))
         fresh = batch - clash
         out.extend(sorted(fresh))
         seen |= batch
@@ -199,8 +204,11 @@ def coupon_issue(*, actor, definition: CouponDefinition, customers, source: str 
         raise ValidationError(_("At most %(n)d coupons can be issued at a time.") % {"n": ISSUE_MAX})
     if actor is not None:
         policy = policy_for(actor)
-        visible = set(policy.visible().filter(pk__in=[c.pk for c in customers]).values_list("pk", flat=True))
-        if len(visible) < len(customers):
+        ids = [c.pk for c in customers]
+        visible = 0
+        for i in range(0, len(ids), CHUNK):  # bounded IN lists (SQLite's variable limit)
+            visible += policy.visible().filter(pk__in=ids[i:i + CHUNK]).count()
+        if visible < len(ids):
             raise PermissionDenied(_("You may not issue coupons to customers you cannot see."))
     on = on or today()
     with transaction.atomic():
@@ -210,8 +218,9 @@ def coupon_issue(*, actor, definition: CouponDefinition, customers, source: str 
         start, until = _validity(definition, on)
         if until is not None and until < on:
             raise ValidationError(_("This coupon kind's validity has ended; no coupon can be issued."))
-        held = dict(Coupon.objects.filter(definition=definition, customer_id__in=[c.pk for c in customers])
-                    .exclude(status=CouponStatus.VOID).values_list("customer_id").annotate(n=Count("id")))
+        # every holder of this kind (bounded by the coupons issued), not an IN list of the customers
+        held = dict(Coupon.objects.filter(definition=definition).exclude(status=CouponStatus.VOID)
+                    .values_list("customer_id").annotate(n=Count("id")).order_by())
         result = IssueResult()
         wanted = []
         for c in customers:
@@ -289,18 +298,20 @@ def _reward_completed_sets(set_id: int, customer_ids: list[int], *, on: dt.date)
     member_ids = list(coupon_set.members.values_list("pk", flat=True))
     if len(member_ids) < 2:
         return
-    complete = (Coupon.objects.filter(customer_id__in=customer_ids, definition_id__in=member_ids)
+    wanted = set(customer_ids)
+    complete = (Coupon.objects.filter(definition_id__in=member_ids)
                 .exclude(status=CouponStatus.VOID).values("customer_id")
                 .annotate(kinds=Count("definition_id", distinct=True)).filter(kinds=len(member_ids))
-                .values_list("customer_id", flat=True))
-    rewarded = set(Coupon.objects.filter(reward_of_set=coupon_set, customer_id__in=customer_ids)
-                   .values_list("customer_id", flat=True))
-    due = [pk for pk in complete if pk not in rewarded]
+                .values_list("customer_id", flat=True).order_by())
+    rewarded = set(Coupon.objects.filter(reward_of_set=coupon_set).values_list("customer_id", flat=True))
+    due = [pk for pk in complete if pk in wanted and pk not in rewarded]
     if not due:
         return
     from kehu.customers.models import Customer
 
-    coupon_issue(actor=None, definition=coupon_set.reward, customers=Customer.objects.filter(pk__in=due),
+    customers = [c for i in range(0, len(due), CHUNK)
+                 for c in Customer.objects.filter(pk__in=due[i:i + CHUNK]).only("pk", "name")]
+    coupon_issue(actor=None, definition=coupon_set.reward, customers=customers,
                  source=CouponSource.SET, source_id=coupon_set.pk, skip_held=True, on=on, reward_of_set=coupon_set)
 
 

@@ -49,6 +49,10 @@ SINGLE_FIELD = {
     "quoteline_discount_range": ("discount", Decimal("101")),
     "quoteline_vat_range": ("vat_rate", Decimal("-1")),
     "quota_amount_not_negative": ("amount", Decimal("-1")),
+    "coupon_def_value_positive": ("value", Decimal("0")),
+    "coupon_def_min_spend_not_negative": ("min_spend", Decimal("-1")),
+    "coupon_def_per_customer_positive": ("per_customer_limit", 0),
+    "coupon_redemption_amount_not_negative": ("amount", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -62,6 +66,7 @@ BETWEEN_FIELDS = {
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
     "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
     "quota_user_or_team": {"user_id": None, "team_id": None},
+    "coupon_def_percentage_at_most_100": {"kind": "percentage", "value": Decimal("101")},
 }
 
 

@@ -93,6 +93,19 @@ def test_export(client_for, org, world, role):
         assert (world[name].display_code in codes) == (name in VISIBLE[role]), (role, name)
 
 
+@pytest.mark.parametrize("role", ["admin", "north_marketing", "sales_n1b"])
+def test_definition_export_counts_the_coupons_the_user_sees(client_for, org, world, role):
+    from kehu.marketing.coupons.services import coupon_redeem
+
+    coupon_redeem(actor=org.users.admin, order=world["order_n1"], code=world["n1"].code)
+    r = client_for(getattr(org.users, role)).get(reverse("coupon_definition_export"), {"format": "csv"})
+    assert r.status_code == 200
+    header, *rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode()[1:])))
+    row = dict(zip(header, next(r for r in rows if r[0] == world["definition"].ref)))
+    assert int(row["issued"]) == len(VISIBLE[role])
+    assert int(row["redeemed"]) == (1 if "n1" in VISIBLE[role] else 0)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_endpoints(org, customers, world, role):
     user = getattr(org.users, role)

@@ -42,6 +42,7 @@ URLS = {
     "sales_performance": (lambda w: reverse("sales_performance_export"), False),
     "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
     "coupons": (lambda w: reverse("coupon_export"), False),
+    "coupon_definitions": (lambda w: reverse("coupon_definition_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

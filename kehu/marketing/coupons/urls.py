@@ -4,6 +4,7 @@ from kehu.marketing.coupons import views
 
 urlpatterns = [
     path("", views.definition_list, name="coupon_definition_list"),
+    path("export/", views.definition_export, name="coupon_definition_export"),
     path("new/", views.definition_create_view, name="coupon_definition_create"),
     path("<int:pk>/", views.definition_detail, name="coupon_definition_detail"),
     path("<int:pk>/edit/", views.definition_edit, name="coupon_definition_edit"),

@@ -64,6 +64,48 @@ def definition_list(request):
     })
 
 
+def definition_rows(*, viewer, filters=None):
+    """The coupon kinds with their figures over the coupons of the customers ``viewer`` sees
+    (one grouped query for the figures)."""
+    from django.db.models import Count, Q, Sum
+
+    from kehu.marketing.coupons.models import CouponStatus
+
+    figures = {row["definition_id"]: row for row in (
+        selectors.coupon_list(viewer=viewer).order_by().values("definition_id").annotate(
+            issued=Count("id", filter=~Q(status=CouponStatus.VOID)),
+            redeemed=Count("id", filter=Q(status=CouponStatus.REDEEMED)),
+            discount=Sum("redemption__amount")))}
+    yield ["batch_code", "name_zh", "name_en", "kind", "value", "min_spend", "product_lines", "valid_from",
+           "valid_until", "valid_days", "per_customer_limit", "total_quantity", "code_mode", "shared_code",
+           "issuing", "issued", "redeemed", "discount"]
+    qs = selectors.definition_list(viewer=viewer, filters=filters).prefetch_related("product_lines").order_by("-id")
+    for d in qs:
+        f = figures.get(d.pk, {})
+        yield [d.ref, d.name_zh, d.name_en, d.get_kind_display(), d.value, d.min_spend,
+               ", ".join(line.name for line in d.product_lines.all()), d.valid_from, d.valid_until, d.valid_days,
+               d.per_customer_limit, d.total_quantity, d.get_code_mode_display(), d.shared_code,
+               _("Issuing") if d.active else _("Stopped"), f.get("issued", 0), f.get("redeemed", 0),
+               f.get("discount") or 0]
+
+
+@login_required
+def definition_export(request):
+    """The coupon kinds of the list's filters, with their figures, as CSV or .xlsx."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = DefinitionFilterForm(request.GET)
+    filters = None
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = selectors.DefinitionFilters(q=d.get("q", ""), kind=d.get("kind", ""), active=d.get("active", ""))
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return export_response(request, definition_rows(viewer=request.user, filters=filters),
+                           export="coupon_definitions", fmt=fmt, filename=f"coupon-kinds-{stamp}",
+                           sheet="coupon_kinds")
+
+
 def _definition_form(request, definition=None):
     _manager(request)
     initial = {"kind": "amount", "code_mode": "unique", "per_customer_limit": 1, "active": True, "min_spend": 0}

@@ -260,3 +260,14 @@ def test_large_issues_query_in_bounded_chunks(org, customers, monkeypatch):
     assert Coupon.objects.filter(definition=reward).count() == 3
     with pytest.raises(PermissionDenied):
         coupon_issue(actor=org.users.north_marketing, definition=b, customers=[*people[3:], customers.e1])
+
+
+def test_the_daily_task_expires_coupons(org, customers):
+    from kehu.jobs import TASK_MODULES
+    from kehu.marketing.coupons.tasks import expire_coupons_periodic
+
+    assert "kehu.marketing.coupons.tasks" in TASK_MODULES
+    d = make_definition(org.users.admin, valid_days=1)
+    coupon_issue(actor=org.users.admin, definition=d, customers=[customers.n1], on=dt.date(2020, 1, 1))
+    assert expire_coupons_periodic.call_local() == 1
+    assert Coupon.objects.get().status == "expired"

@@ -38,6 +38,7 @@ CLI_MODULES = [
     "kehu.sales.cli",
     "kehu.customfields.cli",
     "kehu.kb.cli",
+    "kehu.marketing.coupons.cli",
     "kehu.engagement.cli",
     "kehu.sales.cli_performance",
     "kehu.sales.key_account_cli",

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "kehu.customfields",
     "kehu.kb",
     "kehu.marketing.winback",
+    "kehu.marketing.coupons",
     "kehu.web",
     "kehu.demo",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("winback/", include("kehu.marketing.winback.urls")),
     path("", include("kehu.kb.urls")),
+    path("coupons/", include("kehu.marketing.coupons.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent / "kehu"
 
 
 def app_catalogue_dirs(root: Path) -> list[Path]:
-    """The apps under ``root`` that keep their own catalogue (``<app>/locale``, or
-    ``<package>/<app>/locale`` for the apps of a package such as ``marketing/``)."""
-    return sorted(p.parent for pattern in ("*/locale", "*/*/locale") for p in root.glob(pattern) if p.is_dir())
+    """The apps under ``root`` that keep their own catalogue (``<app>/locale``)."""
+    # one level (kehu/kb) or two (kehu/marketing/coupons: an app inside a package)
+    return sorted({p.parent for pattern in ("*/locale", "*/*/locale") for p in root.glob(pattern) if p.is_dir()})
 
 
 def catalogues(root: Path) -> list[tuple[Path, list[Path]]]:

@@ -78,3 +78,7 @@ api.add_router("/quotes", quotes_api.router)
 from kehu.marketing.winback import api as winback_api  # noqa: E402
 
 api.add_router("/winback", winback_api.router)
+
+from kehu.marketing.coupons import api as coupons_api  # noqa: E402
+
+api.add_router("/coupons", coupons_api.router)

@@ -335,6 +335,7 @@ MERGE_RELATIONS = {
     "sales.KeyAccountPlan.customer": "key_plans",
     "sales.Quote.customer": "move",
     "winback.LossRecord.customer": "move",   # a customer may have several open losses after a merge
+    "coupons.Coupon.customer": "move",
 }
 
 

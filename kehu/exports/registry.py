@@ -40,6 +40,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
            table=False),
     Export("sales_performance", _("Sales performance"), url_name="sales_performance_export"),
     Export("sales_receivables", _("Receivables ageing"), url_name="sales_receivables_export"),
+    Export("coupons", _("Coupons issued"), url_name="coupon_export"),
+    Export("coupon_definitions", _("Coupon kinds"), url_name="coupon_definition_export"),
     Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
            command="kehu cases report --pdf", table=False),
     Export("winback_report", winback_labels.REPORT_EXPORT, url_name="winback_report_export"),

@@ -120,6 +120,13 @@ def records(org, customers, value, settings, tmp_path):
 
     loss_create(actor=admin, customer=customers.n1b, reason="competitor")
 
+    from kehu.marketing.coupons.models import Coupon, CouponDefinition
+    from kehu.marketing.coupons.services import coupon_issue, definition_create
+
+    coupon_kind = definition_create(actor=admin, data={"ref": "RECORDS", "name_zh": "满减券", "value": Decimal("20"),
+                                                       "per_customer_limit": 3})
+    coupon_issue(actor=admin, definition=coupon_kind, customers=[customers.n1, customers.e1])
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -167,5 +174,7 @@ def records(org, customers, value, settings, tmp_path):
         stage_id=pks(Stage.objects.all()),
         plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
         loss_id=pks(LossRecord.objects.all()),
+        definition_id=pks(CouponDefinition.objects.all()),
+        coupon_id=pks(Coupon.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

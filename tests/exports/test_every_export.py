@@ -43,6 +43,8 @@ URLS = {
     "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
     "winback_report": (lambda w: _winback(w, "winback_report_export"), False),
     "winback_losses": (lambda w: _winback(w, "winback_losses_export"), True),
+    "coupons": (lambda w: reverse("coupon_export"), False),
+    "coupon_definitions": (lambda w: reverse("coupon_definition_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

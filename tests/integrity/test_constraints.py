@@ -51,6 +51,10 @@ SINGLE_FIELD = {
     "quota_amount_not_negative": ("amount", Decimal("-1")),
     "winback_revenue_not_negative": ("revenue_lost", Decimal("-1")),
     "winback_expected_not_negative": ("expected_value", Decimal("-1")),
+    "coupon_def_value_positive": ("value", Decimal("0")),
+    "coupon_def_min_spend_not_negative": ("min_spend", Decimal("-1")),
+    "coupon_def_per_customer_positive": ("per_customer_limit", 0),
+    "coupon_redemption_amount_not_negative": ("amount", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -66,6 +70,7 @@ BETWEEN_FIELDS = {
     "quota_user_or_team": {"user_id": None, "team_id": None},
     "winback_other_has_text": {"reason": "other", "reason_other": ""},
     "winback_back_after_lost": {"lost_on": dt.date(2026, 3, 2), "won_back_on": dt.date(2026, 3, 1)},
+    "coupon_def_percentage_at_most_100": {"kind": "percentage", "value": Decimal("101")},
 }
 
 

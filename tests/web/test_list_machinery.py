@@ -148,12 +148,25 @@ def _loss(org, customers):
     return loss_create(actor=org.users.admin, customer=customer, reason="staff")
 
 
+def _coupon_definition(org, customers):
+    from tests.coupons.conftest import make_definition
+
+    return make_definition(org.users.admin)
+
+
+def _coupon(org, customers, customer=None):
+    from tests.coupons.conftest import issue_one, make_definition
+
+    return issue_one(org.users.admin, make_definition(org.users.admin), customer or customers.n1)
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
         "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote,
         "quotas": _quota, "key_accounts": _key_account, "associations": _association,
-        "winback_losses": _loss, "winback_candidates": _loss}
+        "winback_losses": _loss, "winback_candidates": _loss,
+        "coupon_definitions": _coupon_definition, "coupons": _coupon}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 
@@ -272,6 +285,8 @@ def test_export_the_selection_only_gives_the_rows_ticked_that_the_user_may_see(c
         theirs = InteractionFactory(customer=customers.e1, user=u.sales_e1)
     elif name == "value_scores":
         theirs = _score(org, customers, customer=customers.e1)
+    elif name == "coupons":
+        theirs = _coupon(org, customers, customer=customers.e1)
     else:
         from kehu.engagement.services import task_create
 

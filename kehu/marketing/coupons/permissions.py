@@ -1,0 +1,31 @@
+"""Who may do what with coupons. Visibility of customers stays in the one
+policy (:mod:`kehu.org.policies`); these are the role rules on top of it.
+
+- Managing coupon kinds (definitions, sets) and issuing or voiding coupons:
+  the marketing role and administrators — issuing only to customers the
+  policy lets them see.
+- Redeeming a coupon on an order: anyone who may work on orders (not the
+  read-only roles: analysts; marketing is read-only on customers) and sees the
+  order's customer; administrators always.
+- Reading coupon kinds: everyone signed in; reading issued coupons: those of
+  the customers one sees.
+"""
+
+from __future__ import annotations
+
+from kehu.org.models import Role
+from kehu.org.policies import policy_for
+
+
+def may_manage(user) -> bool:
+    policy = policy_for(user)
+    return policy.active and (policy.is_admin or policy.role == Role.MARKETING)
+
+
+def may_redeem(user, customer=None) -> bool:
+    policy = policy_for(user)
+    if not policy.active:
+        return False
+    if not policy.is_admin and policy.read_only:
+        return False
+    return customer is None or policy.can_view(customer)

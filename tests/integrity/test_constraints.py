@@ -49,6 +49,7 @@ SINGLE_FIELD = {
     "quoteline_discount_range": ("discount", Decimal("101")),
     "quoteline_vat_range": ("vat_rate", Decimal("-1")),
     "quota_amount_not_negative": ("amount", Decimal("-1")),
+    "points_not_zero": ("points", 0),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -62,6 +63,9 @@ BETWEEN_FIELDS = {
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
     "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
     "quota_user_or_team": {"user_id": None, "team_id": None},
+    "membership_expires_after_joined": {"joined_on": dt.date(2026, 3, 2), "expires_on": dt.date(2026, 3, 1)},
+    "points_remaining_within_lot": {"points": 5, "remaining": 6},
+    "points_sign_by_kind": {"kind": "redeem", "points": 5},
 }
 
 

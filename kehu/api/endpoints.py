@@ -74,3 +74,7 @@ from kehu.sales import api_forecast as forecast_api  # noqa: E402
 api.add_router("/forecast", forecast_api.router)
 api.add_router("/quotas", forecast_api.quotas_router)
 api.add_router("/quotes", quotes_api.router)
+from kehu.marketing.membership import api as membership_api  # noqa: E402
+
+api.add_router("/members", membership_api.router)
+api.add_router("/points", membership_api.points_router)

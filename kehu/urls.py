@@ -29,6 +29,7 @@ urlpatterns = [
     path("leads/", include("kehu.sales.public_urls")),
     path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("", include("kehu.kb.urls")),
+    path("members/", include("kehu.marketing.membership.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

@@ -37,8 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent / "kehu"
 
 
 def app_catalogue_dirs(root: Path) -> list[Path]:
-    """The apps under ``root`` that keep their own catalogue (``<app>/locale``)."""
-    return sorted(p.parent for p in root.glob("*/locale") if p.is_dir())
+    """The apps under ``root`` that keep their own catalogue (``<app>/locale``,
+    or ``<package>/<app>/locale`` for the apps of a package such as ``marketing``)."""
+    found = list(root.glob("*/locale")) + list(root.glob("*/*/locale"))
+    return sorted(p.parent for p in found if p.is_dir())
 
 
 def catalogues(root: Path) -> list[tuple[Path, list[Path]]]:
@@ -127,7 +129,7 @@ def make(root: Path = ROOT, *, compile_mo: bool = True) -> list[Path]:
     for po in files:
         text = _POT_DATE.sub("", po.read_text(encoding="utf-8"))
         language = po.parent.parent.name
-        name = "kehu" if po.parents[3] == root else f"kehu.{po.parents[3].name}"
+        name = "kehu" if po.parents[3] == root else "kehu." + ".".join(po.parents[3].relative_to(root).parts)
         text = _TEMPLATE_HEADER.sub(lambda m: kehu_header(language, name), text, count=1)
         po.write_text(text, encoding="utf-8")
         if compile_mo:

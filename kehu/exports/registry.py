@@ -38,6 +38,7 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
            table=False),
     Export("sales_performance", _("Sales performance"), url_name="sales_performance_export"),
     Export("sales_receivables", _("Receivables ageing"), url_name="sales_receivables_export"),
+    Export("members", pgettext_lazy("export", "Members"), url_name="member_export"),
     Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
            command="kehu cases report --pdf", table=False),
 )}

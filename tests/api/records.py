@@ -115,6 +115,12 @@ def records(org, customers, value, settings, tmp_path):
     leads = [lead_create(actor=admin, team=None, data={"name": "唐山钢结构工程公司"}).pk]
     quota_create(actor=admin, period="2026-Q4", amount=Decimal("100000"), user=org.users.sales_n1)
 
+    from kehu.marketing.membership.models import Membership
+    from kehu.marketing.membership.services import member_enrol, points_bonus
+
+    for c in (customers.n1, customers.e1):
+        points_bonus(actor=None, membership=member_enrol(actor=None, customer=c), points=500, reason="seed")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -161,5 +167,6 @@ def records(org, customers, value, settings, tmp_path):
         reason_id=pks(LostReason.objects.all()),
         stage_id=pks(Stage.objects.all()),
         plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
+        member_id=pks(Membership.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

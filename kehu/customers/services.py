@@ -334,6 +334,7 @@ MERGE_RELATIONS = {
     "sales.OwnershipChange.customer": "move",
     "sales.KeyAccountPlan.customer": "key_plans",
     "sales.Quote.customer": "move",
+    "membership.Membership.customer": "membership",
 }
 
 
@@ -428,6 +429,10 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
         if model._default_manager.filter(customer=keep, **open_q).exists():
             dropped = rows.filter(**open_q).update(status="skipped", skip_reason=str(_("Customers merged.")))
         return {"moved": rows.update(customer=keep), "dropped": dropped}
+    if how == "membership":
+        from kehu.marketing.membership.services import membership_merge
+
+        return membership_merge(keep=keep, drop=drop)
     raise ValueError(how)
 
 

@@ -151,3 +151,25 @@ def test_an_expired_membership_earns_and_redeems_nothing(org, customers, members
     with pytest.raises(ValidationError):
         points_bonus(actor=None, membership=m, points=5, reason="x")
     assert EarnRule.objects.count() == 0
+
+
+def test_merging_two_members_keeps_both_ledgers(org, customers, members):
+    from kehu.customers.services import customer_merge
+
+    points_bonus(actor=None, membership=members.n1, points=100, reason="a", on=dt.date(2026, 2, 1))
+    points_bonus(actor=None, membership=members.e1, points=40, reason="b", on=dt.date(2026, 1, 15))
+    Membership.objects.filter(pk=members.e1.pk).update(tier=Tier.objects.get(code="gold"))
+    customer_merge(actor=org.users.admin, keep=customers.n1, drop=customers.e1)
+    kept = Membership.objects.get(customer=customers.n1)
+    assert points_balance(kept) == 140 and kept.tier.code == "gold"
+    assert not Membership.objects.filter(pk=members.e1.pk).exists()
+    # the lots keep their order: the duplicate's older points are used first
+    points_redeem(actor=None, membership=kept, points=50, reason="r")
+    assert dict(PointsEntry.objects.filter(points__gt=0).values_list("reason", "remaining")) == {"a": 90, "b": 0}
+
+
+def test_a_non_members_duplicate_brings_its_membership(org, customers, members):
+    from kehu.customers.services import customer_merge
+
+    customer_merge(actor=org.users.admin, keep=customers.n1b, drop=customers.n1)
+    assert Membership.objects.get(pk=members.n1.pk).customer_id == customers.n1b.pk

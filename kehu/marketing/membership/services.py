@@ -595,6 +595,29 @@ def membership_renew(*, on: dt.date | None = None) -> RenewResult:
     return result
 
 
+def membership_merge(*, keep, drop) -> dict[str, int]:
+    """Customers merged (``customer_merge``): the duplicate's membership becomes
+    the kept customer's when that one has none; when both are members, the
+    duplicate's ledger entries (lots with what remains of them) and history
+    move to the kept membership — its balance becomes the sum of both, nothing
+    is rewritten — the higher tier stays, and the duplicate's membership goes."""
+    theirs = Membership.objects.filter(customer=drop).select_related("tier").first()
+    if theirs is None:
+        return {"moved": 0}
+    ours = Membership.objects.filter(customer=keep).select_related("tier").first()
+    if ours is None:
+        Membership.objects.filter(pk=theirs.pk).update(customer=keep, updated_at=timezone.now())
+        return {"moved": 1}
+    entries = PointsEntry.objects.filter(membership=theirs).update(membership=ours)
+    MemberEvent.objects.filter(membership=theirs).update(membership=ours)
+    if theirs.tier.rank > ours.tier.rank:
+        Membership.objects.filter(pk=ours.pk).update(tier=theirs.tier, tier_since=theirs.tier_since)
+    if theirs.expires_on > ours.expires_on:
+        Membership.objects.filter(pk=ours.pk).update(expires_on=theirs.expires_on)
+    theirs.delete()
+    return {"moved": entries, "dropped": 1}
+
+
 def notices_pending():
     """Member events waiting for their notice (the sending gate picks them up)."""
     return MemberEvent.objects.filter(notice_pending=True).select_related("membership__customer", "to_tier")

@@ -130,3 +130,27 @@ def test_tiers_and_rules_settings(client_for, org):
     rule = EarnRule.objects.get()
     assert client.post(reverse("membership_rule_delete", args=[rule.pk])).status_code == 302
     assert not EarnRule.objects.exists()
+
+
+def test_list_and_member_pages_do_not_query_per_row(client_for, org, members, django_assert_max_num_queries):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kehu.marketing.membership.services import member_enrol
+    from tests.factories import CustomerFactory
+
+    client = client_for(org.users.admin)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("member_list"))
+    for i in range(8):
+        member_enrol(actor=None, customer=CustomerFactory(owner=org.users.sales_n1))
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(reverse("member_list")).content.decode()
+    assert html.count('data-testid="member-row"') == 10
+    assert len(many) == len(few)
+    for i in range(30):
+        points_bonus(actor=None, membership=members.n1, points=1 + i, reason="x", on=dt.date(2026, 1, 1))
+    with django_assert_max_num_queries(len(few) + 8):
+        client.get(reverse("member_detail", args=[members.n1.pk]))

@@ -98,6 +98,13 @@ def cmd_balance(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from kehu.marketing.membership.bench import run_ledger_bench
+
+    return run_ledger_bench(entries=args.entries, members=args.members, runs=args.runs, seed=args.seed,
+                            keep=args.keep, as_json=args.json)
+
+
 def register(sub) -> None:
     p = sub.add_parser("membership", help=_("member tiers, the tier review and renewal"))
     msub = p.add_subparsers(dest="membership_command", metavar="ACTION", required=True)
@@ -122,3 +129,12 @@ def register(sub) -> None:
     b = psub.add_parser("balance", help=_("a member's balance"))
     b.add_argument("member", help=_("member number (M…)"))
     b.set_defaults(func=cmd_balance)
+    # a benchmark (docs/benchmarks.md), not translated like the other benchmarks' options
+    k = psub.add_parser("bench", help="time a member's balance and statement over a big ledger")
+    k.add_argument("--entries", type=int, default=10_000_000, help="ledger entries to write (default 10,000,000)")
+    k.add_argument("--members", type=int, default=10_000, help="members they are spread over (default 10,000)")
+    k.add_argument("--runs", type=int, default=500, help="members timed (default 500)")
+    k.add_argument("--seed", type=int, default=1)
+    k.add_argument("--keep", action="store_true", help="keep the memberships and entries made")
+    k.add_argument("--json", action="store_true", help="print the figures as JSON")
+    k.set_defaults(func=cmd_bench)

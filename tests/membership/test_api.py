@@ -3,7 +3,6 @@ endpoint and role, enrolment, the ledger entries and the statement."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from kehu.marketing.membership.services import points_bonus

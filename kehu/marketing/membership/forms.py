@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.marketing.membership.models import EarnRule, MembershipStatus, Programme, Tier
 from kehu.marketing.membership.services import MAX_POINTS
@@ -17,9 +18,6 @@ class MemberFilterForm(forms.Form):
     tier = forms.ChoiceField(label=_("Tier"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status"))] + list(MembershipStatus.choices))
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
-        ("-joined", _("Joined, newest first")), ("joined", _("Joined, oldest first")),
-        ("number", _("Member number")), ("expires", _("Expiring first"))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,15 +25,14 @@ class MemberFilterForm(forms.Form):
 
     def values(self) -> dict:
         d = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return {"q": d.get("q", ""), "tier": d.get("tier", ""), "status": d.get("status", ""),
-                "sort": d.get("sort") or "-joined"}
+        return {"q": d.get("q", ""), "tier": d.get("tier", ""), "status": d.get("status", "")}
 
 
 class PointsForm(forms.Form):
     """Bonus, correction or redemption; the page asks for a confirmation first."""
 
     kind = forms.ChoiceField(label=_("Entry"), choices=[])
-    points = forms.IntegerField(label=_("Points"), min_value=-MAX_POINTS, max_value=MAX_POINTS,
+    points = forms.IntegerField(label=pgettext_lazy("loyalty", "Points"), min_value=-MAX_POINTS, max_value=MAX_POINTS,
                                 help_text=_("A correction may be negative; bonuses and redemptions are positive."))
     reason = forms.CharField(label=_("Reason"), max_length=200)
     source = forms.CharField(label=_("Source"), max_length=60, required=False,

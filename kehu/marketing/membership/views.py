@@ -26,14 +26,16 @@ from kehu.marketing.membership.forms import (
 from kehu.marketing.membership.models import EarnRule, EntryKind, Programme, Tier
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier as PageTier
-from kehu.web.lists import list_context
+from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, paginate
 
 SORTS = {
     "-joined": [PageTier(Q(), ("-joined_on", "-id"))],
     "joined": [PageTier(Q(), ("joined_on", "id"))],
     "number": [PageTier(Q(), ("number", "id"))],
+    "-number": [PageTier(Q(), ("-number", "-id"))],
     "expires": [PageTier(Q(), ("expires_on", "id"))],
+    "-expires": [PageTier(Q(), ("-expires_on", "-id"))],
 }
 SORT_ORDER = {k: v[0].ordering for k, v in SORTS.items()}
 
@@ -41,6 +43,7 @@ SORT_ORDER = {k: v[0].ordering for k, v in SORTS.items()}
 def _filtered(request):
     form = MemberFilterForm(request.GET or None)
     f = form.values()
+    f["sort"] = chosen_sort(request, SORTS, "-joined")
     qs = selectors.member_list(viewer=request.user, filters=selectors.MemberFilters(
         tier=f["tier"], status=f["status"], q=f["q"]))
     return form, f, qs

@@ -154,3 +154,9 @@ def test_list_and_member_pages_do_not_query_per_row(client_for, org, members, dj
         points_bonus(actor=None, membership=members.n1, points=1 + i, reason="x", on=dt.date(2026, 1, 1))
     with django_assert_max_num_queries(len(few) + 8):
         client.get(reverse("member_detail", args=[members.n1.pk]))
+
+
+def test_a_bad_period_shows_the_whole_statement(client_for, org, members):
+    r = client_for(org.users.admin).get(reverse("member_detail", args=[members.n1.pk]),
+                                        {"from": "2026-13-45", "to": "x"})
+    assert r.status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from kehu.marketing.membership import selectors, services
 from kehu.marketing.membership.forms import (
     MemberFilterForm, MemberSettingsForm, PointsForm, ProgrammeForm, RuleForm, TierForm,
 )
-from kehu.marketing.membership.models import EarnRule, EntryKind, Programme, Tier
+from kehu.marketing.membership.models import EarnRule, EntryKind, PointsEntry, Programme, Tier
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier as PageTier
 from kehu.web.lists import chosen_sort, list_context
@@ -77,13 +77,11 @@ def member_export(request):
     def rows():
         yield ["number", "customer_ref", "customer", "tier", "status", "joined_on", "expires_on", "auto_renew",
                "balance"]
-        from django.db.models import Sum
-
         for chunk_start in range(0, 10**9, 1000):
             chunk = list(qs.order_by(*SORT_ORDER[f["sort"]])[chunk_start:chunk_start + 1000])
             if not chunk:
                 break
-            balances = dict(services.PointsEntry.objects.filter(membership__in=chunk).values("membership_id")
+            balances = dict(PointsEntry.objects.filter(membership__in=chunk).values("membership_id")
                             .annotate(s=Sum("points")).values_list("membership_id", "s"))
             for m in chunk:
                 yield [m.number, m.customer.ref, m.customer.name, m.tier.name, m.get_status_display(),
@@ -93,10 +91,16 @@ def member_export(request):
                            filename=f"members-{timezone.localdate():%Y%m%d}", sheet="members")
 
 
+def _date_param(request, name: str):
+    """A date of the URL; a malformed or impossible one is ignored (the whole period)."""
+    try:
+        return parse_date(request.GET.get(name) or "")
+    except ValueError:
+        return None
+
+
 def _period(request):
-    date_from = parse_date(request.GET.get("from") or "") if request.GET.get("from") else None
-    date_to = parse_date(request.GET.get("to") or "") if request.GET.get("to") else None
-    return date_from, date_to
+    return _date_param(request, "from"), _date_param(request, "to")
 
 
 def _entry_kinds(user, membership) -> list:
@@ -222,8 +226,6 @@ def tier_list(request):
         else:
             messages.success(request, _("Programme settings saved."))
             return redirect("membership_tiers")
-    from django.db.models import Count
-
     tiers = Tier.objects.annotate(n=Count("members")).order_by("rank")
     return render(request, "membership/tiers.html", {
         "nav_active": "members", "title": _("Member tiers"), "tiers": tiers, "form": form})

@@ -44,6 +44,7 @@ CLI_MODULES = [
     "kehu.sales.key_account_cli",
     "kehu.sales.quote_cli",
     "kehu.marketing.winback.cli",
+    "kehu.marketing.membership.cli",
 ]
 
 

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "kehu.kb",
     "kehu.marketing.winback",
     "kehu.marketing.coupons",
+    "kehu.marketing.membership",
     "kehu.web",
     "kehu.demo",
 ]

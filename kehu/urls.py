@@ -31,6 +31,7 @@ urlpatterns = [
     path("winback/", include("kehu.marketing.winback.urls")),
     path("", include("kehu.kb.urls")),
     path("coupons/", include("kehu.marketing.coupons.urls")),
+    path("members/", include("kehu.marketing.membership.urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

@@ -82,3 +82,8 @@ api.add_router("/winback", winback_api.router)
 from kehu.marketing.coupons import api as coupons_api  # noqa: E402
 
 api.add_router("/coupons", coupons_api.router)
+
+from kehu.marketing.membership import api as membership_api  # noqa: E402
+
+api.add_router("/members", membership_api.router)
+api.add_router("/points", membership_api.points_router)

@@ -336,6 +336,7 @@ MERGE_RELATIONS = {
     "sales.Quote.customer": "move",
     "winback.LossRecord.customer": "move",   # a customer may have several open losses after a merge
     "coupons.Coupon.customer": "move",
+    "membership.Membership.customer": "membership",
 }
 
 
@@ -430,6 +431,10 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
         if model._default_manager.filter(customer=keep, **open_q).exists():
             dropped = rows.filter(**open_q).update(status="skipped", skip_reason=str(_("Customers merged.")))
         return {"moved": rows.update(customer=keep), "dropped": dropped}
+    if how == "membership":
+        from kehu.marketing.membership.services import membership_merge
+
+        return membership_merge(keep=keep, drop=drop)
     raise ValueError(how)
 
 

@@ -42,6 +42,7 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("sales_receivables", _("Receivables ageing"), url_name="sales_receivables_export"),
     Export("coupons", _("Coupons issued"), url_name="coupon_export"),
     Export("coupon_definitions", _("Coupon kinds"), url_name="coupon_definition_export"),
+    Export("members", pgettext_lazy("export", "Members"), url_name="member_export"),
     Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
            command="kehu cases report --pdf", table=False),
     Export("winback_report", winback_labels.REPORT_EXPORT, url_name="winback_report_export"),

@@ -60,6 +60,9 @@ Rules
   (over the credit limit, overdue payments) is approved or rejected by administrators
   and by sales managers who may change its customer, never by a salesperson
   (:meth:`CustomerPolicy.can_approve_order`);
+- membership and points (kehu/marketing/membership): a membership is seen
+  with its customer; tiers, earning rules, bonuses and corrections are for
+  marketing and administrators (:attr:`CustomerPolicy.may_manage_membership`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer.
@@ -242,6 +245,17 @@ class CustomerPolicy:
         head office included) and administrators. Everyone else who is signed
         in reads the published articles; the public FAQ shows those to anyone."""
         return self.active and (self.is_admin or self.role in KB_WRITER_ROLES)
+
+    # -- membership and points (会员 / 积分, kehu.marketing.membership) -----
+    @property
+    def may_manage_membership(self) -> bool:
+        """Configure member tiers and earning rules, give bonus points and
+        correct a member's points: marketing and administrators. Members are
+        read (and enrolled, points redeemed) with their customer: whoever may
+        see the customer sees the membership; marketing and administrators
+        enrol and redeem for the customers they see, the others for the
+        customers they may change."""
+        return self.active and (self.is_admin or self.role == Role.MARKETING)
 
     # -- scopes -------------------------------------------------------------
     @cached_property

@@ -476,4 +476,8 @@ def payment_record(*, actor, order: Order, amount, received_on, method: str = ""
         order.save(update_fields=["paid_amount", "updated_at"])
         audit_record(actor=actor, action="payment", instance=order, customer_id=order.customer_id,
                      summary=f"{order.ref} +{payment.amount}", changes={"paid_amount": str(order.paid_amount)})
+        # a member's order paid in full earns its points (once per order; kehu.marketing.membership)
+        from kehu.marketing.membership.services import on_order_paid
+
+        on_order_paid(order, on=payment.received_on)
     return payment

@@ -127,6 +127,12 @@ def records(org, customers, value, settings, tmp_path):
                                                        "per_customer_limit": 3})
     coupon_issue(actor=admin, definition=coupon_kind, customers=[customers.n1, customers.e1])
 
+    from kehu.marketing.membership.models import Membership
+    from kehu.marketing.membership.services import member_enrol, points_bonus
+
+    for c in (customers.n1, customers.e1):
+        points_bonus(actor=None, membership=member_enrol(actor=None, customer=c), points=500, reason="seed")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -176,5 +182,6 @@ def records(org, customers, value, settings, tmp_path):
         loss_id=pks(LossRecord.objects.all()),
         definition_id=pks(CouponDefinition.objects.all()),
         coupon_id=pks(Coupon.objects.all()),
+        member_id=pks(Membership.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

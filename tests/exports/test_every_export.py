@@ -45,6 +45,7 @@ URLS = {
     "winback_losses": (lambda w: _winback(w, "winback_losses_export"), True),
     "coupons": (lambda w: reverse("coupon_export"), False),
     "coupon_definitions": (lambda w: reverse("coupon_definition_export"), False),
+    "members": (lambda w: reverse("member_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

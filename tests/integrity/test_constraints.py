@@ -55,6 +55,7 @@ SINGLE_FIELD = {
     "coupon_def_min_spend_not_negative": ("min_spend", Decimal("-1")),
     "coupon_def_per_customer_positive": ("per_customer_limit", 0),
     "coupon_redemption_amount_not_negative": ("amount", Decimal("-1")),
+    "points_not_zero": ("points", 0),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -71,6 +72,9 @@ BETWEEN_FIELDS = {
     "winback_other_has_text": {"reason": "other", "reason_other": ""},
     "winback_back_after_lost": {"lost_on": dt.date(2026, 3, 2), "won_back_on": dt.date(2026, 3, 1)},
     "coupon_def_percentage_at_most_100": {"kind": "percentage", "value": Decimal("101")},
+    "membership_expires_after_joined": {"joined_on": dt.date(2026, 3, 2), "expires_on": dt.date(2026, 3, 1)},
+    "points_remaining_within_lot": {"points": 5, "remaining": 6},
+    "points_sign_by_kind": {"kind": "redeem", "points": 5},
 }
 
 

@@ -160,13 +160,20 @@ def _coupon(org, customers, customer=None):
     return issue_one(org.users.admin, make_definition(org.users.admin), customer or customers.n1)
 
 
+def _member(org, customers):
+    from kehu.marketing.membership.services import member_enrol
+
+    return member_enrol(actor=None, customer=CustomerFactory(owner=customers.n1.owner, region=customers.n1.region))
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
         "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote,
         "quotas": _quota, "key_accounts": _key_account, "associations": _association,
         "winback_losses": _loss, "winback_candidates": _loss,
-        "coupon_definitions": _coupon_definition, "coupons": _coupon}
+        "coupon_definitions": _coupon_definition, "coupons": _coupon,
+        "members": _member}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 
@@ -287,6 +294,10 @@ def test_export_the_selection_only_gives_the_rows_ticked_that_the_user_may_see(c
         theirs = _score(org, customers, customer=customers.e1)
     elif name == "coupons":
         theirs = _coupon(org, customers, customer=customers.e1)
+    elif name == "members":
+        from kehu.marketing.membership.services import member_enrol
+
+        theirs = member_enrol(actor=None, customer=customers.e1)
     else:
         from kehu.engagement.services import task_create
 

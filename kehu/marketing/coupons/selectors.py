@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 
 from kehu.marketing.coupons.codes import normalise
@@ -84,10 +84,12 @@ def coupon_get(*, viewer, pk) -> Coupon:
 
 def customer_coupons(*, viewer, customer, limit: int = 10) -> list[Coupon]:
     """A customer's coupons for the 360 page: available ones first, then the rest, newest first."""
-    qs = coupon_list(viewer=viewer, filters=CouponFilters(customer_id=customer.pk))
-    available = list(qs.filter(status=CouponStatus.AVAILABLE).order_by("valid_until", "-id")[:limit])
-    rest = list(qs.exclude(status=CouponStatus.AVAILABLE).order_by("-issued_at", "-id")[:max(0, limit - len(available))])
-    return available + rest
+    available = Q(status=CouponStatus.AVAILABLE)
+    qs = (coupon_list(viewer=viewer, filters=CouponFilters(customer_id=customer.pk))
+          .annotate(_rest=Case(When(available, then=Value(0)), default=Value(1)),
+                    _until=Case(When(available, then=F("valid_until")), default=None))
+          .order_by("_rest", F("_until").asc(nulls_last=True), "-issued_at", "-id"))
+    return list(qs[:limit])     # one query: the 360 page's query count is pinned
 
 
 def definition_figures(*, viewer, definition) -> dict:

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.marketing.coupons.models import (
     CODE_MAX, NAME_MAX, CodeMode, CouponDefinition, CouponKind, CouponSource, CouponStatus,
@@ -53,7 +54,7 @@ class DefinitionFilterForm(forms.Form):
 
 
 class CouponFilterForm(forms.Form):
-    q = forms.CharField(label=_("Code"), required=False, max_length=40)
+    q = forms.CharField(label=pgettext_lazy("coupon", "Code"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("status"), required=False,
                                choices=[("", _("Any status"))] + list(CouponStatus.choices))
     definition = forms.TypedChoiceField(label=_("coupon kind"), required=False, coerce=int, empty_value=None)

@@ -4,6 +4,7 @@ the coupon kinds (definitions) and the coupons issued."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from kehu.web.lists import BulkAction, Column, ListSpec, register
 
@@ -43,9 +44,9 @@ DEFINITIONS = register(ListSpec(
     name="coupon_definitions", label=gettext_lazy("Coupon kinds"), url_name="coupon_definition_list",
     columns=(
         Column("ref", gettext_lazy("Batch code"), "ref"), Column("name", gettext_lazy("Name")),
-        Column("kind", gettext_lazy("Kind")), Column("value", gettext_lazy("Value"), cls="num"),
+        Column("kind", gettext_lazy("Kind")), Column("value", pgettext_lazy("coupon", "Value"), cls="num"),
         Column("min_spend", gettext_lazy("Minimum spend"), cls="num hide-sm"),
-        Column("validity", gettext_lazy("Validity"), cls="hide-sm"),
+        Column("validity", pgettext_lazy("coupon dates", "Validity"), cls="hide-sm"),
         Column("quantity", gettext_lazy("Quantity limit"), cls="num hide-sm"),
         Column("active", gettext_lazy("Issuing")), Column("created", gettext_lazy("Created"), "created", "nowrap"),
     ),
@@ -56,7 +57,7 @@ DEFINITIONS = register(ListSpec(
 COUPONS = register(CouponListSpec(
     name="coupons", label=gettext_lazy("Coupons issued"), url_name="coupon_list",
     columns=(
-        Column("code", gettext_lazy("Code")), Column("definition", gettext_lazy("Coupon kind")),
+        Column("code", pgettext_lazy("coupon", "Code")), Column("definition", gettext_lazy("Coupon kind")),
         Column("customer", gettext_lazy("Customer")), Column("status", gettext_lazy("Status")),
         Column("valid_until", gettext_lazy("Valid until"), "valid_until", "nowrap"),
         Column("source", gettext_lazy("Source"), cls="hide-sm"),

@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
@@ -64,7 +65,7 @@ class CouponSource(models.TextChoices):
     CAMPAIGN = "campaign", _("Campaign")
     CARE = "care", _("Care rule")
     REFERRAL = "referral", _("Referral")
-    POINTS = "points", _("Points")
+    POINTS = "points", pgettext_lazy("coupon source", "Points")
     IMPORT = "import", _("Import")
     SET = "set", _("Completed set")
 
@@ -168,7 +169,7 @@ class Coupon(TimeStamped):
                                    related_name="coupons")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="coupons")
-    code = models.CharField(_("code"), max_length=CODE_MAX)
+    code = models.CharField(pgettext_lazy("coupon", "code"), max_length=CODE_MAX)
     # A copy of the definition's mode when issued: the unique constraint on codes covers unique codes only.
     shared = models.BooleanField(_("shared code"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=CouponStatus.choices,

@@ -164,8 +164,8 @@ class Membership(TimeStamped):
 class EntryKind(models.TextChoices):
     EARN = "earn", _("Earned")
     BONUS = "bonus", _("Bonus")
-    REDEEM = "redeem", _("Redeemed")
-    EXPIRE = "expire", _("Expired")
+    REDEEM = "redeem", pgettext_lazy("points entry", "Redeemed")
+    EXPIRE = "expire", pgettext_lazy("points entry", "Expired")
     CORRECT = "correct", _("Correction")
 
 

@@ -42,6 +42,7 @@ CLI_MODULES = [
     "kehu.sales.cli_performance",
     "kehu.sales.key_account_cli",
     "kehu.sales.quote_cli",
+    "kehu.marketing.outreach.cli",
 ]
 
 

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "kehu.service",
     "kehu.customfields",
     "kehu.kb",
+    "kehu.marketing.outreach",
     "kehu.web",
     "kehu.demo",
 ]

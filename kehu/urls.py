@@ -29,6 +29,9 @@ urlpatterns = [
     path("leads/", include("kehu.sales.public_urls")),
     path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("", include("kehu.kb.urls")),
+    path("outreach/", include("kehu.marketing.outreach.urls")),
+    # The unsubscribe link of the messages sent to customers (no login).
+    path("u/", include("kehu.marketing.outreach.public_urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

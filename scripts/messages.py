@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent / "kehu"
 
 def app_catalogue_dirs(root: Path) -> list[Path]:
     """The apps under ``root`` that keep their own catalogue (``<app>/locale``)."""
-    return sorted(p.parent for p in root.glob("*/locale") if p.is_dir())
+    # one level down (kehu/kb) and two (the marketing package's apps: kehu/marketing/outreach)
+    return sorted(p.parent for pattern in ("*/locale", "*/*/locale") for p in root.glob(pattern) if p.is_dir())
 
 
 def catalogues(root: Path) -> list[tuple[Path, list[Path]]]:

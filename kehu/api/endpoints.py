@@ -74,3 +74,6 @@ from kehu.sales import api_forecast as forecast_api  # noqa: E402
 api.add_router("/forecast", forecast_api.router)
 api.add_router("/quotas", forecast_api.quotas_router)
 api.add_router("/quotes", quotes_api.router)
+from kehu.marketing.outreach import api as outreach_api  # noqa: E402
+
+api.add_router("/outreach", outreach_api.router)

@@ -334,6 +334,10 @@ MERGE_RELATIONS = {
     "sales.OwnershipChange.customer": "move",
     "sales.KeyAccountPlan.customer": "key_plans",
     "sales.Quote.customer": "move",
+    "outreach.OutboundMessage.customer": "move",
+    "outreach.Suppression.customer": "move",
+    # several rows after a merge: the newest language wins (kehu.marketing.outreach.gate.languages)
+    "outreach.CustomerLanguage.customer": "move",
 }
 
 

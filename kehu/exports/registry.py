@@ -40,6 +40,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("sales_receivables", _("Receivables ageing"), url_name="sales_receivables_export"),
     Export("case_report", _("Service analytics report"), url_name="case_analytics_pdf",
            command="kehu cases report --pdf", table=False),
+    Export("outreach_messages", _("Messages to customers"), url_name="outreach_message_export",
+           command="kehu outreach messages --export"),
 )}
 
 #: Downloads that are not exports of customer data: a survey's own definition

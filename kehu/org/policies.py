@@ -243,6 +243,14 @@ class CustomerPolicy:
         in reads the published articles; the public FAQ shows those to anyone."""
         return self.active and (self.is_admin or self.role in KB_WRITER_ROLES)
 
+    # -- sending to customers (kehu.marketing.outreach) ----------------------
+    @property
+    def may_manage_outreach(self) -> bool:
+        """Write message templates, the suppression list and the sending settings, read the
+        whole suppression list and export the queued lists: marketing and administrators.
+        Which customers' messages anyone reads is the view scope, as everywhere."""
+        return self.active and (self.is_admin or self.role == Role.MARKETING)
+
     # -- scopes -------------------------------------------------------------
     @cached_property
     def view_scope(self) -> Scope:

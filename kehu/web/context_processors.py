@@ -39,6 +39,7 @@ def navigation(request):
         ("cases", _app_label("service"), "case_queue"),
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),
+        ("outreach", _("Messages"), "outreach_messages"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),

@@ -115,6 +115,15 @@ def records(org, customers, value, settings, tmp_path):
     leads = [lead_create(actor=admin, team=None, data={"name": "唐山钢结构工程公司"}).pk]
     quota_create(actor=admin, period="2026-Q4", amount=Decimal("100000"), user=org.users.sales_n1)
 
+    from kehu.marketing.outreach.models import MessageTemplate, OutboundMessage, Suppression
+    from kehu.marketing.outreach.services import send, suppression_add
+
+    outreach_tpl = MessageTemplate.objects.create(code="records", name="Records", channel="wechat",
+                                                  body_zh="{{ customer.name }} 您好", body_en="Hello {{ customer.name }}")
+    for c in (customers.n1, customers.e1):
+        send(customer=c, channel="wechat", purpose="service", template=outreach_tpl)
+    suppression_add(actor=None, channel="email", address="bounced@example.com", reason="bounced")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -161,5 +170,8 @@ def records(org, customers, value, settings, tmp_path):
         reason_id=pks(LostReason.objects.all()),
         stage_id=pks(Stage.objects.all()),
         plan_id=pks(__import__("kehu.sales.models", fromlist=["KeyAccountPlan"]).KeyAccountPlan.objects.all()),
+        template_id=[outreach_tpl.pk],
+        message_id=pks(OutboundMessage.objects.all()),
+        suppression_id=pks(Suppression.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -41,6 +41,7 @@ URLS = {
     "survey_results": (lambda w: reverse("survey_results_export", args=[w.survey.pk]), True),
     "sales_performance": (lambda w: reverse("sales_performance_export"), False),
     "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
+    "outreach_messages": (lambda w: reverse("outreach_message_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

@@ -62,6 +62,7 @@ BETWEEN_FIELDS = {
     "repair_warranty_not_charged": {"in_warranty": True, "charged": True},
     "visit_skip_has_reason": {"status": "skipped", "skip_reason": ""},
     "quota_user_or_team": {"user_id": None, "team_id": None},
+    "outreach_suppression_target": {"address": "", "customer_id": None},
 }
 
 

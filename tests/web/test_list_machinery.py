@@ -138,11 +138,21 @@ def _association(org, customers):
                                           support=0.4, confidence=0.8, lift=2.0, consequent_support=0.4)
 
 
+def _outreach_message(org, customers):
+    from kehu.marketing.outreach.models import MessageTemplate
+    from kehu.marketing.outreach.services import send
+
+    tpl = MessageTemplate.objects.get_or_create(code="list-test", defaults={
+        "name": "List test", "channel": "wechat", "body_zh": "{{ customer.name }} 您好"})[0]
+    return send(customer=customers.n1, channel="wechat", purpose="service", template=tpl)
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
         "cases": _case, "kb": _article, "opportunities": _opportunity, "quotes": _quote,
-        "quotas": _quota, "key_accounts": _key_account, "associations": _association}
+        "quotas": _quota, "key_accounts": _key_account, "associations": _association,
+        "outreach_messages": _outreach_message}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

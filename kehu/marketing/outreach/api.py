@@ -181,10 +181,21 @@ class SettingsOut(Schema):
     mail_days: int
     phone_cap: int
     phone_days: int
-    quiet_start: dt.time
-    quiet_end: dt.time
+    quiet_start: str = Field(description="HH:MM, in the company's time zone.")
+    quiet_end: str = Field(description="HH:MM; before quiet_start: the quiet hours run over midnight.")
     quiet_enabled: bool
     default_language: Language
+
+    @staticmethod
+    def resolve_quiet_start(obj) -> str:
+        return obj.quiet_start.strftime("%H:%M")
+
+    @staticmethod
+    def resolve_quiet_end(obj) -> str:
+        return obj.quiet_end.strftime("%H:%M")
+
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class SettingsIn(Schema):
@@ -198,8 +209,8 @@ class SettingsIn(Schema):
     mail_days: int = Field(ge=1, le=366)
     phone_cap: int = Field(ge=0, le=1000)
     phone_days: int = Field(ge=1, le=366)
-    quiet_start: dt.time
-    quiet_end: dt.time
+    quiet_start: str = Field(pattern=HHMM, description="HH:MM")
+    quiet_end: str = Field(pattern=HHMM, description="HH:MM")
     quiet_enabled: bool
     default_language: Literal["zh-hans", "en"]
 
@@ -359,4 +370,8 @@ def get_settings(request):
 @router.patch("/settings", response={200: SettingsOut, **WRITE_ERRORS}, url_name="outreach-settings-update",
               summary="Change the gate's settings (marketing, administrators)")
 def update_settings(request, payload: SettingsPatchIn):
-    return services.settings_update(actor=request.auth, data=sent_fields(payload))
+    data = sent_fields(payload)
+    for key in ("quiet_start", "quiet_end"):
+        if key in data:
+            data[key] = dt.time.fromisoformat(data[key])
+    return services.settings_update(actor=request.auth, data=data)

@@ -115,7 +115,7 @@ class Suppression(models.Model):
     address = models.CharField(_("address"), max_length=254, blank=True, default="",
                                help_text=_("An e-mail address or a phone number."))
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="+")
+                                 on_delete=models.CASCADE, related_name="outreach_suppressions")
     reason = models.CharField(_("reason"), max_length=12, choices=SuppressionReason.choices,
                               default=SuppressionReason.MANUAL)
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
@@ -188,7 +188,8 @@ class CustomerLanguage(models.Model):
     """The language a customer is written to in. Several rows may exist after a merge of
     two customers: the newest wins (``kehu.marketing.outreach.gate.languages``)."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="outreach_languages")
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -201,7 +202,7 @@ class OutboundMessage(TimeStamped):
     """One attempt to send one message to one customer, whatever came of it."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="+", db_index=False)
+                                 related_name="outreach_messages", db_index=False)
     contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)

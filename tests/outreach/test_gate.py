@@ -169,3 +169,12 @@ def test_template_placeholders_checked(org, templates):
     tpl = outreach.template_create(actor=org.users.north_marketing, data={
         "code": "ok", "name": "OK", "channel": "sms", "body_zh": "{% if coupon.code %}{{ coupon.code|upper }}{% endif %}"})
     assert tpl.pk
+
+
+def test_erasure_clears_the_messages_texts_and_addresses(org, consenting, templates, mailoutbox):
+    from kehu.privacy.services import customer_erase
+
+    msg = _send(consenting.e1, templates.email)
+    customer_erase(actor=org.users.admin, customer_id=consenting.e1.pk, reason="the person asked")
+    msg.refresh_from_db()
+    assert (msg.address, msg.subject) == ("", "") and "AB12" not in msg.body and msg.status == "sent"

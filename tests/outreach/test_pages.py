@@ -108,3 +108,25 @@ def test_customer_card_shows_messages_and_sets_language(client_for, org, consent
     other = client_for(org.users.sales_e1)
     assert other.post(reverse("outreach_customer_language", args=[consenting.n1.pk]),
                       {"language": "en"}).status_code == 404
+
+
+def test_message_log_reads_a_page_in_a_fixed_number_of_queries(client_for, org, consenting, templates):
+    from tests.factories import CustomerFactory
+
+    client = client_for(org.users.north_marketing)
+
+    def count():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("outreach_messages")).status_code == 200
+        return len(ctx)
+
+    outreach.send_many(customers=[consenting.n1.pk], channel="wechat", purpose="service", template=templates.wechat,
+                       now=DAYTIME)
+    few = count()
+    more = [CustomerFactory(owner=org.users.sales_n1, consent_data_processing=True) for _ in range(15)]
+    outreach.send_many(customers=[c.pk for c in more], channel="wechat", purpose="service",
+                       template=templates.wechat, now=DAYTIME)
+    assert count() == few

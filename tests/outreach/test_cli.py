@@ -40,3 +40,13 @@ def test_messages_export_is_audited_and_scoped(org, consenting, templates, tmp_p
     assert event.entity == "outreach_messages" and event.changes["via"] == "cli" and event.changes["rows"] == 1
     assert main(["outreach", "messages"]) == 0
     assert "wechat" in capsys.readouterr().out
+
+
+def test_send_test_and_release(org, consenting, templates, mailoutbox, capsys, settings):
+    from kehu.marketing.outreach.models import GateSettings
+
+    GateSettings.objects.filter(pk=1).update(quiet_enabled=False)
+    assert main(["outreach", "send-test", "offer", consenting.e1.ref]) == 0
+    assert len(mailoutbox) == 1 and "\tsent\t" in capsys.readouterr().out
+    assert main(["outreach", "send-test", "offer", "NOPE"]) == 2
+    assert main(["outreach", "release"]) == 0

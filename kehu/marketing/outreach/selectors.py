@@ -46,6 +46,26 @@ def customer_messages(*, viewer, customer, limit: int = 8) -> list[OutboundMessa
     return list(qs.select_related("template").order_by("-created_at", "-id")[:limit])
 
 
+def card_messages(customer, limit: int = 8) -> list[OutboundMessage]:
+    """The latest messages of a customer the caller already fetched through the policy (the 360 card)."""
+    return list(OutboundMessage.objects.filter(customer_id=customer.pk).select_related("template")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def card_language(customer) -> str:
+    """The customer's language, else the settings' default, in one query."""
+    from django.db.models import Subquery
+
+    from kehu.customers.models import Customer
+
+    from .models import CustomerLanguage, GateSettings, Language
+
+    own = CustomerLanguage.objects.filter(customer_id=customer.pk).order_by("-id").values("language")[:1]
+    default = GateSettings.objects.filter(pk=1).values("default_language")[:1]
+    row = Customer.objects.filter(pk=customer.pk).values_list(Subquery(own), Subquery(default)).first()
+    return (row and (row[0] or row[1])) or Language.ZH
+
+
 def template_list() -> QuerySet:
     return MessageTemplate.objects.all()
 

@@ -41,7 +41,7 @@ def _manager(request) -> None:
         raise PermissionDenied(_("Only marketing and administrators may change this."))
 
 
-class TemplateOut(Schema):
+class OutreachTemplateOut(Schema):
     id: int
     code: str
     name: str
@@ -55,7 +55,7 @@ class TemplateOut(Schema):
     updated_at: dt.datetime
 
 
-class TemplateIn(Schema):
+class OutreachTemplateIn(Schema):
     code: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1, max_length=100)
     channel: ChannelT
@@ -67,40 +67,40 @@ class TemplateIn(Schema):
     body_en: str = Field("", max_length=BODY_MAX)
 
 
-TemplatePatchIn = partial_schema(TemplateIn, "TemplatePatchIn")
+OutreachTemplatePatchIn = partial_schema(OutreachTemplateIn, "OutreachTemplatePatchIn")
 
 
-class SenderContext(Schema):
+class OutreachSenderContext(Schema):
     coupon: dict[str, str] = Field(default_factory=dict, description="code, value, valid_until")
     campaign: dict[str, str] = Field(default_factory=dict, description="name")
     referral: dict[str, str] = Field(default_factory=dict, description="code, link")
     link: str = Field("", max_length=2000)
 
 
-class PreviewIn(Schema):
+class OutreachPreviewIn(Schema):
     customer_id: Optional[int] = Field(None, ge=1, le=2**62, description="None: a sample customer.")
-    context: Optional[SenderContext] = None
+    context: Optional[OutreachSenderContext] = None
 
 
-class PreviewVersion(Schema):
+class OutreachPreviewVersion(Schema):
     language: Language
     subject: str
     body: str
 
 
-class GateOut(Schema):
+class OutreachGateOut(Schema):
     status: Literal["queued", "held", "deferred"] = Field(description="queued: would go out now.")
     reason: str = Field(description="Why held back; '' otherwise.")
     due_at: Optional[dt.datetime]
 
 
-class PreviewOut(Schema):
-    versions: list[PreviewVersion]
+class OutreachPreviewOut(Schema):
+    versions: list[OutreachPreviewVersion]
     language: Optional[Language] = Field(description="The customer's language; null for the sample.")
-    gate: Optional[GateOut]
+    gate: Optional[OutreachGateOut]
 
 
-class MessageOut(Schema):
+class OutreachMessageOut(Schema):
     id: int
     customer_id: int
     contact_id: Optional[int]
@@ -134,7 +134,7 @@ class MessageOut(Schema):
                      value=obj.address)
 
 
-class MessageFilterIn(Schema):
+class OutreachMessageFilterIn(Schema):
     channel: Optional[ChannelT] = None
     status: Optional[Literal["queued", "sent", "held", "deferred", "failed"]] = None
     reason: Optional[Literal[tuple(HoldReason.values)]] = None
@@ -143,15 +143,15 @@ class MessageFilterIn(Schema):
     customer_id: Optional[int] = Field(None, ge=1, le=2**62)
 
 
-class SendIn(Schema):
+class OutreachSendIn(Schema):
     customer_id: int = Field(ge=1, le=2**62)
     contact_id: Optional[int] = Field(None, ge=1, le=2**62)
     template: str = Field(min_length=1, max_length=50, description="The template's code.")
     purpose: Optional[PurposeT] = Field(None, description="Default: the template's purpose.")
-    context: Optional[SenderContext] = None
+    context: Optional[OutreachSenderContext] = None
 
 
-class SuppressionOut(Schema):
+class OutreachSuppressionOut(Schema):
     id: int
     channel: Channel
     address: str
@@ -162,7 +162,7 @@ class SuppressionOut(Schema):
     created_at: dt.datetime
 
 
-class SuppressionIn(Schema):
+class OutreachSuppressionIn(Schema):
     channel: ChannelT
     address: str = Field("", max_length=254, description="An e-mail address or a phone number.")
     customer_id: Optional[int] = Field(None, ge=1, le=2**62, description="Or a customer (no address).")
@@ -170,7 +170,7 @@ class SuppressionIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class SettingsOut(Schema):
+class OutreachSettingsOut(Schema):
     email_cap: int
     email_days: int
     sms_cap: int
@@ -198,7 +198,7 @@ class SettingsOut(Schema):
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-class SettingsIn(Schema):
+class OutreachSettingsIn(Schema):
     email_cap: int = Field(ge=0, le=1000)
     email_days: int = Field(ge=1, le=366)
     sms_cap: int = Field(ge=0, le=1000)
@@ -215,7 +215,7 @@ class SettingsIn(Schema):
     default_language: Literal["zh-hans", "en"]
 
 
-SettingsPatchIn = partial_schema(SettingsIn, "OutreachSettingsPatchIn")
+OutreachSettingsPatchIn = partial_schema(OutreachSettingsIn, "OutreachSettingsPatchIn")
 
 
 # -- templates -------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def _template(request, template_id: int):
     return selectors.template_get(template_id)
 
 
-@router.get("/templates", response={200: list[TemplateOut], **READ_ERRORS, 403: READ_ERRORS[401]},
+@router.get("/templates", response={200: list[OutreachTemplateOut], **READ_ERRORS, 403: READ_ERRORS[401]},
             url_name="outreach-template-list", summary="List message templates (marketing, administrators)")
 @paginate(CursorPagination)
 def list_templates(request):
@@ -233,21 +233,21 @@ def list_templates(request):
     return selectors.template_list().order_by("code", "id")
 
 
-@router.post("/templates", response={201: TemplateOut, **WRITE_ERRORS}, url_name="outreach-template-create",
+@router.post("/templates", response={201: OutreachTemplateOut, **WRITE_ERRORS}, url_name="outreach-template-create",
              summary="Write a bilingual message template")
-def create_template(request, payload: TemplateIn):
+def create_template(request, payload: OutreachTemplateIn):
     return Status(201, services.template_create(actor=request.auth, data=payload.model_dump()))
 
 
-@router.get("/templates/{int:template_id}", response={200: TemplateOut, **READ_ERRORS, 403: READ_ERRORS[401]},
+@router.get("/templates/{int:template_id}", response={200: OutreachTemplateOut, **READ_ERRORS, 403: READ_ERRORS[401]},
             url_name="outreach-template-detail", summary="Get a message template")
 def get_template(request, template_id: int):
     return _template(request, template_id)
 
 
-@router.patch("/templates/{int:template_id}", response={200: TemplateOut, **WRITE_ERRORS},
+@router.patch("/templates/{int:template_id}", response={200: OutreachTemplateOut, **WRITE_ERRORS},
               url_name="outreach-template-update", summary="Change a message template")
-def update_template(request, template_id: int, payload: TemplatePatchIn):
+def update_template(request, template_id: int, payload: OutreachTemplatePatchIn):
     template = _template(request, template_id)
     return services.template_update(actor=request.auth, template=template, data=sent_fields(payload))
 
@@ -259,10 +259,10 @@ def delete_template(request, template_id: int):
     return Status(204, None)
 
 
-@router.post("/templates/{int:template_id}/preview", response={200: PreviewOut, **WRITE_ERRORS},
+@router.post("/templates/{int:template_id}/preview", response={200: OutreachPreviewOut, **WRITE_ERRORS},
              url_name="outreach-template-preview",
              summary="Render a template for a customer (or a sample) and say what the gate would do now")
-def preview_template(request, template_id: int, payload: PreviewIn):
+def preview_template(request, template_id: int, payload: OutreachPreviewIn):
     from kehu.customers.models import Customer
 
     template = _template(request, template_id)
@@ -279,25 +279,25 @@ def preview_template(request, template_id: int, payload: PreviewIn):
 
 # -- messages -------------------------------------------------------------------------------
 
-@router.get("/messages", response={200: list[MessageOut], **READ_ERRORS}, url_name="outreach-message-list",
+@router.get("/messages", response={200: list[OutreachMessageOut], **READ_ERRORS}, url_name="outreach-message-list",
             summary="The log of messages to the customers you may see, newest first")
 @paginate(CursorPagination)
-def list_messages(request, filters: Query[MessageFilterIn]):
+def list_messages(request, filters: Query[OutreachMessageFilterIn]):
     f = selectors.MessageFilters(channel=filters.channel or "", status=filters.status or "",
                                  reason=filters.reason or "", source_kind=filters.source_kind or "",
                                  source_id=filters.source_id, customer_id=filters.customer_id)
     return selectors.message_list(viewer=request.auth, filters=f).order_by("-created_at", "-id")
 
 
-@router.get("/messages/{int:message_id}", response={200: MessageOut, **READ_ERRORS},
+@router.get("/messages/{int:message_id}", response={200: OutreachMessageOut, **READ_ERRORS},
             url_name="outreach-message-detail", summary="One message of the log")
 def get_message(request, message_id: int):
     return selectors.message_get(viewer=request.auth, pk=message_id)
 
 
-@router.post("/messages", response={201: MessageOut, **WRITE_ERRORS}, url_name="outreach-message-send",
+@router.post("/messages", response={201: OutreachMessageOut, **WRITE_ERRORS}, url_name="outreach-message-send",
              summary="Send one message by hand through the gate (held back or deferred as the gate says)")
-def send_message(request, payload: SendIn):
+def send_message(request, payload: OutreachSendIn):
     from kehu.customers.models import Contact, Customer
 
     customer = policy_for(request.auth).visible(Customer.objects.all()).filter(pk=payload.customer_id).first()
@@ -319,7 +319,7 @@ def send_message(request, payload: SendIn):
 
 # -- suppressions -------------------------------------------------------------------------------
 
-@router.get("/suppressions", response={200: list[SuppressionOut], **READ_ERRORS, 403: READ_ERRORS[401]},
+@router.get("/suppressions", response={200: list[OutreachSuppressionOut], **READ_ERRORS, 403: READ_ERRORS[401]},
             url_name="outreach-suppression-list", summary="The suppression list (marketing, administrators)")
 @paginate(CursorPagination)
 def list_suppressions(request, channel: Optional[ChannelT] = None):
@@ -327,9 +327,9 @@ def list_suppressions(request, channel: Optional[ChannelT] = None):
     return selectors.suppression_list(viewer=request.auth, channel=channel or "").order_by("-created_at", "-id")
 
 
-@router.post("/suppressions", response={201: SuppressionOut, **WRITE_ERRORS}, url_name="outreach-suppression-create",
+@router.post("/suppressions", response={201: OutreachSuppressionOut, **WRITE_ERRORS}, url_name="outreach-suppression-create",
              summary="Put an address or a customer on the suppression list of a channel")
-def create_suppression(request, payload: SuppressionIn):
+def create_suppression(request, payload: OutreachSuppressionIn):
     from django.core.exceptions import ValidationError
 
     from kehu.customers.models import Customer
@@ -358,7 +358,7 @@ def delete_suppression(request, suppression_id: int):
 
 # -- settings -------------------------------------------------------------------------------------
 
-@router.get("/settings", response={200: SettingsOut, **READ_ERRORS, 403: READ_ERRORS[401]},
+@router.get("/settings", response={200: OutreachSettingsOut, **READ_ERRORS, 403: READ_ERRORS[401]},
             url_name="outreach-settings", summary="The gate's settings: caps per channel, quiet hours, language")
 def get_settings(request):
     from .models import GateSettings
@@ -367,9 +367,9 @@ def get_settings(request):
     return GateSettings.current()
 
 
-@router.patch("/settings", response={200: SettingsOut, **WRITE_ERRORS}, url_name="outreach-settings-update",
+@router.patch("/settings", response={200: OutreachSettingsOut, **WRITE_ERRORS}, url_name="outreach-settings-update",
               summary="Change the gate's settings (marketing, administrators)")
-def update_settings(request, payload: SettingsPatchIn):
+def update_settings(request, payload: OutreachSettingsPatchIn):
     data = sent_fields(payload)
     for key in ("quiet_start", "quiet_end"):
         if key in data:

@@ -34,6 +34,10 @@ def test_template_create_with_unknown_placeholder_then_preview(client_for, org, 
     html = client.get(reverse("outreach_template_preview", args=[tpl.pk]), {"customer": consenting.e1.pk}
                       ).content.decode()
     assert 'data-testid="preview-error"' in html
+    # by customer code too
+    html = client.get(reverse("outreach_template_preview", args=[tpl.pk]), {"customer": consenting.n1.ref}
+                      ).content.decode()
+    assert "欢迎 北方钢铁贸易有限公司" in html
     html = client.get(reverse("outreach_template_preview", args=[tpl.pk])).content.decode()
     assert "Sample customer" in html
 

@@ -119,7 +119,6 @@ def _template_form(request, template=None):
             if template is None:
                 template = services.template_create(actor=request.user, data=data)
             else:
-                data.pop("code") if data.get("code") == template.code else None
                 template = services.template_update(actor=request.user, template=template, data=data)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -166,10 +165,13 @@ def template_preview(request, pk):
     error = ""
     raw = request.GET.get("customer", "").strip()
     if raw:
-        try:
-            customer = customer_get(viewer=request.user, pk=int(raw))
-        except (ValueError, Http404):
-            error = _("No customer with this number that you may see.")
+        from kehu.customers.models import Customer
+
+        visible = policy_for(request.user).visible(Customer.objects.select_related("owner"))
+        customer = visible.filter(ref=raw).first() or (visible.filter(pk=int(raw)).first() if raw.isdigit()
+                                                         and len(raw) < 18 else None)
+        if customer is None:
+            error = _("No customer with this number or code that you may see.")
     preview = services.preview(template=template, customer=customer, viewer=request.user)
     return render(request, "outreach/template_preview.html", {
         "nav_active": "outreach", "title": _("Preview of %(code)s") % {"code": template.code},

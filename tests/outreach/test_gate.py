@@ -178,3 +178,12 @@ def test_erasure_clears_the_messages_texts_and_addresses(org, consenting, templa
     customer_erase(actor=org.users.admin, customer_id=consenting.e1.pk, reason="the person asked")
     msg.refresh_from_db()
     assert (msg.address, msg.subject) == ("", "") and "AB12" not in msg.body and msg.status == "sent"
+
+
+def test_personal_data_export_holds_the_messages(org, consenting, templates, mailoutbox):
+    from kehu.privacy.selectors import personal_data, section_labels
+
+    _send(consenting.e1, templates.email)
+    data = personal_data(consenting.e1)
+    assert [m["address"] for m in data["messages"]] == ["buyer@huadong.example"]
+    assert "messages" in dict(section_labels())

@@ -187,3 +187,22 @@ def test_personal_data_export_holds_the_messages(org, consenting, templates, mai
     data = personal_data(consenting.e1)
     assert [m["address"] for m in data["messages"]] == ["buyer@huadong.example"]
     assert "messages" in dict(section_labels())
+
+
+@pytest.mark.parametrize("text", [
+    "尊敬的{{ contact.name }}：优惠码 {{ coupon.code }}，{{ owner.name }} {{ customer.city }}{{ unknown.thing }}",
+    "{{customer.name}}{{ link }}\\n{{ coupon.value }} {{ referral.link }}",
+    "{% if coupon.code %}{{ coupon.code|upper }}{% else %}—{% endif %} {{ customer.name|default:'x' }}",
+    "",
+])
+def test_the_quick_rendering_equals_djangos(text):
+    from django.template import Context
+
+    from kehu.marketing.outreach import rendering
+
+    ctx = rendering.build_context(customer={"name": "张三", "ref": "C1", "city": "上海"},
+                                  contact=None, owner={"name": "李四"},
+                                  sender={"coupon": {"code": "ab12", "value": "¥50"}, "link": "https://x.example/l"},
+                                  unsubscribe_url="https://x.example/u/1/")
+    compiled = rendering.Compiled(text)
+    assert compiled.render(ctx) == compiled.template.render(Context(ctx, autoescape=False))

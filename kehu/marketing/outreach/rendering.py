@@ -133,10 +133,35 @@ def build_context(*, customer: dict, contact: dict | None, owner: dict | None, s
 
 
 class Compiled:
-    """A template's text compiled once, rendered for many customers."""
+    """A template's text compiled once, rendered for many customers.
+
+    A text made only of words and bare placeholders (no tag, no filter: most messages) is
+    rendered by joining its parts — the same result as Django's engine, which the tests
+    compare, at a fraction of the cost when a campaign renders a million of them."""
 
     def __init__(self, text: str):
         self.template = ENGINE.from_string(text or "")
+        self.parts: list[tuple[bool, object]] | None = []
+        for node in self.template.nodelist:
+            if type(node).__name__ == "TextNode":
+                self.parts.append((False, node.s))
+            elif isinstance(node, VariableNode) and not node.filter_expression.filters and isinstance(
+                    getattr(node.filter_expression.var, "var", None), str):
+                self.parts.append((True, node.filter_expression.var.var.split(".")))
+            else:
+                self.parts = None
+                break
 
     def render(self, ctx: dict) -> str:
-        return self.template.render(Context(ctx, autoescape=False))
+        if self.parts is None:
+            return self.template.render(Context(ctx, autoescape=False))
+        out = []
+        for is_var, value in self.parts:
+            if not is_var:
+                out.append(value)
+                continue
+            current = ctx
+            for key in value:
+                current = current.get(key, "") if isinstance(current, dict) else ""
+            out.append(current if isinstance(current, str) else "")
+        return "".join(out)

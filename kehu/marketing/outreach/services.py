@@ -408,11 +408,13 @@ def _send_batch(ids, *, channel, purpose, tpl, compiled, context, per_customer, 
                             gate=settings_row, now=now)
     langs = gate.languages(ids, settings_row.default_language)
     messages = []
+    # the link is signed only where the text shows it (e-mail adds it at delivery)
+    wants_link = any("unsubscribe_url" in t for t in (tpl.subject_zh, tpl.body_zh, tpl.subject_en, tpl.body_en))
     for cid in ids:
         row = rows[cid]
         status, reason, due_at = decisions[cid]
         token = _new_token()
-        url = unsubscribe_url(token)
+        url = unsubscribe_url(token) if wants_link else ""
         sender = {**context, **per_customer.get(cid, {})}
         ctx = rendering.build_context(customer=row, contact=contact_row, owner=owners.get(row["owner_id"]),
                                       sender=sender, unsubscribe_url=url)

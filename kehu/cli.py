@@ -45,6 +45,7 @@ CLI_MODULES = [
     "kehu.sales.quote_cli",
     "kehu.marketing.winback.cli",
     "kehu.marketing.membership.cli",
+    "kehu.marketing.outreach.cli",
 ]
 
 

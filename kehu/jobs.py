@@ -22,7 +22,8 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey
 TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks", "kehu.backup.tasks",
                 "kehu.service.tasks", "kehu.engagement.tasks", "kehu.sales.tasks",
                 "kehu.marketing.coupons.tasks",
-                "kehu.marketing.membership.tasks"]
+                "kehu.marketing.membership.tasks",
+                "kehu.marketing.outreach.tasks"]
 
 
 def make_huey(url: str | None = None):

@@ -16,6 +16,8 @@ Environment variables (all optional):
   ``kehu serve`` serves (``http://127.0.0.1:PORT``), else ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
   ``KEHU_EMAIL_PASSWORD``, ``KEHU_EMAIL_TLS``, ``KEHU_FROM_EMAIL``: outgoing mail (console by default)
+- ``KEHU_SMS_PROVIDER`` (``console`` by default, or ``http``), ``KEHU_SMS_URL``, ``KEHU_SMS_KEY``,
+  ``KEHU_SMS_SENDER``, ``KEHU_SMS_TIMEOUT``: SMS to customers (kehu/marketing/outreach/channels.py)
 - ``KEHU_MAX_URL_LENGTH`` the longest URL answered (bytes, default 8000; longer: 414)
 - ``KEHU_HSTS_SECONDS``, ``KEHU_HSTS_SUBDOMAINS``, ``KEHU_SSL_REDIRECT``: HTTPS (HSTS is on by
   default, for a year, when ``KEHU_PUBLIC_URL`` is https)
@@ -137,6 +139,7 @@ INSTALLED_APPS = [
     "kehu.marketing.winback",
     "kehu.marketing.coupons",
     "kehu.marketing.membership",
+    "kehu.marketing.outreach",
     "kehu.web",
     "kehu.demo",
 ]
@@ -350,6 +353,12 @@ EMAIL_PORT = int(os.environ.get("KEHU_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("KEHU_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KEHU_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("KEHU_EMAIL_TLS")
+# SMS to customers (kehu/marketing/outreach/channels.py): the console, or an HTTP JSON gateway.
+KEHU_SMS_PROVIDER = os.environ.get("KEHU_SMS_PROVIDER", "console")
+KEHU_SMS_URL = os.environ.get("KEHU_SMS_URL", "")
+KEHU_SMS_KEY = os.environ.get("KEHU_SMS_KEY", "")
+KEHU_SMS_SENDER = os.environ.get("KEHU_SMS_SENDER", "")
+KEHU_SMS_TIMEOUT = float(os.environ.get("KEHU_SMS_TIMEOUT", "10"))
 # Long-running jobs (kehu/runtime/liveness.py): heartbeat interval, and the age of the last
 # heartbeat after which a "running" job counts as interrupted.
 KEHU_HEARTBEAT_SECONDS = float(os.environ.get("KEHU_HEARTBEAT_SECONDS", "10"))

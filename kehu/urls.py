@@ -32,6 +32,9 @@ urlpatterns = [
     path("", include("kehu.kb.urls")),
     path("coupons/", include("kehu.marketing.coupons.urls")),
     path("members/", include("kehu.marketing.membership.urls")),
+    path("outreach/", include("kehu.marketing.outreach.urls")),
+    # The unsubscribe link of the messages sent to customers (no login).
+    path("u/", include("kehu.marketing.outreach.public_urls")),
 
     # sign in and out, passwords, two-step sign-in, the administrators' sign-in page
     path("", include("kehu.accounts.urls")),

@@ -87,3 +87,7 @@ from kehu.marketing.membership import api as membership_api  # noqa: E402
 
 api.add_router("/members", membership_api.router)
 api.add_router("/points", membership_api.points_router)
+
+from kehu.marketing.outreach import api as outreach_api  # noqa: E402
+
+api.add_router("/outreach", outreach_api.router)

@@ -337,6 +337,10 @@ MERGE_RELATIONS = {
     "winback.LossRecord.customer": "move",   # a customer may have several open losses after a merge
     "coupons.Coupon.customer": "move",
     "membership.Membership.customer": "membership",
+    "outreach.OutboundMessage.customer": "move",
+    "outreach.Suppression.customer": "move",
+    # several rows after a merge: the newest language wins (kehu.marketing.outreach.gate.languages)
+    "outreach.CustomerLanguage.customer": "move",
 }
 
 

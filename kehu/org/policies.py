@@ -257,6 +257,14 @@ class CustomerPolicy:
         customers they may change."""
         return self.active and (self.is_admin or self.role == Role.MARKETING)
 
+    # -- sending to customers (kehu.marketing.outreach) ----------------------
+    @property
+    def may_manage_outreach(self) -> bool:
+        """Write message templates, the suppression list and the sending settings, read the
+        whole suppression list and export the queued lists: marketing and administrators.
+        Which customers' messages anyone reads is the view scope, as everywhere."""
+        return self.active and (self.is_admin or self.role == Role.MARKETING)
+
     # -- scopes -------------------------------------------------------------
     @cached_property
     def view_scope(self) -> Scope:

@@ -17,7 +17,12 @@ Rules (the consent fields of :class:`kehu.customers.models.Customer`):
   consent now off: the customer's history shows when) as ``withdrawn``;
 - the consents are per customer; on top of them a customer may opt out of
   a channel (``opt_out_email``, ``opt_out_sms``, 退订): nothing is sent on
-  that channel, whatever the consents say (``opted_out``).
+  that channel, whatever the consents say (``opted_out``). WeChat, direct mail
+  and phone (the channels of :mod:`kehu.marketing.outreach`) have no opt-out
+  field of their own: the consents decide.
+
+The outreach gate (:mod:`kehu.marketing.outreach.gate`) asks this first and
+adds the suppression list, frequency caps, quiet hours and the language.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from kehu.customers.models import Customer
 
 SERVICE = "service"
 MARKETING = "marketing"
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "wechat", "mail", "phone")
 NO_CONSENT = "no_consent"
 WITHDRAWN = "withdrawn"
 OPTED_OUT = "opted_out"
@@ -51,7 +56,7 @@ def hold_reason(customer: Customer, *, channel: str, purpose: str = SERVICE) -> 
         raise ValueError(channel)
     return _reason(marketing=customer.consent_marketing, processing=customer.consent_data_processing,
                    updated_at=customer.consent_updated_at, purpose=purpose,
-                   opted_out=getattr(customer, OPT_OUT_FIELDS[channel]))
+                   opted_out=bool(channel in OPT_OUT_FIELDS and getattr(customer, OPT_OUT_FIELDS[channel])))
 
 
 def hold_reasons(customer_ids: Iterable[int], *, channel: str, purpose: str = SERVICE) -> dict[int, str]:
@@ -60,10 +65,13 @@ def hold_reasons(customer_ids: Iterable[int], *, channel: str, purpose: str = SE
         raise ValueError(channel)
     ids = sorted({i for i in customer_ids if i is not None})
     out: dict[int, str] = {}
+    opt_out = OPT_OUT_FIELDS.get(channel)
     for start in range(0, len(ids), BATCH):
-        rows = Customer.objects.filter(pk__in=ids[start:start + BATCH]).values_list(
-            "pk", "consent_marketing", "consent_data_processing", "consent_updated_at", OPT_OUT_FIELDS[channel])
-        for pk, marketing, processing, updated_at, opted_out in rows:
+        fields = ["pk", "consent_marketing", "consent_data_processing", "consent_updated_at"] + (
+            [opt_out] if opt_out else [])
+        rows = Customer.objects.filter(pk__in=ids[start:start + BATCH]).values_list(*fields)
+        for pk, marketing, processing, updated_at, *rest in rows:
+            opted_out = bool(rest and rest[0])
             reason = _reason(marketing=marketing, processing=processing, updated_at=updated_at, purpose=purpose,
                              opted_out=opted_out)
             if reason:

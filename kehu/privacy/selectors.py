@@ -53,7 +53,7 @@ def _label(model, name: str) -> str:
 def personal_data(customer: Customer) -> dict[str, Any]:
     """Every record of ``customer``: profile, tags, anniversaries, contacts,
     interactions, tasks, orders (lines and payments), survey invitations and
-    answers, consent (now and its history), and the audit of changes."""
+    answers, messages sent to them, consent (now and its history), and the audit of changes."""
     from kehu.engagement.models import Interaction, Task
     from kehu.sales.models import Order
     from kehu.surveys.models import Answer, Invitation, Response
@@ -97,6 +97,12 @@ def personal_data(customer: Customer) -> dict[str, Any]:
                           "submitted_at": _plain(resp.submitted_at), "index": resp.index, "nps": resp.nps,
                           "answers": answers})
     data["survey_responses"] = responses
+    from kehu.marketing.outreach.models import OutboundMessage
+
+    data["messages"] = [{"created_at": _plain(m.created_at), "channel": m.channel, "purpose": m.purpose,
+                         "address": m.address, "subject": m.subject, "body": m.body, "status": m.status,
+                         "reason": m.reason, "sent_at": _plain(m.sent_at)}
+                        for m in OutboundMessage.objects.filter(customer=customer).order_by("created_at", "id")]
     events = list(AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor").order_by(
         "created_at", "id"))
     data["consent"] = {
@@ -124,7 +130,7 @@ def section_labels() -> list[tuple[str, str]]:
         ("customer", _("Profile")), ("tags", _("Tags")), ("anniversaries", _("Anniversaries")),
         ("contacts", _("Contacts")), ("interactions", _("Interactions")), ("tasks", _("Tasks")),
         ("orders", _("Orders")), ("survey_invitations", _("Survey invitations")),
-        ("survey_responses", _("Survey answers")), ("consent", _("Consent")),
+        ("survey_responses", _("Survey answers")), ("messages", _("Messages sent")), ("consent", _("Consent")),
         ("audit", _("History of changes")),
     ]
 

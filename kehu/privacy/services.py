@@ -163,6 +163,7 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
     - contacts, anniversaries and attachments (with their stored files) deleted;
     - interactions and tasks kept with their dates, their texts replaced;
     - survey answers: free text cleared, scores kept; invitations' addresses cleared;
+    - messages sent to them: address, subject and text cleared (status and dates kept);
     - the audit history of the customer: the person's values replaced by "—";
     - one audit record ``privacy.erase`` with who, when and why.
     """
@@ -213,6 +214,12 @@ def customer_erase(*, actor, customer_id: int, reason: str) -> Erasure:
         result.answers = Answer.objects.filter(response__customer=customer).exclude(text="").update(text="")
         result.invitations = Invitation.objects.filter(customer=customer).exclude(email="").update(
             email="", updated_at=now)
+        # messages sent to the person (kehu.marketing.outreach): the log keeps when and why, not
+        # the address or the text; the suppression list keeps the address, so an opt-out still holds
+        from kehu.marketing.outreach.models import OutboundMessage
+
+        OutboundMessage.objects.filter(customer=customer).update(address="", subject="", body=text,
+                                                                 updated_at=now)
         events = list(AuditEvent.objects.filter(customer_id=customer.pk))
         for ev in events:
             ev.changes = _scrub(ev.changes) if isinstance(ev.changes, dict) else ev.changes

@@ -42,6 +42,7 @@ def navigation(request):
         ("kb", _app_label("kb"), "kb_list"),
         ("coupons", _app_label("coupons"), "coupon_definition_list"),
         ("members", _app_label("membership"), "member_list"),
+        ("outreach", _("Messages"), "outreach_messages"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),

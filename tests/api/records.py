@@ -133,6 +133,15 @@ def records(org, customers, value, settings, tmp_path):
     for c in (customers.n1, customers.e1):
         points_bonus(actor=None, membership=member_enrol(actor=None, customer=c), points=500, reason="seed")
 
+    from kehu.marketing.outreach.models import MessageTemplate, OutboundMessage, Suppression
+    from kehu.marketing.outreach.services import send, suppression_add
+
+    outreach_tpl = MessageTemplate.objects.create(code="records", name="Records", channel="wechat",
+                                                  body_zh="{{ customer.name }} 您好", body_en="Hello {{ customer.name }}")
+    for c in (customers.n1, customers.e1):
+        send(customer=c, channel="wechat", purpose="service", template=outreach_tpl)
+    suppression_add(actor=None, channel="email", address="bounced@example.com", reason="bounced")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -183,5 +192,8 @@ def records(org, customers, value, settings, tmp_path):
         definition_id=pks(CouponDefinition.objects.all()),
         coupon_id=pks(Coupon.objects.all()),
         member_id=pks(Membership.objects.all()),
+        template_id=[outreach_tpl.pk],
+        message_id=pks(OutboundMessage.objects.all()),
+        suppression_id=pks(Suppression.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -46,6 +46,7 @@ URLS = {
     "coupons": (lambda w: reverse("coupon_export"), False),
     "coupon_definitions": (lambda w: reverse("coupon_definition_export"), False),
     "members": (lambda w: reverse("member_export"), False),
+    "outreach_messages": (lambda w: reverse("outreach_message_export"), False),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)

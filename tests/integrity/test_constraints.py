@@ -75,6 +75,7 @@ BETWEEN_FIELDS = {
     "membership_expires_after_joined": {"joined_on": dt.date(2026, 3, 2), "expires_on": dt.date(2026, 3, 1)},
     "points_remaining_within_lot": {"points": 5, "remaining": 6},
     "points_sign_by_kind": {"kind": "redeem", "points": 5},
+    "outreach_suppression_target": {"address": "", "customer_id": None},
 }
 
 

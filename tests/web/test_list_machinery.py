@@ -166,6 +166,15 @@ def _member(org, customers):
     return member_enrol(actor=None, customer=CustomerFactory(owner=customers.n1.owner, region=customers.n1.region))
 
 
+def _outreach_message(org, customers):
+    from kehu.marketing.outreach.models import MessageTemplate
+    from kehu.marketing.outreach.services import send
+
+    tpl = MessageTemplate.objects.get_or_create(code="list-test", defaults={
+        "name": "List test", "channel": "wechat", "body_zh": "{{ customer.name }} 您好"})[0]
+    return send(customer=customers.n1, channel="wechat", purpose="service", template=tpl)
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
@@ -173,7 +182,8 @@ ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interacti
         "quotas": _quota, "key_accounts": _key_account, "associations": _association,
         "winback_losses": _loss, "winback_candidates": _loss,
         "coupon_definitions": _coupon_definition, "coupons": _coupon,
-        "members": _member}
+        "members": _member,
+        "outreach_messages": _outreach_message}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

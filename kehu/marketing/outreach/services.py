@@ -1,0 +1,600 @@
+"""Sending to customers: the one gate every message passes (issue 16, item 1).
+
+The API other apps call (campaigns, the care calendar, coupons, referrals)::
+
+    from kehu.marketing.outreach import services as outreach
+
+    msg = outreach.send(customer=c, channel="email", purpose="marketing", template="spring-offer",
+                        context={"coupon": {"code": "AB12CD", "value": "¥50"}}, source=("coupon", coupon.pk),
+                        contact=None, actor=None, now=None)
+    counts = outreach.send_many(customers=ids_or_queryset, channel="sms", purpose="marketing",
+                                template=tpl, context={...}, per_customer={cid: {"coupon": {...}}},
+                                source=("campaign", campaign.pk), actor=None, now=None, deliver=True)
+    # counts == {"queued": …, "sent": …, "held": …, "deferred": …, "failed": …}
+
+- ``channel``: ``email`` | ``sms`` | ``wechat`` | ``mail`` | ``phone``;
+  ``purpose``: ``service`` | ``marketing`` (a marketing message needs both
+  consents and counts towards the frequency cap; a service message needs the
+  consent to data processing);
+- ``template``: a :class:`MessageTemplate` or its code; rendered in the
+  customer's language (:class:`CustomerLanguage`, else the settings' default
+  language; the other language when the template lacks that version) with the
+  placeholders of :data:`kehu.marketing.outreach.rendering.PLACEHOLDERS`;
+- ``context``: what the sender adds for every customer (``coupon``,
+  ``campaign``, ``referral``, ``link``), ``per_customer``: the same per customer
+  id (a campaign's unique coupon codes); other keys are ignored;
+- ``source``: ``(kind, id)`` — kind ``campaign`` | ``care`` | ``coupon`` |
+  ``referral`` | ``manual`` | ``test`` — or just the kind;
+- ``actor``: the person sending by hand (checked: they must manage outreach or
+  be able to change the customer), None for the system (a campaign's worker);
+- ``now``: the instant of the attempt (the tests' clock).
+
+Every attempt leaves one :class:`OutboundMessage`, whatever came of it: held
+back (with the reason), deferred (quiet hours; :func:`release_deferred` sends
+it when they end, checking the gate again), queued, sent or failed. E-mail and
+SMS are delivered here (``deliver=False`` leaves them queued for
+:func:`deliver_queued`, the worker's job); WeChat and direct mail stay queued
+for their exported lists (:func:`mark_sent` once they went out); a phone
+message becomes a task for the customer's owner (``engagement.Task``, source
+``care``, ``source_ref = {"outreach_message": id}``).
+
+``send_many`` works in batches of 2,000 customers: per batch one query for the
+customers, one for the owners, one for the consents, two for the suppression
+list, one for the frequency cap, one for the languages, one ``bulk_create`` of
+the log, and for e-mail one SMTP connection.
+
+Every e-mail carries the unsubscribe link (:func:`unsubscribe_url`, a signed
+token, no login) in its text, its HTML and its ``List-Unsubscribe`` header;
+:func:`unsubscribe` opts the customer out of that channel at once (recorded in
+the consent history: an audit event changing ``opt_out_email``) and puts the
+address on the suppression list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import Counter
+from typing import Any, Iterable
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kehu.audit.services import audit_record, diff, snapshot
+from kehu.customers.models import Contact, Customer
+from kehu.org.models import User
+from kehu.org.policies import policy_for
+from kehu.privacy.consent import OPT_OUT_FIELDS
+
+from . import channels, gate, rendering
+from .models import (
+    Channel, CustomerLanguage, GateSettings, HoldReason, Language, MessageTemplate, OutboundMessage, Purpose,
+    SourceKind, Status, Suppression, SuppressionReason,
+)
+
+log = logging.getLogger(__name__)
+UNSUBSCRIBE_SALT = "kehu.outreach.unsubscribe"
+STATUSES = [s.value for s in Status]
+
+
+# -- permissions --------------------------------------------------------------------
+
+def _require_manager(actor) -> None:
+    if not policy_for(actor).may_manage_outreach:
+        raise PermissionDenied(_("Only marketing and administrators may change this."))
+
+
+# -- templates ----------------------------------------------------------------------
+
+TEMPLATE_FIELDS = ("code", "name", "channel", "purpose", "subject_zh", "body_zh", "subject_en", "body_en")
+
+
+def _check_template(tpl: MessageTemplate) -> None:
+    tpl.full_clean()
+    rendering.check(subject_zh=tpl.subject_zh, body_zh=tpl.body_zh, subject_en=tpl.subject_en,
+                    body_en=tpl.body_en)
+    if not tpl.body_zh.strip() and not tpl.body_en.strip():
+        raise ValidationError({"body_zh": _("Write the message in at least one language.")})
+    if tpl.channel == Channel.EMAIL:
+        for lang, subject, body in (("zh", tpl.subject_zh, tpl.body_zh), ("en", tpl.subject_en, tpl.body_en)):
+            if body.strip() and not subject.strip():
+                raise ValidationError({f"subject_{lang}": _("An e-mail needs a subject.")})
+
+
+def template_create(*, actor, data: dict[str, Any]) -> MessageTemplate:
+    _require_manager(actor)
+    unknown = set(data) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    tpl = MessageTemplate(created_by=actor, **data)
+    _check_template(tpl)
+    with transaction.atomic():
+        tpl.save()
+        audit_record(actor=actor, action="create", instance=tpl, changes=snapshot(tpl), summary=tpl.code)
+    return tpl
+
+
+def template_update(*, actor, template: MessageTemplate, data: dict[str, Any]) -> MessageTemplate:
+    _require_manager(actor)
+    unknown = set(data) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    before = snapshot(template)
+    for key, value in data.items():
+        setattr(template, key, value)
+    _check_template(template)
+    with transaction.atomic():
+        template.save()
+        changes = diff(before, snapshot(template))
+        if changes:
+            audit_record(actor=actor, action="update", instance=template, changes=changes, summary=template.code)
+    return template
+
+
+def template_delete(*, actor, template: MessageTemplate) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete", instance=template, summary=template.code)
+        template.delete()
+
+
+# -- suppressions -------------------------------------------------------------------
+
+def suppression_add(*, actor, channel: str, address: str = "", customer: Customer | None = None,
+                    reason: str = SuppressionReason.MANUAL, note: str = "") -> Suppression:
+    """Put an address or a customer on the list for ``channel`` (idempotent). ``actor`` None: the system
+    (a bounce, an unsubscribe)."""
+    if actor is not None:
+        _require_manager(actor)
+        if customer is not None and not policy_for(actor).can_view(customer):
+            raise PermissionDenied(_("You may not see this customer."))
+    address = gate.normalise_address(channel, address)
+    if channel == Channel.EMAIL and address:
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError({"address": _("Enter a valid e-mail address.")}) from None
+    existing = Suppression.objects.filter(channel=channel, address=address,
+                                          customer=customer if not address else None).first() if (
+        address or customer) else None
+    if existing is not None:
+        return existing
+    row = Suppression(channel=channel, address=address, customer=customer if not address else None,
+                      reason=reason, note=note, added_by=actor if getattr(actor, "pk", None) else None)
+    row.full_clean()
+    with transaction.atomic():
+        row.save()
+        audit_record(actor=actor, action="suppress", instance=row, customer_id=customer.pk if customer else None,
+                     changes=snapshot(row), summary=f"{channel} {address or customer}")
+    return row
+
+
+def suppression_remove(*, actor, suppression: Suppression) -> None:
+    _require_manager(actor)
+    with transaction.atomic():
+        audit_record(actor=actor, action="unsuppress", instance=suppression, customer_id=suppression.customer_id,
+                     changes=snapshot(suppression), summary=f"{suppression.channel} {suppression}")
+        suppression.delete()
+
+
+# -- settings and languages ------------------------------------------------------------
+
+SETTINGS_FIELDS = tuple(f.name for f in GateSettings._meta.concrete_fields if f.name not in ("id", "updated_at"))
+
+
+def settings_update(*, actor, data: dict[str, Any]) -> GateSettings:
+    _require_manager(actor)
+    unknown = set(data) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("Unknown field.") for k in unknown})
+    row = GateSettings.current()
+
+    def snap():   # times as text: the audit record is JSON
+        return {k: v.isoformat() if isinstance(v, dt.time) else v for k, v in snapshot(row).items()}
+
+    before = snap()
+    for key, value in data.items():
+        setattr(row, key, value)
+    row.full_clean()
+    with transaction.atomic():
+        row.save()
+        audit_record(actor=actor, action="update", instance=row, changes=diff(before, snap()),
+                     summary="sending settings")
+    return row
+
+
+def customer_language_set(*, actor, customer: Customer, language: str) -> CustomerLanguage:
+    """Write to ``customer`` in ``language`` from now on (whoever may change the customer, or manage outreach)."""
+    policy = policy_for(actor)
+    if not (policy.can_change(customer) or (policy.may_manage_outreach and policy.can_view(customer))):
+        raise PermissionDenied(_("You may not change this customer."))
+    if language not in Language.values:
+        raise ValidationError({"language": _("Choose Chinese or English.")})
+    with transaction.atomic():
+        CustomerLanguage.objects.filter(customer=customer).delete()
+        row = CustomerLanguage.objects.create(customer=customer, language=language)
+        audit_record(actor=actor, action="update", instance=customer, customer_id=customer.pk,
+                     changes={"message_language": [None, language]}, summary=customer.name)
+    return row
+
+
+def customer_language(customer: Customer) -> str:
+    return gate.languages([customer.pk], GateSettings.current().default_language)[customer.pk]
+
+
+# -- the unsubscribe link --------------------------------------------------------------
+
+def unsubscribe_url(token: str) -> str:
+    signed = signing.Signer(salt=UNSUBSCRIBE_SALT).sign(token)
+    return f"{settings.KEHU_PUBLIC_URL.rstrip('/')}/u/{signed}/"
+
+
+def message_for_unsubscribe(signed: str) -> OutboundMessage | None:
+    """The message an unsubscribe link came in, or None for a link that is not ours."""
+    try:
+        token = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(signed)
+    except signing.BadSignature:
+        return None
+    return OutboundMessage.objects.select_related("customer").filter(tracking_token=token).first()
+
+
+def unsubscribe(*, message: OutboundMessage) -> bool:
+    """Opt the customer out of the message's channel at once, and suppress the address the
+    message went to (a contact's own address too). True when something changed."""
+    channel = message.channel
+    changed = False
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=message.customer_id)
+        field = OPT_OUT_FIELDS.get(channel)
+        if field and not getattr(customer, field):
+            Customer.objects.filter(pk=customer.pk).update(**{field: True}, updated_at=timezone.now())
+            audit_record(actor=None, action="unsubscribe", instance=customer, customer_id=customer.pk,
+                         changes={field: [False, True]}, summary=customer.name)
+            changed = True
+        if message.address and not Suppression.objects.filter(
+                channel=channel, address=gate.normalise_address(channel, message.address)).exists():
+            suppression_add(actor=None, channel=channel, address=message.address, reason=SuppressionReason.UNSUBSCRIBED,
+                            note=f"message {message.pk}")
+            changed = True
+        elif not message.address and not field and not Suppression.objects.filter(
+                channel=channel, customer_id=customer.pk).exists():
+            suppression_add(actor=None, channel=channel, customer=customer, reason=SuppressionReason.UNSUBSCRIBED)
+            changed = True
+    return changed
+
+
+# -- sending ---------------------------------------------------------------------------
+
+def _template(template) -> MessageTemplate:
+    if isinstance(template, MessageTemplate):
+        return template
+    tpl = MessageTemplate.objects.filter(code=template).first()
+    if tpl is None:
+        raise ValidationError({"template": _("No template with the code %(code)s.") % {"code": template}})
+    return tpl
+
+
+def _source(source) -> tuple[str, int | None]:
+    kind, ident = (source, None) if isinstance(source, str) else (source[0], source[1])
+    if kind not in SourceKind.values:
+        raise ValidationError({"source": _("Unknown source: %(kind)s") % {"kind": kind}})
+    return kind, ident
+
+
+def _address(channel: str, row: dict, contact: dict | None) -> str:
+    person = contact or {}
+    if channel == Channel.EMAIL:
+        return person.get("email") or row.get("email") or ""
+    if channel in (Channel.SMS, Channel.PHONE, Channel.WECHAT):
+        return person.get("phone") or row.get("phone") or ""
+    if channel == Channel.MAIL:
+        return row.get("address") or ""
+    return ""
+
+
+class _Rendered:
+    """A template's two language versions compiled once."""
+
+    def __init__(self, tpl: MessageTemplate):
+        self.versions = {}
+        for lang in Language.values:
+            used, subject, body = tpl.version(lang)
+            self.versions[lang] = (used, rendering.Compiled(subject), rendering.Compiled(body))
+
+    def render(self, lang: str, ctx: dict) -> tuple[str, str, str]:
+        used, subject, body = self.versions[lang]
+        return used, " ".join(subject.render(ctx).split())[:400], body.render(ctx)
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(16)[:22]
+
+
+def _footer(language: str) -> str:
+    with translation.override(language):
+        return _("Unsubscribe from these e-mails")
+
+
+def _sms_text(body: str, url: str, language: str, purpose: str) -> str:
+    if purpose != Purpose.MARKETING:
+        return body
+    with translation.override(language):
+        return f"{body} " + _("Unsubscribe: %(url)s") % {"url": url}
+
+
+def send_many(*, customers, channel: str, purpose: str, template, context: dict | None = None,
+              per_customer: dict[int, dict] | None = None, source=SourceKind.MANUAL, actor=None,
+              now: dt.datetime | None = None, deliver: bool = True) -> dict[str, int]:
+    """Pass many customers through the gate and send; counts by status (see the module docstring)."""
+    counts, _messages = _send_all(customers=customers, channel=channel, purpose=purpose, template=template,
+                                  context=context, per_customer=per_customer, source=source, actor=actor, now=now,
+                                  deliver=deliver, contact=None, keep=False)
+    return counts
+
+
+def send(*, customer: Customer, channel: str, purpose: str, template, context: dict | None = None,
+         source=SourceKind.MANUAL, contact: Contact | None = None, actor=None, now: dt.datetime | None = None,
+         deliver: bool = True) -> OutboundMessage:
+    """One customer (or one of its contacts) through the gate; the logged message."""
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ValidationError({"contact": _("This contact is not the customer's.")})
+    _counts, messages = _send_all(customers=[customer.pk], channel=channel, purpose=purpose, template=template,
+                                  context=context, per_customer=None, source=source, actor=actor, now=now,
+                                  deliver=deliver, contact=contact, keep=True)
+    return messages[0]
+
+
+def _send_all(*, customers, channel, purpose, template, context, per_customer, source, actor, now, deliver,
+              contact, keep) -> tuple[dict[str, int], list[OutboundMessage]]:
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel: %(channel)s") % {"channel": channel}})
+    if purpose not in Purpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose: %(purpose)s") % {"purpose": purpose}})
+    tpl = _template(template)
+    if tpl.channel != channel:
+        raise ValidationError({"template": _("This template is written for another channel.")})
+    kind, source_id = _source(source)
+    now = now or timezone.now()
+    settings_row = GateSettings.current()
+    compiled = _Rendered(tpl)
+    ids = _customer_ids(customers)
+    if actor is not None:
+        policy = policy_for(actor)
+        scope = policy.visible if policy.may_manage_outreach else policy.changeable
+        allowed = set(scope(Customer.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+        if set(ids) - allowed:
+            raise PermissionDenied(_("You may not send to these customers."))
+    counts = Counter({s: 0 for s in STATUSES})
+    kept: list[OutboundMessage] = []
+    for start in range(0, len(ids), gate.BATCH):
+        batch = _send_batch(ids[start:start + gate.BATCH], channel=channel, purpose=purpose, tpl=tpl,
+                            compiled=compiled, context=context or {}, per_customer=per_customer or {}, kind=kind,
+                            source_id=source_id, actor=actor, now=now, settings_row=settings_row,
+                            deliver=deliver, contact=contact)
+        for msg in batch:
+            counts[msg.status] += 1
+        if keep:
+            kept.extend(batch)
+    return dict(counts), kept
+
+
+def _customer_ids(customers) -> list[int]:
+    if hasattr(customers, "values_list"):
+        return list(customers.order_by("pk").values_list("pk", flat=True))
+    out = []
+    for c in customers:
+        out.append(c.pk if isinstance(c, Customer) else int(c))
+    return list(dict.fromkeys(out))
+
+
+def _send_batch(ids, *, channel, purpose, tpl, compiled, context, per_customer, kind, source_id, actor, now,
+                settings_row, deliver, contact) -> list[OutboundMessage]:
+    rows = {r["id"]: r for r in Customer.objects.filter(pk__in=ids).values(
+        "id", "name", "ref", "city", "email", "phone", "address", "owner_id")}
+    ids = [i for i in ids if i in rows]
+    owners = {u.pk: {"name": str(u), "phone": u.phone, "email": u.email}
+              for u in User.objects.filter(pk__in={r["owner_id"] for r in rows.values() if r["owner_id"]})}
+    contact_row = ({"name": contact.name, "title": contact.title, "email": contact.email, "phone": contact.phone}
+                   if contact is not None else None)
+    addresses = {cid: _address(channel, rows[cid], contact_row) for cid in ids}
+    decisions = gate.decide(channel=channel, purpose=purpose, customers=[rows[i] for i in ids], addresses=addresses,
+                            gate=settings_row, now=now)
+    langs = gate.languages(ids, settings_row.default_language)
+    messages = []
+    # the link is signed only where the text shows it (e-mail adds it at delivery)
+    wants_link = any("unsubscribe_url" in t for t in (tpl.subject_zh, tpl.body_zh, tpl.subject_en, tpl.body_en))
+    for cid in ids:
+        row = rows[cid]
+        status, reason, due_at = decisions[cid]
+        token = _new_token()
+        url = unsubscribe_url(token) if wants_link else ""
+        sender = {**context, **per_customer.get(cid, {})}
+        ctx = rendering.build_context(customer=row, contact=contact_row, owner=owners.get(row["owner_id"]),
+                                      sender=sender, unsubscribe_url=url)
+        used, subject, body = compiled.render(langs[cid], ctx)
+        messages.append(OutboundMessage(
+            customer_id=cid, contact=contact, channel=channel, purpose=purpose, template=tpl, source_kind=kind,
+            source_id=source_id, language=used, address=addresses[cid], subject=subject, body=body, status=status,
+            reason=reason, due_at=due_at, tracking_token=token, actor=actor if getattr(actor, "pk", None) else None,
+            created_at=now, updated_at=now))
+    with transaction.atomic():
+        OutboundMessage.objects.bulk_create(messages, batch_size=1000)
+    if messages and messages[0].pk is None:   # a database that does not return ids
+        by_token = dict(OutboundMessage.objects.filter(tracking_token__in=[m.tracking_token for m in messages])
+                        .values_list("tracking_token", "pk"))
+        for m in messages:
+            m.pk = m.id = by_token[m.tracking_token]
+    ready = [m for m in messages if m.status == Status.QUEUED]
+    if channel == Channel.PHONE:
+        _phone_tasks(ready, rows, now)
+    elif deliver and channel in gate.DELIVERED_HERE:
+        _deliver(ready, now=now)
+    return messages
+
+
+def _phone_tasks(messages: list[OutboundMessage], rows: dict, now) -> None:
+    from kehu.engagement.models import TaskSource
+    from kehu.engagement.services import task_create_from_source
+
+    for m in messages:
+        owner_id = rows[m.customer_id]["owner_id"]
+        task, _created = task_create_from_source(
+            customer=m.customer if hasattr(m, "_customer_cache") else Customer(pk=m.customer_id),
+            assigned_to=User(pk=owner_id) if owner_id else None, source=TaskSource.CARE,
+            source_ref={"outreach_message": m.pk}, title=(m.subject or _("Call the customer"))[:200],
+            description=m.body[:10_000], due_on=timezone.localdate(now))
+        OutboundMessage.objects.filter(pk=m.pk).update(task=task)
+        m.task = task
+
+
+def _deliver(messages: list[OutboundMessage], *, now) -> None:
+    """Deliver queued e-mail or SMS messages; each ends sent or failed."""
+    if not messages:
+        return
+    channel = messages[0].channel
+    if channel == Channel.EMAIL:
+        connection = channels.email_connection()
+        try:
+            connection.open()
+            for m in messages:
+                url = unsubscribe_url(m.tracking_token)
+                try:
+                    email = channels.email_message(to=m.address, subject=m.subject, body=m.body, unsubscribe_url=url,
+                                                   footer=_footer(m.language), connection=connection)
+                    email.send()
+                    m.status, m.sent_at, m.error = Status.SENT, timezone.now(), ""
+                except Exception as exc:  # noqa: BLE001 - one bad address must not stop the batch
+                    log.warning("e-mail to message %s failed: %s", m.pk, exc)
+                    m.status, m.error = Status.FAILED, str(exc)[:300]
+        except Exception as exc:  # noqa: BLE001 - the server is down: every message failed
+            log.warning("mail server unavailable: %s", exc)
+            for m in messages:
+                if m.status == Status.QUEUED:
+                    m.status, m.error = Status.FAILED, str(exc)[:300]
+        finally:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001
+                pass
+    elif channel == Channel.SMS:
+        provider = channels.sms_provider()
+        for m in messages:
+            result = provider.send(m.address, _sms_text(m.body, unsubscribe_url(m.tracking_token), m.language,
+                                                        m.purpose))
+            if result.ok:
+                m.status, m.sent_at, m.provider_ref, m.error = Status.SENT, timezone.now(), result.ref, ""
+            else:
+                m.status, m.error = Status.FAILED, result.error[:300]
+    for m in messages:
+        m.updated_at = timezone.now()
+    OutboundMessage.objects.bulk_update(messages, ["status", "sent_at", "error", "provider_ref", "updated_at"],
+                                        batch_size=500)
+
+
+def deliver_queued(*, channel: str, limit: int = 5000) -> int:
+    """Deliver up to ``limit`` queued e-mail or SMS messages (the worker's job after ``deliver=False``)."""
+    if channel not in gate.DELIVERED_HERE:
+        raise ValidationError({"channel": _("Only e-mail and SMS are delivered by Kehu.")})
+    messages = list(OutboundMessage.objects.filter(channel=channel, status=Status.QUEUED).order_by("id")[:limit])
+    _deliver(messages, now=timezone.now())
+    return len(messages)
+
+
+def release_deferred(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send the deferred messages whose quiet hours are over, after asking the gate again
+    about consent and the suppression list (either may have changed since)."""
+    now = now or timezone.now()
+    counts = Counter()
+    due = list(OutboundMessage.objects.filter(status=Status.DEFERRED, due_at__lte=now).order_by("id")[:gate.BATCH])
+    by_channel: dict[tuple[str, str], list[OutboundMessage]] = {}
+    for m in due:
+        by_channel.setdefault((m.channel, m.purpose), []).append(m)
+    for (channel, purpose), msgs in by_channel.items():
+        from kehu.privacy.consent import hold_reasons
+
+        consent = hold_reasons([m.customer_id for m in msgs], channel=channel, purpose=purpose)
+        supp_ids, supp_addrs = gate.suppressed(channel, [m.customer_id for m in msgs], [m.address for m in msgs])
+        ready = []
+        for m in msgs:
+            if consent.get(m.customer_id):
+                m.status, m.reason = Status.HELD, consent[m.customer_id]
+            elif m.customer_id in supp_ids or gate.normalise_address(channel, m.address) in supp_addrs:
+                m.status, m.reason = Status.HELD, HoldReason.SUPPRESSED
+            else:
+                m.status = Status.QUEUED
+                ready.append(m)
+        held = [m for m in msgs if m.status == Status.HELD]
+        OutboundMessage.objects.bulk_update(held, ["status", "reason"])
+        OutboundMessage.objects.filter(pk__in=[m.pk for m in ready]).update(status=Status.QUEUED)
+        _deliver(ready, now=now)
+        for m in msgs:
+            counts[m.status] += 1
+    return dict(counts)
+
+
+def mark_sent(*, actor, channel: str, ids: Iterable[int] | None = None) -> int:
+    """The exported WeChat or direct-mail list went out: its queued messages (those of ``ids``, else all
+    the actor may see) become sent."""
+    _require_manager(actor)
+    if channel not in (Channel.WECHAT, Channel.MAIL):
+        raise ValidationError({"channel": _("Only WeChat and direct-mail lists are marked as sent by hand.")})
+    qs = policy_for(actor).visible(OutboundMessage.objects.filter(channel=channel, status=Status.QUEUED),
+                                   prefix="customer__")
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    with transaction.atomic():
+        n = qs.update(status=Status.SENT, sent_at=timezone.now(), updated_at=timezone.now())
+        if n:
+            audit_record(actor=actor, action="mark_sent", instance=GateSettings.objects.get_or_create(pk=1)[0],
+                         summary=f"{channel}: {n}")
+    return n
+
+
+# -- preview ---------------------------------------------------------------------------------
+
+SAMPLE = {"coupon": {"code": "SAMPLE-8K2Q", "value": "¥50", "valid_until": "2026-12-31"},
+          "campaign": {"name": "Spring / 春季"}, "referral": {"code": "R-1234", "link": "https://example.com/r/1234"},
+          "link": "https://example.com/l/abc"}
+
+
+def preview(*, template: MessageTemplate, customer: Customer | None, viewer=None, context: dict | None = None,
+            now: dt.datetime | None = None) -> dict:
+    """The template in both languages for ``customer`` (a sample customer when None), with sample
+    values for what a sender adds, and what the gate would do with it now — nothing is written."""
+    now = now or timezone.now()
+    settings_row = GateSettings.current()
+    if customer is not None:
+        row = {"id": customer.pk, "name": customer.name, "ref": customer.ref, "city": customer.city,
+               "email": customer.email, "phone": customer.phone, "address": customer.address}
+        owner = customer.owner
+        owner_row = {"name": str(owner), "phone": owner.phone, "email": owner.email} if owner else None
+    else:
+        row = {"id": None, "name": _("Sample customer"), "ref": "C00000000", "city": "上海"}
+        owner_row = {"name": str(viewer) if viewer else "", "phone": getattr(viewer, "phone", ""),
+                     "email": getattr(viewer, "email", "")}
+    ctx = rendering.build_context(customer=row, contact=None, owner=owner_row, sender=context or SAMPLE,
+                                  unsubscribe_url=f"{settings.KEHU_PUBLIC_URL.rstrip('/')}/u/…/")
+    compiled = _Rendered(template)
+    versions = []
+    for lang in Language.values:
+        used, subject, body = compiled.render(lang, ctx)
+        if used == lang:
+            versions.append({"language": lang, "label": Language(lang).label, "subject": subject, "body": body})
+    out = {"versions": versions, "gate": None, "language": None}
+    if customer is not None:
+        address = _address(template.channel, row, None)
+        status, reason, due_at = gate.decide(channel=template.channel, purpose=template.purpose, customers=[row],
+                                             addresses={customer.pk: address}, gate=settings_row,
+                                             now=now)[customer.pk]
+        out["gate"] = {"status": status, "status_label": Status(status).label,
+                       "reason": reason, "reason_label": HoldReason(reason).label if reason else "",
+                       "due_at": due_at, "address": address}
+        out["language"] = gate.languages([customer.pk], settings_row.default_language)[customer.pk]
+    return out

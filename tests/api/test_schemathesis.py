@@ -104,6 +104,9 @@ def test_every_operation_answers_within_its_schema(role, org, records, wsgi_app,
     failures: list[str] = []
     operations = _operations(schema)
     assert len(operations) > 50
+    only = os.environ.get("KEHU_SCHEMATHESIS_ONLY")  # e.g. "/visits": rerun one part while fixing it
+    if only:
+        operations = [op for op in operations if only in op.path]
     for operation in operations:
         _run_operation(operation, headers=headers, records=records, failures=failures, role=role)
     assert not failures, f"{len(failures)} operation(s) failed:\n\n" + "\n\n".join(failures)

@@ -446,3 +446,12 @@ def test_plan_week_from_opportunities_next_steps(org, scored):
     visit.refresh_from_db()
     assert [o["name"] for o in visit.reason_data["opportunities"]] == ["Rebar 2027", "Wire 2027"]
     assert visit.purpose == "Present the quote; Site tour" and PlannedVisit.objects.filter(customer=steel).count() == 1
+
+
+def test_api_move_to_a_far_year_is_a_422_not_a_500(api_as, org, customers):
+    # Schemathesis found it: a visit moved to 0777-01-04 raised in the audit record (a 500).
+    api = api_as(org.users.sales_n1)
+    vid = api.post("/visits", {"customer_id": customers.n1.pk, "planned_on": "2026-12-08"}).json()["id"]
+    for day in ("0777-01-04", "9999-12-31", "0001-01-01"):
+        r = api.patch(f"/visits/{vid}", {"planned_on": day})
+        assert r.status_code in (200, 422), (day, r.status_code, r.content)

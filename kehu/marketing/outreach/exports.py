@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kehu.privacy.masking import shown
 from kehu.web.lists import clean_ids
@@ -15,7 +16,8 @@ from .models import Channel
 
 
 def header() -> list:
-    return [_("Number"), _("Created"), _("Customer code"), _("Customer"), _("Contact"), _("Channel"), _("Purpose"),
+    return [pgettext("outreach message", "Number"), _("Created"), _("Customer code"), _("Customer"), _("Contact"),
+            _("Channel"), _("Purpose"),
             _("Status"), _("Hold reason"), _("Source"), _("Source id"), _("Language"), _("Address"), _("Subject"),
             _("Body"), _("Sent")]
 

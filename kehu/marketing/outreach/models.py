@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import TimeStamped
@@ -27,7 +28,7 @@ code_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]*$",
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail")
     SMS = "sms", _("SMS")
     WECHAT = "wechat", _("WeChat (exported list)")
     MAIL = "mail", _("Direct mail (exported list)")
@@ -36,7 +37,7 @@ class Channel(models.TextChoices):
 
 class Purpose(models.TextChoices):
     SERVICE = "service", _("Service")
-    MARKETING = "marketing", _("Marketing")
+    MARKETING = "marketing", pgettext_lazy("message purpose", "Marketing")
 
 
 class Status(models.TextChoices):
@@ -61,7 +62,7 @@ class SourceKind(models.TextChoices):
     CARE = "care", _("Care calendar")
     COUPON = "coupon", _("Coupon")
     REFERRAL = "referral", _("Referral")
-    MANUAL = "manual", _("By hand")
+    MANUAL = "manual", pgettext_lazy("message source", "By hand")
     TEST = "test", _("Test")
 
 
@@ -221,7 +222,7 @@ class OutboundMessage(TimeStamped):
     body = models.TextField(_("body"), blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     reason = models.CharField(_("hold reason"), max_length=12, choices=HoldReason.choices, blank=True, default="")
-    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_at = models.DateTimeField(pgettext_lazy("outreach message", "due"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True, default="")
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True, default="")

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "kehu.customfields",
     "kehu.kb",
     "kehu.marketing.outreach",
+    "kehu.marketing.care",
     "kehu.web",
     "kehu.demo",
 ]

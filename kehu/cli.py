@@ -43,6 +43,7 @@ CLI_MODULES = [
     "kehu.sales.key_account_cli",
     "kehu.sales.quote_cli",
     "kehu.marketing.outreach.cli",
+    "kehu.marketing.care.cli",
 ]
 
 

@@ -20,7 +20,8 @@ from django.conf import settings
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
 TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks", "kehu.backup.tasks",
-                "kehu.service.tasks", "kehu.engagement.tasks", "kehu.sales.tasks", "kehu.marketing.outreach.tasks"]
+                "kehu.service.tasks", "kehu.engagement.tasks", "kehu.sales.tasks", "kehu.marketing.outreach.tasks",
+                "kehu.marketing.care.tasks"]
 
 
 def make_huey(url: str | None = None):

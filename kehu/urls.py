@@ -30,6 +30,7 @@ urlpatterns = [
     path("key-accounts/", include("kehu.sales.key_account_urls")),
     path("", include("kehu.kb.urls")),
     path("outreach/", include("kehu.marketing.outreach.urls")),
+    path("care/", include("kehu.marketing.care.urls")),
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

@@ -40,7 +40,7 @@ def navigation(request):
         ("surveys", _("Surveys"), "survey_list"),
         ("kb", _app_label("kb"), "kb_list"),
         ("outreach", _("Messages"), "outreach_messages"),
-        ("care", _("Care calendar"), "care_calendar"),
+        ("care", _app_label("care"), "care_calendar"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("import", _("Import"), "import_start"),

@@ -57,7 +57,7 @@ class MomentStatus(models.TextChoices):
 class CareRule(TimeStamped):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True, default="")
-    kind = models.CharField(_("occasion"), max_length=24, choices=Kind.choices)
+    kind = models.CharField(_("kind of occasion"), max_length=24, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=CareChannel.choices)
     template = models.ForeignKey("outreach.MessageTemplate", verbose_name=_("message template"), null=True,
                                  blank=True, on_delete=models.PROTECT, related_name="+")
@@ -97,7 +97,7 @@ class CareMoment(TimeStamped):
     rule = models.ForeignKey(CareRule, verbose_name=_("care rule"), on_delete=models.CASCADE, related_name="moments")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="care_moments")
-    occasion = models.DateField(_("occasion"))
+    occasion = models.DateField(_("occasion date"))
     due_on = models.DateField(_("due"))
     key = models.CharField(_("moment key"), max_length=80, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=MomentStatus.choices,

@@ -138,3 +138,31 @@ def test_dry_run_writes_nothing(org, consenting, templates):
     assert counts[rule.pk]["created"] == 1
     assert not CareMoment.objects.exists() and not Task.objects.exists()
     assert CareRule.objects.get(pk=rule.pk).last_run_on is None
+
+
+def test_anniversary_and_monthly_card_on_the_last_day_of_a_short_month(org, consenting, templates):
+    from kehu.customers.models import Anniversary
+
+    Anniversary.objects.create(customer=consenting.e1, label="Founded", date=dt.date(2001, 4, 30))
+    ann = _rule(org, kind="anniversary", channel="task")
+    card = _rule(org, kind="monthly", channel="task", day_of_month=31)
+    counts = care_run(date=dt.date(2026, 4, 30), now=at(dt.date(2026, 4, 30)))
+    assert counts[ann.pk]["created"] == 1 and counts[card.pk]["created"] == 3
+    assert set(CareMoment.objects.filter(rule=card).values_list("occasion", flat=True)) == {dt.date(2026, 4, 30)}
+    assert CareMoment.objects.get(rule=ann).customer_id == consenting.e1.pk
+    assert Task.objects.get(source_ref__care_moment=CareMoment.objects.get(rule=ann).pk).assigned_to == org.users.sales_e1
+
+
+def test_the_rules_owner_gets_the_tasks_and_the_calendar(org, consenting, templates):
+    from kehu.marketing.care.selectors import upcoming
+
+    Customer.objects.filter(pk=consenting.n1.pk).update(birthday=dt.date(1980, 6, 10))
+    rule = _rule(org, kind="birthday", channel="task", owner=org.users.north_manager)
+    items, truncated = upcoming(viewer=org.users.north_manager, start=dt.date(2026, 6, 8), end=dt.date(2026, 6, 14))
+    assert [(u.customer_id, u.status) for u in items] == [(consenting.n1.pk, "upcoming")] and not truncated
+    assert upcoming(viewer=org.users.sales_n1, start=dt.date(2026, 6, 8), end=dt.date(2026, 6, 14))[0] == []
+    care_run(date=dt.date(2026, 6, 10), now=at(dt.date(2026, 6, 10)))
+    assert Task.objects.get().assigned_to == org.users.north_manager
+    items, _ = upcoming(viewer=org.users.north_manager, start=dt.date(2026, 6, 8), end=dt.date(2026, 6, 14))
+    assert [(u.customer_id, u.status) for u in items] == [(consenting.n1.pk, "task")]
+    assert rule.pk == items[0].rule.pk

@@ -22,7 +22,7 @@ from kehu.api.pagination import CursorPagination
 from kehu.org.policies import policy_for
 
 from . import selectors, services
-from .models import CareChannel, Holiday, Kind, MomentStatus
+from .models import CareChannel, Kind, MomentStatus
 
 router = Router(tags=["care"])
 ID = Field(ge=1, le=2**63 - 1)

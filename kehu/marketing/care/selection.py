@@ -54,9 +54,8 @@ def _md_q(field: str, pairs) -> Q:
 def _everyone(base: QuerySet, occasions: list[dt.date]) -> Iterator[Row]:
     if not occasions:
         return
-    rows = list(base.values_list("pk", "owner_id").iterator(chunk_size=5000))
-    for occasion in occasions:
-        for cid, owner in rows:
+    for occasion in occasions:   # lazily: a calendar that stops at its limit reads no further
+        for cid, owner in base.values_list("pk", "owner_id").order_by("pk").iterator(chunk_size=5000):
             yield cid, owner, occasion
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from kehu.customers.models import Customer
@@ -99,9 +99,8 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
         made = CareMoment.objects.select_related("rule", "customer").filter(
             customer=customer, due_on__gte=start, due_on__lte=end)
     if mine:
-        made = [m for m in made.select_related("customer") if
-                (m.rule.owner_id == viewer.pk) or (m.rule.owner_id is None and m.customer.owner_id == viewer.pk)]
-    for m in list(made)[:limit]:
+        made = made.filter(Q(rule__owner=viewer) | Q(rule__owner__isnull=True, customer__owner=viewer))
+    for m in made[:limit]:
         found[m.key] = Upcoming(m.key, m.rule, m.customer_id, m.customer.name, m.occasion, m.due_on, m.status, m.pk)
     if customer is not None:
         names = {customer.pk: customer.name}

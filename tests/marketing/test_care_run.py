@@ -166,3 +166,20 @@ def test_the_rules_owner_gets_the_tasks_and_the_calendar(org, consenting, templa
     items, _ = upcoming(viewer=org.users.north_manager, start=dt.date(2026, 6, 8), end=dt.date(2026, 6, 14))
     assert [(u.customer_id, u.status) for u in items] == [(consenting.n1.pk, "task")]
     assert rule.pk == items[0].rule.pk
+
+
+def test_a_segment_limits_the_rule_and_a_deleted_segment_reaches_no_one(org, consenting, templates):
+    from kehu.insights.models import Segment
+    from kehu.insights.segments import segment_create
+
+    Customer.objects.filter(pk__in=[consenting.n1.pk, consenting.e1.pk]).update(birthday=dt.date(1980, 6, 10))
+    north = segment_create(actor=org.users.admin, name="North", rule={"customer": {"region": "north"}})
+    rule = _rule(org, kind="birthday", channel="task", segment=north)
+    assert rule.targets_segment
+    care_run(date=dt.date(2026, 6, 10), now=at(dt.date(2026, 6, 10)))
+    assert list(CareMoment.objects.values_list("customer_id", flat=True)) == [consenting.n1.pk]
+    Segment.objects.filter(pk=north.pk).delete()
+    rule.refresh_from_db()
+    assert rule.segment_id is None and rule.targets_segment
+    care_run(date=dt.date(2027, 6, 10), now=at(dt.date(2027, 6, 10)))
+    assert CareMoment.objects.count() == 1

@@ -40,6 +40,7 @@ class RuleOut(Schema):
     day_of_month: int
     holiday: str = Field(description="spring_festival, dragon_boat or mid_autumn for a holiday rule; else empty.")
     owner_id: Optional[int] = Field(description="Who acts; null: the customer's owner.")
+    segment_id: Optional[int] = Field(description="Only the members of this saved segment; null: everyone.")
     active: bool
     purpose: str = Field(description="The gate's purpose of its messages: service or marketing.")
     last_run_on: Optional[dt.date]
@@ -63,6 +64,8 @@ class RuleIn(Schema):
     day_of_month: int = Field(1, ge=1, le=31)
     holiday: Literal["", "spring_festival", "dragon_boat", "mid_autumn"] = ""
     owner_id: Optional[int] = Field(None, ge=1, le=2**63 - 1)
+    segment_id: Optional[int] = Field(None, ge=1, le=2**63 - 1,
+                                      description="A saved segment (kehu.insights); null: every customer.")
     active: bool = True
 
 
@@ -149,6 +152,15 @@ def _rule_data(request, data: dict) -> dict:
             out["owner"] = User.objects.filter(pk=uid, is_active=True).first()
             if out["owner"] is None:
                 raise not_found_field("owner_id")
+    if "segment_id" in out:
+        from kehu.insights.models import Segment
+
+        sid = out.pop("segment_id")
+        out["segment"] = None
+        if sid is not None:
+            out["segment"] = Segment.objects.filter(pk=sid).first()
+            if out["segment"] is None:
+                raise not_found_field("segment_id")
     return out
 
 

@@ -11,7 +11,7 @@ class RuleForm(forms.ModelForm):
     class Meta:
         model = CareRule
         fields = ["name_zh", "name_en", "kind", "holiday", "channel", "template", "lead_days", "days_after",
-                  "day_of_month", "owner", "active"]
+                  "day_of_month", "owner", "segment", "active"]
         help_texts = {
             "days_after": _("Only for thanks after a purchase."),
             "day_of_month": _("Only for the monthly card; a shorter month uses its last day."),
@@ -24,3 +24,4 @@ class RuleForm(forms.ModelForm):
         self.fields["template"].queryset = MessageTemplate.objects.order_by("code")
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
         self.fields["owner"].empty_label = _("The customer's owner")
+        self.fields["segment"].empty_label = _("Every customer")

@@ -71,6 +71,11 @@ class CareRule(TimeStamped):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who acts"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+",
                               help_text=_("Empty: the customer's owner."))
+    segment = models.ForeignKey("insights.Segment", verbose_name=_("only the customers of the segment"), null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text=_("Empty: every customer. The members as the rule's author sees them."))
+    # set with a segment: a rule whose segment was deleted reaches no one (not everyone)
+    targets_segment = models.BooleanField(_("targets a segment"), default=False)
     active = models.BooleanField(_("active"), default=True)
     last_run_on = models.DateField(_("last run"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,

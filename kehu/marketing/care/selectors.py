@@ -78,9 +78,11 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
         base = base.filter(pk=customer.pk)
     found: dict[str, Upcoming] = {}
     truncated = False
+    from .services import rule_customers
+
     rules = list(CareRule.objects.filter(active=True).order_by("pk"))
     for rule in rules:
-        qs = base
+        qs = rule_customers(rule, base)
         if mine:
             if rule.owner_id is not None and rule.owner_id != viewer.pk:
                 continue

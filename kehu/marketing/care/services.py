@@ -48,7 +48,7 @@ from .models import MESSAGE_CHANNELS, CareChannel, CareMoment, CareRule, Kind, M
 
 BATCH = 2000
 RULE_FIELDS = ("name_zh", "name_en", "kind", "channel", "template", "lead_days", "days_after", "day_of_month",
-               "holiday", "owner", "active")
+               "holiday", "owner", "segment", "active")
 SERVICE_KINDS = {Kind.THANKS}
 
 
@@ -68,6 +68,7 @@ def _require_manager(actor) -> None:
 
 
 def _check_rule(rule: CareRule) -> None:
+    rule.targets_segment = rule.segment_id is not None
     rule.full_clean(exclude=["created_by"])
     errors = {}
     if rule.channel in MESSAGE_CHANNELS:
@@ -125,6 +126,20 @@ def today_local(now: dt.datetime | None = None) -> dt.date:
 
 def live_customers():
     return Customer.objects.filter(merged_into__isnull=True)
+
+
+def rule_customers(rule: CareRule, base=None):
+    """The customers a rule may reach: ``base`` (default every live customer), within its segment if it has one
+    (the members as the rule's author sees them, :func:`kehu.insights.segments.segment_members`)."""
+    base = live_customers() if base is None else base
+    if not rule.targets_segment:
+        return base
+    if rule.segment_id is None or rule.created_by_id is None:
+        return base.none()
+    from kehu.insights.segments import segment_members
+
+    members = segment_members(segment=rule.segment, viewer=rule.created_by)
+    return base.filter(pk__in=members.values("pk"))
 
 
 def rule_window(rule: CareRule, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -190,7 +205,7 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
     occ_start, occ_end = _occasion_window(rule, start, end)
     lead = dt.timedelta(days=rule.lead_days)
     counts: Counter = Counter(created=0, sent=0, held=0, task=0, reminders=0)
-    rows = selection.select(rule, live_customers(), occ_start, occ_end)
+    rows = selection.select(rule, rule_customers(rule), occ_start, occ_end)
     if dry_run:
         keys = {}
         for cid, _owner, occ in rows:
@@ -252,7 +267,7 @@ def care_run(*, date: dt.date | None = None, dry_run: bool = False, now: dt.date
     now = now or timezone.now()
     day = date or today_local(now)
     out = {}
-    qs = CareRule.objects.filter(active=True).select_related("template").order_by("pk")
+    qs = CareRule.objects.filter(active=True).select_related("template", "segment", "created_by").order_by("pk")
     if rules is not None:
         qs = qs.filter(pk__in=[getattr(r, "pk", r) for r in rules])
     for rule in qs:

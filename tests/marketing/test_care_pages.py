@@ -125,3 +125,11 @@ def test_cli_run_prints_counts(org, setup, capsys):
     assert main(["care", "run"]) == 0
     assert "Birthday: 2 new moments" in capsys.readouterr().out and CareMoment.objects.count() == 2
     assert main(["care", "run", "--date", "2026-13-01"]) == 2
+
+
+def test_a_template_in_use_by_a_care_rule_is_not_deleted(api_as, org, templates):
+    rule_create(actor=org.users.admin, data={"name_zh": "短信", "kind": "birthday", "channel": "sms",
+                                             "template": templates.sms})
+    r = api_as(org.users.admin).delete(f"/outreach/templates/{templates.sms.pk}")
+    assert r.status_code == 409 and "Traceback" not in r.content.decode()
+    assert type(templates.sms).objects.filter(pk=templates.sms.pk).exists()

@@ -22,7 +22,7 @@ from kehu.api.pagination import CursorPagination
 from kehu.org.policies import policy_for
 
 from . import selectors, services
-from .models import CareChannel, Kind, MomentStatus
+from .models import CareChannel, CareKind, MomentStatus
 
 router = Router(tags=["care"])
 ID = Field(ge=1, le=2**63 - 1)
@@ -32,7 +32,7 @@ class RuleOut(Schema):
     id: int
     name_zh: str
     name_en: str
-    kind: Kind
+    kind: CareKind
     channel: CareChannel
     template_id: Optional[int]
     lead_days: int
@@ -55,7 +55,7 @@ class RuleOut(Schema):
 class RuleIn(Schema):
     name_zh: str = Field(min_length=1, max_length=100)
     name_en: str = Field("", max_length=100)
-    kind: Kind
+    kind: CareKind
     channel: CareChannel
     template_id: Optional[int] = Field(None, ge=1, le=2**63 - 1,
                                        description="A message template of the channel (required but for task).")

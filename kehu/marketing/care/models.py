@@ -18,7 +18,7 @@ from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
 
 
-class Kind(models.TextChoices):
+class CareKind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday")
     ANNIVERSARY = "anniversary", _("Anniversary")
     MONTHLY = "monthly", _("Monthly card")
@@ -57,7 +57,7 @@ class MomentStatus(models.TextChoices):
 class CareRule(TimeStamped):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True, default="")
-    kind = models.CharField(_("kind of occasion"), max_length=24, choices=Kind.choices)
+    kind = models.CharField(_("kind of occasion"), max_length=24, choices=CareKind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=CareChannel.choices)
     template = models.ForeignKey("outreach.MessageTemplate", verbose_name=_("message template"), null=True,
                                  blank=True, on_delete=models.PROTECT, related_name="+")

@@ -21,7 +21,7 @@ from typing import Iterator
 from django.db.models import Q, QuerySet
 
 from . import dates
-from .models import Kind
+from .models import CareKind
 
 Row = tuple[int, int | None, dt.date]
 
@@ -63,24 +63,24 @@ def select(rule, base: QuerySet, start: dt.date, end: dt.date) -> Iterator[Row]:
     if end < start:
         return iter(())
     kind = rule.kind
-    if kind == Kind.BIRTHDAY:
+    if kind == CareKind.BIRTHDAY:
         md = _month_day_map(start, end)
         qs = base.filter(birthday__isnull=False).filter(_md_q("birthday", md))
         return ((cid, owner, occ) for cid, owner, b in qs.values_list("pk", "owner_id", "birthday").iterator(5000)
                 for occ in md.get((b.month, b.day), ()))
-    if kind == Kind.ANNIVERSARY:
+    if kind == CareKind.ANNIVERSARY:
         from kehu.customers.models import Anniversary
 
         md = _month_day_map(start, end)
         qs = (Anniversary.objects.filter(customer__in=base.values("pk")).filter(_md_q("date", md))
               .values_list("customer_id", "customer__owner_id", "date"))
         return ((cid, owner, occ) for cid, owner, d in qs.iterator(5000) for occ in md.get((d.month, d.day), ()))
-    if kind == Kind.MONTHLY:
+    if kind == CareKind.MONTHLY:
         occ = [d for d in _days(start, end) if d == dates.monthly_card_date(d.year, d.month, rule.day_of_month)]
         return _everyone(base, occ)
-    if kind == Kind.HOLIDAY:
+    if kind == CareKind.HOLIDAY:
         return _everyone(base, dates.lunar_holidays_between(rule.holiday, start, end) if rule.holiday else [])
-    if kind == Kind.THANKS:
+    if kind == CareKind.THANKS:
         from kehu.sales.models import Order, OrderStatus
 
         lo = start - dt.timedelta(days=rule.days_after)
@@ -89,7 +89,7 @@ def select(rule, base: QuerySet, start: dt.date, end: dt.date) -> Iterator[Row]:
               .exclude(status=OrderStatus.CANCELLED)
               .values_list("customer_id", "customer__owner_id", "order_date").distinct())
         return ((cid, owner, dates.thank_you_date(d, rule.days_after)) for cid, owner, d in qs.iterator(5000))
-    if kind == Kind.NEXT_ORDER:
+    if kind == CareKind.NEXT_ORDER:
         from kehu.insights.models import CustomerScore
         from kehu.insights.selectors import latest_run
 

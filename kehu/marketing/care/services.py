@@ -44,12 +44,12 @@ from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
 
 from . import dates, selection
-from .models import MESSAGE_CHANNELS, CareChannel, CareMoment, CareRule, Kind, MomentStatus
+from .models import MESSAGE_CHANNELS, CareChannel, CareKind, CareMoment, CareRule, MomentStatus
 
 BATCH = 2000
 RULE_FIELDS = ("name_zh", "name_en", "kind", "channel", "template", "lead_days", "days_after", "day_of_month",
                "holiday", "owner", "segment", "active")
-SERVICE_KINDS = {Kind.THANKS}
+SERVICE_KINDS = {CareKind.THANKS}
 
 
 def purpose_of(rule: CareRule) -> str:
@@ -76,7 +76,7 @@ def _check_rule(rule: CareRule) -> None:
             errors["template"] = _("A message channel needs a message template.")
         elif rule.template.channel != rule.channel:
             errors["template"] = _("This template is written for another channel.")
-    if rule.kind == Kind.HOLIDAY and not rule.holiday:
+    if rule.kind == CareKind.HOLIDAY and not rule.holiday:
         errors["holiday"] = _("Choose the holiday.")
     if errors:
         raise ValidationError(errors)
@@ -248,7 +248,7 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
                 counts["task"] += len(batch)
             else:
                 counts.update(_send(rule, batch, now))
-                if rule.kind == Kind.NEXT_ORDER:   # the rice merchant always reminds the owner too
+                if rule.kind == CareKind.NEXT_ORDER:   # the rice merchant always reminds the owner too
                     tasks = _tasks_for(rule, batch, now)
                     for m in batch:
                         m.task_id = tasks.get(m.pk)

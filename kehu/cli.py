@@ -46,6 +46,7 @@ CLI_MODULES = [
     "kehu.marketing.winback.cli",
     "kehu.marketing.membership.cli",
     "kehu.marketing.outreach.cli",
+    "kehu.marketing.care.cli",
 ]
 
 

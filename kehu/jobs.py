@@ -23,7 +23,8 @@ TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks
                 "kehu.service.tasks", "kehu.engagement.tasks", "kehu.sales.tasks",
                 "kehu.marketing.coupons.tasks",
                 "kehu.marketing.membership.tasks",
-                "kehu.marketing.outreach.tasks"]
+                "kehu.marketing.outreach.tasks",
+                "kehu.marketing.care.tasks"]
 
 
 def make_huey(url: str | None = None):

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "kehu.marketing.coupons",
     "kehu.marketing.membership",
     "kehu.marketing.outreach",
+    "kehu.marketing.care",
     "kehu.web",
     "kehu.demo",
 ]

@@ -33,6 +33,7 @@ urlpatterns = [
     path("coupons/", include("kehu.marketing.coupons.urls")),
     path("members/", include("kehu.marketing.membership.urls")),
     path("outreach/", include("kehu.marketing.outreach.urls")),
+    path("care/", include("kehu.marketing.care.urls")),
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

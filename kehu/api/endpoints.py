@@ -91,3 +91,6 @@ api.add_router("/points", membership_api.points_router)
 from kehu.marketing.outreach import api as outreach_api  # noqa: E402
 
 api.add_router("/outreach", outreach_api.router)
+from kehu.marketing.care import api as care_api  # noqa: E402
+
+api.add_router("/care", care_api.router)

@@ -43,6 +43,7 @@ def navigation(request):
         ("coupons", _app_label("coupons"), "coupon_definition_list"),
         ("members", _app_label("membership"), "member_list"),
         ("outreach", _("Messages"), "outreach_messages"),
+        ("care", _app_label("care"), "care_calendar"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),

@@ -142,6 +142,13 @@ def records(org, customers, value, settings, tmp_path):
         send(customer=c, channel="wechat", purpose="service", template=outreach_tpl)
     suppression_add(actor=None, channel="email", address="bounced@example.com", reason="bounced")
 
+    from kehu.marketing.care.models import CareMoment, CareRule
+
+    care_rule = CareRule.objects.create(name_zh="生日关怀", name_en="Birthday", kind="birthday", channel="task")
+    for c in (customers.n1, customers.e1):
+        CareMoment.objects.create(rule=care_rule, customer=c, occasion=dt.date(2026, 3, 1),
+                                  due_on=dt.date(2026, 3, 1), key=f"{care_rule.pk}:{c.pk}:2026-03-01")
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -195,5 +202,6 @@ def records(org, customers, value, settings, tmp_path):
         template_id=[outreach_tpl.pk],
         message_id=pks(OutboundMessage.objects.all()),
         suppression_id=pks(Suppression.objects.all()),
+        rule_id=[care_rule.pk],
     )
     return {name: values for name, values in ids.items() if values}

@@ -1,1 +1,1 @@
-"""The care calendar (客户关怀): pure date rules in dates.py; the app comes later."""
+"""The care calendar (客户关怀, issue 16 item 7): rules, moments, the daily run (services.care_run); pure date rules in dates.py."""

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.models import Customer
 from kehu.org.models import TimeStamped
@@ -28,7 +29,7 @@ class CareKind(models.TextChoices):
 
 
 class CareChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("channel", "E-mail")
     SMS = "sms", _("SMS")
     WECHAT = "wechat", _("WeChat")
     MAIL = "mail", _("Direct mail")

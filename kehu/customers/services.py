@@ -341,6 +341,8 @@ MERGE_RELATIONS = {
     "outreach.Suppression.customer": "move",
     # several rows after a merge: the newest language wins (kehu.marketing.outreach.gate.languages)
     "outreach.CustomerLanguage.customer": "move",
+    # the moments keep their keys (rule:customer:date with the dropped customer's id): none is made twice
+    "care.CareMoment.customer": "move",
 }
 
 

@@ -252,3 +252,29 @@ def test_an_imported_customer_shows_its_import_and_keeps_it_through_a_merge(clie
         drop.pk, org.users.north_manager, "客户.csv", drop.created_at)
     html = client.get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
     assert "客户.csv" in html[html.index('id="history"'):]
+
+
+def test_setting_the_stage_to_lost_asks_why(client_for, org, customers):
+    """An edit that moves a customer to lost leads to the win-back form, which records the
+    reason (流失原因) without moving the stage a second time; with a loss on record, or
+    a stage that was already lost, the edit goes back to the customer's page as usual."""
+    from kehu.marketing.winback.models import LossRecord
+    from kehu.sales.models import LifecycleChange
+
+    client = client_for(org.users.sales_n1)
+    c = customers.n1
+    data = form_data(name=c.name, ref=c.ref, owner=org.users.sales_n1.pk, phone=c.phone, city="北京",
+                     region="north", lifecycle_stage="lost")
+    response = client.post(reverse("customer_edit", args=[c.pk]), data)
+    assert response.status_code == 302 and response["Location"] == reverse("winback_mark_lost", args=[c.pk])
+    c.refresh_from_db()
+    assert c.lifecycle_stage == "lost" and not LossRecord.objects.filter(customer=c).exists()
+    moves = LifecycleChange.objects.filter(customer=c, to_stage="lost").count()
+    response = client.post(reverse("winback_mark_lost", args=[c.pk]),
+                           {"reason": "competitor", "lost_on": dt.date.today().isoformat(), "confirm": "yes"})
+    assert response.status_code == 302
+    assert LossRecord.objects.get(customer=c).reason == "competitor"
+    assert LifecycleChange.objects.filter(customer=c, to_stage="lost").count() == moves   # not moved twice
+    # already lost: a later edit is just an edit
+    response = client.post(reverse("customer_edit", args=[c.pk]), data)
+    assert response["Location"] == reverse("customer_detail", args=[c.pk])

@@ -213,6 +213,7 @@ def customer_edit(request, pk):
     policy = policy_for(request.user)
     customer = policy.get_changeable(pk, Customer.objects.select_related("owner"))
     if request.method == "POST":
+        stage_before = customer.lifecycle_stage
         form = CustomerForm(request.POST, instance=customer, policy=policy)
         if form.is_valid():
             try:
@@ -222,6 +223,10 @@ def customer_edit(request, pk):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+                if _lost_without_reason(customer, stage_before):
+                    # a loss is worth its reason (流失原因): ask for it on the win-back form
+                    messages.info(request, _("Record why %(name)s was lost.") % {"name": customer.name})
+                    return redirect("winback_mark_lost", pk=customer.pk)
                 return redirect("customer_detail", pk=customer.pk)
     else:
         form = CustomerForm(instance=customer, policy=policy)
@@ -229,6 +234,15 @@ def customer_edit(request, pk):
         "nav_active": "customers", "title": _("Edit %(name)s") % {"name": customer.name},
         "form": form, "customer": customer,
     })
+
+
+def _lost_without_reason(customer: Customer, stage_before: str) -> bool:
+    """The edit just moved ``customer`` to lost, and no loss records why."""
+    from kehu.customers.models import LifecycleStage
+    from kehu.marketing.winback.selectors import open_loss
+
+    return (customer.lifecycle_stage == LifecycleStage.LOST and stage_before != LifecycleStage.LOST
+            and open_loss(customer.pk) is None)
 
 
 @login_required

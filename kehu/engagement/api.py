@@ -108,7 +108,7 @@ class VisitIn(Schema):
     mode: VisitMode = VisitMode.VISIT
 
 
-class MoveIn(Schema):
+class VisitMoveIn(Schema):
     planned_on: Optional[dt.date] = Field(None, description="Required: the new day.")
     planned_time: Optional[dt.time] = None
 
@@ -236,7 +236,7 @@ def get_visit(request, visit_id: int):
 
 @router.patch("/{int:visit_id}", response={200: VisitOut, **WRITE_ERRORS}, url_name="visit-move",
               summary="Move an open visit to another day (and time)")
-def move_visit(request, visit_id: int, payload: MoveIn):
+def move_visit(request, visit_id: int, payload: VisitMoveIn):
     visit = _detail(request, visit_id)
     if not policy_for(request.auth).can_change_visit(visit):
         raise PermissionDenied(_("You may not change this visit."))

@@ -181,7 +181,7 @@ class LineIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class ContactIn(Schema):
+class OpportunityContactIn(Schema):
     contact_id: int
     role: Optional[blankable(DecisionRole)] = Field(
         None, description="Null: the contact's role in the buying decision.")
@@ -198,7 +198,7 @@ class OpportunityFields(Schema):
     next_step: str = Field("", max_length=200)
     next_step_on: Optional[dt.date] = None
     lines: list[LineIn] = Field([], max_length=200, description="The amount is their sum.")
-    contacts: list[ContactIn] = Field([], max_length=200)
+    contacts: list[OpportunityContactIn] = Field([], max_length=200)
 
 
 class OpportunityIn(OpportunityFields):
@@ -215,7 +215,7 @@ class OpportunityPatchIn(OpportunityPatchFields):
                                                            "opportunity changed since).")
 
 
-class MoveIn(Schema):
+class OpportunityMoveIn(Schema):
     stage_id: int = Field(description="A stage of the opportunity's pipeline (the lost stage needs "
                                       "lost_reason_id).")
     note: str = Field("", max_length=REMARKS_MAX)
@@ -385,7 +385,7 @@ def update_opportunity(request, opportunity_id: int, payload: OpportunityPatchIn
 @router.post("/{int:opportunity_id}/move", response={200: OpportunityDetailOut, **WRITE_ERRORS, **CONFLICT},
              url_name="opportunity-move",
              summary="Move an open opportunity to another stage of its pipeline (409 when it cannot move)")
-def move_opportunity(request, opportunity_id: int, payload: MoveIn):
+def move_opportunity(request, opportunity_id: int, payload: OpportunityMoveIn):
     opp = _detail(request, opportunity_id)
     _require_change(request, opp)
     stage = _find(Stage, payload.stage_id, "stage_id")

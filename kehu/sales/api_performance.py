@@ -70,7 +70,7 @@ class PerformanceRowOut(Schema):
     quota_attainment: Optional[float] = None
 
 
-class PerformanceOut(Schema):
+class SalesPerformanceOut(Schema):
     start: dt.date
     end: dt.date
     has_quota: bool
@@ -109,7 +109,7 @@ def _team(viewer, team_id):
     return team
 
 
-@router.get("/performance", response={200: PerformanceOut, **READ_ERRORS}, url_name="sales-performance",
+@router.get("/performance", response={200: SalesPerformanceOut, **READ_ERRORS}, url_name="sales-performance",
             summary="Sales performance of the people you may see for a period (a salesperson: their own)")
 def get_performance(request, filters: Query[PerformanceQueryIn]):
     end = filters.date_to or timezone.localdate()

@@ -100,7 +100,7 @@ class ReleaseIn(Schema):
     reason: str = Field(min_length=1, max_length=300, description="Why it goes back (required).")
 
 
-class AssignIn(Schema):
+class LeadAssignIn(Schema):
     owner_id: int
     note: str = Field("", max_length=300)
 
@@ -183,7 +183,7 @@ def release_lead(request, lead_id: int, payload: ReleaseIn):
 
 @router.post("/{int:lead_id}/assign", response={200: LeadOut, **WRITE_ERRORS, **CONFLICT}, url_name="lead-assign",
              summary="Give a pool customer to a salesperson (managers and administrators)")
-def assign_lead(request, lead_id: int, payload: AssignIn):
+def assign_lead(request, lead_id: int, payload: LeadAssignIn):
     owner = User.objects.filter(pk=payload.owner_id, is_active=True).first()
     if owner is None:
         raise ValidationError({"owner_id": [_("No such user.")]})

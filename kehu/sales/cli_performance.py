@@ -53,7 +53,7 @@ def cmd_performance(args) -> int:
     from django.utils import timezone
 
     from kehu.sales import performance as perf
-    from kehu.sales.api_performance import PerformanceOut, performance_payload
+    from kehu.sales.api_performance import SalesPerformanceOut, performance_payload
     from kehu.sales.performance_forms import PERIOD_MAX_DAYS, month_start
 
     actor = _actor(args)
@@ -71,7 +71,7 @@ def cmd_performance(args) -> int:
         return _error(_("A period is at most three years."))
     result = perf.performance(viewer=actor, start=start, end=end, team=team, sort=args.sort)
     if args.json:
-        _json(PerformanceOut, performance_payload(result))
+        _json(SalesPerformanceOut, performance_payload(result))
         return 0
     for row in perf.performance_table(result):
         print("\t".join(_cell(v) for v in row))

@@ -102,7 +102,7 @@ class CopyIn(Schema):
     title: Optional[I18nText] = None
 
 
-class DefinitionIn(Schema):
+class SurveyDefinitionIn(Schema):
     definition: dict[str, Any] = Field(description="A survey definition, as GET /surveys/{id}/definition returns.")
     code: Optional[str] = Field(None, max_length=50, description="The new survey's code (default: the one inside).")
 
@@ -210,7 +210,7 @@ class QuestionIn(Schema):
 QuestionPatchIn = partial_schema(QuestionIn, "QuestionPatchIn")
 
 
-class MoveIn(Schema):
+class QuestionMoveIn(Schema):
     offset: int = Field(ge=-1000, le=1000, description="Negative moves up, positive down.")
 
 
@@ -297,7 +297,7 @@ def create_survey(request, payload: SurveyCreateIn):
 
 @router.post("/import", response={201: SurveyOut, **WRITE_ERRORS}, url_name="survey-import",
              summary="Create a draft survey from a whole definition")
-def import_survey(request, payload: DefinitionIn):
+def import_survey(request, payload: SurveyDefinitionIn):
     try:
         definition = defs.validate(payload.definition)
     except defs.DefinitionError as exc:
@@ -347,7 +347,7 @@ def get_definition(request, survey_id: int):
 
 @router.put("/{int:survey_id}/definition", response={200: SurveyOut, **WRITE_ERRORS},
             url_name="survey-definition-replace", summary="Replace a draft's whole definition")
-def replace_definition(request, survey_id: int, payload: DefinitionIn):
+def replace_definition(request, survey_id: int, payload: SurveyDefinitionIn):
     survey = _survey(request, survey_id)
     try:
         definition = defs.validate(payload.definition)
@@ -504,7 +504,7 @@ def delete_question(request, survey_id: int, question_id: int, confirm: bool = F
 
 @router.post("/{int:survey_id}/questions/{int:question_id}/move", response={200: QuestionOut, **WRITE_ERRORS},
              url_name="survey-question-move", summary="Move a question up or down")
-def move_question(request, survey_id: int, question_id: int, payload: MoveIn):
+def move_question(request, survey_id: int, question_id: int, payload: QuestionMoveIn):
     survey = _survey(request, survey_id)
     question = _question(survey, question_id)
     step = -1 if payload.offset < 0 else 1

@@ -128,3 +128,27 @@ def test_customer_detail_lists_its_anniversaries(schema):
     ref = detail["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert "anniversaries" in comps[ref]["properties"]
     assert "anniversaries" not in comps["CustomerOut"]["properties"]
+
+
+def test_no_two_schemas_share_a_name():
+    """Django Ninja names each schema of the OpenAPI after its class and keeps the last one
+    of a name: two classes called ``MoveIn`` in two routers leave one of them documented
+    with the other's fields (schemathesis then sends bodies the operation never takes).
+    Every class that reaches the document needs a name of its own."""
+    import collections
+    import json
+
+    from kehu.api.endpoints import api
+
+    seen = collections.defaultdict(dict)
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                models = [m for m in (operation.response_models or {}).values() if m is not None]
+                models += list(getattr(operation, "models", None) or [])
+                for model in models:
+                    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                    for name, definition in schema.get("$defs", {}).items():
+                        seen[name][json.dumps(definition, sort_keys=True)] = f"{prefix}{path}"
+    clashes = {name: sorted(set(found.values())) for name, found in seen.items() if len(found) > 1}
+    assert not clashes, f"schemas of one name, different fields: {clashes}"

@@ -28,7 +28,7 @@ router = Router(tags=["care"])
 ID = Field(ge=1, le=2**63 - 1)
 
 
-class RuleOut(Schema):
+class CareRuleOut(Schema):
     id: int
     name_zh: str
     name_en: str
@@ -117,7 +117,7 @@ class CalendarOut(Schema):
     truncated: bool
 
 
-class RunIn(Schema):
+class CareRunIn(Schema):
     date: Optional[dt.date] = Field(None, description="Default: today in the company's zone.")
 
 
@@ -164,27 +164,27 @@ def _rule_data(request, data: dict) -> dict:
     return out
 
 
-@router.get("/rules", response={200: list[RuleOut], **READ_ERRORS}, url_name="care-rule-list",
+@router.get("/rules", response={200: list[CareRuleOut], **READ_ERRORS}, url_name="care-rule-list",
             summary="List the care rules")
 @paginate(CursorPagination)
 def list_rules(request):
     return selectors.rule_list()
 
 
-@router.post("/rules", response={201: RuleOut, **WRITE_ERRORS}, url_name="care-rule-create",
+@router.post("/rules", response={201: CareRuleOut, **WRITE_ERRORS}, url_name="care-rule-create",
              summary="Add a care rule (marketing, administrators)")
 def create_rule(request, payload: RuleIn):
     _manager(request)
     return Status(201, services.rule_create(actor=request.auth, data=_rule_data(request, payload.model_dump())))
 
 
-@router.get("/rules/{int:rule_id}", response={200: RuleOut, **READ_ERRORS}, url_name="care-rule-detail",
+@router.get("/rules/{int:rule_id}", response={200: CareRuleOut, **READ_ERRORS}, url_name="care-rule-detail",
             summary="Get a care rule")
 def get_rule(request, rule_id: int):
     return selectors.rule_get(rule_id)
 
 
-@router.patch("/rules/{int:rule_id}", response={200: RuleOut, **WRITE_ERRORS}, url_name="care-rule-update",
+@router.patch("/rules/{int:rule_id}", response={200: CareRuleOut, **WRITE_ERRORS}, url_name="care-rule-update",
               summary="Change a care rule")
 def update_rule(request, rule_id: int, payload: RulePatchIn):
     _manager(request)
@@ -238,7 +238,7 @@ def calendar(request, start: Optional[dt.date] = Query(None, description="A day 
 
 @router.post("/run", response={200: list[RunRuleOut], **WRITE_ERRORS}, url_name="care-run",
              summary="A dry run of the daily care run for a date (administrators): what it would make")
-def dry_run(request, payload: RunIn):
+def dry_run(request, payload: CareRunIn):
     if not policy_for(request.auth).is_admin:
         raise PermissionDenied(_("Only administrators may run the care calendar."))
     counts = services.care_run(date=payload.date, dry_run=True)

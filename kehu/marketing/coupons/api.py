@@ -35,7 +35,7 @@ from kehu.validators import REMARKS_MAX
 router = Router(tags=["coupons"])
 
 
-class DefinitionOut(Schema):
+class CouponDefinitionOut(Schema):
     id: int
     ref: str
     name_zh: str
@@ -72,7 +72,7 @@ class FiguresOut(Schema):
     discount: Money = Field(description="Discount given on orders.")
 
 
-class DefinitionDetailOut(DefinitionOut):
+class CouponDefinitionDetailOut(CouponDefinitionOut):
     figures: FiguresOut
 
 
@@ -97,7 +97,7 @@ class DefinitionFields(Schema):
 DefinitionPatchIn = partial_schema(DefinitionFields, "CouponDefinitionPatchIn")
 
 
-class DefinitionFilterIn(Schema):
+class CouponDefinitionFilterIn(Schema):
     q: str = Field("", max_length=100)
     kind: Optional[CouponKind] = None
     active: Optional[bool] = None
@@ -194,16 +194,16 @@ def _definition_out(request, pk):
     return d
 
 
-@router.get("/definitions", response={200: list[DefinitionOut], **READ_ERRORS}, url_name="coupon-definition-list",
+@router.get("/definitions", response={200: list[CouponDefinitionOut], **READ_ERRORS}, url_name="coupon-definition-list",
             summary="List coupon kinds, newest first")
 @paginate(CursorPagination)
-def list_definitions(request, filters: Query[DefinitionFilterIn]):
+def list_definitions(request, filters: Query[CouponDefinitionFilterIn]):
     active = "" if filters.active is None else ("yes" if filters.active else "no")
     f = selectors.DefinitionFilters(q=filters.q, kind=filters.kind or "", active=active)
     return selectors.definition_list(viewer=request.auth, filters=f).prefetch_related("product_lines").order_by("-id")
 
 
-@router.post("/definitions", response={201: DefinitionDetailOut, **WRITE_ERRORS},
+@router.post("/definitions", response={201: CouponDefinitionDetailOut, **WRITE_ERRORS},
              url_name="coupon-definition-create", summary="Create a coupon kind (marketing, administrators)")
 def create_definition(request, payload: DefinitionFields):
     data = payload.model_dump()
@@ -212,13 +212,13 @@ def create_definition(request, payload: DefinitionFields):
     return Status(201, _definition_out(request, d.pk))
 
 
-@router.get("/definitions/{int:definition_id}", response={200: DefinitionDetailOut, **READ_ERRORS},
+@router.get("/definitions/{int:definition_id}", response={200: CouponDefinitionDetailOut, **READ_ERRORS},
             url_name="coupon-definition-detail", summary="A coupon kind with its figures")
 def get_definition(request, definition_id: int):
     return _definition_out(request, definition_id)
 
 
-@router.patch("/definitions/{int:definition_id}", response={200: DefinitionDetailOut, **WRITE_ERRORS},
+@router.patch("/definitions/{int:definition_id}", response={200: CouponDefinitionDetailOut, **WRITE_ERRORS},
               url_name="coupon-definition-update", summary="Change a coupon kind (marketing, administrators)")
 def update_definition(request, definition_id: int, payload: DefinitionPatchIn):
     definition = selectors.definition_get(viewer=request.auth, pk=definition_id)

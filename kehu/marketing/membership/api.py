@@ -40,7 +40,7 @@ class TierOut(Schema):
         return str(obj.earn_multiplier)
 
 
-class MemberOut(Schema):
+class MembershipOut(Schema):
     id: int
     number: str = Field(description="Member number: M + the customer's id, 8 digits.")
     customer_id: int
@@ -66,7 +66,7 @@ class MemberOut(Schema):
         return obj.tier.name
 
 
-class EventOut(Schema):
+class MemberEventOut(Schema):
     kind: EventKind
     on: dt.date
     from_tier: Optional[str]
@@ -83,11 +83,11 @@ class EventOut(Schema):
         return obj.to_tier.code if obj.to_tier_id else None
 
 
-class MemberDetailOut(MemberOut):
+class MemberDetailOut(MembershipOut):
     balance: int = Field(description="The sum of the member's ledger entries; never negative.")
     expiring_points: int = Field(description="Points that expire within 90 days.")
     expiring_from: Optional[dt.date]
-    events: list[EventOut] = Field(alias="recent_events")
+    events: list[MemberEventOut] = Field(alias="recent_events")
 
 
 class MemberFilterIn(Schema):
@@ -201,7 +201,7 @@ def _tier(code: str | None, field: str = "tier") -> Tier | None:
     return tier
 
 
-@router.get("", response={200: list[MemberOut], **READ_ERRORS}, url_name="member-list",
+@router.get("", response={200: list[MembershipOut], **READ_ERRORS}, url_name="member-list",
             summary="List the members of the customers you may see, newest first")
 @paginate(CursorPagination)
 def list_members(request, filters: Query[MemberFilterIn]):

@@ -220,13 +220,17 @@ class PointsEntry(models.Model):
         return f"{self.membership_id} {self.kind} {self.points:+d}"
 
 
-class EventKind(models.TextChoices):
+class MemberEventKind(models.TextChoices):
     JOINED = "joined", _("Joined")
     TIER_UP = "tier_up", _("Moved up a tier")
     TIER_DOWN = "tier_down", _("Moved down a tier")
     TIER_SET = "tier_set", _("Tier set by hand")
     RENEWED = "renewed", _("Renewed")
     EXPIRED = "expired", pgettext_lazy("membership event", "Expired")
+
+
+# the name the app uses; the class has its own so that the API's schema is not the cases' EventKind
+EventKind = MemberEventKind
 
 
 class MemberEvent(models.Model):

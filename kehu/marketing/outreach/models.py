@@ -27,12 +27,16 @@ code_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]*$",
                                 _("Use lower-case letters, digits, hyphens and underscores."))
 
 
-class Channel(models.TextChoices):
+class OutreachChannel(models.TextChoices):
     EMAIL = "email", pgettext_lazy("channel", "E-mail")
     SMS = "sms", _("SMS")
     WECHAT = "wechat", _("WeChat (exported list)")
     MAIL = "mail", _("Direct mail (exported list)")
     PHONE = "phone", _("Phone (task for the owner)")
+
+
+# the name the app uses; the class has its own so that the API's schema is not engagement's Channel
+Channel = OutreachChannel
 
 
 class Purpose(models.TextChoices):

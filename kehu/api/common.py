@@ -4,6 +4,7 @@ partial-update schemas and the mapping of service field names to API names."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import types
 from decimal import Decimal
@@ -12,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origi
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema, create_model
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 
@@ -33,6 +34,17 @@ READ_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 414: ErrorOut, 422: 
 WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 414: ErrorOut,
                 422: ErrorOut}
 
+
+def _no_offset(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError("time_offset", _("Give the time of day without a UTC offset (HH:MM or HH:MM:SS), "
+                                                   "in the company's time zone."))
+    return value
+
+
+# A time of day as people plan it (a visit at 14:30), in the company's time zone: "14:30:00+08:00"
+# is refused (422), not stored as an instant the databases cannot keep in a time column.
+LocalTime = Annotated[dt.time, AfterValidator(_no_offset)]
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")

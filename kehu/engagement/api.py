@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kehu.analytics.visit_plan import week_start
-from kehu.api.common import READ_ERRORS, WRITE_ERRORS, api_field_names, not_found_field
+from kehu.api.common import READ_ERRORS, WRITE_ERRORS, LocalTime, api_field_names, not_found_field
 from kehu.api.pagination import CursorPagination, Tiered
 from kehu.customers.models import Contact
 from kehu.customers.selectors import customer_get
@@ -103,14 +103,14 @@ class VisitIn(Schema):
     salesperson_id: Optional[int] = Field(None, description="Default: you. Managers may plan for their team.")
     contact_ids: list[int] = Field(default_factory=list, max_length=50)
     planned_on: dt.date
-    planned_time: Optional[dt.time] = None
+    planned_time: Optional[LocalTime] = None
     purpose: str = Field("", max_length=REMARKS_MAX)
     mode: VisitMode = VisitMode.VISIT
 
 
 class VisitMoveIn(Schema):
     planned_on: Optional[dt.date] = Field(None, description="Required: the new day.")
-    planned_time: Optional[dt.time] = None
+    planned_time: Optional[LocalTime] = None
 
 
 class DoneIn(Schema):

@@ -246,6 +246,15 @@ class CustomerPolicy:
         in reads the published articles; the public FAQ shows those to anyone."""
         return self.active and (self.is_admin or self.role in KB_WRITER_ROLES)
 
+    # -- marketing (kehu.marketing: campaigns, coupons, membership, care, outreach) --
+    @property
+    def may_manage_marketing(self) -> bool:
+        """Create and run campaigns, coupons, care rules, message templates, member tiers
+        and earning rules, the suppression list and the sending settings: marketing and
+        administrators (issue 16, item 9). Which customers they reach is still the view
+        scope, as everywhere."""
+        return self.active and (self.is_admin or self.role == Role.MARKETING)
+
     # -- membership and points (会员 / 积分, kehu.marketing.membership) -----
     @property
     def may_manage_membership(self) -> bool:
@@ -255,7 +264,7 @@ class CustomerPolicy:
         see the customer sees the membership; marketing and administrators
         enrol and redeem for the customers they see, the others for the
         customers they may change."""
-        return self.active and (self.is_admin or self.role == Role.MARKETING)
+        return self.may_manage_marketing
 
     # -- sending to customers (kehu.marketing.outreach) ----------------------
     @property
@@ -263,7 +272,7 @@ class CustomerPolicy:
         """Write message templates, the suppression list and the sending settings, read the
         whole suppression list and export the queued lists: marketing and administrators.
         Which customers' messages anyone reads is the view scope, as everywhere."""
-        return self.active and (self.is_admin or self.role == Role.MARKETING)
+        return self.may_manage_marketing
 
     # -- scopes -------------------------------------------------------------
     @cached_property

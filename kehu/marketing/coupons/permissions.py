@@ -13,13 +13,11 @@ policy (:mod:`kehu.org.policies`); these are the role rules on top of it.
 
 from __future__ import annotations
 
-from kehu.org.models import Role
 from kehu.org.policies import policy_for
 
 
 def may_manage(user) -> bool:
-    policy = policy_for(user)
-    return policy.active and (policy.is_admin or policy.role == Role.MARKETING)
+    return policy_for(user).may_manage_marketing
 
 
 def may_redeem(user, customer=None) -> bool:

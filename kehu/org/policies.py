@@ -255,6 +255,13 @@ class CustomerPolicy:
         scope, as everywhere."""
         return self.active and (self.is_admin or self.role == Role.MARKETING)
 
+    @property
+    def may_target_retention(self) -> bool:
+        """The retention-targeting page, API and command (kehu.marketing.targeting): those who
+        plan retention campaigns — marketing, sales managers (head office's included) and
+        administrators. The customers it ranks are still the view scope."""
+        return self.may_manage_marketing or (self.active and self.role == Role.SALES_MANAGER)
+
     # -- membership and points (会员 / 积分, kehu.marketing.membership) -----
     @property
     def may_manage_membership(self) -> bool:

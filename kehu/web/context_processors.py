@@ -44,12 +44,15 @@ def navigation(request):
         ("members", _app_label("membership"), "member_list"),
         ("outreach", _("Messages"), "outreach_messages"),
         ("care", _app_label("care"), "care_calendar"),
+        ("targeting", _app_label("targeting"), "targeting"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),
         ("import", _("Import"), "import_start"),
     ]
     policy = policy_for(user)
+    if not policy.may_target_retention:
+        items = [item for item in items if item[0] != "targeting"]
     if not policy.can_create:
         # read-only roles (analysts, marketing) may not import
         items = [item for item in items if item[0] != "import"]

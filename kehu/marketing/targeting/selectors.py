@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
@@ -238,11 +236,6 @@ def top_rows(t: Targeting, *, sort: str = DEFAULT_SORT, offset: int = 0, limit: 
         rows.append(TargetRow(int(rank[i]), cid, customers[cid], float(t.clv[i]), float(t.risk[i]),
                               float(c.gain[i]), bool(rank[i] <= t.n)))
     return rows
-
-
-def money(x: float) -> Decimal:
-    """A figure as money (two places); NaN and infinities as 0."""
-    return Decimal(str(round(x, 2))) if math.isfinite(x) else Decimal("0.00")
 
 
 __all__ = ["DEFAULT_PRIOR_UPLIFT", "Targeting", "TargetingFilters", "targeting", "top_rows", "uplift_estimate"]

@@ -172,6 +172,8 @@ def referral_from_link(*, code: ReferralCode, name: str, phone: str = "", email:
 def _check_rule(rule: ReferralRule) -> None:
     rule.full_clean()
     errors = {}
+    if not rule.active:    # switched off: the reward may stay half set
+        return
     if rule.reward_kind == RewardKind.POINTS and not rule.points:
         errors["points"] = _("Give the points of the reward.")
     if rule.reward_kind == RewardKind.COUPON and rule.coupon_definition_id is None:

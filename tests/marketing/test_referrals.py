@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from kehu.customers.models import Customer
 from kehu.marketing.coupons.models import Coupon
@@ -105,7 +104,6 @@ def test_reward_notice_goes_through_the_gate(org, customers, reward_rule, settin
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     _consent(customers.n1, email="referrer@example.com")
     referral = services.referral_create(actor=org.users.admin, referrer=customers.n1, referred=customers.e1)
-    services.on_order_paid  # noqa: B018
     pay_in_full(order_of(customers.e1), org.users.admin, on=dt.date(2026, 12, 7))
     referral.refresh_from_db()
     msg = OutboundMessage.objects.get(pk=referral.notice_id)

@@ -48,6 +48,7 @@ CLI_MODULES = [
     "kehu.marketing.outreach.cli",
     "kehu.marketing.care.cli",
     "kehu.marketing.targeting.cli",
+    "kehu.marketing.referrals.cli",
 ]
 
 

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "kehu.marketing.outreach",
     "kehu.marketing.care",
     "kehu.marketing.targeting",
+    "kehu.marketing.referrals",
     "kehu.web",
     "kehu.demo",
 ]

@@ -35,6 +35,9 @@ urlpatterns = [
     path("outreach/", include("kehu.marketing.outreach.urls")),
     path("care/", include("kehu.marketing.care.urls")),
     path("marketing/targeting/", include("kehu.marketing.targeting.urls")),
+    path("referrals/", include("kehu.marketing.referrals.urls")),
+    # The public referral link: a friend leaves their details (no login).
+    path("r/", include("kehu.marketing.referrals.public_urls")),
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

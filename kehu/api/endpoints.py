@@ -97,3 +97,6 @@ api.add_router("/care", care_api.router)
 from kehu.marketing.targeting import api as targeting_api  # noqa: E402
 
 api.add_router("/targeting", targeting_api.router)
+from kehu.marketing.referrals import api as referrals_api  # noqa: E402
+
+api.add_router("/referrals", referrals_api.router)

@@ -343,6 +343,10 @@ MERGE_RELATIONS = {
     "outreach.CustomerLanguage.customer": "move",
     # the moments keep their keys (rule:customer:date with the dropped customer's id): none is made twice
     "care.CareMoment.customer": "move",
+    # referred once, never by oneself (kehu.marketing.referrals.services.referral_merge); old codes keep working
+    "referrals.Referral.referrer": "referrals",
+    "referrals.Referral.referred": "referrals",
+    "referrals.ReferralCode.customer": "referrals",
 }
 
 
@@ -441,6 +445,10 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
         from kehu.marketing.membership.services import membership_merge
 
         return membership_merge(keep=keep, drop=drop)
+    if how == "referrals":
+        from kehu.marketing.referrals.services import referral_merge
+
+        return referral_merge(keep=keep, drop=drop, field=field)
     raise ValueError(how)
 
 

@@ -480,4 +480,8 @@ def payment_record(*, actor, order: Order, amount, received_on, method: str = ""
         from kehu.marketing.membership.services import on_order_paid
 
         on_order_paid(order, on=payment.received_on)
+        # a referred customer's first order paid in full rewards the referrer (once; kehu.marketing.referrals)
+        from kehu.marketing.referrals.services import on_order_paid as referral_on_order_paid
+
+        referral_on_order_paid(order, on=payment.received_on)
     return payment

@@ -45,6 +45,7 @@ def navigation(request):
         ("outreach", _("Messages"), "outreach_messages"),
         ("care", _app_label("care"), "care_calendar"),
         ("targeting", _app_label("targeting"), "targeting"),
+        ("referrals", _app_label("referrals"), "referral_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),

@@ -149,6 +149,12 @@ def records(org, customers, value, settings, tmp_path):
         CareMoment.objects.create(rule=care_rule, customer=c, occasion=dt.date(2026, 3, 1),
                                   due_on=dt.date(2026, 3, 1), key=f"{care_rule.pk}:{c.pk}:2026-03-01")
 
+    from kehu.marketing.referrals.models import Referral
+    from kehu.marketing.referrals.services import code_for, referral_create
+
+    referral_create(actor=admin, referrer=customers.n1, referred=customers.n1b)
+    code_for(customers.n1)
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -203,5 +209,6 @@ def records(org, customers, value, settings, tmp_path):
         message_id=pks(OutboundMessage.objects.all()),
         suppression_id=pks(Suppression.objects.all()),
         rule_id=[care_rule.pk],
+        referral_id=pks(Referral.objects.all()),
     )
     return {name: values for name, values in ids.items() if values}

@@ -47,6 +47,7 @@ CLI_MODULES = [
     "kehu.marketing.membership.cli",
     "kehu.marketing.outreach.cli",
     "kehu.marketing.care.cli",
+    "kehu.marketing.campaigns.cli",
 ]
 
 

@@ -24,7 +24,8 @@ TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks
                 "kehu.marketing.coupons.tasks",
                 "kehu.marketing.membership.tasks",
                 "kehu.marketing.outreach.tasks",
-                "kehu.marketing.care.tasks"]
+                "kehu.marketing.care.tasks",
+                "kehu.marketing.campaigns.tasks"]
 
 
 def make_huey(url: str | None = None):

@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "kehu.marketing.membership",
     "kehu.marketing.outreach",
     "kehu.marketing.care",
+    "kehu.marketing.campaigns",
     "kehu.web",
     "kehu.demo",
 ]

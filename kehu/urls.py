@@ -34,6 +34,9 @@ urlpatterns = [
     path("members/", include("kehu.marketing.membership.urls")),
     path("outreach/", include("kehu.marketing.outreach.urls")),
     path("care/", include("kehu.marketing.care.urls")),
+    path("campaigns/", include("kehu.marketing.campaigns.urls")),
+    # The tracked link of a campaign's message (no login).
+    path("c/", include("kehu.marketing.campaigns.public_urls")),
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

@@ -94,3 +94,6 @@ api.add_router("/outreach", outreach_api.router)
 from kehu.marketing.care import api as care_api  # noqa: E402
 
 api.add_router("/care", care_api.router)
+from kehu.marketing.campaigns import api as campaigns_api  # noqa: E402
+
+api.add_router("/campaigns", campaigns_api.router)

@@ -44,6 +44,7 @@ def navigation(request):
         ("members", _app_label("membership"), "member_list"),
         ("outreach", _("Messages"), "outreach_messages"),
         ("care", _app_label("care"), "care_calendar"),
+        ("campaigns", _app_label("campaigns"), "campaign_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),

@@ -1081,6 +1081,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)
+        from kehu.demo.campaigns import build_campaigns
+
+        build_campaigns(b)
     return demo_summary(created=True)
 
 

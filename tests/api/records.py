@@ -149,6 +149,15 @@ def records(org, customers, value, settings, tmp_path):
         CareMoment.objects.create(rule=care_rule, customer=c, occasion=dt.date(2026, 3, 1),
                                   due_on=dt.date(2026, 3, 1), key=f"{care_rule.pk}:{c.pk}:2026-03-01")
 
+    from kehu.marketing.campaigns.services import audience_select, campaign_create, cost_add
+
+    email_tpl = MessageTemplate.objects.create(code="records-email", name="Records e-mail", channel="email",
+                                               subject_zh="春季", body_zh="{{ customer.name }} {{ link }}")
+    campaigns = [campaign_create(actor=admin, data={"name": name, "audience_kind": "rule"},
+                                 variants=[{"template": email_tpl}]) for name in ("春季补货", "冬季回馈")]
+    audience_select(campaign=campaigns[0])
+    cost_add(actor=admin, campaign=campaigns[0], data={"category": "printing", "planned": 100, "actual": 90})
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -203,5 +212,6 @@ def records(org, customers, value, settings, tmp_path):
         message_id=pks(OutboundMessage.objects.all()),
         suppression_id=pks(Suppression.objects.all()),
         rule_id=[care_rule.pk],
+        campaign_id=[c.pk for c in campaigns],
     )
     return {name: values for name, values in ids.items() if values}

@@ -273,7 +273,8 @@ def _data(data: dict) -> tuple[dict, list | None]:
 
         out["control_share"] = Decimal(str(round(out["control_share"], 3)))
     if variants is not None:
-        variants = [{"label": v["label"], "template": str(v["template_id"]), "share": v["share"]} for v in variants]
+        variants = [{"label": v.get("label", ""), "template": str(v.get("template_id", "")),
+                     "share": v.get("share", 1)} for v in variants]
     return out, variants
 
 

@@ -149,38 +149,37 @@ def _confirm(request, campaign, *, title, question, button, danger=True):
         "back": reverse("campaign_detail", args=[campaign.pk])})
 
 
-@login_required
-def campaign_cancel(request, pk):
+def _act(request, pk, *, act, done: str, title: str, question: str, button: str, danger: bool, then: str):
+    """A change of the campaign's status after a confirmation page (cancel, finish)."""
     _manager(request)
     campaign = selectors.campaign_get(viewer=request.user, pk=pk)
     if request.method == "POST":
         try:
-            services.campaign_cancel(actor=request.user, campaign=campaign)
+            act(actor=request.user, campaign=campaign)
         except ValidationError as exc:
             flash.error(request, " ".join(exc.messages))
         else:
-            flash.success(request, _("Campaign %(code)s cancelled.") % {"code": campaign.code})
-        return redirect("campaign_detail", pk)
-    return _confirm(request, campaign, title=_("Cancel %(code)s") % {"code": campaign.code},
-                    question=_("Cancel this campaign? Nothing more is sent; the messages already sent stay sent."),
-                    button=_("Cancel the campaign"))
+            flash.success(request, done % {"code": campaign.code})
+        return redirect(then, pk)
+    return _confirm(request, campaign, title=title % {"code": campaign.code}, question=question, button=button,
+                    danger=danger)
+
+
+@login_required
+def campaign_cancel(request, pk):
+    return _act(request, pk, act=services.campaign_cancel, done=_("Campaign %(code)s cancelled."),
+                title=_("Cancel %(code)s"),
+                question=_("Cancel this campaign? Nothing more is sent; the messages already sent stay sent."),
+                button=_("Cancel the campaign"), danger=True, then="campaign_detail")
 
 
 @login_required
 def campaign_finish(request, pk):
-    _manager(request)
-    campaign = selectors.campaign_get(viewer=request.user, pk=pk)
-    if request.method == "POST":
-        try:
-            services.campaign_finish(actor=request.user, campaign=campaign)
-        except ValidationError as exc:
-            flash.error(request, " ".join(exc.messages))
-        else:
-            flash.success(request, _("Campaign %(code)s finished.") % {"code": campaign.code})
-        return redirect("campaign_results", pk)
-    return _confirm(request, campaign, title=_("Finish %(code)s") % {"code": campaign.code},
-                    question=_("Finish this campaign now? Its responses are counted up to today and its results "
-                               "are kept as they are."), button=_("Finish the campaign"), danger=False)
+    return _act(request, pk, act=services.campaign_finish, done=_("Campaign %(code)s finished."),
+                title=_("Finish %(code)s"),
+                question=_("Finish this campaign now? Its responses are counted up to today and its results "
+                           "are kept as they are."), button=_("Finish the campaign"), danger=False,
+                then="campaign_results")
 
 
 @login_required

@@ -442,18 +442,21 @@ def campaign_run(pk: int, *, now: dt.datetime | None = None, max_batches: int | 
             templates = {v.pk: v.template for v in c.variants.select_related("template")}
             todo = Member.objects.filter(campaign=c, control=False, message_id__isnull=True)
             total = Member.objects.filter(campaign=c, control=False).count() or 1
-            batches = 0
+            left = todo.count()
+            batches, last = 0, 0
             while True:
                 if Campaign.objects.filter(pk=pk, status=CampaignStatus.CANCELLED).exists():
                     return selectors.message_counts(c)
-                rows = list(todo.order_by("id").values_list("id", "customer_id", "variant_id", "token",
-                                                            "coupon_id")[:BATCH])
+                # keyset over the members' ids: each batch reads only its own rows
+                rows = list(todo.filter(id__gt=last).order_by("id").values_list(
+                    "id", "customer_id", "variant_id", "token", "coupon_id")[:BATCH])
                 if not rows:
                     break
+                last = rows[-1][0]
                 _send_batch(c, rows, templates=templates, now=now or timezone.now())
                 _deliver(c.channel)
                 batches += 1
-                left = todo.count()
+                left = max(left - len(rows), 0)
                 report_progress(Campaign, pk, 5 + 95 * (total - left) / total, STAGE_SENDING)
                 if max_batches is not None and batches >= max_batches and left:
                     Campaign.objects.filter(pk=pk, status=CampaignStatus.SENDING).update(

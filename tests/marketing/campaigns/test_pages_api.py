@@ -147,3 +147,10 @@ def test_command(org, campaign, capsys):
     assert main(["campaign", "list"]) == 0
     assert campaign.code in capsys.readouterr().out
     assert main(["campaign", "send", "NOPE"]) == 2
+
+
+def test_customer_page_lists_the_campaigns(client_for, org, campaign, audience):
+    run(campaign)
+    html = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[audience.n1.pk])).content.decode()
+    assert 'data-testid="customer-campaign"' in html and campaign.code in html
+    assert client_for(org.users.sales_e1).get(reverse("customer_detail", args=[audience.n1.pk])).status_code == 404

@@ -33,5 +33,6 @@ def customer_campaigns(context, customer):
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    rows = latest(viewer=user, customer=customer) if user is not None else []
+    # the 360 page is shown only to who may see the customer: it has asked the policy already
+    rows = latest(viewer=user, customer=customer, seen=True) if user is not None else []
     return {"customer": customer, "rows": rows}

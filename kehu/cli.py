@@ -49,6 +49,7 @@ CLI_MODULES = [
     "kehu.marketing.care.cli",
     "kehu.marketing.targeting.cli",
     "kehu.marketing.referrals.cli",
+    "kehu.marketing.campaigns.cli",
 ]
 
 

@@ -25,7 +25,8 @@ TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks
                 "kehu.marketing.membership.tasks",
                 "kehu.marketing.outreach.tasks",
                 "kehu.marketing.care.tasks",
-                "kehu.marketing.referrals.tasks"]
+                "kehu.marketing.referrals.tasks",
+                "kehu.marketing.campaigns.tasks"]
 
 
 def make_huey(url: str | None = None):

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "kehu.marketing.care",
     "kehu.marketing.targeting",
     "kehu.marketing.referrals",
+    "kehu.marketing.campaigns",
     "kehu.web",
     "kehu.demo",
 ]

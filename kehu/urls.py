@@ -38,6 +38,9 @@ urlpatterns = [
     path("referrals/", include("kehu.marketing.referrals.urls")),
     # The public referral link: a friend leaves their details (no login).
     path("r/", include("kehu.marketing.referrals.public_urls")),
+    path("campaigns/", include("kehu.marketing.campaigns.urls")),
+    # The tracked link of a campaign's message (no login).
+    path("c/", include("kehu.marketing.campaigns.public_urls")),
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

@@ -100,3 +100,6 @@ api.add_router("/targeting", targeting_api.router)
 from kehu.marketing.referrals import api as referrals_api  # noqa: E402
 
 api.add_router("/referrals", referrals_api.router)
+from kehu.marketing.campaigns import api as campaigns_api  # noqa: E402
+
+api.add_router("/campaigns", campaigns_api.router)

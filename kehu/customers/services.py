@@ -347,6 +347,7 @@ MERGE_RELATIONS = {
     "referrals.Referral.referrer": "referrals",
     "referrals.Referral.referred": "referrals",
     "referrals.ReferralCode.customer": "referrals",
+    "campaigns.Member.customer": "campaign_members",
 }
 
 
@@ -428,6 +429,10 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
             ours.delete()
         rows.update(customer=keep)
         return {"moved": 1, "dropped": int(ours is not None)}
+    if how == "campaign_members":   # once per campaign: the kept customer's membership stays
+        taken = model._default_manager.filter(customer=keep).values("campaign_id")
+        dropped, _by = rows.filter(campaign_id__in=taken).delete()
+        return {"moved": rows.update(customer=keep), "dropped": dropped}
     if how == "key_plans":
         dropped = 0
         if model._default_manager.filter(customer=keep, status="active").exists():

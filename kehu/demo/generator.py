@@ -1084,6 +1084,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.referrals import build_referrals
 
         build_referrals(b)
+        from kehu.demo.campaigns import build_campaigns
+
+        build_campaigns(b)
     return demo_summary(created=True)
 
 

@@ -47,6 +47,7 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
            command="kehu cases report --pdf", table=False),
     Export("winback_report", winback_labels.REPORT_EXPORT, url_name="winback_report_export"),
     Export("winback_losses", winback_labels.LOSSES_EXPORT, url_name="winback_losses_export"),
+    Export("campaign_members", _("Campaign members"), url_name="campaign_members_export"),
     Export("outreach_messages", _("Messages to customers"), url_name="outreach_message_export",
            command="kehu outreach messages --export"),
 )}

@@ -46,6 +46,7 @@ def navigation(request):
         ("care", _app_label("care"), "care_calendar"),
         ("targeting", _app_label("targeting"), "targeting"),
         ("referrals", _app_label("referrals"), "referral_list"),
+        ("campaigns", _app_label("campaigns"), "campaign_list"),
         # an app's section is labelled with the app's own (translated) name
         ("value", _app_label("insights"), "value_overview"),
         ("winback", winback_labels.MENU, "winback_report"),

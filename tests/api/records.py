@@ -154,6 +154,14 @@ def records(org, customers, value, settings, tmp_path):
 
     referral_create(actor=admin, referrer=customers.n1, referred=customers.n1b)
     code_for(customers.n1)
+    from kehu.marketing.campaigns.services import audience_select, campaign_create, cost_add
+
+    email_tpl = MessageTemplate.objects.create(code="records-email", name="Records e-mail", channel="email",
+                                               subject_zh="春季", body_zh="{{ customer.name }} {{ link }}")
+    campaigns = [campaign_create(actor=admin, data={"name": name, "audience_kind": "rule"},
+                                 variants=[{"template": email_tpl}]) for name in ("春季补货", "冬季回馈")]
+    audience_select(campaign=campaigns[0])
+    cost_add(actor=admin, campaign=campaigns[0], data={"category": "printing", "planned": 100, "actual": 90})
 
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
@@ -210,5 +218,6 @@ def records(org, customers, value, settings, tmp_path):
         suppression_id=pks(Suppression.objects.all()),
         rule_id=[care_rule.pk],
         referral_id=pks(Referral.objects.all()),
+        campaign_id=[c.pk for c in campaigns],
     )
     return {name: values for name, values in ids.items() if values}

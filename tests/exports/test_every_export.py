@@ -47,9 +47,23 @@ URLS = {
     "coupon_definitions": (lambda w: reverse("coupon_definition_export"), False),
     "members": (lambda w: reverse("member_export"), False),
     "outreach_messages": (lambda w: reverse("outreach_message_export"), False),
+    "campaign_members": (lambda w: _campaign(w), True),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
+
+
+def _campaign(w) -> str:
+    """A campaign whose audience (the customers their owner sees) is selected: its members export."""
+    from kehu.marketing.campaigns.services import audience_select, campaign_create
+    from kehu.marketing.outreach.models import MessageTemplate
+
+    tpl = MessageTemplate.objects.create(code="export-test", name="t", channel="email", subject_zh="s", body_zh="b")
+    c = campaign_create(actor=None, data={"name": "export", "audience_kind": "rule"}, variants=[{"template": tpl}])
+    c.created_by = w.customers[0].owner
+    c.save(update_fields=["created_by"])
+    audience_select(campaign=c)
+    return reverse("campaign_members_export", args=[c.pk])
 
 
 def _winback(w, url_name: str) -> str:

@@ -161,7 +161,12 @@ def winback_on_order(*, order, actor=None) -> LossRecord | None:
         return None
     # an order dated ahead is a win-back today (a win-back is never in the future)
     won_back_on = max(min(order.order_date, _today()), loss.lost_on)
-    return loss_won_back(actor=actor, loss=loss, won_back_on=won_back_on, how=WonBackHow.ORDER,
+    # a win-back campaign that reached the customer within its attribution window gets the credit
+    from kehu.marketing.campaigns.selectors import winback_campaign_for
+
+    campaign_id = winback_campaign_for(customer_id=order.customer_id, day=order.order_date)
+    return loss_won_back(actor=actor, loss=loss, won_back_on=won_back_on,
+                         how=WonBackHow.CAMPAIGN if campaign_id else WonBackHow.ORDER, campaign_id=campaign_id,
                          order=order, check_permissions=False)
 
 

@@ -70,6 +70,7 @@ class CampaignOut(Schema):
     rule: dict
     winback_min_value: Optional[Money]
     winback_top: Optional[int]
+    gain_top: Optional[int]
     seed: int = Field(description="The seed of the control group's random draw (recorded for audit).")
     audience_at: Optional[dt.datetime]
     sent_at: Optional[dt.datetime]
@@ -111,6 +112,7 @@ class CampaignIn(Schema):
                                                          "{\"customer\": {...}, \"score\": {\"tier\": [...]}}.")
     winback_min_value: Optional[Money] = Field(None, ge=0)
     winback_top: Optional[int] = Field(None, ge=1, le=10_000_000)
+    gain_top: Optional[int] = Field(None, ge=1, le=10_000_000)
     variants: list[CampaignVariantIn] = Field(default_factory=list, max_length=10)
 
 

@@ -26,7 +26,7 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = ["code", "name", "goal", "kind", "channel", "audience_kind", "segment", "winback_min_value",
-                  "winback_top", "offer", "target_url", "starts_at", "ends_on", "attribution_days", "control_share",
+                  "winback_top", "gain_top", "offer", "target_url", "starts_at", "ends_on", "attribution_days", "control_share",
                   "budget", "cost_per_message"]
         widgets = {
             "goal": forms.Textarea(attrs={"rows": 2}),

@@ -51,6 +51,7 @@ class AudienceKind(models.TextChoices):
     SEGMENT = "segment", _("A saved segment")
     RULE = "rule", _("A rule")
     WINBACK = "winback", _("The win-back list")
+    GAIN = "gain", _("The customers worth keeping (expected gain)")
 
 
 class CostCategory(models.TextChoices):
@@ -107,6 +108,10 @@ class Campaign(TimeStamped, ProgressJob):
                                             validators=[MinValueValidator(0)], **MONEY)
     winback_top = models.PositiveIntegerField(_("top N by value to win back"), null=True, blank=True,
                                               validators=[MinValueValidator(1)])
+    gain_top = models.PositiveIntegerField(
+        _("top N by expected gain"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("For a retention campaign: the N customers you see with the largest expected gain if kept "
+                    "(predicted lifetime value × churn risk × uplift, as on the retention targeting page)."))
     status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices,
                               default=CampaignStatus.DRAFT)
     seed = models.PositiveBigIntegerField(_("random seed"), default=0)

@@ -95,6 +95,19 @@ def audience_queryset(campaign: Campaign):
     return segment_members(segment=segment, viewer=viewer)
 
 
+def gain_audience(campaign: Campaign) -> np.ndarray:
+    """The top ``gain_top`` customers the creator sees by expected gain if kept (the retention
+    targeting page's ranking: predicted lifetime value × churn risk × uplift), ids ascending."""
+    from kehu.marketing.targeting.selectors import targeting
+
+    if not campaign.gain_top or campaign.created_by is None:
+        return np.zeros(0, np.int64)
+    t = targeting(viewer=campaign.created_by)
+    if t.curve is None:
+        return np.zeros(0, np.int64)
+    return np.sort(t.ids[t.curve.order[:campaign.gain_top]]).astype(np.int64)
+
+
 def audience_arrays(campaign: Campaign) -> tuple[np.ndarray, np.ndarray]:
     """``(customer ids, value tiers)`` of the audience, ids ascending; the tier is that of the
     latest finished customer value analysis (``none`` for a customer it did not score)."""
@@ -107,6 +120,9 @@ def audience_arrays(campaign: Campaign) -> tuple[np.ndarray, np.ndarray]:
         targets = winback_targets(viewer=campaign.created_by, limit=campaign.winback_top,
                                   min_value=campaign.winback_min_value)
         ids = np.array(sorted({t.customer_id for t in targets}), np.int64)
+        qs = None
+    elif campaign.audience_kind == AudienceKind.GAIN:
+        ids = gain_audience(campaign)
         qs = None
     else:
         qs = audience_queryset(campaign).order_by().values("pk")

@@ -48,7 +48,7 @@ INSERT_BATCH = 20_000  # member rows an INSERT statement
 COUPON_BATCH = 50_000  # coupons a call of coupon_issue (below its ISSUE_MAX)
 FIELDS = ("code", "name", "goal", "kind", "channel", "offer", "target_url", "starts_at", "ends_on",
           "attribution_days", "control_share", "budget", "cost_per_message", "audience_kind", "segment", "rule",
-          "winback_min_value", "winback_top")
+          "winback_min_value", "winback_top", "gain_top")
 COST_FIELDS = ("category", "planned", "actual", "note")
 STAGE_AUDIENCE = gettext_noop("Selecting the audience")
 STAGE_COUPONS = gettext_noop("Issuing coupons")
@@ -93,6 +93,10 @@ def _check(c: Campaign) -> None:
         c.segment = None
     if c.audience_kind != AudienceKind.WINBACK:
         c.winback_min_value = c.winback_top = None
+    if c.audience_kind == AudienceKind.GAIN and not c.gain_top:
+        errors["gain_top"] = [_("Say how many customers to contact: the top N by expected gain.")]
+    if c.audience_kind != AudienceKind.GAIN:
+        c.gain_top = None
     if c.ends_on and c.starts_at and c.ends_on < timezone.localdate(c.starts_at):
         errors["ends_on"] = [_("The campaign cannot end before it is sent.")]
     try:

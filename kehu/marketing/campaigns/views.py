@@ -26,7 +26,7 @@ from kehu.web.views.common import add_service_errors, is_partial, paginate
 from . import selectors, services
 from .forms import CampaignForm, CostForm
 from .lists import CAMPAIGNS
-from .models import CampaignStatus, CostLine
+from .models import AudienceKind, CampaignKind, CampaignStatus, CostLine
 
 NAV = "campaigns"
 SORTS = {
@@ -54,12 +54,24 @@ def campaign_list(request):
         **list_context(request, CAMPAIGNS, sort=sort)})
 
 
+def _initial(request, campaign) -> dict:
+    """A new campaign opened from the retention targeting page (``?audience=gain&n=N``): a
+    retention campaign for the top N by expected gain."""
+    if campaign is not None or request.GET.get("audience") != AudienceKind.GAIN:
+        return {}
+    try:
+        n = int(request.GET.get("n") or 0)
+    except ValueError:
+        n = 0
+    return {"audience_kind": AudienceKind.GAIN, "kind": CampaignKind.RETENTION, **({"gain_top": n} if n > 0 else {})}
+
+
 def _form(request, campaign=None):
     _manager(request)
     if campaign is not None and not campaign.editable:
         flash.error(request, _("A campaign that is sending, sent or cancelled cannot be changed."))
         return redirect("campaign_detail", campaign.pk)
-    form = CampaignForm(request.POST or None, instance=campaign)
+    form = CampaignForm(request.POST or None, instance=campaign, initial=_initial(request, campaign))
     if request.method == "POST" and form.is_valid():
         try:
             if campaign is None:

@@ -24,10 +24,10 @@ TABLE_POINTS = 8  # rows of the curve's table (the chart's accessible fallback)
 def campaign_url(n: int) -> str | None:
     """The campaigns app's "new campaign" page for the top N, or None while it is not installed."""
     try:
-        base = reverse("campaigns:create")
+        base = reverse("campaign_create")
     except NoReverseMatch:
         return None
-    return f"{base}?audience=expected_gain&n={n}"
+    return f"{base}?audience=gain&n={n}"
 
 
 def _offset(request) -> int:

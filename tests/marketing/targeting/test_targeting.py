@@ -177,7 +177,7 @@ def test_page_in_english_and_chinese(client_for, org, value, monkeypatch):
     assert 'data-testid="targeting-best-n">4<' in text
     assert "vega" in text.lower()
     # no campaigns page on this branch: no button
-    assert 'data-testid="targeting-create-campaign"' not in text
+    assert 'data-testid="targeting-create-campaign"' in text and "audience=gain" in text
     zh = client.get(reverse("targeting"), {"cost": "100"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     ztext = zh.content.decode()
     assert "挽留目标" in ztext and "预期增量价值" in ztext
@@ -212,9 +212,34 @@ def test_empty_state_without_an_analysis(client_for, org, customers):
 
 def test_campaign_button_when_the_campaigns_page_exists(monkeypatch):
     monkeypatch.setattr(views, "reverse", lambda name: "/campaigns/new/")
-    assert views.campaign_url(12) == "/campaigns/new/?audience=expected_gain&n=12"
+    assert views.campaign_url(12) == "/campaigns/new/?audience=gain&n=12"
     monkeypatch.undo()
-    assert views.campaign_url(12) is None
+    assert views.campaign_url(12) == "/campaigns/new/?audience=gain&n=12"
+
+
+def test_a_retention_campaign_for_the_top_n_by_expected_gain(client_for, org, value):
+    """The page's button opens a retention campaign for the top N; its audience is the ranking's top N
+    of the customers the marketer sees (the prior uplift: the order of GAINS)."""
+    from kehu.marketing.campaigns.models import AudienceKind, CampaignKind
+    from kehu.marketing.campaigns.selectors import audience_arrays
+    from kehu.marketing.campaigns.services import campaign_create
+    from kehu.marketing.outreach.models import MessageTemplate
+
+    marketer = org.users.north_marketing
+    r = client_for(marketer).get(views.campaign_url(2))
+    assert r.status_code == 200
+    form = r.context["form"]
+    assert form.initial["audience_kind"] == AudienceKind.GAIN and form.initial["gain_top"] == 2
+    assert form.initial["kind"] == CampaignKind.RETENTION
+    tpl = MessageTemplate.objects.create(code="keep", name="Keep", channel="email", subject_zh="您好",
+                                         body_zh="{{ customer.name }}")
+    campaign = campaign_create(actor=marketer, data={"name": "挽留", "kind": "retention", "audience_kind": "gain",
+                                                     "gain_top": 2}, variants=[{"template": tpl}])
+    ids, _strata = audience_arrays(campaign)
+    assert set(ids.tolist()) == _ids(value, ["n1_risky", "n1"])   # e1 (another team) is never in it
+    with pytest.raises(Exception) as exc:
+        campaign_create(actor=marketer, data={"name": "x", "audience_kind": "gain"}, variants=[{"template": tpl}])
+    assert "gain_top" in exc.value.message_dict
 
 
 # -- the API and the command ------------------------------------------------------------------------

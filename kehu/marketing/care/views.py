@@ -14,17 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.customers.models import Customer
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
 from kehu.web.views.common import add_service_errors, paginate
 
 from . import selectors, services
 from .forms import RuleForm
 from .models import CareRule, MomentStatus
-
-
-def _manager(request) -> None:
-    if not services.may_manage(request.user):
-        raise PermissionDenied
 
 
 def _week_start(request) -> dt.date:
@@ -73,13 +69,13 @@ def mark(request):
 
 @login_required
 def rule_list(request):
-    _manager(request)
+    require_marketing(request.user)
     page = paginate(request, selectors.rule_list(), ("name_zh", "id"))
     return render(request, "care/rule_list.html", {"nav_active": "care", "title": _("Care rules"), "page": page})
 
 
 def _rule_form(request, rule=None):
-    _manager(request)
+    require_marketing(request.user)
     form = RuleForm(request.POST or None, instance=rule if rule is not None and request.method != "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in RuleForm.Meta.fields}
@@ -105,13 +101,13 @@ def rule_create(request):
 
 @login_required
 def rule_edit(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     return _rule_form(request, selectors.rule_get(pk))
 
 
 @login_required
 def rule_delete(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     rule = selectors.rule_get(pk)
     if request.method == "POST":
         services.rule_delete(actor=request.user, rule=rule)

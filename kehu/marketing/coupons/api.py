@@ -49,6 +49,7 @@ class CouponDefinitionOut(Schema):
     valid_days: Optional[int] = Field(description="Each coupon is valid this many days from its issue.")
     per_customer_limit: int
     total_quantity: Optional[int] = Field(description="At most this many coupons in all; null: no limit.")
+    points_price: Optional[int] = Field(description="Points a member exchanges for one coupon; null: not for points.")
     code_mode: CodeMode
     shared_code: str
     collect_set_id: Optional[int]
@@ -89,6 +90,7 @@ class DefinitionFields(Schema):
     valid_days: Optional[int] = Field(None, ge=1, le=3650)
     per_customer_limit: int = Field(1, ge=1, le=1000)
     total_quantity: Optional[int] = Field(None, ge=1, le=2_000_000_000)
+    points_price: Optional[int] = Field(None, ge=1, le=2_000_000_000)
     code_mode: CodeMode = CodeMode.UNIQUE
     shared_code: str = Field("", max_length=CODE_MAX)
     active: bool = True

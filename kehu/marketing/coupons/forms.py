@@ -33,6 +33,9 @@ class DefinitionForm(forms.Form):
     per_customer_limit = forms.IntegerField(label=_("per customer"), min_value=1, max_value=1000, initial=1)
     total_quantity = forms.IntegerField(label=_("quantity limit"), required=False, min_value=1,
                                         help_text=_("At most this many coupons are issued in all; empty: no limit."))
+    points_price = forms.IntegerField(label=_("points price"), required=False, min_value=1, max_value=2_000_000_000,
+                                      help_text=_("A member may exchange this many points for one coupon of this "
+                                                  "kind; empty: not for points."))
     code_mode = forms.ChoiceField(label=_("codes"), choices=CodeMode.choices)
     shared_code = forms.CharField(label=_("shared code"), max_length=CODE_MAX, required=False,
                                   help_text=_("Only for one shared code, e.g. SPRING2026."))

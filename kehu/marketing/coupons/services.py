@@ -32,20 +32,17 @@ from kehu.marketing.coupons import codes
 from kehu.marketing.coupons.models import (
     CodeMode, Coupon, CouponDefinition, CouponSet, CouponSource, CouponStatus, Redemption,
 )
-from kehu.marketing.coupons.permissions import may_manage, may_redeem
+from kehu.marketing.coupons.permissions import may_redeem
+from kehu.marketing.permissions import require_marketing
+from kehu.marketing.records import audited_save, take
 from kehu.org.policies import policy_for
 from kehu.sales.models import OrderStatus
 
 DEFINITION_FIELDS = ("ref", "name_zh", "name_en", "kind", "value", "min_spend", "valid_from", "valid_until",
-                     "valid_days", "per_customer_limit", "total_quantity", "code_mode", "shared_code",
+                     "valid_days", "per_customer_limit", "total_quantity", "points_price", "code_mode", "shared_code",
                      "collect_set", "active")
 ISSUE_MAX = 100_000  # coupons one issue may create (a segment larger than this is refused)
 CHUNK = 5_000  # ids per IN list
-
-
-def _require_manager(actor) -> None:
-    if actor is not None and not may_manage(actor):
-        raise PermissionDenied(_("Only marketing and administrators may manage coupons."))
 
 
 def today() -> dt.date:
@@ -75,16 +72,15 @@ def _check_definition(d: CouponDefinition) -> None:
 
 
 def definition_create(*, actor, data: dict, product_lines=()) -> CouponDefinition:
-    _require_manager(actor)
-    definition = CouponDefinition(**{k: v for k, v in data.items() if k in DEFINITION_FIELDS}, created_by=actor)
-    with transaction.atomic():
-        _check_definition(definition)
-        definition.full_clean()
-        definition.save()
-        definition.product_lines.set(list(product_lines or ()))
-        audit_record(actor=actor, action="create", instance=definition, changes=snapshot(definition),
-                     summary=definition.ref)
-    return definition
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
+
+    def check(d: CouponDefinition) -> None:
+        _check_definition(d)
+        d.full_clean()
+
+    return audited_save(actor=actor, instance=CouponDefinition(created_by=actor),
+                        data=take(data, DEFINITION_FIELDS, strict=False), check=check, summary=lambda d: d.ref,
+                        after_save=lambda d: d.product_lines.set(list(product_lines or ())))
 
 
 def definition_update(*, actor, definition: CouponDefinition, data: dict, product_lines=None) -> CouponDefinition:
@@ -92,7 +88,7 @@ def definition_update(*, actor, definition: CouponDefinition, data: dict, produc
     apply to coupons redeemed from now on; the validity of coupons already
     issued stays what it was when they were issued. The code mode cannot change
     once coupons are issued."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     with transaction.atomic():
         definition = CouponDefinition.objects.select_for_update().get(pk=definition.pk)
         before = snapshot(definition)
@@ -118,7 +114,7 @@ def set_create(*, actor, data: dict, members) -> CouponSet:
     """A collect-the-set (集齐有礼): ``members`` (at least two coupon kinds, none
     already in another set) and the ``reward`` kind issued once to whoever
     holds all of them."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     members = list(members)
     errors = {}
     if len({m.pk for m in members}) < 2:
@@ -196,7 +192,7 @@ def coupon_issue(*, actor, definition: CouponDefinition, customers, source: str 
     if source not in CouponSource.values:
         raise ValidationError({"source": [_("Unknown source.")]})
     if actor is not None:
-        _require_manager(actor)
+        require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     customers = list({c.pk: c for c in customers}.values())
     if not customers:
         raise ValidationError({"customer": [_("Choose at least one customer.")]})
@@ -410,7 +406,7 @@ def coupon_redeem(*, actor, order, code: str, on: dt.date | None = None) -> Rede
 def coupon_void(*, actor, coupon: Coupon, reason: str = "") -> Coupon:
     """Void an available (or expired) coupon: it can no longer be redeemed and no
     longer counts against the limits. A redeemed coupon cannot be voided."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     if actor is not None and not policy_for(actor).can_view(coupon.customer):
         from django.http import Http404
 

@@ -24,6 +24,7 @@ from kehu.marketing.coupons.permissions import may_manage, may_redeem
 from kehu.marketing.coupons.services import (
     coupon_issue, coupon_redeem, coupon_void, definition_create, definition_update, set_create,
 )
+from kehu.marketing.permissions import require_marketing
 from kehu.sales.selectors import order_get
 from kehu.web.lists import chosen_sort, clean_ids, list_context
 from kehu.web.views.common import add_service_errors, paginate
@@ -37,11 +38,6 @@ COUPON_SORTS = {
     "valid_until": ("valid_until", "id"), "-valid_until": ("-valid_until", "-id"),
 }
 NAV = "coupons"
-
-
-def _manager(request) -> None:
-    if not may_manage(request.user):
-        raise PermissionDenied(_("Only marketing and administrators may manage coupons."))
 
 
 # -- coupon kinds -----------------------------------------------------------------------
@@ -107,12 +103,12 @@ def definition_export(request):
 
 
 def _definition_form(request, definition=None):
-    _manager(request)
+    require_marketing(request.user)
     initial = {"kind": "amount", "code_mode": "unique", "per_customer_limit": 1, "active": True, "min_spend": 0}
     if definition is not None:
         initial = {k: getattr(definition, k) for k in (
             "ref", "name_zh", "name_en", "kind", "value", "min_spend", "valid_from", "valid_until", "valid_days",
-            "per_customer_limit", "total_quantity", "code_mode", "shared_code", "active")}
+            "per_customer_limit", "total_quantity", "points_price", "code_mode", "shared_code", "active")}
         initial["product_lines"] = list(definition.product_lines.values_list("pk", flat=True))
     form = DefinitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -164,7 +160,7 @@ def definition_issue(request, pk):
     saved segment that the user sees — the latter after a confirmation page that
     says how many coupons will be issued."""
     definition = selectors.definition_get(viewer=request.user, pk=pk)
-    _manager(request)
+    require_marketing(request.user)
     from kehu.insights.segments import segment_list, segment_members
 
     segments = list(segment_list(viewer=request.user).order_by("name", "id")[:500])
@@ -223,7 +219,7 @@ class _Stay(Exception):
 
 @login_required
 def set_create_view(request):
-    _manager(request)
+    require_marketing(request.user)
     form = SetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -317,7 +313,7 @@ def coupon_detail(request, pk):
 @login_required
 def coupon_void_view(request, pk):
     coupon = selectors.coupon_get(viewer=request.user, pk=pk)
-    _manager(request)
+    require_marketing(request.user)
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -78,6 +78,9 @@ class IssueForm(forms.Form):
     customer = forms.CharField(label=_("customer code"), required=False, max_length=40,
                                help_text=_("The customer's code, e.g. C00000123."))
     segment = forms.TypedChoiceField(label=_("segment"), required=False, coerce=int, empty_value=None)
+    notify = forms.BooleanField(label=_("tell the customers by e-mail"), required=False,
+                                help_text=_("Through the sending gate: only customers who agreed to marketing "
+                                            "e-mail receive it; the others are logged as held back."))
 
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)

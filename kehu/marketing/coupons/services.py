@@ -437,3 +437,47 @@ def coupons_expire(*, on: dt.date | None = None, actor=None) -> int:
              .update(status=CouponStatus.EXPIRED, updated_at=timezone.now()))
     return n
 
+
+
+# -- telling the holders -------------------------------------------------------------
+
+NOTICE_TEMPLATE = dict(
+    code="coupon-issued", name="Coupon issued", channel="email", purpose="marketing",
+    subject_zh="您的优惠券：{{ coupon.value }}", subject_en="Your coupon: {{ coupon.value }}",
+    body_zh="尊敬的{{ contact.name }}：送您一张 {{ coupon.value }} 的优惠券，券码 {{ coupon.code }}"
+            "{% if coupon.valid_until %}，有效期至 {{ coupon.valid_until }}{% endif %}。",
+    body_en="Dear {{ contact.name }}, here is a coupon worth {{ coupon.value }}: code {{ coupon.code }}"
+            "{% if coupon.valid_until %}, valid until {{ coupon.valid_until }}{% endif %}.")
+
+
+def _value_text(definition: CouponDefinition) -> str:
+    value = f"{definition.value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value}%" if definition.kind == "percentage" else f"¥{value}"
+
+
+def coupons_notify(*, coupons, actor=None, template=None, channel: str = "email",
+                   now: dt.datetime | None = None) -> dict[str, int]:
+    """Tell each coupon's holder its code through the one sending gate
+    (:func:`kehu.marketing.outreach.services.send_many`, a marketing message, source ``coupon`` with the
+    coupon kind's id): a customer without consent, suppressed or over the cap gets nothing, and the hold
+    is logged there. ``template``: a message template (or its code) of ``channel``; default the bilingual
+    ``coupon-issued`` e-mail (made when missing). Counts by the gate's status."""
+    from kehu.marketing.outreach import services as outreach
+    from kehu.marketing.outreach.models import MessageTemplate, SourceKind
+
+    coupons = [c for c in coupons if c.status == CouponStatus.AVAILABLE]
+    if not coupons:
+        return {}
+    if template is None:
+        defaults = {k: v for k, v in NOTICE_TEMPLATE.items() if k != "code"}
+        template, _created = MessageTemplate.objects.get_or_create(code=NOTICE_TEMPLATE["code"], defaults=defaults)
+    definitions = {d.pk: d for d in CouponDefinition.objects.filter(pk__in={c.definition_id for c in coupons})}
+    per_customer = {}
+    for c in coupons:
+        d = definitions[c.definition_id]
+        per_customer[c.customer_id] = {"coupon": {
+            "code": c.display_code, "value": _value_text(d),
+            "valid_until": c.valid_until.isoformat() if c.valid_until else ""}}
+    source = (SourceKind.COUPON, coupons[0].definition_id if len(definitions) == 1 else None)
+    return outreach.send_many(customers=list(per_customer), channel=channel, purpose="marketing", template=template,
+                              per_customer=per_customer, source=source, actor=actor, now=now)

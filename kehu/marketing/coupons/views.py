@@ -22,7 +22,7 @@ from kehu.marketing.coupons.forms import (
 )
 from kehu.marketing.coupons.permissions import may_manage, may_redeem
 from kehu.marketing.coupons.services import (
-    coupon_issue, coupon_redeem, coupon_void, definition_create, definition_update, set_create,
+    coupon_issue, coupon_redeem, coupon_void, coupons_notify, definition_create, definition_update, set_create,
 )
 from kehu.marketing.permissions import require_marketing
 from kehu.sales.selectors import order_get
@@ -178,6 +178,7 @@ def definition_issue(request, pk):
                 result = coupon_issue(actor=request.user, definition=definition, customers=[customer])
                 messages.success(request, _("Coupon %(code)s issued to %(customer)s.")
                                  % {"code": result.coupons[0].display_code, "customer": customer.name})
+                _notify(request, result, d)
                 return redirect("coupon_definition_detail", pk=definition.pk)
             segment = next((s for s in segments if s.pk == d["segment"]), None)
             if segment is None:
@@ -189,7 +190,7 @@ def definition_issue(request, pk):
                 form.add_error("segment", _("This segment has no customers you can see."))
                 raise _Stay
             if request.POST.get("confirmed") != "1":
-                confirm = {"segment": segment, "count": count}
+                confirm = {"segment": segment, "count": count, "notify": d.get("notify")}
             else:
                 result = coupon_issue(actor=request.user, definition=definition, customers=members.select_related(None).only("pk", "name"),
                                       skip_held=True)
@@ -197,6 +198,7 @@ def definition_issue(request, pk):
                     "%(n)d coupon issued to the segment %(segment)s.",
                     "%(n)d coupons issued to the segment %(segment)s.", result.issued)
                     % {"n": result.issued, "segment": segment.name})
+                _notify(request, result, d)
                 if result.skipped:
                     messages.info(request, ngettext(
                         "%(n)d customer already held the most coupons of this kind and got none.",
@@ -211,6 +213,16 @@ def definition_issue(request, pk):
         "nav_active": NAV, "title": _("Issue coupons: %(name)s") % {"name": definition},
         "definition": definition, "form": form, "confirm": confirm,
     })
+
+
+def _notify(request, result, data) -> None:
+    if not data.get("notify") or not result.coupons:
+        return
+    counts = coupons_notify(coupons=result.coupons, actor=request.user)
+    messages.info(request, _("E-mail: %(sent)d sent, %(held)d held back by the sending gate (consent, "
+                             "suppression list, frequency cap), %(deferred)d deferred to after quiet hours.")
+                  % {"sent": counts.get("sent", 0) + counts.get("queued", 0), "held": counts.get("held", 0),
+                     "deferred": counts.get("deferred", 0)})
 
 
 class _Stay(Exception):

@@ -34,6 +34,7 @@ urlpatterns = [
     path("members/", include("kehu.marketing.membership.urls")),
     path("outreach/", include("kehu.marketing.outreach.urls")),
     path("care/", include("kehu.marketing.care.urls")),
+    path("marketing/", include("kehu.marketing.cards")),   # the 360 page's marketing cards (htmx)
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

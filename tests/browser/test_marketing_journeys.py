@@ -16,21 +16,27 @@ from kehu.marketing.care.models import CareMoment
 from kehu.marketing.care.services import care_run, rule_create
 from kehu.marketing.coupons.models import Coupon
 from kehu.marketing.coupons.services import definition_create
-from kehu.marketing.membership.services import member_enrol, points_balance
+from kehu.marketing.membership.services import member_enrol, points_balance, tiers_init
 from tests.browser.conftest import log_in
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(autouse=True)
+def _tiers(transactional_db):
+    tiers_init()   # the live server's database is flushed between tests: the default tiers again
+
+
 def test_a_member_earns_on_a_paid_order_and_exchanges_points_for_a_coupon(page, org, customers):
+    page.goto("/login/", timeout=90_000)   # the live server's first answer (imports, templates) on a busy machine
+    log_in(page, "sales_n1")
     member = member_enrol(actor=None, customer=customers.n1, joined_on=dt.date(2026, 1, 1))
     definition_create(actor=org.users.admin, data={
         "ref": "PTS-30", "name_zh": "积分换30元", "name_en": "30 off for points", "kind": "amount",
         "value": Decimal("30"), "points_price": 500})
     order = OrderFactory(customer=customers.n1, salesperson=org.users.sales_n1,
                          lines=[{"quantity": 1, "unit_price": "800.00", "unit_cost": "1"}])
-    log_in(page, "sales_n1")
     page.goto(f"/orders/{order.pk}/payments/new/")
     page.get_by_label("Amount").fill("800.00")
     page.get_by_label("Received on").fill(timezone.localdate().isoformat())
@@ -65,7 +71,7 @@ def test_an_owner_works_through_the_care_moments(page, org, customers):
     row = page.locator(f"#moment-{moment.pk}")
     expect(row).to_contain_text("Birthday call")
     row.get_by_test_id("care-moment-done").click()
-    expect(page.locator(f"#moment-{moment.pk}").get_by_test_id("care-moment-status")).to_have_text("Done")
+    expect(page.locator(f"#moment-{moment.pk}").get_by_test_id("care-moment-status")).to_have_text("Done by hand")
     moment.refresh_from_db()
     assert moment.status == "done" and moment.done_by == org.users.sales_n1
 
@@ -139,7 +145,7 @@ def test_a_lost_customers_reason_from_the_edit_form_shows_on_winback(page, org, 
     page.locator("#id_lifecycle_stage").select_option("lost")
     page.locator("form button[type=submit]").last.click()
     expect(page.get_by_test_id("winback-mark-lost-form")).to_be_visible()
-    page.locator("#id_reason").select_option("competitor")
+    page.locator("#id_reason input[value=competitor]").check()
     page.get_by_test_id("winback-mark-lost-form").locator("button[type=submit]").click()
     page.get_by_test_id("winback-confirm").click()
     page.wait_for_url(lambda url: "/customers/" in url and "/mark-lost" not in url)

@@ -6,9 +6,12 @@ negative correction) takes from the oldest lots first (``ledger.fifo_take``)
 and expiry takes what is left of lots past their date — both under a lock on
 the membership row, so two uses at once cannot together overdraw.
 
-Hooks for the rest of marketing: :func:`points_redeem` (a coupon bought with
-points calls it and keeps the entry it returns) and :func:`points_earn_for_order`
-(kehu.sales calls it when an order is paid in full; once per order).
+Hooks for the rest of marketing: :func:`points_redeem` (a reward bought with
+points calls it and keeps the entry it returns), :func:`points_exchange` (points
+for a coupon of a kind with a points price: the entry and the coupon in one
+transaction), :func:`points_earn_for_order` (kehu.sales calls it when an order
+is paid in full; once per order) and :func:`notices_send` (the members' notices
+through the one sending gate).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ The API other apps call (campaigns, the care calendar, coupons, referrals)::
   ``campaign``, ``referral``, ``link``), ``per_customer``: the same per customer
   id (a campaign's unique coupon codes); other keys are ignored;
 - ``source``: ``(kind, id)`` — kind ``campaign`` | ``care`` | ``coupon`` |
-  ``referral`` | ``manual`` | ``test`` — or just the kind;
+  ``referral`` | ``membership`` | ``manual`` | ``test`` — or just the kind;
 - ``actor``: the person sending by hand (checked: they must manage outreach or
   be able to change the customer), None for the system (a campaign's worker);
 - ``now``: the instant of the attempt (the tests' clock).

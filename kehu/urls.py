@@ -41,6 +41,7 @@ urlpatterns = [
     path("campaigns/", include("kehu.marketing.campaigns.urls")),
     # The tracked link of a campaign's message (no login).
     path("c/", include("kehu.marketing.campaigns.public_urls")),
+    path("marketing/", include("kehu.marketing.cards")),   # the 360 page's marketing cards (htmx)
     # The unsubscribe link of the messages sent to customers (no login).
     path("u/", include("kehu.marketing.outreach.public_urls")),
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from kehu.marketing.coupons.models import Coupon, CouponDefinition, Redemption
 from tests.api.conftest import ApiClient
 from tests.coupons.conftest import issue_one, make_definition, order_for
+from tests.marketing.cards import page_with_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_pages(client_for, org, customers, world, role):
         html = client.get(reverse("order_detail", args=[world["order_n1"].pk])).content.decode()
         assert 'data-testid="order-coupon"' in html
         assert ('data-testid="order-redeem-coupon"' in html) == (role in REDEEM_N1), role
-        html = client.get(reverse("customer_detail", args=[customers.n1.pk])).content.decode()
+        html = page_with_cards(client, customers.n1.pk)
         assert 'data-testid="customer-coupons"' in html and world["n1"].display_code in html
 
 

@@ -13,6 +13,7 @@ from kehu.marketing.care.services import care_run, rule_create, today_local
 
 from tests.api.conftest import api_as  # noqa: F401
 from tests.outreach.conftest import consenting, templates  # noqa: F401
+from tests.marketing.cards import page_with_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +111,7 @@ def test_calendar_mark_done_and_skip(client_for, org, setup, consenting):
 
 
 def test_customer_360_shows_the_next_moments(client_for, org, setup, consenting):
-    r = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[consenting.n1.pk]))
-    html = r.content.decode()
+    html = page_with_cards(client_for(org.users.sales_n1), consenting.n1.pk)
     assert 'data-testid="customer-care"' in html and "Birthday" in html
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kehu.marketing.coupons.services import definition_create
 from kehu.marketing.membership.services import points_bonus
 from kehu.org.services import token_create
 from tests.api.conftest import ApiClient
@@ -44,6 +45,7 @@ def test_permission_matrix(org, customers, members, role):
     api = _api(user)
     for m in (members.n1, members.e1):
         points_bonus(actor=None, membership=m, points=100, reason="seed")
+    kind = definition_create(actor=None, data={"ref": "PTS", "name_zh": "积分券", "value": "5", "points_price": 10})
     r = api.get("/members")
     assert r.status_code == 200
     assert {i["number"] for i in r.json()["items"]} == {getattr(members, k).number for k in VISIBLE[role]}
@@ -60,6 +62,8 @@ def test_permission_matrix(org, customers, members, role):
         r = api.post("/points", {**body, "kind": "correct", "points": -1})
         assert r.status_code == _expected(role, key, manage_only=True), (role, key, r.content)
         r = api.post("/points", {**body, "kind": "redeem"})
+        assert r.status_code == _expected(role, key, manage_only=False), (role, key, r.content)
+        r = api.post(f"/members/{m.pk}/exchange", {"coupon_kind_id": kind.pk})
         assert r.status_code == _expected(role, key, manage_only=False), (role, key, r.content)
     # enrol n1b (sales_n1b's customer, seen by the north's roles and head office)
     n1b_seen = role in {"admin", "hq_manager", "analyst", "north_manager", "north_service", "north_marketing",

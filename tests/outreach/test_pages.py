@@ -11,6 +11,7 @@ from kehu.marketing.outreach import services as outreach
 from kehu.marketing.outreach.models import CustomerLanguage, GateSettings, MessageTemplate, OutboundMessage, Suppression
 
 from .conftest import DAYTIME
+from tests.marketing.cards import page_with_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_message_log_filters_export_and_empty_state(client_for, org, consenting,
 def test_customer_card_shows_messages_and_sets_language(client_for, org, consenting, templates):
     outreach.send(customer=consenting.n1, channel="email", purpose="marketing", template=templates.email, now=DAYTIME)
     client = client_for(org.users.sales_n1)
-    html = client.get(reverse("customer_detail", args=[consenting.n1.pk])).content.decode()
+    html = page_with_cards(client, consenting.n1.pk)
     assert 'data-testid="customer-messages"' in html and "北方钢铁贸易有限公司，春季优惠" in html
     r = client.post(reverse("outreach_customer_language", args=[consenting.n1.pk]), {"language": "en"})
     assert r.status_code == 302

@@ -175,6 +175,18 @@ def _outreach_message(org, customers):
     return send(customer=customers.n1, channel="wechat", purpose="service", template=tpl)
 
 
+def _care_moment(org, customers):
+    import datetime as dt
+
+    from kehu.marketing.care.models import CareMoment, CareRule
+
+    rule = CareRule.objects.create(name_zh="生日", name_en="Birthday", kind="birthday", channel="task",
+                                   owner=org.users.admin)   # the administrator acts on it: "mine"
+    return CareMoment.objects.create(rule=rule, customer=customers.n1, occasion=dt.date(2026, 3, 1),
+                                     due_on=dt.date(2026, 3, 1), key=f"{rule.pk}:{customers.n1.pk}:2026-03-01",
+                                     status="task")
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
@@ -183,7 +195,7 @@ ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interacti
         "winback_losses": _loss, "winback_candidates": _loss,
         "coupon_definitions": _coupon_definition, "coupons": _coupon,
         "members": _member,
-        "outreach_messages": _outreach_message}
+        "outreach_messages": _outreach_message, "care_moments": _care_moment}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from kehu.api.common import READ_ERRORS, WRITE_ERRORS, not_found_field, partial_schema, sent_fields
 from kehu.api.pagination import CursorPagination
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
 
 from . import selectors, services
@@ -128,11 +129,6 @@ class RunRuleOut(Schema):
     task: int = 0
 
 
-def _manager(request) -> None:
-    if not services.may_manage(request.auth):
-        raise PermissionDenied(_("Only marketing and administrators may change care rules."))
-
-
 def _rule_data(request, data: dict) -> dict:
     from kehu.marketing.outreach.models import MessageTemplate
     from kehu.org.models import User
@@ -174,7 +170,7 @@ def list_rules(request):
 @router.post("/rules", response={201: CareRuleOut, **WRITE_ERRORS}, url_name="care-rule-create",
              summary="Add a care rule (marketing, administrators)")
 def create_rule(request, payload: RuleIn):
-    _manager(request)
+    require_marketing(request.auth)
     return Status(201, services.rule_create(actor=request.auth, data=_rule_data(request, payload.model_dump())))
 
 
@@ -187,7 +183,7 @@ def get_rule(request, rule_id: int):
 @router.patch("/rules/{int:rule_id}", response={200: CareRuleOut, **WRITE_ERRORS}, url_name="care-rule-update",
               summary="Change a care rule")
 def update_rule(request, rule_id: int, payload: RulePatchIn):
-    _manager(request)
+    require_marketing(request.auth)
     rule = selectors.rule_get(rule_id)
     return services.rule_update(actor=request.auth, rule=rule, data=_rule_data(request, sent_fields(payload)))
 
@@ -195,7 +191,7 @@ def update_rule(request, rule_id: int, payload: RulePatchIn):
 @router.delete("/rules/{int:rule_id}", response={204: None, **WRITE_ERRORS}, url_name="care-rule-delete",
                summary="Delete a care rule and its moments (the message log keeps the messages)")
 def delete_rule(request, rule_id: int):
-    _manager(request)
+    require_marketing(request.auth)
     services.rule_delete(actor=request.auth, rule=selectors.rule_get(rule_id))
     return Status(204, None)
 

@@ -4,7 +4,28 @@ from django.utils.translation import gettext_lazy as _
 from kehu.marketing.outreach.models import MessageTemplate
 from kehu.org.models import User
 
-from .models import CareRule
+from .models import CareRule, MomentStatus
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class MomentFilterForm(forms.Form):
+    who = forms.ChoiceField(label=_("Whose"), required=False, choices=[
+        ("mine", _("Mine")), ("all", _("All I can see"))])
+    owner = forms.ModelChoiceField(label=_("Acted on by"), required=False, queryset=User.objects.none(),
+                                   empty_label="—")
+    rule = forms.ModelChoiceField(label=_("Care rule"), required=False, queryset=CareRule.objects.none(),
+                                  empty_label=_("All rules"))
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    due_from = forms.DateField(label=_("Due from"), required=False, widget=DATE)
+    due_to = forms.DateField(label=_("Due until"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["rule"].queryset = CareRule.objects.order_by("name_zh", "id")
+        self.fields["status"].choices = [("", _("Any status"))] + list(MomentStatus.choices)
 
 
 class RuleForm(forms.ModelForm):

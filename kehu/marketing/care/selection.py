@@ -101,3 +101,61 @@ def select(rule, base: QuerySet, start: dt.date, end: dt.date) -> Iterator[Row]:
               .values_list("customer_id", "customer__owner_id", "next_order_date"))
         return iter(qs.iterator(5000))
     return iter(())
+
+
+def customer_facts(customer, rules, *, since: dt.date) -> dict:
+    """What the rules of ``rules`` need to know of one customer, read once (a query per kind of fact the
+    rules use, not per rule): its birthday, anniversaries, order dates (from ``since`` less the longest
+    thank-you delay) and expected next order."""
+    kinds = {r.kind for r in rules}
+    facts: dict = {"owner_id": customer.owner_id, "birthday": customer.birthday, "anniversaries": [],
+                   "order_dates": [], "next_order": None}
+    if CareKind.ANNIVERSARY in kinds:
+        from kehu.customers.models import Anniversary
+
+        facts["anniversaries"] = list(Anniversary.objects.filter(customer=customer).values_list("date", flat=True))
+    if CareKind.THANKS in kinds:
+        from kehu.sales.models import Order, OrderStatus
+
+        longest = max(r.days_after or 0 for r in rules if r.kind == CareKind.THANKS)
+        facts["order_dates"] = sorted(set(Order.objects.filter(customer=customer,
+                                                               order_date__gte=since - dt.timedelta(days=longest))
+                                          .exclude(status=OrderStatus.CANCELLED)
+                                          .values_list("order_date", flat=True)))
+    if CareKind.NEXT_ORDER in kinds:
+        from kehu.insights.models import CustomerScore
+        from kehu.insights.selectors import latest_run
+
+        run = latest_run()
+        if run is not None:
+            facts["next_order"] = (CustomerScore.objects.filter(run=run, customer=customer)
+                                   .values_list("next_order_date", flat=True).first())
+    return facts
+
+
+def select_one(rule, customer_id: int, facts: dict, start: dt.date, end: dt.date) -> Iterator[Row]:
+    """:func:`select` for one customer from its :func:`customer_facts`, without a query."""
+    if end < start:
+        return iter(())
+    owner = facts["owner_id"]
+    kind = rule.kind
+    if kind in (CareKind.BIRTHDAY, CareKind.ANNIVERSARY):
+        md = _month_day_map(start, end)
+        days = [facts["birthday"]] if kind == CareKind.BIRTHDAY and facts["birthday"] else (
+            facts["anniversaries"] if kind == CareKind.ANNIVERSARY else [])
+        return ((customer_id, owner, occ) for d in days for occ in md.get((d.month, d.day), ()))
+    if kind == CareKind.MONTHLY:
+        return ((customer_id, owner, d) for d in _days(start, end)
+                if d == dates.monthly_card_date(d.year, d.month, rule.day_of_month))
+    if kind == CareKind.HOLIDAY:
+        return ((customer_id, owner, d) for d in
+                (dates.lunar_holidays_between(rule.holiday, start, end) if rule.holiday else []))
+    if kind == CareKind.THANKS:
+        lo = start - dt.timedelta(days=rule.days_after)
+        hi = end - dt.timedelta(days=rule.days_after)
+        return ((customer_id, owner, dates.thank_you_date(d, rule.days_after)) for d in facts["order_dates"]
+                if lo <= d <= hi)
+    if kind == CareKind.NEXT_ORDER:
+        d = facts["next_order"]
+        return iter([(customer_id, owner, d)] if d is not None and start <= d <= end else [])
+    return iter(())

@@ -31,8 +31,17 @@ def rule_get(pk: int) -> CareRule:
     return get_object_or_404(CareRule, pk=pk)
 
 
-def moment_list(*, viewer, rule_id=None, customer_id=None, status="", due_from=None, due_to=None) -> QuerySet:
+def acted_on_by(user) -> Q:
+    """The moments ``user`` acts on: the rule's owner, else the customer's owner."""
+    return Q(rule__owner=user) | Q(rule__owner__isnull=True, customer__owner=user)
+
+
+def moment_list(*, viewer, rule_id=None, customer_id=None, status="", due_from=None, due_to=None,
+                owner=None) -> QuerySet:
+    """The moments made, of the customers ``viewer`` sees; ``owner``: only those that user acts on."""
     qs = policy_for(viewer).visible(CareMoment.objects.select_related("rule", "customer"), prefix="customer__")
+    if owner is not None:
+        qs = qs.filter(acted_on_by(owner))
     if rule_id:
         qs = qs.filter(rule_id=rule_id)
     if customer_id:
@@ -81,15 +90,24 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
     from .services import rule_customers
 
     rules = list(CareRule.objects.filter(active=True).order_by("pk"))
+    # one customer (its 360 page): its facts read once, the rules applied in Python — no query per rule
+    # (but for a rule limited to a segment: is the customer in it)
+    facts = selection.customer_facts(customer, rules, since=start) if customer is not None and not mine else None
     for rule in rules:
-        qs = rule_customers(rule, base)
-        if mine:
-            if rule.owner_id is not None and rule.owner_id != viewer.pk:
-                continue
-            if rule.owner_id is None:
-                qs = base.filter(owner=viewer)
         lead = dt.timedelta(days=rule.lead_days)
-        for cid, _owner, occ in selection.select(rule, qs, start + lead, end + lead):
+        if facts is not None:
+            if rule.targets_segment and not rule_customers(rule, base).exists():
+                continue
+            rows = selection.select_one(rule, customer.pk, facts, start + lead, end + lead)
+        else:
+            qs = rule_customers(rule, base)
+            if mine:
+                if rule.owner_id is not None and rule.owner_id != viewer.pk:
+                    continue
+                if rule.owner_id is None:
+                    qs = base.filter(owner=viewer)
+            rows = selection.select(rule, qs, start + lead, end + lead)
+        for cid, _owner, occ in rows:
             if len(found) >= limit:
                 truncated = True
                 break
@@ -101,7 +119,7 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
         made = CareMoment.objects.select_related("rule", "customer").filter(
             customer=customer, due_on__gte=start, due_on__lte=end)
     if mine:
-        made = made.filter(Q(rule__owner=viewer) | Q(rule__owner__isnull=True, customer__owner=viewer))
+        made = made.filter(acted_on_by(viewer))
     for m in made[:limit]:
         found[m.key] = Upcoming(m.key, m.rule, m.customer_id, m.customer.name, m.occasion, m.due_on, m.status, m.pk)
     if customer is not None:

@@ -41,6 +41,8 @@ from django.utils.translation import gettext as _
 
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
+from kehu.marketing.permissions import may_manage, require_marketing  # noqa: F401 (may_manage: the views')
+from kehu.marketing.records import audited_delete, audited_save, take
 from kehu.org.policies import policy_for
 
 from . import dates, selection
@@ -58,15 +60,6 @@ def purpose_of(rule: CareRule) -> str:
 
 # -- rules ----------------------------------------------------------------------------
 
-def may_manage(actor) -> bool:
-    return policy_for(actor).may_manage_outreach
-
-
-def _require_manager(actor) -> None:
-    if not may_manage(actor):
-        raise PermissionDenied(_("Only marketing and administrators may change care rules."))
-
-
 def _check_rule(rule: CareRule) -> None:
     rule.targets_segment = rule.segment_id is not None
     rule.full_clean(exclude=["created_by"])
@@ -83,39 +76,20 @@ def _check_rule(rule: CareRule) -> None:
 
 
 def rule_create(*, actor, data: dict[str, Any]) -> CareRule:
-    _require_manager(actor)
-    unknown = set(data) - set(RULE_FIELDS)
-    if unknown:
-        raise ValidationError({k: _("Unknown field.") for k in unknown})
-    rule = CareRule(created_by=actor if getattr(actor, "pk", None) else None, **data)
-    _check_rule(rule)
-    with transaction.atomic():
-        rule.save()
-        audit_record(actor=actor, action="create", instance=rule, changes=snapshot(rule), summary=rule.name_zh)
-    return rule
+    require_marketing(actor, _("Only marketing and administrators may change care rules."))
+    return audited_save(actor=actor, instance=CareRule(created_by=actor if getattr(actor, "pk", None) else None),
+                        data=take(data, RULE_FIELDS), check=_check_rule, summary=lambda r: r.name_zh)
 
 
 def rule_update(*, actor, rule: CareRule, data: dict[str, Any]) -> CareRule:
-    _require_manager(actor)
-    unknown = set(data) - set(RULE_FIELDS)
-    if unknown:
-        raise ValidationError({k: _("Unknown field.") for k in unknown})
-    before = snapshot(rule)
-    for k, v in data.items():
-        setattr(rule, k, v)
-    _check_rule(rule)
-    with transaction.atomic():
-        rule.save()
-        audit_record(actor=actor, action="update", instance=rule, changes=diff(before, snapshot(rule)),
-                     summary=rule.name_zh)
-    return rule
+    require_marketing(actor, _("Only marketing and administrators may change care rules."))
+    return audited_save(actor=actor, instance=rule, data=take(data, RULE_FIELDS), check=_check_rule,
+                        summary=lambda r: r.name_zh)
 
 
 def rule_delete(*, actor, rule: CareRule) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="delete", instance=rule, changes=snapshot(rule), summary=rule.name_zh)
-        rule.delete()
+    require_marketing(actor, _("Only marketing and administrators may change care rules."))
+    audited_delete(actor=actor, instance=rule, summary=rule.name_zh)
 
 
 # -- the daily run --------------------------------------------------------------------

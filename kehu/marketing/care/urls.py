@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.calendar, name="care_calendar"),
+    path("moments/", views.moment_list, name="care_moments"),
     path("mark/", views.mark, name="care_mark"),
     path("rules/", views.rule_list, name="care_rules"),
     path("rules/new/", views.rule_create, name="care_rule_create"),

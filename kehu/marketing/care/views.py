@@ -14,17 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.customers.models import Customer
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
-from kehu.web.views.common import add_service_errors, paginate
+from kehu.web.lists import chosen_sort, list_context
+from kehu.web.views.common import add_service_errors, is_partial, paginate
 
-from . import selectors, services
-from .forms import RuleForm
+from . import dates, selectors, services
+from .forms import MomentFilterForm, RuleForm
 from .models import CareRule, MomentStatus
-
-
-def _manager(request) -> None:
-    if not services.may_manage(request.user):
-        raise PermissionDenied
 
 
 def _week_start(request) -> dt.date:
@@ -51,6 +48,31 @@ def calendar(request):
         "week": monday.isoformat()})
 
 
+MOMENT_SORTS = {"due": ("due_on", "id"), "-due": ("-due_on", "-id"), "occasion": ("occasion", "id"),
+                "-occasion": ("-occasion", "-id"), "status": ("status", "due_on", "id"),
+                "-status": ("-status", "-due_on", "-id")}
+OPEN = (MomentStatus.PLANNED, MomentStatus.TASK, MomentStatus.HELD)
+
+
+@login_required
+def moment_list(request):
+    """The care moments made by the daily run, as a list beside the week's calendar: filters by rule,
+    status, whose (mine by default) and due dates; sortable; done or skipped in place (htmx)."""
+    form = MomentFilterForm(request.GET or None)
+    d = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    owner = d.get("owner") or (None if d.get("who") == "all" else request.user)
+    qs = selectors.moment_list(viewer=request.user, rule_id=d.get("rule") and d["rule"].pk, status=d.get("status", ""),
+                               due_from=d.get("due_from"), due_to=d.get("due_to"), owner=owner)
+    sort = chosen_sort(request, MOMENT_SORTS, "due")
+    page = paginate(request, qs, MOMENT_SORTS[sort])
+    filtered = any(d.get(k) for k in ("owner", "rule", "status", "due_from", "due_to")) or d.get("who") == "all"
+    return render(request, "care/moment_list.html", {
+        "nav_active": "care", "title": _("Care moments"), "form": form, "page": page, "sort": sort,
+        "filtered": filtered, "may_manage": services.may_manage(request.user), "open": OPEN,
+        **list_context(request, "care_moments", sort=sort),
+    })
+
+
 @login_required
 @require_POST
 def mark(request):
@@ -61,10 +83,20 @@ def mark(request):
     except (ValueError, CareRule.DoesNotExist, Customer.DoesNotExist):
         raise Http404 from None
     status = request.POST.get("status", "")
+    error = ""
     try:
         services.moment_mark(actor=request.user, rule=rule, customer=customer, occasion=occasion, status=status)
     except ValidationError as exc:
-        flash.error(request, " ".join(exc.messages))
+        error = " ".join(exc.messages)
+    if is_partial(request) and request.POST.get("row") == "1":   # the list's row, in place
+        moment = selectors.moment_list(viewer=request.user).filter(
+            key=dates.moment_key(rule.pk, customer.pk, occasion)).first()
+        if moment is None:
+            raise Http404
+        return render(request, "care/_moment_row.html", {
+            "m": moment, "open": OPEN, "error": error, **list_context(request, "care_moments", sort="due")})
+    if error:
+        flash.error(request, error)
     else:
         flash.success(request, _("Marked done.") if status == MomentStatus.DONE else _("Skipped."))
     week = request.POST.get("week", "")
@@ -73,13 +105,13 @@ def mark(request):
 
 @login_required
 def rule_list(request):
-    _manager(request)
+    require_marketing(request.user)
     page = paginate(request, selectors.rule_list(), ("name_zh", "id"))
     return render(request, "care/rule_list.html", {"nav_active": "care", "title": _("Care rules"), "page": page})
 
 
 def _rule_form(request, rule=None):
-    _manager(request)
+    require_marketing(request.user)
     form = RuleForm(request.POST or None, instance=rule if rule is not None and request.method != "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in RuleForm.Meta.fields}
@@ -105,13 +137,13 @@ def rule_create(request):
 
 @login_required
 def rule_edit(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     return _rule_form(request, selectors.rule_get(pk))
 
 
 @login_required
 def rule_delete(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     rule = selectors.rule_get(pk)
     if request.method == "POST":
         services.rule_delete(actor=request.user, rule=rule)

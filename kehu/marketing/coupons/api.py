@@ -28,7 +28,7 @@ from kehu.marketing.coupons.models import (
     CODE_MAX, NAME_MAX, CodeMode, CouponKind, CouponSource, CouponStatus,
 )
 from kehu.marketing.coupons.services import (
-    coupon_issue, coupon_redeem, coupon_void, definition_create, definition_update,
+    coupon_issue, coupon_redeem, coupon_void, coupons_notify, definition_create, definition_update,
 )
 from kehu.validators import REMARKS_MAX
 
@@ -49,6 +49,7 @@ class CouponDefinitionOut(Schema):
     valid_days: Optional[int] = Field(description="Each coupon is valid this many days from its issue.")
     per_customer_limit: int
     total_quantity: Optional[int] = Field(description="At most this many coupons in all; null: no limit.")
+    points_price: Optional[int] = Field(description="Points a member exchanges for one coupon; null: not for points.")
     code_mode: CodeMode
     shared_code: str
     collect_set_id: Optional[int]
@@ -89,6 +90,7 @@ class DefinitionFields(Schema):
     valid_days: Optional[int] = Field(None, ge=1, le=3650)
     per_customer_limit: int = Field(1, ge=1, le=1000)
     total_quantity: Optional[int] = Field(None, ge=1, le=2_000_000_000)
+    points_price: Optional[int] = Field(None, ge=1, le=2_000_000_000)
     code_mode: CodeMode = CodeMode.UNIQUE
     shared_code: str = Field("", max_length=CODE_MAX)
     active: bool = True
@@ -161,6 +163,8 @@ class IssueIn(Schema):
     source: Literal["manual", "campaign", "care", "referral", "points", "import"] = "manual"
     source_id: Optional[int] = Field(None, ge=0, le=2**63 - 1)
     code: str = Field("", max_length=40, description="A given code, for one unique-code coupon only.")
+    notify: bool = Field(False, description="E-mail each customer the code through the sending gate (consent, "
+                                            "suppression list, frequency cap); held messages are logged.")
 
 
 class IssueOut(Schema):
@@ -270,6 +274,8 @@ def issue(request, payload: IssueIn):
         skip = False
     result = coupon_issue(actor=request.auth, definition=definition, customers=customers, source=payload.source,
                           source_id=payload.source_id, code=payload.code, skip_held=skip)
+    if payload.notify:
+        coupons_notify(coupons=result.coupons, actor=request.auth)
     coupons = list(selectors.coupon_list(viewer=request.auth)
                    .filter(pk__in=[c.pk for c in result.coupons[:1000]]).order_by("id"))
     return Status(201, {"issued": result.issued, "skipped_customer_ids": result.skipped, "coupons": coupons})

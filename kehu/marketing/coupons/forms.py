@@ -33,6 +33,9 @@ class DefinitionForm(forms.Form):
     per_customer_limit = forms.IntegerField(label=_("per customer"), min_value=1, max_value=1000, initial=1)
     total_quantity = forms.IntegerField(label=_("quantity limit"), required=False, min_value=1,
                                         help_text=_("At most this many coupons are issued in all; empty: no limit."))
+    points_price = forms.IntegerField(label=_("points price"), required=False, min_value=1, max_value=2_000_000_000,
+                                      help_text=_("A member may exchange this many points for one coupon of this "
+                                                  "kind; empty: not for points."))
     code_mode = forms.ChoiceField(label=_("codes"), choices=CodeMode.choices)
     shared_code = forms.CharField(label=_("shared code"), max_length=CODE_MAX, required=False,
                                   help_text=_("Only for one shared code, e.g. SPRING2026."))
@@ -75,6 +78,9 @@ class IssueForm(forms.Form):
     customer = forms.CharField(label=_("customer code"), required=False, max_length=40,
                                help_text=_("The customer's code, e.g. C00000123."))
     segment = forms.TypedChoiceField(label=_("segment"), required=False, coerce=int, empty_value=None)
+    notify = forms.BooleanField(label=_("tell the customers by e-mail"), required=False,
+                                help_text=_("Through the sending gate: only customers who agreed to marketing "
+                                            "e-mail receive it; the others are logged as held back."))
 
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -125,6 +125,9 @@ class CouponDefinition(TimeStamped):
     total_quantity = models.PositiveIntegerField(
         _("quantity limit"), null=True, blank=True, validators=[MinValueValidator(1)],
         help_text=_("At most this many coupons are issued in all (limited quantity); empty: no limit."))
+    points_price = models.PositiveIntegerField(
+        _("points price"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("A member may exchange this many points for one coupon of this kind; empty: not for points."))
     code_mode = models.CharField(_("codes"), max_length=8, choices=CodeMode.choices, default=CodeMode.UNIQUE)
     shared_code = models.CharField(_("shared code"), max_length=CODE_MAX, blank=True, default="",
                                    validators=[shared_code_validator])

@@ -13,11 +13,11 @@ policy (:mod:`kehu.org.policies`); these are the role rules on top of it.
 
 from __future__ import annotations
 
+from kehu.marketing.permissions import may_manage as marketing_may_manage
 from kehu.org.policies import policy_for
 
 
-def may_manage(user) -> bool:
-    return policy_for(user).may_manage_marketing
+may_manage = marketing_may_manage  # the one check (kehu.marketing.permissions)
 
 
 def may_redeem(user, customer=None) -> bool:

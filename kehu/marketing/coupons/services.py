@@ -32,20 +32,17 @@ from kehu.marketing.coupons import codes
 from kehu.marketing.coupons.models import (
     CodeMode, Coupon, CouponDefinition, CouponSet, CouponSource, CouponStatus, Redemption,
 )
-from kehu.marketing.coupons.permissions import may_manage, may_redeem
+from kehu.marketing.coupons.permissions import may_redeem
+from kehu.marketing.permissions import require_marketing
+from kehu.marketing.records import audited_save, take
 from kehu.org.policies import policy_for
 from kehu.sales.models import OrderStatus
 
 DEFINITION_FIELDS = ("ref", "name_zh", "name_en", "kind", "value", "min_spend", "valid_from", "valid_until",
-                     "valid_days", "per_customer_limit", "total_quantity", "code_mode", "shared_code",
+                     "valid_days", "per_customer_limit", "total_quantity", "points_price", "code_mode", "shared_code",
                      "collect_set", "active")
 ISSUE_MAX = 100_000  # coupons one issue may create (a segment larger than this is refused)
 CHUNK = 5_000  # ids per IN list
-
-
-def _require_manager(actor) -> None:
-    if actor is not None and not may_manage(actor):
-        raise PermissionDenied(_("Only marketing and administrators may manage coupons."))
 
 
 def today() -> dt.date:
@@ -75,16 +72,15 @@ def _check_definition(d: CouponDefinition) -> None:
 
 
 def definition_create(*, actor, data: dict, product_lines=()) -> CouponDefinition:
-    _require_manager(actor)
-    definition = CouponDefinition(**{k: v for k, v in data.items() if k in DEFINITION_FIELDS}, created_by=actor)
-    with transaction.atomic():
-        _check_definition(definition)
-        definition.full_clean()
-        definition.save()
-        definition.product_lines.set(list(product_lines or ()))
-        audit_record(actor=actor, action="create", instance=definition, changes=snapshot(definition),
-                     summary=definition.ref)
-    return definition
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
+
+    def check(d: CouponDefinition) -> None:
+        _check_definition(d)
+        d.full_clean()
+
+    return audited_save(actor=actor, instance=CouponDefinition(created_by=actor),
+                        data=take(data, DEFINITION_FIELDS, strict=False), check=check, summary=lambda d: d.ref,
+                        after_save=lambda d: d.product_lines.set(list(product_lines or ())))
 
 
 def definition_update(*, actor, definition: CouponDefinition, data: dict, product_lines=None) -> CouponDefinition:
@@ -92,7 +88,7 @@ def definition_update(*, actor, definition: CouponDefinition, data: dict, produc
     apply to coupons redeemed from now on; the validity of coupons already
     issued stays what it was when they were issued. The code mode cannot change
     once coupons are issued."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     with transaction.atomic():
         definition = CouponDefinition.objects.select_for_update().get(pk=definition.pk)
         before = snapshot(definition)
@@ -118,7 +114,7 @@ def set_create(*, actor, data: dict, members) -> CouponSet:
     """A collect-the-set (集齐有礼): ``members`` (at least two coupon kinds, none
     already in another set) and the ``reward`` kind issued once to whoever
     holds all of them."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     members = list(members)
     errors = {}
     if len({m.pk for m in members}) < 2:
@@ -196,7 +192,7 @@ def coupon_issue(*, actor, definition: CouponDefinition, customers, source: str 
     if source not in CouponSource.values:
         raise ValidationError({"source": [_("Unknown source.")]})
     if actor is not None:
-        _require_manager(actor)
+        require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     customers = list({c.pk: c for c in customers}.values())
     if not customers:
         raise ValidationError({"customer": [_("Choose at least one customer.")]})
@@ -410,7 +406,7 @@ def coupon_redeem(*, actor, order, code: str, on: dt.date | None = None) -> Rede
 def coupon_void(*, actor, coupon: Coupon, reason: str = "") -> Coupon:
     """Void an available (or expired) coupon: it can no longer be redeemed and no
     longer counts against the limits. A redeemed coupon cannot be voided."""
-    _require_manager(actor)
+    require_marketing(actor, _("Only marketing and administrators may manage coupons."), system_ok=True)
     if actor is not None and not policy_for(actor).can_view(coupon.customer):
         from django.http import Http404
 
@@ -441,3 +437,47 @@ def coupons_expire(*, on: dt.date | None = None, actor=None) -> int:
              .update(status=CouponStatus.EXPIRED, updated_at=timezone.now()))
     return n
 
+
+
+# -- telling the holders -------------------------------------------------------------
+
+NOTICE_TEMPLATE = dict(
+    code="coupon-issued", name="Coupon issued", channel="email", purpose="marketing",
+    subject_zh="您的优惠券：{{ coupon.value }}", subject_en="Your coupon: {{ coupon.value }}",
+    body_zh="尊敬的{{ contact.name }}：送您一张 {{ coupon.value }} 的优惠券，券码 {{ coupon.code }}"
+            "{% if coupon.valid_until %}，有效期至 {{ coupon.valid_until }}{% endif %}。",
+    body_en="Dear {{ contact.name }}, here is a coupon worth {{ coupon.value }}: code {{ coupon.code }}"
+            "{% if coupon.valid_until %}, valid until {{ coupon.valid_until }}{% endif %}.")
+
+
+def _value_text(definition: CouponDefinition) -> str:
+    value = f"{definition.value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value}%" if definition.kind == "percentage" else f"¥{value}"
+
+
+def coupons_notify(*, coupons, actor=None, template=None, channel: str = "email",
+                   now: dt.datetime | None = None) -> dict[str, int]:
+    """Tell each coupon's holder its code through the one sending gate
+    (:func:`kehu.marketing.outreach.services.send_many`, a marketing message, source ``coupon`` with the
+    coupon kind's id): a customer without consent, suppressed or over the cap gets nothing, and the hold
+    is logged there. ``template``: a message template (or its code) of ``channel``; default the bilingual
+    ``coupon-issued`` e-mail (made when missing). Counts by the gate's status."""
+    from kehu.marketing.outreach import services as outreach
+    from kehu.marketing.outreach.models import MessageTemplate, SourceKind
+
+    coupons = [c for c in coupons if c.status == CouponStatus.AVAILABLE]
+    if not coupons:
+        return {}
+    if template is None:
+        defaults = {k: v for k, v in NOTICE_TEMPLATE.items() if k != "code"}
+        template, _created = MessageTemplate.objects.get_or_create(code=NOTICE_TEMPLATE["code"], defaults=defaults)
+    definitions = {d.pk: d for d in CouponDefinition.objects.filter(pk__in={c.definition_id for c in coupons})}
+    per_customer = {}
+    for c in coupons:
+        d = definitions[c.definition_id]
+        per_customer[c.customer_id] = {"coupon": {
+            "code": c.display_code, "value": _value_text(d),
+            "valid_until": c.valid_until.isoformat() if c.valid_until else ""}}
+    source = (SourceKind.COUPON, coupons[0].definition_id if len(definitions) == 1 else None)
+    return outreach.send_many(customers=list(per_customer), channel=channel, purpose="marketing", template=template,
+                              per_customer=per_customer, source=source, actor=actor, now=now)

@@ -22,8 +22,9 @@ from kehu.marketing.coupons.forms import (
 )
 from kehu.marketing.coupons.permissions import may_manage, may_redeem
 from kehu.marketing.coupons.services import (
-    coupon_issue, coupon_redeem, coupon_void, definition_create, definition_update, set_create,
+    coupon_issue, coupon_redeem, coupon_void, coupons_notify, definition_create, definition_update, set_create,
 )
+from kehu.marketing.permissions import require_marketing
 from kehu.sales.selectors import order_get
 from kehu.web.lists import chosen_sort, clean_ids, list_context
 from kehu.web.views.common import add_service_errors, paginate
@@ -37,11 +38,6 @@ COUPON_SORTS = {
     "valid_until": ("valid_until", "id"), "-valid_until": ("-valid_until", "-id"),
 }
 NAV = "coupons"
-
-
-def _manager(request) -> None:
-    if not may_manage(request.user):
-        raise PermissionDenied(_("Only marketing and administrators may manage coupons."))
 
 
 # -- coupon kinds -----------------------------------------------------------------------
@@ -107,12 +103,12 @@ def definition_export(request):
 
 
 def _definition_form(request, definition=None):
-    _manager(request)
+    require_marketing(request.user)
     initial = {"kind": "amount", "code_mode": "unique", "per_customer_limit": 1, "active": True, "min_spend": 0}
     if definition is not None:
         initial = {k: getattr(definition, k) for k in (
             "ref", "name_zh", "name_en", "kind", "value", "min_spend", "valid_from", "valid_until", "valid_days",
-            "per_customer_limit", "total_quantity", "code_mode", "shared_code", "active")}
+            "per_customer_limit", "total_quantity", "points_price", "code_mode", "shared_code", "active")}
         initial["product_lines"] = list(definition.product_lines.values_list("pk", flat=True))
     form = DefinitionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -164,7 +160,7 @@ def definition_issue(request, pk):
     saved segment that the user sees — the latter after a confirmation page that
     says how many coupons will be issued."""
     definition = selectors.definition_get(viewer=request.user, pk=pk)
-    _manager(request)
+    require_marketing(request.user)
     from kehu.insights.segments import segment_list, segment_members
 
     segments = list(segment_list(viewer=request.user).order_by("name", "id")[:500])
@@ -182,6 +178,7 @@ def definition_issue(request, pk):
                 result = coupon_issue(actor=request.user, definition=definition, customers=[customer])
                 messages.success(request, _("Coupon %(code)s issued to %(customer)s.")
                                  % {"code": result.coupons[0].display_code, "customer": customer.name})
+                _notify(request, result, d)
                 return redirect("coupon_definition_detail", pk=definition.pk)
             segment = next((s for s in segments if s.pk == d["segment"]), None)
             if segment is None:
@@ -193,7 +190,7 @@ def definition_issue(request, pk):
                 form.add_error("segment", _("This segment has no customers you can see."))
                 raise _Stay
             if request.POST.get("confirmed") != "1":
-                confirm = {"segment": segment, "count": count}
+                confirm = {"segment": segment, "count": count, "notify": d.get("notify")}
             else:
                 result = coupon_issue(actor=request.user, definition=definition, customers=members.select_related(None).only("pk", "name"),
                                       skip_held=True)
@@ -201,6 +198,7 @@ def definition_issue(request, pk):
                     "%(n)d coupon issued to the segment %(segment)s.",
                     "%(n)d coupons issued to the segment %(segment)s.", result.issued)
                     % {"n": result.issued, "segment": segment.name})
+                _notify(request, result, d)
                 if result.skipped:
                     messages.info(request, ngettext(
                         "%(n)d customer already held the most coupons of this kind and got none.",
@@ -217,13 +215,23 @@ def definition_issue(request, pk):
     })
 
 
+def _notify(request, result, data) -> None:
+    if not data.get("notify") or not result.coupons:
+        return
+    counts = coupons_notify(coupons=result.coupons, actor=request.user)
+    messages.info(request, _("E-mail: %(sent)d sent, %(held)d held back by the sending gate (consent, "
+                             "suppression list, frequency cap), %(deferred)d deferred to after quiet hours.")
+                  % {"sent": counts.get("sent", 0) + counts.get("queued", 0), "held": counts.get("held", 0),
+                     "deferred": counts.get("deferred", 0)})
+
+
 class _Stay(Exception):
     """Show the form again (its errors are already added)."""
 
 
 @login_required
 def set_create_view(request):
-    _manager(request)
+    require_marketing(request.user)
     form = SetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -317,7 +325,7 @@ def coupon_detail(request, pk):
 @login_required
 def coupon_void_view(request, pk):
     coupon = selectors.coupon_get(viewer=request.user, pk=pk)
-    _manager(request)
+    require_marketing(request.user)
     form = VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

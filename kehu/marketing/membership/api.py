@@ -161,6 +161,18 @@ class EntryIn(Schema):
     date: Optional[dt.date] = Field(None, description="Today when omitted.")
 
 
+class MemberExchangeIn(Schema):
+    coupon_kind_id: int = Field(ge=1, le=2**63 - 1, description="A coupon kind (coupon definition) with a points "
+                                                                 "price.")
+
+
+class MemberExchangeOut(Schema):
+    entry: EntryOut = Field(description="The redemption: the points taken.")
+    coupon_id: int
+    coupon_code: str
+    balance: int = Field(description="The balance after the exchange.")
+
+
 class BalanceOut(Schema):
     member_id: int
     number: str
@@ -243,6 +255,22 @@ def update_member(request, member_id: int, payload: MemberPatchIn):
 def member_statement(request, member_id: int, period: Query[PeriodIn]):
     m = _member(request, member_id)
     return selectors.statement_entries(membership=m, date_from=period.date_from, date_to=period.date_to)
+
+
+@router.post("/{int:member_id}/exchange", response={201: MemberExchangeOut, **WRITE_ERRORS},
+             url_name="member-exchange", summary="Exchange the member's points for a coupon of a kind with a points "
+                                                 "price (both or neither; 422 when the points do not suffice)")
+def exchange_points(request, member_id: int, payload: MemberExchangeIn):
+    from kehu.marketing.coupons import selectors as coupon_selectors
+
+    m = _member(request, member_id)
+    definition = coupon_selectors.definition_list(viewer=request.auth).filter(pk=payload.coupon_kind_id).first()
+    if definition is None:
+        raise not_found_field("coupon_kind_id")
+    with api_field_names({"definition": "coupon_kind_id"}):
+        entry, coupon = services.points_exchange(actor=request.auth, membership=m, definition=definition)
+    return Status(201, {"entry": PointsEntry.objects.get(pk=entry.pk), "coupon_id": coupon.pk,
+                        "coupon_code": coupon.display_code, "balance": services.points_balance(m)})
 
 
 @points_router.get("", response={200: list[EntryOut], **READ_ERRORS}, url_name="points-list",

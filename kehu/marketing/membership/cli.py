@@ -1,4 +1,5 @@
-"""``kehu membership tiers init|list``, ``kehu membership review [--date DATE]``,
+"""``kehu membership tiers init|list``, ``kehu membership review [--date DATE] [--no-notices]``,
+``kehu points exchange MEMBER COUPON-KIND``,
 ``kehu membership renew [--date DATE]``, ``kehu points expire [--date DATE]``,
 ``kehu points earn [--since DATE]`` and ``kehu points balance MEMBER``.
 
@@ -38,7 +39,7 @@ def cmd_tiers(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from kehu.marketing.membership.services import membership_review
+    from kehu.marketing.membership.services import membership_review, notices_send
 
     on = _date(args.date)
     if on is None:
@@ -48,6 +49,10 @@ def cmd_review(args) -> int:
         print(f"{number}\t{old} → {new}")
     print(_("Tier review on %(date)s: %(reviewed)d members reviewed, %(up)d moved up, %(down)d moved down.")
           % {"date": on.isoformat(), "reviewed": result.reviewed, "up": result.up, "down": result.down})
+    if not args.no_notices:
+        sent = notices_send()
+        print(_("Notices: %(sent)d sent, %(held)d held back by the sending gate.")
+              % {"sent": sent.get("sent", 0) + sent.get("queued", 0), "held": sent.get("held", 0)})
     return 0
 
 
@@ -98,6 +103,32 @@ def cmd_balance(args) -> int:
     return 0
 
 
+def cmd_exchange(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from kehu.marketing.coupons.models import CouponDefinition
+    from kehu.marketing.membership.models import Membership
+    from kehu.marketing.membership.services import points_balance, points_exchange
+
+    m = Membership.objects.filter(number=args.member.upper()).select_related("customer").first()
+    if m is None:
+        print(_("No member %(number)s.") % {"number": args.member}, file=sys.stderr)
+        return 2
+    definition = CouponDefinition.objects.filter(ref=args.coupon_kind).first()
+    if definition is None:
+        print(_("No coupon kind %(ref)s.") % {"ref": args.coupon_kind}, file=sys.stderr)
+        return 2
+    try:
+        entry, coupon = points_exchange(actor=None, membership=m, definition=definition)
+    except ValidationError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return 1
+    print(_("%(number)s: %(points)d points exchanged for coupon %(code)s; balance %(balance)d.")
+          % {"number": m.number, "points": -entry.points, "code": coupon.display_code, "balance": points_balance(m)})
+    return 0
+
+
 def cmd_bench(args) -> int:
     from kehu.marketing.membership.bench import run_ledger_bench
 
@@ -113,6 +144,8 @@ def register(sub) -> None:
     t.set_defaults(func=cmd_tiers)
     r = msub.add_parser("review", help=_("move members up or down a tier by the rule"))
     r.add_argument("--date", help=_("review as of this day (YYYY-MM-DD; default today)"))
+    r.add_argument("--no-notices", action="store_true",
+                   help=_("leave the members' notices pending (they go out with the next review or renewal)"))
     r.set_defaults(func=cmd_review)
     n = msub.add_parser("renew", help=_("renew the memberships whose term has ended (or let them expire)"))
     n.add_argument("--date", help=_("renew as of this day (YYYY-MM-DD; default today)"))
@@ -129,6 +162,10 @@ def register(sub) -> None:
     b = psub.add_parser("balance", help=_("a member's balance"))
     b.add_argument("member", help=_("member number (M…)"))
     b.set_defaults(func=cmd_balance)
+    x = psub.add_parser("exchange", help=_("exchange a member's points for a coupon of a kind with a points price"))
+    x.add_argument("member", help=_("member number (M…)"))
+    x.add_argument("coupon_kind", help=_("the coupon kind's batch code"))
+    x.set_defaults(func=cmd_exchange)
     # a benchmark (docs/benchmarks.md), not translated like the other benchmarks' options
     k = psub.add_parser("bench", help="time a member's balance and statement over a big ledger")
     k.add_argument("--entries", type=int, default=10_000_000, help="ledger entries to write (default 10,000,000)")

@@ -26,3 +26,48 @@ def ensure_default_tiers(Tier) -> int:
                             earn_multiplier=multiplier)
         created += 1
     return created
+
+
+# The notices' default message templates (e-mail, a service message): code → (event kind, zh subject, zh body,
+# en subject, en body). ``notices_send`` creates the missing ones and changes none that exist.
+NOTICE_TEMPLATES = {
+    "joined": ("membership-joined", "欢迎成为会员 {{ member.number }}",
+               "尊敬的{{ contact.name }}：欢迎加入会员计划，您的会员号为 {{ member.number }}，当前等级：{{ member.tier }}。",
+               "Welcome, member {{ member.number }}",
+               "Dear {{ contact.name }}, welcome to our membership programme. Your member number is "
+               "{{ member.number }}; your tier: {{ member.tier_en }}."),
+    "tier_up": ("membership-tier-up", "恭喜升级为{{ member.tier }}会员",
+                "尊敬的{{ contact.name }}：根据本期等级评定，您的会员等级已升为{{ member.tier }}。感谢您的支持！",
+                "You are now a {{ member.tier_en }} member",
+                "Dear {{ contact.name }}, after this period's tier review your membership has moved up to "
+                "{{ member.tier_en }}. Thank you for your custom!"),
+    "tier_down": ("membership-tier-down", "会员等级调整通知",
+                  "尊敬的{{ contact.name }}：根据本期等级评定，您的会员等级调整为{{ member.tier }}。"
+                  "如有疑问请联系{{ owner.name }}。",
+                  "Your membership tier has changed",
+                  "Dear {{ contact.name }}, after this period's tier review your membership tier is now "
+                  "{{ member.tier_en }}. Questions? Please contact {{ owner.name }}."),
+    "tier_set": ("membership-tier-set", "会员等级变更通知",
+                 "尊敬的{{ contact.name }}：您的会员等级已变更为{{ member.tier }}。",
+                 "Your membership tier has changed",
+                 "Dear {{ contact.name }}, your membership tier is now {{ member.tier_en }}."),
+    "renewed": ("membership-renewed", "会员已自动续期",
+                "尊敬的{{ contact.name }}：您的会员 {{ member.number }} 已自动续期至 {{ member.expires_on }}。",
+                "Your membership has been renewed",
+                "Dear {{ contact.name }}, your membership {{ member.number }} has been renewed until "
+                "{{ member.expires_on }}."),
+    "expired": ("membership-expired", "会员已到期",
+                "尊敬的{{ contact.name }}：您的会员 {{ member.number }} 已到期。欢迎随时续办。",
+                "Your membership has ended",
+                "Dear {{ contact.name }}, your membership {{ member.number }} has ended. You are welcome to "
+                "renew at any time."),
+}
+
+
+def notice_template(MessageTemplate, kind: str):
+    """The message template of a notice of ``kind`` (created with the default text when missing)."""
+    code, subject_zh, body_zh, subject_en, body_en = NOTICE_TEMPLATES[kind]
+    tpl, _created = MessageTemplate.objects.get_or_create(code=code, defaults=dict(
+        name=f"Membership: {kind.replace('_', ' ')}", channel="email", purpose="service", subject_zh=subject_zh,
+        body_zh=body_zh, subject_en=subject_en, body_en=body_en))
+    return tpl

@@ -6,9 +6,12 @@ negative correction) takes from the oldest lots first (``ledger.fifo_take``)
 and expiry takes what is left of lots past their date — both under a lock on
 the membership row, so two uses at once cannot together overdraw.
 
-Hooks for the rest of marketing: :func:`points_redeem` (a coupon bought with
-points calls it and keeps the entry it returns) and :func:`points_earn_for_order`
-(kehu.sales calls it when an order is paid in full; once per order).
+Hooks for the rest of marketing: :func:`points_redeem` (a reward bought with
+points calls it and keeps the entry it returns), :func:`points_exchange` (points
+for a coupon of a kind with a points price: the entry and the coupon in one
+transaction), :func:`points_earn_for_order` (kehu.sales calls it when an order
+is paid in full; once per order) and :func:`notices_send` (the members' notices
+through the one sending gate).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from kehu.marketing.membership.models import (
     EarnRule, EntryKind, EventKind, MemberEvent, Membership, MembershipStatus, PointsEntry, Programme, Tier,
     TierBasis,
 )
+from kehu.marketing.permissions import require_marketing
+from kehu.marketing.records import audited_delete, audited_save, take
 from kehu.org.policies import policy_for
 
 MAX_POINTS = 10**12  # one entry's points, either way
@@ -37,11 +42,6 @@ MAX_POINTS = 10**12  # one entry's points, either way
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _manager(actor) -> None:
-    if actor is not None and not policy_for(actor).may_manage_membership:
-        raise PermissionDenied(_("Only marketing staff and administrators may do this."))
 
 
 def may_enrol(actor, customer) -> bool:
@@ -58,45 +58,31 @@ TIER_FIELDS = ("code", "name_zh", "name_en", "rank", "threshold", "earn_multipli
 
 
 def tier_create(*, actor, data: dict[str, Any]) -> Tier:
-    _manager(actor)
-    tier = Tier(**{k: v for k, v in data.items() if k in TIER_FIELDS})
-    with transaction.atomic():
-        tier.full_clean()
-        tier.save()
-        audit_record(actor=actor, action="create", instance=tier, summary=f"{tier.code} {tier.name_zh}")
-    return tier
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
+    return audited_save(actor=actor, instance=Tier(), data=take(data, TIER_FIELDS, strict=False),
+                        summary=lambda t: f"{t.code} {t.name_zh}")
 
 
 def tier_update(*, actor, tier: Tier, data: dict[str, Any]) -> Tier:
-    _manager(actor)
-    changes = {}
-    for k, v in data.items():
-        if k in TIER_FIELDS and getattr(tier, k) != v:
-            changes[k] = str(v)
-            setattr(tier, k, v)
-    with transaction.atomic():
-        tier.full_clean()
-        tier.save()
-        audit_record(actor=actor, action="update", instance=tier, summary=tier.code, changes=changes)
-    return tier
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
+    return audited_save(actor=actor, instance=tier, data=take(data, TIER_FIELDS, strict=False),
+                        summary=lambda t: t.code)
 
 
 def tier_delete(*, actor, tier: Tier) -> None:
-    _manager(actor)
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
     if tier.members.exists():
         raise ValidationError(_("Members are in this tier; move them to another tier first."))
     if Tier.objects.count() <= 1:
         raise ValidationError(_("The programme needs at least one tier."))
-    with transaction.atomic():
-        audit_record(actor=actor, action="delete", instance=tier, summary=tier.code)
-        tier.delete()
+    audited_delete(actor=actor, instance=tier, summary=tier.code)
 
 
 def tiers_init(*, actor=None) -> int:
     """Add the default tiers that are missing (``kehu membership tiers init``)."""
     from kehu.marketing.membership.defaults import ensure_default_tiers
 
-    _manager(actor)
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
     with transaction.atomic():
         return ensure_default_tiers(Tier)
 
@@ -110,42 +96,33 @@ def _rule_unique(rule: EarnRule) -> None:
         raise ValidationError({"product_line": [_("A rule for this product line and tier exists already.")]})
 
 
+def _check_rule(rule: EarnRule) -> None:
+    rule.full_clean()
+    _rule_unique(rule)
+
+
 def rule_create(*, actor, data: dict[str, Any]) -> EarnRule:
-    _manager(actor)
-    rule = EarnRule(**{k: v for k, v in data.items() if k in RULE_FIELDS})
-    with transaction.atomic():
-        rule.full_clean()
-        _rule_unique(rule)
-        rule.save()
-        audit_record(actor=actor, action="create", instance=rule, summary=str(rule))
-    return rule
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
+    return audited_save(actor=actor, instance=EarnRule(), data=take(data, RULE_FIELDS, strict=False),
+                        check=_check_rule, summary=str)
 
 
 def rule_update(*, actor, rule: EarnRule, data: dict[str, Any]) -> EarnRule:
-    _manager(actor)
-    for k, v in data.items():
-        if k in RULE_FIELDS:
-            setattr(rule, k, v)
-    with transaction.atomic():
-        rule.full_clean()
-        _rule_unique(rule)
-        rule.save()
-        audit_record(actor=actor, action="update", instance=rule, summary=str(rule))
-    return rule
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
+    return audited_save(actor=actor, instance=rule, data=take(data, RULE_FIELDS, strict=False),
+                        check=_check_rule, summary=str)
 
 
 def rule_delete(*, actor, rule: EarnRule) -> None:
-    _manager(actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="delete", instance=rule, summary=str(rule))
-        rule.delete()
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
+    audited_delete(actor=actor, instance=rule, summary=str(rule))
 
 
 PROGRAMME_FIELDS = ("basis", "window_months", "points_validity_months", "term_months", "points_per_yuan")
 
 
 def programme_update(*, actor, data: dict[str, Any]) -> Programme:
-    _manager(actor)
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
     programme = Programme.current()
     for k, v in data.items():
         if k in PROGRAMME_FIELDS:
@@ -215,7 +192,7 @@ def member_update(*, actor, membership: Membership, auto_renew: bool | None = No
             m.status = status
             changes["status"] = status
         if tier is not None and tier.pk != m.tier_id:
-            _manager(actor)
+            require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
             MemberEvent.objects.create(membership=m, kind=EventKind.TIER_SET, on=_today(), from_tier=m.tier,
                                        to_tier=tier, reason=reason or _("Set by hand"), notice_pending=True)
             m.tier = tier
@@ -298,7 +275,7 @@ def _active(membership: Membership) -> None:
 def points_bonus(*, actor, membership: Membership, points, reason: str, on: dt.date | None = None,
                  source: str = "") -> PointsEntry:
     """Bonus points (marketing, administrators, or the system with ``actor=None``)."""
-    _manager(actor)
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
     value = _check_points(points)
     if value < 0:
         raise ValidationError({"points": [_("Bonus points are positive; use a correction to take points off.")]})
@@ -319,7 +296,7 @@ def points_correct(*, actor, membership: Membership, points, reason: str, on: dt
     """A correction (marketing, administrators): an entry of its own, never an
     edit. A positive correction is a lot; a negative one uses points oldest
     first and is refused when the balance would go negative."""
-    _manager(actor)
+    require_marketing(actor, _("Only marketing staff and administrators may do this."), system_ok=True)
     value = _check_points(points)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the points are corrected.")]})
@@ -625,3 +602,76 @@ def notices_pending():
 
 def notice_mark_sent(*, event: MemberEvent) -> None:
     MemberEvent.objects.filter(pk=event.pk).update(notice_pending=False, notice_sent_at=timezone.now())
+
+
+def notices_send(*, now: dt.datetime | None = None, limit: int = 50_000) -> dict[str, int]:
+    """Send the pending notices (tier up or down, joined, renewed, expired) through the one gate
+    (:func:`kehu.marketing.outreach.services.send_many`: e-mail, a service message, source
+    ``membership``) with the default bilingual templates (made when missing). A member the gate holds
+    back (no consent, suppressed, …) gets nothing; the hold is logged there. Each event's notice is
+    attempted once: it is marked sent whatever the gate decided. Counts by the gate's status."""
+    from kehu.marketing.membership.defaults import NOTICE_TEMPLATES, notice_template
+    from kehu.marketing.outreach import services as outreach
+    from kehu.marketing.outreach.models import MessageTemplate, SourceKind
+
+    events = list(notices_pending().select_related("membership__tier").order_by("id")[:limit])
+    totals: dict[str, int] = {}
+    by_kind: dict[str, dict[int, MemberEvent]] = {}
+    for e in events:  # one notice per member and kind: the latest event
+        by_kind.setdefault(e.kind, {})[e.membership.customer_id] = e
+    for kind, latest in by_kind.items():
+        if kind not in NOTICE_TEMPLATES:
+            continue
+        tpl = notice_template(MessageTemplate, kind)
+        per_customer = {}
+        for cid, e in latest.items():
+            tier = e.to_tier or e.membership.tier
+            per_customer[cid] = {"member": {"number": e.membership.number, "tier": tier.name_zh,
+                                            "tier_en": tier.name_en or tier.name_zh,
+                                            "expires_on": e.membership.expires_on.isoformat()}}
+        counts = outreach.send_many(customers=list(latest), channel="email", purpose="service", template=tpl,
+                                    per_customer=per_customer, source=SourceKind.MEMBERSHIP, now=now)
+        for status, n in counts.items():
+            totals[status] = totals.get(status, 0) + n
+    if events:
+        MemberEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            notice_pending=False, notice_sent_at=now or timezone.now())
+    return totals
+
+
+# -- points for coupons ------------------------------------------------------------------
+
+def exchangeable_coupon_kinds():
+    """The coupon kinds a member may buy with points: issuing, with a points price, cheapest first."""
+    from kehu.marketing.coupons.models import CouponDefinition
+
+    return CouponDefinition.objects.filter(active=True, points_price__isnull=False).order_by("points_price", "ref")
+
+
+def points_exchange(*, actor, membership: Membership, definition, on: dt.date | None = None):
+    """Exchange points for one coupon of ``definition`` (its ``points_price``): the redemption entry
+    and the coupon in one transaction under the membership's lock — both or neither, never a negative
+    balance (a field error on ``points`` when the member has too few). ``actor``: the member's staff
+    (whoever may redeem the member's points) or None for the system. Returns ``(entry, coupon)``."""
+    from kehu.marketing.coupons.models import CouponDefinition, CouponSource
+    from kehu.marketing.coupons.services import coupon_issue
+
+    if actor is not None and not may_redeem(actor, membership.customer):
+        raise PermissionDenied(_("You may not redeem this member's points."))
+    on = on or _today()
+    with transaction.atomic():
+        m = _lock(membership)
+        _active(m)
+        definition = CouponDefinition.objects.get(pk=definition.pk)
+        if not definition.points_price or not definition.active:
+            raise ValidationError({"definition": [_("This coupon kind cannot be bought with points.")]})
+        reason = _("Exchanged for a coupon: %(ref)s") % {"ref": definition.ref}
+        entry = _use(membership=m, kind=EntryKind.REDEEM, points=definition.points_price, on=on, reason=reason[:200],
+                     source=f"coupon:{definition.ref}"[:60], actor=actor)
+        result = coupon_issue(actor=None, definition=definition, customers=[m.customer], source=CouponSource.POINTS,
+                              source_id=entry.pk, on=on)
+        coupon = result.coupons[0]
+        audit_record(actor=actor, action="points", instance=m, customer_id=m.customer_id,
+                     summary=f"{m.number} exchange -{definition.points_price} {definition.ref}",
+                     changes={"coupon": coupon.pk, "definition": definition.ref, "points": -definition.points_price})
+    return entry, coupon

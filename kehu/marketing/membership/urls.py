@@ -7,6 +7,7 @@ urlpatterns = [
     path("export/", views.member_export, name="member_export"),
     path("<int:pk>/", views.member_detail, name="member_detail"),
     path("<int:pk>/points/", views.member_points, name="member_points"),
+    path("<int:pk>/exchange/", views.member_exchange, name="member_exchange"),
     path("<int:pk>/settings/", views.member_settings, name="member_settings"),
     path("enrol/<int:customer_pk>/", views.member_enrol, name="member_enrol"),
     path("tiers/", views.tier_list, name="membership_tiers"),

@@ -24,6 +24,7 @@ from kehu.marketing.membership.forms import (
     MemberFilterForm, MemberSettingsForm, PointsForm, ProgrammeForm, RuleForm, TierForm,
 )
 from kehu.marketing.membership.models import EarnRule, EntryKind, PointsEntry, Programme, Tier
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
 from kehu.pagination import Tier as PageTier
 from kehu.web.lists import chosen_sort, list_context
@@ -131,6 +132,8 @@ def member_detail(request, pk):
         "points_form": PointsForm(kinds=kinds) if kinds else None,
         "may_manage": policy.may_manage_membership,
         "may_change": services.may_enrol(request.user, m.customer),
+        "exchange_kinds": list(services.exchangeable_coupon_kinds()[:50]) if (
+            m.status == "active" and services.may_redeem(request.user, m.customer)) else [],
         "settings_form": MemberSettingsForm(initial={"tier": m.tier, "auto_renew": m.auto_renew,
                                                      "status": m.status}),
     })
@@ -174,6 +177,32 @@ def member_points(request, pk):
 
 @login_required
 @require_POST
+def member_exchange(request, pk):
+    """Exchange the member's points for a coupon of the chosen kind (the form asked to confirm)."""
+    from kehu.marketing.coupons.models import CouponDefinition
+
+    m = selectors.member_get(viewer=request.user, pk=pk)
+    if not services.may_redeem(request.user, m.customer):
+        raise PermissionDenied
+    raw = request.POST.get("definition") or ""
+    definition = (services.exchangeable_coupon_kinds().filter(pk=int(raw)).first()
+                  if raw.isdigit() and len(raw) < 19 else None)
+    if definition is None:
+        messages.error(request, _("Choose a coupon kind that can be bought with points."))
+        return redirect("member_detail", pk=m.pk)
+    try:
+        entry, coupon = services.points_exchange(actor=request.user, membership=m, definition=definition)
+    except (ValidationError, CouponDefinition.DoesNotExist) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("%(points)s points exchanged for coupon %(code)s; the balance is now "
+                                    "%(balance)s.") % {"points": f"{-entry.points:,d}", "code": coupon.display_code,
+                                                        "balance": f"{services.points_balance(m):,d}"})
+    return redirect("member_detail", pk=m.pk)
+
+
+@login_required
+@require_POST
 def member_settings(request, pk):
     m = selectors.member_get(viewer=request.user, pk=pk)
     form = MemberSettingsForm(request.POST)
@@ -208,14 +237,9 @@ def member_enrol(request, customer_pk):
 
 # -- settings: tiers, rules, programme ------------------------------------------------
 
-def _manager_only(request) -> None:
-    if not policy_for(request.user).may_manage_membership:
-        raise PermissionDenied
-
-
 @login_required
 def tier_list(request):
-    _manager_only(request)
+    require_marketing(request.user)
     programme = Programme.current()
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
@@ -232,7 +256,7 @@ def tier_list(request):
 
 
 def _tier_form(request, tier=None):
-    _manager_only(request)
+    require_marketing(request.user)
     form = TierForm(request.POST or None, instance=tier)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in services.TIER_FIELDS}
@@ -258,13 +282,13 @@ def tier_create(request):
 
 @login_required
 def tier_edit(request, pk):
-    _manager_only(request)
+    require_marketing(request.user)
     return _tier_form(request, get_object_or_404(Tier, pk=pk))
 
 
 @login_required
 def tier_delete(request, pk):
-    _manager_only(request)
+    require_marketing(request.user)
     tier = get_object_or_404(Tier, pk=pk)
     error = ""
     if request.method == "POST":
@@ -283,7 +307,7 @@ def tier_delete(request, pk):
 
 @login_required
 def rule_list(request):
-    _manager_only(request)
+    require_marketing(request.user)
     rules = EarnRule.objects.select_related("product_line", "tier").order_by("product_line__name", "tier__rank", "id")
     page = paginate(request, rules.order_by("id"), tiers=[PageTier(Q(), ("id",))])
     return render(request, "membership/rules.html", {
@@ -292,7 +316,7 @@ def rule_list(request):
 
 
 def _rule_form(request, rule=None):
-    _manager_only(request)
+    require_marketing(request.user)
     form = RuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in services.RULE_FIELDS}
@@ -318,13 +342,13 @@ def rule_create(request):
 
 @login_required
 def rule_edit(request, pk):
-    _manager_only(request)
+    require_marketing(request.user)
     return _rule_form(request, get_object_or_404(EarnRule, pk=pk))
 
 
 @login_required
 def rule_delete(request, pk):
-    _manager_only(request)
+    require_marketing(request.user)
     rule = get_object_or_404(EarnRule, pk=pk)
     if request.method == "POST":
         services.rule_delete(actor=request.user, rule=rule)

@@ -22,6 +22,7 @@ from ninja.responses import Status
 
 from kehu.api.common import READ_ERRORS, WRITE_ERRORS, not_found_field, partial_schema, sent_fields
 from kehu.api.pagination import CursorPagination
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
 
 from . import selectors, services
@@ -34,11 +35,6 @@ router = Router(tags=["outreach"])
 
 ChannelT = Literal["email", "sms", "wechat", "mail", "phone"]
 PurposeT = Literal["service", "marketing"]
-
-
-def _manager(request) -> None:
-    if not policy_for(request.auth).may_manage_outreach:
-        raise PermissionDenied(_("Only marketing and administrators may change this."))
 
 
 class OutreachTemplateOut(Schema):
@@ -221,7 +217,7 @@ OutreachSettingsPatchIn = partial_schema(OutreachSettingsIn, "OutreachSettingsPa
 # -- templates -------------------------------------------------------------------------
 
 def _template(request, template_id: int):
-    _manager(request)
+    require_marketing(request.auth)
     return selectors.template_get(template_id)
 
 
@@ -229,7 +225,7 @@ def _template(request, template_id: int):
             url_name="outreach-template-list", summary="List message templates (marketing, administrators)")
 @paginate(CursorPagination)
 def list_templates(request):
-    _manager(request)
+    require_marketing(request.auth)
     return selectors.template_list().order_by("code", "id")
 
 
@@ -323,7 +319,7 @@ def send_message(request, payload: OutreachSendIn):
             url_name="outreach-suppression-list", summary="The suppression list (marketing, administrators)")
 @paginate(CursorPagination)
 def list_suppressions(request, channel: Optional[ChannelT] = None):
-    _manager(request)
+    require_marketing(request.auth)
     return selectors.suppression_list(viewer=request.auth, channel=channel or "").order_by("-created_at", "-id")
 
 
@@ -334,7 +330,7 @@ def create_suppression(request, payload: OutreachSuppressionIn):
 
     from kehu.customers.models import Customer
 
-    _manager(request)
+    require_marketing(request.auth)
     customer = None
     if payload.customer_id is not None:
         customer = policy_for(request.auth).visible(Customer.objects.all()).filter(pk=payload.customer_id).first()
@@ -350,7 +346,7 @@ def create_suppression(request, payload: OutreachSuppressionIn):
 @router.delete("/suppressions/{int:suppression_id}", response={204: None, **WRITE_ERRORS},
                url_name="outreach-suppression-delete", summary="Take an entry off the suppression list")
 def delete_suppression(request, suppression_id: int):
-    _manager(request)
+    require_marketing(request.auth)
     row = selectors.suppression_get(viewer=request.auth, pk=suppression_id)
     services.suppression_remove(actor=request.auth, suppression=row)
     return Status(204, None)
@@ -363,7 +359,7 @@ def delete_suppression(request, suppression_id: int):
 def get_settings(request):
     from .models import GateSettings
 
-    _manager(request)
+    require_marketing(request.auth)
     return GateSettings.current()
 
 

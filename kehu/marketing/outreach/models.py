@@ -66,6 +66,7 @@ class SourceKind(models.TextChoices):
     CARE = "care", _("Care calendar")
     COUPON = "coupon", _("Coupon")
     REFERRAL = "referral", _("Referral")
+    MEMBERSHIP = "membership", _("Membership")
     MANUAL = "manual", pgettext_lazy("message source", "By hand")
     TEST = "test", _("Test")
 

@@ -32,13 +32,17 @@ PLACEHOLDERS: dict[str, str] = {
     "campaign.name": "The campaign's name (from the sender)",
     "referral.code": "The customer's referral code (from the sender)",
     "referral.link": "The customer's referral link (from the sender)",
+    "member.number": "The member's number (membership notices)",
+    "member.tier": "The member's tier, in Chinese (membership notices)",
+    "member.tier_en": "The member's tier, in English (membership notices)",
+    "member.expires_on": "The membership's last day (membership notices)",
     "link": "A tracked link (from the sender)",
     "unsubscribe_url": "The unsubscribe link (e-mail and SMS)",
 }
 ALLOWED_TAGS = {"IfNode", "TextNode", "VariableNode", "NodeList"}
 ALLOWED_FILTERS = {"default", "upper", "lower", "title", "capfirst", "truncatechars", "date", "floatformat"}
-# The parts of the context a sender may fill (from its own records: coupons, campaigns, referrals).
-SENDER_KEYS = {"coupon", "campaign", "referral", "link"}
+# The parts of the context a sender may fill (from its own records: coupons, campaigns, referrals, members).
+SENDER_KEYS = {"coupon", "campaign", "referral", "member", "link"}
 
 ENGINE = Engine(debug=False, loaders=[], libraries={}, autoescape=False,
                 builtins=["django.template.defaulttags", "django.template.defaultfilters"])

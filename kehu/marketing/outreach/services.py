@@ -24,7 +24,7 @@ The API other apps call (campaigns, the care calendar, coupons, referrals)::
   ``campaign``, ``referral``, ``link``), ``per_customer``: the same per customer
   id (a campaign's unique coupon codes); other keys are ignored;
 - ``source``: ``(kind, id)`` — kind ``campaign`` | ``care`` | ``coupon`` |
-  ``referral`` | ``manual`` | ``test`` — or just the kind;
+  ``referral`` | ``membership`` | ``manual`` | ``test`` — or just the kind;
 - ``actor``: the person sending by hand (checked: they must manage outreach or
   be able to change the customer), None for the system (a campaign's worker);
 - ``now``: the instant of the attempt (the tests' clock).
@@ -68,6 +68,8 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Contact, Customer
 from kehu.org.models import User
+from kehu.marketing.permissions import require_marketing
+from kehu.marketing.records import audited_delete, audited_save, take
 from kehu.org.policies import policy_for
 from kehu.privacy.consent import OPT_OUT_FIELDS
 
@@ -80,13 +82,6 @@ from .models import (
 log = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "kehu.outreach.unsubscribe"
 STATUSES = [s.value for s in Status]
-
-
-# -- permissions --------------------------------------------------------------------
-
-def _require_manager(actor) -> None:
-    if not policy_for(actor).may_manage_outreach:
-        raise PermissionDenied(_("Only marketing and administrators may change this."))
 
 
 # -- templates ----------------------------------------------------------------------
@@ -107,40 +102,20 @@ def _check_template(tpl: MessageTemplate) -> None:
 
 
 def template_create(*, actor, data: dict[str, Any]) -> MessageTemplate:
-    _require_manager(actor)
-    unknown = set(data) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ValidationError({k: _("Unknown field.") for k in unknown})
-    tpl = MessageTemplate(created_by=actor, **data)
-    _check_template(tpl)
-    with transaction.atomic():
-        tpl.save()
-        audit_record(actor=actor, action="create", instance=tpl, changes=snapshot(tpl), summary=tpl.code)
-    return tpl
+    require_marketing(actor)
+    return audited_save(actor=actor, instance=MessageTemplate(created_by=actor), data=take(data, TEMPLATE_FIELDS),
+                        check=_check_template, summary=lambda t: t.code)
 
 
 def template_update(*, actor, template: MessageTemplate, data: dict[str, Any]) -> MessageTemplate:
-    _require_manager(actor)
-    unknown = set(data) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ValidationError({k: _("Unknown field.") for k in unknown})
-    before = snapshot(template)
-    for key, value in data.items():
-        setattr(template, key, value)
-    _check_template(template)
-    with transaction.atomic():
-        template.save()
-        changes = diff(before, snapshot(template))
-        if changes:
-            audit_record(actor=actor, action="update", instance=template, changes=changes, summary=template.code)
-    return template
+    require_marketing(actor)
+    return audited_save(actor=actor, instance=template, data=take(data, TEMPLATE_FIELDS), check=_check_template,
+                        summary=lambda t: t.code, always_record=False)
 
 
 def template_delete(*, actor, template: MessageTemplate) -> None:
-    _require_manager(actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="delete", instance=template, summary=template.code)
-        template.delete()
+    require_marketing(actor)
+    audited_delete(actor=actor, instance=template, summary=template.code)
 
 
 # -- suppressions -------------------------------------------------------------------
@@ -150,7 +125,7 @@ def suppression_add(*, actor, channel: str, address: str = "", customer: Custome
     """Put an address or a customer on the list for ``channel`` (idempotent). ``actor`` None: the system
     (a bounce, an unsubscribe)."""
     if actor is not None:
-        _require_manager(actor)
+        require_marketing(actor)
         if customer is not None and not policy_for(actor).can_view(customer):
             raise PermissionDenied(_("You may not see this customer."))
     address = gate.normalise_address(channel, address)
@@ -177,7 +152,7 @@ def suppression_add(*, actor, channel: str, address: str = "", customer: Custome
 
 
 def suppression_remove(*, actor, suppression: Suppression) -> None:
-    _require_manager(actor)
+    require_marketing(actor)
     with transaction.atomic():
         audit_record(actor=actor, action="unsuppress", instance=suppression, customer_id=suppression.customer_id,
                      changes=snapshot(suppression), summary=f"{suppression.channel} {suppression}")
@@ -190,7 +165,7 @@ SETTINGS_FIELDS = tuple(f.name for f in GateSettings._meta.concrete_fields if f.
 
 
 def settings_update(*, actor, data: dict[str, Any]) -> GateSettings:
-    _require_manager(actor)
+    require_marketing(actor)
     unknown = set(data) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
@@ -542,7 +517,7 @@ def release_deferred(*, now: dt.datetime | None = None) -> dict[str, int]:
 def mark_sent(*, actor, channel: str, ids: Iterable[int] | None = None) -> int:
     """The exported WeChat or direct-mail list went out: its queued messages (those of ``ids``, else all
     the actor may see) become sent."""
-    _require_manager(actor)
+    require_marketing(actor)
     if channel not in (Channel.WECHAT, Channel.MAIL):
         raise ValidationError({"channel": _("Only WeChat and direct-mail lists are marked as sent by hand.")})
     qs = policy_for(actor).visible(OutboundMessage.objects.filter(channel=channel, status=Status.QUEUED),
@@ -561,6 +536,7 @@ def mark_sent(*, actor, channel: str, ids: Iterable[int] | None = None) -> int:
 
 SAMPLE = {"coupon": {"code": "SAMPLE-8K2Q", "value": "¥50", "valid_until": "2026-12-31"},
           "campaign": {"name": "Spring / 春季"}, "referral": {"code": "R-1234", "link": "https://example.com/r/1234"},
+          "member": {"number": "M00001234", "tier": "金卡", "tier_en": "Gold", "expires_on": "2027-06-30"},
           "link": "https://example.com/l/abc"}
 
 

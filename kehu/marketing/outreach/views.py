@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kehu.customers.selectors import customer_get
+from kehu.marketing.permissions import require_marketing
 from kehu.org.policies import policy_for
 from kehu.web.lists import chosen_sort, list_context
 from kehu.web.views.common import add_service_errors, paginate
@@ -27,11 +28,6 @@ from .models import Channel, GateSettings, Language, Status
 from .rendering import PLACEHOLDERS
 
 SORTS = {"-created": ("-created_at", "-id"), "created": ("created_at", "id")}
-
-
-def _manager(request) -> None:
-    if not policy_for(request.user).may_manage_outreach:
-        raise PermissionDenied
 
 
 def message_filters(request) -> selectors.MessageFilters:
@@ -82,7 +78,7 @@ def message_export(request):
 @login_required
 def queue_mark_sent(request, channel):
     """The exported WeChat or direct-mail list went out: mark its queued messages sent (with confirmation)."""
-    _manager(request)
+    require_marketing(request.user)
     if channel not in (Channel.WECHAT, Channel.MAIL):
         raise Http404
     qs = selectors.message_list(viewer=request.user, filters=selectors.MessageFilters(channel=channel,
@@ -102,14 +98,14 @@ def queue_mark_sent(request, channel):
 
 @login_required
 def template_list(request):
-    _manager(request)
+    require_marketing(request.user)
     page = paginate(request, selectors.template_list(), ("code", "id"))
     return render(request, "outreach/template_list.html", {
         "nav_active": "outreach", "title": _("Message templates"), "page": page})
 
 
 def _template_form(request, template=None):
-    _manager(request)
+    require_marketing(request.user)
     form = TemplateForm(request.POST or None, instance=None)
     if template is not None and request.method != "POST":
         form = TemplateForm(instance=template)
@@ -144,7 +140,7 @@ def template_edit(request, pk):
 
 @login_required
 def template_delete(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     template = selectors.template_get(pk)
     if request.method == "POST":
         services.template_delete(actor=request.user, template=template)
@@ -159,7 +155,7 @@ def template_delete(request, pk):
 @login_required
 def template_preview(request, pk):
     """The template rendered for a chosen customer, in both languages, as the gate would send it now."""
-    _manager(request)
+    require_marketing(request.user)
     template = selectors.template_get(pk)
     customer = None
     error = ""
@@ -182,7 +178,7 @@ def template_preview(request, pk):
 
 @login_required
 def suppression_list(request):
-    _manager(request)
+    require_marketing(request.user)
     form = SuppressionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -206,7 +202,7 @@ def suppression_list(request):
 
 @login_required
 def suppression_remove(request, pk):
-    _manager(request)
+    require_marketing(request.user)
     row = selectors.suppression_get(viewer=request.user, pk=pk)
     if request.method == "POST":
         services.suppression_remove(actor=request.user, suppression=row)
@@ -224,7 +220,7 @@ def suppression_remove(request, pk):
 
 @login_required
 def gate_settings(request):
-    _manager(request)
+    require_marketing(request.user)
     current = GateSettings.current()
     form = GateSettingsForm(request.POST or None, instance=current if request.method != "POST" else None)
     if request.method == "POST" and form.is_valid():

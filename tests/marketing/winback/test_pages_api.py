@@ -17,6 +17,7 @@ from kehu.marketing.winback.services import loss_create
 from tests.api.conftest import ApiClient, assert_error
 
 from .conftest import LOST_ON
+from tests.marketing.cards import page_with_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_pages_and_exports_by_role(client_for, org, lost, role):
     response = client.get(reverse("customer_detail", args=[n1.pk]))
     assert response.status_code == (200 if "n1" in expected else 404)
     if response.status_code == 200:
-        html = response.content.decode()
+        html = page_with_cards(client, n1.pk)
         assert 'data-testid="customer-loss"' in html
         assert ('data-testid="customer-won-back"' in html) == (role in CHANGES_N1)
     status = client.get(reverse("winback_mark_lost", args=[n1.pk])).status_code
@@ -147,7 +148,7 @@ def test_the_endpoints_are_in_the_openapi(org):
 def test_mark_lost_from_the_360_page_asks_for_confirmation(client_for, org, history):
     n1 = history.n1
     client = client_for(org.users.sales_n1)
-    html = client.get(reverse("customer_detail", args=[n1.pk])).content.decode()
+    html = page_with_cards(client, n1.pk)
     assert 'data-testid="customer-mark-lost"' in html and "Never marked lost." in html
     url = reverse("winback_mark_lost", args=[n1.pk])
     html = client.post(url, {"reason": "other", "reason_other": "", "lost_on": LOST_ON.isoformat()}).content.decode()
@@ -160,7 +161,7 @@ def test_mark_lost_from_the_360_page_asks_for_confirmation(client_for, org, hist
     assert response.status_code == 302 and response["Location"].endswith("#winback")
     loss = LossRecord.objects.get()
     assert (loss.reason, loss.note, loss.lost_on) == ("product", "Coil rusted twice", LOST_ON)
-    html = client.get(reverse("customer_detail", args=[n1.pk])).content.decode()
+    html = page_with_cards(client, n1.pk)
     assert "Dissatisfied with the product" in html and 'data-testid="customer-won-back"' in html
     history = html.split('data-testid="lifecycle-history"', 1)[1].split("</details>", 1)[0]
     assert "<strong>Lost" in history   # the lifecycle history keeps the move

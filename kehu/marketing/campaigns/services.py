@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from kehu.analytics.control_groups import assign_control
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
 from kehu.marketing.outreach.models import MessageTemplate, OutboundMessage, SourceKind
-from kehu.org.policies import policy_for
+from kehu.marketing.permissions import may_manage, require_marketing  # noqa: F401 (may_manage: the views)
 from kehu.runtime.liveness import INTERRUPTED, Heartbeat, claim, reap, report_progress
 
 from .models import (
@@ -57,13 +57,8 @@ STAGE_DONE = gettext_noop("Sent")
 STAGE_PAUSED = gettext_noop("Paused")
 
 
-def may_manage(user) -> bool:
-    return policy_for(user).may_manage_marketing
-
-
 def _require_manager(actor) -> None:
-    if actor is not None and not may_manage(actor):
-        raise PermissionDenied(_("Only marketing and administrators may manage campaigns."))
+    require_marketing(actor, _("Only marketing and administrators may manage campaigns."), system_ok=True)
 
 
 def _next_code(now: dt.datetime | None = None) -> str:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer, Source
+from kehu.marketing.permissions import may_manage as marketing_may_manage
 from kehu.org.policies import policy_for
 
 from .models import Referral, ReferralChannel, ReferralCode, ReferralRule, ReferralStatus, RewardKind
@@ -49,7 +50,7 @@ RULE_FIELDS = ("active", "reward_kind", "points", "coupon_definition", "notice_t
 
 
 def may_manage(actor) -> bool:
-    return policy_for(actor).may_manage_marketing
+    return marketing_may_manage(actor)
 
 
 def _require_manager(actor) -> None:

@@ -151,6 +151,10 @@ def test_command(org, campaign, capsys):
 
 def test_customer_page_lists_the_campaigns(client_for, org, campaign, audience):
     run(campaign)
-    html = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[audience.n1.pk])).content.decode()
+    page = client_for(org.users.sales_n1).get(reverse("customer_detail", args=[audience.n1.pk])).content.decode()
+    card = reverse("customer_marketing_card", args=[audience.n1.pk, "campaigns"])
+    assert card in page   # the card arrives after the page (htmx)
+    html = client_for(org.users.sales_n1).get(card).content.decode()
     assert 'data-testid="customer-campaign"' in html and campaign.code in html
     assert client_for(org.users.sales_e1).get(reverse("customer_detail", args=[audience.n1.pk])).status_code == 404
+    assert client_for(org.users.sales_e1).get(card).status_code == 404

@@ -87,7 +87,7 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
             if rule.owner_id is not None and rule.owner_id != viewer.pk:
                 continue
             if rule.owner_id is None:
-                qs = base.filter(owner=viewer)
+                qs = qs.filter(owner=viewer)
         lead = dt.timedelta(days=rule.lead_days)
         for cid, _owner, occ in selection.select(rule, qs, start + lead, end + lead):
             if len(found) >= limit:

@@ -53,6 +53,10 @@ def _demo(args) -> int:
         "orders": f"{summary.orders:,}", "lines": f"{summary.order_lines:,}",
         "revenue": f"{summary.revenue:,.2f}", "payments": f"{summary.payments:,}",
         "interactions": f"{summary.interactions:,}"}, file=out)
+    if summary.marketing:
+        print("  " + _("%(members)s members, %(coupons)s coupons, %(moments)s care moments") % {
+            "members": f"{summary.marketing['members']:,}", "coupons": f"{summary.marketing['coupons']:,}",
+            "moments": f"{summary.marketing['care_moments']:,}"}, file=out)
     from kehu.insights.cli import demo_analysis
 
     demo_analysis(force=summary.created, out=out)

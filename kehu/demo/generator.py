@@ -142,6 +142,7 @@ class DemoSummary:
     payments: int = 0
     interactions: int = 0
     revenue: Decimal = Decimal("0")
+    marketing: dict = field(default_factory=dict)   # members, coupons, care moments (kehu/demo/marketing.py)
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
@@ -187,6 +188,9 @@ def demo_summary(created: bool) -> DemoSummary:
     s.payments = Payment.objects.filter(order__in=orders).count()
     s.interactions = Interaction.objects.filter(customer__in=customers).count()
     s.revenue = orders.exclude(status="cancelled").aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    from kehu.demo.marketing import marketing_counts
+
+    s.marketing = marketing_counts(customers)
     return s
 
 
@@ -212,6 +216,9 @@ def demo_delete() -> bool:
         from kehu.demo.kb import delete_kb
 
         delete_kb()
+        from kehu.demo.marketing import delete_marketing
+
+        delete_marketing(root)
         teams = Team.objects.filter(path__startswith=root.path)
         users = User.objects.filter(team__in=teams)
         customers = Customer.objects.filter(team__in=teams) | Customer.objects.filter(owner__in=users)
@@ -296,6 +303,27 @@ def _keep_auto_now(*fields):
 def _keep_created_at(*models):
     """:func:`_keep_auto_now` for the ``created_at`` of ``models``."""
     return _keep_auto_now(*((m, "created_at") for m in models))
+
+
+def write_orders(orders, lines_for, *, before_lines=None) -> list:
+    """Number ``orders`` in one block and write them, then their lines (``lines_for``: a list
+    per order) in bulk; ``before_lines(orders, lines_for)`` may fill the lines first. The lines."""
+    from kehu.numbering.services import number_reserve
+    from kehu.sales.models import Order, OrderLine
+
+    for order, ref in zip(orders, number_reserve(series="order", count=len(orders))):   # one block
+        order.ref = ref
+    with _keep_created_at(Order):
+        Order.objects.bulk_create(orders, batch_size=BATCH)
+    all_lines = []
+    for order, lines in zip(orders, lines_for):
+        for ln in lines:
+            ln.order_id = order.pk
+            all_lines.append(ln)
+    if before_lines is not None:
+        before_lines(orders, lines_for)
+    OrderLine.objects.bulk_create(all_lines, batch_size=BATCH)
+    return all_lines
 
 
 def _season(d: dt.date) -> float:
@@ -641,7 +669,6 @@ class _Builder:
 
     def build_orders(self):
         from kehu.sales.models import Order, OrderLine, Payment
-        from kehu.numbering.services import number_reserve
 
         r = self.rnd
         orders, lines_for, pay_plans = [], [], []
@@ -713,17 +740,7 @@ class _Builder:
                     pays.append((k, first, on - dt.timedelta(days=15), r.choice(methods), ""))
                     amount -= first
                 pays.append((k, amount, on, r.choice(methods), f"HD{r.randrange(10**9):09d}"))
-        for order, ref in zip(orders, number_reserve(series="order", count=len(orders))):   # one block
-            order.ref = ref
-        with _keep_created_at(Order):
-            Order.objects.bulk_create(orders, batch_size=BATCH)
-        all_lines = []
-        for order, lines in zip(orders, lines_for):
-            for ln in lines:
-                ln.order_id = order.pk
-                all_lines.append(ln)
-        self._serial_numbers(orders, lines_for)
-        OrderLine.objects.bulk_create(all_lines, batch_size=BATCH)
+        all_lines = write_orders(orders, lines_for, before_lines=self._serial_numbers)
         pay_objs = [Payment(order_id=orders[k].pk, amount=amount, received_on=on, method=method, reference=ref,
                             created_at=self.when(on)) for k, amount, on, method, ref in pays]
         with _keep_created_at(Payment):
@@ -1081,6 +1098,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.kb import build_kb
 
         build_kb(admin=b.admin)
+        from kehu.demo.marketing import build_marketing
+
+        build_marketing(b)
         from kehu.demo.referrals import build_referrals
 
         build_referrals(b)

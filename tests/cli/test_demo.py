@@ -57,8 +57,11 @@ def test_demo_creates_the_company_and_prints_logins(capsys):
 
     from kehu.demo.selling import LEADS
 
-    assert Customer.objects.count() == SMALL + len(LEADS)   # the customers asked for, and the lead pool's leads
-    assert Product.objects.count() == 40
+    from kehu.demo.marketing import RETAIL_PRODUCTS, retail_count
+
+    # the customers asked for, the lead pool's leads and the hardware store's customers
+    assert Customer.objects.count() == SMALL + len(LEADS) + retail_count(SMALL)
+    assert Product.objects.count() == 40 + len(RETAIL_PRODUCTS)
     assert Order.objects.exists() and OrderLine.objects.exists() and Payment.objects.exists()
     assert Interaction.objects.exists() and Contact.objects.exists()
     kinds = set(Customer.objects.values_list("kind", flat=True))
@@ -68,7 +71,8 @@ def test_demo_creates_the_company_and_prints_logins(capsys):
         assert (c.name_key, c.name_pinyin, c.name_initials) == generator_keys(c.name)
         if c.owner_id is not None:     # a customer in the lead pool has none (kehu.sales.pool)
             assert c.team_id == c.owner.team_id
-    assert AuditEvent.objects.filter(entity="customer", action="create", summary="created by demo").count() == SMALL
+    assert AuditEvent.objects.filter(entity="customer", action="create",
+                                     summary="created by demo").count() == SMALL + retail_count(SMALL)
     # Contacts report to someone at their own customer.
     for contact in Contact.objects.filter(reports_to__isnull=False).select_related("reports_to"):
         assert contact.reports_to.customer_id == contact.customer_id

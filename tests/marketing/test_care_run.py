@@ -183,3 +183,17 @@ def test_a_segment_limits_the_rule_and_a_deleted_segment_reaches_no_one(org, con
     assert rule.segment_id is None and rule.targets_segment
     care_run(date=dt.date(2027, 6, 10), now=at(dt.date(2027, 6, 10)))
     assert CareMoment.objects.count() == 1
+
+
+def test_a_segment_limits_the_owners_calendar_too(org, consenting, templates):
+    """A rule without an owner shows each owner the moments of their own customers within the rule's segment."""
+    from kehu.insights.segments import segment_create
+    from kehu.marketing.care.selectors import upcoming
+
+    Customer.objects.filter(pk__in=[consenting.n1.pk, consenting.e1.pk]).update(birthday=dt.date(1980, 6, 10))
+    east = segment_create(actor=org.users.admin, name="East", rule={"customer": {"region": "east"}})
+    _rule(org, kind="birthday", channel="task", segment=east)
+    week = {"start": dt.date(2026, 6, 8), "end": dt.date(2026, 6, 14)}
+    assert upcoming(viewer=org.users.sales_n1, **week)[0] == []
+    items, _ = upcoming(viewer=org.users.sales_e1, **week)
+    assert [u.customer_id for u in items] == [consenting.e1.pk]

@@ -105,7 +105,7 @@ def upcoming(*, viewer, start: dt.date, end: dt.date, customer: Customer | None 
                 if rule.owner_id is not None and rule.owner_id != viewer.pk:
                     continue
                 if rule.owner_id is None:
-                    qs = base.filter(owner=viewer)
+                    qs = qs.filter(owner=viewer)
             rows = selection.select(rule, qs, start + lead, end + lead)
         for cid, _owner, occ in rows:
             if len(found) >= limit:

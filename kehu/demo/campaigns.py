@@ -1,5 +1,5 @@
 """The demo company's campaigns (issue 16 item 11): a finished one — 螺纹钢 spring restocking to
-the steel buyers of one city, by e-mail with a coupon, a 10% control group and the orders that
+the steel buyers of the largest region, by e-mail with a coupon, a 20% control group and the orders that
 followed, so that its results show a measured lift — and a running one, part sent, that the
 worker finishes. Made through the campaign services (audience, control group, the gate), with
 their own templates and coupon kind (get_or_create by code: independent of the other demo
@@ -39,20 +39,27 @@ def _templates():
     return spring, short, care
 
 
+def _region_rule(b) -> dict:
+    """The steel buyers (organisations, not the hardware store's shoppers) of the demo's largest region."""
+    regions = Counter(c.region for c in b.customers if c.region)
+    region = regions.most_common(1)[0][0] if regions else ""
+    return {"customer": {"region": region, "kind": "organization"}} if region else {"customer": {"kind": "organization"}}
+
+
 def _offer(b, today):
     from kehu.marketing.coupons.models import CouponDefinition
 
-    offer, _c = CouponDefinition.objects.get_or_create(ref="DEMO-REBAR-200", defaults=dict(
+    offer, _c = CouponDefinition.objects.get_or_create(ref=OFFER_REF, defaults=dict(
         name_zh="螺纹钢满5000减200", name_en="Rebar: ¥200 off ¥5,000", kind="amount", value=Decimal("200"),
         min_spend=Decimal("5000"), valid_from=today - dt.timedelta(days=120), valid_until=today + dt.timedelta(days=60),
         per_customer_limit=1, created_by=b.admin))
     return offer
 
 
-def _city_rule(b, skip: str = "") -> dict:
-    cities = Counter(c.city for c in b.customers if c.city and c.city != skip)
+def _city_rule(b) -> dict:
+    cities = Counter(c.city for c in b.customers if c.city)
     city = cities.most_common(1)[0][0] if cities else ""
-    return {"customer": {"city": city}} if city else {}
+    return {"customer": {"city": city, "kind": "organization"}} if city else {"customer": {"kind": "organization"}}
 
 
 def _orders(b, members, rate: float, day0: dt.date, days: int, r: random.Random, rebar) -> list[int]:
@@ -60,7 +67,8 @@ def _orders(b, members, rate: float, day0: dt.date, days: int, r: random.Random,
     from kehu.numbering.services import number_reserve
     from kehu.sales.models import Order, OrderLine
 
-    buyers = [m for m in members if r.random() < rate]
+    # exactly the share (not a coin per member): the small demo's groups still show the lift
+    buyers = r.sample(members, round(rate * len(members))) if members else []
     if not buyers:
         return []
     orders, lines = [], []
@@ -84,6 +92,32 @@ def _orders(b, members, rate: float, day0: dt.date, days: int, r: random.Random,
     return [m.customer_id for m in buyers]
 
 
+TEMPLATE_CODES = ("demo-campaign-rebar", "demo-campaign-rebar-b", "demo-campaign-winter")
+OFFER_REF = "DEMO-REBAR-200"
+
+
+def delete_campaigns(users) -> None:
+    """Remove the demo's campaigns (made by its users; members, variants, costs and clicks go with
+    them), their coupons, offer and templates — before ``demo_delete`` removes the customers."""
+    import contextlib
+
+    from django.db.models import ProtectedError
+
+    from kehu.marketing.campaigns.models import Campaign
+    from kehu.marketing.coupons.models import Coupon, CouponDefinition, Redemption
+    from kehu.marketing.outreach.models import MessageTemplate
+
+    campaigns = Campaign.objects.filter(created_by__in=users)
+    ids = list(campaigns.values_list("pk", flat=True))
+    coupons = Coupon.objects.filter(source="campaign", source_id__in=ids)
+    Redemption.objects.filter(coupon__in=coupons).delete()
+    campaigns.delete()
+    coupons.delete()
+    with contextlib.suppress(ProtectedError):   # kept when something else uses them
+        CouponDefinition.objects.filter(ref=OFFER_REF, coupons__isnull=True).delete()
+        MessageTemplate.objects.filter(code__in=TEMPLATE_CODES).delete()
+
+
 def build_campaigns(b) -> int:
     """A finished campaign with a control group and a measured lift, and a running one; returns
     how many campaigns were made."""
@@ -103,11 +137,11 @@ def build_campaigns(b) -> int:
 
     # -- finished: 螺纹钢春季补货, sent 45 days ago, 30-day window -----------------------------------
     sent = dt.datetime.combine(today - dt.timedelta(days=45), dt.time(10, 0), tzinfo=b.tz)
-    rule = _city_rule(b)
+    rule = _region_rule(b)
     done = services.campaign_create(actor=b.admin, data={
         "code": f"C{sent.year}-901", "name": "螺纹钢春季补货", "goal": "开工季前提醒老客户补货，满5000减200。",
         "kind": "marketing", "channel": "email", "offer": offer, "target_url": "https://huaxin-steel.example/rebar",
-        "starts_at": sent, "attribution_days": 30, "control_share": Decimal("0.100"), "budget": Decimal("3000"),
+        "starts_at": sent, "attribution_days": 30, "control_share": Decimal("0.200"), "budget": Decimal("3000"),
         "cost_per_message": Decimal("0.05"), "audience_kind": "rule", "rule": rule},
         variants=[{"label": "A", "template": spring, "share": 1}, {"label": "B", "template": short, "share": 1}],
         costs=[{"category": "creative", "planned": Decimal("800"), "actual": Decimal("650"), "note": "文案与配图"},
@@ -151,8 +185,7 @@ def build_campaigns(b) -> int:
         "code": f"C{today.year}-902", "name": "冬季老客户回馈", "goal": "冬储预订，留住老客户。", "kind": "retention",
         "channel": "email", "target_url": "https://huaxin-steel.example/winter", "starts_at": start,
         "attribution_days": 30, "control_share": Decimal("0.150"), "budget": Decimal("1500"),
-        "cost_per_message": Decimal("0.05"), "audience_kind": "rule", "rule": _city_rule(b, skip=rule.get(
-            "customer", {}).get("city", ""))},
+        "cost_per_message": Decimal("0.05"), "audience_kind": "rule", "rule": _city_rule(b)},
         variants=[{"label": "A", "template": winter, "share": 1}])
     services.audience_select(campaign=running, now=start)
     Campaign.objects.filter(pk=running.pk).update(status=CampaignStatus.SCHEDULED)

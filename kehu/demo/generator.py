@@ -216,9 +216,6 @@ def demo_delete() -> bool:
         from kehu.demo.kb import delete_kb
 
         delete_kb()
-        from kehu.demo.marketing import delete_marketing
-
-        delete_marketing(root)
         teams = Team.objects.filter(path__startswith=root.path)
         users = User.objects.filter(team__in=teams)
         customers = Customer.objects.filter(team__in=teams) | Customer.objects.filter(owner__in=users)
@@ -227,6 +224,13 @@ def demo_delete() -> bool:
         # the demo's leads in the company pool belong to no team
         customers = customers | Customer.objects.filter(owner__isnull=True, team__isnull=True,
                                                         name__in=[lead[0] for lead in LEADS])
+        from kehu.demo.campaigns import delete_campaigns
+        from kehu.demo.marketing import delete_marketing
+        from kehu.demo.referrals import delete_referrals
+
+        delete_campaigns(users)
+        delete_referrals(customers)
+        delete_marketing(root)
         cids = list(customers.values_list("id", flat=True))
         for start in range(0, len(cids), 5000):
             chunk = cids[start:start + 5000]

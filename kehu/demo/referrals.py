@@ -10,6 +10,31 @@ from decimal import Decimal
 PAIRS = 6
 
 
+KIND_REF = "REFERRAL"
+
+
+def delete_referrals(customers) -> None:
+    """Remove the referrals between the demo's customers, their codes, the reward coupons and the
+    demo's reward kind (the rule stays, without it) — before ``demo_delete`` removes the customers."""
+    import contextlib
+
+    from django.db.models import ProtectedError, Q
+
+    from kehu.marketing.coupons.models import Coupon, CouponDefinition, Redemption
+    from kehu.marketing.referrals.models import Referral, ReferralCode, ReferralRule
+
+    Referral.objects.filter(Q(referrer__in=customers) | Q(referred__in=customers)).delete()
+    ReferralCode.objects.filter(customer__in=customers).delete()
+    kind = CouponDefinition.objects.filter(ref=KIND_REF).first()
+    if kind is not None:
+        coupons = Coupon.objects.filter(definition=kind, customer__in=customers)
+        Redemption.objects.filter(coupon__in=coupons).delete()
+        coupons.delete()
+        ReferralRule.objects.filter(coupon_definition=kind).update(coupon_definition=None, active=False)
+        with contextlib.suppress(ProtectedError):
+            CouponDefinition.objects.filter(pk=kind.pk, coupons__isnull=True).delete()
+
+
 def build_referrals(b) -> int:
     from django.db.models import F
 
@@ -21,8 +46,8 @@ def build_referrals(b) -> int:
     from kehu.marketing.referrals.services import code_for, referral_create, referral_from_link, rule_update
     from kehu.sales.models import Order
 
-    kind = CouponDefinition.objects.filter(ref="REFERRAL").first() or definition_create(actor=b.admin, data={
-        "ref": "REFERRAL", "name_zh": "推荐有礼 50 元券", "name_en": "Referral thanks: ¥50 off", "kind": "amount",
+    kind = CouponDefinition.objects.filter(ref=KIND_REF).first() or definition_create(actor=b.admin, data={
+        "ref": KIND_REF, "name_zh": "推荐有礼 50 元券", "name_en": "Referral thanks: ¥50 off", "kind": "amount",
         "value": Decimal("50"), "min_spend": Decimal("500"), "valid_days": 180, "per_customer_limit": 20})
     rule_update(actor=b.admin, data={"active": True, "reward_kind": "points", "points": 200,
                                      "coupon_definition": kind})

@@ -59,8 +59,9 @@ def test_demo_creates_the_company_and_prints_logins(capsys):
 
     from kehu.demo.marketing import RETAIL_PRODUCTS, retail_count
 
-    # the customers asked for, the lead pool's leads and the hardware store's customers
-    assert Customer.objects.count() == SMALL + len(LEADS) + retail_count(SMALL)
+    # the customers asked for, the lead pool's leads, the hardware store's customers and the friend who came
+    # through a referral link (kehu/demo/referrals.py)
+    assert Customer.objects.count() == SMALL + len(LEADS) + retail_count(SMALL) + 1
     assert Product.objects.count() == 40 + len(RETAIL_PRODUCTS)
     assert Order.objects.exists() and OrderLine.objects.exists() and Payment.objects.exists()
     assert Interaction.objects.exists() and Contact.objects.exists()

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import kehu.lookups  # noqa: F401 - field__any
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
 from kehu.org.policies import policy_for
@@ -189,7 +190,7 @@ def _send(rule: CareRule, moments: list[CareMoment], now: dt.datetime) -> Counte
     outreach.send_many(customers=ids, channel=rule.channel, purpose=purpose_of(rule), template=rule.template,
                        source=(SourceKind.CARE, rule.pk), now=now)
     sent = {cid: (pk, status) for cid, pk, status in OutboundMessage.objects.filter(
-        source_kind=SourceKind.CARE, source_id=rule.pk, created_at=now, customer_id__in=ids)
+        source_kind=SourceKind.CARE, source_id=rule.pk, created_at=now, customer_id__any=set(ids))
         .values_list("customer_id", "pk", "status")}
     for m in moments:
         pk, status = sent.get(m.customer_id, (None, Status.HELD))
@@ -197,6 +198,27 @@ def _send(rule: CareRule, moments: list[CareMoment], now: dt.datetime) -> Counte
         m.status = MomentStatus.HELD if status in (Status.HELD, Status.FAILED) else MomentStatus.SENT
         counts[m.status] += 1
     return counts
+
+
+def _save_moments(batch: list[CareMoment], now: dt.datetime) -> None:
+    """Write what each moment of a batch became (status, message, task) — on PostgreSQL in one
+    ``UPDATE … FROM unnest(…)``: Django's ``bulk_update`` builds a CASE per field and row, and
+    resolving those expressions took most of a day's run on a million customers."""
+    from django.db import connection
+
+    for m in batch:
+        m.updated_at = now
+    if connection.vendor != "postgresql":
+        CareMoment.objects.bulk_update(batch, ["status", "message", "task", "updated_at"], batch_size=500)
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {CareMoment._meta.db_table} m SET status = v.status, message_id = v.message_id, "
+            "task_id = v.task_id, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[]) AS v(id, status, message_id, task_id) "
+            "WHERE m.id = v.id",
+            [now, [m.pk for m in batch], [m.status for m in batch], [m.message_id for m in batch],
+             [m.task_id for m in batch]])
 
 
 def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = False) -> dict[str, int]:
@@ -213,7 +235,7 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
         existing = set()
         keylist = list(keys)
         for i in range(0, len(keylist), BATCH):
-            existing.update(CareMoment.objects.filter(key__in=keylist[i:i + BATCH]).values_list("key", flat=True))
+            existing.update(CareMoment.objects.filter(key__any=set(keylist[i:i + BATCH])).values_list("key", flat=True))
         new = len(keys) - len(existing)
         pending = CareMoment.objects.filter(rule=rule, status=MomentStatus.PLANNED, due_on__lte=day).count()
         counts["created"] = new
@@ -253,9 +275,7 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
                     for m in batch:
                         m.task_id = tasks.get(m.pk)
                     counts["reminders"] += len(tasks)
-            for m in batch:
-                m.updated_at = now
-            CareMoment.objects.bulk_update(batch, ["status", "message", "task", "updated_at"], batch_size=500)
+            _save_moments(batch, now)
     CareRule.objects.filter(pk=rule.pk).update(last_run_on=day)
     rule.last_run_on = day
     return dict(counts)

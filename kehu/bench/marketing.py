@@ -111,9 +111,13 @@ def cleanup_audience() -> int:
     tpl = MessageTemplate.objects.filter(code=TEMPLATE_CODE).first()
     if tpl is None:
         return 0
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if vacuum:   # each deleted message is looked up among the care moments: their table's dead rows removed first
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE care_caremoment")
     qs = OutboundMessage.objects.filter(template=tpl, source_kind="campaign", source_id__isnull=True)
     n = qs._raw_delete(qs.db)
-    if connection.vendor == "postgresql" and n and not connection.in_atomic_block:
+    if vacuum and n:
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE outreach_outboundmessage")
     return n
@@ -203,7 +207,7 @@ def care_rules():
 
 
 def cleanup_care() -> None:
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from kehu.engagement.models import Task
     from kehu.marketing.care.models import CareMoment, CareRule
@@ -221,6 +225,9 @@ def cleanup_care() -> None:
         msgs = OutboundMessage.objects.filter(source_kind="care", source_id__in=rules)
         msgs._raw_delete(msgs.db)
         CareRule.objects.filter(pk__in=rules).delete()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE care_caremoment")
 
 
 def care_stage(*, now: dt.datetime | None = None) -> dict:

@@ -38,10 +38,15 @@ for their exported lists (:func:`mark_sent` once they went out); a phone
 message becomes a task for the customer's owner (``engagement.Task``, source
 ``care``, ``source_ref = {"outreach_message": id}``).
 
-``send_many`` works in batches of 2,000 customers: per batch one query for the
-customers, one for the owners, one for the consents, two for the suppression
-list, one for the frequency cap, one for the languages, one ``bulk_create`` of
-the log, and for e-mail one SMTP connection.
+``send_many`` works in batches of 5,000 customers (:data:`gate.BATCH`): per batch one
+query for the customers with their consents, one for the owners not met in an
+earlier batch, two for the suppression list, one for the frequency cap, one for
+the languages — each list one array parameter (:mod:`kehu.lookups`) — and one
+write of the log (PostgreSQL: ids from the sequence, then ``COPY``; elsewhere
+``bulk_create``), and for e-mail one SMTP connection. On PostgreSQL outside a
+transaction, when nothing is delivered or returned (a campaign queueing with
+``deliver=False``), a writer thread on a connection of its own writes one batch
+while the next is prepared; each batch is committed on its own either way.
 
 Every e-mail carries the unsubscribe link (:func:`unsubscribe_url`, a signed
 token, no login) in its text, its HTML and its ``List-Unsubscribe`` header;

@@ -200,27 +200,6 @@ def _send(rule: CareRule, moments: list[CareMoment], now: dt.datetime) -> Counte
     return counts
 
 
-def _save_moments(batch: list[CareMoment], now: dt.datetime) -> None:
-    """Write what each moment of a batch became (status, message, task) — on PostgreSQL in one
-    ``UPDATE … FROM unnest(…)``: Django's ``bulk_update`` builds a CASE per field and row, and
-    resolving those expressions took most of a day's run on a million customers."""
-    from django.db import connection
-
-    for m in batch:
-        m.updated_at = now
-    if connection.vendor != "postgresql":
-        CareMoment.objects.bulk_update(batch, ["status", "message", "task", "updated_at"], batch_size=500)
-        return
-    with connection.cursor() as cur:
-        cur.execute(
-            f"UPDATE {CareMoment._meta.db_table} m SET status = v.status, message_id = v.message_id, "
-            "task_id = v.task_id, updated_at = %s "
-            "FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[]) AS v(id, status, message_id, task_id) "
-            "WHERE m.id = v.id",
-            [now, [m.pk for m in batch], [m.status for m in batch], [m.message_id for m in batch],
-             [m.task_id for m in batch]])
-
-
 def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = False) -> dict[str, int]:
     """One rule's part of the daily run; counts ``created``, ``sent``, ``held``, ``task``, ``reminders``."""
     start, end = rule_window(rule, day)
@@ -275,7 +254,9 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
                     for m in batch:
                         m.task_id = tasks.get(m.pk)
                     counts["reminders"] += len(tasks)
-            _save_moments(batch, now)
+            for m in batch:
+                m.updated_at = now
+            CareMoment.objects.bulk_update(batch, ["status", "message", "task", "updated_at"], batch_size=500)
     CareRule.objects.filter(pk=rule.pk).update(last_run_on=day)
     rule.last_run_on = day
     return dict(counts)

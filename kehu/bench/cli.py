@@ -124,6 +124,14 @@ def _bench_sales(args) -> int:
     return run_sales_bench(runs=args.runs, job_runs=args.job_runs, as_json=args.json)
 
 
+def _bench_marketing(args) -> int:
+    from kehu.bench.marketing import run_marketing_bench
+
+    return run_marketing_bench(audience=args.audience or None, entries=args.entries, members=args.members,
+                               runs=args.runs, seed=args.seed, drop_ledger=args.drop_ledger, stages=args.stages,
+                               as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
                                         "for benchmarks")
@@ -226,3 +234,16 @@ def register(sub) -> None:
                    help="runs of each job to time (default 3)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=_bench_sales)
+    m = bsub.add_parser("marketing", help="a campaign's audience of every customer through the sending gate, "
+                                          "a member's balance and statement, a day's care run (issue 16)")
+    m.add_argument("--audience", type=_positive, default=0, help="customers in the audience (default: all)")
+    m.add_argument("--entries", type=_positive, default=10_000_000,
+                   help="ledger entries to write when there is no benchmark ledger yet (default 10,000,000)")
+    m.add_argument("--members", type=_positive, default=10_000, help="members of that ledger (default 10,000)")
+    m.add_argument("--runs", type=_positive, default=500, help="members timed (default 500)")
+    m.add_argument("--seed", type=int, default=1)
+    m.add_argument("--drop-ledger", dest="drop_ledger", action="store_true",
+                   help="delete the benchmark ledger afterwards (kept by default for the next run)")
+    m.add_argument("--stages", default="abc", help="a: audience, b: ledger, c: care run (default abc)")
+    m.add_argument("--json", action="store_true", help="print the figures as JSON")
+    m.set_defaults(func=_bench_marketing)

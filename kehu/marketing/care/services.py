@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import kehu.lookups  # noqa: F401 - field__any
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
 from kehu.marketing.permissions import may_manage, require_marketing  # noqa: F401 (may_manage: the views')
@@ -163,7 +164,7 @@ def _send(rule: CareRule, moments: list[CareMoment], now: dt.datetime) -> Counte
     outreach.send_many(customers=ids, channel=rule.channel, purpose=purpose_of(rule), template=rule.template,
                        source=(SourceKind.CARE, rule.pk), now=now)
     sent = {cid: (pk, status) for cid, pk, status in OutboundMessage.objects.filter(
-        source_kind=SourceKind.CARE, source_id=rule.pk, created_at=now, customer_id__in=ids)
+        source_kind=SourceKind.CARE, source_id=rule.pk, created_at=now, customer_id__any=set(ids))
         .values_list("customer_id", "pk", "status")}
     for m in moments:
         pk, status = sent.get(m.customer_id, (None, Status.HELD))
@@ -187,7 +188,7 @@ def run_rule(rule: CareRule, *, day: dt.date, now: dt.datetime, dry_run: bool = 
         existing = set()
         keylist = list(keys)
         for i in range(0, len(keylist), BATCH):
-            existing.update(CareMoment.objects.filter(key__in=keylist[i:i + BATCH]).values_list("key", flat=True))
+            existing.update(CareMoment.objects.filter(key__any=set(keylist[i:i + BATCH])).values_list("key", flat=True))
         new = len(keys) - len(existing)
         pending = CareMoment.objects.filter(rule=rule, status=MomentStatus.PLANNED, due_on__lte=day).count()
         counts["created"] = new

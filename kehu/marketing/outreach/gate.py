@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count
 
-from kehu.privacy.consent import hold_reasons
+import kehu.lookups  # noqa: F401 - field__any
+from kehu.privacy.consent import consent_fields, hold_reasons, row_hold_reason
 from .models import Channel, CustomerLanguage, GateSettings, HoldReason, OutboundMessage, Purpose, Status, Suppression
 
-BATCH = 2000
+BATCH = 5000   # customers per batch: the lists go as one array parameter each (kehu.lookups)
 DELIVERED_HERE = (Channel.EMAIL, Channel.SMS)
 CAP_STATUSES = (Status.QUEUED, Status.DEFERRED, Status.SENT)
 
@@ -38,6 +39,8 @@ def normalise_address(channel: str, address: str) -> str:
     if channel == Channel.EMAIL:
         return address.lower()
     if channel in (Channel.SMS, Channel.PHONE, Channel.WECHAT):
+        if address.isdigit() or (address[:1] == "+" and address[1:].isdigit()):   # already plain: most are
+            return address
         return "".join(ch for ch in address if ch.isdigit() or ch == "+")
     return address
 
@@ -51,12 +54,12 @@ def suppressed(channel: str, customer_ids: Iterable[int], addresses: Iterable[st
     for start in range(0, max(len(ids), 1), BATCH):
         chunk = ids[start:start + BATCH]
         if chunk:
-            found_ids.update(Suppression.objects.filter(channel=channel, customer_id__in=chunk)
+            found_ids.update(Suppression.objects.filter(channel=channel, customer_id__any=set(chunk))
                              .values_list("customer_id", flat=True))
     for start in range(0, max(len(addrs), 1), BATCH):
         chunk = addrs[start:start + BATCH]
         if chunk:
-            found_addrs.update(Suppression.objects.filter(channel=channel, address__in=chunk)
+            found_addrs.update(Suppression.objects.filter(channel=channel, address__any=set(chunk))
                                .values_list("address", flat=True))
     return found_ids, found_addrs
 
@@ -65,7 +68,7 @@ def recent_counts(channel: str, customer_ids: list[int], *, since: dt.datetime) 
     """Customer id → marketing messages queued, deferred or sent on ``channel`` since ``since``."""
     out: dict[int, int] = {}
     for start in range(0, len(customer_ids), BATCH):
-        rows = (OutboundMessage.objects.filter(customer_id__in=customer_ids[start:start + BATCH], channel=channel,
+        rows = (OutboundMessage.objects.filter(customer_id__any=set(customer_ids[start:start + BATCH]), channel=channel,
                                                created_at__gte=since, purpose=Purpose.MARKETING,
                                                status__in=CAP_STATUSES)
                 .values("customer_id").annotate(n=Count("id")).values_list("customer_id", "n"))
@@ -77,7 +80,7 @@ def languages(customer_ids: list[int], default: str) -> dict[int, str]:
     """Customer id → language (the newest choice recorded, else ``default``)."""
     out: dict[int, str] = {}
     for start in range(0, len(customer_ids), BATCH):
-        for cid, language in (CustomerLanguage.objects.filter(customer_id__in=customer_ids[start:start + BATCH])
+        for cid, language in (CustomerLanguage.objects.filter(customer_id__any=set(customer_ids[start:start + BATCH]))
                               .order_by("customer_id", "id").values_list("customer_id", "language")):
             out[cid] = language   # ordered by id: the newest is last
     return {cid: out.get(cid, default) for cid in customer_ids}
@@ -102,9 +105,16 @@ def decide(*, channel: str, purpose: str, customers: list[dict], addresses: dict
            now: dt.datetime) -> dict[int, tuple[str, str, dt.datetime | None]]:
     """Customer id → ``(status, reason, due_at)`` for one batch: ``queued`` (go ahead),
     ``held`` with the reason, or ``deferred`` with the instant the quiet hours end.
-    ``customers`` are dicts with at least ``id``; ``addresses`` the address each would get."""
+    ``customers`` are dicts with at least ``id`` (with the consent fields of
+    :func:`kehu.privacy.consent.consent_fields` as well, consent is read from them rather than asked
+    again); ``addresses`` the address each would get."""
     ids = [c["id"] for c in customers]
-    consent = hold_reasons(ids, channel=channel, purpose=purpose)
+    fields = consent_fields(channel)
+    if customers and all(f in customers[0] for f in fields):
+        consent = {c["id"]: reason for c in customers
+                   if (reason := row_hold_reason(c, channel=channel, purpose=purpose))}
+    else:
+        consent = hold_reasons(ids, channel=channel, purpose=purpose)
     supp_ids, supp_addrs = suppressed(channel, ids, addresses.values())
     cap, days = gate.cap(channel)
     counts = recent_counts(channel, ids, since=now - dt.timedelta(days=days)) \

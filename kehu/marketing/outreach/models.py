@@ -213,8 +213,10 @@ class OutboundMessage(TimeStamped):
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
                                  related_name="outreach_messages", db_index=False)
+    # the foreign keys that are nearly always empty are indexed where set (Meta.indexes): a campaign's
+    # million rows then maintain no index entry for them
     contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="+")
+                                on_delete=models.SET_NULL, related_name="+", db_index=False)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     template = models.ForeignKey(MessageTemplate, verbose_name=_("template"), null=True, blank=True,
@@ -231,11 +233,12 @@ class OutboundMessage(TimeStamped):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True, default="")
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True, default="")
-    tracking_token = models.CharField(_("tracking token"), max_length=32, unique=True)
+    # unique by a constraint, not unique=True: no second (LIKE) index on PostgreSQL, nothing searches it so
+    tracking_token = models.CharField(_("tracking token"), max_length=32)
     task = models.ForeignKey("engagement.Task", verbose_name=_("task"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
+                             on_delete=models.SET_NULL, related_name="+", db_index=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+                              on_delete=models.SET_NULL, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("outbound message")
@@ -248,6 +251,12 @@ class OutboundMessage(TimeStamped):
             models.Index(fields=["source_kind", "source_id"], name="outreach_msg_source"),
             models.Index(fields=["status", "due_at"], name="outreach_msg_due",
                          condition=Q(status="deferred")),
+            models.Index(fields=["contact"], name="outreach_msg_contact", condition=Q(contact__isnull=False)),
+            models.Index(fields=["task"], name="outreach_msg_task", condition=Q(task__isnull=False)),
+            models.Index(fields=["actor"], name="outreach_msg_actor", condition=Q(actor__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tracking_token"], name="outreach_msg_token_unique"),
         ]
 
     def __str__(self):

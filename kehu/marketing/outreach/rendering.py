@@ -115,25 +115,41 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def build_context(*, customer: dict, contact: dict | None, owner: dict | None, sender: dict | None,
-                  unsubscribe_url: str = "") -> dict:
-    """The template context: only the allow-listed keys, every value a string."""
+# sender key -> the sub-keys a template may read of it (``coupon`` -> {"code", "value", "valid_until"})
+_SENDER_FIELDS = {key: {p.split(".", 1)[1] for p in PLACEHOLDERS if p.startswith(key + ".")}
+                  for key in SENDER_KEYS if key != "link"}
+
+
+def sender_context(sender: dict | None) -> dict:
+    """The sender's part of the context (:data:`SENDER_KEYS`, allow-listed, strings): the same for every
+    customer a sender writes to unless it adds something per customer, so computed once for them."""
     sender = sender or {}
-    ctx: dict = {
-        "customer": {k: _plain(customer.get(k)) for k in ("name", "ref", "city")},
-        "contact": {"name": _plain((contact or {}).get("name") or customer.get("name")),
-                    "title": _plain((contact or {}).get("title"))},
-        "owner": {k: _plain((owner or {}).get(k)) for k in ("name", "phone", "email")},
-        "unsubscribe_url": unsubscribe_url,
-    }
-    for key in SENDER_KEYS:
-        value = sender.get(key)
-        if key == "link":
-            ctx["link"] = _plain(value)
-        else:
-            allowed = {p.split(".", 1)[1] for p in PLACEHOLDERS if p.startswith(key + ".")}
-            ctx[key] = {k: _plain(v) for k, v in (value or {}).items() if k in allowed}
+    ctx: dict = {"link": _plain(sender.get("link"))}
+    for key, allowed in _SENDER_FIELDS.items():
+        ctx[key] = {k: _plain(v) for k, v in (sender.get(key) or {}).items() if k in allowed}
     return ctx
+
+
+def owner_context(owner: dict | None) -> dict:
+    owner = owner or {}
+    return {k: _plain(owner.get(k)) for k in ("name", "phone", "email")}
+
+
+def build_context(*, customer: dict, contact: dict | None, owner: dict | None, sender: dict | None,
+                  unsubscribe_url: str = "", sender_ctx: dict | None = None, owner_ctx: dict | None = None) -> dict:
+    """The template context: only the allow-listed keys, every value a string. ``sender_ctx`` /
+    ``owner_ctx``: :func:`sender_context` / :func:`owner_context` computed beforehand (they then stand
+    for ``sender`` / ``owner``)."""
+    get = customer.get
+    name = _plain(get("name"))
+    return {
+        "customer": {"name": name, "ref": _plain(get("ref")), "city": _plain(get("city"))},
+        "contact": ({"name": name, "title": ""} if not contact else
+                    {"name": _plain(contact.get("name") or get("name")), "title": _plain(contact.get("title"))}),
+        "owner": owner_ctx if owner_ctx is not None else owner_context(owner),
+        "unsubscribe_url": unsubscribe_url,
+        **(sender_ctx if sender_ctx is not None else sender_context(sender)),
+    }
 
 
 class Compiled:
@@ -155,17 +171,18 @@ class Compiled:
             else:
                 self.parts = None
                 break
+        if self.parts is not None:   # the words as a format string, the placeholders as its fields
+            self.format = "".join("{}" if is_var else value.replace("{", "{{").replace("}", "}}")
+                                  for is_var, value in self.parts).format
+            self.paths = [tuple(value) for is_var, value in self.parts if is_var]
 
     def render(self, ctx: dict) -> str:
         if self.parts is None:
             return self.template.render(Context(ctx, autoescape=False))
-        out = []
-        for is_var, value in self.parts:
-            if not is_var:
-                out.append(value)
-                continue
+        values = []
+        for path in self.paths:
             current = ctx
-            for key in value:
+            for key in path:
                 current = current.get(key, "") if isinstance(current, dict) else ""
-            out.append(current if isinstance(current, str) else "")
-        return "".join(out)
+            values.append(current if isinstance(current, str) else "")
+        return self.format(*values)

@@ -38,10 +38,15 @@ for their exported lists (:func:`mark_sent` once they went out); a phone
 message becomes a task for the customer's owner (``engagement.Task``, source
 ``care``, ``source_ref = {"outreach_message": id}``).
 
-``send_many`` works in batches of 2,000 customers: per batch one query for the
-customers, one for the owners, one for the consents, two for the suppression
-list, one for the frequency cap, one for the languages, one ``bulk_create`` of
-the log, and for e-mail one SMTP connection.
+``send_many`` works in batches of 5,000 customers (:data:`gate.BATCH`): per batch one
+query for the customers with their consents, one for the owners not met in an
+earlier batch, two for the suppression list, one for the frequency cap, one for
+the languages — each list one array parameter (:mod:`kehu.lookups`) — and one
+write of the log (PostgreSQL: ids from the sequence, then ``COPY``; elsewhere
+``bulk_create``), and for e-mail one SMTP connection. On PostgreSQL outside a
+transaction, when nothing is delivered or returned (a campaign queueing with
+``deliver=False``), a writer thread on a connection of its own writes one batch
+while the next is prepared; each batch is committed on its own either way.
 
 Every e-mail carries the unsubscribe link (:func:`unsubscribe_url`, a signed
 token, no login) in its text, its HTML and its ``List-Unsubscribe`` header;
@@ -54,14 +59,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import secrets
+import threading
 from collections import Counter
 from typing import Any, Iterable
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -71,7 +78,7 @@ from kehu.org.models import User
 from kehu.marketing.permissions import require_marketing
 from kehu.marketing.records import audited_delete, audited_save, take
 from kehu.org.policies import policy_for
-from kehu.privacy.consent import OPT_OUT_FIELDS
+from kehu.privacy.consent import OPT_OUT_FIELDS, consent_fields
 
 from . import channels, gate, rendering
 from .models import (
@@ -338,26 +345,74 @@ def _send_all(*, customers, channel, purpose, template, context, per_customer, s
     kind, source_id = _source(source)
     now = now or timezone.now()
     settings_row = GateSettings.current()
-    compiled = _Rendered(tpl)
     ids = _customer_ids(customers)
     if actor is not None:
         policy = policy_for(actor)
         scope = policy.visible if policy.may_manage_outreach else policy.changeable
-        allowed = set(scope(Customer.objects.filter(pk__in=ids)).values_list("pk", flat=True))
-        if set(ids) - allowed:
-            raise PermissionDenied(_("You may not send to these customers."))
+        for start in range(0, len(ids), gate.BATCH):
+            chunk = ids[start:start + gate.BATCH]
+            allowed = set(scope(Customer.objects.filter(pk__in=chunk)).values_list("pk", flat=True))
+            if set(chunk) - allowed:
+                raise PermissionDenied(_("You may not send to these customers."))
+    job = _Batch(channel=channel, purpose=purpose, tpl=tpl, context=context or {}, per_customer=per_customer or {},
+                 kind=kind, source_id=source_id, actor=actor, now=now, settings_row=settings_row, deliver=deliver,
+                 contact=contact, keep=keep)
     counts = Counter({s: 0 for s in STATUSES})
     kept: list[OutboundMessage] = []
+    if len(ids) > gate.BATCH and job.may_write_behind():
+        with _Writer() as writer:
+            for start in range(0, len(ids), gate.BATCH):
+                out, _rows = job.prepare(ids[start:start + gate.BATCH])
+                writer.put(out)
+                counts.update(r[14] for r in out)
+        return dict(counts), kept
     for start in range(0, len(ids), gate.BATCH):
-        batch = _send_batch(ids[start:start + gate.BATCH], channel=channel, purpose=purpose, tpl=tpl,
-                            compiled=compiled, context=context or {}, per_customer=per_customer or {}, kind=kind,
-                            source_id=source_id, actor=actor, now=now, settings_row=settings_row,
-                            deliver=deliver, contact=contact)
-        for msg in batch:
-            counts[msg.status] += 1
-        if keep:
-            kept.extend(batch)
+        statuses, messages = job.send(ids[start:start + gate.BATCH])
+        counts.update(statuses)
+        kept.extend(messages)
     return dict(counts), kept
+
+
+class _Writer:
+    """Writes the log rows of one batch on a connection of its own while the next batch is prepared
+    (PostgreSQL, outside any transaction, when nothing is delivered or returned: each batch is
+    committed on its own either way). An error in the writer is raised in the sender at its next batch
+    or at the end."""
+
+    def __init__(self):
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="outreach-writer", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        from django.db import connection as own   # this thread's connection
+
+        try:
+            while (rows := self.queue.get()) is not None:
+                if self.error is None:
+                    try:
+                        with transaction.atomic():
+                            _write_messages(rows)
+                    except BaseException as exc:  # noqa: BLE001 - handed to the sender
+                        self.error = exc
+        finally:
+            own.close()
+
+    def put(self, rows: list[tuple]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(rows)
+
+    def __exit__(self, *exc_info):
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc_info[0] is None:
+            raise self.error
+        return False
 
 
 def _customer_ids(customers) -> list[int]:
@@ -369,49 +424,141 @@ def _customer_ids(customers) -> list[int]:
     return list(dict.fromkeys(out))
 
 
-def _send_batch(ids, *, channel, purpose, tpl, compiled, context, per_customer, kind, source_id, actor, now,
-                settings_row, deliver, contact) -> list[OutboundMessage]:
-    rows = {r["id"]: r for r in Customer.objects.filter(pk__in=ids).values(
-        "id", "name", "ref", "city", "email", "phone", "address", "owner_id")}
-    ids = [i for i in ids if i in rows]
-    owners = {u.pk: {"name": str(u), "phone": u.phone, "email": u.email}
-              for u in User.objects.filter(pk__in={r["owner_id"] for r in rows.values() if r["owner_id"]})}
-    contact_row = ({"name": contact.name, "title": contact.title, "email": contact.email, "phone": contact.phone}
-                   if contact is not None else None)
-    addresses = {cid: _address(channel, rows[cid], contact_row) for cid in ids}
-    decisions = gate.decide(channel=channel, purpose=purpose, customers=[rows[i] for i in ids], addresses=addresses,
-                            gate=settings_row, now=now)
-    langs = gate.languages(ids, settings_row.default_language)
-    messages = []
-    # the link is signed only where the text shows it (e-mail adds it at delivery)
-    wants_link = any("unsubscribe_url" in t for t in (tpl.subject_zh, tpl.body_zh, tpl.subject_en, tpl.body_en))
-    for cid in ids:
-        row = rows[cid]
-        status, reason, due_at = decisions[cid]
-        token = _new_token()
-        url = unsubscribe_url(token) if wants_link else ""
-        sender = {**context, **per_customer.get(cid, {})}
-        ctx = rendering.build_context(customer=row, contact=contact_row, owner=owners.get(row["owner_id"]),
-                                      sender=sender, unsubscribe_url=url)
-        used, subject, body = compiled.render(langs[cid], ctx)
-        messages.append(OutboundMessage(
-            customer_id=cid, contact=contact, channel=channel, purpose=purpose, template=tpl, source_kind=kind,
-            source_id=source_id, language=used, address=addresses[cid], subject=subject, body=body, status=status,
-            reason=reason, due_at=due_at, tracking_token=token, actor=actor if getattr(actor, "pk", None) else None,
-            created_at=now, updated_at=now))
-    with transaction.atomic():
-        OutboundMessage.objects.bulk_create(messages, batch_size=1000)
-    if messages and messages[0].pk is None:   # a database that does not return ids
-        by_token = dict(OutboundMessage.objects.filter(tracking_token__in=[m.tracking_token for m in messages])
+# OutboundMessage's columns in the order the log rows are built (a test checks it is the model's)
+MESSAGE_COLUMNS = ("id", "updated_at", "created_at", "customer_id", "contact_id", "channel", "purpose", "template_id",
+                   "source_kind", "source_id", "language", "address", "subject", "body", "status", "reason", "due_at",
+                   "sent_at", "error", "provider_ref", "tracking_token", "task_id", "actor_id")
+CUSTOMER_FIELDS = ("id", "name", "ref", "city", "email", "phone", "address", "owner_id")
+
+
+class _Batch:
+    """One call's sending, batch by batch: what is the same for every batch is worked out once (the
+    template compiled, the sender's context, the owners met so far), and each batch asks the gate in
+    a few queries, renders, and writes its log rows in one statement — PostgreSQL's ``COPY`` with ids
+    taken from the sequence, ``bulk_create`` elsewhere. Model instances are made only for the messages
+    that are delivered, become tasks or are returned (:func:`send`)."""
+
+    def __init__(self, *, channel, purpose, tpl, context, per_customer, kind, source_id, actor, now, settings_row,
+                 deliver, contact, keep):
+        self.channel, self.purpose, self.tpl, self.now, self.settings_row = channel, purpose, tpl, now, settings_row
+        self.per_customer, self.contact, self.keep = per_customer, contact, keep
+        self.context = context
+        self.compiled = _Rendered(tpl)
+        self.sender_ctx = rendering.sender_context(context)
+        self.contact_row = ({"name": contact.name, "title": contact.title, "email": contact.email,
+                             "phone": contact.phone} if contact is not None else None)
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.actor = actor if self.actor_id else None
+        # the link is signed only where the text shows it (e-mail adds it at delivery)
+        self.wants_link = any("unsubscribe_url" in t for t in (tpl.subject_zh, tpl.body_zh, tpl.subject_en,
+                                                               tpl.body_en))
+        self.fields = CUSTOMER_FIELDS + tuple(consent_fields(channel))
+        self.owners: dict[int, tuple[dict, dict]] = {}
+        self.delivers = channel == Channel.PHONE or (deliver and channel in gate.DELIVERED_HERE)
+        # the columns every message of the call shares
+        self.head = (None, now, now)
+        self.middle = (contact.pk if contact is not None else None, channel, purpose, tpl.pk, kind, source_id)
+        self.tail = (None, "", "")
+        self.end = (None, self.actor_id)
+
+    def _owners(self, rows) -> None:
+        missing = {r["owner_id"] for r in rows.values() if r["owner_id"] and r["owner_id"] not in self.owners}
+        for u in User.objects.filter(pk__in=missing):
+            row = {"name": str(u), "phone": u.phone, "email": u.email}
+            self.owners[u.pk] = (row, rendering.owner_context(row))
+
+    def may_write_behind(self) -> bool:
+        return connection.vendor == "postgresql" and not connection.in_atomic_block and not (
+            self.keep or self.delivers)
+
+    def send(self, ids) -> tuple[list[str], list[OutboundMessage]]:
+        out, rows = self.prepare(ids)
+        with transaction.atomic():
+            out = _write_messages(out)
+        return self.finish(out, rows)
+
+    def prepare(self, ids) -> tuple[list[tuple], dict]:
+        """The batch's log rows (id None) and the customers read for them."""
+        channel, now = self.channel, self.now
+        rows = {r["id"]: r for r in Customer.objects.filter(pk__any=set(ids)).values(*self.fields)}
+        ids = [i for i in ids if i in rows]
+        self._owners(rows)
+        contact_row = self.contact_row
+        addresses = {cid: _address(channel, rows[cid], contact_row) for cid in ids}
+        decisions = gate.decide(channel=channel, purpose=self.purpose, customers=[rows[i] for i in ids],
+                                addresses=addresses, gate=self.settings_row, now=now)
+        langs = gate.languages(ids, self.settings_row.default_language)
+        render, build, per_customer = self.compiled.render, rendering.build_context, self.per_customer
+        no_owner = (None, rendering.owner_context(None))
+        head, middle, tail, end = self.head, self.middle, self.tail, self.end
+        out = []
+        for cid in ids:
+            row = rows[cid]
+            status, reason, due_at = decisions[cid]
+            token = _new_token()
+            url = unsubscribe_url(token) if self.wants_link else ""
+            owner, owner_ctx = self.owners.get(row["owner_id"], no_owner)
+            own = per_customer.get(cid)
+            sender_ctx = rendering.sender_context({**self.context, **own}) if own else self.sender_ctx
+            ctx = build(customer=row, contact=contact_row, owner=owner, sender=None, unsubscribe_url=url,
+                        sender_ctx=sender_ctx, owner_ctx=owner_ctx)
+            used, subject, body = render(langs[cid], ctx)
+            out.append(head + (cid,) + middle + (used, addresses[cid], subject, body, status, reason, due_at) + tail
+                       + (token,) + end)
+        return out, rows
+
+    def finish(self, out: list[tuple], rows: dict) -> tuple[list[str], list[OutboundMessage]]:
+        """After the rows are written: deliver, make the phone tasks, the messages to return."""
+        channel, now = self.channel, self.now
+        statuses = [r[14] for r in out]
+        if not (self.keep or self.delivers):
+            return statuses, []
+        messages = [self._message(r) for r in out] if self.keep else []
+        ready = ([m for m in messages if m.status == Status.QUEUED] if self.keep else
+                 [self._message(r) for r in out if r[14] == Status.QUEUED])
+        if channel == Channel.PHONE:
+            _phone_tasks(ready, rows, now)
+        elif self.delivers:
+            _deliver(ready, now=now)
+        if self.keep:
+            return [m.status for m in messages], messages
+        final = {m.pk: m.status for m in ready}   # delivered: sent or failed now
+        return [final.get(r[0], r[14]) for r in out], []
+
+    def _message(self, row) -> OutboundMessage:
+        m = OutboundMessage(**dict(zip(MESSAGE_COLUMNS, row)))
+        m._state.adding, m._state.db = False, "default"
+        m.template = self.tpl
+        if self.contact is not None:
+            m.contact = self.contact
+        if self.actor is not None:
+            m.actor = self.actor
+        return m
+
+
+def _write_messages(rows: list[tuple]) -> list[tuple]:
+    """Insert log rows (:data:`MESSAGE_COLUMNS`, id None); the rows with their ids."""
+    if not rows:
+        return rows
+    if connection.vendor == "postgresql":
+        table = OutboundMessage._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                           [table, len(rows)])
+            rows = [(pk,) + r[1:] for (pk,), r in zip(cursor.fetchall(), rows)]
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
+                write = copy.write_row
+                for r in rows:
+                    write(r)
+        return rows
+    objs = [OutboundMessage(**dict(zip(MESSAGE_COLUMNS, r))) for r in rows]
+    OutboundMessage.objects.bulk_create(objs, batch_size=1000)
+    if objs[0].pk is None:   # a database that does not return ids
+        by_token = dict(OutboundMessage.objects.filter(tracking_token__in=[m.tracking_token for m in objs])
                         .values_list("tracking_token", "pk"))
-        for m in messages:
+        for m in objs:
             m.pk = m.id = by_token[m.tracking_token]
-    ready = [m for m in messages if m.status == Status.QUEUED]
-    if channel == Channel.PHONE:
-        _phone_tasks(ready, rows, now)
-    elif deliver and channel in gate.DELIVERED_HERE:
-        _deliver(ready, now=now)
-    return messages
+    return [(m.pk,) + r[1:] for m, r in zip(objs, rows)]
 
 
 def _phone_tasks(messages: list[OutboundMessage], rows: dict, now) -> None:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('customers', '0010_customer_custom'),
         ('engagement', '0010_visit_reason_opportunity'),
-        ('outreach', '0001_initial'),
+        ('outreach', '0002_alter_outboundmessage_source_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

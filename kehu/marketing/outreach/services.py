@@ -62,6 +62,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from collections import Counter
 from typing import Any, Iterable
 
@@ -296,7 +297,11 @@ class _Rendered:
 
 
 def _new_token() -> str:
-    return secrets.token_urlsafe(16)[:22]
+    """A message's tracking token: the time in milliseconds (11 hex digits, so that a million new
+    tokens go to the right-hand end of the unique index instead of all over it — on PostgreSQL the
+    difference between an index in memory and one read from disk) and 96 random bits (what makes it
+    unguessable; the unsubscribe link signs it as well)."""
+    return f"{time.time_ns() // 1_000_000:011x}{secrets.token_urlsafe(12)}"
 
 
 def _footer(language: str) -> str:

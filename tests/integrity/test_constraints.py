@@ -56,6 +56,8 @@ SINGLE_FIELD = {
     "coupon_def_per_customer_positive": ("per_customer_limit", 0),
     "coupon_redemption_amount_not_negative": ("amount", Decimal("-1")),
     "points_not_zero": ("points", 0),
+    "campaign_progress_at_most_100": ("progress", 101),
+    "campaign_control_share_range": ("control_share", Decimal("0.95")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -76,6 +78,8 @@ BETWEEN_FIELDS = {
     "points_remaining_within_lot": {"points": 5, "remaining": 6},
     "points_sign_by_kind": {"kind": "redeem", "points": 5},
     "outreach_suppression_target": {"address": "", "customer_id": None},
+    "campaign_cost_not_negative": {"planned": Decimal("-1"), "actual": Decimal("-1")},
+    "referral_not_self": {"referrer_id": 1, "referred_id": 1},
 }
 
 

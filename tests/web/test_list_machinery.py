@@ -187,6 +187,16 @@ def _care_moment(org, customers):
                                      status="task")
 
 
+def _campaign(org, customers):
+    from kehu.marketing.campaigns.services import campaign_create
+    from kehu.marketing.outreach.models import MessageTemplate
+
+    tpl = MessageTemplate.objects.get_or_create(code="list-campaign", defaults={
+        "name": "List campaign", "channel": "email", "subject_zh": "春季", "body_zh": "{{ customer.name }} 您好"})[0]
+    return campaign_create(actor=org.users.admin, data={"name": "春季补货", "audience_kind": "rule"},
+                           variants=[{"template": tpl}])
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
@@ -195,7 +205,7 @@ ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interacti
         "winback_losses": _loss, "winback_candidates": _loss,
         "coupon_definitions": _coupon_definition, "coupons": _coupon,
         "members": _member,
-        "outreach_messages": _outreach_message, "care_moments": _care_moment}
+        "outreach_messages": _outreach_message, "care_moments": _care_moment, "campaigns": _campaign}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 

@@ -125,7 +125,8 @@ class Campaign(TimeStamped, ProgressJob):
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="campaign_progress_at_most_100"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="campaign_progress_at_most_100",
+                                   violation_error_message=_("The progress must be between 0 and 100.")),
             models.CheckConstraint(condition=Q(control_share__gte=0) & Q(control_share__lte=Decimal("0.9")),
                                    name="campaign_control_share_range",
                                    violation_error_message=_("The control group share is between 0 and 0.9.")),

@@ -85,7 +85,8 @@ class Referral(TimeStamped):
         indexes = [models.Index(fields=["referrer", "status"], name="referral_referrer_status"),
                    models.Index(fields=["status", "created_at"], name="referral_status_created")]
         constraints = [models.CheckConstraint(condition=~models.Q(referrer=models.F("referred")),
-                                              name="referral_not_self")]
+                                              name="referral_not_self",
+                                              violation_error_message=_("A customer cannot refer themselves."))]
 
     def __str__(self) -> str:
         return f"{self.referrer_id} → {self.referred_id}"

@@ -147,6 +147,9 @@ def build_campaigns(b) -> int:
         variants=[{"label": "A", "template": spring, "share": 1}, {"label": "B", "template": short, "share": 1}],
         costs=[{"category": "creative", "planned": Decimal("800"), "actual": Decimal("650"), "note": "文案与配图"},
                {"category": "offer", "planned": Decimal("2000"), "actual": Decimal("0"), "note": "优惠券按核销计"}])
+    # the demo's control groups are drawn with seeds of its own, so that one demo seed makes one company
+    Campaign.objects.filter(pk=done.pk).update(seed=b.seed * 1000 + 901)
+    done.refresh_from_db()
     services.audience_select(campaign=done, now=sent)
     Campaign.objects.filter(pk=done.pk).update(status=CampaignStatus.SCHEDULED)
     services.campaign_run(done.pk, now=sent)
@@ -200,6 +203,8 @@ def build_campaigns(b) -> int:
         "attribution_days": 30, "control_share": Decimal("0.150"), "budget": Decimal("1500"),
         "cost_per_message": Decimal("0.05"), "audience_kind": "rule", "rule": _city_rule(b)},
         variants=[{"label": "A", "template": winter, "share": 1}])
+    Campaign.objects.filter(pk=running.pk).update(seed=b.seed * 1000 + 902)
+    running.refresh_from_db()
     services.audience_select(campaign=running, now=start)
     Campaign.objects.filter(pk=running.pk).update(status=CampaignStatus.SCHEDULED)
     saved = services.BATCH

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,8 +171,25 @@ def audience_preview(*, campaign: Campaign) -> dict:
         return audience_counts(campaign)
     from .services import _draw
 
-    _ids, strata, mask, _v = _draw(campaign)
-    return counts_of(strata, mask, offer=campaign.offer_id is not None)
+    def draw() -> dict:
+        _ids, strata, mask, _v = _draw(campaign)
+        return counts_of(strata, mask, offer=campaign.offer_id is not None)
+
+    if campaign.audience_kind != AudienceKind.GAIN:
+        return draw()
+    # The expected-gain ranking reads every score the creator sees (seconds at a million): the preview is
+    # kept for ten minutes per campaign version and analysis (the uplift scales every gain alike, so it
+    # does not change the order).
+    from django.core.cache import cache
+    from kehu.insights.selectors import latest_run
+
+    run = latest_run()
+    key = f"campaign-preview:{campaign.pk}:{campaign.updated_at.timestamp()}:{run.pk if run else 0}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = draw()
+        cache.set(key, counts, 600)
+    return counts
 
 
 # -- the messages ----------------------------------------------------------------------------------

@@ -273,3 +273,22 @@ def test_cli(org, value, capsys):
     assert "best N: 2" in text and "Top 3" in text
     args.as_user = "sales_n1"
     assert cmd_targeting(args) == 2
+
+
+def test_the_gain_audience_preview_is_ranked_once_per_campaign_version(org, value, monkeypatch):
+    """The campaign page's preview of an expected-gain audience does not rank every score on each view."""
+    from kehu.marketing.campaigns import services as campaign_services
+    from kehu.marketing.campaigns.selectors import audience_preview
+    from kehu.marketing.campaigns.services import campaign_create
+    from kehu.marketing.outreach.models import MessageTemplate
+
+    tpl = MessageTemplate.objects.create(code="keep-preview", name="Keep", channel="email", subject_zh="您好",
+                                         body_zh="{{ customer.name }}")
+    campaign = campaign_create(actor=org.users.north_marketing, data={"name": "挽留", "audience_kind": "gain",
+                                                                      "gain_top": 2}, variants=[{"template": tpl}])
+    draws = []
+    real = campaign_services._draw
+    monkeypatch.setattr(campaign_services, "_draw", lambda c: draws.append(c.pk) or real(c))
+    first = audience_preview(campaign=campaign)
+    assert audience_preview(campaign=campaign) == first and first["audience"] == 2
+    assert draws == [campaign.pk]

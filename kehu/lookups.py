@@ -16,6 +16,12 @@ from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.lookups import In
 
 
+def array_literal(texts) -> str:
+    """PostgreSQL's text form of an array of texts: each element in double quotes, with its
+    backslashes and double quotes escaped (so an empty text, a comma, a brace or ``NULL`` stay texts)."""
+    return "{" + ",".join('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in texts) + "}"
+
+
 @Field.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any"
@@ -37,6 +43,8 @@ class AnyOf(Lookup):
             values = "{" + ",".join(map(str, values)) + "}"
         else:
             values = [field.get_db_prep_value(v, connection, prepared=True) for v in values]
+            if all(type(v) is str for v in values):   # texts too: one literal, not a quoted value each
+                values = array_literal(values)
         return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", [*lhs_params, values]
 
 

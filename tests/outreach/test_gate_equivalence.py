@@ -174,11 +174,23 @@ def test_mixed_audience_written_behind(audience, monkeypatch):
 
     monkeypatch.setattr(gate, "BATCH", 7)
     calls, behind = [], []
-    real, put = outreach._write_messages, outreach._Writer.put
+    real, put, copy = outreach._write_messages, outreach._Writer.put, outreach._copy_messages
     monkeypatch.setattr(outreach, "_write_messages", lambda rows: calls.append(len(rows)) or real(rows))
-    monkeypatch.setattr(outreach._Writer, "put", lambda self, rows: behind.append(len(rows)) or put(self, rows))
+    monkeypatch.setattr(outreach, "_copy_messages",
+                        lambda rows=None, *, text: calls.append(text.count(b"\n")) or copy(text=text))
+    monkeypatch.setattr(outreach._Writer, "put", lambda self, text: behind.append(text.count(b"\n")) or put(self, text))
+    fast, compared = outreach._Batch.copy_text, []
+
+    def checked(self, out):   # the writer's fast COPY text is the reference one of the same rows
+        text = fast(self, out)
+        assert text == outreach.copy_text(out)
+        compared.append(len(out))
+        return text
+
+    monkeypatch.setattr(outreach._Batch, "copy_text", checked)
     _outcomes(audience, NIGHT, {audience["ok_own_code"].pk: {"coupon": {"code": "OWN-3"}}})
     assert sum(calls) == len(audience) and len(calls) == -(-len(audience) // 7)
+    assert compared == (calls if connection.vendor == "postgresql" else [])
     assert behind == (calls if connection.vendor == "postgresql" else [])
 
 
@@ -196,4 +208,62 @@ def test_any_lookup_is_in(audience):
                .values_list("channel", flat=True)) == {"sms"}
     assert list(Suppression.objects.filter(address__any={"13800000009", "x"}).values_list("address", flat=True)) \
         == ["13800000009"]
+    odd = ["", "a,b", "{x}", "NULL", 'a"b', "a\\b", "客户 1", " lead"]   # one array literal on PostgreSQL
+    for text in odd:
+        Suppression.objects.create(channel="wechat", address=text or "-")
+    assert sorted(Suppression.objects.filter(channel="wechat", address__any=set(odd) | {"-"})
+                  .values_list("address", flat=True)) == sorted([t or "-" for t in odd])
+    assert not Suppression.objects.filter(channel="wechat", address__any={"a", "b", "x", "NUL"}).exists()
     assert not Customer.objects.filter(pk__any=set()).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_text_writes_what_the_plain_path_writes(audience):
+    """The writer's own ``COPY`` text (ids from the column's default) stores every column as the plain
+    path does, including text with tabs, newlines, backslashes and carriage returns, NULLs, dates."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the COPY text is PostgreSQL's")
+    tpl = MessageTemplate.objects.create(code="COPY", name="copy", channel="sms", body_zh="x", body_en="x")
+    customer = audience["ok"]
+    odd = "a\tb\\c\nd\re 客户 \\N"
+    now = dt.datetime(2026, 12, 6, 1, 2, 3, 456789, tzinfo=dt.timezone.utc)
+    base = (None, now, now, customer.pk, None, "sms", "marketing", tpl.pk, "campaign", 42, "zh-hans", odd,
+            "", odd, "deferred", "quiet_hours", now + dt.timedelta(hours=7), None, "", "", "", None, None)
+    rows = [base[:20] + (f"tok-plain-{i}",) + base[21:] for i in range(2)]
+    copied = [base[:20] + (f"tok-copy-{i}",) + base[21:] for i in range(2)]
+    outreach._write_messages(rows)
+    outreach._copy_messages(copied)
+    fields = [c for c in outreach.MESSAGE_COLUMNS if c not in ("id", "tracking_token")]
+    plain = list(OutboundMessage.objects.filter(tracking_token__startswith="tok-plain").order_by("tracking_token")
+                 .values_list(*fields))
+    other = list(OutboundMessage.objects.filter(tracking_token__startswith="tok-copy").order_by("tracking_token")
+                 .values_list(*fields))
+    assert plain == other and len(other) == 2
+    assert other[0][fields.index("body")] == odd and other[0][fields.index("due_at")] == now + dt.timedelta(hours=7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_suppression_added_during_a_sending_holds_the_next_batch(audience, monkeypatch):
+    """The list is read once and again only when it changed: an address suppressed between two
+    batches of one call holds the later batch (the one gate's promise)."""
+    monkeypatch.setattr(gate, "BATCH", 2)
+    ok = [audience[k] for k in ("plain16", "plain18", "plain19", "plain20")]
+    target = ok[-1]
+    real = outreach._Batch.prepare
+    seen = []
+
+    def prepare(self, ids):
+        if len(seen) == 1:   # after the first batch: suppress the last customer's address
+            Suppression.objects.create(channel="sms", address=target.phone)
+        seen.append(list(ids))
+        return real(self, ids)
+
+    monkeypatch.setattr(outreach._Batch, "prepare", prepare)
+    tpl = MessageTemplate.objects.get(code="eq")
+    outreach.send_many(customers=[c.pk for c in ok], channel="sms", purpose="marketing", template=tpl,
+                       now=DAYTIME, deliver=False)
+    assert len(seen) == 2 and target.pk in seen[1]
+    last = OutboundMessage.objects.filter(customer=target).latest("id")
+    assert (last.status, last.reason) == ("held", "suppressed")

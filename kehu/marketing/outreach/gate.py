@@ -23,7 +23,7 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 
 import kehu.lookups  # noqa: F401 - field__any
 from kehu.privacy.consent import consent_fields, hold_reasons, row_hold_reason
@@ -64,6 +64,35 @@ def suppressed(channel: str, customer_ids: Iterable[int], addresses: Iterable[st
     return found_ids, found_addrs
 
 
+SUPPRESSION_READ_WHOLE = 50_000   # a list this short is read once per sending, not asked per batch
+
+
+class SuppressionList:
+    """The suppression list of one channel for a sending of many batches: read whole when it has at
+    most :data:`SUPPRESSION_READ_WHOLE` entries (the usual case), and read again only when it has
+    changed since — each batch asks for its size and newest entry, one small aggregate, so that an
+    address suppressed in the middle of a sending holds the next batch as before. ``current()`` is
+    ``(customer ids, normalised addresses)``, or None for a long list (then each batch asks for its own
+    part, :func:`suppressed`)."""
+
+    def __init__(self, channel: str):
+        self.channel, self.version, self.lists = channel, None, None
+
+    def current(self) -> tuple[set[int], set[str]] | None:
+        mine = Suppression.objects.filter(channel=self.channel)
+        agg = mine.aggregate(n=Count("id"), last=Max("id"))
+        version = (agg["n"], agg["last"])
+        if version != self.version:
+            self.version = version
+            if agg["n"] > SUPPRESSION_READ_WHOLE:
+                self.lists = None
+            else:
+                rows = list(mine.values_list("customer_id", "address"))
+                self.lists = ({cid for cid, _a in rows if cid},
+                              {normalise_address(self.channel, a) for _c, a in rows if a})
+        return self.lists
+
+
 def recent_counts(channel: str, customer_ids: list[int], *, since: dt.datetime) -> dict[int, int]:
     """Customer id → marketing messages queued, deferred or sent on ``channel`` since ``since``."""
     out: dict[int, int] = {}
@@ -102,12 +131,14 @@ def quiet_until(gate: GateSettings, channel: str, now: dt.datetime) -> dt.dateti
 
 
 def decide(*, channel: str, purpose: str, customers: list[dict], addresses: dict[int, str], gate: GateSettings,
-           now: dt.datetime) -> dict[int, tuple[str, str, dt.datetime | None]]:
+           now: dt.datetime, suppression: tuple[set[int], set[str]] | None = None,
+           ) -> dict[int, tuple[str, str, dt.datetime | None]]:
     """Customer id → ``(status, reason, due_at)`` for one batch: ``queued`` (go ahead),
     ``held`` with the reason, or ``deferred`` with the instant the quiet hours end.
     ``customers`` are dicts with at least ``id`` (with the consent fields of
     :func:`kehu.privacy.consent.consent_fields` as well, consent is read from them rather than asked
-    again); ``addresses`` the address each would get."""
+    again); ``addresses`` the address each would get; ``suppression`` the whole list of the channel
+    read beforehand (:class:`SuppressionList`), else the batch's part of it is asked for."""
     ids = [c["id"] for c in customers]
     fields = consent_fields(channel)
     if customers and all(f in customers[0] for f in fields):
@@ -115,7 +146,7 @@ def decide(*, channel: str, purpose: str, customers: list[dict], addresses: dict
                    if (reason := row_hold_reason(c, channel=channel, purpose=purpose))}
     else:
         consent = hold_reasons(ids, channel=channel, purpose=purpose)
-    supp_ids, supp_addrs = suppressed(channel, ids, addresses.values())
+    supp_ids, supp_addrs = suppression or suppressed(channel, ids, addresses.values())
     cap, days = gate.cap(channel)
     counts = recent_counts(channel, ids, since=now - dt.timedelta(days=days)) \
         if purpose == Purpose.MARKETING and cap else {}

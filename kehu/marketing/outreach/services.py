@@ -57,6 +57,7 @@ address on the suppression list.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import queue
@@ -296,6 +297,14 @@ class _Rendered:
         return used, " ".join(subject.render(ctx).split())[:400], body.render(ctx)
 
 
+def _new_tokens(n: int) -> list[str]:
+    """``n`` tracking tokens as :func:`_new_token` makes them, the random bits read at once (a
+    batch of a campaign: one system call instead of one a message)."""
+    prefix = f"{time.time_ns() // 1_000_000:011x}"
+    raw = base64.urlsafe_b64encode(secrets.token_bytes(12 * n)).decode()   # 12 bytes → 16 characters
+    return [prefix + raw[i:i + 16] for i in range(0, 16 * n, 16)]
+
+
 def _new_token() -> str:
     """A message's tracking token: the time in milliseconds (11 hex digits, so that a million new
     tokens go to the right-hand end of the unique index instead of all over it — on PostgreSQL the
@@ -368,7 +377,7 @@ def _send_all(*, customers, channel, purpose, template, context, per_customer, s
         with _Writer() as writer:
             for start in range(0, len(ids), gate.BATCH):
                 out, _rows = job.prepare(ids[start:start + gate.BATCH])
-                writer.put(out)
+                writer.put(job.copy_text(out))
                 counts.update(r[14] for r in out)
         return dict(counts), kept
     for start in range(0, len(ids), gate.BATCH):
@@ -401,16 +410,16 @@ class _Writer:
                 if self.error is None:
                     try:
                         with transaction.atomic():
-                            _write_messages(rows)
+                            _copy_messages(text=rows)
                     except BaseException as exc:  # noqa: BLE001 - handed to the sender
                         self.error = exc
         finally:
             own.close()
 
-    def put(self, rows: list[tuple]) -> None:
+    def put(self, text: bytes) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(rows)
+        self.queue.put(text)
 
     def __exit__(self, *exc_info):
         self.queue.put(None)
@@ -459,6 +468,7 @@ class _Batch:
                                                                tpl.body_en))
         self.fields = CUSTOMER_FIELDS + tuple(consent_fields(channel))
         self.owners: dict[int, tuple[dict, dict]] = {}
+        self.suppression = gate.SuppressionList(channel)
         self.delivers = channel == Channel.PHONE or (deliver and channel in gate.DELIVERED_HERE)
         # the columns every message of the call shares
         self.head = (None, now, now)
@@ -471,6 +481,41 @@ class _Batch:
         for u in User.objects.filter(pk__in=missing):
             row = {"name": str(u), "phone": u.phone, "email": u.email}
             self.owners[u.pk] = (row, rendering.owner_context(row))
+
+    def _customers(self, ids) -> dict[int, dict]:
+        """Customer id → the fields the gate and the templates need. On PostgreSQL the rows come
+        from the cursor as they are (none of these fields converts its value on reading), without
+        the ORM's per-row work: a campaign of a million reads 200 batches of them."""
+        qs = Customer.objects.filter(pk__any=set(ids))
+        if connection.vendor != "postgresql":
+            return {r["id"]: r for r in qs.values(*self.fields)}
+        sql, params = qs.values_list(*self.fields).query.sql_with_params()
+        fields = self.fields
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {r[0]: dict(zip(fields, r)) for r in cursor.fetchall()}
+
+    def copy_text(self, out: list[tuple]) -> bytes:
+        """:func:`copy_text` of this call's rows, faster: the columns every row of the call shares
+        (:attr:`head`, :attr:`middle`, :attr:`tail`, :attr:`end`) are formatted once, and only the
+        customer, the texts, the outcome and the token per row (a test compares the two)."""
+        shared = copy_text([(None, *self.head[1:], 0, *self.middle, "", "", "", "", "", "", None, *self.tail, "",
+                             *self.end)]).decode()[:-1].split("\t")
+        before = "\t".join(shared[:2]) + "\t"                  # updated_at, created_at
+        middle = "\t" + "\t".join(shared[3:9]) + "\t"         # contact … source_id
+        after = "\t" + "\t".join(shared[16:19]) + "\t"         # sent_at, error, provider_ref
+        end = "\t" + "\t".join(shared[20:]) + "\n"            # task, actor
+        escape = _copy_escape
+        due_texts: dict = {None: "\\N"}
+        lines = []
+        for r in out:
+            due = r[16]
+            due_text = due_texts.get(due)
+            if due_text is None:
+                due_text = due_texts[due] = str(due)
+            lines.append(f"{before}{r[3]}{middle}{r[10]}\t{escape(r[11])}\t{escape(r[12])}\t{escape(r[13])}\t"
+                         f"{r[14]}\t{r[15]}\t{due_text}{after}{r[20]}{end}")
+        return "".join(lines).encode()
 
     def may_write_behind(self) -> bool:
         return connection.vendor == "postgresql" and not connection.in_atomic_block and not (
@@ -485,22 +530,22 @@ class _Batch:
     def prepare(self, ids) -> tuple[list[tuple], dict]:
         """The batch's log rows (id None) and the customers read for them."""
         channel, now = self.channel, self.now
-        rows = {r["id"]: r for r in Customer.objects.filter(pk__any=set(ids)).values(*self.fields)}
+        rows = self._customers(ids)
         ids = [i for i in ids if i in rows]
         self._owners(rows)
         contact_row = self.contact_row
         addresses = {cid: _address(channel, rows[cid], contact_row) for cid in ids}
         decisions = gate.decide(channel=channel, purpose=self.purpose, customers=[rows[i] for i in ids],
-                                addresses=addresses, gate=self.settings_row, now=now)
+                                addresses=addresses, gate=self.settings_row, now=now,
+                                suppression=self.suppression.current())
         langs = gate.languages(ids, self.settings_row.default_language)
         render, build, per_customer = self.compiled.render, rendering.build_context, self.per_customer
         no_owner = (None, rendering.owner_context(None))
         head, middle, tail, end = self.head, self.middle, self.tail, self.end
         out = []
-        for cid in ids:
+        for cid, token in zip(ids, _new_tokens(len(ids))):
             row = rows[cid]
             status, reason, due_at = decisions[cid]
-            token = _new_token()
             url = unsubscribe_url(token) if self.wants_link else ""
             owner, owner_ctx = self.owners.get(row["owner_id"], no_owner)
             own = per_customer.get(cid)
@@ -564,6 +609,53 @@ def _write_messages(rows: list[tuple]) -> list[tuple]:
         for m in objs:
             m.pk = m.id = by_token[m.tracking_token]
     return [(m.pk,) + r[1:] for m, r in zip(objs, rows)]
+
+
+_COPY_COLUMNS = ", ".join(MESSAGE_COLUMNS[1:])
+
+
+def _copy_escape(text: str) -> str:
+    """A value in ``COPY``'s text format: backslash, tab, newline and carriage return escaped."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_text(rows: list[tuple]) -> bytes:
+    """Log rows (:data:`MESSAGE_COLUMNS`) without their id as ``COPY … FROM STDIN`` text: one line a row,
+    ``\\N`` for NULL, the other values (datetimes, numbers) as PostgreSQL reads their ``str``. Formatted
+    here because psycopg's ``write_row`` asks for a dumper per value, which was two thirds of the
+    writer's time for a million messages; the shared values (the call's time, the template) are
+    formatted once per batch."""
+    memo: dict = {}
+    escape = _copy_escape
+    lines = []
+    for row in rows:
+        parts = []
+        for value in row[1:]:
+            kind = value.__class__
+            if kind is str:
+                parts.append(escape(value))
+            elif kind is int:
+                parts.append(str(value))
+            else:
+                text = memo.get((kind, value))
+                if text is None:
+                    text = memo[kind, value] = "\\N" if value is None else str(value)
+                parts.append(text)
+        lines.append("\t".join(parts))
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+def _copy_messages(rows: list[tuple] | None = None, *, text: bytes | None = None) -> None:
+    """Insert log rows whose ids nobody needs (the writer behind a large send): one ``COPY`` of
+    :func:`copy_text` (or of ``text`` made already), the ids left to the column's default."""
+    text = copy_text(rows) if text is None else text
+    if text:
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {OutboundMessage._meta.db_table} ({_COPY_COLUMNS}) FROM STDIN") as copy:
+                copy.write(text)
 
 
 def _phone_tasks(messages: list[OutboundMessage], rows: dict, now) -> None:

@@ -152,7 +152,7 @@ def _analyze_to_parquet(args, model) -> int:
 
     from kehu.insights.config import default_config, value_settings
     from kehu.insights.services import _check_dates, summary_window
-    from kehu.insights.warehouse import WarehouseError, analyse_to_parquet
+    from kehu.insights.warehouse import WarehouseError, analyse_to_parquet, check_scores_out
 
     try:
         parameters = value_settings()
@@ -168,6 +168,7 @@ def _analyze_to_parquet(args, model) -> int:
                                       holdout_end=args.holdout_end, parameters=parameters)
     bar = _Bar(enabled=not args.quiet)
     try:
+        check_scores_out(args.scores_out)
         source = _open_spark(args)
         info = analyse_to_parquet(source, window=window, explicit=explicit,
                                   time_unit=args.time_unit or parameters["time_unit"],

@@ -141,6 +141,8 @@ def test_cli_spark_options_are_checked(org, tmp_path, capsys):
     assert "--orders needs --engine spark" in capsys.readouterr().err
     assert main(["analyze", "--engine", "spark"]) == 2
     assert "needs --orders" in capsys.readouterr().err
+    assert main(["analyze", "--engine", "spark", "--orders", str(tmp_path), "--scores-out", "s3a://b/scores"]) == 1
+    assert "local folder" in capsys.readouterr().err
     assert not AnalysisRun.objects.exists()
 
 
@@ -202,7 +204,7 @@ def test_bench_spark_times_each_step_on_a_generated_set(spark, tmp_path, capsys)
                               as_json=True)
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(json.dumps(figures))
-    for step in ("generate", "summary", "fit", "scores_out", "total"):
+    for step in ("generate", "summary", "summary_again", "fit", "scores_out", "total"):
         assert figures["seconds"][step] >= 0
     assert figures["customers_scored"] > 500 and figures["peak_rss_mib"]["driver_python"] > 0
     # a second run reuses the set

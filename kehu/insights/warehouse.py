@@ -202,9 +202,10 @@ def write_scores_parquet(analysis, out_dir, *, info: dict) -> int:
     earlier parts are replaced) and ``_kehu_run.json`` (``info``: the run's
     dates, parameters and results). Returns the number of rows."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from kehu.insights.score_writer import SCORE_COLUMNS
+    from kehu.insights.score_writer import _NOT_NULL_DEFAULTS, SCORE_COLUMNS
 
     check_scores_out(out_dir)
     out = Path(out_dir)
@@ -217,7 +218,10 @@ def write_scores_parquet(analysis, out_dir, *, info: dict) -> int:
               "as_of": pa.array([as_of] * n, type=pa.date32())}
     for name, kind in SCORE_COLUMNS.items():
         data = analysis.churn_reasons_json() if kind == "json" else analysis.columns.get(name)
-        arrays[name] = _arrow_column(name, kind, data, n)
+        col = _arrow_column(name, kind, data, n)
+        if name in _NOT_NULL_DEFAULTS and col.null_count:   # as Kehu's database stores them
+            col = pc.fill_null(col, pa.scalar(_NOT_NULL_DEFAULTS[name], col.type))
+        arrays[name] = col
     table = pa.table(arrays)
     for k, start in enumerate(range(0, max(n, 1), SCORES_ROWS_PER_FILE)):
         pq.write_table(table.slice(start, SCORES_ROWS_PER_FILE), out / f"part-{k:05d}.parquet",

@@ -143,6 +143,10 @@ def test_cli_spark_options_are_checked(org, tmp_path, capsys):
     assert "needs --orders" in capsys.readouterr().err
     assert main(["analyze", "--engine", "spark", "--orders", str(tmp_path), "--scores-out", "s3a://b/scores"]) == 1
     assert "local folder" in capsys.readouterr().err
+    from kehu.insights import spark_job   # spark-submit's entry: kehu analyze --engine spark
+
+    assert spark_job.main([]) == 2
+    assert "needs --orders" in capsys.readouterr().err
     assert not AnalysisRun.objects.exists()
 
 

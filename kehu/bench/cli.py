@@ -1,4 +1,4 @@
-"""``kehu generate`` (bulk synthetic data) and ``kehu bench web|import|analytics``."""
+"""``kehu generate`` (bulk synthetic data, or Parquet) and ``kehu bench web|import|analytics|spark|...``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ def _generate(args) -> int:
               "--opportunities", file=sys.stderr)
         return 2
     progress = not args.quiet and sys.stderr.isatty() or args.progress
+    if args.parquet:
+        from kehu.bench.generate_parquet import generate_parquet, print_parquet_report
+
+        if not (args.customers and args.orders) or args.cases or args.kb_articles or args.opportunities:
+            print("kehu generate --parquet: give --customers and --orders (nothing else goes to Parquet)",
+                  file=sys.stderr)
+            return 2
+        print_parquet_report(generate_parquet(args.parquet, customers=args.customers, order_lines=args.orders,
+                                              seed=args.seed, lines_per_order=args.lines_per_order,
+                                              progress=progress))
+        return 0
     if args.customers or args.orders:
         rep = generate(customers=args.customers, order_lines=args.orders, seed=args.seed,
                        lines_per_order=args.lines_per_order, owners=args.owners, hub_orders=args.hub_orders,
@@ -132,6 +143,20 @@ def _bench_marketing(args) -> int:
                                as_json=args.json)
 
 
+def _bench_spark(args) -> int:
+    from kehu.bench.spark import run_spark_bench
+    from kehu.insights.warehouse import WarehouseError
+
+    try:
+        run_spark_bench(customers=args.customers, order_lines=args.orders, folder=args.folder, seed=args.seed,
+                        master=args.spark_master, driver_memory=args.driver_memory, keep_scores=args.keep,
+                        as_json=args.json)
+    except WarehouseError as exc:
+        print(f"kehu bench spark: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
                                         "for benchmarks")
@@ -151,6 +176,9 @@ def register(sub) -> None:
                    help="salespeople to create when there are none (default 100)")
     g.add_argument("--hub-orders", dest="hub_orders", type=int, default=1000,
                    help="orders of the one customer with a long history (default 1000)")
+    g.add_argument("--parquet", metavar="DIR",
+                   help="write the customers' orders as Parquet files to DIR instead of the database "
+                        "(the warehouse benchmark: kehu analyze --engine spark --orders DIR)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--progress", action="store_true", help="a progress bar even when stderr is not a terminal")
     g.set_defaults(func=_generate)
@@ -234,6 +262,19 @@ def register(sub) -> None:
                    help="runs of each job to time (default 3)")
     s.add_argument("--json", action="store_true", help="print the figures as JSON")
     s.set_defaults(func=_bench_sales)
+    sp = bsub.add_parser("spark", help="the warehouse path on Spark: generate (or reuse) a Parquet set, time the "
+                                       "summary, the fit and the scores written as Parquet, with peak memory")
+    sp.add_argument("--customers", type=_positive, default=100_000)
+    sp.add_argument("--orders", type=_positive, default=1_000_000, help="order LINES (default 1,000,000)")
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--folder", help="the Parquet set (default var/bench-parquet/orders-c<N>-l<M>-s<seed>; "
+                                     "reused when it has the same size and seed)")
+    sp.add_argument("--spark-master", dest="spark_master", help="Spark's master (default local[*])")
+    sp.add_argument("--driver-memory", dest="driver_memory", help="spark.driver.memory, e.g. 6g (local mode: "
+                                                                  "Spark's whole heap)")
+    sp.add_argument("--keep", action="store_true", help="keep the scores' Parquet folder")
+    sp.add_argument("--json", action="store_true", help="print the figures as JSON")
+    sp.set_defaults(func=_bench_spark)
     m = bsub.add_parser("marketing", help="a campaign's audience of every customer through the sending gate, "
                                           "a member's balance and statement, a day's care run (issue 16)")
     m.add_argument("--audience", type=_positive, default=0, help="customers in the audience (default: all)")

@@ -252,6 +252,22 @@ def ensure_products() -> list[tuple[int, int, int]]:
             for pk, price, cost in Product.objects.order_by("id").values_list("id", "unit_price", "unit_cost")]
 
 
+def catalogue_prices() -> list[tuple[int, int]]:
+    """(list price, unit cost) in cents of the demo catalogue's products, in the
+    order :func:`ensure_products` creates them, without a database."""
+    from decimal import Decimal
+
+    cent = Decimal("0.01")
+    return [(int(Decimal(price) * 100), int((Decimal(price) * Decimal(str(ratio))).quantize(cent) * 100))
+            for _code, _name, items in catalogue.PRODUCT_LINES for _pname, _unit, price, ratio in items]
+
+
+def product_weights(rng: np.random.Generator, n_products: int) -> np.ndarray:
+    """How often each product sells: popular products more (Zipf-like weights, shuffled)."""
+    prod_p = 1.0 / np.arange(1, n_products + 1) ** 0.8
+    return rng.permutation(prod_p / prod_p.sum())
+
+
 def name_pool(rnd: random.Random, size: int) -> list[tuple[str, str, str, str, str]]:
     """``size`` realistic names: (kind, name, name_key, name_pinyin, name_initials).
 
@@ -500,9 +516,7 @@ def generate(*, customers: int, order_lines: int, seed: int = 1, lines_per_order
     cost_cents = [[p[2] * q for q in range(max_qty + 1)] for p in products]
     amount_text = [[_money(c) for c in row] for row in amount_cents]
     cost_text = [[_money(c) for c in row] for row in cost_cents]
-    # Popular products sell more: Zipf-like weights over the catalogue.
-    prod_p = 1.0 / np.arange(1, n_products + 1) ** 0.8
-    prod_p = rng.permutation(prod_p / prod_p.sum())
+    prod_p = product_weights(rng, n_products)
 
     hub = min(hub_orders, max(0, order_lines // (2 * lines_per_order))) if customers else 0
     buyers = max(1, int(customers * 0.8))  # a fifth of the customers never bought

@@ -85,11 +85,11 @@ def run_json(run) -> dict:
     return out
 
 
-def _print_summary(run) -> None:
+def _print_summary(run, headline: str | None = None) -> None:
     from kehu.insights.config import metric_label
 
     res = run.results
-    print(_("Value analysis #%(id)s as of %(as_of)s: %(customers)s customers scored in %(seconds).1f s") % {
+    print(headline or _("Value analysis #%(id)s as of %(as_of)s: %(customers)s customers scored in %(seconds).1f s") % {
         "id": run.pk, "as_of": run.as_of.isoformat(), "customers": f"{run.customers:,}",
         "seconds": res.get("timings", {}).get("total", 0.0)})
     model = res.get("model")
@@ -122,6 +122,80 @@ def _print_summary(run) -> None:
         print(_("note: %(message)s") % {"message": _(w)})
 
 
+def _spark_options_error(args) -> str | None:
+    if args.engine != "spark":
+        for option, value in (("--orders", args.orders), ("--spark-master", args.spark_master),
+                              ("--scores-out", args.scores_out)):
+            if value:
+                return _("%(option)s needs --engine spark") % {"option": option}
+        return None
+    if not args.orders:
+        return _("--engine spark needs --orders (a Parquet folder, a table of Spark's catalogue or a JDBC URL)")
+    return None
+
+
+def _open_spark(args):
+    from kehu.insights.warehouse import SparkSource, register_orders, spark_session
+
+    spark = spark_session(args.spark_master)
+    spark.sparkContext.setLogLevel("ERROR")
+    view = register_orders(spark, args.orders, jdbc_table=args.jdbc_table, jdbc_partitions=args.jdbc_partitions)
+    return SparkSource(spark, view)
+
+
+def _analyze_to_parquet(args, model) -> int:
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ValidationError
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from kehu.insights.config import default_config, value_settings
+    from kehu.insights.services import _check_dates, summary_window
+    from kehu.insights.warehouse import WarehouseError, analyse_to_parquet, check_scores_out
+
+    try:
+        parameters = value_settings()
+    except DatabaseError:   # a cluster's driver without Kehu's database: the default settings
+        parameters = default_config()
+        print(_("note: Kehu's database cannot be read: the default value settings are used"), file=sys.stderr)
+    as_of = args.as_of or timezone.localdate()
+    errors = _check_dates(as_of=as_of, calibration_end=args.calibration_end, holdout_end=args.holdout_end,
+                          today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
+    window, explicit = summary_window(as_of=as_of, calibration_end=args.calibration_end,
+                                      holdout_end=args.holdout_end, parameters=parameters)
+    bar = _Bar(enabled=not args.quiet)
+    try:
+        check_scores_out(args.scores_out)
+        source = _open_spark(args)
+        info = analyse_to_parquet(source, window=window, explicit=explicit,
+                                  time_unit=args.time_unit or parameters["time_unit"],
+                                  model=model or parameters["model"], parameters=parameters,
+                                  out_dir=args.scores_out, progress=bar)
+    except WarehouseError as exc:
+        bar.close()
+        print(_("error: %(message)s") % {"message": exc}, file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+    run = SimpleNamespace(
+        pk=None, status="succeeded", engine=info["engine"], as_of=window.as_of, error="",
+        calibration_end=window.split if explicit else None, holdout_end=window.holdout_end if explicit else None,
+        time_unit=info["time_unit"], model=info["model"], results=info["results"],
+        customers=info["results"]["counts"]["customers"])
+    if args.json:
+        print(json.dumps({**run_json(run), "scores_out": str(args.scores_out)}, ensure_ascii=False, indent=2))
+    else:
+        _print_summary(run, headline=_(
+            "Value analysis as of %(as_of)s on Spark: %(customers)s customers scored in %(seconds).1f s, "
+            "scores written to %(folder)s") % {
+            "as_of": window.as_of.isoformat(), "customers": f"{run.customers:,}", "folder": args.scores_out,
+            "seconds": run.results.get("timings", {}).get("total", 0.0)})
+    return 0
+
+
 def _analyze(args) -> int:
     from django.core.exceptions import ValidationError
 
@@ -129,22 +203,42 @@ def _analyze(args) -> int:
     from kehu.insights.services import run_create, run_execute
 
     model = {"bgnbd": "bgnbd", "pareto-nbd": "pareto_nbd"}.get(args.model) if args.model else None
+    problem = _spark_options_error(args)
+    if problem:
+        print(_("error: %(message)s") % {"message": problem}, file=sys.stderr)
+        return 2
+    source = None
+    if args.engine == "spark" and args.scores_out:
+        try:
+            return _analyze_to_parquet(args, model)
+        except ValidationError as exc:
+            _print_date_errors(exc)
+            return 2
+    if args.engine == "spark":
+        from kehu.insights.warehouse import WarehouseError
+
+        try:
+            source = _open_spark(args)
+        except WarehouseError as exc:
+            print(_("error: %(message)s") % {"message": exc}, file=sys.stderr)
+            return 1
     try:
         run = run_create(actor=None, as_of=args.as_of, calibration_end=args.calibration_end,
                          holdout_end=args.holdout_end, time_unit=args.time_unit, model=model,
                          trigger=RunTrigger.CLI)
     except ValidationError as exc:
-        options = {"as_of": "--as-of", "calibration_end": "--calibration-end", "holdout_end": "--holdout-end",
-                   "time_unit": "--time-unit", "model": "--model"}
-        for field, errors in exc.message_dict.items():
-            print(_("error: %(field)s: %(errors)s") % {"field": options.get(field, field), "errors": " ".join(errors)},
-                  file=sys.stderr)
+        _print_date_errors(exc)
         return 2
     bar = _Bar(enabled=not args.quiet)
     try:
-        run = run_execute(run, progress=bar)
+        run = run_execute(run, progress=bar, source=source)
     finally:
         bar.close()
+    missing = (run.results or {}).get("counts", {}).get("not_in_database", 0)
+    if missing:
+        print(_("note: %(count)s customers of %(source)s are not in Kehu's database: they were scored but "
+                "their scores were not stored") % {"count": f"{missing:,}", "source": args.orders.split("?")[0]},
+              file=sys.stderr)
     if args.json:
         print(json.dumps(run_json(run), ensure_ascii=False, indent=2))
     elif run.status == RunStatus.SUCCEEDED:
@@ -154,6 +248,14 @@ def _analyze(args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _print_date_errors(exc) -> None:
+    options = {"as_of": "--as-of", "calibration_end": "--calibration-end", "holdout_end": "--holdout-end",
+               "time_unit": "--time-unit", "model": "--model"}
+    for field, errors in exc.message_dict.items():
+        print(_("error: %(field)s: %(errors)s") % {"field": options.get(field, field), "errors": " ".join(errors)},
+              file=sys.stderr)
 
 
 def _worker(args) -> int:
@@ -181,6 +283,21 @@ def register(sub) -> None:
     a.add_argument("--model", choices=["bgnbd", "pareto-nbd"], help=_("purchase model (default: the settings')"))
     a.add_argument("--json", action="store_true", help=_("print the fitted parameters and figures as JSON"))
     a.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
+    a.add_argument("--engine", choices=["database", "spark"], default="database",
+                   help=_("where the orders are summarised: Kehu's database (default) or Apache Spark "
+                          "(docs/scale.md)"))
+    a.add_argument("--orders", metavar="SOURCE",
+                   help=_("with --engine spark: the orders as a Parquet folder, a table of Spark's catalogue "
+                          "or a JDBC URL (jdbc:postgresql://...; the driver's jar must be on Spark's class path)"))
+    a.add_argument("--jdbc-table", dest="jdbc_table", default="sales_order", metavar="TABLE",
+                   help=_("the orders' table of a JDBC source (default sales_order)"))
+    a.add_argument("--jdbc-partitions", dest="jdbc_partitions", type=int, default=1, metavar="N",
+                   help=_("read a JDBC source in N ranges of customer ids at once (default 1)"))
+    a.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help=_("Spark's master (default: spark-submit's, else local[*])"))
+    a.add_argument("--scores-out", dest="scores_out", metavar="DIR",
+                   help=_("with --engine spark: write the scores as Parquet files to DIR instead of "
+                          "Kehu's database"))
     a.set_defaults(func=_analyze)
 
     w = sub.add_parser("worker", help=_("run background jobs and the nightly analysis (Huey consumer)"))

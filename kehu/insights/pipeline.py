@@ -58,7 +58,7 @@ from kehu.analytics.rfm import RFM, RFM_GROUPS
 from kehu.analytics.tiers import ScoreComponent, Scorecard, TierRule, ValueTiers
 from kehu.insights.summary_sql import EPOCH, OrderSummary, SummaryWindow
 
-__all__ = ["Analysis", "analyse", "day_number", "STAGES", "MIN_CUSTOMERS_TO_FIT"]
+__all__ = ["Analysis", "analyse", "analysis_subset", "day_number", "STAGES", "MIN_CUSTOMERS_TO_FIT"]
 
 # Stage texts are stored in English on the run and translated when shown
 # (``gettext(run.stage)``): they are msgids.
@@ -101,6 +101,18 @@ class Analysis:
         contributions = {k: c for k, (c, _v) in self.churn_signals.items()}
         values = {k: v for k, (_c, v) in self.churn_signals.items()}
         return _json_reasons(contributions, values, len(self.customer_id))
+
+
+def analysis_subset(analysis: Analysis, keep: np.ndarray) -> Analysis:
+    """The same analysis with only the customers where ``keep`` (a boolean
+    array aligned with ``customer_id``); the company-wide results stay."""
+    def cut(a):
+        return None if a is None else np.asarray(a)[keep]
+
+    return Analysis(customer_id=analysis.customer_id[keep],
+                    columns={k: cut(v) for k, v in analysis.columns.items()},
+                    churn_signals={k: (cut(c), cut(v)) for k, (c, v) in analysis.churn_signals.items()},
+                    results=analysis.results)
 
 
 class _Timer:

@@ -78,6 +78,9 @@ UNEXPECTED_FAILURE = gettext_noop(
     "The analysis stopped because of an unexpected error. The details are in the server log; "
     "start it again, or ask an administrator if it fails again.")
 NO_ORDERS = gettext_noop("There are no orders up to the as-of date: nothing to analyse.")
+NOT_IN_DATABASE = gettext_noop(
+    "Some customers of the orders' source are not in Kehu's database: they were scored with the others "
+    "but their scores were not stored (their number is in the run's counts).")
 
 
 def can_start_run(user) -> bool:
@@ -196,16 +199,24 @@ def runs_reap_dead() -> list[int]:
         "finished_at": now, "updated_at": now}, now=now)
 
 
-def _window(run: AnalysisRun) -> tuple[SummaryWindow, bool]:
-    churn = run.parameters["churn"]
-    if run.calibration_end is not None:
-        split, explicit = run.calibration_end, True
-        holdout_end = run.holdout_end or run.as_of
+def summary_window(*, as_of: dt.date, calibration_end: dt.date | None, holdout_end: dt.date | None,
+                   parameters: dict) -> tuple[SummaryWindow, bool]:
+    """The summary's dates for a run with these dates and value settings, and
+    whether the split is an explicit calibration end (else the backtest date)."""
+    churn = parameters["churn"]
+    if calibration_end is not None:
+        split, explicit = calibration_end, True
+        holdout_end = holdout_end or as_of
     else:
-        split, explicit = run.as_of - dt.timedelta(days=churn["period_days"]), False
-        holdout_end = run.as_of
-    return SummaryWindow(as_of=run.as_of, split=split, holdout_end=holdout_end,
+        split, explicit = as_of - dt.timedelta(days=churn["period_days"]), False
+        holdout_end = as_of
+    return SummaryWindow(as_of=as_of, split=split, holdout_end=holdout_end,
                          period_days=churn["period_days"], revenue_days=churn["revenue_days"]), explicit
+
+
+def _window(run: AnalysisRun) -> tuple[SummaryWindow, bool]:
+    return summary_window(as_of=run.as_of, calibration_end=run.calibration_end, holdout_end=run.holdout_end,
+                          parameters=run.parameters)
 
 
 def _owner_summary(run: AnalysisRun, threshold: float, limit: int = 50) -> list[dict]:
@@ -223,8 +234,16 @@ def _owner_summary(run: AnalysisRun, threshold: float, limit: int = 50) -> list[
              "flagged": r["flagged"], "revenue_at_risk": float(r["at_risk"] or 0)} for r in rows]
 
 
-def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
+def run_execute(run: AnalysisRun, *, progress=None, source=None) -> AnalysisRun:
     """Run a queued (or failed) analysis here and now; returns it finished or failed.
+
+    ``source`` computes the summary somewhere else than in this database
+    (``kehu.insights.warehouse.SparkSource``: the orders in a warehouse):
+    it has ``engine`` (the run's ``engine``), ``summary(window)`` and
+    ``tracking(window)``. Customers of its summary that are not in this
+    database are scored (the models are fitted on the whole source) but not
+    stored; their number is in ``results["counts"]["not_in_database"]`` and
+    in the run's warnings.
 
     ``progress(pct, stage)`` is called as it goes (besides the run's own
     progress and stage, which other processes see). A failure is recorded
@@ -252,16 +271,24 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
         window, explicit = _window(run)
         report(5, STAGES["summary"])
         t = time.perf_counter()
-        summary = run_summary(window)
+        summary = source.summary(window) if source is not None else run_summary(window)
         t_summary = time.perf_counter() - t
         if len(summary) == 0:
             raise RunFailed(NO_ORDERS)
         # The tracking series costs a second pass over the orders: it is
         # made for explicit validation runs (a calibration end was given).
-        tracking = run_tracking(window) if explicit else None
+        tracking = None
+        if explicit:
+            tracking = source.tracking(window) if source is not None else run_tracking(window)
         t_tracking = time.perf_counter() - t - t_summary
         report(35, STAGES["segments"])
         ids = summary.customer_id
+        known = None
+        if source is not None:
+            from kehu.insights.warehouse import known_customers
+
+            known = known_customers(ids)
+            ids = np.where(known, ids, 0)  # the survey and service signals: none for unknown ids
         analysis = analyse(
             summary, window=window, explicit_split=explicit, time_unit=run.time_unit, model=run.model,
             cfg=run.parameters, tracking=tracking,
@@ -272,7 +299,17 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
         results = analysis.results
         from kehu.customers.models import Customer
 
-        results["counts"]["customers_without_orders"] = max(0, Customer.objects.count() - len(summary))
+        stored_customers = len(summary)
+        if known is not None:
+            missing = int((~known).sum())
+            results["counts"]["not_in_database"] = missing
+            if missing:
+                from kehu.insights.pipeline import analysis_subset
+
+                results["warnings"].append(NOT_IN_DATABASE)
+                analysis = analysis_subset(analysis, known)
+                stored_customers -= missing
+        results["counts"]["customers_without_orders"] = max(0, Customer.objects.count() - stored_customers)
         report(85, STAGES["storing"])
         t = time.perf_counter()
         with transaction.atomic():
@@ -286,7 +323,8 @@ def run_execute(run: AnalysisRun, *, progress=None) -> AnalysisRun:
                                   "total": round(time.perf_counter() - t0, 4)}
             AnalysisRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.SUCCEEDED, progress=100, stage=STAGES["done"], results=results,
-                customers=n, engine=connection.vendor, finished_at=timezone.now(), updated_at=timezone.now())
+                customers=n, engine=source.engine if source is not None else connection.vendor,
+                finished_at=timezone.now(), updated_at=timezone.now())
             purge_old_scores(keep=run.parameters["retention"]["keep_scores_runs"])
     except Exception as exc:  # recorded on the run; never shown to users as a stack trace
         message = exc.message if isinstance(exc, RunFailed) else UNEXPECTED_FAILURE

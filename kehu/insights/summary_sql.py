@@ -74,6 +74,7 @@ __all__ = [
     "summary_from_rows",
     "run_summary",
     "summary_from_binary_copy",
+    "summary_from_arrow",
     "run_tracking",
     "run_summary_spark",
     "run_tracking_spark",
@@ -390,12 +391,28 @@ def run_tracking(window: SummaryWindow, *, using: str = "default") -> tuple[np.n
     return _tracking_arrays(_fetch(connection, tracking_sql(window, dialect=_engine_dialect(connection))))
 
 
+def summary_from_arrow(table) -> OrderSummary:
+    """Arrays from a ``pyarrow.Table`` of the summary's columns (what Spark's
+    ``DataFrame.toArrow()`` returns): column by column, no Python row objects."""
+    import pyarrow.compute as pc
+
+    cols = {}
+    for name in SUMMARY_COLUMNS:
+        col = table.column(name)
+        if col.null_count:
+            col = pc.fill_null(col, -1)
+        cols[name] = col.to_numpy().astype(np.int64)
+    order = np.argsort(cols["customer_id"], kind="stable")
+    return OrderSummary(**{k: v[order] for k, v in cols.items()})
+
+
 def run_summary_spark(spark, window: SummaryWindow, *, orders_table: str = ORDERS_TABLE) -> OrderSummary:
     """Run the summary on Spark: ``orders_table`` is a table or view with the
     columns of ``sales_order`` (customer_id, order_date, status, amount, cost,
-    paid_amount, payment_due_on). Only the per-customer rows are collected."""
-    rows = spark.sql(summary_sql(window, dialect="spark", orders_table=orders_table)).collect()
-    return summary_from_rows([tuple(r) for r in rows])
+    paid_amount, payment_due_on). Only the per-customer rows come back to the
+    driver, as Arrow record batches (``DataFrame.toArrow``, pyarrow)."""
+    df = spark.sql(summary_sql(window, dialect="spark", orders_table=orders_table))
+    return summary_from_arrow(df.toArrow())
 
 
 def run_tracking_spark(spark, window: SummaryWindow, *, orders_table: str = ORDERS_TABLE):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -24,3 +26,28 @@ def cdnow_orders_csv(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def cdnow_csv(tmp_path_factory) -> Path:
     return cdnow_orders_csv(tmp_path_factory.mktemp("cdnow") / "cdnow_orders.csv")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """Spark in local mode, one session for the whole test run (it takes
+    seconds to start). Not skipped when it cannot start: the test fails and
+    says why (Java 17+ and the spark extra — pyspark, pyarrow — are required)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    try:
+        import pyarrow  # noqa: F401  (the summary comes back as Arrow)
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        pytest.fail(f"pyspark is not installed ({exc}); install the extras: pip install -e '.[test,spark]'")
+    t = time.perf_counter()
+    try:
+        session = (SparkSession.builder.master("local[1]").appName("kehu-summary-test")
+                   .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+                   .config("spark.driver.memory", "1g").config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    except Exception as exc:  # JavaGateway/Java missing: say so plainly
+        pytest.fail(f"Spark could not start in local mode (is Java 17+ installed and on PATH?): {exc}")
+    session.sparkContext.setLogLevel("ERROR")
+    session.kehu_start_seconds = time.perf_counter() - t
+    yield session
+    session.stop()

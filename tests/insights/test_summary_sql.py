@@ -10,8 +10,6 @@ engines give the same rows. The Spark test loads the same orders into Spark
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 
 import numpy as np
 import pytest
@@ -118,29 +116,6 @@ def test_the_query_is_written_once_for_each_engine():
     assert "JULIANDAY" in summary_sql(WINDOW, dialect="sqlite")
     with pytest.raises(ValueError):
         SummaryWindow(as_of=dt.date(2024, 1, 1), split=dt.date(2024, 2, 1), holdout_end=dt.date(2024, 1, 1))
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """Spark in local mode. Not skipped when it cannot start: the test fails
-    and says why (Java 17+ and the pyspark test dependency are required)."""
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        pytest.fail(f"pyspark is not installed ({exc}); install the test extras: pip install -e '.[test]'")
-    t = time.perf_counter()
-    try:
-        session = (SparkSession.builder.master("local[1]").appName("kehu-summary-test")
-                   .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.memory", "1g").config("spark.sql.session.timeZone", "UTC")
-                   .getOrCreate())
-    except Exception as exc:  # JavaGateway/Java missing: say so plainly
-        pytest.fail(f"Spark could not start in local mode (is Java 17+ installed and on PATH?): {exc}")
-    session.sparkContext.setLogLevel("ERROR")
-    session.kehu_start_seconds = time.perf_counter() - t
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow

@@ -145,6 +145,26 @@ def test_statement_running_balance_on_a_page(org, members):
     assert [e.balance for e in page2] == [425, 375]
 
 
+def test_running_balance_within_one_day_and_from_the_start(org, members):
+    """Several entries on one day: the balance before an entry counts the same day's earlier ids
+    only (the row comparison ``(entry_date, id) < …``); a page that starts at the member's first
+    entry opens at 0 without asking, and gives what asking gives."""
+    from kehu.marketing.membership.selectors import balance_before
+
+    m = members.n1
+    for p in (10, 20, 30):
+        points_bonus(actor=None, membership=m, points=p, reason="x", on=dt.date(2026, 3, 1))
+    points_bonus(actor=None, membership=m, points=7, reason="x", on=dt.date(2026, 2, 27))
+    rows = list(statement_entries(membership=m))
+    assert [e.points for e in rows] == [7, 10, 20, 30]
+    assert balance_before(m.pk, rows[2].entry_date, rows[2].pk) == 17
+    assert balance_before(m.pk, dt.date(2026, 3, 1)) == 7 and balance_before(m.pk, dt.date(2026, 3, 2)) == 67
+    asked = [e.balance for e in with_running_balance(m.pk, list(rows))]
+    known = [e.balance for e in with_running_balance(m.pk, list(statement_entries(membership=m)), at_start=True)]
+    assert asked == known == [7, 17, 37, 67]
+    assert [e.balance for e in with_running_balance(m.pk, rows[2:])] == [37, 67]
+
+
 def test_an_expired_membership_earns_and_redeems_nothing(org, customers, members):
     Membership.objects.filter(pk=members.n1.pk).update(status=MembershipStatus.EXPIRED)
     m = Membership.objects.get(pk=members.n1.pk)

@@ -188,7 +188,9 @@ class StatementPagination(CursorPagination):
         out = super().paginate_queryset(queryset, pagination, request, **params)
         items = out["items"]
         if items:
-            selectors.with_running_balance(items[0].membership_id, items)
+            period = params.get("period")
+            selectors.with_running_balance(items[0].membership_id, items, at_start=out["prev_cursor"] is None and not (
+                period is not None and period.date_from))
         return out
 
 

@@ -131,7 +131,7 @@ def measure(member_ids: list[int], runs: int, seed: int) -> dict:
         points_balance(m)
         t1 = time.perf_counter()
         page = tiered_keyset_page(statement_entries(membership=m), tiers=tiers, cursor=None, page_size=50)
-        with_running_balance(m.pk, page.items)
+        with_running_balance(m.pk, page.items, at_start=page.prev_cursor is None)   # as the member's page does
         t2 = time.perf_counter()
         mid = START + dt.timedelta(days=rng.randrange(SPAN_DAYS))
         page = tiered_keyset_page(statement_entries(membership=m, date_from=mid), tiers=tiers, cursor=None,

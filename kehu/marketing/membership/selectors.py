@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
@@ -66,12 +67,18 @@ def entries_visible(*, viewer) -> QuerySet:
 def balance_before(membership_id: int, entry_date: dt.date, entry_id: int | None = None) -> int:
     """The balance just before the entry ``(entry_date, entry_id)`` (or before the
     day ``entry_date`` when no id is given): one aggregate over the index
-    ``(membership, entry_date, id)``."""
-    before = Q(entry_date__lt=entry_date)
-    if entry_id is not None:
-        before |= Q(entry_date=entry_date, id__lt=entry_id)
-    total = PointsEntry.objects.filter(membership_id=membership_id).filter(before).aggregate(s=Sum("points"))["s"]
-    return int(total or 0)
+    ``(membership, entry_date, id)``, the bound a row comparison the index scan stops at. In SQL
+    of its own rather than the ORM's: a statement page asks for it every time, and building the
+    query cost more than running it (issue 16's p95 ≤ 20 ms)."""
+    table = PointsEntry._meta.db_table
+    if entry_id is None:
+        sql, params = "entry_date < %s", [entry_date]
+    else:
+        sql, params = "(entry_date, id) < (%s, %s)", [entry_date, entry_id]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(SUM(points), 0) FROM {table} WHERE membership_id = %s AND {sql}",
+                       [membership_id, *params])
+        return int(cursor.fetchone()[0])
 
 
 def statement_entries(*, membership: Membership, date_from: dt.date | None = None,
@@ -85,13 +92,15 @@ def statement_entries(*, membership: Membership, date_from: dt.date | None = Non
     return qs.select_related("actor").order_by("entry_date", "id")
 
 
-def with_running_balance(membership_id: int, items: list) -> list:
+def with_running_balance(membership_id: int, items: list, *, at_start: bool = False) -> list:
     """Set ``balance`` (after the entry) on each entry of a page of a statement:
-    the balance before the page's first entry, then the entries in turn."""
+    the balance before the page's first entry, then the entries in turn. ``at_start``: the page
+    begins with the member's first entry (the first page of a statement without a start date), so
+    the balance before it is 0 without asking."""
     if not items:
         return items
     first = items[0]
-    opening = balance_before(membership_id, first.entry_date, first.pk)
+    opening = 0 if at_start else balance_before(membership_id, first.entry_date, first.pk)
     for entry, balance in zip(items, ledger.running_balances(opening, [e.points for e in items])):
         entry.balance = balance
     return items

@@ -119,7 +119,7 @@ def member_detail(request, pk):
     date_from, date_to = _period(request)
     entries = selectors.statement_entries(membership=m, date_from=date_from, date_to=date_to)
     page = paginate(request, entries, tiers=[PageTier(Q(), ("entry_date", "id"))])
-    selectors.with_running_balance(m.pk, page.items)
+    selectors.with_running_balance(m.pk, page.items, at_start=date_from is None and page.prev_cursor is None)
     today = timezone.localdate()
     expiring, expiring_from = selectors.expiring_soon(m, on=today)
     kinds = _entry_kinds(request.user, m)

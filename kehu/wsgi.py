@@ -12,8 +12,8 @@ WARM_TEMPLATES = ("web/base.html", "web/dashboard.html", "insights/overview.html
 def warm_up() -> None:
     """Do now what the first request of a process would otherwise wait for: the URL
     configuration (the API's schemas alone take seconds to build), the reverse lookups
-    and translation catalogues of each language, Altair's schema and the main
-    templates. ``kehu serve`` calls it before forking its workers, which inherit it all."""
+    and translation catalogues of each language, Altair's schema, jieba's dictionary and
+    the main templates. ``kehu serve`` calls it before forking its workers, which inherit it all."""
     from django.conf import settings
     from django.template import TemplateDoesNotExist
     from django.template.loader import get_template
@@ -31,6 +31,13 @@ def warm_up() -> None:
     from kehu.web.charts import chart_spec
 
     chart_spec(alt.Chart(alt.Data(values=[{"x": 1}])).mark_bar().encode(x="x:Q"))
+    try:  # the Chinese word splitter of the survey keywords loads its dictionary (seconds)
+        import jieba
+
+        jieba.setLogLevel(60)
+        jieba.initialize()
+    except ImportError:
+        pass
     for name in WARM_TEMPLATES:
         try:
             get_template(name)

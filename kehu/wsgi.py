@@ -6,6 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
 application = get_wsgi_application()
 
 # Templates compiled before the workers fork (the pages of the navigation and their base).
+WARM_MESSAGE = "Dashboard"
 WARM_TEMPLATES = ("web/base.html", "web/dashboard.html", "insights/overview.html")
 
 
@@ -25,7 +26,7 @@ def warm_up() -> None:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             resolver.reverse_dict  # noqa: B018 (populated per language)
-            translation.gettext("Dashboard")
+            translation.gettext(WARM_MESSAGE)  # loads the catalogues
     import altair as alt
 
     from kehu.web.charts import chart_spec

@@ -44,48 +44,52 @@ def _svg(spec: dict | None, language: str, width: int = 620) -> str | None:
     its figures) change; no entry is ever stale, old ones expire."""
     if not spec:
         return None
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-    key = f"kehu:survey-report-svg:v1:{language}:{width}:{digest}"
+    key = f"kehu:survey-report-svg:v1:{language}:{width}:{_digest(spec)}"
+
+    def draw():
+        svg = render_svg(spec, language=language, width=width)
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+    return _cached(key, draw)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _cached(key: str, build):
+    """``build()``, kept in the cache under ``key`` for a week (built each time when the cache is down)."""
     try:
         cached = cache.get(key)
-    except Exception:  # the cache is down: draw
+    except Exception:
         cached = None
     if cached is not None:
         return cached
-    svg = render_svg(spec, language=language, width=width)
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    value = build()
     try:
-        cache.set(key, uri, SVG_CACHE_SECONDS)
+        cache.set(key, value, SVG_CACHE_SECONDS)
     except Exception:
         pass
-    return uri
+    return value
 
 
 def _figures(r: dict, drivers: dict | None, language: str) -> dict:
     """The report's charts as SVG data URIs, kept in the cache under a hash of the
     figures they draw and the language (so once per wave and change of its answers)."""
-    parts = [r["nodes"], drivers, r["trend"], r["zones"], r["benchmarks"]]
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-    key = f"kehu:survey-report-figures:v1:{language}:{digest}"
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache is down: draw
-        cached = None
-    if cached is not None:
-        return cached
-    ours = _("Our score")
-    figures = {
-        "index_svg": _svg(charts.index_bars(r["nodes"]) if r["nodes"] else None, language),
-        "ipa_svg": _svg(charts.ipa_chart(drivers) if drivers else None, language),
-        "trend_svg": _svg(charts.trend_chart(r["trend"]), language),
-        "zones_svg": _svg(charts.zones_chart(r["zones"]), language),
-        "benchmark_svg": _svg(charts.benchmark_chart(r["benchmarks"], ours_label=ours), language),
-    }
-    try:
-        cache.set(key, figures, SVG_CACHE_SECONDS)
-    except Exception:
-        pass
-    return figures
+    drawn = _digest([r["nodes"], drivers, r["trend"], r["zones"], r["benchmarks"]])
+    key = f"kehu:survey-report-figures:v1:{language}:{drawn}"
+
+    def draw():
+        ours = _("Our score")
+        return {
+            "index_svg": _svg(charts.index_bars(r["nodes"]) if r["nodes"] else None, language),
+            "ipa_svg": _svg(charts.ipa_chart(drivers) if drivers else None, language),
+            "trend_svg": _svg(charts.trend_chart(r["trend"]), language),
+            "zones_svg": _svg(charts.zones_chart(r["zones"]), language),
+            "benchmark_svg": _svg(charts.benchmark_chart(r["benchmarks"], ours_label=ours), language),
+        }
+
+    return _cached(key, draw)
 
 
 def weight_groups(survey: Survey, language: str) -> list[dict]:

@@ -61,7 +61,7 @@ def test_figures_follow_every_write_for_each_scope(org, customers):
     _check_everyone(org, today)
 
 
-def test_one_computation_per_scope_until_a_write(org, customers, django_assert_max_num_queries, monkeypatch):
+def test_one_computation_per_scope_until_a_write(org, customers, monkeypatch):
     today = dt.date.today()
     OrderFactory(customer=customers.n1, order_date=today)
     calls = []

@@ -10,8 +10,10 @@ Environment variables (all optional):
 - ``KEHU_ALLOWED_HOSTS`` comma separated, default ``127.0.0.1,localhost``
 - ``KEHU_TIME_ZONE`` default ``Asia/Shanghai``
 - ``KEHU_HUEY``      ``redis://...`` to use Redis for background jobs
-- ``KEHU_CACHE``     ``redis://...`` for a Redis cache; ``locmem`` for each process's memory (one
-  process only); default: the database cache (table ``kehu_cache``), shared by all processes
+- ``KEHU_CACHE``     ``redis://...`` for a Redis cache (sessions then read from it too); ``locmem`` for
+  each process's memory (one process only); default: the database cache (table ``kehu_cache``),
+  shared by all processes
+- ``KEHU_CONN_MAX_AGE`` seconds a server process keeps its PostgreSQL connection (default 60; 0: one per request)
 - ``KEHU_PUBLIC_URL`` the address respondents open survey links at; default: the address
   ``kehu serve`` serves (``http://127.0.0.1:PORT``), else ``http://127.0.0.1:8000``
 - ``KEHU_EMAIL_BACKEND``, ``KEHU_EMAIL_HOST``, ``KEHU_EMAIL_PORT``, ``KEHU_EMAIL_USER``,
@@ -198,6 +200,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# PostgreSQL: a worker keeps its connection for a minute instead of opening one per request
+# (a new connection costs a backend process and a few milliseconds), checked before reuse;
+# KEHU_CONN_MAX_AGE=0 closes it after each request (e.g. behind PgBouncer in transaction mode).
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("KEHU_CONN_MAX_AGE", "60"))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
@@ -235,13 +243,22 @@ KEHU_FORECAST_BEST_CASE = int(os.environ.get("KEHU_FORECAST_BEST_CASE", "30"))
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "kehu_language"
 
+# Static files (kehu/runtime/staticfiles.py): `kehu serve` collects them into var/static with
+# hashed names and gzip/brotli copies, which WhiteNoise serves with a year-long immutable cache
+# header; before any collection (tests, development) the plain names come from the apps' folders.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # the chart library built by vl-convert (var/cache/vega-bundle-<version>.js)
+    "kehu.runtime.staticfiles.ChartBundleFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "kehu.runtime.staticfiles.KehuStaticStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
 # Attachments (kehu/attachments): never served from MEDIA_URL, only through the
@@ -333,6 +350,11 @@ elif _CACHE_URL and _CACHE_URL.lower() not in ("db", "database"):
 else:
     _CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kehu_cache"}
 CACHES = {"default": _CACHE}
+# Sessions: read from the cache and written through to the database when the cache is Redis
+# (a login survives a Redis restart; a request reads its session without a query); in the
+# database otherwise (the database cache would only add a second query).
+if _CACHE["BACKEND"].endswith("RedisCache"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Surveys: the address respondents reach Kehu at (their personal links /s/<token>/ and QR codes),
 # the sender of invitations, and the answer page's rate limits (requests per minute; 0 = none).

@@ -90,6 +90,9 @@ def _orders(b, members, rate: float, day0: dt.date, days: int, r: random.Random,
         OrderLine(order_id=o.pk, product=rebar, description=rebar.name if rebar else "螺纹钢 HRB400E", quantity=t,
                   unit_price=p, amount=a, cost=(a * Decimal("0.94")).quantize(CENT))
         for o, (t, p, a) in zip(orders, lines)], batch_size=1000)
+    from kehu.sales.dashboard_figures import bump_sales_version
+
+    bump_sales_version()  # bulk writes send no signals: the dashboard's cached figures by hand
     return [m.customer_id for m in buyers]
 
 

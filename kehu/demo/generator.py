@@ -327,6 +327,9 @@ def write_orders(orders, lines_for, *, before_lines=None) -> list:
     if before_lines is not None:
         before_lines(orders, lines_for)
     OrderLine.objects.bulk_create(all_lines, batch_size=BATCH)
+    from kehu.sales.dashboard_figures import bump_sales_version
+
+    bump_sales_version()  # bulk writes send no signals: the dashboard's cached figures by hand
     return all_lines
 
 

@@ -1,10 +1,11 @@
 """``kehu serve``: Kehu behind gunicorn, the production server.
 
 Several sync worker processes (one request at a time each, which suits
-SQLite's single writer as well as PostgreSQL) share one port; static files
-are served by WhiteNoise straight from the apps' ``static/`` folders
-(``WHITENOISE_USE_FINDERS``), so no ``collectstatic`` step is needed; the
-access log goes to standard output. The server refuses to start on a database
+SQLite's single writer as well as PostgreSQL) share one port; before they
+start, the static files (and the chart library, built once per release) are
+collected into ``var/static`` when they changed, with hashed names and
+compressed copies that WhiteNoise serves with a year-long cache header
+(:mod:`kehu.runtime.staticfiles`); the access log goes to standard output. The server refuses to start on a database
 with unapplied migrations. A background worker (``kehu worker``, Huey) runs
 beside it as a child process, so that jobs started in the browser execute;
 ``KEHU_SERVE_WORKER=0`` leaves it out (workers run elsewhere).
@@ -116,15 +117,27 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
     if host not in ("127.0.0.1", "localhost") and host not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
         print(_("note: set KEHU_ALLOWED_HOSTS to the names clients use to reach %(host)s") % {"host": host},
               file=sys.stderr)
+    # Hashed, compressed static files (and the chart library) once per release, not per visit.
+    try:
+        from kehu.runtime.staticfiles import collect_if_needed
+
+        if collect_if_needed():
+            print(_("Static files collected into %(path)s") % {"path": settings.STATIC_ROOT}, file=out, flush=True)
+    except Exception as exc:  # a read-only home: the finders still serve the plain names
+        print(_("note: static files not collected (%(error)s); serving them uncompressed") % {"error": exc},
+              file=sys.stderr)
     # WhiteNoise warns when STATIC_ROOT is missing, although the finders serve everything.
     try:
         os.makedirs(settings.STATIC_ROOT, exist_ok=True)
     except OSError:
         pass
+    from kehu.wsgi import application, warm_up
+
+    # the URLs and the API's schemas once, here, inherited by every worker: a first visit
+    # after a restart does not wait seconds for them
+    warm_up()
     # Workers are forked from this process: they must not share its database connections.
     connections.close_all()
-
-    from kehu.wsgi import application
 
     options = gunicorn_options(host=host, port=port, workers=workers)
     # once listening: does the public address answer? (a warning in the log if not)

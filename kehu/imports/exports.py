@@ -98,22 +98,31 @@ def order_line_queryset(*, viewer, date_from=None, date_to=None, customer_id=Non
     return qs.select_related("order", "order__customer", "product").order_by("order__ref", "id")
 
 
+# Each order header's column, read as plain values (no model instances: a row costs a few
+# microseconds, so the demo's 76,000 lines stream in seconds, not a minute).
+ORDER_VALUE_FIELDS = {
+    "customer_ref": "order__customer__ref", "customer_name": "order__customer__name", "order_ref": "order__ref",
+    "order_date": "order__order_date", "amount": "amount", "product_ref": "product__ref",
+    "description": "description", "serial_number": "serial_number", "quantity": "quantity", "cost": "cost",
+    "status": "order__status", "currency": "order__currency", "payment_due_on": "order__payment_due_on",
+    "remarks": "order__remarks",
+}
+
+
 def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()) -> Iterator[list]:
     """The header, then one row per order line of the orders the viewer may
     see (of ``ids`` only, when given: a list's selection)."""
     keys = _custom_keys("order")
     yield ORDER_HEADERS + keys
     qs = order_line_queryset(viewer=viewer, date_from=date_from, date_to=date_to, customer_id=customer_id, ids=ids)
-    for line in qs.iterator(chunk_size=CHUNK):
-        order = line.order
-        values = {
-            "customer_ref": order.customer.ref, "customer_name": order.customer.name, "order_ref": order.ref,
-            "order_date": order.order_date, "amount": line.amount, "product_ref": line.product.ref if line.product_id else "",
-            "description": line.description, "serial_number": line.serial_number, "quantity": line.quantity,
-            "cost": line.cost, "status": order.status,
-            "currency": order.currency, "payment_due_on": order.payment_due_on, "remarks": order.remarks,
-        }
-        yield [_cell(values[h]) for h in ORDER_HEADERS] + _custom_cells(order, keys)
+    fields = [ORDER_VALUE_FIELDS[h] for h in ORDER_HEADERS]
+    if keys:
+        for values in qs.values_list(*fields, "order__custom").iterator(chunk_size=CHUNK):
+            custom = values[-1] or {}
+            yield [_cell(v) for v in values[:-1]] + [_cell(custom.get(k)) for k in keys]
+    else:
+        for values in qs.values_list(*fields).iterator(chunk_size=CHUNK):
+            yield [_cell(v) for v in values]
 
 
 INTERACTION_HEADERS = ["occurred_at", "customer_ref", "customer_name", "contact", "channel", "subject", "summary",

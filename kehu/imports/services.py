@@ -65,6 +65,7 @@ from kehu.audit.models import AuditEvent
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import _NON_KEY, name_keys, normalise_phone
 from kehu.imports.atomic import write_all_or_nothing
+from kehu.sales.dashboard_figures import bump_sales_version
 from kehu.imports.columns import CUSTOM_PREFIX, MEMO_SIZE, custom_columns, CellError, HeaderMap, map_headers, parse_cell
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import Table, TableError, has_nul, nul_message, open_table
@@ -1149,6 +1150,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         if progress:
             progress("write", done, report.good_rows)
         report.written = True
+        bump_sales_version()  # the dashboard's cached sales figures (kehu/sales/dashboard_figures.py)
         _insert(AuditEvent, _audit_rows(actor=actor, action="import", entity="importrun", now=now, items=[
             (run.pk, None, _("%(orders)d orders (%(lines)d lines) imported from %(file)s, %(customers)d customers created")
              % {"orders": report.created, "lines": report.lines_created, "file": report.filename,

@@ -9,7 +9,9 @@ improvement actions with their baseline, target and whether the indicator
 moved since.
 
 Charts are the Vega-Lite specs of :mod:`kehu.surveys.charts` rendered to SVG
-on the server (vl-convert, offline) and embedded as images. The PDF is made
+on the server (vl-convert, offline) and embedded as images; each is drawn once
+and cached by the figures it draws and the language (:func:`_figures`, :func:`_svg`):
+a wave's report draws them once, and again only when its answers change. The PDF is made
 by WeasyPrint from the same HTML with the Noto CJK fonts installed on the
 system (``fonts-noto-cjk``), so Chinese renders and is embedded.
 """
@@ -17,7 +19,10 @@ system (``fonts-noto-cjk``), so Chinese renders and is embedded.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,12 +32,64 @@ from kehu.surveys.models import Survey, Wave, WeightMethod
 from kehu.web.charts import render_svg
 
 
+SVG_CACHE_SECONDS = 7 * 24 * 3600
+
+
 def _svg(spec: dict | None, language: str, width: int = 620) -> str | None:
-    """A data URI of the chart as SVG, or None."""
+    """A data URI of the chart as SVG, or None.
+
+    Rendered once and kept in the cache under a hash of the spec — which holds the
+    wave's figures and the translated titles —, the language and the width: a
+    wave's report draws its charts once, and again only when its answers (hence
+    its figures) change; no entry is ever stale, old ones expire."""
     if not spec:
         return None
-    svg = render_svg(spec, language=language, width=width)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    key = f"kehu:survey-report-svg:v1:{language}:{width}:{_digest(spec)}"
+
+    def draw():
+        svg = render_svg(spec, language=language, width=width)
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+    return _cached(key, draw)
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _cached(key: str, build):
+    """``build()``, kept in the cache under ``key`` for a week (built each time when the cache is down)."""
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return cached
+    value = build()
+    try:
+        cache.set(key, value, SVG_CACHE_SECONDS)
+    except Exception:
+        pass
+    return value
+
+
+def _figures(r: dict, drivers: dict | None, language: str) -> dict:
+    """The report's charts as SVG data URIs, kept in the cache under a hash of the
+    figures they draw and the language (so once per wave and change of its answers)."""
+    drawn = _digest([r["nodes"], drivers, r["trend"], r["zones"], r["benchmarks"]])
+    key = f"kehu:survey-report-figures:v1:{language}:{drawn}"
+
+    def draw():
+        ours = _("Our score")
+        return {
+            "index_svg": _svg(charts.index_bars(r["nodes"]) if r["nodes"] else None, language),
+            "ipa_svg": _svg(charts.ipa_chart(drivers) if drivers else None, language),
+            "trend_svg": _svg(charts.trend_chart(r["trend"]), language),
+            "zones_svg": _svg(charts.zones_chart(r["zones"]), language),
+            "benchmark_svg": _svg(charts.benchmark_chart(r["benchmarks"], ours_label=ours), language),
+        }
+
+    return _cached(key, draw)
 
 
 def weight_groups(survey: Survey, language: str) -> list[dict]:
@@ -76,14 +133,7 @@ def report_context(*, viewer, survey: Survey, wave: Wave | None = None, language
             zl = charts.zone_labels()
             zone_rows = [{"label": zl[k], "count": r["zones"]["counts"][k], "share": r["zones"]["shares"][k]}
                          for k in zl]
-        ours = _("Our score")
-        figures = {
-            "index_svg": _svg(charts.index_bars(r["nodes"]) if r["nodes"] else None, language),
-            "ipa_svg": _svg(charts.ipa_chart(drivers) if drivers else None, language),
-            "trend_svg": _svg(charts.trend_chart(r["trend"]), language),
-            "zones_svg": _svg(charts.zones_chart(r["zones"]), language),
-            "benchmark_svg": _svg(charts.benchmark_chart(r["benchmarks"], ours_label=ours), language),
-        }
+        figures = _figures(r, drivers, language)
         fix = [d for d in (drivers or {}).get("items", []) if d["quadrant"] == "fix"]
         keep = [d for d in (drivers or {}).get("items", []) if d["quadrant"] == "keep"]
     return {"r": r, "report_language": language, "weight_groups": weight_groups(survey, language),

@@ -23,8 +23,10 @@ same figures as a table (screen readers, no JavaScript, printing), and
 ``label`` is read out for the chart itself.
 
 The bundle is built once per vl-convert version (a few seconds) and kept in
-``var/cache/`` so later processes serve it straight away; ``kehu`` may warm
-it with :func:`bundle_bytes`.
+``var/cache/``; ``kehu serve`` builds it before it listens and collects it with
+the static files (:mod:`kehu.runtime.staticfiles`), so pages load it under a
+hashed name, compressed, cached by browsers for good (:func:`bundle_url`);
+without collected static files it comes from :func:`bundle_view`.
 """
 
 from __future__ import annotations
@@ -159,32 +161,68 @@ def bundle_version() -> str:
     return hashlib.sha1(vl_convert_version().encode()).hexdigest()[:10]
 
 
+def bundle_dir():
+    """Where the built bundle is kept (``var/cache``)."""
+    return settings.VAR_DIR / "cache"
+
+
+def bundle_static_name() -> str:
+    """The bundle's name among the static files (:mod:`kehu.runtime.staticfiles`)."""
+    return f"kehu/vega-bundle-{bundle_version()}.js"
+
+
+def bundle_path(*, build: bool = True):
+    """The bundle's file, built first when missing and ``build`` (None when
+    missing and not ``build``, or when the home cannot be written)."""
+    path = bundle_dir() / f"vega-bundle-{bundle_version()}.js"
+    if path.exists():
+        return path
+    if not build:
+        return None
+    with _lock:
+        if not path.exists():
+            import vl_convert
+
+            js = vl_convert.javascript_bundle().encode("utf-8")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(js)
+                tmp.replace(path)
+            except OSError:
+                return None  # a read-only home: bundle_bytes serves it from memory
+    return path
+
+
 @lru_cache(maxsize=1)
 def bundle_bytes() -> tuple[bytes, bytes]:
     """``(javascript, gzip of it)``: vega, vega-lite and vega-embed as one
     script that sets ``window.vegaEmbed``; made once per vl-convert version
     and kept in ``var/cache``."""
-    with _lock:
-        cache_dir = settings.VAR_DIR / "cache"
-        path = cache_dir / f"vega-bundle-{bundle_version()}.js"
+    path = bundle_path(build=True)
+    js = None
+    try:
+        js = path.read_bytes() if path is not None else None
+    except OSError:
         js = None
-        try:
-            if path.exists():
-                js = path.read_bytes()
-        except OSError:
-            js = None
-        if not js:
-            import vl_convert
+    if not js:
+        import vl_convert
 
-            js = vl_convert.javascript_bundle().encode("utf-8")
-            try:
-                cache_dir.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(js)
-                tmp.replace(path)
-            except OSError:
-                pass  # a read-only home: serve from memory
-        return js, gzip.compress(js, compresslevel=6, mtime=0)
+        js = vl_convert.javascript_bundle().encode("utf-8")
+    return js, gzip.compress(js, compresslevel=6, mtime=0)
+
+
+def bundle_url() -> str:
+    """Where pages load the bundle from: its hashed static file (compressed,
+    cached for good) once ``kehu serve`` collected the static files, else
+    :func:`bundle_view` (tests, development)."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.urls import reverse
+
+    name = bundle_static_name()
+    if getattr(staticfiles_storage, "has_hashed", None) and staticfiles_storage.has_hashed(name):
+        return staticfiles_storage.url(name)
+    return reverse("vega_bundle", args=[bundle_version()])
 
 
 @require_GET

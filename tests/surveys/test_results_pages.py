@@ -136,3 +136,32 @@ def test_every_template_has_a_results_page_and_report(client_for, org, template)
         assert "None%" not in r.content.decode()
     if template == "nps":
         assert "Net Promoter Score" in client.get(reverse("survey_results", args=[survey.pk])).content.decode()
+
+
+def test_report_charts_are_drawn_once_per_wave_and_language(client_for, org, gas_two_waves, monkeypatch):
+    """The report's charts are cached by the figures they draw and the language: a second
+    visit draws nothing, another language or new answers draw again."""
+    from kehu.surveys import report
+
+    gas, w1, w2 = gas_two_waves
+    drawn = []
+    real = report.render_svg
+    monkeypatch.setattr(report, "render_svg", lambda spec, **kw: drawn.append(kw["language"]) or real(spec, **kw))
+    client = client_for(org.users.admin)
+    url = reverse("survey_report", args=[gas.pk])
+    first = client.get(url).content.decode()
+    assert drawn and "data:image/svg+xml;base64," in first
+    count = len(drawn)
+    assert client.get(url).content.decode().count("data:image/svg+xml") == first.count("data:image/svg+xml")
+    assert len(drawn) == count, "a second visit draws nothing"
+    client.get(url, {"wave": w1.name})
+    assert len(drawn) > count, "another wave has its own charts"
+    count = len(drawn)
+    client.cookies["kehu_language"] = "zh-hans"
+    client.get(url)
+    assert "zh-hans" in drawn[count:], "another language draws its own"
+    count = len(drawn)
+    fill_wave(wave=w2, n=10, seed=5, customers=None)  # new answers: new figures
+    client.cookies["kehu_language"] = "en"
+    client.get(url)
+    assert len(drawn) > count

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django import template
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -23,10 +22,13 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 @register.simple_tag
 def vega_scripts():
-    bundle = reverse("vega_bundle", args=[charts.bundle_version()])
-    return format_html('<link rel="stylesheet" href="{}">\n<script src="{}" defer></script>\n'
+    bundle = charts.bundle_url()
+    script = static("kehu/charts.js")
+    # preloaded: the browser fetches the library while it still reads the page
+    return format_html('<link rel="preload" href="{}" as="script">\n<link rel="preload" href="{}" as="script">\n'
+                       '<link rel="stylesheet" href="{}">\n<script src="{}" defer></script>\n'
                        '<script src="{}" defer></script>',
-                       static("kehu/vega-embed.css"), bundle, static("kehu/charts.js"))
+                       bundle, script, static("kehu/vega-embed.css"), bundle, script)
 
 
 @register.simple_tag

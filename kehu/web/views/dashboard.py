@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,12 +14,7 @@ from kehu.engagement.models import Interaction
 from kehu.engagement.selectors import open_task_count
 from kehu.org.policies import policy_for
 from kehu.pagination import capped_count
-from kehu.sales.models import Order, OrderStatus
-
-
-def _months_back(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return dt.date(y, m + 1, min(day.day, 28))
+from kehu.sales.dashboard_figures import sales_figures
 
 
 @login_required
@@ -32,17 +26,16 @@ def home(request):
     tz = timezone.get_current_timezone()
     month_start = timezone.make_aware(dt.datetime(today.year, today.month, 1), tz)
     week_start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time()), tz)
-    year_start = dt.date(today.year, 1, 1)
-    twelve_months_ago = _months_back(today, 12)
 
     visible = policy.visible(Customer.objects.all())
     visible_count, visible_more = capped_count(visible)
     new_count, new_more = capped_count(visible.filter(created_at__gte=month_start))
     my_count, my_more = capped_count(visible.filter(owner=user))
 
-    orders = policy.visible(Order.objects.exclude(status=OrderStatus.CANCELLED), prefix="customer__")
-    revenue_year = orders.filter(order_date__gte=year_start, order_date__lte=today).aggregate(s=Sum("amount"))["s"] or 0
-    revenue_12m = orders.filter(order_date__gt=twelve_months_ago, order_date__lte=today).aggregate(s=Sum("amount"))["s"] or 0
+    # the year's and twelve months' sales and the top customers: cached per visibility scope
+    # until an order, customer or share is written (kehu/sales/dashboard_figures.py)
+    figures = sales_figures(policy, today)
+    revenue_year, revenue_12m = figures["revenue_year"], figures["revenue_12m"]
 
     interactions = policy.visible(Interaction.objects.all(), prefix="customer__")
     week_count, week_more = capped_count(interactions.filter(occurred_at__gte=week_start))
@@ -54,12 +47,8 @@ def home(request):
     )
     recent = list(visible.filter(owner=user).select_related("owner").order_by("-updated_at", "-id")[:10])
 
-    top_rows = list(
-        orders.filter(order_date__gt=twelve_months_ago, order_date__lte=today)
-        .values("customer_id").annotate(revenue=Sum("amount")).order_by("-revenue", "customer_id")[:10]
-    )
-    names = Customer.objects.in_bulk([r["customer_id"] for r in top_rows])
-    top = [{"customer": names[r["customer_id"]], "revenue": r["revenue"]} for r in top_rows if r["customer_id"] in names]
+    names = Customer.objects.only("id", "name", "ref").in_bulk([cid for cid, _revenue in figures["top"]])
+    top = [{"customer": names[cid], "revenue": revenue} for cid, revenue in figures["top"] if cid in names]
 
     task_count, task_overdue = open_task_count(viewer=user, today=today)
 

@@ -360,15 +360,20 @@ def _fetch_summary_postgres(connection, sql: str) -> OrderSummary:
     return summary
 
 
-def run_summary(window: SummaryWindow, *, using: str = "default") -> OrderSummary:
-    """Run the summary in the Django database ``using`` and return its arrays.
+def run_summary(window: SummaryWindow, *, using: str = "default", customer_ids=None) -> OrderSummary:
+    """Run the summary in the Django database ``using`` and return its arrays
+    (of the customers ``customer_ids`` only, when given: per-order rescoring).
     On PostgreSQL the rows come back as one binary ``COPY`` read straight into
     NumPy (771,218 customers: read in 0.7–0.9 s, where fetching them as
     Python tuples and converting those took 7.5 s); elsewhere as ordinary rows."""
     from django.db import connections
 
     connection = connections[using]
-    sql = summary_sql(window, dialect=_engine_dialect(connection))
+    orders_table = ORDERS_TABLE
+    if customer_ids is not None:
+        ids = sorted({int(i) for i in customer_ids}) or [0]   # whole numbers made here, never user text
+        orders_table = (f"(SELECT * FROM {ORDERS_TABLE} WHERE customer_id IN ({', '.join(map(str, ids))}))")
+    sql = summary_sql(window, dialect=_engine_dialect(connection), orders_table=orders_table)
     if connection.vendor == "postgresql":
         return _fetch_summary_postgres(connection, sql)
     return summary_from_rows(_fetch(connection, sql))

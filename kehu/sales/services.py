@@ -344,6 +344,8 @@ def _decide(*, actor, order: Order, to: str, note: str) -> Order:
         audit_record(actor=actor, action="approve" if to == OrderApproval.APPROVED else "reject", instance=order,
                      customer_id=order.customer_id, changes=diff(before, snapshot(order)), summary=order.ref)
         _close_approval_task(order, actor)
+        if to == OrderApproval.REJECTED:   # cancelled: the customer's summary and scores follow
+            orders_written([order.customer_id], order=order)
     return order
 
 

@@ -144,6 +144,19 @@ def test_the_kept_row_holds_the_figures(org, customers):
     assert not CustomerPurchaseSummary.objects.filter(customer=c).exists()   # only a cancelled order left
 
 
+def test_a_rejected_order_leaves_the_summary(org, customers):
+    from kehu.sales.services import order_reject
+
+    admin = org.users.admin
+    order = order_create(actor=admin, customer=customers.n1, data={"order_date": START},
+                         lines=[{"quantity": 1, "unit_price": "10.00"}], check_permissions=False)
+    Order.objects.filter(pk=order.pk).update(approval="pending")
+    order.refresh_from_db()
+    order_reject(actor=admin, order=order, note="over the credit limit")
+    assert not CustomerPurchaseSummary.objects.filter(customer=customers.n1).exists()
+    _assert_kept_equals_orders()
+
+
 def test_the_check_reports_and_repairs(org, customers):
     admin = org.users.admin
     for c in (customers.n1, customers.e1):

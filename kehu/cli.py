@@ -43,6 +43,7 @@ CLI_MODULES = [
     "kehu.sales.cli_performance",
     "kehu.sales.key_account_cli",
     "kehu.sales.quote_cli",
+    "kehu.sales.summary_cli",
     "kehu.marketing.winback.cli",
     "kehu.marketing.membership.cli",
     "kehu.marketing.outreach.cli",

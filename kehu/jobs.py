@@ -28,6 +28,11 @@ TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks
                 "kehu.marketing.referrals.tasks",
                 "kehu.marketing.campaigns.tasks"]
 
+# An idle consumer polls the queue at most this many seconds apart (Huey's default, 10 s, would
+# delay the rescoring queued after an order by up to ten seconds; issue 17 wants it within one).
+# Redis queues block instead of polling.
+WORKER_MAX_DELAY = 0.5
+
 
 def make_huey(url: str | None = None):
     url = (settings.HUEY_URL if url is None else url).strip()

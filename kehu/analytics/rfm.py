@@ -34,6 +34,7 @@ import numpy as np
 from .summary import to_day_numbers
 
 __all__ = [
+    "quintile_breakpoints",
     "RFM_GROUPS",
     "RFM_GROUP_NAMES_ZH",
     "rfm_from_transactions",
@@ -87,15 +88,38 @@ def rfm_from_transactions(customer_ids, dates, amounts, *, as_of=None, monetary=
     return uniq, (as_of_day - last).astype(float), freq, mon
 
 
-def quintile_scores(values, *, higher_is_better=True):
+def quintile_breakpoints(values, *, higher_is_better=True) -> np.ndarray:
+    """The four values that cut :func:`quintile_scores` of ``values``: a value
+    ``v`` (negated when lower is better) scores 1 + the number of breakpoints
+    it is strictly above. Kept with a run, they score a customer later exactly
+    as the run would have among the run's customers (issue 17, per-order
+    rescoring). Empty when no value is known."""
+    v = np.asarray(values, float)
+    vv = v[~np.isnan(v)]
+    vv = np.sort(vv if higher_is_better else -vv)
+    n = vv.size
+    if n == 0:
+        return np.empty(0)
+    # score >= k  <=>  (number strictly worse) >= ceil((k - 1) n / 5)  <=>  v > sorted[that - 1]
+    return np.array([vv[-(-(k - 1) * n // 5) - 1] for k in range(2, 6)])
+
+
+def quintile_scores(values, *, higher_is_better=True, breakpoints=None):
     """Scores 1-5: 1 + floor(5 * (number of customers strictly worse) / n), capped at 5.
 
-    NaN values get score 0 (not scored).
+    With ``breakpoints`` (:func:`quintile_breakpoints` of a population) the
+    scores are those the values get among that population. NaN values get
+    score 0 (not scored).
     """
     v = np.asarray(values, float)
     out = np.zeros(v.shape, dtype=np.int64)
     ok = ~np.isnan(v)
     vv = v[ok] if higher_is_better else -v[ok]
+    if breakpoints is not None:
+        bp = np.asarray(breakpoints, float)
+        if bp.size:
+            out[ok] = 1 + (vv[:, None] > bp[None, :]).sum(axis=1)
+        return out
     n = vv.size
     if n == 0:
         return out
@@ -119,9 +143,12 @@ class RFM:
     (0-7 into ``RFM_GROUPS``), ``groups_`` (names) and ``group_counts_``.
     """
 
-    def __init__(self, thresholds=None, basis="score"):
+    def __init__(self, thresholds=None, basis="score", breakpoints=None):
         self.thresholds = thresholds
         self.basis = basis
+        # (r, f, m) quintile breakpoints of another population (quintile_breakpoints): score
+        # against it instead of among the fitted customers
+        self.breakpoints = breakpoints
 
     def fit(self, recency, frequency, monetary):
         r, f, m = (np.asarray(v, float) for v in (recency, frequency, monetary))
@@ -131,9 +158,15 @@ class RFM:
             raise ValueError("RFM values must not be NaN")
         if self.basis not in ("score", "value"):
             raise ValueError("basis must be 'score' or 'value'")
-        self.r_score_ = quintile_scores(r, higher_is_better=False)
-        self.f_score_ = quintile_scores(f)
-        self.m_score_ = quintile_scores(m)
+        bp = self.breakpoints
+        if bp is None:
+            self.breakpoints_ = (quintile_breakpoints(r, higher_is_better=False), quintile_breakpoints(f),
+                                 quintile_breakpoints(m))
+        else:
+            self.breakpoints_ = tuple(np.asarray(b, float) for b in bp)
+        self.r_score_ = quintile_scores(r, higher_is_better=False, breakpoints=self.breakpoints_[0])
+        self.f_score_ = quintile_scores(f, breakpoints=self.breakpoints_[1])
+        self.m_score_ = quintile_scores(m, breakpoints=self.breakpoints_[2])
         self.rfm_score_ = 100 * self.r_score_ + 10 * self.f_score_ + self.m_score_
         if self.basis == "score":
             cols = np.stack([self.r_score_, self.f_score_, self.m_score_], axis=1).astype(float)

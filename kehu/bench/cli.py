@@ -157,6 +157,18 @@ def _bench_spark(args) -> int:
     return 0
 
 
+def _bench_import_orders(args) -> int:
+    from kehu.bench.freshness import run_import_orders_bench
+
+    return run_import_orders_bench(lines=args.lines, seed=args.seed, as_json=args.json)
+
+
+def _bench_rescore(args) -> int:
+    from kehu.bench.freshness import run_rescore_bench
+
+    return run_rescore_bench(runs=args.runs, seed=args.seed, in_process=args.in_process, as_json=args.json)
+
+
 def register(sub) -> None:
     g = sub.add_parser("generate", help="bulk synthetic customers, orders, cases and knowledge-base articles "
                                         "for benchmarks")
@@ -197,6 +209,19 @@ def register(sub) -> None:
     i.add_argument("--keep", action="store_true", help="keep the imported customers")
     i.add_argument("--json", action="store_true", help="print the figures as JSON")
     i.set_defaults(func=_bench_import)
+    io = bsub.add_parser("import-orders", help="time `kehu import orders` with and without the kept purchase "
+                         "summary, against PostgreSQL's COPY of the same file")
+    io.add_argument("--lines", type=_positive, default=100_000)
+    io.add_argument("--seed", type=int, default=1)
+    io.add_argument("--json", action="store_true", help="print the figures as JSON")
+    io.set_defaults(func=_bench_import_orders)
+    rs = bsub.add_parser("rescore", help="an order written through the service → its customer's scores updated "
+                         "by the background worker: p50 / p95")
+    rs.add_argument("--runs", type=_positive, default=200)
+    rs.add_argument("--seed", type=int, default=1)
+    rs.add_argument("--in-process", action="store_true", help="run the task at commit in this process (no queue)")
+    rs.add_argument("--json", action="store_true", help="print the figures as JSON")
+    rs.set_defaults(func=_bench_rescore)
     s = bsub.add_parser("surveys", help="weighted CSI over a million responses, the ECSI PLS model with bootstrap, "
                         "and the plain PLS fit against the plspm package")
     s.add_argument("--responses", type=_positive, default=1_000_000, help="responses for the weighted CSI")

@@ -310,6 +310,8 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
 #              (the kept customer's when both or neither were answered) and the other is deleted
 #              — its response, if any, is kept and moves with the responses;
 #   "attitude" the measured attitude (one per customer): the later measurement stays;
+#   "summary"  the kept purchase summary (kehu.sales.purchase_summary): the duplicate's row is
+#              deleted and the kept customer's recomputed from the orders it now has;
 #   "tags"     the duplicate's tags are added;
 #   "key_plans" key-account plans move; when the kept customer has an active plan, the
 #              duplicate's active plan is closed (one active plan per customer).
@@ -322,6 +324,7 @@ MERGE_RELATIONS = {
     "engagement.Interaction.customer": "move",
     "engagement.Task.customer": "move",
     "sales.Order.customer": "move",
+    "sales.CustomerPurchaseSummary.customer": "summary",
     "attachments.Attachment.customer": "move",
     "insights.CustomerScore.customer": "scores",
     "surveys.Invitation.customer": "invitations",
@@ -394,6 +397,12 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
                 share.delete()
                 dropped += 1
         return {"moved": moved, "dropped": dropped}
+    if how == "summary":
+        from kehu.sales.purchase_summary import orders_written
+
+        dropped, _by = rows.delete()
+        orders_written([keep.pk])
+        return {"dropped": dropped}
     if how == "scores":
         taken = model._default_manager.filter(customer=keep).values("run_id")
         dropped, _by = rows.filter(run_id__in=taken).delete()

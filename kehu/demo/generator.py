@@ -203,7 +203,7 @@ def demo_delete() -> bool:
     from kehu.customers.models import Customer, CustomerShare, Tag
     from kehu.engagement.models import Interaction
     from kehu.org.models import ApiToken, Team, User
-    from kehu.sales.models import Order, OrderLine, Payment, Product, ProductLine
+    from kehu.sales.models import CustomerPurchaseSummary, Order, OrderLine, Payment, Product, ProductLine
     from kehu.service.models import Case
 
     root = demo_root()
@@ -238,6 +238,7 @@ def demo_delete() -> bool:
             Payment.objects.filter(order__in=orders)._raw_delete(Payment.objects.db)
             OrderLine.objects.filter(order__in=orders)._raw_delete(OrderLine.objects.db)
             orders._raw_delete(Order.objects.db)
+            CustomerPurchaseSummary.objects.filter(customer_id__in=chunk)._raw_delete(Order.objects.db)
             Case.objects.filter(customer_id__in=chunk).delete()  # events, steps … cascade
             Interaction.objects.filter(customer_id__in=chunk)._raw_delete(Interaction.objects.db)
             AuditEvent.objects.filter(customer_id__in=chunk)._raw_delete(AuditEvent.objects.db)
@@ -1114,6 +1115,10 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.campaigns import build_campaigns
 
         build_campaigns(b)
+        # the orders written in bulk above: the kept purchase summary in one statement
+        from kehu.sales.purchase_summary import summary_rebuild
+
+        summary_rebuild()
     return demo_summary(created=True)
 
 

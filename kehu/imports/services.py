@@ -949,6 +949,11 @@ def _warn_below_cost(line: int, row: dict, products: dict, report: ImportReport)
             "amount": row["amount"].quantize(Decimal("0.01")), "cost": Decimal(cost).quantize(Decimal("0.01"))})
 
 
+# An import of orders for at most this many customers queues their rescoring (one
+# job); a larger one leaves their value scores to the nightly analysis.
+RESCORE_AFTER_IMPORT = 1000
+
+
 def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = False,
                   progress: Progress | None = None, run: ImportRun | None = None) -> ImportReport:
     """Import orders (one row per order line) from the CSV or .xlsx file at ``source``.
@@ -1058,6 +1063,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
     pending: dict[str, dict] = {}
     ready: list[dict] = []
     to_create: dict[str, None] = {}     # unknown customer refs met in this chunk, in order
+    touched: set[int] = set()           # customers whose kept purchase summary follows (kehu.sales.purchase_summary)
 
     def generated_ref() -> str:
         ref = next(reserved, None)
@@ -1082,6 +1088,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
         for o in ready:
             o["order"]["customer_id"] = customers[o["order"].pop("customer_ref")]
         ids = _insert(Order, [o["order"] for o in ready])
+        touched.update(o["order"]["customer_id"] for o in ready)
         line_rows = []
         for pk, o in zip(ids, ready):
             for ln in o["lines"]:
@@ -1147,6 +1154,10 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                     progress("write", done, report.good_rows)
         ready.extend(pending.values())  # only if the file changed between the passes
         flush()
+        # the customers' kept purchase summaries, in the import's transaction (set-based, in batches)
+        from kehu.sales.purchase_summary import orders_written
+
+        orders_written(touched, rescore=len(touched) <= RESCORE_AFTER_IMPORT)
         if progress:
             progress("write", done, report.good_rows)
         report.written = True

@@ -268,7 +268,8 @@ def _worker(args) -> int:
     jobs.discover()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     print(_("Kehu worker: running background jobs and schedules (Ctrl+C stops it)"), flush=True)
-    Consumer(jobs.huey, workers=args.workers, periodic=not args.no_periodic, worker_type="thread").run()
+    Consumer(jobs.huey, workers=args.workers, periodic=not args.no_periodic, worker_type="thread",
+             max_delay=jobs.WORKER_MAX_DELAY).run()
     return 0
 
 

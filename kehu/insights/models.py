@@ -212,6 +212,13 @@ class CustomerScore(models.Model):
     reinartz_kumar = models.CharField(_("relationship (Reinartz & Kumar)"), max_length=12,
                                       choices=ReinartzKumar.choices, blank=True, default="")
 
+    # Per-order rescoring (kehu/insights/rescoring.py): when an order changed the customer
+    # after the run, the purchase, CLV, rhythm, RFM and churn figures above were recomputed
+    # with this run's parameters, at this time, after this order (its number).
+    rescored_at = models.DateTimeField(_("rescored at"), null=True, blank=True)
+    rescored_order_ref = models.CharField(_("rescored after order"), max_length=60, blank=True, default="",
+                                          db_default="")
+
     class Meta:
         verbose_name = _("customer value score")
         verbose_name_plural = _("customer value scores")

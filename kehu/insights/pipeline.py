@@ -47,18 +47,22 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.utils.translation import gettext_noop
 
+from kehu.analytics.bgnbd import PARAM_NAMES as BGNBD_PARAMS
 from kehu.analytics.bgnbd import BGNBD, bgnbd_expected_purchases, bgnbd_expected_purchases_if_alive
 from kehu.analytics.churn import backtest, churn_risk
 from kehu.analytics.clv import UNITS_PER_MONTH
+from kehu.analytics.gamma_gamma import PARAM_NAMES as GG_PARAMS
 from kehu.analytics.gamma_gamma import GammaGamma
 from kehu.analytics.loyalty import dick_basu, reinartz_kumar
 from kehu.analytics.pareto import ABC, share_for_value
+from kehu.analytics.pareto_nbd import PARAM_NAMES as PARETO_PARAMS
 from kehu.analytics.pareto_nbd import ParetoNBD, pareto_nbd_expected_purchases, pareto_nbd_expected_purchases_if_alive
 from kehu.analytics.rfm import RFM, RFM_GROUPS
 from kehu.analytics.tiers import ScoreComponent, Scorecard, TierRule, ValueTiers
 from kehu.insights.summary_sql import EPOCH, OrderSummary, SummaryWindow
 
-__all__ = ["Analysis", "analyse", "analysis_subset", "day_number", "STAGES", "MIN_CUSTOMERS_TO_FIT"]
+__all__ = ["Analysis", "analyse", "analysis_subset", "rescore", "ScoringParameters", "day_number", "STAGES",
+           "MIN_CUSTOMERS_TO_FIT"]
 
 # Stage texts are stored in English on the run and translated when shown
 # (``gettext(run.stage)``): they are msgids.
@@ -198,6 +202,54 @@ def _fit_model(name: str, x, t_x, T) -> _Fit:
     return _Fit(name, est.fit(x, t_x, T))
 
 
+@dataclass(frozen=True)
+class ScoringParameters:
+    """What a run fitted or measured on all its customers and what scoring one
+    customer needs besides that customer's summary: the purchase and spend
+    models' parameters, the RFM quintile breakpoints and thresholds, and the
+    typical gap between purchase days (the churn overdue signal of one-time
+    buyers). Stored with the run (``results["scoring"]``); per-order rescoring
+    (kehu/insights/rescoring.py) scores with them, and :func:`analyse` given
+    them (``pinned``) scores every customer with them instead of fitting."""
+
+    model: str
+    params: tuple | None            # purchase model (BG/NBD r, alpha, a, b or Pareto/NBD r, alpha, s, beta)
+    gamma_gamma: tuple | None       # (p, q, gamma)
+    rfm_breakpoints: tuple          # (r, f, m), each four values (kehu.analytics.rfm.quintile_breakpoints)
+    rfm_thresholds: tuple
+    typical_gap: float | None       # days
+
+    def as_json(self) -> dict:
+        return _finite({"model": self.model, "params": self.params, "gamma_gamma": self.gamma_gamma,
+                        "rfm_breakpoints": [list(map(float, b)) for b in self.rfm_breakpoints],
+                        "rfm_thresholds": list(map(float, self.rfm_thresholds)), "typical_gap": self.typical_gap})
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ScoringParameters":
+        return cls(model=d["model"], params=None if d.get("params") is None else tuple(d["params"]),
+                   gamma_gamma=None if d.get("gamma_gamma") is None else tuple(d["gamma_gamma"]),
+                   rfm_breakpoints=tuple(tuple(b) for b in d["rfm_breakpoints"]),
+                   rfm_thresholds=tuple(d["rfm_thresholds"]), typical_gap=d.get("typical_gap"))
+
+    def purchase_fit(self) -> "_Fit | None":
+        if self.params is None:
+            return None
+        est = BGNBD() if self.model == "bgnbd" else ParetoNBD()
+        names = BGNBD_PARAMS if self.model == "bgnbd" else PARETO_PARAMS
+        est.params_ = dict(zip(names, map(float, self.params)))
+        est.log_likelihood_, est.n_customers_, est.n_rows_ = None, 0, 0
+        est.converged_, est.n_iter_, est.n_evaluations_ = True, 0, 0
+        return _Fit(self.model, est)
+
+    def spend_fit(self) -> GammaGamma | None:
+        if self.gamma_gamma is None:
+            return None
+        gg = GammaGamma()
+        gg.params_ = dict(zip(GG_PARAMS, map(float, self.gamma_gamma)))
+        gg.log_likelihood_, gg.n_customers_, gg.spend_frequency_corr_, gg.converged_ = None, 0, 0.0, True
+        return gg
+
+
 def _unique_rows(*columns):
     """Distinct rows of the columns and the inverse index, so per-row formulas run once per
     distinct row. Each column is coded by ``np.unique``, the codes combined into one int64
@@ -268,8 +320,13 @@ def _json_reasons(contributions: dict, values: dict, n: int) -> np.ndarray:
     return "[" + out + "]"
 
 
+def _typical_gap(gap) -> float:
+    known = np.isfinite(gap) & (gap > 0)
+    return float(np.median(gap[known])) if known.any() else np.nan
+
+
 def _churn(fit: _Fit | None, *, x, t_x, T, gap, since_last, cur, prev, satisfaction, complaints, cfg,
-           p_alive=None):
+           p_alive=None, typical=None):
     """Churn risk and its inputs; ``p_alive`` given or computed from ``fit``.
 
     The overdue signal compares the time since the last purchase with the
@@ -282,7 +339,8 @@ def _churn(fit: _Fit | None, *, x, t_x, T, gap, since_last, cur, prev, satisfact
     if p_alive is None and fit is not None:
         p_alive = fit.p_alive(x, t_x, T)
     known = np.isfinite(gap) & (gap > 0)
-    typical = float(np.median(gap[known])) if known.any() else np.nan
+    if typical is None:
+        typical = _typical_gap(gap)
     overdue = _safe_div(since_last, np.where(known, gap, typical))
     drop = np.where(prev > 0, np.clip(_safe_div(prev - cur, prev), 0.0, 1.0), np.nan)
     risk = churn_risk(p_alive=p_alive, overdue_ratio=overdue, drop=drop, satisfaction=satisfaction,
@@ -342,15 +400,69 @@ def _holdout(fit: _Fit, *, xc, tc, Tc, hold_days, duration, first_days, tracking
     return out
 
 
+def _inputs(s: OrderSummary, *, as_day, mult: float, cfg: dict) -> dict:
+    """Step 1: the models' per-customer inputs from the summary (lifetimes semantics)."""
+    first, last = s.first_day, s.last_day
+    x = (s.purchase_days - 1).astype(float)
+    revenue = s.revenue / 100.0
+    margin = revenue - s.cost / 100.0
+    return {
+        "x": x, "t_x": (last - first) / mult, "T": (as_day - first) / mult,
+        "revenue": revenue, "margin": margin,
+        "contribution": margin - cfg["abc"]["cost_per_order"] * s.orders,
+        "outstanding": (s.revenue - s.paid) / 100.0,
+        "monetary": np.where(x > 0, (s.revenue - s.first_amount) / 100.0 / np.maximum(x, 1), 0.0),
+        "recency_days": (as_day - last).astype(float),
+    }
+
+
+def _rfm(s: OrderSummary, inp: dict, cfg: dict, pinned: "ScoringParameters | None") -> RFM:
+    """Step 2: RFM scores and groups — among these customers, or against a run's (``pinned``)."""
+    rc = cfg["rfm"]
+    mon = inp["revenue"] / s.purchase_days if rc["monetary"] == "mean" else inp["revenue"]
+    if pinned is not None:
+        model = RFM(thresholds=pinned.rfm_thresholds, basis=rc["basis"], breakpoints=pinned.rfm_breakpoints)
+    else:
+        th = rc["thresholds"]
+        model = RFM(thresholds=None if th is None else (th["r"], th["f"], th["m"]), basis=rc["basis"])
+    return model.fit(inp["recency_days"], s.purchase_days.astype(float), mon)
+
+
+def _clv(main_fit: "_Fit | None", gg, inp: dict, *, cfg: dict, time_unit: str):
+    """Step 5: P(alive), expected purchases over the horizon, expected spend and CLV (None without a fit)."""
+    cc = cfg["clv"]
+    months = int(cc["horizon_months"])
+    monthly = (1 + cc["annual_discount_rate"]) ** (1 / 12) - 1
+    p_alive = expected_purchases = expected_spend = clv = None
+    if main_fit is not None:
+        p_alive, expected_purchases, disc = _discounted_purchases(
+            main_fit, inp["x"], inp["t_x"], inp["T"], months=months, monthly_rate=monthly,
+            units_per_month=UNITS_PER_MONTH[time_unit])
+        if gg is not None:
+            expected_spend = gg.conditional_expected_spend(inp["x"], inp["monetary"])
+            clv = expected_spend * disc
+    return p_alive, expected_purchases, expected_spend, clv
+
+
+def _rhythm(s: OrderSummary, as_day):
+    """Step 6: mean gap between purchase days, the expected next order (day number), days since the last."""
+    first, last = s.first_day, s.last_day
+    gap = np.where(s.purchase_days > 1, (last - first) / np.maximum(s.purchase_days - 1, 1), np.nan)
+    next_order = np.where(np.isfinite(gap), last + np.round(np.nan_to_num(gap)), np.nan)
+    return gap, next_order, (as_day - last).astype(float)
+
+
 def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, time_unit: str, model: str,
             cfg: dict, tracking=None, attitude=None, satisfaction=None, complaints=None,
-            progress=None) -> Analysis:
+            progress=None, pinned: ScoringParameters | None = None) -> Analysis:
     """Score every customer of the summary and gather the company-wide results.
 
     ``window.split`` is the calibration end when ``explicit_split``, else the
     backtest date. ``attitude``, ``satisfaction``, ``complaints``: arrays
     aligned with ``s.customer_id`` (NaN unknown) or None. ``progress(pct, stage)``
-    is called between steps (percentages 35–85).
+    is called between steps (percentages 35–85). ``pinned``: score with
+    these parameters (a run's) instead of fitting the models, RFM and typical
+    gap on these customers — what per-order rescoring is compared with.
     """
     timer = _Timer()
     warnings: list[str] = []
@@ -363,25 +475,15 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
 
     # 1. model inputs (all history to as-of)
     first, last = s.first_day, s.last_day
-    x = (s.purchase_days - 1).astype(float)
-    t_x = (last - first) / mult
-    T = (as_day - first) / mult
-    revenue = s.revenue / 100.0
-    cost = s.cost / 100.0
-    margin = revenue - cost
-    cost_per_order = cfg["abc"]["cost_per_order"]
-    contribution = margin - cost_per_order * s.orders
-    outstanding = (s.revenue - s.paid) / 100.0
-    monetary = np.where(x > 0, (s.revenue - s.first_amount) / 100.0 / np.maximum(x, 1), 0.0)
-    recency_days = (as_day - last).astype(float)
+    inp = _inputs(s, as_day=as_day, mult=mult, cfg=cfg)
+    x, t_x, T = inp["x"], inp["t_x"], inp["T"]
+    revenue, margin, contribution = inp["revenue"], inp["margin"], inp["contribution"]
+    outstanding, monetary, recency_days = inp["outstanding"], inp["monetary"], inp["recency_days"]
     timer.lap("inputs")
 
     # 2. RFM
     rc = cfg["rfm"]
-    mon = revenue / s.purchase_days if rc["monetary"] == "mean" else revenue
-    th = rc["thresholds"]
-    rfm = RFM(thresholds=None if th is None else (th["r"], th["f"], th["m"]), basis=rc["basis"]).fit(
-        recency_days, s.purchase_days.astype(float), mon)
+    rfm = _rfm(s, inp, cfg, pinned)
     timer.lap("rfm")
 
     # 3. ABC / Pareto
@@ -426,7 +528,11 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             return None
 
-    if explicit_split:
+    if pinned is not None:   # scored with a run's parameters (the rescoring's reference), not fitted
+        main_fit = pinned.purchase_fit()
+        split_fit = fit_on(cal_fit_mask, xc, tc, Tc)
+        gg_x, gg_m = x[all_fit_mask], monetary[all_fit_mask]
+    elif explicit_split:
         main_fit = fit_on(cal_fit_mask, xc, tc, Tc)
         split_fit = main_fit
         gg_x, gg_m = xc[cal_fit_mask], mc[cal_fit_mask]
@@ -440,7 +546,9 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     timer.lap("fit")
     gg = None
     try:
-        gg = GammaGamma().fit(gg_x, gg_m)
+        gg = pinned.spend_fit() if pinned is not None else GammaGamma().fit(gg_x, gg_m)
+        if gg is None:
+            raise ValueError("no spend model")
     except ValueError:
         warnings.append(gettext_noop("Too few repeat customers to model spend: no predicted lifetime value."))
     timer.lap("fit_gamma_gamma")
@@ -452,28 +560,20 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
     # 5. CLV
     cc = cfg["clv"]
     months = int(cc["horizon_months"])
-    monthly = (1 + cc["annual_discount_rate"]) ** (1 / 12) - 1
-    upm = UNITS_PER_MONTH[time_unit]
-    p_alive = expected_purchases = expected_spend = clv = None
-    if main_fit is not None:
-        p_alive, expected_purchases, disc = _discounted_purchases(
-            main_fit, x, t_x, T, months=months, monthly_rate=monthly, units_per_month=upm)
-        if gg is not None:
-            expected_spend = gg.conditional_expected_spend(x, monetary)
-            clv = expected_spend * disc
+    p_alive, expected_purchases, expected_spend, clv = _clv(main_fit, gg, inp, cfg=cfg, time_unit=time_unit)
     timer.lap("clv")
 
     # 6. rhythm
-    gap = np.where(s.purchase_days > 1, (last - first) / np.maximum(s.purchase_days - 1, 1), np.nan)
-    next_order = np.where(np.isfinite(gap), last + np.round(np.nan_to_num(gap)), np.nan)
-    since_last = (as_day - last).astype(float)
+    gap, next_order, since_last = _rhythm(s, as_day)
+    typical = pinned.typical_gap if pinned is not None else _typical_gap(gap)
+    typical = np.nan if typical is None else typical
     timer.lap("rhythm")
 
     # 7. churn, revenue at risk, backtest
     ch = cfg["churn"]
     risk, values = _churn(None, x=x, t_x=t_x, T=T, gap=gap, since_last=since_last,
                           cur=s.rev_cur / 100.0, prev=s.rev_prev / 100.0, satisfaction=satisfaction,
-                          complaints=complaints, cfg=cfg, p_alive=p_alive)
+                          complaints=complaints, cfg=cfg, p_alive=p_alive, typical=typical)
     churn_signals = {k: (risk.contributions[k], np.asarray(values[k], float)) for k in risk.contributions}
     rev_recent = s.rev_recent / 100.0
     at_risk = np.nan_to_num(risk.score) * rev_recent
@@ -603,8 +703,63 @@ def analyse(s: OrderSummary, *, window: SummaryWindow, explicit_split: bool, tim
                    "median_gap_days": float(np.nanmedian(gap)) if np.isfinite(gap).any() else None,
                    "overdue": int((since_last > np.nan_to_num(gap, nan=np.inf)).sum())},
         "warnings": warnings,
+        "scoring": ScoringParameters(
+            model=model, params=None if main_fit is None else tuple(main_fit.params.tolist()),
+            gamma_gamma=None if gg is None else tuple(gg.param_array_.tolist()),
+            rfm_breakpoints=rfm.breakpoints_, rfm_thresholds=tuple(rfm.thresholds_.tolist()),
+            typical_gap=None if not np.isfinite(typical) else float(typical)).as_json(),
     }
     timer.lap("results")
     results["timings"] = timer.timings
     return Analysis(customer_id=s.customer_id, columns=columns, churn_signals=churn_signals,
                     results=_finite(results))
+
+
+# The score columns per-order rescoring recomputes; the others (ABC class, tier, scorecard,
+# loyalty) rank a customer among all customers and change with the nightly run only.
+RESCORED_COLUMNS = (
+    "first_order", "last_order", "orders", "purchase_days", "revenue", "gross_margin", "outstanding",
+    "frequency", "recency", "T", "monetary", "recency_days", "r_score", "f_score", "m_score", "rfm_group",
+    "p_alive", "expected_purchases", "expected_spend", "clv", "historical_clv", "rhythm_days",
+    "next_order_date", "churn_risk", "revenue_at_risk",
+)
+
+
+def rescore(s: OrderSummary, *, as_of: dt.date, time_unit: str, cfg: dict, pinned: ScoringParameters,
+            satisfaction=None, complaints=None) -> Analysis:
+    """Score the customers of ``s`` (typically one, just after an order) with a
+    run's parameters: the same steps as :func:`analyse` (inputs, RFM, CLV,
+    rhythm, churn) on these rows only. Returns an :class:`Analysis` with the
+    :data:`RESCORED_COLUMNS` and the churn reasons."""
+    if len(s) == 0:
+        return Analysis(customer_id=s.customer_id)
+    mult = 7.0 if time_unit == "week" else 1.0
+    as_day = day_number(as_of)
+    inp = _inputs(s, as_day=as_day, mult=mult, cfg=cfg)
+    rfm = _rfm(s, inp, cfg, pinned)
+    p_alive, expected_purchases, expected_spend, clv = _clv(
+        pinned.purchase_fit(), pinned.spend_fit(), inp, cfg=cfg, time_unit=time_unit)
+    gap, next_order, since_last = _rhythm(s, as_day)
+    typical = np.nan if pinned.typical_gap is None else pinned.typical_gap
+    risk, values = _churn(None, x=inp["x"], t_x=inp["t_x"], T=inp["T"], gap=gap, since_last=since_last,
+                          cur=s.rev_cur / 100.0, prev=s.rev_prev / 100.0, satisfaction=satisfaction,
+                          complaints=complaints, cfg=cfg, p_alive=p_alive, typical=typical)
+
+    def money(a):
+        return None if a is None else np.round(np.asarray(a, float), 2)
+
+    columns = {
+        "first_order": _days_to_dates(s.first_day), "last_order": _days_to_dates(s.last_day),
+        "orders": s.orders, "purchase_days": s.purchase_days,
+        "revenue": money(inp["revenue"]), "gross_margin": money(inp["margin"]),
+        "outstanding": money(inp["outstanding"]),
+        "frequency": inp["x"], "recency": inp["t_x"], "T": inp["T"], "monetary": money(inp["monetary"]),
+        "recency_days": inp["recency_days"].astype(np.int64),
+        "r_score": rfm.r_score_, "f_score": rfm.f_score_, "m_score": rfm.m_score_, "rfm_group": rfm.groups_,
+        "p_alive": p_alive, "expected_purchases": expected_purchases,
+        "expected_spend": money(expected_spend), "clv": money(clv), "historical_clv": money(inp["revenue"]),
+        "rhythm_days": gap, "next_order_date": next_order, "churn_risk": risk.score,
+        "revenue_at_risk": money(np.nan_to_num(risk.score) * (s.rev_recent / 100.0)),
+    }
+    churn_signals = {k: (risk.contributions[k], np.asarray(values[k], float)) for k in risk.contributions}
+    return Analysis(customer_id=s.customer_id, columns=columns, churn_signals=churn_signals)

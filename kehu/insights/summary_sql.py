@@ -60,6 +60,7 @@ calibration/holdout diagnostics).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -361,15 +362,34 @@ def _fetch_summary_postgres(connection, sql: str) -> OrderSummary:
     return summary
 
 
-def run_summary(window: SummaryWindow, *, using: str = "default") -> OrderSummary:
-    """Run the summary in the Django database ``using`` and return its arrays.
+_SELECTED = "kehu_selected_orders"
+
+
+@functools.lru_cache(maxsize=8)
+def _selected_summary_sql(window: SummaryWindow, dialect: str) -> str:
+    sql = summary_sql(window, dialect=dialect, orders_table=_SELECTED)
+    if sql.count(_SELECTED) != 1:   # pragma: no cover - sqlglot writes a table name as given
+        raise ValueError("unexpected summary SQL")
+    return sql
+
+
+def run_summary(window: SummaryWindow, *, using: str = "default", customer_ids=None) -> OrderSummary:
+    """Run the summary in the Django database ``using`` and return its arrays
+    (of the customers ``customer_ids`` only, when given: per-order rescoring).
     On PostgreSQL the rows come back as one binary ``COPY`` read straight into
     NumPy (771,218 customers: read in 0.7–0.9 s, where fetching them as
     Python tuples and converting those took 7.5 s); elsewhere as ordinary rows."""
     from django.db import connections
 
     connection = connections[using]
-    sql = summary_sql(window, dialect=_engine_dialect(connection))
+    if customer_ids is not None:
+        # Transpiling takes sqlglot about 90 ms: the query is made once per day and engine with a
+        # stand-in table name, which is then replaced by the subquery of these customers' orders.
+        ids = sorted({int(i) for i in customer_ids}) or [0]   # whole numbers made here, never user text
+        sql = _selected_summary_sql(window, _engine_dialect(connection)).replace(
+            _SELECTED, f"(SELECT * FROM {ORDERS_TABLE} WHERE customer_id IN ({', '.join(map(str, ids))}))")
+    else:
+        sql = summary_sql(window, dialect=_engine_dialect(connection))
     if connection.vendor == "postgresql":
         return _fetch_summary_postgres(connection, sql)
     return summary_from_rows(_fetch(connection, sql))

@@ -79,3 +79,34 @@ def nightly_analysis():
         return None if run is None else run.status
     finally:
         _fresh_connections()
+
+
+@huey.task()
+def rescore_customers(customer_ids: list[int], order_id: int | None = None) -> int:
+    """Per-order rescoring (kehu/insights/rescoring.py), queued when an order's transaction commits."""
+    from kehu.insights.rescoring import rescore_customers_now
+
+    _fresh_connections()
+    try:
+        return rescore_customers_now(customer_ids, order_id=order_id)
+    finally:
+        _fresh_connections()
+
+
+def summary_check_run(*, repair: bool = True):
+    """The nightly check of the kept purchase summary (kehu.sales.purchase_summary)."""
+    from kehu.sales.purchase_summary import summary_check
+
+    return summary_check(repair=repair)
+
+
+@huey.periodic_task(crontab(minute="30", hour="3"))
+def nightly_summary_check():
+    """Every night at 03:30 (server time): recompute the kept purchase summary from the
+    orders, repair any difference and log it as an error (a difference is a bug)."""
+    _fresh_connections()
+    try:
+        result = summary_check_run(repair=True)
+        return {"customers": result.customers, "differences": result.differences}
+    finally:
+        _fresh_connections()

@@ -889,3 +889,37 @@ class QuoteLine(models.Model):
             models.CheckConstraint(condition=Q(vat_rate__gte=0, vat_rate__lte=100), name="quoteline_vat_range",
                                    violation_error_message=_("A VAT rate is between 0 and 100.")),
         ]
+
+
+class CustomerPurchaseSummary(models.Model):
+    """One customer's purchases summed, kept as orders are written (issue 17, item 1).
+
+    Every service that writes orders — create, change, cancellation, deletion,
+    payments, imports, customer merges, ``kehu generate`` and the demo — calls
+    :func:`kehu.sales.purchase_summary.summary_refresh` for the customers it
+    touched, in the same transaction: the row is recomputed from the orders
+    (one ``INSERT ... SELECT ... ON CONFLICT`` per batch), never incremented.
+    Cancelled orders are left out; a customer without orders has no row. The
+    columns are those of the value summary (kehu/insights/summary_sql.py) that
+    do not depend on a date window — money in whole cents, as there — and the
+    nightly check (``kehu summary check``) compares them with that query.
+    """
+
+    customer = models.OneToOneField(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                    primary_key=True, related_name="purchase_summary")
+    first_order = models.DateField(_("first order"))
+    last_order = models.DateField(_("last order"))
+    purchase_days = models.PositiveIntegerField(_("purchase days"))
+    orders = models.PositiveIntegerField(pgettext_lazy("count", "orders"))
+    revenue_cents = models.BigIntegerField(_("revenue (cents)"))
+    cost_cents = models.BigIntegerField(_("cost (cents)"))
+    paid_cents = models.BigIntegerField(_("paid (cents)"))
+    first_amount_cents = models.BigIntegerField(_("value of the first purchase day (cents)"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("purchase summary")
+        verbose_name_plural = _("purchase summaries")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.orders}"

@@ -16,6 +16,7 @@ from kehu.org.models import Role
 from kehu.numbering.services import save_numbered
 from kehu.org.policies import policy_for
 from kehu.sales.models import Order, OrderApproval, OrderLine, Payment, Product, ProductLine
+from kehu.sales.purchase_summary import orders_written
 from kehu.validators import REMARKS_MAX
 
 CENT = Decimal("0.01")
@@ -249,6 +250,7 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
             winback_on_order(order=order, actor=actor)   # a lost customer's new order wins it back
         if order.approval == OrderApproval.PENDING:
             _approval_task(order, actor)
+        orders_written([customer.pk], order=order)
     return order
 
 
@@ -342,6 +344,8 @@ def _decide(*, actor, order: Order, to: str, note: str) -> Order:
         audit_record(actor=actor, action="approve" if to == OrderApproval.APPROVED else "reject", instance=order,
                      customer_id=order.customer_id, changes=diff(before, snapshot(order)), summary=order.ref)
         _close_approval_task(order, actor)
+        if to == OrderApproval.REJECTED:   # cancelled: the customer's summary and scores follow
+            orders_written([order.customer_id], order=order)
     return order
 
 
@@ -410,6 +414,7 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
         if changes:
             audit_record(actor=actor, action="update", instance=order, customer_id=order.customer_id,
                          changes=changes, summary=order.ref)
+        orders_written([order.customer_id], order=order)
     return order
 
 
@@ -426,7 +431,9 @@ def order_delete(*, actor, order: Order) -> None:
         audit_record(actor=actor, action="delete", instance=order, customer_id=order.customer_id,
                      changes=snapshot(order), summary=order.ref)
         attachments_delete(queryset=order.attachments.all())
+        customer_id = order.customer_id
         order.delete()
+        orders_written([customer_id])
 
 
 def order_warnings(order: Order, lines: Iterable[OrderLine] | None = None) -> list[str]:
@@ -484,4 +491,5 @@ def payment_record(*, actor, order: Order, amount, received_on, method: str = ""
         from kehu.marketing.referrals.services import on_order_paid as referral_on_order_paid
 
         referral_on_order_paid(order, on=payment.received_on)
+        orders_written([order.customer_id], order=order)
     return payment

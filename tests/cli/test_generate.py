@@ -30,6 +30,10 @@ def check_data(customers: int, lines: int, hub: int) -> None:
     for order in Order.objects.all()[:300]:
         assert order.amount == sums[order.pk]
         assert order.salesperson_id == order.customer.owner_id
+    # The kept purchase summary was filled in one statement and equals the orders.
+    from kehu.sales.purchase_summary import summary_check
+
+    assert summary_check().differences == 0
     # New rows get ids after the generated ones (sequences were reset).
     from tests.factories import CustomerFactory
 

@@ -256,3 +256,20 @@ def test_churn_page_shows_the_backtest_precision_and_recall_to_head_office(clien
     assert reverse("value_run_detail", args=[value.run.pk]) + "#backtest" in html
     client.force_login(org.users.sales_n1)  # a company-wide figure: not for a salesperson
     assert 'data-testid="churn-backtest"' not in client.get(reverse("value_churn")).content.decode()
+
+
+def test_360_page_says_when_the_scores_followed_an_order(client, org, value):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kehu.insights.models import CustomerScore
+
+    client.force_login(org.users.sales_n1)
+    url = reverse("customer_detail", args=[value.scores.n1.customer_id])
+    assert 'data-testid="value-rescored"' not in client.get(url).content.decode()
+    CustomerScore.objects.filter(pk=value.scores.n1.pk).update(
+        rescored_at=timezone.make_aware(dt.datetime(2026, 3, 4, 10, 32)), rescored_order_ref="SO000000123")
+    html = client.get(url).content.decode()
+    run_id = value.scores.n1.run_id
+    assert "Updated after order SO000000123 at" in html and f"the parameters of analysis #{run_id}." in html

@@ -1,0 +1,40 @@
+"""``kehu summary check [--repair] [--json]``: compare the kept purchase summary
+(kehu/sales/purchase_summary.py) with the orders, as the nightly check does.
+
+Exit codes: 0 no difference, or differences repaired with ``--repair``;
+1 differences found and not repaired (they are logged as an error: a bug to investigate)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.utils.translation import gettext as _
+
+
+def cmd_summary(args) -> int:
+    from kehu.sales.purchase_summary import summary_check
+
+    result = summary_check(repair=args.repair)
+    if args.json:
+        print(json.dumps({"customers": result.customers, "missing": result.missing, "extra": result.extra,
+                          "different": result.different, "repaired": result.repaired,
+                          "examples": result.examples}))
+    else:
+        print(_("Customers with orders: %(n)d; kept rows missing %(missing)d, without orders %(extra)d, "
+                "different %(different)d.") % {"n": result.customers, "missing": result.missing,
+                                                 "extra": result.extra, "different": result.different})
+        if result.differences:
+            print(_("Examples (customer ids): %(ids)s") % {"ids": ", ".join(map(str, result.examples))},
+                  file=sys.stderr)
+            print(_("Repaired.") if result.repaired else _("Not repaired: run again with --repair."),
+                  file=sys.stderr)
+    return 0 if not result.differences or result.repaired else 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser("summary", help=_("the kept per-customer purchase summary: check it against the orders"))
+    p.add_argument("what", choices=["check"])
+    p.add_argument("--repair", action="store_true", help=_("recompute the customers that differ"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summary)

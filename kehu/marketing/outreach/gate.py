@@ -23,9 +23,11 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 
 import kehu.lookups  # noqa: F401 - field__any
+from kehu.lookups import array_literal
 from kehu.privacy.consent import consent_fields, hold_reasons, row_hold_reason
 from .models import Channel, CustomerLanguage, GateSettings, HoldReason, OutboundMessage, Purpose, Status, Suppression
 
@@ -94,8 +96,26 @@ class SuppressionList:
 
 
 def recent_counts(channel: str, customer_ids: list[int], *, since: dt.datetime) -> dict[int, int]:
-    """Customer id → marketing messages queued, deferred or sent on ``channel`` since ``since``."""
+    """Customer id → marketing messages queued, deferred or sent on ``channel`` since ``since``.
+
+    On PostgreSQL one count per customer of the batch (``unnest`` of the ids, each counted on the index
+    ``(customer, channel, created_at)``): as a single ``customer = ANY(…)`` the planner may instead read
+    every queued message of the channel and filter — which it did on a log analysed while nearly empty
+    and then filled by a campaign of a million (a quarter of a million rows read per batch)."""
     out: dict[int, int] = {}
+    if connection.vendor == "postgresql":
+        # channel and status compared as expressions ("|| ''"), so that no index on them (the sending
+        # queue's (channel, status, id)) can be taken instead of the customer's
+        sql = (f"SELECT c.id, (SELECT count(*) FROM {OutboundMessage._meta.db_table} m WHERE m.customer_id = c.id"
+               " AND m.created_at >= %s AND (m.channel || '') = %s AND m.purpose = %s"
+               " AND (m.status || '') = ANY(%s::text[])) FROM unnest(%s::bigint[]) AS c(id)")
+        statuses = array_literal(str(s) for s in CAP_STATUSES)
+        with connection.cursor() as cursor:
+            for start in range(0, len(customer_ids), BATCH):
+                ids = "{" + ",".join(map(str, set(customer_ids[start:start + BATCH]))) + "}"
+                cursor.execute(sql, [since, channel, Purpose.MARKETING.value, statuses, ids])
+                out.update((cid, n) for cid, n in cursor.fetchall() if n)
+        return out
     for start in range(0, len(customer_ids), BATCH):
         rows = (OutboundMessage.objects.filter(customer_id__any=set(customer_ids[start:start + BATCH]), channel=channel,
                                                created_at__gte=since, purpose=Purpose.MARKETING,

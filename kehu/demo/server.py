@@ -122,7 +122,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, workers: int | None = No
         from kehu.runtime.staticfiles import collect_if_needed
 
         if collect_if_needed():
-            print(_("Static files collected into %(path)s") % {"path": settings.STATIC_ROOT}, file=out, flush=True)
+            # a note in the log: the first two lines of the output stay where the server is and its links
+            print(_("Static files collected into %(path)s") % {"path": settings.STATIC_ROOT}, file=sys.stderr,
+                  flush=True)
     except Exception as exc:  # a read-only home: the finders still serve the plain names
         print(_("note: static files not collected (%(error)s); serving them uncompressed") % {"error": exc},
               file=sys.stderr)

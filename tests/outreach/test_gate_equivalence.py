@@ -198,6 +198,17 @@ def test_message_columns_are_the_models():
     assert outreach.MESSAGE_COLUMNS == tuple(f.attname for f in OutboundMessage._meta.concrete_fields)
 
 
+def test_the_customer_fields_read_from_the_cursor_convert_nothing():
+    """``_Batch._customers`` reads these fields from the cursor without the ORM's converters (on
+    PostgreSQL): a field that converts its value on reading must not join them unnoticed."""
+    from kehu.privacy.consent import consent_fields
+
+    for channel in ("email", "sms", "wechat", "mail", "phone"):
+        for name in outreach.CUSTOMER_FIELDS + tuple(consent_fields(channel)):
+            field = next(f for f in Customer._meta.concrete_fields if name in (f.name, f.attname))
+            assert not hasattr(field, "from_db_value"), name
+
+
 @pytest.mark.django_db
 def test_any_lookup_is_in(audience):
     import kehu.lookups  # noqa: F401

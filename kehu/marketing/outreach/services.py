@@ -371,6 +371,8 @@ def _send_all(*, customers, channel, purpose, template, context, per_customer, s
     job = _Batch(channel=channel, purpose=purpose, tpl=tpl, context=context or {}, per_customer=per_customer or {},
                  kind=kind, source_id=source_id, actor=actor, now=now, settings_row=settings_row, deliver=deliver,
                  contact=contact, keep=keep)
+    if len(ids) > gate.BATCH:
+        job.suppression = gate.SuppressionList(channel)
     counts = Counter({s: 0 for s in STATUSES})
     kept: list[OutboundMessage] = []
     if len(ids) > gate.BATCH and job.may_write_behind():
@@ -468,7 +470,9 @@ class _Batch:
                                                                tpl.body_en))
         self.fields = CUSTOMER_FIELDS + tuple(consent_fields(channel))
         self.owners: dict[int, tuple[dict, dict]] = {}
-        self.suppression = gate.SuppressionList(channel)
+        # the whole list once per sending only for a sending of several batches; one message (a coupon's
+        # notice, a referral's) asks for its own entries, not for up to 50,000
+        self.suppression: gate.SuppressionList | None = None
         self.delivers = channel == Channel.PHONE or (deliver and channel in gate.DELIVERED_HERE)
         # the columns every message of the call shares
         self.head = (None, now, now)
@@ -537,7 +541,7 @@ class _Batch:
         addresses = {cid: _address(channel, rows[cid], contact_row) for cid in ids}
         decisions = gate.decide(channel=channel, purpose=self.purpose, customers=[rows[i] for i in ids],
                                 addresses=addresses, gate=self.settings_row, now=now,
-                                suppression=self.suppression.current())
+                                suppression=self.suppression.current() if self.suppression else None)
         langs = gate.languages(ids, self.settings_row.default_language)
         render, build, per_customer = self.compiled.render, rendering.build_context, self.per_customer
         no_owner = (None, rendering.owner_context(None))

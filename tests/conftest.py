@@ -47,6 +47,11 @@ def pytest_configure(config):
 
 @pytest.fixture
 def org(db):
+    return make_org()
+
+
+def make_org():
+    """Five teams (head office; North and East regions; a sales team under each) and ten users."""
     hq = TeamFactory(name="Head office")
     north = TeamFactory(name="North region", parent=hq)
     east = TeamFactory(name="East region", parent=hq)
@@ -70,6 +75,10 @@ def org(db):
 @pytest.fixture
 def customers(org):
     """One customer per salesperson: ``n1`` (sales_n1), ``n1b`` (sales_n1b), ``e1`` (sales_e1)."""
+    return make_customers(org)
+
+
+def make_customers(org):
     u = org.users
     return SimpleNamespace(
         n1=CustomerFactory(name="北方钢铁贸易有限公司", owner=u.sales_n1, city="北京", region="north", phone="13800138001"),
@@ -77,6 +86,30 @@ def customers(org):
         e1=CustomerFactory(name="华东机械集团", owner=u.sales_e1, city="上海", region="east", phone="13900139003",
                            email="buyer@huadong.example"),
     )
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module, for data that many tests share.
+
+    A module-scoped fixture that asks for this one builds its records once; each
+    test then runs in a savepoint inside this transaction (pytest-django's ``db``),
+    so what a test writes is rolled back before the next, and the shared records
+    are rolled back when the module ends. Hand tests copies of the shared model
+    instances (:func:`copy.deepcopy`) so that one test's changes in memory do not
+    reach the next. Files and ``on_commit`` work never happen here, as in every
+    ``db`` test.
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def login(client, user):

@@ -7,11 +7,13 @@ Visibility in the ``org`` fixture: ``n1`` belongs to sales_n1 (North sales 1,
 under North region), ``e1`` to sales_e1 (East sales 1, under East region).
 """
 
+import copy
 import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from kehu.customers.models import Anniversary
 from kehu.engagement.services import task_create
@@ -22,6 +24,7 @@ from kehu.engagement.visits import visit_create
 from kehu.sales.key_accounts import plan_create
 from kehu.sales.services import order_create
 from tests.api.conftest import assert_error
+from tests.conftest import make_customers, make_org
 from tests.factories import (
     PDF_BYTES, AttachmentFactory, ContactFactory, CustomerFactory, InteractionFactory, OrderFactory, ProductFactory,
 )
@@ -45,10 +48,38 @@ CATALOGUE_MANAGERS = {"admin", "hq_manager", "north_manager", "east_manager"}
 ROLES = sorted(VISIBLE)
 
 
-@pytest.fixture
-def world(org, customers, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(scope="module")
+def _shared(module_db, tmp_path_factory):
+    """The organisation, its customers and their records, built once for the module
+    (tests/conftest.py ``module_db``: each test's writes are rolled back)."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        org = make_org()
+        customers = make_customers(org)
+        yield SimpleNamespace(org=org, customers=customers, world=_build_world(customers))
 
+
+@pytest.fixture
+def _fresh(_shared):
+    """This test's own copies of the shared instances (the rows are shared)."""
+    return copy.deepcopy(_shared)
+
+
+@pytest.fixture
+def org(_fresh):
+    return _fresh.org
+
+
+@pytest.fixture
+def customers(_fresh):
+    return _fresh.customers
+
+
+@pytest.fixture
+def world(_fresh):
+    return _fresh.world
+
+
+def _build_world(customers):
     def records(customer):
         case = case_create(actor=customer.owner, data={"customer": customer, "kind": "complaint",
                                                        "subject": "Bill too high"})
@@ -1121,7 +1152,7 @@ def test_product_line_warranty_per_role(org, api_as, role, op):
     r = call(api_as(getattr(org.users, role)), line)
     if write and role not in CATALOGUE_KEEPERS:
         assert_error(r, 403, "forbidden")
-        assert ProductLine.objects.get().warranty_months == 12
+        assert ProductLine.objects.get(pk=line.pk).warranty_months == 12
     else:
         assert r.status_code == ok, r.content
 

@@ -33,7 +33,8 @@ serve: install
 ## make test: the whole suite on SQLite, then on PostgreSQL, browser tests included
 # The two databases' runs go side by side (one core each); -O keeps each run's output together.
 test: install-test browsers pdf-libs postgres datasets bench-reference
-	KEHU_REQUIRE_REFERENCE=1 $(MAKE) -O -j2 test-sqlite test-postgres
+	KEHU_REQUIRE_REFERENCE=1 $(MAKE) -O -j2 test-sqlite test-postgres; status=$$?; \
+		$(BIN)/python scripts/test_times.py --top 15; exit $$status
 
 # Each run's per-test times land in var/test-reports/ (JUnit XML) for finding the slow ones.
 test-sqlite: install-test

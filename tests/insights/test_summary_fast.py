@@ -146,3 +146,19 @@ def test_binary_reader_takes_fixed_width_integers_and_refuses_nulls():
     null = row[:2] + (-1).to_bytes(4, "big", signed=True) + row[6:]
     assert read_binary_columns(header + null + b"\xff\xff", ["i8", "i4"]) is None
     assert read_binary_columns(b"nope", ["i8"]) is None
+
+
+def test_orders_of_a_customer_the_kept_summary_lacks_are_refused():
+    """The caller then reads the orders whole (run_summary_fast's fallback)."""
+    from kehu.insights.summary_numpy import KeptColumns
+
+    window = SummaryWindow(as_of=dt.date(2024, 1, 31), split=dt.date(2024, 1, 10), holdout_end=dt.date(2024, 1, 31),
+                           period_days=10, revenue_days=20)
+    d0 = (dt.date(2024, 1, 5) - dt.date(1970, 1, 1)).days
+    one = np.array([1], np.int64)
+    kept = KeptColumns(one, one * d0, one * d0, one, one, one, one, one, one)
+    orders = OrderColumns(np.array([9], np.int64), np.array([d0], np.int64), one, one, np.array([d0], np.int64))
+    with pytest.raises(ValueError):
+        needs_last_day_before(orders, window, kept)
+    with pytest.raises(ValueError):
+        summary_from_orders(orders, window, kept=kept)

@@ -19,7 +19,8 @@ from kehu.insights.config import validate_config, value_settings
 from kehu.insights.models import AnalysisRun, RunStatus, RunTrigger, TimeUnit, TransactionModel, ValueSettings
 from kehu.insights.pipeline import STAGES, analyse
 from kehu.insights.score_writer import delete_scores, write_scores
-from kehu.insights.summary_sql import SummaryWindow, run_summary, run_tracking
+from kehu.insights.summary_fast import run_summary_fast
+from kehu.insights.summary_sql import SummaryWindow, run_tracking
 from kehu.org.policies import policy_for
 from kehu.runtime import liveness
 
@@ -271,7 +272,9 @@ def run_execute(run: AnalysisRun, *, progress=None, source=None) -> AnalysisRun:
         window, explicit = _window(run)
         report(5, STAGES["summary"])
         t = time.perf_counter()
-        summary = source.summary(window) if source is not None else run_summary(window)
+        summary_steps: dict = {}
+        summary = (source.summary(window) if source is not None
+                   else run_summary_fast(window, explicit=explicit, timings=summary_steps))
         t_summary = time.perf_counter() - t
         if len(summary) == 0:
             raise RunFailed(NO_ORDERS)
@@ -317,7 +320,9 @@ def run_execute(run: AnalysisRun, *, progress=None, source=None) -> AnalysisRun:
             n = write_scores(run, analysis, timings=store_steps)
             t_store = time.perf_counter() - t
             results["churn"]["by_owner"] = _owner_summary(run, run.parameters["churn"]["threshold"])
-            results["timings"] = {"summary_sql": round(t_summary, 4), "tracking_sql": round(t_tracking, 4),
+            results["summary_source"] = summary_steps.pop("summary_source", source.engine if source else "sql")
+            results["timings"] = {"summary_sql": round(t_summary, 4), **summary_steps,
+                                  "tracking_sql": round(t_tracking, 4),
                                   **results["timings"], "store": round(t_store, 4), **store_steps,
                                   "owners": round(time.perf_counter() - t - t_store, 4),
                                   "total": round(time.perf_counter() - t0, 4)}

@@ -9,9 +9,13 @@ the customers shared with them), the day and the *sales version*. The version
 changes whenever orders, order lines, customers (their owner and team decide
 who sees their orders) or shares are written — by the models' signals for the
 services, by :func:`bump_sales_version` for the bulk writers (the order import,
-``kehu generate``, the demo) — immediately and again when the transaction
-commits (so that a reader who computed from the data before the commit does
-not keep its figures). Entries also expire after :data:`TTL` seconds, a bound
+``kehu generate``, the demo) — when the writer's transaction commits, once per
+transaction. Until then the writer's own transaction reads with a version of
+its own (the shared version plus a mark kept on its connection), so it sees its
+writes while nobody else's figures change; the shared version row is never
+written inside a transaction: with the database cache that row would stay
+locked until the commit, and every other writer (an order entered while an
+import of 50,000 lines runs) would wait for it. Entries also expire after :data:`TTL` seconds, a bound
 on any writer that neither sends signals nor bumps the version (a raw SQL fix).
 """
 
@@ -41,14 +45,30 @@ def _set_version() -> None:
 _set_version.kehu_sales_bump = True
 
 
+def _bump_pending(conn) -> bool:
+    return any(getattr(entry[1], "kehu_sales_bump", False) for entry in conn.run_on_commit)
+
+
 def bump_sales_version(**_kwargs) -> None:
-    """Make the cached dashboard figures stale: now, and again when the transaction
-    commits (registered once per transaction, however many rows it writes)."""
-    _set_version()
+    """Make the cached dashboard figures stale: at once outside a transaction; inside
+    one, for the transaction itself at once and for everyone when it commits
+    (registered once per transaction, however many rows it writes)."""
     conn = transaction.get_connection()
-    if conn.in_atomic_block and not any(getattr(entry[1], "kehu_sales_bump", False)
-                                        for entry in conn.run_on_commit):
+    if not conn.in_atomic_block:
+        _set_version()
+        return
+    conn.kehu_sales_mark = time.time_ns()
+    if not _bump_pending(conn):
         transaction.on_commit(_set_version)
+
+
+def _own_mark():
+    """The mark of this connection's uncommitted sales writes (None when there are none:
+    after a commit or a rollback Django has dropped the transaction's callbacks)."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and _bump_pending(conn):
+        return getattr(conn, "kehu_sales_mark", None)
+    return None
 
 
 def months_back(day: dt.date, months: int) -> dt.date:
@@ -89,7 +109,8 @@ def sales_figures(policy, today: dt.date) -> dict:
             version = time.time_ns()
             cache.add(VERSION_KEY, version, None)
             version = cache.get(VERSION_KEY, version)
-        key = _key(policy, today, version)
+        mark = _own_mark()
+        key = _key(policy, today, version if mark is None else f"{version}.{mark}")
         figures = cache.get(key)
     except Exception:  # the cache is down: compute
         return compute_sales_figures(policy, today)

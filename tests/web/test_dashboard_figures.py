@@ -78,6 +78,7 @@ def test_one_computation_per_scope_until_a_write(org, customers, monkeypatch):
     assert len(calls) == 3
 
 
+@pytest.mark.django_db(transaction=True)
 def test_bulk_writers_bump_the_version(org, customers):
     before = figs.cache.get(figs.VERSION_KEY)
     figs.bump_sales_version()
@@ -94,3 +95,68 @@ def test_dashboard_shows_the_cached_figures(client_for, org, customers):
     assert "¥200.00" in html and "北方钢铁贸易有限公司" in html
     CustomerFactory(name="Unrelated", owner=org.users.sales_e1)
     assert "¥200.00" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writers_transaction_sees_its_own_writes_and_others_see_them_at_commit(org, customers):
+    from django.db import transaction
+
+    today = dt.date.today()
+    _check_everyone(org, today)                      # cached
+    before = figs.cache.get(figs.VERSION_KEY)
+    with transaction.atomic():
+        OrderFactory(customer=customers.n1, order_date=today)
+        OrderFactory(customer=customers.n1, order_date=today)
+        # the shared version is not written inside the transaction (no lock on its row) ...
+        assert figs.cache.get(figs.VERSION_KEY) == before
+        # ... but the transaction itself reads its own writes
+        _check_everyone(org, today)
+        assert sum(getattr(cb, "kehu_sales_bump", False)
+                   for _sids, cb, _robust in transaction.get_connection().run_on_commit) == 1
+    assert figs.cache.get(figs.VERSION_KEY) != before  # everyone's figures at the commit
+    _check_everyone(org, today)
+    with transaction.atomic():                        # a rolled-back write leaves no mark behind
+        OrderFactory(customer=customers.e1, order_date=today)
+        transaction.set_rollback(True)
+    _check_everyone(org, today)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_transaction_does_not_hold_up_other_order_writers(org, customers):
+    """An import's transaction used to hold the version row of the database cache until it
+    committed: every other order written meanwhile waited for it (a load test saw order imports
+    time out behind `kehu bench import-orders`)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time by design")
+    today = dt.date.today()
+    figs.bump_sales_version()            # the version row exists
+    written, release, failed = threading.Event(), threading.Event(), []
+
+    def long_writer():
+        try:
+            with transaction.atomic():
+                OrderFactory(customer=customers.n1, order_date=today)
+                written.set()
+                release.wait(30)
+        except Exception as exc:  # pragma: no cover - reported below
+            failed.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=long_writer)
+    thread.start()
+    try:
+        assert written.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            OrderFactory(customer=customers.e1, order_date=today)
+    finally:
+        release.set()
+        thread.join(30)
+    assert not failed
+    _check_everyone(org, today)

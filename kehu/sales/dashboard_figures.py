@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 VERSION_KEY = "kehu:sales-figures:version"
 TTL = 300  # seconds
@@ -80,8 +80,12 @@ def compute_sales_figures(policy, today: dt.date) -> dict:
         days = SalesDay.objects.all()
     else:
         days = policy.visible(CustomerSalesDay.objects.all(), prefix="customer__")
-    revenue_year = days.filter(day__gte=year_start, day__lte=today).aggregate(s=Sum("revenue_cents"))["s"]
-    revenue_12m = days.filter(day__gt=twelve_months_ago, day__lte=today).aggregate(s=Sum("revenue_cents"))["s"]
+    # one pass over the window: the year (from 1 January) lies inside the twelve months
+    first_day = min(year_start - dt.timedelta(days=1), twelve_months_ago)
+    sums = days.filter(day__gt=first_day, day__lte=today).aggregate(
+        year=Sum("revenue_cents", filter=Q(day__gte=year_start)),
+        last12=Sum("revenue_cents", filter=Q(day__gt=twelve_months_ago)))
+    revenue_year, revenue_12m = sums["year"], sums["last12"]
 
     candidates = policy.visible(CustomerPurchaseSummary.objects.filter(last_order__gt=twelve_months_ago),
                                 prefix="customer__").order_by("-revenue_cents", "customer_id")

@@ -407,6 +407,10 @@ def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | 
         for sc in scenarios:
             n = runs if not sc.name.startswith(("nav: ", "value: ", "survey: ")) else min(runs, nav_runs)
             results.append(measure(clients[sc.viewer], sc, n))
+            r = results[-1]
+            if not as_json:   # as it goes: a full run takes a while
+                print(f"  {r.scenario} ({r.viewer}): " + (f"p50 {r.p50_ms:.1f} ms, p95 {r.p95_ms:.1f} ms"
+                      if r.status == "ok" else f"{r.status} {r.detail}"), file=out, flush=True)
     finally:
         ApiToken.objects.filter(pk__in=token_ids).delete()
     if as_json:

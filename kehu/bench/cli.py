@@ -71,7 +71,8 @@ def _generate(args) -> int:
 def _bench_web(args) -> int:
     from kehu.bench.web import run_web_bench
 
-    return run_web_bench(runs=args.runs, as_json=args.json, customer_id=args.customer)
+    return run_web_bench(runs=args.runs, as_json=args.json, customer_id=args.customer,
+                         navigation=not args.customer_pages_only, nav_runs=args.nav_runs)
 
 
 def _bench_import(args) -> int:
@@ -200,6 +201,10 @@ def register(sub) -> None:
     w = bsub.add_parser("web", help="server-side latency of the main pages and the customer API")
     w.add_argument("--runs", type=int, default=200, help="requests per scenario (default 200)")
     w.add_argument("--json", action="store_true", help="print the figures as JSON")
+    w.add_argument("--nav-runs", type=int, default=40,
+                   help="requests per page of the navigation, value and survey pages (default 40)")
+    w.add_argument("--customer-pages-only", action="store_true",
+                   help="only the customer pages and the API, not every page of the navigation")
     w.add_argument("--customer", type=int, help="id of the customer for the 360 page "
                    "(default: the customer with the most orders)")
     w.set_defaults(func=_bench_web)

@@ -1,4 +1,6 @@
-"""``kehu bench web``: server-side latency of the main pages and the customer API.
+"""``kehu bench web``: server-side latency of the main pages and the customer API,
+and of every page of each viewer's navigation (the dashboard, the order,
+interaction and task lists, the value pages, the survey pages, ...).
 
 Requests go through Django in this process (``django.test.Client``): URL
 routing, middleware, sessions, views, queries and templates are all measured;
@@ -135,7 +137,7 @@ def _search_next_cursor(viewer, term: str) -> str | None:
     return tiered_keyset_page(listing.base, tiers=listing.tiers, cursor=None, page_size=25).next_cursor
 
 
-def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
+def build_scenarios(hq, salesperson, hub, tokens: dict, *, navigation: bool = True) -> list[Scenario]:
     from urllib.parse import quote
 
     from django.urls import Resolver404, resolve
@@ -193,6 +195,39 @@ def build_scenarios(hq, salesperson, hub, tokens: dict) -> list[Scenario]:
                             headers=headers, unavailable="" if api_url else "API /api/v1/customers not available"))
         out.append(Scenario(f"API search '{initials}'", label, f"{api_url}?limit=50&q={initials}" if api_url else None,
                             headers=headers, unavailable="" if api_url else "API /api/v1/customers not available"))
+        if navigation:
+            out.extend(navigation_scenarios(label, viewer, skip={list_url}))
+    return out
+
+
+def navigation_scenarios(label: str, viewer, *, skip: set[str] = frozenset()) -> list[Scenario]:
+    """Every page of the viewer's navigation (kehu/web/context_processors.py: the menu
+    as that role sees it), the value pages and the latest survey's pages: one scenario each."""
+    from django.test import RequestFactory
+
+    from kehu.web.context_processors import navigation
+
+    request = RequestFactory().get("/")
+    request.user = viewer
+    out = []
+    seen = set(skip)
+    for item in navigation(request)["nav_items"]:
+        if item["url"] in seen:
+            continue
+        seen.add(item["url"])
+        out.append(Scenario(f"nav: {item['label']}", label, item["url"]))
+    for name in ("value_rfm", "value_scores", "value_churn", "value_migration", "value_runs", "segment_list"):
+        url = _url(name)
+        if url and url not in seen:
+            seen.add(url)
+            out.append(Scenario(f"value: {name.removeprefix('value_')}", label, url))
+    from kehu.surveys.models import Survey
+
+    survey = Survey.objects.order_by("-id").first()
+    for name in ("survey_detail", "survey_results", "survey_report"):
+        url = _url(name, survey.pk) if survey is not None else None
+        out.append(Scenario(f"survey: {name.removeprefix('survey_')}", label, url,
+                            unavailable="" if url else "no survey in the database"))
     return out
 
 
@@ -322,7 +357,10 @@ def database_description() -> dict:
     return info
 
 
-def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | None = None, out=None) -> int:
+def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | None = None, out=None,
+                  navigation: bool = True, nav_runs: int = 40) -> int:
+    """``navigation``: also every page of each viewer's navigation, the value pages and the
+    survey pages, ``nav_runs`` requests each (they are many, and some are slow)."""
     from django.test import Client
 
     from kehu.org.models import ApiToken
@@ -349,7 +387,8 @@ def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | 
         print(f"database: {db['vendor']} {db.get('version', '')} {db['name']}: about {db['customers']:,} customers, "
               f"{db['orders']:,} orders, {db['order_lines']:,} order lines", file=out)
         print(f"viewers: {hq.username} (head office), {salesperson.username if salesperson else '-'} (salesperson); "
-              f"360 page of customer {hub.pk if hub else '-'}; {runs} runs per scenario", file=out, flush=True)
+              f"360 page of customer {hub.pk if hub else '-'}; {runs} runs per scenario"
+              + (f", {min(runs, nav_runs)} per page of the navigation" if navigation else ""), file=out, flush=True)
     tokens, token_ids = {}, []
     for label, user in (("head office", hq), ("salesperson", salesperson)):
         if user is not None:
@@ -358,7 +397,7 @@ def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | 
             token_ids.append(token.pk)
     results = []
     try:
-        scenarios = build_scenarios(hq, salesperson, hub, tokens)
+        scenarios = build_scenarios(hq, salesperson, hub, tokens, navigation=navigation)
         clients = {}
         for label, user in (("head office", hq), ("salesperson", salesperson)):
             if user is not None:
@@ -366,7 +405,12 @@ def run_web_bench(*, runs: int = 200, as_json: bool = False, customer_id: int | 
                 c.force_login(user)
                 clients[label] = c
         for sc in scenarios:
-            results.append(measure(clients[sc.viewer], sc, runs))
+            n = runs if not sc.name.startswith(("nav: ", "value: ", "survey: ")) else min(runs, nav_runs)
+            results.append(measure(clients[sc.viewer], sc, n))
+            r = results[-1]
+            if not as_json:   # as it goes: a full run takes a while
+                print(f"  {r.scenario} ({r.viewer}): " + (f"p50 {r.p50_ms:.1f} ms, p95 {r.p95_ms:.1f} ms"
+                      if r.status == "ok" else f"{r.status} {r.detail}"), file=out, flush=True)
     finally:
         ApiToken.objects.filter(pk__in=token_ids).delete()
     if as_json:

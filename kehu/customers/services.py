@@ -310,8 +310,8 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
 #              (the kept customer's when both or neither were answered) and the other is deleted
 #              — its response, if any, is kept and moves with the responses;
 #   "attitude" the measured attitude (one per customer): the later measurement stays;
-#   "summary"  the kept purchase summary (kehu.sales.purchase_summary): the duplicate's row is
-#              deleted and the kept customer's recomputed from the orders it now has;
+#   "summary"  the kept purchase summary and sales per day (kehu.sales.purchase_summary): both
+#              customers' rows recomputed from the orders — the duplicate has none left;
 #   "tags"     the duplicate's tags are added;
 #   "key_plans" key-account plans move; when the kept customer has an active plan, the
 #              duplicate's active plan is closed (one active plan per customer).
@@ -325,6 +325,7 @@ MERGE_RELATIONS = {
     "engagement.Task.customer": "move",
     "sales.Order.customer": "move",
     "sales.CustomerPurchaseSummary.customer": "summary",
+    "sales.CustomerSalesDay.customer": "summary",
     "attachments.Attachment.customer": "move",
     "insights.CustomerScore.customer": "scores",
     "surveys.Invitation.customer": "invitations",
@@ -400,8 +401,10 @@ def _merge_relation(how: str, model, field: str, keep: Customer, drop: Customer)
     if how == "summary":
         from kehu.sales.purchase_summary import orders_written
 
-        dropped, _by = rows.delete()
-        orders_written([keep.pk])
+        # recomputed for both: the duplicate, whose orders have moved, is left without rows
+        # (its sales per day taken off the day totals), the kept customer has them all
+        dropped = rows.count()
+        orders_written([keep.pk, drop.pk])
         return {"dropped": dropped}
     if how == "scores":
         taken = model._default_manager.filter(customer=keep).values("run_id")

@@ -1,6 +1,7 @@
 """The dashboard's sales figures — the year's revenue, the last twelve months'
-and the top ten customers of those months — kept in the cache per visibility
-scope, so that a visit does not aggregate every order.
+and the top ten customers of those months — summed from the kept sales per day
+and purchase summaries (kehu/sales/sales_days.py), and kept in the cache per
+visibility scope, so that a visit does not aggregate every order.
 
 The figures are computed through the visibility policy, as everywhere: the key
 is the viewer's view scope (:class:`kehu.org.policies.Scope`: everyone who sees
@@ -28,7 +29,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 VERSION_KEY = "kehu:sales-figures:version"
 TTL = 300  # seconds
@@ -76,23 +77,54 @@ def months_back(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(day.day, 28))
 
 
+def _money(cents) -> Decimal:
+    return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
+
+
 def compute_sales_figures(policy, today: dt.date) -> dict:
-    """The figures from the orders the policy's viewer may see (no cache)."""
-    from kehu.sales.models import Order, OrderStatus
+    """The figures from the kept sales per day (kehu/sales/sales_days.py) of the
+    customers the policy's viewer may see (no cache).
+
+    The year's and the twelve months' sales: from the day totals for a viewer who
+    sees everything (at most 366 rows), else from the visible customers' rows per day.
+    The top customers: the kept purchase summaries of the visible customers who
+    bought in the window, largest revenue first, are the candidates — a customer's
+    revenue of all time bounds its revenue of the window (order amounts are sums of
+    lines with prices ≥ 0) — and their window revenue is summed exactly, until the
+    next candidate's bound is below the tenth best."""
+    from kehu.sales.models import CustomerPurchaseSummary, CustomerSalesDay, SalesDay
 
     year_start = dt.date(today.year, 1, 1)
     twelve_months_ago = months_back(today, 12)
-    orders = policy.visible(Order.objects.exclude(status=OrderStatus.CANCELLED), prefix="customer__")
-    revenue_year = orders.filter(order_date__gte=year_start, order_date__lte=today).aggregate(s=Sum("amount"))["s"]
-    revenue_12m = orders.filter(order_date__gt=twelve_months_ago, order_date__lte=today).aggregate(
-        s=Sum("amount"))["s"]
-    top = list(
-        orders.filter(order_date__gt=twelve_months_ago, order_date__lte=today)
-        .values("customer_id").annotate(revenue=Sum("amount")).order_by("-revenue", "customer_id")
-        .values_list("customer_id", "revenue")[:TOP]
-    )
-    return {"revenue_year": revenue_year or Decimal("0"), "revenue_12m": revenue_12m or Decimal("0"),
-            "top": [(cid, revenue) for cid, revenue in top]}
+    if policy.view_scope.everything:
+        days = SalesDay.objects.all()
+    else:
+        days = policy.visible(CustomerSalesDay.objects.all(), prefix="customer__")
+    # one pass over the window: the year (from 1 January) lies inside the twelve months
+    first_day = min(year_start - dt.timedelta(days=1), twelve_months_ago)
+    sums = days.filter(day__gt=first_day, day__lte=today).aggregate(
+        year=Sum("revenue_cents", filter=Q(day__gte=year_start)),
+        last12=Sum("revenue_cents", filter=Q(day__gt=twelve_months_ago)))
+    revenue_year, revenue_12m = sums["year"], sums["last12"]
+
+    candidates = policy.visible(CustomerPurchaseSummary.objects.filter(last_order__gt=twelve_months_ago),
+                                prefix="customer__").order_by("-revenue_cents", "customer_id")
+    best: list[tuple[int, int]] = []       # (customer id, window revenue in cents)
+    start, step = 0, 4 * TOP
+    while True:
+        batch = list(candidates.values_list("customer_id", "revenue_cents")[start:start + step])
+        if not batch:
+            break
+        window = dict(CustomerSalesDay.objects.filter(
+            customer_id__in=[cid for cid, _bound in batch], day__gt=twelve_months_ago, day__lte=today)
+            .values("customer_id").annotate(r=Sum("revenue_cents")).values_list("customer_id", "r"))
+        best = sorted(best + [(cid, window[cid]) for cid, _bound in batch if cid in window],
+                      key=lambda row: (-row[1], row[0]))[:TOP]
+        if len(batch) < step or (len(best) == TOP and batch[-1][1] < best[-1][1]):
+            break
+        start, step = start + step, step * 4
+    return {"revenue_year": _money(revenue_year), "revenue_12m": _money(revenue_12m),
+            "top": [(cid, _money(cents)) for cid, cents in best]}
 
 
 def _key(policy, today: dt.date, version) -> str:

@@ -920,6 +920,50 @@ class CustomerPurchaseSummary(models.Model):
     class Meta:
         verbose_name = _("purchase summary")
         verbose_name_plural = _("purchase summaries")
+        # the dashboard's top customers: the largest first, as candidates (kehu/sales/dashboard_figures.py)
+        # (last_order too: the candidates' filter is read from the index, no row visited)
+        indexes = [models.Index(fields=["-revenue_cents", "customer", "last_order"], name="purchase_summary_revenue")]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.orders}"
+
+
+class CustomerSalesDay(models.Model):
+    """One customer's orders of one day (not cancelled): their count and amount in
+    cents, kept with :class:`CustomerPurchaseSummary` by the same refresh
+    (kehu/sales/sales_days.py). The dashboard's figures for a viewer who sees only
+    some customers are summed from these rows through the visibility policy."""
+
+    # no index of its own: the unique (customer, day) serves, with the day range in its condition
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="sales_days", db_index=False)
+    day = models.DateField(_("order date"))
+    orders = models.PositiveIntegerField(pgettext_lazy("count", "orders"))
+    revenue_cents = models.BigIntegerField(_("revenue (cents)"))
+
+    class Meta:
+        verbose_name = _("customer's sales of a day")
+        verbose_name_plural = _("customers' sales per day")
+        constraints = [models.UniqueConstraint(fields=["customer", "day"], name="customer_sales_day_unique",
+                                               violation_error_message=_("One row per customer and day."))]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.day}: {self.revenue_cents}"
+
+
+class SalesDay(models.Model):
+    """All customers' orders of one day (not cancelled), kept as the sum of the
+    :class:`CustomerSalesDay` rows of that day (the refresh adds each change's
+    difference): the year's and the last twelve months' sales of a viewer who sees
+    every customer, from at most 366 rows."""
+
+    day = models.DateField(_("order date"), primary_key=True)
+    orders = models.IntegerField(pgettext_lazy("count", "orders"))
+    revenue_cents = models.BigIntegerField(_("revenue (cents)"))
+
+    class Meta:
+        verbose_name = _("sales of a day")
+        verbose_name_plural = _("sales per day")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.revenue_cents}"

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from django.db import connections, transaction
 from django.utils import timezone
 
+from kehu.sales import sales_days
+
 __all__ = ["orders_written", "summary_refresh", "summary_rebuild", "summary_check", "CheckResult", "KEPT_COLUMNS"]
 
 logger = logging.getLogger(__name__)
@@ -103,15 +105,19 @@ def summary_refresh(customer_ids: Iterable[int], *, using: str = "default") -> i
                 cur.execute(f"SELECT id FROM {customers} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [chunk])
             flt, params = _id_filter(connection, chunk)
             cur.execute(_upsert_sql(flt), [now] + params)
+            sales_days.refresh_chunk(cur, (flt, params), _id_filter(connection, chunk))
             dflt, dparams = _id_filter(connection, chunk, "s.customer_id")
             cur.execute(f"DELETE FROM {summary} WHERE customer_id IN (SELECT s.customer_id FROM {summary} AS s "
                         f"WHERE NOT EXISTS (SELECT 1 FROM {orders} AS o WHERE o.customer_id = s.customer_id "
                         f"AND o.status <> 'cancelled'){dflt})", dparams)
+        sales_days.drop_empty_days(cur)
     return len(ids)
 
 
-def summary_rebuild(*, using: str = "default") -> int:
-    """Recompute every customer's row in one statement (after bulk writes). Returns the row count."""
+def summary_rebuild(*, using: str = "default", with_sales_days: bool = True) -> int:
+    """Recompute every customer's row in one statement (after bulk writes), and the
+    sales per day (``with_sales_days=False`` only for the migration that runs before
+    their tables exist). Returns the row count."""
     connection = connections[using]
     summary, _orders, _customers = _tables()
     with transaction.atomic(using=using), connection.cursor() as cur:
@@ -120,7 +126,10 @@ def summary_rebuild(*, using: str = "default") -> int:
             cur.execute("SET LOCAL work_mem = '128MB'")
         cur.execute(_upsert_sql(""), [timezone.now()])
         cur.execute(f"SELECT COUNT(*) FROM {summary}")
-        return cur.fetchone()[0]
+        count = cur.fetchone()[0]
+    if with_sales_days:
+        sales_days.rebuild(using=using)
+    return count
 
 
 def orders_written(customer_ids: Iterable[int], *, order=None, rescore: bool = True) -> None:
@@ -146,10 +155,12 @@ class CheckResult:
     different: int = 0              # both exist, some column differs
     repaired: bool = False
     examples: list = field(default_factory=list)   # up to ten customer ids
+    sales_days: int = 0             # customers whose kept sales per day differ (kehu/sales/sales_days.py)
+    days_differ: bool = False       # some day's total differs from its customers' rows
 
     @property
     def differences(self) -> int:
-        return self.missing + self.extra + self.different
+        return self.missing + self.extra + self.different + self.sales_days + int(self.days_differ)
 
 
 def _reference(using: str):
@@ -197,12 +208,19 @@ def summary_check(*, repair: bool = False, using: str = "default") -> CheckResul
     result.extra = int((~in_ref).sum())
     result.different = int(differ.sum())
     bad = np.concatenate([ref[~in_kept, 0], kept[~in_ref, 0], both_ref[differ, 0]]).tolist()
-    result.examples = sorted(bad)[:10]
-    if bad:
+    day_bad, result.days_differ = sales_days.check(using=using)
+    result.sales_days = len(day_bad)
+    bad = sorted(set(bad) | set(day_bad))
+    result.examples = bad[:10]
+    if bad or result.days_differ:
         logger.error("kept purchase summary differs from the orders for %d customers "
-                     "(missing %d, extra %d, different %d; e.g. %s)%s", len(bad), result.missing, result.extra,
-                     result.different, result.examples, " — repaired" if repair else "")
+                     "(missing %d, extra %d, different %d, sales per day %d%s; e.g. %s)%s", len(bad),
+                     result.missing, result.extra, result.different, result.sales_days,
+                     ", day totals differ" if result.days_differ else "", result.examples,
+                     " — repaired" if repair else "")
         if repair:
             summary_refresh(bad, using=using)
+            if result.days_differ:
+                sales_days.repair_days(using=using)
             result.repaired = True
     return result

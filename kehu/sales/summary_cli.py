@@ -1,5 +1,6 @@
-"""``kehu summary check [--repair] [--json]``: compare the kept purchase summary
-(kehu/sales/purchase_summary.py) with the orders, as the nightly check does.
+"""``kehu summary check [--repair] [--json]``: compare the kept purchase summary and
+sales per day (kehu/sales/purchase_summary.py, sales_days.py) with the orders, as the
+nightly check does.
 
 Exit codes: 0 no difference, or differences repaired with ``--repair``;
 1 differences found and not repaired (they are logged as an error: a bug to investigate)."""
@@ -18,12 +19,15 @@ def cmd_summary(args) -> int:
     result = summary_check(repair=args.repair)
     if args.json:
         print(json.dumps({"customers": result.customers, "missing": result.missing, "extra": result.extra,
-                          "different": result.different, "repaired": result.repaired,
+                          "different": result.different, "sales_days": result.sales_days,
+                          "days_differ": result.days_differ, "repaired": result.repaired,
                           "examples": result.examples}))
     else:
         print(_("Customers with orders: %(n)d; kept rows missing %(missing)d, without orders %(extra)d, "
                 "different %(different)d.") % {"n": result.customers, "missing": result.missing,
                                                  "extra": result.extra, "different": result.different})
+        print(_("Sales per day: customers that differ %(n)d; day totals %(days)s.")
+              % {"n": result.sales_days, "days": _("differ") if result.days_differ else _("agree")})
         if result.differences:
             print(_("Examples (customer ids): %(ids)s") % {"ids": ", ".join(map(str, result.examples))},
                   file=sys.stderr)

@@ -197,3 +197,24 @@ def test_summary_cli_exit_status(org, customers, capsys):
     assert main(["summary", "check", "--repair"]) == 0
     assert main(["summary", "check", "--json"]) == 0
     assert '"different": 0' in capsys.readouterr().out
+
+
+def test_the_check_finds_and_repairs_the_sales_per_day(org, customers):
+    from kehu.sales.models import CustomerSalesDay, SalesDay
+
+    admin = org.users.admin
+    for c, day in ((customers.n1, START), (customers.e1, START), (customers.e1, START + dt.timedelta(days=3))):
+        order_create(actor=admin, customer=c, data={"order_date": day},
+                     lines=[{"quantity": 1, "unit_price": "10.00"}], check_permissions=False)
+    assert SalesDay.objects.get(day=START).revenue_cents == 2000
+    assert CustomerSalesDay.objects.filter(customer=customers.e1).count() == 2
+    _assert_kept_equals_orders()
+    CustomerSalesDay.objects.filter(customer=customers.n1).update(revenue_cents=1)
+    result = summary_check()
+    assert (result.sales_days, result.days_differ) == (1, False)
+    assert result.examples == [customers.n1.pk]
+    SalesDay.objects.filter(day=START).update(orders=9)
+    assert summary_check().days_differ
+    assert summary_check(repair=True).repaired
+    _assert_kept_equals_orders()
+    assert SalesDay.objects.get(day=START).orders == 2

@@ -45,9 +45,7 @@ def test_figures_follow_every_write_for_each_scope(org, customers):
     order_update(actor=org.users.admin, order=mine, data={"order_date": today},
                  lines=[{"quantity": 5, "unit_price": "10.00"}])
     _check_everyone(org, today)
-    mine.refresh_from_db()
-    mine.status = OrderStatus.CANCELLED
-    mine.save(update_fields=["status"])
+    order_update(actor=org.users.admin, order=mine, data={"status": OrderStatus.CANCELLED})
     _check_everyone(org, today)
     other = OrderFactory(customer=customers.n1, order_date=today)
     _check_everyone(org, today)
@@ -160,3 +158,22 @@ def test_a_long_transaction_does_not_hold_up_other_order_writers(org, customers)
         thread.join(30)
     assert not failed
     _check_everyone(org, today)
+
+
+def test_top_customers_from_the_kept_summaries_equal_the_orders(org):
+    """Customers whose revenue of all time is large but mostly outside the twelve
+    months: the candidates' bound must not stop the search too early."""
+    today = dt.date.today()
+    old = today - dt.timedelta(days=500)
+    for i in range(25):
+        c = CustomerFactory(owner=org.users.sales_n1 if i % 2 else org.users.sales_e1, name=f"T{i}")
+        OrderFactory(customer=c, order_date=today - dt.timedelta(days=i),
+                     lines=[{"quantity": 1, "unit_price": str(10 + (i * 7) % 13)}])
+        if i % 3 == 0:
+            OrderFactory(customer=c, order_date=old, lines=[{"quantity": 1, "unit_price": str(1000 + i)}])
+        if i % 5 == 0:
+            OrderFactory(customer=c, order_date=today + dt.timedelta(days=3),
+                         lines=[{"quantity": 1, "unit_price": "500"}])
+    figs.cache.clear()
+    for user in (org.users.sales_n1, org.users.sales_e1, org.users.admin):
+        assert figs.compute_sales_figures(policy_for(user), today) == _from_orders(user, today), user.username

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import math
 import os
 import random
@@ -603,8 +602,7 @@ def run_load(*, users: int = 50, minutes: float = 10.0, reference_minutes: float
         expected_answers(1, reference_minutes * 60, think)
     plan = prepare(users=users, password=password, invitations=invitations, usernames=usernames, seed=seed)
     proc = None
-    home = tempfile.mkdtemp(prefix="kehu-bench-load-")
-    log_path = os.path.join(home, "serve.log")
+    log_path = None
     recorder = Recorder()
     walls, cpu = {}, {}
     from django.db import connections
@@ -612,6 +610,7 @@ def run_load(*, users: int = 50, minutes: float = 10.0, reference_minutes: float
     connections.close_all()   # the server and this process do not share a connection
     try:
         if url is None:
+            log_path = os.path.join(tempfile.mkdtemp(prefix="kehu-bench-load-"), "serve.log")
             proc, url = start_server(workers, log_path)
         url = url.rstrip("/")
         # warm every worker up (imports, templates, the first queries) before measuring
@@ -639,7 +638,7 @@ def run_load(*, users: int = 50, minutes: float = 10.0, reference_minutes: float
     result = {"url": url, "started_here": proc is not None, "users": users, "minutes": minutes,
               "reference_minutes": reference_minutes, "ramp_seconds": ramp, "think_seconds": list(think),
               "phases": fig, "p95_ratio": ratios(fig), "notes": plan.notes, "cleanup": cleaned,
-              "errors_seen": recorder.errors_seen, "server_log": log_path if proc is not None else None,
+              "errors_seen": recorder.errors_seen, "server_log": log_path,
               "targets": targets(fig)}
     if out is not False:
         print_report(result, out or sys.stdout)

@@ -117,13 +117,24 @@ def _bench_answer_page(args) -> int:
                                  keep=args.keep, as_json=args.json)
 
 
+def _mix_weight(text: str) -> tuple[str, float]:
+    from kehu.bench.load import Person
+
+    name, _eq, value = text.partition("=")
+    name = name.strip().replace("-", " ").replace("_", " ")
+    names = {n.lower(): n for n, _w in Person.ACTIONS}
+    if name.lower() not in names or not value:
+        raise ValueError(text)
+    return names[name.lower()], float(value)
+
+
 def _bench_load(args) -> int:
     from kehu.bench.load import run_load
 
     result = run_load(users=args.users, minutes=args.minutes, reference_minutes=args.reference_minutes,
                       ramp=args.ramp, url=args.url, workers=args.workers, password=args.password,
                       usernames=[u for u in (args.accounts or "").split(",") if u] or None,
-                      think=tuple(args.think), seed=args.seed, keep=args.keep,
+                      think=tuple(args.think), seed=args.seed, keep=args.keep, weights=dict(args.weight or []),
                       out=False if args.json else None)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
@@ -293,6 +304,9 @@ def register(sub) -> None:
                                        "person in five, the salespeople for the others)")
     ld.add_argument("--think", type=float, nargs=2, default=[1.0, 5.0], metavar=("MIN", "MAX"),
                     help="seconds each person waits between actions (default 1 5)")
+    ld.add_argument("--weight", action="append", type=_mix_weight, metavar="ACTION=W",
+                    help="change an action's weight in the mix (dashboard, customer list, search, customer 360, "
+                         "API list, API detail, answer, import, relogin; 0 leaves it out), e.g. --weight import=0")
     ld.add_argument("--seed", type=int, default=1)
     ld.add_argument("--keep", action="store_true", help="keep the imported orders, the tokens and the open wave")
     ld.add_argument("--json", action="store_true", help="print the figures as JSON")

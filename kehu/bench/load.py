@@ -106,6 +106,7 @@ class Plan:
     answer_tokens: deque = dataclasses.field(default_factory=deque)
     api_token_ids: list[int] = dataclasses.field(default_factory=list)
     wave_id: int | None = None
+    weights: dict = dataclasses.field(default_factory=dict)   # action -> weight (Person.ACTIONS unless changed)
     notes: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -320,8 +321,9 @@ class Person:
                ("API detail", 10), ("answer", 3), ("import", 1), ("relogin", 1))
 
     def __init__(self, plan: Plan, account: Account, base_url: str, record, rng: random.Random,
-                 think: tuple[float, float]):
+                 think: tuple[float, float], ident: str = "w"):
         self.plan, self.account, self.base_url, self.record = plan, account, base_url, record
+        self.ident = ident   # unique in the run: the imported orders' references
         self.rng, self.think = rng, think
         self.browser = Browser(base_url, record)
         self.imports = 0
@@ -390,7 +392,7 @@ class Person:
         today = dt.date.today()
         lines = ["customer_ref,order_ref,order_date,amount,cost"]
         for k in range(2):
-            ref = f"{REF_PREFIX}{self.plan.tag}-{id(self) % 100000:05d}-{self.imports}-{k}"
+            ref = f"{REF_PREFIX}{self.plan.tag}-{self.ident}-{self.imports}-{k}"
             cents = self.rng.randint(10_000, 500_000)
             lines.append(f"{self.rng.choice(self.account.refs)},{ref},{(today - dt.timedelta(days=k)).isoformat()},"
                          f"{cents // 100}.{cents % 100:02d},{cents // 200}.00")
@@ -426,8 +428,9 @@ class Person:
             wait()
             if stop.is_set() or time.monotonic() >= stop_at:
                 return
-        names = [n for n, _w in self.ACTIONS]
-        weights = [w for _n, w in self.ACTIONS]
+        mix = self.plan.weights or dict(self.ACTIONS)
+        names = [n for n, w in mix.items() if w > 0]
+        weights = [mix[n] for n in names]
         tour = names[:]
         self.rng.shuffle(tour)
         while not stop.is_set() and time.monotonic() < stop_at:
@@ -463,7 +466,7 @@ def run_phase(plan: Plan, base_url: str, recorder: Recorder, *, users: int, seco
     threads = []
     for i in range(users):
         person = Person(plan, plan.accounts[i % len(plan.accounts)], base_url, recorder,
-                        random.Random(seed * 1000 + i), think)
+                        random.Random(seed * 1000 + i), think, ident=f"{phase[0]}{i}")
         t = threading.Thread(target=person.run, args=(stop_at, stop), daemon=True, name=f"person-{i}")
         delay = ramp * i / users if users > 1 else 0.0
         threads.append((t, delay))
@@ -594,13 +597,14 @@ def expected_answers(users: int, seconds: float, think: tuple[float, float]) -> 
 def run_load(*, users: int = 50, minutes: float = 10.0, reference_minutes: float = 2.0, ramp: float = 60.0,
              url: str | None = None, workers: int | None = None, password: str | None = None,
              usernames: list[str] | None = None, think: tuple[float, float] = (1.0, 5.0), seed: int = 1,
-             keep: bool = False, out=None) -> dict:
+             keep: bool = False, weights: dict | None = None, out=None) -> dict:
     """Both phases (see the module docstring); returns the figures (also printed unless
     ``out`` is False)."""
     password = password or os.environ.get(BENCH_PASSWORD_ENV) or "bench1234"
     invitations = expected_answers(users, minutes * 60 + ramp, think) + \
         expected_answers(1, reference_minutes * 60, think)
     plan = prepare(users=users, password=password, invitations=invitations, usernames=usernames, seed=seed)
+    plan.weights = {**dict(Person.ACTIONS), **(weights or {})}
     proc = None
     log_path = None
     recorder = Recorder()
@@ -637,6 +641,7 @@ def run_load(*, users: int = 50, minutes: float = 10.0, reference_minutes: float
         fig[phase]["server_cpu_ms_per_request"] = value
     result = {"url": url, "started_here": proc is not None, "users": users, "minutes": minutes,
               "reference_minutes": reference_minutes, "ramp_seconds": ramp, "think_seconds": list(think),
+              "weights": plan.weights,
               "phases": fig, "p95_ratio": ratios(fig), "notes": plan.notes, "cleanup": cleaned,
               "errors_seen": recorder.errors_seen, "server_log": log_path,
               "targets": targets(fig)}
@@ -664,7 +669,8 @@ def print_report(result: dict, out) -> None:
     w = lambda s="": print(s, file=out)  # noqa: E731
     fig = result["phases"]
     w(f"kehu bench load: {result['url']}" + (" (kehu serve started here)" if result["started_here"] else ""))
-    w(f"  each person waits {result['think_seconds'][0]:g}–{result['think_seconds'][1]:g} s between actions")
+    w(f"  each person waits {result['think_seconds'][0]:g}–{result['think_seconds'][1]:g} s between actions; "
+      "mix: " + ", ".join(f"{k} {v:g}" for k, v in result["weights"].items()))
     for phase, f in fig.items():
         users = 1 if phase == "reference" else result["users"]
         cpu = f.get("server_cpu_ms_per_request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 
@@ -115,6 +116,30 @@ def _bench_answer_page(args) -> int:
     return run_answer_page_bench(invitations=args.invitations, concurrency=args.concurrency, clients=args.clients,
                                  workers=args.workers, database_url=args.database_url, database=args.database,
                                  keep=args.keep, as_json=args.json)
+
+
+def _mix_weight(text: str) -> tuple[str, float]:
+    from kehu.bench.load import Person
+
+    name, _eq, value = text.partition("=")
+    name = name.strip().replace("-", " ").replace("_", " ")
+    names = {n.lower(): n for n, _w in Person.ACTIONS}
+    if name.lower() not in names or not value:
+        raise ValueError(text)
+    return names[name.lower()], float(value)
+
+
+def _bench_load(args) -> int:
+    from kehu.bench.load import run_load
+
+    result = run_load(users=args.users, minutes=args.minutes, reference_minutes=args.reference_minutes,
+                      ramp=args.ramp, url=args.url, workers=args.workers, password=args.password,
+                      usernames=[u for u in (args.accounts or "").split(",") if u] or None,
+                      think=tuple(args.think), seed=args.seed, keep=args.keep, weights=dict(args.weight or []),
+                      out=False if args.json else None)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0 if result["phases"].get("load", {}).get("n") else 1
 
 
 def _bench_kb(args) -> int:
@@ -268,6 +293,29 @@ def register(sub) -> None:
     a.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
     a.add_argument("--json", action="store_true", help="print the figures as JSON")
     a.set_defaults(func=_bench_answer_page)
+    ld = bsub.add_parser("load", help="many people at once over HTTP against kehu serve: requests per second, "
+                                      "errors, p50/p95/p99 per kind, against a one-person reference")
+    ld.add_argument("--users", type=_positive, default=50, help="simulated people (default 50)")
+    ld.add_argument("--minutes", type=float, default=10.0, help="minutes of steady load (default 10)")
+    ld.add_argument("--reference-minutes", dest="reference_minutes", type=float, default=2.0,
+                    help="minutes of the one-person reference before it (default 2)")
+    ld.add_argument("--ramp", type=float, default=60.0,
+                    help="seconds over which the people start (and log in), reported apart (default 60)")
+    ld.add_argument("--url", help="a running server on the same database (default: start kehu serve here)")
+    ld.add_argument("--workers", type=int, help="gunicorn workers of the server started here (default: kehu serve's)")
+    ld.add_argument("--password", help="the users' password (default: KEHU_BENCH_PASSWORD or bench1234, "
+                                       "as kehu generate sets it)")
+    ld.add_argument("--accounts", help="comma-separated usernames to log in as (default: bench_director for one "
+                                       "person in five, the salespeople for the others)")
+    ld.add_argument("--think", type=float, nargs=2, default=[1.0, 5.0], metavar=("MIN", "MAX"),
+                    help="seconds each person waits between actions (default 1 5)")
+    ld.add_argument("--weight", action="append", type=_mix_weight, metavar="ACTION=W",
+                    help="change an action's weight in the mix (dashboard, customer list, search, customer 360, "
+                         "API list, API detail, answer, import, relogin; 0 leaves it out), e.g. --weight import=0")
+    ld.add_argument("--seed", type=int, default=1)
+    ld.add_argument("--keep", action="store_true", help="keep the imported orders, the tokens and the open wave")
+    ld.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ld.set_defaults(func=_bench_load)
     k = bsub.add_parser("kb", help="knowledge-base search (jieba + full text) over generated articles: p95")
     k.add_argument("--articles", type=_positive, default=50_000, help="articles to generate (default 50,000)")
     k.add_argument("--runs", type=_positive, default=600, help="searches to time (default 600)")

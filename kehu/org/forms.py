@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.org.models import Role, Team, User
 
@@ -37,8 +38,9 @@ class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     team = team_field(_("Team"), required=False)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Any role"))] + list(Role.choices))
-    active = forms.ChoiceField(label=_("Active"), required=False, choices=[
-        ("yes", _("Active")), ("no", _("Inactive")), ("", _("All"))])
+    active = forms.ChoiceField(label=pgettext_lazy("user", "Active"), required=False, choices=[
+        ("yes", pgettext_lazy("user", "Active")), ("no", pgettext_lazy("user", "Inactive")),
+        ("", pgettext_lazy("user", "All"))])
 
 
 class UserForm(forms.Form):

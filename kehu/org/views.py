@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kehu.org import selectors, services
@@ -43,7 +43,7 @@ USERS_LIST = ListSpec(
         Column("role", gettext_lazy("Role"), "role"),
         Column("team", gettext_lazy("Team"), "team", "hide-sm"),
         Column("email", gettext_lazy("E-mail"), cls="hide-sm"),
-        Column("active", gettext_lazy("Active")),
+        Column("active", pgettext_lazy("user", "Active")),
         Column("last_login", gettext_lazy("Last sign-in"), "last_login", "hide-sm nowrap"),
     ),
     rows=_user_rows,

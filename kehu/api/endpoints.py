@@ -103,3 +103,7 @@ api.add_router("/referrals", referrals_api.router)
 from kehu.marketing.campaigns import api as campaigns_api  # noqa: E402
 
 api.add_router("/campaigns", campaigns_api.router)
+from kehu.org import api as org_api  # noqa: E402
+
+api.add_router("/teams", org_api.teams_router)
+api.add_router("/users", org_api.users_router)

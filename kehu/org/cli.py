@@ -1,4 +1,4 @@
-"""``kehu createuser`` and ``kehu token create``."""
+"""``kehu createuser``, ``kehu team create`` and ``kehu token create``."""
 
 from __future__ import annotations
 
@@ -56,6 +56,35 @@ def _token_create(args) -> int:
     return 0
 
 
+def _team_create(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from kehu.org.models import Team
+    from kehu.org.services import team_create
+
+    if args.parent:
+        parents = list(Team.objects.filter(name=args.parent)[:2])
+        if not parents:
+            print(_("error: no team named %(team)r") % {"team": args.parent}, file=sys.stderr)
+            return 2
+        if len(parents) > 1:
+            print(_("error: more than one team is named %(team)r") % {"team": args.parent}, file=sys.stderr)
+            return 2
+        parent = parents[0]
+    else:  # under the head office; the first team is the head office
+        parent = Team.objects.filter(parent__isnull=True).order_by("pk").first()
+    try:
+        team = team_create(name=args.name, parent=parent)
+    except ValidationError as exc:
+        print(_("error: %(errors)s") % {"errors": " ".join(exc.messages)}, file=sys.stderr)
+        return 2
+    if parent is None:
+        print(_("created team %(team)s (the head office)") % {"team": team.name})
+    else:
+        print(_("created team %(team)s under %(parent)s") % {"team": team.name, "parent": parent.name})
+    return 0
+
+
 def register(sub) -> None:
     from kehu.org.models import Role
 
@@ -67,6 +96,13 @@ def register(sub) -> None:
     p.add_argument("--name", help=_("display name"))
     p.add_argument("--email")
     p.set_defaults(func=_createuser)
+
+    tm = sub.add_parser("team", help=_("teams"))
+    tmsub = tm.add_subparsers(dest="team_command", required=True)
+    c = tmsub.add_parser("create", help=_("create a team (under the head office unless --parent says otherwise)"))
+    c.add_argument("name")
+    c.add_argument("--parent", help=_("the name of the team above it"))
+    c.set_defaults(func=_team_create)
 
     t = sub.add_parser("token", help=_("API tokens"))
     tsub = t.add_subparsers(dest="token_command", required=True)

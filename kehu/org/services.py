@@ -42,6 +42,37 @@ def team_move(*, team: Team, parent: Team | None, actor=None) -> Team:
     return team
 
 
+def team_update(*, team: Team, name: str | None = None, parent: Team | None | object = ...,
+                actor=None) -> Team:
+    """Rename ``team`` and/or move it under ``parent`` (``...`` leaves the parent as it is).
+
+    The head office (the root) stays the root: it cannot be moved, and no other team can
+    become a second root. A team cannot move into its own subtree (no cycles).
+    """
+    changes = {}
+    with transaction.atomic():
+        if parent is not ... and (parent.pk if parent else None) != team.parent_id:
+            if team.parent_id is None:
+                raise ValidationError({"parent": _("The head office cannot be moved.")})
+            if parent is None:
+                raise ValidationError({"parent": _("Choose the team to move this team under.")})
+            if parent.path.startswith(team.path):
+                raise ValidationError({"parent": _("A team cannot be moved into its own subtree.")})
+            if Team.objects.filter(parent=parent, name=name.strip() if name else team.name).exclude(
+                    pk=team.pk).exists():
+                raise ValidationError({"name": _("The team under it already has a team of this name.")})
+            changes["parent"] = [str(team.parent), str(parent)]
+            team = team_move(team=team, parent=parent, actor=actor)
+        if name is not None and name.strip() != team.name:
+            changes["name"] = [team.name, name.strip()]
+            team.name = name.strip()
+            team.full_clean(exclude=["path"])
+            team.save(update_fields=["name", "updated_at"])
+        if changes:
+            audit_record(actor=actor, action="update", instance=team, summary=team.name, changes=changes)
+    return team
+
+
 def user_create(*, username: str, password: str | None, role: str = Role.SALESPERSON,
                 team: Team | None = None, display_name: str = "", email: str = "",
                 language: str = "", is_superuser: bool = False, actor=None) -> User:
@@ -63,6 +94,129 @@ def user_create(*, username: str, password: str | None, role: str = Role.SALESPE
         user.save()
         audit_record(actor=actor, action="create", instance=user, summary=user.username)
     return user
+
+
+USER_FIELDS = ("role", "team", "display_name", "email", "language", "phone", "is_active")
+
+
+def _active_admins():
+    from django.db.models import Q
+
+    return User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
+
+
+def user_update(*, user: User, data: dict, actor=None) -> User:
+    """Change a user's role, team, names, e-mail, language, phone or ``is_active``.
+
+    An administrator stays an administrator only with the role ``admin``: changing the
+    role away from it takes the superuser flag too. The last active administrator can
+    neither lose the role nor be deactivated (else no one could run the company's
+    settings). Deactivating someone who owns customers goes through
+    :func:`user_deactivate`, which moves them to someone else first.
+    """
+    from django.conf import settings
+
+    unknown = set(data) - set(USER_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if "role" in data and data["role"] not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if data.get("language") and data["language"] not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")})
+    changes = {}
+    for field, value in data.items():
+        old = getattr(user, field)
+        if old != value:
+            changes[field] = [str(old) if old is not None else "", str(value) if value is not None else ""]
+    if not changes:
+        return user
+    losing_admin = ("role" in changes and changes["role"][0] == Role.ADMIN) or (
+        "is_active" in changes and not data["is_active"])
+    if actor is not None and getattr(actor, "pk", None) == user.pk and (
+            "is_active" in changes or "role" in changes):
+        raise ValidationError(_("You cannot change your own role or deactivate yourself."))
+    with transaction.atomic():
+        if losing_admin and (user.is_superuser or user.role == Role.ADMIN) and not _active_admins().exclude(
+                pk=user.pk).exists():
+            raise ValidationError(_("This is the last active administrator; make someone else one first."))
+        if "is_active" in changes and not data["is_active"]:
+            from kehu.customers.models import Customer
+
+            if Customer.objects.filter(owner=user).exists():
+                raise ValidationError({"is_active": _(
+                    "This user still owns customers: deactivate them with a reassignment instead.")})
+        saved = {f: getattr(user, f) for f in (*data, "is_superuser", "is_staff")}
+        for field, value in data.items():
+            setattr(user, field, value)
+        if "role" in changes:
+            user.is_superuser = user.is_staff = user.role == Role.ADMIN
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError:
+            for field, value in saved.items():
+                setattr(user, field, value)
+            raise
+        user.save()
+        audit_record(actor=actor, action="update", instance=user, summary=user.username, changes=changes)
+    return user
+
+
+def user_deactivate(*, user: User, reassign_to: User | None = None, actor=None) -> int:
+    """Deactivate ``user``; their customers (with their open tasks) go to ``reassign_to``
+    through the bulk reassignment (:func:`kehu.customers.services.customer_reassign_bulk`,
+    which audits each customer). Returns the number of customers moved. Their sign-in and
+    API tokens stop working at once (both check ``is_active``); their history stays."""
+    from kehu.customers.models import Customer
+    from kehu.customers.services import customer_reassign_bulk
+
+    if not user.is_active:
+        raise ValidationError(_("This user is already inactive."))
+    owns = Customer.objects.filter(owner=user).exists()
+    if reassign_to is not None:
+        if reassign_to.pk == user.pk or not reassign_to.is_active:
+            raise ValidationError({"reassign_to": _("Choose another, active user.")})
+    elif owns:
+        raise ValidationError({"reassign_to": _("This user owns customers: choose who takes them over.")})
+    with transaction.atomic():
+        moved = customer_reassign_bulk(actor=actor, from_owner=user, to_owner=reassign_to) if owns else 0
+        user_update(user=user, data={"is_active": False}, actor=actor)
+        audit_record(actor=actor, action="deactivate", instance=user, summary=user.username,
+                     changes={"reassigned_to": str(reassign_to or ""), "customers": moved})
+    return moved
+
+
+def user_send_password_reset(*, user: User, actor=None, base_url: str | None = None) -> str:
+    """E-mail ``user`` a link to choose a new password (Django's PasswordResetTokenGenerator:
+    it works once and for ``PASSWORD_RESET_TIMEOUT``), in the user's language, through the
+    configured e-mail backend; returns the link. ``base_url`` is the site's address
+    (default ``KEHU_PUBLIC_URL``)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if not user.is_active:
+        raise ValidationError(_("An inactive user cannot reset their password."))
+    if not user.email:
+        raise ValidationError({"email": _("This user has no e-mail address.")})
+    parts = urlsplit(base_url or settings.KEHU_PUBLIC_URL)
+    context = {"user": user, "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+               "token": default_token_generator.make_token(user), "protocol": parts.scheme or "http",
+               "domain": parts.netloc, "site_name": parts.netloc, "email": user.email}
+    with translation.override(user.language or translation.get_language()):
+        subject = "".join(render_to_string("accounts/password_reset_subject.txt", context).splitlines())
+        body = render_to_string("accounts/password_reset_email.txt", context)
+    EmailMultiAlternatives(subject, body, None, [user.email]).send()
+    audit_record(actor=actor, action="password_reset_sent", instance=user, summary=user.username)
+    from django.urls import reverse
+
+    return f"{context['protocol']}://{context['domain']}" + reverse(
+        "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
 
 
 def user_set_language(*, user: User, language: str) -> None:

@@ -70,6 +70,7 @@ def navigation(request):
     if policy.may_read_audit_log:
         items.append(("audit", _("Audit log"), "audit_log"))
     if policy.is_admin:
+        items.append(("users", _("Users and teams"), "user_list"))
         items.append(("backups", _("Backups"), "backup_list"))
         items.append(("custom_fields", _("Custom fields"), "custom_field_list"))
         items.append(("settings", _("Settings"), "settings_index"))

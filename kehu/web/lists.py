@@ -671,6 +671,9 @@ def _load() -> None:
     from kehu.sales import views_pool
 
     register(views_pool.POOL_LIST)
+    from kehu.org import views as org_views
+
+    register(org_views.USERS_LIST)
 
 
 def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:

@@ -219,5 +219,7 @@ def records(org, customers, value, settings, tmp_path):
         rule_id=[care_rule.pk],
         referral_id=pks(Referral.objects.all()),
         campaign_id=[c.pk for c in campaigns],
+        team_id=[org.teams.n1.pk, org.teams.north.pk],
+        user_id=[org.users.sales_n1.pk, org.users.north_marketing.pk],
     )
     return {name: values for name, values in ids.items() if values}

@@ -1298,3 +1298,78 @@ def test_quotas(org, api_as, role, target):
     else:
         assert_error(patched, 403, "forbidden")
     assert api.get("/forecast", {"period": "2027-Q1"}).status_code == 200
+
+
+# -- Teams (/teams): everyone signed in reads the tree; administrators change it. ---------------
+# -- Users (/users): administrators only. --------------------------------------------------------
+
+TEAM_WRITES = [
+    ("POST team", lambda api, o: api.post("/teams", {"name": "North sales 2", "parent_id": o.teams.north.pk}), 201),
+    ("PATCH team", lambda api, o: api.patch(f"/teams/{o.teams.n1.pk}", {"name": "N1", "parent_id": o.teams.east.pk}),
+     200),
+]
+USER_OPS = [
+    ("GET users", lambda api, o: api.get("/users", {"team_id": o.teams.north.pk}), 200),
+    ("GET user", lambda api, o: api.get(f"/users/{o.users.sales_n1.pk}"), 200),
+    ("POST user", lambda api, o: api.post("/users", {"username": "li", "role": "salesperson",
+                                                     "team_id": o.teams.e1.pk}), 201),
+    ("PATCH user", lambda api, o: api.patch(f"/users/{o.users.sales_n1.pk}", {"role": "sales_manager",
+                                                                               "language": "en"}), 200),
+    ("POST deactivate", lambda api, o: api.post(f"/users/{o.users.north_marketing.pk}/deactivate", {}), 200),
+    ("POST password reset", lambda api, o: api.post(f"/users/{o.users.sales_e1.pk}/password-reset"), 202),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_teams_are_read_by_everyone(org, api_as, role):
+    api = api_as(getattr(org.users, role))
+    items = api.get("/teams", {"limit": 100}).json()["items"]
+    assert [t["name"] for t in items][:2] == ["Head office", "North region"] and len(items) == 5
+    assert api.get(f"/teams/{org.teams.e1.pk}").json()["parent_id"] == org.teams.east.pk
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", TEAM_WRITES + USER_OPS, ids=[o[0] for o in TEAM_WRITES + USER_OPS])
+def test_teams_change_and_users_are_for_administrators_only(org, api_as, role, op):
+    from django.core import mail
+
+    from kehu.org.models import Team, User
+
+    User.objects.filter(pk=org.users.sales_e1.pk).update(email="e1@example.com")
+    before = (list(Team.objects.values_list("id", "name", "path")),
+              list(User.objects.values_list("id", "role", "is_active", "language")))
+    _name, call, ok = op
+    r = call(api_as(getattr(org.users, role)), org)
+    if role == "admin":
+        assert r.status_code == ok, r.content
+    else:
+        assert_error(r, 403, "forbidden")
+        after = (list(Team.objects.values_list("id", "name", "path")),
+                 list(User.objects.values_list("id", "role", "is_active", "language")))
+        assert after == before and mail.outbox == []
+
+
+def test_users_api_filters_moves_and_refuses(org, customers, api_as):
+    from django.core import mail
+
+    from kehu.customers.models import Customer
+
+    api = api_as(org.users.admin)
+    names = {u["username"] for u in api.get("/users", {"team_id": org.teams.north.pk, "limit": 100}).json()["items"]}
+    assert names == {"north_manager", "north_service", "north_marketing", "sales_n1", "sales_n1b"}
+    assert {u["username"] for u in api.get("/users", {"q": "east", "limit": 100}).json()["items"]} == {"east_manager"}
+    # a user who owns customers: a successor is needed
+    assert_error(api.post(f"/users/{org.users.sales_n1.pk}/deactivate", {}), 422, "validation_error")
+    assert_error(api.patch(f"/users/{org.users.sales_n1.pk}", {"active": False}), 422, "validation_error")
+    r = api.post(f"/users/{org.users.sales_n1.pk}/deactivate", {"reassign_to_id": org.users.sales_n1b.pk})
+    assert r.status_code == 200 and r.json()["customers_moved"] >= 1 and r.json()["user"]["active"] is False
+    assert Customer.objects.get(pk=customers.n1.pk).owner_id == org.users.sales_n1b.pk
+    assert_error(api.patch(f"/teams/{org.teams.north.pk}", {"parent_id": org.teams.n1.pk}), 422, "validation_error")
+    assert_error(api.post(f"/users/{org.users.sales_e1.pk}/password-reset"), 422, "validation_error")  # no e-mail
+    assert mail.outbox == []
+    assert_error(api.get("/users/999999"), 404, "not_found")
+
+
+def test_teams_and_users_need_authentication(org, anon):
+    for call in [lambda api: api.get("/teams"), lambda api: api.get("/users")]:
+        assert_error(call(anon), 401, "unauthorized")

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from kehu.org.models import User
 from kehu.web.lists import LISTS, _load
 from kehu.web.models import SavedView
 from tests.factories import CustomerFactory, InteractionFactory, OrderFactory
@@ -91,6 +92,12 @@ def _article(org, customers):
     from kehu.kb.services import article_create
 
     return article_create(actor=org.users.admin, data={"title_zh": "质保书", "body_zh": "随货提供。"})
+
+
+def _user(org, customers):
+    from kehu.org.services import user_create
+
+    return user_create(username=f"u{User.objects.count()}", password=None, team=org.teams.n1)
 
 
 def _opportunity(org, customers):
@@ -205,9 +212,14 @@ ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interacti
         "winback_losses": _loss, "winback_candidates": _loss,
         "coupon_definitions": _coupon_definition, "coupons": _coupon,
         "members": _member,
-        "outreach_messages": _outreach_message, "care_moments": _care_moment, "campaigns": _campaign}
+        "outreach_messages": _outreach_message, "care_moments": _care_moment, "campaigns": _campaign,
+        "users": _user}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
+#: The query that shows a list's empty state (the users list always has its viewer).
+EMPTY_PARAMS = {"users": {"q": "no-such-person"}}
+#: Lists for administrators only: another administrator stands for "another user".
+ADMIN_ONLY = {"users"}
 
 
 def _page(client, spec, **params):
@@ -248,7 +260,8 @@ def test_every_list_page_has_the_tools_and_an_empty_state(client_for, org, name)
     spec = LISTS[name]
     if name in EMPTY:
         EMPTY[name]()
-    html = _page(client_for(org.users.admin), spec)
+    # the users list is never empty for the administrator looking at it: a search for no one
+    html = _page(client_for(org.users.admin), spec, **EMPTY_PARAMS.get(name, {}))
     assert 'data-testid="list-tools"' in html and 'data-testid="saved-views-menu"' in html
     assert 'data-testid="column-chooser"' in html
     for col in spec.columns:
@@ -307,6 +320,8 @@ def test_saved_views_round_trip_without_the_cursor(client_for, org, name):
     assert str(spec.label) in html and link in html
     # another user does not see it (the association rules are for managers and analysts)
     other = org.users.north_manager if name == "associations" else org.users.sales_n1
+    if name in ADMIN_ONLY:
+        other = User.objects.create(username="admin2", role="admin", is_superuser=True)
     assert "Mine</a>" not in _page(client_for(other), spec)
 
 

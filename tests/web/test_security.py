@@ -523,6 +523,45 @@ def test_settings_pages_are_for_administrators_only(client_for, org, role):
     assert KbCategory.objects.exists() == (role != "admin")
 
 
+PEOPLE_PAGES = [("get", "team_list", None), ("get", "team_create", None), ("post", "team_create", None),
+                ("get", "team_edit", "team"), ("post", "team_edit", "team"), ("get", "user_list", None),
+                ("get", "user_create", None), ("post", "user_create", None), ("get", "user_edit", "user"),
+                ("post", "user_edit", "user"), ("get", "user_deactivate", "user"),
+                ("post", "user_deactivate", "user"), ("post", "user_activate", "gone"),
+                ("get", "user_password_reset", "user"), ("post", "user_password_reset", "user")]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_team_and_user_pages_are_for_administrators_only(client_for, org, role):
+    """Teams and users (kehu/org/views.py): administrators only; 403 for everyone else,
+    and nothing changes. An administrator's posts of empty forms change nothing either,
+    but the deactivation (of a user who owns nothing) and the activation."""
+    from kehu.org.models import Team, User
+
+    gone = User.objects.create(username="gone", is_active=False)
+    objs = {"team": org.teams.n1, "user": org.users.north_marketing, "gone": gone}
+    client = client_for(getattr(org.users, role))
+    home = client.get(reverse("home")).content.decode()
+    assert (f'href="{reverse("user_list")}"' in home) == (role == "admin")
+    for method, name, obj in PEOPLE_PAGES:
+        url = reverse(name, args=[objs[obj].pk] if obj else [])
+        status = getattr(client, method)(url).status_code
+        if role == "admin":
+            assert status in (200, 302), (name, method, status)
+        else:
+            assert status == 403, (role, name, method, status)
+    assert Team.objects.count() == 5 and Team.objects.get(pk=org.teams.n1.pk).name == "North sales 1"
+    assert User.objects.get(pk=org.users.north_marketing.pk).is_active == (role != "admin")
+    assert User.objects.get(pk=gone.pk).is_active == (role == "admin")
+
+
+def test_team_and_user_pages_need_a_login(client):
+    for name in ("team_list", "user_list", "user_create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
 def test_settings_pages_need_a_login(client):
     for name in ("settings_index", "sla_policy_list", "kb_category_list"):
         response = client.get(reverse(name))

@@ -14,6 +14,9 @@ from kehu.org.policies import policy_for
 
 # (URL name, title, what it is for)
 SETTINGS_PAGES = [
+    ("user_list", gettext_lazy("Users"),
+     gettext_lazy("Create users, set their role, team and language, deactivate them, send a password reset link.")),
+    ("team_list", gettext_lazy("Teams"), gettext_lazy("The team tree: create, rename and move teams.")),
     ("sla_policy_list", gettext_lazy("Service-level policies"),
      gettext_lazy("Promised first-response and resolution times of cases by kind, severity and value tier.")),
     ("kb_category_list", gettext_lazy("Knowledge-base categories"),

@@ -414,9 +414,16 @@ def _write_postgres(connection, run, analysis, timings=None) -> None:
 def _attach(cur, qn, table: str, part: str, run_id: int, step) -> None:
     """Build the parent's indexes on ``part`` in bulk, then attach it as run ``run_id``'s partition."""
     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    cur.execute("SELECT pg_get_indexdef(indexrelid), indisunique FROM pg_index WHERE indrelid = %s::regclass",
-                [table])
-    for i, (definition, unique) in enumerate(cur.fetchall()):
+    # The primary key and the unique constraint are made as constraints: ATTACH
+    # adopts a constraint's index only from a constraint, and would otherwise
+    # build both a second time (a plain unique index is not adopted for them).
+    cur.execute("SELECT pg_get_indexdef(i.indexrelid), i.indisunique, pg_get_constraintdef(c.oid) "
+                "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+                "AND c.contype IN ('p', 'u') WHERE i.indrelid = %s::regclass ORDER BY i.indexrelid", [table])
+    for i, (definition, unique, constraint) in enumerate(cur.fetchall()):
+        if constraint:
+            cur.execute(f"ALTER TABLE {qn(part)} ADD CONSTRAINT {qn(f'{part}_c{i}')} {constraint}")
+            continue
         using = definition.partition(" ON ")[2].removeprefix("ONLY ").partition(" USING ")[2]
         cur.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX {qn(f'{part}_i{i}')} ON {qn(part)} USING {using}")
     step("store_indexes")

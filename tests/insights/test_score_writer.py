@@ -87,6 +87,9 @@ def test_rows_round_trip(org):
             defs = [row[0] for row in cur.fetchall()]
             # the parent's indexes, built on the partition: among them the churn list by revenue at risk
             assert any("run_id, revenue_at_risk DESC, id" in d for d in defs), defs
+            # each of the parent's indexes once: the key and the unique constraint adopted, not built twice
+            cur.execute("SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", [CustomerScore._meta.db_table])
+            assert len(defs) == cur.fetchone()[0], defs
     delete_scores([run.pk])
     assert not CustomerScore.objects.filter(run=run).exists()
     if connection.vendor == "postgresql":

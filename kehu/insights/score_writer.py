@@ -2,19 +2,21 @@
 
 PostgreSQL (the scores table is partitioned by run, migration 0003):
 
-1. The arrays are packed with NumPy into PostgreSQL's *binary* COPY format —
-   one structured array of fixed-width big-endian fields, so no number is
-   ever formatted as text in Python — and copied into a temporary staging
-   table. Missing values travel as sentinels (NaN, the smallest int64,
-   ``-infinity`` dates) and become NULL on the way out; category texts travel
-   as small codes; money as whole cents (exact).
-2. One ``INSERT ... SELECT`` moves them into a new table of the parent's shape
-   that has no index yet and a ``CHECK (run_id = N)``, turning codes into
-   texts, cents into ``numeric`` and the churn signals into the JSON reasons.
-3. The parent's indexes are built on it in bulk and it is attached as the
+1. A new table of the parent's shape, with no index yet and a
+   ``CHECK (run_id = N)``, receives the run's final rows as one *binary*
+   COPY (``FREEZE``: the table is new in the transaction). The rows are made
+   in NumPy, a batch at a time, as a byte matrix with a mask of the bytes each
+   row has (``_copy_batches``), so no number is formatted by Python per value:
+   dates as day numbers, money as ``numeric`` digits from whole cents,
+   category texts from a table of their bytes, and the churn reasons as jsonb
+   — the JSON text made column by column, numbers rounded to three decimals
+   exactly as PostgreSQL's ``round(x::numeric, 3)`` does (``_thousandths``).
+   No staging table and no ``INSERT … SELECT``.
+2. The parent's indexes are built on it in bulk and it is attached as the
    run's partition (``ATTACH PARTITION`` adopts the indexes, and the CHECK
    spares it a scan). Building an index once over the finished rows is far
-   cheaper than keeping eight indexes up to date row by row.
+   cheaper than keeping eight indexes up to date row by row. Readers keep
+   reading the previous run until the transaction commits.
 
 Dropping a run's scores drops its partition.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db import connections
@@ -36,6 +39,7 @@ from kehu.insights.pipeline import CHURN_MIN_CONTRIBUTION
 __all__ = ["SCORE_COLUMNS", "write_scores", "delete_scores", "partition_name"]
 
 BATCH = 100_000
+COPY_BATCH = 8_192  # rows per batch of the binary COPY's byte matrix
 
 # field -> kind (how its array is stored)
 SCORE_COLUMNS = {
@@ -103,99 +107,269 @@ def _codes(name: str, a: np.ndarray) -> np.ndarray:
         raise ValueError(f"{name}: unknown value {exc}") from None
 
 
-# -- PostgreSQL: binary COPY into a staging table, then into the run's partition --
+# -- PostgreSQL: the final rows as one binary COPY into the run's partition --
+#
+# Each row of PostgreSQL's binary COPY is a field count, then per field its
+# length (int32, -1 for NULL) and its bytes. A batch of rows is laid out as
+# one (rows, width) byte matrix — every field at a fixed column, wide enough
+# for its longest value — with a mask of the bytes a row really has (a NULL
+# keeps only its length, a text only its own characters); ``matrix[mask]``
+# is then the batch's COPY data, rows and fields in order.
 
-def _stage_layout(analysis, n: int):
-    """(staging column SQL types, structured array) for the binary COPY, and the SELECT expressions."""
-    fields, values, select = [], [], []
+def _be(a, np_type: str) -> np.ndarray:
+    """(n, size) bytes of ``a`` as big-endian ``np_type``."""
+    a = np.ascontiguousarray(np.asarray(a).astype(np_type))
+    return a.view(np.uint8).reshape(len(a), -1)
 
-    def add(col, pg_type, np_type, data, expr):
-        fields.append((col, pg_type, np_type))
-        values.append(data)
-        select.append(expr)
 
-    add("customer_id", "bigint", ">i8", analysis.customer_id.astype(np.int64), "s.customer_id")
+def _length_block(length) -> np.ndarray:
+    return _be(length, ">i4")
+
+
+class _Field:
+    """One column's blocks for rows [start, stop): a list of (bytes, keep mask or None)."""
+
+    def __init__(self, blocks):
+        self.blocks = blocks  # callable(start, stop) -> list[(uint8 (m, w), bool (m, w) | None)]
+
+
+def _fixed(data: np.ndarray, np_type: str, ok: np.ndarray | None) -> _Field:
+    """A fixed-width binary value (NULL where ``ok`` is False)."""
+    size = np.dtype(np_type).itemsize
+    length = np.full(len(data), size, np.int32) if ok is None else np.where(ok, size, -1).astype(np.int32)
+
+    def blocks(start, stop):
+        keep = None if ok is None else np.broadcast_to(ok[start:stop, None], (stop - start, size))
+        return [(_length_block(length[start:stop]), None), (_be(data[start:stop], np_type), keep)]
+    return _Field(blocks)
+
+
+def _padded(texts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(labels × width byte table, lengths) of byte strings, zero-padded."""
+    width = max([len(t) for t in texts] + [1])
+    table = np.zeros((len(texts), width), np.uint8)
+    for i, t in enumerate(texts):
+        table[i, :len(t)] = np.frombuffer(t, np.uint8)
+    return table, np.array([len(t) for t in texts], np.int32)
+
+
+def _category(labels: list[str], codes: np.ndarray) -> _Field:
+    table, lengths = _padded([label.encode() for label in labels])
+    width = table.shape[1]
+    length = lengths[codes]
+
+    def blocks(start, stop):
+        return [(_length_block(length[start:stop]), None),
+                (table[codes[start:stop]], np.arange(width) < length[start:stop, None])]
+    return _Field(blocks)
+
+
+_NUMERIC_DIGITS = 5  # base-10000 digits of numeric(16, 2): weight 3 down to 10^-4
+
+
+def _numeric_cents(cents: np.ndarray, ok: np.ndarray) -> _Field:
+    """numeric with two decimals from whole cents, in PostgreSQL's binary form
+    (ndigits, weight, sign, dscale, base-10000 digits; the server strips the
+    zero digits as it would from a computed value)."""
+    a = np.abs(cents)
+    if ok.any() and a[ok].max() >= 10 ** 18:
+        raise ValueError("money out of range")
+    n = len(cents)
+    rec = np.empty((n, 4 + _NUMERIC_DIGITS), np.int64)
+    rec[:, 0] = _NUMERIC_DIGITS
+    rec[:, 1] = _NUMERIC_DIGITS - 2
+    rec[:, 2] = np.where(cents < 0, 0x4000, 0)
+    rec[:, 3] = 2
+    for i, scale in enumerate((10 ** 14, 10 ** 10, 10 ** 6, 10 ** 2)):
+        rec[:, 4 + i] = a // scale % 10000
+    rec[:, 4 + _NUMERIC_DIGITS - 1] = a % 100 * 100
+    data = _be(rec.reshape(-1), ">u2").reshape(n, -1)
+    size = data.shape[1]
+    length = np.where(ok, size, -1).astype(np.int32)
+
+    def blocks(start, stop):
+        return [(_length_block(length[start:stop]), None),
+                (data[start:stop], np.broadcast_to(ok[start:stop, None], (stop - start, size)))]
+    return _Field(blocks)
+
+
+def _thousandths(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(round(x::numeric, 3) as whole thousandths, finite mask), as PostgreSQL
+    computes it: the float is first written with 15 significant digits, then
+    rounded half away from zero. Exact in NumPy except within a hair of a
+    tie, where those few values go through ``Decimal`` the same way."""
+    x = np.asarray(x, float)
+    ok = np.isfinite(x)
+    r = np.abs(np.where(ok, x, 0.0)) * 1000
+    big = r >= 1e15
+    r = np.where(big, 0.0, r)
+    m = np.floor(r + 0.5)
+    unsure = ok & (big | (np.abs(r - np.floor(r) - 0.5) <= 1e-13 * np.maximum(r, 1.0)))
+    m = np.where(x < 0, -m, m).astype(np.int64)
+    for i in np.flatnonzero(unsure):
+        q = Decimal(format(float(x[i]), ".15g")).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        m[i] = int(q.scaleb(3))
+    return np.where(ok, m, 0), ok
+
+
+def _decimal_text(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right-aligned ASCII of m / 1000 with three decimals, keep mask): what
+    numeric's text output gives (no minus sign on zero)."""
+    a = np.abs(m)
+    whole = a // 1000
+    digits = max(1, len(str(int(whole.max())))) if len(a) else 1
+    width = 1 + digits + 4
+    n = len(m)
+    out = np.empty((n, width), np.uint8)
+    for i in range(3):
+        out[:, width - 1 - i] = 48 + a // 10 ** i % 10
+    out[:, width - 4] = ord(".")
+    for i in range(digits):
+        out[:, width - 5 - i] = 48 + whole // 10 ** i % 10
+    ndig = np.ones(n, np.int64)
+    for i in range(1, digits):
+        ndig += whole >= 10 ** i
+    neg = m < 0
+    length = 4 + ndig + neg
+    out[np.flatnonzero(neg), width - length[neg]] = ord("-")
+    keep = np.arange(width) >= (width - length)[:, None]
+    return out, keep
+
+
+def _reasons(names: list[str], contributions: np.ndarray, values: np.ndarray, n: int) -> _Field:
+    """The churn reasons as jsonb (version 1, then the JSON text): the
+    signals over the minimum, largest contribution first, each
+    ``{"signal": …, "contribution": round(c, 3), "value": round(v, 3) | null}``."""
+    k = len(names)
+    if not k:
+        return _text_constant(b"\x01[]", n)
+    key = np.where(np.isnan(contributions), -np.inf, contributions)
+    order = np.argsort(-key, axis=1, kind="stable")
+    Cs = np.take_along_axis(contributions, order, axis=1)
+    Vs = np.take_along_axis(values, order, axis=1)
+    present = np.nan_to_num(Cs, nan=-1.0) >= CHURN_MIN_CONTRIBUTION
+    heads, head_len = _padded([b'{"signal": "' + name.encode() + b'", "contribution": ' for name in names])
+    c_text = [_decimal_text(_thousandths(Cs[:, j])[0]) for j in range(k)]
+    v_text = []
+    for j in range(k):
+        mv, okv = _thousandths(Vs[:, j])
+        text, keep = _decimal_text(mv)
+        width = text.shape[1]  # at least six: "0.000" and a sign
+        null = ~okv
+        text[null, -4:] = np.frombuffer(b"null", np.uint8)
+        keep[null] = np.arange(width) >= width - 4
+        v_text.append((text, keep))
+    consts = {s: np.frombuffer(s, np.uint8)[None, :] for s in (b"\x01[", b", ", b', "value": ', b"}", b"]")}
+    length = np.full(n, 3, np.int64)  # version byte and the brackets
+    for j in range(k):
+        p = present[:, j]
+        length += p * (head_len[order[:, j]] + c_text[j][1].sum(axis=1) + v_text[j][1].sum(axis=1)
+                       + len(b', "value": ') + 1 + (2 if j else 0))
+
+    def blocks(start, stop):
+        m = stop - start
+        full = lambda s: np.broadcast_to(consts[s], (m, consts[s].shape[1]))  # noqa: E731
+        out = [(_length_block(length[start:stop]), None), (full(b"\x01["), None)]
+        for j in range(k):
+            p = np.broadcast_to(present[start:stop, j, None], (m, 1))
+            codes = order[start:stop, j]
+            if j:
+                out.append((full(b", "), np.broadcast_to(p, (m, 2))))
+            out.append((heads[codes], p & (np.arange(heads.shape[1]) < head_len[codes][:, None])))
+            out.append((c_text[j][0][start:stop], p & c_text[j][1][start:stop]))
+            out.append((full(b', "value": '), np.broadcast_to(p, (m, len(b', "value": ')))))
+            out.append((v_text[j][0][start:stop], p & v_text[j][1][start:stop]))
+            out.append((full(b"}"), p))
+        out.append((full(b"]"), None))
+        return out
+    return _Field(blocks)
+
+
+def _text_constant(value: bytes, n: int) -> _Field:
+    const = np.frombuffer(value, np.uint8)[None, :]
+
+    def blocks(start, stop):
+        m = stop - start
+        return [(_length_block(np.full(m, len(value), np.int32)), None),
+                (np.broadcast_to(const, (m, len(value))), None)]
+    return _Field(blocks)
+
+
+def _row_fields(analysis, run_id: int, n: int, connection) -> tuple[list[str], list[_Field]]:
+    """The partition's columns in COPY order and their encoders."""
+    columns = ["run_id", "customer_id"]
+    fields = [_fixed(np.full(n, run_id, np.int64), ">i8", None),
+              _fixed(analysis.customer_id.astype(np.int64), ">i8", None)]
     for name, kind in SCORE_COLUMNS.items():
-        col = f"c_{name.lower()}"
+        model_field = CustomerScore._meta.get_field(name)
+        columns.append(model_field.column)
         if kind == "json":
-            select.append(None)  # built below from the signals
+            names = list(analysis.churn_signals)
+            if names:
+                C = np.stack([np.asarray(analysis.churn_signals[k][0], float) for k in names], axis=1)
+                V = np.stack([np.asarray(analysis.churn_signals[k][1], float) for k in names], axis=1)
+            else:
+                C = V = np.empty((n, 0))
+            fields.append(_reasons(names, C, V, n))
             continue
         a = _values(analysis, name, n)
         if kind == "date":
             if a is None:
-                data = np.full(n, _DATE_NULL, np.int32)
+                days, ok = np.zeros(n, np.int64), np.zeros(n, bool)
             else:
                 days, ok = _day_numbers(a)
-                data = np.where(ok, days - _PG_EPOCH, _DATE_NULL).astype(np.int32)
-            add(col, "date", ">i4", data, f"NULLIF(s.{col}, '-infinity'::date)")
+            fields.append(_fixed(days - _PG_EPOCH, ">i4", ok))
         elif kind == "int":
+            np_type = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8"}[model_field.db_type(connection)]
             if a is None:
-                data = np.full(n, _INT_NULL, np.int64)
+                data, ok = np.zeros(n, np.int64), np.zeros(n, bool)
             elif a.dtype.kind == "f":
-                data = np.where(np.isfinite(a), np.nan_to_num(a), 0).astype(np.int64)
-                data[~np.isfinite(a)] = _INT_NULL
+                ok = np.isfinite(a)
+                data = np.where(ok, a, 0).astype(np.int64)
             else:
-                data = a.astype(np.int64)
-            add(col, "bigint", ">i8", data, f"NULLIF(s.{col}, {_INT_NULL})")
+                data, ok = a.astype(np.int64), None
+            fields.append(_fixed(data, np_type, ok))
         elif kind == "money":
             if a is None:
-                data = np.full(n, _INT_NULL, np.int64)
+                cents, ok = np.zeros(n, np.int64), np.zeros(n, bool)
             else:
                 f = a.astype(float)
-                data = np.rint(np.nan_to_num(f) * 100).astype(np.int64)
-                data[~np.isfinite(f)] = _INT_NULL
-            add(col, "bigint", ">i8", data, f"NULLIF(s.{col}, {_INT_NULL})::numeric / 100")
+                ok = np.isfinite(f)
+                cents = np.rint(np.where(ok, f, 0) * 100).astype(np.int64)
+            fields.append(_numeric_cents(cents, ok))
         elif kind == "float":
             data = np.full(n, np.nan) if a is None else a.astype(float)
-            add(col, "double precision", ">f8", data, f"NULLIF(s.{col}, 'NaN'::float8)")
+            ok = ~np.isnan(data)
+            fields.append(_fixed(data, ">f8", None if ok.all() else ok))
         elif kind == "text":
             labels = _CATEGORIES[name]
-            data = _codes(name, a)
-            array = "ARRAY[" + ", ".join("'" + v + "'" for v in labels) + "]::text[]"
-            add(col, "smallint", ">i2", data, f"({array})[s.{col} + 1]")
-    # Churn reasons: NumPy puts each customer's signals in order of
-    # contribution (largest first, those under the minimum dropped); SQL only
-    # concatenates the JSON text of the ranks that are present.
-    names = list(analysis.churn_signals)
-    reasons = "'[]'::jsonb"
-    if names:
-        C = np.stack([np.asarray(analysis.churn_signals[k][0], float) for k in names], axis=1)
-        V = np.stack([np.asarray(analysis.churn_signals[k][1], float) for k in names], axis=1)
-        key = np.where(np.isnan(C), -np.inf, C)
-        order = np.argsort(-key, axis=1, kind="stable")
-        Cs = np.take_along_axis(C, order, axis=1)
-        Vs = np.take_along_axis(V, order, axis=1)
-        present = np.nan_to_num(Cs, nan=-1.0) >= CHURN_MIN_CONTRIBUTION
-        labels = "ARRAY[" + ", ".join("'" + k + "'" for k in names) + "]::text[]"
-        items = []
-        for j in range(len(names)):
-            add(f"k{j}", "smallint", ">i2", np.where(present[:, j], order[:, j], -1).astype(np.int16), None)
-            add(f"k{j}_c", "double precision", ">f8", np.where(present[:, j], Cs[:, j], 0.0), None)
-            add(f"k{j}_v", "double precision", ">f8", Vs[:, j], None)
-            for _ in range(3):
-                select.pop()
-            value = f"COALESCE(round(NULLIF(s.k{j}_v, 'NaN'::float8)::numeric, 3)::text, 'null')"
-            items.append(
-                f"CASE WHEN s.k{j} >= 0 THEN '{{\"signal\": \"' || ({labels})[s.k{j} + 1] || "
-                f"'\", \"contribution\": ' || round(s.k{j}_c::numeric, 3)::text || "
-                f"', \"value\": ' || {value} || '}}' END")
-        reasons = "('[' || concat_ws(', ', " + ", ".join(items) + ") || ']')::jsonb"
-    select = [reasons if e is None else e for e in select]
-    dtype = [("count", ">i2")]
-    for col, _pg, np_type in fields:
-        dtype += [(f"{col}_len", ">i4"), (col, np_type)]
-    packed = np.empty(n, dtype=np.dtype(dtype))
-    packed["count"] = len(fields)
-    lengths = {}
-    for (col, _pg, np_type), data in zip(fields, values):
-        size = np.dtype(np_type).itemsize
-        if size not in lengths:
-            lengths[size] = np.full(n, size, dtype=">i4")
-        # Byte-swapped first, then copied: a plain strided copy, several
-        # times faster than converting into the packed, unaligned field.
-        packed[f"{col}_len"] = lengths[size]
-        packed[col] = np.asarray(data).astype(np_type)
-    return fields, packed, select
+            fields.append(_category(labels, _codes(name, a).astype(np.intp)))
+    return columns, fields
+
+
+def _copy_batches(fields: list[_Field], n: int):
+    """The binary COPY data of rows [0, n), batch by batch. Small batches keep
+    the byte matrix and its mask in the processor's cache (a few MB)."""
+    count = np.frombuffer(len(fields).to_bytes(2, "big"), np.uint8)[None, :]
+    matrix = keep = None
+    for start in range(0, n, COPY_BATCH):
+        stop = min(start + COPY_BATCH, n)
+        m = stop - start
+        blocks = [(np.broadcast_to(count, (m, 2)), None)]
+        for field in fields:
+            blocks.extend(field.blocks(start, stop))
+        if matrix is None:
+            width = sum(b.shape[1] for b, _ in blocks)
+            matrix = np.empty((min(COPY_BATCH, n), width), np.uint8)
+            keep = np.ones(matrix.shape, bool)  # the unmasked blocks' bytes stay kept
+        at = 0
+        for data, k in blocks:
+            w = data.shape[1]
+            matrix[:m, at:at + w] = data
+            if k is not None:
+                keep[:m, at:at + w] = k
+            at += w
+        yield matrix[:m][keep[:m]].tobytes()
 
 
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
@@ -219,36 +393,37 @@ def _write_postgres(connection, run, analysis, timings=None) -> None:
     part = partition_name(run.pk)
     n = len(analysis.customer_id)
     step = _Steps(timings)
-    fields, packed, select = _stage_layout(analysis, n)
+    columns, fields = _row_fields(analysis, int(run.pk), n, connection)
     step("store_pack")
-    stage = "kehu_score_stage"
-    targets = ["run_id", "customer_id"] + [CustomerScore._meta.get_field(f).column for f in SCORE_COLUMNS]
     with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {qn(stage)}")
-        cur.execute(f"CREATE TEMP TABLE {qn(stage)} ("
-                    + ", ".join(f"{qn(c)} {t} NOT NULL" for c, t, _ in fields) + ") ON COMMIT DROP")
-        with cur.cursor.copy(f"COPY {qn(stage)} FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(_HEADER)
-            for start in range(0, n, BATCH):
-                copy.write(packed[start:start + BATCH].tobytes())
-            copy.write(_TRAILER)
-        step("store_copy")
         cur.execute(f"DROP TABLE IF EXISTS {qn(part)}")
         cur.execute(f"CREATE TABLE {qn(part)} (LIKE {qn(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         cur.execute(f"ALTER TABLE {qn(part)} ADD CONSTRAINT {qn(part + '_run')} CHECK (run_id = {int(run.pk)})")
-        cur.execute(f"INSERT INTO {qn(part)} ({', '.join(qn(c) for c in targets)}) "
-                    f"SELECT {int(run.pk)}, {', '.join(select)} FROM {qn(stage)} AS s")
-        cur.execute(f"DROP TABLE {qn(stage)}")
-        step("store_insert")
+        # FREEZE: the table is new in this transaction, so its rows can be
+        # written frozen and all-visible (no hint-bit writes on the first reads).
+        with cur.cursor.copy(f"COPY {qn(part)} ({', '.join(qn(c) for c in columns)}) "
+                             "FROM STDIN (FORMAT BINARY, FREEZE)") as copy:
+            copy.write(_HEADER)
+            for chunk in _copy_batches(fields, n):
+                copy.write(chunk)
+            copy.write(_TRAILER)
+        step("store_copy")
         _attach(cur, qn, table, part, run.pk, step)
 
 
 def _attach(cur, qn, table: str, part: str, run_id: int, step) -> None:
     """Build the parent's indexes on ``part`` in bulk, then attach it as run ``run_id``'s partition."""
     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    cur.execute("SELECT pg_get_indexdef(indexrelid), indisunique FROM pg_index WHERE indrelid = %s::regclass",
-                [table])
-    for i, (definition, unique) in enumerate(cur.fetchall()):
+    # The primary key and the unique constraint are made as constraints: ATTACH
+    # adopts a constraint's index only from a constraint, and would otherwise
+    # build both a second time (a plain unique index is not adopted for them).
+    cur.execute("SELECT pg_get_indexdef(i.indexrelid), i.indisunique, pg_get_constraintdef(c.oid) "
+                "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+                "AND c.contype IN ('p', 'u') WHERE i.indrelid = %s::regclass ORDER BY i.indexrelid", [table])
+    for i, (definition, unique, constraint) in enumerate(cur.fetchall()):
+        if constraint:
+            cur.execute(f"ALTER TABLE {qn(part)} ADD CONSTRAINT {qn(f'{part}_c{i}')} {constraint}")
+            continue
         using = definition.partition(" ON ")[2].removeprefix("ONLY ").partition(" USING ")[2]
         cur.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX {qn(f'{part}_i{i}')} ON {qn(part)} USING {using}")
     step("store_indexes")

@@ -87,6 +87,9 @@ def test_rows_round_trip(org):
             defs = [row[0] for row in cur.fetchall()]
             # the parent's indexes, built on the partition: among them the churn list by revenue at risk
             assert any("run_id, revenue_at_risk DESC, id" in d for d in defs), defs
+            # each of the parent's indexes once: the key and the unique constraint adopted, not built twice
+            cur.execute("SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", [CustomerScore._meta.db_table])
+            assert len(defs) == cur.fetchone()[0], defs
     delete_scores([run.pk])
     assert not CustomerScore.objects.filter(run=run).exists()
     if connection.vendor == "postgresql":
@@ -104,3 +107,59 @@ def test_rows_made_through_the_orm_still_work(org):
     assert CustomerScore.objects.get(run=run).tier == "gold"
     delete_scores([run.pk])
     assert not CustomerScore.objects.exists()
+
+
+def _pg_round3(x: float) -> str:
+    """PostgreSQL's round(x::numeric, 3)::text: 15 significant digits, then half away from zero."""
+    from decimal import ROUND_HALF_UP
+    q = Decimal(format(x, ".15g")).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    return "0.000" if q == 0 else str(q)
+
+
+TRICKY = [0.0, -0.0, 0.0005, -0.0005, 0.0015, 0.0025, 1.0005, 2.675, -2.675, 0.1 + 0.2, 1 / 3, -1 / 3,
+          0.00049999999999999, 123456.7895, 1e11 + 0.0005, -0.0004, 59.3, 4.0, 1e-20, 999.9995, 12345678.9994999]
+
+
+def test_reason_numbers_are_rounded_as_postgresql_does():
+    from kehu.insights.score_writer import _decimal_text, _thousandths
+    rng = np.random.default_rng(7)
+    xs = np.array(TRICKY + list(rng.normal(0, 100, 2000)) + list(np.round(rng.normal(0, 10, 2000), 4)), float)
+    m, ok = _thousandths(xs)
+    text, keep = _decimal_text(m)
+    got = [bytes(row[k]).decode() for row, k in zip(text, keep)]
+    assert ok.all()
+    assert got == [_pg_round3(float(x)) for x in xs]
+
+
+@pytest.mark.django_db
+def test_reason_numbers_match_the_server():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own rounding")
+    from kehu.insights.score_writer import _decimal_text, _thousandths
+    xs = np.array(TRICKY, float)
+    text, keep = _decimal_text(_thousandths(xs)[0])
+    with connection.cursor() as cur:
+        cur.execute("SELECT round(x::numeric, 3)::text FROM unnest(%s::float8[]) WITH ORDINALITY AS t(x, i) "
+                    "ORDER BY i", [list(map(float, xs))])
+        server = [r[0] for r in cur.fetchall()]
+    assert [bytes(row[k]).decode() for row, k in zip(text, keep)] == server
+
+
+@pytest.mark.django_db
+def test_stored_text_on_postgresql(org):
+    """Money keeps two decimals, the reasons' numbers three (as the SQL that built them did)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the stored text of PostgreSQL's types")
+    customers = [CustomerFactory(owner=org.users.sales_n1) for _ in range(3)]
+    run = AnalysisRun.objects.create(as_of=dt.date(2024, 7, 1))
+    with transaction.atomic():
+        write_scores(run, analysis_for(customers))
+    with connection.cursor() as cur:
+        cur.execute("SELECT revenue::text, gross_margin::text, clv::text, churn_reasons::text, id IS NOT NULL "
+                    "FROM insights_customerscore WHERE run_id = %s AND customer_id = %s", [run.pk, customers[1].pk])
+        revenue, margin, clv, reasons, has_id = cur.fetchone()
+    assert (revenue, margin, clv, has_id) == ("0.10", "0.00", None, True)
+    assert reasons == ('[{"value": 4.000, "signal": "overdue", "contribution": 0.500}, '
+                       '{"value": 0.200, "signal": "p_alive", "contribution": 0.200}, '
+                       '{"value": null, "signal": "drop", "contribution": 0.100}]')
+    delete_scores([run.pk])

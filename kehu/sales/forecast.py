@@ -336,8 +336,12 @@ def _repeat(*, viewer, period: Period, by: str, run) -> dict[int, dict]:
     name, params = _run_params(run)
     key = "customer__owner_id" if by == "owner" else "customer__team_id"
     scores = policy_for(viewer).visible(CustomerScore.objects.filter(run=run), prefix="customer__")
-    rows = list(scores.values_list(key, "frequency", "recency", "T")
-                .annotate(spend=Sum(Coalesce("expected_spend", "monetary")), n=Count("id")).order_by())
+    # the grouped scores are kept per (run, versions, scope): kehu/insights/figure_cache.py
+    from kehu.insights.figure_cache import cached, scope_of
+
+    rows = cached("forecast-repeat", (run.pk, scope_of(viewer), key), lambda: list(
+        scores.values_list(key, "frequency", "recency", "T")
+        .annotate(spend=Sum(Coalesce("expected_spend", "monetary")), n=Count("id")).order_by()))
     if not rows:
         return {}
     arr = np.array([(k or NONE_KEY, x, tx, T, float(s or 0), n) for k, x, tx, T, s, n in rows], float)

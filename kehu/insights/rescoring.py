@@ -96,7 +96,10 @@ def rescore_customers_now(customer_ids: Iterable[int], *, order_id: int | None =
     if order_id is not None:
         order_ref = Order.objects.filter(pk=order_id).values_list("ref", flat=True).first() or ""
     now = timezone.now()
+    from kehu.insights.figure_cache import bump_scores_version
+
     with transaction.atomic():
+        bump_scores_version()   # the kept score aggregates of the pages, when this commits
         # customers left without orders (a deleted or cancelled last order) keep the run's row
         if len(summary):
             a = rescore(summary, as_of=today, time_unit=run.time_unit, cfg=cfg, pinned=pinned,

@@ -478,8 +478,11 @@ STORED_BASIS = {"revenue": "revenue", "gross_margin": "margin"}
 def _cache_key(kind: str, viewer, run: AnalysisRun, filters: ValueFilters, extra: str = "") -> str:
     import hashlib
 
+    from kehu.insights.figure_cache import versions
+
     scope = repr(policy_for(viewer).view_scope)
-    raw = f"{kind}|{run.pk}|{run.created_at}|{run.finished_at}|{scope}|{filters!r}|{extra}"
+    # the versions: a per-order rescoring or a customer's new owner changes the figures
+    raw = f"{kind}|{run.pk}|{run.created_at}|{run.finished_at}|{scope}|{filters!r}|{extra}|{versions()}"
     return "kehu:value:" + hashlib.sha1(raw.encode()).hexdigest()
 
 
@@ -531,3 +534,24 @@ def clv_histogram_for(*, viewer, run: AnalysisRun, filters: ValueFilters, qs: Qu
         hit = clv_histogram(qs, maximum=maximum)
         cache.set(key, hit, FIGURE_CACHE_SECONDS)
     return hit
+
+
+def value_figures_for(*, viewer, run: AnalysisRun, filters: ValueFilters, qs: QuerySet[CustomerScore],
+                      threshold: float) -> dict:
+    """:func:`value_figures`, kept per (run, versions, scope, filters) —
+    kehu/insights/figure_cache.py."""
+    from kehu.insights.figure_cache import cached
+
+    return cached("value", (run.pk, scope_key(viewer), filters, threshold),
+                  lambda: value_figures(qs, threshold=threshold))
+
+
+def rf_heatmap_for(*, viewer, run: AnalysisRun, filters: ValueFilters, qs: QuerySet[CustomerScore]) -> dict:
+    """:func:`rf_heatmap`, kept like :func:`value_figures_for`."""
+    from kehu.insights.figure_cache import cached
+
+    return cached("rf-heatmap", (run.pk, scope_key(viewer), filters), lambda: rf_heatmap(qs))
+
+
+def scope_key(viewer) -> str:
+    return repr(policy_for(viewer).view_scope)

@@ -202,7 +202,7 @@ def overview(request):
         return empty
     qs = scores_for(request, run, filters)
     threshold = selectors.churn_threshold(run)
-    figures = selectors.value_figures(qs, threshold=threshold)
+    figures = selectors.value_figures_for(viewer=request.user, run=run, filters=filters, qs=qs, threshold=threshold)
     basis = request.GET.get("basis", "revenue")
     basis = basis if basis in PARETO_BASES else "revenue"
     pareto = selectors.pareto_for(viewer=request.user, run=run, filters=filters, qs=qs, basis=basis)
@@ -245,8 +245,9 @@ def rfm(request):
     if empty:
         return empty
     qs = scores_for(request, run, filters)
-    figures = selectors.value_figures(qs, threshold=selectors.churn_threshold(run))
-    heat = selectors.rf_heatmap(qs)
+    figures = selectors.value_figures_for(viewer=request.user, run=run, filters=filters, qs=qs,
+                                          threshold=selectors.churn_threshold(run))
+    heat = selectors.rf_heatmap_for(viewer=request.user, run=run, filters=filters, qs=qs)
     groups = [g for g in figures["rfm_group"] if g.key]
     scores = [str(i) for i in range(1, 6)]
     cells = [{"x": str(f), "y": str(r), "value": heat.get((r, f), {}).get("customers", 0)}

@@ -132,17 +132,23 @@ def _key(policy, today: dt.date, version) -> str:
     return f"kehu:sales-figures:{version}:{today.isoformat()}:{scope}"
 
 
+def sales_version() -> str:
+    """The current sales version as seen by this connection (the shared version, plus the
+    mark of its own uncommitted sales writes); raises when the cache is down."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    mark = _own_mark()
+    return str(version) if mark is None else f"{version}.{mark}"
+
+
 def sales_figures(policy, today: dt.date) -> dict:
     """:func:`compute_sales_figures`, from the cache when the sales version and the
     day are unchanged since another viewer of the same scope asked."""
     try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            version = time.time_ns()
-            cache.add(VERSION_KEY, version, None)
-            version = cache.get(VERSION_KEY, version)
-        mark = _own_mark()
-        key = _key(policy, today, version if mark is None else f"{version}.{mark}")
+        key = _key(policy, today, sales_version())
         figures = cache.get(key)
     except Exception:  # the cache is down: compute
         return compute_sales_figures(policy, today)

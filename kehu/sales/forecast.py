@@ -326,8 +326,6 @@ def _window(run, period: Period) -> tuple[float, float]:
 
 def _repeat(*, viewer, period: Period, by: str, run) -> dict[int, dict]:
     """Per row key (owner or team; nothing by product line): expected purchases and revenue."""
-    from kehu.insights.models import CustomerScore
-
     if run is None or by == "line":
         return {}
     start, end = _window(run, period)
@@ -335,6 +333,17 @@ def _repeat(*, viewer, period: Period, by: str, run) -> dict[int, dict]:
         return {}
     name, params = _run_params(run)
     key = "customer__owner_id" if by == "owner" else "customer__team_id"
+    # kept per (run, window, versions, scope): kehu/insights/figure_cache.py (the answer,
+    # a row per owner or team, not the grouped scores: those are ~10^5 rows at a million)
+    from kehu.insights.figure_cache import cached, scope_of
+
+    return cached("forecast-repeat", (run.pk, scope_of(viewer), key, name, params, start, end),
+                  lambda: _repeat_of(viewer, run, key, name, params, start, end))
+
+
+def _repeat_of(viewer, run, key, name, params, start, end) -> dict[int, dict]:
+    from kehu.insights.models import CustomerScore
+
     scores = policy_for(viewer).visible(CustomerScore.objects.filter(run=run), prefix="customer__")
     rows = list(scores.values_list(key, "frequency", "recency", "T")
                 .annotate(spend=Sum(Coalesce("expected_spend", "monetary")), n=Count("id")).order_by())

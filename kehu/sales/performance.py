@@ -44,6 +44,7 @@ both use this due date.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -212,16 +213,30 @@ def _person_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[int, Pe
     put(_grouped(won.annotate(_days=DaysBetween(TruncDate("won_at"), TruncDate("created_at"))),
                  "owner_id", days=Sum("_days")), {"cycle_days_sum": "days"})
 
-    orders = Order.objects.filter(salesperson_id__in=ids).exclude(status=OrderStatus.CANCELLED)
-    put(_grouped(orders.filter(order_date__gte=start, order_date__lte=end), "salesperson_id",
-                 n=Count("id"), revenue=Sum("amount")), {"orders": "n", "revenue": "revenue"})
-    # Due in the period: days past due ≥ 0 at the end and ≤ 0 at the start.
-    due = with_days_past_due(with_days_past_due(orders, start, name="_at_start"), end, name="_at_end")
-    put(_grouped(due.filter(_at_start__lte=0, _at_end__gte=0), "salesperson_id",
-                 due=Sum("amount"), paid=Sum("paid_amount")), {"due": "due", "collected": "paid"})
+    # The order and customer figures, and the churn figures below, are the costly ones at a
+    # million customers: kept per (people, period, latest run, versions) —
+    # kehu/insights/figure_cache.py (the sales version follows orders, payments and customers;
+    # the due date also reads the run's tier terms, hence the run; key-account plans: the TTL).
+    from kehu.insights.figure_cache import cached
 
-    owned = Customer.objects.filter(owner_id__in=ids, merged_into__isnull=True)
-    put(_grouped(owned, "owner_id", n=Count("id")), {"customers": "n"})
+    run = latest_run()
+    ids_key = hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
+
+    def order_figures():
+        orders = Order.objects.filter(salesperson_id__in=ids).exclude(status=OrderStatus.CANCELLED)
+        by_order = _grouped(orders.filter(order_date__gte=start, order_date__lte=end), "salesperson_id",
+                            n=Count("id"), revenue=Sum("amount"))
+        # Due in the period: days past due ≥ 0 at the end and ≤ 0 at the start.
+        due = with_days_past_due(with_days_past_due(orders, start, name="_at_start"), end, name="_at_end")
+        by_due = _grouped(due.filter(_at_start__lte=0, _at_end__gte=0), "salesperson_id",
+                          due=Sum("amount"), paid=Sum("paid_amount"))
+        owned = Customer.objects.filter(owner_id__in=ids, merged_into__isnull=True)
+        return by_order, by_due, _grouped(owned, "owner_id", n=Count("id"))
+
+    by_order, by_due, by_owner = cached("performance-orders", (ids_key, start, end, run and run.pk), order_figures)
+    put(by_order, {"orders": "n", "revenue": "revenue"})
+    put(by_due, {"due": "due", "collected": "paid"})
+    put(by_owner, {"customers": "n"})
     latest = (Response.objects.filter(customer_id=OuterRef("customer_id"), status=ResponseStatus.COMPLETE,
                                       submitted_at__lt=high)
               .order_by("-submitted_at", "-id").values("pk")[:1])
@@ -231,11 +246,11 @@ def _person_counts(ids: list[int], start: dt.date, end: dt.date) -> dict[int, Pe
                  promoters=Count("id", filter=Q(nps__gte=9)), detractors=Count("id", filter=Q(nps__lte=6))),
         {"satisfaction_n": "n", "satisfaction_sum": "s", "nps_n": "nps_n", "promoters": "promoters",
          "detractors": "detractors"})
-    run = latest_run()
     if run is not None:
-        put(_grouped(CustomerScore.objects.filter(run=run, customer__owner_id__in=ids, churn_risk__isnull=False),
-                     "customer__owner_id", n=Count("id"),
-                     warn=Count("id", filter=Q(churn_risk__gte=churn_threshold(run)))),
+        threshold = churn_threshold(run)
+        put(cached("performance-churn", (ids_key, run.pk, threshold), lambda: _grouped(
+            CustomerScore.objects.filter(run=run, customer__owner_id__in=ids, churn_risk__isnull=False),
+            "customer__owner_id", n=Count("id"), warn=Count("id", filter=Q(churn_risk__gte=threshold)))),
             {"scored": "n", "churn_warnings": "warn"})
     for c in counts.values():
         c.won_amount = Decimal(c.won_amount or 0)

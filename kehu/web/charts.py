@@ -102,7 +102,11 @@ def chart_spec(chart, *, width: int | str = "container", height: int = 260) -> d
     ``width="container"`` fills the chart's box in the page; server-side
     rendering needs a number (:func:`render_svg` sets one when missing).
     """
-    spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    # Altair's JSON-schema validation of a spec took half of the value page's time at a
+    # million customers (~40 ms of ~65 ms); the specs are built by our code, and the tests
+    # (and DEBUG) validate every one they build (settings.KEHU_VALIDATE_CHARTS).
+    validate = bool(getattr(settings, "KEHU_VALIDATE_CHARTS", settings.DEBUG))
+    spec = chart.to_dict(validate=validate) if hasattr(chart, "to_dict") else dict(chart)
     spec.pop("$schema", None)  # an identifier only; nothing is ever fetched from it
     spec.setdefault("width", width)
     spec.setdefault("height", height)

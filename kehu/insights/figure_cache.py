@@ -24,46 +24,22 @@ is down the figures are computed.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+from kehu.runtime import cache_versions
+from kehu.runtime.cache_versions import CommitVersion
 
 SCORES_VERSION_KEY = "kehu:scores-figures:version"
 TTL = 300  # seconds
-_MISSING = object()
 
-
-def _set_scores_version() -> None:
-    try:
-        cache.set(SCORES_VERSION_KEY, time.time_ns(), None)
-    except Exception:  # the cache is down: the entries still expire after TTL
-        pass
-
-
-_set_scores_version.kehu_scores_bump = True
-
-
-def bump_scores_version() -> None:
-    """Make the kept score aggregates stale: at once outside a transaction, else when it
-    commits (registered once per transaction)."""
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        _set_scores_version()
-        return
-    if not any(getattr(entry[1], "kehu_scores_bump", False) for entry in conn.run_on_commit):
-        transaction.on_commit(_set_scores_version)
+SCORES_VERSION = CommitVersion(SCORES_VERSION_KEY, flag="kehu_scores_bump")
+# Make the kept score aggregates stale: at once outside a transaction, else when it commits.
+bump_scores_version = SCORES_VERSION.bump
 
 
 def scores_version() -> str:
-    version = cache.get(SCORES_VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(SCORES_VERSION_KEY, version, None)
-        version = cache.get(SCORES_VERSION_KEY, version)
-    return str(version)
+    return SCORES_VERSION.current()
 
 
 def versions() -> str:
@@ -89,16 +65,4 @@ def key_for(kind: str, *parts) -> str:
 def cached(kind: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """``compute()``, from the cache when ``kind`` and ``parts`` were computed under the
     same versions less than :data:`TTL` seconds ago."""
-    try:
-        key = key_for(kind, *parts)
-        hit = cache.get(key, _MISSING)
-    except Exception:  # the cache is down: compute
-        return compute()
-    if hit is not _MISSING:
-        return hit
-    value = compute()
-    try:
-        cache.set(key, value, TTL)
-    except Exception:
-        pass
-    return value
+    return cache_versions.cached(lambda: key_for(kind, *parts), compute, TTL)

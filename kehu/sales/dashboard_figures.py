@@ -24,52 +24,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q, Sum
+
+from kehu.runtime.cache_versions import CommitVersion, cached
 
 VERSION_KEY = "kehu:sales-figures:version"
 TTL = 300  # seconds
 TOP = 10
 
 
-def _set_version() -> None:
-    try:
-        cache.set(VERSION_KEY, time.time_ns(), None)
-    except Exception:  # the cache is down: the entries still expire after TTL
-        pass
-
-
-_set_version.kehu_sales_bump = True
-
-
-def _bump_pending(conn) -> bool:
-    return any(getattr(entry[1], "kehu_sales_bump", False) for entry in conn.run_on_commit)
-
-
-def bump_sales_version(**_kwargs) -> None:
-    """Make the cached dashboard figures stale: at once outside a transaction; inside
-    one, for the transaction itself at once and for everyone when it commits
-    (registered once per transaction, however many rows it writes)."""
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        _set_version()
-        return
-    conn.kehu_sales_mark = time.time_ns()
-    if not _bump_pending(conn):
-        transaction.on_commit(_set_version)
-
-
-def _own_mark():
-    """The mark of this connection's uncommitted sales writes (None when there are none:
-    after a commit or a rollback Django has dropped the transaction's callbacks)."""
-    conn = transaction.get_connection()
-    if conn.in_atomic_block and _bump_pending(conn):
-        return getattr(conn, "kehu_sales_mark", None)
-    return None
+SALES_VERSION = CommitVersion(VERSION_KEY, flag="kehu_sales_bump", own_reads=True)
+# Make the cached dashboard figures stale: at once outside a transaction; inside one, for
+# the transaction itself at once and for everyone when it commits (once per transaction).
+bump_sales_version = SALES_VERSION.bump
 
 
 def months_back(day: dt.date, months: int) -> dt.date:
@@ -135,30 +104,13 @@ def _key(policy, today: dt.date, version) -> str:
 def sales_version() -> str:
     """The current sales version as seen by this connection (the shared version, plus the
     mark of its own uncommitted sales writes); raises when the cache is down."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    mark = _own_mark()
-    return str(version) if mark is None else f"{version}.{mark}"
+    return SALES_VERSION.current()
 
 
 def sales_figures(policy, today: dt.date) -> dict:
     """:func:`compute_sales_figures`, from the cache when the sales version and the
     day are unchanged since another viewer of the same scope asked."""
-    try:
-        key = _key(policy, today, sales_version())
-        figures = cache.get(key)
-    except Exception:  # the cache is down: compute
-        return compute_sales_figures(policy, today)
-    if figures is None:
-        figures = compute_sales_figures(policy, today)
-        try:
-            cache.set(key, figures, TTL)
-        except Exception:
-            pass
-    return figures
+    return cached(lambda: _key(policy, today, sales_version()), lambda: compute_sales_figures(policy, today), TTL)
 
 
 def connect_signals() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,17 @@ from kehu.audit.services import audit_record
 from kehu.org.models import ApiToken, Role, Team, User, hash_token
 
 
+def _require_admin(actor) -> None:
+    """Teams and users are changed by administrators (the visibility policy decides who is
+    one); ``actor=None`` is the ``kehu`` command, the demo and the benchmark generator."""
+    from kehu.org.policies import policy_for
+
+    if actor is not None and not policy_for(actor).is_admin:
+        raise PermissionDenied(_("Only administrators may manage users and teams."))
+
+
 def team_create(*, name: str, parent: Team | None = None, actor=None) -> Team:
+    _require_admin(actor)
     team = Team(name=name.strip(), parent=parent)
     with transaction.atomic():
         team.full_clean(exclude=["path"])
@@ -27,6 +37,7 @@ def team_create(*, name: str, parent: Team | None = None, actor=None) -> Team:
 
 def team_move(*, team: Team, parent: Team | None, actor=None) -> Team:
     """Move a team (and its subtree) under another parent, rewriting paths."""
+    _require_admin(actor)
     if parent is not None and parent.path.startswith(team.path):
         raise ValidationError(_("A team cannot be moved into its own subtree."))
     with transaction.atomic():
@@ -49,6 +60,7 @@ def team_update(*, team: Team, name: str | None = None, parent: Team | None | ob
     The head office (the root) stays the root: it cannot be moved, and no other team can
     become a second root. A team cannot move into its own subtree (no cycles).
     """
+    _require_admin(actor)
     changes = {}
     with transaction.atomic():
         if parent is not ... and (parent.pk if parent else None) != team.parent_id:
@@ -76,6 +88,7 @@ def team_update(*, team: Team, name: str | None = None, parent: Team | None | ob
 def user_create(*, username: str, password: str | None, role: str = Role.SALESPERSON,
                 team: Team | None = None, display_name: str = "", email: str = "",
                 language: str = "", is_superuser: bool = False, actor=None) -> User:
+    _require_admin(actor)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     user = User(username=username.strip(), role=role, team=team, display_name=display_name,
@@ -114,6 +127,7 @@ def user_update(*, user: User, data: dict, actor=None) -> User:
     settings). Deactivating someone who owns customers goes through
     :func:`user_deactivate`, which moves them to someone else first.
     """
+    _require_admin(actor)
     from django.conf import settings
 
     unknown = set(data) - set(USER_FIELDS)
@@ -166,6 +180,7 @@ def user_deactivate(*, user: User, reassign_to: User | None = None, actor=None) 
     through the bulk reassignment (:func:`kehu.customers.services.customer_reassign_bulk`,
     which audits each customer). Returns the number of customers moved. Their sign-in and
     API tokens stop working at once (both check ``is_active``); their history stays."""
+    _require_admin(actor)
     from kehu.customers.models import Customer
     from kehu.customers.services import customer_reassign_bulk
 
@@ -190,6 +205,7 @@ def user_send_password_reset(*, user: User, actor=None, base_url: str | None = N
     it works once and for ``PASSWORD_RESET_TIMEOUT``), in the user's language, through the
     configured e-mail backend; returns the link. ``base_url`` is the site's address
     (default ``KEHU_PUBLIC_URL``)."""
+    _require_admin(actor)
     from urllib.parse import urlsplit
 
     from django.conf import settings

@@ -67,7 +67,7 @@ def test_user_update_changes_role_team_language_and_is_audited(org):
 def test_the_last_administrator_cannot_be_demoted_and_no_one_demotes_themselves(org):
     admin = org.users.admin
     with pytest.raises(ValidationError):
-        user_update(user=admin, data={"role": "analyst"}, actor=org.users.hq_manager)
+        user_update(user=admin, data={"role": "analyst"}, actor=None)  # the command: only the last-administrator rule stands in the way
     other = User.objects.create(username="admin2", role="admin", is_superuser=True, is_staff=True)
     with pytest.raises(ValidationError):
         user_update(user=admin, data={"role": "analyst"}, actor=admin)
@@ -145,3 +145,32 @@ def test_kehu_team_create(db, capsys):
     assert main(["team", "create", "North"]) == 2  # the same name under the same parent
     assert "error" in capsys.readouterr().err
     assert Team.objects.count() == 3
+
+
+@pytest.mark.parametrize("role", ["hq_manager", "north_manager", "analyst", "sales_n1"])
+def test_only_administrators_change_teams_and_users_even_past_the_pages(org, role):
+    """The services refuse a non-administrator themselves, not only the pages and the API
+    in front of them (the command, the demo and the generator pass no actor)."""
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.org.services import team_move, user_create
+
+    actor = getattr(org.users, role)
+    t, u = org.teams, org.users
+    calls = [
+        lambda: team_create(name="Rogue", parent=t.hq, actor=actor),
+        lambda: team_move(team=t.n1, parent=t.east, actor=actor),
+        lambda: team_update(team=t.north, name="Mine", actor=actor),
+        lambda: user_create(username="rogue", password=None, team=t.n1, actor=actor),
+        lambda: user_update(user=u.sales_e1, data={"role": "admin"}, actor=actor),
+        lambda: user_deactivate(user=u.sales_e1, reassign_to=actor, actor=actor),
+        lambda: user_send_password_reset(user=u.admin, actor=actor),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert not Team.objects.filter(name__in=["Rogue", "Mine"]).exists()
+    assert not User.objects.filter(username="rogue").exists()
+    u.sales_e1.refresh_from_db()
+    assert u.sales_e1.role == "salesperson" and u.sales_e1.is_active
+    assert mail.outbox == []

@@ -88,6 +88,17 @@ def make_customers(org):
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_collected_static_files(tmp_path_factory):
+    """Tests see the static files as before any collection, whatever `kehu serve` (say,
+    after `make demo`) left in this checkout's var/static: a hashed manifest there would
+    change every static URL the tests compare."""
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
+        yield
+
+
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
     """One transaction around a whole test module, for data that many tests share.

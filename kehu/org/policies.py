@@ -233,6 +233,18 @@ class CustomerPolicy:
         team = self._team
         return self.role in SUBTREE_ROLES and team is not None and team.is_head_office
 
+    # -- partners (伙伴关系管理, kehu/org/partners.py) ----------------------------
+    @property
+    def is_partner(self) -> bool:
+        """A partner organisation's user (role ``partner``)."""
+        return self.active and self.role == Role.PARTNER and bool(getattr(self.viewer, "partner_id", None))
+
+    @property
+    def may_manage_partners(self) -> bool:
+        """Create and change partners, their targets and their users: administrators and
+        sales managers (the channel managers)."""
+        return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
+
     @property
     def read_only(self) -> bool:
         return self.active and not self.is_admin and self.role in READ_ONLY_ROLES

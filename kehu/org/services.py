@@ -87,12 +87,15 @@ def team_update(*, team: Team, name: str | None = None, parent: Team | None | ob
 
 def user_create(*, username: str, password: str | None, role: str = Role.SALESPERSON,
                 team: Team | None = None, display_name: str = "", email: str = "",
-                language: str = "", is_superuser: bool = False, actor=None) -> User:
+                language: str = "", is_superuser: bool = False, partner=None, actor=None) -> User:
+    """A new user. A partner user (role ``partner``) names their ``partner``; nobody else does."""
     _require_admin(actor)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    _check_partner(role, partner)
     user = User(username=username.strip(), role=role, team=team, display_name=display_name,
-                email=email, language=language, is_superuser=is_superuser, is_staff=is_superuser)
+                email=email, language=language, is_superuser=is_superuser, is_staff=is_superuser,
+                partner=partner)
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         if password:
@@ -109,7 +112,14 @@ def user_create(*, username: str, password: str | None, role: str = Role.SALESPE
     return user
 
 
-USER_FIELDS = ("role", "team", "display_name", "email", "language", "phone", "is_active")
+USER_FIELDS = ("role", "team", "display_name", "email", "language", "phone", "is_active", "partner")
+
+
+def _check_partner(role, partner) -> None:
+    if role == Role.PARTNER and partner is None:
+        raise ValidationError({"partner": _("Choose the partner this user works for.")})
+    if role != Role.PARTNER and partner is not None:
+        raise ValidationError({"partner": _("Only partner users belong to a partner.")})
 
 
 def _active_admins():
@@ -137,6 +147,8 @@ def user_update(*, user: User, data: dict, actor=None) -> User:
         raise ValidationError({"role": _("Unknown role.")})
     if data.get("language") and data["language"] not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
+    if "role" in data or "partner" in data:
+        _check_partner(data.get("role", user.role), data.get("partner", user.partner))
     changes = {}
     for field, value in data.items():
         old = getattr(user, field)

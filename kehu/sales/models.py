@@ -119,6 +119,13 @@ class Order(TimeStamped):
     payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
     paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Sold through a partner (kehu/org Partner): the partner's margin in percent of the
+    # amount, copied from the partner when the order is recorded; the partner's price
+    # is the amount less that margin.
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="orders")
+    partner_margin_pct = models.DecimalField(_("partner margin (%)"), max_digits=5, decimal_places=2, null=True,
+                                             blank=True)
     remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
                                validators=[text_limit(REMARKS_MAX)])
     # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.

@@ -248,12 +248,20 @@ def user_send_password_reset(*, user: User, actor=None, base_url: str | None = N
 
 
 def user_set_language(*, user: User, language: str) -> None:
+    """A user's own choice of language (the language menu, the profile page, ``PATCH
+    /api/v1/me``); audited when it changes."""
     from django.conf import settings
 
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
-    user.language = language
-    user.save(update_fields=["language"])
+    if user.language == language:
+        return
+    with transaction.atomic():
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(actor=user, action="update", instance=user, summary=user.username,
+                     changes={"language": [old, language]})
 
 
 TOKEN_PREFIX = "kehu_"

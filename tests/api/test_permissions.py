@@ -1371,5 +1371,19 @@ def test_users_api_filters_moves_and_refuses(org, customers, api_as):
 
 
 def test_teams_and_users_need_authentication(org, anon):
-    for call in [lambda api: api.get("/teams"), lambda api: api.get("/users")]:
+    for call in [lambda api: api.get("/teams"), lambda api: api.get("/users"),
+                 lambda api: api.patch("/me", {"language": "en"}),
+                 lambda api: api.post("/me/password", {"current_password": "x", "new_password": "y"})]:
         assert_error(call(anon), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_changes_their_own_language_and_no_one_elses(org, api_as, role):
+    from kehu.org.models import User
+
+    me = getattr(org.users, role)
+    before = dict(User.objects.exclude(pk=me.pk).values_list("id", "language"))
+    r = api_as(me).patch("/me", {"language": "zh-hans"})
+    assert r.status_code == 200 and r.json()["id"] == me.pk
+    assert User.objects.get(pk=me.pk).language == "zh-hans"
+    assert dict(User.objects.exclude(pk=me.pk).values_list("id", "language")) == before

@@ -19,7 +19,7 @@ def copy_sums(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0018_fill_sales_per_day'),
+        ('sales', '0019_order_partner_order_partner_margin_pct'),
     ]
 
     operations = [

@@ -114,6 +114,15 @@ class Figures:
     rank: int | None = None
 
     @property
+    def tier_items(self) -> list[tuple[str, int]]:
+        """The customers per value tier, with the tiers' names, best tier first."""
+        from kehu.insights.models import ValueTier
+
+        labels = dict(ValueTier.choices)
+        order = {t: i for i, t in enumerate(labels)}
+        return [(str(labels.get(t, t)), n) for t, n in sorted(self.tiers.items(), key=lambda kv: order.get(kv[0], 99))]
+
+    @property
     def growth(self) -> float | None:
         return growth(self.sales, self.previous_sales)
 

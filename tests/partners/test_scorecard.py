@@ -114,3 +114,10 @@ def test_the_quarter_and_previous_period():
     p = Period.quarter_of(dt.date(2026, 11, 5))
     assert (p.start, p.end) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     assert Q1.previous() == Period(dt.date(2025, 10, 3), dt.date(2025, 12, 31))  # 90 days, as Q1
+
+
+def test_tiers_are_named_best_first():
+    from kehu.partners.scorecard import Figures
+
+    f = Figures(partner=None, tiers={"bronze": 3, "gold": 1})
+    assert f.tier_items == [("Gold (金牌)", 1), ("Bronze (铜牌)", 3)]

@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "kehu.marketing.targeting",
     "kehu.marketing.referrals",
     "kehu.marketing.campaigns",
+    "kehu.partners",
     "kehu.web",
     "kehu.demo",
 ]

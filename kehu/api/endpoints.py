@@ -107,3 +107,7 @@ from kehu.org import api as org_api  # noqa: E402
 
 api.add_router("/teams", org_api.teams_router)
 api.add_router("/users", org_api.users_router)
+
+from kehu.partners import api as partners_api  # noqa: E402
+
+api.add_router("/partners", partners_api.router)

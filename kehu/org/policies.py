@@ -18,6 +18,13 @@ Rules
 - a share with a team applies to that team's members and the members of its
   subteams; a share changes nothing unless ``can_edit`` is set;
 - inactive or anonymous users: nothing;
+- partners of the channel (伙伴关系管理, kehu/partners): read by administrators,
+  analysts, sales managers and service agents; created and changed (with their
+  targets and users) by administrators and sales managers; a partner user reads
+  only its own partner and the sub-partners below it; salespeople and marketing
+  none. A partner's customers, orders, cases and scorecard figures are counted
+  within the viewer's own view scope (:attr:`CustomerPolicy.may_read_partners`,
+  :meth:`CustomerPolicy.visible_partners`, :attr:`CustomerPolicy.may_manage_partners`);
 - cases (服务单 / 投诉单): those of the customers a user may see, plus those
   assigned to them or to their team (the team's subtree for managers and
   service agents) and those they registered; they are worked by whoever may
@@ -104,6 +111,7 @@ ALL_READ_ROLES = {Role.ADMIN, Role.ANALYST}
 SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
 READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
 KB_WRITER_ROLES = {Role.SERVICE_AGENT, Role.SALES_MANAGER}
+PARTNER_READER_ROLES = {Role.ANALYST, Role.SALES_MANAGER, Role.SERVICE_AGENT}
 
 
 @dataclass(frozen=True)
@@ -244,6 +252,30 @@ class CustomerPolicy:
         """Create and change partners, their targets and their users: administrators and
         sales managers (the channel managers)."""
         return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
+
+    @property
+    def may_read_partners(self) -> bool:
+        """Read the partners (list, detail, scorecards, ranking, overview): administrators,
+        analysts, sales managers (the channel managers) and service agents (cases are routed
+        to partners). Salespeople and marketing do not; a partner user reads only its own
+        partner and the sub-partners below it (:meth:`visible_partners`). The customers,
+        orders and cases shown with a partner, and its scorecard figures, stay within the
+        viewer's view scope."""
+        return self.active and (self.is_admin or self.role in PARTNER_READER_ROLES)
+
+    def visible_partners(self, qs: QuerySet | None = None) -> QuerySet:
+        """The partners the viewer may read (:attr:`may_read_partners`: every partner; a
+        partner user: its own partner and its sub-partners; nobody else: none)."""
+        if qs is None:
+            from kehu.org.models import Partner
+
+            qs = Partner.objects.all()
+        if self.may_read_partners:
+            return qs
+        if self.is_partner:
+            path = self.viewer.partner.path
+            return qs.filter(path__startswith=path) if path else qs.filter(pk=self.viewer.partner_id)
+        return qs.none()
 
     @property
     def read_only(self) -> bool:

@@ -65,6 +65,10 @@ def navigation(request):
     if policy.may_read_associations:
         items.insert(next(i for i, item in enumerate(items) if item[0] == "visits") + 1,
                      ("associations", _("Bought together"), "association_list"))
+    if policy.may_read_partners:  # the partners of the channel (kehu/partners)
+        at = next(i for i, item in enumerate(items) if item[0] == "key_accounts") + 1
+        items[at:at] = [("partners", _("Partners"), "partner_list"),
+                        ("partner_overview", _("Channel overview"), "partner_overview")]
     if policy.is_admin:
         items.append(("security", _("Sign-ins"), "security"))
     if policy.may_read_audit_log:

@@ -674,6 +674,9 @@ def _load() -> None:
     from kehu.org import views as org_views
 
     register(org_views.USERS_LIST)
+    from kehu.partners import views as partner_views
+
+    register(partner_views.PARTNERS_LIST)
 
 
 def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:

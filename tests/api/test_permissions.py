@@ -1387,3 +1387,97 @@ def test_everyone_changes_their_own_language_and_no_one_elses(org, api_as, role)
     assert r.status_code == 200 and r.json()["id"] == me.pk
     assert User.objects.get(pk=me.pk).language == "zh-hans"
     assert dict(User.objects.exclude(pk=me.pk).values_list("id", "language")) == before
+
+
+# -- Partners (/partners): read by administrators, analysts, sales managers and service agents;
+# -- written by administrators and sales managers; customers, orders and figures in the caller's scope.
+
+PARTNER_READERS = {"admin", "hq_manager", "analyst", "north_manager", "north_service", "east_manager"}
+PARTNER_MANAGERS = {"admin", "hq_manager", "north_manager", "east_manager"}
+
+
+@pytest.fixture
+def partner_world(org, customers):
+    from kehu.sales.models import Order
+    from kehu.customers.models import Customer
+    from tests.factories import PartnerFactory
+
+    top = PartnerFactory(code="PM-L1", name="华北一级代理", manager=org.users.north_manager)
+    sub = PartnerFactory(code="PM-L2", name="天津二级代理", kind="agent_l2", parent=top)
+    Customer.objects.filter(pk__in=[customers.n1.pk, customers.e1.pk]).update(partner=top)
+    orders = [OrderFactory(customer=customers.n1), OrderFactory(customer=customers.e1)]
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(partner=top)
+    return SimpleNamespace(top=top, sub=sub, orders=orders)
+
+
+PARTNER_OPS = [
+    ("GET partner", lambda api, w, o: api.get(f"/partners/{w.top.pk}"), 200, False),
+    ("GET targets", lambda api, w, o: api.get(f"/partners/{w.top.pk}/targets"), 200, False),
+    ("GET customers", lambda api, w, o: api.get(f"/partners/{w.top.pk}/customers"), 200, False),
+    ("GET orders", lambda api, w, o: api.get(f"/partners/{w.top.pk}/orders"), 200, False),
+    ("GET scorecard", lambda api, w, o: api.get(f"/partners/{w.top.pk}/scorecard", {"include_sub": True}), 200,
+     False),
+    ("POST partner", lambda api, w, o: api.post("/partners", {"code": "PM-NEW", "name": "新代理",
+                                                              "parent_id": w.top.pk}), 201, True),
+    ("PATCH partner", lambda api, w, o: api.patch(f"/partners/{w.sub.pk}", {"name": "改名", "margin_pct": "12.5",
+                                                                             "manager_id": o.users.east_manager.pk}),
+     200, True),
+    ("PUT target", lambda api, w, o: api.put(f"/partners/{w.top.pk}/targets", {
+        "period_start": "2027-01-01", "period_end": "2027-03-31", "revenue": "100000", "new_customers": 3}),
+     200, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", PARTNER_OPS, ids=[o[0] for o in PARTNER_OPS])
+def test_partners_per_role(org, partner_world, api_as, role, op):
+    from kehu.org.models import Partner, PartnerTarget
+
+    before = (list(Partner.objects.values_list("id", "code", "name", "path", "margin_pct")),
+              PartnerTarget.objects.count())
+    name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), partner_world, org)
+    if role not in PARTNER_READERS and not (write and name == "POST partner"):
+        assert_error(r, 404 if name != "POST partner" else 403, "not_found" if name != "POST partner" else "forbidden")
+    elif write and role not in PARTNER_MANAGERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+    if not (write and role in PARTNER_MANAGERS):
+        assert (list(Partner.objects.values_list("id", "code", "name", "path", "margin_pct")),
+                PartnerTarget.objects.count()) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_lists_show_exactly_what_the_caller_may_see(org, customers, partner_world, api_as, role):
+    api = api_as(getattr(org.users, role))
+    codes = {p["code"] for p in api.get("/partners", {"limit": 100}).json()["items"]}
+    ranked = {p["partner_code"] for p in api.get("/partners/ranking", {"start": "2020-01-01",
+                                                                       "end": "2029-12-31"}).json()}
+    if role not in PARTNER_READERS:
+        assert codes == set() and ranked == set()
+        return
+    assert codes == {"PM-L1", "PM-L2"} and ranked == {"PM-L1", "PM-L2"}
+    seen = {c["id"] for c in api.get(f"/partners/{partner_world.top.pk}/customers").json()["items"]}
+    assert seen == {getattr(customers, k).pk for k in VISIBLE[role]}
+    orders = {o["customer_id"] for o in api.get(f"/partners/{partner_world.top.pk}/orders").json()["items"]}
+    assert orders == {getattr(customers, k).pk for k in VISIBLE[role]}
+    card = api.get(f"/partners/{partner_world.top.pk}/scorecard", {"start": "2020-01-01",
+                                                                   "end": "2029-12-31"}).json()
+    assert card["customers"] == len(VISIBLE[role]) and card["orders"] == len(VISIBLE[role])
+
+
+def test_a_partner_user_reads_only_its_own_partner_and_those_below(org, partner_world, api_as):
+    from kehu.org.services import user_create
+    from tests.factories import PartnerFactory
+
+    other = PartnerFactory(code="PM-X", name="华东代理")
+    agent = user_create(username="agent_l2", password=None, role="partner", partner=partner_world.sub)
+    boss = user_create(username="agent_l1", password=None, role="partner", partner=partner_world.top)
+    api = api_as(agent)
+    assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L2"}
+    assert_error(api.get(f"/partners/{partner_world.top.pk}"), 404, "not_found")
+    assert_error(api.patch(f"/partners/{partner_world.sub.pk}", {"name": "x"}), 403, "forbidden")
+    api = api_as(boss)
+    assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L1", "PM-L2"}
+    assert_error(api.get(f"/partners/{other.pk}/scorecard"), 404, "not_found")

@@ -48,6 +48,8 @@ URLS = {
     "members": (lambda w: reverse("member_export"), False),
     "outreach_messages": (lambda w: reverse("outreach_message_export"), False),
     "campaign_members": (lambda w: _campaign(w), True),
+    "partners": (lambda w: _partner(w, "partner_export"), True),
+    "partner_ranking": (lambda w: _partner(w, "partner_ranking_export") + "?mine=all", True),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
@@ -64,6 +66,15 @@ def _campaign(w) -> str:
     c.save(update_fields=["created_by"])
     audience_select(campaign=c)
     return reverse("campaign_members_export", args=[c.pk])
+
+
+def _partner(w, url_name: str) -> str:
+    """A partner named with each poisoned customer's name (the payloads)."""
+    from tests.factories import PartnerFactory
+
+    for customer in w.customers:
+        PartnerFactory(name=customer.name.strip()[:200])
+    return reverse(url_name)
 
 
 def _winback(w, url_name: str) -> str:

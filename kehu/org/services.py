@@ -23,6 +23,17 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators may manage users and teams."))
 
 
+def _require_manager_of(actor, role) -> None:
+    """Partner users are also created and sent reset links by the channel's managers (the
+    policy's ``may_manage_partners``: administrators and sales managers); everyone else's
+    account by administrators only."""
+    from kehu.org.policies import policy_for
+
+    if role == Role.PARTNER and actor is not None and policy_for(actor).may_manage_partners:
+        return
+    _require_admin(actor)
+
+
 def team_create(*, name: str, parent: Team | None = None, actor=None) -> Team:
     _require_admin(actor)
     team = Team(name=name.strip(), parent=parent)
@@ -89,7 +100,7 @@ def user_create(*, username: str, password: str | None, role: str = Role.SALESPE
                 team: Team | None = None, display_name: str = "", email: str = "",
                 language: str = "", is_superuser: bool = False, partner=None, actor=None) -> User:
     """A new user. A partner user (role ``partner``) names their ``partner``; nobody else does."""
-    _require_admin(actor)
+    _require_manager_of(actor, role)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     _check_partner(role, partner)
@@ -217,7 +228,7 @@ def user_send_password_reset(*, user: User, actor=None, base_url: str | None = N
     it works once and for ``PASSWORD_RESET_TIMEOUT``), in the user's language, through the
     configured e-mail backend; returns the link. ``base_url`` is the site's address
     (default ``KEHU_PUBLIC_URL``)."""
-    _require_admin(actor)
+    _require_manager_of(actor, user.role)
     from urllib.parse import urlsplit
 
     from django.conf import settings

@@ -170,7 +170,7 @@ def partner_detail(request, pk):
         "form": form, "period": period,
         "own": partner_scorecard(viewer=request.user, partner=partner, period=period),
         "with_sub": partner_scorecard(viewer=request.user, partner=partner, period=period, include_sub=True),
-        "may_manage": policy.may_manage_partners, "may_add_users": policy.is_admin,
+        "may_manage": policy.may_manage_partners, "may_add_users": policy.may_manage_partners,
     })
 
 
@@ -245,7 +245,7 @@ def partner_user_create(request, pk):
     is e-mailed so that they choose their own."""
     from kehu.org.services import user_create, user_send_password_reset
 
-    if not policy_for(request.user).is_admin:
+    if not policy_for(request.user).may_manage_partners:
         raise PermissionDenied
     partner = selectors.partner_get(viewer=request.user, pk=pk)
     form = PartnerUserForm(_posted(request))

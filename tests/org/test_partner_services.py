@@ -81,3 +81,14 @@ def test_only_administrators_and_sales_managers_manage_partners(org):
             partner_create(data={"code": "Q", "name": "Q"}, actor=who)
     for who in (u.admin, u.north_manager):
         partner_create(data={"code": f"Q{who.pk}", "name": "Q"}, actor=who)
+
+
+def test_sales_managers_make_partner_users_but_no_one_else(org):
+    partner = PartnerFactory()
+    u = org.users
+    user = user_create(username="agent2", password=None, role=Role.PARTNER, partner=partner, actor=u.north_manager)
+    assert user.partner_id == partner.pk
+    with pytest.raises(PermissionDenied):
+        user_create(username="sales9", password=None, role=Role.SALESPERSON, actor=u.north_manager)
+    with pytest.raises(PermissionDenied):
+        user_create(username="agent3", password=None, role=Role.PARTNER, partner=partner, actor=u.sales_n1)

@@ -215,3 +215,12 @@ def test_the_command_invites(org, channel, wave, capsys):
     assert main(["survey", "invite-partners", "dealers", "--partner", "NOPE"]) == 2
     assert main(["survey", "invite-partners", "nosuch"]) == 2
     assert main(["survey", "invite-partners", "dealers", "--as", "sales_n1"]) == 1
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "north_marketing", "analyst", "north_manager", "sales_n1"])
+def test_the_invite_button_by_role(org, channel, wave, client_for, role):
+    c = client_for(getattr(org.users, role))
+    r = c.post(f"/surveys/{wave.survey_id}/waves/{wave.pk}/invite-partners/", {})
+    designers = {"admin", "hq_manager", "north_marketing"}
+    assert r.status_code == (302 if role in designers else 403)
+    assert c.get(f"/surveys/{wave.survey_id}/waves/{wave.pk}/invite-partners/").status_code == 405

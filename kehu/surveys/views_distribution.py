@@ -171,7 +171,8 @@ def wave_detail(request, pk, w):
         request, wave.survey, wave=wave, title=wave.name, counts=counts, status_rows=rows,
         complete=complete, partial=responses.filter(status=ResponseStatus.PARTIAL).count(),
         rate=(complete / counts["total"] * 100) if counts["total"] else None,
-        population=population_text(wave.population), design=wave.sample_design or {},
+        population=(_("The users of the channel's active partners") if wave.survey.kind == "partner"
+                    else population_text(wave.population)), design=wave.sample_design or {},
         has_sample=svc.wave_has_sample(wave), accepts=svc.wave_accepts_answers(wave),
         pending_email=wave.invitations.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.HELD])
         .exclude(email="").count(),

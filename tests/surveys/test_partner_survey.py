@@ -170,6 +170,12 @@ def test_the_wave_page_invites_and_the_results_page_breaks_down(org, channel, wa
     page = c.get(f"/surveys/{wave.survey_id}/waves/{wave.pk}/")
     assert page.status_code == 200 and b'data-testid="invite-partners"' in page.content
     assert b'data-testid="draw-sample"' not in page.content
+    assert "The users of the channel&#x27;s active partners" in page.content.decode()
+    form = c.get(f"/surveys/{wave.survey_id}/waves/new/")
+    assert b'data-testid="partner-population"' in form.content and b'name="segment"' not in form.content
+    made = c.post(f"/surveys/{wave.survey_id}/waves/new/", {"name": "2027", "source": "filters",
+                                                           "reminder_after_days": 7, "max_reminders": 2})
+    assert made.status_code == 302 and wave.survey.waves.filter(name="2027").exists()
     r = c.post(f"/surveys/{wave.survey_id}/waves/{wave.pk}/invite-partners/", {"type": "agent_l1"}, follow=True)
     assert r.status_code == 200 and "11 partner users invited." in r.content.decode()
     listing = c.get(f"/surveys/{wave.survey_id}/waves/{wave.pk}/invitations/")

@@ -278,6 +278,12 @@ class CustomerPolicy:
         return qs.none()
 
     @property
+    def may_read_partner_satisfaction(self) -> bool:
+        """The partner satisfaction survey's results (kehu.surveys, by partner type, level and
+        partner): those who may read partners — administrators, analysts and sales managers."""
+        return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
+
+    @property
     def read_only(self) -> bool:
         return self.active and not self.is_admin and self.role in READ_ONLY_ROLES
 

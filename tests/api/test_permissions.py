@@ -687,6 +687,69 @@ def test_missing_wave_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
 
 
+# -- Partner satisfaction (kehu/surveys/services/partners.py) -------------------------------
+# The designers invite the partner users; the partner survey's invitations are seen by the
+# designers and by those who read partner satisfaction, its results by the latter only:
+# administrators, analysts and sales managers (CustomerPolicy.may_read_partner_satisfaction).
+PARTNER_SATISFACTION_READERS = {"admin", "analyst", "hq_manager", "north_manager", "east_manager"}
+
+
+@pytest.fixture
+def partner_wave_world(org):
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template, survey_set_status
+    from kehu.surveys.services.partners import invitations_create_partners
+    from kehu.surveys.simulate import simulate_answers
+    from tests.factories import PartnerFactory, UserFactory
+
+    survey = survey_create_from_template(actor=org.users.admin, template="partner", code="dealers")
+    survey_set_status(actor=org.users.admin, survey=survey, status="active")
+    wave = dist.wave_create(actor=org.users.admin, survey=survey, name="P")
+    agent = PartnerFactory(code="PW1", name="Matrix agent")
+    for k in range(5):
+        UserFactory(username=f"pw{k}", role="partner", partner=agent, team=None, email=f"pw{k}@agent.example")
+    invitations_create_partners(actor=org.users.admin, wave=wave)
+    invitations = list(wave.invitations.order_by("id"))
+    for inv, answers in zip(invitations, simulate_answers(survey, len(invitations), seed=2)):
+        dist.response_record(invitation=inv, answers=answers, submit=True, check_open=False)
+    return SimpleNamespace(survey=survey, wave=wave, invitation=invitations[0], agent=agent)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_survey_invitations_results_and_inviting(org, partner_wave_world, api_as, role):
+    w = partner_wave_world
+    api = api_as(getattr(org.users, role))
+    sees_invitations = role in PARTNER_SATISFACTION_READERS | SURVEY_DESIGNERS
+    listed = api.get(f"/waves/{w.wave.pk}/invitations", {"limit": 200})
+    assert listed.status_code == 200
+    assert len(listed.json()["items"]) == (5 if sees_invitations else 0)
+    one = api.get(f"/invitations/{w.invitation.pk}")
+    if sees_invitations:
+        assert one.status_code == 200 and one.json()["partner_id"] == w.agent.pk
+    else:
+        assert_error(one, 404, "not_found")
+    results = api.get(f"/surveys/{w.survey.pk}/results", {"wave": w.wave.pk}).json()
+    if role in PARTNER_SATISFACTION_READERS:
+        assert results["n"] == 5 and [g["n"] for g in results["breakdowns"]["partner"]] == [5]
+    else:
+        assert results["n"] == 0 and results["breakdowns"] == {}
+    invite = api.post(f"/waves/{w.wave.pk}/partner-invitations", {"type": "agent_l1"})
+    if role in SURVEY_DESIGNERS:
+        assert invite.status_code == 201 and invite.json()["already"] == 5
+    else:
+        assert_error(invite, 403, "forbidden")
+
+
+def test_a_partner_user_sees_no_partner_survey_results(org, partner_wave_world, api_as):
+    from kehu.org.models import User
+
+    api = api_as(User.objects.get(username="pw0"))
+    r = api.get(f"/surveys/{partner_wave_world.survey.pk}/results", {"wave": partner_wave_world.wave.pk})
+    assert r.status_code in (200, 403, 404)
+    if r.status_code == 200:
+        assert r.json()["n"] == 0
+
+
 # Personal information (kehu/org/policies.py, "Personal information"): the reveal
 # and the export for whoever sees the customer outside the read-only roles (they
 # all may change their customers here); erasure for administrators and

@@ -120,7 +120,8 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
 def _partner_registration(actor, data: dict[str, Any]) -> None:
     """A customer registered by a partner user (报备): served by their partner (or one of its
     sub-partners, when they name it), owned by that partner's channel manager — the Kehu
-    person who looks after the partner — or by nobody when it has none (a partner's customer
+    person who looks after the partner, else the nearest one above it — or by nobody when
+    there is none (a partner's customer
     is never in the lead pool: :meth:`kehu.org.policies.CustomerPolicy.visible_pool`)."""
     from kehu.org.models import Partner
 
@@ -131,9 +132,11 @@ def _partner_registration(actor, data: dict[str, Any]) -> None:
     if partner.pk not in policy.partner_ids:
         raise ValidationError({"partner": _("Choose your own partner or one of its sub-partners.")})
     data["partner"] = partner
-    manager = Partner.objects.filter(pk=partner.pk).values_list("manager", flat=True).first()
-    if manager is None and partner.parent_id:
-        manager = actor.partner.manager_id
+    # the nearest channel manager up the partner tree (a level-2 agent is often looked after
+    # through its level-1 agent)
+    above = [int(p) for p in partner.path.strip("/").split("/") if p] or [partner.pk]
+    managers = dict(Partner.objects.filter(pk__in=above).values_list("pk", "manager"))
+    manager = next((managers[pk] for pk in reversed(above) if managers.get(pk)), None)
     data["owner"] = None
     if manager is not None:
         from kehu.org.models import User

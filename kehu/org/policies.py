@@ -137,7 +137,9 @@ PARTNER_VIEWS = frozenset({
     "api-v1:order-list", "api-v1:order-detail", "api-v1:product-list", "api-v1:product-detail",
     "api-v1:case-list", "api-v1:case-detail", "api-v1:case-transition", "api-v1:case-steps",
     "api-v1:case-step", "api-v1:case-events", "api-v1:case-comment", "api-v1:case-attachments",
-    "api-v1:case-attachment-download", "api-v1:case-category-list",
+    "api-v1:case-attachment-download", "api-v1:case-category-list", "api-v1:case-from-interaction",
+    "api-v1:customer-attachments", "api-v1:interaction-attachments", "api-v1:order-attachments",
+    "api-v1:attachment", "api-v1:attachment-download",
     "api-v1:kb-article-list", "api-v1:kb-search", "api-v1:kb-article-detail", "api-v1:global-search",
     "api-v1:saved-view-list", "api-v1:saved-view-detail",
 })
@@ -848,7 +850,7 @@ class CustomerPolicy:
 
     @property
     def may_delete_customers(self) -> bool:
-        """Delete (and merge, share, reassign) customers: not partner users, whose
+        """Delete (and merge, share) customers and delete orders: not partner users, whose
         customers' records stay with the company (the rest as :meth:`can_change`)."""
         return self.active and not self.read_only and self.role != Role.PARTNER
 

@@ -459,8 +459,8 @@ def order_delete(*, actor, order: Order) -> None:
     money received is company history; cancel the order instead."""
     from kehu.attachments.services import attachments_delete
 
-    if not policy_for(actor).can_change(order.customer):
-        raise PermissionDenied(_("You may not change this customer."))
+    if not policy_for(actor).can_change(order.customer) or not policy_for(actor).may_delete_customers:
+        raise PermissionDenied(_("You may not change this customer."))   # partner users delete no orders
     if order.payments.exists():
         raise ValidationError(_("This order has payments and cannot be deleted; cancel it instead."))
     with transaction.atomic():

@@ -116,7 +116,8 @@ PARTNER_VIEWS = frozenset({
     "profile", "token_create", "token_revoke", "set_language",
     # their customers, contacts, interactions, orders (list, detail, create) and exports
     "customer_list", "customer_count", "customer_create", "customer_detail", "customer_edit",
-    "contact_create", "contact_edit", "interaction_list", "interaction_create", "interaction_edit",
+    "contact_create", "contact_edit", "contact_delete", "interaction_list", "interaction_create",
+    "interaction_edit", "interaction_delete",
     "order_list", "order_detail", "order_create",
     "customer_export", "order_export", "interaction_export",
     "attachment_section", "attachment_download",

@@ -518,6 +518,9 @@ def customer_detail(request, pk):
         "lifecycle_history": list(lifecycle_history(customer)[:20]),
         "can_register_cases": policy.can_register_cases,
         "today": timezone.localdate(),
+        # a partner user's 360 page: the portal's parts only (no tasks, visits, plans, shares,
+        # marketing, value, change history of the company's people)
+        "portal": policy.is_partner,
         **timeline_context(customer),
     }
     return render(request, "web/customers/detail.html", context)

@@ -65,7 +65,31 @@ Rules
   marketing and administrators (:attr:`CustomerPolicy.may_manage_membership`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
-  customer's page by whoever may see the customer.
+  customer's page by whoever may see the customer;
+- partner users (role ``partner``, people of an agent or distributor, 伙伴关系管理):
+  exactly the customers whose ``partner`` is their partner or a partner below it
+  (the partner subtree by its materialised path, :attr:`CustomerPolicy.partner_ids`;
+  :attr:`Scope.partner_ids`, in :meth:`Scope.q`, :meth:`Scope.q_on` and the raw-SQL
+  :meth:`CustomerPolicy.visible_where_sql`), and those customers' contacts,
+  interactions, orders, cases and attachments; no owner, team or share rule widens
+  it, and rows that carry no partner key (opportunities) are hidden from them. They
+  also see and work the cases routed to those partners (``Case.partner``, the
+  responsible partner) and the cases they registered. They change those customers
+  and their records (contacts, interactions, orders, cases) but never delete,
+  merge or share a customer, delete an order, choose an owner, a salesperson, an
+  order's partner or its margin (:attr:`CustomerPolicy.may_delete_customers`,
+  :meth:`CustomerPolicy.can_assign_to`). A customer they register is their
+  partner's (or a sub-partner's they name) and is owned by the partner's channel
+  manager, else the nearest one up the partner tree, else nobody — and a
+  customer served by a partner is never in the lead pool. The duplicate check of
+  their registration tells them only that the company may have the customer
+  already, never its name, code, owner or partner. They see nothing of the pools,
+  performance, forecasts, quotas, association rules, marketing, membership,
+  surveys, value analysis, the audit log or the settings: **deny by default**,
+  a partner user reaches only the pages and API endpoints of the partner portal
+  (:data:`PARTNER_VIEWS`, :meth:`CustomerPolicy.may_use_view`), enforced once for
+  pages (:class:`kehu.org.middleware.PartnerPortalMiddleware`) and once for the API
+  (its authentication, kehu/api/router.py); anything else answers 404.
 
 A record you may not see and one that does not exist give the same 404.
 
@@ -487,6 +511,17 @@ class CustomerPolicy:
         if self.role in SUBTREE_ROLES and not self.read_only:
             return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
         return users.filter(pk=self.viewer.pk)
+
+    def partner_choices(self):
+        """The partners offered in filters and forms: a partner user's own and those below
+        it; every partner for the company's people."""
+        from kehu.org.models import Partner
+
+        if not self.active:
+            return Partner.objects.none()
+        if self.role == Role.PARTNER:
+            return Partner.objects.filter(pk__in=self.partner_ids).order_by("path")
+        return Partner.objects.order_by("path")
 
     def visible_teams(self):
         if self.role == Role.PARTNER:

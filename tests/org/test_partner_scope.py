@@ -17,6 +17,7 @@ from kehu.engagement.services import interaction_log
 from kehu.org.policies import PARTNER_VIEWS, CustomerPolicy, users_who_may_view
 from kehu.sales.services import order_create
 from kehu.service.services import case_create
+from tests.api.conftest import api_as  # noqa: F401  (the API client fixture)
 from tests.factories import CustomerFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +202,63 @@ def test_cases_are_routed_to_the_customer_s_partner_and_seen_by_its_users(channe
     with pytest.raises(ValidationError):
         case_create(actor=channel.users["l2"], data={"caller_name": "王先生", "kind": "service",
                                                      "subject": "上门", "partner": channel.other})
+
+
+# -- the partner field for the company's people ------------------------------------------------
+
+def test_the_api_names_the_partner_of_customers_orders_and_cases(channel, org, api_as):
+    api = api_as(org.users.admin)
+    r = api.post("/customers", {"name": "经销商客户", "partner_id": channel.l2.pk})
+    assert r.status_code == 201 and r.json()["partner_id"] == channel.l2.pk
+    cid = r.json()["id"]
+    assert api.patch(f"/customers/{cid}", {"partner_id": None}).json()["partner_id"] is None
+    assert api.post("/customers", {"name": "x", "partner_id": 999999}).status_code == 422
+    got = {c["id"] for c in api.get("/customers", {"partner_id": channel.l2.pk, "limit": 100}).json()["items"]}
+    assert got == {channel.customers["p2"].pk}
+    r = api.post("/orders", {"customer_id": channel.customers["p2"].pk, "order_date": "2026-12-01",
+                             "lines": [{"quantity": 1, "unit_price": "100"}]})
+    assert r.status_code == 201 and (r.json()["partner_id"], r.json()["partner_margin_pct"]) == (channel.l2.pk, "8.00")
+    r = api.post("/orders", {"customer_id": channel.customers["p2"].pk, "order_date": "2026-12-01",
+                             "partner_id": channel.l1.pk, "partner_margin_pct": "3.5",
+                             "lines": [{"quantity": 1, "unit_price": "100"}]})
+    assert (r.json()["partner_id"], r.json()["partner_margin_pct"]) == (channel.l1.pk, "3.50")
+    r = api.post("/cases", {"customer_id": channel.customers["p1"].pk, "subject": "漏水"})
+    assert r.status_code == 201 and r.json()["partner_id"] == channel.l1.pk
+    r = api.post("/cases", {"customer_id": channel.customers["n1"].pk, "subject": "安装", "partner_id": channel.l2.pk})
+    routed = r.json()["id"]
+    got = {c["id"] for c in api.get("/cases", {"partner_id": channel.l2.pk, "limit": 100}).json()["items"]}
+    assert routed in got and all(c["partner_id"] == channel.l2.pk
+                                 for c in api.get("/cases", {"partner_id": channel.l2.pk}).json()["items"])
+    # a partner user names neither an order's partner nor its margin
+    r = api_as(channel.users["l1"]).post("/orders", {"customer_id": channel.customers["p2"].pk,
+                                                     "order_date": "2026-12-01", "partner_margin_pct": "50",
+                                                     "lines": [{"quantity": 1, "unit_price": "100"}]})
+    assert r.status_code == 422 and "partner_margin_pct" in r.json()["error"]["fields"]
+
+
+def test_the_pages_show_and_filter_by_partner(channel, org, client_for):
+    client = client_for(org.users.admin)
+    body = client.get("/customers/", {"partner": channel.l2.pk}).content.decode()
+    assert "渠道客户乙" in body and "渠道客户甲" not in body and 'name="partner"' in body
+    form = client.get(f"/customers/{channel.customers['p2'].pk}/orders/new/").content.decode()
+    assert 'name="partner"' in form and 'name="partner_margin_pct"' in form
+    assert f'<option value="{channel.l2.pk}" selected>' in form
+    case_form = client.get("/cases/new/").content.decode()
+    assert 'name="partner"' in case_form
+    case = case_create(actor=org.users.admin, data={"customer": channel.customers["n1"], "kind": "complaint",
+                                                    "subject": "代理安装不当", "partner": channel.l1})
+    queue = client.get("/cases/", {"queue": "all", "status": "", "partner": channel.l1.pk}).content.decode()
+    assert case.ref in queue
+    queue = client.get("/cases/", {"queue": "all", "status": "", "partner": channel.other.pk}).content.decode()
+    assert case.ref not in queue
+    client = client_for(channel.users["l1"])
+    form = client.get(f"/customers/{channel.customers['p2'].pk}/orders/new/").content.decode()
+    assert 'name="partner_margin_pct"' not in form
+    r = client.post(f"/customers/{channel.customers['p2'].pk}/orders/new/", {
+        "order_date": "2026-12-01", "status": "confirmed", "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0",
+        "lines-0-quantity": "1", "lines-0-unit_price": "100"})
+    assert r.status_code == 302, r.content.decode()[:3000]
+    from kehu.sales.models import Order
+
+    order = Order.objects.filter(customer=channel.customers["p2"]).latest("id")
+    assert (order.partner, order.salesperson) == (channel.l1, None)

@@ -78,6 +78,8 @@ def navigation(request):
         items.append(("backups", _("Backups"), "backup_list"))
         items.append(("custom_fields", _("Custom fields"), "custom_field_list"))
         items.append(("settings", _("Settings"), "settings_index"))
+    # partner users: only the partner portal's sections (kehu/org/policies.py PARTNER_VIEWS)
+    items = [item for item in items if policy.may_use_view(item[2])]
     nav = []
     for key, label, name in items:
         if label is None:

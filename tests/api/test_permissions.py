@@ -1544,3 +1544,180 @@ def test_a_partner_user_reads_only_its_own_partner_and_those_below(org, partner_
     api = api_as(boss)
     assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L1", "PM-L2"}
     assert_error(api.get(f"/partners/{other.pk}/scorecard"), 404, "not_found")
+# -- partner users (issue 18): their partner's customers and its sub-partners', nothing else ------
+#
+# A level-1 agent (l1) with a level-2 agent (l2) below it, and another level-1 agent (other);
+# a user of each. ``p1`` is served by l1, ``p2`` by l2; the company's own customers n1 and e1
+# have no partner. Built the first time a partner test asks (the module's last tests), in the
+# same module-wide transaction.
+PARTNER_VISIBLE = {"partner_l1": {"p1", "p2"}, "partner_l2": {"p2"}, "partner_other": set()}
+PARTNER_ROLES = sorted(PARTNER_VISIBLE)
+# what a partner user may do to the records of a customer they see (the rest: 404, outside the portal)
+PARTNER_OK = {
+    "GET customer": 200, "PATCH customer": 200, "DELETE customer": 403,
+    "POST contact": 201, "GET contact": 200, "PATCH contact": 200, "DELETE contact": 204,
+    "POST interaction": 201, "GET interaction": 200, "PATCH interaction": 200, "DELETE interaction": 204,
+    "POST order": 201, "GET order": 200, "PATCH order": 200, "DELETE order": 403,
+    "POST case": 201, "GET case": 200, "PATCH case": 200, "transition case": 200, "GET case steps": 200,
+    "PUT case step": 200, "GET case events": 200, "comment case": 201, "case from interaction": 201,
+    "GET customer attachments": 200, "GET interaction attachments": 200, "GET order attachments": 200,
+    "POST customer attachment": 201, "POST interaction attachment": 201, "POST order attachment": 201,
+    "GET attachment": 200, "download attachment": 200, "DELETE attachment": 204,
+    "GET case attachments": 200, "POST case attachment": 201, "download case attachment": 200,
+    "DELETE case attachment": 204,
+}
+# the operations that need only these records (a partner's customer has no task, visit, plan…)
+PARTNER_TARGET_OPS = [o for o in CUSTOMER_OPS if o[0] in PARTNER_OK or o[0] in {
+    "GET anniversaries", "POST anniversary", "GET payments", "POST payment", "POST task", "GET case articles",
+    "judge case", "assign case", "GET customer suggestions", "POST opportunity", "POST visit",
+    "POST key-account plan"}]
+
+
+@pytest.fixture(scope="module")
+def _partner_shared(_shared, tmp_path_factory):
+    from kehu.org.partners import partner_create
+    from tests.factories import UserFactory
+
+    u = _shared.org.users
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("partner-media")):
+        l1 = partner_create(data={"code": "PL1", "name": "华北一级代理", "manager": u.north_manager, "margin_pct": 10})
+        l2 = partner_create(data={"code": "PL2", "name": "天津二级代理", "kind": "agent_l2"}, parent=l1)
+        other = partner_create(data={"code": "PO1", "name": "华东一级代理", "manager": u.east_manager})
+        users = SimpleNamespace(
+            partner_l1=UserFactory(username="partner_l1", role="partner", partner=l1),
+            partner_l2=UserFactory(username="partner_l2", role="partner", partner=l2),
+            partner_other=UserFactory(username="partner_other", role="partner", partner=other),
+        )
+
+        def records(name, partner):
+            customer = CustomerFactory(name=name, owner=None, partner=partner, city="天津", phone="")
+            case = case_create(actor=u.admin, data={"customer": customer, "kind": "complaint", "subject": "迟发货"})
+            return SimpleNamespace(
+                customer=customer, case=case,
+                bare=CustomerFactory(name=f"{name} (no orders)", owner=None, partner=partner),
+                contact=ContactFactory(customer=customer), interaction=InteractionFactory(customer=customer),
+                order=OrderFactory(customer=customer), attachment=AttachmentFactory(customer=customer),
+                case_attachment=case_attachment_upload(actor=u.admin, case=case,
+                                                       upload=SimpleUploadedFile("m.pdf", PDF_BYTES)),
+                anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
+                quote_product=ProductFactory(),
+            )
+
+        world = SimpleNamespace(p1=records("渠道客户甲", l1), p2=records("渠道客户乙", l2))
+        # a case about the company's own customer n1, routed to the level-2 agent
+        world.routed = case_create(actor=u.admin, data={"customer": _shared.customers.n1, "kind": "complaint",
+                                                        "subject": "代理安装不当", "partner": l2})
+        yield SimpleNamespace(partners=SimpleNamespace(l1=l1, l2=l2, other=other), users=users, world=world)
+
+
+@pytest.fixture
+def channel(_partner_shared):
+    return copy.deepcopy(_partner_shared)
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("op", CUSTOMER_OPS, ids=[o[0] for o in CUSTOMER_OPS])
+def test_partner_users_get_404_on_every_record_of_the_company_s_customers(channel, world, api_as, role, target, op):
+    _name, call, _ok = op
+    r = call(api_as(getattr(channel.users, role)), getattr(world, target))
+    assert_error(r, 404, "not_found")
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("target", ["p1", "p2"])
+@pytest.mark.parametrize("op", PARTNER_TARGET_OPS, ids=[o[0] for o in PARTNER_TARGET_OPS])
+def test_partner_users_on_their_partners_customers(channel, api_as, role, target, op):
+    name, call, _ok = op
+    r = call(api_as(getattr(channel.users, role)), getattr(channel.world, target))
+    if target not in PARTNER_VISIBLE[role] or name not in PARTNER_OK:
+        assert_error(r, 404, "not_found")
+    elif PARTNER_OK[name] == 403:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == PARTNER_OK[name], (name, r.content)
+
+
+PARTNER_LISTS = [
+    ("/customers", lambda t: t.customer.pk),
+    ("/contacts", lambda t: t.contact.pk),
+    ("/interactions", lambda t: t.interaction.pk),
+    ("/orders", lambda t: t.order.pk),
+    ("/cases", lambda t: t.case.pk),
+]
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("path,key", PARTNER_LISTS, ids=[p for p, _k in PARTNER_LISTS])
+def test_partner_lists_show_exactly_their_partners_records(channel, world, api_as, role, path, key):
+    r = api_as(getattr(channel.users, role)).get(path, {"limit": 200})
+    assert r.status_code == 200
+    got = {x["id"] for x in r.json()["items"]}
+    for target in ("p1", "p2"):
+        assert (key(getattr(channel.world, target)) in got) == (target in PARTNER_VISIBLE[role]), (role, target)
+    for target in ("n1", "e1"):
+        assert key(getattr(world, target)) not in got
+    if path == "/cases":   # routed to l2: its users and l1's see it, though not its customer
+        assert (channel.world.routed.pk in got) == (role != "partner_other")
+        assert api_as(getattr(channel.users, role)).get(f"/cases/{channel.world.routed.pk}").status_code == (
+            404 if role == "partner_other" else 200)
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+def test_partner_search_finds_only_their_partners_customers(channel, world, api_as, role):
+    api = api_as(getattr(channel.users, role))
+    names = {"p1": channel.world.p1.customer.name, "p2": channel.world.p2.customer.name,
+             "n1": world.n1.customer.name, "e1": world.e1.customer.name}
+    for target, name in names.items():
+        r = api.get("/search", {"q": name[:4]})
+        assert r.status_code == 200
+        labels = {h["label"] for g in r.json()["groups"] for h in g["hits"]}
+        assert (name in labels) == (target in PARTNER_VISIBLE[role]), (role, target, labels)
+
+
+def _api_routes():
+    """Every API path with made-up ids, named as it resolves (the first pattern of a path
+    answers every method of it)."""
+    import re
+
+    from django.urls import get_resolver
+
+    out = {}
+    for top in get_resolver().url_patterns:
+        if str(getattr(top, "pattern", "")) != "api/v1/":
+            continue
+        for p in top.url_patterns:
+            route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if "id" in m[1] or m[1] == "pk" else "x", str(p.pattern))
+            out.setdefault("/" + route, f"api-v1:{p.name}")
+    return [(name, path) for path, name in out.items()]
+
+
+API_ROUTES = _api_routes()
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+def test_every_endpoint_outside_the_partner_portal_is_404(channel, world, api_as, role):
+    from kehu.org.policies import PARTNER_VIEWS
+
+    api = api_as(getattr(channel.users, role))
+    closed = [(name, path) for name, path in API_ROUTES if name not in PARTNER_VIEWS]
+    assert len(closed) > 100
+    for name, path in closed:
+        path = path.rstrip("/") or "/"
+        for method in ("get", "post", "patch", "put", "delete"):
+            call = getattr(api, method)
+            r = call(path) if method in ("get", "delete") else call(path, {})
+            assert r.status_code in (404, 405), (name, method, path, r.status_code, r.content[:200])
+            if r.status_code == 404:
+                assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_partner_user_registers_a_customer_through_the_api(channel, org, api_as):
+    r = api_as(channel.users.partner_l2).post("/customers", {"name": "二级代理新客户"})
+    assert r.status_code == 201, r.content
+    from kehu.customers.models import Customer
+
+    c = Customer.objects.get(pk=r.json()["id"])
+    assert c.partner_id == channel.partners.l2.pk and c.owner_id == org.users.north_manager.pk
+    r = api_as(channel.users.partner_l2).post("/customers", {"name": "指定负责人", "owner_id": org.users.sales_n1.pk})
+    assert_error(r, 422, "validation_error")

@@ -130,8 +130,8 @@ class PartnerUserForm(forms.Form):
 class PeriodForm(forms.Form):
     """The period of a scorecard or ranking (the current quarter by default)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DATE)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE)
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
     sub = forms.BooleanField(label=_("Include sub-partners"), required=False)
 
     def period(self) -> Period:

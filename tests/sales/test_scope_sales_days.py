@@ -153,6 +153,20 @@ def test_pool_release_claim_and_assign_move_the_rows(org, sold):
     _check(org)
 
 
+def test_pool_recycling_moves_the_rows(org, sold):
+    from django.utils import timezone
+
+    from kehu.sales.models import PoolSettings
+
+    PoolSettings.objects.create(recycle_days_none=30, reminder_days=7)
+    Customer.objects.filter(pk=sold.n1.pk).update(lifecycle_stage="target")
+    pool.pool_recycle(now=timezone.now() + dt.timedelta(days=800), only_ids=[sold.n1.pk])
+    customer = Customer.objects.get(pk=sold.n1.pk)
+    assert (customer.owner_id, customer.team_id) == (None, org.teams.n1.pk)
+    assert ScopeSalesDay.objects.filter(owner_id=None, team_id=org.teams.n1.pk).exists()
+    _check(org)
+
+
 def test_raw_updates_and_customers_without_owner_or_team(org, sold):
     """A bulk ``.update()`` of owner and team (any writer at all), and a customer with no
     owner and no team: its key is (none, none), and head office still counts it."""

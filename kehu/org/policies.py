@@ -122,7 +122,7 @@ Personal information (个人信息, DOMAIN.md §1)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property
 
 from django.db.models import Q, QuerySet
@@ -231,6 +231,35 @@ class Scope:
             return Q(pk__in=[])
         return q
 
+    def key_rules(self, *, owner: str, team: str) -> tuple[Q, tuple[int, ...]] | None:
+        """The same rules split for rows kept per owner and team (the dashboard's sales
+        per owner, team and day, kehu/sales/sales_days.py): a ``Q`` over the fields named
+        ``owner`` and ``team`` (the owner and team rules alone), and the ids of the shared
+        customers, some of which the ``Q`` may already cover. None when the scope cannot
+        be said so — it sees everything, its shares are too many to list, or it holds a
+        rule of another kind (a field this method does not know, left at anything but
+        its default): the caller then filters the customers' own rows by :meth:`q`, so a
+        new kind of rule stays correct until it is taught here."""
+        if self.everything:
+            return None
+        if self.nothing:
+            return Q(pk__in=[]), ()
+        if self.shared_ids is None:
+            return None
+        for f in fields(self):
+            if f.name in _KEY_RULE_FIELDS:
+                continue
+            default = f.default if f.default is not MISSING else (
+                f.default_factory() if f.default_factory is not MISSING else MISSING)
+            if getattr(self, f.name) != default:
+                return None
+        q = Q()
+        if self.owner_id is not None:
+            q |= Q(**{owner: self.owner_id})
+        if self.team_ids:
+            q |= Q(**{f"{team}__in": self.team_ids})
+        return (q if q else Q(pk__in=[])), tuple(self.shared_ids)
+
     def shares(self):
         """The shares that widen this scope."""
         from kehu.customers.models import CustomerShare
@@ -242,6 +271,11 @@ class Scope:
         if self.shares_must_allow_edit:
             shares = shares.filter(can_edit=True)
         return shares
+
+
+# The rules key_rules knows (the share fields only decide shared_ids, listed when it answers).
+_KEY_RULE_FIELDS = frozenset({"everything", "nothing", "owner_id", "team_ids", "share_user_id", "share_team_ids",
+                              "shares_must_allow_edit", "shared_ids"})
 
 
 class CustomerPolicy:

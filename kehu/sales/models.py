@@ -978,3 +978,32 @@ class SalesDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.revenue_cents}"
+
+
+class ScopeSalesDay(models.Model):
+    """The customers' orders of one day (not cancelled) per the customers' current owner
+    and team, as rows of differences like :class:`SalesDay`: a key's day is the sum of
+    its rows, and equals the sum of the :class:`CustomerSalesDay` rows of that day of the
+    customers the owner and team hold now. The refresh inserts the change of the
+    customers it recomputes under their owner and team; a change of a customer's owner
+    or team moves its rows from the old key to the new one (a database trigger,
+    kehu/sales/scope_keys.py). The year's and the twelve months' sales of a salesperson
+    or a manager, from the rows of their key instead of their customers' rows.
+
+    The owner and team are plain numbers, not references: a user or team deleted leaves
+    rows that add up to nothing (it held no customer), removed by the compaction."""
+
+    owner_id = models.IntegerField(_("owner"), null=True, blank=True)
+    team_id = models.IntegerField(_("team"), null=True, blank=True)
+    day = models.DateField(_("order date"))
+    orders = models.IntegerField(pgettext_lazy("count", "orders"))
+    revenue_cents = models.BigIntegerField(_("revenue (cents)"))
+
+    class Meta:
+        verbose_name = _("sales of a day per owner and team")
+        verbose_name_plural = _("sales per day per owner and team")
+        indexes = [models.Index(fields=["owner_id", "day"], name="scope_sales_day_owner"),
+                   models.Index(fields=["team_id", "day"], name="scope_sales_day_team")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.team_id} {self.day}: {self.revenue_cents}"

@@ -96,6 +96,7 @@ def summary_refresh(customer_ids: Iterable[int], *, using: str = "default") -> i
     now = timezone.now()
     step = BATCH.get(connection.vendor, 5_000)
     touched: set = set()
+    scope_touched: set = set()
     with transaction.atomic(using=using), connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # JIT costs this grouping query ~0.1 s of compiling and saves nothing (for this transaction)
@@ -106,12 +107,13 @@ def summary_refresh(customer_ids: Iterable[int], *, using: str = "default") -> i
                 cur.execute(f"SELECT id FROM {customers} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [chunk])
             flt, params = _id_filter(connection, chunk)
             cur.execute(_upsert_sql(flt), [now] + params)
-            touched.update(sales_days.refresh_chunk(cur, (flt, params), _id_filter(connection, chunk)))
+            touched.update(sales_days.refresh_chunk(cur, (flt, params), _id_filter(connection, chunk),
+                                                    scope_touched))
             dflt, dparams = _id_filter(connection, chunk, "s.customer_id")
             cur.execute(f"DELETE FROM {summary} WHERE customer_id IN (SELECT s.customer_id FROM {summary} AS s "
                         f"WHERE NOT EXISTS (SELECT 1 FROM {orders} AS o WHERE o.customer_id = s.customer_id "
                         f"AND o.status <> 'cancelled'){dflt})", dparams)
-        sales_days.compact_later(touched, using=using)
+        sales_days.compact_later(touched, using=using, keys=scope_touched)
     return len(ids)
 
 
@@ -158,10 +160,12 @@ class CheckResult:
     examples: list = field(default_factory=list)   # up to ten customer ids
     sales_days: int = 0             # customers whose kept sales per day differ (kehu/sales/sales_days.py)
     days_differ: bool = False       # some day's total differs from its customers' rows
+    scope_days_differ: bool = False  # some owner's and team's day differs from their customers' rows
 
     @property
     def differences(self) -> int:
-        return self.missing + self.extra + self.different + self.sales_days + int(self.days_differ)
+        return (self.missing + self.extra + self.different + self.sales_days + int(self.days_differ)
+                + int(self.scope_days_differ))
 
 
 def _reference(using: str):
@@ -211,20 +215,25 @@ def summary_check(*, repair: bool = False, using: str = "default") -> CheckResul
     result.different = int(differ.sum())
     bad = np.concatenate([ref[~in_kept, 0], kept[~in_ref, 0], both_ref[differ, 0]]).tolist()
     day_bad, result.days_differ = sales_days.check(using=using)
+    result.scope_days_differ = sales_days.check_scope(using=using)
     result.sales_days = len(day_bad)
     bad = sorted(set(bad) | set(day_bad))
     result.examples = bad[:10]
-    if bad or result.days_differ:
+    if bad or result.days_differ or result.scope_days_differ:
         logger.error("kept purchase summary differs from the orders for %d customers "
-                     "(missing %d, extra %d, different %d, sales per day %d%s; e.g. %s)%s", len(bad),
+                     "(missing %d, extra %d, different %d, sales per day %d%s%s; e.g. %s)%s", len(bad),
                      result.missing, result.extra, result.different, result.sales_days,
-                     ", day totals differ" if result.days_differ else "", result.examples,
+                     ", day totals differ" if result.days_differ else "",
+                     ", owners' and teams' days differ" if result.scope_days_differ else "", result.examples,
                      " — repaired" if repair else "")
         if repair:
             summary_refresh(bad, using=using)
             if result.days_differ:
                 sales_days.repair_days(using=using)
+            # after the customers' refresh: from their rows as they now are
+            sales_days.repair_scope(using=using)
             result.repaired = True
     if repair:
         sales_days.compact(using=using)
+        sales_days.compact_scope(using=using)
     return result

@@ -1,5 +1,5 @@
 """``kehu summary check [--repair] [--json]``: compare the kept purchase summary and
-sales per day (kehu/sales/purchase_summary.py, sales_days.py) with the orders, as the
+sales per day, of all and per owner and team (kehu/sales/purchase_summary.py, sales_days.py) with the orders, as the
 nightly check does.
 
 Exit codes: 0 no difference, or differences repaired with ``--repair``;
@@ -20,7 +20,8 @@ def cmd_summary(args) -> int:
     if args.json:
         print(json.dumps({"customers": result.customers, "missing": result.missing, "extra": result.extra,
                           "different": result.different, "sales_days": result.sales_days,
-                          "days_differ": result.days_differ, "repaired": result.repaired,
+                          "days_differ": result.days_differ, "scope_days_differ": result.scope_days_differ,
+                          "repaired": result.repaired,
                           "examples": result.examples}))
     else:
         print(_("Customers with orders: %(n)d; kept rows missing %(missing)d, without orders %(extra)d, "
@@ -28,6 +29,8 @@ def cmd_summary(args) -> int:
                                                  "extra": result.extra, "different": result.different})
         print(_("Sales per day: customers that differ %(n)d; day totals %(days)s.")
               % {"n": result.sales_days, "days": _("differ") if result.days_differ else _("agree")})
+        print(_("Sales per day per owner and team: %(state)s.")
+              % {"state": _("differ") if result.scope_days_differ else _("agree")})
         if result.differences:
             print(_("Examples (customer ids): %(ids)s") % {"ids": ", ".join(map(str, result.examples))},
                   file=sys.stderr)

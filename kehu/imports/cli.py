@@ -178,9 +178,37 @@ def _import_quotas(args) -> int:
     return 0
 
 
+def _import_employees(args) -> int:
+    from django.core.exceptions import PermissionDenied
+
+    from kehu.imports.readers import TableError
+    from kehu.org.employees import employee_import
+
+    actor = _actor(args.as_user)
+    if actor is None:
+        return 2
+    try:
+        report = employee_import(actor=actor, path=args.file, dry_run=args.dry_run)
+    except (TableError, PermissionDenied) as exc:
+        print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
+        return 2
+    for line, message in report.errors[:MAX_PRINTED]:
+        print(_("line %(line)s: %(error)s") % {"line": line, "error": message}, file=sys.stderr)
+    if report.refused:
+        print(_("refused: %(count)s bad rows; nothing written.") % {"count": len(report.errors)}, file=sys.stderr)
+        return 1
+    parts = {"rows": report.rows, "created": report.created, "updated": report.updated}
+    if report.dry_run:
+        print(_("dry run, nothing written: %(rows)s rows; %(created)s employees would be created, "
+                "%(updated)s changed") % parts)
+    else:
+        print(_("imported %(rows)s rows: %(created)s employees created, %(updated)s changed") % parts)
+    return 0
+
+
 def register(sub) -> None:
     imp = sub.add_parser("import", help=_("import customers or orders from a .csv or .xlsx file"))
-    isub = imp.add_subparsers(dest="kind", required=True, metavar="{customers,orders,leads,quotas}")
+    isub = imp.add_subparsers(dest="kind", required=True, metavar="{customers,orders,leads,quotas,employees}")
     for kind, text in (("customers", _("import customers (ref, name, type, phone, ...); see docs/import.md")),
                        ("leads", _("import leads into the company pool: customers at the reserve stage without "
                                    "an owner (the customer columns without owner and stage)")),
@@ -202,6 +230,14 @@ def register(sub) -> None:
     q.add_argument("--as", dest="as_user", metavar="USERNAME",
                    help=_("import as this user (default: the first active administrator)"))
     q.set_defaults(func=_import_quotas)
+
+    e = isub.add_parser("employees", help=_("import staff without a login (name, email, phone, team, position, "
+                                            "active) for the employee survey; see docs/surveys.md"))
+    e.add_argument("file", help=_("a .csv (UTF-8 or GBK) or .xlsx file"))
+    e.add_argument("--dry-run", action="store_true", help=_("check the file, write nothing"))
+    e.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help=_("import as this user (default: the first active administrator)"))
+    e.set_defaults(func=_import_employees)
 
     exp = sub.add_parser("export", help=_("export customers or orders to a .csv or .xlsx file"))
     esub = exp.add_subparsers(dest="kind", required=True, metavar="{customers,orders}")

@@ -318,6 +318,14 @@ class Invitation(TimeStamped):
     # Employee surveys: the employee invited (their answers stay anonymous in every report).
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("employee"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="survey_invitations")
+    # Employee surveys: a member of staff without a login (kehu.org.models.Employee).
+    staff = models.ForeignKey("org.Employee", verbose_name=_("staff member"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="survey_invitations")
+    # Employee surveys: the respondent's team and role (a user's role, a staff member's position) when
+    # invited — the groups of the results by team and role; never shown for a single invitation.
+    team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    position = models.CharField(_("role or position"), max_length=60, blank=True, default="")
     token = models.CharField(_("token"), max_length=64, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=InvitationChannel.choices,
                                default=InvitationChannel.EMAIL)
@@ -345,6 +353,8 @@ class Invitation(TimeStamped):
                                     name="invitation_once_per_customer"),
             models.UniqueConstraint(fields=["wave", "employee"], condition=Q(employee__isnull=False),
                                     name="invitation_once_per_employee"),
+            models.UniqueConstraint(fields=["wave", "staff"], condition=Q(staff__isnull=False),
+                                    name="invitation_once_per_staff"),
         ]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="invitation_customer_time"),

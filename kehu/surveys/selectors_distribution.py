@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from kehu.org.policies import policy_for
-from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus, Survey, Wave
+from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus, Survey, SurveyKind, Wave
 from kehu.surveys.selectors import may_view_surveys
 
 STATUS_ORDER = [s for s, _label in InvitationStatus.choices]
@@ -80,8 +80,10 @@ def held_counts(*, viewer, wave: Wave) -> list[tuple[str, str, int]]:
 def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
     if not may_view_surveys(viewer):
         raise Http404
+    # An employee's invitation is never shown on its own (its answers are anonymous:
+    # kehu/surveys/staff); the wave's list and counts are all there is.
     qs = policy_for(viewer).visible(Invitation.objects.select_related("customer", "wave__survey"),
-                                     prefix="customer__")
+                                     prefix="customer__").exclude(wave__survey__kind=SurveyKind.EMPLOYEE)
     if wave is not None:
         qs = qs.filter(wave=wave)
     try:
@@ -92,10 +94,12 @@ def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
 
 def response_list(*, viewer, wave: Wave | None = None, survey: Survey | None = None, status: str = "",
                   source: str = "") -> QuerySet:
-    """Responses whose customers ``viewer`` may see. Unordered."""
+    """Responses whose customers ``viewer`` may see — never those of an employee survey,
+    which are anonymous and read only as aggregates (kehu/surveys/staff). Unordered."""
     if not may_view_surveys(viewer):
         return Response.objects.none()
-    qs = policy_for(viewer).visible(Response.objects.all(), prefix="customer__")
+    qs = policy_for(viewer).visible(Response.objects.exclude(wave__survey__kind=SurveyKind.EMPLOYEE),
+                                     prefix="customer__")
     if wave is not None:
         qs = qs.filter(wave=wave)
     if survey is not None:

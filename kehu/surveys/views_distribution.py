@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
+from kehu.org.models import Team
 from kehu.org.policies import policy_for
 from kehu.privacy.masking import mask_customers, mask_invitations
 from kehu.runtime import liveness, public_url
@@ -36,7 +37,9 @@ from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
 from kehu.surveys.forms_distribution import CalculatorForm, ImportForm, SampleForm, WaveForm
-from kehu.surveys.models import HoldReason, InvitationStatus, Response, ResponseStatus, Survey, Wave, WaveStatus
+from kehu.surveys.models import (
+    HoldReason, InvitationStatus, Response, ResponseStatus, Survey, SurveyKind, Wave, WaveStatus,
+)
 from kehu.surveys.navigation import survey_tabs
 from kehu.surveys.services import distribution as svc
 from kehu.surveys.services import import_answers as imp
@@ -164,6 +167,11 @@ def wave_detail(request, pk, w):
     wave = _wave(request, pk, w)
     counts = dsel.invitation_counts(viewer=request.user, wave=wave)
     responses = dsel.response_list(viewer=request.user, wave=wave)
+    employee = wave.survey.kind == SurveyKind.EMPLOYEE
+    if employee:
+        # anonymous answers are counted, never listed (kehu/surveys/staff)
+        responses = Response.objects.filter(wave=wave) if can_run_or_see_all(request.user) \
+            else Response.objects.none()
     complete = responses.filter(status=ResponseStatus.COMPLETE).count()
     rows = [(s, label, counts.get(s, 0)) for s, label in InvitationStatus.choices]
     return render(request, "surveys/waves/detail.html", _context(
@@ -176,9 +184,15 @@ def wave_detail(request, pk, w):
         .exclude(email="").count(),
         held=dsel.held_counts(viewer=request.user, wave=wave),
         due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0,
-        public_url=settings.KEHU_PUBLIC_URL,
+        public_url=settings.KEHU_PUBLIC_URL, employee=employee,
+        teams=Team.objects.order_by("path") if employee else None,
+        staff_results=employee and policy_for(request.user).may_see_employee_results,
         # administrators learn when the links point at an address that does not answer
         public_url_problem=public_url.problem() if policy_for(request.user).is_admin else None))
+
+
+def can_run_or_see_all(user) -> bool:
+    return svc.may_run_waves(user) or policy_for(user).sees_everything
 
 
 @login_required
@@ -407,6 +421,8 @@ def _phoner(request) -> None:
 @login_required
 def phone_pick(request, pk, w):
     wave = _wave(request, pk, w)
+    if wave.survey.kind == SurveyKind.EMPLOYEE:
+        raise Http404  # employees answer through their own links only
     _phoner(request)
     q = request.GET.get("q", "").strip()
     qs = dsel.invitation_list(viewer=request.user, wave=wave, q=q).exclude(status=InvitationStatus.COMPLETED)
@@ -428,6 +444,8 @@ def phone_pick(request, pk, w):
 def phone_start(request, pk, w):
     """Start an interview with a customer found by search (their invitation, or a new one)."""
     wave = _wave(request, pk, w)
+    if wave.survey.kind == SurveyKind.EMPLOYEE:
+        raise Http404  # employees answer through their own links only
     _phoner(request)
     customer = policy_for(request.user).get_visible(request.POST.get("customer"))
     invitation = svc.phone_invitation(actor=request.user, wave=wave, customer=customer)

@@ -152,7 +152,8 @@ def team_role_results(*, viewer, wave: Wave) -> dict:
 
     def row(key: str, label: str, items: list, **extra) -> dict:
         suppressed = key in hidden or not items
-        base = {"key": key, "label": label, "suppressed": suppressed, **extra}
+        # "empty": nobody answered (no figure to protect; such teams are no unit of the correlation)
+        base = {"key": key, "label": label, "suppressed": suppressed, "empty": not items, **extra}
         if suppressed:
             return {**base, "n": None, "index": None, "satisfaction_rate": None, "enps": None}
         return {**base, **_figures(items, satisfied_from)}
@@ -298,11 +299,11 @@ def staff_and_customers(*, viewer, wave: Wave) -> dict:
         if r["team_id"] is None:
             continue
         team = by_id[r["team_id"]]
-        rows.append({**{k: r[k] for k in ("key", "label", "depth", "team_id", "n", "suppressed")},
+        rows.append({**{k: r[k] for k in ("key", "label", "depth", "team_id", "n", "suppressed", "empty")},
                      "staff_index": r["index"], "staff_enps": r["enps"], "leaf": team.pk not in parents,
                      **_roll(figs, team, teams)})
     out["rows"] = rows
-    units = [r for r in rows if r["leaf"]]
+    units = [r for r in rows if r["leaf"] and not r["empty"]]
     used = [r for r in units if not r["suppressed"] and r["staff_index"] is not None]
     out["left_out"] = len(units) - len(used)
     out["units"] = len(used)

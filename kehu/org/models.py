@@ -120,7 +120,7 @@ class Employee(TimeStamped):
     phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
     team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="staff")
-    position = models.CharField(_("position"), max_length=60, blank=True, default="")
+    position = models.CharField(_("job position"), max_length=60, blank=True, default="")
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('email', models.EmailField(blank=True, default='', max_length=254, verbose_name='email')),
                 ('phone', models.CharField(blank=True, default='', max_length=30, verbose_name='phone')),
-                ('position', models.CharField(blank=True, default='', max_length=60, verbose_name='position')),
+                ('position', models.CharField(blank=True, default='', max_length=60, verbose_name='job position')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='org.team', verbose_name='team')),
             ],

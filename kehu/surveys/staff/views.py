@@ -118,8 +118,8 @@ def export_tables(*, viewer, wave) -> list[tuple[str, list, list]]:
                     labels["complaint_rate"], labels["churn_risk"], _("Lost customers")],
                    [[x["label"], x["staff_index"], x["customers"], x["customer_index"], x["nps"], x["complaint_rate"],
                      x["churn_risk"], x["lost"]] for x in s["rows"]]))
-    tables.append((_("Correlation"), [_("Customer figure"), "r", _("Teams"), _("95% interval, low"),
-                                      _("95% interval, high"), "p"],
+    tables.append((_("Correlation"), [_("Customer figure"), "r", _("Teams"), _("Lower end of the 95 percent interval"),
+                                      _("Upper end of the 95 percent interval"), "p"],
                    [[labels[k], c["r"], c["n"], c["ci_low"], c["ci_high"], c["p_value"]]
                     for k, c in s["correlations"].items()]))
     return tables

@@ -132,7 +132,7 @@ class InvitationOut(Schema):
 
     @staticmethod
     def resolve_link(obj):
-        return svc.public_link(obj.token)
+        return svc.public_link(obj.token) if dsel.shows_link(obj) else ""
 
 
 class InvitationFilterIn(Schema):

@@ -55,7 +55,7 @@ def invitation_list(*, viewer, wave: Wave, status: str = "", q: str = "", stratu
     if q:
         q = q.strip()
         qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__ref=q) | Q(email__istartswith=q))
-    return qs.select_related("customer", "wave")
+    return qs.select_related("customer", "wave__survey", "employee", "staff")
 
 
 def invitation_counts(*, viewer, wave: Wave) -> dict:
@@ -116,3 +116,17 @@ def response_get(*, viewer, pk) -> Response:
         return response_list(viewer=viewer).get(pk=int(pk))
     except (Response.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
+
+
+#: An employee's link is shown (to hand it over) only until it is opened: after that, whoever
+#: holds it could read the saved half of an anonymous questionnaire (kehu/surveys/staff).
+LINK_SHOWN_UNTIL_OPENED = {InvitationStatus.PENDING, InvitationStatus.SENT, InvitationStatus.FAILED,
+                           InvitationStatus.HELD}
+
+
+def shows_link(invitation: Invitation) -> bool:
+    """Whether pages, exports and the API show ``invitation``'s personal link."""
+    if invitation.wave.survey.kind != SurveyKind.EMPLOYEE:
+        return True
+    return invitation.status in LINK_SHOWN_UNTIL_OPENED
+

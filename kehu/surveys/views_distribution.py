@@ -359,7 +359,7 @@ def invitation_list(request, pk, w):
     counts = dsel.invitation_counts(viewer=request.user, wave=wave)
     strata = sorted(set(wave.invitations.exclude(stratum="").values_list("stratum", flat=True).distinct()[:100]))
     for inv in page.items:
-        inv.link = svc.public_link(inv.token)
+        inv.link = svc.public_link(inv.token) if dsel.shows_link(inv) else ""
     mask_invitations(viewer=request.user, invitations=page.items)
     return render(request, "surveys/waves/invitations.html", _context(
         request, wave.survey, wave=wave, page=page, counts=counts, status=status, q=q, stratum=stratum,
@@ -401,6 +401,8 @@ def qr_sheet(request, pk, w):
     page = paginate(request, qs, ("id",))
     cards = []
     for inv in page.items[:QR_SHEET_PAGE * 2]:
+        if not dsel.shows_link(inv):
+            continue
         link = svc.public_link(inv.token)
         cards.append({"inv": inv, "link": link, "svg": _qr(link).svg_inline(scale=3, border=1)})
     language = translation.get_language()

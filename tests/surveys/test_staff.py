@@ -302,3 +302,20 @@ def test_employees_api(org, api_as):
     assert api.get("/employees").json()["items"][0]["name"] == "王师傅"
     assert api_as(org.users.sales_n1).post("/employees", {"name": "x"}).status_code == 403
     assert api_as(org.users.sales_n1).get(f"/employees/{pk}").status_code == 404
+
+
+def test_an_employee_link_is_shown_only_until_it_is_opened(org, answered, client_for, api_as):
+    """After an employee opened their link, whoever held it could read a half-filled
+    anonymous questionnaire: the invitations list, the QR sheet and the API stop showing it."""
+    survey, wave, _c = answered
+    pending = Invitation.objects.filter(wave=wave).first()
+    Invitation.objects.filter(pk=pending.pk).update(status="sent")
+    html = client_for(org.users.admin).get(reverse("survey_wave_invitations", args=[survey.pk, wave.pk])).content
+    done = [i for i in Invitation.objects.filter(wave=wave, status="completed")]
+    assert done and all(i.token.encode() not in html for i in done)
+    assert pending.token.encode() in html
+    sheet = client_for(org.users.admin).get(reverse("survey_wave_qr_sheet", args=[survey.pk, wave.pk])).content
+    assert all(i.token.encode() not in sheet for i in done)
+    items = api_as(org.users.admin).get(f"/waves/{wave.pk}/invitations").json()["items"]
+    links = {i["id"]: i["link"] for i in items}
+    assert links[pending.pk] and all(links[i.pk] == "" for i in done if i.pk in links)

@@ -21,12 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,23 +184,11 @@ def wave_period(wave: Wave) -> tuple[dt.date, dt.date]:
     start, end = wave.opens_on, wave.closes_on
     if start is None or end is None:
         agg = Response.objects.filter(wave=wave, submitted_at__isnull=False).aggregate(
-            first=models_min("submitted_at"), last=models_max("submitted_at"))
+            first=Min("submitted_at"), last=Max("submitted_at"))
         today = timezone.localdate()
         start = start or (timezone.localdate(agg["first"]) if agg["first"] else today - dt.timedelta(days=365))
         end = end or (timezone.localdate(agg["last"]) if agg["last"] else today)
     return start, end
-
-
-def models_min(name):
-    from django.db.models import Min
-
-    return Min(name)
-
-
-def models_max(name):
-    from django.db.models import Max
-
-    return Max(name)
 
 
 def _bounds(start: dt.date, end: dt.date):

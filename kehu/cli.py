@@ -51,6 +51,7 @@ CLI_MODULES = [
     "kehu.marketing.targeting.cli",
     "kehu.marketing.referrals.cli",
     "kehu.marketing.campaigns.cli",
+    "kehu.partners.cli",
 ]
 
 

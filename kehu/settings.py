@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "kehu.marketing.targeting",
     "kehu.marketing.referrals",
     "kehu.marketing.campaigns",
+    "kehu.partners",
     "kehu.web",
     "kehu.demo",
 ]
@@ -165,6 +166,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kehu.org.middleware.ActivateUserLanguageMiddleware",
+    # partner users: the partner portal's pages only (404 elsewhere, kehu/org/policies.py)
+    "kehu.org.middleware.PartnerPortalMiddleware",
     # After the language is known (its answers are translated), before any view reads the request.
     "kehu.web.request_guard.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

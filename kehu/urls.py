@@ -49,6 +49,7 @@ urlpatterns = [
     path("", include("kehu.accounts.urls")),
     path("backups/", include("kehu.backup.urls")),
     path("settings/custom-fields/", include("kehu.customfields.urls")),
+    path("partners/", include("kehu.partners.urls")),
     path("settings/", include("kehu.org.urls")),   # teams and users (administrators)
     path("settings/sla-policies/", include("kehu.service.urls_settings")),
     path("settings/pipelines/", include("kehu.sales.urls_settings")),

@@ -149,3 +149,22 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
         attachment.file.save(kwargs["name"], ContentFile(content), save=False)
         attachment.save()
         return attachment
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    """A partner of the channel, made by the service (path and level kept)."""
+
+    class Meta:
+        model = "org.Partner"
+
+    code = factory.Sequence(lambda n: f"P{n:04d}")
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    kind = "agent_l1"
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from kehu.org.partners import partner_create
+
+        parent = kwargs.pop("parent", None)
+        return partner_create(data=kwargs, parent=parent)

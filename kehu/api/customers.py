@@ -80,6 +80,7 @@ class CustomerOut(Schema):
     relationship_level: blankable(RelationshipLevel)
     owner: Optional[UserRef]
     team_id: Optional[int]
+    partner_id: Optional[int] = Field(description="The partner (agent, distributor…) that serves the customer.")
     tags: list[str]
     preferences: str
     remarks: str
@@ -159,6 +160,9 @@ class CustomerIn(Schema):
     lifecycle_stage: LifecycleStage = LifecycleStage.RESERVE
     relationship_level: blankable(RelationshipLevel) = ""
     owner_id: Optional[int] = Field(None, description="The owner (负责人); defaults to the caller.")
+    partner_id: Optional[int] = Field(None, description=(
+        "The partner that serves the customer (伙伴); a partner user's customers are their partner's (or a "
+        "sub-partner's) and get its channel manager as owner."))
     tags: Optional[list[Annotated[str, Field(max_length=TAG_LENGTH_MAX)]]] = Field(
         None, max_length=TAGS_PER_CUSTOMER_MAX,
         description=f"Tag names (at most {TAGS_PER_CUSTOMER_MAX}, each at most {TAG_LENGTH_MAX} characters); "
@@ -182,6 +186,7 @@ class CustomerFilterIn(Schema):
     region: Optional[Region] = None
     owner_id: Optional[int] = None
     team_id: Optional[int] = None
+    partner_id: Optional[int] = None
     tag: str = Field("", max_length=50)
     city: str = Field("", max_length=50)
     usage_rate: Optional[UsageRate] = None
@@ -210,7 +215,20 @@ def _service_data(data: dict) -> tuple[dict, list[str] | None]:
         if owner_id is None:
             raise ValidationError({"owner_id": [_("A customer must have an owner.")]})
         data["owner"] = _owner(owner_id)
+    if "partner_id" in data:
+        partner_id = data.pop("partner_id")
+        data["partner"] = None if partner_id is None else _partner(partner_id)
     return data, tags
+
+
+def _partner(partner_id: int):
+    """The partner named by ``partner_id`` (whether the caller may name it: the service)."""
+    from kehu.org.models import Partner
+
+    partner = Partner.objects.filter(pk=partner_id).first()
+    if partner is None:
+        raise not_found_field("partner_id")
+    return partner
 
 
 @router.get("", response={200: list[CustomerOut], **READ_ERRORS}, url_name="customer-list",
@@ -221,7 +239,8 @@ def _service_data(data: dict) -> tuple[dict, list[str] | None]:
 def list_customers(request, filters: Query[CustomerFilterIn]):
     f = CustomerFilters(
         q=filters.q, kind=filters.kind or "", stage=filters.stage or "", region=filters.region or "",
-        owner_id=filters.owner_id, team_id=filters.team_id, tag=filters.tag, city=filters.city,
+        owner_id=filters.owner_id, team_id=filters.team_id, partner_id=filters.partner_id, tag=filters.tag,
+        city=filters.city,
         usage_rate=filters.usage_rate or "", user_status=filters.user_status or "",
         loyalty_level=filters.loyalty_level or "", preferred_channel=filters.preferred_channel or "",
         custom=tuple(parse_filters("customer", request.GET)),
@@ -234,7 +253,7 @@ def list_customers(request, filters: Query[CustomerFilterIn]):
              summary="Create a customer")
 def create_customer(request, payload: CustomerIn):
     data, tags = _service_data(payload.model_dump(exclude_unset=True))
-    with api_field_names({"owner": "owner_id"}):
+    with api_field_names({"owner": "owner_id", "partner": "partner_id"}):
         customer = customer_create(actor=request.auth, data=data, tags=tags)
     return Status(201, customer)
 
@@ -250,7 +269,7 @@ def get_customer(request, customer_id: int):
 def update_customer(request, customer_id: int, payload: CustomerPatchIn):
     customer = customer_get(viewer=request.auth, pk=customer_id)
     data, tags = _service_data(sent_fields(payload))
-    with api_field_names({"owner": "owner_id"}):
+    with api_field_names({"owner": "owner_id", "partner": "partner_id"}):
         return customer_update(actor=request.auth, customer=customer, data=data, tags=tags, custom_partial=True)
 
 

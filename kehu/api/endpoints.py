@@ -113,3 +113,7 @@ from kehu.surveys.staff import api as staff_api  # noqa: E402
 api.add_router("/employees", api_employees.router)
 api.add_router("/surveys", staff_api.router)
 api.add_router("/waves", staff_api.waves_router)
+
+from kehu.partners import api as partners_api  # noqa: E402
+
+api.add_router("/partners", partners_api.router)

@@ -64,6 +64,9 @@ class OrderSummaryOut(Schema):
     outstanding: Money
     payment_due_on: Optional[dt.date]
     salesperson_id: Optional[int]
+    partner_id: Optional[int] = Field(description="Sold through this partner (伙伴).")
+    partner_margin_pct: Optional[Decimal] = Field(description="The partner's margin in percent of the amount; "
+                                                              "the partner's price is the amount less it.")
     remarks: str
     custom: CustomValuesOut = Field(description=CUSTOM_DESCRIPTION)
     approval: OrderApproval = Field(description="not_needed, or pending (over the credit limit or overdue "
@@ -114,6 +117,11 @@ class OrderFields(Schema):
     currency: str = Field("CNY", min_length=3, max_length=3)
     payment_due_on: Optional[dt.date] = None
     salesperson_id: Optional[int] = None
+    partner_id: Optional[int] = Field(None, description=(
+        "Sold through this partner; defaults to the customer's partner. A partner user's orders are their "
+        "partner's, at its margin (they send neither)."))
+    partner_margin_pct: Optional[Decimal] = Field(None, ge=0, le=100, max_digits=5, decimal_places=2,
+                                                  description="Defaults to the partner's margin.")
     remarks: str = Field("", max_length=Order._meta.get_field("remarks").max_length)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=1000)
     custom: CustomValuesIn = custom_in_field()
@@ -159,6 +167,13 @@ def _service_data(request, data: dict) -> tuple[dict, list[dict] | None]:
             if salesperson is None:
                 raise not_found_field("salesperson_id")
         data["salesperson"] = salesperson
+    if "partner_id" in data:
+        from kehu.org.models import Partner
+
+        partner_id = data.pop("partner_id")
+        data["partner"] = None if partner_id is None else Partner.objects.filter(pk=partner_id).first()
+        if partner_id is not None and data["partner"] is None:
+            raise not_found_field("partner_id")
     if lines is not None:
         product_ids = {ln["product_id"] for ln in lines if ln.get("product_id") is not None}
         products = {p.pk: p for p in product_list().filter(pk__in=product_ids)}
@@ -197,7 +212,7 @@ def create_order(request, payload: OrderIn):
     data["lines"] = payload.model_dump()["lines"]
     customer = customer_get(viewer=request.auth, pk=data.pop("customer_id"))
     data, lines = _service_data(request, data)
-    with api_field_names({"salesperson": "salesperson_id"}):
+    with api_field_names({"salesperson": "salesperson_id", "partner": "partner_id"}):
         order = order_create(actor=request.auth, customer=customer, data=data, lines=lines)
     return Status(201, _order_detail(request, order.pk))
 
@@ -216,7 +231,7 @@ def update_order(request, order_id: int, payload: OrderPatchIn):
     if data.get("lines") is not None:
         data["lines"] = payload.model_dump()["lines"]
     data, lines = _service_data(request, data)
-    with api_field_names({"salesperson": "salesperson_id"}):
+    with api_field_names({"salesperson": "salesperson_id", "partner": "partner_id"}):
         order_update(actor=request.auth, order=order, data=data, lines=lines, custom_partial=True)
     return _order_detail(request, order_id)
 

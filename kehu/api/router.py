@@ -31,6 +31,16 @@ class CsrfFailed(Exception):
     """A session-authenticated unsafe request without a valid CSRF token."""
 
 
+def _partner_portal(request, user) -> None:
+    """Partner users reach only the partner portal's endpoints (404 elsewhere, like a record
+    they may not see): :meth:`kehu.org.policies.CustomerPolicy.may_use_view`."""
+    from kehu.org.policies import policy_for
+
+    match = getattr(request, "resolver_match", None)
+    if user is not None and not policy_for(user).may_use_view(match.view_name if match else ""):
+        raise Http404
+
+
 class BearerToken(HttpBearer):
     """``Authorization: Bearer kehu_...``. A token that is sent but not valid
     (unknown, revoked, or its user inactive) is refused outright: the request
@@ -53,6 +63,7 @@ class BearerToken(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            _partner_portal(request, user)
         return user
 
 
@@ -72,6 +83,7 @@ class SessionAuth(APIKeyCookie):
         if request.method not in SAFE_METHODS and not getattr(request, "_ninja_csrf_exempt", False):
             if check_csrf(request) is not None:
                 raise CsrfFailed()
+        _partner_portal(request, user)
         return user
 
     def authenticate(self, request, key):  # pragma: no cover - __call__ does the work

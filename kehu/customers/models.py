@@ -206,6 +206,10 @@ class Customer(TimeStamped):
     # visibility policy filters on it with one indexed IN over a team subtree.
     team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="customers", db_index=False)
+    # The partner (agent, distributor…) that serves the customer (kehu/org, 伙伴关系管理): its
+    # users see the customer, as do the users of the partners above it.
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="customers")
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
 
     preferences = models.TextField(_("preferences"), blank=True, default="", max_length=REMARKS_MAX,

@@ -33,6 +33,7 @@ class CustomerFilters:
     region: str = ""
     owner_id: int | None = None
     team_id: int | None = None
+    partner_id: int | None = None   # served by this partner (kehu/org Partner)
     tag: str = ""
     city: str = ""
     industry: str = ""
@@ -112,6 +113,8 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
         qs = qs.filter(owner_id=f.owner_id)
     if f.team_id:
         qs = qs.filter(team_id=f.team_id)
+    if f.partner_id:
+        qs = qs.filter(partner_id=f.partner_id)
     if f.city:
         qs = qs.filter(city=f.city)
     if f.industry:
@@ -127,7 +130,7 @@ def _filtered(qs: QuerySet, f: CustomerFilters) -> QuerySet:
         from kehu.customfields.values import apply_filters
 
         qs = apply_filters(qs, f.custom)
-    return qs.select_related("owner")
+    return qs.select_related("owner", "partner")
 
 
 def customer_list(*, viewer, filters: CustomerFilters | None = None) -> QuerySet[Customer]:

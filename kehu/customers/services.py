@@ -82,9 +82,12 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     data = dict(data)
-    if data.get("owner") is None and actor is not None and getattr(actor, "pk", None) and not lead:
+    partner_registers = check_permissions and policy_for(actor).is_partner
+    if partner_registers:
+        _partner_registration(actor, data)
+    elif data.get("owner") is None and actor is not None and getattr(actor, "pk", None) and not lead:
         data["owner"] = actor
-    if check_permissions:
+    if check_permissions and not partner_registers:
         policy = policy_for(actor)
         if not policy.can_create:
             raise PermissionDenied(_("You may not create customers."))
@@ -114,6 +117,44 @@ def customer_create(*, actor, data: dict[str, Any], tags: Iterable[str] | None =
     return customer
 
 
+def _partner_registration(actor, data: dict[str, Any]) -> None:
+    """A customer registered by a partner user (报备): served by their partner (or one of its
+    sub-partners, when they name it), owned by that partner's channel manager — the Kehu
+    person who looks after the partner, else the nearest one above it — or by nobody when
+    there is none (a partner's customer
+    is never in the lead pool: :meth:`kehu.org.policies.CustomerPolicy.visible_pool`)."""
+    from kehu.org.models import Partner
+
+    policy = policy_for(actor)
+    if data.get("owner") is not None:
+        raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    partner = data.get("partner") or actor.partner
+    if partner.pk not in policy.partner_ids:
+        raise ValidationError({"partner": _("Choose your own partner or one of its sub-partners.")})
+    data["partner"] = partner
+    # the nearest channel manager up the partner tree (a level-2 agent is often looked after
+    # through its level-1 agent)
+    above = [int(p) for p in partner.path.strip("/").split("/") if p] or [partner.pk]
+    managers = dict(Partner.objects.filter(pk__in=above).values_list("pk", "manager"))
+    manager = next((managers[pk] for pk in reversed(above) if managers.get(pk)), None)
+    data["owner"] = None
+    if manager is not None:
+        from kehu.org.models import User
+
+        data["owner"] = User.objects.filter(pk=manager, is_active=True).first()
+
+
+def _check_partner_change(policy, customer: Customer, data: dict[str, Any]) -> None:
+    """A partner user keeps the customer with their partners: the partner may move between
+    their own partner and its sub-partners, never away (nor to none)."""
+    if not policy.is_partner or "partner" not in data:
+        return
+    partner = data["partner"]
+    if partner is None or partner.pk not in policy.partner_ids:
+        if (partner.pk if partner else None) != customer.partner_id:
+            raise ValidationError({"partner": _("Choose your own partner or one of its sub-partners.")})
+
+
 def customer_update(*, actor, customer: Customer, data: dict[str, Any],
                     tags: Iterable[str] | None = None, custom_partial: bool = False) -> Customer:
     """Change a customer. ``data["custom"]``, when given, holds custom field
@@ -128,6 +169,9 @@ def customer_update(*, actor, customer: Customer, data: dict[str, Any],
     if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
         if not policy.can_assign_to(data["owner"]):
             raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    if policy.is_partner and "owner" in data and getattr(data["owner"], "pk", None) != customer.owner_id:
+        raise ValidationError({"owner": _("You may not assign customers to this user.")})
+    _check_partner_change(policy, customer, data)
     if tags is not None:
         tags = check_tags(tags)
     if "custom" in data:
@@ -175,7 +219,7 @@ def customer_delete(*, actor, customer: Customer) -> None:
     from kehu.attachments.services import attachments_delete
     from kehu.sales.models import Order
 
-    if not policy_for(actor).can_change(customer):
+    if not policy_for(actor).can_change(customer) or not policy_for(actor).may_delete_customers:
         raise PermissionDenied(_("You may not change this customer."))
     if Order.objects.filter(customer=customer).exists():
         raise ValidationError(_("This customer has orders and cannot be deleted; set the lifecycle stage to lost instead."))
@@ -224,7 +268,7 @@ def customer_reassign_bulk(*, actor, from_owner, to_owner, customer_ids: Iterabl
 
 
 def customer_share(*, actor, customer: Customer, user=None, team=None, can_edit: bool = False) -> CustomerShare:
-    if not policy_for(actor).can_change(customer):
+    if not policy_for(actor).can_change(customer) or not policy_for(actor).may_delete_customers:
         raise PermissionDenied(_("You may not change this customer."))
     if (user is None) == (team is None):
         raise ValidationError(_("Share with either a user or a team."))
@@ -269,7 +313,8 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
 
     Not only those ``viewer`` may see: a salesperson must learn that a customer already exists
     (and who owns it) before creating it twice, so customers outside their scope are shown too,
-    with name, code and owner only (docs/user-guide.md, "Duplicate warnings"). Each of those is
+    with name, code and owner only (docs/user-guide.md, "Duplicate warnings"). A partner user is
+    told only that such customers exist: one entry ``{"customer": None, "visible": False}``. Each of those is
     one notice of the viewer's hourly allowance (:mod:`kehu.customers.duplicates`); raises
     :class:`~kehu.customers.duplicates.DuplicateNoticeLimit` when it is used up.
     """
@@ -287,6 +332,10 @@ def find_duplicates(*, viewer, name: str = "", phone: str = "", email: str = "",
         qs.exclude(pk__in=policy.visible(qs).values("pk")).order_by("id")[:limit - len(visible)])
     if hidden:
         require_notices(viewer, len(hidden))
+    if hidden and policy.is_partner:
+        # a partner user learns only that the company may have the customer already — not
+        # its name, code, owner or partner (another partner's customer is not theirs to know)
+        return [{"customer": c, "visible": True} for c in visible] + [{"customer": None, "visible": False}]
     return [{"customer": c, "visible": True} for c in visible] + [{"customer": c, "visible": False} for c in hidden]
 
 
@@ -481,7 +530,7 @@ def customer_merge(*, actor, keep: Customer, drop: Customer) -> Customer:
     policy = policy_for(actor)
     if keep.pk == drop.pk:
         raise ValidationError(_("A customer cannot be merged with itself."))
-    if not (policy.can_change(keep) and policy.can_change(drop)):
+    if not (policy.can_change(keep) and policy.can_change(drop)) or not policy.may_delete_customers:
         raise PermissionDenied(_("You may not change this customer."))
     unhandled = merge_unhandled_relations()
     if unhandled:       # a programming error: deleting the duplicate would cascade them away

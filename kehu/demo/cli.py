@@ -62,7 +62,7 @@ def _demo(args) -> int:
     demo_analysis(force=summary.created, out=out)
     print("", file=out)
     print(_("Demo logins:"), file=out)
-    print_table([_("username"), _("password"), _("role"), _("team")], summary.logins, out=out)
+    print_table([_("username"), _("password"), _("role"), _("team or partner")], summary.logins, out=out)
     print("", file=out, flush=True)
     if args.serve:
         from kehu.demo.server import serve

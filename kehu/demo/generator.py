@@ -143,7 +143,7 @@ class DemoSummary:
     interactions: int = 0
     revenue: Decimal = Decimal("0")
     marketing: dict = field(default_factory=dict)   # members, coupons, care moments (kehu/demo/marketing.py)
-    logins: list[tuple[str, str, str, str]] = field(default_factory=list)
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # the partner users' last: team = partner
 
 
 # -- looking up and removing the demo company -------------------------------------
@@ -165,7 +165,11 @@ def demo_logins() -> list[tuple[str, str, str, str]]:
     order = {u[0]: i for i, u in enumerate(USERS)}
     users = User.objects.filter(team__path__startswith=root.path).select_related("team")
     users = sorted(users, key=lambda u: (order.get(u.username.removesuffix(CLASH_SUFFIX), 99), u.username))
-    return [(u.username, DEMO_PASSWORD, str(labels.get(u.role, u.role)), u.team.name) for u in users]
+    from kehu.demo.channel import channel_logins
+
+    # the partner users' logins (kehu/demo/channel.py): their partner in the last column
+    return [(u.username, DEMO_PASSWORD, str(labels.get(u.role, u.role)), u.team.name) for u in users] + \
+        channel_logins()
 
 
 def demo_summary(created: bool) -> DemoSummary:
@@ -245,6 +249,9 @@ def demo_delete() -> bool:
             CustomerShare.objects.filter(customer_id__in=chunk)._raw_delete(CustomerShare.objects.db)
             Customer.tags.through.objects.filter(customer_id__in=chunk)._raw_delete(Customer.objects.db)
             Customer.objects.filter(id__in=chunk).delete()  # contacts and anniversaries cascade
+        from kehu.demo.channel import delete_channel
+
+        delete_channel()
         from kehu.demo.cases import delete_public_form
 
         delete_public_form()
@@ -1121,6 +1128,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         from kehu.demo.campaigns import build_campaigns
 
         build_campaigns(b)
+        from kehu.demo.channel import build_channel
+
+        build_channel(b)
         # the orders written in bulk above: the kept purchase summary in one statement
         from kehu.sales.purchase_summary import summary_rebuild
 

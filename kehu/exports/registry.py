@@ -52,6 +52,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("campaign_members", _("Campaign members"), url_name="campaign_members_export"),
     Export("outreach_messages", _("Messages to customers"), url_name="outreach_message_export",
            command="kehu outreach messages --export"),
+    Export("partners", pgettext_lazy("export", "Partners"), url_name="partner_export"),
+    Export("partner_ranking", _("Partner ranking"), url_name="partner_ranking_export"),
 )}
 
 #: Downloads that are not exports of customer data: a survey's own definition

@@ -20,13 +20,21 @@ def _createuser(args) -> int:
         if team is None:
             print(_("error: no team named %(team)r") % {"team": args.team}, file=sys.stderr)
             return 2
+    partner = None
+    if getattr(args, "partner", None):
+        from kehu.org.models import Partner
+
+        partner = Partner.objects.filter(code=args.partner).first()
+        if partner is None:
+            print(_("error: no partner with the code %(code)r") % {"code": args.partner}, file=sys.stderr)
+            return 2
     password = args.password
     if password is None and sys.stdin.isatty():
         password = getpass.getpass(_("Password: "))
     try:
         user = user_create(username=args.username, password=password, role=args.role, team=team,
                            display_name=args.name or "", email=args.email or "",
-                           is_superuser=args.role == "admin")
+                           is_superuser=args.role == "admin", partner=partner)
     except ValidationError as exc:
         from django.core.exceptions import FieldDoesNotExist
 
@@ -95,6 +103,7 @@ def register(sub) -> None:
     p.add_argument("--password", help=_("password (asked for when omitted on a terminal)"))
     p.add_argument("--name", help=_("display name"))
     p.add_argument("--email")
+    p.add_argument("--partner", metavar="CODE", help=_("the partner's code (for --role partner)"))
     p.set_defaults(func=_createuser)
 
     tm = sub.add_parser("team", help=_("teams"))

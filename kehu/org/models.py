@@ -1,11 +1,14 @@
-"""Users, teams, roles and API tokens."""
+"""Users, teams, roles, API tokens, and the partners of the channel (伙伴关系管理)."""
 
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,6 +61,112 @@ class Role(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
     ANALYST = "analyst", _("Analyst")
     ADMIN = "admin", _("Administrator")
+    # A person of a partner organisation (代理商/经销商的员工): sees only the customers,
+    # orders and cases of their partner and the sub-partners below it (kehu/org/policies.py).
+    PARTNER = "partner", _("Partner user")
+
+
+class PartnerType(models.TextChoices):
+    DISTRIBUTOR = "distributor", _("Distributor")
+    AGENT_L1 = "agent_l1", _("Level-1 agent")
+    AGENT_L2 = "agent_l2", _("Level-2 agent")
+    INDUSTRY_AGENT = "industry_agent", _("Industry agent")
+    VAR = "var", _("Value-added reseller")
+    SERVICE_PROVIDER = "service_provider", _("Service provider")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class Partner(TimeStamped):
+    """A partner organisation of the channel (渠道伙伴): a distributor, an agent, a
+    reseller, a service provider or a supplier.
+
+    Partners form a tree like teams: a level-1 agent may have level-2 agents below
+    it (``parent``). ``path`` is a materialised path of ids (``/3/8/``) so that a
+    partner's subtree is one indexed prefix query; ``level`` is its depth (1 for a
+    partner that deals with the company directly). Both are kept by the services.
+    The channel manager (``manager``) is the Kehu user who looks after the partner.
+    """
+
+    code = models.CharField(_("partner code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=PartnerType.choices, default=PartnerType.AGENT_L1)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent partner"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    level = models.PositiveSmallIntegerField(_("level"), default=1, editable=False)
+    manager = models.ForeignKey(
+        "User", verbose_name=_("channel manager"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="managed_partners",
+    )
+    # Territory (区域): lists of region codes, provinces, cities and industries.
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    provinces = models.JSONField(_("provinces"), default=list, blank=True)
+    cities = models.JSONField(_("cities"), default=list, blank=True)
+    industries = models.JSONField(_("industries"), default=list, blank=True)
+    contract_start = models.DateField(_("contract start"), null=True, blank=True)
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    terms = models.TextField(_("contract terms"), blank=True, default="", max_length=4000)
+    # The partner's margin on what it sells (the discount off the list price), in percent;
+    # an order sold through the partner starts with it.
+    margin_pct = models.DecimalField(
+        _("partner margin (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    email = models.EmailField(_("email"), blank=True, default="")
+    address = models.CharField(_("address"), max_length=300, blank=True, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contract_end__isnull=True) | Q(contract_start__isnull=True)
+                | Q(contract_end__gte=models.F("contract_start")),
+                name="partner_contract_dates_in_order",
+                violation_error_message=_("The contract cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(margin_pct__gte=0) & Q(margin_pct__lte=100),
+                name="partner_margin_in_range",
+                violation_error_message=_("The partner margin must be between 0 and 100%."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerTarget(TimeStamped):
+    """What a partner is to sell in one period (目标): revenue and new customers."""
+
+    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="targets")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    revenue = models.DecimalField(_("revenue target"), max_digits=16, decimal_places=2, default=Decimal("0"),
+                                  validators=[MinValueValidator(Decimal(0))])
+    new_customers = models.PositiveIntegerField(_("new customers target"), default=0)
+
+    class Meta:
+        verbose_name = _("partner target")
+        verbose_name_plural = _("partner targets")
+        ordering = ["partner", "period_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "period_start"], name="partner_target_once_per_period",
+                                    violation_error_message=_("This partner already has a target for that period.")),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="partner_target_period_in_order",
+                                   violation_error_message=_("The period cannot end before it starts.")),
+            models.CheckConstraint(condition=Q(revenue__gte=0), name="partner_target_revenue_not_negative",
+                                   violation_error_message=_("The revenue target cannot be negative.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.period_start}–{self.period_end}"
 
 
 class User(AbstractUser):
@@ -69,11 +178,21 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Partner users (role "partner") belong to one partner; nobody else does.
+    partner = models.ForeignKey(Partner, verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="users")
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="partner") & Q(partner__isnull=False)) | (~Q(role="partner") & Q(partner__isnull=True)),
+                name="user_partner_iff_partner_role",
+                violation_error_message=_("A partner user needs a partner, and only partner users have one."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label(self.display_name, self.first_name, self.last_name, self.username)

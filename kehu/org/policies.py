@@ -18,6 +18,13 @@ Rules
 - a share with a team applies to that team's members and the members of its
   subteams; a share changes nothing unless ``can_edit`` is set;
 - inactive or anonymous users: nothing;
+- partners of the channel (伙伴关系管理, kehu/partners): read by administrators,
+  analysts, sales managers and service agents; created and changed (with their
+  targets and users) by administrators and sales managers; a partner user reads
+  only its own partner and the sub-partners below it; salespeople and marketing
+  none. A partner's customers, orders, cases and scorecard figures are counted
+  within the viewer's own view scope (:attr:`CustomerPolicy.may_read_partners`,
+  :meth:`CustomerPolicy.visible_partners`, :attr:`CustomerPolicy.may_manage_partners`);
 - cases (服务单 / 投诉单): those of the customers a user may see, plus those
   assigned to them or to their team (the team's subtree for managers and
   service agents) and those they registered; they are worked by whoever may
@@ -74,7 +81,31 @@ Rules
   employee results (:attr:`CustomerPolicy.employee_result_team_ids`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
-  customer's page by whoever may see the customer.
+  customer's page by whoever may see the customer;
+- partner users (role ``partner``, people of an agent or distributor, 伙伴关系管理):
+  exactly the customers whose ``partner`` is their partner or a partner below it
+  (the partner subtree by its materialised path, :attr:`CustomerPolicy.partner_ids`;
+  :attr:`Scope.partner_ids`, in :meth:`Scope.q`, :meth:`Scope.q_on` and the raw-SQL
+  :meth:`CustomerPolicy.visible_where_sql`), and those customers' contacts,
+  interactions, orders, cases and attachments; no owner, team or share rule widens
+  it, and rows that carry no partner key (opportunities) are hidden from them. They
+  also see and work the cases routed to those partners (``Case.partner``, the
+  responsible partner) and the cases they registered. They change those customers
+  and their records (contacts, interactions, orders, cases) but never delete,
+  merge or share a customer, delete an order, choose an owner, a salesperson, an
+  order's partner or its margin (:attr:`CustomerPolicy.may_delete_customers`,
+  :meth:`CustomerPolicy.can_assign_to`). A customer they register is their
+  partner's (or a sub-partner's they name) and is owned by the partner's channel
+  manager, else the nearest one up the partner tree, else nobody — and a
+  customer served by a partner is never in the lead pool. The duplicate check of
+  their registration tells them only that the company may have the customer
+  already, never its name, code, owner or partner. They see nothing of the pools,
+  performance, forecasts, quotas, association rules, marketing, membership,
+  surveys, value analysis, the audit log or the settings: **deny by default**,
+  a partner user reaches only the pages and API endpoints of the partner portal
+  (:data:`PARTNER_VIEWS`, :meth:`CustomerPolicy.may_use_view`), enforced once for
+  pages (:class:`kehu.org.middleware.PartnerPortalMiddleware`) and once for the API
+  (its authentication, kehu/api/router.py); anything else answers 404.
 
 A record you may not see and one that does not exist give the same 404.
 
@@ -113,6 +144,50 @@ ALL_READ_ROLES = {Role.ADMIN, Role.ANALYST}
 SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
 READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
 KB_WRITER_ROLES = {Role.SERVICE_AGENT, Role.SALES_MANAGER}
+PARTNER_READER_ROLES = {Role.ANALYST, Role.SALES_MANAGER, Role.SERVICE_AGENT}
+
+# The partner portal: the only pages (URL names) and API endpoints (``api-v1:`` names; one
+# name covers every method of its path) a partner user may reach — deny by default, so a
+# page added later stays closed to them until it is listed here. Each still asks this
+# policy about its records (:meth:`CustomerPolicy.may_use_view`).
+PARTNER_VIEWS = frozenset({
+    # signing in and out, their own profile, password, language, two-step sign-in, tokens
+    "login", "login_code", "logout", "password_change", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete", "totp_setup", "totp_disable",
+    "profile", "token_create", "token_revoke", "set_language",
+    # their customers, contacts, interactions, orders (list, detail, create) and exports
+    "customer_list", "customer_count", "customer_create", "customer_detail", "customer_edit",
+    "contact_create", "contact_edit", "contact_delete", "interaction_list", "interaction_create",
+    "interaction_edit", "interaction_delete",
+    "order_list", "order_detail", "order_create",
+    "customer_export", "order_export", "interaction_export",
+    "attachment_section", "attachment_download",
+    "saved_view_create", "saved_views", "saved_view_rename", "saved_view_delete",
+    # cases: list, detail, register, work
+    "case_queue", "case_create", "case_detail", "case_edit", "case_transition", "case_step",
+    "case_comment", "case_attachments", "case_attachment_download", "case_from_interaction",
+    # the published knowledge base, and the search over their scope
+    "kb_list", "kb_detail", "faq", "faq_article", "faq_vote", "global_search", "vega_bundle",
+    # the public pages (no sign-in) stay open to anyone
+    "survey_answer", "survey_answer_autosave", "public_case_form", "public_case_status",
+    "public_lead_form", "referral_public_form", "campaign_link", "outreach_unsubscribe",
+    # the API
+    "api-v1:api-root", "api-v1:openapi-json", "api-v1:openapi-view", "api-v1:me",
+    "api-v1:customer-list", "api-v1:customer-detail",
+    "api-v1:contact-list", "api-v1:contact-detail",
+    "api-v1:interaction-list", "api-v1:interaction-detail",
+    "api-v1:order-list", "api-v1:order-detail", "api-v1:product-list", "api-v1:product-detail",
+    "api-v1:case-list", "api-v1:case-detail", "api-v1:case-transition", "api-v1:case-steps",
+    "api-v1:case-step", "api-v1:case-events", "api-v1:case-comment", "api-v1:case-attachments",
+    "api-v1:case-attachment-download", "api-v1:case-category-list", "api-v1:case-from-interaction",
+    "api-v1:customer-attachments", "api-v1:interaction-attachments", "api-v1:order-attachments",
+    "api-v1:attachment", "api-v1:attachment-download",
+    "api-v1:kb-article-list", "api-v1:kb-search", "api-v1:kb-article-detail", "api-v1:global-search",
+    "api-v1:saved-view-list", "api-v1:saved-view-detail", "api-v1:me-password",
+    # their own partner and the sub-partners below it (kehu/partners: visible_partners), read only
+    "api-v1:partner-list", "api-v1:partner-detail", "api-v1:partner-targets", "api-v1:partner-customers",
+    "api-v1:partner-orders", "api-v1:partner-scorecard",
+})
 
 
 @dataclass(frozen=True)
@@ -129,20 +204,30 @@ class Scope:
     # The shared customers' ids when there are few (the usual case); None
     # means "too many to list": the shares are then read by a subquery.
     shared_ids: tuple[int, ...] | None = None
+    # A partner user's scope: the customers served by these partners (their partner and
+    # the sub-partners below it) — and nothing else.
+    partner_ids: tuple[int, ...] = ()
 
     def q(self, prefix: str = "") -> Q:
         """A ``Q`` over customers, or over rows linked to a customer by ``prefix``
         (for example ``"customer__"`` for contacts, interactions and orders)."""
-        return self.q_on(owner=f"{prefix}owner_id", team=f"{prefix}team_id", customer=f"{prefix}pk")
+        return self.q_on(owner=f"{prefix}owner_id", team=f"{prefix}team_id", customer=f"{prefix}pk",
+                         partner=f"{prefix}partner_id")
 
-    def q_on(self, *, owner: str, team: str, customer: str) -> Q:
+    def q_on(self, *, owner: str, team: str, customer: str, partner: str | None = None) -> Q:
         """The same rules over rows that carry their customer's owner, team and id in
-        the fields named (opportunities keep copies: kehu/sales/customer_keys.py)."""
+        the fields named (opportunities keep copies: kehu/sales/customer_keys.py), and
+        the customer's partner under ``partner`` (a partner user's scope; without it a
+        partner user sees none of these rows)."""
         if self.everything:
             return Q()
         if self.nothing:
             return Q(pk__in=[])
         q = Q()
+        if self.partner_ids:
+            if partner is None:
+                return Q(pk__in=[])
+            q |= Q(**{f"{partner}__in": self.partner_ids})
         if self.owner_id is not None:
             q |= Q(**{owner: self.owner_id})
         if self.team_ids:
@@ -242,6 +327,70 @@ class CustomerPolicy:
         team = self._team
         return self.role in SUBTREE_ROLES and team is not None and team.is_head_office
 
+    # -- partners (伙伴关系管理, kehu/org/partners.py) ----------------------------
+    @property
+    def is_partner(self) -> bool:
+        """A partner organisation's user (role ``partner``)."""
+        return self.active and self.role == Role.PARTNER and bool(getattr(self.viewer, "partner_id", None))
+
+    @cached_property
+    def partner_ids(self) -> tuple[int, ...]:
+        """A partner user's partners: their own and every sub-partner below it (the
+        partner subtree by its materialised path); () for everyone else."""
+        if not self.is_partner:
+            return ()
+        from kehu.org.models import Partner
+
+        path = Partner.objects.filter(pk=self.viewer.partner_id).values_list("path", flat=True).first()
+        if not path:
+            return (self.viewer.partner_id,)
+        return tuple(Partner.objects.filter(path__startswith=path).values_list("id", flat=True))
+
+    def may_use_view(self, view_name: str) -> bool:
+        """Whether the viewer may reach the page or API endpoint named ``view_name``
+        (a URL name, ``api-v1:…`` for the API). Deny by default for partner users: only
+        the partner portal (:data:`PARTNER_VIEWS`); everyone else as before (each page
+        still asks this policy about its records)."""
+        if self.role != Role.PARTNER:
+            return True
+        return view_name in PARTNER_VIEWS
+
+    @property
+    def may_manage_partners(self) -> bool:
+        """Create and change partners, their targets and their users: administrators and
+        sales managers (the channel managers)."""
+        return self.active and (self.is_admin or self.role == Role.SALES_MANAGER)
+
+    @property
+    def may_read_partners(self) -> bool:
+        """Read the partners (list, detail, scorecards, ranking, overview): administrators,
+        analysts, sales managers (the channel managers) and service agents (cases are routed
+        to partners). Salespeople and marketing do not; a partner user reads only its own
+        partner and the sub-partners below it (:meth:`visible_partners`). The customers,
+        orders and cases shown with a partner, and its scorecard figures, stay within the
+        viewer's view scope."""
+        return self.active and (self.is_admin or self.role in PARTNER_READER_ROLES)
+
+    def visible_partners(self, qs: QuerySet | None = None) -> QuerySet:
+        """The partners the viewer may read (:attr:`may_read_partners`: every partner; a
+        partner user: its own partner and its sub-partners; nobody else: none)."""
+        if qs is None:
+            from kehu.org.models import Partner
+
+            qs = Partner.objects.all()
+        if self.may_read_partners:
+            return qs
+        if self.is_partner:
+            path = self.viewer.partner.path
+            return qs.filter(path__startswith=path) if path else qs.filter(pk=self.viewer.partner_id)
+        return qs.none()
+
+    @property
+    def may_read_partner_satisfaction(self) -> bool:
+        """The partner satisfaction survey's results (kehu.surveys, by partner type, level and
+        partner): those who may read partners — administrators, analysts and sales managers."""
+        return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
+
     @property
     def read_only(self) -> bool:
         return self.active and not self.is_admin and self.role in READ_ONLY_ROLES
@@ -291,10 +440,19 @@ class CustomerPolicy:
         return self.may_manage_marketing
 
     # -- scopes -------------------------------------------------------------
+    def _partner_scope(self) -> Scope:
+        """A partner user's customers: those served by their partner or a sub-partner;
+        no owner, team or share rule applies to them."""
+        if not self.partner_ids:
+            return Scope(nothing=True)
+        return Scope(partner_ids=self.partner_ids, shared_ids=())
+
     @cached_property
     def view_scope(self) -> Scope:
         if not self.active:
             return Scope(nothing=True)
+        if self.role == Role.PARTNER:
+            return self._partner_scope()
         if self.sees_everything:
             return Scope(everything=True)
         team_ids = self._subtree_team_ids if self.role in SUBTREE_ROLES else ()
@@ -314,6 +472,10 @@ class CustomerPolicy:
             return Scope(everything=True)
         if self.role in READ_ONLY_ROLES:
             return Scope(nothing=True)
+        if self.role == Role.PARTNER:
+            # partner users work their partners' customers (contacts, interactions, orders,
+            # cases); the owner, team, shares and deletion stay with the company
+            return self._partner_scope()
         if self.sees_everything:
             return Scope(everything=True)
         team_ids = self._subtree_team_ids if self.role in SUBTREE_ROLES else ()
@@ -378,7 +540,7 @@ class CustomerPolicy:
 
     def can_assign_to(self, owner) -> bool:
         """May the viewer make ``owner`` the owner of a customer?"""
-        if not self.active or self.read_only or owner is None:
+        if not self.active or self.read_only or owner is None or self.role == Role.PARTNER:
             return False
         if self.is_admin or self.sees_everything:
             return True
@@ -392,13 +554,28 @@ class CustomerPolicy:
         from kehu.org.models import User
 
         users = User.objects.filter(is_active=True)
+        if self.role == Role.PARTNER:
+            return users.none()
         if self.is_admin or self.sees_everything:
             return users
         if self.role in SUBTREE_ROLES and not self.read_only:
             return users.filter(Q(team_id__in=self._subtree_team_ids) | Q(pk=self.viewer.pk))
         return users.filter(pk=self.viewer.pk)
 
+    def partner_choices(self):
+        """The partners offered in filters and forms: a partner user's own and those below
+        it; every partner for the company's people."""
+        from kehu.org.models import Partner
+
+        if not self.active:
+            return Partner.objects.none()
+        if self.role == Role.PARTNER:
+            return Partner.objects.filter(pk__in=self.partner_ids).order_by("path")
+        return Partner.objects.order_by("path")
+
     def visible_teams(self):
+        if self.role == Role.PARTNER:
+            return Team.objects.none()
         if self.sees_everything:
             return Team.objects.all()
         return Team.objects.filter(pk__in=self._subtree_team_ids)
@@ -417,6 +594,8 @@ class CustomerPolicy:
         if scope.owner_id is not None and customer.owner_id == scope.owner_id:
             return True
         if customer.team_id is not None and customer.team_id in scope.team_ids:
+            return True
+        if scope.partner_ids and getattr(customer, "partner_id", None) in scope.partner_ids:
             return True
         if scope.shared_ids is not None:
             return customer.pk in scope.shared_ids
@@ -456,6 +635,8 @@ class CustomerPolicy:
         q = Q(assignee_id=self.viewer.pk) | Q(created_by_id=self.viewer.pk)
         if self._case_team_ids:
             q |= Q(team_id__in=self._case_team_ids)
+        if self.partner_ids:
+            q |= Q(partner_id__in=self.partner_ids)   # routed to the partner (responsible partner)
         return q
 
     def visible_cases(self, qs: QuerySet | None = None) -> QuerySet:
@@ -483,6 +664,8 @@ class CustomerPolicy:
         if case.assignee_id == self.viewer.pk or case.created_by_id == self.viewer.pk:
             return True
         if case.team_id is not None and case.team_id in self._case_team_ids:
+            return True
+        if case.partner_id is not None and case.partner_id in self.partner_ids:
             return True
         return case.customer_id is not None and self.can_change(case.customer)
 
@@ -543,7 +726,7 @@ class CustomerPolicy:
             from kehu.sales.models import Quota
 
             qs = Quota.objects.all()
-        if not self.active:
+        if not self.active or self.role == Role.PARTNER:
             return qs.none()
         if self.sees_everything:
             return qs
@@ -733,9 +916,10 @@ class CustomerPolicy:
             from kehu.customers.models import Customer
 
             qs = Customer.objects.all()
-        if not self.active:
-            return qs.none()
-        qs = qs.filter(owner__isnull=True, merged_into__isnull=True)
+        if not self.active or self.role == Role.PARTNER:
+            return qs.none()   # partner users see nothing of the pools (公海)
+        # a customer served by a partner is the partner's, never a lead for anyone to claim
+        qs = qs.filter(owner__isnull=True, merged_into__isnull=True, partner__isnull=True)
         if self.sees_everything:
             return qs
         return qs.filter(Q(team__isnull=True) | Q(team_id__in=self.pool_team_ids))
@@ -743,7 +927,7 @@ class CustomerPolicy:
     @property
     def may_claim(self) -> bool:
         """Claim customers from the pools the viewer sees: everyone who may change customers."""
-        return self.active and not self.read_only
+        return self.active and not self.read_only and self.role != Role.PARTNER
 
     @property
     def may_assign_pool(self) -> bool:
@@ -768,6 +952,11 @@ class CustomerPolicy:
     def may_see_employee_results(self) -> bool:
         """Whether the employee results pages, API and export answer at all."""
         return self.employee_result_team_ids is None or bool(self.employee_result_team_ids)
+    @property
+    def may_delete_customers(self) -> bool:
+        """Delete (and merge, share) customers and delete orders: not partner users, whose
+        customers' records stay with the company (the rest as :meth:`can_change`)."""
+        return self.active and not self.read_only and self.role != Role.PARTNER
 
     # -- lookups that 404 -----------------------------------------------------
     def get_visible(self, pk, qs: QuerySet | None = None):
@@ -820,6 +1009,15 @@ def users_who_may_view(customer, users: QuerySet | None = None) -> QuerySet:
         team = Team.objects.only("path").get(pk=customer.team_id)
         ancestors = [int(p) for p in team.path.strip("/").split("/") if p]
         q |= Q(role__in=SUBTREE_ROLES, team_id__in=ancestors)
+    partner_id = getattr(customer, "partner_id", None)
+    if partner_id:
+        from kehu.org.models import Partner
+
+        path = Partner.objects.filter(pk=partner_id).values_list("path", flat=True).first() or ""
+        above = [int(p) for p in path.strip("/").split("/") if p] or [partner_id]
+        partner_q = Q(role=Role.PARTNER, partner_id__in=above)
+    else:
+        partner_q = Q(pk__in=[])
     shares = list(CustomerShare.objects.filter(customer=customer).values_list("user_id", "team__path"))
     share_users = [uid for uid, _path in shares if uid]
     if share_users:
@@ -827,4 +1025,5 @@ def users_who_may_view(customer, users: QuerySet | None = None) -> QuerySet:
     for _uid, path in shares:
         if path:
             q |= Q(team__path__startswith=path)
-    return qs.filter(q)
+    # partner users: only through the customer's partner (or a partner above it)
+    return qs.filter((q & ~Q(role=Role.PARTNER)) | partner_q)

@@ -23,6 +23,17 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators may manage users and teams."))
 
 
+def _require_manager_of(actor, role) -> None:
+    """Partner users are also created and sent reset links by the channel's managers (the
+    policy's ``may_manage_partners``: administrators and sales managers); everyone else's
+    account by administrators only."""
+    from kehu.org.policies import policy_for
+
+    if role == Role.PARTNER and actor is not None and policy_for(actor).may_manage_partners:
+        return
+    _require_admin(actor)
+
+
 def team_create(*, name: str, parent: Team | None = None, actor=None) -> Team:
     _require_admin(actor)
     team = Team(name=name.strip(), parent=parent)
@@ -87,12 +98,15 @@ def team_update(*, team: Team, name: str | None = None, parent: Team | None | ob
 
 def user_create(*, username: str, password: str | None, role: str = Role.SALESPERSON,
                 team: Team | None = None, display_name: str = "", email: str = "",
-                language: str = "", is_superuser: bool = False, actor=None) -> User:
-    _require_admin(actor)
+                language: str = "", is_superuser: bool = False, partner=None, actor=None) -> User:
+    """A new user. A partner user (role ``partner``) names their ``partner``; nobody else does."""
+    _require_manager_of(actor, role)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
+    _check_partner(role, partner)
     user = User(username=username.strip(), role=role, team=team, display_name=display_name,
-                email=email, language=language, is_superuser=is_superuser, is_staff=is_superuser)
+                email=email, language=language, is_superuser=is_superuser, is_staff=is_superuser,
+                partner=partner)
     with transaction.atomic():
         user.full_clean(exclude=["password"])
         if password:
@@ -109,7 +123,14 @@ def user_create(*, username: str, password: str | None, role: str = Role.SALESPE
     return user
 
 
-USER_FIELDS = ("role", "team", "display_name", "email", "language", "phone", "is_active")
+USER_FIELDS = ("role", "team", "display_name", "email", "language", "phone", "is_active", "partner")
+
+
+def _check_partner(role, partner) -> None:
+    if role == Role.PARTNER and partner is None:
+        raise ValidationError({"partner": _("Choose the partner this user works for.")})
+    if role != Role.PARTNER and partner is not None:
+        raise ValidationError({"partner": _("Only partner users belong to a partner.")})
 
 
 def _active_admins():
@@ -137,6 +158,8 @@ def user_update(*, user: User, data: dict, actor=None) -> User:
         raise ValidationError({"role": _("Unknown role.")})
     if data.get("language") and data["language"] not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
+    if "role" in data or "partner" in data:
+        _check_partner(data.get("role", user.role), data.get("partner", user.partner))
     changes = {}
     for field, value in data.items():
         old = getattr(user, field)
@@ -205,7 +228,7 @@ def user_send_password_reset(*, user: User, actor=None, base_url: str | None = N
     it works once and for ``PASSWORD_RESET_TIMEOUT``), in the user's language, through the
     configured e-mail backend; returns the link. ``base_url`` is the site's address
     (default ``KEHU_PUBLIC_URL``)."""
-    _require_admin(actor)
+    _require_manager_of(actor, user.role)
     from urllib.parse import urlsplit
 
     from django.conf import settings
@@ -236,12 +259,20 @@ def user_send_password_reset(*, user: User, actor=None, base_url: str | None = N
 
 
 def user_set_language(*, user: User, language: str) -> None:
+    """A user's own choice of language (the language menu, the profile page, ``PATCH
+    /api/v1/me``); audited when it changes."""
     from django.conf import settings
 
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Unknown language.")})
-    user.language = language
-    user.save(update_fields=["language"])
+    if user.language == language:
+        return
+    with transaction.atomic():
+        old = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(actor=user, action="update", instance=user, summary=user.username,
+                     changes={"language": [old, language]})
 
 
 TOKEN_PREFIX = "kehu_"

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -189,7 +190,9 @@ def user_deactivate(request, pk):
                 exc = ValidationError(str(exc))
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(name)s is deactivated; %(count)d customers moved.") % {
+            messages.success(request, ngettext(
+                "%(name)s is deactivated; %(count)d customer moved.",
+                "%(name)s is deactivated; %(count)d customers moved.", moved) % {
                 "name": person.username, "count": moved})
             return redirect("user_list")
     return render(request, "org/user_deactivate.html", {

@@ -55,7 +55,8 @@ def compute_sales_figures(policy, today: dt.date) -> dict:
     customers the policy's viewer may see (no cache).
 
     The year's and the twelve months' sales: from the day totals for a viewer who
-    sees everything (at most 366 rows), else from the visible customers' rows per day.
+    sees everything (the sum of the window's rows of differences, a few per day),
+    else from the visible customers' rows per day.
     The top customers: the kept purchase summaries of the visible customers who
     bought in the window, largest revenue first, are the candidates — a customer's
     revenue of all time bounds its revenue of the window (order amounts are sums of

@@ -119,6 +119,13 @@ class Order(TimeStamped):
     payment_due_on = models.DateField(_("payment due"), null=True, blank=True)
     paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
     salesperson = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Sold through a partner (kehu/org Partner): the partner's margin in percent of the
+    # amount, copied from the partner when the order is recorded; the partner's price
+    # is the amount less that margin.
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="orders")
+    partner_margin_pct = models.DecimalField(_("partner margin (%)"), max_digits=5, decimal_places=2, null=True,
+                                             blank=True)
     remarks = models.TextField(_("remarks"), blank=True, default="", max_length=REMARKS_MAX,
                                validators=[text_limit(REMARKS_MAX)])
     # Values of the custom fields (kehu.customfields), validated by its clean_custom_values.
@@ -952,18 +959,22 @@ class CustomerSalesDay(models.Model):
 
 
 class SalesDay(models.Model):
-    """All customers' orders of one day (not cancelled), kept as the sum of the
-    :class:`CustomerSalesDay` rows of that day (the refresh adds each change's
-    difference): the year's and the last twelve months' sales of a viewer who sees
-    every customer, from at most 366 rows."""
+    """All customers' orders of one day (not cancelled) as rows of differences: the
+    day's total is the sum of its rows, and equals the sum of the
+    :class:`CustomerSalesDay` rows of that day. Each refresh inserts its change as a
+    row of its own (no unique key on the day: two writers of the same day never wait
+    for each other); a compaction replaces a day's rows by their sum
+    (kehu/sales/sales_days.py). The year's and the last twelve months' sales of a
+    viewer who sees every customer, from a few rows per day."""
 
-    day = models.DateField(_("order date"), primary_key=True)
+    day = models.DateField(_("order date"))
     orders = models.IntegerField(pgettext_lazy("count", "orders"))
     revenue_cents = models.BigIntegerField(_("revenue (cents)"))
 
     class Meta:
         verbose_name = _("sales of a day")
         verbose_name_plural = _("sales per day")
+        indexes = [models.Index(fields=["day"], name="sales_day_day")]
 
     def __str__(self) -> str:
         return f"{self.day}: {self.revenue_cents}"

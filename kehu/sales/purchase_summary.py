@@ -95,6 +95,7 @@ def summary_refresh(customer_ids: Iterable[int], *, using: str = "default") -> i
     summary, orders, customers = _tables()
     now = timezone.now()
     step = BATCH.get(connection.vendor, 5_000)
+    touched: set = set()
     with transaction.atomic(using=using), connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # JIT costs this grouping query ~0.1 s of compiling and saves nothing (for this transaction)
@@ -105,12 +106,12 @@ def summary_refresh(customer_ids: Iterable[int], *, using: str = "default") -> i
                 cur.execute(f"SELECT id FROM {customers} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE", [chunk])
             flt, params = _id_filter(connection, chunk)
             cur.execute(_upsert_sql(flt), [now] + params)
-            sales_days.refresh_chunk(cur, (flt, params), _id_filter(connection, chunk))
+            touched.update(sales_days.refresh_chunk(cur, (flt, params), _id_filter(connection, chunk)))
             dflt, dparams = _id_filter(connection, chunk, "s.customer_id")
             cur.execute(f"DELETE FROM {summary} WHERE customer_id IN (SELECT s.customer_id FROM {summary} AS s "
                         f"WHERE NOT EXISTS (SELECT 1 FROM {orders} AS o WHERE o.customer_id = s.customer_id "
                         f"AND o.status <> 'cancelled'){dflt})", dparams)
-        sales_days.drop_empty_days(cur)
+        sales_days.compact_later(touched, using=using)
     return len(ids)
 
 
@@ -194,7 +195,8 @@ def _kept(using: str):
 def summary_check(*, repair: bool = False, using: str = "default") -> CheckResult:
     """Compare the kept summary with the summary query over the orders (the reference).
     Differences are logged as an error (they are a bug to investigate); with
-    ``repair`` the differing customers are refreshed."""
+    ``repair`` the differing customers are refreshed, and the sales per day compacted
+    (kehu/sales/sales_days.py: each day's rows of differences replaced by their sum)."""
     import numpy as np
 
     ref = _reference(using)
@@ -223,4 +225,6 @@ def summary_check(*, repair: bool = False, using: str = "default") -> CheckResul
             if result.days_differ:
                 sales_days.repair_days(using=using)
             result.repaired = True
+    if repair:
+        sales_days.compact(using=using)
     return result

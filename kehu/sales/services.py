@@ -186,7 +186,36 @@ def build_lines(lines: Iterable[dict[str, Any]]) -> list[OrderLine]:
     return built
 
 
-ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "salesperson", "remarks", "custom"}
+ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "salesperson", "remarks", "custom",
+                "partner", "partner_margin_pct"}
+PARTNER_SET_FIELDS = ("partner", "partner_margin_pct", "salesperson")
+
+
+def _order_partner(*, actor, customer: Customer, data: dict[str, Any], check_permissions: bool) -> None:
+    """Who the order is sold through (伙伴), filled into ``data`` for a new order.
+
+    A partner user's order is their partner's, at its margin — they choose neither, nor a
+    salesperson. The company's people name a partner (default: the customer's partner) and a
+    margin (default: the partner's); no partner, no margin."""
+    from kehu.org.models import Partner
+
+    policy = policy_for(actor) if check_permissions else None
+    if policy is not None and policy.is_partner:
+        given = [k for k in PARTNER_SET_FIELDS if data.get(k) not in (None, "")]
+        if given:
+            raise ValidationError({k: _("The company sets this for orders sold through partners.") for k in given})
+        partner = Partner.objects.get(pk=actor.partner_id)
+        data["partner"], data["partner_margin_pct"] = partner, partner.margin_pct
+        return
+    if "partner" not in data and customer.partner_id:
+        data["partner"] = Partner.objects.get(pk=customer.partner_id)
+    partner = data.get("partner")
+    if partner is None:
+        if data.get("partner_margin_pct") not in (None, ""):
+            raise ValidationError({"partner_margin_pct": _("A margin needs a partner.")})
+        data["partner_margin_pct"] = None
+    elif data.get("partner_margin_pct") in (None, ""):
+        data["partner_margin_pct"] = partner.margin_pct
 
 
 def next_order_ref() -> str:
@@ -217,6 +246,7 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
         from kehu.customfields.values import clean_custom_values
 
         data["custom"] = clean_custom_values("order", data.get("custom"))
+    _order_partner(actor=actor, customer=customer, data=data, check_permissions=check_permissions)
     numbered = not data.get("ref")
     if numbered:
         data["ref"] = next_order_ref()
@@ -382,6 +412,12 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
     unknown = set(data) - ORDER_FIELDS
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
+    if policy_for(actor).is_partner:
+        changed = [k for k in PARTNER_SET_FIELDS if k in data
+                   and getattr(data[k], "pk", data[k]) != getattr(order, k if k != "partner" and k != "salesperson"
+                                                                   else f"{k}_id")]
+        if changed:
+            raise ValidationError({k: _("The company sets this for orders sold through partners.") for k in changed})
     if "custom" in data:
         from kehu.customfields.values import clean_custom_values
 
@@ -423,8 +459,8 @@ def order_delete(*, actor, order: Order) -> None:
     money received is company history; cancel the order instead."""
     from kehu.attachments.services import attachments_delete
 
-    if not policy_for(actor).can_change(order.customer):
-        raise PermissionDenied(_("You may not change this customer."))
+    if not policy_for(actor).can_change(order.customer) or not policy_for(actor).may_delete_customers:
+        raise PermissionDenied(_("You may not change this customer."))   # partner users delete no orders
     if order.payments.exists():
         raise ValidationError(_("This order has payments and cannot be deleted; cancel it instead."))
     with transaction.atomic():

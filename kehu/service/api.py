@@ -89,6 +89,7 @@ class CaseOut(Schema):
     subject: str
     description: str
     team_id: Optional[int]
+    partner_id: Optional[int] = Field(description="The responsible partner (伙伴) the case is routed to.")
     assignee_id: Optional[int]
     created_by_id: Optional[int]
     validity: blankable(Validity) = Field(description="Complaints: '' (not judged), valid or invalid.")
@@ -195,6 +196,9 @@ class CaseFields(Schema):
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=SUMMARY_MAX)
     team_id: Optional[int] = None
+    partner_id: Optional[int] = Field(None, description=(
+        "The responsible partner; on a new case it defaults to the customer's partner (a partner user's own "
+        "partner when the caller is not yet known)."))
     cause_category: blankable(CauseCategory) = ""
     root_cause: str = Field("", max_length=REMARKS_MAX)
     resolution: str = Field("", max_length=REMARKS_MAX)
@@ -341,6 +345,7 @@ class CaseFilterIn(Schema):
     assignee_id: Optional[int] = None
     customer_id: Optional[int] = None
     category_id: Optional[int] = None
+    partner_id: Optional[int] = Field(None, description="Cases routed to this partner.")
     channel: Optional[CaseChannel] = None
     q: str = Field("", max_length=100, description="Case number, subject, caller's phone or customer name.")
 
@@ -366,6 +371,7 @@ def _related(request, data: dict) -> dict:
         "product_id": ("product", lambda pk: Product.objects.filter(pk=pk).first()),
         "category_id": ("category", lambda pk: CaseCategory.objects.filter(pk=pk, active=True).first()),
         "team_id": ("team", lambda pk: Team.objects.filter(pk=pk).first()),
+        "partner_id": ("partner", lambda pk: _partner_for(policy, pk)),
         "assignee_id": ("assignee", lambda pk: User.objects.filter(pk=pk, is_active=True).first()),
         "compensation_approved_by_id": ("compensation_approved_by",
                                         lambda pk: User.objects.filter(pk=pk, is_active=True).first()),
@@ -383,7 +389,14 @@ def _related(request, data: dict) -> dict:
     return data
 
 
-NAMES = {"customer": "customer_id", "contact": "contact_id", "order": "order_id", "product": "product_id",
+def _partner_for(policy, pk):
+    from kehu.org.models import Partner
+
+    return policy.partner_choices().filter(pk=pk).first() if policy.is_partner else Partner.objects.filter(
+        pk=pk).first()
+
+
+NAMES = {"partner": "partner_id", "customer": "customer_id", "contact": "contact_id", "order": "order_id", "product": "product_id",
          "category": "category_id", "team": "team_id", "assignee": "assignee_id",
          "compensation_approved_by": "compensation_approved_by_id", "source_interaction": "interaction_id"}
 
@@ -399,7 +412,7 @@ def list_cases(request, filters: Query[CaseFilterIn]):
     f = selectors.CaseFilters(
         queue=filters.queue, kind=filters.kind or "", status=filters.status or "", severity=filters.severity,
         assignee_id=filters.assignee_id, customer_id=filters.customer_id, category_id=filters.category_id,
-        channel=filters.channel or "", q=filters.q)
+        partner_id=filters.partner_id, channel=filters.channel or "", q=filters.q)
     qs = selectors.case_list(viewer=request.auth, filters=f)
     return Tiered(qs, [Tier(Q(), ("-created_at", "-id"))])
 

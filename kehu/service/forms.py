@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kehu.org.models import Partner
 from kehu.service.models import (
     CaseChannel, CaseKind, CaseStatus, CauseCategory, CompensationKind, CustomerWant, RepairResult,
     ReturnVisitChannel, ReturnVisitMode,
@@ -40,9 +41,15 @@ class CaseForm(forms.Form):
                                       "data-testid": "case-serial"}))
     assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None,
                                       widget=FastSelect)
+    partner = forms.ModelChoiceField(label=_("Responsible partner"), queryset=Partner.objects.none(),
+                                     required=False, help_text=_("Empty: the customer's partner, if any."))
 
-    def __init__(self, *args, categories=(), users=(), **kwargs):
+    def __init__(self, *args, categories=(), users=(), partners=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if partners is None:
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partners
         self._users = {u.pk: u for u in users}
         self._categories = {c.pk: c for c in categories}
         self.fields["category"].choices = [("", "—")] + [
@@ -53,6 +60,8 @@ class CaseForm(forms.Form):
         d = dict(self.cleaned_data)
         d["category"] = self._categories.get(d.get("category"))
         d["assignee"] = self._users.get(d.get("assignee"))
+        if d.get("partner") is None:
+            d.pop("partner", None)   # routed by the service: the customer's partner
         return d
 
 
@@ -148,14 +157,25 @@ class CaseFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind"))] + list(CaseKind.choices))
     severity = forms.TypedChoiceField(label=_("Severity"), required=False, coerce=int, empty_value=None,
                                       choices=[("", _("Any severity")), (1, "1"), (2, "2"), (3, "3"), (4, "4")])
+    partner = forms.ModelChoiceField(label=_("Responsible partner"), queryset=Partner.objects.none(),
+                                     required=False, empty_label=_("Any partner"))
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, partners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if partners is None or not partners.exists():
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partners
 
     def values(self) -> dict:
         d = self.cleaned_data if self.is_bound and self.is_valid() else {}
         status = d.get("status") if self.is_bound and "status" in self.data else "open"
+        partner = d.get("partner")
         return {"queue": d.get("queue") or "mine", "status": status or "", "kind": d.get("kind") or "",
-                "severity": d.get("severity"), "q": (d.get("q") or "").strip(), "sort": d.get("sort") or "-created"}
+                "severity": d.get("severity"), "q": (d.get("q") or "").strip(), "sort": d.get("sort") or "-created",
+                "partner_id": partner.pk if partner else None}
 
 
 # -- the public form and its links -------------------------------------------------------------------

@@ -157,6 +157,10 @@ class Case(TimeStamped):
                              on_delete=models.SET_NULL, related_name="cases")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="assigned_cases")
+    # The partner responsible (kehu/org Partner): a complaint caused by a partner, routed to it;
+    # the partner's users see and work the case.
+    partner = models.ForeignKey("org.Partner", verbose_name=_("responsible partner"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="cases")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     validity = models.CharField(_("validity"), max_length=8, choices=Validity.choices, blank=True, default="")

@@ -27,6 +27,7 @@ class CaseFilters:
     assignee_id: int | None = None
     customer_id: int | None = None
     category_id: int | None = None
+    partner_id: int | None = None   # routed to this partner (the responsible partner)
     channel: str = ""
     q: str = ""
     ids: tuple[int, ...] = ()
@@ -72,6 +73,8 @@ def case_list(*, viewer, filters: CaseFilters | None = None, now=None) -> QueryS
         qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
     if f.channel:
         qs = qs.filter(channel=f.channel)
+    if f.partner_id:
+        qs = qs.filter(partner_id=f.partner_id)
     if f.q:
         term = f.q.strip()
         qs = qs.filter(Q(ref__iexact=term) | Q(ref__startswith=term.upper()) | Q(subject__icontains=term)

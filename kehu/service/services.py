@@ -95,7 +95,7 @@ UPDATE_FIELDS = {
     "kind", "channel", "severity", "customer", "contact", "caller_name", "caller_phone", "caller_email",
     "order", "product", "serial_number", "category", "wants", "subject", "description", "team",
     "cause_category", "root_cause", "resolution", "compensation_kind", "compensation_amount",
-    "compensation_approved_by",
+    "compensation_approved_by", "partner",
 }
 CREATE_FIELDS = UPDATE_FIELDS | {"assignee", "source_interaction"}
 APPROVER_ROLES = {Role.ADMIN, Role.SALES_MANAGER}
@@ -171,6 +171,8 @@ def _check_relations(actor, case: Case, *, customer_chosen: bool = True) -> None
             errors["contact"] = _("This contact works at another customer.")
         if case.order_id is not None and case.order.customer_id != case.customer_id:
             errors["order"] = _("This order is another customer's.")
+    if policy.is_partner and case.partner_id is not None and case.partner_id not in policy.partner_ids:
+        errors["partner"] = _("Choose your own partner or one of its sub-partners.")
     if case.compensation_amount is not None and case.compensation_amount > 0 and not case.compensation_kind:
         errors["compensation_kind"] = _("Say what kind of compensation this amount is.")
     approver = case.compensation_approved_by
@@ -213,6 +215,13 @@ def case_create(*, actor, data: dict[str, Any]) -> Case:
     case = Case(created_by=actor if getattr(actor, "pk", None) else None, assignee=assignee, **data)
     if case.team_id is None and assignee is not None:
         case.team_id = assignee.team_id
+    if "partner" not in data:
+        # routing: the partner that serves the customer answers for it; a partner user's
+        # case is their partner's
+        if case.customer_id is not None and case.customer.partner_id:
+            case.partner_id = case.customer.partner_id
+        elif policy.is_partner:
+            case.partner_id = actor.partner_id
     _check_relations(actor, case)
     return _insert(actor, case)
 

@@ -59,10 +59,10 @@ def _sla(case, now):
 
 @login_required
 def case_queue(request):
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, partners=policy_for(request.user).partner_choices())
     f = form.values()
     filters = selectors.CaseFilters(queue=f["queue"], status=f["status"], kind=f["kind"], severity=f["severity"],
-                                    q=f["q"])
+                                    q=f["q"], partner_id=f["partner_id"])
     qs = selectors.case_list(viewer=request.user, filters=filters)
     page = paginate(request, qs, tiers=SORT_TIERS[f["sort"]])
     now = timezone.now()
@@ -91,6 +91,7 @@ def case_create_view(request):
     if customer_id:
         customer = policy.get_visible(customer_id)
     form = CaseForm(request.POST or None, categories=selectors.categories(), users=_assignable(request),
+                    partners=policy.partner_choices(),
                     initial={"caller_phone": request.GET.get("phone", ""), "caller_name": request.GET.get("name", "")})
     lookup_url = reverse("case_serial_lookup") + (f"?customer={customer.pk}" if customer else "")
     form.fields["serial_number"].widget.attrs["hx-get"] = lookup_url

@@ -26,7 +26,8 @@ their aggregates) and computes, with the pure code of :mod:`kehu.analytics`:
 * ``zones``: the satisfaction–loyalty zones (叛离带, 冷漠带, 忠诚带) of the
   overall score on 0–100;
 * ``breakdowns``: by region, owner, value tier and saved segment, with n
-  and groups under :data:`MIN_GROUP` respondents suppressed;
+  and groups under :data:`MIN_GROUP` respondents suppressed (a partner
+  survey's: by partner type, level and partner, suppressed alike);
 * ``trend``: every wave with responses, and the tests of this wave against
   the one before (Welch's t on the overall score, two-proportion z on the
   satisfaction rate, z on the NPS difference);
@@ -79,15 +80,27 @@ CACHE_SECONDS = 24 * 3600
 #: Codes by which the satisfaction construct of a path model is recognised.
 SATISFACTION_CODES = ("sat", "cusa", "satisfaction", "csi", "acsi")
 BREAKDOWNS = ("region", "owner", "tier", "segment")
+#: A partner survey's breakdowns: by partner type, level in the channel and partner.
+PARTNER_BREAKDOWNS = ("partner_type", "partner_level", "partner")
+
+
+def breakdown_kinds(survey: Survey) -> tuple[str, ...]:
+    """The breakdowns of ``survey``'s results."""
+    if survey.kind == SurveyKind.PARTNER:
+        return PARTNER_BREAKDOWNS
+    return BREAKDOWNS if survey.kind == SurveyKind.CUSTOMER else ()
 
 
 # --------------------------------------------------------------------------
 # Which responses
 # --------------------------------------------------------------------------
 
-def scope_key(viewer) -> str:
-    """What part of the answers ``viewer`` sees: ``"all"`` or ``"user:<id>"``."""
+def scope_key(viewer, survey: Survey | None = None) -> str:
+    """What part of the answers ``viewer`` sees: ``"all"`` or ``"user:<id>"``
+    (a partner survey's: ``"partners"`` or ``"none"``)."""
     policy = policy_for(viewer)
+    if survey is not None and survey.kind == SurveyKind.PARTNER:
+        return "partners" if policy.may_read_partner_satisfaction else "none"
     if policy.sees_everything:
         return "all"
     return f"user:{getattr(viewer, 'pk', 0)}" if policy.active else "none"
@@ -102,6 +115,8 @@ def visible_responses(*, viewer, survey: Survey, wave: Wave | None = None):
     policy = policy_for(viewer)
     if survey.kind == SurveyKind.EMPLOYEE:
         return qs if policy.sees_everything else qs.none()
+    if survey.kind == SurveyKind.PARTNER:
+        return qs if policy.may_read_partner_satisfaction else qs.none()
     if policy.view_scope.everything:
         return qs
     return policy.visible(qs.filter(customer__isnull=False), prefix="customer__")
@@ -590,6 +605,58 @@ def breakdowns_part(data: WaveData, overall: np.ndarray, satisfied_from: float, 
     return out
 
 
+def _partner_groups(kind: str, partner_ids: list) -> tuple[dict[int, str], dict[str, str]]:
+    """partner id → group key, and key → label, for one partner breakdown."""
+    from kehu.org.models import Partner, PartnerType
+
+    member: dict[int, str] = {}
+    labels: dict[str, str] = {}
+    types = dict(PartnerType.choices)
+    rows = Partner.objects.filter(pk__in={p for p in partner_ids if p is not None}).values_list(
+        "id", "code", "name", "kind", "level")
+    for pid, code, name, ptype, level in rows:
+        if kind == "partner_type":
+            key, label = ptype, str(types.get(ptype, ptype))
+        elif kind == "partner_level":
+            key, label = str(level), _("Level %(level)s") % {"level": level}
+        else:
+            key, label = code, name
+        member[pid] = key
+        labels[key] = label
+    return member, labels
+
+
+def partner_breakdowns_part(data: WaveData, overall: np.ndarray, satisfied_from: float, nps_answers) -> dict:
+    """A partner survey's results by partner type, level and partner, with the
+    same figures and the same suppression of groups under :data:`MIN_GROUP`
+    respondents as the customers' breakdowns."""
+    partner_of = dict(Response.objects.filter(pk__in=data.response_ids).values_list("id", "partner_id"))
+    partner_ids = [partner_of.get(rid) for rid in data.response_ids]
+    out = {}
+    for kind in PARTNER_BREAKDOWNS:
+        member, labels = _partner_groups(kind, partner_ids)
+        rows_of: dict[str, list[int]] = {}
+        for r, pid in enumerate(partner_ids):
+            if pid in member:
+                rows_of.setdefault(member[pid], []).append(r)
+        groups = []
+        for key, rows in rows_of.items():
+            x = overall[rows]
+            x = x[np.isfinite(x)]
+            n = len(rows)
+            entry = {"key": key, "label": labels.get(key, key), "n": n, "suppressed": n < MIN_GROUP}
+            if n >= MIN_GROUP and x.size:
+                entry.update(index=_f(x.mean(), 2), satisfaction_rate=_f(100.0 * (x >= satisfied_from).mean(), 2))
+                if nps_answers is not None:
+                    a = nps_answers[rows]
+                    a = a[np.isfinite(a)]
+                    entry["nps"] = _f(nps_of(np.round(a)).nps, 2) if a.size else None
+            groups.append(entry)
+        groups.sort(key=lambda g: (g["suppressed"], -g["n"], g["label"]))
+        out[kind] = groups
+    return out
+
+
 # --------------------------------------------------------------------------
 # One wave's headline figures (also used for the trend)
 # --------------------------------------------------------------------------
@@ -661,7 +728,7 @@ def survey_results(*, viewer, survey: Survey, wave: Wave | None = None, language
         wave = default_wave(survey)
     base = {"survey": {"id": survey.pk, "code": survey.code, "title": texts.pick(survey.title, language),
                        "kind": survey.kind, "satisfied_from": survey.satisfied_from},
-            "wave": None, "scope": scope_key(viewer), "language": language, "n": 0,
+            "wave": None, "scope": scope_key(viewer, survey), "language": language, "n": 0,
             "weights": weights_part(survey, language), "model_options": options}
     if wave is None:
         return _empty(base)
@@ -747,6 +814,8 @@ def _compute(*, viewer, survey, wave, qs, base, language, options) -> dict:
     out["zones"] = zones_part(h["overall"])
     out["breakdowns"] = breakdowns_part(data, h["overall"], survey.satisfied_from, h["nps_answers"], viewer) \
         if survey.kind == SurveyKind.CUSTOMER else {}
+    if survey.kind == SurveyKind.PARTNER:
+        out["breakdowns"] = partner_breakdowns_part(data, h["overall"], survey.satisfied_from, h["nps_answers"])
     out["benchmarks"] = benchmarks_part(survey, wave, out["index"], out["overall"], model, language)
     out["actions"] = actions_part(viewer=viewer, survey=survey, wave=wave, index=out["index"], language=language)
     out["keywords"] = keywords(data.texts)
@@ -769,6 +838,8 @@ def sample_part(*, viewer, wave: Wave, responses: int) -> dict:
     if wave.survey.kind == SurveyKind.CUSTOMER and not policy.view_scope.everything:
         inv = policy.visible(inv.filter(customer__isnull=False), prefix="customer__")
     elif wave.survey.kind == SurveyKind.EMPLOYEE and not policy.sees_everything:
+        inv = inv.none()
+    elif wave.survey.kind == SurveyKind.PARTNER and not policy.may_read_partner_satisfaction:
         inv = inv.none()
     invited = inv.count()
     design = wave.sample_design or {}

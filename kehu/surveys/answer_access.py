@@ -31,8 +31,8 @@ TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 TOKEN_MIN, TOKEN_MAX = 20, 64
 
 # What the answer page reads of the invitation, its wave and its survey.
-_FIELDS = ("id", "token", "status", "language", "opened_at", "customer_id", "wave__id", "wave__status", "wave__name",
-           "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
+_FIELDS = ("id", "token", "status", "language", "opened_at", "customer_id", "partner_id", "wave__id",
+           "wave__status", "wave__name", "wave__opens_on", "wave__closes_on", "wave__survey__id", "wave__survey__code",
            "wave__survey__title", "wave__survey__intro", "wave__survey__thanks", "wave__survey__created_at",
            "wave__survey__updated_at", "wave__survey__likert_scores", "wave__survey__satisfied_from",
            "wave__survey__kind", "wave__survey__follow_up_detractors", "wave__survey__follow_up_below")

@@ -52,8 +52,10 @@ class ResultsOut(Schema):
     reliability: dict[str, Any] = Field(description="Per construct: alpha, composite, dg_rho, ave.")
     drivers: Optional[dict[str, Any]] = Field(description="Importance–performance: basis, cuts, items with quadrant.")
     zones: Optional[dict[str, Any]] = Field(description="Satisfaction–loyalty zones: counts and shares.")
-    breakdowns: dict[str, list[dict[str, Any]]] = Field(description="By region, owner, tier, segment; "
-                                                                    "small groups suppressed.")
+    breakdowns: dict[str, list[dict[str, Any]]] = Field(description="By region, owner, tier, segment "
+                                                                    "(a partner survey: partner_type, "
+                                                                    "partner_level, partner); small groups "
+                                                                    "suppressed.")
     trend: list[dict[str, Any]]
     comparison: Optional[dict[str, Any]] = Field(description="This wave against the one before, with p-values.")
     benchmarks: list[dict[str, Any]]

@@ -107,6 +107,8 @@ class InvitationOut(Schema):
     wave_id: int
     customer_id: Optional[int]
     customer_name: str
+    partner_id: Optional[int] = Field(None, description="Partner surveys: the invited user's partner.")
+    partner_user_id: Optional[int] = Field(None, description="Partner surveys: the partner user invited.")
     email: str
     language: str
     channel: Literal[tuple(InvitationChannel.values)]
@@ -135,6 +137,18 @@ class InvitationOut(Schema):
         return svc.public_link(obj.token) if dsel.shows_link(obj) else ""
 
 
+class PartnerInviteIn(Schema):
+    type: str = Field("", description="Only the users of partners of this type (agent_l1, agent_l2, distributor, "
+                                      "…); empty: every type.")
+    partner_id: Optional[int] = Field(None, description="Only the users of this partner and the partners below it.")
+
+
+class PartnerInviteOut(Schema):
+    created: int = Field(description="Partner users invited now.")
+    already: int = Field(description="Partner users this wave had invited before.")
+    without_email: int = Field(description="Of those invited now, the ones without an email address.")
+
+
 class InvitationFilterIn(Schema):
     status: str = ""
     q: str = ""
@@ -146,6 +160,7 @@ class ResponseOut(Schema):
     wave_id: int
     invitation_id: Optional[int]
     customer_id: Optional[int]
+    partner_id: Optional[int] = Field(None, description="Partner surveys: the partner the answers came from.")
     source: Literal[tuple(ResponseSource.values)]
     status: Literal[tuple(ResponseStatus.values)]
     language: str
@@ -284,6 +299,22 @@ def create_invitations(request, wave_id: int, payload: SampleIn):
     if svc.wave_has_sample(wave):
         raise ValidationError(_("This wave already has its sample."))
     return Status(201, _sample_out(svc.invitations_create(actor=request.auth, wave=wave, design=_design(payload))))
+
+
+@router.post("/{int:wave_id}/partner-invitations", response={201: PartnerInviteOut, **WRITE_ERRORS},
+             url_name="wave-partner-invitation-create", summary="Invite the partner users (a partner survey)")
+def create_partner_invitations(request, wave_id: int, payload: PartnerInviteIn):
+    from kehu.org.models import Partner
+    from kehu.surveys.services.partners import invitations_create_partners
+
+    wave = _wave(request, wave_id)
+    partner = None
+    if payload.partner_id is not None:
+        partner = Partner.objects.filter(pk=payload.partner_id).first()
+        if partner is None:
+            raise ValidationError({"partner_id": [_("No such partner.")]})
+    done = invitations_create_partners(actor=request.auth, wave=wave, kind=payload.type.strip(), partner=partner)
+    return Status(201, done.as_dict())
 
 
 @invitations_router.get("/{int:invitation_id}", response={200: InvitationOut, **READ_ERRORS},

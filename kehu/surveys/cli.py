@@ -16,6 +16,7 @@ SUBCOMMAND_MODULES = [
     "kehu.surveys.cli_loop",
     "kehu.surveys.cli_waves",
     "kehu.surveys.staff.cli",
+    "kehu.surveys.cli_partners",
 ]
 
 

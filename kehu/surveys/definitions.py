@@ -9,7 +9,7 @@ loading the file gives the same survey (docs/surveys.md has the format)::
 
     kehu_survey: 1
     code: gas-2026
-    kind: customer                 # or employee
+    kind: customer                 # or employee, partner
     title: {zh-hans: 天然气供气服务满意度调查, en: Natural gas service satisfaction survey}
     settings: {satisfied_from: 80, follow_up_below: 60, resurvey_days: 90}
     indicators:                    # one root (level 1, the index), at most 4 levels
@@ -1391,7 +1391,8 @@ class LibraryTemplate:
 
 
 #: The order in which the template picker lists them.
-LIBRARY_ORDER = ("natural-gas", "acsi", "ecsi", "servqual", "nps", "complaint-return-visit", "employee")
+LIBRARY_ORDER = ("natural-gas", "acsi", "ecsi", "servqual", "nps", "complaint-return-visit", "employee",
+                 "partner")
 
 
 @lru_cache(maxsize=1)

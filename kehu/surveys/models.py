@@ -39,6 +39,9 @@ def I18nText(verbose_name, **kwargs):  # noqa: N802 - a field factory, named lik
 class SurveyKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer satisfaction")
     EMPLOYEE = "employee", _("Employee satisfaction")
+    # The channel's partners (dealers, agents) on what makes them glad to sell our products
+    # (Honda's "joy of selling"); answers record the partner, they are not anonymous.
+    PARTNER = "partner", _("Partner satisfaction")
 
 
 class SurveyStatus(models.TextChoices):
@@ -326,6 +329,11 @@ class Invitation(TimeStamped):
     team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="+")
     position = models.CharField(_("role or position"), max_length=60, blank=True, default="")
+    # Partner surveys: the partner user invited and their partner (kehu.surveys.services.partners).
+    partner_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("partner user"), null=True,
+                                     blank=True, on_delete=models.CASCADE, related_name="partner_survey_invitations")
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="survey_invitations")
     token = models.CharField(_("token"), max_length=64, unique=True)
     channel = models.CharField(_("channel"), max_length=10, choices=InvitationChannel.choices,
                                default=InvitationChannel.EMAIL)
@@ -355,6 +363,8 @@ class Invitation(TimeStamped):
                                     name="invitation_once_per_employee"),
             models.UniqueConstraint(fields=["wave", "staff"], condition=Q(staff__isnull=False),
                                     name="invitation_once_per_staff"),
+            models.UniqueConstraint(fields=["wave", "partner_user"], condition=Q(partner_user__isnull=False),
+                                    name="invitation_once_per_partner_user"),
         ]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="invitation_customer_time"),
@@ -386,6 +396,9 @@ class Response(TimeStamped):
                                       on_delete=models.SET_NULL, related_name="response")
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="survey_responses")
+    # Partner surveys: the partner the answers came from (copied from the invitation).
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="survey_responses")
     source = models.CharField(_("source"), max_length=10, choices=ResponseSource.choices, default=ResponseSource.WEB)
     status = models.CharField(_("status"), max_length=10, choices=ResponseStatus.choices,
                               default=ResponseStatus.PARTIAL)

@@ -5,7 +5,9 @@ active user, like the questionnaire. Invitations and responses are customer
 data: a viewer sees those of the customers ``org/policies.py`` lets them see
 (a salesperson their own customers', a manager their team subtree's, head
 office and analysts all). Outside that scope a record answers 404, as if it
-did not exist.
+did not exist. A partner survey's invitations (partner users, no customer) are
+seen by those who read partner satisfaction (``may_read_partner_satisfaction``)
+and by those who run waves.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.http import Http404
 
 from kehu.org.policies import policy_for
 from kehu.surveys.models import Invitation, InvitationStatus, Response, ResponseStatus, Survey, SurveyKind, Wave
-from kehu.surveys.selectors import may_view_surveys
+from kehu.surveys.selectors import may_design_surveys, may_view_surveys
 
 STATUS_ORDER = [s for s, _label in InvitationStatus.choices]
 
@@ -47,15 +49,25 @@ def invitation_list(*, viewer, wave: Wave, status: str = "", q: str = "", stratu
     """The invitations of ``wave`` whose customers ``viewer`` may see. Unordered."""
     if not may_view_surveys(viewer):
         return Invitation.objects.none()
-    qs = policy_for(viewer).visible(Invitation.objects.filter(wave=wave), prefix="customer__")
+    if wave.survey.kind == SurveyKind.PARTNER:
+        qs = Invitation.objects.filter(wave=wave) if may_see_partner_invitations(viewer) else Invitation.objects.none()
+    else:
+        qs = policy_for(viewer).visible(Invitation.objects.filter(wave=wave), prefix="customer__")
     if status in InvitationStatus.values:
         qs = qs.filter(status=status)
     if stratum:
         qs = qs.filter(stratum=stratum)
     if q:
         q = q.strip()
-        qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__ref=q) | Q(email__istartswith=q))
-    return qs.select_related("customer", "wave__survey", "employee", "staff")
+        qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__ref=q) | Q(email__istartswith=q)
+                       | Q(partner__name__icontains=q))
+    return qs.select_related("customer", "wave__survey", "employee", "staff", "partner", "partner_user")
+
+
+def may_see_partner_invitations(viewer) -> bool:
+    """Who sees the invitations of a partner survey's waves: the readers of
+    partner satisfaction and the runners of waves."""
+    return policy_for(viewer).may_read_partner_satisfaction or may_design_surveys(viewer)
 
 
 def invitation_counts(*, viewer, wave: Wave) -> dict:
@@ -82,8 +94,13 @@ def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
         raise Http404
     # An employee's invitation is never shown on its own (its answers are anonymous:
     # kehu/surveys/staff); the wave's list and counts are all there is.
-    qs = policy_for(viewer).visible(Invitation.objects.select_related("customer", "wave__survey"),
-                                     prefix="customer__").exclude(wave__survey__kind=SurveyKind.EMPLOYEE)
+    qs = Invitation.objects.select_related("customer", "wave__survey").exclude(wave__survey__kind=SurveyKind.EMPLOYEE)
+    partner = qs.filter(pk=pk, wave__survey__kind=SurveyKind.PARTNER).exists() if str(pk).isdigit() else False
+    if partner:
+        if not may_see_partner_invitations(viewer):
+            raise Http404
+    else:
+        qs = policy_for(viewer).visible(qs, prefix="customer__")
     if wave is not None:
         qs = qs.filter(wave=wave)
     try:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/waves/<int:w>/status/", v.wave_status, name="survey_wave_status"),
     path("<int:pk>/waves/<int:w>/send/", v.wave_send, name="survey_wave_send"),
     path("<int:pk>/waves/<int:w>/sample/", v.sample_page, name="survey_wave_sample"),
+    path("<int:pk>/waves/<int:w>/invite-partners/", v.invite_partners, name="survey_wave_invite_partners"),
     path("<int:pk>/waves/<int:w>/sample/size/", v.sample_size, name="survey_wave_sample_size"),
     path("<int:pk>/waves/<int:w>/sample/progress/", v.sample_progress, name="survey_wave_sample_progress"),
     path("<int:pk>/waves/<int:w>/invitations/", v.invitation_list, name="survey_wave_invitations"),

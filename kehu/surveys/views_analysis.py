@@ -59,7 +59,9 @@ def _results(request, survey, wave):
 
 
 BREAKDOWN_LABELS = {"region": gettext_lazy("Region"), "owner": gettext_lazy("Owner"),
-                    "tier": gettext_lazy("Value tier"), "segment": gettext_lazy("Segment")}
+                    "tier": gettext_lazy("Value tier"), "segment": gettext_lazy("Segment"),
+                    "partner_type": gettext_lazy("Partner type"), "partner_level": gettext_lazy("Partner level"),
+                    "partner": gettext_lazy("Partner")}
 
 
 @login_required
@@ -67,9 +69,10 @@ def results_page(request, pk):
     survey = _survey(request, pk)
     wave = _wave(request, survey)
     r = _results(request, survey, wave)
-    by = request.GET.get("by", "region")
-    if by not in analysis.BREAKDOWNS:
-        by = "region"
+    kinds = analysis.breakdown_kinds(survey)
+    by = request.GET.get("by", kinds[0] if kinds else "")
+    if by not in kinds:
+        by = kinds[0] if kinds else ""
     show_suppressed = request.GET.get("small") == "1"
     groups = r["breakdowns"].get(by, [])
     hidden = sum(1 for g in groups if g["suppressed"])
@@ -87,7 +90,7 @@ def results_page(request, pk):
                      for k in zl]
     return render(request, "surveys/analysis/results.html", _context(
         request, survey, "results", title=_("Results"), r=r, wave=wave, waves=analysis.waves_with_responses(survey),
-        by=by, breakdown_choices=[(k, BREAKDOWN_LABELS[k]) for k in analysis.BREAKDOWNS], groups=groups,
+        by=by, breakdown_choices=[(k, BREAKDOWN_LABELS[k]) for k in kinds], groups=groups,
         hidden_groups=hidden, show_suppressed=show_suppressed, min_group=analysis.MIN_GROUP,
         index_chart=charts.index_bars(r["nodes"]) if r["nodes"] else None,
         ipa_chart=charts.ipa_chart(drivers) if drivers else None,

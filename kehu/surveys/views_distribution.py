@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
-from kehu.org.models import Team
+from kehu.org.models import PartnerType, Team
 from kehu.org.policies import policy_for
 from kehu.privacy.masking import mask_customers, mask_invitations
 from kehu.runtime import liveness, public_url
@@ -178,7 +178,8 @@ def wave_detail(request, pk, w):
         request, wave.survey, wave=wave, title=wave.name, counts=counts, status_rows=rows,
         complete=complete, partial=responses.filter(status=ResponseStatus.PARTIAL).count(),
         rate=(complete / counts["total"] * 100) if counts["total"] else None,
-        population=population_text(wave.population), design=wave.sample_design or {},
+        population=(_("The users of the channel's active partners") if wave.survey.kind == "partner"
+                    else population_text(wave.population)), design=wave.sample_design or {},
         has_sample=svc.wave_has_sample(wave), accepts=svc.wave_accepts_answers(wave),
         pending_email=wave.invitations.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.HELD])
         .exclude(email="").count(),
@@ -187,6 +188,7 @@ def wave_detail(request, pk, w):
         public_url=settings.KEHU_PUBLIC_URL, employee=employee,
         teams=Team.objects.order_by("path") if employee else None,
         staff_results=employee and policy_for(request.user).may_see_employee_results,
+        partner_types=PartnerType.choices,
         # administrators learn when the links point at an address that does not answer
         public_url_problem=public_url.problem() if policy_for(request.user).is_admin else None))
 
@@ -248,6 +250,33 @@ def wave_send(request, pk, w):
                              % {"n": counts["failed"]})
     except ValidationError as exc:
         _errors_to_messages(request, exc)
+    return redirect("survey_wave_detail", pk=wave.survey_id, w=wave.pk)
+
+
+@login_required
+@require_POST
+def invite_partners(request, pk, w):
+    """A partner survey's wave: invite the partner users (of one partner type when chosen)."""
+    from kehu.surveys.services.partners import invitations_create_partners
+
+    wave = _wave(request, pk, w)
+    _runner(request)
+    try:
+        done = invitations_create_partners(actor=request.user, wave=wave, kind=request.POST.get("type", ""))
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, ngettext("%(n)s partner user invited.", "%(n)s partner users invited.",
+                                           done.created) % {"n": done.created})
+        if done.already:
+            messages.info(request, ngettext("%(n)s partner user was invited before.",
+                                            "%(n)s partner users were invited before.", done.already)
+                          % {"n": done.already})
+        if done.without_email:
+            messages.info(request, ngettext(
+                "%(n)s partner user has no email address: hand over their link or QR code.",
+                "%(n)s partner users have no email address: hand over their links or QR codes.",
+                done.without_email) % {"n": done.without_email})
     return redirect("survey_wave_detail", pk=wave.survey_id, w=wave.pk)
 
 

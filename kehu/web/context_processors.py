@@ -65,6 +65,10 @@ def navigation(request):
     if policy.may_read_associations:
         items.insert(next(i for i, item in enumerate(items) if item[0] == "visits") + 1,
                      ("associations", _("Bought together"), "association_list"))
+    if policy.may_read_partners:  # the partners of the channel (kehu/partners)
+        at = next(i for i, item in enumerate(items) if item[0] == "key_accounts") + 1
+        items[at:at] = [("partners", _("Partners"), "partner_list"),
+                        ("partner_overview", _("Channel overview"), "partner_overview")]
     if policy.is_admin:
         items.append(("security", _("Sign-ins"), "security"))
     if policy.may_read_audit_log:
@@ -74,6 +78,8 @@ def navigation(request):
         items.append(("backups", _("Backups"), "backup_list"))
         items.append(("custom_fields", _("Custom fields"), "custom_field_list"))
         items.append(("settings", _("Settings"), "settings_index"))
+    # partner users: only the partner portal's sections (kehu/org/policies.py PARTNER_VIEWS)
+    items = [item for item in items if policy.may_use_view(item[2])]
     nav = []
     for key, label, name in items:
         if label is None:

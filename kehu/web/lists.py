@@ -434,7 +434,8 @@ def _load() -> None:
             Column("ref", gettext_lazy("Code"), "ref"), Column("name", gettext_lazy("Name"), "name"),
             Column("kind", gettext_lazy("Type")), Column("stage", gettext_lazy("Stage")),
             Column("city", gettext_lazy("City")), Column("phone", gettext_lazy("Phone")),
-            Column("owner", gettext_lazy("Owner")), Column("updated", gettext_lazy("Updated"), "updated"),
+            Column("owner", gettext_lazy("Owner")), Column("partner", gettext_lazy("Partner")),
+            Column("updated", gettext_lazy("Updated"), "updated"),
         ),
         rows=_customer_rows,
         actions=(
@@ -674,6 +675,9 @@ def _load() -> None:
     from kehu.org import views as org_views
 
     register(org_views.USERS_LIST)
+    from kehu.partners import views as partner_views
+
+    register(partner_views.PARTNERS_LIST)
 
 
 def list_context(request, name: str, *, partial: bool = False, sort: str | None = None) -> dict:

@@ -100,6 +100,8 @@ def quick_create_items(viewer) -> list[dict]:
         items.append({"label": gettext_lazy("New customer"), "url": reverse("customer_create")})
     if not policy.change_scope.nothing:
         for then, label in THEN.items():
+            if not policy.may_use_view(_THEN_URL[then]):
+                continue   # a partner user records no tasks (the partner portal)
             items.append({"label": label, "url": f"{reverse('global_search')}?then={then}"})
     if policy.can_register_cases:
         items.append({"label": gettext_lazy("Register a case"), "url": reverse("case_create")})

@@ -172,6 +172,12 @@ def records(org, customers, value, settings, tmp_path):
     staff_wave = dist.wave_create(actor=admin, survey=staff_survey, name="2026")
     employees_invite(actor=admin, wave=staff_wave, send=False)
 
+    from tests.factories import PartnerFactory
+
+    top = PartnerFactory(code="REC-L1", name="华北一级代理", manager=org.users.north_manager)
+    partners = [top, PartnerFactory(code="REC-L2", name="天津二级代理", kind="agent_l2", parent=top)]
+    Customer.objects.filter(pk=customers.n1.pk).update(partner=top)
+
     def pks(qs):
         return sorted(qs.values_list("pk", flat=True))[:5]
 
@@ -231,5 +237,6 @@ def records(org, customers, value, settings, tmp_path):
         campaign_id=[c.pk for c in campaigns],
         team_id=[org.teams.n1.pk, org.teams.north.pk],
         user_id=[org.users.sales_n1.pk, org.users.north_marketing.pk],
+        partner_id=[p.pk for p in partners],
     )
     return {name: values for name, values in ids.items() if values}

@@ -687,6 +687,69 @@ def test_missing_wave_records_are_404(org, api_as, path):
     assert_error(api_as(org.users.admin).get(path), 404, "not_found")
 
 
+# -- Partner satisfaction (kehu/surveys/services/partners.py) -------------------------------
+# The designers invite the partner users; the partner survey's invitations are seen by the
+# designers and by those who read partner satisfaction, its results by the latter only:
+# administrators, analysts and sales managers (CustomerPolicy.may_read_partner_satisfaction).
+PARTNER_SATISFACTION_READERS = {"admin", "analyst", "hq_manager", "north_manager", "east_manager"}
+
+
+@pytest.fixture
+def partner_wave_world(org):
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template, survey_set_status
+    from kehu.surveys.services.partners import invitations_create_partners
+    from kehu.surveys.simulate import simulate_answers
+    from tests.factories import PartnerFactory, UserFactory
+
+    survey = survey_create_from_template(actor=org.users.admin, template="partner", code="dealers")
+    survey_set_status(actor=org.users.admin, survey=survey, status="active")
+    wave = dist.wave_create(actor=org.users.admin, survey=survey, name="P")
+    agent = PartnerFactory(code="PW1", name="Matrix agent")
+    for k in range(5):
+        UserFactory(username=f"pw{k}", role="partner", partner=agent, team=None, email=f"pw{k}@agent.example")
+    invitations_create_partners(actor=org.users.admin, wave=wave)
+    invitations = list(wave.invitations.order_by("id"))
+    for inv, answers in zip(invitations, simulate_answers(survey, len(invitations), seed=2)):
+        dist.response_record(invitation=inv, answers=answers, submit=True, check_open=False)
+    return SimpleNamespace(survey=survey, wave=wave, invitation=invitations[0], agent=agent)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_survey_invitations_results_and_inviting(org, partner_wave_world, api_as, role):
+    w = partner_wave_world
+    api = api_as(getattr(org.users, role))
+    sees_invitations = role in PARTNER_SATISFACTION_READERS | SURVEY_DESIGNERS
+    listed = api.get(f"/waves/{w.wave.pk}/invitations", {"limit": 200})
+    assert listed.status_code == 200
+    assert len(listed.json()["items"]) == (5 if sees_invitations else 0)
+    one = api.get(f"/invitations/{w.invitation.pk}")
+    if sees_invitations:
+        assert one.status_code == 200 and one.json()["partner_id"] == w.agent.pk
+    else:
+        assert_error(one, 404, "not_found")
+    results = api.get(f"/surveys/{w.survey.pk}/results", {"wave": w.wave.pk}).json()
+    if role in PARTNER_SATISFACTION_READERS:
+        assert results["n"] == 5 and [g["n"] for g in results["breakdowns"]["partner"]] == [5]
+    else:
+        assert results["n"] == 0 and results["breakdowns"] == {}
+    invite = api.post(f"/waves/{w.wave.pk}/partner-invitations", {"type": "agent_l1"})
+    if role in SURVEY_DESIGNERS:
+        assert invite.status_code == 201 and invite.json()["already"] == 5
+    else:
+        assert_error(invite, 403, "forbidden")
+
+
+def test_a_partner_user_sees_no_partner_survey_results(org, partner_wave_world, api_as):
+    from kehu.org.models import User
+
+    api = api_as(User.objects.get(username="pw0"))
+    r = api.get(f"/surveys/{partner_wave_world.survey.pk}/results", {"wave": partner_wave_world.wave.pk})
+    assert r.status_code in (200, 403, 404)
+    if r.status_code == 200:
+        assert r.json()["n"] == 0
+
+
 # Personal information (kehu/org/policies.py, "Personal information"): the reveal
 # and the export for whoever sees the customer outside the read-only roles (they
 # all may change their customers here); erasure for administrators and
@@ -1371,8 +1434,293 @@ def test_users_api_filters_moves_and_refuses(org, customers, api_as):
 
 
 def test_teams_and_users_need_authentication(org, anon):
-    for call in [lambda api: api.get("/teams"), lambda api: api.get("/users")]:
+    for call in [lambda api: api.get("/teams"), lambda api: api.get("/users"),
+                 lambda api: api.patch("/me", {"language": "en"}),
+                 lambda api: api.post("/me/password", {"current_password": "x", "new_password": "y"})]:
         assert_error(call(anon), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyone_changes_their_own_language_and_no_one_elses(org, api_as, role):
+    from kehu.org.models import User
+
+    me = getattr(org.users, role)
+    before = dict(User.objects.exclude(pk=me.pk).values_list("id", "language"))
+    r = api_as(me).patch("/me", {"language": "zh-hans"})
+    assert r.status_code == 200 and r.json()["id"] == me.pk
+    assert User.objects.get(pk=me.pk).language == "zh-hans"
+    assert dict(User.objects.exclude(pk=me.pk).values_list("id", "language")) == before
+
+
+# -- Partners (/partners): read by administrators, analysts, sales managers and service agents;
+# -- written by administrators and sales managers; customers, orders and figures in the caller's scope.
+
+PARTNER_READERS = {"admin", "hq_manager", "analyst", "north_manager", "north_service", "east_manager"}
+PARTNER_MANAGERS = {"admin", "hq_manager", "north_manager", "east_manager"}
+
+
+@pytest.fixture
+def partner_world(org, customers):
+    from kehu.sales.models import Order
+    from kehu.customers.models import Customer
+    from tests.factories import PartnerFactory
+
+    top = PartnerFactory(code="PM-L1", name="华北一级代理", manager=org.users.north_manager)
+    sub = PartnerFactory(code="PM-L2", name="天津二级代理", kind="agent_l2", parent=top)
+    Customer.objects.filter(pk__in=[customers.n1.pk, customers.e1.pk]).update(partner=top)
+    orders = [OrderFactory(customer=customers.n1), OrderFactory(customer=customers.e1)]
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(partner=top)
+    return SimpleNamespace(top=top, sub=sub, orders=orders)
+
+
+PARTNER_OPS = [
+    ("GET partner", lambda api, w, o: api.get(f"/partners/{w.top.pk}"), 200, False),
+    ("GET targets", lambda api, w, o: api.get(f"/partners/{w.top.pk}/targets"), 200, False),
+    ("GET customers", lambda api, w, o: api.get(f"/partners/{w.top.pk}/customers"), 200, False),
+    ("GET orders", lambda api, w, o: api.get(f"/partners/{w.top.pk}/orders"), 200, False),
+    ("GET scorecard", lambda api, w, o: api.get(f"/partners/{w.top.pk}/scorecard", {"include_sub": True}), 200,
+     False),
+    ("POST partner", lambda api, w, o: api.post("/partners", {"code": "PM-NEW", "name": "新代理",
+                                                              "parent_id": w.top.pk}), 201, True),
+    ("PATCH partner", lambda api, w, o: api.patch(f"/partners/{w.sub.pk}", {"name": "改名", "margin_pct": "12.5",
+                                                                             "manager_id": o.users.east_manager.pk}),
+     200, True),
+    ("PUT target", lambda api, w, o: api.put(f"/partners/{w.top.pk}/targets", {
+        "period_start": "2027-01-01", "period_end": "2027-03-31", "revenue": "100000", "new_customers": 3}),
+     200, True),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", PARTNER_OPS, ids=[o[0] for o in PARTNER_OPS])
+def test_partners_per_role(org, partner_world, api_as, role, op):
+    from kehu.org.models import Partner, PartnerTarget
+
+    before = (list(Partner.objects.values_list("id", "code", "name", "path", "margin_pct")),
+              PartnerTarget.objects.count())
+    name, call, ok, write = op
+    r = call(api_as(getattr(org.users, role)), partner_world, org)
+    if role not in PARTNER_READERS and not (write and name == "POST partner"):
+        assert_error(r, 404 if name != "POST partner" else 403, "not_found" if name != "POST partner" else "forbidden")
+    elif write and role not in PARTNER_MANAGERS:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == ok, r.content
+    if not (write and role in PARTNER_MANAGERS):
+        assert (list(Partner.objects.values_list("id", "code", "name", "path", "margin_pct")),
+                PartnerTarget.objects.count()) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_lists_show_exactly_what_the_caller_may_see(org, customers, partner_world, api_as, role):
+    api = api_as(getattr(org.users, role))
+    codes = {p["code"] for p in api.get("/partners", {"limit": 100}).json()["items"]}
+    ranked = {p["partner_code"] for p in api.get("/partners/ranking", {"start": "2020-01-01",
+                                                                       "end": "2029-12-31"}).json()}
+    if role not in PARTNER_READERS:
+        assert codes == set() and ranked == set()
+        return
+    assert codes == {"PM-L1", "PM-L2"} and ranked == {"PM-L1", "PM-L2"}
+    seen = {c["id"] for c in api.get(f"/partners/{partner_world.top.pk}/customers").json()["items"]}
+    assert seen == {getattr(customers, k).pk for k in VISIBLE[role]}
+    orders = {o["customer_id"] for o in api.get(f"/partners/{partner_world.top.pk}/orders").json()["items"]}
+    assert orders == {getattr(customers, k).pk for k in VISIBLE[role]}
+    card = api.get(f"/partners/{partner_world.top.pk}/scorecard", {"start": "2020-01-01",
+                                                                   "end": "2029-12-31"}).json()
+    assert card["customers"] == len(VISIBLE[role]) and card["orders"] == len(VISIBLE[role])
+
+
+def test_a_partner_user_reads_only_its_own_partner_and_those_below(org, partner_world, api_as):
+    from kehu.org.services import user_create
+    from tests.factories import PartnerFactory
+
+    other = PartnerFactory(code="PM-X", name="华东代理")
+    agent = user_create(username="agent_l2", password=None, role="partner", partner=partner_world.sub)
+    boss = user_create(username="agent_l1", password=None, role="partner", partner=partner_world.top)
+    api = api_as(agent)
+    assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L2"}
+    assert_error(api.get(f"/partners/{partner_world.top.pk}"), 404, "not_found")
+    assert_error(api.patch(f"/partners/{partner_world.sub.pk}", {"name": "x"}), 403, "forbidden")
+    api = api_as(boss)
+    assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L1", "PM-L2"}
+    assert_error(api.get(f"/partners/{other.pk}/scorecard"), 404, "not_found")
+# -- partner users (issue 18): their partner's customers and its sub-partners', nothing else ------
+#
+# A level-1 agent (l1) with a level-2 agent (l2) below it, and another level-1 agent (other);
+# a user of each. ``p1`` is served by l1, ``p2`` by l2; the company's own customers n1 and e1
+# have no partner. Built the first time a partner test asks (the module's last tests), in the
+# same module-wide transaction.
+PARTNER_VISIBLE = {"partner_l1": {"p1", "p2"}, "partner_l2": {"p2"}, "partner_other": set()}
+PARTNER_ROLES = sorted(PARTNER_VISIBLE)
+# what a partner user may do to the records of a customer they see (the rest: 404, outside the portal)
+PARTNER_OK = {
+    "GET customer": 200, "PATCH customer": 200, "DELETE customer": 403,
+    "POST contact": 201, "GET contact": 200, "PATCH contact": 200, "DELETE contact": 204,
+    "POST interaction": 201, "GET interaction": 200, "PATCH interaction": 200, "DELETE interaction": 204,
+    "POST order": 201, "GET order": 200, "PATCH order": 200, "DELETE order": 403,
+    "POST case": 201, "GET case": 200, "PATCH case": 200, "transition case": 200, "GET case steps": 200,
+    "PUT case step": 200, "GET case events": 200, "comment case": 201, "case from interaction": 201,
+    "GET customer attachments": 200, "GET interaction attachments": 200, "GET order attachments": 200,
+    "POST customer attachment": 201, "POST interaction attachment": 201, "POST order attachment": 201,
+    "GET attachment": 200, "download attachment": 200, "DELETE attachment": 204,
+    "GET case attachments": 200, "POST case attachment": 201, "download case attachment": 200,
+    "DELETE case attachment": 204,
+}
+# the operations that need only these records (a partner's customer has no task, visit, plan…)
+PARTNER_TARGET_OPS = [o for o in CUSTOMER_OPS if o[0] in PARTNER_OK or o[0] in {
+    "GET anniversaries", "POST anniversary", "GET payments", "POST payment", "POST task", "GET case articles",
+    "judge case", "assign case", "GET customer suggestions", "POST opportunity", "POST visit",
+    "POST key-account plan"}]
+
+
+@pytest.fixture(scope="module")
+def _partner_shared(_shared, tmp_path_factory):
+    from kehu.org.partners import partner_create
+    from tests.factories import UserFactory
+
+    u = _shared.org.users
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("partner-media")):
+        l1 = partner_create(data={"code": "PL1", "name": "华北一级代理", "manager": u.north_manager, "margin_pct": 10})
+        l2 = partner_create(data={"code": "PL2", "name": "天津二级代理", "kind": "agent_l2"}, parent=l1)
+        other = partner_create(data={"code": "PO1", "name": "华东一级代理", "manager": u.east_manager})
+        users = SimpleNamespace(
+            partner_l1=UserFactory(username="partner_l1", role="partner", partner=l1),
+            partner_l2=UserFactory(username="partner_l2", role="partner", partner=l2),
+            partner_other=UserFactory(username="partner_other", role="partner", partner=other),
+        )
+
+        def records(name, partner):
+            customer = CustomerFactory(name=name, owner=None, partner=partner, city="天津", phone="")
+            case = case_create(actor=u.admin, data={"customer": customer, "kind": "complaint", "subject": "迟发货"})
+            return SimpleNamespace(
+                customer=customer, case=case,
+                bare=CustomerFactory(name=f"{name} (no orders)", owner=None, partner=partner),
+                contact=ContactFactory(customer=customer), interaction=InteractionFactory(customer=customer),
+                order=OrderFactory(customer=customer), attachment=AttachmentFactory(customer=customer),
+                case_attachment=case_attachment_upload(actor=u.admin, case=case,
+                                                       upload=SimpleUploadedFile("m.pdf", PDF_BYTES)),
+                anniversary=Anniversary.objects.create(customer=customer, label="Founded", date=dt.date(2001, 5, 1)),
+                quote_product=ProductFactory(),
+            )
+
+        world = SimpleNamespace(p1=records("渠道客户甲", l1), p2=records("渠道客户乙", l2))
+        # a case about the company's own customer n1, routed to the level-2 agent
+        world.routed = case_create(actor=u.admin, data={"customer": _shared.customers.n1, "kind": "complaint",
+                                                        "subject": "代理安装不当", "partner": l2})
+        yield SimpleNamespace(partners=SimpleNamespace(l1=l1, l2=l2, other=other), users=users, world=world)
+
+
+@pytest.fixture
+def channel(_partner_shared):
+    return copy.deepcopy(_partner_shared)
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("target", ["n1", "e1"])
+@pytest.mark.parametrize("op", CUSTOMER_OPS, ids=[o[0] for o in CUSTOMER_OPS])
+def test_partner_users_get_404_on_every_record_of_the_company_s_customers(channel, world, api_as, role, target, op):
+    _name, call, _ok = op
+    r = call(api_as(getattr(channel.users, role)), getattr(world, target))
+    assert_error(r, 404, "not_found")
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("target", ["p1", "p2"])
+@pytest.mark.parametrize("op", PARTNER_TARGET_OPS, ids=[o[0] for o in PARTNER_TARGET_OPS])
+def test_partner_users_on_their_partners_customers(channel, api_as, role, target, op):
+    name, call, _ok = op
+    r = call(api_as(getattr(channel.users, role)), getattr(channel.world, target))
+    if target not in PARTNER_VISIBLE[role] or name not in PARTNER_OK:
+        assert_error(r, 404, "not_found")
+    elif PARTNER_OK[name] == 403:
+        assert_error(r, 403, "forbidden")
+    else:
+        assert r.status_code == PARTNER_OK[name], (name, r.content)
+
+
+PARTNER_LISTS = [
+    ("/customers", lambda t: t.customer.pk),
+    ("/contacts", lambda t: t.contact.pk),
+    ("/interactions", lambda t: t.interaction.pk),
+    ("/orders", lambda t: t.order.pk),
+    ("/cases", lambda t: t.case.pk),
+]
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+@pytest.mark.parametrize("path,key", PARTNER_LISTS, ids=[p for p, _k in PARTNER_LISTS])
+def test_partner_lists_show_exactly_their_partners_records(channel, world, api_as, role, path, key):
+    r = api_as(getattr(channel.users, role)).get(path, {"limit": 200})
+    assert r.status_code == 200
+    got = {x["id"] for x in r.json()["items"]}
+    for target in ("p1", "p2"):
+        assert (key(getattr(channel.world, target)) in got) == (target in PARTNER_VISIBLE[role]), (role, target)
+    for target in ("n1", "e1"):
+        assert key(getattr(world, target)) not in got
+    if path == "/cases":   # routed to l2: its users and l1's see it, though not its customer
+        assert (channel.world.routed.pk in got) == (role != "partner_other")
+        assert api_as(getattr(channel.users, role)).get(f"/cases/{channel.world.routed.pk}").status_code == (
+            404 if role == "partner_other" else 200)
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+def test_partner_search_finds_only_their_partners_customers(channel, world, api_as, role):
+    api = api_as(getattr(channel.users, role))
+    names = {"p1": channel.world.p1.customer.name, "p2": channel.world.p2.customer.name,
+             "n1": world.n1.customer.name, "e1": world.e1.customer.name}
+    for target, name in names.items():
+        r = api.get("/search", {"q": name[:4]})
+        assert r.status_code == 200
+        labels = {h["label"] for g in r.json()["groups"] for h in g["hits"]}
+        assert (name in labels) == (target in PARTNER_VISIBLE[role]), (role, target, labels)
+
+
+def _api_routes():
+    """Every API path with made-up ids, named as it resolves (the first pattern of a path
+    answers every method of it)."""
+    import re
+
+    from django.urls import get_resolver
+
+    out = {}
+    for top in get_resolver().url_patterns:
+        if str(getattr(top, "pattern", "")) != "api/v1/":
+            continue
+        for p in top.url_patterns:
+            route = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if "id" in m[1] or m[1] == "pk" else "x", str(p.pattern))
+            out.setdefault("/" + route, f"api-v1:{p.name}")
+    return [(name, path) for path, name in out.items()]
+
+
+API_ROUTES = _api_routes()
+
+
+@pytest.mark.parametrize("role", PARTNER_ROLES)
+def test_every_endpoint_outside_the_partner_portal_is_404(channel, world, api_as, role):
+    from kehu.org.policies import PARTNER_VIEWS
+
+    api = api_as(getattr(channel.users, role))
+    closed = [(name, path) for name, path in API_ROUTES if name not in PARTNER_VIEWS]
+    assert len(closed) > 100
+    for name, path in closed:
+        path = path.rstrip("/") or "/"
+        for method in ("get", "post", "patch", "put", "delete"):
+            call = getattr(api, method)
+            r = call(path) if method in ("get", "delete") else call(path, {})
+            assert r.status_code in (404, 405), (name, method, path, r.status_code, r.content[:200])
+            if r.status_code == 404:
+                assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_partner_user_registers_a_customer_through_the_api(channel, org, api_as):
+    r = api_as(channel.users.partner_l2).post("/customers", {"name": "二级代理新客户"})
+    assert r.status_code == 201, r.content
+    from kehu.customers.models import Customer
+
+    c = Customer.objects.get(pk=r.json()["id"])
+    assert c.partner_id == channel.partners.l2.pk and c.owner_id == org.users.north_manager.pk
+    r = api_as(channel.users.partner_l2).post("/customers", {"name": "指定负责人", "owner_id": org.users.sales_n1.pk})
+    assert_error(r, 422, "validation_error")
 
 
 # -- Employee satisfaction (kehu/surveys/staff) ---------------------------------------------

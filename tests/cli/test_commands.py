@@ -29,6 +29,19 @@ def test_createuser_unknown_team(capsys):
 
 
 @pytest.mark.django_db
+def test_createuser_makes_a_partner_user(capsys):
+    from tests.factories import PartnerFactory
+
+    partner = PartnerFactory(code="AG-01", name="华北一级代理")
+    assert main(["createuser", "agent", "--role", "partner", "--partner", "AG-01", "--password", "agent-pass-7q"]) == 0
+    assert User.objects.get(username="agent").partner == partner
+    assert main(["createuser", "agent2", "--role", "partner", "--partner", "NOPE", "--password", "x" * 10]) == 2
+    assert "no partner with the code 'NOPE'" in capsys.readouterr().err
+    assert main(["createuser", "agent3", "--role", "partner", "--password", "agent-pass-7q"]) == 2   # needs a partner
+    assert "partner" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
 def test_token_create_prints_a_working_token(org, capsys):
     assert main(["token", "create", "sales_n1", "--name", "laptop"]) == 0
     raw = capsys.readouterr().out.strip()

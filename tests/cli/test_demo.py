@@ -40,6 +40,12 @@ def test_demo_creates_the_company_and_prints_logins(capsys):
         assert username in out
     assert "demo1234" in out
     assert "Sales manager" in out and "Salesperson" in out
+    # the partner users' logins, with their partner (kehu/demo/channel.py)
+    from kehu.demo.channel import PARTNER_USERS
+
+    for username, _name, _code, _staff in PARTNER_USERS:
+        assert username in out
+    assert "Partner user" in out and "华北钢材一级代理" in out and "天津二级代理" in out
 
     root = generator.demo_root()
     assert root is not None

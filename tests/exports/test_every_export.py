@@ -49,6 +49,8 @@ URLS = {
     "members": (lambda w: reverse("member_export"), False),
     "outreach_messages": (lambda w: reverse("outreach_message_export"), False),
     "campaign_members": (lambda w: _campaign(w), True),
+    "partners": (lambda w: _partner(w, "partner_export"), True),
+    "partner_ranking": (lambda w: _partner(w, "partner_ranking_export") + "?mine=all", True),
 }
 ONE_TABLE = set(URLS) - {"survey_results", "winback_report", "employee_results"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
@@ -77,6 +79,15 @@ def _staff(w) -> str:
     survey = survey_create_from_template(actor=admin, template="employee", code="staff-export")
     wave = Wave.objects.create(survey=survey, name="2026")
     return reverse("survey_staff_export", args=[survey.pk]) + f"?wave={wave.pk}"
+
+
+def _partner(w, url_name: str) -> str:
+    """A partner named with each poisoned customer's name (the payloads)."""
+    from tests.factories import PartnerFactory
+
+    for customer in w.customers:
+        PartnerFactory(name=customer.name.strip()[:200])
+    return reverse(url_name)
 
 
 def _winback(w, url_name: str) -> str:

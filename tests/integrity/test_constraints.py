@@ -58,6 +58,8 @@ SINGLE_FIELD = {
     "points_not_zero": ("points", 0),
     "campaign_progress_at_most_100": ("progress", 101),
     "campaign_control_share_range": ("control_share", Decimal("0.95")),
+    "partner_margin_in_range": ("margin_pct", Decimal("150")),
+    "partner_target_revenue_not_negative": ("revenue", Decimal("-1")),
 }
 # constraints between two fields: checked as a whole; the message says which fields, in words
 BETWEEN_FIELDS = {
@@ -80,6 +82,9 @@ BETWEEN_FIELDS = {
     "outreach_suppression_target": {"address": "", "customer_id": None},
     "campaign_cost_not_negative": {"planned": Decimal("-1"), "actual": Decimal("-1")},
     "referral_not_self": {"referrer_id": 1, "referred_id": 1},
+    "partner_contract_dates_in_order": {"contract_start": dt.date(2026, 3, 2), "contract_end": dt.date(2026, 3, 1)},
+    "partner_target_period_in_order": {"period_start": dt.date(2026, 3, 2), "period_end": dt.date(2026, 3, 1)},
+    "user_partner_iff_partner_role": {"role": "partner", "partner_id": None},
 }
 
 

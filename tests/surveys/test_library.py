@@ -11,7 +11,7 @@ from kehu.surveys.models import Survey
 from kehu.surveys.selectors import survey_definition, survey_problems
 from kehu.surveys.services.definitions import survey_create_from_template
 
-NAMES = ["natural-gas", "acsi", "ecsi", "servqual", "nps", "complaint-return-visit", "employee"]
+NAMES = ["natural-gas", "acsi", "ecsi", "servqual", "nps", "complaint-return-visit", "employee", "partner"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

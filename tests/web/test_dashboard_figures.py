@@ -124,7 +124,8 @@ def test_a_writers_transaction_sees_its_own_writes_and_others_see_them_at_commit
 def test_a_long_transaction_does_not_hold_up_other_order_writers(org, customers):
     """An import's transaction used to hold the version row of the database cache until it
     committed: every other order written meanwhile waited for it (a load test saw order imports
-    time out behind `kehu bench import-orders`)."""
+    time out behind `kehu bench import-orders`); then the kept sales of the orders' day (one
+    sales.SalesDay row per day, incremented in the writer's transaction) did the same."""
     import threading
 
     from django.db import connection, transaction
@@ -138,9 +139,9 @@ def test_a_long_transaction_does_not_hold_up_other_order_writers(org, customers)
     def long_writer():
         try:
             with transaction.atomic():
-                # another day than the second writer's: the kept sales of one day (sales.SalesDay)
-                # are still one row that two writers of the same day take in turn
-                OrderFactory(customer=customers.n1, order_date=today - dt.timedelta(days=1))
+                # the same day as the second writer's: the kept sales of a day (sales.SalesDay) are
+                # rows of differences that writers only insert, not one row they would take in turn
+                OrderFactory(customer=customers.n1, order_date=today)
                 written.set()
                 release.wait(30)
         except Exception as exc:  # pragma: no cover - reported below

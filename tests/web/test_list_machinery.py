@@ -204,6 +204,12 @@ def _campaign(org, customers):
                            variants=[{"template": tpl}])
 
 
+def _partner(org, customers):
+    from tests.factories import PartnerFactory
+
+    return PartnerFactory(name="华北一级代理")
+
+
 #: One row the administrator sees, per list. A new list must add its own.
 ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interactions": _interaction, "tasks": _task,
         "surveys": _survey, "value_runs": _run, "segments": _segment, "value_scores": _score,
@@ -213,7 +219,7 @@ ROWS = {"pool": _pool_lead, "customers": _customer, "orders": _order, "interacti
         "coupon_definitions": _coupon_definition, "coupons": _coupon,
         "members": _member,
         "outreach_messages": _outreach_message, "care_moments": _care_moment, "campaigns": _campaign,
-        "users": _user}
+        "users": _user, "partners": _partner}
 #: What a list needs to show its (empty) page at all: the scores need a finished analysis.
 EMPTY = {"value_scores": lambda: _latest_run()}
 #: The query that shows a list's empty state (the users list always has its viewer).
@@ -319,7 +325,7 @@ def test_saved_views_round_trip_without_the_cursor(client_for, org, name):
     html = client.get(reverse("saved_views")).content.decode()
     assert str(spec.label) in html and link in html
     # another user does not see it (the association rules are for managers and analysts)
-    other = org.users.north_manager if name == "associations" else org.users.sales_n1
+    other = org.users.north_manager if name in ("associations", "partners") else org.users.sales_n1
     if name in ADMIN_ONLY:
         other = User.objects.create(username="admin2", role="admin", is_superuser=True)
     assert "Mine</a>" not in _page(client_for(other), spec)

@@ -250,7 +250,7 @@ def survey_update(*, actor, survey: Survey, data: dict[str, Any]) -> Survey:
                 errors.update(exc.message_dict)
     if "kind" in data:
         if data["kind"] not in SurveyKind.values:
-            errors["kind"] = [_("Choose customer or employee.")]
+            errors["kind"] = [_("Choose customer, employee or partner.")]
         elif data["kind"] != survey.kind and selectors.survey_has_responses(survey):
             errors["kind"] = [_("The survey has answers; its kind can no longer change.")]
         else:

@@ -398,6 +398,8 @@ def invitations_create(*, actor, wave: Wave, design: SampleDesign,
     _require_runner(actor)
     if wave.status == WaveStatus.CLOSED:
         raise ValidationError(_("The wave is closed; reopen it to add invitations."))
+    if wave.survey.kind == SurveyKind.PARTNER:
+        raise ValidationError(_("A partner survey invites the partner users, not a sample of customers."))
     sample = sample_draw(wave=wave, viewer=actor, design=design)
     if not sample.ids:
         raise ValidationError(_("The sample is empty: no customer of the population can be invited."))
@@ -665,7 +667,8 @@ def response_record(*, invitation: Invitation, answers: Mapping, submit: bool, l
         if response is not None and response.status == ResponseStatus.COMPLETE:
             raise AlreadyCompleted
         if response is None:
-            response = Response(wave=wave, invitation=invitation, customer_id=invitation.customer_id)
+            response = Response(wave=wave, invitation=invitation, customer_id=invitation.customer_id,
+                                partner_id=invitation.partner_id)
         response.source = source
         response.language = language or response.language or invitation.language
         if entered_by is not None:

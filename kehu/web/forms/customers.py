@@ -19,7 +19,7 @@ INDIVIDUAL_FIELDS = [
 ]
 BEHAVIOUR_FIELDS = ["usage_rate", "benefit_sought", "user_status", "loyalty_level", "attitude"]
 CONSENT_FIELDS = ["consent_marketing", "consent_data_processing", "opt_out_email", "opt_out_sms"]
-BASIC_FIELDS = ["kind", "name", "ref", "owner", "phone", "email", "website", "address"]
+BASIC_FIELDS = ["kind", "name", "ref", "owner", "partner", "phone", "email", "website", "address"]
 NOTE_FIELDS = ["preferences", "remarks"]
 
 CUSTOMER_FORM_FIELDS = (
@@ -126,6 +126,29 @@ class CustomerForm(ServiceModelForm):
         else:
             self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
         self.fields["kind"].widget.attrs["data-kind-switch"] = "1"
+        self._partner_field(policy)
+
+    def _partner_field(self, policy) -> None:
+        """The partner that serves the customer (伙伴): any active partner for the company's
+        people; for a partner user their own partner or a sub-partner, and no owner to
+        choose (the partner's channel manager owns what they register)."""
+        from kehu.org.models import Partner
+
+        field = self.fields["partner"]
+        current = self.instance.partner_id if self.instance.pk else None
+        if policy.is_partner:
+            del self.fields["owner"]
+            field.queryset = Partner.objects.filter(pk__in=policy.partner_ids).order_by("path")
+            field.required = True
+            field.empty_label = None
+            if not self.instance.pk:
+                field.initial = policy.viewer.partner_id
+            return
+        partners = Partner.objects.filter(is_active=True)
+        if current:
+            partners = partners | Partner.objects.filter(pk=current)
+        field.queryset = partners.distinct().order_by("path")
+        field.help_text = _("The partner (agent, distributor…) that serves this customer, if any.")
 
     def tag_list(self) -> list[str]:
         raw = self.cleaned_data.get("tags", "")
@@ -133,7 +156,8 @@ class CustomerForm(ServiceModelForm):
 
     def grouped(self):
         """``[(key, title, [bound fields])]`` for the template."""
-        out = [(key, title, [self[name] for name in names]) for key, title, names in self.sections]
+        out = [(key, title, [self[name] for name in names if name in self.fields])
+               for key, title, names in self.sections]
         if self.custom_defs:
             out.insert(1, ("custom", _("Custom fields"), self.custom_fields()))
         return out

@@ -19,17 +19,26 @@ class OrderForm(ServiceModelForm):
 
     class Meta:
         model = Order
-        fields = ["order_date", "ref", "status", "payment_due_on", "remarks"]
+        fields = ["order_date", "ref", "status", "payment_due_on", "partner", "partner_margin_pct", "remarks"]
         widgets = {"order_date": DateInput(), "payment_due_on": DateInput(),
                    "remarks": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, policy=None, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["ref"].required = False
             self.fields["ref"].help_text = _("Leave empty for a new number.")
         if not self.is_bound:
             self.initial.setdefault("order_date", timezone.localdate())
+        if policy is None or policy.is_partner:
+            # a partner user's order is their partner's, at its margin (kehu.sales.services)
+            del self.fields["partner"], self.fields["partner_margin_pct"]
+            return
+        self.fields["partner"].queryset = policy.partner_choices()
+        self.fields["partner"].help_text = _("Sold through this partner; its margin applies when none is given.")
+        self.fields["partner_margin_pct"].help_text = _("Empty: the partner's margin.")
+        if self.instance.pk is None and customer is not None and not self.is_bound:
+            self.initial.setdefault("partner", customer.partner_id)
 
 
 class OrderLineForm(forms.Form):

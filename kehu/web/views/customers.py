@@ -72,6 +72,7 @@ def _list_filters(request) -> selectors.CustomerFilters:
         region=g.get("region", "") if g.get("region", "") in dict(REGION_CHOICES) else "",
         owner_id=int_or_none(g.get("owner")),
         team_id=int_or_none(g.get("team")),
+        partner_id=int_or_none(g.get("partner")),
         tag=g.get("tag", "").strip()[:50],
         custom=tuple(parse_filters("customer", g, request_definitions(request, "customer"))),
         **{name: g.get(name, "") for name in selectors.BEHAVIOUR_FILTERS
@@ -115,7 +116,7 @@ def customer_list(request):
     page = paginate(request, listing.base, tiers=listing.tiers)
     mask_customers(viewer=request.user, customers=page.items)
     filtered = any([filters.q, filters.kind, filters.stage, filters.region, filters.owner_id, filters.team_id,
-                    filters.tag, filters.custom] + [getattr(filters, name) for name in selectors.BEHAVIOUR_FILTERS])
+                    filters.partner_id, filters.tag, filters.custom] + [getattr(filters, name) for name in selectors.BEHAVIOUR_FILTERS])
     # A one-page answer counts itself. Counting the viewer's whole list is an
     # index-only scan; counting a search or filter may have to visit every
     # match (a salesperson's 10,000 customers), so the page does not wait for
@@ -154,6 +155,7 @@ def customer_list(request):
             "behaviour_filters": _behaviour_filters(filters),
             "owner_choices": filter_users(policy),
             "team_choices": policy.visible_teams().order_by("path"),
+            "partner_choices": policy.partner_choices(),
         })
         response = render(request, "web/customers/list.html", context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
@@ -518,6 +520,9 @@ def customer_detail(request, pk):
         "lifecycle_history": list(lifecycle_history(customer)[:20]),
         "can_register_cases": policy.can_register_cases,
         "today": timezone.localdate(),
+        # a partner user's 360 page: the portal's parts only (no tasks, visits, plans, shares,
+        # marketing, value, change history of the company's people)
+        "portal": policy.is_partner,
         **timeline_context(customer),
     }
     return render(request, "web/customers/detail.html", context)

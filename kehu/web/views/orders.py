@@ -117,16 +117,18 @@ def _offered_products(kept_ids=frozenset()) -> list[Product]:
 
 @login_required
 def order_create(request, pk):
-    customer = policy_for(request.user).get_changeable(pk, Customer.objects.select_related("owner"))
+    policy = policy_for(request.user)
+    customer = policy.get_changeable(pk, Customer.objects.select_related("owner"))
     form_kwargs = {"products": _offered_products()}
     if request.method == "POST":
-        form = OrderForm(request.POST)
+        form = OrderForm(request.POST, policy=policy, customer=customer)
         formset = OrderLineFormSet(request.POST, prefix="lines", form_kwargs=form_kwargs)
         if form.is_valid() and formset.is_valid():
             data = form.service_data()
             if not data.get("ref"):
                 data.pop("ref", None)
-            data["salesperson"] = request.user
+            if not policy.is_partner:   # a partner user's order has no salesperson of the company
+                data["salesperson"] = request.user
             try:
                 order = order_create_service(actor=request.user, customer=customer, data=data,
                                              lines=formset.lines())
@@ -138,7 +140,7 @@ def order_create(request, pk):
                     messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:
-        form = OrderForm()
+        form = OrderForm(policy=policy, customer=customer)
         formset = OrderLineFormSet(prefix="lines", form_kwargs=form_kwargs)
     return render(request, "web/orders/form.html", {
         "nav_active": "orders", "title": _("New order for %(customer)s") % {"customer": customer.name},
@@ -199,7 +201,7 @@ def order_edit(request, pk):
     form_kwargs = {"products": _offered_products(kept_ids), "kept_product_ids": kept_ids}
     initial = line_initial(current)
     if request.method == "POST":
-        form = OrderForm(request.POST, instance=order)
+        form = OrderForm(request.POST, instance=order, policy=policy_for(request.user))
         formset = OrderLineEditFormSet(request.POST, prefix="lines", initial=initial, form_kwargs=form_kwargs)
         if form.is_valid() and formset.is_valid():
             lines = formset.lines(kept=current) if formset.has_changed() else None
@@ -213,7 +215,7 @@ def order_edit(request, pk):
                     messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:
-        form = OrderForm(instance=order)
+        form = OrderForm(instance=order, policy=policy_for(request.user))
         formset = OrderLineEditFormSet(prefix="lines", initial=initial, form_kwargs=form_kwargs)
     return render(request, "web/orders/form.html", {
         "nav_active": "orders", "title": _("Edit order %(ref)s") % {"ref": order.ref},

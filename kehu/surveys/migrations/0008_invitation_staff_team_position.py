@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0010_customer_custom'),
-        ('org', '0002_employee'),
-        ('surveys', '0006_follow_up_as'),
+        ('org', '0003_employee'),
+        ('surveys', '0007_partner_survey'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -48,6 +48,8 @@ Environment variables (all optional):
   escalation level each time this share of the promise has run late (default 0.5)
 - ``KEHU_VISIT_DAY_TARGET``: a salesperson's daily visits, existing + new customers (default ``7+3``;
   per role: ``salesperson=7+3,sales_manager=2+1``; ``*=`` for the roles not named)
+- ``KEHU_EMPLOYEE_MIN_GROUP``: the anonymity threshold of employee-survey results: no group (team, role)
+  with fewer respondents is shown (default 5, never below 3; kehu/surveys/staff)
 - ``KEHU_PAYMENT_DAYS``: the company's payment terms in days (账期, default 30), for an order with no payment due
   date whose customer's terms set none (receivables ageing, kehu/sales/performance.py)
 - ``KEHU_FORECAST_COMMIT``, ``KEHU_FORECAST_BEST_CASE``: the probability (%) from which an open
@@ -461,6 +463,8 @@ KEHU_COMPLAINT_REQUIRED_STEPS = [
 ]
 VISIT_DAY_TARGET = os.environ.get("KEHU_VISIT_DAY_TARGET", "7+3")
 PAYMENT_DAYS = int(os.environ.get("KEHU_PAYMENT_DAYS", "30") or 30)
+# Checked (a whole number, at least 3) by kehu.surveys.staff.results.min_group and `kehu check`.
+EMPLOYEE_MIN_GROUP = os.environ.get("KEHU_EMPLOYEE_MIN_GROUP", "5").strip() or "5"
 # The company's header on quotes (报价单 PDF): name in Chinese and English, address, phone, tax number.
 KEHU_COMPANY = {
     "name_zh": os.environ.get("KEHU_COMPANY_NAME", ""),

@@ -107,6 +107,12 @@ from kehu.org import api as org_api  # noqa: E402
 
 api.add_router("/teams", org_api.teams_router)
 api.add_router("/users", org_api.users_router)
+from kehu.org import api_employees  # noqa: E402
+from kehu.surveys.staff import api as staff_api  # noqa: E402
+
+api.add_router("/employees", api_employees.router)
+api.add_router("/surveys", staff_api.router)
+api.add_router("/waves", staff_api.waves_router)
 
 from kehu.partners import api as partners_api  # noqa: E402
 

@@ -264,6 +264,9 @@ def demo_delete() -> bool:
             lines.filter(products__isnull=True, pipelines__isnull=True, opportunity_lines__isnull=True).delete()
         CustomerShare.objects.filter(user__in=users).delete()
         CustomerShare.objects.filter(team__in=teams).delete()
+        from kehu.demo.staff import delete_staff
+
+        delete_staff(teams)
         ApiToken.objects.filter(user__in=users).delete()
         # Orders of other customers may name a demo user as salesperson (SET_NULL).
         users.delete()
@@ -1087,6 +1090,9 @@ def demo_create(*, seed: int = 7, customers: int = DEFAULT_CUSTOMERS, today: dt.
         b.build_shares()
         b.build_audit()
         b.build_surveys()
+        from kehu.demo.staff import build_staff_survey
+
+        build_staff_survey(b)
         b.build_cases()
         from kehu.demo.selling import build_opportunities, build_visits
 

@@ -36,6 +36,8 @@ EXPORTS: dict[str, Export] = {e.key: e for e in (
     Export("value_migration", _("Segment migration"), url_name="value_migration_export"),
     Export("segment", pgettext_lazy("export", "Segment members"), url_name="segment_export"),
     Export("survey_results", _("Survey results"), url_name="survey_results_export"),
+    Export("employee_results", _("Employee results by team"), url_name="survey_staff_export",
+           command="kehu survey staff-results --export"),
     Export("survey_report", _("CSI report"), url_name="survey_report_pdf", command="kehu survey report --pdf",
            table=False),
     Export("sales_performance", _("Sales performance"), url_name="sales_performance_export"),

@@ -225,3 +225,31 @@ class ApiToken(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Employee(TimeStamped):
+    """A member of staff without a Kehu login (drivers, warehouse, workshop…),
+    imported from a file (``kehu import employees``) so that the employee
+    satisfaction survey reaches everyone. Kehu users are employees too:
+    the survey invites active users and active rows of this table alike
+    (kehu/surveys/staff)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"), blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=30, blank=True, default="")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="staff")
+    position = models.CharField(_("job position"), max_length=60, blank=True, default="")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~models.Q(email=""), name="employee_email_unique",
+                                    violation_error_message=_("Another employee has this e-mail address.")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

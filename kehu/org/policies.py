@@ -70,6 +70,15 @@ Rules
 - membership and points (kehu/marketing/membership): a membership is seen
   with its customer; tiers, earning rules, bonuses and corrections are for
   marketing and administrators (:attr:`CustomerPolicy.may_manage_membership`);
+- employee satisfaction (kehu/surveys/staff): answers are anonymous — no page,
+  export or API response shows one respondent's answers or links a response
+  to the person invited. The results by team and role, and staff beside
+  customers per team, are read by those who see everything (administrators,
+  analysts, head-office managers: every team and the company's total) and by
+  sales managers for the team rows of their own team's subtree; every group
+  under the anonymity threshold is suppressed for everyone, by the same
+  rule. Salespeople, service agents and marketing outside head office see no
+  employee results (:attr:`CustomerPolicy.employee_result_team_ids`);
 - the company-wide audit log (every audit event, exports included) is read
   by administrators only; the audit entries of one customer are read on that
   customer's page by whoever may see the customer;
@@ -959,6 +968,24 @@ class CustomerPolicy:
         """Give pool customers to others (within :meth:`can_assign_to`): managers and administrators."""
         return self.active and not self.read_only and (self.is_admin or self.role == Role.SALES_MANAGER)
 
+    # -- employee satisfaction (kehu/surveys/staff) -----------------------------------
+    @cached_property
+    def employee_result_team_ids(self) -> tuple[int, ...] | None:
+        """Whose employee-survey results the viewer reads: None for every team and
+        the company's total (those who see everything); the team ids of their own
+        team's subtree for a sales manager; () for nobody."""
+        if not self.active:
+            return ()
+        if self.sees_everything:
+            return None
+        if self.role == Role.SALES_MANAGER:
+            return self._subtree_team_ids
+        return ()
+
+    @property
+    def may_see_employee_results(self) -> bool:
+        """Whether the employee results pages, API and export answer at all."""
+        return self.employee_result_team_ids is None or bool(self.employee_result_team_ids)
     @property
     def may_delete_customers(self) -> bool:
         """Delete (and merge, share) customers and delete orders: not partner users, whose

@@ -789,8 +789,9 @@ def _compute(*, viewer, survey, wave, qs, base, language, options) -> dict:
     out["n"] = data.n
     out["sample"] = sample_part(viewer=viewer, wave=wave, responses=data.n)
     out["trend"], out["comparison"] = trend_part(viewer=viewer, survey=survey, wave=wave, language=language)
-    if not data.n:
+    if not data.n or _too_few(survey, data.n):
         out["benchmarks"] = benchmarks_part(survey, wave, {}, None, None, language)
+        out["too_few"] = bool(data.n)
         return out
     h = _headline(data, survey, options=options, language=language)
     csi, model = h["csi"], h["model"]
@@ -819,6 +820,15 @@ def _compute(*, viewer, survey, wave, qs, base, language, options) -> dict:
     out["actions"] = actions_part(viewer=viewer, survey=survey, wave=wave, index=out["index"], language=language)
     out["keywords"] = keywords(data.texts)
     return out
+
+
+def _too_few(survey: Survey, n: int) -> bool:
+    """An employee wave with fewer respondents than the anonymity threshold shows no figure."""
+    if survey.kind != SurveyKind.EMPLOYEE:
+        return False
+    from kehu.surveys.staff.results import min_group
+
+    return n < min_group()
 
 
 def sample_part(*, viewer, wave: Wave, responses: int) -> dict:
@@ -854,7 +864,7 @@ def trend_part(*, viewer, survey: Survey, wave: Wave, language: str | None):
     for w in waves:
         ids = list(visible_responses(viewer=viewer, survey=survey, wave=w).order_by("id").values_list("id", flat=True))
         data = WaveData(survey, ids)
-        if not data.n:
+        if not data.n or _too_few(survey, data.n):
             continue
         h = _headline(data, survey, options=defs.model_options(survey.model_options, {"bootstrap": 0}),
                       language=language)

@@ -29,7 +29,7 @@ from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors
 from kehu.surveys import selectors_distribution as dsel
 from kehu.surveys.models import (
-    InvitationChannel, InvitationStatus, Response, ResponseSource, ResponseStatus, WaveStatus,
+    InvitationChannel, InvitationStatus, Response, ResponseSource, ResponseStatus, SurveyKind, WaveStatus,
 )
 from kehu.surveys.services import distribution as svc
 
@@ -134,7 +134,7 @@ class InvitationOut(Schema):
 
     @staticmethod
     def resolve_link(obj):
-        return svc.public_link(obj.token)
+        return svc.public_link(obj.token) if dsel.shows_link(obj) else ""
 
 
 class PartnerInviteIn(Schema):
@@ -341,6 +341,11 @@ def list_responses(request, wave_id: int, filters: Query[ResponseFilterIn]):
 def create_response(request, wave_id: int, payload: ResponseIn):
     wave = _wave(request, wave_id)
     actor = request.auth
+    if wave.survey.kind == SurveyKind.EMPLOYEE:
+        # The answer would come back with its invitation, i.e. with the person: employees
+        # answer through their personal links only (kehu/surveys/staff).
+        raise ValidationError(_("Employees answer through their personal links only; their answers cannot "
+                                "be recorded or read one by one."))
     # Outside the caller's scope is a 404 before anything else, as everywhere in the API.
     invitation = customer = None
     if payload.invitation_id:

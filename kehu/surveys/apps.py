@@ -16,6 +16,11 @@ class SurveysConfig(AppConfig):
         from kehu.surveys.services.loop import on_response_submitted
         from kehu.surveys.signals import response_submitted
 
+        from django.core import checks
+
+        from kehu.surveys.staff.results import check_min_group
+
+        checks.register(check_min_group, "kehu")
         response_submitted.connect(on_response_submitted, dispatch_uid="kehu.surveys.loop")
         value_signals.register("attitude", providers.attitude_as_of)
         value_signals.register("satisfaction", providers.satisfaction_as_of)

@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = [
     "kehu.surveys.cli_analysis",
     "kehu.surveys.cli_loop",
     "kehu.surveys.cli_waves",
+    "kehu.surveys.staff.cli",
     "kehu.surveys.cli_partners",
 ]
 

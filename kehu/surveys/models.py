@@ -321,6 +321,14 @@ class Invitation(TimeStamped):
     # Employee surveys: the employee invited (their answers stay anonymous in every report).
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("employee"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="survey_invitations")
+    # Employee surveys: a member of staff without a login (kehu.org.models.Employee).
+    staff = models.ForeignKey("org.Employee", verbose_name=_("staff member"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="survey_invitations")
+    # Employee surveys: the respondent's team and role (a user's role, a staff member's position) when
+    # invited — the groups of the results by team and role; never shown for a single invitation.
+    team = models.ForeignKey("org.Team", verbose_name=_("team"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    position = models.CharField(_("role or position"), max_length=60, blank=True, default="")
     # Partner surveys: the partner user invited and their partner (kehu.surveys.services.partners).
     partner_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("partner user"), null=True,
                                      blank=True, on_delete=models.CASCADE, related_name="partner_survey_invitations")
@@ -353,6 +361,8 @@ class Invitation(TimeStamped):
                                     name="invitation_once_per_customer"),
             models.UniqueConstraint(fields=["wave", "employee"], condition=Q(employee__isnull=False),
                                     name="invitation_once_per_employee"),
+            models.UniqueConstraint(fields=["wave", "staff"], condition=Q(staff__isnull=False),
+                                    name="invitation_once_per_staff"),
             models.UniqueConstraint(fields=["wave", "partner_user"], condition=Q(partner_user__isnull=False),
                                     name="invitation_once_per_partner_user"),
         ]

@@ -20,12 +20,17 @@ SURVEY_TABS: list[tuple[str, object, str]] = [
     ("benchmarks", _("Benchmarks"), "survey_benchmarks"),
     ("actions", _("Improvement actions"), "survey_actions"),
     ("report", _("Report"), "survey_report"),
+    # employee surveys only (kehu/surveys/staff), for those the policy lets read them
+    ("staff", _("By team and role"), "survey_staff_results"),
+    ("staff_customers", _("Staff and customers"), "survey_staff_customers"),
 ]
 
 
 def survey_tabs(survey, active: str) -> list[dict]:
     tabs = []
     for key, label, name in SURVEY_TABS:
+        if key.startswith("staff") and getattr(survey, "kind", "") != "employee":
+            continue
         try:
             url = reverse(name, args=[survey.pk])
         except NoReverseMatch:

@@ -61,7 +61,7 @@ def invitation_list(*, viewer, wave: Wave, status: str = "", q: str = "", stratu
         q = q.strip()
         qs = qs.filter(Q(customer__name__icontains=q) | Q(customer__ref=q) | Q(email__istartswith=q)
                        | Q(partner__name__icontains=q))
-    return qs.select_related("customer", "wave", "partner", "partner_user")
+    return qs.select_related("customer", "wave__survey", "employee", "staff", "partner", "partner_user")
 
 
 def may_see_partner_invitations(viewer) -> bool:
@@ -92,7 +92,9 @@ def held_counts(*, viewer, wave: Wave) -> list[tuple[str, str, int]]:
 def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
     if not may_view_surveys(viewer):
         raise Http404
-    qs = Invitation.objects.select_related("customer", "wave__survey")
+    # An employee's invitation is never shown on its own (its answers are anonymous:
+    # kehu/surveys/staff); the wave's list and counts are all there is.
+    qs = Invitation.objects.select_related("customer", "wave__survey").exclude(wave__survey__kind=SurveyKind.EMPLOYEE)
     partner = qs.filter(pk=pk, wave__survey__kind=SurveyKind.PARTNER).exists() if str(pk).isdigit() else False
     if partner:
         if not may_see_partner_invitations(viewer):
@@ -109,10 +111,12 @@ def invitation_get(*, viewer, pk, wave: Wave | None = None) -> Invitation:
 
 def response_list(*, viewer, wave: Wave | None = None, survey: Survey | None = None, status: str = "",
                   source: str = "") -> QuerySet:
-    """Responses whose customers ``viewer`` may see. Unordered."""
+    """Responses whose customers ``viewer`` may see — never those of an employee survey,
+    which are anonymous and read only as aggregates (kehu/surveys/staff). Unordered."""
     if not may_view_surveys(viewer):
         return Response.objects.none()
-    qs = policy_for(viewer).visible(Response.objects.all(), prefix="customer__")
+    qs = policy_for(viewer).visible(Response.objects.exclude(wave__survey__kind=SurveyKind.EMPLOYEE),
+                                     prefix="customer__")
     if wave is not None:
         qs = qs.filter(wave=wave)
     if survey is not None:
@@ -129,3 +133,17 @@ def response_get(*, viewer, pk) -> Response:
         return response_list(viewer=viewer).get(pk=int(pk))
     except (Response.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
+
+
+#: An employee's link is shown (to hand it over) only until it is opened: after that, whoever
+#: holds it could read the saved half of an anonymous questionnaire (kehu/surveys/staff).
+LINK_SHOWN_UNTIL_OPENED = {InvitationStatus.PENDING, InvitationStatus.SENT, InvitationStatus.FAILED,
+                           InvitationStatus.HELD}
+
+
+def shows_link(invitation: Invitation) -> bool:
+    """Whether pages, exports and the API show ``invitation``'s personal link."""
+    if invitation.wave.survey.kind != SurveyKind.EMPLOYEE:
+        return True
+    return invitation.status in LINK_SHOWN_UNTIL_OPENED
+

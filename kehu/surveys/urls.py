@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("", include("kehu.surveys.urls_analysis")),
     path("", include("kehu.surveys.urls_loop")),
     path("", include("kehu.surveys.urls_distribution")),
+    path("", include("kehu.surveys.staff.urls")),
 ]

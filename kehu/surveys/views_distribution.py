@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.analytics import sampling
 from kehu.customers.models import Customer
-from kehu.org.models import PartnerType
+from kehu.org.models import PartnerType, Team
 from kehu.org.policies import policy_for
 from kehu.privacy.masking import mask_customers, mask_invitations
 from kehu.runtime import liveness, public_url
@@ -37,7 +37,9 @@ from kehu.surveys import answers as answers_mod
 from kehu.surveys import selectors, texts
 from kehu.surveys import selectors_distribution as dsel
 from kehu.surveys.forms_distribution import CalculatorForm, ImportForm, SampleForm, WaveForm
-from kehu.surveys.models import HoldReason, InvitationStatus, Response, ResponseStatus, Survey, Wave, WaveStatus
+from kehu.surveys.models import (
+    HoldReason, InvitationStatus, Response, ResponseStatus, Survey, SurveyKind, Wave, WaveStatus,
+)
 from kehu.surveys.navigation import survey_tabs
 from kehu.surveys.services import distribution as svc
 from kehu.surveys.services import import_answers as imp
@@ -165,6 +167,11 @@ def wave_detail(request, pk, w):
     wave = _wave(request, pk, w)
     counts = dsel.invitation_counts(viewer=request.user, wave=wave)
     responses = dsel.response_list(viewer=request.user, wave=wave)
+    employee = wave.survey.kind == SurveyKind.EMPLOYEE
+    if employee:
+        # anonymous answers are counted, never listed (kehu/surveys/staff)
+        responses = Response.objects.filter(wave=wave) if can_run_or_see_all(request.user) \
+            else Response.objects.none()
     complete = responses.filter(status=ResponseStatus.COMPLETE).count()
     rows = [(s, label, counts.get(s, 0)) for s, label in InvitationStatus.choices]
     return render(request, "surveys/waves/detail.html", _context(
@@ -178,9 +185,16 @@ def wave_detail(request, pk, w):
         .exclude(email="").count(),
         held=dsel.held_counts(viewer=request.user, wave=wave),
         due=len(svc.reminders_due(wave=wave)) if wave.status == WaveStatus.OPEN else 0,
-        public_url=settings.KEHU_PUBLIC_URL, partner_types=PartnerType.choices,
+        public_url=settings.KEHU_PUBLIC_URL, employee=employee,
+        teams=Team.objects.order_by("path") if employee else None,
+        staff_results=employee and policy_for(request.user).may_see_employee_results,
+        partner_types=PartnerType.choices,
         # administrators learn when the links point at an address that does not answer
         public_url_problem=public_url.problem() if policy_for(request.user).is_admin else None))
+
+
+def can_run_or_see_all(user) -> bool:
+    return svc.may_run_waves(user) or policy_for(user).sees_everything
 
 
 @login_required
@@ -374,7 +388,7 @@ def invitation_list(request, pk, w):
     counts = dsel.invitation_counts(viewer=request.user, wave=wave)
     strata = sorted(set(wave.invitations.exclude(stratum="").values_list("stratum", flat=True).distinct()[:100]))
     for inv in page.items:
-        inv.link = svc.public_link(inv.token)
+        inv.link = svc.public_link(inv.token) if dsel.shows_link(inv) else ""
     mask_invitations(viewer=request.user, invitations=page.items)
     return render(request, "surveys/waves/invitations.html", _context(
         request, wave.survey, wave=wave, page=page, counts=counts, status=status, q=q, stratum=stratum,
@@ -416,6 +430,8 @@ def qr_sheet(request, pk, w):
     page = paginate(request, qs, ("id",))
     cards = []
     for inv in page.items[:QR_SHEET_PAGE * 2]:
+        if not dsel.shows_link(inv):
+            continue
         link = svc.public_link(inv.token)
         cards.append({"inv": inv, "link": link, "svg": _qr(link).svg_inline(scale=3, border=1)})
     language = translation.get_language()
@@ -436,6 +452,8 @@ def _phoner(request) -> None:
 @login_required
 def phone_pick(request, pk, w):
     wave = _wave(request, pk, w)
+    if wave.survey.kind == SurveyKind.EMPLOYEE:
+        raise Http404  # employees answer through their own links only
     _phoner(request)
     q = request.GET.get("q", "").strip()
     qs = dsel.invitation_list(viewer=request.user, wave=wave, q=q).exclude(status=InvitationStatus.COMPLETED)
@@ -457,6 +475,8 @@ def phone_pick(request, pk, w):
 def phone_start(request, pk, w):
     """Start an interview with a customer found by search (their invitation, or a new one)."""
     wave = _wave(request, pk, w)
+    if wave.survey.kind == SurveyKind.EMPLOYEE:
+        raise Http404  # employees answer through their own links only
     _phoner(request)
     customer = policy_for(request.user).get_visible(request.POST.get("customer"))
     invitation = svc.phone_invitation(actor=request.user, wave=wave, customer=customer)

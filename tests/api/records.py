@@ -163,6 +163,15 @@ def records(org, customers, value, settings, tmp_path):
     audience_select(campaign=campaigns[0])
     cost_add(actor=admin, campaign=campaigns[0], data={"category": "printing", "planned": 100, "actual": 90})
 
+    # employee satisfaction (kehu/surveys/staff): an employee survey, a wave, staff without a login
+    from kehu.org.models import Employee
+    from kehu.surveys.staff.services import employees_invite
+
+    staff_survey = survey_create_from_template(actor=admin, template="employee", code="staff")
+    Employee.objects.create(name="王师傅", email="wang@example.com", team=org.teams.n1, position="司机")
+    staff_wave = dist.wave_create(actor=admin, survey=staff_survey, name="2026")
+    employees_invite(actor=admin, wave=staff_wave, send=False)
+
     from tests.factories import PartnerFactory
 
     top = PartnerFactory(code="REC-L1", name="华北一级代理", manager=org.users.north_manager)
@@ -186,7 +195,8 @@ def records(org, customers, value, settings, tmp_path):
         step=["listen", "satisfy"],
         product_id=pks(Product.objects.all()),
         line_id=pks(ProductLine.objects.all()),
-        survey_id=[survey.pk, acsi.pk],
+        survey_id=[survey.pk, acsi.pk, staff_survey.pk],
+        employee_id=pks(Employee.objects.all()),
         indicator_id=pks(Indicator.objects.all()),
         question_id=pks(Question.objects.all()),
         construct_id=pks(Construct.objects.all()),

@@ -1721,3 +1721,86 @@ def test_a_partner_user_registers_a_customer_through_the_api(channel, org, api_a
     assert c.partner_id == channel.partners.l2.pk and c.owner_id == org.users.north_manager.pk
     r = api_as(channel.users.partner_l2).post("/customers", {"name": "指定负责人", "owner_id": org.users.sales_n1.pk})
     assert_error(r, 422, "validation_error")
+
+
+# -- Employee satisfaction (kehu/surveys/staff) ---------------------------------------------
+# Results by team and role, and staff beside customers: those who see everything and the
+# sales managers (their own subtree's team rows); nobody else, not even a 403 to tell the
+# survey has results (404). Inviting is for the survey designers; staff without a login are
+# written by administrators and read by administrators and designers (kehu/org/policies.py).
+EMPLOYEE_READERS = {"admin", "hq_manager", "analyst", "north_manager", "east_manager"}
+EMPLOYEE_TEAMS = {"north_manager": {"North region", "North sales 1"}, "east_manager": {"East region", "East sales 1"}}
+
+
+@pytest.fixture
+def staff_world(org):
+    from kehu.org.models import Employee
+    from kehu.surveys.models import Invitation
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template
+    from kehu.surveys.simulate import simulate_answers
+    from kehu.surveys.staff.services import employees_invite
+
+    for k in range(6):
+        Employee.objects.create(name=f"n{k}", team=org.teams.n1)
+        Employee.objects.create(name=f"e{k}", team=org.teams.e1)
+    survey = survey_create_from_template(actor=org.users.admin, template="employee", code="staff")
+    survey.status = "active"
+    survey.save(update_fields=["status"])
+    wave = dist.wave_open(actor=org.users.admin, wave=dist.wave_create(actor=org.users.admin, survey=survey,
+                                                                       name="2026"))
+    employees_invite(actor=org.users.admin, wave=wave, send=False)
+    invitations = list(Invitation.objects.filter(wave=wave).order_by("id"))
+    for inv, answers in zip(invitations, simulate_answers(survey, len(invitations), seed=3)):
+        dist.response_record(invitation=inv, answers=answers, submit=True)
+    staff = Employee.objects.first()
+    return SimpleNamespace(survey=survey, wave=wave, staff=staff, response=wave.responses.first())
+
+
+STAFF_OPS = [
+    ("GET staff-results", lambda api, w: api.get(f"/surveys/{w.survey.pk}/staff-results"), "read"),
+    ("GET staff-customers", lambda api, w: api.get(f"/surveys/{w.survey.pk}/staff-customers"), "read"),
+    ("POST invite-employees", lambda api, w: api.post(f"/waves/{w.wave.pk}/invite-employees", {"send": False}),
+     "run"),
+    ("GET employees", lambda api, w: api.get("/employees"), "list"),
+    ("GET employee", lambda api, w: api.get(f"/employees/{w.staff.pk}"), "staff"),
+    ("POST employee", lambda api, w: api.post("/employees", {"name": "新员工"}), "admin"),
+    ("PATCH employee", lambda api, w: api.patch(f"/employees/{w.staff.pk}", {"position": "driver"}), "admin"),
+    ("GET wave responses", lambda api, w: api.get(f"/waves/{w.wave.pk}/responses"), "none"),
+    ("GET response", lambda api, w: api.get(f"/responses/{w.response.pk}"), "404"),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", STAFF_OPS, ids=[o[0] for o in STAFF_OPS])
+def test_employee_satisfaction(org, staff_world, api_as, role, op):
+    _name, call, rule = op
+    r = call(api_as(getattr(org.users, role)), staff_world)
+    staff_readers = {"admin"} | SURVEY_DESIGNERS
+    if rule == "read":
+        assert r.status_code == (200 if role in EMPLOYEE_READERS else 404), r.content
+    elif rule == "run":
+        assert r.status_code == (200 if role in SURVEY_DESIGNERS else 403), r.content
+    elif rule == "list":
+        assert r.status_code == 200 and bool(r.json()["items"]) == (role in staff_readers)
+    elif rule == "staff":
+        assert r.status_code == (200 if role in staff_readers else 404)
+    elif rule == "admin":
+        # a member of staff the caller may not read is a 404, as everywhere
+        expected = (201 if "POST" in _name else 200) if role == "admin" else \
+            403 if "POST" in _name or role in staff_readers else 404
+        assert r.status_code == expected, r.content
+    elif rule == "none":
+        assert r.status_code == 200 and r.json()["items"] == []   # anonymous answers are never listed
+    else:
+        assert r.status_code == 404
+
+
+@pytest.mark.parametrize("role", sorted(EMPLOYEE_READERS))
+def test_employee_results_show_the_readers_teams(org, staff_world, api_as, role):
+    data = api_as(getattr(org.users, role)).get(f"/surveys/{staff_world.survey.pk}/staff-results").json()
+    labels = {t["label"] for t in data["teams"]}
+    if role in EMPLOYEE_TEAMS:
+        assert labels == EMPLOYEE_TEAMS[role] and data["total"] is None and data["roles"] == []
+    else:
+        assert {"Head office", "North sales 1", "East sales 1"} <= labels and data["total"]["n"] >= 18

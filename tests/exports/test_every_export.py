@@ -39,6 +39,7 @@ URLS = {
     "value_migration": (lambda w: reverse("value_migration_export") + f"?run={w.run.pk}&from={w.before.pk}", False),
     "segment": (lambda w: reverse("segment_export", args=[w.segment.pk]), True),
     "survey_results": (lambda w: reverse("survey_results_export", args=[w.survey.pk]), True),
+    "employee_results": (lambda w: _staff(w), False),
     "sales_performance": (lambda w: reverse("sales_performance_export"), False),
     "sales_receivables": (lambda w: reverse("sales_receivables_export"), False),
     "winback_report": (lambda w: _winback(w, "winback_report_export"), False),
@@ -51,7 +52,7 @@ URLS = {
     "partners": (lambda w: _partner(w, "partner_export"), True),
     "partner_ranking": (lambda w: _partner(w, "partner_ranking_export") + "?mine=all", True),
 }
-ONE_TABLE = set(URLS) - {"survey_results", "winback_report"}
+ONE_TABLE = set(URLS) - {"survey_results", "winback_report", "employee_results"}
 TABLES = sorted(key for key, e in EXPORTS.items() if e.table)
 
 
@@ -66,6 +67,18 @@ def _campaign(w) -> str:
     c.save(update_fields=["created_by"])
     audience_select(campaign=c)
     return reverse("campaign_members_export", args=[c.pk])
+
+
+def _staff(w) -> str:
+    """An employee survey's wave (results by team and role, staff beside customers)."""
+    from kehu.org.models import User
+    from kehu.surveys.models import Wave
+    from kehu.surveys.services.definitions import survey_create_from_template
+
+    admin = User.objects.get(username="admin")
+    survey = survey_create_from_template(actor=admin, template="employee", code="staff-export")
+    wave = Wave.objects.create(survey=survey, name="2026")
+    return reverse("survey_staff_export", args=[survey.pk]) + f"?wave={wave.pk}"
 
 
 def _partner(w, url_name: str) -> str:

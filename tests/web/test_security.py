@@ -945,3 +945,28 @@ def test_funnel_and_pipeline_settings_need_a_login(client):
     for name in ("opportunity_funnel", "pipeline_settings"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+STAFF_PAGES = ["survey_staff_results", "survey_staff_customers", "survey_staff_export"]
+
+
+@pytest.mark.parametrize("role", ["admin", "hq_manager", "analyst", "north_manager", "north_service",
+                                  "north_marketing", "east_manager", "sales_n1"])
+def test_employee_result_pages_per_role(client_for, org, role):
+    """Employee results (kehu/surveys/staff): those who see everything and sales managers;
+    404 for everyone else. Inviting is for the survey designers (403)."""
+    from kehu.org.models import Employee
+    from kehu.surveys.services import distribution as dist
+    from kehu.surveys.services.definitions import survey_create_from_template
+
+    Employee.objects.create(name="王师傅", team=org.teams.n1)
+    survey = survey_create_from_template(actor=org.users.admin, template="employee", code="staff")
+    wave = dist.wave_create(actor=org.users.admin, survey=survey, name="2026")
+    client = client_for(getattr(org.users, role))
+    readers = {"admin", "hq_manager", "analyst", "north_manager", "east_manager"}
+    for name in STAFF_PAGES:
+        status = client.get(reverse(name, args=[survey.pk]) + f"?wave={wave.pk}").status_code
+        assert status == (200 if role in readers else 404), (name, status)
+    status = client.post(reverse("survey_wave_invite_employees", args=[survey.pk, wave.pk])).status_code
+    assert status == 302
+    assert wave.invitations.exists() == (role in {"admin", "hq_manager", "north_marketing"})

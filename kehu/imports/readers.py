@@ -42,6 +42,27 @@ def nul_message() -> str:
     return _("contains a NUL character (\\x00), which cannot be stored")
 
 
+@dataclass
+class TableImportReport:
+    """What an all-or-nothing table import did (quotas, partners, staff): the rows read, the
+    records created and changed, and the bad rows as (line, reason) — any of them and
+    nothing was written (``refused``)."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+
+class RollbackImport(Exception):
+    """Raised inside an import's transaction to undo it (a dry run, or bad rows)."""
+
+
 class TableError(Exception):
     """The file cannot be read as a table at all (a usage error, not a bad row)."""
 

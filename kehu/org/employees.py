@@ -9,7 +9,7 @@ waves may read the list (to see who will be invited).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record
 from kehu.org.models import Employee, Team, User
 from kehu.org.policies import policy_for
+from kehu.imports.readers import RollbackImport, TableImportReport
 
 FIELDS = ("name", "email", "phone", "team", "position", "active")
 #: Column headings accepted by the import (English and Chinese), lower-cased.
@@ -161,21 +162,10 @@ def surveyed_people(*, teams: list[Team] | None = None) -> list[Person]:
 
 # -- the import --------------------------------------------------------------------
 
-@dataclass
-class EmployeeImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors)
+EmployeeImportReport = TableImportReport
 
 
-class _Rollback(Exception):
-    pass
+_Rollback = RollbackImport
 
 
 def employee_import(*, actor, path, dry_run: bool = False) -> EmployeeImportReport:

@@ -11,7 +11,7 @@ is reported with its line and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kehu.org.models import Partner, PartnerType, User
 from kehu.org.partners import partner_create, partner_update
+from kehu.imports.readers import RollbackImport, TableImportReport
 
 HEADERS = {
     "code": "code", "partner code": "code", "partner_code": "code", "编码": "code", "伙伴编码": "code", "代码": "code",
@@ -45,21 +46,10 @@ YES = {"1", "yes", "y", "true", "是", "启用"}
 NO = {"0", "no", "n", "false", "否", "停用"}
 
 
-class _Rollback(Exception):
-    pass
+_Rollback = RollbackImport
 
 
-@dataclass
-class PartnerImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors)
+PartnerImportReport = TableImportReport
 
 
 def _kind(text: str) -> str:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.audit.services import audit_record, diff, snapshot
 from kehu.org.policies import policy_for
 from kehu.sales.models import Quota
+from kehu.imports.readers import RollbackImport, TableImportReport
 
 FIELDS = ("period", "user", "team", "product_line", "amount")
 
@@ -85,17 +86,7 @@ HEADERS = {
 }
 
 
-@dataclass
-class QuotaImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors)
+QuotaImportReport = TableImportReport
 
 
 def quota_import(*, actor, path, dry_run: bool = False) -> QuotaImportReport:
@@ -170,5 +161,4 @@ def quota_import(*, actor, path, dry_run: bool = False) -> QuotaImportReport:
     return report
 
 
-class _Rollback(Exception):
-    pass
+_Rollback = RollbackImport

@@ -578,6 +578,27 @@ def _groups(kind: str, customer_ids: list, viewer) -> tuple[dict[int, list[str]]
     return member, labels
 
 
+def _group_figures(rows_of: dict[str, list[int]], labels: dict[str, str], overall: np.ndarray,
+                   satisfied_from: float, nps_answers) -> list[dict]:
+    """One breakdown's groups (key → the respondents' rows): n, index, satisfaction rate and NPS,
+    the figures left out of a group under :data:`MIN_GROUP` respondents; largest groups first."""
+    groups = []
+    for key, rows in rows_of.items():
+        x = overall[rows]
+        x = x[np.isfinite(x)]
+        n = len(rows)
+        entry = {"key": key, "label": labels.get(key, key), "n": n, "suppressed": n < MIN_GROUP}
+        if n >= MIN_GROUP and x.size:
+            entry.update(index=_f(x.mean(), 2), satisfaction_rate=_f(100.0 * (x >= satisfied_from).mean(), 2))
+            if nps_answers is not None:
+                a = nps_answers[rows]
+                a = a[np.isfinite(a)]
+                entry["nps"] = _f(nps_of(np.round(a)).nps, 2) if a.size else None
+        groups.append(entry)
+    groups.sort(key=lambda g: (g["suppressed"], -g["n"], g["label"]))
+    return groups
+
+
 def breakdowns_part(data: WaveData, overall: np.ndarray, satisfied_from: float, nps_answers, viewer,
                     kinds=BREAKDOWNS) -> dict:
     out = {}
@@ -587,21 +608,7 @@ def breakdowns_part(data: WaveData, overall: np.ndarray, satisfied_from: float, 
         for r, cid in enumerate(data.customer_ids):
             for key in member.get(cid, []):
                 rows_of.setdefault(key, []).append(r)
-        groups = []
-        for key, rows in rows_of.items():
-            x = overall[rows]
-            x = x[np.isfinite(x)]
-            n = len(rows)
-            entry = {"key": key, "label": labels.get(key, key), "n": n, "suppressed": n < MIN_GROUP}
-            if n >= MIN_GROUP and x.size:
-                entry.update(index=_f(x.mean(), 2), satisfaction_rate=_f(100.0 * (x >= satisfied_from).mean(), 2))
-                if nps_answers is not None:
-                    a = nps_answers[rows]
-                    a = a[np.isfinite(a)]
-                    entry["nps"] = _f(nps_of(np.round(a)).nps, 2) if a.size else None
-            groups.append(entry)
-        groups.sort(key=lambda g: (g["suppressed"], -g["n"], g["label"]))
-        out[kind] = groups
+        out[kind] = _group_figures(rows_of, labels, overall, satisfied_from, nps_answers)
     return out
 
 
@@ -639,21 +646,7 @@ def partner_breakdowns_part(data: WaveData, overall: np.ndarray, satisfied_from:
         for r, pid in enumerate(partner_ids):
             if pid in member:
                 rows_of.setdefault(member[pid], []).append(r)
-        groups = []
-        for key, rows in rows_of.items():
-            x = overall[rows]
-            x = x[np.isfinite(x)]
-            n = len(rows)
-            entry = {"key": key, "label": labels.get(key, key), "n": n, "suppressed": n < MIN_GROUP}
-            if n >= MIN_GROUP and x.size:
-                entry.update(index=_f(x.mean(), 2), satisfaction_rate=_f(100.0 * (x >= satisfied_from).mean(), 2))
-                if nps_answers is not None:
-                    a = nps_answers[rows]
-                    a = a[np.isfinite(a)]
-                    entry["nps"] = _f(nps_of(np.round(a)).nps, 2) if a.size else None
-            groups.append(entry)
-        groups.sort(key=lambda g: (g["suppressed"], -g["n"], g["label"]))
-        out[kind] = groups
+        out[kind] = _group_figures(rows_of, labels, overall, satisfied_from, nps_answers)
     return out
 
 

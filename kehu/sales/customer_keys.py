@@ -16,11 +16,13 @@ the columns again each time, so a rebuild can never leave them stale.
 
 from __future__ import annotations
 
+from kehu.dbtriggers import TriggerSet
+
 PG_FILL = """UPDATE sales_opportunity o SET customer_owner_id = c.owner_id, customer_team_id = c.team_id
   FROM customers_customer c
  WHERE c.id = o.customer_id
    AND (o.customer_owner_id IS DISTINCT FROM c.owner_id OR o.customer_team_id IS DISTINCT FROM c.team_id)"""
-PG_TRIGGERS = [
+PG_TRIGGERS = (
     """CREATE OR REPLACE FUNCTION sales_opportunity_customer_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -55,13 +57,13 @@ $$""",
     """CREATE TRIGGER customers_customer_keys_to_opportunities AFTER UPDATE OF owner_id, team_id ON customers_customer
     FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.team_id IS DISTINCT FROM NEW.team_id)
     EXECUTE FUNCTION customers_customer_keys_to_opportunities()""",
-]
-PG_DROP = [
+)
+PG_DROP = (
     "DROP TRIGGER IF EXISTS customers_customer_keys_to_opportunities ON customers_customer",
     "DROP FUNCTION IF EXISTS customers_customer_keys_to_opportunities()",
     "DROP TRIGGER IF EXISTS sales_opportunity_customer_keys ON sales_opportunity",
     "DROP FUNCTION IF EXISTS sales_opportunity_customer_keys()",
-]
+)
 PG_NAMES = ("sales_opportunity_customer_keys", "customers_customer_keys_to_opportunities")
 
 # SQLite cannot change NEW in a BEFORE trigger: the row is corrected right after it is written.
@@ -72,7 +74,7 @@ _SQLITE_ROW = """UPDATE sales_opportunity
 SQLITE_FILL = """UPDATE sales_opportunity
    SET customer_owner_id = (SELECT owner_id FROM customers_customer c WHERE c.id = customer_id),
        customer_team_id = (SELECT team_id FROM customers_customer c WHERE c.id = customer_id)"""
-SQLITE_TRIGGERS = [
+SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS sales_opportunity_customer_keys_insert AFTER INSERT ON sales_opportunity
     BEGIN {_SQLITE_ROW} END""",
     f"""CREATE TRIGGER IF NOT EXISTS sales_opportunity_customer_keys_update AFTER UPDATE ON sales_opportunity
@@ -86,53 +88,20 @@ SQLITE_TRIGGERS = [
         UPDATE sales_opportunity SET customer_owner_id = NEW.owner_id, customer_team_id = NEW.team_id
          WHERE customer_id = NEW.id;
     END""",
-]
-SQLITE_DROP = [
+)
+SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS customers_customer_keys_to_opportunities",
     "DROP TRIGGER IF EXISTS sales_opportunity_customer_keys_update",
     "DROP TRIGGER IF EXISTS sales_opportunity_customer_keys_insert",
-]
+)
 
 
-def _ready(connection) -> bool:
-    if not {"sales_opportunity", "customers_customer"} <= set(connection.introspection.table_names()):
-        return False
-    columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(),
-                                                                                 "sales_opportunity")}
-    return "customer_owner_id" in columns
-
-
-def ensure(connection, *, backfill: bool = False) -> None:
-    """Create the triggers where they are missing; fill the columns (always on SQLite,
-    on PostgreSQL when asked or when the triggers were missing)."""
-    if not _ready(connection):
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
-                           [list(PG_NAMES)])
-            missing = cursor.fetchone()[0] < len(PG_NAMES)
-            if backfill or missing:
-                cursor.execute(PG_FILL)
-            for sql in PG_TRIGGERS:
-                # the functions always (their text may have changed); the triggers when missing
-                if sql.startswith("CREATE OR REPLACE FUNCTION") or missing:
-                    cursor.execute(sql)
-        elif connection.vendor == "sqlite":
-            cursor.execute(SQLITE_FILL)
-            for sql in SQLITE_TRIGGERS:
-                cursor.execute(sql)
-        else:
-            raise RuntimeError(f"Kehu runs on PostgreSQL or SQLite, not {connection.vendor}")
-
-
-def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in PG_DROP if connection.vendor == "postgresql" else SQLITE_DROP:
-            cursor.execute(sql)
-
-
-def ensure_after_migrate(sender, using="default", **kwargs) -> None:
-    from django.db import connections
-
-    ensure(connections[using])
+TRIGGERS = TriggerSet(
+    tables=frozenset({"sales_opportunity", "customers_customer"}),
+    needs_column=("sales_opportunity", "customer_owner_id"),
+    pg_names=PG_NAMES, pg_create=PG_TRIGGERS, pg_drop=PG_DROP,
+    sqlite_create=SQLITE_TRIGGERS, sqlite_drop=SQLITE_DROP,
+    pg_fill=PG_FILL, sqlite_fill=SQLITE_FILL)
+ensure = TRIGGERS.ensure
+drop = TRIGGERS.drop
+ensure_after_migrate = TRIGGERS.ensure_after_migrate

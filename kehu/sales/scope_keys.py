@@ -23,6 +23,8 @@ rebuilds a SQLite table to alter it and a rebuilt table loses its triggers.
 
 from __future__ import annotations
 
+from kehu.dbtriggers import TriggerSet
+
 _MOVE = """INSERT INTO sales_scopesalesday (owner_id, team_id, day, orders, revenue_cents)
         SELECT OLD.owner_id, OLD.team_id, day, -orders, -revenue_cents
           FROM sales_customersalesday WHERE customer_id = OLD.id
@@ -30,7 +32,7 @@ _MOVE = """INSERT INTO sales_scopesalesday (owner_id, team_id, day, orders, reve
         SELECT NEW.owner_id, NEW.team_id, day, orders, revenue_cents
           FROM sales_customersalesday WHERE customer_id = NEW.id;"""
 PG_NAMES = ("customers_customer_keys_to_scope_sales",)
-PG_TRIGGERS = [
+PG_TRIGGERS = (
     f"""CREATE OR REPLACE FUNCTION customers_customer_keys_to_scope_sales() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     {_MOVE}
@@ -41,55 +43,28 @@ $$""",
     """CREATE TRIGGER customers_customer_keys_to_scope_sales AFTER UPDATE OF owner_id, team_id ON customers_customer
     FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.team_id IS DISTINCT FROM NEW.team_id)
     EXECUTE FUNCTION customers_customer_keys_to_scope_sales()""",
-]
-PG_DROP = [
+)
+PG_DROP = (
     "DROP TRIGGER IF EXISTS customers_customer_keys_to_scope_sales ON customers_customer",
     "DROP FUNCTION IF EXISTS customers_customer_keys_to_scope_sales()",
-]
-SQLITE_TRIGGERS = [
+)
+SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS customers_customer_keys_to_scope_sales
     AFTER UPDATE OF owner_id, team_id ON customers_customer
     WHEN NEW.owner_id IS NOT OLD.owner_id OR NEW.team_id IS NOT OLD.team_id
     BEGIN
         {_MOVE}
     END""",
-]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS customers_customer_keys_to_scope_sales"]
+)
+SQLITE_DROP = ("DROP TRIGGER IF EXISTS customers_customer_keys_to_scope_sales",)
 
 
-def _ready(connection) -> bool:
-    return {"sales_scopesalesday", "sales_customersalesday", "customers_customer"} <= set(
-        connection.introspection.table_names())
-
-
-def ensure(connection) -> None:
-    """Create the trigger where it is missing (its function always, on PostgreSQL: its
-    text may have changed). A missing trigger means some moves were lost: the nightly
-    check (``kehu summary check --repair``) finds and repairs the keys' rows."""
-    if not _ready(connection):
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
-                           [list(PG_NAMES)])
-            missing = cursor.fetchone()[0] < len(PG_NAMES)
-            for sql in PG_TRIGGERS:
-                if sql.startswith("CREATE OR REPLACE FUNCTION") or missing:
-                    cursor.execute(sql)
-        elif connection.vendor == "sqlite":
-            for sql in SQLITE_TRIGGERS:
-                cursor.execute(sql)
-        else:
-            raise RuntimeError(f"Kehu runs on PostgreSQL or SQLite, not {connection.vendor}")
-
-
-def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in PG_DROP if connection.vendor == "postgresql" else SQLITE_DROP:
-            cursor.execute(sql)
-
-
-def ensure_after_migrate(sender, using="default", **kwargs) -> None:
-    from django.db import connections
-
-    ensure(connections[using])
+# A missing trigger means some moves were lost: the nightly check
+# (``kehu summary check --repair``) finds and repairs the keys' rows.
+TRIGGERS = TriggerSet(
+    tables=frozenset({"sales_scopesalesday", "sales_customersalesday", "customers_customer"}),
+    pg_names=PG_NAMES, pg_create=PG_TRIGGERS, pg_drop=PG_DROP,
+    sqlite_create=SQLITE_TRIGGERS, sqlite_drop=SQLITE_DROP)
+ensure = TRIGGERS.ensure
+drop = TRIGGERS.drop
+ensure_after_migrate = TRIGGERS.ensure_after_migrate

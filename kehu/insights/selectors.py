@@ -196,15 +196,17 @@ def score_queryset(*, viewer, run: AnalysisRun | None, filters: ValueFilters | N
 # -- lists ---------------------------------------------------------------------------
 
 # Sorts of the score lists: (label key, tiers). Nullable measures are listed
-# in the order of their index, the customers without the measure after them.
+# in the order of their index, the customers without the measure after them. Ties run
+# in the measure's direction (highest CLV first, then the highest id): one direction
+# makes the next page a row-value comparison that the index answers by a range scan.
 SCORE_SORTS = {
-    "clv": [Tier(Q(clv__isnull=False), ("-clv", "id")), Tier(Q(clv__isnull=True), ("id",))],
-    "churn": [Tier(Q(churn_risk__isnull=False), ("-churn_risk", "id")), Tier(Q(churn_risk__isnull=True), ("id",))],
+    "clv": [Tier(Q(clv__isnull=False), ("-clv", "-id")), Tier(Q(clv__isnull=True), ("id",))],
+    "churn": [Tier(Q(churn_risk__isnull=False), ("-churn_risk", "-id")), Tier(Q(churn_risk__isnull=True), ("id",))],
     "next_order": [Tier(Q(next_order_date__isnull=False), ("next_order_date", "id")),
                    Tier(Q(next_order_date__isnull=True), ("id",))],
     "tier": [Tier(Q(), ("tier", "id"))],
     "rfm": [Tier(Q(), ("rfm_group", "id"))],
-    "at_risk": [Tier(Q(revenue_at_risk__isnull=False), ("-revenue_at_risk", "id")),
+    "at_risk": [Tier(Q(revenue_at_risk__isnull=False), ("-revenue_at_risk", "-id")),
                 Tier(Q(revenue_at_risk__isnull=True), ("id",))],
 }
 DEFAULT_SCORE_SORT = "clv"
@@ -466,7 +468,7 @@ def call_list(*, viewer, run: AnalysisRun | None, today: dt.date) -> tuple[Query
     qs = (policy_for(viewer).visible(CustomerScore.objects.filter(run=run, customer__owner=viewer),
                                      prefix="customer__")
           .filter(warned | due).select_related("customer"))
-    return qs, [Tier(warned, ("-churn_risk", "id")), Tier(due & ~warned, ("next_order_date", "id"))]
+    return qs, [Tier(warned, ("-churn_risk", "-id")), Tier(due & ~warned, ("next_order_date", "id"))]
 
 
 # -- figures for a page, cached ------------------------------------------------------------

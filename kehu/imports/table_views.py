@@ -113,12 +113,16 @@ def confirm(request, kind, pk):
     spec = _kind(request, kind)
     run = _own_run(request, spec, pk)
     path = _stored_path(run)
-    if run.status != ImportStatus.PREVIEW or path is None or not path.exists():
+    # Claim the file first, so that a second click (or tab) cannot import it twice.
+    claimed = path is not None and path.exists() and ImportRun.objects.filter(
+        pk=run.pk, status=ImportStatus.PREVIEW, stored_name=run.stored_name).update(stored_name="")
+    if not claimed:
         messages.error(request, _("This import is no longer waiting for confirmation; upload the file again."))
         return redirect("table_import_check", kind=spec.kind, pk=run.pk)
     try:
         report = spec.run(actor=request.user, path=path, dry_run=False)
     except TableError as exc:
+        ImportRun.objects.filter(pk=run.pk).update(stored_name=run.stored_name)   # may be confirmed again
         messages.error(request, str(exc))
         return redirect("table_import_check", kind=spec.kind, pk=run.pk)
     _record(run, report)

@@ -117,3 +117,6 @@ api.add_router("/waves", staff_api.waves_router)
 from kehu.partners import api as partners_api  # noqa: E402
 
 api.add_router("/partners", partners_api.router)
+from kehu.imports import api as imports_api  # noqa: E402
+
+api.add_router("/imports", imports_api.router)

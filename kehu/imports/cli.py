@@ -152,18 +152,20 @@ def _export(args) -> int:
     return 0
 
 
-def _table_import(args, importer, dry_text, done_text) -> int:
-    """Run an all-or-nothing table import (quotas, partners, employees): the bad rows with their
-    line and reason, and nothing written when there is one."""
+def _table_import(args) -> int:
+    """Run an all-or-nothing table import (quotas, partners, employees; kehu/imports/tables.py):
+    the bad rows with their line and reason, and nothing written when there is one."""
     from django.core.exceptions import PermissionDenied
 
     from kehu.imports.readers import TableError
+    from kehu.imports.tables import table_import
 
     actor = _actor(args.as_user)
     if actor is None:
         return 2
+    spec = table_import(args.kind)
     try:
-        report = importer(actor=actor, path=args.file, dry_run=args.dry_run)
+        report = spec.run(actor=actor, path=args.file, dry_run=args.dry_run)
     except (TableError, PermissionDenied) as exc:
         print(_("error: %(error)s") % {"error": exc}, file=sys.stderr)
         return 2
@@ -172,36 +174,8 @@ def _table_import(args, importer, dry_text, done_text) -> int:
     if report.refused:
         print(_("refused: %(count)s bad rows; nothing written.") % {"count": len(report.errors)}, file=sys.stderr)
         return 1
-    parts = {"rows": report.rows, "created": report.created, "updated": report.updated}
-    print((dry_text if report.dry_run else done_text) % parts)
+    print(spec.summary(report))
     return 0
-
-
-def _import_quotas(args) -> int:
-    from kehu.sales.quotas import quota_import
-
-    return _table_import(args, quota_import,
-                         _("dry run, nothing written: %(rows)s rows; %(created)s quotas would be created, "
-                           "%(updated)s changed"),
-                         _("imported %(rows)s rows: %(created)s quotas created, %(updated)s changed"))
-
-
-def _import_partners(args) -> int:
-    from kehu.partners.imports import partner_import
-
-    return _table_import(args, partner_import,
-                         _("dry run, nothing written: %(rows)s rows; %(created)s partners would be created, "
-                           "%(updated)s changed"),
-                         _("imported %(rows)s rows: %(created)s partners created, %(updated)s changed"))
-
-
-def _import_employees(args) -> int:
-    from kehu.org.employees import employee_import
-
-    return _table_import(args, employee_import,
-                         _("dry run, nothing written: %(rows)s rows; %(created)s employees would be created, "
-                           "%(updated)s changed"),
-                         _("imported %(rows)s rows: %(created)s employees created, %(updated)s changed"))
 
 
 def register(sub) -> None:
@@ -221,19 +195,17 @@ def register(sub) -> None:
         p.add_argument("--quiet", "-q", action="store_true", help=_("no progress bar"))
         p.set_defaults(func=_import)
 
-    for kind, text, func in (
-            ("quotas", _("import sales quotas (period, username or team, product_line, amount); see docs/selling.md"),
-             _import_quotas),
-            ("partners", _("import partners (code, name, type, parent, manager, margin, ...); see docs/user-guide.md"),
-             _import_partners),
+    for kind, text in (
+            ("quotas", _("import sales quotas (period, username or team, product_line, amount); see docs/selling.md")),
+            ("partners", _("import partners (code, name, type, parent, manager, margin, ...); see docs/user-guide.md")),
             ("employees", _("import staff without a login (name, email, phone, team, position, active) for the "
-                            "employee survey; see docs/surveys.md"), _import_employees)):
+                            "employee survey; see docs/surveys.md"))):
         t = isub.add_parser(kind, help=text)
         t.add_argument("file", help=_("a .csv (UTF-8 or GBK) or .xlsx file"))
         t.add_argument("--dry-run", action="store_true", help=_("check the file, write nothing"))
         t.add_argument("--as", dest="as_user", metavar="USERNAME",
                        help=_("import as this user (default: the first active administrator)"))
-        t.set_defaults(func=func)
+        t.set_defaults(func=_table_import)
 
     exp = sub.add_parser("export", help=_("export customers or orders to a .csv or .xlsx file"))
     esub = exp.add_subparsers(dest="kind", required=True, metavar="{customers,orders}")

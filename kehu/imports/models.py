@@ -2,7 +2,9 @@
 
 The web flow also keeps the uploaded file between preview and confirm here
 (``stored_name`` under ``MEDIA_ROOT/imports/``); only the user who uploaded it
-may confirm it.
+may confirm it. The customer and order imports (:class:`ImportKind`) and the
+all-or-nothing table imports (:class:`TableImportKind`: quotas, partners, staff)
+share it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ class ImportKind(models.TextChoices):
     ORDERS = "orders", _("Orders")
 
 
+class TableImportKind(models.TextChoices):
+    """The all-or-nothing table imports (kehu/imports/tables.py)."""
+
+    QUOTAS = "quotas", _("Sales quotas")
+    PARTNERS = "partners", _("Partners")
+    EMPLOYEES = "employees", _("Staff without a login")
+
+
 class ImportStatus(models.TextChoices):
     PREVIEW = "preview", _("Checked, waiting for confirmation")
     DONE = "done", _("Imported")
@@ -29,7 +39,7 @@ class ImportRun(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="import_runs")
-    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices + TableImportKind.choices)
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
     filename = models.CharField(_("file name"), max_length=255, blank=True, default="")
     stored_name = models.CharField(max_length=100, blank=True, default="", editable=False)

@@ -33,6 +33,7 @@ from kehu.imports.exports import customer_rows, interaction_rows, order_rows, ta
 from kehu.imports.models import ImportKind, ImportRun, ImportStatus
 from kehu.imports.readers import SUFFIXES, TableError, open_table
 from kehu.imports.services import ImportUsageError, run_import
+from kehu.imports.tables import table_imports_for
 from kehu.org.policies import policy_for
 
 PREVIEW_ROWS = 10
@@ -56,6 +57,18 @@ def _discard_file(run: ImportRun) -> None:
     if path is not None:
         path.unlink(missing_ok=True)
     run.stored_name = ""
+
+
+def store_upload(run: ImportRun, upload) -> Path:
+    """Keep ``upload`` under a random name (with its suffix) until the import is confirmed or
+    cancelled; the run records both names. Returns the stored file's path."""
+    run.filename = Path(upload.name).name[:255]
+    run.stored_name = secrets.token_urlsafe(24) + Path(upload.name).suffix.lower()
+    path = _stored_path(run)
+    with open(path, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return path
 
 
 def _clean_stale() -> None:
@@ -115,12 +128,8 @@ def start(request):
             error = _("Unknown file type %(suffix)s: use .csv or .xlsx.") % {"suffix": suffix or "''"}
         else:
             _clean_stale()
-            run = ImportRun(user=request.user, kind=kind, filename=Path(upload.name).name[:255],
-                            stored_name=secrets.token_urlsafe(24) + suffix)
-            path = _stored_path(run)
-            with open(path, "wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
+            run = ImportRun(user=request.user, kind=kind)
+            path = store_upload(run, upload)
             try:
                 report = run_import(kind, actor=request.user, source=path, dry_run=True)
                 extra = _preview_rows(path, kind)
@@ -138,12 +147,14 @@ def start(request):
     return render(request, "imports/start.html", {
         "title": _("Import"), "nav_active": "import", "error": error, "kind": kind,
         "kinds": ImportKind.choices, "help": _column_help(),
-        "recent": ImportRun.objects.filter(user=request.user).exclude(status=ImportStatus.PREVIEW)[:10],
+        "recent": ImportRun.objects.filter(user=request.user, kind__in=ImportKind.values)
+        .exclude(status=ImportStatus.PREVIEW)[:10],
+        "table_imports": table_imports_for(request.user),
     }, status=400 if error else 200)
 
 
 def _own_run(request, pk) -> ImportRun:
-    return get_object_or_404(ImportRun, pk=pk, user=request.user)
+    return get_object_or_404(ImportRun, pk=pk, user=request.user, kind__in=ImportKind.values)
 
 
 @login_required

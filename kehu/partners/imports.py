@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.org.models import Partner, PartnerType, User
-from kehu.org.partners import partner_create, partner_update
+from kehu.org.partners import _require_manager, partner_create, partner_update
 from kehu.imports.readers import RollbackImport, TableImportReport
 
 HEADERS = {
@@ -69,11 +69,13 @@ def _kind(text: str) -> str:
 
 
 def partner_import(*, actor, path, dry_run: bool = False) -> PartnerImportReport:
-    """Import (create or change) partners from the file at ``path``; see the module's docstring."""
+    """Import (create or change) partners from the file at ``path``; see the module's docstring.
+    Refused outright (:class:`PermissionDenied`) to whoever may not manage partners."""
     from kehu.imports.columns import CellError, parse_date, parse_decimal
     from kehu.imports.readers import open_table
     from kehu.partners.forms import _list
 
+    _require_manager(actor)
     table = open_table(path)
     cols = {}
     for i, h in enumerate(table.headers):

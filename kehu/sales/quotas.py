@@ -93,12 +93,17 @@ def quota_import(*, actor, path, dry_run: bool = False) -> QuotaImportReport:
     """Import quotas from a CSV/XLSX file with the columns period, username or team,
     product_line (optional, its code or name) and amount: a row for an existing quota
     (same period, person or team, and line) changes its amount. All or nothing: any bad
-    row and nothing is written; errors name the file's line."""
+    row and nothing is written; errors name the file's line. Refused outright
+    (:class:`PermissionDenied`) to whoever may set no quota at all
+    (:attr:`~kehu.org.policies.CustomerPolicy.may_set_quotas`); a row for a quota the
+    actor may not set is a bad row."""
     from kehu.imports.columns import CellError, parse_decimal
     from kehu.imports.readers import open_table
     from kehu.org.models import Team, User
     from kehu.sales.models import ProductLine
 
+    if actor is not None and not policy_for(actor).may_set_quotas:
+        raise PermissionDenied(_("You may not set quotas."))
     table = open_table(path)
     cols = {}
     for i, h in enumerate(table.headers):

@@ -238,5 +238,6 @@ def records(org, customers, value, settings, tmp_path):
         team_id=[org.teams.n1.pk, org.teams.north.pk],
         user_id=[org.users.sales_n1.pk, org.users.north_marketing.pk],
         partner_id=[p.pk for p in partners],
+        kind=["employees", "partners", "quotas"],   # POST /imports/{kind}
     )
     return {name: values for name, values in ids.items() if values}

@@ -1544,6 +1544,34 @@ def test_a_partner_user_reads_only_its_own_partner_and_those_below(org, partner_
     api = api_as(boss)
     assert {p["code"] for p in api.get("/partners").json()["items"]} == {"PM-L1", "PM-L2"}
     assert_error(api.get(f"/partners/{other.pk}/scorecard"), 404, "not_found")
+# -- the all-or-nothing table imports (kehu/imports/tables.py): who sets quotas, who manages
+# partners, administrators for staff; a 403 for the others (partner users: 404, below) --------
+TABLE_IMPORTERS = {"quotas": QUOTA_SETS["n1"] | QUOTA_SETS["e1"], "partners": PARTNER_MANAGERS,
+                   "employees": {"admin"}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", sorted(TABLE_IMPORTERS))
+def test_table_imports_per_role(org, api_as, role, kind):
+    from kehu.org.models import Employee, Partner
+    from kehu.sales.models import Quota
+
+    api = api_as(getattr(org.users, role))
+    before = (Quota.objects.count(), Partner.objects.count(), Employee.objects.count())
+    text = {"quotas": "period,team,amount\n2026-01,North sales 1,100\n", "partners": "code,name\nTI1,甲\n",
+            "employees": "name\n王师傅\n"}[kind]
+    r = api.client.post(api._url(f"/imports/{kind}"), {"file": SimpleUploadedFile("t.csv", text.encode()),
+                                                       "dry_run": "true"}, **api.headers)
+    if role in TABLE_IMPORTERS[kind]:
+        assert r.status_code == 200, r.content
+        assert r.json()["dry_run"] and r.json()["rows"] == 1
+        # a manager outside the North subtree may not set its quota: a bad row, not a 403
+        assert r.json()["refused"] == (kind == "quotas" and role == "east_manager")
+    else:
+        assert_error(r, 403, "forbidden")
+    assert (Quota.objects.count(), Partner.objects.count(), Employee.objects.count()) == before
+
+
 # -- partner users (issue 18): their partner's customers and its sub-partners', nothing else ------
 #
 # A level-1 agent (l1) with a level-2 agent (l2) below it, and another level-1 agent (other);

@@ -236,7 +236,7 @@ def test_a_partner_user_changes_their_language_and_password(page, channel, lang)
     expect(page).to_have_url("/customers/")
 
 
-def test_every_link_and_form_the_portal_shows_opens(page, guard, channel):
+def test_every_link_and_form_the_portal_shows_opens(page, guard, org, channel):
     """A link, form or fragment on a portal page that leads to a page closed to partner users
     is a dead end (the not-found page, or a fragment that never loads): every one a partner
     user is shown is in the portal (:meth:`CustomerPolicy.may_use_view`)."""
@@ -245,8 +245,14 @@ def test_every_link_and_form_the_portal_shows_opens(page, guard, channel):
     from kehu.org.policies import policy_for
 
     guard.allow(r"status of 404|Response Status Error Code 404")  # reported below, with where they are
+    from kehu.service.services import repair_create
+    from tests.service.test_return_visit import resolve as resolve_complaint
+
     order = Order.objects.filter(customer=channel.mine).first()
     case = channel.cases[channel.mine.pk]
+    # the sub-agent's customer's complaint: resolved (its return visit waits), with a repair
+    done = resolve_complaint(org, channel.cases[channel.sub.pk])
+    repair_create(actor=org.users.admin, case=done, data={"fault": "阀门漏气"})
     interaction = InteractionFactory(customer=channel.mine, subject="回访")
     contact = ContactFactory(customer=channel.mine, name="王经理")
     policy = policy_for(channel.users.l1)
@@ -254,7 +260,7 @@ def test_every_link_and_form_the_portal_shows_opens(page, guard, channel):
     pages = ["/customers/", f"/customers/{channel.mine.pk}/", f"/customers/{channel.sub.pk}/",
              f"/customers/{channel.mine.pk}/edit/", "/customers/new/", "/orders/", f"/orders/{order.pk}/",
              f"/customers/{channel.mine.pk}/orders/new/", "/interactions/", f"/interactions/{interaction.pk}/edit/",
-             f"/contacts/{contact.pk}/edit/", "/cases/", f"/cases/{case.pk}/", "/cases/new/",
+             f"/contacts/{contact.pk}/edit/", "/cases/", f"/cases/{case.pk}/", f"/cases/{done.pk}/", "/cases/new/",
              f"/cases/new/?customer={channel.mine.pk}", "/kb/", "/me/", "/password/", "/search/?q=qdkh"]
     closed = {}
     for url in pages:
@@ -278,6 +284,10 @@ def test_every_link_and_form_the_portal_shows_opens(page, guard, channel):
             if name != "home" and not policy.may_use_view(name):  # the brand's link: the portal's start
                 closed.setdefault(url, set()).add((parts.path, name))
     assert not closed, f"links, forms and fragments to pages closed to partner users: {closed}"
+    page.goto(f"/cases/{done.pk}/")  # the resolved case shows its repair and return visit, read only
+    expect(page.get_by_test_id("repairs")).to_contain_text("阀门漏气")
+    expect(page.get_by_test_id("return-visits")).to_be_visible()
+    expect(page.get_by_test_id("return-visit-form")).to_have_count(0)
 
 
 # -- the channel manager -----------------------------------------------------------------

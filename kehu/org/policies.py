@@ -166,6 +166,9 @@ PARTNER_VIEWS = frozenset({
     # cases: list, detail, register, work
     "case_queue", "case_create", "case_detail", "case_edit", "case_transition", "case_step",
     "case_comment", "case_attachments", "case_attachment_download", "case_from_interaction",
+    # ... and the parts of those pages loaded after them: the published articles that match
+    # the case, the order lines of their customers a serial number names
+    "case_articles", "case_serial_lookup",
     # the published knowledge base, and the search over their scope
     "kb_list", "kb_detail", "faq", "faq_article", "faq_vote", "global_search", "vega_bundle",
     # the public pages (no sign-in) stay open to anyone

@@ -19,10 +19,23 @@ def _app_label(label: str):
         return None
 
 
+class ViewAccess:
+    """``may_open.<URL name>`` in a template: whether the viewer may reach that page. Partner
+    users reach only the partner portal (:meth:`kehu.org.policies.CustomerPolicy.may_use_view`;
+    everyone else every page, each still asking the policy about its records), so a page
+    shows them no link, form or fragment that would answer 404."""
+
+    def __init__(self, policy):
+        self._policy = policy
+
+    def __getitem__(self, view_name: str) -> bool:
+        return self._policy.may_use_view(view_name)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "may_open": ViewAccess(policy_for(None))}
     items = [
         ("home", _("Dashboard"), "home"),
         ("customers", _("Customers"), "customer_list"),
@@ -90,4 +103,4 @@ def navigation(request):
             continue
     from kehu.web.search import quick_create_items
 
-    return {"nav_items": nav, "quick_create": quick_create_items(user)}
+    return {"nav_items": nav, "quick_create": quick_create_items(user), "may_open": ViewAccess(policy)}

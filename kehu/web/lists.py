@@ -76,8 +76,11 @@ class ListSpec:
         return next((a for a in self.actions if a.key == key), None)
 
     def actions_for(self, viewer) -> list[BulkAction]:
-        """The actions to offer: none that change anything to read-only roles."""
+        """The actions to offer: none that change anything to read-only roles, none at all
+        to those who may not use the bulk page (partner users: the partner portal)."""
         policy = policy_for(viewer)
+        if not policy.may_use_view("list_bulk"):
+            return []
         if policy.read_only or not policy.active or (self.may_change is not None and not self.may_change(viewer)):
             return [a for a in self.actions if a.key == "export"]
         return [a for a in self.actions if a.may is None or a.may(viewer)]

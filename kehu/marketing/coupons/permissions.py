@@ -6,7 +6,8 @@ policy (:mod:`kehu.org.policies`); these are the role rules on top of it.
   policy lets them see.
 - Redeeming a coupon on an order: anyone who may work on orders (not the
   read-only roles: analysts; marketing is read-only on customers) and sees the
-  order's customer; administrators always.
+  order's customer; administrators always; never partner users (coupons are not in
+  the partner portal).
 - Reading coupon kinds: everyone signed in; reading issued coupons: those of
   the customers one sees.
 """
@@ -25,5 +26,7 @@ def may_redeem(user, customer=None) -> bool:
     if not policy.active:
         return False
     if not policy.is_admin and policy.read_only:
+        return False
+    if not policy.may_use_view("coupon_order_redeem"):
         return False
     return customer is None or policy.can_view(customer)

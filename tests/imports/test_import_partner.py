@@ -169,3 +169,26 @@ def test_orders_with_partners_round_trip(org, customers, agents, tmp_path):
     report = import_orders(actor=org.users.admin, source=path)
     assert report.created == 2 and not report.errors, report.errors
     assert state() == before
+
+
+def test_the_export_page_follows_the_list_s_partner_filter(org, customers, agents, client_for):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    top, _sub = agents
+    Customer.objects.filter(pk=customers.n1.pk).update(partner=top)
+    r = client_for(org.users.admin).get(reverse("customer_export"), {"format": "csv", "partner": top.pk})
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode("utf-8")[1:])))
+    assert [(row["ref"], row["partner"]) for row in rows] == [(customers.n1.ref, "AG-1")]
+
+
+def test_the_command_line_refuses_a_partner_user(org, agents, tmp_path, capsys):
+    from kehu.cli import main
+
+    UserFactory(username="agent_cli", role="partner", partner=agents[0], team=None)
+    path = write_csv(tmp_path / "c.csv", [["ref", "name", "type"], ["PCL1", "客户", "企业"]])
+    assert main(["import", "customers", str(path), "--as", "agent_cli", "-q"]) == 2
+    assert "Partner users do not import" in capsys.readouterr().err
+    assert not Customer.objects.filter(ref="PCL1").exists()

@@ -15,7 +15,9 @@ from kehu.customers.services import customer_update
 from kehu.engagement.selectors import customer_timeline
 from kehu.service.services import case_create
 from tests.api.conftest import ApiClient
-from tests.factories import CustomerFactory, InteractionFactory, OrderFactory, PartnerFactory, UserFactory
+from tests.factories import (
+    AttachmentFactory, CustomerFactory, InteractionFactory, OrderFactory, PartnerFactory, UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +108,17 @@ def test_the_api_gives_the_partner_user_only_their_people_s_interactions(org, se
             assert api.get(f"/interactions/{hidden.pk}").status_code == 404
             assert api.patch(f"/interactions/{hidden.pk}", {"summary": "改"}).status_code == 404
             assert api.get(f"/interactions/{hidden.pk}/attachments").status_code == 404
+
+
+def test_the_files_of_the_company_s_notes_are_hidden_from_the_partner_user(org, served, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    s = served
+    internal_file = AttachmentFactory(customer=s.customer, interaction=s.internal, name="底价.pdf")
+    their_file = AttachmentFactory(customer=s.customer, interaction=s.theirs, name="报价.pdf")
+    owner = _api(org.users.sales_n1)
+    assert owner.get(f"/attachments/{internal_file.pk}").status_code == 200
+    api = _api(s.agent)
+    assert api.get(f"/attachments/{their_file.pk}").status_code == 200
+    for path in (f"/attachments/{internal_file.pk}", f"/attachments/{internal_file.pk}/download"):
+        assert api.get(path).status_code == 404, path
+    assert api.delete(f"/attachments/{internal_file.pk}").status_code == 404

@@ -12,7 +12,15 @@ from kehu.org.policies import policy_for
 def attachment_list(*, viewer, customer=None, interaction=None, order=None) -> QuerySet:
     """The attachments the viewer may see; of one record when given (a
     customer's own files, not its interactions' or orders')."""
-    qs = policy_for(viewer).visible(Attachment.objects.all(), prefix="customer__").select_related("uploaded_by")
+    policy = policy_for(viewer)
+    qs = policy.visible(Attachment.objects.all(), prefix="customer__").select_related("uploaded_by")
+    seen = policy.timeline_q("interaction")
+    if seen:    # a partner user: the files of interactions hidden from them are hidden too
+        from django.db.models import Q
+
+        from kehu.engagement.models import Interaction
+
+        qs = qs.filter(Q(interaction__isnull=True) | Q(interaction__in=Interaction.objects.filter(seen)))
     if interaction is not None:
         return qs.filter(interaction=interaction)
     if order is not None:

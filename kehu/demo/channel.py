@@ -129,8 +129,10 @@ def build_channel(b) -> None:
     names = [u[0] for u in PARTNER_USERS]
     clash = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     rows = []
+    logins: dict[str, str] = {}     # partner code → its login
     for username, display, code, staff in PARTNER_USERS:
         login = username + CLASH_SUFFIX if username in clash else username
+        logins[code] = login
         rows.append(User(username=login, display_name=display, role="partner", partner=partners[code],
                          password=password, email=f"{username}@agents.huaxin-steel.example", language="zh-hans"))
         for k in range(staff):
@@ -138,9 +140,34 @@ def build_channel(b) -> None:
                              role="partner", partner=partners[code], password=make_password(None),
                              email=f"{username}.{k + 1}@agents.huaxin-steel.example", language="zh-hans"))
     User.objects.bulk_create(rows)
+    _agent_visits(b, partners, chosen, logins)
 
     _route_a_case(b, partners["HX-P03"], chosen["HX-P03"])
     _survey(b, partners, rnd)
+
+
+VISITS_PER_AGENT = 4
+
+
+def _agent_visits(b, partners, chosen, logins) -> None:
+    """A few visits each agent's login logged on its customers: what a partner user sees of
+    their customers' interactions (the company's own notes stay hidden from them,
+    :meth:`kehu.org.policies.CustomerPolicy.timeline_q`)."""
+    from kehu.engagement.models import Interaction
+    from kehu.org.models import User
+
+    rnd = random.Random(b.seed * 31 + 19)     # apart from the channel's own sequence
+    users = dict(User.objects.filter(username__in=logins.values()).values_list("username", "pk"))
+    objs = []
+    for code, customers in chosen.items():
+        for c in customers[:VISITS_PER_AGENT]:
+            d = b.today - dt.timedelta(days=rnd.randint(3, 90))
+            objs.append(Interaction(
+                customer_id=c.pk, channel="visit", direction="outbound", user_id=users[logins[code]],
+                occurred_at=dt.datetime(d.year, d.month, d.day, rnd.randrange(9, 17), rnd.randrange(60), tzinfo=b.tz),
+                subject="代理拜访", summary=f"{partners[code].name}上门拜访{c.name}，客户询问下季度螺纹钢供货和账期安排。",
+                next_step="报给渠道经理确认价格"))
+    Interaction.objects.bulk_create(objs)
 
 
 def _route_a_case(b, partner, customers) -> None:

@@ -13,7 +13,10 @@ from kehu.org.policies import policy_for
 
 
 def interaction_list(*, viewer, customer_id: int | None = None, channel: str = "") -> QuerySet[Interaction]:
-    qs = policy_for(viewer).visible(Interaction.objects.all(), prefix="customer__")
+    """The interactions ``viewer`` may see: those of the customers they see — for a partner
+    user only those their partners' people logged (:meth:`CustomerPolicy.timeline_q`)."""
+    policy = policy_for(viewer)
+    qs = policy.visible(Interaction.objects.all(), prefix="customer__").filter(policy.timeline_q("interaction"))
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     if channel:
@@ -28,30 +31,43 @@ def interaction_get(*, viewer, pk) -> Interaction:
         raise Http404 from None
 
 
-def customer_timeline(*, customer, limit: int = 50) -> list[dict]:
+def customer_timeline(*, customer, viewer, limit: int = 50) -> list[dict]:
     """Interactions, orders, case events (registered, moves, comments …) and changes of one
-    (already visible) customer, newest first. Every case of a visible customer is visible
+    customer ``viewer`` already sees, newest first — of each kind what the one policy lets
+    the viewer see on a timeline (:meth:`kehu.org.policies.CustomerPolicy.timeline_q`: all
+    of it for the company's people; a partner user only what their partners' people did or
+    what is routed to their partners). Every case of a visible customer is visible
     (kehu.org.policies), so the case events need no further check."""
     from datetime import datetime, time
 
     from django.utils import timezone
 
+    from kehu.audit.models import AuditEvent
     from kehu.customers.selectors import customer_history
     from kehu.sales.models import Order
 
+    policy = policy_for(viewer)
     items: list[dict] = []
-    for it in Interaction.objects.filter(customer=customer).select_related("user", "contact")[:limit]:
+    for it in (Interaction.objects.filter(customer=customer).filter(policy.timeline_q("interaction"))
+               .select_related("user", "contact")[:limit]):
         items.append({"kind": "interaction", "at": it.occurred_at, "obj": it})
     tz = timezone.get_current_timezone()
-    for order in Order.objects.filter(customer=customer).order_by("-order_date", "-id")[:limit]:
+    for order in Order.objects.filter(customer=customer).filter(policy.timeline_q("order")).order_by(
+            "-order_date", "-id")[:limit]:
         at = timezone.make_aware(datetime.combine(order.order_date, time(12, 0)), tz)
         items.append({"kind": "order", "at": at, "obj": order})
     from kehu.service.models import CaseEvent
 
-    for cev in (CaseEvent.objects.filter(case__customer=customer).select_related("case", "actor")
-                .order_by("-at", "-id")[:limit]):
+    for cev in (CaseEvent.objects.filter(case__customer=customer).filter(policy.timeline_q("case_event"))
+                .select_related("case", "actor").order_by("-at", "-id")[:limit]):
         items.append({"kind": "case", "at": cev.at, "obj": cev})
-    for ev in customer_history(customer, limit=limit):
+    changes_q = policy.timeline_q("change")
+    if changes_q:   # a partner user: their people's changes only (no import record: they import nothing)
+        changes = list(AuditEvent.objects.filter(customer_id=customer.pk).filter(changes_q).select_related("actor")
+                       .order_by("-created_at", "-id")[:limit])
+    else:
+        changes = customer_history(customer, limit=limit)
+    for ev in changes:
         if ev.entity == "interaction" and ev.action != "delete":
             continue  # the interaction itself is on the timeline (until it is deleted)
         if ev.entity == "case":

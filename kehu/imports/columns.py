@@ -29,6 +29,7 @@ from kehu.customers.models import (
     CompanySize, Customer, CustomerType, Gender, Importance, LifecycleStage, LoyaltyLevel, PreferredChannel,
     Region, RelationshipLevel, Source, UsageRate, UserStatus,
 )
+from kehu.org.models import Partner
 from kehu.sales.models import Order, OrderStatus
 from kehu.validators import TAG_LENGTH_MAX, TAGS_PER_CUSTOMER_MAX
 
@@ -40,7 +41,7 @@ class CellError(ValueError):
 @dataclass(frozen=True)
 class Column:
     field: str                 # canonical header and the key in a parsed row
-    kind: str = "text"         # text, date, decimal, money, int, choice, email, phone, tags, bool, user
+    kind: str = "text"         # text, date, decimal, money, int, choice, email, phone, tags, bool, user, partner
     required: bool = False
     aliases: tuple[str, ...] = ()
     max_length: int | None = None
@@ -69,6 +70,10 @@ def _formats(fieldname: str, model=Customer) -> tuple:
 
     return tuple(v for v in model._meta.get_field(fieldname).validators if not isinstance(v, MaxLengthValidator))
 
+
+# The partner column's headers (the partner's code, kehu.org Partner), in both imports.
+PARTNER_ALIASES = ("partner_code", "partner code", "channel partner", "渠道伙伴", "合作伙伴", "伙伴", "伙伴编码",
+                   "伙伴代码", "渠道商", "代理商", "经销商")
 
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("ref", required=True, max_length=_max("ref"),
@@ -119,6 +124,8 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
     Column("relationship_level", kind="choice", choices="relationship", aliases=("relationship", "关系", "关系级别", "关系层次")),
     Column("owner", kind="user", aliases=("owner username", "负责人", "销售", "销售员", "业务员"),
            help=gettext_lazy("Username of the owner; default: the importing user.")),
+    Column("partner", kind="partner", max_length=_max("code", Partner), aliases=PARTNER_ALIASES,
+           help=gettext_lazy("Code of the partner (agent, distributor…) that serves the customer; empty: none.")),
     Column("tags", kind="tags", aliases=("tag", "标签"),
            help=gettext_lazy("Separated by commas or 、; at most 50 tags of at most 50 characters each.")),
     Column("preferences", kind="text", max_length=_max("preferences"), aliases=("偏好", "喜好")),
@@ -153,6 +160,11 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("currency", max_length=3, aliases=("币种", "货币")),
     Column("payment_due_on", kind="date", aliases=("payment due", "due date", "付款期限", "应收日期", "到期日")),
     Column("remarks", kind="text", max_length=_max("remarks", Order), aliases=("notes", "备注")),
+    Column("partner", kind="partner", max_length=_max("code", Partner), aliases=PARTNER_ALIASES,
+           help=gettext_lazy("Code of the partner the order is sold through; default: the customer's partner.")),
+    Column("partner_margin_pct", kind="decimal", min_value=Decimal(0), max_value=Decimal(100),
+           aliases=("partner margin", "partner margin pct", "伙伴折扣", "伙伴毛利率", "代理折扣", "渠道折扣"),
+           help=gettext_lazy("The partner's margin in percent; default: the partner's. Needs a partner.")),
 )
 
 COLUMNS = {"customers": CUSTOMER_COLUMNS, "orders": ORDER_COLUMNS}

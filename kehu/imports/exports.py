@@ -65,7 +65,7 @@ def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator
     """The header, then one row per customer the viewer may see, in code order."""
     keys = _custom_keys("customer")
     yield CUSTOMER_HEADERS + keys
-    qs = (customer_list(viewer=viewer, filters=filters)
+    qs = (customer_list(viewer=viewer, filters=filters).select_related("owner", "partner")
           .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
           .order_by("ref", "id"))
     getters = []
@@ -74,6 +74,8 @@ def customer_rows(*, viewer, filters: CustomerFilters | None = None) -> Iterator
             getters.append(lambda c: c.kind)
         elif header == "owner":
             getters.append(lambda c: c.owner.username if c.owner_id else "")
+        elif header == "partner":
+            getters.append(lambda c: c.partner.code if c.partner_id else "")
         elif header == "tags":
             getters.append(lambda c: ",".join(sorted(t.name for t in c.tags.all())))
         elif header in CUSTOMER_FIELDS:
@@ -105,7 +107,7 @@ ORDER_VALUE_FIELDS = {
     "order_date": "order__order_date", "amount": "amount", "product_ref": "product__ref",
     "description": "description", "serial_number": "serial_number", "quantity": "quantity", "cost": "cost",
     "status": "order__status", "currency": "order__currency", "payment_due_on": "order__payment_due_on",
-    "remarks": "order__remarks",
+    "remarks": "order__remarks", "partner": "order__partner__code", "partner_margin_pct": "order__partner_margin_pct",
 }
 
 

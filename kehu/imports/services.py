@@ -28,6 +28,9 @@ Rules
   code that belongs to a customer the importing user may not change is a bad
   row. ``owner`` must be a user the importer may assign customers to
   (``policy_for(actor).can_assign_to``); the default owner is the importer.
+  ``partner`` holds a partner's code (any partner, as on the customer form and
+  in the API); an unknown code is a bad row. Partner users import nothing
+  (:func:`_refuse_partner_users`).
 - Same phone, same email, or same name and city as another row of the file or
   another customer in the database is a **warning**, not an error.
 - Orders: lines with the same ``order_ref`` form one order (same customer and
@@ -36,7 +39,9 @@ Rules
   A customer code that is unknown creates that customer (named by
   ``customer_name``, else by its code; owned by the importer). An existing
   customer the importer may not change gives "customer not found". If one
-  line of an order is bad the whole order is bad.
+  line of an order is bad the whole order is bad. An order is sold through the
+  file's ``partner`` (its code), else the customer's partner, at the file's
+  ``partner_margin_pct``, else the partner's margin (as the order form does).
 - Audit: one summary event for the import itself (entity ``importrun``: who,
   when, which file, how many), and one ``AuditEvent`` per updated customer
   and per created order (action ``update``/``import``, carrying the import
@@ -424,9 +429,43 @@ class _Owners:
         return self.cache[username]
 
 
+class _Partners:
+    """Partner codes → partner ids and margins (kehu.org Partner), every partner read once per
+    import that needs them (a channel has hundreds of partners, not millions): a parse worker
+    process inherits the map and asks the database nothing. Anyone who may import names any
+    partner, active or not, as on the customer form and in the API (partner users import
+    nothing)."""
+
+    def __init__(self, wanted: bool):
+        self.ids: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
+        self.margins: dict[int, Decimal] = {}
+        if wanted:
+            from kehu.org.models import Partner
+
+            for pk, code, margin in Partner.objects.values_list("pk", "code", "margin_pct"):
+                self.ids[code] = pk
+                self.margins[pk] = margin
+            self.folded = {code.casefold(): pk for code, pk in self.ids.items()}
+
+    def get(self, code: str) -> int | str:
+        """The id of the partner with ``code`` (case aside), or the report's message."""
+        pk = self.ids.get(code)
+        if pk is None:
+            pk = self.folded.get(code.casefold())
+        return pk if pk is not None else _("unknown partner '%(code)s'") % {"code": code}
+
+
+def _refuse_partner_users(policy) -> None:
+    """Partner users register customers and record orders one at a time (the partner portal,
+    kehu.org.policies.PARTNER_VIEWS, has no import); the command line refuses them too."""
+    if policy.is_partner:
+        raise PermissionDenied(_("Partner users do not import; register customers and orders one at a time."))
+
+
 # -- customers --------------------------------------------------------------------
 
-CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags"}
+CUSTOMER_FIELD_MAP = {"type": "kind", "owner": "owner", "tags": "tags", "partner": "partner_id"}
 
 
 def _computed_values(row: dict, owner) -> dict:
@@ -483,6 +522,7 @@ class _CustomerCheck:
     actor: object
     stage: CustomerStage
     cells: _StageCells
+    partners: _Partners
 
 
 class _StageCells:
@@ -510,15 +550,16 @@ class _StageCells:
 @dataclass
 class _CheckedRows:
     """One batch of customer rows, checked (:func:`_check_customer_rows`), column by column:
-    the parsed rows' lines, codes and stage entries (None where the owner is bad) in file order,
-    with the few bad owners and the tags by line."""
+    the parsed rows' lines, codes and stage entries (None where the owner or the partner is bad)
+    in file order, with the few bad owners and partners (line → column, message) and the tags
+    by line."""
 
     read: int
     errors: list[tuple[int, str, str]]
     lines: list[int]
     refs: list[str]
     entries: list
-    owner_errors: dict[int, str]
+    row_errors: dict[int, tuple[str, str]]
     tags: dict[int, list[str]]
 
 
@@ -538,25 +579,31 @@ def _check_customer_rows(batch: list[tuple[int, list]], ctx: _CustomerCheck) -> 
     missing = {row["owner"] for _line, row in parsed if row.get("owner")} - owners.cache.keys()
     if missing:
         owners.preload(missing)
-    good, owner_errors, tags = [], {}, {}
+    good, row_errors, tags = [], {}, {}
     for line, row in parsed:
         owner = None if owners.leads else ctx.actor
         if row.get("owner"):
             owner = owners.get(row["owner"])
             if isinstance(owner, str):
-                owner_errors[line] = owner
+                row_errors[line] = ("owner", owner)
                 continue
+        if row.get("partner"):
+            partner = ctx.partners.get(row["partner"])
+            if isinstance(partner, str):
+                row_errors[line] = ("partner", partner)
+                continue
+            row["partner"] = partner        # the stage's partner_id
         good.append((line, row, owner if getattr(owner, "pk", None) else None))
         if row.get("tags"):
             tags[line] = row["tags"]
     made = ctx.stage.entries(ctx.cells(good))
-    if owner_errors:
+    if row_errors:
         by_line = dict(zip([line for line, _row, _owner in good], made))
         entries = [by_line.get(line) for line, _row in parsed]
     else:
         entries = made
     return _CheckedRows(len(batch), log.errors, [line for line, _row in parsed], [row["ref"] for _line, row in parsed],
-                        entries, owner_errors, tags)
+                        entries, row_errors, tags)
 
 
 def _merge_customer_rows(checked: _CheckedRows, *, report: ImportReport, seen: dict[str, int],
@@ -567,7 +614,7 @@ def _merge_customer_rows(checked: _CheckedRows, *, report: ImportReport, seen: d
     for line, column, message in checked.errors:
         report.error(line, column, message)
     lines, refs = checked.lines, checked.refs
-    if not checked.owner_errors and seen.keys().isdisjoint(refs) and len(set(refs)) == len(refs):
+    if not checked.row_errors and seen.keys().isdisjoint(refs) and len(set(refs)) == len(refs):
         # the usual batch: every parsed row is good, checked in bulk
         seen.update(zip(refs, lines))
         stage.add_entries(checked.entries, [(line, tag) for line, names in checked.tags.items() for tag in names])
@@ -580,7 +627,7 @@ def _merge_customer_rows(checked: _CheckedRows, *, report: ImportReport, seen: d
             continue
         seen[ref] = line
         if entry is None:
-            report.error(line, "owner", checked.owner_errors[line])
+            report.error(line, *checked.row_errors[line])
             continue
         entries.append(entry)
         tags.extend((line, tag) for tag in checked.tags.get(line, ()))
@@ -661,22 +708,28 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
     policy = policy_for(actor)
     if not policy.can_create:
         raise PermissionDenied(_("You may not create customers."))
+    _refuse_partner_users(policy)
     table, hmap, report = _open(source, ImportKind.CUSTOMERS)
     if leads and hmap.fields & {"owner", "lifecycle_stage"}:
         raise ImportUsageError(_("A lead file has no owner or lifecycle stage column: leads go to the pool at the "
                                  "reserve stage, without an owner. Remove the column."))
+    if leads and "partner" in hmap.fields:
+        raise ImportUsageError(_("A lead file has no partner column: a customer served by a partner is never a "
+                                 "lead of the pool. Remove the column."))
     report.dry_run, report.skip_bad = dry_run, skip_bad
     if run is not None and run.filename:
         report.filename = run.filename
     owners = _Owners(actor)
     owners.leads = leads
+    partners = _Partners("partner" in hmap.fields)
     now = timezone.now()
     stage = CustomerStage(connection, {CUSTOMER_FIELD_MAP.get(c.field, c.field) for _i, c in hmap.columns
                                        if not c.field.startswith(CUSTOM_PREFIX)})
     stage.create()
     try:
         return _import_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy, owners=owners,
-                                 stage=stage, now=now, skip_bad=skip_bad, dry_run=dry_run, progress=progress, run=run)
+                                 partners=partners, stage=stage, now=now, skip_bad=skip_bad, dry_run=dry_run,
+                                 progress=progress, run=run)
     finally:
         try:
             stage.drop()
@@ -684,24 +737,25 @@ def import_customers(*, actor, source, skip_bad: bool = False, dry_run: bool = F
             pass    # the transaction is broken; the temporary tables go with the connection
 
 
-def _import_customers(*, actor, table, hmap, report, policy, owners, stage, now, skip_bad, dry_run, progress,
-                      run) -> ImportReport:
+def _import_customers(*, actor, table, hmap, report, policy, owners, partners, stage, now, skip_bad, dry_run,
+                      progress, run) -> ImportReport:
     existing_refs = _check_customers(actor=actor, table=table, hmap=hmap, report=report, policy=policy,
-                                     owners=owners, stage=stage, progress=progress)
+                                     owners=owners, partners=partners, stage=stage, progress=progress)
     # The duplicate warnings: for a big file found on a second connection while this one writes.
     limit = max(MAX_ISSUES - len(report.warnings), 1)
     writing = not dry_run and (skip_bad or not report.error_count)
     visible = policy.visible_where_sql(stage.connection)   # the importer's scope, in the query itself
     search = stage.start_duplicates(limit, visible) if writing else DuplicateSearch(stage.duplicates(limit, visible))
     try:
-        return _write_customers(actor=actor, table=table, hmap=hmap, report=report, owners=owners, stage=stage,
+        return _write_customers(actor=actor, table=table, hmap=hmap, report=report, owners=owners,
+                                partners=partners, stage=stage,
                                 now=now, skip_bad=skip_bad, dry_run=dry_run, progress=progress, run=run,
                                 existing_refs=existing_refs, search=search)
     finally:
         search.close()
 
 
-def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad, dry_run, progress, run,
+def _write_customers(*, actor, table, hmap, report, owners, partners, stage, now, skip_bad, dry_run, progress, run,
                      existing_refs, search) -> ImportReport:
     run = _start_run(run=run, actor=actor, kind=ImportKind.CUSTOMERS, report=report, skip_bad=skip_bad, dry_run=dry_run)
     if dry_run:
@@ -727,8 +781,8 @@ def _write_customers(*, actor, table, hmap, report, owners, stage, now, skip_bad
             tag_cache: dict[str, int] = {}
             rows = (row for _line, row in _good_rows(table, hmap, report) if row["ref"] in existing_refs)
             for chunk in _batches(rows):
-                _insert(AuditEvent, _update_customers(chunk, actor=actor, owners=owners, tag_cache=tag_cache,
-                                                      run=run, now=now))
+                _insert(AuditEvent, _update_customers(chunk, actor=actor, owners=owners, partners=partners,
+                                                      tag_cache=tag_cache, run=run, now=now))
                 updated += len(chunk)
                 if progress:
                     progress("write", created + updated, good)
@@ -795,12 +849,13 @@ def _checked_in_workers(table: Table, ctx: _CustomerCheck, workers: int) -> Iter
         _worker_ctx = None
 
 
-def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progress) -> dict[str, int]:
+def _check_customers(*, actor, table, hmap, report, policy, owners, partners, stage, progress) -> dict[str, int]:
     """Pass 1: check every row; the good ones go to the staging table in their final shape.
     Then the codes and the counts; the duplicate warnings follow (:meth:`CustomerStage.start_duplicates`).
     Returns the existing codes the file updates (code → id)."""
     seen: dict[str, int] = {}
-    ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, cells=_StageCells(stage))
+    ctx = _CustomerCheck(hmap=hmap, owners=owners, actor=actor, stage=stage, cells=_StageCells(stage),
+                         partners=partners)
     owners.before_query = stage.pause   # the connection is streaming the stage: a query waits its turn
     workers = _parse_workers(table)
     if workers:
@@ -827,7 +882,8 @@ def _check_customers(*, actor, table, hmap, report, policy, owners, stage, progr
     return existing_refs
 
 
-def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, run, now) -> list[dict]:
+def _update_customers(rows: list[dict], *, actor, owners: _Owners, partners: _Partners, tag_cache, run,
+                      now) -> list[dict]:
     """Apply the non-empty cells of ``rows`` to their existing customers; audit rows for the changes."""
     from kehu.audit.services import diff, snapshot
 
@@ -851,6 +907,10 @@ def _update_customers(rows: list[dict], *, actor, owners: _Owners, tag_cache, ru
                 customer.owner = owner
                 customer.team_id = owner.team_id
                 fields.update(("owner", "team"))
+                continue
+            if key == "partner":        # checked in the first pass
+                customer.partner_id = partners.get(value)
+                fields.add("partner")
                 continue
             attr = CUSTOMER_FIELD_MAP.get(key, key)
             setattr(customer, attr, value)
@@ -906,13 +966,18 @@ class _OrderInfo:
 
 
 def _check_order_batch(batch: list[tuple[int, dict]], *, report: ImportReport, policy, customers: dict,
-                       new_customers: dict, products: dict, existing_orders: set) -> None:
+                       new_customers: dict, products: dict, existing_orders: set, partners: _Partners,
+                       customer_partners: dict) -> None:
     refs = {row["customer_ref"] for _l, row in batch} - customers.keys()
     if refs:
-        found = dict(Customer.objects.filter(ref__in=_in(refs)).values_list("ref", "pk"))
-        ok = set(policy.changeable(Customer.objects.filter(pk__in=found.values())).values_list("ref", flat=True)) if found else set()
+        found = {ref: (pk, partner_id) for ref, pk, partner_id in
+                 Customer.objects.filter(ref__in=_in(refs)).values_list("ref", "pk", "partner_id")}
+        ok = set(policy.changeable(Customer.objects.filter(pk__in=[pk for pk, _p in found.values()]))
+                 .values_list("ref", flat=True)) if found else set()
         for ref in refs:
-            customers[ref] = found[ref] if ref in ok else (None if ref in found else 0)
+            customers[ref] = found[ref][0] if ref in ok else (None if ref in found else 0)
+            if ref in ok and found[ref][1]:
+                customer_partners[ref] = found[ref][1]    # the order's partner when the file names none
     wanted = {row["product_ref"] for _l, row in batch if row.get("product_ref")} - products.keys()
     if wanted:
         found_products = {p[0]: p for p in Product.objects.filter(ref__in=_in(wanted)).values_list("ref", "pk", "unit_cost")}
@@ -933,6 +998,13 @@ def _check_order_batch(batch: list[tuple[int, dict]], *, report: ImportReport, p
             continue
         if row.get("order_ref") in existing_orders:
             report.error(line, "order_ref", _("order '%(ref)s' already exists") % {"ref": row["order_ref"]})
+            continue
+        if row.get("partner") and isinstance(partners.get(row["partner"]), str):
+            report.error(line, "partner", partners.get(row["partner"]))
+            continue
+        if (row.get("partner_margin_pct") is not None and not row.get("partner")
+                and not customer_partners.get(ref)):
+            report.error(line, "partner_margin_pct", _("A margin needs a partner."))
             continue
         if customers[ref] == 0 and not new_customers.get(ref):
             new_customers[ref] = row.get("customer_name") or ""
@@ -966,7 +1038,9 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
     policy = policy_for(actor)
     if not policy.can_create:
         raise PermissionDenied(_("You may not change customers or orders."))
+    _refuse_partner_users(policy)
     table, hmap, report = _open(source, ImportKind.ORDERS)
+    partners = _Partners(True)     # the file's partners, and the margins of the customers' partners
     report.dry_run, report.skip_bad = dry_run, skip_bad
     if run is not None and run.filename:
         report.filename = run.filename
@@ -975,6 +1049,7 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
     new_customers: dict[str, str] = {}       # unknown ref → name from the file
     products: dict = {}
     existing_orders: set[str] = set()
+    customer_partners: dict[str, int] = {}   # ref → the partner that serves the customer (if any)
     orders: dict[str, _OrderInfo] = {}
     order_index = next((i for i, c in hmap.columns if c.field == "order_ref"), None)
     batch: list[tuple[int, dict]] = []
@@ -982,7 +1057,8 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
 
     def check(batch):
         _check_order_batch(batch, report=report, policy=policy, customers=customers, new_customers=new_customers,
-                           products=products, existing_orders=existing_orders)
+                           products=products, existing_orders=existing_orders, partners=partners,
+                           customer_partners=customer_partners)
 
     # Pass 1: check.
     for line, values in table.rows():
@@ -1135,6 +1211,14 @@ def import_orders(*, actor, source, skip_bad: bool = False, dry_run: bool = Fals
                     "custom": {},
                 }, "lines": [], "expected": line_counts.get(order_ref, 1)}
             order = entry["order"]
+            if len(entry["lines"]) == 0:
+                # sold through the file's partner, else the customer's (as the order form and the
+                # API do), at the file's margin, else the partner's
+                partner_id = partners.get(row["partner"]) if row.get("partner") else customer_partners.get(customer_ref)
+                margin = row.get("partner_margin_pct")
+                order["partner_id"] = partner_id
+                order["partner_margin_pct"] = None if partner_id is None else (
+                    margin.quantize(CENT) if margin is not None else partners.margins.get(partner_id))
             for key, value in custom_object(row).items():   # the first line with a value gives it
                 order["custom"].setdefault(key, value)
             order["amount"] += amount

@@ -274,7 +274,7 @@ def customer_export(request):
         raise Http404
     filters = CustomerFilters(q=g.get("q", ""), kind=g.get("kind", ""), stage=g.get("stage", ""),
                               region=g.get("region", ""), owner_id=_int(g.get("owner")), team_id=_int(g.get("team")),
-                              tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""),
+                              partner_id=_int(g.get("partner")), tag=g.get("tag", ""), city=g.get("city", ""), industry=g.get("industry", ""),
                               ids=tuple(clean_ids(g.getlist("ids"))),
                               custom=tuple(parse_filters("customer", g)))
     return _download(request, customer_rows(viewer=request.user, filters=filters), fmt=fmt, basename="customers")

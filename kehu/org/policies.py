@@ -383,6 +383,32 @@ class CustomerPolicy:
             return (self.viewer.partner_id,)
         return tuple(Partner.objects.filter(path__startswith=path).values_list("id", flat=True))
 
+    def timeline_q(self, kind: str) -> Q:
+        """Which records of a customer the viewer already sees go on its 360 timeline and
+        (interactions) in the interaction lists, as a ``Q`` over that kind's rows (``Q()``:
+        all of them). ``kind``: ``interaction``, ``order``, ``case_event`` or ``change`` (an
+        audit event).
+
+        The company's people see everything. A partner user sees only what their partners'
+        people did or what is routed to their partners: the interactions logged by people
+        of their partner or a sub-partner (never the company's own notes of calls and
+        visits); every order of the customer; the events of the cases routed to their
+        partners or registered by their people; the changes their people made — never the
+        company's people's changes, tasks, value or churn scores or survey answers, which
+        are audit events of the company's people or of the system."""
+        if not self.is_partner:
+            return Q()
+        ids = self.partner_ids
+        if kind == "interaction":
+            return Q(user__partner_id__in=ids)
+        if kind == "order":
+            return Q()
+        if kind == "case_event":
+            return Q(case__partner_id__in=ids) | Q(case__created_by__partner_id__in=ids)
+        if kind == "change":
+            return Q(actor__partner_id__in=ids)
+        raise ValueError(kind)
+
     def may_use_view(self, view_name: str) -> bool:
         """Whether the viewer may reach the page or API endpoint named ``view_name``
         (a URL name, ``api-v1:…`` for the API). Deny by default for partner users: only

@@ -1617,13 +1617,15 @@ def _partner_shared(_shared, tmp_path_factory):
             partner_other=UserFactory(username="partner_other", role="partner", partner=other),
         )
 
-        def records(name, partner):
+        def records(name, partner, logger):
             customer = CustomerFactory(name=name, owner=None, partner=partner, city="天津", phone="")
             case = case_create(actor=u.admin, data={"customer": customer, "kind": "complaint", "subject": "迟发货"})
             return SimpleNamespace(
                 customer=customer, case=case,
                 bare=CustomerFactory(name=f"{name} (no orders)", owner=None, partner=partner),
-                contact=ContactFactory(customer=customer), interaction=InteractionFactory(customer=customer),
+                contact=ContactFactory(customer=customer),
+                # logged by the partner's people: a partner user sees no other (CustomerPolicy.timeline_q)
+                interaction=InteractionFactory(customer=customer, user=logger),
                 order=OrderFactory(customer=customer), attachment=AttachmentFactory(customer=customer),
                 case_attachment=case_attachment_upload(actor=u.admin, case=case,
                                                        upload=SimpleUploadedFile("m.pdf", PDF_BYTES)),
@@ -1631,7 +1633,8 @@ def _partner_shared(_shared, tmp_path_factory):
                 quote_product=ProductFactory(),
             )
 
-        world = SimpleNamespace(p1=records("渠道客户甲", l1), p2=records("渠道客户乙", l2))
+        world = SimpleNamespace(p1=records("渠道客户甲", l1, users.partner_l1),
+                                p2=records("渠道客户乙", l2, users.partner_l2))
         # a case about the company's own customer n1, routed to the level-2 agent
         world.routed = case_create(actor=u.admin, data={"customer": _shared.customers.n1, "kind": "complaint",
                                                         "subject": "代理安装不当", "partner": l2})

@@ -98,6 +98,25 @@ def check_a_partner_satisfaction_wave_with_answers(demo):
     assert survey_results(viewer=User.objects.get(username="liuyang"), survey=survey, bootstrap=0)["n"] == 0
 
 
+def check_the_agents_see_their_own_visits_only(demo):
+    from kehu.engagement.selectors import customer_timeline, interaction_list
+    from kehu.org.models import User
+
+    for username, _display, code, _staff in demo_channel.PARTNER_USERS:
+        agent = User.objects.get(username=username)
+        seen = list(interaction_list(viewer=agent))
+        assert seen and all(it.user.role == "partner" for it in seen), username
+        customer = seen[0].customer
+        timeline = customer_timeline(customer=customer, viewer=agent)
+        owner_view = customer_timeline(customer=customer, viewer=User.objects.get(username="admin"))
+        mine = {i["obj"].pk for i in timeline if i["kind"] == "interaction"}
+        assert mine and mine <= {i["obj"].pk for i in owner_view if i["kind"] == "interaction"}, username
+    # the company's own notes on the agents' customers exist, and no agent saw one
+    from kehu.engagement.models import Interaction
+
+    assert Interaction.objects.filter(customer__partner__isnull=False).exclude(user__role="partner").exists()
+
+
 def test_the_demo_company_s_channel(demo):
     """One demo, every check (making it takes a minute)."""
     check_two_level_1_agents_and_a_level_2_below_one(demo)
@@ -105,6 +124,7 @@ def test_the_demo_company_s_channel(demo):
     check_a_complaint_routed_to_the_level_2_agent(demo)
     check_a_printed_login_per_agent(demo)
     check_a_partner_satisfaction_wave_with_answers(demo)
+    check_the_agents_see_their_own_visits_only(demo)
 
 
 def test_the_channel_is_the_same_for_the_same_seed_and_goes_with_the_demo(demo):

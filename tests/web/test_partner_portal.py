@@ -43,12 +43,15 @@ def _shared(module_db):
         partner_other=UserFactory(username="partner_other", role="partner", partner=other),
     )
     targets = {}
-    for key, name, partner, customer in (("p1", "渠道客户甲", l1, None), ("p2", "渠道客户乙", l2, None),
-                                         ("n1", None, None, customers.n1), ("e1", None, None, customers.e1)):
+    # the interactions of the partners' customers are logged by the partners' people (a partner
+    # user sees no other: kehu.org.policies.CustomerPolicy.timeline_q)
+    for key, name, partner, customer, logger in (
+            ("p1", "渠道客户甲", l1, None, users.partner_l1), ("p2", "渠道客户乙", l2, None, users.partner_l2),
+            ("n1", None, None, customers.n1, None), ("e1", None, None, customers.e1, None)):
         customer = customer or CustomerFactory(name=name, owner=None, partner=partner)
         targets[key] = SimpleNamespace(
             customer=customer, order=OrderFactory(customer=customer, remarks=f"order of {customer.name}"),
-            interaction=InteractionFactory(customer=customer, subject=f"call with {customer.name}"))
+            interaction=InteractionFactory(customer=customer, subject=f"call with {customer.name}", user=logger))
     yield SimpleNamespace(org=org, users=users, t=targets)
 
 

@@ -460,8 +460,8 @@ def audit_rows(events, *, masked: bool = False):
     return rows
 
 
-def timeline_context(customer):
-    items = customer_timeline(customer=customer, limit=30)
+def timeline_context(customer, viewer):
+    items = customer_timeline(customer=customer, viewer=viewer, limit=30)
     for item in items:
         if item["kind"] == "change":
             ev = item["obj"]
@@ -523,7 +523,7 @@ def customer_detail(request, pk):
         # a partner user's 360 page: the portal's parts only (no tasks, visits, plans, shares,
         # marketing, value, change history of the company's people)
         "portal": policy.is_partner,
-        **timeline_context(customer),
+        **timeline_context(customer, request.user),
     }
     return render(request, "web/customers/detail.html", context)
 

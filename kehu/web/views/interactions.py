@@ -83,7 +83,7 @@ def interaction_create(request, pk):
     context = {"customer": customer, "interaction_form": form, "saved": saved}
     if partial:
         if saved is not None:
-            context.update(timeline_context(customer))
+            context.update(timeline_context(customer, request.user))
             context.update(oob_timeline=True, can_change=True)
         return render(request, "web/customers/_interaction_panel.html", context)
     return render(request, "web/interactions/form.html", {

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -189,7 +190,6 @@ def task_notify(task_id: int) -> None:
     partner behind its target), in their language; run after the transaction
     commits."""
     from django.conf import settings
-    from django.core.mail import send_mail
     from django.urls import reverse
     from django.utils import translation
 

@@ -224,3 +224,16 @@ def test_kehu_partner_check(org, channel, targets, capsys):
     assert "2 targets checked, 1 partners behind (L1), 1 new tasks" in out
     assert main(["partner", "check", "--date", "30.11.2026"]) == 2
     assert Task.objects.filter(source=TaskSource.PARTNER).count() == 1
+
+
+def test_the_check_runs_every_night(org, channel, targets, monkeypatch):
+    from kehu import jobs
+    from kehu.partners import followup, tasks
+
+    assert "kehu.partners.tasks" in jobs.TASK_MODULES
+    times = [dt.datetime(2026, 12, 7) + dt.timedelta(minutes=10 * k) for k in range(6 * 24)]
+    due = [t for t in times if any(isinstance(task, tasks.partner_check_nightly.task_class)
+                                   for task in jobs.huey.read_periodic(t))]
+    assert due == [dt.datetime(2026, 12, 7, 1, 40)]
+    monkeypatch.setattr(followup.timezone, "localdate", lambda: dt.date(2026, 11, 30))
+    assert tasks.partner_check_nightly.call_local()["behind"] == ["L1"]

@@ -74,7 +74,7 @@ def _task_visibility_q(policy):
     everything, or when its assignee is in their team subtree (managers); a
     task about a partner (and no customer) when it is theirs or they may read
     the partners' tasks (:attr:`CustomerPolicy.may_read_partner_tasks` —
-    never partner users), not by the team rule."""
+    never partner users), not by seeing everything nor by the team rule."""
     from django.db.models import Q
 
     if not policy.active:
@@ -83,12 +83,14 @@ def _task_visibility_q(policy):
     about_customer = Q(customer__isnull=False)
     if not policy.view_scope.everything:
         about_customer &= policy.view_scope.q("customer__")
+    if policy.sees_everything and policy.may_read_partner_tasks:
+        return about_customer | Q(customer__isnull=True)
     personal = Q(assigned_to=viewer) | Q(created_by=viewer)
+    no_partner = Q(partner__isnull=True)
     if policy.sees_everything:
-        personal = Q()
+        personal |= no_partner
     elif policy.role in _subtree_roles() and policy._subtree_team_ids:
-        # (a task about a partner is not a team matter: the rule below decides)
-        personal |= Q(assigned_to__team_id__in=policy._subtree_team_ids, partner__isnull=True)
+        personal |= Q(assigned_to__team_id__in=policy._subtree_team_ids) & no_partner
     if policy.may_read_partner_tasks:
         personal |= Q(partner__isnull=False)
     return about_customer | (Q(customer__isnull=True) & personal)

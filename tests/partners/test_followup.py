@@ -148,6 +148,21 @@ def test_partner_users_never_see_the_task_and_others_by_role(org, channel, pwave
     assert Task.objects.get().status == TaskStatus.DONE
 
 
+def test_seeing_every_task_about_no_customer_is_not_reading_the_partners_tasks(org, channel, pwave):
+    """Head office's service agent sees every personal task, but a task about a partner only
+    when it may read the partners' tasks; the administrator sees both kinds."""
+    from kehu.engagement.services import task_create
+
+    submit(partner_answer(pwave, channel.agent))
+    about_partner = Task.objects.get()
+    personal = task_create(actor=org.users.sales_e1, customer=None, data={"title": "整理名片"})
+    hq_service = UserFactory(username="hq_service", role="service_agent", team=org.teams.hq)
+    seen = set(task_list(viewer=hq_service, scope="all").values_list("pk", flat=True))
+    assert personal.pk in seen and about_partner.pk not in seen
+    assert {personal.pk, about_partner.pk} <= set(task_list(viewer=org.users.admin, scope="all")
+                                                  .values_list("pk", flat=True))
+
+
 def test_the_partner_page_and_the_task_list_show_the_task(org, channel, pwave, client_for):
     submit(partner_answer(pwave, channel.agent))
     task = Task.objects.get()

@@ -26,7 +26,7 @@ TASK_MODULES = ["kehu.insights.tasks", "kehu.surveys.tasks", "kehu.privacy.tasks
                 "kehu.marketing.outreach.tasks",
                 "kehu.marketing.care.tasks",
                 "kehu.marketing.referrals.tasks",
-                "kehu.marketing.campaigns.tasks"]
+                "kehu.marketing.campaigns.tasks", "kehu.partners.tasks"]
 
 # An idle consumer polls the queue at most this many seconds apart (Huey's default, 10 s, would
 # delay the rescoring queued after an order by up to ten seconds; issue 17 wants it within one).

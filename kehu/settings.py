@@ -245,6 +245,11 @@ KEHU_SLA_ESCALATE_EVERY = float(os.environ.get("KEHU_SLA_ESCALATE_EVERY", "0.5")
 # commit, and best case.
 KEHU_FORECAST_COMMIT = int(os.environ.get("KEHU_FORECAST_COMMIT", "70"))
 KEHU_FORECAST_BEST_CASE = int(os.environ.get("KEHU_FORECAST_BEST_CASE", "30"))
+# A partner behind its target (kehu/partners/followup.py): a task for its channel manager when
+# its sales are below BEHIND_RATIO x the share of the target period gone, once at least
+# BEHIND_AFTER of the period has gone.
+KEHU_PARTNER_BEHIND_RATIO = float(os.environ.get("KEHU_PARTNER_BEHIND_RATIO", "0.7"))
+KEHU_PARTNER_BEHIND_AFTER = float(os.environ.get("KEHU_PARTNER_BEHIND_AFTER", "0.25"))
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "kehu_language"
 

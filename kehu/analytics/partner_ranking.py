@@ -17,11 +17,17 @@ The partners of a channel manager are ranked the way customers are
 
 Growth against the previous period: ``(current − previous) / previous``, None
 when the previous period sold nothing (growth from nothing is not a number).
+
+Behind its target (:func:`behind_target`): a partner whose attainment (sales ÷
+revenue target) is below ``ratio`` × the share of the target period gone
+(:func:`elapsed_share`), once at least ``after`` of the period has gone — e.g.
+with ratio 0.7, halfway through a quarter with less than 35% of the target sold.
 No Django imports.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +35,7 @@ import numpy as np
 from kehu.analytics.pareto import abc_classes
 from kehu.analytics.tiers import TierRule, ValueTiers, default_tier_rules
 
-__all__ = ["growth", "percentile_rank", "min_rank", "PartnerRanking"]
+__all__ = ["growth", "percentile_rank", "min_rank", "PartnerRanking", "elapsed_share", "behind_target"]
 
 
 def growth(current, previous) -> float | None:
@@ -37,6 +43,23 @@ def growth(current, previous) -> float | None:
     if previous is None or float(previous) <= 0:
         return None
     return (float(current or 0) - float(previous)) / float(previous)
+
+
+def elapsed_share(start: dt.date, end: dt.date, day: dt.date) -> float:
+    """The share of the period ``[start, end]`` (both days included) gone by the end of
+    ``day``: 0 before it starts, 1 from its last day on."""
+    days = (end - start).days + 1
+    gone = (day - start).days + 1
+    return min(max(gone / days, 0.0), 1.0) if days > 0 else 1.0
+
+
+def behind_target(sales, target, elapsed: float, *, ratio: float = 0.7, after: float = 0.25) -> bool:
+    """Whether sales of ``sales`` against a revenue ``target`` are far behind with
+    ``elapsed`` (0–1) of the period gone: attainment below ``ratio`` × ``elapsed``, once
+    ``elapsed`` ≥ ``after``. A target that is not positive is never behind."""
+    if target is None or float(target) <= 0 or elapsed < after:
+        return False
+    return float(sales or 0) / float(target) < ratio * elapsed
 
 
 def percentile_rank(values) -> np.ndarray:

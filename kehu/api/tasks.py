@@ -1,7 +1,9 @@
 """/tasks: follow-ups and to-dos (待办), scoped like the customers they are
 about. A task about a customer is visible to those who may see the customer
 (404 otherwise); its assignee and whoever may change the customer may
-complete, cancel or change it (403 for others who see it)."""
+complete, cancel or change it (403 for others who see it). A task about a
+partner (``partner_id``) is visible to its assignee and to administrators,
+analysts and sales managers, never to partner users."""
 
 import datetime as dt
 from typing import Literal, Optional
@@ -27,6 +29,8 @@ router = Router(tags=["tasks"])
 class TaskOut(Schema):
     id: int
     customer_id: Optional[int]
+    partner_id: Optional[int] = Field(description="The partner of the channel it is about (a partner's low survey "
+                                                  "answer, a partner behind its target), or null.")
     title: str
     description: str
     due_on: Optional[dt.date]
@@ -49,7 +53,8 @@ class AnswerOut(Schema):
 
 
 class TaskDetailOut(TaskOut):
-    answers: list[AnswerOut] = Field(description="For a survey follow-up, the customer's answers; else empty.")
+    answers: list[AnswerOut] = Field(description="For a survey follow-up, the customer's (or partner's) answers; "
+                                                "else empty.")
 
 
 class TaskFields(Schema):
@@ -84,6 +89,7 @@ class TaskFilterIn(Schema):
     due: Optional[Literal["overdue", "today", "week", "none"]] = None
     customer_id: Optional[int] = None
     assigned_to_id: Optional[int] = None
+    partner_id: Optional[int] = Field(None, description="Only the tasks about this partner.")
 
 
 def _assignee(request, data: dict) -> dict:
@@ -115,7 +121,8 @@ def _detail(request, pk: int) -> dict:
 @paginate(CursorPagination)
 def list_tasks(request, filters: Query[TaskFilterIn]):
     qs = task_list(viewer=request.auth, scope=filters.scope, status=filters.status, source=filters.source or "",
-                   due=filters.due or "", customer_id=filters.customer_id, assigned_to_id=filters.assigned_to_id)
+                   due=filters.due or "", customer_id=filters.customer_id, assigned_to_id=filters.assigned_to_id,
+                   partner_id=filters.partner_id)
     return Tiered(qs, [Tier(Q(due_on__isnull=False), ("due_on", "id")), Tier(Q(due_on__isnull=True), ("id",))])
 
 

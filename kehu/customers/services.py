@@ -123,7 +123,7 @@ def _partner_registration(actor, data: dict[str, Any]) -> None:
     person who looks after the partner, else the nearest one above it — or by nobody when
     there is none (a partner's customer
     is never in the lead pool: :meth:`kehu.org.policies.CustomerPolicy.visible_pool`)."""
-    from kehu.org.models import Partner
+    from kehu.partners.selectors import channel_manager
 
     policy = policy_for(actor)
     if data.get("owner") is not None:
@@ -132,16 +132,7 @@ def _partner_registration(actor, data: dict[str, Any]) -> None:
     if partner.pk not in policy.partner_ids:
         raise ValidationError({"partner": _("Choose your own partner or one of its sub-partners.")})
     data["partner"] = partner
-    # the nearest channel manager up the partner tree (a level-2 agent is often looked after
-    # through its level-1 agent)
-    above = [int(p) for p in partner.path.strip("/").split("/") if p] or [partner.pk]
-    managers = dict(Partner.objects.filter(pk__in=above).values_list("pk", "manager"))
-    manager = next((managers[pk] for pk in reversed(above) if managers.get(pk)), None)
-    data["owner"] = None
-    if manager is not None:
-        from kehu.org.models import User
-
-        data["owner"] = User.objects.filter(pk=manager, is_active=True).first()
+    data["owner"] = channel_manager(partner)   # the nearest active one up the partner tree
 
 
 def _check_partner_change(policy, customer: Customer, data: dict[str, Any]) -> None:

@@ -75,15 +75,21 @@ class TaskSource(models.TextChoices):
     CARE = "care", _("Care reminder")
     SLA = "sla", _("Service-level warning")
     RETURN_VISIT = "return_visit", _("Return visit")
+    PARTNER = "partner", _("Partner performance")
 
 
 class Task(TimeStamped):
     """Something a person must do, usually about one customer: call back a
     detractor, answer a complaint, visit an account at risk. ``source`` and
-    ``source_ref`` (e.g. ``{"response": 123}``) say what set it off."""
+    ``source_ref`` (e.g. ``{"response": 123}``) say what set it off. A task
+    about a partner of the channel (a partner's low survey answer, a partner
+    behind its target; kehu/partners/followup.py) has ``partner`` and no
+    customer."""
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="tasks")
+    partner = models.ForeignKey("org.Partner", verbose_name=_("partner"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="tasks")
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="tasks")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
@@ -106,6 +112,7 @@ class Task(TimeStamped):
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_on"], name="task_assignee_status_due"),
             models.Index(fields=["customer", "status"], name="task_customer_status"),
+            models.Index(fields=["partner", "status"], name="task_partner_status"),
         ]
         constraints = [
             # A survey response sets off at most one follow-up task, however

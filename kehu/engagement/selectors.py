@@ -87,7 +87,10 @@ def _task_visibility_q(policy):
     """Which tasks a viewer may see, as one ``Q``: a task about a customer
     when they may see the customer (the one policy decides); a task about no
     customer when it is theirs (assigned or created), when they see
-    everything, or when its assignee is in their team subtree (managers)."""
+    everything, or when its assignee is in their team subtree (managers); a
+    task about a partner (and no customer) when it is theirs or they may read
+    the partners' tasks (:attr:`CustomerPolicy.may_read_partner_tasks` —
+    never partner users), not by seeing everything nor by the team rule."""
     from django.db.models import Q
 
     if not policy.active:
@@ -96,11 +99,16 @@ def _task_visibility_q(policy):
     about_customer = Q(customer__isnull=False)
     if not policy.view_scope.everything:
         about_customer &= policy.view_scope.q("customer__")
+    if policy.sees_everything and policy.may_read_partner_tasks:
+        return about_customer | Q(customer__isnull=True)
     personal = Q(assigned_to=viewer) | Q(created_by=viewer)
+    no_partner = Q(partner__isnull=True)
     if policy.sees_everything:
-        personal = Q()
+        personal |= no_partner
     elif policy.role in _subtree_roles() and policy._subtree_team_ids:
-        personal |= Q(assigned_to__team_id__in=policy._subtree_team_ids)
+        personal |= Q(assigned_to__team_id__in=policy._subtree_team_ids) & no_partner
+    if policy.may_read_partner_tasks:
+        personal |= Q(partner__isnull=False)
     return about_customer | (Q(customer__isnull=True) & personal)
 
 
@@ -126,7 +134,8 @@ def task_visible(*, viewer):
 
 
 def task_list(*, viewer, scope: str = "mine", status: str = "open", source: str = "", due: str = "",
-              customer_id: int | None = None, assigned_to_id: int | None = None, today=None):
+              customer_id: int | None = None, assigned_to_id: int | None = None, partner_id: int | None = None,
+              today=None):
     """Tasks for the tasks page and the API, visibility-scoped.
 
     ``scope``: ``mine`` (assigned to the viewer, the default), ``team``
@@ -169,7 +178,9 @@ def task_list(*, viewer, scope: str = "mine", status: str = "open", source: str 
         qs = qs.filter(customer_id=customer_id)
     if assigned_to_id is not None:
         qs = qs.filter(assigned_to_id=assigned_to_id)
-    return qs.select_related("customer", "assigned_to", "created_by")
+    if partner_id is not None:
+        qs = qs.filter(partner_id=partner_id)
+    return qs.select_related("customer", "partner", "assigned_to", "created_by")
 
 
 def task_get(*, viewer, pk):
@@ -178,7 +189,8 @@ def task_get(*, viewer, pk):
     from kehu.engagement.models import Task
 
     try:
-        return task_visible(viewer=viewer).select_related("customer", "assigned_to", "created_by").get(pk=pk)
+        return task_visible(viewer=viewer).select_related("customer", "partner", "assigned_to",
+                                                          "created_by").get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -187,7 +199,8 @@ def task_may_change(*, viewer, task) -> bool:
     """Who may complete, cancel or change a (visible) task: its assignee, or
     whoever may change its customer (the owner's manager); for a task about
     no customer, its assignee, its creator, and managers who see the
-    assignee's team. Read-only roles never."""
+    assignee's team — and, for a task about a partner, those who manage
+    partners. Read-only roles never."""
     policy = policy_for(viewer)
     if not policy.active or policy.read_only:
         return False
@@ -196,6 +209,8 @@ def task_may_change(*, viewer, task) -> bool:
     if task.customer_id is not None:
         return policy.can_change(task.customer)
     if task.created_by_id == viewer.pk or policy.is_admin or policy.sees_everything:
+        return True
+    if task.partner_id is not None and policy.may_manage_partners:
         return True
     return (policy.role in _subtree_roles() and task.assigned_to is not None
             and task.assigned_to.team_id in policy._subtree_team_ids)
@@ -222,6 +237,17 @@ def customer_open_tasks(*, customer, limit: int = 20) -> list:
 
     return list(Task.objects.filter(customer=customer, status=TaskStatus.OPEN).select_related("assigned_to")
                 .order_by(F("due_on").asc(nulls_last=True), "id")[:limit])
+
+
+def partner_open_tasks(*, viewer, partner, limit: int = 20) -> list:
+    """The open tasks about ``partner`` that ``viewer`` may see (none for partner
+    users), soonest due first."""
+    from django.db.models import F
+
+    from kehu.engagement.models import TaskStatus
+
+    return list(task_visible(viewer=viewer).filter(partner=partner, status=TaskStatus.OPEN)
+                .select_related("assigned_to").order_by(F("due_on").asc(nulls_last=True), "id")[:limit])
 
 
 # -- planned visits (拜访计划) ------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,8 @@ from kehu.audit.services import audit_record, diff, snapshot
 from kehu.customers.models import Customer
 from kehu.engagement.models import Interaction
 from kehu.org.policies import policy_for
+
+log = logging.getLogger(__name__)
 
 INTERACTION_FIELDS = {
     "contact", "channel", "direction", "occurred_at", "participants", "subject",
@@ -104,9 +108,11 @@ def interaction_delete(*, actor, interaction: Interaction) -> None:
 TASK_FIELDS = {"title", "description", "due_on", "assigned_to"}
 
 
-def _check_assignee(customer: Customer | None, assignee, actor) -> None:
+def _check_assignee(customer: Customer | None, assignee, actor, partner=None) -> None:
     """A task's assignee must be active and, for a task about a customer,
-    able to see that customer — else the task would be invisible to them."""
+    able to see that customer — else the task would be invisible to them;
+    for a task about a partner (and no customer), one who may read the
+    partners' tasks (never a partner user)."""
     if assignee is None:
         return
     if not assignee.is_active:
@@ -114,6 +120,9 @@ def _check_assignee(customer: Customer | None, assignee, actor) -> None:
     if customer is not None and not policy_for(assignee).can_view(customer):
         raise ValidationError({"assigned_to": _(
             "%(user)s may not see this customer; share the customer with them first.") % {"user": assignee}})
+    if customer is None and partner is not None:
+        if not policy_for(assignee).may_read_partner_tasks:
+            raise ValidationError({"assigned_to": _("%(user)s may not see this partner.") % {"user": assignee}})
     if assignee.pk != getattr(actor, "pk", None) and actor is not None and not policy_for(actor).can_assign_to(
             assignee):
         raise ValidationError({"assigned_to": _("You may not give tasks to %(user)s.") % {"user": assignee}})
@@ -145,11 +154,12 @@ def task_create(*, actor, customer: Customer | None, data: dict[str, Any]):
 
 
 def task_create_from_source(*, customer: Customer | None, assigned_to, source: str, source_ref: dict,
-                            title: str, description: str = "", due_on=None, created_by=None):
+                            title: str, description: str = "", due_on=None, created_by=None, partner=None):
     """A task set off by something in Kehu (a survey answer, a churn warning,
-    a complaint): no permission check (the system acts), idempotent — a
-    second call for the same ``source`` and ``source_ref`` returns the task
-    the first made, ``(task, created)``."""
+    a complaint, a partner's low score): no permission check (the system
+    acts), idempotent — a second call for the same ``source`` and
+    ``source_ref`` returns the task the first made, ``(task, created)``.
+    ``partner``: the partner of the channel it is about (with no customer)."""
     from django.db import IntegrityError
 
     from kehu.engagement.models import Task
@@ -158,11 +168,11 @@ def task_create_from_source(*, customer: Customer | None, assigned_to, source: s
     existing = same.first()
     if existing is not None:
         return existing, False
-    task = Task(customer=customer, assigned_to=assigned_to, created_by=created_by, source=source,
+    task = Task(customer=customer, partner=partner, assigned_to=assigned_to, created_by=created_by, source=source,
                 source_ref=source_ref, title=title[:200], description=description, due_on=due_on)
     # The related rows are the caller's objects (they exist), and the one-task-per-source
     # rule was just checked and is kept by the database's constraint (IntegrityError below).
-    task.full_clean(exclude=["customer", "assigned_to", "created_by"], validate_unique=False,
+    task.full_clean(exclude=["customer", "partner", "assigned_to", "created_by"], validate_unique=False,
                     validate_constraints=False)
     try:
         with transaction.atomic():
@@ -173,6 +183,34 @@ def task_create_from_source(*, customer: Customer | None, assigned_to, source: s
         # Another submission made it between our check and our insert.
         return same.get(), False
     return task, True
+
+
+def task_notify(task_id: int) -> None:
+    """E-mail the assignee about a new follow-up task Kehu made (a survey answer, a
+    partner behind its target), in their language; run after the transaction
+    commits."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from kehu.engagement.models import Task
+
+    task = Task.objects.select_related("assigned_to", "customer").filter(pk=task_id).first()
+    if task is None or task.assigned_to is None or not task.assigned_to.email:
+        return
+    user = task.assigned_to
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = _("New follow-up task: %(title)s") % {"title": task.title}
+        link = getattr(settings, "KEHU_BASE_URL", "").rstrip("/") + reverse("task_detail", args=[task.pk])
+        body = "\n\n".join([
+            task.description,
+            _("Due: %(date)s") % {"date": task.due_on.isoformat() if task.due_on else "—"},
+            _("Open the task: %(link)s") % {"link": link},
+        ])
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:  # the task exists; a mail server that is down must not hide it
+        log.exception("could not e-mail task %s to %s", task.pk, user.email)
 
 
 def _require_task_change(actor, task) -> None:
@@ -197,7 +235,7 @@ def task_update(*, actor, task, data: dict[str, Any]):
     if unknown:
         raise ValidationError({k: _("Unknown field.") for k in unknown})
     if "assigned_to" in data and data["assigned_to"] is not None and data["assigned_to"] != task.assigned_to:
-        _check_assignee(task.customer, data["assigned_to"], actor)
+        _check_assignee(task.customer, data["assigned_to"], actor, partner=task.partner)
     before = snapshot(task)
     for k, v in data.items():
         setattr(task, k, v)

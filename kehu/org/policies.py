@@ -24,7 +24,12 @@ Rules
   only its own partner and the sub-partners below it; salespeople and marketing
   none. A partner's customers, orders, cases and scorecard figures are counted
   within the viewer's own view scope (:attr:`CustomerPolicy.may_read_partners`,
-  :meth:`CustomerPolicy.visible_partners`, :attr:`CustomerPolicy.may_manage_partners`);
+  :meth:`CustomerPolicy.visible_partners`, :attr:`CustomerPolicy.may_manage_partners`).
+  The tasks about a partner (a partner's low survey answer, a partner behind its
+  target) are seen by their assignee and creator and by administrators, analysts
+  and sales managers, never by partner users, and worked by their assignee and
+  those who manage partners (:attr:`CustomerPolicy.may_read_partner_tasks`,
+  kehu/engagement/selectors.py);
 - cases (服务单 / 投诉单): those of the customers a user may see, plus those
   assigned to them or to their team (the team's subtree for managers and
   service agents) and those they registered; they are worked by whoever may
@@ -453,6 +458,15 @@ class CustomerPolicy:
         """The partner satisfaction survey's results (kehu.surveys, by partner type, level and
         partner): those who may read partners — administrators, analysts and sales managers."""
         return self.active and (self.is_admin or self.role in (Role.ANALYST, Role.SALES_MANAGER))
+
+    @property
+    def may_read_partner_tasks(self) -> bool:
+        """The tasks about a partner (and no customer: a partner's low survey answer, a
+        partner behind its target; kehu.engagement.selectors): besides their assignee and
+        creator, those who look after the partners and read their satisfaction —
+        administrators, analysts and sales managers. Never partner users: what the company
+        does about a partner is not the partner's to read."""
+        return self.may_read_partner_satisfaction
 
     @property
     def read_only(self) -> bool:

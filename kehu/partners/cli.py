@@ -1,4 +1,6 @@
-"""``kehu partner create CODE NAME [--type T] [--parent CODE] [--manager USERNAME] [--margin PCT]``.
+"""``kehu partner create CODE NAME [--type T] [--parent CODE] [--manager USERNAME] [--margin PCT]``
+and ``kehu partner check [--date YYYY-MM-DD]`` (the partners behind their targets get a task,
+kehu/partners/followup.py; the nightly job does the same).
 
 ``kehu import partners FILE`` is with the other imports (kehu/imports/cli.py) and a partner
 user is ``kehu createuser USERNAME --role partner --partner CODE`` (kehu/org/cli.py)."""
@@ -53,6 +55,26 @@ def _partner_create(args) -> int:
     return 0
 
 
+def _partner_check(args) -> int:
+    import datetime as dt
+
+    from kehu.partners.followup import partner_check
+
+    day = None
+    if args.date:
+        try:
+            day = dt.date.fromisoformat(args.date)
+        except ValueError:
+            print(_("error: %(errors)s") % {"errors": _("Give dates as YYYY-MM-DD.")}, file=sys.stderr)
+            return 2
+    result = partner_check(day=day)
+    print(_("%(day)s: %(checked)s targets checked, %(behind)s partners behind (%(codes)s), "
+            "%(created)s new tasks") % {"day": result.day.isoformat(), "checked": result.checked,
+                                         "behind": len(result.behind), "codes": ", ".join(result.behind) or "—",
+                                         "created": result.created})
+    return 0
+
+
 def register(sub) -> None:
     from kehu.org.models import PartnerType
 
@@ -66,3 +88,6 @@ def register(sub) -> None:
     c.add_argument("--manager", metavar="USERNAME", help=_("the channel manager's username"))
     c.add_argument("--margin", metavar="PCT", help=_("the partner's margin in percent"))
     c.set_defaults(func=_partner_create)
+    k = psub.add_parser("check", help=_("give the partners behind their targets a task for their channel manager"))
+    k.add_argument("--date", metavar="YYYY-MM-DD", help=_("the day to check (default: today)"))
+    k.set_defaults(func=_partner_check)

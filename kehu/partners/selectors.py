@@ -98,3 +98,14 @@ def partner_targets(partner: Partner):
 def channel_managers() -> QuerySet[User]:
     """Who may be a partner's channel manager: active administrators and sales managers."""
     return User.objects.filter(is_active=True, role__in=["admin", "sales_manager"]).order_by("username")
+
+
+def channel_manager(partner: Partner) -> User | None:
+    """Who looks after ``partner`` for the company: its channel manager, else the nearest
+    one up the partner tree (a level-2 agent is often looked after through its level-1
+    agent) — the first of them who is active; None when there is none."""
+    above = [int(p) for p in partner.path.strip("/").split("/") if p] or [partner.pk]
+    managers = dict(Partner.objects.filter(pk__in=above, manager__isnull=False).values_list("pk", "manager"))
+    active = set(User.objects.filter(pk__in=managers.values(), is_active=True).values_list("pk", flat=True))
+    manager_id = next((managers[pk] for pk in reversed(above) if managers.get(pk) in active), None)
+    return None if manager_id is None else User.objects.get(pk=manager_id)

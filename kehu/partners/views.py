@@ -17,10 +17,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from kehu.engagement.selectors import partner_open_tasks
 from kehu.exports.http import export_response
 from kehu.org.models import Role
 from kehu.org.partners import partner_create, partner_target_set, partner_update
@@ -171,6 +173,11 @@ def partner_detail(request, pk):
         "own": partner_scorecard(viewer=request.user, partner=partner, period=period),
         "with_sub": partner_scorecard(viewer=request.user, partner=partner, period=period, include_sub=True),
         "may_manage": policy.may_manage_partners, "may_add_users": policy.may_manage_partners,
+        # the tasks about the partner: never for partner users (kehu/org/policies.py)
+        "may_read_tasks": policy.may_read_partner_tasks,
+        "open_tasks": (partner_open_tasks(viewer=request.user, partner=partner)
+                       if policy.may_read_partner_tasks else []),
+        "today": timezone.localdate(),
     })
 
 

@@ -285,11 +285,26 @@ def indicator_wave_score(*, survey: Survey, wave: Wave, indicator: Indicator) ->
 def task_answers(task, viewer) -> dict:
     """The survey answers behind a follow-up task (source ``survey``):
     ``{"response", "answers"}``, ``{"response_missing": True}`` when the
-    response is gone, ``{}`` for other tasks."""
+    response is gone, ``{}`` for other tasks. A partner's answers (a task about
+    a partner) are read by the task's assignee and by those who may read the
+    partners' satisfaction."""
     if task.source != "survey" or not (task.source_ref or {}).get("response"):
         return {}
     try:
-        response = response_get(viewer=viewer, pk=task.source_ref["response"])
+        if task.partner_id is not None and task.customer_id is None:
+            response = _partner_response_get(viewer=viewer, task=task)
+        else:
+            response = response_get(viewer=viewer, pk=task.source_ref["response"])
     except Http404:
         return {"response_missing": True}
     return {"response": response, "answers": response_answers(response)}
+
+
+def _partner_response_get(*, viewer, task) -> Response:
+    if not (task.assigned_to_id == getattr(viewer, "pk", None) or policy_for(viewer).may_read_partner_satisfaction):
+        raise Http404
+    response = (Response.objects.filter(pk=task.source_ref["response"], partner_id=task.partner_id)
+                .select_related("wave__survey", "partner").first())
+    if response is None:
+        raise Http404
+    return response

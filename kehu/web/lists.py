@@ -290,7 +290,7 @@ def _stage_choices():
 def _task_rows(viewer):
     from kehu.engagement.selectors import task_visible
 
-    return task_visible(viewer=viewer).select_related("customer", "assigned_to")
+    return task_visible(viewer=viewer).select_related("customer", "partner", "assigned_to")
 
 
 def _task_assign(actor, task, owner):
@@ -456,7 +456,8 @@ def _load() -> None:
         name="tasks", label=gettext_lazy("Tasks"), url_name="task_list",
         columns=(
             Column("due", gettext_lazy("Due"), "due", "nowrap"), Column("title", gettext_lazy("Task")),
-            Column("customer", gettext_lazy("Customer")), Column("source", gettext_lazy("Source"), cls="hide-sm"),
+            Column("customer", gettext_lazy("Customer")), Column("partner", gettext_lazy("Partner"), cls="hide-sm"),
+            Column("source", gettext_lazy("Source"), cls="hide-sm"),
             Column("assigned", gettext_lazy("Assigned to"), cls="hide-sm"),
             Column("status", gettext_lazy("Status"), cls="hide-sm"),
             Column("created", gettext_lazy("Created"), "created", "hide-sm nowrap"),

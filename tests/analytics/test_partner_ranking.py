@@ -48,3 +48,28 @@ def test_no_sales_no_classes():
     r = PartnerRanking().fit({"revenue": [0, 0]})
     assert r.abc_.tolist() == ["", ""] and r.rank_.tolist() == [1, 1]
     assert len(PartnerRanking().fit({"revenue": []}).tiers_) == 0
+
+
+def test_elapsed_share_counts_both_days_and_stays_within_0_and_1():
+    import datetime as dt
+
+    from kehu.analytics.partner_ranking import elapsed_share
+
+    q = (dt.date(2026, 10, 1), dt.date(2026, 12, 31))              # 92 days
+    assert elapsed_share(*q, dt.date(2026, 10, 1)) == pytest.approx(1 / 92)
+    assert elapsed_share(*q, dt.date(2026, 11, 15)) == pytest.approx(46 / 92)
+    assert elapsed_share(*q, dt.date(2026, 9, 1)) == 0.0 and elapsed_share(*q, dt.date(2027, 1, 5)) == 1.0
+
+
+@pytest.mark.parametrize("sales, target, elapsed, behind", [
+    (34, 100, 0.5, True),     # 34% < 0.7 x 50% = 35%
+    (35, 100, 0.5, False),    # at the line is not behind
+    (0, 100, 0.2, False),     # too early in the period (before a quarter of it)
+    (0, 100, 0.25, True),
+    (10, 0, 0.9, False),      # no target: never behind
+    (None, 100, 1.0, True),   # nothing sold by the end
+])
+def test_behind_target(sales, target, elapsed, behind):
+    from kehu.analytics.partner_ranking import behind_target
+
+    assert behind_target(sales, target, elapsed, ratio=0.7, after=0.25) is behind

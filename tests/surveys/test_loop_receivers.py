@@ -247,7 +247,7 @@ def test_the_follow_up_mail_in_full_in_the_assignees_language(org, customers, wa
 
 def test_no_mail_without_an_address_and_a_failed_mail_is_logged(org, customers, wave, mailoutbox, monkeypatch, caplog,
                                                                 django_capture_on_commit_callbacks):
-    from kehu.surveys.services import loop
+    from kehu.engagement import services   # the mail goes out through engagement.services.task_notify
 
     with django_capture_on_commit_callbacks(execute=True):
         submit(detractor(wave, customers.n1))          # sales_n1 has no e-mail address
@@ -256,15 +256,15 @@ def test_no_mail_without_an_address_and_a_failed_mail_is_logged(org, customers, 
     def down(*args, **kwargs):
         raise ConnectionRefusedError("mail server down")
 
-    monkeypatch.setattr(loop, "send_mail", down)
+    monkeypatch.setattr(services, "send_mail", down)
     owner = org.users.sales_n1b
     owner.email = "n1b@example.com"
     owner.save()
-    with caplog.at_level("ERROR", logger="kehu.surveys.services.loop"):
+    with caplog.at_level("ERROR", logger="kehu.engagement.services"):
         with django_capture_on_commit_callbacks(execute=True):
             submit(detractor(wave, customers.n1b))
     task = Task.objects.get(assigned_to=owner)       # the task is there all the same
-    assert [r.getMessage() for r in caplog.records if r.name == "kehu.surveys.services.loop"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "kehu.engagement.services"] == [
         f"could not e-mail task {task.pk} to n1b@example.com"]
 
 

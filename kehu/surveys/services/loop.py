@@ -16,6 +16,14 @@ workflow): what a submitted response sets off.
    arrives before :data:`SAME_DAY_BEFORE`, else the next working day, in
    the assignee's language, with the answers on the task's page; the
    assignee gets an e-mail after the transaction commits.
+
+A partner survey's response (``Response.partner``; partner answers are not
+anonymous) that needs a follow-up by the same rule creates one task about the
+partner (``Task.partner``, no customer) for its channel manager — else the
+nearest one up the partner tree, else the survey's creator — naming the
+partner and the partner user who answered. It is always a task: a complaint
+case is about a customer. Employee responses (neither customer nor partner)
+set off nothing.
 """
 
 from __future__ import annotations
@@ -24,14 +32,13 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kehu.engagement.models import TaskSource
 from kehu.engagement.services import task_create_from_source
+from kehu.engagement.services import task_notify as _notify
 from kehu.org.models import Role, Team, User
 from kehu.org.policies import policy_for
 from kehu.surveys import texts
@@ -164,6 +171,52 @@ def follow_up_assignee(response: Response) -> User | None:
     return None
 
 
+def partner_follow_up_assignee(response: Response) -> User | None:
+    """Who follows up a partner's answers: the partner's channel manager, else the
+    nearest one up the partner tree (:func:`kehu.partners.selectors.channel_manager`),
+    else the survey's creator when active; None when neither."""
+    from kehu.partners.selectors import channel_manager
+
+    manager = channel_manager(response.partner)
+    if manager is not None:
+        return manager
+    creator = response.wave.survey.created_by
+    return creator if creator is not None and creator.is_active else None
+
+
+def _score_lines(response: Response, reasons: list[str]) -> list[str]:
+    lines = []
+    if "detractor" in reasons:
+        lines.append(_("Likelihood to recommend: %(nps)s of 10 — a detractor.") % {"nps": response.nps})
+    if response.index is not None:
+        lines.append(_("Satisfaction index: %(index).0f of 100 (follow-up below %(threshold)s).") % {
+            "index": response.index, "threshold": response.wave.survey.follow_up_below})
+    return lines
+
+
+def _partner_task_texts(response: Response, reasons: list[str], language: str) -> tuple[str, str]:
+    """The task about a partner's answers, in ``language``: the partner, the partner
+    user who answered (partner answers are not anonymous), the survey and the scores."""
+    survey = response.wave.survey
+    partner = response.partner
+    invitation = response.invitation
+    person = invitation.partner_user if invitation is not None else None
+    with translation.override(language):
+        title = _("Follow up on the survey answers of the partner %(partner)s") % {"partner": partner.name}
+        values = {"partner": f"{partner.code} {partner.name}",
+                  "survey": texts.pick(survey.title, language) or survey.code, "wave": response.wave.name}
+        if person is not None:
+            values["person"] = str(person)
+            lines = [_("%(person)s of the partner %(partner)s answered the survey “%(survey)s” (%(wave)s).")
+                     % values]
+        else:
+            lines = [_("The partner %(partner)s answered the survey “%(survey)s” (%(wave)s).") % values]
+        lines += _score_lines(response, reasons)
+        lines.append(_("Talk with the partner, find out what makes selling our products hard for them, "
+                       "agree what we will do, and record the outcome. The answers are below."))
+    return title, "\n".join(lines)
+
+
 def _task_texts(response: Response, reasons: list[str], language: str) -> tuple[str, str]:
     survey = response.wave.survey
     customer = response.customer
@@ -172,11 +225,7 @@ def _task_texts(response: Response, reasons: list[str], language: str) -> tuple[
         lines = [_("%(customer)s answered the survey “%(survey)s” (%(wave)s).") % {
             "customer": customer.name, "survey": texts.pick(survey.title, language) or survey.code,
             "wave": response.wave.name}]
-        if "detractor" in reasons:
-            lines.append(_("Likelihood to recommend: %(nps)s of 10 — a detractor.") % {"nps": response.nps})
-        if response.index is not None:
-            lines.append(_("Satisfaction index: %(index).0f of 100 (follow-up below %(threshold)s).") % {
-                "index": response.index, "threshold": survey.follow_up_below})
+        lines += _score_lines(response, reasons)
         lines.append(_("Call the customer, listen, find out what went wrong, agree what we will do, "
                        "and record the outcome. The answers are below."))
     return title, "\n".join(lines)
@@ -187,12 +236,15 @@ def follow_up_create(*, response: Response):
     created)``, or ``(None, False)``. At most one task per response. When the
     survey follows up as a case (``Survey.follow_up_as``), the follow-up is a
     complaint case instead (:func:`kehu.service.services.case_from_survey_response`):
-    ``(case, created)``, at most one per response."""
-    if response.customer_id is None:
+    ``(case, created)``, at most one per response. A partner's response: a task
+    about the partner (:func:`_partner_follow_up`)."""
+    if response.customer_id is None and response.partner_id is None:
         return None, False
     reasons = needs_follow_up(response)
     if not reasons:
         return None, False
+    if response.customer_id is None:
+        return _partner_follow_up(response, reasons)
     if response.wave.survey.follow_up_as == FollowUpAs.CASE:
         from kehu.service.services import case_from_survey_response
 
@@ -203,10 +255,29 @@ def follow_up_create(*, response: Response):
         # the customer and its owner in one query (both are needed below)
         response.customer = Customer.objects.select_related("owner").get(pk=response.customer_id)
     assignee = follow_up_assignee(response)
-    language = (assignee.language if assignee is not None and assignee.language else settings.LANGUAGE_CODE)
-    title, description = _task_texts(response, reasons, language)
+    title, description = _task_texts(response, reasons, _language(assignee))
+    return _task_for(response, reasons, assignee, title, description, customer=response.customer)
+
+
+def _language(user) -> str:
+    return user.language if user is not None and user.language else settings.LANGUAGE_CODE
+
+
+def _partner_follow_up(response: Response, reasons: list[str]):
+    """The follow-up task about a partner's response (see the module's docstring)."""
+    from kehu.org.models import Partner
+
+    if not Response._meta.get_field("partner").is_cached(response):
+        response.partner = Partner.objects.get(pk=response.partner_id)
+    assignee = partner_follow_up_assignee(response)
+    title, description = _partner_task_texts(response, reasons, _language(assignee))
+    return _task_for(response, reasons, assignee, title, description, partner=response.partner)
+
+
+def _task_for(response: Response, reasons: list[str], assignee, title: str, description: str, *,
+              customer=None, partner=None):
     task, created = task_create_from_source(
-        customer=response.customer, assigned_to=assignee, source=TaskSource.SURVEY,
+        customer=customer, partner=partner, assigned_to=assignee, source=TaskSource.SURVEY,
         source_ref={"response": response.pk, "survey": response.wave.survey_id, "reasons": reasons},
         title=title, description=description, due_on=working_day_due(response.submitted_at or timezone.now()),
         created_by=None,
@@ -218,38 +289,20 @@ def follow_up_create(*, response: Response):
     return task, created
 
 
-def _notify(task_id: int) -> None:
-    """E-mail the assignee about a new follow-up task, in their language."""
-    from kehu.engagement.models import Task
-
-    task = Task.objects.select_related("assigned_to", "customer").filter(pk=task_id).first()
-    if task is None or task.assigned_to is None or not task.assigned_to.email:
-        return
-    user = task.assigned_to
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = _("New follow-up task: %(title)s") % {"title": task.title}
-        link = getattr(settings, "KEHU_BASE_URL", "").rstrip("/") + reverse("task_detail", args=[task.pk])
-        body = "\n\n".join([
-            task.description,
-            _("Due: %(date)s") % {"date": task.due_on.isoformat() if task.due_on else "—"},
-            _("Open the task: %(link)s") % {"link": link},
-        ])
-    try:
-        send_mail(subject, body, None, [user.email])
-    except Exception:  # the task exists; a mail server that is down must not hide it
-        log.exception("could not e-mail task %s to %s", task.pk, user.email)
-
-
 # -- the receiver -------------------------------------------------------------------------
 
 def on_response_submitted(sender, response: Response, questions=None, answers=None, **kwargs) -> None:
-    """Receiver of ``response_submitted``: attitude, then the follow-up task.
-    Employee surveys (no customer) and incomplete responses set off nothing.
+    """Receiver of ``response_submitted``: attitude, then the follow-up task;
+    a partner's response, its follow-up task. Employee surveys (neither
+    customer nor partner: anonymous) and incomplete responses set off nothing.
     ``questions`` and ``answers``, when sent, are the response's questions
     and answers in memory."""
-    if response.customer_id is None or response.status != ResponseStatus.COMPLETE:
+    if response.status != ResponseStatus.COMPLETE:
         return
-    attitude_record(response=response, questions=questions, answers=answers)
+    if response.customer_id is not None:
+        attitude_record(response=response, questions=questions, answers=answers)
+    elif response.partner_id is None:
+        return
     follow_up_create(response=response)
 
 

@@ -129,8 +129,8 @@ def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()
 
 INTERACTION_HEADERS = ["occurred_at", "customer_ref", "customer_name", "contact", "channel", "subject", "summary",
                        "logged_by", "next_step", "next_step_on"]
-TASK_HEADERS = ["title", "description", "customer_ref", "customer_name", "due_on", "status", "source", "assigned_to",
-                "created_at", "completed_at", "outcome"]
+TASK_HEADERS = ["title", "description", "customer_ref", "customer_name", "partner_code", "due_on", "status", "source",
+                "assigned_to", "created_at", "completed_at", "outcome"]
 
 
 def interaction_rows(*, viewer, ids=(), channel: str = "", user_id=None, date_from=None,
@@ -167,11 +167,11 @@ def task_rows(*, viewer, ids=(), scope: str = "all", status: str = "all", source
     qs = task_list(viewer=viewer, scope=scope, status=status, source=source, due=due)
     if ids:
         qs = qs.filter(pk__in=ids)
-    qs = qs.select_related("customer", "assigned_to").order_by(F("due_on").asc(nulls_last=True), "id")
+    qs = qs.select_related("customer", "partner", "assigned_to").order_by(F("due_on").asc(nulls_last=True), "id")
     for t in qs.iterator(chunk_size=CHUNK):
         yield [_cell(v) for v in (
             t.title, t.description, t.customer.ref if t.customer_id else "", t.customer.name if t.customer_id else "",
-            t.due_on, t.status, t.source, t.assigned_to.username if t.assigned_to_id else "", t.created_at,
+            t.partner.code if t.partner_id else "", t.due_on, t.status, t.source, t.assigned_to.username if t.assigned_to_id else "", t.created_at,
             t.completed_at, t.outcome)]
 
 

@@ -174,6 +174,16 @@ def test_the_partner_page_and_the_task_list_show_the_task(org, channel, pwave, c
     assert task.title in html and reverse("partner_detail", args=[channel.top.pk]) in html
 
 
+def test_the_task_export_names_the_partner(org, channel, pwave):
+    from kehu.imports.exports import TASK_HEADERS, task_rows
+
+    submit(partner_answer(pwave, channel.agent))
+    rows = list(task_rows(viewer=channel.manager, scope="all"))
+    assert rows[0] == TASK_HEADERS
+    column = TASK_HEADERS.index("partner_code")
+    assert [r[column] for r in rows[1:]] == [channel.top.code]
+
+
 def test_the_api_shows_and_filters_by_the_partner(org, channel, pwave, api_as):  # noqa: F811
     submit(partner_answer(pwave, channel.agent))
     submit(partner_answer(pwave, channel.agent_sub))

@@ -790,7 +790,7 @@ def generate_cases(*, cases: int, seed: int = 1, progress: bool = False, workers
               "resolved_at", "closed_at"]
     rest_cols, rest_vals = _defaults(Case, c_cols, writer)
     c_cols_all = c_cols + rest_cols
-    e_cols = ["id", "case_id", "actor_id", "at", "kind", "from_status", "to_status", "note"]
+    e_cols = ["id", "case_id", "actor_id", "at", "kind", "from_status", "to_status", "note", "internal"]
     case_id, event_id = _max_id(Case) + 1, _max_id(CaseEvent) + 1
     ts = writer.timestamp
 
@@ -853,13 +853,13 @@ def generate_cases(*, cases: int, seed: int = 1, progress: bool = False, workers
                 2 if status == "new" else 3, opt(first_due), opt(res_due), opt(responded), "[]",
                 opt(resolved), opt(closed), *rest_vals,
             ))
-            e_rows.append((event_id, case_id, assignee, ts(created), "created", "", "new", ""))
+            e_rows.append((event_id, case_id, assignee, ts(created), "created", "", "new", "", False))
             event_id += 1
             if status != "new":
                 before = {"accepted": "new", "in_progress": "accepted", "waiting": "in_progress",
                           "resolved": "in_progress", "return_visited": "resolved", "closed": "resolved"}[status]
                 at = closed or resolved or responded
-                e_rows.append((event_id, case_id, assignee, ts(at), "transition", before, status, ""))
+                e_rows.append((event_id, case_id, assignee, ts(at), "transition", before, status, "", False))
                 event_id += 1
             case_id += 1
             rep.open_cases += is_open

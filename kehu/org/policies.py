@@ -150,6 +150,9 @@ SUBTREE_ROLES = {Role.SALES_MANAGER, Role.SERVICE_AGENT, Role.MARKETING}
 READ_ONLY_ROLES = {Role.ANALYST, Role.MARKETING}
 KB_WRITER_ROLES = {Role.SERVICE_AGENT, Role.SALES_MANAGER}
 PARTNER_READER_ROLES = {Role.ANALYST, Role.SALES_MANAGER, Role.SERVICE_AGENT}
+# Case event kinds a partner user never sees on a case's timeline (the company's own
+# service-level warnings and escalations; :meth:`CustomerPolicy.case_event_q`).
+PARTNER_HIDDEN_CASE_EVENT_KINDS = ("sla",)
 
 # The partner portal: the only pages (URL names) and API endpoints (``api-v1:`` names; one
 # name covers every method of its path) a partner user may reach — deny by default, so a
@@ -409,10 +412,31 @@ class CustomerPolicy:
         if kind == "order":
             return Q()
         if kind == "case_event":
-            return Q(case__partner_id__in=ids) | Q(case__created_by__partner_id__in=ids)
+            return (Q(case__partner_id__in=ids) | Q(case__created_by__partner_id__in=ids)) & self.case_event_q()
         if kind == "change":
             return Q(actor__partner_id__in=ids)
         raise ValueError(kind)
+
+    def case_event_q(self) -> Q:
+        """Which events of a case the viewer already sees go on that case's timeline
+        (the case page, the API's events, the 360 timeline), as a ``Q`` over
+        :class:`~kehu.service.models.CaseEvent` (``Q()``: all of them).
+
+        The company's people see every event. A partner user never sees the company's
+        internal notes (comments with ``internal`` set) nor the service-level warnings and
+        escalations (kind ``sla``: they name the company's people they were sent to); the
+        other events (registered, moves, assignments, validity, steps, attachments, return
+        visits, repairs and the other comments) are the case's handling, which the partner
+        works too."""
+        if not self.is_partner:
+            return Q()
+        return Q(internal=False) & ~Q(kind__in=PARTNER_HIDDEN_CASE_EVENT_KINDS)
+
+    @property
+    def may_write_internal_notes(self) -> bool:
+        """Whether the viewer may mark a case comment internal (hidden from partner users,
+        :meth:`case_event_q`): the company's people; never a partner user."""
+        return self.active and self.role != Role.PARTNER
 
     def may_use_view(self, view_name: str) -> bool:
         """Whether the viewer may reach the page or API endpoint named ``view_name``

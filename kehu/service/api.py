@@ -246,6 +246,8 @@ class StepIn(Schema):
 
 class CommentIn(Schema):
     note: str = Field(min_length=1, max_length=REMARKS_MAX)
+    internal: bool = Field(False, description="An internal note among the company's people, never shown to partner "
+                                              "users. A partner user sending true gets 422.")
 
 
 class FromInteractionIn(Schema):
@@ -311,6 +313,7 @@ class EventOut(Schema):
     from_status: blankable(CaseStatus)
     to_status: blankable(CaseStatus)
     note: str
+    internal: bool = Field(description="An internal note (a comment partner users never see).")
 
 
 class CategoryOut(Schema):
@@ -519,14 +522,14 @@ def put_step(request, case_id: int, step: Step, payload: StepIn):
 @router.get("/{int:case_id}/events", response={200: list[EventOut], **READ_ERRORS}, url_name="case-events",
             summary="The case's timeline: registered, moves, assignments, steps and comments, oldest first")
 def list_events(request, case_id: int):
-    return list(selectors.case_events(_detail(request, case_id)))
+    return list(selectors.case_events(_detail(request, case_id), viewer=request.auth))
 
 
 @router.post("/{int:case_id}/comments", response={201: EventOut, **WRITE_ERRORS}, url_name="case-comment",
              summary="Comment on a case (its timeline)")
 def add_comment(request, case_id: int, payload: CommentIn):
     case = _detail(request, case_id)
-    return Status(201, case_comment(actor=request.auth, case=case, note=payload.note))
+    return Status(201, case_comment(actor=request.auth, case=case, note=payload.note, internal=payload.internal))
 
 
 @router.get("/{int:case_id}/articles", response={200: list[ArticleOut], **READ_ERRORS}, url_name="case-articles",

@@ -127,6 +127,14 @@ class StepForm(forms.Form):
 
 class CommentForm(forms.Form):
     note = forms.CharField(label=_("Comment"), max_length=REMARKS_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+    internal = forms.BooleanField(
+        label=_("Internal note: not shown to partners"), required=False,
+        help_text=_("Only the company's people see it (on this page, the customer's timeline and the API)."))
+
+    def __init__(self, *args, may_write_internal: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_write_internal:   # a partner user's comments are never internal
+            del self.fields["internal"]
 
 
 class AssignForm(forms.Form):

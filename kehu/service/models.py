@@ -294,6 +294,9 @@ class CaseEvent(models.Model):
     to_status = models.CharField(_("to status"), max_length=16, choices=CaseStatus.choices, blank=True, default="")
     note = models.TextField(_("note"), blank=True, default="", max_length=REMARKS_MAX,
                             validators=[text_limit(REMARKS_MAX)])
+    internal = models.BooleanField(
+        _("internal note"), default=False,
+        help_text=_("Internal note: not shown to partners. Only the company's people see it."))
 
     class Meta:
         verbose_name = _("case event")

@@ -103,8 +103,11 @@ def case_by_ref(*, viewer, ref: str) -> Case:
         raise Http404 from None
 
 
-def case_events(case: Case):
-    return case.events.select_related("actor").order_by("at", "id")
+def case_events(case: Case, *, viewer):
+    """The case's timeline, oldest first: the events of it ``viewer`` may see (the one
+    policy's :meth:`~kehu.org.policies.CustomerPolicy.case_event_q`: a partner user never
+    sees the company's internal notes nor its service-level warnings)."""
+    return case.events.filter(policy_for(viewer).case_event_q()).select_related("actor").order_by("at", "id")
 
 
 def case_steps(case: Case) -> list:

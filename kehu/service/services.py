@@ -138,9 +138,10 @@ def _refresh(case: Case, fresh: Case) -> None:
         case.refresh_from_db()
 
 
-def _event(case: Case, actor, kind: str, note: str = "", from_status: str = "", to_status: str = "") -> CaseEvent:
+def _event(case: Case, actor, kind: str, note: str = "", from_status: str = "", to_status: str = "",
+           internal: bool = False) -> CaseEvent:
     event = CaseEvent(case=case, actor=actor if getattr(actor, "pk", None) else None, kind=kind,
-                      from_status=from_status, to_status=to_status, note=note or "")
+                      from_status=from_status, to_status=to_status, note=note or "", internal=internal)
     event.full_clean(exclude=["case", "actor"])
     event.save()
     return event
@@ -498,15 +499,20 @@ def case_step(*, actor, case: Case, step: str, done: bool = True, note: str = ""
     return row
 
 
-def case_comment(*, actor, case: Case, note: str) -> CaseEvent:
-    """A comment on the case's timeline (does not change the case, so no version)."""
+def case_comment(*, actor, case: Case, note: str, internal: bool = False) -> CaseEvent:
+    """A comment on the case's timeline (does not change the case, so no version).
+    ``internal``: a note among the company's people, never shown to partner users
+    (:meth:`~kehu.org.policies.CustomerPolicy.case_event_q`); a partner user may not
+    write one."""
     _require_change(actor, case)
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Write the comment.")})
+    if internal and not policy_for(actor).may_write_internal_notes:
+        raise ValidationError({"internal": _("Partner users cannot write internal notes.")})
     with transaction.atomic():
-        event = _event(case, actor, EventKind.COMMENT, note=note)
-        _audit(actor, "comment", case)
+        event = _event(case, actor, EventKind.COMMENT, note=note, internal=bool(internal))
+        _audit(actor, "comment", case, {"internal": [None, True]} if internal else None)
     return event
 
 

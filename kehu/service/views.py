@@ -152,7 +152,7 @@ def case_detail(request, pk):
     moves = [{"to": to, "label": action_label(case.status, to)} for to in allowed_transitions(case)]
     ctx = {
         "nav_active": "cases", "title": f"{case.ref} {case.subject}", "case": case, "can_change": can_change,
-        "events": list(selectors.case_events(case)), "steps": steps, "moves": moves,
+        "events": list(selectors.case_events(case, viewer=request.user)), "steps": steps, "moves": moves,
         "related": selectors.related_cases(viewer=request.user, case=case),
         "warranty": selectors.case_warranty(case), "sla": _sla(case, timezone.now()),
         "repairs": list(selectors.repair_list(case)),
@@ -165,7 +165,7 @@ def case_detail(request, pk):
     if can_change:
         ctx.update(
             can_edit=True,
-            comment_form=CommentForm(), assign_form=AssignForm(
+            comment_form=CommentForm(may_write_internal=policy.may_write_internal_notes), assign_form=AssignForm(
                 initial={"version": case.version, "assignee": case.assignee_id}, users=_assignable(request)),
             judge_form=JudgeForm(initial={"version": case.version,
                                           "valid": {"valid": "yes", "invalid": "no"}.get(case.validity),
@@ -318,9 +318,10 @@ def case_step_view(request, pk, step):
 @require_POST
 def case_comment_view(request, pk):
     case = _changeable(request, pk)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, may_write_internal=policy_for(request.user).may_write_internal_notes)
     if form.is_valid():
-        case_comment(actor=request.user, case=case, note=form.cleaned_data["note"])
+        case_comment(actor=request.user, case=case, note=form.cleaned_data["note"],
+                     internal=form.cleaned_data.get("internal", False))
     else:
         messages.error(request, _("Write the comment."))
     return _back(case, "#timeline")

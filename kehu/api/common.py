@@ -80,6 +80,17 @@ Percent = Annotated[
 ]
 
 
+def cost_shown(context, value):
+    """``value`` (the company's cost, or a margin computed from it) as the API caller
+    (``context["request"].auth``) may see it: ``None`` for one who may not (a partner
+    user, :attr:`kehu.org.policies.CustomerPolicy.may_see_cost`)."""
+    from kehu.org.policies import policy_for
+
+    request = (context or {}).get("request")
+    viewer = getattr(request, "auth", None) or getattr(request, "user", None)
+    return value if policy_for(viewer).may_see_cost else None
+
+
 def blankable(choices) -> Any:
     """The values of a TextChoices enum, or blank (``""``) as the model allows."""
     return Literal[tuple(choices.values) + ("",)]

@@ -10,7 +10,8 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kehu.api.common import (
-    READ_ERRORS, WRITE_ERRORS, Money, Quantity, api_field_names, not_found_field, partial_schema, sent_fields,
+    READ_ERRORS, WRITE_ERRORS, Money, Quantity, api_field_names, cost_shown, not_found_field, partial_schema,
+    sent_fields,
 )
 from kehu.customfields.values import apply_filters, parse_filters
 from kehu.customfields.api import CUSTOM_DESCRIPTION, CustomValuesIn, CustomValuesOut, custom_in_field
@@ -37,7 +38,11 @@ class OrderLineOut(Schema):
     quantity: Quantity
     unit_price: Money
     amount: Money
-    cost: Money
+    cost: Optional[Money] = Field(description="Null for a partner user (the company's cost is not theirs).")
+
+    @staticmethod
+    def resolve_cost(obj, context):
+        return cost_shown(context, obj.cost)
 
 
 class PaymentOut(Schema):
@@ -58,8 +63,8 @@ class OrderSummaryOut(Schema):
     status: OrderStatus
     currency: str
     amount: Money
-    cost: Money
-    gross_margin: Money
+    cost: Optional[Money] = Field(description="Null for a partner user (the company's cost is not theirs).")
+    gross_margin: Optional[Money] = Field(description="Amount − cost; null for a partner user.")
     paid_amount: Money
     outstanding: Money
     payment_due_on: Optional[dt.date]
@@ -78,16 +83,27 @@ class OrderSummaryOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    # The company's cost and margin as the caller may see them (kehu.org.policies: may_see_cost).
+    @staticmethod
+    def resolve_cost(obj, context):
+        return cost_shown(context, obj.cost)
+
+    @staticmethod
+    def resolve_gross_margin(obj, context):
+        return cost_shown(context, obj.gross_margin)
+
 
 class OrderOut(OrderSummaryOut):
     lines: list[OrderLineOut]
     payments: list[PaymentOut]
     warnings: list[str] = Field(description="What is accepted but worth a look, in the caller's language: "
-                                            "lines (or the order) sold below cost.")
+                                            "waiting for approval; lines (or the order) sold below cost "
+                                            "(not to a partner user).")
 
     @staticmethod
-    def resolve_warnings(obj) -> list[str]:
-        return order_warnings(obj)
+    def resolve_warnings(obj, context) -> list[str]:
+        request = (context or {}).get("request")
+        return order_warnings(obj, viewer=getattr(request, "auth", None))
 
     @staticmethod
     def resolve_lines(obj):
@@ -106,8 +122,9 @@ class OrderLineIn(Schema):
     quantity: Quantity = Field(Decimal("1"), gt=0)
     unit_price: Optional[Money] = Field(None, ge=0, description="Defaults to amount / quantity, or the list price.")
     amount: Optional[Money] = Field(None, ge=0, description="Defaults to quantity × unit price.")
-    cost: Optional[Money] = Field(None, ge=0, description="Total cost of the line.")
-    unit_cost: Optional[Money] = Field(None, ge=0, description="Used when cost is not given.")
+    cost: Optional[Money] = Field(None, ge=0, description="Total cost of the line; defaults to quantity × the "
+                                                         "product's unit cost. Partner users send no cost (422).")
+    unit_cost: Optional[Money] = Field(None, ge=0, description="Used when cost is not given; not by partner users.")
 
 
 class OrderFields(Schema):

@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kehu.api.common import (
-    READ_ERRORS, WRITE_ERRORS, Money, api_field_names, not_found_field, partial_schema, sent_fields,
+    READ_ERRORS, WRITE_ERRORS, Money, api_field_names, cost_shown, not_found_field, partial_schema, sent_fields,
 )
 from kehu.api.pagination import CursorPagination
 from kehu.sales.selectors import product_line_list, product_list
@@ -76,7 +76,7 @@ class ProductOut(Schema):
     line_id: Optional[int]
     unit: str
     unit_price: Money
-    unit_cost: Money
+    unit_cost: Optional[Money] = Field(description="Null for a partner user (the company's cost is not theirs).")
     active: bool
     warranty_months: Optional[int] = Field(description="The product's own warranty, overriding its line's; "
                                                         "null: the line's.")
@@ -84,6 +84,10 @@ class ProductOut(Schema):
     exchange_days: Optional[int] = Field(description="The product's own exchange period; null: the line's.")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit_cost(obj, context):
+        return cost_shown(context, obj.unit_cost)
 
 
 class ProductIn(Schema):

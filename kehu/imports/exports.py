@@ -113,11 +113,13 @@ ORDER_VALUE_FIELDS = {
 
 def order_rows(*, viewer, date_from=None, date_to=None, customer_id=None, ids=()) -> Iterator[list]:
     """The header, then one row per order line of the orders the viewer may
-    see (of ``ids`` only, when given: a list's selection)."""
+    see (of ``ids`` only, when given: a list's selection). No ``cost`` column for a
+    viewer who may not see the company's cost (a partner user: ``policy.may_see_cost``)."""
     keys = _custom_keys("order")
-    yield ORDER_HEADERS + keys
+    headers = ORDER_HEADERS if policy_for(viewer).may_see_cost else [h for h in ORDER_HEADERS if h != "cost"]
+    yield headers + keys
     qs = order_line_queryset(viewer=viewer, date_from=date_from, date_to=date_to, customer_id=customer_id, ids=ids)
-    fields = [ORDER_VALUE_FIELDS[h] for h in ORDER_HEADERS]
+    fields = [ORDER_VALUE_FIELDS[h] for h in headers]
     if keys:
         for values in qs.values_list(*fields, "order__custom").iterator(chunk_size=CHUNK):
             custom = values[-1] or {}

@@ -99,7 +99,10 @@ Rules
   and their records (contacts, interactions, orders, cases) but never delete,
   merge or share a customer, delete an order, choose an owner, a salesperson, an
   order's partner or its margin (:attr:`CustomerPolicy.may_delete_customers`,
-  :meth:`CustomerPolicy.can_assign_to`). A customer they register is their
+  :meth:`CustomerPolicy.can_assign_to`). They never see the company's cost, an
+  order's gross margin or margin rate, a product's unit cost or a partner's gross
+  or company margin, nor set a cost (:attr:`CustomerPolicy.may_see_cost`): only the
+  selling prices and their own partner margin. A customer they register is their
   partner's (or a sub-partner's they name) and is owned by the partner's channel
   manager, else the nearest one up the partner tree, else nobody — and a
   customer served by a partner is never in the lead pool. The duplicate check of
@@ -437,6 +440,14 @@ class CustomerPolicy:
         """Whether the viewer may mark a case comment internal (hidden from partner users,
         :meth:`case_event_q`): the company's people; never a partner user."""
         return self.active and self.role != Role.PARTNER
+    @property
+    def may_see_cost(self) -> bool:
+        """The company's purchase cost and what follows from it — an order's or a line's
+        cost, gross margin and margin rate, a product's unit cost, cost-based warnings and
+        profitability (a partner's gross and company margin): confidential from resellers,
+        so never shown to partner users (in pages, lists, exports or the API), who see the
+        selling prices and their own partner margin. Everyone else as their records allow."""
+        return self.role != Role.PARTNER
 
     def may_use_view(self, view_name: str) -> bool:
         """Whether the viewer may reach the page or API endpoint named ``view_name``

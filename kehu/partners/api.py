@@ -138,7 +138,8 @@ class PartnerPeriodIn(Schema):
 
 
 class PartnerRankingIn(PartnerPeriodIn):
-    manager_id: Optional[int] = Field(None, description="Only the partners of this channel manager.")
+    manager_id: Optional[int] = Field(None, description="Only the partners of this channel manager and every "
+                                                      "partner below them.")
     kind: Optional[PartnerKind] = None
     level: Optional[int] = Field(None, ge=1, le=3)
     sort: str = Field("rank", max_length=30, description="rank, sales, growth, margin, margin_rate, "
@@ -158,10 +159,10 @@ class PartnerScorecardOut(Schema):
     sales: Money
     previous_sales: Money = Field(description="Sales in the period of the same length just before.")
     growth: Optional[float] = Field(description="(sales − previous) ÷ previous; null when previous is 0.")
-    gross_margin: Money
-    margin_rate: Optional[float]
+    gross_margin: Optional[Money] = Field(description="Sales − the company's cost; null for a partner user.")
+    margin_rate: Optional[float] = Field(description="Gross margin ÷ sales; null for a partner user.")
     partner_margin: Money = Field(description="What the partner keeps: each order's amount × its partner margin.")
-    company_margin: Money
+    company_margin: Optional[Money] = Field(description="Gross margin − partner margin; null for a partner user.")
     overdue: Money
     overdue_share: Optional[float] = Field(description="Unpaid and past due ÷ sales, of the period's orders.")
     days_to_pay: Optional[float] = Field(description="Mean days from order to last payment, orders paid in full.")
@@ -187,7 +188,12 @@ class PartnerRankingRowOut(PartnerScorecardOut):
     tier: str = Field(description="The value tier by the customers' tier rules.")
 
 
-def _scorecard(f: Figures, period: Period) -> dict:
+COST_FIGURES = ("gross_margin", "margin_rate", "company_margin")  # from the company's cost
+
+
+def _scorecard(f: Figures, period: Period, *, viewer) -> dict:
+    """A scorecard's figures; those computed from the company's cost only to a viewer who
+    may see it (partner users never: ``policy.may_see_cost``)."""
     p = f.partner
     out = {"partner_id": p.pk, "partner_code": p.code, "partner_name": p.name, "start": period.start,
            "end": period.end, "include_sub": f.include_sub}
@@ -197,6 +203,8 @@ def _scorecard(f: Figures, period: Period) -> dict:
                  "satisfaction", "nps", "cases", "complaints", "complaint_rate", "sla_compliance", "rank", "abc",
                  "tier"):
         out[name] = getattr(f, name)
+    if not policy_for(viewer).may_see_cost:
+        out.update(dict.fromkeys(COST_FIGURES))
     return out
 
 
@@ -274,7 +282,7 @@ def ranking(request, params: Query[PartnerRankingIn]):
     rows = partner_ranking(viewer=request.auth, period=period, manager=manager, include_sub=params.include_sub,
                            kind=params.kind or "", level=params.level)
     sort_figures(rows, params.sort)
-    return [_scorecard(f, period) for f in rows]
+    return [_scorecard(f, period, viewer=request.auth) for f in rows]
 
 
 @router.get("/{int:partner_id}", response={200: PartnerOut, **READ_ERRORS}, url_name="partner-detail",
@@ -344,4 +352,4 @@ def scorecard(request, partner_id: int, params: Query[PartnerPeriodIn]):
     partner = selectors.partner_get(viewer=request.auth, pk=partner_id)
     period = _period(params)
     return _scorecard(partner_scorecard(viewer=request.auth, partner=partner, period=period,
-                                        include_sub=params.include_sub), period)
+                                        include_sub=params.include_sub), period, viewer=request.auth)

@@ -51,6 +51,7 @@ from kehu.analytics.partner_ranking import PartnerRanking, growth
 from kehu.analytics.sales_performance import ratio
 from kehu.org.models import Partner
 from kehu.org.policies import policy_for
+from kehu.partners.selectors import managed_q
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Decimal("0")
@@ -345,11 +346,12 @@ def sort_figures(rows: list[Figures], sort: str) -> str:
 
 def partner_ranking(*, viewer, period: Period, manager=None, include_sub: bool = False, kind: str = "",
                     level: int | None = None, active_only: bool = True) -> list[Figures]:
-    """The partners the viewer may read (of ``manager`` when given), with their figures,
-    ABC class by sales, value tier and rank (1 = the largest sales), best first."""
+    """The partners the viewer may read (of ``manager`` when given: those they manage and
+    every partner below them), with their figures, ABC class by sales, value tier and rank
+    (1 = the largest sales), best first."""
     qs = policy_for(viewer).visible_partners(Partner.objects.select_related("manager", "parent"))
     if manager is not None:
-        qs = qs.filter(manager=manager)
+        qs = qs.filter(managed_q(manager))
     if kind:
         qs = qs.filter(kind=kind)
     if level:

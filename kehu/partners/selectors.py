@@ -62,6 +62,16 @@ def subtree_ids(partner: Partner) -> list[int]:
     return list(Partner.objects.filter(path__startswith=partner.path).values_list("id", flat=True))
 
 
+def managed_q(manager) -> Q:
+    """The partners ``manager`` is the channel manager of, and every partner below them
+    (by the materialised path, as :func:`subtree_ids`): a sub-partner with no manager of
+    its own is its upper partner's manager's, as its customers are."""
+    q = Q(pk__in=[])
+    for path in Partner.objects.filter(manager=manager).values_list("path", flat=True):
+        q |= Q(path__startswith=path)
+    return q
+
+
 def _ids(partner: Partner, include_sub: bool) -> list[int]:
     return subtree_ids(partner) if include_sub else [partner.pk]
 

@@ -191,6 +191,17 @@ ORDER_FIELDS = {"ref", "order_date", "status", "currency", "payment_due_on", "sa
 PARTNER_SET_FIELDS = ("partner", "partner_margin_pct", "salesperson")
 
 
+def _refuse_cost(*, actor, lines: list[dict[str, Any]]) -> None:
+    """A partner user sets no cost (the company's, confidential: ``policy.may_see_cost``);
+    their lines cost what the product costs, as when no cost is given."""
+    if policy_for(actor).may_see_cost:
+        return
+    given = {f"lines.{i}.{k}": _("The company sets the cost; leave it out.")
+             for i, raw in enumerate(lines, start=1) for k in ("cost", "unit_cost") if raw.get(k) not in (None, "")}
+    if given:
+        raise ValidationError(given)
+
+
 def _order_partner(*, actor, customer: Customer, data: dict[str, Any], check_permissions: bool) -> None:
     """Who the order is sold through (伙伴), filled into ``data`` for a new order.
 
@@ -247,6 +258,9 @@ def order_create(*, actor, customer: Customer, data: dict[str, Any], lines: Iter
 
         data["custom"] = clean_custom_values("order", data.get("custom"))
     _order_partner(actor=actor, customer=customer, data=data, check_permissions=check_permissions)
+    lines = list(lines)
+    if check_permissions:
+        _refuse_cost(actor=actor, lines=lines)
     numbered = not data.get("ref")
     if numbered:
         data["ref"] = next_order_ref()
@@ -423,6 +437,9 @@ def order_update(*, actor, order: Order, data: dict[str, Any], lines: Iterable[d
 
         data = {**data, "custom": clean_custom_values("order", data["custom"], current=order.custom,
                                                       partial=custom_partial)}
+    if lines is not None:
+        lines = list(lines)
+        _refuse_cost(actor=actor, lines=lines)
     before = snapshot(order)
     lines_before = [_line_text(ln) for ln in order.lines.select_related("product")] if lines is not None else None
     for k, v in data.items():
@@ -472,15 +489,18 @@ def order_delete(*, actor, order: Order) -> None:
         orders_written([customer_id])
 
 
-def order_warnings(order: Order, lines: Iterable[OrderLine] | None = None) -> list[str]:
+def order_warnings(order: Order, lines: Iterable[OrderLine] | None = None, *, viewer=None) -> list[str]:
     """What the person entering ``order`` should hear about, without refusing
     it: that it waits for a manager's approval (credit limit, overdue payments),
-    lines sold below their cost (a promotion, or a mistyped price)."""
-    lines = list(order.lines.all()) if lines is None else list(lines)
+    lines sold below their cost (a promotion, or a mistyped price) — the latter
+    not to a ``viewer`` who may not see the cost (a partner user)."""
     warnings = []
     if order.approval == OrderApproval.PENDING:
         warnings.append(_("This order waits for a manager's approval: %(reason)s") % {
             "reason": " ".join(order.approval_reason.splitlines())})
+    if viewer is not None and not policy_for(viewer).may_see_cost:
+        return warnings
+    lines = list(order.lines.all()) if lines is None else list(lines)
     for i, line in enumerate(lines, start=1):
         if line.amount < line.cost:
             warnings.append(_("Line %(line)d is sold below cost: amount %(amount)s, cost %(cost)s.") % {

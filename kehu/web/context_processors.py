@@ -35,7 +35,7 @@ class ViewAccess:
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "may_open": ViewAccess(policy_for(None))}
+        return {"nav_items": [], "may_open": ViewAccess(policy_for(None)), "may_see_cost": False}
     items = [
         ("home", _("Dashboard"), "home"),
         ("customers", _("Customers"), "customer_list"),
@@ -103,4 +103,6 @@ def navigation(request):
             continue
     from kehu.web.search import quick_create_items
 
-    return {"nav_items": nav, "quick_create": quick_create_items(user), "may_open": ViewAccess(policy)}
+    # the company's cost, gross margin and margin rate (partner users never: policy.may_see_cost)
+    return {"nav_items": nav, "quick_create": quick_create_items(user), "may_open": ViewAccess(policy),
+            "may_see_cost": policy.may_see_cost}

@@ -41,6 +41,7 @@ class Column:
     label: Any
     sort: str | None = None  # the sort key a header links to (whitelisted by the list)
     cls: str = ""  # the header's and cells' CSS classes ("num", "hide-sm", "nowrap")
+    may: Callable[[Any], bool] | None = None  # whether the viewer may see this column at all (else all may)
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,19 @@ class ListSpec:
             return [a for a in self.actions if a.key == "export"]
         return [a for a in self.actions if a.may is None or a.may(viewer)]
 
-    def shown_columns(self, request_or_cols) -> list[str]:
-        """The column keys to show: ``cols`` from the URL when valid, else all."""
+    def columns_for(self, viewer) -> list[Column]:
+        """The columns the viewer may see (a partner user no cost column: ``Column.may``)."""
+        return [c for c in self.columns if c.may is None or c.may(viewer)]
+
+    def shown_columns(self, request_or_cols, viewer=None) -> list[str]:
+        """The column keys to show: ``cols`` from the URL when valid, else all — of those
+        the viewer (the request's user) may see."""
         if hasattr(request_or_cols, "GET"):
             wanted = request_or_cols.GET.getlist("cols")
+            viewer = getattr(request_or_cols, "user", viewer)
         else:
             wanted = list(request_or_cols or [])
-        keys = [c.key for c in self.columns]
+        keys = [c.key for c in (self.columns if viewer is None else self.columns_for(viewer))]
         chosen = [k for k in keys if k in set(wanted)]
         return chosen or keys
 
@@ -480,7 +487,8 @@ def _load() -> None:
             Column("ref", gettext_lazy("Order number"), "ref"), Column("date", gettext_lazy("Date"), "date", "nowrap"),
             Column("customer", gettext_lazy("Customer")), Column("status", gettext_lazy("Status"), cls="hide-sm"),
             Column("amount", gettext_lazy("Amount"), "amount", "num"),
-            Column("margin", gettext_lazy("Gross margin"), cls="num hide-sm"),
+            Column("margin", gettext_lazy("Gross margin"), cls="num hide-sm",
+                   may=lambda viewer: policy_for(viewer).may_see_cost),
             Column("paid", gettext_lazy("Paid"), cls="num hide-sm"),
             Column("due", gettext_lazy("Payment due"), cls="hide-sm"),
         ),
@@ -697,6 +705,7 @@ def list_context(request, name: str, *, partial: bool = False, sort: str | None 
     ctx = {
         "list_spec": spec,
         "shown_cols": spec.shown_columns(request),
+        "list_columns": spec.columns_for(request.user),
         "saved_views": [],
         "bulk_actions": actions,
         "list_query": query_without_cursor(request.GET),

@@ -194,6 +194,7 @@ def test_a_level_1_agent_registers_a_customer_and_records_an_order(page, channel
     page.locator(".page-head").get_by_role("link", name=tr(lang, "New order")).click()
     expect(page.locator("#id_partner")).to_have_count(0)
     expect(page.locator("#id_partner_margin_pct")).to_have_count(0)
+    expect(page.locator("#id_lines-0-unit_cost")).to_have_count(0)   # the company's cost is not theirs
     page.locator("#id_lines-0-product").select_option(label=f"{channel.product.ref} · 螺纹钢")
     page.locator("#id_lines-0-quantity").fill("5")
     page.locator("form button[type=submit]").last.click()
@@ -203,6 +204,8 @@ def test_a_level_1_agent_registers_a_customer_and_records_an_order(page, channel
     assert order.amount == Decimal("500.00") and order.salesperson_id is None
     expect(page.get_by_test_id("order-partner")).to_contain_text("华北一级代理")
     expect(page.get_by_test_id("order-partner")).to_contain_text("12.00%")
+    assert order.cost == Decimal("350.00")   # the product's, never shown to them
+    expect(page.locator("main")).not_to_contain_text("350.00")
 
     # the order list: their partner's orders only
     page.goto("/orders/")

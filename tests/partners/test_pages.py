@@ -129,11 +129,17 @@ def test_a_partner_user_with_a_reset_link(client_for, org, channel):
 
 
 def test_the_overview_ranks_sorts_and_exports(client_for, org, channel):
+    top, _sub = channel
+    east = PartnerFactory(code="E1", name="华东一级代理", manager=org.users.east_manager)
+    PartnerFactory(code="E2", name="上海二级代理", kind="agent_l2", parent=east)
     client = client_for(org.users.north_manager)
     html = client.get(reverse("partner_overview")).content.decode()
-    assert "华北一级代理" in html and "天津二级代理" not in html  # mine: the north manager's only
+    # mine: the partners the north manager manages and every one below them (the sub-partner
+    # has no manager of its own: its customers go to the manager above), not another's
+    assert "华北一级代理" in html and "天津二级代理" in html
+    assert "华东一级代理" not in html and "上海二级代理" not in html
     html = client.get(reverse("partner_overview"), {"mine": "all", "sort": "-sales"}).content.decode()
-    assert "天津二级代理" in html
+    assert "天津二级代理" in html and "上海二级代理" in html
     r = client.get(reverse("partner_ranking_export"), {"mine": "all", "format": "csv"})
     body = (b"".join(r.streaming_content) if r.streaming else r.content).decode("utf-8")
     assert "L1" in body and "L2" in body

@@ -53,8 +53,10 @@ class OrderLineForm(forms.Form):
     unit_cost = forms.DecimalField(label=_("Unit cost"), max_digits=16, decimal_places=2, min_value=0,
                                    required=False, help_text=_("Empty: the product's cost."))
 
-    def __init__(self, *args, products=None, kept_product_ids=(), **kwargs):
+    def __init__(self, *args, products=None, kept_product_ids=(), show_cost=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not show_cost:   # the company's cost is not the viewer's (policy.may_see_cost): the product's
+            del self.fields["unit_cost"]
         field = self.fields["product"]
         # Inactive products are not offered, but an order being changed keeps
         # the ones it already has.

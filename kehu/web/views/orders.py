@@ -119,7 +119,7 @@ def _offered_products(kept_ids=frozenset()) -> list[Product]:
 def order_create(request, pk):
     policy = policy_for(request.user)
     customer = policy.get_changeable(pk, Customer.objects.select_related("owner"))
-    form_kwargs = {"products": _offered_products()}
+    form_kwargs = {"products": _offered_products(), "show_cost": policy.may_see_cost}
     if request.method == "POST":
         form = OrderForm(request.POST, policy=policy, customer=customer)
         formset = OrderLineFormSet(request.POST, prefix="lines", form_kwargs=form_kwargs)
@@ -136,7 +136,7 @@ def order_create(request, pk):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Order %(ref)s created.") % {"ref": order.ref})
-                for warning in order_warnings(order):
+                for warning in order_warnings(order, viewer=request.user):
                     messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:
@@ -198,7 +198,8 @@ def order_edit(request, pk):
     order = _changeable_order(request, pk)
     current = list(order.lines.all())
     kept_ids = {ln.product_id for ln in current if ln.product_id}
-    form_kwargs = {"products": _offered_products(kept_ids), "kept_product_ids": kept_ids}
+    form_kwargs = {"products": _offered_products(kept_ids), "kept_product_ids": kept_ids,
+                   "show_cost": policy_for(request.user).may_see_cost}
     initial = line_initial(current)
     if request.method == "POST":
         form = OrderForm(request.POST, instance=order, policy=policy_for(request.user))
@@ -211,7 +212,7 @@ def order_edit(request, pk):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Order %(ref)s saved.") % {"ref": order.ref})
-                for warning in order_warnings(order):
+                for warning in order_warnings(order, viewer=request.user):
                     messages.warning(request, warning)
                 return redirect("order_detail", pk=order.pk)
     else:

@@ -440,6 +440,7 @@ class CustomerPolicy:
         """Whether the viewer may mark a case comment internal (hidden from partner users,
         :meth:`case_event_q`): the company's people; never a partner user."""
         return self.active and self.role != Role.PARTNER
+
     @property
     def may_see_cost(self) -> bool:
         """The company's purchase cost and what follows from it — an order's or a line's
